@@ -1,0 +1,1 @@
+"""Commands: codebook_cmds (filled in by its issue)."""

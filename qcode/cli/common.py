@@ -1,0 +1,72 @@
+"""The click group and options shared by every command."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from qcode import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--project", "-p", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Project folder (default: the current folder or the nearest parent with qcode.toml).",
+)
+@click.version_option(__version__, prog_name="qcode")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path | None) -> None:
+    """qcode: code qualitative interviews in the terminal.
+
+    Run without a command to open the coding app on the current project.
+
+    Example:
+
+    \b
+        qcode init study --codebook codebooks/data-work.yaml
+        qcode -p study import transcripts/
+        qcode -p study
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["project_dir"] = project_dir
+    if ctx.invoked_subcommand is None:
+        from qcode.cli.project_cmds import open_app
+
+        ctx.invoke(open_app, directory=project_dir)
+
+
+def project_option(fn: F) -> F:
+    """Add ``--project DIR`` to a command and pass an open ``project`` argument."""
+
+    @click.option(
+        "--project", "-p", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+        help="Project folder (default: the current folder or a parent).",
+    )
+    @click.pass_context
+    @functools.wraps(fn)
+    def wrapper(ctx: click.Context, *args: Any, project_dir: Path | None = None, **kwargs: Any) -> Any:
+        from qcode.usecases.project import Project
+
+        folder = project_dir or (ctx.obj or {}).get("project_dir")
+        with Project.open(folder) as project:
+            report_seed(project)
+            return fn(project, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def report_seed(project: Any) -> None:
+    r = project.seed_report
+    if r is not None and (r.transcripts or r.codings):
+        click.echo(f"New project database: imported {r.transcripts} transcripts and {r.codings} codings from [seed].", err=True)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

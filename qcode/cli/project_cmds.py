@@ -1,0 +1,86 @@
+"""Commands: init, open, transcripts, backup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from qcode.cli.common import cli, echo_json, project_option
+from qcode.usecases.project import Project
+
+
+@cli.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--codebook", type=click.Path(dir_okay=False, path_type=Path), help="YAML codebook to attach.")
+@click.option("--language", default="en", show_default=True, help="Default transcript language (ISO 639-1: en, fr, de...).")
+@click.option("--name", help="Project name (default: the folder name).")
+def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | None) -> None:
+    """Make DIRECTORY a qcode project (qcode.toml plus a .qcode/ database).
+
+    Example:
+
+    \b
+        qcode init study --codebook codebooks/data-work.yaml --language fr
+    """
+    with Project.init(directory, codebook=codebook, language=language, name=name) as project:
+        click.echo(f"Created qcode project '{project.settings.name}' in {directory}.")
+        if codebook:
+            click.echo(f"Codebook: {project.codebook.title} ({len(project.codebook)} codes).")
+        click.echo(f"Next: qcode -p {directory} import FILES...")
+
+
+@cli.command("open")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
+@click.pass_context
+def open_app(ctx: click.Context, directory: Path | None) -> None:
+    """Open the coding app on the project in DIRECTORY (default: here).
+
+    Example:
+
+    \b
+        qcode open study
+    """
+    folder = directory or (ctx.obj or {}).get("project_dir")
+    # Textual is imported only here: the other commands stay fast.
+    from qcode.tui import run_app
+
+    run_app(folder)
+
+
+@cli.command("transcripts")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (id, name, title, words, turns, speakers...).")
+@project_option
+def transcripts_cmd(project: Project, as_json: bool) -> None:
+    """List the project's transcripts.
+
+    Example:
+
+    \b
+        qcode transcripts --json
+    """
+    rows = project.store.transcript_summaries()
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        click.echo("No transcripts yet. Import some with `qcode import FILES...`.")
+        return
+    click.echo(f"{'id':>4}  {'name':<28} {'words':>7} {'turns':>6}  speakers")
+    for r in rows:
+        spk = ", ".join(r["speakers"][:6]) + (" ..." if len(r["speakers"]) > 6 else "")
+        click.echo(f"{r['id']:>4}  {r['name'][:28]:<28} {r['words']:>7} {r['turns']:>6}  {spk}")
+
+
+@cli.command("backup")
+@project_option
+def backup_cmd(project: Project) -> None:
+    """Take a verified backup of the project database (SQLite online backup).
+
+    Example:
+
+    \b
+        qcode backup
+    """
+    path = project.store.backup(project.data_dir / "backups", reason="manual")
+    click.echo(f"Backup written and verified: {path}")

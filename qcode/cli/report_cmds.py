@@ -1,0 +1,1 @@
+"""Commands: report_cmds (filled in by its issue)."""

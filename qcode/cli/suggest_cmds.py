@@ -1,0 +1,1 @@
+"""Commands: suggest_cmds (filled in by its issue)."""

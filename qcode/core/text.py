@@ -1,0 +1,48 @@
+"""Text normalisation and the one offset unit used everywhere inside qcode.
+
+**Offsets.** Every character offset stored or computed by qcode counts Python
+code points (``str`` indices) over the *normalised* text of a transcript:
+
+* Unicode NFC (so "é" typed as e + combining accent counts 1, as on Windows);
+* line ends ``\\n`` only (``\\r\\n`` and lone ``\\r`` are converted at import);
+* no byte-order mark.
+
+``start`` is inclusive and ``end`` exclusive, as in ``text[start:end]``.
+Other tools count differently (NVivo: UTF-16 code units over CRLF text). The
+conversions live in ``qcode.formats.offsets`` at the import/export edge, never
+here and never in the store.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+BOM = "\ufeff"
+
+
+def normalize_text(raw: str) -> str:
+    """Return *raw* in qcode's canonical form: NFC, ``\\n`` line ends, no BOM."""
+    if raw.startswith(BOM):
+        raw = raw[1:]
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    # U+2028/2029 are line/paragraph separators some exporters emit.
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n")
+    return unicodedata.normalize("NFC", text)
+
+
+def is_normalized(text: str) -> bool:
+    """True when *text* is already in canonical form."""
+    return normalize_text(text) == text
+
+
+def count_words(text: str) -> int:
+    """Whitespace-separated words, the unit reported to users."""
+    return len(text.split())
+
+
+def snippet(text: str, start: int, end: int, width: int = 40) -> str:
+    """A one-line excerpt around ``text[start:end]`` for messages and lists."""
+    left = max(0, start - width)
+    right = min(len(text), end + width)
+    out = text[left:right].replace("\n", " ")
+    return ("…" if left else "") + out + ("…" if right < len(text) else "")

@@ -1,0 +1,172 @@
+"""Transcripts, speaker turns, participants and their attributes.
+
+A :class:`Transcript` holds the spoken text only (no speaker labels, no
+timestamps), normalised as described in :mod:`qcode.core.text`. Turns point
+into that text with offsets; speaker names and times live on the turns. Turns
+are separated in the text by one blank line, so a quote never spans two
+speakers by accident and offsets stay stable when a turn is corrected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from qcode.core.errors import CodingError
+from qcode.core.text import count_words, normalize_text
+
+AttributeType = Literal["text", "number", "date", "category"]
+AttributeValue = str | float | int | date | None
+
+TURN_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One speaker turn: ``text[start:end]`` said by *speaker*."""
+
+    start: int
+    end: int
+    speaker: str | None = None
+    time_start: float | None = None
+    """Seconds from the start of the recording, when the source gives it."""
+    time_end: float | None = None
+    overlap: bool = False
+    """True when several people speak at once (Transcriber ``<Who nb>``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something in the source that is not speech: an event, a comment, a noise.
+
+    Kept out of the spoken text, but not lost: it sits at an offset.
+    """
+
+    offset: int
+    kind: str
+    text: str
+    time: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """Provenance of an imported transcript."""
+
+    filename: str
+    sha256: str
+    format: str
+    encoding: str | None = None
+    encoding_guessed: bool = False
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """A person (a *case* in REFI-QDA terms) with typed attributes."""
+
+    name: str
+    attributes: dict[str, AttributeValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeDef:
+    name: str
+    type: AttributeType = "text"
+    scope: Literal["transcript", "participant"] = "participant"
+
+
+@dataclass(slots=True)
+class Transcript:
+    """A transcript ready to be stored. ``id`` is set by the store."""
+
+    name: str
+    """Short unique handle used on the command line (a slug of the file name)."""
+    title: str
+    text: str
+    turns: list[Turn] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    language: str | None = None
+    kind: str = "interview"
+    """interview, focus_group, or anything the team uses."""
+    attributes: dict[str, AttributeValue] = field(default_factory=dict)
+    speakers: dict[str, str | None] = field(default_factory=dict)
+    """Speaker label -> participant name (or None when not linked)."""
+    source: SourceInfo | None = None
+    warnings: list[str] = field(default_factory=list)
+    id: int | None = None
+
+    @property
+    def words(self) -> int:
+        return count_words(self.text)
+
+    def speaker_labels(self) -> list[str]:
+        """Speakers in order of first appearance."""
+        seen: dict[str, None] = {}
+        for turn in self.turns:
+            if turn.speaker is not None:
+                seen.setdefault(turn.speaker, None)
+        for label in self.speakers:
+            seen.setdefault(label, None)
+        return list(seen)
+
+    def turn_at(self, offset: int) -> int | None:
+        """Index of the turn containing *offset* (binary search), or None."""
+        lo, hi = 0, len(self.turns) - 1
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            t = self.turns[mid]
+            if offset < t.start:
+                hi = mid - 1
+            elif offset >= t.end and not (offset == t.end == t.start):
+                lo = mid + 1
+            else:
+                return mid
+        return None
+
+    def check_span(self, start: int, end: int) -> None:
+        """Raise :class:`CodingError` unless ``0 <= start < end <= len(text)``."""
+        n = len(self.text)
+        if not (0 <= start < end <= n):
+            raise CodingError(
+                f"Offsets {start}-{end} are outside transcript '{self.name}' "
+                f"(its text has {n} characters, valid offsets are 0-{n}, start < end).",
+                hint="Offsets count Unicode code points of the normalised text; "
+                "see `qcode transcripts --json` for lengths.",
+            )
+
+    def validate(self) -> list[str]:
+        """Structural problems (empty list when consistent)."""
+        problems: list[str] = []
+        if normalize_text(self.text) != self.text:
+            problems.append("text is not normalised (NFC, \\n line ends)")
+        prev_end = 0
+        for i, t in enumerate(self.turns):
+            if not (0 <= t.start <= t.end <= len(self.text)):
+                problems.append(f"turn {i} offsets {t.start}-{t.end} outside the text")
+            if t.start < prev_end:
+                problems.append(f"turn {i} starts before the previous turn ends")
+            prev_end = t.end
+        return problems
+
+
+def build_text(turns: list[tuple[str | None, str, float | None, float | None]]) -> tuple[str, list[Turn]]:
+    """Join (speaker, text, time_start, time_end) tuples into text and turns.
+
+    Each turn's text is normalised and stripped; empty turns are dropped.
+    Importers use this so that every format lays out text the same way.
+    """
+    parts: list[str] = []
+    out: list[Turn] = []
+    pos = 0
+    for speaker, raw, t0, t1 in turns:
+        body = normalize_text(raw).strip()
+        if not body:
+            continue
+        if parts:
+            parts.append(TURN_SEPARATOR)
+            pos += len(TURN_SEPARATOR)
+        parts.append(body)
+        out.append(Turn(pos, pos + len(body), speaker, t0, t1))
+        pos += len(body)
+    return "".join(parts), out

@@ -1,0 +1,1 @@
+"""Adapters between files and qcode's core objects (import and export)."""

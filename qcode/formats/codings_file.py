@@ -1,0 +1,86 @@
+"""The codings exchange file: JSON Lines (one coding per line) or CSV.
+
+Fields (JSONL keys or CSV header names)::
+
+    transcript  id, name or original file name of the transcript   (required)
+    start, end  character offsets, Python code points, end exclusive (required)
+    code        code id                                             (required)
+    coder       coder name                 (default: the importing coder)
+    memo        memo text                                           (optional)
+    created     ISO 8601 time                                       (optional)
+    quote       the coded text itself       (optional; used to place the coding
+                when the offsets do not select it)
+
+``qcode codings export`` writes every field plus ``id``, ``guid``,
+``origin``, ``status``, ``modified``, ``prefix`` and ``suffix``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qcode.core.errors import ImportFormatError
+
+REQUIRED = ("transcript", "start", "end", "code")
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    data: dict[str, Any]
+
+
+def read_rows(path: Path) -> Iterator[Row]:
+    """Rows of a .jsonl or .csv codings file, with their line numbers."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFormatError(f"Cannot read {path}: {exc.strerror}.") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(
+            f"{path} is not UTF-8 (byte {exc.start} cannot be decoded).",
+            hint="Save the file as UTF-8 and try again.",
+        ) from exc
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ImportFormatError(f"{path}, line {n}: not valid JSON ({exc.msg}, column {exc.colno}).") from exc
+            if not isinstance(data, dict):
+                raise ImportFormatError(f"{path}, line {n}: each line must be a JSON object {{...}}.")
+            yield Row(n, data)
+    elif suffix in (".csv", ".tsv"):
+        dialect = "excel-tab" if suffix == ".tsv" else "excel"
+        reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+        missing = [f for f in REQUIRED if f not in (reader.fieldnames or [])]
+        if missing:
+            raise ImportFormatError(
+                f"{path}, line 1: missing column(s) {', '.join(missing)}.",
+                hint=f"The header must name at least: {', '.join(REQUIRED)}.",
+            )
+        for data in reader:
+            yield Row(reader.line_num, {k: v for k, v in data.items() if k is not None})
+    else:
+        raise ImportFormatError(
+            f"{path}: unknown codings file type '{suffix}'.", hint="Use a .jsonl or .csv file."
+        )
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], out: io.TextIOBase) -> int:
+    n = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")
+        n += 1
+    return n

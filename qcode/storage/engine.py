@@ -1,0 +1,151 @@
+"""Opening project databases: SQLite pragmas, transactions, error mapping.
+
+Write transactions on SQLite begin with ``BEGIN IMMEDIATE``: the write lock
+is taken up front, so a second writer waits for the busy timeout and then
+gets a clear "project is busy" instead of a deferred read-then-write upgrade
+failing at once. Reads use plain deferred transactions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from qcode.core.errors import ProjectBusyError, ProjectError, StorageError
+
+DEFAULT_BUSY_TIMEOUT = 5.0
+
+
+def sqlite_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
+    """An engine for the SQLite file at *path* with qcode's safety pragmas."""
+    engine = sa.create_engine(
+        f"sqlite+pysqlite:///{path}",
+        connect_args={"timeout": busy_timeout, "check_same_thread": False, "isolation_level": None},
+        poolclass=sa.pool.QueuePool,
+        pool_size=4,
+        max_overflow=8,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        cur = dbapi_conn.cursor()
+        for pragma in (
+            "PRAGMA foreign_keys=ON",
+            f"PRAGMA busy_timeout={int(busy_timeout * 1000)}",
+            "PRAGMA secure_delete=ON",
+            "PRAGMA trusted_schema=OFF",
+            "PRAGMA cell_size_check=ON",
+            "PRAGMA mmap_size=0",
+            "PRAGMA synchronous=FULL",
+        ):
+            cur.execute(pragma)
+        # WAL lets the app read while the CLI writes. Persistent, so usually a no-op.
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            pass  # Busy right now: the database keeps whatever mode it has.
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        if conn.get_execution_options().get("qcode_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def translate_error(exc: Exception, where: str) -> Exception:
+    """Turn a database exception into a user-facing :class:`QcodeError`."""
+    text = str(getattr(exc, "orig", exc) or exc)
+    low = text.lower()
+    if "locked" in low or "busy" in low:
+        return ProjectBusyError(
+            f"The project {where} is busy: another qcode process (or program) is writing to it.",
+            hint="Wait until the other process has finished, or close it, and try again. "
+            "Nothing was changed.",
+        )
+    if "disk" in low and ("full" in low or "i/o" in low) or "database or disk is full" in low:
+        return StorageError(
+            f"Could not write to {where}: the disk is full or failing ({text}).",
+            hint="Free some space and try again. The last action was not saved; the project is as it was before it.",
+        )
+    if "malformed" in low or "not a database" in low or "corrupt" in low:
+        return ProjectError(
+            f"The project database {where} is damaged ({text}).",
+            hint="Restore the latest backup from the project's .qcode/backups folder "
+            "(`qcode backups` lists them). qcode did not change the file.",
+        )
+    if "readonly" in low or "read-only" in low or "unable to open" in low:
+        return StorageError(
+            f"Cannot write to the project database {where} ({text}).",
+            hint="Check that the folder is writable and not on a read-only disk.",
+        )
+    return StorageError(f"Database error in {where}: {text}", hint="The action was not saved.")
+
+
+class TransactionManager:
+    """Per-thread nesting of write transactions on one engine."""
+
+    def __init__(self, engine: Engine, where: str) -> None:
+        self.engine = engine
+        self.where = where
+        self._local = threading.local()
+
+    @property
+    def active(self) -> sa.Connection | None:
+        return getattr(self._local, "conn", None)
+
+    @contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """One atomic write transaction; nested calls join the outer one."""
+        if self.active is not None:
+            yield self.active
+            return
+        try:
+            conn = self.engine.connect().execution_options(qcode_write=True)
+        except sa.exc.DBAPIError as exc:
+            raise translate_error(exc, self.where) from exc
+        try:
+            try:
+                trans = conn.begin()
+            except sa.exc.DBAPIError as exc:
+                raise translate_error(exc, self.where) from exc
+            self._local.conn = conn
+            try:
+                yield conn
+            except sa.exc.OperationalError as exc:
+                trans.rollback()
+                raise translate_error(exc, self.where) from exc
+            except BaseException:
+                trans.rollback()
+                raise
+            else:
+                try:
+                    trans.commit()
+                except sa.exc.DBAPIError as exc:
+                    trans.rollback()
+                    raise translate_error(exc, self.where) from exc
+            finally:
+                self._local.conn = None
+        finally:
+            conn.close()
+
+    @contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        if self.active is not None:
+            yield self.active
+            return
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except sa.exc.DBAPIError as exc:
+            raise translate_error(exc, self.where) from exc

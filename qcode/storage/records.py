@@ -1,0 +1,375 @@
+"""Store methods for the codebook, codings and memos (mixed into :class:`Store`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from qcode.core.codebook import Code, Codebook
+from qcode.core.coding import Coding, Memo, now, stable_guid
+from qcode.core.errors import CodingError, NotFoundError, did_you_mean
+from qcode.storage import schema
+
+
+def _ts(dt: datetime) -> str:
+    return dt.isoformat()
+
+
+class RecordsMixin:
+    """Codebook, coding and memo persistence."""
+
+    # Provided by Store.
+    def transaction(self) -> AbstractContextManager[sa.Connection]: ...  # pragma: no cover
+    def reading(self) -> AbstractContextManager[sa.Connection]: ...  # pragma: no cover
+    def coder_id(self, name: str) -> int: ...  # pragma: no cover
+    def _coder_names(self, conn: sa.Connection) -> dict[int, str]: ...  # pragma: no cover
+
+    # ------------------------------------------------------------- codebook
+    def save_codebook(self, codebook: Codebook, *, source_text: str | None = None, path: str | None = None) -> None:
+        """Make *codebook* the active one: record its version and upsert its codes.
+
+        Codes that are in the store but not in *codebook* are left alone: the
+        codebook use case decides whether they are retired, merged or deleted.
+        """
+        cb = schema.codebooks
+        with self.transaction() as conn:
+            conn.execute(sa.update(cb).values(active=False))
+            conn.execute(
+                sa.insert(cb).values(
+                    content_hash=codebook.content_hash(),
+                    title=codebook.title,
+                    version=codebook.version,
+                    path=path,
+                    source_text=source_text,
+                    data=_codebook_meta(codebook),
+                    attached=_ts(now()),
+                    active=True,
+                )
+            )
+            self.upsert_codes(codebook.codes)
+
+    def upsert_codes(self, codes: Iterable[Code], start_position: int = 0) -> None:
+        ct = schema.codes
+        with self.transaction() as conn:
+            existing = set(conn.execute(sa.select(ct.c.id)).scalars())
+            for pos, code in enumerate(codes, start=start_position):
+                values = {
+                    "parent": code.parent,
+                    "position": pos,
+                    "retired": code.retired,
+                    "data": code.to_dict(),
+                }
+                if code.id in existing:
+                    conn.execute(sa.update(ct).where(ct.c.id == code.id).values(**values))
+                else:
+                    conn.execute(sa.insert(ct).values(id=code.id, guid=stable_guid("code", code.id), **values))
+
+    def delete_code(self, code_id: str) -> None:
+        """Delete a code that no coding uses (raises otherwise)."""
+        with self.transaction() as conn:
+            used = conn.execute(sa.select(sa.func.count()).where(schema.codings.c.code_id == code_id)).scalar()
+            if used:
+                raise CodingError(
+                    f"Code '{code_id}' still has {used} codings; it cannot be deleted.",
+                    hint="Move its codings to another code (`qcode codebook merge-codes`) or keep it as retired.",
+                )
+            conn.execute(sa.delete(schema.suggestions).where(schema.suggestions.c.code_id == code_id))
+            conn.execute(sa.delete(schema.codes).where(schema.codes.c.id == code_id))
+
+    def get_codebook(self) -> Codebook:
+        """The active codebook, including retired codes still in use."""
+        with self.reading() as conn:
+            meta = conn.execute(
+                sa.select(schema.codebooks.c.data).where(schema.codebooks.c.active.is_(True)).order_by(schema.codebooks.c.id.desc())
+            ).scalar()
+            rows = conn.execute(sa.select(schema.codes.c.data).order_by(schema.codes.c.position)).scalars().all()
+        meta = meta or {}
+        return Codebook(
+            title=meta.get("title", "Untitled codebook"),
+            version=meta.get("version", ""),
+            languages=tuple(meta.get("languages", ())),
+            authors=tuple(meta.get("authors", ())),
+            description=meta.get("description", ""),
+            codes=tuple(Code.from_dict(d) for d in rows),
+            extra=meta.get("extra", {}),
+        )
+
+    def codebook_record(self) -> dict[str, Any] | None:
+        """Path, hash, version and source text of the active codebook."""
+        cb = schema.codebooks
+        with self.reading() as conn:
+            row = conn.execute(sa.select(cb).where(cb.c.active.is_(True)).order_by(cb.c.id.desc())).first()
+        if row is None:
+            return None
+        return {
+            "path": row.path,
+            "content_hash": row.content_hash,
+            "version": row.version,
+            "title": row.title,
+            "source_text": row.source_text,
+            "attached": row.attached,
+        }
+
+    # -------------------------------------------------------------- codings
+    def add_coding(self, coding: Coding) -> Coding:
+        return self.add_codings([coding])[0]
+
+    def add_codings(self, items: Sequence[Coding]) -> list[Coding]:
+        """Insert codings in one transaction; returns them with their ids."""
+        out: list[Coding] = []
+        if not items:
+            return out
+        with self.transaction() as conn:
+            self._check_codes(conn, {c.code_id for c in items})
+            coder_ids = {name: self.coder_id(name) for name in {c.coder for c in items}}
+            rows = [self._coding_row(c, coder_ids[c.coder]) for c in items]
+            if len(rows) == 1:
+                new_id = conn.execute(sa.insert(schema.codings).values(**rows[0])).inserted_primary_key[0]
+                return [replace(items[0], id=int(new_id))]
+            conn.execute(sa.insert(schema.codings), rows)
+            guids = [c.guid for c in items]
+            ids: dict[str, int] = {}
+            for chunk in range(0, len(guids), 500):
+                part = guids[chunk : chunk + 500]
+                ids.update(
+                    conn.execute(
+                        sa.select(schema.codings.c.guid, schema.codings.c.id).where(schema.codings.c.guid.in_(part))
+                    ).tuples()
+                )
+        return [replace(c, id=ids[c.guid]) for c in items]
+
+    def _check_codes(self, conn: sa.Connection, code_ids: set[str]) -> None:
+        known = set(conn.execute(sa.select(schema.codes.c.id)).scalars())
+        for cid in sorted(code_ids - known):
+            raise CodingError(
+                f"Unknown code '{cid}'." + did_you_mean(cid, known),
+                hint="List the codes with `qcode codebook show`, or add the code to the codebook first.",
+            )
+
+    def _coding_row(self, c: Coding, coder_id: int) -> dict[str, Any]:
+        return {
+            "guid": c.guid,
+            "transcript_id": c.transcript_id,
+            "code_id": c.code_id,
+            "coder_id": coder_id,
+            "start": c.start,
+            "end": c.end,
+            "memo": c.memo,
+            "origin": c.origin,
+            "quote": c.quote,
+            "prefix": c.prefix,
+            "suffix": c.suffix,
+            "status": c.status,
+            "codebook_hash": c.codebook_hash,
+            "evidence": c.evidence,
+            "created": _ts(c.created),
+            "modified": _ts(c.modified),
+        }
+
+    def update_coding(self, coding: Coding) -> Coding:
+        """Write back every field of *coding* (matched by id); returns it with a new modified time."""
+        if coding.id is None:
+            raise ValueError("coding has no id")
+        updated = replace(coding, modified=now())
+        with self.transaction() as conn:
+            self._check_codes(conn, {coding.code_id})
+            row = self._coding_row(updated, self.coder_id(coding.coder))
+            row.pop("guid")
+            row.pop("created")
+            n = conn.execute(sa.update(schema.codings).where(schema.codings.c.id == coding.id).values(**row)).rowcount
+            if n == 0:
+                raise NotFoundError(f"No coding with id {coding.id}.")
+        return updated
+
+    def update_codings(self, items: Sequence[Coding]) -> None:
+        with self.transaction():
+            for c in items:
+                self.update_coding(c)
+
+    def delete_coding(self, coding_id: int) -> Coding:
+        """Delete one coding; returns what was deleted (so it can be restored by undo)."""
+        with self.transaction() as conn:
+            old = self.get_coding(coding_id)
+            conn.execute(
+                sa.update(schema.suggestions).where(schema.suggestions.c.coding_id == coding_id).values(coding_id=None)
+            )
+            conn.execute(sa.delete(schema.codings).where(schema.codings.c.id == coding_id))
+        return old
+
+    def restore_coding(self, coding: Coding) -> Coding:
+        """Re-insert a deleted coding with its original id, guid and times (undo)."""
+        with self.transaction() as conn:
+            self._check_codes(conn, {coding.code_id})
+            row = self._coding_row(coding, self.coder_id(coding.coder))
+            if coding.id is not None:
+                row["id"] = coding.id
+            conn.execute(sa.insert(schema.codings).values(**row))
+        return coding
+
+    def get_coding(self, coding_id: int) -> Coding:
+        with self.reading() as conn:
+            row = conn.execute(sa.select(schema.codings).where(schema.codings.c.id == coding_id)).first()
+            if row is None:
+                raise NotFoundError(f"No coding with id {coding_id}.", hint="List codings with `qcode codings`.")
+            names = self._coder_names(conn)
+        return _coding_from_row(row, names)
+
+    def codings(
+        self,
+        *,
+        transcript_id: int | None = None,
+        code_ids: Iterable[str] | None = None,
+        coders: Iterable[str] | None = None,
+        status: str | None = None,
+    ) -> list[Coding]:
+        """Codings matching every filter given, ordered by transcript and position."""
+        return list(self.iter_codings(transcript_id=transcript_id, code_ids=code_ids, coders=coders, status=status))
+
+    def iter_codings(
+        self,
+        *,
+        transcript_id: int | None = None,
+        code_ids: Iterable[str] | None = None,
+        coders: Iterable[str] | None = None,
+        status: str | None = None,
+    ) -> Iterator[Coding]:
+        ct = schema.codings
+        q = sa.select(ct)
+        if transcript_id is not None:
+            q = q.where(ct.c.transcript_id == transcript_id)
+        if code_ids is not None:
+            q = q.where(ct.c.code_id.in_(list(code_ids)))
+        with self.reading() as conn:
+            names = self._coder_names(conn)
+            if coders is not None:
+                wanted = set(coders)
+                q = q.where(ct.c.coder_id.in_([i for i, n in names.items() if n in wanted]))
+            if status is not None:
+                q = q.where(ct.c.status == status)
+            q = q.order_by(ct.c.transcript_id, ct.c.start, ct.c.end, ct.c.id)
+            rows = conn.execute(q).all()
+        for row in rows:
+            yield _coding_from_row(row, names)
+
+    def count_codings(self) -> dict[str, int]:
+        """Number of codings per code id."""
+        ct = schema.codings
+        with self.reading() as conn:
+            return dict(conn.execute(sa.select(ct.c.code_id, sa.func.count()).group_by(ct.c.code_id)).tuples().all())
+
+    def reassign_codings(self, from_code: str, to_code: str) -> int:
+        """Move every coding of *from_code* to *to_code*, dropping exact duplicates."""
+        ct = schema.codings
+        with self.transaction() as conn:
+            self._check_codes(conn, {from_code, to_code})
+            moved = 0
+            for row in conn.execute(sa.select(ct).where(ct.c.code_id == from_code)).all():
+                dup = conn.execute(
+                    sa.select(ct.c.id).where(
+                        (ct.c.code_id == to_code)
+                        & (ct.c.transcript_id == row.transcript_id)
+                        & (ct.c.start == row.start)
+                        & (ct.c.end == row.end)
+                        & (ct.c.coder_id == row.coder_id)
+                    )
+                ).first()
+                if dup:
+                    conn.execute(sa.delete(ct).where(ct.c.id == row.id))
+                else:
+                    conn.execute(sa.update(ct).where(ct.c.id == row.id).values(code_id=to_code, modified=_ts(now())))
+                moved += 1
+        return moved
+
+    # ---------------------------------------------------------------- memos
+    def add_memo(self, memo: Memo) -> Memo:
+        with self.transaction() as conn:
+            new_id = conn.execute(
+                sa.insert(schema.memos).values(
+                    target_kind=memo.target_kind,
+                    target_id=memo.target_id,
+                    title=memo.title,
+                    text=memo.text,
+                    coder_id=self.coder_id(memo.coder),
+                    created=_ts(memo.created),
+                    modified=_ts(memo.modified),
+                )
+            ).inserted_primary_key[0]
+        return replace(memo, id=int(new_id))
+
+    def update_memo(self, memo: Memo) -> Memo:
+        updated = replace(memo, modified=now())
+        with self.transaction() as conn:
+            n = conn.execute(
+                sa.update(schema.memos).where(schema.memos.c.id == memo.id).values(
+                    title=memo.title, text=memo.text, modified=_ts(updated.modified)
+                )
+            ).rowcount
+            if n == 0:
+                raise NotFoundError(f"No memo with id {memo.id}.")
+        return updated
+
+    def delete_memo(self, memo_id: int) -> None:
+        with self.transaction() as conn:
+            conn.execute(sa.delete(schema.memos).where(schema.memos.c.id == memo_id))
+
+    def memos(self, target_kind: str | None = None, target_id: str | None = None) -> list[Memo]:
+        mt = schema.memos
+        q = sa.select(mt)
+        if target_kind is not None:
+            q = q.where(mt.c.target_kind == target_kind)
+        if target_id is not None:
+            q = q.where(mt.c.target_id == target_id)
+        with self.reading() as conn:
+            names = self._coder_names(conn)
+            rows = conn.execute(q.order_by(mt.c.id)).all()
+        return [
+            Memo(
+                target_kind=r.target_kind,
+                target_id=r.target_id,
+                text=r.text,
+                coder=names.get(r.coder_id, "?"),
+                title=r.title,
+                created=datetime.fromisoformat(r.created),
+                modified=datetime.fromisoformat(r.modified),
+                id=r.id,
+            )
+            for r in rows
+        ]
+
+
+def _codebook_meta(cb: Codebook) -> dict[str, Any]:
+    return {
+        "title": cb.title,
+        "version": cb.version,
+        "languages": list(cb.languages),
+        "authors": list(cb.authors),
+        "description": cb.description,
+        "extra": cb.extra,
+    }
+
+
+def _coding_from_row(row: Any, names: dict[int, str]) -> Coding:
+    return Coding(
+        id=row.id,
+        guid=row.guid,
+        transcript_id=row.transcript_id,
+        code_id=row.code_id,
+        coder=names.get(row.coder_id, "?"),
+        start=row.start,
+        end=row.end,
+        memo=row.memo,
+        origin=row.origin,
+        quote=row.quote,
+        prefix=row.prefix,
+        suffix=row.suffix,
+        status=row.status,
+        codebook_hash=row.codebook_hash,
+        evidence=row.evidence,
+        created=datetime.fromisoformat(row.created),
+        modified=datetime.fromisoformat(row.modified),
+    )

@@ -1,0 +1,180 @@
+"""The project database schema (SQLAlchemy Core, portable to PostgreSQL).
+
+Each table is defined once here. Changes to the schema are made by adding a
+migration in :mod:`qcode.storage.migrations`, never by editing a released
+version's tables in place without one.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "qcode_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+coders = sa.Table(
+    "coders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("guid", sa.String(36), nullable=False, unique=True),
+)
+
+participants = sa.Table(
+    "participants",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("guid", sa.String(36), nullable=False, unique=True),
+    sa.Column("attributes", sa.JSON, nullable=False, default=dict),
+)
+
+attribute_defs = sa.Table(
+    "attribute_defs",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("scope", sa.String(20), primary_key=True),
+    sa.Column("type", sa.String(20), nullable=False),
+)
+
+transcripts = sa.Table(
+    "transcripts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("guid", sa.String(36), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("text_sha256", sa.String(64), nullable=False),
+    sa.Column("language", sa.String(20)),
+    sa.Column("kind", sa.String(40), nullable=False, default="interview"),
+    sa.Column("words", sa.Integer, nullable=False, default=0),
+    sa.Column("attributes", sa.JSON, nullable=False, default=dict),
+    sa.Column("notes", sa.JSON, nullable=False, default=list),
+    sa.Column("warnings", sa.JSON, nullable=False, default=list),
+    sa.Column("source_filename", sa.Text),
+    sa.Column("source_sha256", sa.String(64), index=True),
+    sa.Column("source_format", sa.String(40)),
+    sa.Column("source_encoding", sa.String(40)),
+    sa.Column("encoding_guessed", sa.Boolean, nullable=False, default=False),
+    sa.Column("source_bytes", sa.LargeBinary),
+    sa.Column("created", sa.String(32), nullable=False),
+    sa.Column("modified", sa.String(32), nullable=False),
+)
+
+turns = sa.Table(
+    "turns",
+    metadata,
+    sa.Column("transcript_id", sa.Integer, sa.ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("speaker", sa.String(200)),
+    sa.Column("time_start", sa.Float),
+    sa.Column("time_end", sa.Float),
+    sa.Column("overlap", sa.Boolean, nullable=False, default=False),
+)
+
+speakers = sa.Table(
+    "speakers",
+    metadata,
+    sa.Column("transcript_id", sa.Integer, sa.ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("label", sa.String(200), primary_key=True),
+    sa.Column("participant_id", sa.Integer, sa.ForeignKey("participants.id", ondelete="SET NULL")),
+)
+
+codebooks = sa.Table(
+    "codebooks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("version", sa.String(64), nullable=False, default=""),
+    sa.Column("path", sa.Text),
+    sa.Column("source_text", sa.Text),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("attached", sa.String(32), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=False),
+)
+
+codes = sa.Table(
+    "codes",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("guid", sa.String(36), nullable=False, unique=True),
+    sa.Column("parent", sa.String(200)),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+    sa.Column("retired", sa.Boolean, nullable=False, default=False),
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
+codings = sa.Table(
+    "codings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("guid", sa.String(36), nullable=False, unique=True),
+    sa.Column("transcript_id", sa.Integer, sa.ForeignKey("transcripts.id"), nullable=False),
+    sa.Column("code_id", sa.String(200), sa.ForeignKey("codes.id", onupdate="CASCADE"), nullable=False),
+    sa.Column("coder_id", sa.Integer, sa.ForeignKey("coders.id"), nullable=False),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("memo", sa.Text, nullable=False, default=""),
+    sa.Column("origin", sa.String(20), nullable=False, default="manual"),
+    sa.Column("quote", sa.Text, nullable=False, default=""),
+    sa.Column("prefix", sa.Text, nullable=False, default=""),
+    sa.Column("suffix", sa.Text, nullable=False, default=""),
+    sa.Column("status", sa.String(20), nullable=False, default="ok"),
+    sa.Column("codebook_hash", sa.String(64)),
+    sa.Column("evidence", sa.JSON),
+    sa.Column("created", sa.String(32), nullable=False),
+    sa.Column("modified", sa.String(32), nullable=False),
+    sa.CheckConstraint("start >= 0 AND start < \"end\"", name="coding_span"),
+    sa.Index("ix_codings_code", "code_id"),
+    sa.Index("ix_codings_transcript", "transcript_id", "start"),
+    sa.Index("ix_codings_coder", "coder_id"),
+)
+
+memos = sa.Table(
+    "memos",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("target_kind", sa.String(20), nullable=False),
+    sa.Column("target_id", sa.String(200), nullable=False),
+    sa.Column("title", sa.Text, nullable=False, default=""),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("coder_id", sa.Integer, sa.ForeignKey("coders.id"), nullable=False),
+    sa.Column("created", sa.String(32), nullable=False),
+    sa.Column("modified", sa.String(32), nullable=False),
+    sa.Index("ix_memos_target", "target_kind", "target_id"),
+)
+
+# --- schema version 2: suggestions and the researcher's decisions on them ---
+suggestions = sa.Table(
+    "suggestions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("transcript_id", sa.Integer, sa.ForeignKey("transcripts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("code_id", sa.String(200), sa.ForeignKey("codes.id", onupdate="CASCADE"), nullable=False),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("quote", sa.Text, nullable=False, default=""),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("evidence", sa.JSON, nullable=False),
+    sa.Column("suggester", sa.String(80), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, default="pending"),
+    sa.Column("coder_id", sa.Integer, sa.ForeignKey("coders.id")),
+    sa.Column("coding_id", sa.Integer, sa.ForeignKey("codings.id", ondelete="SET NULL")),
+    sa.Column("created", sa.String(32), nullable=False),
+    sa.Column("decided", sa.String(32)),
+    sa.Index("ix_suggestions_status", "status", "transcript_id"),
+    sa.Index("ix_suggestions_pair", "transcript_id", "code_id", "start", "end"),
+)
+
+V1_TABLES = [meta, coders, participants, attribute_defs, transcripts, turns, speakers, codebooks, codes, codings, memos]
+V2_TABLES = [suggestions]

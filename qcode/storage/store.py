@@ -1,0 +1,554 @@
+"""The project store: one interface over SQLite (default) or PostgreSQL.
+
+Every public method that changes data runs in one transaction. Callers that
+need several changes to succeed or fail together wrap them in
+``with store.transaction():``; nested calls join that transaction. Nothing is
+reported done before its transaction has committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from qcode.core.codebook import Code, Codebook
+from qcode.core.coding import Coding, Memo, new_guid, now, stable_guid
+from qcode.core.errors import AmbiguousError, CodingError, NotFoundError, ProjectError
+from qcode.core.transcript import Note, Participant, SourceInfo, Transcript, Turn
+from qcode.storage import migrations, schema
+from qcode.storage.records import RecordsMixin
+from qcode.storage.engine import DEFAULT_BUSY_TIMEOUT, TransactionManager, sqlite_engine, translate_error
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _ts(dt: datetime) -> str:
+    return dt.isoformat()
+
+
+def _dt(s: str) -> datetime:
+    return datetime.fromisoformat(s)
+
+
+class Store(RecordsMixin):
+    """Access to one project's database."""
+
+    def __init__(self, engine: sa.Engine, where: str, path: Path | None = None) -> None:
+        self.engine = engine
+        self.where = where
+        self.path = path
+        self.tx = TransactionManager(engine, where)
+        self.migrated: list[str] = []
+        self.backup_path: Path | None = None
+        self._coder_ids: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ open
+    @classmethod
+    def open_sqlite(
+        cls,
+        path: Path,
+        *,
+        create: bool = False,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        backup_dir: Path | None = None,
+    ) -> Store:
+        """Open (or create) the SQLite project database at *path*.
+
+        Checks the file is a healthy SQLite database, migrates an older
+        schema after a verified backup, and refuses a newer one.
+        """
+        path = Path(path)
+        exists = path.exists() and path.stat().st_size > 0
+        if not exists and not create:
+            raise ProjectError(
+                f"No project database at {path}.",
+                hint="Create a project with `qcode init`, or pass --project DIR.",
+            )
+        if exists:
+            _check_header(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(sqlite_engine(path, busy_timeout=busy_timeout), str(path), path)
+        try:
+            store._prepare(new=not exists, backup_dir=backup_dir or path.parent / "backups")
+        except BaseException:
+            store.engine.dispose()
+            raise
+        return store
+
+    @classmethod
+    def open_url(cls, url: str, *, create: bool = False) -> Store:
+        """Open a store on a database server URL (PostgreSQL for teams)."""
+        engine = sa.create_engine(url, pool_pre_ping=True)
+        store = cls(engine, url.split("@")[-1])
+        store._prepare(new=create, backup_dir=None)
+        return store
+
+    def _prepare(self, *, new: bool, backup_dir: Path | None) -> None:
+        if self.engine.dialect.name == "sqlite" and not new:
+            self._quick_check()
+        current = self.schema_version()
+        target = migrations.SCHEMA_VERSION
+        if current > target:
+            raise ProjectError(
+                f"The project {self.where} was made by a newer qcode (schema version {current}; "
+                f"this qcode knows up to {target}).",
+                hint="Upgrade qcode (`pip install -U qcode`) to open it. The project was not changed.",
+            )
+        if current < target:
+            if current > 0 and backup_dir is not None:
+                self.backup_path = self.backup(backup_dir, reason=f"before-migration-v{current}-to-v{target}")
+            with self.tx.write() as conn:
+                self.migrated = migrations.apply(conn, current, target)
+                if current == 0:
+                    conn.execute(sa.insert(schema.meta).values(key="project_guid", value=new_guid()))
+
+    def _quick_check(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.exec_driver_sql("PRAGMA quick_check").fetchall()
+        except sa.exc.DBAPIError as exc:
+            raise translate_error(exc, self.where) from exc
+        result = [r[0] for r in rows]
+        if result != ["ok"]:
+            raise ProjectError(
+                f"The project database {self.where} is damaged (quick_check: {'; '.join(result[:3])}).",
+                hint="Restore the latest backup from the project's .qcode/backups folder. "
+                "qcode did not change the file.",
+            )
+
+    def schema_version(self) -> int:
+        with self.tx.read() as conn:
+            insp = sa.inspect(conn)
+            if not insp.has_table("qcode_meta"):
+                if insp.get_table_names():
+                    raise ProjectError(
+                        f"{self.where} is a database, but not a qcode project (no qcode_meta table).",
+                        hint="Point --project at a folder made by `qcode init`.",
+                    )
+                return 0
+            value = conn.execute(
+                sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+            ).scalar()
+        return int(value or 0)
+
+    def close(self) -> None:
+        if self.engine.dialect.name == "sqlite":
+            try:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sa.exc.DBAPIError:
+                pass  # Another process holds the database; its close will checkpoint.
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ transactions
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """One atomic write transaction (nested calls join the outer one)."""
+        with self.tx.write() as conn:
+            yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        with self.tx.read() as conn:
+            yield conn
+
+    def backup(self, backup_dir: Path, reason: str = "manual") -> Path:
+        """Copy the database with SQLite's online backup API, then verify the copy."""
+        if self.path is None:
+            raise ProjectError("Backups through qcode are for SQLite projects only.")
+        backup_dir.mkdir(parents=True, exist_ok=True)
+        stamp = now().strftime("%Y%m%d-%H%M%S")
+        target = backup_dir / f"{self.path.stem}-{stamp}-{reason}.sqlite"
+        n = 1
+        while target.exists():
+            n += 1
+            target = backup_dir / f"{self.path.stem}-{stamp}-{reason}-{n}.sqlite"
+        src = sqlite3.connect(self.path)
+        try:
+            dst = sqlite3.connect(target)
+            try:
+                src.backup(dst)
+                check = dst.execute("PRAGMA integrity_check").fetchall()
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        if [r[0] for r in check] != ["ok"]:
+            target.unlink(missing_ok=True)
+            raise ProjectError(
+                f"The backup of {self.where} failed its integrity check; nothing was changed.",
+                hint="Run `qcode check` and restore an older backup if the project is damaged.",
+            )
+        return target
+
+    # ---------------------------------------------------------------- meta
+    def get_meta(self, key: str) -> str | None:
+        with self.reading() as conn:
+            return conn.execute(sa.select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+
+    def set_meta(self, key: str, value: str) -> None:
+        t = schema.meta
+        with self.transaction() as conn:
+            if conn.execute(sa.update(t).where(t.c.key == key).values(value=value)).rowcount == 0:
+                conn.execute(sa.insert(t).values(key=key, value=value))
+
+    # --------------------------------------------------------------- coders
+    def coder_id(self, name: str) -> int:
+        """The id of coder *name*, created on first use."""
+        if name in self._coder_ids:
+            return self._coder_ids[name]
+        t = schema.coders
+        with self.transaction() as conn:
+            cid = conn.execute(sa.select(t.c.id).where(t.c.name == name)).scalar()
+            if cid is None:
+                cid = conn.execute(sa.insert(t).values(name=name, guid=stable_guid("coder", name))).inserted_primary_key[0]
+        self._coder_ids[name] = int(cid)
+        return int(cid)
+
+    def coders(self) -> list[str]:
+        with self.reading() as conn:
+            return list(conn.execute(sa.select(schema.coders.c.name).order_by(schema.coders.c.name)).scalars())
+
+    def _coder_names(self, conn: sa.Connection) -> dict[int, str]:
+        return {r.id: r.name for r in conn.execute(sa.select(schema.coders.c.id, schema.coders.c.name))}
+
+    # ----------------------------------------------------------- transcripts
+    def add_transcript(self, t: Transcript, source_bytes: bytes | None = None) -> int:
+        """Store *t* (text, turns, speakers, source) and return its id."""
+        problems = t.validate()
+        if problems:
+            raise ProjectError(f"Transcript '{t.name}' is inconsistent: {'; '.join(problems)}.")
+        stamp = _ts(now())
+        src = t.source
+        with self.transaction() as conn:
+            if conn.execute(sa.select(schema.transcripts.c.id).where(schema.transcripts.c.name == t.name)).first():
+                raise ProjectError(
+                    f"A transcript named '{t.name}' already exists.",
+                    hint="Give the new one another name (--name) or replace the old one with `qcode import --replace`.",
+                )
+            tid = conn.execute(
+                sa.insert(schema.transcripts).values(
+                    guid=new_guid(),
+                    name=t.name,
+                    title=t.title,
+                    text=t.text,
+                    text_sha256=hashlib.sha256(t.text.encode("utf-8")).hexdigest(),
+                    language=t.language,
+                    kind=t.kind,
+                    words=t.words,
+                    attributes=_json_attrs(t.attributes),
+                    notes=[_note_dict(n) for n in t.notes],
+                    warnings=list(t.warnings),
+                    source_filename=src.filename if src else None,
+                    source_sha256=src.sha256 if src else None,
+                    source_format=src.format if src else None,
+                    source_encoding=src.encoding if src else None,
+                    encoding_guessed=bool(src and src.encoding_guessed),
+                    source_bytes=source_bytes,
+                    created=stamp,
+                    modified=stamp,
+                )
+            ).inserted_primary_key[0]
+            self._write_turns(conn, tid, t.turns)
+            self._write_speakers(conn, tid, t)
+        t.id = int(tid)
+        return int(tid)
+
+    def _write_turns(self, conn: sa.Connection, tid: int, turns: list[Turn]) -> None:
+        conn.execute(sa.delete(schema.turns).where(schema.turns.c.transcript_id == tid))
+        if turns:
+            conn.execute(
+                sa.insert(schema.turns),
+                [
+                    {
+                        "transcript_id": tid,
+                        "idx": i,
+                        "start": tr.start,
+                        "end": tr.end,
+                        "speaker": tr.speaker,
+                        "time_start": tr.time_start,
+                        "time_end": tr.time_end,
+                        "overlap": tr.overlap,
+                    }
+                    for i, tr in enumerate(turns)
+                ],
+            )
+
+    def _write_speakers(self, conn: sa.Connection, tid: int, t: Transcript) -> None:
+        conn.execute(sa.delete(schema.speakers).where(schema.speakers.c.transcript_id == tid))
+        rows = []
+        for label in t.speaker_labels():
+            pname = t.speakers.get(label)
+            pid = self._participant_id(conn, pname) if pname else None
+            rows.append({"transcript_id": tid, "label": label, "participant_id": pid})
+        if rows:
+            conn.execute(sa.insert(schema.speakers), rows)
+
+    def replace_transcript_content(self, tid: int, new: Transcript, source_bytes: bytes | None = None) -> None:
+        """Replace the text, turns and source of transcript *tid* (codings are the caller's job)."""
+        src = new.source
+        with self.transaction() as conn:
+            conn.execute(
+                sa.update(schema.transcripts)
+                .where(schema.transcripts.c.id == tid)
+                .values(
+                    text=new.text,
+                    text_sha256=hashlib.sha256(new.text.encode("utf-8")).hexdigest(),
+                    words=new.words,
+                    notes=[_note_dict(n) for n in new.notes],
+                    warnings=list(new.warnings),
+                    source_filename=src.filename if src else None,
+                    source_sha256=src.sha256 if src else None,
+                    source_format=src.format if src else None,
+                    source_encoding=src.encoding if src else None,
+                    encoding_guessed=bool(src and src.encoding_guessed),
+                    source_bytes=source_bytes,
+                    modified=_ts(now()),
+                )
+            )
+            self._write_turns(conn, tid, new.turns)
+            self._write_speakers(conn, tid, new)
+
+    def update_transcript_fields(self, tid: int, **fields: Any) -> None:
+        """Update title, kind, language or attributes of a transcript."""
+        allowed = {"title", "kind", "language", "attributes", "name"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"cannot update {sorted(bad)}")
+        if "attributes" in fields:
+            fields["attributes"] = _json_attrs(fields["attributes"])
+        with self.transaction() as conn:
+            conn.execute(sa.update(schema.transcripts).where(schema.transcripts.c.id == tid).values(modified=_ts(now()), **fields))
+
+    def delete_transcript(self, tid: int) -> None:
+        """Delete a transcript with its codings, memos and suggestions (one transaction)."""
+        with self.transaction() as conn:
+            conn.execute(sa.delete(schema.codings).where(schema.codings.c.transcript_id == tid))
+            conn.execute(
+                sa.delete(schema.memos).where(
+                    (schema.memos.c.target_kind == "transcript") & (schema.memos.c.target_id == str(tid))
+                )
+            )
+            conn.execute(sa.delete(schema.transcripts).where(schema.transcripts.c.id == tid))
+
+    def get_transcript(self, tid: int) -> Transcript:
+        tt = schema.transcripts
+        with self.reading() as conn:
+            row = conn.execute(sa.select(tt).where(tt.c.id == tid)).first()
+            if row is None:
+                raise NotFoundError(f"No transcript with id {tid}.", hint="List them with `qcode transcripts`.")
+            turn_rows = conn.execute(
+                sa.select(schema.turns).where(schema.turns.c.transcript_id == tid).order_by(schema.turns.c.idx)
+            ).all()
+            sp = schema.speakers
+            pt = schema.participants
+            spk = conn.execute(
+                sa.select(sp.c.label, pt.c.name).select_from(sp.outerjoin(pt, sp.c.participant_id == pt.c.id)).where(sp.c.transcript_id == tid)
+            ).all()
+        return _transcript_from_row(row, turn_rows, {r.label: r.name for r in spk})
+
+    def transcript_summaries(self) -> list[dict[str, Any]]:
+        """id, name, title, kind, language, words, turns, speakers, attributes, source of every transcript."""
+        tt = schema.transcripts
+        with self.reading() as conn:
+            rows = conn.execute(
+                sa.select(
+                    tt.c.id, tt.c.name, tt.c.title, tt.c.kind, tt.c.language, tt.c.words, tt.c.attributes,
+                    tt.c.source_filename, tt.c.source_format, tt.c.source_encoding, tt.c.encoding_guessed,
+                    sa.func.length(tt.c.text).label("chars"),
+                ).order_by(tt.c.id)
+            ).all()
+            turn_counts = dict(
+                conn.execute(
+                    sa.select(schema.turns.c.transcript_id, sa.func.count()).group_by(schema.turns.c.transcript_id)
+                ).all()
+            )
+            speakers: dict[int, list[str]] = {}
+            for r in conn.execute(sa.select(schema.speakers.c.transcript_id, schema.speakers.c.label)):
+                speakers.setdefault(r.transcript_id, []).append(r.label)
+        return [
+            {
+                "id": r.id,
+                "name": r.name,
+                "title": r.title,
+                "kind": r.kind,
+                "language": r.language,
+                "words": r.words,
+                "chars": r.chars,
+                "turns": turn_counts.get(r.id, 0),
+                "speakers": speakers.get(r.id, []),
+                "attributes": r.attributes or {},
+                "source": r.source_filename,
+                "format": r.source_format,
+                "encoding": r.source_encoding,
+                "encoding_guessed": bool(r.encoding_guessed),
+            }
+            for r in rows
+        ]
+
+    def find_transcript(self, ref: str | int) -> int:
+        """Resolve a transcript reference: its id, its name, or its original file name."""
+        tt = schema.transcripts
+        ref_s = str(ref).strip()
+        with self.reading() as conn:
+            if ref_s.isdigit():
+                hit = conn.execute(sa.select(tt.c.id).where(tt.c.id == int(ref_s))).scalar()
+                if hit is not None:
+                    return int(hit)
+            hit = conn.execute(sa.select(tt.c.id).where(tt.c.name == ref_s)).scalar()
+            if hit is not None:
+                return int(hit)
+            base = Path(ref_s).name
+            rows = conn.execute(
+                sa.select(tt.c.id, tt.c.name).where((tt.c.source_filename == ref_s) | (tt.c.source_filename == base))
+            ).all()
+            names = list(conn.execute(sa.select(tt.c.name)).scalars())
+        if len(rows) == 1:
+            return int(rows[0].id)
+        if len(rows) > 1:
+            raise AmbiguousError(
+                f"'{ref_s}' matches {len(rows)} transcripts: " + ", ".join(f"{r.name} (id {r.id})" for r in rows) + ".",
+                hint="Use the transcript's id or name instead of the file name.",
+            )
+        from qcode.core.errors import did_you_mean
+
+        raise NotFoundError(
+            f"No transcript '{ref_s}' in this project." + did_you_mean(ref_s, names),
+            hint="List the transcripts with `qcode transcripts`.",
+        )
+
+    def transcript_by_source_hash(self, sha256: str) -> tuple[int, str] | None:
+        tt = schema.transcripts
+        with self.reading() as conn:
+            row = conn.execute(sa.select(tt.c.id, tt.c.name).where(tt.c.source_sha256 == sha256)).first()
+        return (int(row.id), row.name) if row else None
+
+    def source_bytes(self, tid: int) -> bytes | None:
+        tt = schema.transcripts
+        with self.reading() as conn:
+            return conn.execute(sa.select(tt.c.source_bytes).where(tt.c.id == tid)).scalar()
+
+    # ---------------------------------------------------------- participants
+    def _participant_id(self, conn: sa.Connection, name: str) -> int:
+        pt = schema.participants
+        pid = conn.execute(sa.select(pt.c.id).where(pt.c.name == name)).scalar()
+        if pid is None:
+            pid = conn.execute(
+                sa.insert(pt).values(name=name, guid=stable_guid("participant", name), attributes={})
+            ).inserted_primary_key[0]
+        return int(pid)
+
+    def upsert_participant(self, p: Participant, merge: bool = True) -> int:
+        """Create or update participant *p*; attributes are merged into existing ones."""
+        pt = schema.participants
+        with self.transaction() as conn:
+            pid = self._participant_id(conn, p.name)
+            old = conn.execute(sa.select(pt.c.attributes).where(pt.c.id == pid)).scalar() or {}
+            attrs = {**old, **_json_attrs(p.attributes)} if merge else _json_attrs(p.attributes)
+            conn.execute(sa.update(pt).where(pt.c.id == pid).values(attributes=attrs))
+        return pid
+
+    def link_speaker(self, tid: int, label: str, participant: str | None) -> None:
+        sp = schema.speakers
+        with self.transaction() as conn:
+            pid = self._participant_id(conn, participant) if participant else None
+            n = conn.execute(
+                sa.update(sp).where((sp.c.transcript_id == tid) & (sp.c.label == label)).values(participant_id=pid)
+            ).rowcount
+            if n == 0:
+                conn.execute(sa.insert(sp).values(transcript_id=tid, label=label, participant_id=pid))
+
+    def participants(self) -> list[Participant]:
+        pt = schema.participants
+        with self.reading() as conn:
+            return [Participant(r.name, dict(r.attributes or {})) for r in conn.execute(sa.select(pt).order_by(pt.c.name))]
+
+    def speaker_participants(self) -> dict[tuple[int, str], str]:
+        """(transcript id, speaker label) -> participant name, for every linked speaker."""
+        sp, pt = schema.speakers, schema.participants
+        with self.reading() as conn:
+            rows = conn.execute(
+                sa.select(sp.c.transcript_id, sp.c.label, pt.c.name).select_from(sp.join(pt, sp.c.participant_id == pt.c.id))
+            ).all()
+        return {(r.transcript_id, r.label): r.name for r in rows}
+
+    def set_attribute_def(self, name: str, type_: str, scope: str) -> None:
+        ad = schema.attribute_defs
+        with self.transaction() as conn:
+            n = conn.execute(sa.update(ad).where((ad.c.name == name) & (ad.c.scope == scope)).values(type=type_)).rowcount
+            if n == 0:
+                conn.execute(sa.insert(ad).values(name=name, scope=scope, type=type_))
+
+    def attribute_defs(self) -> list[tuple[str, str, str]]:
+        ad = schema.attribute_defs
+        with self.reading() as conn:
+            return [(r.name, r.scope, r.type) for r in conn.execute(sa.select(ad).order_by(ad.c.scope, ad.c.name))]
+
+    # Codebook, codings and memos live in qcode.storage.records (mixed in below).
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise ProjectError(f"Cannot read the project database {path}: {exc.strerror}.", hint="Check the file's permissions.") from exc
+    if head != SQLITE_HEADER:
+        raise ProjectError(
+            f"{path} is not a SQLite database (the file is damaged or is something else).",
+            hint="Restore it from .qcode/backups, or move it away and run `qcode init` to start a new project.",
+        )
+
+
+def _json_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in attrs.items():
+        out[k] = v.isoformat() if hasattr(v, "isoformat") else v
+    return out
+
+
+def _note_dict(n: Note) -> dict[str, Any]:
+    return {"offset": n.offset, "kind": n.kind, "text": n.text, "time": n.time}
+
+
+def _transcript_from_row(row: Any, turn_rows: Iterable[Any], speakers: dict[str, str | None]) -> Transcript:
+    source = None
+    if row.source_filename is not None or row.source_sha256 is not None:
+        source = SourceInfo(
+            filename=row.source_filename or "",
+            sha256=row.source_sha256 or "",
+            format=row.source_format or "",
+            encoding=row.source_encoding,
+            encoding_guessed=bool(row.encoding_guessed),
+        )
+    return Transcript(
+        id=row.id,
+        name=row.name,
+        title=row.title,
+        text=row.text,
+        turns=[Turn(r.start, r.end, r.speaker, r.time_start, r.time_end, bool(r.overlap)) for r in turn_rows],
+        notes=[Note(n["offset"], n["kind"], n["text"], n.get("time")) for n in (row.notes or [])],
+        language=row.language,
+        kind=row.kind,
+        attributes=dict(row.attributes or {}),
+        speakers=speakers,
+        source=source,
+        warnings=list(row.warnings or []),
+    )
+
+
+# Re-exported for type hints in other modules.
+__all__ = ["Store", "Code", "Codebook", "Coding", "Memo", "CodingError"]

@@ -1,0 +1,226 @@
+"""Coding use cases: code, uncode, recode, resize, memo, with undo and redo.
+
+Each function is one transaction and returns what changed. The
+:class:`History` records inverse operations so that the app can undo and
+redo every coding action of a session, across screens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from qcode.core.anchor import make_anchor
+from qcode.core.coding import Coding, Origin
+from qcode.core.errors import CodingError
+from qcode.usecases.project import Project
+
+
+def _check_code(project: Project, code_id: str) -> None:
+    code = project.codebook.get(code_id)
+    if code.retired:
+        raise CodingError(
+            f"Code '{code_id}' is retired: it is kept for its existing codings only.",
+            hint="Choose another code, or un-retire it in the codebook.",
+        )
+
+
+def apply_code(
+    project: Project,
+    transcript: str | int,
+    start: int,
+    end: int,
+    code_id: str,
+    *,
+    coder: str | None = None,
+    memo: str = "",
+    origin: Origin = "manual",
+    evidence: dict[str, Any] | None = None,
+    history: History | None = None,
+) -> Coding:
+    """Code ``text[start:end]`` of *transcript* with *code_id*; returns the stored coding."""
+    t = project.transcript(transcript)
+    assert t.id is not None
+    t.check_span(start, end)
+    _check_code(project, code_id)
+    coder = coder or project.coder
+    for c in project.store.codings(transcript_id=t.id, code_ids=[code_id], coders=[coder]):
+        if c.start == start and c.end == end:
+            raise CodingError(
+                f"This passage ({start}-{end}) of '{t.name}' is already coded '{code_id}' by {coder} (coding {c.id}).",
+                hint="Nothing was changed.",
+            )
+    a = make_anchor(t.text, start, end)
+    rec = project.store.codebook_record()
+    coding = Coding(
+        transcript_id=t.id,
+        start=start,
+        end=end,
+        code_id=code_id,
+        coder=coder,
+        memo=memo,
+        origin=origin,
+        quote=a.quote,
+        prefix=a.prefix,
+        suffix=a.suffix,
+        codebook_hash=rec["content_hash"] if rec else None,
+        evidence=evidence,
+    )
+    stored = project.store.add_coding(coding)
+    if history is not None:
+        history.record(Change("add", None, stored))
+    return stored
+
+
+def remove_coding(project: Project, coding_id: int, *, history: History | None = None) -> Coding:
+    old = project.store.delete_coding(coding_id)
+    if history is not None:
+        history.record(Change("remove", old, None))
+    return old
+
+
+def recode(project: Project, coding_id: int, code_id: str, *, history: History | None = None) -> Coding:
+    """Give coding *coding_id* another code, keeping its span, memo and coder."""
+    _check_code(project, code_id)
+    old = project.store.get_coding(coding_id)
+    new = project.store.update_coding(replace(old, code_id=code_id))
+    if history is not None:
+        history.record(Change("update", old, new))
+    return new
+
+
+def resize_coding(project: Project, coding_id: int, start: int, end: int, *, history: History | None = None) -> Coding:
+    old = project.store.get_coding(coding_id)
+    t = project.transcript(old.transcript_id)
+    t.check_span(start, end)
+    a = make_anchor(t.text, start, end)
+    new = project.store.update_coding(
+        replace(old, start=start, end=end, quote=a.quote, prefix=a.prefix, suffix=a.suffix, status="ok")
+    )
+    if history is not None:
+        history.record(Change("update", old, new))
+    return new
+
+
+def set_memo(project: Project, coding_id: int, memo: str, *, history: History | None = None) -> Coding:
+    old = project.store.get_coding(coding_id)
+    new = project.store.update_coding(replace(old, memo=memo))
+    if history is not None:
+        history.record(Change("update", old, new))
+    return new
+
+
+def mark_reviewed(project: Project, coding_id: int, *, history: History | None = None) -> Coding:
+    old = project.store.get_coding(coding_id)
+    new = project.store.update_coding(replace(old, status="ok"))
+    if history is not None:
+        history.record(Change("update", old, new))
+    return new
+
+
+# ---------------------------------------------------------------- history
+@dataclass(frozen=True)
+class Change:
+    kind: Literal["add", "remove", "update"]
+    before: Coding | None
+    after: Coding | None
+
+
+@dataclass
+class Step:
+    label: str
+    changes: list[Change] = field(default_factory=list)
+
+
+class History:
+    """Undo/redo of coding actions for one session.
+
+    Several changes made by one user action (``with history.group("accept all")``)
+    are undone together. Undo and redo are transactions too.
+    """
+
+    def __init__(self, project: Project, limit: int = 1000) -> None:
+        self.project = project
+        self.limit = limit
+        self.undo_stack: list[Step] = []
+        self.redo_stack: list[Step] = []
+        self._group: Step | None = None
+
+    def record(self, change: Change) -> None:
+        if self._group is not None:
+            self._group.changes.append(change)
+            return
+        self.undo_stack.append(Step(_describe(change), [change]))
+        del self.undo_stack[: -self.limit]
+        self.redo_stack.clear()
+
+    def group(self, label: str) -> _Group:
+        return _Group(self, label)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self.undo_stack)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self.redo_stack)
+
+    def undo(self) -> Step | None:
+        if not self.undo_stack:
+            return None
+        step = self.undo_stack[-1]
+        with self.project.store.transaction():
+            for ch in reversed(step.changes):
+                self._apply(ch.after, ch.before)
+        self.undo_stack.pop()
+        self.redo_stack.append(step)
+        return step
+
+    def redo(self) -> Step | None:
+        if not self.redo_stack:
+            return None
+        step = self.redo_stack[-1]
+        with self.project.store.transaction():
+            for ch in step.changes:
+                self._apply(ch.before, ch.after)
+        self.redo_stack.pop()
+        self.undo_stack.append(step)
+        return step
+
+    def _apply(self, current: Coding | None, target: Coding | None) -> None:
+        store = self.project.store
+        if current is not None and target is None:
+            assert current.id is not None
+            store.delete_coding(current.id)
+        elif current is None and target is not None:
+            store.restore_coding(target)
+        elif current is not None and target is not None:
+            store.update_coding(target)
+
+
+class _Group:
+    def __init__(self, history: History, label: str) -> None:
+        self.history = history
+        self.step = Step(label)
+
+    def __enter__(self) -> Step:
+        self.history._group = self.step
+        return self.step
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.history._group = None
+        if self.step.changes:
+            self.history.undo_stack.append(self.step)
+            self.history.redo_stack.clear()
+
+
+def _describe(ch: Change) -> str:
+    if ch.kind == "add" and ch.after:
+        return f"code '{ch.after.code_id}'"
+    if ch.kind == "remove" and ch.before:
+        return f"remove '{ch.before.code_id}'"
+    if ch.before and ch.after and ch.before.code_id != ch.after.code_id:
+        return f"recode '{ch.before.code_id}' → '{ch.after.code_id}'"
+    if ch.before and ch.after and ch.before.memo != ch.after.memo:
+        return "memo"
+    return "edit coding"

@@ -1,0 +1,169 @@
+"""Opening, creating and holding a qcode project (the use cases' entry point).
+
+:class:`Project` is what the CLI and the app hold: the settings, the store and
+a few caches. The other use-case modules take a :class:`Project` and never
+touch Textual or click.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qcode.core.codebook import Codebook
+from qcode.core.errors import ProjectError, SettingsError
+from qcode.core.transcript import Transcript
+from qcode.storage import Store
+from qcode.usecases.settings import (
+    DATA_DIR,
+    DB_FILE,
+    SETTINGS_FILE,
+    Settings,
+    default_coder,
+    load_settings,
+    write_settings,
+)
+
+Progress = Callable[[int, int, str], None]
+"""progress(done, total, label): called by long use cases; front ends draw bars."""
+
+
+def no_progress(done: int, total: int, label: str) -> None:
+    """The default progress callback: does nothing."""
+
+
+def find_root(start: Path) -> Path:
+    """The project folder containing *start* (itself or a parent with qcode.toml)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    raise SettingsError(
+        f"No qcode project here ({start}) or in any parent folder: no {SETTINGS_FILE} found.",
+        hint="Run `qcode init` to make this folder a project, or pass --project DIR.",
+    )
+
+
+@dataclass
+class SeedReport:
+    transcripts: int = 0
+    codings: int = 0
+    messages: list[str] = field(default_factory=list)
+
+
+class Project:
+    """An open qcode project."""
+
+    def __init__(self, root: Path, settings: Settings, store: Store) -> None:
+        self.root = root
+        self.settings = settings
+        self.store = store
+        self.coder = default_coder(settings)
+        self._codebook: Codebook | None = None
+        self._transcripts: dict[int, Transcript] = {}
+        self.seed_report: SeedReport | None = None
+
+    # ------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, root: Path | None = None, *, busy_timeout: float = 5.0, seed: bool = True) -> Project:
+        """Open the project at *root* (default: the current folder or a parent).
+
+        The database is created on first use; when it is, the ``[seed]``
+        files of the settings (transcripts, attributes, codings) and the
+        codebook are imported, all or nothing.
+        """
+        root = find_root(root or Path.cwd()) if root is None else Path(root)
+        if not root.exists():
+            raise ProjectError(f"Project folder {root} does not exist.", hint="Check the path, or create it with `qcode init DIR`.")
+        settings = load_settings(root)
+        if settings.database:
+            store = Store.open_url(settings.database, create=True)
+            fresh = False
+        else:
+            db = root / DATA_DIR / DB_FILE
+            fresh = not (db.exists() and db.stat().st_size > 0)
+            store = Store.open_sqlite(db, create=True, busy_timeout=busy_timeout, backup_dir=root / DATA_DIR / "backups")
+        project = cls(root, settings, store)
+        if fresh:
+            try:
+                project._first_use(seed=seed)
+            except BaseException:
+                store.close()
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    (root / DATA_DIR / (DB_FILE + suffix)).unlink(missing_ok=True)
+                raise
+        return project
+
+    @classmethod
+    def init(cls, root: Path, *, codebook: Path | None = None, language: str = "en", name: str | None = None) -> Project:
+        """Make *root* a qcode project (writes qcode.toml and creates the database)."""
+        root.mkdir(parents=True, exist_ok=True)
+        if (root / SETTINGS_FILE).exists():
+            raise ProjectError(
+                f"{root} is already a qcode project ({SETTINGS_FILE} exists).",
+                hint="Open it with `qcode open`, or edit qcode.toml.",
+            )
+        settings = Settings(name=name or root.resolve().name, language=language)
+        if codebook is not None:
+            codebook = Path(codebook)
+            if not codebook.is_file():
+                raise ProjectError(f"Codebook file {codebook} not found.", hint="Check the path.")
+            try:
+                settings.codebook = str(codebook.resolve().relative_to(root.resolve()))
+            except ValueError:
+                settings.codebook = str(codebook.resolve())
+        write_settings(root, settings)
+        try:
+            return cls.open(root)
+        except BaseException:
+            (root / SETTINGS_FILE).unlink(missing_ok=True)
+            raise
+
+    def _first_use(self, *, seed: bool) -> None:
+        from qcode.usecases import seeding
+
+        self.seed_report = seeding.seed_project(self, include_seed=seed)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------- access
+    def path(self, rel: str | Path) -> Path:
+        """A settings path resolved against the project folder."""
+        p = Path(rel)
+        return p if p.is_absolute() else self.root / p
+
+    @property
+    def data_dir(self) -> Path:
+        d = self.root / DATA_DIR
+        d.mkdir(exist_ok=True)
+        return d
+
+    @property
+    def codebook(self) -> Codebook:
+        if self._codebook is None:
+            self._codebook = self.store.get_codebook()
+        return self._codebook
+
+    def invalidate(self, transcript_id: int | None = None, codebook: bool = False) -> None:
+        """Forget cached data after a change."""
+        if codebook:
+            self._codebook = None
+        if transcript_id is None:
+            self._transcripts.clear()
+        else:
+            self._transcripts.pop(transcript_id, None)
+
+    def transcript(self, ref: str | int) -> Transcript:
+        """A transcript by id, name or original file name (cached)."""
+        tid = ref if isinstance(ref, int) else self.store.find_transcript(ref)
+        if tid not in self._transcripts:
+            self._transcripts[tid] = self.store.get_transcript(tid)
+        return self._transcripts[tid]

@@ -1,0 +1,158 @@
+"""The project settings file, ``qcode.toml``.
+
+A qcode project is a folder holding ``qcode.toml`` and a ``.qcode/`` folder
+with the database (``project.sqlite``), backups and caches. Example::
+
+    [project]
+    name = "Data work in Europe"
+    language = "fr"           # default transcript language
+    coder = "amina"           # default coder name (QCODE_CODER overrides it)
+
+    [codebook]
+    path = "codebooks/data-work.yaml"
+
+    [seed]                    # imported once, when the database is created
+    transcripts = ["transcripts/"]
+    attributes = ["transcripts/participants.csv"]
+    codings = ["transcripts/demo-codings.jsonl"]
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qcode.core.errors import SettingsError, did_you_mean
+
+SETTINGS_FILE = "qcode.toml"
+DATA_DIR = ".qcode"
+DB_FILE = "project.sqlite"
+
+_ALLOWED: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "project": {"name": str, "language": str, "coder": str, "database": str},
+    "codebook": {"path": str},
+    "seed": {"transcripts": list, "attributes": list, "codings": list},
+    "suggest": {"pipeline": str, "min_score": (int, float), "processes": int},
+    "import": {"max_mb": (int, float)},
+}
+
+
+@dataclass
+class Settings:
+    name: str = "qcode project"
+    """Shown in the app's title bar and on report title pages."""
+    language: str = "en"
+    """Default language of transcripts (ISO 639-1), used to pick a spaCy pipeline."""
+    coder: str = ""
+    """Default coder name; empty means the QCODE_CODER variable or the login name."""
+    database: str = ""
+    """Empty for the SQLite file in .qcode/; a SQLAlchemy URL (postgresql://...) for a team server."""
+    codebook: str = ""
+    """Path of the YAML codebook, relative to the project folder."""
+    seed_transcripts: list[str] = field(default_factory=list)
+    seed_attributes: list[str] = field(default_factory=list)
+    seed_codings: list[str] = field(default_factory=list)
+    suggest: dict[str, object] = field(default_factory=dict)
+    import_max_mb: float = 100.0
+    """Largest transcript file accepted by `qcode import` (megabytes)."""
+
+
+def load_settings(root: Path) -> Settings:
+    """Read ``root/qcode.toml``; every problem names the file, line and key."""
+    path = root / SETTINGS_FILE
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SettingsError(
+            f"{root} is not a qcode project (no {SETTINGS_FILE}).",
+            hint=f"Run `qcode init {root}` to make it one, or pass --project DIR.",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"Cannot read {path}: {exc}.", hint="Check the file's permissions and that it is UTF-8.") from exc
+    try:
+        data = tomllib.loads(raw_text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: {exc}.", hint="Fix the TOML syntax at that line (strings need quotes).") from exc
+    s = Settings()
+    for section, values in data.items():
+        if section not in _ALLOWED:
+            raise SettingsError(
+                f"{path}, line {_line_of(raw_text, f'[{section}')}: unknown section [{section}]."
+                + did_you_mean(section, list(_ALLOWED)),
+                hint=f"Known sections: {', '.join('[' + k + ']' for k in _ALLOWED)}.",
+            )
+        if not isinstance(values, dict):
+            raise SettingsError(f"{path}: '{section}' must be a [section], not a value.")
+        for key, value in values.items():
+            allowed = _ALLOWED[section]
+            where = f"{path}, line {_line_of(raw_text, key)}"
+            if key not in allowed:
+                raise SettingsError(
+                    f"{where}: unknown key '{key}' in [{section}]." + did_you_mean(key, list(allowed)),
+                    hint=f"Known keys in [{section}]: {', '.join(allowed)}.",
+                )
+            if not isinstance(value, allowed[key]) or isinstance(value, bool):
+                raise SettingsError(
+                    f"{where}: [{section}] {key} has the wrong type ({type(value).__name__}).",
+                    hint="Lists are written [\"a\", \"b\"], text in quotes, numbers bare.",
+                )
+            if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+                raise SettingsError(f"{where}: [{section}] {key} must be a list of paths in quotes.")
+    project = data.get("project", {})
+    s.name = project.get("name", root.resolve().name)
+    s.language = project.get("language", s.language)
+    s.coder = project.get("coder", "")
+    s.database = project.get("database", "")
+    s.codebook = data.get("codebook", {}).get("path", "")
+    seed = data.get("seed", {})
+    s.seed_transcripts = list(seed.get("transcripts", []))
+    s.seed_attributes = list(seed.get("attributes", []))
+    s.seed_codings = list(seed.get("codings", []))
+    s.suggest = dict(data.get("suggest", {}))
+    s.import_max_mb = float(data.get("import", {}).get("max_mb", s.import_max_mb))
+    return s
+
+
+def _line_of(text: str, needle: str) -> int:
+    for i, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"\s*{re.escape(needle)}", line):
+            return i
+    return 1
+
+
+def _toml_str(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_settings(root: Path, s: Settings) -> Path:
+    """Write a fresh ``qcode.toml`` (used by ``qcode init``)."""
+    lines = [
+        "# qcode project settings. See README.md, section 'Project folder'.",
+        "[project]",
+        f"name = {_toml_str(s.name)}",
+        f"language = {_toml_str(s.language)}",
+    ]
+    if s.coder:
+        lines.append(f"coder = {_toml_str(s.coder)}")
+    if s.codebook:
+        lines += ["", "[codebook]", f"path = {_toml_str(s.codebook)}"]
+    path = root / SETTINGS_FILE
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def default_coder(s: Settings) -> str:
+    env = os.environ.get("QCODE_CODER", "").strip()
+    if env:
+        return env
+    if s.coder:
+        return s.coder
+    try:
+        import getpass
+
+        return getpass.getuser() or "coder"
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "coder"
