@@ -136,11 +136,10 @@ class RecordsMixin:
             ids: dict[str, int] = {}
             for chunk in range(0, len(guids), 500):
                 part = guids[chunk : chunk + 500]
-                ids.update(
-                    conn.execute(
-                        sa.select(schema.codings.c.guid, schema.codings.c.id).where(schema.codings.c.guid.in_(part))
-                    ).tuples()
-                )
+                for guid, cid in conn.execute(
+                    sa.select(schema.codings.c.guid, schema.codings.c.id).where(schema.codings.c.guid.in_(part))
+                ).all():
+                    ids[guid] = cid
         return [replace(c, id=ids[c.guid]) for c in items]
 
     def _check_codes(self, conn: sa.Connection, code_ids: set[str]) -> None:
@@ -260,7 +259,8 @@ class RecordsMixin:
         """Number of codings per code id."""
         ct = schema.codings
         with self.reading() as conn:
-            return dict(conn.execute(sa.select(ct.c.code_id, sa.func.count()).group_by(ct.c.code_id)).tuples().all())
+            rows = conn.execute(sa.select(ct.c.code_id, sa.func.count()).group_by(ct.c.code_id)).all()
+        return {code_id: n for code_id, n in rows}
 
     def reassign_codings(self, from_code: str, to_code: str) -> int:
         """Move every coding of *from_code* to *to_code*, dropping exact duplicates."""

@@ -23,8 +23,13 @@ from qcode.core.coding import Coding, Memo, new_guid, now, stable_guid
 from qcode.core.errors import AmbiguousError, CodingError, NotFoundError, ProjectError
 from qcode.core.transcript import Note, Participant, SourceInfo, Transcript, Turn
 from qcode.storage import migrations, schema
+from qcode.storage.engine import (
+    DEFAULT_BUSY_TIMEOUT,
+    TransactionManager,
+    sqlite_engine,
+    translate_error,
+)
 from qcode.storage.records import RecordsMixin
-from qcode.storage.engine import DEFAULT_BUSY_TIMEOUT, TransactionManager, sqlite_engine, translate_error
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 

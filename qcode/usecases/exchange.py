@@ -10,8 +10,8 @@ from typing import Any
 from qcode.core.anchor import find_quote, make_anchor
 from qcode.core.coding import Coding, now
 from qcode.core.errors import ImportFormatError, QcodeError
-from qcode.formats.codings_file import REQUIRED, read_rows, write_jsonl
 from qcode.formats.atomic import atomic_write_text
+from qcode.formats.codings_file import REQUIRED, read_rows, write_jsonl
 from qcode.usecases.project import Project
 
 

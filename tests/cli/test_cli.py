@@ -1,0 +1,100 @@
+"""The command line: exit codes, messages on stderr, no tracebacks for user errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+
+from qcode.cli import cli, main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out = capsys.readouterr()
+    return int(exc.value.code or 0), out.out, out.err
+
+
+def test_full_scripted_session(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "cb.yaml").write_text("title: t\ncodes:\n  - id: pay\n  - id: instability\n", encoding="utf-8")
+    (tmp_path / "i1.txt").write_text("Interviewer: How is it?\nAmina: Unstable and badly paid.\n", encoding="utf-8")
+    proj = str(tmp_path / "p")
+    assert run(capsys, "init", proj, "--codebook", str(tmp_path / "cb.yaml"))[0] == 0
+    code, out, _ = run(capsys, "-p", proj, "import", str(tmp_path / "i1.txt"))
+    assert code == 0 and "1 imported" in out
+    code, out, _ = run(capsys, "transcripts", "--json", "--project", proj)
+    [t] = json.loads(out)
+    assert (t["name"], t["turns"], t["speakers"]) == ("i1", 2, ["Interviewer", "Amina"])
+    code, out, _ = run(capsys, "-p", proj, "code", "i1", "12", "20", "instability", "--memo", "m")
+    assert code == 0 and "'Unstable'" in out
+    code, out, _ = run(capsys, "-p", proj, "codings", "--json", "--code", "instability")
+    [c] = json.loads(out)
+    assert (c["quote"], c["memo"], c["coder"]) == ("Unstable", "m", "tester")
+    assert run(capsys, "-p", proj, "codings", "export", "-o", str(tmp_path / "c.jsonl"))[0] == 0
+    assert json.loads((tmp_path / "c.jsonl").read_text())["quote"] == "Unstable"
+    code, out, _ = run(capsys, "-p", proj, "recode", str(c["id"]), "pay")
+    assert code == 0
+    code, out, _ = run(capsys, "-p", proj, "uncode", str(c["id"]))
+    assert code == 0
+    code, out, _ = run(capsys, "-p", proj, "codings", "import", str(tmp_path / "c.jsonl"))
+    assert code == 0 and "Imported 1 codings" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("code", "interview-01", "0", "99999", "pay"), "outside transcript"),
+        (("code", "interview-01", "0", "5", "payy"), "Did you mean 'pay'?"),
+        (("code", "nobody", "0", "5", "pay"), "No transcript 'nobody'"),
+        (("uncode", "999"), "No coding with id 999"),
+        (("codings", "--code", "zzz"), "Unknown code 'zzz'"),
+    ],
+)
+def test_user_errors_exit_2_with_a_message_and_change_nothing(project_dir: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], fragment: str) -> None:
+    before = (project_dir / ".qcode" / "project.sqlite").read_bytes()
+    code, out, err = run(capsys, "-p", str(project_dir), *args)
+    assert code == 2
+    assert fragment in err and "Traceback" not in err and err.startswith("Error:")
+    after = (project_dir / ".qcode" / "project.sqlite").read_bytes()
+    assert before == after
+
+
+def test_ambiguous_transcript_name(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = project_dir / "other"
+    other.mkdir()
+    (other / "interview-01.txt").write_text("Someone: different content\n", encoding="utf-8")
+    assert run(capsys, "-p", str(project_dir), "import", str(other / "interview-01.txt"))[0] == 0
+    code, _, err = run(capsys, "-p", str(project_dir), "code", "interview-01.txt", "0", "3", "pay")
+    assert code == 2 and "matches 2 transcripts" in err
+
+
+def test_missing_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "-p", str(tmp_path / "nope"), "transcripts")
+    assert code == 2 and "does not exist" in err
+
+
+def test_corrupt_database(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = project_dir / ".qcode" / "project.sqlite"
+    for extra in ("-wal", "-shm"):
+        Path(str(db) + extra).unlink(missing_ok=True)
+    db.write_bytes(b"garbage" * 1000)
+    code, _, err = run(capsys, "-p", str(project_dir), "transcripts")
+    assert code == 2 and "not a SQLite database" in err and db.read_bytes() == b"garbage" * 1000
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out = []
+    for name, cmd in group.commands.items():
+        out.append((prefix + name, cmd))
+        if isinstance(cmd, click.Group):
+            out.extend(_commands(cmd, prefix + name + " "))
+    return out
+
+
+@pytest.mark.parametrize(("name", "command"), _commands(cli), ids=[n for n, _ in _commands(cli)])
+def test_every_command_has_help_with_an_example(name: str, command: click.Command) -> None:
+    assert command.help, f"`qcode {name}` has no help"
+    assert "Example" in command.help, f"`qcode {name}` help has no example"

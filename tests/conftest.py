@@ -1,0 +1,75 @@
+"""Shared fixtures: temporary projects, the demo codebook, real data from ../shared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+
+SMALL_CODEBOOK = """\
+qcode_codebook: 1
+title: Test codebook
+version: 1.0.0
+language: [en]
+codes:
+  - id: instability
+    label: Job instability
+    keywords: {en: [unstable, precarious]}
+  - id: pay
+    label: Pay
+    children:
+      - id: piece-rates
+        label: Piece rates
+        keywords: {en: [piece rate, per task]}
+  - id: invisible-work
+    label: Unrecognised work
+"""
+
+SMALL_TRANSCRIPT = """\
+Interviewer: How is the work these days?
+Amina: Unstable. Some weeks there is nothing at all, then everything at once.
+
+Interviewer: And the pay?
+Amina: Piece rates, very low. You are paid per task, not for the time you spend.
+"""
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never depend on the developer's login name or settings."""
+    monkeypatch.setenv("QCODE_CODER", "tester")
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path) -> Path:
+    """A fresh project folder with a small codebook and one imported transcript."""
+    from qcode.usecases import importing
+    from qcode.usecases.project import Project
+
+    (tmp_path / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
+    (tmp_path / "interview-01.txt").write_text(SMALL_TRANSCRIPT, encoding="utf-8")
+    with Project.init(tmp_path, codebook=tmp_path / "codebook.yaml", language="en") as p:
+        report = importing.import_paths(p, [tmp_path / "interview-01.txt"])
+        assert not report.failed
+    return tmp_path
+
+
+@pytest.fixture
+def project(project_dir: Path):
+    """The open :class:`~qcode.usecases.project.Project` of :func:`project_dir`."""
+    from qcode.usecases.project import Project
+
+    p = Project.open(project_dir)
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def shared_real() -> Path:
+    """../shared/data/real, or skip when the shared material is absent."""
+    if not SHARED_REAL.is_dir():
+        pytest.skip(f"real data not available ({SHARED_REAL} is absent)")
+    return SHARED_REAL

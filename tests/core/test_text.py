@@ -1,0 +1,31 @@
+import pytest
+
+from qcode.core.text import count_words, is_normalized, normalize_text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("a\r\nb", "a\nb"),
+        ("a\rb", "a\nb"),
+        ("a\r\n\r\nb\n", "a\n\nb\n"),
+        ("\ufeffHello", "Hello"),
+        ("Jose\u0301", "José"),  # NFD -> NFC: 5 code points become 4
+        ("line\u2028next", "line\nnext"),
+        ("plain", "plain"),
+    ],
+)
+def test_normalize_text(raw: str, expected: str) -> None:
+    assert normalize_text(raw) == expected
+    assert is_normalized(expected)
+
+
+def test_nfc_changes_offsets_so_it_happens_before_any_offset_exists() -> None:
+    nfd = "Jose\u0301 dit"
+    assert len(nfd) == 9
+    assert len(normalize_text(nfd)) == 8
+
+
+def test_count_words() -> None:
+    assert count_words("  un deux\n\ntrois ") == 3
+    assert count_words("") == 0

@@ -1,0 +1,94 @@
+"""Project folders and their settings file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qcode.core.errors import ProjectError, SettingsError
+from qcode.usecases.project import Project
+from qcode.usecases.settings import load_settings
+
+
+def test_init_creates_settings_and_database(tmp_path: Path) -> None:
+    with Project.init(tmp_path / "study", language="fr") as p:
+        assert p.settings.language == "fr" and p.settings.name == "study"
+    assert (tmp_path / "study" / "qcode.toml").is_file()
+    assert (tmp_path / "study" / ".qcode" / "project.sqlite").is_file()
+
+
+def test_init_twice_is_refused(tmp_path: Path) -> None:
+    Project.init(tmp_path).close()
+    with pytest.raises(ProjectError, match="already a qcode project"):
+        Project.init(tmp_path)
+
+
+def test_open_finds_the_project_from_a_subfolder(project_dir: Path) -> None:
+    sub = project_dir / "notes" / "deep"
+    sub.mkdir(parents=True)
+    with Project.open(_find(sub)) as p:
+        assert p.root == project_dir
+
+
+def _find(start: Path) -> Path:
+    from qcode.usecases.project import find_root
+
+    return find_root(start)
+
+
+def test_no_project_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError) as err:
+        Project.open()
+    assert "qcode init" in err.value.hint
+
+
+@pytest.mark.parametrize(
+    ("toml", "fragment"),
+    [
+        ('[project\nname = "x"', "qcode.toml"),
+        ('[project]\nnmae = "x"\n', "line 2: unknown key 'nmae' in [project]. Did you mean 'name'?"),
+        ('[projct]\nname = "x"\n', "line 1: unknown section [projct]. Did you mean 'project'?"),
+        ("[project]\nlanguage = 3\n", "line 2: [project] language has the wrong type"),
+        ('[seed]\ntranscripts = "transcripts/"\n', "[seed] transcripts has the wrong type"),
+    ],
+)
+def test_settings_errors_name_file_line_and_key(tmp_path: Path, toml: str, fragment: str) -> None:
+    (tmp_path / "qcode.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(SettingsError) as err:
+        load_settings(tmp_path)
+    assert fragment in err.value.message
+
+
+def test_bad_settings_leave_no_database(tmp_path: Path) -> None:
+    (tmp_path / "qcode.toml").write_text('[project]\nnmae = "x"\n', encoding="utf-8")
+    with pytest.raises(SettingsError):
+        Project.open(tmp_path)
+    assert not (tmp_path / ".qcode" / "project.sqlite").exists()
+
+
+def test_failed_seed_leaves_no_half_made_database(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text("A: hello\n", encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"\x00\x01binary")
+    (tmp_path / "qcode.toml").write_text('[seed]\ntranscripts = ["t.txt", "bad.txt"]\n', encoding="utf-8")
+    with pytest.raises(Exception, match="seed"):
+        Project.open(tmp_path)
+    assert not (tmp_path / ".qcode" / "project.sqlite").exists()
+
+
+def test_seed_imports_transcripts_attributes_and_codings_once(tmp_path: Path) -> None:
+    (tmp_path / "cb.yaml").write_text("title: t\ncodes:\n  - id: pay\n", encoding="utf-8")
+    (tmp_path / "t.txt").write_text("A: hello there\nB: pay me\n", encoding="utf-8")
+    (tmp_path / "people.csv").write_text("participant,country\nP1,FR\n", encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text('{"transcript": "t", "start": 0, "end": 5, "code": "pay", "quote": "hello"}\n', encoding="utf-8")
+    (tmp_path / "qcode.toml").write_text(
+        '[codebook]\npath = "cb.yaml"\n[seed]\ntranscripts = ["t.txt"]\nattributes = ["people.csv"]\ncodings = ["c.jsonl"]\n',
+        encoding="utf-8",
+    )
+    with Project.open(tmp_path) as p:
+        assert p.seed_report is not None and (p.seed_report.transcripts, p.seed_report.codings) == (1, 1)
+        assert p.store.participants()[0].attributes == {"country": "FR"}
+    with Project.open(tmp_path) as p:
+        assert p.seed_report is None
+        assert len(p.store.codings()) == 1
