@@ -1,74 +1,961 @@
-"""YAML codebook files <-> :class:`~qcode.core.Codebook`.
+"""YAML codebook files <-> :class:`~qcode.core.codebook.Codebook`.
 
-(Foundation version: reads the documented shape with ``yaml.safe_load``.
-The codebook issue replaces it with full validation that points at lines.)
+Reading never builds Python objects with a YAML loader. The text is parsed
+into YAML *events* (PyYAML's safe parser) and composed here into a small
+tree that remembers the line and column of every value; the codebook is
+then checked against the format (see ``codebook_schema.json``) and **every**
+problem is reported at once, each with file, line, column and key path
+(``codes[3].children[1].id``). This catches what YAML hides: duplicate keys,
+YAML 1.1 booleans, numbers and dates where text is expected (``no`` ->
+false), colours swallowed as comments, anchors and aliases (alias bombs),
+explicit tags (``!!python/object``), files too large or nested too deep.
+
+Writing goes through :class:`CodebookEditor`, which uses ruamel.yaml's
+round-trip mode so that qcode's edits keep the researcher's comments, key
+order, quoting and indentation.
 """
 
 from __future__ import annotations
 
+import io
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from qcode.core.codebook import Code, Codebook
-from qcode.core.errors import CodebookError
+from qcode.core.errors import CodebookError, did_you_mean
+
+MAX_BYTES = 2 * 1024 * 1024
+"""Largest codebook file accepted (2 MiB; real codebooks are far smaller)."""
+MAX_DEPTH = 60
+"""Deepest YAML nesting accepted (about 28 levels of sub-codes)."""
+FORMAT_VERSION = 1
+
+TOP_KEYS = ("qcode_codebook", "title", "version", "language", "authors", "description", "license", "codes")
+CODE_KEYS = (
+    "id", "label", "parent", "color", "definition", "include", "exclude", "examples",
+    "counterexamples", "keywords", "patterns", "see_also", "retired", "children",
+)
+CODE_ID_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$")
+COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+LANGUAGES = frozenset(
+    "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy "
+    "da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu "
+    "hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb "
+    "lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om "
+    "or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw "
+    "ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu".split()
+)
+"""ISO 639-1 language codes."""
+_LANGUAGE_ALIASES = {
+    "fra": "fr", "fre": "fr", "french": "fr", "français": "fr", "eng": "en", "english": "en",
+    "deu": "de", "ger": "de", "german": "de", "spa": "es", "spanish": "es", "ita": "it",
+    "italian": "it", "por": "pt", "portuguese": "pt", "nld": "nl", "dut": "nl", "dutch": "nl",
+}
+
+_TAG = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+_TYPE_WORDS = {"bool": "a boolean", "int": "a number", "float": "a number", "null": "empty (null)", "timestamp": "a date"}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a codebook file, with where it is and how to fix it."""
+
+    file: str
+    line: int
+    """1-based line of the offending key or value."""
+    column: int
+    """1-based column."""
+    path: str
+    """Key path such as ``codes[3].children[1].id`` (empty for the whole file)."""
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return f"{text} {self.hint}".rstrip()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column, "path": self.path,
+                "message": self.message, "hint": self.hint}
+
+
+# ------------------------------------------------------------------ nodes
+@dataclass(slots=True)
+class Node:
+    """A composed YAML value with its position (line and column are 1-based)."""
+
+    kind: str  # "map", "seq" or "scalar"
+    line: int
+    column: int
+    value: Any = None  # scalar: the raw text; seq: list[Node]; map: list[tuple[Node, Node]]
+    tag: str = ""
+    plain: bool = False  # unquoted scalar, subject to YAML 1.1 type resolution
+
+    @property
+    def type(self) -> str:
+        """``str``, ``bool``, ``int``, ``float``, ``null``, ``timestamp``, ``seq`` or ``map``."""
+        return self.tag.removeprefix(_TAG)
+
+    def get(self, key: str) -> Node | None:
+        for k, v in self.value:
+            if k.value == key:
+                return v
+        return None
+
+    def python(self) -> Any:
+        """The value as plain Python (YAML 1.1 typing, used for Matcher patterns)."""
+        if self.kind == "seq":
+            return [n.python() for n in self.value]
+        if self.kind == "map":
+            return {str(k.python()): v.python() for k, v in self.value}
+        t = self.type
+        if t == "bool":
+            return self.value.lower() in ("true", "yes", "on", "y")
+        if t == "null":
+            return None
+        if t in ("int", "float"):
+            return yaml.safe_load(self.value)
+        return self.value
+
+
+class _Abort(Exception):
+    """Stop composing: the problem is already recorded."""
+
+
+def compose(text: str, file: str, problems: list[Problem]) -> Node | None:
+    """Parse *text* into a :class:`Node` tree, appending syntax problems.
+
+    Refuses anchors/aliases, explicit tags, several documents and nesting
+    deeper than :data:`MAX_DEPTH` before any value is built.
+    """
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_cls(text)
+    stack: list[tuple[Node, list[Node | None]]] = []  # (container, [pending map key])
+    root: Node | None = None
+    docs = 0
+
+    def fail(line: int, col: int, message: str, hint: str) -> None:
+        problems.append(Problem(file, line, col, "", message, hint))
+        raise _Abort
+
+    def attach(node: Node) -> None:
+        nonlocal root
+        if not stack:
+            root = node
+            return
+        parent, pending = stack[-1]
+        if parent.kind == "seq":
+            parent.value.append(node)
+        elif pending[0] is None:
+            if node.kind != "scalar":
+                fail(node.line, node.column, "a key must be plain text, not a list or mapping.",
+                     "Check the indentation and the ':' on this line.")
+            pending[0] = node
+        else:
+            parent.value.append((pending[0], node))
+            pending[0] = None
+
+    try:
+        while loader.check_event():
+            ev = loader.get_event()
+            line, col = ev.start_mark.line + 1, ev.start_mark.column + 1
+            if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None):
+                fail(line, col, "YAML anchors and aliases (&name, *name) are not allowed in codebooks.",
+                     "Write the value out in full; aliases can hide an 'alias bomb' that expands to gigabytes.")
+            if isinstance(ev, yaml.DocumentStartEvent):
+                docs += 1
+                if docs > 1:
+                    fail(line, col, "the file holds more than one YAML document ('---').",
+                         "Keep one codebook per file.")
+            elif isinstance(ev, yaml.ScalarEvent | yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                tag = ev.tag if ev.tag not in (None, "!") else ""
+                if tag and tag not in _ALLOWED_TAGS:
+                    fail(line, col, f"unsupported YAML tag '{ev.tag}'.",
+                         "Remove the tag: codebooks use plain YAML values only.")
+                if isinstance(ev, yaml.ScalarEvent):
+                    plain = ev.implicit[0] and ev.style in (None, "")
+                    if not tag:
+                        tag = loader.resolve(yaml.ScalarNode, ev.value, ev.implicit)
+                    attach(Node("scalar", line, col, ev.value, tag, bool(plain)))
+                else:
+                    if len(stack) >= MAX_DEPTH:
+                        fail(line, col, f"the YAML is nested more than {MAX_DEPTH} levels deep.",
+                             "A codebook needs only a few levels of sub-codes; check for runaway brackets.")
+                    kind = "seq" if isinstance(ev, yaml.SequenceStartEvent) else "map"
+                    node = Node(kind, line, col, [], tag or _TAG + kind)
+                    attach(node)
+                    stack.append((node, [None]))
+            elif isinstance(ev, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                stack.pop()
+    except _Abort:
+        return None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        msg = f"invalid YAML: {exc.problem or exc.context}."
+        hint = "Check the indentation and quoting around this line (text containing ': ' or '#' needs quotes)."
+        if exc.problem and "found character '\\t'" in exc.problem:
+            hint = "YAML does not allow tabs for indentation; use spaces."
+        problems.append(Problem(file, line, col, "", msg, hint))
+        return None
+    except yaml.YAMLError as exc:  # reader errors (control characters...)
+        problems.append(Problem(file, 1, 1, "", f"invalid YAML: {exc}.", "Save the file as plain UTF-8 text."))
+        return None
+    finally:
+        loader.dispose()
+    return root
+
+
+# ------------------------------------------------------------------ reading
+def read_text(path: Path) -> str:
+    """The text of *path*, refusing files over :data:`MAX_BYTES` before reading them."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise CodebookError(
+                f"{path}: the codebook file is {size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.1f} MB.",
+                hint="A codebook holds codes and rules, not data; check that this is the right file.",
+            )
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise CodebookError(f"Codebook file {path} not found.", hint="Check the path.") from None
+    except OSError as exc:
+        raise CodebookError(f"Cannot read codebook {path}: {exc.strerror or exc}.", hint="Check the file's permissions.") from exc
+    if len(data) > MAX_BYTES:
+        raise CodebookError(f"{path}: the codebook file is larger than {MAX_BYTES / 1e6:.1f} MB.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CodebookError(f"{path}:{line}: the codebook is not valid UTF-8 text.",
+                            hint="Save it as UTF-8 in your editor.") from exc
+    return text.removeprefix("\ufeff")
+
+
+def parse_codebook_text(text: str, file: str = "<codebook>") -> tuple[Codebook | None, list[Problem]]:
+    """Check codebook *text*; returns the codebook (None when there are problems) and the problems."""
+    problems: list[Problem] = []
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        problems.append(Problem(file, 1, 1, "", f"the codebook is larger than {MAX_BYTES / 1e6:.1f} MB.",
+                                "A codebook holds codes and rules, not data."))
+        return None, problems
+    root = compose(text, file, problems)
+    if root is None:
+        if not problems:
+            problems.append(Problem(file, 1, 1, "", "the file is empty.",
+                                    "Start with `qcode_codebook: 1` and a `codes:` list."))
+        return None, problems
+    codebook = build(root, text, file, problems, default_title=Path(file).stem)
+    problems.sort(key=lambda p: (p.line, p.column))
+    return (codebook if not problems else None), problems
+
+
+def check_codebook(path: Path) -> list[Problem]:
+    """Every problem of the codebook file at *path* (empty when it is valid)."""
+    try:
+        text = read_text(path)
+    except CodebookError as exc:
+        return [Problem(str(path), 1, 1, "", exc.message, exc.hint)]
+    return parse_codebook_text(text, str(path))[1]
 
 
 def load_codebook(path: Path) -> tuple[Codebook, str]:
-    """Read and check *path*; returns the codebook and the file's text."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CodebookError(f"Cannot read codebook {path}: {exc}.") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CodebookError(f"{path}: invalid YAML: {exc}.") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("codes"), list):
-        raise CodebookError(f"{path}: a codebook is a mapping with a 'codes:' list.")
-    codes: list[Code] = []
+    """Read and check *path*; returns the codebook and the file's text.
 
-    def walk(items: list[Any], parent: str | None, where: str) -> None:
-        for i, item in enumerate(items):
-            if not isinstance(item, dict) or "id" not in item:
-                raise CodebookError(f"{path}: {where}[{i}] needs an 'id'.")
-            label = item.get("label", item["id"])
-            codes.append(
-                Code(
-                    id=str(item["id"]),
-                    label=label if isinstance(label, dict) else {"": str(label)},
-                    parent=parent,
-                    color=item.get("color"),
-                    definition=str(item.get("definition", "") or ""),
-                    include=str(item.get("include", "") or ""),
-                    exclude=str(item.get("exclude", "") or ""),
-                    examples=tuple(item.get("examples", []) or []),
-                    counterexamples=tuple(item.get("counterexamples", []) or []),
-                    keywords=_keywords(item.get("keywords")),
-                    patterns=tuple(item.get("patterns", []) or []),
-                )
-            )
-            walk(item.get("children", []) or [], str(item["id"]), f"{where}[{i}].children")
+    Raises :class:`CodebookError` listing every problem.
+    """
+    text = read_text(path)
+    codebook, problems = parse_codebook_text(text, str(path))
+    if codebook is None:
+        raise problems_error(path, problems)
+    return codebook, text
 
-    walk(data["codes"], None, "codes")
-    langs = data.get("language", [])
-    return (
-        Codebook(
-            title=str(data.get("title", Path(path).stem)),
-            version=str(data.get("version", "")),
-            languages=tuple(langs if isinstance(langs, list) else [langs]),
-            authors=tuple(str(a) for a in data.get("authors", []) or []),
-            description=str(data.get("description", "") or ""),
-            codes=tuple(codes),
-        ),
-        text,
+
+def problems_error(path: Path | str, problems: list[Problem]) -> CodebookError:
+    """One :class:`CodebookError` listing *problems* (at most 50 shown)."""
+    n = len(problems)
+    shown = "\n".join(f"  {p}" for p in problems[:50])
+    more = f"\n  ... and {n - 50} more." if n > 50 else ""
+    return CodebookError(
+        f"{path}: {n} problem{'s' if n != 1 else ''} in the codebook:\n{shown}{more}",
+        hint="Fix them and run `qcode codebook check FILE` again.",
     )
 
 
-def _keywords(value: Any) -> dict[str, tuple[str, ...]]:
-    if not value:
-        return {}
-    if isinstance(value, list):
-        return {"": tuple(str(v) for v in value)}
-    return {str(k): tuple(str(v) for v in vs) for k, vs in value.items()}
+# ------------------------------------------------------------------ writing
+def dump_codebook(codebook: Codebook) -> str:
+    """A fresh YAML text for *codebook* (used for imports; edits use :class:`CodebookEditor`)."""
+    out = io.StringIO()
+    yaml_rt = _ruamel(2, 4, 2, width=88)
+    yaml_rt.dump(codebook_to_data(codebook), out)
+    return out.getvalue()
+
+
+def _ruamel(mapping: int, sequence: int, offset: int, width: int = 4096) -> Any:
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = width
+    y.indent(mapping=mapping, sequence=sequence, offset=offset)
+    y.brace_single_entry_mapping_in_flow_sequence = True
+    y.allow_unicode = True
+    return y
+
+
+class CodebookEditor:
+    """Round-trip edits of a codebook file that keep comments, order and layout.
+
+    Open it, call the edit methods, then :meth:`save` (atomic; the result is
+    checked before it replaces the file, so a bad edit never lands).
+    """
+
+    _LAYOUTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (2, 3, 1), (4, 4, 0), (3, 5, 3))
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.text = read_text(self.path)
+        _, problems = parse_codebook_text(self.text, str(self.path))
+        if problems:
+            raise problems_error(self.path, problems)
+        best: tuple[int, Any, Any] | None = None
+        for layout in self._LAYOUTS:
+            y = _ruamel(*layout)
+            data = y.load(self.text)
+            buf = io.StringIO()
+            y.dump(data, buf)
+            out = buf.getvalue()
+            score = 0 if out == self.text else _diff_size(self.text, out)
+            if best is None or score < best[0]:
+                best = (score, y, data)
+            if score == 0:
+                break
+        assert best is not None
+        _, self._yaml, self.data = best
+
+    # -- lookup --------------------------------------------------------
+    def _entries(self) -> list[tuple[Any, Any, Any]]:
+        """(code mapping, containing list, parent mapping or None) for every code."""
+        out: list[tuple[Any, Any, Any]] = []
+
+        def rec(seq: Any, parent: Any) -> None:
+            for item in seq or []:
+                out.append((item, seq, parent))
+                rec(item.get("children"), item)
+
+        rec(self.data.get("codes"), None)
+        return out
+
+    def find(self, code_id: str) -> Any:
+        for item, _, _ in self._entries():
+            if str(item.get("id")) == code_id:
+                return item
+        ids = [str(i.get("id")) for i, _, _ in self._entries()]
+        raise CodebookError(f"{self.path}: no code '{code_id}' in the file." + did_you_mean(code_id, ids),
+                            hint="List the codes with `qcode codebook show`.")
+
+    def _locate(self, code_id: str) -> tuple[Any, Any, Any]:
+        self.find(code_id)
+        return next(e for e in self._entries() if str(e[0].get("id")) == code_id)
+
+    def _children_seq(self, parent_id: str | None) -> Any:
+        from ruamel.yaml.comments import CommentedSeq
+
+        if parent_id is None:
+            if self.data.get("codes") is None:
+                self.data["codes"] = CommentedSeq()
+            return self.data["codes"]
+        parent = self.find(parent_id)
+        if parent.get("children") is None:
+            parent["children"] = CommentedSeq()
+        return parent["children"]
+
+    # -- edits -----------------------------------------------------------
+    def add_code(self, code: Code) -> None:
+        """Append *code* under ``code.parent`` (or at the top level)."""
+        if any(str(i.get("id")) == code.id for i, _, _ in self._entries()):
+            raise CodebookError(f"{self.path}: a code '{code.id}' already exists.", hint="Choose another id.")
+        self._children_seq(code.parent).append(code_to_data(code))
+
+    def move_code(self, code_id: str, parent_id: str | None) -> None:
+        """Move *code_id* (with its sub-codes) under *parent_id* (None: top level)."""
+        item, seq, _ = self._locate(code_id)
+        if parent_id is not None:
+            target = self.find(parent_id)
+            sub = {str(c.get("id")) for c in _walk(item)}
+            if parent_id in sub:
+                raise CodebookError(f"Cannot move '{code_id}' under '{parent_id}': '{parent_id}' is inside '{code_id}'.",
+                                    hint="Choose a parent outside the code's own sub-tree.")
+            del target  # checked above
+        if "parent" in item:
+            del item["parent"]
+        seq.remove(item)
+        self._children_seq(parent_id).append(item)
+
+    def remove_code(self, code_id: str, children_to: str | None = None) -> None:
+        """Remove *code_id*; its sub-codes move under *children_to* (or its own parent)."""
+        item, seq, parent = self._locate(code_id)
+        kids = list(item.get("children") or [])
+        index = seq.index(item)
+        seq.remove(item)
+        if children_to is not None:
+            target = self._children_seq(children_to)
+            target.extend(kids)
+        else:
+            for offset, kid in enumerate(kids):
+                seq.insert(index + offset, kid)
+        if parent is not None and not parent.get("children"):
+            del parent["children"]
+
+    def set_field(self, code_id: str, key: str, value: Any) -> None:
+        """Set (or with ``None`` remove) one field of a code."""
+        item = self.find(code_id)
+        if value is None:
+            item.pop(key, None)
+        else:
+            item[key] = value
+
+    def dumps(self) -> str:
+        buf = io.StringIO()
+        self._yaml.dump(self.data, buf)
+        return buf.getvalue()
+
+    def save(self, path: Path | None = None) -> str:
+        """Check the edited text and write it atomically; returns the new text."""
+        from qcode.formats.atomic import atomic_write_text
+
+        target = Path(path or self.path)
+        text = self.dumps()
+        _, problems = parse_codebook_text(text, str(target))
+        if problems:
+            raise problems_error(target, problems)
+        atomic_write_text(target, text)
+        self.text = text
+        return text
+
+
+def _walk(item: Any) -> list[Any]:
+    out = [item]
+    for kid in item.get("children") or []:
+        out.extend(_walk(kid))
+    return out
+
+
+def _diff_size(a: str, b: str) -> int:
+    import difflib
+
+    return sum(1 for line in difflib.ndiff(a.splitlines(), b.splitlines()) if line[:1] in "+-")
+
+
+# ------------------------------------------------------------------ checking
+_STR_ATTRS = frozenset("ORTH TEXT LOWER POS TAG MORPH DEP LEMMA SHAPE ENT_TYPE ENT_ID ENT_KB_ID NORM".split())
+_BOOL_ATTRS = frozenset(
+    "SPACY IS_ALPHA IS_ASCII IS_DIGIT IS_LOWER IS_UPPER IS_TITLE IS_PUNCT IS_SPACE IS_BRACKET IS_QUOTE "
+    "IS_LEFT_PUNCT IS_RIGHT_PUNCT IS_CURRENCY IS_STOP IS_SENT_START SENT_START LIKE_NUM LIKE_URL LIKE_EMAIL".split()
+)
+_TOKEN_ATTRS = sorted(_STR_ATTRS | _BOOL_ATTRS | {"LENGTH", "OP", "ENT_IOB", "_"})
+_LIST_PREDICATES = frozenset("IN NOT_IN IS_SUBSET IS_SUPERSET INTERSECTS".split())
+_NESTED_PREDICATES = frozenset(["REGEX", "FUZZY"] + [f"FUZZY{i}" for i in range(1, 10)])
+_NUM_COMPARE = frozenset(["==", "!=", ">=", "<=", ">", "<"])
+_OP_RE = re.compile(r"^(?:[+*?!]|\{\d+\}|\{\d+,\d*\}|\{\d*,\d+\})$")
+_MATCHER_HINT = "See https://spacy.io/usage/rule-based-matching (token attributes and operators)."
+
+
+@dataclass
+class _Pending:
+    id: str
+    node: Node
+    path: str
+    parent: str | None
+    parent_node: Node | None  # the `parent:` value, for flat codebooks
+    fields: dict[str, Any]
+
+
+class _Checker:
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+        self.languages: tuple[str, ...] = ()
+        self.codes: list[_Pending] = []
+        self.ids: dict[str, _Pending] = {}
+        self.refs: list[tuple[str, Node, str]] = []  # (id, node, path) of see_also references
+
+    def add(self, node: Node, path: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.file, node.line, node.column, path, message, hint))
+
+    # -- generic values ------------------------------------------------
+    def mapping(self, node: Node, path: str, allowed: tuple[str, ...] | None) -> dict[str, tuple[Node, Node]]:
+        out: dict[str, tuple[Node, Node]] = {}
+        for k, v in node.value:
+            name = self.text(k, f"{path}.{k.value}" if path else k.value, what="a key")
+            if name is None:
+                continue
+            kp = f"{path}.{name}" if path else name
+            if name in out:
+                self.add(k, kp, f"duplicate key '{name}' (first at line {out[name][0].line}).",
+                         "YAML silently keeps only the last one; merge the two entries.")
+                continue
+            if allowed is not None and name not in allowed and not name.startswith("x-"):
+                self.add(k, kp, f"unknown key '{name}'." + did_you_mean(name, allowed),
+                         f"Known keys: {', '.join(allowed)}. Your own fields must start with 'x-'.")
+                continue
+            out[name] = (k, v)
+        return out
+
+    def text(self, node: Node, path: str, *, what: str = "text", empty_ok: bool = True) -> str | None:
+        if node.kind != "scalar":
+            self.add(node, path, f"expected {what}, found a {'list' if node.kind == 'seq' else 'mapping'}.",
+                     "Check the indentation, or put the value in quotes.")
+            return None
+        t = node.type
+        if t == "str":
+            if not empty_ok and not node.value.strip():
+                self.add(node, path, f"{what} is empty.")
+                return None
+            return node.value
+        if t == "null":
+            if empty_ok:
+                return ""
+            self.add(node, path, f"{what} is empty.", "Give it a value.")
+            return None
+        shown = _shown(node.value)
+        self.add(node, path, f"`{node.value}` is read by YAML as {_TYPE_WORDS.get(t, t)} ({shown}), not as {what}.",
+                 f'Put it in quotes: "{node.value}".')
+        return None
+
+    def texts(self, node: Node, path: str, what: str = "text") -> list[str]:
+        if node.kind == "scalar" and node.type == "null":
+            return []
+        if node.kind == "scalar":
+            one = self.text(node, path, what=what)
+            return [one] if one else []
+        if node.kind != "seq":
+            self.add(node, path, f"expected a list of {what}, found a mapping.", "Write it as [a, b] or as '- ' lines.")
+            return []
+        out = []
+        for i, item in enumerate(node.value):
+            value = self.text(item, f"{path}[{i}]", what=what, empty_ok=False)
+            if value is not None:
+                out.append(value)
+        return out
+
+    def boolean(self, node: Node, path: str) -> bool | None:
+        if node.kind == "scalar" and node.type == "bool" and node.value.lower() in ("true", "false"):
+            return node.value.lower() == "true"
+        self.add(node, path, f"expected true or false, found `{node.value if node.kind == 'scalar' else node.kind}`.",
+                 "Write true or false (YAML 1.1 also reads yes/no/on/off as booleans; avoid them).")
+        return None
+
+    def language(self, node: Node, path: str, *, declared: bool = True) -> str | None:
+        lang = self.text(node, path, what="a language code", empty_ok=False)
+        if lang is None:
+            return None
+        if lang not in LANGUAGES:
+            hint = "Use ISO 639-1 two-letter codes such as fr, en, de."
+            low = lang.lower()
+            if low in LANGUAGES or low in _LANGUAGE_ALIASES:
+                extra = f" Did you mean '{_LANGUAGE_ALIASES.get(low, low)}'?"
+            else:
+                extra = did_you_mean(lang, LANGUAGES)
+            self.add(node, path, f"unknown language '{lang}'." + extra, hint)
+            return None
+        if declared and self.languages and lang not in self.languages:
+            self.add(node, path, f"language '{lang}' is not in the codebook's `language:` list ({', '.join(self.languages)}).",
+                     f"Add '{lang}' to `language:` at the top of the file, or fix this key.")
+        return lang
+
+    def per_language(self, node: Node, path: str, what: str, many: bool) -> dict[str, Any]:
+        """A plain value (stored under "") or a mapping language -> value."""
+        if node.kind != "map":
+            if many:
+                return {"": tuple(self.texts(node, path, what))}
+            value = self.text(node, path, what=what, empty_ok=False)
+            return {"": value} if value is not None else {}
+        out: dict[str, Any] = {}
+        for name, (k, v) in self.mapping(node, path, None).items():
+            lang = self.language(k, f"{path}.{name}")
+            if lang is None:
+                continue
+            if many:
+                out[lang] = tuple(self.texts(v, f"{path}.{name}", what))
+            else:
+                value = self.text(v, f"{path}.{name}", what=what, empty_ok=False)
+                if value is not None:
+                    out[lang] = value
+        return out
+
+    # -- codes -----------------------------------------------------------
+    def code(self, node: Node, path: str, parent: str | None, nested: bool) -> None:
+        if node.kind != "map":
+            self.add(node, path, "each code must be a mapping with at least an 'id'.",
+                     "Write it as `- id: my-code` followed by `label: ...` on the next lines.")
+            return
+        keys = self.mapping(node, path, CODE_KEYS)
+        if "id" not in keys:
+            self.add(node, path, "this code has no 'id'.",
+                     "Add `id: some-name` (letters, digits, '-', '_', '.'); ids are stable and never reused.")
+            code_id = None
+        else:
+            k, v = keys["id"]
+            code_id = self.text(v, f"{path}.id", what="a code id", empty_ok=False)
+            if code_id is not None and not CODE_ID_RE.match(code_id):
+                from qcode.core.codebook import new_code_id
+
+                self.add(v, f"{path}.id", f"'{code_id}' is not a valid code id.",
+                         f"Use letters, digits, '-', '_' or '.', at most 100 characters, e.g. '{new_code_id(code_id, [])}'.")
+                code_id = None
+            elif code_id is not None and code_id in self.ids:
+                first = self.ids[code_id]
+                self.add(v, f"{path}.id", f"duplicate code id '{code_id}' (also at line {first.node.line}, {first.path}).",
+                         "Every code needs its own id; rename one of them.")
+                code_id = None
+        fields: dict[str, Any] = {}
+        parent_node = None
+        for name, (k, v) in keys.items():
+            fp = f"{path}.{name}"
+            if name in ("id", "children"):
+                continue
+            if name == "label":
+                fields["label"] = self.per_language(v, fp, "a label", many=False)
+            elif name == "parent":
+                if nested:
+                    self.add(k, fp, "a nested code takes its parent from where it is written.",
+                             "Remove `parent:`, or move the code to the top-level `codes:` list.")
+                else:
+                    parent = self.text(v, fp, what="a code id", empty_ok=False)
+                    parent_node = v
+            elif name == "color":
+                self.color(k, v, fp, fields)
+            elif name in ("definition", "include", "exclude"):
+                value = self.text(v, fp)
+                if value is not None:
+                    fields[name] = value.strip()
+            elif name in ("examples", "counterexamples"):
+                fields[name] = tuple(self.texts(v, fp, "quotes"))
+            elif name == "keywords":
+                fields["keywords"] = {k2: v2 for k2, v2 in self.per_language(v, fp, "keywords", many=True).items() if v2}
+            elif name == "patterns":
+                fields["patterns"] = tuple(self.patterns(v, fp))
+            elif name == "see_also":
+                ids = self.texts(v, fp, "code ids")
+                fields.setdefault("extra", {})["see_also"] = ids
+                items = v.value if v.kind == "seq" else [v]
+                for i, (ref, item) in enumerate(zip(ids, items, strict=False)):
+                    self.refs.append((ref, item, f"{fp}[{i}]" if v.kind == "seq" else fp))
+            elif name == "retired":
+                value = self.boolean(v, fp)
+                fields["retired"] = bool(value)
+            elif name.startswith("x-"):
+                fields.setdefault("extra", {})[name] = v.python()
+        if code_id is not None:
+            pending = _Pending(code_id, node, path, parent, parent_node, fields)
+            self.ids[code_id] = pending
+            self.codes.append(pending)
+        if "children" in keys:
+            k, v = keys["children"]
+            if v.kind == "seq":
+                for i, child in enumerate(v.value):
+                    self.code(child, f"{path}.children[{i}]", code_id, nested=True)
+            elif not (v.kind == "scalar" and v.type == "null"):
+                self.add(v, f"{path}.children", "`children:` must be a list of codes.", "Write each sub-code as `- id: ...`.")
+
+    def color(self, k: Node, v: Node, path: str, fields: dict[str, Any]) -> None:
+        if v.kind == "scalar" and v.type == "null":
+            self.add(k, path, "the colour is empty: an unquoted '#' starts a YAML comment.",
+                     'Quote it: color: "#d62728".')
+            return
+        value = self.text(v, path, what="a colour")
+        if value is None:
+            return
+        if not COLOR_RE.match(value):
+            self.add(v, path, f"'{value}' is not a colour.", 'Write it as a quoted hex colour, e.g. "#1f77b4" or "#f80".')
+            return
+        fields["color"] = value
+
+    # -- spaCy Matcher patterns -------------------------------------------
+    def patterns(self, node: Node, path: str) -> list[Any]:
+        if node.kind != "seq":
+            self.add(node, path, "`patterns:` must be a list of token patterns.",
+                     "Each pattern is a list of token descriptions, e.g. - [{LOWER: piece}, {LOWER: rate}].")
+            return []
+        out = []
+        for i, pat in enumerate(node.value):
+            before = len(self.problems)
+            self.pattern(pat, f"{path}[{i}]")
+            if len(self.problems) == before:
+                out.append(pat.python())
+        return out
+
+    def pattern(self, node: Node, path: str) -> None:
+        if node.kind != "seq" or not node.value:
+            self.add(node, path, "a pattern must be a non-empty list of token descriptions.",
+                     "Example: [{LEMMA: payer}, {LOWER: à}, {LOWER: la}, {LEMMA: tâche}].")
+            return
+        for j, tok in enumerate(node.value):
+            tp = f"{path}[{j}]"
+            if tok.kind != "map":
+                self.add(tok, tp, "each token in a pattern must be a mapping such as {LOWER: rate}.", _MATCHER_HINT)
+                continue
+            for name, (k, v) in self.mapping(tok, tp, None).items():
+                attr = name.upper()
+                ap = f"{tp}.{name}"
+                if attr in _STR_ATTRS:
+                    self.string_value(v, ap)
+                elif attr in _BOOL_ATTRS:
+                    self.boolean(v, ap)
+                elif attr == "LENGTH":
+                    self.number_value(v, ap)
+                elif attr == "OP":
+                    op = self.text(v, ap, what="an operator")
+                    if op is not None and not _OP_RE.match(op):
+                        self.add(v, ap, f"'{op}' is not a Matcher operator.", "Use one of + * ? ! or {n}, {n,m}, {n,}, {,m}, in quotes.")
+                elif attr == "ENT_IOB":
+                    if v.kind != "scalar" or v.value not in ("", "I", "O", "B", "0", "1", "2", "3"):
+                        self.add(v, ap, "ENT_IOB must be one of I, O, B (or 0-3).", _MATCHER_HINT)
+                elif attr == "_":
+                    if v.kind != "map":
+                        self.add(v, ap, "`_` (custom attributes) must be a mapping.", _MATCHER_HINT)
+                else:
+                    self.add(k, ap, f"unknown token attribute '{name}'." + did_you_mean(attr, _TOKEN_ATTRS), _MATCHER_HINT)
+
+    def string_value(self, v: Node, path: str) -> None:
+        if v.kind != "map":
+            self.text(v, path, what="text", empty_ok=True)
+            return
+        for name, (k, pv) in self.mapping(v, path, None).items():
+            pred = name.upper()
+            pp = f"{path}.{name}"
+            if pred in _LIST_PREDICATES:
+                if pv.kind != "seq":
+                    self.add(pv, pp, f"{name} needs a list of words, e.g. {name}: [pay, paid].", _MATCHER_HINT)
+                else:
+                    self.texts(pv, pp, "words")
+            elif pred in _NESTED_PREDICATES:
+                self.string_value(pv, pp)
+            else:
+                allowed = sorted(_LIST_PREDICATES | _NESTED_PREDICATES)
+                self.add(k, pp, f"unknown predicate '{name}' for a text attribute." + did_you_mean(pred, allowed), _MATCHER_HINT)
+
+    def number_value(self, v: Node, path: str) -> None:
+        if v.kind == "scalar" and v.type in ("int", "float"):
+            return
+        if v.kind != "map":
+            self.add(v, path, "expected a number or a comparison such as {'>=': 3}.", _MATCHER_HINT)
+            return
+        for name, (k, pv) in self.mapping(v, path, None).items():
+            pred = name.upper()
+            pp = f"{path}.{name}"
+            if pred in _LIST_PREDICATES:
+                if pv.kind != "seq" or any(i.kind != "scalar" or i.type != "int" for i in pv.value):
+                    self.add(pv, pp, f"{name} needs a list of whole numbers.", _MATCHER_HINT)
+            elif pred in _NUM_COMPARE:
+                if pv.kind != "scalar" or pv.type not in ("int", "float"):
+                    self.add(pv, pp, f"{name} needs a number.", _MATCHER_HINT)
+            elif pred == "REGEX":
+                self.text(pv, pp, what="a regular expression")
+            else:
+                self.add(k, pp, f"unknown predicate '{name}' for a number attribute.", _MATCHER_HINT)
+
+
+def _shown(raw: str) -> str:
+    value = yaml.safe_load(raw)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "null" if value is None else str(value)
+
+
+def build(root: Node, text: str, file: str, problems: list[Problem], default_title: str = "") -> Codebook | None:
+    """Check the composed *root* against the codebook format; the codebook, or None."""
+    c = _Checker(file, problems)
+    if root.kind != "map":
+        c.add(root, "", "a codebook is a mapping (qcode_codebook, title, codes, ...), not a list or text.",
+              "Start the file with `qcode_codebook: 1` and put the codes under `codes:`.")
+        return None
+    keys = c.mapping(root, "", TOP_KEYS)
+    meta: dict[str, Any] = {"title": default_title or "Untitled codebook", "extra": {}}
+    if "qcode_codebook" in keys:
+        v = keys["qcode_codebook"][1]
+        if not (v.kind == "scalar" and v.type == "int" and int(v.value) == FORMAT_VERSION):
+            c.add(v, "qcode_codebook", f"this qcode reads codebook format {FORMAT_VERSION}, not `{v.value if v.kind == 'scalar' else v.kind}`.",
+                  "Write `qcode_codebook: 1`, or update qcode.")
+    if "language" in keys:
+        v = keys["language"][1]
+        items = v.value if v.kind == "seq" else [v]
+        langs = [c.language(item, f"language[{i}]" if v.kind == "seq" else "language", declared=False) for i, item in enumerate(items)]
+        c.languages = tuple(lang for lang in langs if lang)
+    for name in ("title", "version", "description", "license"):
+        if name in keys:
+            value = c.text(keys[name][1], name)
+            if value is not None:
+                (meta if name != "license" else meta["extra"])[name] = value.strip()
+    if "authors" in keys:
+        meta["authors"] = tuple(c.texts(keys["authors"][1], "authors", "names"))
+    for name, (_, v) in keys.items():
+        if name.startswith("x-"):
+            meta["extra"][name] = v.python()
+    if "codes" not in keys:
+        c.add(root, "", "the codebook has no `codes:` list.", "Add `codes:` with one `- id: ...` entry per code.")
+    else:
+        v = keys["codes"][1]
+        if v.kind == "seq":
+            for i, item in enumerate(v.value):
+                c.code(item, f"codes[{i}]", None, nested=False)
+        elif not (v.kind == "scalar" and v.type == "null"):
+            c.add(v, "codes", "`codes:` must be a list of codes.", "Write each code as `- id: ...`.")
+    _check_references(c)
+    if problems:
+        return None
+    codes = [Code(id=p.id, parent=p.parent, **p.fields) for p in c.codes]
+    return Codebook(
+        title=meta["title"], version=meta.get("version", ""), languages=c.languages,
+        authors=meta.get("authors", ()), description=meta.get("description", ""),
+        codes=tuple(_tree_order(codes)), extra=meta["extra"],
+    )
+
+
+def _check_references(c: _Checker) -> None:
+    ids = list(c.ids)
+    for p in c.codes:
+        if p.parent_node is not None and p.parent is not None and p.parent not in c.ids:
+            c.add(p.parent_node, f"{p.path}.parent", f"no code has the id '{p.parent}'." + did_you_mean(p.parent, ids),
+                  "A parent must be the id of another code in this file.")
+            p.parent = None
+    reported: set[str] = set()
+    for p in c.codes:
+        chain, cur = [p.id], c.ids.get(p.parent or "")
+        while cur is not None and cur.id not in chain:
+            chain.append(cur.id)
+            cur = c.ids.get(cur.parent or "")
+        if cur is not None and cur.id == p.id and p.id not in reported:
+            reported.update(chain)
+            where = p.parent_node or p.node
+            c.add(where, f"{p.path}.parent", "the parents form a cycle: " + " -> ".join([*chain, p.id]) + ".",
+                  "Make one of these codes a top-level code (remove its `parent:`).")
+    for ref, node, path in c.refs:
+        if ref not in c.ids:
+            c.add(node, path, f"no code has the id '{ref}'." + did_you_mean(ref, ids), "`see_also` lists ids of other codes.")
+
+
+def _tree_order(codes: list[Code]) -> list[Code]:
+    by_parent: dict[str | None, list[Code]] = {}
+    for code in codes:
+        by_parent.setdefault(code.parent, []).append(code)
+    out: list[Code] = []
+    stack = list(reversed(by_parent.get(None, [])))
+    while stack:
+        code = stack.pop()
+        out.append(code)
+        stack.extend(reversed(by_parent.get(code.id, [])))
+    return out
+
+
+# ------------------------------------------------------------------ to YAML data
+def code_to_data(code: Code, children: list[Any] | None = None) -> Any:
+    """A ruamel mapping for *code*, in the documented key order."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString
+
+    def flow_seq(items: Any) -> Any:
+        s = CommentedSeq(quoted(i) for i in items)
+        s.fa.set_flow_style()
+        return s
+
+    def long_text(value: str) -> Any:
+        return FoldedScalarString(value) if len(value) > 80 and "\n" not in value else quoted(value)
+
+    m = CommentedMap()
+    m["id"] = quoted(code.id)
+    if list(code.label) == [""]:
+        m["label"] = quoted(code.label[""])
+    elif code.label:
+        label = CommentedMap((k, quoted(v)) for k, v in code.label.items())
+        label.fa.set_flow_style()
+        m["label"] = label
+    if code.color:
+        m["color"] = DoubleQuotedScalarString(code.color)
+    for name in ("definition", "include", "exclude"):
+        value = getattr(code, name)
+        if value:
+            m[name] = long_text(value)
+    for name in ("examples", "counterexamples"):
+        if getattr(code, name):
+            m[name] = CommentedSeq(quoted(x) for x in getattr(code, name))
+    if list(code.keywords) == [""]:
+        m["keywords"] = flow_seq(code.keywords[""])
+    elif code.keywords:
+        m["keywords"] = CommentedMap((lang, flow_seq(words)) for lang, words in code.keywords.items())
+    if code.patterns:
+        m["patterns"] = CommentedSeq(_flow(p) for p in code.patterns)
+    if code.extra.get("see_also"):
+        m["see_also"] = flow_seq(code.extra["see_also"])
+    if code.retired:
+        m["retired"] = True
+    for key, value in code.extra.items():
+        if key.startswith("x-"):
+            m[key] = value
+    if children:
+        m["children"] = CommentedSeq(children)
+    return m
+
+
+def quoted(value: Any) -> Any:
+    """*value* with strings that YAML 1.1 would read as non-text (``no``, ``1.10``) double-quoted."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if isinstance(value, str) and type(value) is str:
+        tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))
+        if tag != _TAG + "str" or value != value.strip() or value == "":
+            return DoubleQuotedScalarString(value)
+    return value
+
+
+def _flow(value: Any) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(value, str):
+        return quoted(value)
+    if isinstance(value, dict):
+        m = CommentedMap((k, _flow(v)) for k, v in value.items())
+        m.fa.set_flow_style()
+        return m
+    if isinstance(value, list | tuple):
+        s = CommentedSeq(_flow(v) for v in value)
+        s.fa.set_flow_style()
+        return s
+    return value
+
+
+def codebook_to_data(codebook: Codebook) -> Any:
+    """A ruamel document for *codebook* (nested children, documented key order)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import FoldedScalarString
+
+    doc = CommentedMap()
+    doc["qcode_codebook"] = FORMAT_VERSION
+    doc["title"] = quoted(codebook.title)
+    if codebook.version:
+        doc["version"] = quoted(codebook.version)
+    if codebook.languages:
+        doc["language"] = _flow(list(codebook.languages))
+    if codebook.authors:
+        doc["authors"] = _flow(list(codebook.authors))
+    if codebook.description:
+        d = codebook.description
+        doc["description"] = FoldedScalarString(d) if len(d) > 80 and "\n" not in d else quoted(d)
+    for key, value in codebook.extra.items():
+        if key == "license" or key.startswith("x-"):
+            doc[key] = value
+
+    def rec(parent: str | None) -> list[Any]:
+        return [code_to_data(c, rec(c.id)) for c in codebook.children(parent)]
+
+    doc["codes"] = CommentedSeq(rec(None))
+    return doc
