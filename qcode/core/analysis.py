@@ -1,0 +1,416 @@
+"""The analyses researchers publish, as pure functions over plain data.
+
+Everything here works on an :class:`AnalysisData` (transcripts, participants,
+codebook, codings, memos), so reports, the app and the CLI share one
+implementation and tests need no database. This module holds the data, the
+filters, codings seen in their context (:class:`Segment`) and coded
+retrieval; :mod:`qcode.core.analysis_tables` holds frequencies, crosstabs,
+co-occurrence and the code-by-transcript matrix (re-exported here).
+
+Definitions used throughout (also printed in reports):
+
+* A coding's **speakers** are the speakers of every turn its span overlaps.
+* A **participant** is the person a speaker label is linked to. A speaker not
+  linked to a participant counts as a person of its own, ``label (transcript)``.
+* An **attribute** is looked up on the speaker's participant first, then on
+  the transcript; ``transcript``, ``kind``, ``language``, ``speaker``,
+  ``participant`` and ``coder`` are built in. A missing value is ``(none)``.
+* **Filters** combine with AND; values within one filter with OR. A code
+  filter includes the code's descendants.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from qcode.core.codebook import Codebook
+from qcode.core.coding import Coding, Memo
+from qcode.core.errors import NotFoundError, did_you_mean
+from qcode.core.transcript import Participant, Transcript
+
+BUILTIN_ATTRIBUTES = ("transcript", "kind", "language", "speaker", "participant", "coder")
+"""Attributes every coding has, whatever the project defines."""
+NONE_VALUE = "(none)"
+"""The group of codings whose attribute is missing."""
+
+
+@dataclass(frozen=True)
+class AnalysisData:
+    """Everything the analyses read. Build it from a store, a file or by hand."""
+
+    codebook: Codebook
+    transcripts: tuple[Transcript, ...] = ()
+    participants: tuple[Participant, ...] = ()
+    codings: tuple[Coding, ...] = ()
+    memos: tuple[Memo, ...] = ()
+    project: str = ""
+    language: str = ""
+    """Language of code labels in outputs (the codebook's plain label when empty)."""
+
+    def __post_init__(self) -> None:
+        for name in ("transcripts", "participants", "codings", "memos"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "_t_by_id", {t.id: t for t in self.transcripts})
+        object.__setattr__(self, "_p_by_name", {p.name: p for p in self.participants})
+
+    def transcript(self, transcript_id: int | None) -> Transcript | None:
+        return self._t_by_id.get(transcript_id)  # type: ignore[attr-defined,no-any-return]
+
+    def participant(self, name: str | None) -> Participant | None:
+        return self._p_by_name.get(name) if name else None  # type: ignore[attr-defined,no-any-return]
+
+    def attribute_names(self) -> list[str]:
+        """Built-in attributes, then transcript and participant attributes (sorted)."""
+        names: set[str] = set()
+        for t in self.transcripts:
+            names.update(t.attributes)
+        for p in self.participants:
+            names.update(p.attributes)
+        return list(BUILTIN_ATTRIBUTES) + sorted(names - set(BUILTIN_ATTRIBUTES))
+
+    def label(self, code_id: str) -> str:
+        """The display label of a code (its id when unknown)."""
+        code = self.codebook.find(code_id)
+        return code.display(self.language or None) if code else code_id
+
+    def coders(self) -> list[str]:
+        return sorted({c.coder for c in self.codings})
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which codings an analysis looks at. ``None`` or empty means no restriction."""
+
+    codes: tuple[str, ...] | None = None
+    """Code ids; each includes its descendants."""
+    transcripts: tuple[str, ...] | None = None
+    """Transcript names."""
+    coders: tuple[str, ...] | None = None
+    where: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Attribute -> accepted values (compared case-insensitively as text)."""
+
+    def describe(self) -> list[str]:
+        """One human-readable line per active filter (for provenance)."""
+        out = []
+        if self.codes:
+            out.append("codes: " + ", ".join(self.codes) + " (with sub-codes)")
+        if self.transcripts:
+            out.append("transcripts: " + ", ".join(self.transcripts))
+        if self.coders:
+            out.append("coders: " + ", ".join(self.coders))
+        for attr, values in sorted(self.where.items()):
+            out.append(f"{attr} = " + " or ".join(values))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A coding seen in its transcript: turns, speakers, participants."""
+
+    coding: Coding
+    transcript: Transcript
+    turns: tuple[int, ...]
+    """Indices of the turns the coding overlaps (0-based)."""
+    speakers: tuple[str, ...]
+    participants: tuple[str | None, ...]
+    """Linked participant of each speaker (same order), None when not linked."""
+
+    @property
+    def text(self) -> str:
+        c, t = self.coding, self.transcript
+        if 0 <= c.start < c.end <= len(t.text):
+            return t.text[c.start : c.end]
+        return c.quote
+
+    @property
+    def persons(self) -> tuple[str, ...]:
+        """Who said it, as counting units: participant names, else ``label (transcript)``."""
+        return tuple(
+            p if p else person_key(self.transcript, s) for s, p in zip(self.speakers, self.participants, strict=True)
+        )
+
+
+def person_key(t: Transcript, label: str) -> str:
+    """The counting unit of a speaker: its participant, else ``label (transcript)``."""
+    linked = t.speakers.get(label)
+    return linked if linked else f"{label} ({t.name})"
+
+
+def format_value(value: object) -> str:
+    """An attribute value as text: dates in ISO form, 3.0 as 3, None as (none)."""
+    if value is None or value == "":
+        return NONE_VALUE
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def format_time(seconds: float | None) -> str:
+    """``hh:mm:ss`` for a time in seconds ('' when unknown)."""
+    if seconds is None:
+        return ""
+    s = int(round(seconds))
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+# ------------------------------------------------------------------ segments
+def make_segments(data: AnalysisData, codings: Iterable[Coding] | None = None) -> list[Segment]:
+    """Place codings in their transcripts (codings of unknown transcripts are skipped)."""
+    starts: dict[int | None, list[int]] = {}
+    out: list[Segment] = []
+    for c in data.codings if codings is None else codings:
+        t = data.transcript(c.transcript_id)
+        if t is None:
+            continue
+        if t.id not in starts:
+            starts[t.id] = [turn.start for turn in t.turns]
+        idx = max(0, bisect.bisect_right(starts[t.id], c.start) - 1)
+        turns: list[int] = []
+        while idx < len(t.turns) and t.turns[idx].start < c.end:
+            if t.turns[idx].end > c.start:
+                turns.append(idx)
+            idx += 1
+        speakers: dict[str, None] = {}
+        for i in turns:
+            if t.turns[i].speaker:
+                speakers.setdefault(t.turns[i].speaker or "", None)
+        labels = tuple(speakers)
+        out.append(Segment(c, t, tuple(turns), labels, tuple(t.speakers.get(s) for s in labels)))
+    return out
+
+
+def occurrence_values(data: AnalysisData, t: Transcript, label: str | None, attr: str) -> str:
+    """The value of *attr* for speaker *label* of transcript *t*."""
+    if attr == "transcript":
+        return t.name
+    if attr == "kind":
+        return format_value(t.kind)
+    if attr == "language":
+        return format_value(t.language)
+    if attr == "speaker":
+        return format_value(label)
+    linked = t.speakers.get(label) if label else None
+    if attr == "participant":
+        return format_value(linked)
+    p = data.participant(linked)
+    if p is not None and p.attributes.get(attr) not in (None, ""):
+        return format_value(p.attributes[attr])
+    return format_value(t.attributes.get(attr))
+
+
+def segment_values(data: AnalysisData, seg: Segment, attr: str) -> tuple[str, ...]:
+    """Values of *attr* for a segment (several when it spans speakers of different groups)."""
+    if attr == "coder":
+        return (seg.coding.coder,)
+    labels: Sequence[str | None] = seg.speakers or (None,)
+    seen: dict[str, None] = {}
+    for label in labels:
+        seen.setdefault(occurrence_values(data, seg.transcript, label, attr), None)
+    return tuple(seen)
+
+
+# ------------------------------------------------------------------- filters
+def code_scope(codebook: Codebook, codes: Iterable[str] | None) -> list[str] | None:
+    """Code ids selected by a code filter (with descendants, codebook order); None = all."""
+    if not codes:
+        return None
+    wanted: set[str] = set()
+    for cid in codes:
+        wanted.add(cid)
+        wanted.update(c.id for c in codebook.descendants(cid))
+    return [c.id for c in codebook.codes if c.id in wanted]
+
+
+def check_filters(data: AnalysisData, filters: Filters, by: Iterable[str] = ()) -> None:
+    """Raise :class:`NotFoundError` for an unknown code, transcript, coder or attribute."""
+    for cid in filters.codes or ():
+        data.codebook.get(cid)
+    names = [t.name for t in data.transcripts]
+    for name in filters.transcripts or ():
+        if name not in names:
+            raise NotFoundError(
+                f"No transcript '{name}' in this project." + did_you_mean(name, names),
+                hint="List the transcripts with `qcode transcripts`.",
+            )
+    coders = data.coders()
+    for name in filters.coders or ():
+        if name not in coders:
+            raise NotFoundError(
+                f"No codings by coder '{name}'." + did_you_mean(name, coders),
+                hint="Coders with codings: " + (", ".join(coders) or "none yet") + ".",
+            )
+    known = data.attribute_names()
+    for attr in [*filters.where, *by]:
+        if attr not in known:
+            raise NotFoundError(
+                f"Unknown attribute '{attr}'." + did_you_mean(attr, known),
+                hint="Attributes in this project: " + ", ".join(known) + ".",
+            )
+
+
+def select(data: AnalysisData, filters: Filters | None = None) -> list[Segment]:
+    """The segments passing *filters*, in transcript order, then position, then codebook order."""
+    f = filters or Filters()
+    scope = code_scope(data.codebook, f.codes)
+    wanted_codes = set(scope) if scope is not None else None
+    wanted_t = set(f.transcripts) if f.transcripts else None
+    wanted_coders = set(f.coders) if f.coders else None
+    order = {c.id: i for i, c in enumerate(data.codebook.codes)}
+    t_order = {t.id: i for i, t in enumerate(data.transcripts)}
+    codings = [
+        c
+        for c in data.codings
+        if (wanted_codes is None or c.code_id in wanted_codes)
+        and (wanted_coders is None or c.coder in wanted_coders)
+    ]
+    segs = [s for s in make_segments(data, codings) if wanted_t is None or s.transcript.name in wanted_t]
+    where = {a: {v.casefold() for v in vs} for a, vs in f.where.items() if vs}
+    if where:
+        segs = [
+            s
+            for s in segs
+            if all(any(v.casefold() in ok for v in segment_values(data, s, a)) for a, ok in where.items())
+        ]
+    segs.sort(
+        key=lambda s: (
+            t_order.get(s.transcript.id, 0),
+            s.coding.start,
+            s.coding.end,
+            order.get(s.coding.code_id, len(order)),
+            s.coding.id or 0,
+        )
+    )
+    return segs
+
+
+def transcripts_in(data: AnalysisData, filters: Filters | None = None) -> list[Transcript]:
+    """The transcripts a filter keeps (before attribute filters on codings)."""
+    f = filters or Filters()
+    return [t for t in data.transcripts if not f.transcripts or t.name in f.transcripts]
+
+
+# ----------------------------------------------------------------- retrieval
+@dataclass(frozen=True)
+class Quote:
+    """One coded passage with everything needed to cite it."""
+
+    coding_id: int | None
+    code_id: str
+    code_path: tuple[str, ...]
+    """Code ids from the top-level theme down to this code."""
+    transcript: str
+    transcript_title: str
+    kind: str
+    speakers: tuple[str, ...]
+    participants: tuple[str, ...]
+    """Who said it: participant names, or speaker labels when not linked."""
+    turn: int | None
+    """1-based number of the first turn the quote overlaps."""
+    time: float | None
+    start: int
+    end: int
+    text: str
+    memo: str
+    coder: str
+    status: str
+    attributes: dict[str, str]
+    notes: tuple[str, ...] = ()
+    """Memos written about this coding (besides its own memo field)."""
+
+    @property
+    def who(self) -> str:
+        return " & ".join(self.participants) or "unknown speaker"
+
+    @property
+    def where(self) -> str:
+        """``00:12:34`` when the time is known, else ``turn 5`` (or '')."""
+        if self.time is not None:
+            return format_time(self.time)
+        return f"turn {self.turn}" if self.turn is not None else ""
+
+    def attribution(self) -> str:
+        """``— Amina, focus group Nairobi 2, 00:12:34``."""
+        parts = [self.who, self.transcript_title or self.transcript, self.where]
+        return "— " + ", ".join(p for p in parts if p)
+
+
+def quote_of(data: AnalysisData, seg: Segment, notes: dict[str, list[str]] | None = None) -> Quote:
+    c, t = seg.coding, seg.transcript
+    first = t.turns[seg.turns[0]] if seg.turns else None
+    attrs = {k: format_value(v) for k, v in sorted(t.attributes.items())}
+    for name in seg.participants:
+        p = data.participant(name)
+        if p is not None:
+            for k, v in sorted(p.attributes.items()):
+                attrs.setdefault(k, format_value(v))
+    who = tuple(p if p else s for s, p in zip(seg.speakers, seg.participants, strict=True))
+    return Quote(
+        coding_id=c.id,
+        code_id=c.code_id,
+        code_path=tuple(data.codebook.path(c.code_id)) if c.code_id in data.codebook else (c.code_id,),
+        transcript=t.name,
+        transcript_title=t.title,
+        kind=t.kind,
+        speakers=seg.speakers,
+        participants=who,
+        turn=seg.turns[0] + 1 if seg.turns else None,
+        time=first.time_start if first is not None else None,
+        start=c.start,
+        end=c.end,
+        text=seg.text,
+        memo=c.memo,
+        coder=c.coder,
+        status=c.status,
+        attributes=attrs,
+        notes=tuple((notes or {}).get(str(c.id), ())),
+    )
+
+
+def retrieve(
+    data: AnalysisData, filters: Filters | None = None, *, segments: Sequence[Segment] | None = None
+) -> list[Quote]:
+    """Every quote passing *filters*, grouped by code (codebook order), then transcript and position."""
+    segs = select(data, filters) if segments is None else segments
+    notes: dict[str, list[str]] = {}
+    for m in data.memos:
+        if m.target_kind == "coding":
+            notes.setdefault(m.target_id, []).append(m.text)
+    order = {c.id: i for i, c in enumerate(data.codebook.codes)}
+    ranked = sorted(enumerate(segs), key=lambda p: (order.get(p[1].coding.code_id, len(order)), p[0]))
+    return [quote_of(data, s, notes) for _, s in ranked]
+
+
+_TABLES = ("CodeFrequency", "Cooccurrence", "Crosstab", "CrosstabRow", "Matrix")
+_TABLE_FUNCS = ("code_transcript_matrix", "cooccurrence", "crosstab", "frequencies")
+
+
+def __getattr__(name: str) -> object:
+    """Frequencies, crosstabs, co-occurrence and matrices live in analysis_tables (re-exported)."""
+    if name in _TABLES or name in _TABLE_FUNCS:
+        from qcode.core import analysis_tables
+
+        return getattr(analysis_tables, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "BUILTIN_ATTRIBUTES",
+    "NONE_VALUE",
+    "AnalysisData",
+    "Filters",
+    "Quote",
+    "Segment",
+    "check_filters",
+    "code_scope",
+    "format_time",
+    "format_value",
+    "make_segments",
+    "retrieve",
+    "select",
+]
+__all__ += [*_TABLES, *_TABLE_FUNCS]
