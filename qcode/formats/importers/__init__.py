@@ -7,6 +7,6 @@ the store; :mod:`qcode.usecases.importing` does, all or nothing per file.
 
 from __future__ import annotations
 
-from qcode.formats.importers.base import ImportOptions, Importer, importer_for, registry
+from qcode.formats.importers.base import Importer, ImportOptions, importer_for, registry
 
 __all__ = ["ImportOptions", "Importer", "importer_for", "registry"]

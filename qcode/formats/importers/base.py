@@ -1,17 +1,21 @@
-"""The importer interface and registry."""
+"""The importer interface, the registry, and the helpers every importer shares."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from qcode.core.errors import ImportFormatError
-from qcode.core.transcript import SourceInfo, Transcript
+from qcode.core.text import normalize_text
+from qcode.core.transcript import AttributeValue, Note, SourceInfo, Transcript, Turn, build_text
+
+FOCUS_GROUP_SPEAKERS = 4
+"""A transcript with this many speakers or more is a focus group unless told otherwise."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,10 @@ class ImportOptions:
     max_bytes: int = 100 * 1024 * 1024
     name: str | None = None
     """Transcript name to use instead of one made from the file name."""
+    kind: str | None = None
+    """interview, focus_group...; None lets the importer decide (4+ speakers: focus_group)."""
+    attributes: dict[str, AttributeValue] = field(default_factory=dict)
+    """Transcript attributes given on the command line (--attr KEY=VALUE)."""
 
 
 class Importer(Protocol):
@@ -68,8 +76,17 @@ def importer_for(path: Path) -> Importer:
 
 
 def _load_builtin() -> None:
-    # Importing the modules registers them; kept lazy so `qcode --help` stays fast.
-    from qcode.formats.importers import plain_text  # noqa: F401
+    # Importing the modules registers them; kept lazy so `qcode --help` stays fast
+    # (the heavy libraries are imported inside each importer's read()).
+    from qcode.formats.importers import (  # noqa: F401
+        docx,
+        odt,
+        pdf,
+        plain_text,
+        rtf,
+        subtitles,
+        transcriber,
+    )
 
 
 def slugify(name: str) -> str:
@@ -86,3 +103,98 @@ def source_info(data: bytes, filename: str, fmt: str, encoding: str | None = Non
         encoding_guessed=guessed,
         size=len(data),
     )
+
+
+RawTurn = tuple[str | None, str, float | None, float | None]
+"""(speaker, text, time_start, time_end) as given to :func:`build_text`."""
+
+
+_FORMAT_CONTROLS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+_TERMINAL = re.compile(r"[\x1b\x9b]")
+
+
+def clean_text(raw: str) -> str:
+    """Word's manual line break (VT) and page breaks (FF) become line ends."""
+    return raw.translate(_FORMAT_CONTROLS)
+
+
+def finish(
+    raw_turns: Sequence[RawTurn],
+    data: bytes,
+    filename: str,
+    options: ImportOptions,
+    fmt: str,
+    *,
+    encoding: str | None = None,
+    guessed: bool = False,
+    overlaps: Sequence[bool] | None = None,
+    notes_at: Sequence[tuple[int, int, Note]] = (),
+    warnings: Sequence[str] = (),
+    language: str | None = None,
+) -> Transcript:
+    """Assemble a :class:`Transcript` from raw turns (the one layout for all formats).
+
+    *overlaps* flags raw turns spoken over others. *notes_at* holds
+    ``(raw turn index, offset inside that turn's stripped text, note)``; the
+    note's offset is placed in the final text. Empty turns are dropped, and
+    notes attached to them move to the next turn's start.
+    """
+    kept: list[RawTurn] = []
+    index_map: dict[int, int] = {}
+    for i, (speaker, body, t0, t1) in enumerate(raw_turns):
+        norm = normalize_text(clean_text(body)).strip()
+        index_map[i] = len(kept)
+        if norm:
+            kept.append((speaker.strip() if speaker else speaker, norm, t0, t1))
+    text, turns = build_text(kept)
+    if overlaps is not None:
+        flags = [bool(overlaps[i]) for i, (s, b, *_r) in enumerate(raw_turns) if normalize_text(clean_text(b)).strip()]
+        turns = [replace(t, overlap=f) for t, f in zip(turns, flags, strict=True)]
+    notes: list[Note] = []
+    for raw_index, local, note in notes_at:
+        k = index_map.get(raw_index, len(turns))
+        if k < len(turns):
+            t = turns[k]
+            offset = min(t.start + max(0, local), t.end)
+        else:
+            offset = len(text)
+        notes.append(replace(note, offset=offset))
+    notes.sort(key=lambda n: n.offset)
+    if not text.strip():
+        raise ImportFormatError(
+            f"{filename}: contains no text to import (the file is empty or holds only markup).",
+            hint="Check that this is the right file; an empty transcript cannot be coded.",
+        )
+    stem = Path(filename).stem
+    out_warnings = list(warnings)
+    n_term = len(_TERMINAL.findall(text))
+    if n_term:
+        out_warnings.append(
+            f"the text contains {n_term} terminal control characters (ESC); they are kept as text and shown escaped"
+        )
+    speakers = {t.speaker: None for t in turns if t.speaker}
+    kind = options.kind or ("focus_group" if len(speakers) >= FOCUS_GROUP_SPEAKERS else "interview")
+    return Transcript(
+        name=options.name or slugify(stem),
+        title=stem,
+        text=text,
+        turns=turns,
+        notes=notes,
+        language=options.language or language,
+        kind=kind,
+        attributes=dict(options.attributes),
+        speakers=dict(speakers),
+        source=source_info(data, filename, fmt, encoding, guessed),
+        warnings=out_warnings,
+    )
+
+
+def check_size(data: bytes, filename: str, options: ImportOptions) -> None:
+    if len(data) > options.max_bytes:
+        raise ImportFormatError(
+            f"{filename} is {len(data) / 1e6:.1f} MB, over the import limit of {options.max_bytes / 1e6:.1f} MB.",
+            hint="Raise the limit with --max-mb or [import] max_mb in qcode.toml if this really is a transcript.",
+        )
+
+
+__all__ = ["ImportOptions", "Importer", "RawTurn", "Turn", "finish", "importer_for", "register", "registry"]

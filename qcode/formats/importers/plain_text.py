@@ -1,59 +1,43 @@
-"""Plain text transcripts: ``Speaker: text`` turns, blank-line paragraphs.
+"""Plain text and Markdown transcripts (``.txt``, ``.md``).
 
-(Minimal version from the foundation; the import issue extends the
-conventions, encodings and checks.)
+The bytes are decoded by :mod:`qcode.formats.encoding` (BOM, UTF-8, UTF-16,
+guessed legacy encodings, never U+FFFD), normalised to NFC and ``\\n``, and
+speaker turns are found by :mod:`qcode.formats.importers.speakers`.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+from qcode.core.text import normalize_text
+from qcode.core.transcript import Transcript
+from qcode.formats.encoding import decode_bytes
+from qcode.formats.importers.base import ImportOptions, check_size, clean_text, finish, register
+from qcode.formats.importers.speakers import detect_turns, lines_to_paras
 
-from qcode.core.errors import ImportFormatError
-from qcode.core.transcript import Transcript, build_text
-from qcode.formats.importers.base import ImportOptions, register, slugify, source_info
 
-SPEAKER_RE = re.compile(r"^(?P<speaker>[^\s:][^:\n]{0,40}?)\s*:\s+(?P<text>.*)$")
+def encoding_warning(label: str, guessed: bool) -> list[str]:
+    if not guessed:
+        return []
+    return [
+        f"the file is not UTF-8; qcode assumed the encoding {label}. If accented letters look wrong, "
+        "import it again with --encoding"
+    ]
 
 
 class PlainTextImporter:
     format = "txt"
-    extensions = (".txt", ".md")
+    extensions = (".txt", ".md", ".text")
 
     def read(self, data: bytes, filename: str, options: ImportOptions) -> Transcript:
-        if b"\x00" in data[:8192]:
-            raise ImportFormatError(f"{filename}: this looks like a binary file (it contains NUL bytes), not text.")
-        encoding = options.encoding or "utf-8-sig"
-        try:
-            raw = data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            raise ImportFormatError(
-                f"{filename}: not valid {encoding} (byte {exc.start}).",
-                hint="Pass --encoding (for example --encoding cp1252).",
-            ) from exc
-        pattern = re.compile(options.speaker_pattern, re.M) if options.speaker_pattern else SPEAKER_RE
-        turns: list[tuple[str | None, str, float | None, float | None]] = []
-        for block in re.split(r"\n\s*\n", raw.replace("\r\n", "\n").replace("\r", "\n")):
-            for line in block.split("\n"):
-                m = pattern.match(line)
-                if m:
-                    turns.append((m.group("speaker").strip(), m.group("text"), None, None))
-                elif turns and line.strip():
-                    sp, txt, a, b = turns[-1]
-                    turns[-1] = (sp, txt + "\n" + line, a, b)
-                elif line.strip():
-                    turns.append((None, line, None, None))
-            turns.append((None, "", None, None))
-        text, turn_list = build_text(turns)
-        stem = Path(filename).stem
-        return Transcript(
-            name=options.name or slugify(stem),
-            title=stem,
-            text=text,
-            turns=turn_list,
-            language=options.language,
-            source=source_info(data, filename, self.format, encoding),
+        check_size(data, filename, options)
+        decoded = decode_bytes(data, filename, options.encoding)
+        text = normalize_text(clean_text(decoded.text))
+        detection = detect_turns(lines_to_paras(text), options.speaker_pattern)
+        fmt = "md" if filename.lower().endswith(".md") else "txt"
+        return finish(
+            detection.turns, data, filename, options, fmt,
+            encoding=decoded.encoding, guessed=decoded.guessed,
+            warnings=encoding_warning(decoded.label, decoded.guessed),
         )
 
 
-register(".txt", ".md")(PlainTextImporter)
+register(".txt", ".md", ".text")(PlainTextImporter)
