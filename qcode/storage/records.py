@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -16,12 +18,18 @@ from qcode.core.errors import CodingError, NotFoundError, did_you_mean
 from qcode.storage import schema
 
 
+_INSERT_CODING = sa.insert(schema.codings)
+
+
 def _ts(dt: datetime) -> str:
     return dt.isoformat()
 
 
 class RecordsMixin:
     """Codebook, coding and memo persistence."""
+
+    _known_codes: set[str] = set()
+    """Code ids seen in the database (a cache; the foreign key is the real guard)."""
 
     # Provided by Store.
     def transaction(self) -> AbstractContextManager[sa.Connection]: ...  # pragma: no cover
@@ -80,6 +88,7 @@ class RecordsMixin:
                 )
             conn.execute(sa.delete(schema.suggestions).where(schema.suggestions.c.code_id == code_id))
             conn.execute(sa.delete(schema.codes).where(schema.codes.c.id == code_id))
+            self._known_codes.discard(code_id)
 
     def get_codebook(self) -> Codebook:
         """The active codebook, including retired codes still in use."""
@@ -129,9 +138,9 @@ class RecordsMixin:
             coder_ids = {name: self.coder_id(name) for name in {c.coder for c in items}}
             rows = [self._coding_row(c, coder_ids[c.coder]) for c in items]
             if len(rows) == 1:
-                new_id = conn.execute(sa.insert(schema.codings).values(**rows[0])).inserted_primary_key[0]
-                return [replace(items[0], id=int(new_id))]
-            conn.execute(sa.insert(schema.codings), rows)
+                new_id = conn.execute(_INSERT_CODING, rows[0]).inserted_primary_key[0]
+                return [_with_id(items[0], int(new_id))]
+            conn.execute(_INSERT_CODING, rows)
             guids = [c.guid for c in items]
             ids: dict[str, int] = {}
             for chunk in range(0, len(guids), 500):
@@ -140,10 +149,14 @@ class RecordsMixin:
                     sa.select(schema.codings.c.guid, schema.codings.c.id).where(schema.codings.c.guid.in_(part))
                 ).all():
                     ids[guid] = cid
-        return [replace(c, id=ids[c.guid]) for c in items]
+        return [_with_id(c, ids[c.guid]) for c in items]
 
     def _check_codes(self, conn: sa.Connection, code_ids: set[str]) -> None:
+        missing = code_ids - self._known_codes
+        if not missing:
+            return
         known = set(conn.execute(sa.select(schema.codes.c.id)).scalars())
+        self._known_codes = known
         for cid in sorted(code_ids - known):
             raise CodingError(
                 f"Unknown code '{cid}'." + did_you_mean(cid, known),
@@ -340,6 +353,13 @@ class RecordsMixin:
             )
             for r in rows
         ]
+
+
+def _with_id(c: Coding, coding_id: int) -> Coding:
+    """A copy of *c* with its database id (faster than dataclasses.replace in bulk)."""
+    out = copy.copy(c)
+    object.__setattr__(out, "id", coding_id)
+    return out
 
 
 def _codebook_meta(cb: Codebook) -> dict[str, Any]:

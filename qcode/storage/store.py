@@ -53,6 +53,7 @@ class Store(RecordsMixin):
         self.migrated: list[str] = []
         self.backup_path: Path | None = None
         self._coder_ids: dict[str, int] = {}
+        self._known_codes: set[str] = set()
 
     # ------------------------------------------------------------------ open
     @classmethod
