@@ -1,0 +1,168 @@
+"""Persistence of suggestions and of the researcher's decisions on them.
+
+Module-level functions over a :class:`~qcode.storage.store.Store` and the
+``suggestions`` table (schema v2). Status is ``pending``, ``accepted`` or
+``rejected``. Re-running suggestions replaces the *pending* ones of the
+transcripts and codes it covered; accepted and rejected rows are kept for
+ever, and :func:`rejected_keys` lets the engine never propose a rejected
+(transcript, code, span) or (transcript, code, quote) again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from qcode.core.coding import now
+from qcode.core.errors import NotFoundError
+from qcode.storage import schema
+
+STATUSES = ("pending", "accepted", "rejected")
+
+
+@dataclass(frozen=True)
+class SuggestionRow:
+    id: int
+    transcript_id: int
+    code_id: str
+    start: int
+    end: int
+    quote: str
+    score: float
+    evidence: dict[str, Any]
+    suggester: str
+    status: str
+    coder: str | None
+    coding_id: int | None
+    created: datetime
+    decided: datetime | None
+
+
+def _row(r: Any, names: dict[int, str]) -> SuggestionRow:
+    return SuggestionRow(
+        id=r.id,
+        transcript_id=r.transcript_id,
+        code_id=r.code_id,
+        start=r.start,
+        end=r.end,
+        quote=r.quote,
+        score=float(r.score),
+        evidence=r.evidence or {},
+        suggester=r.suggester,
+        status=r.status,
+        coder=names.get(r.coder_id) if r.coder_id is not None else None,
+        coding_id=r.coding_id,
+        created=datetime.fromisoformat(r.created),
+        decided=datetime.fromisoformat(r.decided) if r.decided else None,
+    )
+
+
+def replace_pending(
+    store: Any,
+    transcript_ids: Iterable[int],
+    code_ids: Iterable[str],
+    rows: Sequence[dict[str, Any]],
+) -> int:
+    """Drop the pending suggestions of these transcripts x codes and insert *rows* (one transaction).
+
+    Each row has transcript_id, code_id, start, end, quote, score, evidence,
+    suggester. Rows matching a rejected suggestion are skipped. Returns the
+    number inserted.
+    """
+    t = schema.suggestions
+    tids, cids = list(transcript_ids), list(code_ids)
+    stamp = now().isoformat()
+    with store.transaction() as conn:
+        if tids and cids:
+            conn.execute(sa.delete(t).where((t.c.status == "pending") & t.c.transcript_id.in_(tids) & t.c.code_id.in_(cids)))
+        spans, quotes = _rejected(conn, tids)
+        keep = [
+            r for r in rows
+            if (r["transcript_id"], r["code_id"], r["start"], r["end"]) not in spans
+            and (r["transcript_id"], r["code_id"], r["quote"]) not in quotes
+        ]
+        if keep:
+            conn.execute(sa.insert(t), [{**r, "status": "pending", "created": stamp} for r in keep])
+    return len(keep)
+
+
+def _rejected(conn: sa.Connection, transcript_ids: list[int] | None) -> tuple[set[tuple[int, str, int, int]], set[tuple[int, str, str]]]:
+    t = schema.suggestions
+    q = sa.select(t.c.transcript_id, t.c.code_id, t.c.start, t.c.end, t.c.quote).where(t.c.status == "rejected")
+    if transcript_ids is not None:
+        q = q.where(t.c.transcript_id.in_(transcript_ids))
+    spans: set[tuple[int, str, int, int]] = set()
+    quotes: set[tuple[int, str, str]] = set()
+    for r in conn.execute(q):
+        spans.add((r.transcript_id, r.code_id, r.start, r.end))
+        if r.quote:
+            quotes.add((r.transcript_id, r.code_id, r.quote))
+    return spans, quotes
+
+
+def rejected_keys(store: Any, transcript_ids: Iterable[int] | None = None) -> tuple[set[tuple[int, str, int, int]], set[tuple[int, str, str]]]:
+    """Rejected (transcript, code, start, end) spans and (transcript, code, quote) quotes."""
+    with store.reading() as conn:
+        return _rejected(conn, list(transcript_ids) if transcript_ids is not None else None)
+
+
+def list_suggestions(
+    store: Any,
+    *,
+    status: str | None = "pending",
+    transcript_id: int | None = None,
+    code_id: str | None = None,
+) -> list[SuggestionRow]:
+    """Suggestions matching the filters, best score first (then by position)."""
+    t = schema.suggestions
+    q = sa.select(t)
+    if status is not None:
+        q = q.where(t.c.status == status)
+    if transcript_id is not None:
+        q = q.where(t.c.transcript_id == transcript_id)
+    if code_id is not None:
+        q = q.where(t.c.code_id == code_id)
+    q = q.order_by(t.c.score.desc(), t.c.transcript_id, t.c.start, t.c.code_id, t.c.id)
+    with store.reading() as conn:
+        names = _names(conn)
+        return [_row(r, names) for r in conn.execute(q)]
+
+
+def get_suggestion(store: Any, suggestion_id: int) -> SuggestionRow:
+    t = schema.suggestions
+    with store.reading() as conn:
+        r = conn.execute(sa.select(t).where(t.c.id == suggestion_id)).first()
+        if r is None:
+            raise NotFoundError(
+                f"No suggestion with id {suggestion_id}.",
+                hint="List pending suggestions with `qcode suggestions`.",
+            )
+        return _row(r, _names(conn))
+
+
+def decide(store: Any, suggestion_id: int, status: str, coder: str, coding_id: int | None = None) -> None:
+    """Record a decision (``accepted`` or ``rejected``) by *coder*."""
+    if status not in ("accepted", "rejected"):
+        raise ValueError(status)
+    t = schema.suggestions
+    with store.transaction() as conn:
+        conn.execute(
+            sa.update(t)
+            .where(t.c.id == suggestion_id)
+            .values(status=status, coder_id=store.coder_id(coder), coding_id=coding_id, decided=now().isoformat())
+        )
+
+
+def counts(store: Any) -> dict[str, int]:
+    """Number of suggestions per status."""
+    t = schema.suggestions
+    with store.reading() as conn:
+        return {r[0]: int(r[1]) for r in conn.execute(sa.select(t.c.status, sa.func.count()).group_by(t.c.status))}
+
+
+def _names(conn: sa.Connection) -> dict[int, str]:
+    return {r.id: r.name for r in conn.execute(sa.select(schema.coders.c.id, schema.coders.c.name))}

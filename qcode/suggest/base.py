@@ -1,0 +1,177 @@
+"""Base types and the registry of suggestion signals: named, versioned, individually switchable.
+
+Every signal returns :class:`Hit` objects: a contribution in [0, 1) to the
+score of (unit, code), a one-line detail, and the absolute offsets of the
+tokens that caused it. The engine combines contributions with a noisy-or,
+``score = 1 - prod(1 - c)``, so removing a signal's evidence can only lower
+the score.
+
+* ``qcode.lemma_keywords.v1``: the code's keywords and label (phrases) and the
+  content words of its label, matched on LEMMA with a PhraseMatcher whose
+  patterns went through the same pipeline;
+* ``qcode.patterns.v1``: the code's spaCy Matcher token patterns;
+* ``qcode.similarity.v1``: TF-IDF cosine over lemmas to the code's
+  definition, inclusion note and examples, and to the nearest passage already
+  coded with it;
+* ``qcode.learned.v1``: a per-code linear model over lemma features
+  (:mod:`qcode.suggest.learn`), on only for codes that pass the held-out gate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from qcode.core.codebook import Codebook
+from qcode.core.errors import SuggestError
+from qcode.suggest.units import Unit
+
+KEYWORD_WEIGHT = 0.55
+LABEL_WORD_WEIGHT = 0.2
+PATTERN_WEIGHT = 0.6
+RULE_CAP = 0.95
+
+
+@dataclass
+class CodeProfile:
+    """What the signals know about one code (or one theme, when rolling up)."""
+
+    id: str
+    members: tuple[str, ...]
+    phrases: list[str] = field(default_factory=list)
+    """Keywords and labels, matched as whole phrases on lemmas."""
+    label_words: list[str] = field(default_factory=list)
+    patterns: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    """Label, definition, inclusion note and examples (for similarity)."""
+
+
+@dataclass
+class Hit:
+    code: str
+    signal: str
+    contribution: float
+    detail: str
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    similar: dict[str, Any] | None = None
+
+
+@dataclass
+class Passage:
+    """A coded passage (or a rejected suggestion) used for learning."""
+
+    code: str
+    transcript_id: int
+    start: int
+    end: int
+    terms: list[int]
+    coding_id: int | None = None
+    quote: str = ""
+
+
+@dataclass
+class Training:
+    """What the model signals learn from (built by the engine)."""
+
+    units: list[Unit] = field(default_factory=list)
+    labels: list[set[str]] = field(default_factory=list)
+    rule_codes: list[set[str]] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    rejected: list[Passage] = field(default_factory=list)
+
+
+def build_profiles(codebook: Codebook, lang: str, depth: int | None = None, codes: Sequence[str] | None = None) -> list[CodeProfile]:
+    """One profile per code (or per ancestor at *depth*), for transcripts in *lang*."""
+    wanted = set(codes) if codes is not None else None
+    by_id: dict[str, CodeProfile] = {}
+    for code in codebook.codes:
+        if code.retired:
+            continue
+        target = codebook.rollup(code.id, depth) if depth else code.id
+        if wanted is not None and target not in wanted and code.id not in wanted:
+            continue
+        prof = by_id.setdefault(target, CodeProfile(target, ()))
+        prof.members = (*prof.members, code.id)
+        label = code.label.get(lang) or code.label.get("") or ""
+        kws = [*code.keywords.get(lang, ()), *code.keywords.get("", ())]
+        for phrase in [*kws, label]:
+            phrase = phrase.strip()
+            if phrase and phrase not in prof.phrases:
+                prof.phrases.append(phrase)
+        words = [w.strip(".,;:()'\"").lower() for w in label.replace("/", " ").replace("-", " ").split()]
+        single = {k.lower() for k in kws if " " not in k.strip()}
+        if len(words) > 1:
+            for w in words:
+                if len(w) >= 3 and w not in prof.label_words and w not in single:
+                    prof.label_words.append(w)
+        for i, pat in enumerate(code.patterns):
+            if isinstance(pat, dict) and "pattern" in pat:
+                prof.patterns.append((str(pat.get("id") or f"{code.id}#{i + 1}"), list(pat["pattern"])))
+            elif isinstance(pat, list):
+                prof.patterns.append((f"{code.id}#{i + 1}", pat))
+            else:
+                raise SuggestError(
+                    f"Code '{code.id}': pattern {i + 1} is neither a list of token dicts nor "
+                    "a mapping with 'pattern:'.",
+                    hint="Write patterns as spaCy Matcher patterns, e.g. [{LEMMA: contract}, {LOWER: work}].",
+                )
+        prof.texts.extend(t for t in (label, code.definition, code.include, *code.examples) if t)
+    return list(by_id.values())
+
+
+# ---------------------------------------------------------------- registry
+REGISTRY: dict[str, type[Signal]] = {}
+DEFAULT_SIGNALS = ("qcode.lemma_keywords.v1", "qcode.patterns.v1", "qcode.similarity.v1", "qcode.learned.v1")
+
+
+def register(cls: type[Signal]) -> type[Signal]:
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def make_signals(names: Sequence[str] | None, info: Any, profiles: list[CodeProfile]) -> list[Signal]:
+    out = []
+    for name in names or DEFAULT_SIGNALS:
+        if name not in REGISTRY:
+            raise SuggestError(
+                f"Unknown suggestion signal '{name}'.", hint=f"Known signals: {', '.join(sorted(REGISTRY))}."
+            )
+        out.append(REGISTRY[name](info, profiles))
+    return out
+
+
+class Signal:
+    """Base class. ``kind`` is ``doc`` (needs the parsed turn) or ``unit`` (terms only)."""
+
+    name: ClassVar[str] = ""
+    kind: ClassVar[str] = "unit"
+
+    def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
+        self.info = info
+        self.profiles = profiles
+
+    def doc_hits(self, doc: Any, offset: int, units: list[Unit]) -> list[list[Hit]]:
+        return [[] for _ in units]
+
+    def fit(self, training: Training) -> None:
+        """Learn from coded passages (model signals only)."""
+
+    def unit_hits(self, unit: Unit) -> list[Hit]:
+        return []
+
+    def describe(self) -> list[str]:
+        """Notes for the run report (e.g. which codes a model is on for)."""
+        return []
+
+
+def unit_of(units: list[Unit], token: int) -> int | None:
+    for i, u in enumerate(units):
+        if u.tok_start <= token < u.tok_end:
+            return i
+    return None
+
+
+def noisy_or(weights: list[float]) -> float:
+    return 1.0 - math.prod(1.0 - w for w in weights)

@@ -1,0 +1,176 @@
+"""Choosing and loading a spaCy pipeline for a language, offline.
+
+Order of preference for a language ``xx`` (nothing is ever downloaded):
+
+1. the pipeline named in ``[suggest] pipeline`` of qcode.toml, when given
+   (``"blank"`` forces the blank pipeline);
+2. an installed trained pipeline: ``xx_core_news_md``, ``xx_core_news_sm``,
+   ``xx_core_web_md``, ``xx_core_web_sm`` (md first: it has word vectors);
+3. ``spacy.blank(xx)`` with the *lookup* lemmatizer from spacy-lookups-data
+   and a rule-based sentencizer.
+
+Trained pipelines are loaded without the parser and NER (suggestions do not
+use them; they cost most of the time) and with the sentence recogniser on.
+Every choice comes with notes saying what the pipeline lacks, so the user
+knows why, for example, a POS pattern never matches.
+
+Lookup lemmatizers do not lowercase: "Contracts" at the start of a sentence
+keeps the lemma "Contracts". :func:`fix_lemmas` gives such tokens the lemma of
+their lowercase form, for both the codebook's patterns and the transcripts,
+so that matching on LEMMA is case-insensitive.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from qcode.core.errors import SuggestError
+
+TRAINED_CANDIDATES = ("{lang}_core_news_md", "{lang}_core_news_sm", "{lang}_core_web_md", "{lang}_core_web_sm")
+SKIP_COMPONENTS = ("parser", "ner")
+
+_LOADED: dict[tuple[str, str], PipelineInfo] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass
+class PipelineInfo:
+    """A loaded pipeline and what the user should know about it."""
+
+    nlp: Any
+    name: str
+    """Short name shown to users, e.g. ``fr_core_news_sm`` or ``blank:en+lookup``."""
+    version: str
+    """Version string that changes whenever the parses could change (cache key)."""
+    lang: str
+    notes: list[str] = field(default_factory=list)
+    has_vectors: bool = False
+    lookup_table: Any = None
+    """The spaCy lookup ``Table`` of the lemmatizer, when it uses one (for case fixes)."""
+
+    @property
+    def key(self) -> str:
+        """A file-name-safe identifier of name and version (cache key part)."""
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in f"{self.name}-{self.version}")
+        return safe
+
+
+def installed_trained(lang: str) -> list[str]:
+    """Names of installed trained pipelines for *lang*, best first."""
+    import spacy.util
+
+    return [n for n in (c.format(lang=lang) for c in TRAINED_CANDIDATES) if spacy.util.is_package(n)]
+
+
+def get_pipeline(lang: str, preferred: str | None = None) -> PipelineInfo:
+    """The pipeline for *lang* (loaded once per process and reused)."""
+    lang = (lang or "en").split("-")[0].split("_")[0].lower()
+    key = (lang, preferred or "")
+    with _LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = _load(lang, preferred)
+        return _LOADED[key]
+
+
+def _load(lang: str, preferred: str | None) -> PipelineInfo:
+    import spacy
+    import spacy.util
+
+    if preferred and preferred != "blank":
+        if not spacy.util.is_package(preferred):
+            raise SuggestError(
+                f"The spaCy pipeline '{preferred}' set in qcode.toml ([suggest] pipeline) is not installed.",
+                hint=f"Install it (pip install {preferred.replace('_', '-')}), or remove the setting to use "
+                "the best installed pipeline. qcode never downloads models by itself.",
+            )
+        return _load_trained(preferred, lang)
+    if preferred != "blank":
+        for name in installed_trained(lang):
+            return _load_trained(name, lang)
+    return _load_blank(lang)
+
+
+def _load_trained(name: str, lang: str) -> PipelineInfo:
+    import spacy
+
+    nlp = spacy.load(name, exclude=list(SKIP_COMPONENTS))
+    if "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    if not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
+        nlp.add_pipe("sentencizer")
+    meta = nlp.meta
+    full = f"{meta.get('lang', lang)}_{meta.get('name', name)}"
+    has_vectors = bool(nlp.vocab.vectors.shape[0])
+    notes = [f"trained pipeline {full} {meta.get('version', '?')} (parser and NER not loaded: not needed)"]
+    if not has_vectors:
+        notes.append(
+            "no word vectors: similarity uses TF-IDF over lemmas"
+            + (f" (install {lang}_core_news_md for vectors)" if lang == "fr" else "")
+        )
+    version = f"{meta.get('version', '?')}+{'-'.join(nlp.pipe_names)}"
+    return PipelineInfo(nlp, full, version, lang, notes, has_vectors, None)
+
+
+def _load_blank(lang: str) -> PipelineInfo:
+    import importlib.metadata
+
+    import spacy
+
+    try:
+        nlp = spacy.blank(lang)
+    except (ImportError, KeyError) as exc:
+        raise SuggestError(
+            f"spaCy has no language '{lang}' (from the transcript's or project's language).",
+            hint="Set the transcript language to an ISO 639-1 code spaCy knows (en, fr, de, es...).",
+        ) from exc
+    notes = [f"blank '{lang}' pipeline: no part-of-speech tags, morphology, parser or word vectors"]
+    table: dict[str, str] | None = None
+    try:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+        lookups = nlp.get_pipe("lemmatizer").lookups
+        table = lookups.get_table("lemma_lookup") if lookups.has_table("lemma_lookup") else None
+        notes.append("lemmas from the spacy-lookups-data lookup table (context and part of speech ignored)")
+        name = f"blank:{lang}+lookup"
+    except Exception:  # noqa: BLE001 - any failure means "no lookup data for this language"
+        if nlp.has_pipe("lemmatizer"):
+            nlp.remove_pipe("lemmatizer")
+        notes.append(f"no lemma data for '{lang}': matching uses lowercase word forms")
+        name = f"blank:{lang}"
+    nlp.add_pipe("sentencizer")
+    notes.append("similarity uses TF-IDF over lemmas; token patterns on POS/MORPH/DEP cannot match")
+    try:
+        lookups_version = importlib.metadata.version("spacy-lookups-data")
+    except importlib.metadata.PackageNotFoundError:
+        lookups_version = "none"
+    version = f"spacy{spacy.__version__}+lookups{lookups_version}"
+    return PipelineInfo(nlp, name, version, lang, notes, False, table)
+
+
+def fix_lemmas(doc: Any, info: PipelineInfo) -> Any:
+    """Give tokens whose lemma is their capitalised form the lemma of the lowercase form.
+
+    Works on arrays so the cost stays negligible next to parsing. Also fills in
+    lowercase forms as lemmas when the pipeline has no lemmatizer at all.
+    """
+    import numpy as np
+    from spacy.attrs import LEMMA, LOWER, ORTH
+
+    if len(doc) == 0:
+        return doc
+    arr = doc.to_array([ORTH, LOWER, LEMMA])
+    if not doc.has_annotation("LEMMA"):
+        arr[:, 2] = arr[:, 1]
+        doc.from_array([LEMMA], arr[:, 2:3].astype(np.uint64))
+        return doc
+    todo = np.nonzero((arr[:, 2] == arr[:, 0]) & (arr[:, 0] != arr[:, 1]))[0]
+    if len(todo) == 0:
+        return doc
+    table = info.lookup_table
+    for i in todo.tolist():
+        tok = doc[i]
+        lower = tok.lower_
+        tok.lemma_ = table.get(lower, lower) if table is not None else lower
+    return doc

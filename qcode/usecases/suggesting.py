@@ -1,0 +1,269 @@
+"""Suggesting codes, and accepting or rejecting suggestions (shared by CLI and app).
+
+:func:`run_suggestions` learns from the project's codings and decisions,
+scores every unit (speaker turn, or sentence of a long turn) of the chosen
+transcripts and replaces their pending suggestions in one transaction.
+Each suggestion carries its evidence::
+
+    {"summary": "keywords: keyword \\"unstable\\" (\\"Unstable\\") | similar: ...",
+     "spans": [[6, 14], ...],            # absolute offsets of the evidence tokens
+     "signals": [{"name": "qcode.lemma_keywords.v1", "contribution": 0.55,
+                  "detail": "..."}, ...],
+     "similar": {"coding_id": 12, "quote": "...", "similarity": 0.41}}   # optional
+
+A rejected (transcript, code, span or quote) is never suggested again; an
+accepted suggestion becomes a coding with origin ``"suggestion"`` and keeps
+its evidence. spaCy is loaded only by :func:`run_suggestions`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from qcode.core.coding import Coding
+from qcode.core.errors import SuggestError
+from qcode.storage import suggestions as store_sugg
+from qcode.usecases.coding import Change, History, apply_code
+from qcode.usecases.project import Progress, Project, no_progress
+
+DEFAULT_MIN_SCORE = 0.5
+SUGGESTER = "qcode-suggest/1"
+
+
+@dataclass(frozen=True)
+class SuggestionView:
+    id: int
+    transcript_id: int
+    code_id: str
+    start: int
+    end: int
+    quote: str
+    score: float
+    evidence: dict[str, Any]
+    suggester: str
+    status: str
+
+
+@dataclass
+class SuggestRunReport:
+    suggestions: int
+    transcripts: int
+    words: int
+    seconds: float
+    pipeline: str
+    pipeline_notes: list[str] = field(default_factory=list)
+    cached_docs: int = 0
+
+
+def _view(r: store_sugg.SuggestionRow) -> SuggestionView:
+    return SuggestionView(r.id, r.transcript_id, r.code_id, r.start, r.end, r.quote, r.score, r.evidence, r.suggester, r.status)
+
+
+# ------------------------------------------------------------------ running
+def run_suggestions(
+    project: Project,
+    transcripts: list[str | int] | None = None,
+    codes: list[str] | None = None,
+    min_score: float | None = None,
+    processes: int = 1,
+    progress: Progress = no_progress,
+) -> SuggestRunReport:
+    """Suggest codes for *transcripts* (default: all) and store them as pending."""
+    from qcode.suggest.base import build_profiles
+    from qcode.suggest.cache import DocCache
+    from qcode.suggest.engine import Engine
+    from qcode.suggest.pipeline import get_pipeline
+
+    t0 = time.perf_counter()
+    codebook = project.codebook
+    if not len(codebook):
+        raise SuggestError("The project has no codebook codes to suggest.", hint="Attach a codebook with `qcode codebook attach FILE`.")
+    code_ids = [codebook.get(c).id for c in codes] if codes else None
+    score_floor = _min_score(project, min_score)
+    if processes < 1:
+        raise SuggestError(f"--processes must be at least 1 (got {processes}).", hint="Use 1 on small projects.")
+    summaries = {s["id"]: s for s in project.store.transcript_summaries()}
+    if transcripts:
+        target_ids = list(dict.fromkeys(project.store.find_transcript(ref) for ref in transcripts))
+    else:
+        target_ids = list(summaries)
+    if not target_ids:
+        raise SuggestError("The project has no transcripts yet.", hint="Import some with `qcode import FILES`.")
+    default_lang = project.settings.language or "en"
+    by_lang: dict[str, list[int]] = {}
+    for tid in target_ids:
+        by_lang.setdefault(summaries[tid]["language"] or default_lang, []).append(tid)
+    all_codings = project.store.codings()
+    rejected_rows = store_sugg.list_suggestions(project.store, status="rejected")
+    cache = DocCache(project.data_dir / "cache" / "docs")
+    preferred = project.settings.suggest.get("pipeline")
+    rows: list[dict[str, Any]] = []
+    names, notes = [], []
+    words = cached = done = 0
+    covered_codes: set[str] = set()
+    for lang, tids in by_lang.items():
+        info = get_pipeline(lang, str(preferred) if preferred else None)
+        names.append(info.name)
+        notes.extend(n for n in info.notes if n not in notes)
+        profiles = build_profiles(codebook, lang, codes=code_ids)
+        covered_codes.update(m for p in profiles for m in p.members)
+        engine = Engine(info, profiles)
+        same_lang = {tid for tid, s in summaries.items() if (s["language"] or default_lang) == lang}
+        _learn(project, engine, cache, processes, all_codings, rejected_rows, same_lang, progress)
+        notes.extend(n for n in engine.notes() if n not in notes)
+        already = _coded_index(all_codings)
+        spans_rej, quotes_rej = store_sugg.rejected_keys(project.store, tids)
+        for a in engine.analyse(_inputs(project, tids), cache, processes):
+            t = project.transcript(a.transcript_id)
+            words += a.words
+            cached += int(a.cached)
+            for unit, hits in zip(a.units, a.rule_hits, strict=True):
+                for c in engine.score(unit, hits):
+                    if c.score < score_floor or c.code not in engine.member_of.values():
+                        continue
+                    quote = t.text[unit.start:unit.end]
+                    if (a.transcript_id, c.code, unit.start, unit.end) in spans_rej or (a.transcript_id, c.code, quote) in quotes_rej:
+                        continue
+                    if _is_coded(already, a.transcript_id, c.code, unit.start, unit.end):
+                        continue
+                    from qcode.suggest.engine import evidence
+
+                    rows.append({
+                        "transcript_id": a.transcript_id, "code_id": c.code, "start": unit.start, "end": unit.end,
+                        "quote": quote, "score": round(c.score, 6), "evidence": evidence(c), "suggester": SUGGESTER,
+                    })
+            done += 1
+            progress(done, len(target_ids), f"suggesting ({info.name})")
+    inserted = store_sugg.replace_pending(project.store, target_ids, sorted(covered_codes), rows)
+    return SuggestRunReport(inserted, len(target_ids), words, time.perf_counter() - t0, ", ".join(names), notes, cached)
+
+
+def _min_score(project: Project, min_score: float | None) -> float:
+    value = min_score if min_score is not None else project.settings.suggest.get("min_score", DEFAULT_MIN_SCORE)
+    try:
+        value = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise SuggestError(
+            f"The minimum score must be between 0 and 1 (got {min_score if min_score is not None else value}).",
+            hint="Scores are in [0, 1]; 0.5 is the default ([suggest] min_score in qcode.toml).",
+        )
+    return value
+
+
+def _inputs(project: Project, tids: list[int]) -> Iterator[Any]:
+    from qcode.suggest.engine import TranscriptInput
+    from qcode.suggest.units import paragraph_spans
+
+    for tid in tids:
+        t = project.store.get_transcript(tid)
+        spans = tuple((tr.start, tr.end) for tr in t.turns if tr.end > tr.start) or tuple(paragraph_spans(t.text))
+        yield TranscriptInput(tid, t.text, spans)
+
+
+def _learn(
+    project: Project,
+    engine: Any,
+    cache: Any,
+    processes: int,
+    codings: list[Coding],
+    rejected: list[store_sugg.SuggestionRow],
+    same_lang: set[int],
+    progress: Progress,
+) -> None:
+    """Teach the engine's model signals from codings and rejections in transcripts of its language."""
+    from qcode.suggest.base import Training
+    from qcode.suggest.engine import add_training
+
+    member_of = engine.member_of
+    by_t: dict[int, list[tuple[str, int, int, int | None, str]]] = {}
+    for c in codings:
+        if c.transcript_id in same_lang and c.code_id in member_of:
+            by_t.setdefault(c.transcript_id, []).append((member_of[c.code_id], c.start, c.end, c.id, c.quote))
+    rej: dict[int, list[tuple[str, int, int]]] = {}
+    for r in rejected:
+        if r.transcript_id in same_lang and r.code_id in member_of:
+            rej.setdefault(r.transcript_id, []).append((member_of[r.code_id], r.start, r.end))
+    tids = sorted(set(by_t) | set(rej))
+    training = Training()
+    for n, a in enumerate(engine.analyse(_inputs(project, tids), cache, processes), start=1):
+        add_training(training, a, by_t.get(a.transcript_id, []), rej.get(a.transcript_id, []))
+        progress(n, len(tids), "learning from codings")
+    engine.fit(training)
+
+
+def _coded_index(codings: list[Coding]) -> dict[tuple[int, str], list[tuple[int, int]]]:
+    out: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for c in codings:
+        out.setdefault((c.transcript_id, c.code_id), []).append((c.start, c.end))
+    return out
+
+
+def _is_coded(index: dict[tuple[int, str], list[tuple[int, int]]], tid: int, code: str, start: int, end: int) -> bool:
+    from qcode.suggest.engine import covers
+
+    return any(covers(start, end, s, e) for s, e in index.get((tid, code), ()))
+
+
+# ---------------------------------------------------------------- decisions
+def pending(project: Project, transcript_id: int | None = None, code_id: str | None = None) -> list[SuggestionView]:
+    """Pending suggestions, best first."""
+    return [_view(r) for r in store_sugg.list_suggestions(project.store, status="pending", transcript_id=transcript_id, code_id=code_id)]
+
+
+def _pending_row(project: Project, suggestion_id: int) -> store_sugg.SuggestionRow:
+    r = store_sugg.get_suggestion(project.store, suggestion_id)
+    if r.status != "pending":
+        raise SuggestError(
+            f"Suggestion {suggestion_id} was already {r.status}"
+            + (f" by {r.coder}" if r.coder else "") + "; nothing was changed.",
+            hint="List pending suggestions with `qcode suggestions`.",
+        )
+    return r
+
+
+def accept(
+    project: Project,
+    suggestion_id: int,
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    coder: str | None = None,
+    history: History | None = None,
+) -> Coding:
+    """Turn a pending suggestion into a coding (origin "suggestion", evidence kept), optionally resized."""
+    coder = coder or project.coder
+    with project.store.transaction():
+        r = _pending_row(project, suggestion_id)
+        coding = apply_code(
+            project, r.transcript_id, r.start if start is None else start, r.end if end is None else end, r.code_id,
+            coder=coder, origin="suggestion", evidence={**r.evidence, "suggestion_id": r.id, "score": r.score},
+        )
+        store_sugg.decide(project.store, suggestion_id, "accepted", coder, coding.id)
+    if history is not None:
+        history.record(Change("add", None, coding))
+    return coding
+
+
+def reject(project: Project, suggestion_id: int, *, coder: str | None = None) -> None:
+    """Reject a pending suggestion: that passage is never suggested again for that code."""
+    with project.store.transaction():
+        _pending_row(project, suggestion_id)
+        store_sugg.decide(project.store, suggestion_id, "rejected", coder or project.coder)
+
+
+def accept_all(project: Project, ids: list[int], *, history: History | None = None) -> list[Coding]:
+    """Accept several suggestions in one transaction (one undo step)."""
+    out: list[Coding] = []
+    with project.store.transaction():
+        for sid in dict.fromkeys(ids):
+            out.append(accept(project, sid))
+    if history is not None and out:
+        with history.group(f"accept {len(out)} suggestions"):
+            for c in out:
+                history.record(Change("add", None, c))
+    return out
