@@ -247,6 +247,12 @@ def parse_codebook_text(text: str, file: str = "<codebook>") -> tuple[Codebook |
         problems.append(Problem(file, 1, 1, "", f"the codebook is larger than {MAX_BYTES / 1e6:.1f} MB.",
                                 "A codebook holds codes and rules, not data."))
         return None, problems
+    for n, line in enumerate(text.splitlines(), start=1):
+        if line[:8] in ("<<<<<<< ", "||||||| ", ">>>>>>> ") or line.rstrip() == "=======":
+            problems.append(Problem(file, n, 1, "", "unresolved merge conflict marker.",
+                                    "Keep one side of the conflict and delete the marker lines (<<<<<<<, |||||||, =======, >>>>>>>)."))
+    if problems:
+        return None, problems
     root = compose(text, file, problems)
     if root is None:
         if not problems:
@@ -387,17 +393,17 @@ class CodebookEditor:
 
     def move_code(self, code_id: str, parent_id: str | None) -> None:
         """Move *code_id* (with its sub-codes) under *parent_id* (None: top level)."""
-        item, seq, _ = self._locate(code_id)
+        item, seq, old_parent = self._locate(code_id)
         if parent_id is not None:
-            target = self.find(parent_id)
-            sub = {str(c.get("id")) for c in _walk(item)}
-            if parent_id in sub:
+            self.find(parent_id)
+            if parent_id in {str(c.get("id")) for c in _walk(item)}:
                 raise CodebookError(f"Cannot move '{code_id}' under '{parent_id}': '{parent_id}' is inside '{code_id}'.",
                                     hint="Choose a parent outside the code's own sub-tree.")
-            del target  # checked above
         if "parent" in item:
             del item["parent"]
         seq.remove(item)
+        if old_parent is not None and not old_parent.get("children"):
+            del old_parent["children"]
         self._children_seq(parent_id).append(item)
 
     def remove_code(self, code_id: str, children_to: str | None = None) -> None:
