@@ -1,38 +1,258 @@
-"""The qcode Textual app (foundation placeholder; the coding-app issue replaces it)."""
+"""The qcode coding app: project, coding, suggestions, retrieval, search, memos, reports.
+
+The app holds the open :class:`~qcode.usecases.project.Project` and one
+:class:`~qcode.usecases.coding.History` shared by every screen, so undo and
+redo work across screens for the whole session. Screens call use cases; the
+app turns :class:`~qcode.core.errors.QcodeError` into visible messages.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Footer, Header
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
 
+from qcode.core.errors import ProjectBusyError, QcodeError, StorageError
+from qcode.tui.safe import label as safe_label
+from qcode.usecases.coding import History
 from qcode.usecases.project import Project
+
+DARK, LIGHT = "textual-dark", "textual-light"
 
 
 class QcodeApp(App[None]):
-    TITLE = "qcode"
-    BINDINGS = [("q", "quit", "Quit")]
+    """The coding app for one project."""
 
-    def __init__(self, project: Project) -> None:
+    TITLE = "qcode"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("u,ctrl+z", "undo", "Undo"),
+        Binding("U,ctrl+y", "redo", "Redo", show=False),
+        Binding("f2", "open_screen('project')", "Transcripts", show=False),
+        Binding("slash,f3", "open_screen('search')", "Search", key_display="/"),
+        Binding("f4", "open_screen('retrieval')", "Quotes of a code", show=False),
+        Binding("f5", "open_screen('suggestions')", "Suggestions", show=False),
+        Binding("f6", "open_screen('memos')", "Memos", show=False),
+        Binding("f7", "open_screen('reports')", "Reports", show=False),
+        Binding("ctrl+t", "toggle_theme", "Light/dark theme", show=False),
+        Binding("q", "back_or_quit", "Back/Quit", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, project: Project, *, transcript: str | int | None = None) -> None:
         super().__init__()
         self.project = project
+        self.history = History(project)
+        self._start_transcript = transcript
+        self.theme = DARK
+        self.data_version = 0
+        """Bumped when a tool screen changes codings, so the coding screen reloads on return."""
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield DataTable(id="transcripts")
-        yield Footer()
+    def touch(self) -> None:
+        """Note that codings changed outside the coding screen."""
+        self.data_version += 1
 
+    # ------------------------------------------------------------------ start
     def on_mount(self) -> None:
-        self.sub_title = self.project.settings.name
-        table = self.query_one(DataTable)
-        table.add_columns("id", "name", "words", "turns", "speakers")
-        for r in self.project.store.transcript_summaries():
-            table.add_row(r["id"], r["name"], r["words"], r["turns"], ", ".join(r["speakers"]))
+        from qcode.tui.screens.project import ProjectScreen
+
+        self.push_screen(ProjectScreen())
+        if self._start_transcript is not None:
+            ok, tid = self.attempt(self.project.store.find_transcript, self._start_transcript)
+            if ok:
+                self.open_transcript(tid)
+        if self.project.seed_report and self.project.seed_report.messages:
+            self.notify("\n".join(self.project.seed_report.messages), title="Project created", markup=False)
 
     def on_unmount(self) -> None:
         self.project.close()
 
+    # ------------------------------------------------------------------ errors
+    def attempt(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+        """Run a use case; on a QcodeError show it and return (False, None).
 
-def make_app(project_dir: Path | None = None) -> QcodeApp:
-    return QcodeApp(Project.open(project_dir))
+        Callers show an action as done only when the first value is True,
+        i.e. after the use case's transaction committed.
+        """
+        try:
+            return True, fn(*args, **kwargs)
+        except QcodeError as exc:
+            self.show_error(exc)
+            return False, None
+
+    def show_error(self, exc: QcodeError) -> None:
+        """A notification for ordinary problems, a dialog when the store could not save."""
+        if isinstance(exc, (StorageError, ProjectBusyError)):
+            from qcode.tui.screens.dialogs import ErrorDialog
+
+            self.push_screen(ErrorDialog(exc.title, exc.message, exc.hint))
+        else:
+            text = safe_label(exc.message) + (f"\n{safe_label(exc.hint)}" if exc.hint else "")
+            self.notify(text, title=safe_label(exc.title), severity="error", timeout=10, markup=False)
+
+    # ------------------------------------------------------------------ navigation
+    def _coding_screen(self) -> Any:
+        from qcode.tui.screens.coding import CodingScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, CodingScreen):
+                return screen
+        return None
+
+    def _pop_to_base(self, keep: Callable[[Screen[Any]], bool]) -> None:
+        while len(self.screen_stack) > 2 and not keep(self.screen):
+            self.pop_screen()
+
+    def open_transcript(self, transcript_id: int, span: tuple[int, int] | None = None) -> None:
+        """Show a transcript on the coding screen (reusing it when already open), optionally at *span*."""
+        from qcode.tui.screens.coding import CodingScreen
+        from qcode.tui.screens.project import ProjectScreen
+
+        current = self._coding_screen()
+        if current is not None and current.tid == transcript_id:
+            self._pop_to_base(lambda s: s is current)
+            current.refresh_from_store()
+            if span:
+                current.jump_to(*span)
+            return
+        self._pop_to_base(lambda s: isinstance(s, ProjectScreen))
+        if current is not None and self.screen is current:
+            self.pop_screen()
+        self.push_screen(CodingScreen(transcript_id, jump=span))
+
+    def action_open_screen(self, name: str) -> None:
+        if name == "project":
+            from qcode.tui.screens.project import ProjectScreen
+
+            self._pop_to_base(lambda s: isinstance(s, ProjectScreen))
+            if self._coding_screen() is self.screen and len(self.screen_stack) > 2:
+                self.pop_screen()
+            return
+        opener = {
+            "search": self.open_search,
+            "retrieval": self.open_retrieval,
+            "suggestions": self.open_suggestions,
+            "memos": self.open_memos,
+            "reports": self.open_reports,
+        }[name]
+        opener()
+
+    def _current_code(self) -> str | None:
+        screen = self._coding_screen()
+        if screen is None:
+            return None
+        here = screen.view.codings_at()
+        return here[0].code_id if here else screen.tree.highlighted_code
+
+    def _current_transcript(self) -> int | None:
+        screen = self._coding_screen()
+        return screen.tid if screen is not None else None
+
+    def _push_tool(self, screen: Screen[Any]) -> None:
+        # One tool screen at a time: replace a tool screen already on top.
+        from qcode.tui.screens.coding import CodingScreen
+        from qcode.tui.screens.project import ProjectScreen
+
+        if not isinstance(self.screen, (CodingScreen, ProjectScreen)) and len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.push_screen(screen)
+
+    def open_search(self) -> None:
+        from qcode.tui.screens.search import SearchScreen
+
+        self._push_tool(SearchScreen())
+
+    def open_retrieval(self, code_id: str | None = None) -> None:
+        from qcode.tui.screens.retrieval import RetrievalScreen
+
+        self._push_tool(RetrievalScreen(code_id or self._current_code()))
+
+    def open_suggestions(self, transcript_id: int | None = None, code_id: str | None = None) -> None:
+        from qcode.tui.screens.suggestions import SuggestionsScreen
+
+        self._push_tool(SuggestionsScreen(transcript_id if transcript_id is not None else self._current_transcript(), code_id))
+
+    def open_memos(self, kind: str | None = None, target_id: str | None = None) -> None:
+        from qcode.tui.screens.memos import MemosScreen
+
+        self._push_tool(MemosScreen(kind, target_id))
+
+    def open_reports(self) -> None:
+        from qcode.tui.screens.reports import ReportsScreen
+
+        self._push_tool(ReportsScreen())
+
+    def action_back_or_quit(self) -> None:
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+            self._refresh_screen(self.screen)
+        else:
+            self.exit()
+
+    # ------------------------------------------------------------------ undo/redo
+    def action_undo(self) -> None:
+        self._undo_redo(self.history.undo, "Undone", "Nothing to undo in this session.")
+
+    def action_redo(self) -> None:
+        self._undo_redo(self.history.redo, "Redone", "Nothing to redo.")
+
+    def _undo_redo(self, fn: Callable[[], Any], verb: str, empty: str) -> None:
+        ok, step = self.attempt(fn)
+        if not ok:
+            return
+        if step is None:
+            self.notify(empty, markup=False)
+            return
+        for screen in self.screen_stack:
+            self._refresh_screen(screen)
+        self.notify(f"{verb}: {safe_label(step.label)} (saved)", markup=False, timeout=3)
+        coding = self._coding_screen()
+        if coding is not None:
+            coding.saved(f"{verb.lower()} {safe_label(step.label, 30)}")
+
+    @staticmethod
+    def _refresh_screen(screen: Screen[Any]) -> None:
+        refresh = getattr(screen, "refresh_from_store", None)
+        if refresh is not None:
+            refresh()
+
+    # ------------------------------------------------------------------ help, theme, palette
+    def action_help(self) -> None:
+        from qcode.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        seen: set[str] = set()
+        sources: list[tuple[Any, list[Any]]] = []
+        from qcode.tui.widgets.transcript_view import TranscriptView
+
+        if screen.query(TranscriptView):
+            sources.append((screen.query_one(TranscriptView), TranscriptView.BINDINGS))
+        sources.append((screen, list(getattr(screen, "BINDINGS", []))))
+        sources.append((self, self.BINDINGS))
+        for target, bindings in sources:
+            for b in bindings:
+                if not isinstance(b, Binding) or not b.description or b.description in seen or b.action == "quit":
+                    continue
+                seen.add(b.description)
+                key = b.key_display or b.key.split(",")[0]
+                yield SystemCommand(b.description, f"key: {key}", partial(self.run_action, b.action, target))
+
+
+def make_app(project_dir: Path | None = None, *, transcript: str | int | None = None) -> QcodeApp:
+    """Open the project at *project_dir* (default: here) and build the app."""
+    return QcodeApp(Project.open(project_dir), transcript=transcript)

@@ -1,0 +1,79 @@
+"""The ``?`` screen: every key of every screen, generated from the bindings."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+INTRO = (
+    "qcode saves every action when you make it: there is no Save and quitting loses nothing. "
+    "u undoes and U redoes coding actions for the whole session, on any screen. "
+    "ctrl+p opens the command palette with every action. Press esc or q to close this help."
+)
+
+
+def _sections() -> list[tuple[str, list[Binding]]]:
+    from qcode.tui.app import QcodeApp
+    from qcode.tui.screens.coding import CodingScreen
+    from qcode.tui.screens.memos import MemosScreen
+    from qcode.tui.screens.project import ProjectScreen
+    from qcode.tui.screens.reports import ReportsScreen
+    from qcode.tui.screens.retrieval import RetrievalScreen
+    from qcode.tui.screens.search import SearchScreen
+    from qcode.tui.screens.suggestions import SuggestionsScreen
+    from qcode.tui.widgets.transcript_view import TranscriptView
+
+    return [
+        ("Everywhere", QcodeApp.BINDINGS),
+        ("Coding: moving and selecting in the transcript", TranscriptView.BINDINGS),
+        ("Coding: codes and memos", CodingScreen.BINDINGS),
+        ("Transcripts (project)", ProjectScreen.BINDINGS),
+        ("Suggestions", SuggestionsScreen.BINDINGS),
+        ("Quotes of a code (retrieval)", RetrievalScreen.BINDINGS),
+        ("Search", SearchScreen.BINDINGS),
+        ("Memos", MemosScreen.BINDINGS),
+        ("Reports", ReportsScreen.BINDINGS),
+    ]
+
+
+def _key_text(key: str) -> str:
+    names = {
+        "question_mark": "?", "slash": "/", "space": "space", "delete": "del", "right_parenthesis": ")",
+        "left_parenthesis": "(", "right_square_bracket": "]", "left_square_bracket": "[",
+        "right_curly_bracket": "}", "left_curly_bracket": "{",
+    }
+    return " ".join(names.get(k, k) for k in key.split(","))
+
+
+def help_table() -> Table:
+    table = Table(show_header=False, box=None, expand=True, padding=(0, 1))
+    table.add_column("key", style="bold", no_wrap=True, width=22)
+    table.add_column("action")
+    for title, bindings in _sections():
+        table.add_row(Text(title, style="bold underline"), "")
+        for b in bindings:
+            if isinstance(b, Binding) and b.description and not b.action.startswith("apply_key('") or (
+                isinstance(b, Binding) and b.action == "apply_key('1')"
+            ):
+                key = "1 … 9" if b.action == "apply_key('1')" else _key_text(b.key)
+                desc = "Apply the code with that number to the selection" if b.action == "apply_key('1')" else b.description
+                table.add_row(key, desc)
+        table.add_row("", "")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close help")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Static(Text(INTRO), id="help-intro")
+            yield Static(help_table())
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,150 @@
+"""The project screen: transcripts with words, speakers, attributes and progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from qcode.tui.safe import label as safe_label
+from qcode.usecases.progress import coding_progress
+
+SORTS = ("name", "words", "progress", "kind")
+
+
+class ProjectScreen(Screen[None]):
+    """Pick a transcript to code; import more."""
+
+    BINDINGS = [
+        Binding("enter", "open_selected", "Open", show=False),
+        Binding("i", "import_files", "Import"),
+        Binding("slash,ctrl+f", "focus_filter", "Filter", key_display="/"),
+        Binding("o", "cycle_sort", "Sort"),
+        Binding("M", "project_memo", "Project memo", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort_key = "name"
+        self._rows: list[dict[str, Any]] = []
+
+    @property
+    def project(self):  # noqa: ANN201 - Project
+        return self.app.project  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="filter: name, speaker or attribute value (esc returns to the list)", id="filter")
+        yield DataTable(id="transcripts", cursor_type="row", zebra_stripes=True)
+        yield Static(id="project-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = safe_label(self.project.settings.name, 40)
+        self.sub_title = "Transcripts"
+        table = self.query_one(DataTable)
+        table.add_column("Transcript", key="name")
+        table.add_column("Kind", key="kind")
+        table.add_column("Words", key="words")
+        table.add_column("Speakers", key="speakers")
+        table.add_column("Coded (me / others)", key="progress")
+        table.add_column("Attributes", key="attributes")
+        self.refresh_from_store()
+        table.focus()
+
+    def refresh_from_store(self) -> None:
+        progress = coding_progress(self.project)
+        rows = []
+        for s in self.project.store.transcript_summaries():
+            p = progress.get(s["id"])
+            s = dict(s)
+            s["progress"] = p
+            rows.append(s)
+        self._rows = rows
+        self._fill()
+
+    def on_screen_resume(self) -> None:
+        if self.query_one(DataTable).columns:
+            self.refresh_from_store()
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        query = self.query_one("#filter", Input).value.strip().casefold()
+        rows = [r for r in self._rows if not query or query in _haystack(r)]
+        key = {
+            "name": lambda r: r["name"].casefold(),
+            "words": lambda r: -r["words"],
+            "progress": lambda r: -(r["progress"].share_me if r["progress"] else 0),
+            "kind": lambda r: (r["kind"], r["name"]),
+        }[self.sort_key]
+        rows.sort(key=key)
+        table.clear()
+        for r in rows:
+            p = r["progress"]
+            prog = Text(f"{p.share_me:4.0%} / {p.share_others:4.0%}" if p and p.turns else "—")
+            attrs = ", ".join(f"{k}={v}" for k, v in (r["attributes"] or {}).items())
+            table.add_row(
+                Text(safe_label(r["title"] or r["name"], 36)),
+                Text(safe_label(r["kind"] or "", 12)),
+                Text(f"{r['words']:,}", justify="right"),
+                Text(safe_label(", ".join(r["speakers"]), 30)),
+                prog,
+                Text(safe_label(attrs, 40)),
+                key=str(r["id"]),
+            )
+        total = sum(r["words"] for r in self._rows)
+        msg = Text(f"{len(rows)} of {len(self._rows)} transcripts · {total:,} words · sorted by {self.sort_key} · coder {self.project.coder}")
+        if not self._rows:
+            msg = Text("No transcripts yet. Press i to import files (.txt, .docx, .vtt, .srt, .trs...).", style="bold")
+        self.query_one("#project-status", Static).update(msg)
+
+    @on(Input.Changed, "#filter")
+    def _filter(self) -> None:
+        self._fill()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_cycle_sort(self) -> None:
+        self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
+        self._fill()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.app.open_transcript(int(event.row_key.value))  # type: ignore[attr-defined]
+
+    def action_open_selected(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if key is not None:
+                self.app.open_transcript(int(key))  # type: ignore[attr-defined]
+
+    def action_import_files(self) -> None:
+        from qcode.tui.screens.importer import ImportScreen
+
+        self.app.push_screen(ImportScreen(), lambda _r: self.refresh_from_store())
+
+    def action_project_memo(self) -> None:
+        self.app.open_memos(kind="project", target_id="project")  # type: ignore[attr-defined]
+
+    def key_escape(self) -> None:
+        if self.query_one("#filter", Input).has_focus:
+            self.query_one(DataTable).focus()
+
+
+def _haystack(r: dict[str, Any]) -> str:
+    parts = [r["name"], r["title"] or "", r["kind"] or "", *r["speakers"]]
+    parts += [f"{k}={v}" for k, v in (r["attributes"] or {}).items()]
+    parts += [str(v) for v in (r["attributes"] or {}).values()]
+    return " ".join(parts).casefold()

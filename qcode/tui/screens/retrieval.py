@@ -1,0 +1,186 @@
+"""Code retrieval: every quote of a code (or of two co-occurring codes), filterable by attributes."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+
+from qcode.core.errors import QcodeError
+from qcode.tui.safe import label as safe_label
+from qcode.tui.screens.dialogs import CodePicker
+from qcode.tui.widgets.layout import fmt_time
+from qcode.usecases import retrieval as uc
+
+
+class RetrievalError(QcodeError):
+    title = "Filter problem"
+
+
+def parse_filters(text: str) -> dict[str, list[str]]:
+    """``country=FR,BE gender=f`` -> {"country": ["FR", "BE"], "gender": ["f"]}."""
+    out: dict[str, list[str]] = {}
+    for part in text.split():
+        if "=" not in part:
+            raise RetrievalError(f"Filter '{part}' has no '='.", hint="Write filters as name=value, e.g. country=FR gender=f.")
+        name, values = part.split("=", 1)
+        out[name] = [v for v in values.split(",") if v]
+    return out
+
+
+class RetrievalScreen(Screen[None]):
+    """Quotes of one code, or where two codes overlap; Enter jumps into the transcript."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("c", "choose_code", "Code…"),
+        Binding("w", "choose_with", "With code…"),
+        Binding("W", "clear_with", "Drop 2nd code", show=False),
+        Binding("f", "focus_filter", "Filter"),
+        Binding("enter", "open_quote", "Open", show=False),
+    ]
+
+    def __init__(self, code_id: str | None = None, with_code: str | None = None) -> None:
+        super().__init__()
+        self.code_id = code_id
+        self.with_code = with_code
+        self.quotes: list[uc.Quote] = []
+
+    @property
+    def project(self):  # noqa: ANN201
+        return self.app.project  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="toolbar"):
+            yield Button("Code…", id="pick-code")
+            yield Button("With…", id="pick-with")
+            yield Input(placeholder="attribute filter: country=FR,BE gender=f (Enter)", id="ret-filter")
+        yield DataTable(id="ret-quotes", cursor_type="row", classes="tool-list")
+        yield Static(id="ret-detail", classes="tool-detail")
+        yield Static(classes="screen-status", id="ret-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Quotes of a code"
+        table = self.query_one(DataTable)
+        table.add_column("Transcript")
+        table.add_column("Speaker")
+        table.add_column("Time")
+        table.add_column("Quote")
+        if self.code_id is None:
+            self.call_after_refresh(self.action_choose_code)
+        else:
+            self.refresh_from_store()
+        table.focus()
+
+    def _name(self, code_id: str | None) -> str:
+        code = self.project.codebook.find(code_id) if code_id else None
+        return safe_label(code.display(self.project.settings.language) if code else str(code_id), 30)
+
+    def refresh_from_store(self) -> None:
+        if self.code_id is None:
+            return
+        ok, filters = self.app.attempt(parse_filters, self.query_one("#ret-filter", Input).value)  # type: ignore[attr-defined]
+        if not ok:
+            return
+        ok, quotes = self.app.attempt(  # type: ignore[attr-defined]
+            uc.quotes, self.project, self.code_id, with_code=self.with_code, filters=filters
+        )
+        if not ok:
+            return
+        self.quotes = quotes
+        table = self.query_one(DataTable)
+        table.clear()
+        for i, q in enumerate(quotes):
+            table.add_row(
+                Text(safe_label(q.transcript, 18)),
+                Text(safe_label(q.speaker or "", 14)),
+                fmt_time(q.time),
+                Text(safe_label(" ".join(q.text.split()), 200), no_wrap=True, overflow="ellipsis"),
+                key=str(i),
+            )
+        what = f"“{self._name(self.code_id)}”" + (f" with “{self._name(self.with_code)}”" if self.with_code else "")
+        self.sub_title = f"Quotes of {what}"
+        self.query_one("#ret-status", Static).update(
+            Text(f"{len(quotes)} quotes of {what} in {len({q.transcript_id for q in quotes})} transcripts · c code · w with · f filter · Enter opens")
+        )
+        self._show_detail()
+
+    def _row(self) -> int | None:
+        table = self.query_one(DataTable)
+        return table.cursor_row if table.row_count else None
+
+    def _show_detail(self) -> None:
+        i = self._row()
+        panel = self.query_one("#ret-detail", Static)
+        if i is None or i >= len(self.quotes):
+            panel.update(Text("No quotes." if self.code_id else "Choose a code (c).", style="dim"))
+            return
+        q = self.quotes[i]
+        t = Text()
+        t.append(f"{safe_label(q.transcript)} · {safe_label(q.speaker or '—')} {fmt_time(q.time)} · {safe_label(q.coder)}\n", style="bold")
+        t.append(safe_label(q.text.replace("\n", " ")) + "\n")
+        if q.memo:
+            t.append("Memo: ", style="bold")
+            t.append(safe_label(q.memo) + "\n", style="italic")
+        if q.attributes:
+            t.append(safe_label(", ".join(f"{k}={v}" for k, v in q.attributes.items())), style="dim")
+        panel.update(t)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_open_quote()
+
+    def action_open_quote(self) -> None:
+        i = self._row()
+        if i is not None and i < len(self.quotes):
+            q = self.quotes[i]
+            self.app.open_transcript(q.transcript_id, (q.start, q.end))  # type: ignore[attr-defined]
+
+    def _pick(self, title: str, then) -> None:  # noqa: ANN001
+        self.app.push_screen(CodePicker(self.project.codebook, self.project.settings.language, title=title, allow_new=False), then)
+
+    def action_choose_code(self) -> None:
+        def chosen(code_id: str | None) -> None:
+            if code_id:
+                self.code_id = code_id
+                self.refresh_from_store()
+
+        self._pick("Show the quotes of…", chosen)
+
+    def action_choose_with(self) -> None:
+        def chosen(code_id: str | None) -> None:
+            if code_id:
+                self.with_code = code_id
+                self.refresh_from_store()
+
+        self._pick("…where it overlaps with", chosen)
+
+    def action_clear_with(self) -> None:
+        self.with_code = None
+        self.refresh_from_store()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#ret-filter", Input).focus()
+
+    @on(Input.Submitted, "#ret-filter")
+    def _filter(self) -> None:
+        self.refresh_from_store()
+        self.query_one(DataTable).focus()
+
+    @on(Button.Pressed, "#pick-code")
+    def _b1(self) -> None:
+        self.action_choose_code()
+
+    @on(Button.Pressed, "#pick-with")
+    def _b2(self) -> None:
+        self.action_choose_with()

@@ -1,0 +1,169 @@
+"""Search screen: keywords in context across transcripts; code all results after review."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
+
+from qcode.tui.safe import label as safe_label
+from qcode.tui.screens.dialogs import CodePicker, ConfirmDialog
+from qcode.tui.widgets.layout import fmt_time
+from qcode.usecases import search as uc
+
+
+class SearchScreen(Screen[None]):
+    """Type a word or phrase; review the hits (space excludes one); C codes them all."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("space", "toggle_hit", "Include/exclude"),
+        Binding("C", "code_all", "Code all included"),
+        Binding("enter", "open_hit", "Open in transcript", show=False),
+        Binding("ctrl+f", "focus_query", "Edit search", show=False),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial = query
+        self.hits: list[uc.Hit] = []
+        self.excluded: set[int] = set()
+
+    @property
+    def project(self):  # noqa: ANN201
+        return self.app.project  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="toolbar"):
+            yield Input(self.initial, placeholder="search the transcripts (Enter)", id="search-query")
+            yield Checkbox("words", id="whole")
+            yield Checkbox("case", id="case")
+            yield Checkbox("regex", id="regex")
+        yield DataTable(id="search-hits", cursor_type="row", classes="tool-list")
+        yield Static("Type a word or phrase and press Enter.", classes="screen-status", id="search-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Search"
+        table = self.query_one(DataTable)
+        table.add_column("✓", key="inc")
+        table.add_column("Transcript", key="t")
+        table.add_column("Speaker", key="sp")
+        table.add_column("Time", key="time")
+        table.add_column("In context", key="kwic")
+        self.query_one(Input).focus()
+        if self.initial:
+            self.run_search()
+
+    def action_focus_query(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted, "#search-query")
+    def run_search(self) -> None:
+        query = self.query_one("#search-query", Input).value
+        ok, hits = self.app.attempt(  # type: ignore[attr-defined]
+            uc.search,
+            self.project,
+            query,
+            whole_words=self.query_one("#whole", Checkbox).value,
+            case_sensitive=self.query_one("#case", Checkbox).value,
+            regex=self.query_one("#regex", Checkbox).value,
+        )
+        if not ok:
+            return
+        self.hits = hits
+        self.excluded = set()
+        self._fill()
+        if hits:
+            self.query_one(DataTable).focus()
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        width = max(20, self.size.width - 40)
+        side = max(8, (width - 10) // 2)
+        for i, h in enumerate(self.hits):
+            kwic = Text(no_wrap=True, overflow="ellipsis")
+            kwic.append(safe_label(h.before)[-side:].rjust(side), style="dim")
+            kwic.append(safe_label(h.match), style="bold reverse")
+            kwic.append(safe_label(h.after)[:side], style="dim")
+            table.add_row(
+                "·" if i in self.excluded else "✓",
+                Text(safe_label(h.transcript, 18)),
+                Text(safe_label(h.speaker or "", 12)),
+                fmt_time(h.time),
+                kwic,
+                key=str(i),
+            )
+        n = len(self.hits) - len(self.excluded)
+        self.query_one("#search-status", Static).update(
+            Text(f"{len(self.hits)} hits in {len({h.transcript_id for h in self.hits})} transcripts · {n} included · "
+                 "space excludes · C codes all included · Enter opens")
+        )
+
+    def _row(self) -> int | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return table.cursor_row
+
+    def action_toggle_hit(self) -> None:
+        i = self._row()
+        if i is None:
+            return
+        self.excluded ^= {i}
+        table = self.query_one(DataTable)
+        table.update_cell(str(i), "inc", "·" if i in self.excluded else "✓")
+        self._fill_status_only()
+        table.move_cursor(row=min(i + 1, table.row_count - 1))
+
+    def _fill_status_only(self) -> None:
+        n = len(self.hits) - len(self.excluded)
+        self.query_one("#search-status", Static).update(Text(f"{len(self.hits)} hits · {n} included · C codes all included"))
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_hit()
+
+    def action_open_hit(self) -> None:
+        i = self._row()
+        if i is not None:
+            h = self.hits[i]
+            self.app.open_transcript(h.transcript_id, (h.start, h.end))  # type: ignore[attr-defined]
+
+    def action_code_all(self) -> None:
+        chosen = [h for i, h in enumerate(self.hits) if i not in self.excluded]
+        if not chosen:
+            self.notify("No results to code: search first, or include some results (space).", markup=False)
+            return
+
+        def picked(code_id: str | None) -> None:
+            if not code_id or code_id.startswith("new:"):
+                return
+            code = self.project.codebook.find(code_id)
+            name = code.display(self.project.settings.language) if code else code_id
+
+            def confirmed(yes: bool | None) -> None:
+                if not yes:
+                    return
+                ok, report = self.app.attempt(  # type: ignore[attr-defined]
+                    uc.code_all, self.project, chosen, code_id, history=self.app.history  # type: ignore[attr-defined]
+                )
+                if ok:
+                    self.app.touch()  # type: ignore[attr-defined]
+                    extra = f" ({report.already} were already coded)" if report.already else ""
+                    self.notify(f"Saved: coded {len(report.coded)} passages “{safe_label(name)}”{extra}. u undoes.", markup=False)
+
+            self.app.push_screen(
+                ConfirmDialog(f"Code {len(chosen)} search results with “{name}”?", yes=f"Code {len(chosen)}"), confirmed
+            )
+
+        self.app.push_screen(
+            CodePicker(self.project.codebook, self.project.settings.language, title="Code all included results with…", allow_new=False),
+            picked,
+        )

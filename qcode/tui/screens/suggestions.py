@@ -1,0 +1,229 @@
+"""Suggestions: review pending suggestions one by one, in context, with their evidence.
+
+Uses :mod:`qcode.usecases.suggesting` (accept / reject / accept_all /
+run_suggestions). Running the suggester is slow (spaCy), so it happens in a
+thread worker that posts progress and completion messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from qcode.core.errors import QcodeError
+from qcode.tui.colors import code_colors
+from qcode.tui.messages import WorkDone, WorkFailed, WorkProgress
+from qcode.tui.safe import label as safe_label
+from qcode.tui.screens.dialogs import ConfirmDialog, TextDialog
+from qcode.tui.widgets.transcript_view import TranscriptView
+
+
+def _engine() -> Any:
+    try:
+        from qcode.usecases import suggesting
+    except ImportError:
+        return None
+    return suggesting
+
+
+class SuggestionsScreen(Screen[None]):
+    """One pending suggestion at a time: a accepts, x rejects, n skips; shift+arrows adjust the span."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("a", "accept", "Accept"),
+        Binding("x", "reject", "Reject"),
+        Binding("n", "skip(1)", "Skip"),
+        Binding("p", "skip(-1)", "Previous", show=False),
+        Binding("A", "accept_all", "Accept all ≥ score"),
+        Binding("R", "run", "Run suggester", show=False),
+    ]
+
+    def __init__(self, transcript_id: int | None = None, code_id: str | None = None) -> None:
+        super().__init__()
+        self.tid = transcript_id
+        self.code_id = code_id
+        self.items: list[Any] = []
+        self.index = 0
+        self._shown_tid: int | None = None
+
+    @property
+    def project(self):  # noqa: ANN201
+        return self.app.project  # type: ignore[attr-defined]
+
+    @property
+    def view(self) -> TranscriptView:
+        return self.query_one(TranscriptView)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="sugg-info")
+        yield TranscriptView(id="sugg-context")
+        yield Static(classes="screen-status", id="sugg-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Suggestions"
+        self.view.set_code_colors(code_colors(self.project.codebook))
+        self.refresh_from_store()
+        self.view.focus()
+
+    def refresh_from_store(self) -> None:
+        eng = _engine()
+        if eng is None:
+            self._say("Suggestions are not available: this qcode has no qcode.usecases.suggesting yet.")
+            return
+        ok, items = self.app.attempt(eng.pending, self.project, transcript_id=self.tid, code_id=self.code_id)  # type: ignore[attr-defined]
+        if not ok:
+            return
+        self.items = list(items)
+        self.index = min(self.index, max(0, len(self.items) - 1))
+        self._show()
+
+    def _say(self, message: str) -> None:
+        self.query_one("#sugg-info", Static).update(Text(message))
+
+    def _show(self) -> None:
+        status = self.query_one("#sugg-status", Static)
+        scope = "this transcript" if self.tid is not None else "all transcripts"
+        if not self.items:
+            self._say(f"No pending suggestions for {scope}. Press R to run the suggester (it can take a while).")
+            status.update("")
+            return
+        s = self.items[self.index]
+        if self._shown_tid != s.transcript_id:
+            t = self.project.transcript(s.transcript_id)
+            self.view.load(t, self.project.store.codings(transcript_id=s.transcript_id))
+            self._shown_tid = s.transcript_id
+        ev = s.evidence or {}
+        self.view.evidence = [(int(a), int(b)) for a, b in ev.get("spans", []) if int(b) > int(a)]
+        self.view.select(s.start, s.end, flash=True)
+        self.view.flash = (s.start, s.end)
+        code = self.project.codebook.find(s.code_id)
+        t = Text()
+        t.append(f"{self.index + 1}/{len(self.items)}  ", style="bold")
+        t.append(safe_label(code.display(self.project.settings.language) if code else s.code_id), style="bold")
+        t.append(f"  score {s.score:.2f}  ({safe_label(str(s.suggester))})\n", style="dim")
+        if ev.get("summary"):
+            t.append("Why: ", style="bold")
+            t.append(safe_label(str(ev["summary"])) + "\n")
+        tr = self.project.transcript(s.transcript_id)
+        t.append(f"in {safe_label(tr.name)}", style="dim")
+        self.query_one("#sugg-info", Static).update(t)
+        status.update(Text(f"{len(self.items)} pending in {scope} · shift+arrows or v adjust the span · a accept · x reject · n skip"))
+
+    def _current(self) -> Any:
+        return self.items[self.index] if self.items else None
+
+    def _remove_current(self) -> None:
+        del self.items[self.index]
+        if self.index >= len(self.items):
+            self.index = max(0, len(self.items) - 1)
+        self.view.evidence = []
+        self._show()
+
+    def action_accept(self) -> None:
+        s, eng = self._current(), _engine()
+        if s is None or eng is None:
+            return
+        start, end = self.view.selection or (s.start, s.end)
+        kwargs: dict[str, Any] = {"history": self.app.history}  # type: ignore[attr-defined]
+        if (start, end) != (s.start, s.end):
+            kwargs.update(start=start, end=end)
+        ok, _ = self.app.attempt(eng.accept, self.project, s.id, **kwargs)  # type: ignore[attr-defined]
+        if ok:
+            self.app.touch()  # type: ignore[attr-defined]
+            self.notify("Saved: suggestion accepted as a coding.", timeout=2, markup=False)
+            self.view.set_codings(self.project.store.codings(transcript_id=s.transcript_id))
+            self._remove_current()
+
+    def action_reject(self) -> None:
+        s, eng = self._current(), _engine()
+        if s is None or eng is None:
+            return
+        ok, _ = self.app.attempt(eng.reject, self.project, s.id)  # type: ignore[attr-defined]
+        if ok:
+            self.notify("Saved: suggestion rejected.", timeout=2, markup=False)
+            self._remove_current()
+
+    def action_skip(self, step: int) -> None:
+        if self.items:
+            self.index = (self.index + step) % len(self.items)
+            self.view.evidence = []
+            self._show()
+
+    def action_accept_all(self) -> None:
+        eng = _engine()
+        if eng is None or not self.items:
+            return
+
+        def threshold(value: str | None) -> None:
+            if value is None:
+                return
+            try:
+                limit = float(value.replace(",", "."))
+            except ValueError:
+                self.notify(f"'{safe_label(value)}' is not a number (use e.g. 0.8).", severity="error", markup=False)
+                return
+            ids = [s.id for s in self.items if s.score >= limit]
+            if not ids:
+                self.notify(f"No pending suggestion has a score of {limit} or more.", markup=False)
+                return
+
+            def confirmed(yes: bool | None) -> None:
+                if not yes:
+                    return
+                ok, _ = self.app.attempt(eng.accept_all, self.project, ids, history=self.app.history)  # type: ignore[attr-defined]
+                if ok:
+                    self.app.touch()  # type: ignore[attr-defined]
+                    self.notify(f"Saved: accepted {len(ids)} suggestions (u undoes them together).", markup=False)
+                    self._shown_tid = None
+                    self.refresh_from_store()
+
+            self.app.push_screen(ConfirmDialog(f"Accept {len(ids)} suggestions with a score of {limit} or more?", yes=f"Accept {len(ids)}"), confirmed)
+
+        self.app.push_screen(TextDialog("Accept every pending suggestion with a score of at least:", "0.8"), threshold)
+
+    def action_run(self) -> None:
+        if _engine() is None:
+            return
+        self._say("Running the suggester… (loading the language model can take several seconds)")
+        self._run(self.tid, self.code_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="suggest")
+    def _run(self, tid: int | None, code_id: str | None) -> None:
+        eng = _engine()
+
+        def progress(done: int, total: int, label: str) -> None:
+            self.post_message(WorkProgress(done, total, label))
+
+        try:
+            report = eng.run_suggestions(
+                self.project, transcripts=[tid] if tid is not None else None, codes=[code_id] if code_id else None, progress=progress
+            )
+        except QcodeError as exc:
+            self.post_message(WorkFailed("suggest", exc))
+            return
+        self.post_message(WorkDone("suggest", report))
+
+    @on(WorkProgress)
+    def _progress(self, msg: WorkProgress) -> None:
+        self._say(f"Running the suggester… {msg.done}/{msg.total} {safe_label(msg.label, 40)}")
+
+    @on(WorkDone)
+    def _done(self, msg: WorkDone) -> None:
+        self.notify(safe_label(str(msg.result))[:300], title="Suggestions ready", markup=False)
+        self._shown_tid = None
+        self.refresh_from_store()
+
+    @on(WorkFailed)
+    def _failed(self, msg: WorkFailed) -> None:
+        if isinstance(msg.error, QcodeError):
+            self.app.show_error(msg.error)  # type: ignore[attr-defined]
+        self._show()

@@ -1,0 +1,83 @@
+"""Project, transcript and code memos (memos on single codings live in coding.set_memo).
+
+One memo per target and coder: writing again updates it, so a researcher
+keeps one running note on the project, on each transcript and on each code.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from qcode.core.coding import Memo
+from qcode.core.errors import NotFoundError, QcodeError
+from qcode.usecases.project import Project
+
+MemoKind = Literal["project", "transcript", "code"]
+KINDS: tuple[str, ...] = ("project", "transcript", "code")
+PROJECT_TARGET = "project"
+
+
+class MemoError(QcodeError):
+    title = "Memo problem"
+
+
+def _check_target(project: Project, kind: str, target_id: str) -> str:
+    if kind not in KINDS:
+        raise MemoError(f"Unknown memo kind '{kind}'.", hint=f"Use one of: {', '.join(KINDS)}.")
+    if kind == "project":
+        return PROJECT_TARGET
+    if kind == "transcript":
+        return str(project.store.find_transcript(target_id))
+    project.codebook.get(target_id)  # raises NotFoundError with a suggestion
+    return target_id
+
+
+def list_memos(project: Project, kind: str | None = None, target_id: str | None = None) -> list[Memo]:
+    """Memos of *kind* (all project/transcript/code memos when None), oldest first."""
+    if kind is None:
+        return [m for m in project.store.memos() if m.target_kind in KINDS]
+    target = _check_target(project, kind, target_id or "") if target_id is not None or kind == "project" else None
+    return project.store.memos(kind, target)
+
+
+def my_memo(project: Project, kind: str, target_id: str = "", coder: str | None = None) -> Memo | None:
+    """The current coder's memo on a target, or None."""
+    coder = coder or project.coder
+    target = _check_target(project, kind, target_id)
+    for m in project.store.memos(kind, target):
+        if m.coder == coder:
+            return m
+    return None
+
+
+def write_memo(project: Project, kind: str, target_id: str, text: str, *, title: str = "", coder: str | None = None) -> Memo:
+    """Create or update the coder's memo on a target (one transaction)."""
+    coder = coder or project.coder
+    target = _check_target(project, kind, target_id)
+    with project.store.transaction():
+        for m in project.store.memos(kind, target):
+            if m.coder == coder:
+                return project.store.update_memo(Memo(kind, target, text, coder, title or m.title, m.created, m.modified, m.id))  # type: ignore[arg-type]
+        return project.store.add_memo(Memo(kind, target, text, coder, title))  # type: ignore[arg-type]
+
+
+def delete_memo(project: Project, memo_id: int) -> None:
+    if not any(m.id == memo_id for m in project.store.memos()):
+        raise NotFoundError(f"No memo with id {memo_id}.")
+    project.store.delete_memo(memo_id)
+
+
+def target_label(project: Project, memo: Memo) -> str:
+    """A readable name for what a memo is about."""
+    if memo.target_kind == "project":
+        return f"Project {project.settings.name}"
+    if memo.target_kind == "transcript":
+        try:
+            t = project.transcript(int(memo.target_id))
+            return f"Transcript {t.name}"
+        except (QcodeError, ValueError):
+            return f"Transcript {memo.target_id} (deleted)"
+    if memo.target_kind == "code":
+        code = project.codebook.find(memo.target_id)
+        return f"Code {code.display(project.settings.language) if code else memo.target_id}"
+    return f"{memo.target_kind} {memo.target_id}"

@@ -1,0 +1,127 @@
+"""Keyword-in-context search across transcripts, and coding every hit at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from qcode.core.coding import Coding
+from qcode.core.errors import CodingError, QcodeError
+from qcode.usecases.coding import Change, History, apply_code
+from qcode.usecases.project import Project
+
+
+class SearchError(QcodeError):
+    title = "Search problem"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One match: ``text[start:end]`` of a transcript, with its context and turn."""
+
+    transcript_id: int
+    transcript: str
+    start: int
+    end: int
+    before: str
+    match: str
+    after: str
+    speaker: str | None
+    time: float | None
+
+
+def compile_query(query: str, *, case_sensitive: bool = False, whole_words: bool = False, regex: bool = False) -> re.Pattern[str]:
+    """The pattern for *query*; plain queries match literally (spaces match any run of whitespace)."""
+    q = query.strip()
+    if not q:
+        raise SearchError("The search is empty.", hint="Type a word or phrase to look for.")
+    if regex:
+        body = q
+    else:
+        body = r"\s+".join(re.escape(w) for w in q.split())
+    if whole_words:
+        body = rf"(?<!\w)(?:{body})(?!\w)"
+    try:
+        return re.compile(body, 0 if case_sensitive else re.IGNORECASE)
+    except re.error as exc:
+        raise SearchError(f"'{q}' is not a valid regular expression: {exc}.", hint="Turn off regex mode to search the text literally.") from exc
+
+
+def search(
+    project: Project,
+    query: str,
+    *,
+    transcripts: Iterable[str | int] | None = None,
+    case_sensitive: bool = False,
+    whole_words: bool = False,
+    regex: bool = False,
+    context: int = 40,
+    limit: int = 5000,
+) -> list[Hit]:
+    """Every match of *query* in the chosen transcripts (all by default), in text order."""
+    pattern = compile_query(query, case_sensitive=case_sensitive, whole_words=whole_words, regex=regex)
+    refs = list(transcripts) if transcripts is not None else [s["id"] for s in project.store.transcript_summaries()]
+    hits: list[Hit] = []
+    for ref in refs:
+        t = project.transcript(ref)
+        assert t.id is not None
+        for m in pattern.finditer(t.text):
+            if m.end() <= m.start():
+                continue
+            i = t.turn_at(m.start())
+            turn = t.turns[i] if i is not None else None
+            hits.append(
+                Hit(
+                    t.id, t.name, m.start(), m.end(),
+                    t.text[max(0, m.start() - context) : m.start()].replace("\n", " "),
+                    m.group(),
+                    t.text[m.end() : m.end() + context].replace("\n", " "),
+                    turn.speaker if turn else None,
+                    turn.time_start if turn else None,
+                )
+            )
+            if len(hits) >= limit:
+                return hits
+    return hits
+
+
+@dataclass
+class CodeAllReport:
+    coded: list[Coding] = field(default_factory=list)
+    already: int = 0
+    """Hits that already had this code by this coder on the same span (left alone)."""
+
+
+def code_all(
+    project: Project,
+    hits: Iterable[Hit],
+    code_id: str,
+    *,
+    coder: str | None = None,
+    history: History | None = None,
+) -> CodeAllReport:
+    """Code every hit with *code_id* in one transaction; undone together as one step."""
+    code = project.codebook.get(code_id)
+    if code.retired:
+        raise CodingError(f"Code '{code_id}' is retired.", hint="Choose another code.")
+    report = CodeAllReport()
+    seen: set[tuple[int, int, int]] = set()
+    with project.store.transaction():
+        for h in hits:
+            key = (h.transcript_id, h.start, h.end)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                report.coded.append(apply_code(project, h.transcript_id, h.start, h.end, code_id, coder=coder))
+            except CodingError as exc:
+                if "already coded" not in exc.message:
+                    raise
+                report.already += 1
+    # Recorded only after the commit, so undo never refers to rolled-back rows.
+    if history is not None and report.coded:
+        with history.group(f"code {len(report.coded)} search results '{code_id}'"):
+            for c in report.coded:
+                history.record(Change("add", None, c))
+    return report

@@ -1,0 +1,26 @@
+"""Fixtures for the app tests: a project, an app factory, and store helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def make(project_dir: Path):
+    """Build the app on the test project, optionally opening a transcript."""
+    from qcode.tui.app import make_app
+
+    def _make(transcript: str | None = None):
+        return make_app(project_dir, transcript=transcript)
+
+    return _make
+
+
+def codings_in(project_dir: Path):
+    """What the store holds, read through a fresh connection (not the app's caches)."""
+    from qcode.usecases.project import Project
+
+    with Project.open(project_dir) as p:
+        return p.store.codings()

@@ -1,0 +1,178 @@
+"""Pilot tests of the coding screen: each asserts what the store holds afterwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qcode.tui.screens.coding import CodingScreen
+from qcode.tui.screens.project import ProjectScreen
+from tests.tui.conftest import codings_in
+
+SIZE = (100, 30)
+
+
+async def _coding(pilot) -> CodingScreen:  # noqa: ANN001
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, CodingScreen)
+    return screen
+
+
+async def test_open_transcript_from_project_screen(make, project_dir: Path) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ProjectScreen)
+        await pilot.press("enter")
+        screen = await _coding(pilot)
+        assert screen.view.transcript is not None
+        assert screen.view.transcript.name == "interview-01"
+
+
+async def test_select_sentence_and_code_by_number(make, project_dir: Path) -> None:
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _coding(pilot)
+        text = screen.view.transcript.text
+        await pilot.press("s")  # the first sentence
+        await pilot.press("1")  # first code in tree order: instability
+        await pilot.pause()
+        assert screen.view.selection is None
+    stored = codings_in(project_dir)
+    assert [(c.code_id, c.quote, c.coder) for c in stored] == [("instability", text[: text.index("?") + 1], "tester")]
+
+
+async def test_extend_by_word_and_code_with_picker(make, project_dir: Path) -> None:
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _coding(pilot)
+        await pilot.press("]")  # second turn (Amina)
+        await pilot.press("shift+right", "shift+right")  # "Unstable. Some"
+        assert screen.view.selection is not None
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press(*"piece")
+        await pilot.press("enter")
+        await pilot.pause()
+    stored = codings_in(project_dir)
+    assert [(c.code_id, c.quote) for c in stored] == [("piece-rates", "Unstable. Some")]
+
+
+async def test_code_without_selection_changes_nothing(make, project_dir: Path) -> None:
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await _coding(pilot)
+        await pilot.press("1")
+        await pilot.pause()
+    assert codings_in(project_dir) == []
+
+
+async def test_recode_uncode_undo_redo(make, project_dir: Path) -> None:
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _coding(pilot)
+        await pilot.press("t", "1")  # whole first turn -> instability
+        await pilot.pause()
+        assert [c.code_id for c in codings_in(project_dir)] == ["instability"]
+        await pilot.press("r")  # recode the coding under the cursor
+        await pilot.pause()
+        await pilot.press(*"Pay", "enter")
+        await pilot.pause()
+        assert [c.code_id for c in codings_in(project_dir)] == ["pay"]
+        await pilot.press("x")  # uncode
+        await pilot.pause()
+        assert codings_in(project_dir) == []
+        await pilot.press("u")  # undo the removal
+        await pilot.pause()
+        assert [c.code_id for c in codings_in(project_dir)] == ["pay"]
+        assert [c.code_id for c in screen.view.codings] == ["pay"]
+        await pilot.press("u")  # undo the recode
+        await pilot.pause()
+        assert [c.code_id for c in codings_in(project_dir)] == ["instability"]
+        await pilot.press("U")  # redo the recode
+        await pilot.pause()
+        assert [c.code_id for c in codings_in(project_dir)] == ["pay"]
+
+
+async def test_memo_on_coding(make, project_dir: Path) -> None:
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await _coding(pilot)
+        await pilot.press("t", "1", "m")
+        await pilot.pause()
+        await pilot.press(*"asks about time", "ctrl+s")
+        await pilot.pause()
+    [c] = codings_in(project_dir)
+    assert c.memo == "asks about time"
+
+
+async def test_cancelled_memo_changes_nothing(make, project_dir: Path) -> None:
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await _coding(pilot)
+        await pilot.press("t", "1", "m")
+        await pilot.pause()
+        await pilot.press(*"draft", "escape")
+        await pilot.pause()
+    [c] = codings_in(project_dir)
+    assert c.memo == ""
+
+
+async def test_mouse_drag_selects(make, project_dir: Path) -> None:
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _coding(pilot)
+        view = screen.view
+        # Row 1 of the view is the first text row; the text starts after the 4-cell margin.
+        await pilot.mouse_down(view, offset=(4, 1))
+        await pilot.hover(view, offset=(9, 1))
+        await pilot.mouse_up(view, offset=(9, 1))
+        await pilot.pause()
+        assert view.selection == (0, 6)
+        await pilot.press("2")  # pay
+        await pilot.pause()
+    assert [(c.code_id, c.quote) for c in codings_in(project_dir)] == [("pay", "How is")]
+
+
+async def test_store_error_is_shown_and_not_applied(make, project_dir: Path, monkeypatch) -> None:
+    from qcode.core.errors import ProjectBusyError
+    from qcode.tui.screens.dialogs import ErrorDialog
+
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _coding(pilot)
+
+        def busy(*a, **k):  # noqa: ANN002, ANN003, ANN202
+            raise ProjectBusyError("The project is busy: another qcode process is writing to it.")
+
+        monkeypatch.setattr(app.project.store, "add_coding", busy)
+        await pilot.press("t", "1")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorDialog)
+        assert screen.view.codings == []
+        assert not app.history.can_undo
+    assert codings_in(project_dir) == []
+
+
+async def test_new_code_from_selection(make, project_dir: Path) -> None:
+    import pytest
+
+    from qcode.usecases import codebook
+
+    if not hasattr(codebook, "add_code"):
+        pytest.skip("qcode.usecases.codebook.add_code is not written yet (codebook issue)")
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await _coding(pilot)
+        await pilot.press("]", "w", "n")  # select "Unstable." then new in-vivo code
+        await pilot.pause()
+        await pilot.press("enter")  # accept the suggested label (the selection)
+        await pilot.pause()
+    stored = codings_in(project_dir)
+    assert len(stored) == 1
+    assert stored[0].quote == "Unstable."
+    from qcode.usecases.project import Project
+
+    with Project.open(project_dir) as p:
+        code = p.codebook.get(stored[0].code_id)
+        assert code.display() == "Unstable."
