@@ -1,0 +1,443 @@
+"""The Word report (python-docx), laid out with Word's built-in styles.
+
+Headings use ``Heading 1-3``, quotes ``Quote``, tables a built-in table style
+and figures ``Caption``, so ``--reference-docx`` (a lab's house template)
+restyles everything: its styles are used and its body text is dropped. A
+style the template lacks is created with a plain look. Tables are filled row
+by row (``row.cells`` once per row), never with ``table.cell(r, c)``, which is
+two orders of magnitude slower (see PERFORMANCE.md).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from qcode.core.errors import ReportError
+from qcode.formats.atomic import atomic_write_with
+from qcode.formats.reports.data import Report, share_text
+
+TABLE_STYLES = ("Light Grid Accent 1", "Table Grid")
+"""Preferred built-in table style, then a fallback every Word template has."""
+MAX_MATRIX_COLUMNS = 12
+Progress = Callable[[int, int, str], None]
+
+
+def write_docx(
+    report: Report,
+    target: Path,
+    *,
+    charts: dict[str, bytes] | None = None,
+    reference_docx: Path | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Write *report* to *target* atomically (nothing is left behind on failure)."""
+    doc = build_docx(report, charts=charts, reference_docx=reference_docx, progress=progress)
+    atomic_write_with(target, lambda tmp: doc.save(str(tmp)))
+
+
+def open_reference(reference_docx: Path | None) -> Any:
+    """A new document: python-docx's default template, or the user's with its body emptied."""
+    import docx
+
+    if reference_docx is None:
+        return docx.Document()
+    path = Path(reference_docx)
+    if not path.is_file():
+        raise ReportError(f"Reference document {path} not found.", hint="Check the path given to --reference-docx.")
+    try:
+        doc = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises several types for a bad package
+        raise ReportError(
+            f"{path} is not a Word .docx file python-docx can open ({type(exc).__name__}: {exc}).",
+            hint="Save the template from Word or LibreOffice as .docx (not .doc, .dotx or .odt).",
+        ) from exc
+    body = doc.element.body
+    for child in list(body):
+        if not child.tag.endswith("}sectPr"):
+            body.remove(child)
+    return doc
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _x(text: str) -> str:
+    """Text Word can store: characters XML forbids become U+FFFD (visible, never dropped silently)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _clip(text: str, limit: int = 255) -> str:
+    text = _x(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _Writer:
+    def __init__(self, doc: Any) -> None:
+        from docx.enum.style import WD_STYLE_TYPE
+        from docx.shared import Pt, RGBColor
+
+        self.doc = doc
+        self.Pt, self.RGB = Pt, RGBColor
+        names = {s.name for s in doc.styles}
+        self.table_style = next((s for s in TABLE_STYLES if s in names), None)
+        for level, size in ((1, 16), (2, 13), (3, 12), (4, 11)):
+            self._ensure(names, f"Heading {level}", WD_STYLE_TYPE.PARAGRAPH, size=size, bold=True)
+        self._ensure(names, "Title", WD_STYLE_TYPE.PARAGRAPH, size=26)
+        self._ensure(names, "Quote", WD_STYLE_TYPE.PARAGRAPH, italic=True, indent=0.4)
+        self._ensure(names, "Caption", WD_STYLE_TYPE.PARAGRAPH, size=9, italic=True)
+        self._ensure(names, "TOC Heading", WD_STYLE_TYPE.PARAGRAPH, size=16, bold=True)
+        self._ensure(names, "TOC 1", WD_STYLE_TYPE.PARAGRAPH)
+        self._ensure(names, "TOC 2", WD_STYLE_TYPE.PARAGRAPH, indent=0.25)
+        self._ensure(names, "List Bullet", WD_STYLE_TYPE.PARAGRAPH, indent=0.25)
+        self._ensure(names, "Table Text", WD_STYLE_TYPE.PARAGRAPH, size=8)
+        tt = doc.styles["Table Text"].paragraph_format
+        tt.space_after = Pt(0)
+        tt.space_before = Pt(0)
+        self.fig = 0
+        self.tab = 0
+
+    def _ensure(self, names: set[str], name: str, kind: Any, *, size: int | None = None, bold: bool = False,
+                italic: bool = False, indent: float | None = None) -> None:
+        if name in names:
+            return
+        from docx.shared import Inches
+
+        style = self.doc.styles.add_style(name, kind)
+        style.base_style = self.doc.styles["Normal"]
+        if size:
+            style.font.size = self.Pt(size)
+        style.font.bold = bold or None
+        style.font.italic = italic or None
+        if indent:
+            style.paragraph_format.left_indent = Inches(indent)
+        names.add(name)
+
+    # -------------------------------------------------------------- blocks
+    def heading(self, text: str, level: int) -> None:
+        self.doc.add_heading(_x(text), level=min(level, 4))
+
+    def para(self, text: str = "", style: str | None = None, *, bold_lead: str = "", size: float | None = None,
+             grey: bool = False, indent: float = 0) -> Any:
+        p = self.doc.add_paragraph(style=style)
+        if bold_lead:
+            p.add_run(_x(bold_lead)).bold = True
+        if text:
+            run = p.add_run(_x(text))
+            if size:
+                run.font.size = self.Pt(size)
+            if grey:
+                run.font.color.rgb = self.RGB(0x59, 0x59, 0x59)
+        if indent:
+            from docx.shared import Inches
+
+            p.paragraph_format.left_indent = Inches(indent)
+        return p
+
+    def quote(self, text: str, attribution: str, memo: str) -> None:
+        p = self.doc.add_paragraph(_x(text), style="Quote")
+        run = p.add_run("\n" + _x(attribution))
+        run.italic = False
+        run.font.size = self.Pt(9)
+        if memo:
+            m = p.add_run("\nMemo: " + _x(memo))
+            m.italic = False
+            m.font.size = self.Pt(8)
+            m.font.color.rgb = self.RGB(0x59, 0x59, 0x59)
+
+    def caption(self, text: str, kind: str) -> None:
+        if kind == "Figure":
+            self.fig += 1
+            n = self.fig
+        else:
+            self.tab += 1
+            n = self.tab
+        p = self.doc.add_paragraph(style="Caption")
+        p.add_run(f"{kind} {n}. ").bold = True
+        p.add_run(_x(text))
+
+    def picture(self, png: bytes, width_in: float) -> None:
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Inches
+
+        self.doc.add_picture(io.BytesIO(png), width=Inches(width_in))
+        self.doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    def table(self, header_rows: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], widths: Sequence[float],
+              merges: Sequence[tuple[int, int]] = (), numeric_from: int = 1) -> Any:
+        """A table with *header_rows* repeated on each page; numbers right-aligned."""
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+        from docx.shared import Inches
+
+        n_cols = len(widths)
+        table = self.doc.add_table(rows=len(header_rows) + len(rows), cols=n_cols)
+        if self.table_style:
+            table.style = self.table_style
+        table.autofit = False
+        for j, w in enumerate(widths):
+            table.columns[j].width = Inches(w)
+        right = WD_ALIGN_PARAGRAPH.RIGHT
+        all_rows = [*header_rows, *rows]
+        for i, row in enumerate(table.rows):
+            if i < len(header_rows):
+                tr_pr = row._tr.get_or_add_trPr()
+                el = OxmlElement("w:tblHeader")
+                el.set(qn("w:val"), "true")
+                tr_pr.append(el)
+            cells = row.cells
+            values = all_rows[i]
+            for j, cell in enumerate(cells):
+                cell.width = Inches(widths[j])
+                p = cell.paragraphs[0]
+                p.style = "Table Text"
+                value = values[j] if j < len(values) else ""
+                if value:
+                    p.add_run(_x(value))
+                if j >= numeric_from and i >= len(header_rows):
+                    p.alignment = right
+        for a, b in merges:
+            top = table.rows[0].cells
+            top[a].merge(top[b])
+        return table
+
+
+def _heading_plan(report: Report) -> list[tuple[int, str]]:
+    plan = [(1, "1 Codebook"), (1, "2 Theme frequencies"), (1, "3 Themes and quotes")]
+    plan += [(2, f"{t.number} {t.label}") for t in report.themes if t.depth == 0]
+    n = 4
+    if report.crosstabs:
+        plan.append((1, f"{n} Themes across groups"))
+        n += 1
+    plan.append((1, f"{n} Co-occurrence of themes"))
+    plan.append((1, f"{n + 1} Themes by transcript"))
+    if report.memos:
+        plan.append((1, "Appendix: memos"))
+    return plan
+
+
+def _toc(w: _Writer, plan: list[tuple[int, str]]) -> None:
+    """A TOC field whose current result is the outline (Word refreshes page numbers on open)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    w.para("Contents", "TOC Heading")
+
+    def fld(p: Any, kind: str, instr: str = "") -> None:
+        r = OxmlElement("w:r")
+        if instr:
+            t = OxmlElement("w:instrText")
+            t.set(qn("xml:space"), "preserve")
+            t.text = instr
+            r.append(t)
+        else:
+            c = OxmlElement("w:fldChar")
+            c.set(qn("w:fldCharType"), kind)
+            r.append(c)
+        p._p.append(r)
+
+    for i, (level, text) in enumerate(plan):
+        p = w.doc.add_paragraph(style=f"TOC {min(level, 2)}")
+        if i == 0:
+            fld(p, "begin")
+            fld(p, "", ' TOC \\o "1-2" \\h \\z \\u ')
+            fld(p, "separate")
+        p.add_run(_x(text))
+        if i == len(plan) - 1:
+            fld(p, "end")
+    settings = w.doc.settings.element
+    el = OxmlElement("w:updateFields")
+    el.set(qn("w:val"), "true")
+    settings.append(el)
+
+
+def build_docx(
+    report: Report,
+    *,
+    charts: dict[str, bytes] | None = None,
+    reference_docx: Path | None = None,
+    progress: Progress | None = None,
+) -> Any:
+    """The report as a python-docx Document (not saved)."""
+    from docx.enum.text import WD_BREAK
+
+    charts = charts or {}
+    doc = open_reference(reference_docx)
+    w = _Writer(doc)
+    _properties(doc, report)
+    total = len(report.quotes) + 10
+    done = 0
+
+    def tick(label: str, n: int = 1) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(min(done, total), total, label)
+
+    # Title page and contents.
+    w.para(report.title, "Title")
+    w.para(f"Coded interview report · {report.date}", grey=True)
+    w.table([["", ""]], [[k, v] for k, v in report.provenance], [1.5, 4.8], numeric_from=99)
+    w.para("")
+    w.para(" ".join(report.notes), size=8, grey=True)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _toc(w, _heading_plan(report))
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    tick("title page")
+
+    # 1 Codebook.
+    w.heading("1 Codebook", 1)
+    w.para(f"{report.codebook_title}. {report.codebook_description}".strip())
+    for e in report.codebook:
+        ind = 0.3 * e.depth
+        p = w.para(f"  ({e.code_id})", bold_lead=f"{e.number} {e.label}", size=8, grey=True, indent=ind)
+        p.paragraph_format.keep_with_next = True
+        p.paragraph_format.space_before = w.Pt(8)
+        if e.definition:
+            w.para(e.definition, indent=ind)
+        for lead, text in (("Include: ", e.include), ("Exclude: ", e.exclude)):
+            if text:
+                w.para(text, bold_lead=lead, indent=ind)
+        for lead, items in (("Examples", e.examples), ("Counterexamples", e.counterexamples)):
+            if items:
+                w.para("", bold_lead=lead + ":", indent=ind).paragraph_format.keep_with_next = True
+                for ex in items:
+                    w.para(f"“{ex}”", "List Bullet", indent=ind + 0.25)
+    tick("codebook")
+
+    # 2 Frequencies.
+    w.heading("2 Theme frequencies", 1)
+    w.caption("Codings, transcripts, participants and words per theme. Sub-themes are indented; "
+              "“with sub-themes” counts a theme together with its sub-themes.", "Table")
+    rows = [
+        ["    " * r.depth + r.label, f"{r.codings:,}", f"{r.total_codings:,}", f"{r.total_transcripts:,}",
+         f"{r.total_participants:,}" if r.total_participants else f"{r.total_speakers:,}*", f"{r.total_words:,}"]
+        for r in report.frequencies
+    ]
+    w.table([["Theme", "Codings", "With sub-themes", "Transcripts", "Participants", "Words"]], rows,
+            [2.6, 0.7, 0.9, 0.85, 0.9, 0.7])
+    if any(r.total_participants == 0 and r.total_speakers for r in report.frequencies):
+        w.para("* speakers not linked to participants.", size=8, grey=True)
+    if "frequencies" in charts:
+        w.picture(charts["frequencies"], 6.0)
+        w.caption("Codings per theme (a theme includes its sub-themes).", "Figure")
+    tick("frequencies")
+
+    # 3 Themes and quotes.
+    w.heading("3 Themes and quotes", 1)
+    if not report.themes:
+        w.para("No coded passages match the report's filters.")
+    for t in report.themes:
+        w.heading(f"{t.number} {t.label}", 2 + min(t.depth, 2))
+        if t.definition:
+            w.para(t.definition.strip(), size=9, grey=True)
+        w.para(t.summary())
+        for q in t.quotes:
+            w.quote(q.text, q.attribution(), q.memo)
+        if t.quotes:
+            tick(t.label, len(t.quotes))
+    if report.uncoded:
+        w.para("Themes with no coded passage: " + ", ".join(report.uncoded) + ".", size=9, grey=True)
+
+    n = 4
+    if report.crosstabs:
+        w.heading(f"{n} Themes across groups", 1)
+        for c in report.crosstabs:
+            _crosstab(w, c)
+        n += 1
+    _cooccurrence(w, report, n, charts.get("cooccurrence"))
+    _by_transcript(w, report, n + 1)
+    tick("tables")
+    if report.memos:
+        w.heading("Appendix: memos", 1)
+        for m in report.memos:
+            p = w.para(f"  {m.coder}, {m.date}", bold_lead=m.about + (f": {m.title}" if m.title else ""), size=8, grey=True)
+            p.paragraph_format.keep_with_next = True
+            for chunk in m.text.split("\n\n"):
+                w.para(chunk.strip())
+    tick("memos", total)
+    return doc
+
+
+def _crosstab(w: _Writer, c: Any) -> None:
+    groups = list(c.groups)
+    for start in range(0, max(1, len(groups)), 5):
+        part = range(start, min(start + 5, len(groups)))
+        head1 = ["Theme"]
+        head2 = [""]
+        merges = []
+        for g in part:
+            head1 += [f"{groups[g]} ({c.sizes[g]})", ""]
+            head2 += ["Codings", "Share"]
+            merges.append((len(head1) - 2, len(head1) - 1))
+        rows = [
+            ["    " * r.depth + r.label] + [x for g in part for x in (f"{r.counts[g]:,}", share_text(r.shares[g]))]
+            for r in c.rows
+        ]
+        label = f"groups {start + 1}–{part[-1] + 1} of {len(groups)}; " if len(groups) > 5 else ""
+        w.caption(f"Themes by {c.attribute} ({label}number of participants in brackets): codings, and share of "
+                  "the group's participants who said something coded with the theme.", "Table")
+        name_w = 2.2
+        w.table([head1, head2], rows, [name_w] + [(6.3 - name_w) / (2 * len(part))] * (2 * len(part)), merges=merges)
+        w.para("")
+
+
+def _cooccurrence(w: _Writer, report: Report, n: int, png: bytes | None) -> None:
+    m = report.cooccurrence_table
+    w.heading(f"{n} Co-occurrence of themes", 1)
+    if len(m.codes) < 2:
+        w.para("Fewer than two themes are coded, so there is no co-occurrence to show.")
+        return
+    if report.cooccurrence_note:
+        w.para(report.cooccurrence_note, size=9, grey=True)
+    w.caption("Pairs of overlapping codings of two themes (columns numbered as the rows); "
+              "the diagonal holds each theme's own codings.", "Table")
+    k = len(m.codes)
+    cell = min(0.45, 4.0 / k)
+    header = ["Theme"] + [str(i + 1) for i in range(k)]
+    rows = [[f"{i + 1}. {m.labels[i]}"] + [f"{v:,}" if i != j else f"({v:,})" for j, v in enumerate(row)]
+            for i, row in enumerate(m.values)]
+    w.table([header], rows, [6.3 - cell * k] + [cell] * k)
+    if png:
+        w.picture(png, 5.8)
+        w.caption("Co-occurrence heatmap (overlapping codings; the diagonal is left blank).", "Figure")
+
+
+def _by_transcript(w: _Writer, report: Report, n: int) -> None:
+    m = report.by_transcript
+    w.heading(f"{n} Themes by transcript", 1)
+    if not m.columns:
+        w.para("No transcript matches the report's filters.")
+        return
+    cols = list(range(len(m.columns)))
+    for start in range(0, len(cols), MAX_MATRIX_COLUMNS):
+        part = cols[start : start + MAX_MATRIX_COLUMNS]
+        label = f" (transcripts {start + 1}–{part[-1] + 1} of {len(cols)})" if len(cols) > MAX_MATRIX_COLUMNS else ""
+        w.caption(f"Codings per theme (with sub-themes) in each transcript{label}.", "Table")
+        cell = min(0.9, 4.2 / len(part))
+        header = ["Theme"] + [m.column_labels[j] for j in part]
+        rows = [["    " * m.depths[i] + m.row_labels[i]] + [f"{m.values[i][j]:,}" for j in part] for i in range(len(m.rows))]
+        w.table([header], rows, [6.3 - cell * len(part)] + [cell] * len(part))
+        w.para("")
+
+
+def _properties(doc: Any, report: Report) -> None:
+    """Fixed metadata so the same project and options give the same document."""
+    cp = doc.core_properties
+    cp.author = "qcode"
+    cp.last_modified_by = "qcode"
+    cp.title = _clip(report.title)
+    cp.comments = _clip("; ".join(f"{k}: {v}" for k, v in report.provenance))
+    cp.revision = 1
+    try:
+        stamp = datetime.fromisoformat(report.date)
+    except ValueError:
+        stamp = datetime(2000, 1, 1)
+    cp.created = stamp
+    cp.modified = stamp
+    cp.last_printed = stamp

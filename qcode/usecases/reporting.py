@@ -1,0 +1,202 @@
+"""Reports: load what the analyses need from a project and write a report file.
+
+The CLI (`qcode report`, `qcode stats`) and the coding app call
+:func:`load_analysis_data` and :func:`generate_report`. Every output is
+written through :mod:`qcode.formats.atomic`, so a failure never leaves a
+half-written file. The same project and options give the same content: the
+date comes from ``request.date``, else ``SOURCE_DATE_EPOCH``, else today.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from qcode.core.analysis import AnalysisData, Filters, check_filters
+from qcode.core.errors import ReportError
+from qcode.usecases.project import Progress, Project, no_progress
+
+FORMATS = ("docx", "md", "html", "csv", "xlsx")
+
+
+@dataclass
+class ReportRequest:
+    format: str  # docx|md|html|csv|xlsx
+    output: Path
+    codes: list[str] | None = None
+    transcripts: list[str] | None = None
+    coders: list[str] | None = None
+    by: list[str] = field(default_factory=list)  # attribute names for crosstabs
+    where: dict[str, list[str]] = field(default_factory=dict)  # attribute filters
+    template: Path | None = None
+    reference_docx: Path | None = None
+    date: str | None = None
+    title: str | None = None
+
+    def filters(self) -> Filters:
+        return Filters(
+            codes=tuple(self.codes) if self.codes else None,
+            transcripts=tuple(self.transcripts) if self.transcripts else None,
+            coders=tuple(self.coders) if self.coders else None,
+            where={k: tuple(v) for k, v in self.where.items() if v},
+        )
+
+
+def parse_where(items: list[str] | tuple[str, ...]) -> dict[str, list[str]]:
+    """``["country=Kenya", "country=France", "gender=f"]`` -> ``{country: [Kenya, France], gender: [f]}``."""
+    out: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ReportError(
+                f"--where '{item}' is not ATTRIBUTE=VALUE.",
+                hint="Example: --where country=Kenya --where gender=f (repeat for several values).",
+            )
+        out.setdefault(name.strip(), []).append(value.strip())
+    return out
+
+
+def report_date(explicit: str | None = None) -> str:
+    """The report date (YYYY-MM-DD): *explicit*, else SOURCE_DATE_EPOCH, else today (UTC)."""
+    if explicit:
+        try:
+            return date.fromisoformat(explicit).isoformat()
+        except ValueError:
+            raise ReportError(f"Date '{explicit}' is not YYYY-MM-DD.", hint="Example: --date 2025-03-31") from None
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC).date().isoformat()
+        except (ValueError, OverflowError, OSError):
+            raise ReportError(
+                f"SOURCE_DATE_EPOCH='{epoch}' is not a number of seconds since 1970.",
+                hint="Unset it, or set it to e.g. 1700000000.",
+            ) from None
+    return datetime.now(UTC).date().isoformat()
+
+
+def load_analysis_data(project: Project, request_or_filters: ReportRequest | Filters | None = None) -> AnalysisData:
+    """Read transcripts, participants, codings and memos for the analyses.
+
+    Unknown codes, transcripts, coders or attributes raise a
+    :class:`~qcode.core.errors.NotFoundError` naming them. Only the
+    transcripts named by a transcript filter are loaded.
+    """
+    if isinstance(request_or_filters, ReportRequest):
+        filters, by = request_or_filters.filters(), list(request_or_filters.by)
+    else:
+        filters, by = request_or_filters or Filters(), []
+    store = project.store
+    codebook = project.codebook
+    for cid in filters.codes or ():
+        codebook.get(cid)
+    if filters.transcripts:
+        ids = [store.find_transcript(ref) for ref in filters.transcripts]
+        names = [store.get_transcript(i).name for i in ids]
+        filters = Filters(filters.codes, tuple(names), filters.coders, filters.where)
+    else:
+        ids = [s["id"] for s in store.transcript_summaries()]
+    transcripts = tuple(project.transcript(i) for i in ids)
+    wanted = set(ids)
+    codings = tuple(c for c in store.iter_codings() if c.transcript_id in wanted)
+    data = AnalysisData(
+        codebook=codebook,
+        transcripts=transcripts,
+        participants=tuple(store.participants()),
+        codings=codings,
+        memos=tuple(store.memos()),
+        project=project.settings.name,
+        language=project.settings.language if _has_language(codebook, project.settings.language) else "",
+    )
+    check_filters(data, filters, by)
+    if isinstance(request_or_filters, ReportRequest) and request_or_filters.transcripts:
+        request_or_filters.transcripts = list(filters.transcripts or ())
+    return data
+
+
+def _has_language(codebook: Any, lang: str) -> bool:
+    return any(lang in c.label for c in codebook.codes)
+
+
+def generate_report(project: Project, request: ReportRequest, progress: Progress = no_progress) -> Path:
+    """Write the report *request* asks for; returns the main output path."""
+    import qcode
+    from qcode.formats.reports.data import ReportOptions, build_report
+
+    fmt = (request.format or "").lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ReportError(f"Unknown report format '{request.format}'.", hint="Use one of: " + ", ".join(FORMATS) + ".")
+    if request.template is not None and fmt not in ("md", "html"):
+        raise ReportError("--template works with --format md or html only.", hint="For Word, use --reference-docx.")
+    if request.reference_docx is not None and fmt != "docx":
+        raise ReportError("--reference-docx works with --format docx only.")
+    output = Path(request.output)
+    if output.is_dir():
+        raise ReportError(f"{output} is a folder.", hint=f"Give a file name, e.g. {output / ('report.' + fmt)}.")
+    when = report_date(request.date)
+    template_text = _read_template(request.template) if request.template else None
+    progress(0, 100, "reading the project")
+    data = load_analysis_data(project, request)
+    record = project.store.codebook_record() or {}
+    options = ReportOptions(
+        title=request.title or "",
+        date=when,
+        by=tuple(request.by),
+        filters=request.filters(),
+        qcode_version=qcode.__version__,
+        codebook_hash=record.get("content_hash") or "",
+        codebook_version=record.get("version") or "",
+    )
+    progress(10, 100, "analysing")
+    report = build_report(data, options)
+    colors = {c.id: c.color for c in data.codebook.codes if c.color and re.fullmatch(r"#[0-9a-fA-F]{6}", c.color)}
+
+    def sub(lo: int, hi: int) -> Progress:
+        return lambda done, total, label: progress(lo + (hi - lo) * done // max(total, 1), 100, label)
+
+    if fmt in ("docx", "html"):
+        charts = _charts(report, colors, sub(20, 35))
+    if fmt == "docx":
+        from qcode.formats.reports.docx_report import write_docx
+
+        write_docx(report, output, charts=charts, reference_docx=request.reference_docx, progress=sub(35, 100))
+    elif fmt in ("md", "html"):
+        from qcode.formats.reports.jinja import write_template_report
+
+        write_template_report(report, output, fmt, template_text=template_text, charts=charts if fmt == "html" else None)
+    elif fmt == "csv":
+        from qcode.formats.reports.tables import write_csv
+
+        write_csv(report, output)
+    else:
+        from qcode.formats.reports.tables import write_xlsx
+
+        write_xlsx(report, output)
+    progress(100, 100, "done")
+    return output
+
+
+def _read_template(path: Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReportError(f"Template {path} not found.", hint="Check the path given to --template.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReportError(f"Cannot read template {path}: {exc}.", hint="Templates are UTF-8 text files.") from exc
+
+
+def _charts(report: Any, colors: dict[str, str], progress: Progress) -> dict[str, bytes]:
+    from qcode.formats.reports.charts import cooccurrence_heatmap, frequency_chart
+
+    out: dict[str, bytes] = {}
+    if any(r.total_codings for r in report.frequencies):
+        out["frequencies"] = frequency_chart(report.frequencies, colors)
+    progress(1, 2, "charts")
+    if len(report.heatmap.codes) >= 2:
+        out["cooccurrence"] = cooccurrence_heatmap(report.heatmap)
+    progress(2, 2, "charts")
+    return out
