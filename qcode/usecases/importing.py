@@ -1,11 +1,21 @@
-"""Importing transcript files into a project, all or nothing per file."""
+"""Importing transcript files into a project, all or nothing per file.
+
+* :func:`import_file` stores one file (text, turns, notes, original bytes and
+  their hash, encoding) in one transaction; the same contents imported again
+  are skipped.
+* :func:`import_paths` imports files and folders; a bad file is reported with
+  its reason and does not stop the others, and nothing of it stays behind.
+* :func:`preview_file` parses without storing (``qcode import --dry-run``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qcode.core.errors import ImportFormatError, QcodeError
+from qcode.core.transcript import Transcript
 from qcode.formats.importers import ImportOptions, importer_for, registry
 from qcode.usecases.project import Progress, Project, no_progress
 
@@ -21,6 +31,10 @@ class FileResult:
     words: int = 0
     turns: int = 0
     speakers: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    kind: str = ""
+    encoding: str | None = None
+    encoding_guessed: bool = False
 
 
 @dataclass
@@ -40,22 +54,56 @@ class ImportReport:
         return [r for r in self.results if r.status == "skipped"]
 
 
+@dataclass
+class SpeakerPreview:
+    label: str
+    turns: int
+    first_line: str
+
+
+@dataclass
+class Preview:
+    """What an import would store (``--dry-run``)."""
+
+    path: Path
+    name: str
+    format: str
+    kind: str
+    encoding: str | None
+    encoding_guessed: bool
+    words: int
+    turns: int
+    speakers: list[SpeakerPreview]
+    unlabelled_turns: int
+    warnings: list[str]
+    duplicate_of: str | None = None
+    error: str | None = None
+
+
+def default_options(project: Project, **overrides: object) -> ImportOptions:
+    """Import options from the project's settings, with *overrides* applied."""
+    base = ImportOptions(language=project.settings.language, max_bytes=int(project.settings.import_max_mb * 1024 * 1024))
+    return replace(base, **{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+
+
 def collect_files(paths: list[Path]) -> list[Path]:
-    """Expand folders to the supported files inside them (sorted)."""
+    """Expand folders to the supported files inside them (sorted; hidden files skipped)."""
     known = set(registry())
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in known and not f.name.startswith(".")))
+            out.extend(sorted(
+                f for f in p.rglob("*")
+                if f.is_file() and f.suffix.lower() in known
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            ))
         else:
             out.append(p)
     return out
 
 
-def import_file(project: Project, path: Path, options: ImportOptions | None = None) -> FileResult:
-    """Import one file. Raises :class:`QcodeError`; the project is unchanged on failure."""
-    options = options or ImportOptions(language=project.settings.language, max_bytes=int(project.settings.import_max_mb * 1024 * 1024))
-    importer = importer_for(path)
+def read_source(path: Path, options: ImportOptions) -> bytes:
+    """The file's bytes, after checking the size limit *before* reading."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -63,24 +111,101 @@ def import_file(project: Project, path: Path, options: ImportOptions | None = No
     if size > options.max_bytes:
         raise ImportFormatError(
             f"{path.name} is {size / 1e6:.0f} MB, over the import limit of {options.max_bytes / 1e6:.0f} MB.",
-            hint="Raise the limit with [import] max_mb in qcode.toml (or --max-mb) if this is really a transcript.",
+            hint="Raise the limit with --max-mb or [import] max_mb in qcode.toml if this really is a transcript.",
         )
-    data = path.read_bytes()
-    import hashlib
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ImportFormatError(f"Cannot read {path}: {exc.strerror}.", hint="Check the path and permissions.") from exc
 
+
+def parse_file(path: Path, options: ImportOptions) -> tuple[Transcript, bytes]:
+    """Read and parse one file without touching the project."""
+    importer = importer_for(path)
+    data = read_source(path, options)
+    if not data.strip():
+        raise ImportFormatError(f"{path.name}: the file is empty.", hint="Check that this is the right file.")
+    try:
+        transcript = importer.read(data, path.name, options)
+    except QcodeError:
+        raise
+    except (RecursionError, MemoryError) as exc:
+        raise ImportFormatError(f"{path.name}: too deeply nested or too large to read ({type(exc).__name__}).") from exc
+    except Exception as exc:  # noqa: BLE001 - a library choked on a malformed file
+        raise ImportFormatError(
+            f"{path.name}: could not be read as {importer.format} ({type(exc).__name__}: {exc}).",
+            hint="The file may be damaged; open and re-save it in its application, or export it as .txt.",
+        ) from exc
+    return transcript, data
+
+
+def import_file(project: Project, path: Path, options: ImportOptions | None = None) -> FileResult:
+    """Import one file. Raises :class:`QcodeError`; the project is unchanged on failure."""
+    options = options or default_options(project)
+    importer_for(path)  # unsupported extensions fail before reading anything
+    data = read_source(path, options)
     sha = hashlib.sha256(data).hexdigest()
     dup = project.store.transcript_by_source_hash(sha)
     if dup is not None:
         return FileResult(path, "skipped", dup[0], dup[1], f"already imported as '{dup[1]}' (same file contents)")
-    transcript = importer.read(data, path.name, options)
+    transcript, data = parse_file(path, options)
     if transcript.language is None:
         transcript.language = options.language or project.settings.language
-    transcript.name = _unique_name(project, transcript.name)
-    tid = project.store.add_transcript(transcript, source_bytes=data)
+    with project.store.transaction():
+        if options.name and _name_taken(project, options.name):
+            raise ImportFormatError(
+                f"A transcript named '{options.name}' already exists.",
+                hint="Choose another --name, or replace it with `qcode import --replace`.",
+            )
+        transcript.name = _unique_name(project, transcript.name)
+        if options.attributes:
+            from qcode.usecases.attributes import typed_transcript_attributes
+
+            raw = {k: str(v) for k, v in options.attributes.items()}
+            transcript.attributes = typed_transcript_attributes(project, raw)
+            if "kind" in raw and not options.kind:
+                transcript.kind = raw["kind"]
+        tid = project.store.add_transcript(transcript, source_bytes=data)
+    project.invalidate(tid)
+    src = transcript.source
     return FileResult(
         path, "imported", tid, transcript.name, "; ".join(transcript.warnings), transcript.words,
-        len(transcript.turns), transcript.speaker_labels(),
+        len(transcript.turns), transcript.speaker_labels(), list(transcript.warnings), transcript.kind,
+        src.encoding if src else None, bool(src and src.encoding_guessed),
     )
+
+
+def preview_file(project: Project, path: Path, options: ImportOptions | None = None) -> Preview:
+    """Parse *path* as an import would, without storing anything."""
+    options = options or default_options(project)
+    try:
+        transcript, data = parse_file(path, options)
+    except QcodeError as exc:
+        return Preview(path, "", "", "", None, False, 0, 0, [], 0, [], error=str(exc))
+    dup = project.store.transcript_by_source_hash(hashlib.sha256(data).hexdigest())
+    speakers: dict[str, SpeakerPreview] = {}
+    unlabelled = 0
+    for t in transcript.turns:
+        if t.speaker is None:
+            unlabelled += 1
+            continue
+        sp = speakers.get(t.speaker)
+        if sp is None:
+            first = transcript.text[t.start:t.end].split("\n", 1)[0]
+            speakers[t.speaker] = SpeakerPreview(t.speaker, 1, first[:100])
+        else:
+            sp.turns += 1
+    src = transcript.source
+    return Preview(
+        path, transcript.name, src.format if src else "", transcript.kind,
+        src.encoding if src else None, bool(src and src.encoding_guessed), transcript.words,
+        len(transcript.turns), list(speakers.values()), unlabelled, list(transcript.warnings),
+        duplicate_of=dup[1] if dup else None,
+    )
+
+
+def _name_taken(project: Project, name: str) -> bool:
+    return any(s["name"] == name for s in project.store.transcript_summaries())
 
 
 def _unique_name(project: Project, name: str) -> str:
@@ -102,7 +227,7 @@ def import_paths(
         try:
             report.results.append(import_file(project, f, options))
         except QcodeError as exc:
-            report.results.append(FileResult(f, "failed", message=str(exc)))
+            report.results.append(FileResult(f, "failed", message=exc.message + (f" {exc.hint}" if exc.hint else "")))
     progress(len(files), len(files), "")
     project.invalidate()
     return report

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from qcode.core.errors import ImportFormatError
 from qcode.formats.importers.base import RawTurn
 
-_NAME = r"[^\W\d_](?:[\w.'’\- ]{0,38}[\w.'’)]|)"
+_NAME = r"[^\W_](?:[\w.'’\-+ ]{0,38}[\w.'’)]|)"
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 
 CONVENTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -53,6 +53,8 @@ _ROLES = re.compile(
     r"Locut(?:eur|rice)\s*\d*|Intervenant(?:e)?\s*\d*|Chercheu(?:r|se)|Researcher|Q|A)$",
     re.I,
 )
+_CODE_LABEL = re.compile(r"^\d{1,4}[A-Z][A-Z0-9]{1,12}(?: \+ \w{1,16})*$")
+"""Corpus codes such as ESLO's ``401PERS`` (and overlap labels ``401PERS + OU``)."""
 _BAD_LABEL = re.compile(r"[?!;,\"“”«»\[\]]|https?|www\.")
 
 
@@ -112,7 +114,10 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
 
 def _valid_label(label: str) -> bool:
     label = label.strip()
-    return bool(label) and len(label) <= 40 and len(label.split()) <= 5 and not _BAD_LABEL.search(label)
+    return (
+        bool(label) and len(label) <= 40 and len(label.split()) <= 5 and not _BAD_LABEL.search(label)
+        and any(ch.isalpha() for ch in label) and not label[0].isdigit() or bool(_CODE_LABEL.match(label))
+    )
 
 
 def _match(line: str, rx_list: tuple[tuple[str, re.Pattern[str]], ...]) -> tuple[str, str, str, float | None] | None:

@@ -81,7 +81,9 @@ def cooccurrence_heatmap(m: Cooccurrence) -> bytes:
                 elif grid[i][j]:
                     dark = grid[i][j] > top * 0.6
                     ax.text(j, i, str(grid[i][j]), ha="center", va="center", fontsize=font, color="white" if dark else "black")
-    bar = fig.colorbar(image, ax=ax, shrink=0.6)
+    from matplotlib.ticker import MaxNLocator
+
+    bar = fig.colorbar(image, ax=ax, shrink=0.6, ticks=MaxNLocator(integer=True))
     bar.ax.tick_params(labelsize=7)
     bar.set_label("overlapping codings" if m.mode == "overlap" else "turns with both codes", fontsize=8)
     return _png(fig)

@@ -30,7 +30,6 @@ from qcode.core.analysis import (
 
 WORD_MATRIX_MAX = 12
 """Above this many codes, the Word co-occurrence table rolls codes up to themes."""
-HEATMAP_MAX = 40
 
 READING_NOTES = (
     "Codings: coded passages. Transcripts, speakers and participants: how many have at least one.",
@@ -80,6 +79,11 @@ class ThemeSection:
     def summary(self) -> str:
         """'3 codings in 2 transcripts from 2 participants (41 words); with sub-themes: 5 codings.'"""
         c = self.counts
+        if c.codings == 0:
+            return (
+                "No passage is coded with this theme itself; with its sub-themes: "
+                f"{_plural(c.total_codings, 'coding')} in {_plural(c.total_transcripts, 'transcript')}."
+            )
         who = _plural(c.participants, "participant") if c.participants else _plural(c.speakers, "speaker")
         text = (
             f"{_plural(c.codings, 'coding')} in {_plural(c.transcripts, 'transcript')} "
@@ -167,7 +171,7 @@ def build_report(data: AnalysisData, options: ReportOptions) -> Report:
             )
         )
     uncoded = tuple(r.label for r in freqs if r.total_codings == 0)
-    cb_numbers = _numbers(data, scope, "")
+    cb_numbers = _numbers(data, scope, "1")
     entries = []
     for depth, cid in scope:
         code = data.codebook.get(cid)
@@ -183,7 +187,7 @@ def build_report(data: AnalysisData, options: ReportOptions) -> Report:
     if len(cooc.codes) > WORD_MATRIX_MAX:
         table = cooccurrence(data, f, segments=segs, level=1)
         note = f"{len(cooc.codes)} codes are too many for one page: sub-themes are counted in their top-level theme. The spreadsheet export has the full matrix."
-    heat = cooc if len(cooc.codes) <= HEATMAP_MAX else table
+    heat = table
     coders = sorted({s.coding.coder for s in segs})
     cb = data.codebook
     provenance = (

@@ -100,6 +100,12 @@ class _Writer:
         tt.space_before = Pt(0)
         self.fig = 0
         self.tab = 0
+        sec = doc.sections[-1]
+        try:
+            self.usable = (sec.page_width - sec.left_margin - sec.right_margin) / 914400
+        except TypeError:
+            self.usable = 6.0
+        self.usable = max(3.0, min(self.usable, 12.0))
 
     def _ensure(self, names: set[str], name: str, kind: Any, *, size: int | None = None, bold: bool = False,
                 italic: bool = False, indent: float | None = None) -> None:
@@ -159,16 +165,19 @@ class _Writer:
         p = self.doc.add_paragraph(style="Caption")
         p.add_run(f"{kind} {n}. ").bold = True
         p.add_run(_x(text))
+        p.paragraph_format.keep_with_next = kind == "Table"
 
     def picture(self, png: bytes, width_in: float) -> None:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.shared import Inches
 
         self.doc.add_picture(io.BytesIO(png), width=Inches(width_in))
-        self.doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p = self.doc.paragraphs[-1]
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.keep_with_next = True
 
     def table(self, header_rows: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], widths: Sequence[float],
-              merges: Sequence[tuple[int, int]] = (), numeric_from: int = 1) -> Any:
+              merges: Sequence[tuple[int, int]] = (), numeric_from: int = 1, header: bool = True) -> Any:
         """A table with *header_rows* repeated on each page; numbers right-aligned."""
         from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.oxml import OxmlElement
@@ -176,9 +185,19 @@ class _Writer:
         from docx.shared import Inches
 
         n_cols = len(widths)
+        scale = self.usable / sum(widths)
+        widths = [w * scale for w in widths]
         table = self.doc.add_table(rows=len(header_rows) + len(rows), cols=n_cols)
         if self.table_style:
             table.style = self.table_style
+        look = table._tbl.tblPr.find(qn("w:tblLook"))
+        if look is None:
+            look = OxmlElement("w:tblLook")
+            table._tbl.tblPr.append(look)
+        for key, value in (("firstRow", header), ("firstColumn", False), ("lastRow", False),
+                           ("lastColumn", False), ("noHBand", False), ("noVBand", True)):
+            look.set(qn(f"w:{key}"), "1" if value else "0")
+        look.attrib.pop(qn("w:val"), None)
         table.autofit = False
         for j, w in enumerate(widths):
             table.columns[j].width = Inches(w)
@@ -205,6 +224,14 @@ class _Writer:
             top = table.rows[0].cells
             top[a].merge(top[b])
         return table
+
+
+_AFTER_UPDATE_FIELDS = (
+    "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "attachedSchema",
+    "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures",
+    "forceUpgrade", "captions", "readModeInkLockDown", "smartTagType", "shapeDefaults",
+    "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
+)
 
 
 def _heading_plan(report: Report) -> list[tuple[int, str]]:
@@ -250,10 +277,18 @@ def _toc(w: _Writer, plan: list[tuple[int, str]]) -> None:
         p.add_run(_x(text))
         if i == len(plan) - 1:
             fld(p, "end")
+    # Ask Word to refresh fields (page numbers) on open. CT_Settings is an
+    # ordered sequence: insert before the first element that must follow it.
     settings = w.doc.settings.element
-    el = OxmlElement("w:updateFields")
-    el.set(qn("w:val"), "true")
-    settings.append(el)
+    if settings.find(qn("w:updateFields")) is None:
+        el = OxmlElement("w:updateFields")
+        el.set(qn("w:val"), "true")
+        after = {qn(f"w:{n}") for n in _AFTER_UPDATE_FIELDS} | {qn("m:mathPr"), qn("sl:schemaLibrary")}
+        nxt = next((c for c in settings if c.tag in after), None)
+        if nxt is None:
+            settings.append(el)
+        else:
+            nxt.addprevious(el)
 
 
 def build_docx(
@@ -282,9 +317,7 @@ def build_docx(
     # Title page and contents.
     w.para(report.title, "Title")
     w.para(f"Coded interview report · {report.date}", grey=True)
-    w.table([["", ""]], [[k, v] for k, v in report.provenance], [1.5, 4.8], numeric_from=99)
-    w.para("")
-    w.para(" ".join(report.notes), size=8, grey=True)
+    w.table([], [[k, v] for k, v in report.provenance], [1.4, 4.6], numeric_from=99, header=False)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     _toc(w, _heading_plan(report))
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
@@ -320,9 +353,12 @@ def build_docx(
         for r in report.frequencies
     ]
     w.table([["Theme", "Codings", "With sub-themes", "Transcripts", "Participants", "Words"]], rows,
-            [2.6, 0.7, 0.9, 0.85, 0.9, 0.7])
+            [2.35, 0.65, 0.8, 0.8, 0.8, 0.6])
     if any(r.total_participants == 0 and r.total_speakers for r in report.frequencies):
         w.para("* speakers not linked to participants.", size=8, grey=True)
+    w.para("How to read the numbers", bold_lead="", size=9).runs[0].bold = True
+    for note in report.notes:
+        w.para(note, "List Bullet", size=8, grey=True)
     if "frequencies" in charts:
         w.picture(charts["frequencies"], 6.0)
         w.caption("Codings per theme (a theme includes its sub-themes).", "Figure")
@@ -383,7 +419,7 @@ def _crosstab(w: _Writer, c: Any) -> None:
         w.caption(f"Themes by {c.attribute} ({label}number of participants in brackets): codings, and share of "
                   "the group's participants who said something coded with the theme.", "Table")
         name_w = 2.2
-        w.table([head1, head2], rows, [name_w] + [(6.3 - name_w) / (2 * len(part))] * (2 * len(part)), merges=merges)
+        w.table([head1, head2], rows, [name_w] + [(6.0 - name_w) / (2 * len(part))] * (2 * len(part)), merges=merges)
         w.para("")
 
 
@@ -398,13 +434,13 @@ def _cooccurrence(w: _Writer, report: Report, n: int, png: bytes | None) -> None
     w.caption("Pairs of overlapping codings of two themes (columns numbered as the rows); "
               "the diagonal holds each theme's own codings.", "Table")
     k = len(m.codes)
-    cell = min(0.45, 4.0 / k)
+    cell = min(0.45, 3.6 / k)
     header = ["Theme"] + [str(i + 1) for i in range(k)]
     rows = [[f"{i + 1}. {m.labels[i]}"] + [f"{v:,}" if i != j else f"({v:,})" for j, v in enumerate(row)]
             for i, row in enumerate(m.values)]
-    w.table([header], rows, [6.3 - cell * k] + [cell] * k)
+    w.table([header], rows, [6.0 - cell * k] + [cell] * k)
     if png:
-        w.picture(png, 5.8)
+        w.picture(png, 5.0 if len(m.codes) > 6 else 4.0)
         w.caption("Co-occurrence heatmap (overlapping codings; the diagonal is left blank).", "Figure")
 
 
@@ -419,10 +455,10 @@ def _by_transcript(w: _Writer, report: Report, n: int) -> None:
         part = cols[start : start + MAX_MATRIX_COLUMNS]
         label = f" (transcripts {start + 1}–{part[-1] + 1} of {len(cols)})" if len(cols) > MAX_MATRIX_COLUMNS else ""
         w.caption(f"Codings per theme (with sub-themes) in each transcript{label}.", "Table")
-        cell = min(0.9, 4.2 / len(part))
+        cell = min(0.9, 3.8 / len(part))
         header = ["Theme"] + [m.column_labels[j] for j in part]
         rows = [["    " * m.depths[i] + m.row_labels[i]] + [f"{m.values[i][j]:,}" for j in part] for i in range(len(m.rows))]
-        w.table([header], rows, [6.3 - cell * len(part)] + [cell] * len(part))
+        w.table([header], rows, [6.0 - cell * len(part)] + [cell] * len(part))
         w.para("")
 
 
