@@ -32,6 +32,8 @@ KEYWORD_WEIGHT = 0.55
 LABEL_WORD_WEIGHT = 0.2
 PATTERN_WEIGHT = 0.6
 RULE_CAP = 0.95
+SUPPORT_FACTOR = 0.5
+"""For a code whose learned model passed its held-out check, the other signals' contributions are scaled by this."""
 
 
 @dataclass
@@ -160,6 +162,10 @@ class Signal:
 
     def unit_hits(self, unit: Unit) -> list[Hit]:
         return []
+
+    def leads(self, code: str) -> bool:
+        """True when this signal has proven itself for *code* (the others then only support it)."""
+        return False
 
     def describe(self) -> list[str]:
         """Notes for the run report (e.g. which codes a model is on for)."""

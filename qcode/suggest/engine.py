@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from qcode.core.text import count_words
-from qcode.suggest.base import CodeProfile, Hit, Passage, Training, noisy_or
+from qcode.suggest.base import SUPPORT_FACTOR, CodeProfile, Hit, Passage, Training, noisy_or
 from qcode.suggest.cache import DocCache, text_key
 from qcode.suggest.pipeline import PipelineInfo, fix_lemmas
 from qcode.suggest.signals import make_signals
@@ -143,10 +143,13 @@ class Engine:
         for sig in self.unit_signals:
             for h in sig.unit_hits(unit):
                 by_code.setdefault(h.code, []).append(h)
-        out = [
-            Candidate(unit, code, noisy_or([h.contribution for h in hits]), sorted(hits, key=lambda h: -h.contribution))
-            for code, hits in by_code.items()
-        ]
+        out = []
+        for code, hits in by_code.items():
+            leaders = {s.name for s in self.unit_signals if s.leads(code)}
+            if leaders:
+                hits = [h if h.signal in leaders else replace(h, contribution=h.contribution * SUPPORT_FACTOR) for h in hits]
+            hits.sort(key=lambda h: -h.contribution)
+            out.append(Candidate(unit, code, noisy_or([h.contribution for h in hits]), hits))
         out.sort(key=lambda c: (-c.score, c.code))
         return out
 

@@ -191,6 +191,9 @@ class Learned(Signal):
             hits.append(Hit(code, self.name, min(LEARNED_CAP, p), detail, spans))
         return hits
 
+    def leads(self, code: str) -> bool:
+        return self.model is not None and bool(self.model.enabled.get(code))
+
     def describe(self) -> list[str]:
         if self.model is None:
             return ["learned model: off (fewer than 3 coded units for every code)"]

@@ -1,0 +1,231 @@
+"""Measuring suggestion quality on the project's own human codings.
+
+Protocol (what ``qcode evaluate`` does):
+
+* Only transcripts with human codings take part (codings whose origin is
+  ``suggestion`` are left out: they are the tool's own output). With
+  ``coder`` given, only that coder's codings are the gold standard.
+* Transcripts are split into K folds (round robin over transcript ids). For
+  each fold, the engine learns only from the codings of the *other*
+  transcripts and suggests on the held-out ones.
+* Units are speaker turns (``unit="turn"``) or sentences (``"sentence"``).
+  A unit counts as coded with a code when a coding of that code covers at
+  least half of the unit, or the unit holds at least half of the coding.
+* ``depth=1`` rolls every code up to its top-level theme (``depth=N``: its
+  ancestor at depth N); suggestions are made directly at that level.
+* A unit is *suggested* a code when its score reaches ``min_score``. Top-3
+  hit rate: among units with at least one gold code, the share where a gold
+  code is among the three best-ranked codes (every code with a positive
+  score is ranked, so ranking is judged independently of the threshold).
+* The keyword baseline (:mod:`qcode.suggest.baseline`) runs on the same
+  units in the same run: case-insensitive search for the code's keywords and
+  label words; ranked by the number of distinct terms found.
+
+JSON fields (stable names; ``EvaluationReport.to_dict``)::
+
+    unit, depth, folds, coder, min_score       the settings used
+    transcripts, units, coded_units, words     the data evaluated
+    seconds, words_per_second                  wall time of the whole evaluation
+    pipeline, pipeline_notes                   spaCy pipeline and what it lacks
+    suggest, baseline: {                       same shape for both methods
+        micro: {precision, recall, f1, tp, fp, fn},
+        macro: {precision, recall, f1},        mean over codes present in the gold standard
+        top3_hit_rate,
+        per_code: {code: {precision, recall, f1, support, predicted, tp}}}
+    ratio: {micro_f1, macro_f1, top3_hit_rate} suggest / baseline (null when baseline is 0)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from qcode.core.errors import SuggestError
+from qcode.usecases.project import Progress, Project, no_progress
+
+
+@dataclass
+class Scores:
+    micro: dict[str, float] = field(default_factory=dict)
+    macro: dict[str, float] = field(default_factory=dict)
+    top3_hit_rate: float = 0.0
+    per_code: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class EvaluationReport:
+    unit: str
+    depth: int | None
+    folds: int
+    coder: str | None
+    min_score: float
+    transcripts: int
+    units: int
+    coded_units: int
+    words: int
+    seconds: float
+    words_per_second: float
+    pipeline: str
+    pipeline_notes: list[str]
+    suggest: Scores
+    baseline: Scores
+    ratio: dict[str, float | None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.tp: dict[str, int] = {}
+        self.fp: dict[str, int] = {}
+        self.fn: dict[str, int] = {}
+        self.hits = 0
+        self.coded = 0
+
+    def add(self, gold: set[str], predicted: set[str], ranked: list[str]) -> None:
+        for c in predicted & gold:
+            self.tp[c] = self.tp.get(c, 0) + 1
+        for c in predicted - gold:
+            self.fp[c] = self.fp.get(c, 0) + 1
+        for c in gold - predicted:
+            self.fn[c] = self.fn.get(c, 0) + 1
+        if gold:
+            self.coded += 1
+            self.hits += bool(gold & set(ranked[:3]))
+
+    def scores(self) -> Scores:
+        codes = sorted(set(self.tp) | set(self.fp) | set(self.fn))
+        per: dict[str, dict[str, float]] = {}
+        for c in codes:
+            tp, fp, fn = self.tp.get(c, 0), self.fp.get(c, 0), self.fn.get(c, 0)
+            per[c] = {**_prf(tp, fp, fn), "support": tp + fn, "predicted": tp + fp, "tp": tp}
+        TP, FP, FN = sum(self.tp.values()), sum(self.fp.values()), sum(self.fn.values())
+        present = [per[c] for c in codes if per[c]["support"] > 0]
+        macro = {
+            k: (sum(p[k] for p in present) / len(present) if present else 0.0) for k in ("precision", "recall", "f1")
+        }
+        return Scores({**_prf(TP, FP, FN), "tp": TP, "fp": FP, "fn": FN}, macro, self.hits / self.coded if self.coded else 0.0, per)
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def evaluate(
+    project: Project,
+    coder: str | None = None,
+    unit: str = "turn",
+    depth: int | None = None,
+    folds: int = 5,
+    min_score: float | None = None,
+    signals: list[str] | None = None,
+    progress: Progress = no_progress,
+) -> EvaluationReport:
+    """Cross-validated quality of suggestions and of the keyword baseline (see module doc)."""
+    from qcode.suggest.base import Training, build_profiles
+    from qcode.suggest.baseline import KeywordBaseline
+    from qcode.suggest.cache import DocCache
+    from qcode.suggest.engine import Engine, add_training, unit_labels
+    from qcode.suggest.pipeline import get_pipeline
+    from qcode.usecases.suggesting import _inputs, _min_score
+
+    t0 = time.perf_counter()
+    if unit not in ("turn", "sentence"):
+        raise SuggestError(f"Unknown unit '{unit}'.", hint="Use --unit turn or --unit sentence.")
+    if depth is not None and depth < 1:
+        raise SuggestError(f"--depth must be 1 or more (got {depth}).", hint="--depth 1 rolls codes up to their top-level theme.")
+    if folds < 2:
+        raise SuggestError(f"--folds must be at least 2 (got {folds}).", hint="5 folds is usual.")
+    floor = _min_score(project, min_score)
+    codebook = project.codebook
+    if coder is not None and coder not in project.store.coders():
+        raise SuggestError(
+            f"No coder named '{coder}' in this project.",
+            hint="Known coders: " + (", ".join(project.store.coders()) or "none yet") + ".",
+        )
+    codings = [c for c in project.store.codings(coders=[coder] if coder else None) if c.origin != "suggestion"]
+    if not codings:
+        raise SuggestError(
+            "There are no human codings to evaluate against" + (f" by {coder}" if coder else "") + ".",
+            hint="Code some transcripts first (or import codings with `qcode codings import`).",
+        )
+    summaries = {s["id"]: s for s in project.store.transcript_summaries()}
+    tids = sorted({c.transcript_id for c in codings})
+    if len(tids) < 2:
+        raise SuggestError(
+            "Evaluation needs human codings in at least 2 transcripts (it learns on some and tests on others).",
+            hint="Code another transcript, then run `qcode evaluate` again.",
+        )
+    k = min(folds, len(tids))
+    fold_of = {tid: i % k for i, tid in enumerate(tids)}
+    default_lang = project.settings.language or "en"
+    by_lang: dict[str, list[int]] = {}
+    for tid in tids:
+        by_lang.setdefault(summaries[tid]["language"] or default_lang, []).append(tid)
+    cache = DocCache(project.data_dir / "cache" / "docs")
+    preferred = project.settings.suggest.get("pipeline")
+    ours, base = _Tally(), _Tally()
+    names: list[str] = []
+    notes: list[str] = []
+    n_units = n_coded = words = 0
+    done = 0
+    for lang, ltids in by_lang.items():
+        info = get_pipeline(lang, str(preferred) if preferred else None)
+        names.append(info.name)
+        notes.extend(n for n in info.notes if n not in notes)
+        profiles = build_profiles(codebook, lang, depth=depth)
+        engine = Engine(info, profiles, signals=signals, unit_mode=unit)  # type: ignore[arg-type]
+        baseline = KeywordBaseline.build(codebook, depth=depth, stop_words=info.nlp.Defaults.stop_words)
+        member_of = engine.member_of
+        gold_spans: dict[int, list[tuple[str, int, int, int | None, str]]] = {}
+        for c in codings:
+            if c.transcript_id in ltids and c.code_id in member_of:
+                gold_spans.setdefault(c.transcript_id, []).append((member_of[c.code_id], c.start, c.end, c.id, c.quote))
+        analysed = {}
+        for a in engine.analyse(_inputs(project, ltids), cache):
+            analysed[a.transcript_id] = a
+            words += a.words
+            done += 1
+            progress(done, len(tids), f"parsing ({info.name})")
+        gold = {tid: unit_labels(a.units, [(c, s, e) for c, s, e, _, _ in gold_spans.get(tid, [])]) for tid, a in analysed.items()}
+        for f in range(k):
+            test = [t for t in ltids if fold_of[t] == f]
+            if not test:
+                continue
+            training = Training()
+            for tid in ltids:
+                if fold_of[tid] != f:
+                    add_training(training, analysed[tid], gold_spans.get(tid, []))
+            engine.fit(training)
+            for tid in test:
+                a = analysed[tid]
+                text = project.transcript(tid).text
+                for u, hits, g in zip(a.units, a.rule_hits, gold[tid], strict=True):
+                    cands = engine.score(u, hits)
+                    ours.add(g, {c.code for c in cands if c.score >= floor}, [c.code for c in cands])
+                    b = baseline.scores(text[u.start:u.end])
+                    base.add(g, set(b), sorted(b, key=lambda c: -b[c]))
+                    n_units += 1
+                    n_coded += bool(g)
+            progress(f + 1, k, "cross-validating")
+        notes.extend(n for n in engine.notes() if n not in notes)
+    seconds = time.perf_counter() - t0
+    s, b = ours.scores(), base.scores()
+    return EvaluationReport(
+        unit=unit, depth=depth, folds=k, coder=coder, min_score=floor, transcripts=len(tids), units=n_units,
+        coded_units=n_coded, words=words, seconds=seconds, words_per_second=words / seconds if seconds else 0.0,
+        pipeline=", ".join(names), pipeline_notes=notes, suggest=s, baseline=b,
+        ratio={
+            "micro_f1": _ratio(s.micro["f1"], b.micro["f1"]),
+            "macro_f1": _ratio(s.macro["f1"], b.macro["f1"]),
+            "top3_hit_rate": _ratio(s.top3_hit_rate, b.top3_hit_rate),
+        },
+    )
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return a / b if b else None
