@@ -268,7 +268,7 @@ def to_context(report: Report, charts: dict[str, str] | None = None) -> dict[str
     """Plain data (dict, list, str, int, float, None) for templates."""
 
     def cooc(m: Cooccurrence) -> dict[str, Any]:
-        return {"mode": m.mode, "codes": list(m.codes), "labels": list(m.labels), "values": [list(r) for r in m.values]}
+        return {"mode": m.mode, "codes": list(m.codes), "labels": list(m.labels), "cells": [list(r) for r in m.values]}
 
     return {
         "title": report.title,
@@ -308,7 +308,7 @@ def to_context(report: Report, charts: dict[str, str] | None = None) -> dict[str
         "by_transcript": {
             "rows": list(report.by_transcript.rows), "row_labels": list(report.by_transcript.row_labels),
             "columns": list(report.by_transcript.columns), "column_labels": list(report.by_transcript.column_labels),
-            "values": [list(r) for r in report.by_transcript.values], "depths": list(report.by_transcript.depths),
+            "cells": [list(r) for r in report.by_transcript.values], "depths": list(report.by_transcript.depths),
         },
         "memos": [vars_of(m) for m in report.memos],
         "charts": dict(charts or {}),

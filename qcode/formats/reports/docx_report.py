@@ -197,7 +197,8 @@ class _Writer:
         for key, value in (("firstRow", header), ("firstColumn", False), ("lastRow", False),
                            ("lastColumn", False), ("noHBand", False), ("noVBand", True)):
             look.set(qn(f"w:{key}"), "1" if value else "0")
-        look.attrib.pop(qn("w:val"), None)
+        # LibreOffice reads only the legacy bit mask: firstRow 0x20, noVBand 0x400.
+        look.set(qn("w:val"), f"{(0x20 if header else 0) | 0x400:04X}")
         table.autofit = False
         for j, w in enumerate(widths):
             table.columns[j].width = Inches(w)
@@ -353,10 +354,13 @@ def build_docx(
         for r in report.frequencies
     ]
     w.table([["Theme", "Codings", "With sub-themes", "Transcripts", "Participants", "Words"]], rows,
-            [2.35, 0.65, 0.8, 0.8, 0.8, 0.6])
+            [2.0, 0.7, 0.85, 0.85, 0.9, 0.7])
     if any(r.total_participants == 0 and r.total_speakers for r in report.frequencies):
         w.para("* speakers not linked to participants.", size=8, grey=True)
-    w.para("How to read the numbers", bold_lead="", size=9).runs[0].bold = True
+    lead = w.para("How to read the numbers", size=9)
+    lead.runs[0].bold = True
+    lead.paragraph_format.space_before = w.Pt(10)
+    lead.paragraph_format.keep_with_next = True
     for note in report.notes:
         w.para(note, "List Bullet", size=8, grey=True)
     if "frequencies" in charts:

@@ -1,0 +1,164 @@
+"""Markdown and HTML reports from Jinja2 templates, user templates in the sandbox.
+
+Every template, shipped or the user's ``--template``, is rendered in
+:class:`jinja2.sandbox.ImmutableSandboxedEnvironment` and receives only plain
+data (:func:`~qcode.formats.reports.data.to_context`). HTML is auto-escaped,
+so a code label or quote like ``<script>`` shows as text. The user's template
+is read by qcode and compiled from a string: it cannot include or extend
+files. String repetition, powers and output size are capped so a template
+cannot exhaust memory (RELIABILITY.md T40-T42).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from typing import Any
+
+from qcode.core.errors import ReportError
+from qcode.formats.atomic import atomic_write_text
+from qcode.formats.reports.data import Report, share_text, to_context
+
+TEMPLATES = Path(__file__).parent / "templates"
+MAX_REPEAT = 100_000
+"""Largest string or list a template may build with ``*``."""
+MAX_OUTPUT = 200_000_000
+"""Characters; a report larger than this is surely a runaway template."""
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+
+
+def md_escape(value: object) -> str:
+    """Text safe inside Markdown: markup characters escaped, ``<`` ``>`` ``&`` as entities."""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_blockquote(value: object) -> str:
+    """A Markdown block quote: every line escaped and prefixed with ``> ``."""
+    return "\n".join("> " + md_escape(line) if line.strip() else ">" for line in str(value).split("\n"))
+
+
+def md_cell(value: object) -> str:
+    """Text for a Markdown table cell (one line)."""
+    return md_escape(str(value).replace("\n", " "))
+
+
+def _percent(value: float | None) -> str:
+    return share_text(value)
+
+
+def _thousands(value: int | float) -> str:
+    return f"{value:,}"
+
+
+def make_environment(autoescape: bool, loader: Any = None) -> Any:
+    """The sandboxed environment every report template runs in."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+    class LimitedEnvironment(ImmutableSandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "**":
+                if isinstance(right, int | float) and abs(right) > 100:
+                    raise SecurityError("the power is too large (limit 100)")
+                return super().call_binop(context, operator, left, right)
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
+                    raise SecurityError(f"repeating a string or list beyond {MAX_REPEAT:,} items")
+            return super().call_binop(context, operator, left, right)
+
+    env = LimitedEnvironment(
+        loader=loader,
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(md=md_escape, blockquote=md_blockquote, cell=md_cell, percent=_percent, thousands=_thousands)
+    return env
+
+
+def _line_of(exc: BaseException) -> int | None:
+    """The template line an exception was raised at (Jinja maps frames to template lines)."""
+    line = getattr(exc, "lineno", None)
+    if line:
+        return int(line)
+    tb = exc.__traceback__
+    found = None
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".j2", "<template>")) or name == "<template>":
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
+def render(template_text: str, report: Report, fmt: str, *, charts: dict[str, bytes] | None = None,
+           name: str = "template") -> str:
+    """Render *template_text* (a user's template) in the sandbox; errors become :class:`ReportError`."""
+    from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
+    from jinja2.sandbox import SecurityError
+
+    env = make_environment(autoescape=fmt == "html")
+    context = to_context(report, _data_uris(charts))
+    where = name
+    try:
+        template = env.from_string(template_text)
+        parts: list[str] = []
+        size = 0
+        for chunk in template.generate(**context):
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                raise ReportError(f"Template {where} produced more than {MAX_OUTPUT:,} characters; stopped.",
+                                  hint="Check the template for a loop that never ends or repeats too much.")
+            parts.append(chunk)
+        return "".join(parts)
+    except SecurityError as exc:
+        line = _line_of(exc)
+        raise ReportError(
+            f"Template {where}{_at(line)} uses something the sandbox forbids: {exc}.",
+            hint="Report templates may only read the report data (see the shipped templates in "
+            "qcode/formats/reports/templates); attributes starting with '_' and methods that change data are blocked.",
+        ) from None
+    except TemplateSyntaxError as exc:
+        raise ReportError(f"Template {where}{_at(exc.lineno)} has a syntax error: {exc.message}.",
+                          hint="See the Jinja2 template documentation.") from None
+    except UndefinedError as exc:
+        raise ReportError(
+            f"Template {where}{_at(_line_of(exc))}: {exc.message}.",
+            hint="Available names: " + ", ".join(sorted(context)) + ".",
+        ) from None
+    except (TemplateError, TypeError, ValueError, OverflowError, ZeroDivisionError, RecursionError) as exc:
+        raise ReportError(f"Template {where}{_at(_line_of(exc))} failed: {type(exc).__name__}: {exc}.") from None
+
+
+def _at(line: int | None) -> str:
+    return f" (line {line})" if line else ""
+
+
+def _data_uris(charts: dict[str, bytes] | None) -> dict[str, str]:
+    return {k: "data:image/png;base64," + base64.b64encode(v).decode("ascii") for k, v in (charts or {}).items()}
+
+
+def builtin_template(fmt: str) -> str:
+    """The source of the shipped template for *fmt* (``md`` or ``html``)."""
+    return (TEMPLATES / f"report.{fmt}.j2").read_text(encoding="utf-8")
+
+
+def write_template_report(report: Report, output: Path, fmt: str, *, template_text: str | None = None,
+                          charts: dict[str, bytes] | None = None) -> None:
+    """Render the shipped (or the user's) template and write it atomically."""
+    if fmt not in ("md", "html"):
+        raise ValueError(fmt)
+    name = "the user template" if template_text is not None else f"report.{fmt}.j2"
+    text = render(template_text if template_text is not None else builtin_template(fmt), report, fmt,
+                  charts=charts, name=name)
+    atomic_write_text(output, text)
+
+
+__all__ = ["builtin_template", "make_environment", "md_escape", "render", "write_template_report"]
