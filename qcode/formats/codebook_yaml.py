@@ -200,7 +200,8 @@ def compose(text: str, file: str, problems: list[Problem]) -> Node | None:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = f"invalid YAML: {exc.problem or exc.context}."
         hint = "Check the indentation and quoting around this line (text containing ': ' or '#' needs quotes)."
-        if exc.problem and "found character '\\t'" in exc.problem:
+        bad_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+        if "\t" in bad_line[: col]:
             hint = "YAML does not allow tabs for indentation; use spaces."
         problems.append(Problem(file, line, col, "", msg, hint))
         return None
