@@ -12,10 +12,11 @@ Conventions recognised without configuration (one line = one candidate)::
     I: / R: / P1: / Interviewer: / Enquêteur : ...
 
 A label must look like a name (a letter first, at most 5 words, 40
-characters, no sentence punctuation). To avoid taking "Note: ..." or "He
-said: ..." for a speaker, a label is accepted when it occurs at least twice,
-is a known role (I, R, P1, Interviewer, Enquêteur...), or stands in a text
-where the convention is used at least three times. A custom
+characters, no sentence punctuation). To avoid taking "Note: ..." or "The
+survey asked: ..." for a speaker, a label is accepted when it occurs at least
+twice, is a known role (I, R, P1, Interviewer, Enquêteur...), or is
+capitalised like a name in a text where at least two such labels occur (or
+the convention is used three times or more). A custom
 ``--speaker-pattern`` (a regex with a ``speaker`` group and optional ``text``
 and ``time`` groups) replaces the built-in conventions.
 
@@ -120,6 +121,11 @@ def _valid_label(label: str) -> bool:
     )
 
 
+def _namelike(label: str) -> bool:
+    words = label.split()
+    return len(words) <= 3 and all(w[0].isupper() or w[0].isdigit() for w in words)
+
+
 def _match(line: str, rx_list: tuple[tuple[str, re.Pattern[str]], ...]) -> tuple[str, str, str, float | None] | None:
     for name, rx in rx_list:
         m = rx.match(line)
@@ -157,10 +163,10 @@ def detect_turns(paras: list[Para], pattern: str | None = None, joiner: str = "\
         candidates.append(c)
     counts = Counter(c[1] for c in candidates if c)
     by_conv = Counter(c[0] for c in candidates if c)
-    accepted: set[str] = set()
-    for label, n in counts.items():
-        if custom or n >= 2 or _ROLES.match(label) or sum(by_conv.values()) >= 3:
-            accepted.add(label)
+    accepted = {lab for lab, n in counts.items() if custom or n >= 2 or _ROLES.match(lab)}
+    namelike = {lab for lab in counts if _namelike(lab)}
+    if sum(by_conv.values()) >= 3 or len(accepted | namelike) >= 2:
+        accepted |= namelike if sum(by_conv.values()) < 3 else set(counts)
     turns: list[RawTurn] = []
     current: list[str] | None = None  # lines of the open turn
     cur_speaker: str | None = None

@@ -1,0 +1,175 @@
+"""Plain text import: encodings, hostile bytes and the speaker conventions."""
+
+from __future__ import annotations
+
+import pytest
+
+from qcode.core.errors import ImportFormatError
+from qcode.formats.encoding import decode_bytes
+from qcode.formats.importers.base import ImportOptions
+from qcode.formats.importers.plain_text import PlainTextImporter
+
+
+def read(data: bytes, name: str = "t.txt", **opts) -> object:
+    return PlainTextImporter().read(data, name, ImportOptions(**opts))
+
+
+def spoken(t) -> list[tuple[str | None, str]]:
+    return [(tr.speaker, t.text[tr.start:tr.end]) for tr in t.turns]
+
+
+# --- speaker conventions (table-driven) --------------------------------------
+CONVENTIONS = [
+    ("colon", "Interviewer: How are you?\nAmina: Fine, thanks.\n",
+     [("Interviewer", "How are you?"), ("Amina", "Fine, thanks.")], [None, None]),
+    ("french-colon", "ENQUÊTEUR : Vous travaillez ?\nLUCIE : Oui, à la tâche.\n",
+     [("ENQUÊTEUR", "Vous travaillez ?"), ("LUCIE", "Oui, à la tâche.")], [None, None]),
+    ("time-name", "[00:01:02] Sara: Hello there\n[00:01:10] Joseph: Hi\n",
+     [("Sara", "Hello there"), ("Joseph", "Hi")], [62.0, 70.0]),
+    ("name-time", "Sara (00:01:02): Hello there\nJoseph (1:01:10): Hi\n",
+     [("Sara", "Hello there"), ("Joseph", "Hi")], [62.0, 3670.0]),
+    ("markdown", "**Interviewer:** Your pay?\n\n**Priya**: Ten dollars.\n",
+     [("Interviewer", "Your pay?"), ("Priya", "Ten dollars.")], [None, None]),
+    ("tab", "Interviewer\tYour pay?\nPriya\tTen dollars.\n",
+     [("Interviewer", "Your pay?"), ("Priya", "Ten dollars.")], [None, None]),
+    ("otter", "Sara  00:13\nI label images.\nSecond line.\n\nMateo  01:02\nI review labels.\n",
+     [("Sara", "I label images.\nSecond line."), ("Mateo", "I review labels.")], [13.0, 62.0]),
+    ("short-codes", "I: Your job?\nR: Annotator.\nP1: Me too.\n",
+     [("I", "Your job?"), ("R", "Annotator."), ("P1", "Me too.")], [None, None, None]),
+    ("role-once", "Enquêteur : Bonjour.\nLa suite du texte.\n",
+     [("Enquêteur", "Bonjour.\nLa suite du texte.")], [None]),
+]
+
+
+@pytest.mark.parametrize(("name", "source", "expected", "times"), CONVENTIONS, ids=[c[0] for c in CONVENTIONS])
+def test_speaker_conventions(name: str, source: str, expected: list, times: list) -> None:
+    t = read(source.encode())
+    assert spoken(t) == expected
+    assert [tr.time_start for tr in t.turns] == times
+    assert "00:" not in t.text  # timestamps are turn times, not text
+
+
+def test_prose_with_colons_is_not_split_into_speakers() -> None:
+    t = read(b"The survey asked one thing: how much do you earn.\n\nNote: amounts in dollars.\n")
+    assert all(tr.speaker is None for tr in t.turns)
+    assert len(t.turns) == 2
+
+
+def test_continuation_lines_and_preamble() -> None:
+    src = "Interview 3, Nairobi\n\nInterviewer: First?\nAmina: Line one\nline two\n\nstill Amina\n"
+    t = read(src.encode())
+    assert spoken(t) == [(None, "Interview 3, Nairobi"), ("Interviewer", "First?"),
+                         ("Amina", "Line one\nline two\nstill Amina")]
+    assert t.text.count("\n\n") == 2  # turns separated by exactly one blank line
+
+
+def test_custom_speaker_pattern() -> None:
+    src = "-- ANA -- hola\n-- BEN -- buenas\n"
+    t = read(src.encode(), speaker_pattern=r"^-- (?P<speaker>\w+) -- (?P<text>.*)$")
+    assert spoken(t) == [("ANA", "hola"), ("BEN", "buenas")]
+
+
+def test_bad_custom_pattern_is_a_clear_error() -> None:
+    with pytest.raises(ImportFormatError, match="no \\(\\?P<speaker>"):
+        read(b"x", speaker_pattern=r"^(\w+):")
+    with pytest.raises(ImportFormatError, match="not a valid regular expression"):
+        read(b"x", speaker_pattern=r"^(?P<speaker>\w+")
+
+
+def test_four_speakers_make_a_focus_group_unless_kind_given() -> None:
+    src = b"A1: x\nB1: y\nC1: z\nD1: w\nA1: v\nB1: u\nC1: s\nD1: r\n"
+    assert read(src).kind == "focus_group"
+    assert read(src, kind="interview").kind == "interview"
+    assert read(b"I: a\nR: b\n").kind == "interview"
+
+
+# --- encodings ---------------------------------------------------------------
+def test_utf8_bom_removed() -> None:
+    t = read("\ufeffI: café\nR: oui\n".encode())
+    assert t.text.startswith("café")
+    assert t.source.encoding == "utf-8" and not t.source.encoding_guessed
+
+
+def test_utf16_with_bom_word_unicode_text() -> None:
+    t = read("Interviewer: niña\r\nAmina: Œuvre €\r\n".encode("utf-16"))
+    assert spoken(t) == [("Interviewer", "niña"), ("Amina", "Œuvre €")]
+    assert t.source.encoding.startswith("utf-16")
+
+
+def test_utf16_without_bom() -> None:
+    t = read("Interviewer: hello there\nAmina: fine thanks\n".encode("utf-16-le"))
+    assert spoken(t)[1] == ("Amina", "fine thanks")
+
+
+def test_cp1252_is_guessed_and_said() -> None:
+    src = "Interviewer: Où travaillez-vous ?\nAmina: À la tâche, niña, Œuvre, “payé” 5 €.\n" * 3
+    t = read(src.encode("cp1252"))
+    assert "À la tâche, niña, Œuvre, “payé” 5 €." in t.text
+    assert t.source.encoding == "cp1252" and t.source.encoding_guessed
+    assert any("assumed the encoding" in w for w in t.warnings)
+    assert "\ufffd" not in t.text
+
+
+def test_given_encoding_is_used_strictly_and_errors_name_the_byte() -> None:
+    data = "ligne un\nré\n".encode("latin-1")
+    assert "ré" in read(data, encoding="latin-1").text
+    with pytest.raises(ImportFormatError, match=r"byte 10 \(line 2\)"):
+        read(data, encoding="utf-8")
+    with pytest.raises(ImportFormatError, match="unknown encoding"):
+        read(data, encoding="klingon")
+
+
+def test_decoding_never_produces_replacement_characters() -> None:
+    d = decode_bytes(bytes(range(0x20, 0x7F)) + "é".encode("cp1252"), "x.txt")
+    assert "\ufffd" not in d.text and d.text.endswith("é")
+
+
+# --- hostile inputs ----------------------------------------------------------
+def test_empty_file() -> None:
+    with pytest.raises(ImportFormatError, match="no text"):
+        read(b"")
+    with pytest.raises(ImportFormatError, match="no text"):
+        read(b"\n\n  \r\n")
+
+
+@pytest.mark.parametrize(("data", "what"), [
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "PNG image"),
+    (b"PK\x03\x04" + b"\x00" * 100, "ZIP archive"),
+    (b"%PDF-1.4\n" + b"\x00\xff" * 50, "PDF document"),
+])
+def test_binary_renamed_txt(data: bytes, what: str) -> None:
+    with pytest.raises(ImportFormatError, match=what):
+        read(data)
+
+
+def test_nul_bytes_are_refused_with_position() -> None:
+    with pytest.raises(ImportFormatError, match=r"NUL byte at byte 10 \(line 2\)"):
+        read(b"I: hello\nR\x00: text and more text here to avoid utf-16 detection, really a lot of ascii text")
+
+
+def test_mixed_line_endings_are_normalised() -> None:
+    t = read(b"I: one\r\nR: two\rI: three\nR: four\r\n")
+    assert [s for s, _ in spoken(t)] == ["I", "R", "I", "R"]
+    assert "\r" not in t.text
+
+
+def test_terminal_escape_sequences_are_kept_as_text_with_a_warning() -> None:
+    evil = "I: \x1b[2J\x1b[31mred\x1b[0m and \x1b]0;title\x07 done\nR: ok\n"
+    t = read(evil.encode())
+    assert "\x1b[31mred\x1b[0m" in t.text
+    assert any("terminal control characters" in w for w in t.warnings)
+
+
+def test_size_limit_is_checked() -> None:
+    with pytest.raises(ImportFormatError, match="over the import limit"):
+        read(b"I: x\n" * 100, max_bytes=50)
+
+
+def test_nfd_text_becomes_nfc() -> None:
+    t = read("I: Jose\u0301\n".encode())
+    assert t.text == "José" and len(t.text) == 4
+
+
+def test_vertical_tab_from_word_becomes_line_end() -> None:
+    t = read(b"I: one\x0btwo\n")
+    assert t.text == "one\ntwo"
