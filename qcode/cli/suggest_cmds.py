@@ -1,1 +1,233 @@
-"""Commands: suggest_cmds (filled in by its issue)."""
+"""Commands: suggest, suggestions (list, accept, reject), evaluate.
+
+spaCy is only imported by the use cases, when suggestions are computed, so
+``qcode suggestions`` and ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qcode.cli.common import cli, echo_json, project_option, report_seed
+from qcode.usecases.project import Project
+
+
+def _bar_progress(label: str) -> Any:
+    """A click progress bar on stderr driven by a use case's progress callback."""
+    state: dict[str, Any] = {"bar": None, "done": 0}
+
+    def progress(done: int, total: int, what: str) -> None:
+        bar = state["bar"]
+        if bar is None or bar.length != total or done < state["done"]:
+            if bar is not None:
+                bar.render_finish()
+            bar = click.progressbar(length=max(total, 1), label=what or label, file=click.get_text_stream("stderr"))
+            bar.__enter__()
+            state.update(bar=bar, done=0)
+        bar.update(done - state["done"])
+        state["done"] = done
+
+    def close() -> None:
+        if state["bar"] is not None:
+            state["bar"].render_finish()
+
+    progress.close = close  # type: ignore[attr-defined]
+    return progress
+
+
+@cli.command("suggest")
+@click.argument("transcripts", nargs=-1)
+@click.option("--code", "codes", multiple=True, help="Only suggest this code (repeatable; default: every code).")
+@click.option("--min-score", type=float, default=None, help="Lowest score kept, 0-1 (default: [suggest] min_score or 0.5).")
+@click.option("--processes", type=int, default=None, help="Parse with N processes (spaCy multiprocessing; default 1).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@project_option
+def suggest_cmd(project: Project, transcripts: tuple[str, ...], codes: tuple[str, ...], min_score: float | None,
+                processes: int | None, quiet: bool) -> None:
+    """Suggest codes for TRANSCRIPTS (default: all), offline, with evidence.
+
+    Learns from the project's codings and from accepted/rejected suggestions,
+    then stores pending suggestions (replacing older pending ones of the same
+    transcripts and codes). Rejected passages are never suggested again.
+    Review them with `qcode suggestions` or in the app.
+
+    Example:
+
+    \b
+        qcode suggest interview-01 interview-02 --code job-instability --min-score 0.6
+        qcode suggest --processes 4
+    """
+    from qcode.usecases import suggesting
+
+    procs = processes if processes is not None else int(project.settings.suggest.get("processes", 1))  # type: ignore[call-overload]
+    progress = _bar_progress("Suggesting") if not quiet else suggesting.no_progress
+    try:
+        report = suggesting.run_suggestions(
+            project, list(transcripts) or None, list(codes) or None, min_score, procs, progress
+        )
+    finally:
+        if hasattr(progress, "close"):
+            progress.close()
+    wps = report.words / report.seconds if report.seconds else 0.0
+    click.echo(
+        f"{report.suggestions} pending suggestions for {report.transcripts} transcripts "
+        f"({report.words:,} words in {report.seconds:.1f} s, {wps:,.0f} words/s; "
+        f"{report.cached_docs} parsed documents from the cache)."
+    )
+    click.echo(f"Pipeline: {report.pipeline}")
+    for note in report.pipeline_notes:
+        click.echo(f"  - {note}")
+    if report.suggestions:
+        click.echo("Review them with `qcode suggestions`, then `qcode suggestions accept|reject ID...`.")
+
+
+@cli.group("suggestions", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (with full evidence).")
+@click.option("--transcript", help="Only this transcript (id, name or file name).")
+@click.option("--code", help="Only this code.")
+@click.option("--project", "-p", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder (default: the current folder or a parent).")
+@click.pass_context
+def suggestions_group(ctx: click.Context, as_json: bool, transcript: str | None, code: str | None,
+                      project_dir: Path | None) -> None:
+    """List pending suggestions, best first, with their evidence.
+
+    Each line shows the suggestion id, score, code, transcript and offsets,
+    the quote, and why it was suggested (the matched words, the pattern, the
+    nearest coded passage, each signal's contribution).
+
+    Example:
+
+    \b
+        qcode suggestions --code job-instability
+        qcode suggestions --json > pending.json
+        qcode suggestions accept 12 13
+        qcode suggestions reject 14
+    """
+    ctx.ensure_object(dict)
+    if project_dir is not None:
+        ctx.obj["project_dir"] = project_dir
+    if ctx.invoked_subcommand is not None:
+        return
+    from qcode.usecases import suggesting
+    from qcode.usecases.project import Project as P
+
+    with P.open(ctx.obj.get("project_dir")) as project:
+        report_seed(project)
+        tid = project.store.find_transcript(transcript) if transcript else None
+        if code:
+            project.codebook.get(code)
+        views = suggesting.pending(project, transcript_id=tid, code_id=code)
+        if as_json:
+            names = {s["id"]: s["name"] for s in project.store.transcript_summaries()}
+            echo_json([{**v.__dict__, "transcript": names.get(v.transcript_id)} for v in views])
+            return
+        if not views:
+            click.echo("No pending suggestions. Run `qcode suggest` to make some.")
+            return
+        names = {s["id"]: s["name"] for s in project.store.transcript_summaries()}
+        for v in views:
+            quote = v.quote.replace("\n", " ")
+            quote = quote if len(quote) <= 100 else quote[:99] + "…"
+            click.echo(f"#{v.id}  {v.score:.2f}  {v.code_id}  {names.get(v.transcript_id, v.transcript_id)} {v.start}-{v.end}")
+            click.echo(f"    “{quote}”")
+            click.echo(f"    why: {v.evidence.get('summary', '')}")
+        click.echo(f"{len(views)} pending suggestions.")
+
+
+@suggestions_group.command("accept")
+@click.argument("ids", nargs=-1, type=int, required=True)
+@click.option("--coder", help="Coder name (default: [project] coder, $QCODE_CODER or your login).")
+@project_option
+def accept_cmd(project: Project, ids: tuple[int, ...], coder: str | None) -> None:
+    """Accept suggestions IDS: each becomes a coding (origin "suggestion", evidence kept).
+
+    All or nothing: if one cannot be accepted, none is.
+
+    Example:
+
+    \b
+        qcode suggestions accept 12 13 17
+    """
+    from qcode.usecases import suggesting
+
+    out = []
+    with project.store.transaction():
+        for sid in dict.fromkeys(ids):
+            out.append(suggesting.accept(project, sid, coder=coder))
+    for c in out:
+        click.echo(f"Coding {c.id}: {c.code_id} on {c.start}-{c.end} by {c.coder}.")
+
+
+@suggestions_group.command("reject")
+@click.argument("ids", nargs=-1, type=int, required=True)
+@click.option("--coder", help="Coder name (default: [project] coder, $QCODE_CODER or your login).")
+@project_option
+def reject_cmd(project: Project, ids: tuple[int, ...], coder: str | None) -> None:
+    """Reject suggestions IDS: those passages are never suggested again for those codes.
+
+    Example:
+
+    \b
+        qcode suggestions reject 14 15
+    """
+    from qcode.usecases import suggesting
+
+    with project.store.transaction():
+        for sid in dict.fromkeys(ids):
+            suggesting.reject(project, sid, coder=coder)
+    click.echo(f"Rejected {len(set(ids))} suggestions.")
+
+
+@cli.command("evaluate")
+@click.option("--coder", help="Use only this coder's codings as the gold standard.")
+@click.option("--unit", type=click.Choice(["turn", "sentence"]), default="turn", show_default=True, help="Unit of analysis.")
+@click.option("--depth", type=int, default=None, help="Roll codes up to this tree depth (1 = top-level themes).")
+@click.option("--folds", type=int, default=5, show_default=True, help="Number of folds (split by transcript).")
+@click.option("--min-score", type=float, default=None, help="Score threshold (default: [suggest] min_score or 0.5).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (field names documented in qcode.usecases.evaluation).")
+@project_option
+def evaluate_cmd(project: Project, coder: str | None, unit: str, depth: int | None, folds: int,
+                 min_score: float | None, as_json: bool) -> None:
+    """Measure suggestion quality against the project's human codings.
+
+    Transcripts are split into K folds; for each fold qcode learns only from
+    the other transcripts' codings and suggests on the held-out ones. Reports
+    precision, recall and F1 per code and overall (micro, macro), the top-3
+    hit rate, and the same figures for a plain keyword search baseline.
+
+    Example:
+
+    \b
+        qcode evaluate --depth 1 --folds 5
+        qcode evaluate --unit sentence --coder amina --json > eval.json
+    """
+    from qcode.usecases import evaluation
+
+    progress = _bar_progress("Evaluating") if not as_json else evaluation.no_progress
+    try:
+        r = evaluation.evaluate(project, coder=coder, unit=unit, depth=depth, folds=folds, min_score=min_score, progress=progress)
+    finally:
+        if hasattr(progress, "close"):
+            progress.close()
+    if as_json:
+        echo_json(r.to_dict())
+        return
+    click.echo(
+        f"{r.transcripts} transcripts, {r.units} {unit}s ({r.coded_units} coded), {r.words:,} words, "
+        f"{r.folds} folds, depth {r.depth or 'all codes'}, min score {r.min_score:.2f}"
+    )
+    click.echo(f"Pipeline: {r.pipeline}; {r.words_per_second:,.0f} words/s over {r.seconds:.1f} s")
+    click.echo(f"{'':22}{'precision':>10}{'recall':>8}{'F1':>8}{'macro F1':>10}{'top-3':>8}")
+    for name, s in (("qcode suggestions", r.suggest), ("keyword baseline", r.baseline)):
+        click.echo(f"{name:22}{s.micro['precision']:>10.3f}{s.micro['recall']:>8.3f}{s.micro['f1']:>8.3f}"
+                   f"{s.macro['f1']:>10.3f}{s.top3_hit_rate:>8.3f}")
+    ratio = r.ratio.get("micro_f1")
+    click.echo(f"micro-F1 ratio suggestions/baseline: {ratio:.2f}" if ratio else "micro-F1 ratio: baseline found nothing")
+    click.echo("Per code (support, F1 suggestions vs baseline):")
+    for code, pc in sorted(r.suggest.per_code.items(), key=lambda kv: -kv[1]["support"]):
+        b = r.baseline.per_code.get(code, {"f1": 0.0})
+        click.echo(f"  {code:40} {int(pc['support']):>4}  {pc['f1']:.2f}  vs  {b['f1']:.2f}")

@@ -1,8 +1,9 @@
 """Persistence of suggestions and of the researcher's decisions on them.
 
 Module-level functions over a :class:`~qcode.storage.store.Store` and the
-``suggestions`` table (schema v2). Status is ``pending``, ``accepted`` or
-``rejected``. Re-running suggestions replaces the *pending* ones of the
+``suggestions`` table (schema v2). Status is ``pending``, ``accepted``,
+``rejected`` or ``superseded`` (a placeholder that keeps ids from being
+reused). Re-running suggestions replaces the *pending* ones of the
 transcripts and codes it covered; accepted and rejected rows are kept for
 ever, and :func:`rejected_keys` lets the engine never propose a rejected
 (transcript, code, span) or (transcript, code, quote) again.
@@ -21,7 +22,7 @@ from qcode.core.coding import now
 from qcode.core.errors import NotFoundError
 from qcode.storage import schema
 
-STATUSES = ("pending", "accepted", "rejected")
+STATUSES = ("pending", "accepted", "rejected", "superseded")
 
 
 @dataclass(frozen=True)
@@ -67,26 +68,47 @@ def replace_pending(
     code_ids: Iterable[str],
     rows: Sequence[dict[str, Any]],
 ) -> int:
-    """Drop the pending suggestions of these transcripts x codes and insert *rows* (one transaction).
+    """Make *rows* the pending suggestions of these transcripts x codes (one transaction).
 
     Each row has transcript_id, code_id, start, end, quote, score, evidence,
-    suggester. Rows matching a rejected suggestion are skipped. Returns the
-    number inserted.
+    suggester. A row for a passage that is already pending updates that
+    suggestion in place (its id stays valid for a front end showing it);
+    pending suggestions that are no longer produced are dropped; rows
+    matching a rejected suggestion are skipped. Ids are never reused: the
+    highest dropped id is kept as one ``superseded`` row, because SQLite
+    hands out max(id) + 1. Returns the number of pending suggestions written.
     """
     t = schema.suggestions
     tids, cids = list(transcript_ids), list(code_ids)
     stamp = now().isoformat()
     with store.transaction() as conn:
+        existing: dict[tuple[int, str, int, int], int] = {}
         if tids and cids:
-            conn.execute(sa.delete(t).where((t.c.status == "pending") & t.c.transcript_id.in_(tids) & t.c.code_id.in_(cids)))
+            q = sa.select(t.c.id, t.c.transcript_id, t.c.code_id, t.c.start, t.c.end).where(
+                (t.c.status == "pending") & t.c.transcript_id.in_(tids) & t.c.code_id.in_(cids)
+            )
+            existing = {(r.transcript_id, r.code_id, r.start, r.end): r.id for r in conn.execute(q)}
         spans, quotes = _rejected(conn, tids)
         keep = [
             r for r in rows
             if (r["transcript_id"], r["code_id"], r["start"], r["end"]) not in spans
             and (r["transcript_id"], r["code_id"], r["quote"]) not in quotes
         ]
-        if keep:
-            conn.execute(sa.insert(t), [{**r, "status": "pending", "created": stamp} for r in keep])
+        fresh = []
+        for r in keep:
+            sid = existing.pop((r["transcript_id"], r["code_id"], r["start"], r["end"]), None)
+            if sid is None:
+                fresh.append({**r, "status": "pending", "created": stamp})
+            else:
+                conn.execute(sa.update(t).where(t.c.id == sid).values(
+                    quote=r["quote"], score=r["score"], evidence=r["evidence"], suggester=r["suggester"]))
+        stale = list(existing.values())
+        for i in range(0, len(stale), 500):
+            conn.execute(sa.update(t).where(t.c.id.in_(stale[i:i + 500])).values(status="superseded", decided=stamp))
+        if fresh:
+            conn.execute(sa.insert(t), fresh)
+        top = conn.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0
+        conn.execute(sa.delete(t).where((t.c.status == "superseded") & (t.c.id < top)))
     return len(keep)
 
 
