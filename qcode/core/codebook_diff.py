@@ -170,6 +170,7 @@ def merge_codebooks(base: Codebook, ours: Codebook, theirs: Codebook) -> MergeRe
             conflicts.append(Conflict("", name, b, o, t))
     order = list(ours.ids) + [i for i in theirs.ids if i not in ours]
     merged: list[Code] = []
+    deleted: dict[str, Code] = {}
     for cid in order:
         b, o, t = base.find(cid), ours.find(cid), theirs.find(cid)
         if o is None or t is None:
@@ -178,6 +179,7 @@ def merge_codebooks(base: Codebook, ours: Codebook, theirs: Codebook) -> MergeRe
             if b is None:  # added on one side
                 merged.append(present)
             elif present == b:  # deleted on one side, untouched on the other
+                deleted[cid] = present
                 continue
             else:  # deleted on one side, edited on the other: keep it
                 merged.append(present)
@@ -186,6 +188,12 @@ def merge_codebooks(base: Codebook, ours: Codebook, theirs: Codebook) -> MergeRe
         code, field_conflicts = _merge_code(b, o, t)
         merged.append(code)
         conflicts.extend(field_conflicts)
+    # A deleted code that the other side gave new sub-codes is kept, with a conflict.
+    while parents := list(dict.fromkeys(c.parent for c in merged if c.parent in deleted)):
+        for pid in parents:
+            code = deleted.pop(pid)
+            merged.append(code)
+            conflicts.append(Conflict(code.id, "code", base.find(code.id), ours.find(code.id), theirs.find(code.id)))
     merged = _repair_tree(merged, ours, conflicts)
     extra = dict(ours.extra)
     for k, v in theirs.extra.items():
