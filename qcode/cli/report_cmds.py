@@ -1,1 +1,240 @@
-"""Commands: report_cmds (filled in by its issue)."""
+"""Commands: report (Word, Markdown, HTML, CSV, XLSX) and stats (analyses in the terminal)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qcode.cli.common import cli, echo_json, project_option
+from qcode.usecases.project import Project
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _safe(text: object) -> str:
+    """Terminal-safe text: control and bidi characters shown as <U+XXXX> (RELIABILITY.md T47)."""
+    return _CONTROL.sub(lambda m: f"<U+{ord(m.group()):04X}>", str(text))
+
+
+class _Bar:
+    """A progress callback drawing a click progress bar on stderr (only on a terminal)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.done = 0
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Writing report", file=sys.stderr, show_eta=False)
+            self.bar.__enter__()
+        self.bar.label = f"{label[:24]:<24}"
+        if done > self.done:
+            self.bar.update(done - self.done)
+            self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@cli.command("report")
+@click.option("--format", "-f", "fmt", type=click.Choice(["docx", "md", "html", "csv", "xlsx"]), default=None,
+              help="Output format (default: from the output file's extension).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output file.")
+@click.option("--code", "codes", multiple=True, help="Only this code and its sub-codes (repeatable).")
+@click.option("--transcript", "transcripts", multiple=True, help="Only this transcript: id, name or file name (repeatable).")
+@click.option("--coder", "coders", multiple=True, help="Only codings by this coder (repeatable).")
+@click.option("--by", multiple=True, help="Add a crosstab of themes by this attribute (repeatable), e.g. country.")
+@click.option("--where", multiple=True, metavar="ATTR=VALUE", help="Only codings where ATTR is VALUE (repeat for OR within one attribute).")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="Your own Jinja2 template (md/html; runs sandboxed).")
+@click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path), help="Word file whose styles the report uses.")
+@click.option("--date", help="Date printed on the report, YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today).")
+@click.option("--title", help="Report title (default: the project name).")
+@project_option
+def report_cmd(project: Project, fmt: str | None, output: Path, codes: tuple[str, ...], transcripts: tuple[str, ...],
+               coders: tuple[str, ...], by: tuple[str, ...], where: tuple[str, ...], template: Path | None,
+               reference_docx: Path | None, date: str | None, title: str | None) -> None:
+    """Write a report of the coded themes: quotes, counts, crosstabs, co-occurrence.
+
+    Word reports use Word's built-in styles (pass --reference-docx to apply a
+    house style). CSV writes the quotes to FILE and each table to FILE-<table>.csv;
+    XLSX puts everything in one workbook. The file is replaced only once the
+    report is complete.
+
+    Example:
+
+    \b
+        qcode report -o report.docx --by country --by gender
+        qcode report -f xlsx -o quotes.xlsx --code job-instability --where country=Kenya
+        qcode report -o report.html --date 2025-03-31
+    """
+    from qcode.core.errors import ReportError
+    from qcode.usecases.reporting import ReportRequest, generate_report, parse_where
+
+    if fmt is None:
+        fmt = output.suffix.lower().lstrip(".")
+        if fmt not in ("docx", "md", "html", "csv", "xlsx"):
+            raise ReportError(f"Cannot tell the report format from '{output.name}'.",
+                              hint="Pass --format docx|md|html|csv|xlsx, or use one of those extensions.")
+    request = ReportRequest(
+        format=fmt, output=output, codes=list(codes) or None, transcripts=list(transcripts) or None,
+        coders=list(coders) or None, by=list(by), where=parse_where(where), template=template,
+        reference_docx=reference_docx, date=date, title=title,
+    )
+    bar = _Bar()
+    try:
+        path = generate_report(project, request, bar)
+    finally:
+        bar.close()
+    click.echo(f"Wrote {path}.")
+    if fmt in ("csv", "xlsx"):
+        click.echo("Cells starting with = + - @ were prefixed with ' (see the 'neutralised' column).", err=True)
+
+
+@cli.group("stats")
+def stats_group() -> None:
+    """Analyses in the terminal: frequencies, crosstabs, co-occurrence.
+
+    Example:
+
+    \b
+        qcode stats frequencies
+        qcode stats crosstab --by country
+        qcode stats cooccurrence --json
+    """
+
+
+def _filter_options(fn: Any) -> Any:
+    for opt in reversed([
+        click.option("--code", "codes", multiple=True, help="Only this code and its sub-codes (repeatable)."),
+        click.option("--transcript", "transcripts", multiple=True, help="Only this transcript (repeatable)."),
+        click.option("--coder", "coders", multiple=True, help="Only codings by this coder (repeatable)."),
+        click.option("--where", multiple=True, metavar="ATTR=VALUE", help="Only codings where ATTR is VALUE."),
+        click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+    ]):
+        fn = opt(fn)
+    return fn
+
+
+def _load(project: Project, codes: tuple[str, ...], transcripts: tuple[str, ...], coders: tuple[str, ...],
+          where: tuple[str, ...], by: tuple[str, ...] = ()) -> tuple[Any, Any]:
+    from qcode.usecases.reporting import ReportRequest, load_analysis_data, parse_where
+
+    request = ReportRequest("md", Path("-"), codes=list(codes) or None, transcripts=list(transcripts) or None,
+                            coders=list(coders) or None, by=list(by), where=parse_where(where))
+    data = load_analysis_data(project, request)
+    return data, request.filters()
+
+
+def _table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    widths[0] = min(widths[0], 44)
+    line = lambda r: "  ".join(  # noqa: E731
+        (_safe(c)[: widths[0]].ljust(widths[0]) if j == 0 else _safe(c).rjust(widths[j])) for j, c in enumerate(r)
+    )
+    click.echo(line(header))
+    click.echo("  ".join("-" * w for w in widths))
+    for r in rows:
+        click.echo(line(r))
+
+
+@stats_group.command("frequencies")
+@click.option("--by", default=None, help="Split the counts by this attribute (same as `stats crosstab --by`).")
+@_filter_options
+@project_option
+def stats_frequencies(project: Project, by: str | None, codes: tuple[str, ...], transcripts: tuple[str, ...],
+                      coders: tuple[str, ...], where: tuple[str, ...], as_json: bool) -> None:
+    """Codings, transcripts, participants and words per code (and with sub-codes).
+
+    Example:
+
+    \b
+        qcode stats frequencies --where country=Kenya
+    """
+    from dataclasses import asdict
+
+    from qcode.core.analysis import frequencies
+
+    if by:
+        _print_crosstab(project, by, codes, transcripts, coders, where, as_json)
+        return
+    data, filters = _load(project, codes, transcripts, coders, where)
+    rows = frequencies(data, filters)
+    if as_json:
+        echo_json([asdict(r) for r in rows])
+        return
+    _table(["Code", "Codings", "With sub", "Transcripts", "Participants", "Speakers", "Words"],
+           [["  " * r.depth + r.label, str(r.codings), str(r.total_codings), str(r.total_transcripts),
+             str(r.total_participants), str(r.total_speakers), str(r.total_words)] for r in rows])
+
+
+@stats_group.command("crosstab")
+@click.option("--by", required=True, help="Attribute to compare groups by (e.g. country, gender, kind).")
+@_filter_options
+@project_option
+def stats_crosstab(project: Project, by: str, codes: tuple[str, ...], transcripts: tuple[str, ...],
+                   coders: tuple[str, ...], where: tuple[str, ...], as_json: bool) -> None:
+    """Codings and share of participants per code in each group of an attribute.
+
+    Example:
+
+    \b
+        qcode stats crosstab --by gender --code job-instability
+    """
+    _print_crosstab(project, by, codes, transcripts, coders, where, as_json)
+
+
+def _print_crosstab(project: Project, by: str, codes: tuple[str, ...], transcripts: tuple[str, ...],
+                    coders: tuple[str, ...], where: tuple[str, ...], as_json: bool) -> None:
+    from dataclasses import asdict
+
+    from qcode.core.analysis import crosstab
+    from qcode.formats.reports.data import share_text
+
+    data, filters = _load(project, codes, transcripts, coders, where, (by,))
+    table = crosstab(data, by, filters)
+    if as_json:
+        echo_json(asdict(table))
+        return
+    header = ["Code"] + [f"{g} ({n})" for g, n in zip(table.groups, table.sizes, strict=True)]
+    rows = [["  " * r.depth + r.label] + [f"{c} · {share_text(s)}" for c, s in zip(r.counts, r.shares, strict=True)]
+            for r in table.rows]
+    _table(header, rows)
+    click.echo("\nEach cell: codings · share of the group's participants who mention the theme. Group sizes in brackets.")
+
+
+@stats_group.command("cooccurrence")
+@click.option("--mode", type=click.Choice(["overlap", "turn"]), default="overlap", show_default=True,
+              help="overlap: codings whose passages overlap; turn: codes in the same speaker turn.")
+@click.option("--level", type=int, default=None, help="Roll codes up to this tree depth first (1 = top-level themes).")
+@_filter_options
+@project_option
+def stats_cooccurrence(project: Project, mode: str, level: int | None, codes: tuple[str, ...],
+                       transcripts: tuple[str, ...], coders: tuple[str, ...], where: tuple[str, ...], as_json: bool) -> None:
+    """Code-by-code co-occurrence matrix (the diagonal is each code's own count).
+
+    Example:
+
+    \b
+        qcode stats cooccurrence --mode turn --level 1
+    """
+    from dataclasses import asdict
+
+    from qcode.core.analysis import cooccurrence
+
+    data, filters = _load(project, codes, transcripts, coders, where)
+    m = cooccurrence(data, filters, mode=mode, level=level)
+    if as_json:
+        echo_json(asdict(m))
+        return
+    if len(m.codes) < 2:
+        click.echo("Fewer than two codes are coded: no co-occurrence to show.")
+        return
+    header = ["Code"] + [str(i + 1) for i in range(len(m.codes))]
+    _table(header, [[f"{i + 1}. {m.labels[i]}"] + [str(v) for v in row] for i, row in enumerate(m.values)])
