@@ -199,7 +199,20 @@ def _fuzzy(anchor: Anchor, guess: int, new_text: str) -> Placement:
     if start is not None and end is not None and start < end <= start + 3 * n + 50:
         r = _ratio(new_text[start:end], q)
         return Placement(start, end, "fuzzy", max(r, FUZZY_THRESHOLD) if r else FUZZY_THRESHOLD * 0.99)
-    # b. Slide windows of similar length over the region near the expected place.
+    # b. One edge survived: try lengths from that edge.
+    if (start is None) != (end is None):
+        best_edge = (0.0, 0, 0)
+        step = max(1, n // 20)
+        for length in range(max(1, int(n * 0.6)), int(n * 1.4) + 2, step):
+            a, b = (start, start + length) if start is not None else ((end or 0) - length, end or 0)
+            if a < 0 or b > len(new_text):
+                continue
+            r = _ratio(new_text[a:b], q)
+            if r > best_edge[0]:
+                best_edge = (r, a, b)
+        if best_edge[0] >= FUZZY_THRESHOLD:
+            return Placement(best_edge[1], best_edge[2], "fuzzy", best_edge[0])
+    # c. Slide windows of similar length over the region near the expected place.
     region = new_text[lo:hi]
     best = (0.0, 0, 0)
     step = max(1, n // 8)

@@ -110,7 +110,7 @@ def read_source(path: Path, options: ImportOptions) -> bytes:
         raise ImportFormatError(f"Cannot read {path}: {exc.strerror}.", hint="Check the path and permissions.") from exc
     if size > options.max_bytes:
         raise ImportFormatError(
-            f"{path.name} is {size / 1e6:.0f} MB, over the import limit of {options.max_bytes / 1e6:.0f} MB.",
+            f"{path.name} is {size / 2**20:.0f} MB, over the import limit of {options.max_bytes / 2**20:.0f} MB.",
             hint="Raise the limit with --max-mb or [import] max_mb in qcode.toml if this really is a transcript.",
         )
     try:

@@ -192,7 +192,7 @@ def finish(
 def check_size(data: bytes, filename: str, options: ImportOptions) -> None:
     if len(data) > options.max_bytes:
         raise ImportFormatError(
-            f"{filename} is {len(data) / 1e6:.1f} MB, over the import limit of {options.max_bytes / 1e6:.1f} MB.",
+            f"{filename} is {len(data) / 2**20:.1f} MB, over the import limit of {options.max_bytes / 2**20:.1f} MB.",
             hint="Raise the limit with --max-mb or [import] max_mb in qcode.toml if this really is a transcript.",
         )
 
