@@ -172,5 +172,8 @@ def fix_lemmas(doc: Any, info: PipelineInfo) -> Any:
     for i in todo.tolist():
         tok = doc[i]
         lower = tok.lower_
-        tok.lemma_ = table.get(lower, lower) if table is not None else lower
+        lemma = table.get(lower, lower) if table is not None else lower
+        if isinstance(lemma, list | tuple):  # some tables list several lemmas: take the first
+            lemma = lemma[0] if lemma else lower
+        tok.lemma_ = lemma
     return doc

@@ -68,10 +68,10 @@ class LemmaKeywords(Signal):
             if kind == "label word" and a in slot["tokens"]:
                 continue  # already part of a keyword match: count it once
             # Two phrases matching the same lemmas (label "Piece rates", keyword "piece rate") count once.
+            # Two phrases with the same lemmas (label "Piece rates", keyword "piece rate"), or
+            # the same phrase twice, weigh once; every occurrence is still evidence.
             lemma_key = " ".join(t.lemma_ for t in span)
-            if lemma_key in slot[kind]:
-                continue
-            slot[kind][lemma_key] = (text, span.text)
+            slot[kind].setdefault(lemma_key, (text, span.text))
             slot["tokens"].update(range(a, b))
             slot["spans"].append((offset + span.start_char, offset + span.end_char))
         for (ui, pid), slot in found.items():

@@ -1,0 +1,79 @@
+"""Keywords match on lemmas: plural, feminine and conjugated forms, in English and French."""
+
+from __future__ import annotations
+
+import pytest
+
+from qcode.core.codebook import Code
+from tests.suggest.conftest import analyse_text, engine_for
+
+KW = ["qcode.lemma_keywords.v1"]
+
+EN_CASES = [
+    # keyword, text, matched surface forms (in order) or [] when it must not match
+    ("contract", "They signed new contracts last year.", ["contracts"]),
+    ("contract", "Contracting is how they hire now.", ["Contracting"]),
+    ("contract", "The firm contracted two agencies.", ["contracted"]),
+    ("contract", "Ask the contractor.", []),
+    ("precarious", "Precarious work everywhere.", ["Precarious"]),
+    ("reject task", "They rejected tasks without a reason.", ["rejected tasks"]),
+    ("reject task", "Tasks were never rejected.", []),
+    ("worker", "Workers and one worker.", ["Workers", "worker"]),
+]
+
+FR_CASES = [
+    ("précaire", "Des contrats précaires, vraiment.", ["précaires"]),
+    ("instable", "Des revenus instables.", ["instables"]),
+    ("instable", "Instable, voilà le mot.", ["Instable"]),
+    ("instabilité", "Les instabilités du métier.", ["instabilités"]),
+    ("payer", "Elle est payée à la pièce, ils sont payés mal.", ["payée", "payés"]),
+    ("travailler", "Elle travaillait la nuit, ils travaillent encore.", ["travaillait", "travaillent"]),
+    # A lemma is not a stem: the noun does not match the adjective (list both in the codebook).
+    ("instable", "Une grande instabilité.", []),
+]
+
+
+def _matched(info, keyword: str, text: str) -> list[str]:
+    engine = engine_for(info, [Code("c", {"": "Zzz"}, keywords={"": (keyword,)})], signals=KW)
+    a = analyse_text(engine, text)
+    hits = [h for hs in a.rule_hits for h in hs if h.code == "c"]
+    return [text[s:e] for h in hits for s, e in h.spans]
+
+
+@pytest.mark.parametrize("keyword,text,expected", EN_CASES)
+def test_english_lemma_keywords(en, keyword, text, expected):
+    assert _matched(en, keyword, text) == expected
+
+
+@pytest.mark.parametrize("keyword,text,expected", FR_CASES)
+def test_french_lemma_keywords(fr, keyword, text, expected):
+    assert _matched(fr, keyword, text) == expected
+
+
+def test_keywords_of_other_languages_are_not_used(en):
+    code = Code("c", {"": "Zzz"}, keywords={"fr": ("contrat",), "en": ("contract",)})
+    engine = engine_for(en, [code], signals=KW)
+    a = analyse_text(engine, "Un contrat. A contract.")
+    [hit] = a.rule_hits[0]
+    assert [a_ for a_ in hit.spans] == [(14, 22)]
+
+
+def test_label_words_weigh_less_than_keywords(en):
+    code = Code("c", {"": "Job instability"}, keywords={"": ("precarious",)})
+    engine = engine_for(en, [code], signals=KW)
+    a = analyse_text(engine, "A precarious job.\n\nA job.")
+    first = a.rule_hits[0][0]
+    second = a.rule_hits[1][0]
+    # keyword 0.55 and label word 0.2 combine by noisy-or: 1 - 0.45 * 0.8
+    assert first.contribution == pytest.approx(1 - 0.45 * 0.8)
+    assert second.contribution == pytest.approx(0.2)
+    assert "label word" in second.detail
+
+
+def test_duplicate_phrases_count_once(en):
+    # The label "Piece rates" and the keyword "piece rate" have the same lemmas.
+    code = Code("c", {"": "Piece rates"}, keywords={"": ("piece rate",)})
+    engine = engine_for(en, [code], signals=KW)
+    a = analyse_text(engine, "Piece rates again.")
+    [hit] = a.rule_hits[0]
+    assert hit.contribution == pytest.approx(0.55)

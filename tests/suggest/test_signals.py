@@ -1,0 +1,129 @@
+"""Patterns, similarity, the learned model's gate, and faithful evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from qcode.core.codebook import Code
+from qcode.core.errors import SuggestError
+from qcode.suggest.base import Training
+from qcode.suggest.engine import add_training
+from tests.suggest.conftest import analyse_text, best, engine_for
+
+PATTERN_CASES = [
+    # pattern, text, expected matched text or None
+    ([{"LEMMA": "pay"}, {"LOWER": "per"}, {"LOWER": {"IN": ["task", "piece"]}}], "We are paid per task.", "paid per task"),
+    ([{"LEMMA": "pay"}, {"LOWER": "per"}, {"LOWER": {"IN": ["task", "piece"]}}], "Paying per piece is common.", "Paying per piece"),
+    ([{"LEMMA": "pay"}, {"LOWER": "per"}, {"LOWER": {"IN": ["task", "piece"]}}], "We pay for the task.", None),
+    ([{"LOWER": "no"}, {"LOWER": "contract"}], "There was No contract at all.", "No contract"),
+    ([{"LEMMA": "reject"}, {"IS_ALPHA": True, "OP": "?"}, {"LEMMA": "task"}], "they rejected my tasks", "rejected my tasks"),
+]
+
+
+@pytest.mark.parametrize("pattern,text,expected", PATTERN_CASES)
+def test_token_patterns(en, pattern, text, expected):
+    engine = engine_for(en, [Code("c", {"": "Zzz"}, patterns=(pattern,))], signals=["qcode.patterns.v1"])
+    a = analyse_text(engine, text)
+    hits = [h for hs in a.rule_hits for h in hs]
+    if expected is None:
+        assert hits == []
+    else:
+        [h] = hits
+        assert [text[s:e] for s, e in h.spans] == [expected]
+        assert h.detail.startswith("pattern c#1 matched")
+
+
+def test_named_pattern_and_bad_pattern(en):
+    code = Code("c", {"": "Zzz"}, patterns=({"id": "no-contract", "pattern": [{"LOWER": "no"}, {"LOWER": "contract"}]},))
+    engine = engine_for(en, [code], signals=["qcode.patterns.v1"])
+    [h] = analyse_text(engine, "no contract").rule_hits[0]
+    assert "no-contract" in h.detail
+    with pytest.raises(SuggestError, match="'c'"):
+        engine_for(en, [Code("c", {"": "Zzz"}, patterns=([{"NOT_AN_ATTR": "x"}],))], signals=["qcode.patterns.v1"])
+
+
+def test_unknown_signal_is_a_clear_error(en):
+    with pytest.raises(SuggestError, match="qcode.nope"):
+        engine_for(en, [Code("c")], signals=["qcode.nope"])
+
+
+def _remove(text: str, spans: list[list[int]] | list[tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for s, e in sorted(spans):
+        out.append(text[pos:s])
+        pos = max(pos, e)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+FAITHFUL = [
+    (["qcode.lemma_keywords.v1"], "Contracts are precarious and unstable here."),
+    (["qcode.patterns.v1"], "We are paid per task, every week."),
+    (["qcode.similarity.v1"], "Deadlines and overtime pressure every single night."),
+    (None, "Contracts are precarious, we are paid per task, deadlines and overtime pressure."),
+]
+
+
+@pytest.mark.parametrize("signals,text", FAITHFUL)
+def test_removing_the_evidence_lowers_the_score(en, signals, text):
+    from qcode.suggest.engine import evidence
+
+    code = Code(
+        "c", {"": "Zzz"}, keywords={"": ("contract", "precarious")},
+        patterns=([{"LEMMA": "pay"}, {"LOWER": "per"}, {"LOWER": "task"}],),
+        definition="Deadline and overtime pressure at night",
+    )
+    engine = engine_for(en, [code], signals=signals)
+    cand = best(engine, analyse_text(engine, text), "c")
+    assert cand is not None and cand.score > 0
+    ev = evidence(cand)
+    assert ev["spans"] and all(0 <= s < e <= len(text) for s, e in ev["spans"])
+    assert sum(s["contribution"] for s in ev["signals"]) > 0
+    stripped = _remove(text, ev["spans"])
+    after = best(engine, analyse_text(engine, stripped), "c")
+    assert (after.score if after else 0.0) < cand.score
+
+
+def _training_corpus(engine, n_pos: int, n_neg: int):
+    training = Training()
+    pos = "The deadline was impossible and the overtime exhausting."
+    neg = "The weather was nice and the canteen food was good."
+    for i in range(n_pos + n_neg):
+        text = pos if i < n_pos else neg
+        a = analyse_text(engine, text, tid=100 + i)
+        gold = [("c", 0, len(text), 1000 + i, text)] if i < n_pos else []
+        add_training(training, a, gold)
+    return training
+
+
+def test_learned_model_stays_off_with_two_examples(en):
+    engine = engine_for(en, [Code("c", {"": "Zzz"})], signals=["qcode.learned.v1"])
+    engine.fit(_training_corpus(engine, 2, 20))
+    a = analyse_text(engine, "An impossible deadline and more overtime.")
+    assert engine.score(a.units[0], a.rule_hits[0]) == []
+    assert "off" in engine.notes()[0]
+
+
+def test_learned_model_turns_on_when_it_beats_chance_and_keywords(en):
+    engine = engine_for(en, [Code("c", {"": "Zzz"})], signals=["qcode.learned.v1"])
+    engine.fit(_training_corpus(engine, 12, 24))
+    text = "An impossible deadline and more overtime."
+    cand = best(engine, analyse_text(engine, text), "c")
+    assert cand is not None and cand.score > 0.5
+    [hit] = cand.hits
+    words = {text[s:e].lower() for s, e in hit.spans}
+    assert words <= {"impossible", "deadline", "overtime"} and words
+    assert best(engine, analyse_text(engine, "The canteen food was good."), "c") is None
+    assert "on for 1 codes (c)" in engine.notes()[0]
+
+
+def test_similarity_names_the_nearest_coded_passage(en):
+    engine = engine_for(en, [Code("c", {"": "Zzz"})], signals=["qcode.similarity.v1"])
+    training = Training()
+    text = "Night shifts of labelling violent videos left me unable to sleep."
+    add_training(training, analyse_text(engine, text, tid=7), [("c", 0, len(text), 42, text)])
+    engine.fit(training)
+    cand = best(engine, analyse_text(engine, "Violent videos at night, I cannot sleep."), "c")
+    assert cand is not None
+    sim = cand.hits[0].similar
+    assert sim["coding_id"] == 42 and sim["quote"] == text and 0 < sim["similarity"] <= 1
