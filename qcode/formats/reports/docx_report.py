@@ -350,7 +350,7 @@ def build_docx(
               "“with sub-themes” counts a theme together with its sub-themes.", "Table")
     rows = [
         ["    " * r.depth + r.label, f"{r.codings:,}", f"{r.total_codings:,}", f"{r.total_transcripts:,}",
-         f"{r.total_participants:,}" if r.total_participants else f"{r.total_speakers:,}*", f"{r.total_words:,}"]
+         f"{r.total_participants:,}" if r.total_participants or not r.total_speakers else f"{r.total_speakers:,}*", f"{r.total_words:,}"]
         for r in report.frequencies
     ]
     w.table([["Theme", "Codings", "With sub-themes", "Transcripts", "Participants", "Words"]], rows,

@@ -1,0 +1,195 @@
+"""The Word report, read back with python-docx.
+
+The data is the hand-computed project of tests/core/test_analysis.py: codes
+A (Alpha) > A1 (Alpha one), B (Beta), C (Gamma, never coded); seven codings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pytest
+
+from qcode.core.analysis import AnalysisData, Filters
+from qcode.core.coding import Coding
+from qcode.core.errors import QcodeError, ReportError
+from qcode.formats.reports.charts import cooccurrence_heatmap, frequency_chart
+from qcode.formats.reports.data import ReportOptions, build_report
+from qcode.formats.reports.docx_report import write_docx
+from tests.core.test_analysis import _data
+
+DATA = _data()
+
+
+def _write(tmp_path: Path, data: AnalysisData = DATA, *, by: tuple[str, ...] = ("country",), charts: bool = True,
+           reference: Path | None = None, filters: Filters | None = None) -> docx.document.Document:
+    report = build_report(data, ReportOptions(title="Test report", date="2025-03-31", by=by, filters=filters or Filters(),
+                                              qcode_version="9.9"))
+    pngs = {"frequencies": frequency_chart(report.frequencies), "cooccurrence": cooccurrence_heatmap(report.heatmap)} if charts else {}
+    out = tmp_path / "r.docx"
+    write_docx(report, out, charts=pngs, reference_docx=reference)
+    return docx.Document(str(out))
+
+
+def _headings(doc) -> list[str]:
+    return [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+
+
+def _quotes_by_heading(doc) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    current = None
+    for p in doc.paragraphs:
+        if p.style.name.startswith("Heading"):
+            current = p.text
+            out[current] = []
+        elif p.style.name == "Quote" and current is not None:
+            out[current].append(p.text)
+    return out
+
+
+def test_headings_follow_the_codebook_and_skip_uncoded_themes(tmp_path: Path) -> None:
+    doc = _write(tmp_path)
+    assert _headings(doc) == [
+        "1 Codebook", "2 Theme frequencies", "3 Themes and quotes", "3.1 Alpha", "3.1.1 Alpha one", "3.2 Beta",
+        "4 Themes across groups", "5 Co-occurrence of themes", "6 Themes by transcript", "Appendix: memos",
+    ]
+    styles = {p.text: p.style.name for p in doc.paragraphs if p.style.name.startswith("Heading")}
+    assert (styles["3.1 Alpha"], styles["3.1.1 Alpha one"], styles["3 Themes and quotes"]) == ("Heading 2", "Heading 3", "Heading 1")
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "Themes with no coded passage: Gamma." in body
+
+
+def test_quotes_per_theme_with_attribution_and_memo(tmp_path: Path) -> None:
+    quotes = _quotes_by_heading(_write(tmp_path))
+    assert [len(quotes[h]) for h in ("3.1 Alpha", "3.1.1 Alpha one", "3.2 Beta")] == [3, 2, 2]
+    assert quotes["3.1 Alpha"][0] == "Work is unstable\n— Amina, focus group Nairobi 2, 00:00:05"
+    assert quotes["3.1 Alpha"][2] == "Same for me here.\n— Brian, focus group Nairobi 2, 00:12:34"
+    assert quotes["3.1.1 Alpha one"][0] == "Work is unstable and pay is low.\n— Amina, focus group Nairobi 2, 00:00:05\nMemo: m3"
+    assert quotes["3.1.1 Alpha one"][1] == "No contract\n— Chloe, interview Paris, turn 2"
+
+
+def test_title_page_provenance_and_toc_field(tmp_path: Path) -> None:
+    doc = _write(tmp_path, filters=Filters(coders=("ann",)))
+    assert doc.paragraphs[0].style.name == "Title" and doc.paragraphs[0].text == "Test report"
+    prov = {r.cells[0].text: r.cells[1].text for r in doc.tables[0].rows}
+    assert prov["Project"] == "demo"
+    assert prov["Coders"] == "ann"
+    assert prov["Filters"] == "coders: ann"
+    assert prov["Codings"] == "5"
+    assert prov["Date"] == "2025-03-31"
+    assert prov["Made with"] == "qcode 9.9"
+    assert prov["Codebook hash"] == DATA.codebook.content_hash()[:16]
+    xml = doc.element.body.xml
+    assert 'TOC \\o "1-2"' in xml
+    assert doc.core_properties.title == "Test report"
+    assert doc.core_properties.created.year == 2025
+
+
+def _table_after(doc, caption_start: str):
+    """The table that follows the caption paragraph starting with *caption_start*."""
+    body = doc.element.body
+    found = False
+    for el in body.iterchildren():
+        if el.tag.endswith("}p") and "".join(el.itertext()).startswith(caption_start):
+            found = True
+        elif found and el.tag.endswith("}tbl"):
+            return next(t for t in doc.tables if t._tbl is el)
+    raise AssertionError(caption_start)
+
+
+def _rows(table) -> list[list[str]]:
+    return [[c.text for c in r.cells] for r in table.rows]
+
+
+def test_frequency_crosstab_cooccurrence_and_transcript_tables(tmp_path: Path) -> None:
+    doc = _write(tmp_path)
+    freq = _rows(_table_after(doc, "Table 1."))
+    assert freq[0] == ["Theme", "Codings", "With sub-themes", "Transcripts", "Participants", "Words"]
+    assert freq[1] == ["Alpha", "3", "5", "2", "3", "13"]
+    assert freq[2] == ["    Alpha one", "2", "2", "2", "2", "9"]
+    assert freq[4] == ["Gamma", "0", "0", "0", "0", "0"]
+    cross = _rows(_table_after(doc, "Table 2."))
+    assert cross[0][:2] == ["Theme", "France (1)"] and cross[0][3] == "Kenya (2)"
+    assert cross[1] == ["", "Codings", "Share", "Codings", "Share"]
+    assert cross[2] == ["Alpha", "1", "100%", "4", "100%"]
+    assert cross[4] == ["Beta", "1", "100%", "1", "50%"]
+    cooc = _rows(_table_after(doc, "Table 3."))
+    assert cooc == [["Theme", "1", "2", "3"], ["1. Alpha", "(3)", "2", "0"], ["2. Alpha one", "2", "(2)", "1"],
+                    ["3. Beta", "0", "1", "(2)"]]
+    by_t = _rows(_table_after(doc, "Table 4."))
+    assert by_t[0] == ["Theme", "focus group Nairobi 2", "interview Paris"]
+    assert by_t[1] == ["Alpha", "4", "1"]
+    assert all(t.style is not None and t.style.name == "Light Grid Accent 1" for t in doc.tables)
+
+
+def test_two_charts_are_embedded(tmp_path: Path) -> None:
+    assert len(_write(tmp_path).inline_shapes) == 2
+    assert len(_write(tmp_path, charts=False).inline_shapes) == 0
+
+
+def test_memos_appendix(tmp_path: Path) -> None:
+    texts = [p.text for p in _write(tmp_path).paragraphs]
+    start = len(texts) - 1 - texts[::-1].index("Appendix: memos")  # the first one is in the contents
+    assert texts[start + 1].startswith("Coding 6 (Alpha one, interview Paris)")
+    assert texts[start + 2] == "check with Chloe's second interview"
+
+
+def test_reference_docx_styles_are_used_and_its_body_dropped(tmp_path: Path) -> None:
+    from docx.shared import Pt
+
+    ref = docx.Document()
+    ref.styles["Quote"].font.name = "Courier New"
+    ref.styles["Quote"].font.size = Pt(13)
+    ref.add_paragraph("TEMPLATE BODY TEXT")
+    ref.save(str(tmp_path / "house.docx"))
+    doc = _write(tmp_path, reference=tmp_path / "house.docx")
+    assert doc.styles["Quote"].font.name == "Courier New"
+    assert doc.styles["Quote"].font.size == Pt(13)
+    assert all("TEMPLATE BODY" not in p.text for p in doc.paragraphs)
+
+
+def test_reference_without_quote_or_table_styles_still_works(tmp_path: Path) -> None:
+    ref = docx.Document()
+    for name in ("Quote", "Light Grid Accent 1"):
+        el = ref.styles[name].element
+        el.getparent().remove(el)
+    ref.save(str(tmp_path / "bare.docx"))
+    doc = _write(tmp_path, reference=tmp_path / "bare.docx")
+    assert sum(len(v) for v in _quotes_by_heading(doc).values()) == 7
+    assert doc.tables[1].style.name == "Table Grid"
+
+
+@pytest.mark.parametrize("content", [b"not a zip", b"PK\x03\x04broken"])
+def test_bad_reference_docx_is_a_clear_error(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "bad.docx").write_bytes(content)
+    with pytest.raises(ReportError, match="is not a Word .docx file"):
+        _write(tmp_path, reference=tmp_path / "bad.docx")
+    with pytest.raises(ReportError, match="not found"):
+        _write(tmp_path, reference=tmp_path / "missing.docx")
+
+
+def test_control_characters_and_markup_are_kept_visible(tmp_path: Path) -> None:
+    t1 = DATA.transcripts[0]
+    from dataclasses import replace
+
+    t = replace(t1, text=t1.text[:14] + "Work\x07is <b>&" + t1.text[25:])
+    data = AnalysisData(DATA.codebook, (t,), DATA.participants, (Coding(1, 14, 30, "A", "ann", id=1),))
+    quotes = _quotes_by_heading(_write(tmp_path, data, by=()))
+    assert quotes["3.1 Alpha"][0].startswith("Work\ufffdis <b>&")
+
+
+def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "r.docx"
+    out.write_bytes(b"old report")
+
+    def broken_save(self, path):
+        Path(path).write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(docx.document.Document, "save", broken_save)
+    report = build_report(DATA, ReportOptions(date="2025-03-31"))
+    with pytest.raises(QcodeError, match="No space left"):
+        write_docx(report, out)
+    assert out.read_bytes() == b"old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.docx"]
