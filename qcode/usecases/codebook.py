@@ -360,7 +360,7 @@ def merge_files(base: Path, ours: Path, theirs: Path, out: Path) -> Any:
     from qcode.formats.atomic import atomic_write_text
     from qcode.formats.codebook_yaml import code_to_data, quoted
 
-    b, o, t = (load_codebook(p)[0] for p in (base, ours, theirs))
+    b, o, t = (_load_for_merge(p) for p in (base, ours, theirs))
     result = merge_codebooks(b, o, t)
     merged = result.codebook
     editor = CodebookEditor(ours)
@@ -405,6 +405,16 @@ def merge_files(base: Path, ours: Path, theirs: Path, out: Path) -> Any:
         text = re.sub(rf"(?m)^( *)(?:- )?[\w-]+: {mark}\n", lambda m, block=block: _indent_block(block, m.group(1)), text)
     atomic_write_text(Path(out), text)
     return result
+
+
+def _load_for_merge(path: Path) -> Codebook:
+    """Load *path*; without a ``title:`` the title is empty (not the file name, which git randomises)."""
+    import re
+
+    codebook, text = load_codebook(path)
+    if not re.search(r"(?m)^title\s*:", text):
+        codebook = replace(codebook, title="")
+    return codebook
 
 
 def _meta_value(cb: Codebook, name: str) -> Any:
