@@ -128,9 +128,9 @@ def diff_cmd(old: Path, new: Path, as_json: bool) -> None:
         git show HEAD~1:codebooks/data-work.yaml > /tmp/old.yaml && qcode codebook diff /tmp/old.yaml codebooks/data-work.yaml
     """
     from qcode.core.codebook_diff import diff_codebooks
-    from qcode.formats.codebook_yaml import load_codebook
+    from qcode.usecases.codebook import load_for_compare
 
-    d = diff_codebooks(load_codebook(old)[0], load_codebook(new)[0])
+    d = diff_codebooks(load_for_compare(old), load_for_compare(new))
     if as_json:
         echo_json(d.to_dict())
         return

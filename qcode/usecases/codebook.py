@@ -360,7 +360,7 @@ def merge_files(base: Path, ours: Path, theirs: Path, out: Path) -> Any:
     from qcode.formats.atomic import atomic_write_text
     from qcode.formats.codebook_yaml import code_to_data, quoted
 
-    b, o, t = (_load_for_merge(p) for p in (base, ours, theirs))
+    b, o, t = (load_for_compare(p) for p in (base, ours, theirs))
     result = merge_codebooks(b, o, t)
     merged = result.codebook
     editor = CodebookEditor(ours)
@@ -407,7 +407,7 @@ def merge_files(base: Path, ours: Path, theirs: Path, out: Path) -> Any:
     return result
 
 
-def _load_for_merge(path: Path) -> Codebook:
+def load_for_compare(path: Path) -> Codebook:
     """Load *path*; without a ``title:`` the title is empty (not the file name, which git randomises)."""
     import re
 
