@@ -353,3 +353,19 @@ def test_editor_refuses_to_save_an_invalid_result(tmp_path: Path) -> None:
     with pytest.raises(CodebookError, match="is not a colour"):
         editor.save()
     assert path.read_text(encoding="utf-8") == "codes:\n  - id: a  # keep me\n"
+
+
+def test_shipped_json_schema_accepts_the_demo_and_rejects_bad_codes() -> None:
+    import json
+
+    import yaml
+
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((REPO / "qcode" / "formats" / "codebook_schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    demo = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    assert list(validator.iter_errors(demo)) == []
+    bad = {"codes": [{"id": "a", "lable": "x", "color": "red", "children": [{"label": "no id"}]}]}
+    messages = sorted(e.message for e in validator.iter_errors(bad))
+    assert len(messages) == 3, messages
