@@ -73,7 +73,7 @@ def quote_rows(report: Report) -> Iterable[list[Any]]:
              q.turn if q.turn is not None else "", q.where if q.time is not None else ""]
             + [q.attributes.get(a, "") for a in report.attributes]
             + path
-            + [q.code_id, q.text, "\n\n".join([q.memo, *q.notes]).strip(), q.coder, q.start, q.end]
+            + [q.code_id, q.text, "\n\n".join(m for m in (q.memo, *q.notes) if m), q.coder, q.start, q.end]
         )
 
 
@@ -177,27 +177,23 @@ def _cell_text(value: str) -> str:
 
 
 def _put(ws: Any, rows: Iterable[Sequence[Any]], widths: Sequence[float] = ()) -> None:
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
 
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     for j, w in enumerate(widths):
         ws.column_dimensions[_col(j)].width = w
-    first = True
-    for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(ws, value=_cell_text(value) if isinstance(value, str) else value)
+    for i, row in enumerate(rows, start=1):
+        for j, value in enumerate(row, start=1):
+            if value is None or value == "":
+                continue
+            cell = ws.cell(row=i, column=j, value=_cell_text(value) if isinstance(value, str) else value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text
-            if first:
+                if i > 1 and len(value) > 60:
+                    cell.alignment = wrap
+            if i == 1:
                 cell.font = bold
-            elif isinstance(value, str) and len(value) > 60:
-                cell.alignment = wrap
-            cells.append(cell)
-        ws.append(cells)
-        first = False
 
 
 def _col(j: int) -> str:
@@ -209,7 +205,8 @@ def _col(j: int) -> str:
 def _workbook(report: Report) -> Any:
     from openpyxl import Workbook
 
-    wb = Workbook(write_only=True)
+    wb = Workbook()
+    wb.remove(wb.active)
     header = quote_header(report)
     text_at = header.index("text")
     rows = [_safe_row(header, r) for r in quote_rows(report)]
