@@ -1,0 +1,95 @@
+"""Pipeline choice, the parsed-document cache, and units."""
+
+from __future__ import annotations
+
+import pytest
+
+from qcode.core.codebook import Code
+from qcode.core.errors import SuggestError
+from qcode.suggest.cache import DocCache, text_key
+from qcode.suggest.engine import TranscriptInput
+from qcode.suggest.pipeline import get_pipeline, installed_trained
+from qcode.suggest.units import paragraph_spans
+from tests.suggest.conftest import engine_for
+
+TEXT = "Contracts are short. We sign again each month.\n\nPaid per task, never for the waiting."
+
+
+def test_blank_pipeline_says_what_it_lacks(en):
+    assert en.name == "blank:en+lookup"
+    notes = " ".join(en.notes)
+    assert "no part-of-speech" in notes and "TF-IDF" in notes
+    doc = en.nlp("Contracts")
+    from qcode.suggest.pipeline import fix_lemmas
+
+    assert fix_lemmas(doc, en)[0].lemma_ == "contract"
+
+
+def test_a_missing_configured_pipeline_is_a_clear_error():
+    with pytest.raises(SuggestError, match="not installed") as exc:
+        get_pipeline("en", "en_core_web_nonexistent")
+    assert "never downloads" in exc.value.hint
+
+
+@pytest.mark.model
+def test_trained_french_pipeline_is_preferred_when_installed():
+    if "fr_core_news_sm" not in installed_trained("fr"):
+        pytest.skip("fr_core_news_sm is not installed")
+    info = get_pipeline("fr")
+    assert info.name.startswith("fr_core_news")
+    assert "parser" not in info.nlp.pipe_names and "ner" not in info.nlp.pipe_names
+    engine = engine_for(info, [Code("c", {"": "Zzz"}, keywords={"": ("précaire",)})], signals=["qcode.lemma_keywords.v1"])
+    text = "Des contrats précaires. Elle travaillait la nuit."
+    a = next(iter(engine.analyse([TranscriptInput(1, text, ((0, len(text)),))])))
+    [hit] = a.rule_hits[0]
+    assert [text[s:e] for s, e in hit.spans] == ["précaires"]
+
+
+def test_cache_round_trip_and_key(en, tmp_path):
+    engine = engine_for(en, [Code("c", {"": "Zzz"}, keywords={"": ("contract",)})])
+    item = TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))
+    cache = DocCache(tmp_path)
+    [first] = list(engine.analyse([item], cache))
+    assert not first.cached
+    files = list(tmp_path.glob("*.spacy"))
+    assert len(files) == 1 and files[0].name.startswith(text_key(TEXT, item.turns))
+    [again] = list(engine.analyse([item], cache))
+    assert again.cached
+    assert [(u.start, u.end, u.terms, u.spans) for u in again.units] == [(u.start, u.end, u.terms, u.spans) for u in first.units]
+    assert [[h.spans for h in hs] for hs in again.rule_hits] == [[h.spans for h in hs] for hs in first.rule_hits]
+    # Other turn boundaries mean another parse: another key.
+    assert text_key(TEXT, ((0, len(TEXT)),)) != text_key(TEXT, item.turns)
+
+
+def test_damaged_cache_entry_is_reparsed(en, tmp_path):
+    engine = engine_for(en, [Code("c")])
+    item = TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))
+    cache = DocCache(tmp_path)
+    list(engine.analyse([item], cache))
+    [f] = tmp_path.glob("*.spacy")
+    f.write_bytes(b"garbage")
+    [a] = list(engine.analyse([item], cache))
+    assert not a.cached and len(a.units) == 2
+
+
+def test_units_turns_sentences_and_long_turns(en):
+    long_turn = " ".join(["We label images all day and the pay is low."] * 15)
+    text = f"Short turn. Two sentences.\n\n{long_turn}"
+    spans = tuple(paragraph_spans(text))
+    for mode, expected in (("turn", 2), ("sentence", 2 + 15), ("auto", 1 + 15)):
+        engine = engine_for(en, [Code("c")], unit_mode=mode)
+        a = next(iter(engine.analyse([TranscriptInput(1, text, spans)])))
+        assert len(a.units) == expected, mode
+        for u in a.units:
+            assert text[u.start:u.end].strip() == text[u.start:u.end]
+            for (s, e) in u.spans:
+                assert u.start <= s < e <= u.end
+    engine = engine_for(en, [Code("c")], unit_mode="auto")
+    a = next(iter(engine.analyse([TranscriptInput(1, text, spans)])))
+    assert text[a.units[1].start:a.units[1].end] == "We label images all day and the pay is low."
+    terms = [en.nlp.vocab.strings[t] for t in a.units[1].terms]
+    assert terms == ["label", "image", "day", "pay", "low"]
+
+
+def test_paragraph_spans():
+    assert paragraph_spans("a b\n\n\n  c\n\n") == [(0, 3), (8, 9)]

@@ -1,0 +1,130 @@
+"""evaluate() on a tiny gold set whose figures are computed by hand below."""
+
+from __future__ import annotations
+
+import pytest
+
+from qcode.core.errors import SuggestError
+from qcode.core.transcript import Transcript, build_text
+from qcode.usecases.coding import apply_code
+from qcode.usecases.evaluation import evaluate
+from qcode.usecases.project import Project
+
+CODEBOOK = """\
+qcode_codebook: 1
+title: Gold
+language: [en]
+codes:
+  - id: work
+    label: Work
+    children:
+      - id: contracts
+        label: Contracts
+        keywords: {en: [contract]}
+      - id: deadlines
+        label: Deadlines
+        keywords: {en: [deadline]}
+  - id: pay
+    label: Pay
+    keywords: {en: [wage]}
+"""
+
+# (turn text, gold code or None)
+T1 = [("They were contracting us weekly.", "contracts"), ("The deadline was tomorrow.", "deadlines"), ("Wages are low.", None)]
+T2 = [("Contracts end every month.", "contracts"), ("We get paid little.", "pay"), ("Deadlines everywhere.", None)]
+KEYWORDS_ONLY = ["qcode.lemma_keywords.v1"]
+
+
+@pytest.fixture
+def gold(tmp_path):
+    (tmp_path / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
+    p = Project.init(tmp_path, codebook=tmp_path / "cb.yaml", language="en")
+    for name, turns in (("t1", T1), ("t2", T2)):
+        text, tt = build_text([("P", s, None, None) for s, _ in turns])
+        p.store.add_transcript(Transcript(name=name, title=name, text=text, turns=tt, language="en"))
+        for (_, code), turn in zip(turns, tt, strict=True):
+            if code:
+                apply_code(p, name, turn.start, turn.end, code, coder="gold")
+    yield p
+    p.close()
+
+
+def test_code_level_figures_match_the_hand_count(gold):
+    # qcode (lemmas, keyword+label -> 0.55 >= 0.5):
+    #   t1: "contracting"->contract TP contracts; "deadline" TP; "Wages"->wage FP pay
+    #   t2: "Contracts" TP; "paid"->pay (label) TP pay; "Deadlines" FP deadlines
+    #   TP 4, FP 2, FN 0 -> P 4/6, R 1, F1 0.8
+    # baseline (case-insensitive words: contract, contracts, deadline, deadlines, wage, pay):
+    #   t1: "contracting" no -> FN; "deadline" TP; "Wages" no
+    #   t2: "Contracts" TP; "paid" no -> FN; "Deadlines" FP
+    #   TP 2, FP 1, FN 2 -> P 2/3, R 1/2, F1 4/7
+    r = evaluate(gold, folds=2, signals=KEYWORDS_ONLY)
+    assert (r.transcripts, r.units, r.coded_units, r.folds) == (2, 6, 4, 2)
+    m = r.suggest.micro
+    assert (m["tp"], m["fp"], m["fn"]) == (4, 2, 0)
+    assert m["precision"] == pytest.approx(4 / 6) and m["recall"] == 1.0 and m["f1"] == pytest.approx(0.8)
+    b = r.baseline.micro
+    assert (b["tp"], b["fp"], b["fn"]) == (2, 1, 2)
+    assert b["precision"] == pytest.approx(2 / 3) and b["recall"] == pytest.approx(0.5) and b["f1"] == pytest.approx(4 / 7)
+    # macro over codes present in the gold: contracts 1.0, deadlines 2/3, pay 2/3
+    assert r.suggest.macro["f1"] == pytest.approx((1 + 2 / 3 + 2 / 3) / 3)
+    assert r.suggest.per_code["deadlines"] == pytest.approx(
+        {"precision": 0.5, "recall": 1.0, "f1": 2 / 3, "support": 2 - 1, "predicted": 2, "tp": 1}
+    )
+    # top-3: all 4 coded units have their code ranked (qcode); baseline only 2 of 4
+    assert r.suggest.top3_hit_rate == 1.0 and r.baseline.top3_hit_rate == 0.5
+    assert r.ratio["micro_f1"] == pytest.approx(0.8 / (4 / 7))
+    d = r.to_dict()
+    assert set(d) >= {"unit", "depth", "folds", "words_per_second", "pipeline", "suggest", "baseline", "ratio"}
+    assert d["pipeline"] == "blank:en+lookup" and d["words"] == 22  # 5+4+3 + 4+4+2
+
+
+def test_theme_level_rolls_codes_up(gold):
+    # contracts and deadlines become "work": same hand count as above (no unit has two codes)
+    r = evaluate(gold, folds=2, depth=1, signals=KEYWORDS_ONLY)
+    assert set(r.suggest.per_code) == {"work", "pay"}
+    assert (r.suggest.micro["tp"], r.suggest.micro["fp"], r.suggest.micro["fn"]) == (4, 2, 0)
+    assert (r.baseline.micro["tp"], r.baseline.micro["fp"], r.baseline.micro["fn"]) == (2, 1, 2)
+
+
+def test_half_rule_turn_versus_sentence(tmp_path):
+    (tmp_path / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
+    with Project.init(tmp_path, codebook=tmp_path / "cb.yaml") as p:
+        for name in ("a", "b"):
+            text, tt = build_text([("P", "Contracts end every month. The canteen is fine.", None, None)])
+            p.store.add_transcript(Transcript(name=name, title=name, text=text, turns=tt, language="en"))
+            apply_code(p, name, 0, 26, "contracts", coder="gold")  # the first sentence only
+        turn = evaluate(p, folds=2, signals=KEYWORDS_ONLY, unit="turn")
+        sent = evaluate(p, folds=2, signals=KEYWORDS_ONLY, unit="sentence")
+    # turn: the unit holds the whole coding -> coded; sentence: only the first sentence is
+    assert (turn.units, turn.coded_units) == (2, 2)
+    assert (sent.units, sent.coded_units) == (4, 2)
+    assert sent.suggest.micro["fp"] == 0 and sent.suggest.micro["tp"] == 2
+
+
+def test_bad_inputs(gold):
+    with pytest.raises(SuggestError, match="unit"):
+        evaluate(gold, unit="paragraph")
+    with pytest.raises(SuggestError, match="folds"):
+        evaluate(gold, folds=1)
+    with pytest.raises(SuggestError, match="No coder named 'bob'"):
+        evaluate(gold, coder="bob")
+
+
+def test_needs_two_coded_transcripts(project):
+    with pytest.raises(SuggestError, match="no human codings"):
+        evaluate(project)
+    apply_code(project, "interview-01", 29, 99, "instability")
+    with pytest.raises(SuggestError, match="at least 2 transcripts"):
+        evaluate(project)
+
+
+def test_datawork_survey_beats_the_keyword_baseline(shared_real, tmp_path):
+    from tests.suggest.datawork import build_project
+
+    with build_project(shared_real / "en" / "datawork_survey", tmp_path / "dw") as p:
+        assert len(p.store.transcript_summaries()) == 50
+        r = evaluate(p, depth=1, folds=5)
+        assert r.units == 206 and r.coded_units == 206
+        assert r.suggest.micro["f1"] > r.baseline.micro["f1"]
+        assert r.suggest.top3_hit_rate > r.baseline.top3_hit_rate

@@ -1,0 +1,157 @@
+"""Suggestion use cases: run, list, accept, reject, never re-suggest, history."""
+
+from __future__ import annotations
+
+import pytest
+
+from qcode.core.errors import CodingError, NotFoundError, SuggestError
+from qcode.usecases import suggesting
+from qcode.usecases.coding import History, apply_code
+
+# The conftest transcript (offsets checked by hand):
+#   29-99   "Unstable. Some weeks there is nothing at all, then everything at once."
+#   115-188 "Piece rates, very low. You are paid per task, not for the time you spend."
+
+
+def _by(project, code):
+    return [v for v in suggesting.pending(project) if v.code_id == code]
+
+
+def test_run_stores_pending_suggestions_with_evidence(project):
+    report = suggesting.run_suggestions(project)
+    assert report.transcripts == 1 and report.words == 36
+    assert report.pipeline == "blank:en+lookup" and report.pipeline_notes
+    assert report.suggestions == len(suggesting.pending(project)) > 0
+    [inst] = _by(project, "instability")
+    assert (inst.start, inst.end) == (29, 99) and inst.quote.startswith("Unstable.")
+    assert inst.status == "pending" and inst.suggester
+    ev = inst.evidence
+    assert ev["spans"] == [[29, 37]]  # "Unstable"
+    assert ev["signals"][0]["name"] == "qcode.lemma_keywords.v1"
+    assert 'keyword "unstable"' in ev["summary"]
+    [piece] = _by(project, "piece-rates")
+    assert (piece.start, piece.end) == (115, 188)
+    spans = [project.transcript("interview-01").text[s:e] for s, e in piece.evidence["spans"]]
+    assert "Piece rates" in spans and "per task" in spans
+    scores = [v.score for v in suggesting.pending(project)]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_rejected_pair_is_never_suggested_again(project):
+    suggesting.run_suggestions(project)
+    [inst] = _by(project, "instability")
+    suggesting.reject(project, inst.id)
+    assert _by(project, "instability") == []
+    for _ in range(2):
+        suggesting.run_suggestions(project)
+        suggesting.run_suggestions(project, codes=["instability"], min_score=0.0)
+        assert _by(project, "instability") == []
+    with pytest.raises(SuggestError, match="already rejected by tester"):
+        suggesting.accept(project, inst.id)
+
+
+def test_accept_makes_a_suggestion_coding_and_keeps_evidence(project):
+    suggesting.run_suggestions(project)
+    [inst] = _by(project, "instability")
+    coding = suggesting.accept(project, inst.id)
+    assert coding.origin == "suggestion" and coding.code_id == "instability"
+    assert (coding.start, coding.end) == (29, 99) and coding.coder == "tester"
+    assert coding.evidence["spans"] == [[29, 37]] and coding.evidence["suggestion_id"] == inst.id
+    stored = project.store.get_coding(coding.id)
+    assert stored.evidence["summary"] == inst.evidence["summary"]
+    # Already coded passages are not suggested again for that code.
+    suggesting.run_suggestions(project)
+    assert _by(project, "instability") == []
+    with pytest.raises(SuggestError, match="already accepted"):
+        suggesting.accept(project, inst.id)
+
+
+def test_accept_with_resized_span(project):
+    suggesting.run_suggestions(project)
+    [inst] = _by(project, "instability")
+    coding = suggesting.accept(project, inst.id, start=29, end=37, coder="amina")
+    assert coding.quote == "Unstable" and coding.coder == "amina"
+
+
+def test_failed_accept_changes_nothing(project):
+    suggesting.run_suggestions(project)
+    [inst] = _by(project, "instability")
+    apply_code(project, "interview-01", 29, 99, "instability")  # same span, same coder
+    with pytest.raises(CodingError):
+        suggesting.accept(project, inst.id)
+    assert [v.id for v in _by(project, "instability")] == [inst.id]
+    assert len(project.store.codings()) == 1
+
+
+def test_accept_all_is_one_transaction_and_one_undo_step(project):
+    suggesting.run_suggestions(project)
+    ids = [v.id for v in suggesting.pending(project)]
+    history = History(project)
+    codings = suggesting.accept_all(project, ids, history=history)
+    assert len(codings) == len(ids) == len(project.store.codings())
+    assert suggesting.pending(project) == []
+    assert len(history.undo_stack) == 1
+    history.undo()
+    assert project.store.codings() == []
+    # All or nothing: an unknown id leaves everything as it was.
+    suggesting.run_suggestions(project)
+    ids = [v.id for v in suggesting.pending(project)]
+    with pytest.raises(NotFoundError):
+        suggesting.accept_all(project, [*ids, 99999])
+    assert project.store.codings() == [] and len(suggesting.pending(project)) == len(ids)
+
+
+def test_ids_are_stable_across_reruns_and_never_reused(project):
+    suggesting.run_suggestions(project)
+    before = {(v.code_id, v.start): v.id for v in suggesting.pending(project)}
+    suggesting.run_suggestions(project)
+    after = {(v.code_id, v.start): v.id for v in suggesting.pending(project)}
+    assert before == after
+    top = max(before.values())
+    # A higher threshold drops some; new ones later get new ids.
+    suggesting.run_suggestions(project, min_score=0.99)
+    assert suggesting.pending(project) == []
+    suggesting.run_suggestions(project)
+    assert min(v.id for v in suggesting.pending(project)) > top
+
+
+def test_bad_inputs_are_clear_errors_and_change_nothing(project):
+    with pytest.raises(NotFoundError, match="instabilty.*instability"):
+        suggesting.run_suggestions(project, codes=["instabilty"])
+    with pytest.raises(SuggestError, match="between 0 and 1"):
+        suggesting.run_suggestions(project, min_score=2)
+    with pytest.raises(SuggestError, match="processes"):
+        suggesting.run_suggestions(project, processes=0)
+    with pytest.raises(NotFoundError):
+        suggesting.run_suggestions(project, transcripts=["nope"])
+    assert suggesting.pending(project) == []
+    with pytest.raises(NotFoundError):
+        suggesting.reject(project, 12345)
+
+
+def test_coded_passages_are_not_suggested_for_their_code(project):
+    apply_code(project, "interview-01", 115, 188, "piece-rates")
+    suggesting.run_suggestions(project, min_score=0.0)
+    assert all(v.start != 115 for v in _by(project, "piece-rates"))
+    assert any(v.start == 115 for v in _by(project, "pay"))
+
+
+def test_cli_suggest_and_review(project_dir):
+    from click.testing import CliRunner
+
+    from qcode.cli import cli
+
+    r = CliRunner()
+    out = r.invoke(cli, ["-p", str(project_dir), "suggest", "-q"])
+    assert out.exit_code == 0, out.output
+    assert "pending suggestions for 1 transcripts" in out.output and "blank:en+lookup" in out.output
+    out = r.invoke(cli, ["-p", str(project_dir), "suggestions"])
+    assert "why: keywords" in out.output
+    import json
+
+    out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "--json", "--code", "instability"])
+    [item] = json.loads(out.output)
+    out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "accept", str(item["id"])])
+    assert out.exit_code == 0 and "instability on 29-99" in out.output
+    out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "reject", str(item["id"])])
+    assert out.exit_code != 0
