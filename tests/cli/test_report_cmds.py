@@ -1,0 +1,109 @@
+"""`qcode report` and `qcode stats` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import docx
+import pytest
+
+from qcode.cli import main
+from qcode.usecases import coding as uc
+from qcode.usecases.project import Project
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out = capsys.readouterr()
+    return int(exc.value.code or 0), out.out, out.err
+
+
+@pytest.fixture
+def proj(project_dir: Path) -> str:
+    with Project.open(project_dir) as p:
+        t = p.transcript("interview-01")
+        for phrase, code in (("Unstable.", "instability"), ("Piece rates, very low.", "piece-rates"),
+                             ("Piece rates", "pay")):
+            i = t.text.index(phrase)
+            uc.apply_code(p, "interview-01", i, i + len(phrase), code)
+    return str(project_dir)
+
+
+def test_report_docx_from_the_extension(proj: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.docx"
+    code, stdout, err = run(capsys, "report", "-p", proj, "-o", str(out), "--by", "kind", "--date", "2025-03-31",
+                            "--title", "My study")
+    assert code == 0, err
+    assert f"Wrote {out}" in stdout
+    doc = docx.Document(str(out))
+    assert doc.paragraphs[0].text == "My study"
+    assert "4 Themes across groups" in [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+
+
+def test_report_csv_with_filters(proj: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "q.csv"
+    code, _, err = run(capsys, "-p", proj, "report", "--format", "csv", "-o", str(out), "--code", "pay",
+                       "--where", "speaker=Amina", "--coder", "tester")
+    assert code == 0, err
+    assert "neutralised" in err
+    text = out.read_text(encoding="utf-8-sig")
+    assert "Piece rates, very low." in text and "Unstable." not in text
+    assert (tmp_path / "q-frequencies.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "r.pdf"], "Cannot tell the report format from 'r.pdf'"),
+        (["-o", "r.docx", "--code", "paye"], "Did you mean 'pay'"),
+        (["-o", "r.docx", "--where", "country"], "is not ATTRIBUTE=VALUE"),
+        (["-o", "r.md", "--date", "tomorrow"], "is not YYYY-MM-DD"),
+    ],
+)
+def test_report_errors_exit_2_without_traceback(proj: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                args: list[str], message: str) -> None:
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    args = [str(out_dir / a) if a.startswith("r.") else a for a in args]
+    code, _, err = run(capsys, "-p", proj, "report", *args)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+    assert list(out_dir.iterdir()) == []
+
+
+def test_stats_frequencies_table_and_json(proj: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "-p", proj, "stats", "frequencies")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["Code", "Codings", "With"]
+    pay = next(line for line in lines if line.startswith("Pay "))
+    assert pay.split()[1:3] == ["1", "2"]  # own coding, and with its sub-code piece-rates
+    code, out, _ = run(capsys, "-p", proj, "stats", "frequencies", "--json")
+    rows = {r["code_id"]: r for r in json.loads(out)}
+    assert (rows["pay"]["codings"], rows["pay"]["total_codings"], rows["invisible-work"]["codings"]) == (1, 2, 0)
+
+
+def test_stats_crosstab_and_cooccurrence(proj: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "-p", proj, "stats", "crosstab", "--by", "speaker", "--json")
+    table = json.loads(out)
+    assert table["groups"] == ["Amina"]
+    code, out, _ = run(capsys, "-p", proj, "stats", "cooccurrence", "--json")
+    m = json.loads(out)
+    assert m["codes"] == ["instability", "pay", "piece-rates"]
+    # "Piece rates" (pay) lies inside the piece-rates coding; "Unstable." overlaps nothing.
+    assert m["values"] == [[1, 0, 0], [0, 1, 1], [0, 1, 1]]
+    code, out, _ = run(capsys, "-p", proj, "stats", "frequencies", "--by", "speaker")
+    assert code == 0 and "Amina" in out.splitlines()[0]
+
+
+def test_stats_unknown_attribute(proj: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "-p", proj, "stats", "crosstab", "--by", "contry")
+    assert code == 2 and "Unknown attribute 'contry'" in err
+
+
+def test_help_ends_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["report", "--help"], ["stats", "--help"], ["stats", "crosstab", "--help"]):
+        code, out, _ = run(capsys, *args)
+        assert code == 0 and "Example:" in out
