@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -16,7 +15,6 @@ from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import Coding, Memo, now, stable_guid
 from qcode.core.errors import CodingError, NotFoundError, did_you_mean
 from qcode.storage import schema
-
 
 _INSERT_CODING = sa.insert(schema.codings)
 
