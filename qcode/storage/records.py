@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -138,7 +138,7 @@ class RecordsMixin:
             if len(rows) == 1:
                 new_id = conn.execute(_INSERT_CODING, rows[0]).inserted_primary_key[0]
                 return [_with_id(items[0], int(new_id))]
-            conn.execute(_INSERT_CODING, rows)
+            _bulk_insert(conn, schema.codings, rows)
             guids = [c.guid for c in items]
             ids: dict[str, int] = {}
             for chunk in range(0, len(guids), 500):
@@ -355,9 +355,30 @@ class RecordsMixin:
 
 def _with_id(c: Coding, coding_id: int) -> Coding:
     """A copy of *c* with its database id (faster than dataclasses.replace in bulk)."""
-    out = copy.copy(c)
-    object.__setattr__(out, "id", coding_id)
-    return out
+    return Coding(
+        c.transcript_id, c.start, c.end, c.code_id, c.coder, c.memo, c.origin, c.quote, c.prefix,
+        c.suffix, c.created, c.modified, c.status, c.codebook_hash, c.evidence, c.guid, coding_id,
+    )
+
+
+def _bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """executemany straight through the driver: SQLAlchemy's per-row processing dominates bulk inserts.
+
+    JSON columns are serialised here; the SQL is built with the dialect's own
+    quoting and parameter style, so it stays portable.
+    """
+    cols = list(rows[0])
+    json_cols = {c for c in cols if isinstance(table.c[c].type, sa.JSON)}
+    prep = conn.dialect.identifier_preparer
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in cols)}) "
+        f"VALUES ({', '.join([marker] * len(cols))})"
+    )
+    data = [
+        tuple(json.dumps(r[c]) if c in json_cols and r[c] is not None else r[c] for c in cols) for r in rows
+    ]
+    conn.exec_driver_sql(sql, data)
 
 
 def _codebook_meta(cb: Codebook) -> dict[str, Any]:
