@@ -100,6 +100,7 @@ class _Writer:
         tt.space_before = Pt(0)
         self.fig = 0
         self.tab = 0
+        self._ids: dict[str, str] = {}
         sec = doc.sections[-1]
         try:
             self.usable = (sec.page_width - sec.left_margin - sec.right_margin) / 914400
@@ -124,12 +125,28 @@ class _Writer:
         names.add(name)
 
     # -------------------------------------------------------------- blocks
+    def style_id(self, name: str) -> str:
+        """The style id of *name*, looked up once: python-docx scans every style per lookup."""
+        sid = self._ids.get(name)
+        if sid is None:
+            sid = self._ids[name] = self.doc.styles[name].style_id
+        return sid
+
+    def add(self, style: str | None = None, text: str = "") -> Any:
+        """A new paragraph with *style* (by cached id) and *text*."""
+        p = self.doc.add_paragraph()
+        if style:
+            p._p.style = self.style_id(style)
+        if text:
+            p.add_run(_x(text))
+        return p
+
     def heading(self, text: str, level: int) -> None:
-        self.doc.add_heading(_x(text), level=min(level, 4))
+        self.add(f"Heading {min(level, 4)}", text)
 
     def para(self, text: str = "", style: str | None = None, *, bold_lead: str = "", size: float | None = None,
              grey: bool = False, indent: float = 0) -> Any:
-        p = self.doc.add_paragraph(style=style)
+        p = self.add(style)
         if bold_lead:
             p.add_run(_x(bold_lead)).bold = True
         if text:
@@ -145,7 +162,7 @@ class _Writer:
         return p
 
     def quote(self, text: str, attribution: str, memo: str) -> None:
-        p = self.doc.add_paragraph(_x(text), style="Quote")
+        p = self.add("Quote", text)
         run = p.add_run("\n" + _x(attribution))
         run.italic = False
         run.font.size = self.Pt(9)
@@ -162,7 +179,7 @@ class _Writer:
         else:
             self.tab += 1
             n = self.tab
-        p = self.doc.add_paragraph(style="Caption")
+        p = self.add("Caption")
         p.add_run(f"{kind} {n}. ").bold = True
         p.add_run(_x(text))
         p.paragraph_format.keep_with_next = kind == "Table"
@@ -203,6 +220,7 @@ class _Writer:
         for j, w in enumerate(widths):
             table.columns[j].width = Inches(w)
         right = WD_ALIGN_PARAGRAPH.RIGHT
+        text_style = self.style_id("Table Text")
         all_rows = [*header_rows, *rows]
         for i, row in enumerate(table.rows):
             if i < len(header_rows):
@@ -215,7 +233,7 @@ class _Writer:
             for j, cell in enumerate(cells):
                 cell.width = Inches(widths[j])
                 p = cell.paragraphs[0]
-                p.style = "Table Text"
+                p._p.style = text_style
                 value = values[j] if j < len(values) else ""
                 if value:
                     p.add_run(_x(value))
@@ -270,7 +288,7 @@ def _toc(w: _Writer, plan: list[tuple[int, str]]) -> None:
         p._p.append(r)
 
     for i, (level, text) in enumerate(plan):
-        p = w.doc.add_paragraph(style=f"TOC {min(level, 2)}")
+        p = w.add(f"TOC {min(level, 2)}")
         if i == 0:
             fld(p, "begin")
             fld(p, "", ' TOC \\o "1-2" \\h \\z \\u ')
