@@ -161,7 +161,11 @@ class Signal:
         """Learn from coded passages (model signals only)."""
 
     def unit_hits(self, unit: Unit) -> list[Hit]:
-        return []
+        return self.batch_hits([unit])[0]
+
+    def batch_hits(self, units: list[Unit]) -> list[list[Hit]]:
+        """Hits of several units at once (model signals vectorise this)."""
+        return [[] for _ in units]
 
     def leads(self, code: str) -> bool:
         """True when this signal has proven itself for *code* (the others then only support it)."""

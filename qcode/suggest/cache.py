@@ -18,6 +18,38 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+ATTRS = ["ORTH", "NORM", "LEMMA", "SENT_START", "POS", "TAG", "MORPH"]
+_STRING_ATTRS = ("ORTH", "NORM", "LEMMA", "TAG", "MORPH")
+
+
+def _add(db: Any, doc: Any) -> None:
+    """``DocBin.add`` without its per-token Python loop (the same bytes on disk).
+
+    ``DocBin.add`` collects the strings of every token one by one, which
+    costs more than parsing with a blank pipeline; here the strings are
+    collected from the unique hashes of the stored columns instead.
+    """
+    import numpy as np
+    from spacy.attrs import SPACY
+
+    array = doc.to_array(db.attrs)
+    if len(array.shape) == 1:
+        array = array.reshape((array.shape[0], 1))
+    db.tokens.append(array)
+    spaces = doc.to_array(SPACY).reshape((-1, 1))
+    db.spaces.append(np.asarray(spaces, dtype=bool))
+    db.flags.append({"has_unknown_spaces": doc.has_unknown_spaces})
+    strings = doc.vocab.strings
+    from spacy.attrs import IDS
+
+    for name in _STRING_ATTRS:
+        col = db.attrs.index(IDS[name])
+        for h in np.unique(array[:, col]).tolist():
+            if h and h in strings:
+                db.strings.add(strings[h])
+    db.cats.append(doc.cats)
+    db.span_groups.append(doc.spans.to_bytes())
+
 
 def text_key(text: str, turns: Sequence[tuple[int, int]]) -> str:
     """Hash of *text* and its turn spans (what the parser's output depends on)."""
@@ -56,10 +88,12 @@ class DocCache:
             return
         from spacy.tokens import DocBin
 
-        attrs = ["ORTH", "NORM", "LEMMA", "SENT_START", "POS", "TAG", "MORPH"]
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
-            data = DocBin(attrs=attrs, docs=docs).to_bytes()
+            db = DocBin(attrs=ATTRS)
+            for doc in docs:
+                _add(db, doc)
+            data = db.to_bytes()
             fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
             try:
                 with os.fdopen(fd, "wb") as fh:

@@ -137,21 +137,30 @@ class Engine:
     # ------------------------------------------------------------- scoring
     def score(self, unit: Unit, rule_hits: list[Hit]) -> list[Candidate]:
         """Every code with a positive score for *unit*, best first."""
-        by_code: dict[str, list[Hit]] = {}
-        for h in rule_hits:
-            by_code.setdefault(h.code, []).append(h)
+        return self.score_batch([unit], [rule_hits])[0]
+
+    def score_batch(self, units: list[Unit], rule_hits: list[list[Hit]]) -> list[list[Candidate]]:
+        """:meth:`score` for several units at once (the model signals are vectorised)."""
+        by_unit: list[dict[str, list[Hit]]] = [{} for _ in units]
+        for i, hits in enumerate(rule_hits):
+            for h in hits:
+                by_unit[i].setdefault(h.code, []).append(h)
         for sig in self.unit_signals:
-            for h in sig.unit_hits(unit):
-                by_code.setdefault(h.code, []).append(h)
-        out = []
-        for code, hits in by_code.items():
-            leaders = {s.name for s in self.unit_signals if s.leads(code)}
-            if leaders:
-                hits = [h if h.signal in leaders else replace(h, contribution=h.contribution * SUPPORT_FACTOR) for h in hits]
-            hits.sort(key=lambda h: -h.contribution)
-            out.append(Candidate(unit, code, noisy_or([h.contribution for h in hits]), hits))
-        out.sort(key=lambda c: (-c.score, c.code))
-        return out
+            for i, hits in enumerate(sig.batch_hits(units)):
+                for h in hits:
+                    by_unit[i].setdefault(h.code, []).append(h)
+        result = []
+        for unit, by_code in zip(units, by_unit, strict=True):
+            out = []
+            for code, hits in by_code.items():
+                leaders = {s.name for s in self.unit_signals if s.leads(code)}
+                if leaders:
+                    hits = [h if h.signal in leaders else replace(h, contribution=h.contribution * SUPPORT_FACTOR) for h in hits]
+                hits.sort(key=lambda h: -h.contribution)
+                out.append(Candidate(unit, code, noisy_or([h.contribution for h in hits]), hits))
+            out.sort(key=lambda c: (-c.score, c.code))
+            result.append(out)
+        return result
 
 
 # ----------------------------------------------------------------- helpers

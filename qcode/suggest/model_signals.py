@@ -19,9 +19,16 @@ SIM_FLOOR = 0.12
 """Cosines below this contribute nothing (unrelated texts share a few words)."""
 SIM_SCALE = 1.2
 SIM_CAP = 0.7
+MIN_CONTRIBUTION = 0.05
+"""Smaller similarity contributions are not reported (they cannot change a suggestion)."""
 LEARNED_FLOOR = 0.15
 LEARNED_CAP = 0.95
 EVIDENCE_WORDS = 6
+
+
+def _spans_of(unit: Unit, words: set[int]) -> list[tuple[int, int]]:
+    """Offsets of the unit's tokens whose term is in *words*."""
+    return sorted({s for t, s in zip(unit.terms, unit.spans, strict=True) if t in words})
 
 
 def _tf(terms: list[int]) -> dict[int, float]:
@@ -51,7 +58,9 @@ class Similarity(Signal):
         self.idf: dict[int, float] = {}
         self.unseen_idf = 1.0
         self.vectors: list[tuple[str, dict[int, float], Passage | None]] = []
-        self.index: dict[int, list[tuple[int, float]]] = {}
+        self.col: dict[int, int] = {}
+        self.matrix: Any = None
+        self.groups: dict[str, Any] = {}
         self.fit(Training())
 
     def fit(self, training: Training) -> None:
@@ -66,10 +75,19 @@ class Similarity(Signal):
         known = {p.id for p in self.profiles}
         self.vectors = [(pid, self.vec(terms), None) for pid, terms in self.def_terms.items() if terms]
         self.vectors += [(p.code, self.vec(p.terms), p) for p in training.passages if p.code in known and p.terms]
-        self.index = {}
-        for k, (_, vec, _) in enumerate(self.vectors):
+        import numpy as np
+
+        self.col = {}
+        for _, vec, _ in self.vectors:
+            for t in vec:
+                self.col.setdefault(t, len(self.col))
+        self.matrix = np.zeros((len(self.col), len(self.vectors)), dtype=np.float32)
+        groups: dict[str, list[int]] = {}
+        for k, (pid, vec, _) in enumerate(self.vectors):
+            groups.setdefault(pid, []).append(k)
             for t, w in vec.items():
-                self.index.setdefault(t, []).append((k, w))
+                self.matrix[self.col[t], k] = w
+        self.groups = {pid: np.array(rows) for pid, rows in groups.items()}
 
     def vec(self, terms: list[int]) -> dict[int, float]:
         """L2-normalised TF-IDF vector of *terms* (sublinear tf)."""
@@ -77,39 +95,47 @@ class Similarity(Signal):
         norm = math.sqrt(sum(w * w for w in v.values())) or 1.0
         return {t: w / norm for t, w in v.items()}
 
-    def unit_hits(self, unit: Unit) -> list[Hit]:
-        if not unit.terms or not self.vectors:
-            return []
-        v = self.vec(unit.terms)
-        dots: dict[int, float] = {}
-        for t, w in v.items():
-            for k, w2 in self.index.get(t, ()):
-                dots[k] = dots.get(k, 0.0) + w * w2
-        best: dict[str, tuple[float, int]] = {}
-        for k, d in dots.items():
-            pid = self.vectors[k][0]
-            if d > best.get(pid, (0.0, -1))[0]:
-                best[pid] = (d, k)
+    def batch_hits(self, units: list[Unit]) -> list[list[Hit]]:
+        import numpy as np
+
+        out: list[list[Hit]] = [[] for _ in units]
+        if not self.vectors or not units:
+            return out
+        U = np.zeros((len(units), len(self.col)), dtype=np.float32)
+        vecs = []
+        for i, u in enumerate(units):
+            v = self.vec(u.terms)
+            vecs.append(v)
+            for t, w in v.items():
+                j = self.col.get(t)
+                if j is not None:
+                    U[i, j] = w
+        D = U @ self.matrix
+        rows = np.arange(len(units))
+        for pid, cols in self.groups.items():
+            sub = D[:, cols]
+            arg = sub.argmax(axis=1)
+            best = sub[rows, arg]
+            for i in np.nonzero(best >= SIM_FLOOR + MIN_CONTRIBUTION / SIM_SCALE)[0].tolist():
+                hit = self._hit(units[i], vecs[i], pid, float(best[i]), int(cols[arg[i]]))
+                if hit is not None:
+                    out[i].append(hit)
+        return out
+
+    def _hit(self, unit: Unit, v: dict[int, float], pid: str, sim: float, k: int) -> Hit | None:
+        contribution = min(SIM_CAP, (sim - SIM_FLOOR) * SIM_SCALE)
+        if contribution <= 0:
+            return None
         strings = self.info.nlp.vocab.strings
-        hits = []
-        for pid, (sim, k) in best.items():
-            contribution = min(SIM_CAP, (sim - SIM_FLOOR) * SIM_SCALE)
-            if contribution <= 0:
-                continue
-            _, other, passage = self.vectors[k]
-            shared = sorted(((v[t] * other[t], t) for t in v if t in other), reverse=True)[:EVIDENCE_WORDS]
-            words = {t for _, t in shared}
-            spans = sorted({s for t, s in zip(unit.terms, unit.spans, strict=True) if t in words})
-            listed = ", ".join(f'"{strings[t]}"' for _, t in shared)
-            if passage is None:
-                detail = f"close to the code's description (cosine {sim:.2f}), sharing {listed}"
-                similar = None
-            else:
-                where = f"coding {passage.coding_id}" if passage.coding_id is not None else "a coded passage"
-                detail = f"close to {where} (cosine {sim:.2f}), sharing {listed}"
-                similar = {"coding_id": passage.coding_id, "quote": passage.quote, "similarity": round(sim, 4)}
-            hits.append(Hit(pid, self.name, contribution, detail, spans, similar))
-        return hits
+        _, other, passage = self.vectors[k]
+        shared = sorted(((v[t] * other[t], t) for t in v if t in other), reverse=True)[:EVIDENCE_WORDS]
+        spans = _spans_of(unit, {t for _, t in shared})
+        listed = ", ".join(f'"{strings[t]}"' for _, t in shared)
+        if passage is None:
+            return Hit(pid, self.name, contribution, f"close to the code's description (cosine {sim:.2f}), sharing {listed}", spans)
+        where = f"coding {passage.coding_id}" if passage.coding_id is not None else "a coded passage"
+        similar = {"coding_id": passage.coding_id, "quote": passage.quote, "similarity": round(sim, 4)}
+        return Hit(pid, self.name, contribution, f"close to {where} (cosine {sim:.2f}), sharing {listed}", spans, similar)
 
 
 @register
@@ -167,29 +193,36 @@ class Learned(Signal):
         model.enabled = learn.gate(report)
         self.model = model
 
-    def unit_hits(self, unit: Unit) -> list[Hit]:
+    def batch_hits(self, units: list[Unit]) -> list[list[Hit]]:
+        import numpy as np
+
+        out: list[list[Hit]] = [[] for _ in units]
         m = self.model
-        if m is None or not unit.terms or not any(m.enabled.values()):
-            return []
-        probs, x = m.predict(unit.terms)
+        if m is None or not units:
+            return out
+        on = [j for j, code in enumerate(m.codes) if m.enabled.get(code)]
+        if not on:
+            return out
+        X = np.zeros((len(units), len(m.vocab)), dtype=np.float32)
+        for i, u in enumerate(units):
+            X[i], _ = m.row(u.terms)
+        P = 1.0 / (1.0 + np.exp(-(X @ m.weights[:, on] + m.bias[on])))
         strings = self.info.nlp.vocab.strings
-        hits = []
-        for j, code in enumerate(m.codes):
-            p = float(probs[j])
-            if not m.enabled.get(code) or p < LEARNED_FLOOR:
-                continue
-            weights = {t: float(x[m.vocab[t]] * m.weights[m.vocab[t], j]) for t in set(unit.terms) if t in m.vocab}
-            top = sorted(((w, t) for t, w in weights.items() if w > 0), reverse=True)[:EVIDENCE_WORDS]
-            words = {t for _, t in top}
-            spans = sorted({s for t, s in zip(unit.terms, unit.spans, strict=True) if t in words})
+        for jj, j in enumerate(on):
+            code = m.codes[j]
             r = m.heldout.get(code, {})
-            detail = (
-                f"learned from {self.positives.get(code, 0)} coded units "
-                f"(held-out F1 {r.get('f1', 0):.2f} vs keywords {r.get('keyword_f1', 0):.2f}); "
-                f"p={p:.2f}; words: " + ", ".join(f'"{strings[t]}"' for _, t in top)
-            )
-            hits.append(Hit(code, self.name, min(LEARNED_CAP, p), detail, spans))
-        return hits
+            for i in np.nonzero(P[:, jj] >= LEARNED_FLOOR)[0].tolist():
+                u, x, p = units[i], X[i], float(P[i, jj])
+                weights = {t: float(x[m.vocab[t]] * m.weights[m.vocab[t], j]) for t in set(u.terms) if t in m.vocab}
+                top = sorted(((w, t) for t, w in weights.items() if w > 0), reverse=True)[:EVIDENCE_WORDS]
+                spans = _spans_of(u, {t for _, t in top})
+                detail = (
+                    f"learned from {self.positives.get(code, 0)} coded units "
+                    f"(held-out F1 {r.get('f1', 0):.2f} vs keywords {r.get('keyword_f1', 0):.2f}); "
+                    f"p={p:.2f}; words: " + ", ".join(f'"{strings[t]}"' for _, t in top)
+                )
+                out[i].append(Hit(code, self.name, min(LEARNED_CAP, p), detail, spans))
+        return out
 
     def leads(self, code: str) -> bool:
         return self.model is not None and bool(self.model.enabled.get(code))

@@ -74,7 +74,7 @@ def run_suggestions(
     """Suggest codes for *transcripts* (default: all) and store them as pending."""
     from qcode.suggest.base import build_profiles
     from qcode.suggest.cache import DocCache
-    from qcode.suggest.engine import Engine
+    from qcode.suggest.engine import Engine, evidence
     from qcode.suggest.pipeline import get_pipeline
 
     t0 = time.perf_counter()
@@ -120,8 +120,8 @@ def run_suggestions(
             t = project.transcript(a.transcript_id)
             words += a.words
             cached += int(a.cached)
-            for unit, hits in zip(a.units, a.rule_hits, strict=True):
-                for c in engine.score(unit, hits):
+            for unit, cands in zip(a.units, engine.score_batch(a.units, a.rule_hits), strict=True):
+                for c in cands:
                     if c.score < score_floor or c.code not in engine.member_of.values():
                         continue
                     quote = t.text[unit.start:unit.end]
@@ -129,8 +129,6 @@ def run_suggestions(
                         continue
                     if _is_coded(already, a.transcript_id, c.code, unit.start, unit.end):
                         continue
-                    from qcode.suggest.engine import evidence
-
                     rows.append({
                         "transcript_id": a.transcript_id, "code_id": c.code, "start": unit.start, "end": unit.end,
                         "quote": quote, "score": round(c.score, 6), "evidence": evidence(c), "suggester": SUGGESTER,

@@ -1,0 +1,192 @@
+"""Benchmark: spaCy-assisted suggestions, speed, memory and quality.
+
+    python tests/benchmarks/bench_suggest.py [--words 1000000] [--processes 1] [--skip-quality]
+
+Speed (same run, same pipeline: spacy.blank("en") + lookup lemmatizer):
+
+* spaCy's own ``nlp.pipe`` over every turn of the corpus (the baseline; best
+  of two passes, after a warm-up);
+* ``qcode suggest`` end to end (``run_suggestions``: read transcripts, learn
+  from the coded datawork transcripts, parse, cache, score, store) on a cold
+  cache; target >= 80 % of spaCy's words/s;
+* the same command again with the parsed documents cached; target >= 10x
+  faster than the first;
+* peak resident memory of the process running ``qcode suggest``; target < 2 GB.
+
+The corpus: the datawork survey answers (CC BY 4.0, read at run time from
+../shared, never copied into the repository) shuffled into 100-word turns
+and 10,000-word transcripts, plus the 50 coded survey transcripts to learn
+from. Without ../shared, a synthetic English corpus is used.
+
+Quality: ``qcode evaluate`` on the datawork survey (5 folds by participant,
+unit = answer), at theme level (--depth 1) and at code level, against the
+plain keyword baseline in the same run. Target: micro-F1 >= 1.5x baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+DATAWORK = REPO.parent / "shared" / "data" / "real" / "en" / "datawork_survey"
+os.environ.setdefault("QCODE_CODER", "bench")
+
+
+def corpus_answers() -> list[str]:
+    import csv
+
+    if DATAWORK.is_dir():
+        rows = csv.DictReader((DATAWORK / "final_manual_coding_NO_Q13.csv").open(encoding="utf-8"))
+        return [r["Text"].strip() for r in rows if r["Text"].strip()]
+    rng = random.Random(1)
+    vocab = ("pay task platform rejected review work hours worker deadline content violent images support "
+             "appeal rating unclear instructions time income week month account client feedback quality").split()
+    return [" ".join(rng.choice(vocab) for _ in range(rng.randint(8, 40))).capitalize() + "." for _ in range(300)]
+
+
+def build(target: Path, words: int) -> Path:
+    """A project with the coded datawork transcripts and *words* words of generated interviews."""
+    from qcode.core.transcript import Transcript, build_text
+    from tests.suggest.datawork import build_project
+
+    if DATAWORK.is_dir():
+        project = build_project(DATAWORK, target)
+    else:  # synthetic fallback: no codings, a tiny codebook
+        target.mkdir(parents=True)
+        (target / "cb.yaml").write_text(
+            "qcode_codebook: 1\ntitle: b\ncodes:\n  - id: pay\n    label: Pay\n    keywords: {en: [wage, income]}\n"
+            "  - id: rejection\n    label: Rejected tasks\n", encoding="utf-8")
+        from qcode.usecases.project import Project
+
+        project = Project.init(target, codebook=target / "cb.yaml")
+    answers = corpus_answers()
+    rng = random.Random(7)
+    total, n = 0, 0
+    with project.store.transaction():
+        while total < words:
+            turns, t_words = [], 0
+            while t_words < 10_000 and total + t_words < words:
+                turn, tw = [], 0
+                while tw < 100:
+                    a = rng.choice(answers)
+                    turn.append(a)
+                    tw += len(a.split())
+                turns.append(("P" if len(turns) % 2 else "I", " ".join(turn), None, None))
+                t_words += tw
+            text, tt = build_text(turns)
+            n += 1
+            project.store.add_transcript(Transcript(name=f"gen-{n:03d}", title=f"gen {n}", text=text, turns=tt, language="en"))
+            total += t_words
+    project.close()
+    return target
+
+
+def spacy_baseline(project_dir: Path) -> tuple[float, int]:
+    """Seconds for nlp.pipe over every turn of the generated transcripts (best of 2) and their words."""
+    from qcode.suggest.engine import BATCH_SIZE
+    from qcode.suggest.pipeline import get_pipeline
+    from qcode.usecases.project import Project
+
+    with Project.open(project_dir) as p:
+        texts = []
+        for s in p.store.transcript_summaries():
+            if s["name"].startswith("gen-"):
+                t = p.store.get_transcript(s["id"])
+                texts.extend(t.text[tr.start:tr.end] for tr in t.turns)
+    nlp = get_pipeline("en").nlp
+    for _ in nlp.pipe(texts[:500], batch_size=BATCH_SIZE):
+        pass
+    best = float("inf")
+    for _ in range(2):
+        t0 = time.perf_counter()
+        for _ in nlp.pipe(texts, batch_size=BATCH_SIZE):
+            pass
+        best = min(best, time.perf_counter() - t0)
+    return best, sum(len(x.split()) for x in texts)
+
+
+def child(project_dir: Path, processes: int) -> None:
+    """Run in a separate process: qcode suggest cold, then cached; print JSON."""
+    from qcode.suggest.pipeline import get_pipeline
+    from qcode.usecases import suggesting
+    from qcode.usecases.project import Project
+
+    get_pipeline("en")  # load time is not throughput (the spaCy baseline excludes it too)
+    with Project.open(project_dir) as p:
+        gen = [s["id"] for s in p.store.transcript_summaries() if s["name"].startswith("gen-")]
+        t0 = time.perf_counter()
+        r1 = suggesting.run_suggestions(p, gen, processes=processes)
+        first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        r2 = suggesting.run_suggestions(p, gen, processes=processes)
+        second = time.perf_counter() - t0
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"first": first, "second": second, "words": r1.words, "suggestions": r1.suggestions,
+                      "cached_docs": r2.cached_docs, "pipeline": r1.pipeline, "notes": r1.pipeline_notes,
+                      "peak_rss_mb": rss_mb}))
+
+
+def quality() -> dict[str, dict]:
+    from qcode.usecases.evaluation import evaluate
+    from tests.suggest.datawork import build_project
+
+    out = {}
+    with tempfile.TemporaryDirectory() as d, build_project(DATAWORK, Path(d) / "dw") as p:
+        for label, depth, unit in (("theme", 1, "turn"), ("code", None, "turn"), ("theme-sentence", 1, "sentence")):
+            r = evaluate(p, depth=depth, unit=unit, folds=5)
+            out[label] = {
+                "units": r.units, "ours_micro_f1": r.suggest.micro["f1"], "base_micro_f1": r.baseline.micro["f1"],
+                "ratio": r.ratio["micro_f1"], "ours_macro_f1": r.suggest.macro["f1"], "base_macro_f1": r.baseline.macro["f1"],
+                "ours_top3": r.suggest.top3_hit_rate, "base_top3": r.baseline.top3_hit_rate,
+                "ours_p": r.suggest.micro["precision"], "ours_r": r.suggest.micro["recall"],
+                "base_p": r.baseline.micro["precision"], "base_r": r.baseline.micro["recall"],
+                "words_per_second": r.words_per_second,
+            }
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--words", type=int, default=1_000_000)
+    ap.add_argument("--processes", type=int, default=1)
+    ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--child", type=Path)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.processes)
+        return
+    with tempfile.TemporaryDirectory() as d:
+        proj = build(Path(d) / "bench", args.words)
+        base_s, base_words = spacy_baseline(proj)
+        out = subprocess.run([sys.executable, __file__, "--child", str(proj), "--processes", str(args.processes)],
+                             check=True, capture_output=True, text=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+    spacy_wps = base_words / base_s
+    ours_wps = r["words"] / r["first"]
+    print(f"corpus: {r['words']:,} words (generated transcripts), pipeline {r['pipeline']}, processes {args.processes}")
+    print(f"spaCy nlp.pipe:             {base_s:7.1f} s  {spacy_wps:10,.0f} words/s")
+    print(f"qcode suggest (cold cache): {r['first']:7.1f} s  {ours_wps:10,.0f} words/s  "
+          f"ratio {ours_wps / spacy_wps:.2f} (target >= 0.80); {r['suggestions']:,} suggestions")
+    print(f"qcode suggest (cached):     {r['second']:7.1f} s  speed-up {r['first'] / r['second']:.1f}x (target >= 10x); "
+          f"{r['cached_docs']} transcripts from the cache")
+    print(f"peak RSS of the suggest process: {r['peak_rss_mb']:,.0f} MB (target < 2048 MB)")
+    if not args.skip_quality and DATAWORK.is_dir():
+        for label, q in quality().items():
+            print(f"datawork {label:15} ({q['units']} units): micro-F1 {q['ours_micro_f1']:.3f} "
+                  f"(P {q['ours_p']:.2f} R {q['ours_r']:.2f}) vs keyword baseline {q['base_micro_f1']:.3f} "
+                  f"(P {q['base_p']:.2f} R {q['base_r']:.2f}) = {q['ratio']:.2f}x; macro-F1 {q['ours_macro_f1']:.3f} vs "
+                  f"{q['base_macro_f1']:.3f}; top-3 hit rate {q['ours_top3']:.3f} vs {q['base_top3']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
