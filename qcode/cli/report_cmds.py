@@ -132,11 +132,15 @@ def _load(project: Project, codes: tuple[str, ...], transcripts: tuple[str, ...]
     return data, request.filters()
 
 
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _table(header: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
     widths[0] = min(widths[0], 44)
     line = lambda r: "  ".join(  # noqa: E731
-        (_safe(c)[: widths[0]].ljust(widths[0]) if j == 0 else _safe(c).rjust(widths[j])) for j, c in enumerate(r)
+        (_clip(_safe(c), widths[0]).ljust(widths[0]) if j == 0 else _safe(c).rjust(widths[j])) for j, c in enumerate(r)
     )
     click.echo(line(header))
     click.echo("  ".join("-" * w for w in widths))

@@ -62,9 +62,10 @@ def test_headings_follow_the_codebook_and_skip_uncoded_themes(tmp_path: Path) ->
 
 def test_quotes_per_theme_with_attribution_and_memo(tmp_path: Path) -> None:
     quotes = _quotes_by_heading(_write(tmp_path))
-    assert [len(quotes[h]) for h in ("3.1 Alpha", "3.1.1 Alpha one", "3.2 Beta")] == [3, 2, 2]
-    assert quotes["3.1 Alpha"][0] == "Work is unstable\n— Amina, focus group Nairobi 2, 00:00:05"
-    assert quotes["3.1 Alpha"][2] == "Same for me here.\n— Brian, focus group Nairobi 2, 00:12:34"
+    # Codings 1 and 5 are the same passage coded by ann and bob: quoted once.
+    assert [len(quotes[h]) for h in ("3.1 Alpha", "3.1.1 Alpha one", "3.2 Beta")] == [2, 2, 2]
+    assert quotes["3.1 Alpha"][0] == "Work is unstable\n— Amina, focus group Nairobi 2, 00:00:05 · coded by ann, bob"
+    assert quotes["3.1 Alpha"][1] == "Same for me here.\n— Brian, focus group Nairobi 2, 00:12:34"
     assert quotes["3.1.1 Alpha one"][0] == "Work is unstable and pay is low.\n— Amina, focus group Nairobi 2, 00:00:05\nMemo: m3"
     assert quotes["3.1.1 Alpha one"][1] == "No contract\n— Chloe, interview Paris, turn 2"
 
@@ -111,7 +112,7 @@ def test_frequency_crosstab_cooccurrence_and_transcript_tables(tmp_path: Path) -
     assert freq[4] == ["Gamma", "0", "0", "0", "0", "0"]
     cross = _rows(_table_after(doc, "Table 2."))
     assert cross[0][:2] == ["Theme", "France (1)"] and cross[0][3] == "Kenya (2)"
-    assert cross[1] == ["", "Codings", "Share", "Codings", "Share"]
+    assert cross[1] == ["", "n", "%", "n", "%"]
     assert cross[2] == ["Alpha", "1", "100%", "4", "100%"]
     assert cross[4] == ["Beta", "1", "100%", "1", "50%"]
     cooc = _rows(_table_after(doc, "Table 3."))
@@ -156,7 +157,7 @@ def test_reference_without_quote_or_table_styles_still_works(tmp_path: Path) -> 
         el.getparent().remove(el)
     ref.save(str(tmp_path / "bare.docx"))
     doc = _write(tmp_path, reference=tmp_path / "bare.docx")
-    assert sum(len(v) for v in _quotes_by_heading(doc).values()) == 7
+    assert sum(len(v) for v in _quotes_by_heading(doc).values()) == 6
     assert doc.tables[1].style.name == "Table Grid"
 
 

@@ -155,7 +155,7 @@ def build_report(data: AnalysisData, options: ReportOptions) -> Report:
     freqs = frequencies(data, f, segments=segs)
     quotes = retrieve(data, f, segments=segs)
     by_code: dict[str, list[Quote]] = {}
-    for q in quotes:
+    for q in _distinct(quotes):
         by_code.setdefault(q.code_id, []).append(q)
     scope = [(r.depth, r.code_id) for r in freqs]
     theme_numbers = _numbers(data, [(d, c) for d, c in scope], "3")
@@ -225,6 +225,30 @@ def build_report(data: AnalysisData, options: ReportOptions) -> Report:
         quotes=tuple(quotes),
         attributes=tuple(attrs),
     )
+
+
+def _distinct(quotes: list[Quote]) -> list[Quote]:
+    """One quote per passage and code: the same span coded by several coders is shown once.
+
+    Its ``coder`` lists every coder and its memo joins theirs; spreadsheets keep
+    one row per coding.
+    """
+    from dataclasses import replace
+
+    seen: dict[tuple[str, int, int, str], int] = {}
+    out: list[Quote] = []
+    for q in quotes:
+        key = (q.transcript, q.start, q.end, q.code_id)
+        if key not in seen:
+            seen[key] = len(out)
+            out.append(q)
+            continue
+        first = out[seen[key]]
+        coders = first.coder.split(", ")
+        memo = first.memo if not q.memo or q.memo == first.memo else "\n".join(m for m in (first.memo, q.memo) if m)
+        out[seen[key]] = replace(first, coder=", ".join(coders + ([q.coder] if q.coder not in coders else [])), memo=memo,
+                                 notes=first.notes + q.notes)
+    return out
 
 
 def _memos(data: AnalysisData) -> tuple[MemoEntry, ...]:

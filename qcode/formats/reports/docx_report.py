@@ -372,7 +372,7 @@ def build_docx(
         for r in report.frequencies
     ]
     w.table([["Theme", "Codings", "With sub-themes", "Transcripts", "Participants", "Words"]], rows,
-            [2.0, 0.7, 0.85, 0.85, 0.9, 0.7])
+            [1.75, 0.75, 0.85, 0.9, 0.95, 0.7])
     if any(r.total_participants == 0 and r.total_speakers for r in report.frequencies):
         w.para("* speakers not linked to participants.", size=8, grey=True)
     lead = w.para("How to read the numbers", size=9)
@@ -396,7 +396,7 @@ def build_docx(
             w.para(t.definition.strip(), size=9, grey=True)
         w.para(t.summary())
         for q in t.quotes:
-            w.quote(q.text, q.attribution(), q.memo)
+            w.quote(q.text, q.attribution() + (f" · coded by {q.coder}" if ", " in q.coder else ""), q.memo)
         if t.quotes:
             tick(t.label, len(t.quotes))
     if report.uncoded:
@@ -431,15 +431,15 @@ def _crosstab(w: _Writer, c: Any) -> None:
         merges = []
         for g in part:
             head1 += [f"{groups[g]} ({c.sizes[g]})", ""]
-            head2 += ["Codings", "Share"]
+            head2 += ["n", "%"]
             merges.append((len(head1) - 2, len(head1) - 1))
         rows = [
             ["    " * r.depth + r.label] + [x for g in part for x in (f"{r.counts[g]:,}", share_text(r.shares[g]))]
             for r in c.rows
         ]
         label = f"groups {start + 1}–{part[-1] + 1} of {len(groups)}; " if len(groups) > 5 else ""
-        w.caption(f"Themes by {c.attribute} ({label}number of participants in brackets): codings, and share of "
-                  "the group's participants who said something coded with the theme.", "Table")
+        w.caption(f"Themes by {c.attribute} ({label}participants per group in brackets). n: codings; "
+                  "%: share of the group's participants who said something coded with the theme.", "Table")
         name_w = 2.2
         w.table([head1, head2], rows, [name_w] + [(6.0 - name_w) / (2 * len(part))] * (2 * len(part)), merges=merges)
         w.para("")
