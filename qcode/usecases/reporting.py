@@ -196,7 +196,8 @@ def _charts(report: Any, colors: dict[str, str], progress: Progress) -> dict[str
     if any(r.total_codings for r in report.frequencies):
         out["frequencies"] = frequency_chart(report.frequencies, colors)
     progress(1, 2, "charts")
-    if len(report.heatmap.codes) >= 2:
+    m = report.heatmap
+    if len(m.codes) >= 2 and any(v for i, row in enumerate(m.values) for j, v in enumerate(row) if i != j):
         out["cooccurrence"] = cooccurrence_heatmap(report.heatmap)
     progress(2, 2, "charts")
     return out

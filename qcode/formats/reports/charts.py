@@ -67,12 +67,12 @@ def cooccurrence_heatmap(m: Cooccurrence) -> bytes:
     fig = _figure(size + 1.2, size)
     ax = fig.add_subplot()
     grid = [[(v if i != j else 0) for j, v in enumerate(row)] for i, row in enumerate(m.values)]
-    image = ax.imshow(grid, cmap="Blues", vmin=0, aspect="equal")
+    top = max((v for row in grid for v in row), default=0)
+    image = ax.imshow(grid, cmap="Blues", vmin=0, vmax=max(1, top), aspect="equal")
     labels = [_short(label, 28) for label in m.labels]
     font = 8 if n <= 15 else 6 if n <= 30 else 5
     ax.set_xticks(range(n), labels, rotation=60, ha="right", rotation_mode="anchor", fontsize=font)
     ax.set_yticks(range(n), labels, fontsize=font)
-    top = max((v for row in grid for v in row), default=0)
     if n <= 20:
         for i in range(n):
             for j in range(n):

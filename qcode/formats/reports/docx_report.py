@@ -461,6 +461,8 @@ def _cooccurrence(w: _Writer, report: Report, n: int, png: bytes | None) -> None
     rows = [[f"{i + 1}. {m.labels[i]}"] + [f"{v:,}" if i != j else f"({v:,})" for j, v in enumerate(row)]
             for i, row in enumerate(m.values)]
     w.table([header], rows, [6.0 - cell * k] + [cell] * k)
+    if not any(v for i, row in enumerate(m.values) for j, v in enumerate(row) if i != j):
+        w.para("No two themes overlap in the coded passages.", size=9, grey=True)
     if png:
         w.picture(png, 5.0 if len(m.codes) > 6 else 4.0)
         w.caption("Co-occurrence heatmap (overlapping codings; the diagonal is left blank).", "Figure")
