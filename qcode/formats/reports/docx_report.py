@@ -24,6 +24,8 @@ from qcode.formats.reports.data import Report, share_text
 TABLE_STYLES = ("Light Grid Accent 1", "Table Grid")
 """Preferred built-in table style, then a fallback every Word template has."""
 MAX_MATRIX_COLUMNS = 12
+GROUPS_PER_TABLE = 4
+"""Crosstab groups side by side in one Word table (two columns each)."""
 Progress = Callable[[int, int, str], None]
 
 
@@ -424,8 +426,8 @@ def build_docx(
 
 def _crosstab(w: _Writer, c: Any) -> None:
     groups = list(c.groups)
-    for start in range(0, max(1, len(groups)), 5):
-        part = range(start, min(start + 5, len(groups)))
+    for start in range(0, max(1, len(groups)), GROUPS_PER_TABLE):
+        part = range(start, min(start + GROUPS_PER_TABLE, len(groups)))
         head1 = ["Theme"]
         head2 = [""]
         merges = []
@@ -437,7 +439,7 @@ def _crosstab(w: _Writer, c: Any) -> None:
             ["    " * r.depth + r.label] + [x for g in part for x in (f"{r.counts[g]:,}", share_text(r.shares[g]))]
             for r in c.rows
         ]
-        label = f"groups {start + 1}–{part[-1] + 1} of {len(groups)}; " if len(groups) > 5 else ""
+        label = f"groups {start + 1}–{part[-1] + 1} of {len(groups)}; " if len(groups) > GROUPS_PER_TABLE else ""
         w.caption(f"Themes by {c.attribute} ({label}participants per group in brackets). n: codings; "
                   "%: share of the group's participants who said something coded with the theme.", "Table")
         name_w = 2.2
