@@ -47,7 +47,14 @@ def open_reference(reference_docx: Path | None) -> Any:
     import docx
 
     if reference_docx is None:
-        return docx.Document()
+        from docx.shared import Mm
+
+        doc = docx.Document()
+        # python-docx's template is US Letter; researchers here print on A4.
+        for section in doc.sections:
+            section.page_width, section.page_height = Mm(210), Mm(297)
+            section.left_margin = section.right_margin = Mm(25)
+        return doc
     path = Path(reference_docx)
     if not path.is_file():
         raise ReportError(f"Reference document {path} not found.", hint="Check the path given to --reference-docx.")
