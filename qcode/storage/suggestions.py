@@ -11,6 +11,7 @@ ever, and :func:`rejected_keys` lets the engine never propose a rejected
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,27 +83,35 @@ def replace_pending(
     tids, cids = list(transcript_ids), list(code_ids)
     stamp = now().isoformat()
     with store.transaction() as conn:
-        existing: dict[tuple[int, str, int, int], int] = {}
+        existing: dict[tuple[int, str, int, int], tuple[int, float, str]] = {}
         if tids and cids:
-            q = sa.select(t.c.id, t.c.transcript_id, t.c.code_id, t.c.start, t.c.end).where(
-                (t.c.status == "pending") & t.c.transcript_id.in_(tids) & t.c.code_id.in_(cids)
-            )
-            existing = {(r.transcript_id, r.code_id, r.start, r.end): r.id for r in conn.execute(q)}
+            q = sa.select(
+                t.c.id, t.c.transcript_id, t.c.code_id, t.c.start, t.c.end, t.c.score,
+                sa.cast(t.c.evidence, sa.Text).label("ev"),
+            ).where((t.c.status == "pending") & t.c.transcript_id.in_(tids) & t.c.code_id.in_(cids))
+            existing = {(r.transcript_id, r.code_id, r.start, r.end): (r.id, r.score, r.ev) for r in conn.execute(q)}
         spans, quotes = _rejected(conn, tids)
         keep = [
             r for r in rows
             if (r["transcript_id"], r["code_id"], r["start"], r["end"]) not in spans
             and (r["transcript_id"], r["code_id"], r["quote"]) not in quotes
         ]
-        fresh = []
+        fresh, changed = [], []
         for r in keep:
-            sid = existing.pop((r["transcript_id"], r["code_id"], r["start"], r["end"]), None)
-            if sid is None:
+            old = existing.pop((r["transcript_id"], r["code_id"], r["start"], r["end"]), None)
+            if old is None:
                 fresh.append({**r, "status": "pending", "created": stamp})
-            else:
-                conn.execute(sa.update(t).where(t.c.id == sid).values(
-                    quote=r["quote"], score=r["score"], evidence=r["evidence"], suggester=r["suggester"]))
-        stale = list(existing.values())
+            elif old[1] != r["score"] or old[2] != json.dumps(r["evidence"]):
+                changed.append({"b_id": old[0], "b_quote": r["quote"], "b_score": r["score"],
+                                "b_evidence": r["evidence"], "b_suggester": r["suggester"]})
+        if changed:
+            conn.execute(
+                sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
+                    quote=sa.bindparam("b_quote"), score=sa.bindparam("b_score"),
+                    evidence=sa.bindparam("b_evidence", type_=sa.JSON), suggester=sa.bindparam("b_suggester")),
+                changed,
+            )
+        stale = [v[0] for v in existing.values()]
         for i in range(0, len(stale), 500):
             conn.execute(sa.update(t).where(t.c.id.in_(stale[i:i + 500])).values(status="superseded", decided=stamp))
         if fresh:

@@ -20,7 +20,7 @@ the score.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -58,6 +58,14 @@ class Hit:
     detail: str
     spans: list[tuple[int, int]] = field(default_factory=list)
     similar: dict[str, Any] | None = None
+    explain: Callable[[], tuple[str, list[tuple[int, int]], dict[str, Any] | None]] | None = None
+    """Computes (detail, spans, similar) on demand: evidence is only built for kept suggestions."""
+
+    def resolve(self) -> Hit:
+        if self.explain is not None:
+            self.detail, self.spans, self.similar = self.explain()
+            self.explain = None
+        return self
 
 
 @dataclass

@@ -136,11 +136,18 @@ class Engine:
 
     # ------------------------------------------------------------- scoring
     def score(self, unit: Unit, rule_hits: list[Hit]) -> list[Candidate]:
-        """Every code with a positive score for *unit*, best first."""
+        """Every code with a positive score for *unit*, best first, with evidence."""
         return self.score_batch([unit], [rule_hits])[0]
 
-    def score_batch(self, units: list[Unit], rule_hits: list[list[Hit]]) -> list[list[Candidate]]:
-        """:meth:`score` for several units at once (the model signals are vectorised)."""
+    def score_batch(
+        self, units: list[Unit], rule_hits: list[list[Hit]], explain_from: float | None = 0.0
+    ) -> list[list[Candidate]]:
+        """:meth:`score` for several units at once (the model signals are vectorised).
+
+        Evidence is computed for candidates scoring at least *explain_from*
+        (never when None): building it for thousands of discarded candidates
+        would cost more than parsing.
+        """
         by_unit: list[dict[str, list[Hit]]] = [{} for _ in units]
         for i, hits in enumerate(rule_hits):
             for h in hits:
@@ -157,7 +164,11 @@ class Engine:
                 if leaders:
                     hits = [h if h.signal in leaders else replace(h, contribution=h.contribution * SUPPORT_FACTOR) for h in hits]
                 hits.sort(key=lambda h: -h.contribution)
-                out.append(Candidate(unit, code, noisy_or([h.contribution for h in hits]), hits))
+                cand = Candidate(unit, code, noisy_or([h.contribution for h in hits]), hits)
+                if explain_from is not None and cand.score >= explain_from:
+                    for h in hits:
+                        h.resolve()
+                out.append(cand)
             out.sort(key=lambda c: (-c.score, c.code))
             result.append(out)
         return result

@@ -9,6 +9,7 @@ passage; removing those words lowers the contribution.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 from qcode.suggest import learn
@@ -117,25 +118,23 @@ class Similarity(Signal):
             arg = sub.argmax(axis=1)
             best = sub[rows, arg]
             for i in np.nonzero(best >= SIM_FLOOR + MIN_CONTRIBUTION / SIM_SCALE)[0].tolist():
-                hit = self._hit(units[i], vecs[i], pid, float(best[i]), int(cols[arg[i]]))
-                if hit is not None:
-                    out[i].append(hit)
+                sim, k = float(best[i]), int(cols[arg[i]])
+                contribution = min(SIM_CAP, (sim - SIM_FLOOR) * SIM_SCALE)
+                explain = partial(self._explain, units[i], vecs[i], sim, k)
+                out[i].append(Hit(pid, self.name, contribution, "", [], None, explain))
         return out
 
-    def _hit(self, unit: Unit, v: dict[int, float], pid: str, sim: float, k: int) -> Hit | None:
-        contribution = min(SIM_CAP, (sim - SIM_FLOOR) * SIM_SCALE)
-        if contribution <= 0:
-            return None
+    def _explain(self, unit: Unit, v: dict[int, float], sim: float, k: int) -> tuple[str, list[tuple[int, int]], dict[str, Any] | None]:
         strings = self.info.nlp.vocab.strings
         _, other, passage = self.vectors[k]
         shared = sorted(((v[t] * other[t], t) for t in v if t in other), reverse=True)[:EVIDENCE_WORDS]
         spans = _spans_of(unit, {t for _, t in shared})
         listed = ", ".join(f'"{strings[t]}"' for _, t in shared)
         if passage is None:
-            return Hit(pid, self.name, contribution, f"close to the code's description (cosine {sim:.2f}), sharing {listed}", spans)
+            return f"close to the code's description (cosine {sim:.2f}), sharing {listed}", spans, None
         where = f"coding {passage.coding_id}" if passage.coding_id is not None else "a coded passage"
         similar = {"coding_id": passage.coding_id, "quote": passage.quote, "similarity": round(sim, 4)}
-        return Hit(pid, self.name, contribution, f"close to {where} (cosine {sim:.2f}), sharing {listed}", spans, similar)
+        return f"close to {where} (cosine {sim:.2f}), sharing {listed}", spans, similar
 
 
 @register
@@ -207,22 +206,28 @@ class Learned(Signal):
         for i, u in enumerate(units):
             X[i], _ = m.row(u.terms)
         P = 1.0 / (1.0 + np.exp(-(X @ m.weights[:, on] + m.bias[on])))
-        strings = self.info.nlp.vocab.strings
         for jj, j in enumerate(on):
             code = m.codes[j]
-            r = m.heldout.get(code, {})
             for i in np.nonzero(P[:, jj] >= LEARNED_FLOOR)[0].tolist():
-                u, x, p = units[i], X[i], float(P[i, jj])
-                weights = {t: float(x[m.vocab[t]] * m.weights[m.vocab[t], j]) for t in set(u.terms) if t in m.vocab}
-                top = sorted(((w, t) for t, w in weights.items() if w > 0), reverse=True)[:EVIDENCE_WORDS]
-                spans = _spans_of(u, {t for _, t in top})
-                detail = (
-                    f"learned from {self.positives.get(code, 0)} coded units "
-                    f"(held-out F1 {r.get('f1', 0):.2f} vs keywords {r.get('keyword_f1', 0):.2f}); "
-                    f"p={p:.2f}; words: " + ", ".join(f'"{strings[t]}"' for _, t in top)
-                )
-                out[i].append(Hit(code, self.name, min(LEARNED_CAP, p), detail, spans))
+                p = float(P[i, jj])
+                explain = partial(self._explain, units[i], X[i], j, p)
+                out[i].append(Hit(code, self.name, min(LEARNED_CAP, p), "", [], None, explain))
         return out
+
+    def _explain(self, u: Unit, x: Any, j: int, p: float) -> tuple[str, list[tuple[int, int]], None]:
+        m = self.model
+        assert m is not None
+        code = m.codes[j]
+        r = m.heldout.get(code, {})
+        strings = self.info.nlp.vocab.strings
+        weights = {t: float(x[m.vocab[t]] * m.weights[m.vocab[t], j]) for t in set(u.terms) if t in m.vocab}
+        top = sorted(((w, t) for t, w in weights.items() if w > 0), reverse=True)[:EVIDENCE_WORDS]
+        detail = (
+            f"learned from {self.positives.get(code, 0)} coded units "
+            f"(held-out F1 {r.get('f1', 0):.2f} vs keywords {r.get('keyword_f1', 0):.2f}); "
+            f"p={p:.2f}; words: " + ", ".join(f'"{strings[t]}"' for _, t in top)
+        )
+        return detail, _spans_of(u, {t for _, t in top}), None
 
     def leads(self, code: str) -> bool:
         return self.model is not None and bool(self.model.enabled.get(code))

@@ -104,11 +104,10 @@ def _load_trained(name: str, lang: str) -> PipelineInfo:
     full = f"{meta.get('lang', lang)}_{meta.get('name', name)}"
     has_vectors = bool(nlp.vocab.vectors.shape[0])
     notes = [f"trained pipeline {full} {meta.get('version', '?')} (parser and NER not loaded: not needed)"]
-    if not has_vectors:
-        notes.append(
-            "no word vectors: similarity uses TF-IDF over lemmas"
-            + (f" (install {lang}_core_news_md for vectors)" if lang == "fr" else "")
-        )
+    if has_vectors:
+        notes.append("word vectors present, but similarity still uses TF-IDF over lemmas (vector similarity is not implemented yet)")
+    else:
+        notes.append("no word vectors: similarity uses TF-IDF over lemmas")
     version = f"{meta.get('version', '?')}+{'-'.join(nlp.pipe_names)}"
     return PipelineInfo(nlp, full, version, lang, notes, has_vectors, None)
 

@@ -37,7 +37,7 @@ class LemmaKeywords(Signal):
 
         nlp = info.nlp
         self.matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
-        self.keys: dict[int, tuple[str, str, str]] = {}
+        self.keys: dict[int, tuple[str, str, str, str]] = {}
         items: list[tuple[str, str, str]] = []
         for p in profiles:
             items.extend((p.id, "keyword", phrase) for phrase in p.phrases)
@@ -51,29 +51,35 @@ class LemmaKeywords(Signal):
             if kind == "keyword" and all(t.is_stop for t in content):
                 continue
             key = f"{pid}\x1f{kind}\x1f{text}"
-            self.keys[nlp.vocab.strings.add(key)] = (pid, kind, text)
+            # A LEMMA phrase match has exactly the pattern's lemmas: compute them once.
+            self.keys[nlp.vocab.strings.add(key)] = (pid, kind, text, " ".join(t.lemma_ for t in doc))
             self.matcher.add(key, [doc])
 
     def doc_hits(self, doc: Any, offset: int, units: list[Unit]) -> list[list[Hit]]:
         out: list[list[Hit]] = [[] for _ in units]
         found: dict[tuple[int, str], dict[str, Any]] = {}
-        matches = sorted(self.matcher(doc), key=lambda m: (self.keys[m[0]][1] != "keyword", m[1], -m[2]))
+        raw = self.matcher(doc)
+        if not raw:
+            return out
+        from spacy.attrs import IDX, LENGTH
+
+        pos = doc.to_array([IDX, LENGTH])
+        text_of = doc.text
+        matches = sorted(raw, key=lambda m: (self.keys[m[0]][1] != "keyword", m[1], -m[2]))
         for match_id, a, b in matches:
             ui = unit_of(units, a)
             if ui is None:
                 continue
-            pid, kind, text = self.keys[match_id]
+            pid, kind, text, lemma_key = self.keys[match_id]
             slot = found.setdefault((ui, pid), {"keyword": {}, "label word": {}, "tokens": set(), "spans": []})
-            span = doc[a:b]
             if kind == "label word" and a in slot["tokens"]:
                 continue  # already part of a keyword match: count it once
-            # Two phrases matching the same lemmas (label "Piece rates", keyword "piece rate") count once.
             # Two phrases with the same lemmas (label "Piece rates", keyword "piece rate"), or
             # the same phrase twice, weigh once; every occurrence is still evidence.
-            lemma_key = " ".join(t.lemma_ for t in span)
-            slot[kind].setdefault(lemma_key, (text, span.text))
+            s, e = int(pos[a, 0]), int(pos[b - 1, 0] + pos[b - 1, 1])
+            slot[kind].setdefault(lemma_key, (text, text_of[s:e]))
             slot["tokens"].update(range(a, b))
-            slot["spans"].append((offset + span.start_char, offset + span.end_char))
+            slot["spans"].append((offset + s, offset + e))
         for (ui, pid), slot in found.items():
             kw, lw = slot["keyword"], slot["label word"]
             weights = [KEYWORD_WEIGHT] * len(kw) + [LABEL_WORD_WEIGHT] * len(lw)

@@ -204,7 +204,7 @@ def evaluate(
             for tid in test:
                 a = analysed[tid]
                 text = project.transcript(tid).text
-                for u, cands, g in zip(a.units, engine.score_batch(a.units, a.rule_hits), gold[tid], strict=True):
+                for u, cands, g in zip(a.units, engine.score_batch(a.units, a.rule_hits, None), gold[tid], strict=True):
                     ours.add(g, {c.code for c in cands if c.score >= floor}, [c.code for c in cands])
                     b = baseline.scores(text[u.start:u.end])
                     base.add(g, set(b), sorted(b, key=lambda c: -b[c]))

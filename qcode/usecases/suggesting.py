@@ -120,7 +120,7 @@ def run_suggestions(
             t = project.transcript(a.transcript_id)
             words += a.words
             cached += int(a.cached)
-            for unit, cands in zip(a.units, engine.score_batch(a.units, a.rule_hits), strict=True):
+            for unit, cands in zip(a.units, engine.score_batch(a.units, a.rule_hits, score_floor), strict=True):
                 for c in cands:
                     if c.score < score_floor or c.code not in engine.member_of.values():
                         continue

@@ -182,7 +182,7 @@ class CodePicker(ModalScreen[str | None]):
             self.dismiss(ol.get_option_at_index(ol.highlighted).id)
 
     @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
+    def _row_chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
     def action_focus_list(self) -> None:

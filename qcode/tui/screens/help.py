@@ -30,11 +30,11 @@ def _sections() -> list[tuple[str, list[Binding]]]:
 
     return [
         ("Everywhere", QcodeApp.BINDINGS),
-        ("Coding: moving and selecting in the transcript", TranscriptView.BINDINGS),
-        ("Coding: codes and memos", CodingScreen.BINDINGS),
+        ("Transcript: move, select", TranscriptView.BINDINGS),
+        ("Coding", CodingScreen.BINDINGS),
         ("Transcripts (project)", ProjectScreen.BINDINGS),
         ("Suggestions", SuggestionsScreen.BINDINGS),
-        ("Quotes of a code (retrieval)", RetrievalScreen.BINDINGS),
+        ("Quotes of a code", RetrievalScreen.BINDINGS),
         ("Search", SearchScreen.BINDINGS),
         ("Memos", MemosScreen.BINDINGS),
         ("Reports", ReportsScreen.BINDINGS),

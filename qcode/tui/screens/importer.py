@@ -18,16 +18,38 @@ from qcode.tui.safe import label as safe_label
 from qcode.usecases import importing
 
 
-def preview_file(project, path: Path):  # noqa: ANN001, ANN201
-    """The import use case's dry run when it has one; else read without storing."""
-    dry = getattr(importing, "preview_file", None) or getattr(importing, "dry_run", None)
-    if dry is not None:
-        return dry(project, path)
-    # Fallback until the import use case offers a dry run: read, never store.
-    from qcode.formats.importers import ImportOptions, importer_for
-
-    options = ImportOptions(language=project.settings.language, max_bytes=int(project.settings.import_max_mb * 1024 * 1024))
-    return importer_for(path).read(path.read_bytes(), path.name, options)
+def preview_text(path: Path, pv) -> Text:  # noqa: ANN001 - importing.Preview (or a Transcript)
+    """The dry run as text: words, turns, speakers with their first line, warnings."""
+    t = Text()
+    t.append(f"{safe_label(getattr(pv, 'name', '') or path.name)}\n", style="bold")
+    if getattr(pv, "error", None):
+        t.append(safe_label(str(pv.error)) + "\n", style="red")
+        return t
+    turns = pv.turns if isinstance(pv.turns, int) else len(pv.turns)
+    t.append(f"{pv.words:,} words · {turns} turns")
+    if getattr(pv, "format", None):
+        t.append(f" · {safe_label(pv.format)}")
+    if getattr(pv, "encoding", None):
+        t.append(f" · {safe_label(pv.encoding)}{' (guessed)' if pv.encoding_guessed else ''}")
+    t.append("\n")
+    if getattr(pv, "duplicate_of", None):
+        t.append(f"Already in the project as '{safe_label(pv.duplicate_of)}': it will be skipped.\n", style="yellow")
+    t.append("Speakers:\n", style="bold")
+    speakers = pv.speakers if isinstance(pv.speakers, list) else [{"label": k} for k in pv.speakers]
+    for sp in speakers[:20]:
+        if hasattr(sp, "label"):
+            t.append(f"  {safe_label(sp.label, 30)}", style="bold")
+            t.append(f"  {sp.turns} turns  ", style="dim")
+            t.append(safe_label(sp.first_line, 60) + "\n", style="italic")
+        else:
+            t.append(f"  {safe_label(str(sp), 30)}\n")
+    if not speakers:
+        t.append("  none detected: the text will be one block per paragraph\n", style="yellow")
+    if getattr(pv, "unlabelled_turns", 0):
+        t.append(f"{pv.unlabelled_turns} turns without a speaker\n", style="yellow")
+    for w in list(getattr(pv, "warnings", []))[:8]:
+        t.append(f"⚠ {safe_label(str(w))}\n", style="yellow")
+    return t
 
 
 class ImportScreen(Screen[None]):
@@ -86,7 +108,7 @@ class ImportScreen(Screen[None]):
                 files = importing.collect_files([path])
                 self.post_message(WorkDone("preview-dir", (path, files)))
             else:
-                self.post_message(WorkDone("preview", (path, preview_file(project, path))))
+                self.post_message(WorkDone("preview", (path, importing.preview_file(project, path))))
         except QcodeError as exc:
             self.post_message(WorkFailed("preview", exc))
         except OSError as exc:
@@ -103,22 +125,9 @@ class ImportScreen(Screen[None]):
             out.update(t)
             self.query_one("#import-go", Button).disabled = not files
         elif msg.kind == "preview":
-            path, tr = msg.result
-            t = Text()
-            t.append(f"{safe_label(getattr(tr, 'title', '') or path.name)}\n", style="bold")
-            words = getattr(tr, "words", 0)
-            turns = getattr(tr, "turns", [])
-            speakers = tr.speaker_labels() if hasattr(tr, "speaker_labels") else getattr(tr, "speakers", [])
-            t.append(f"{words:,} words · {len(turns)} turns · language {getattr(tr, 'language', None) or '?'}\n")
-            t.append("Speakers: ", style="bold")
-            t.append(safe_label(", ".join(map(str, speakers)) or "none detected") + "\n")
-            for w in getattr(tr, "warnings", [])[:8]:
-                t.append(f"⚠ {safe_label(str(w))}\n", style="yellow")
-            text = getattr(tr, "text", "")
-            if text:
-                t.append("\n" + safe_label(text[:400].replace("\n", " ")) + ("…" if len(text) > 400 else ""), style="dim")
-            out.update(t)
-            self.query_one("#import-go", Button).disabled = False
+            path, pv = msg.result
+            out.update(preview_text(path, pv))
+            self.query_one("#import-go", Button).disabled = bool(getattr(pv, "error", None))
         elif msg.kind == "import":
             report = msg.result
             lines = [f"Imported {len(report.imported)}, skipped {len(report.skipped)}, failed {len(report.failed)}."]

@@ -91,7 +91,7 @@ class MemosScreen(Screen[None]):
         area.focus()
 
     @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
         m = self.memos[int(event.row_key.value or 0)]
         if m.coder != self.project.coder:
             self.notify(f"This memo is by {safe_label(m.coder)}; you can read it here but edit only yours.", markup=False)

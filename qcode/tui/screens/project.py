@@ -23,7 +23,7 @@ class ProjectScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "open_selected", "Open", show=False),
         Binding("i", "import_files", "Import"),
-        Binding("slash,ctrl+f", "focus_filter", "Filter", key_display="/"),
+        Binding("f,ctrl+f", "focus_filter", "Filter"),
         Binding("o", "cycle_sort", "Sort"),
         Binding("M", "project_memo", "Project memo", show=False),
     ]
@@ -49,10 +49,10 @@ class ProjectScreen(Screen[None]):
         self.sub_title = "Transcripts"
         table = self.query_one(DataTable)
         table.add_column("Transcript", key="name")
-        table.add_column("Kind", key="kind")
         table.add_column("Words", key="words")
+        table.add_column("Coded me/others", key="progress")
         table.add_column("Speakers", key="speakers")
-        table.add_column("Coded (me / others)", key="progress")
+        table.add_column("Kind", key="kind")
         table.add_column("Attributes", key="attributes")
         self.refresh_from_store()
         table.focus()
@@ -89,11 +89,11 @@ class ProjectScreen(Screen[None]):
             prog = Text(f"{p.share_me:4.0%} / {p.share_others:4.0%}" if p and p.turns else "—")
             attrs = ", ".join(f"{k}={v}" for k, v in (r["attributes"] or {}).items())
             table.add_row(
-                Text(safe_label(r["title"] or r["name"], 36)),
-                Text(safe_label(r["kind"] or "", 12)),
+                Text(safe_label(r["title"] or r["name"], 30)),
                 Text(f"{r['words']:,}", justify="right"),
-                Text(safe_label(", ".join(r["speakers"]), 30)),
                 prog,
+                Text(safe_label(", ".join(r["speakers"]), 28)),
+                Text(safe_label(r["kind"] or "", 12)),
                 Text(safe_label(attrs, 40)),
                 key=str(r["id"]),
             )

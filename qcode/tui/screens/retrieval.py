@@ -78,7 +78,7 @@ class RetrievalScreen(Screen[None]):
             self.refresh_from_store()
         table.focus()
 
-    def _name(self, code_id: str | None) -> str:
+    def _code_label(self, code_id: str | None) -> str:
         code = self.project.codebook.find(code_id) if code_id else None
         return safe_label(code.display(self.project.settings.language) if code else str(code_id), 30)
 
@@ -104,10 +104,10 @@ class RetrievalScreen(Screen[None]):
                 Text(safe_label(" ".join(q.text.split()), 200), no_wrap=True, overflow="ellipsis"),
                 key=str(i),
             )
-        what = f"“{self._name(self.code_id)}”" + (f" with “{self._name(self.with_code)}”" if self.with_code else "")
+        what = f"“{self._code_label(self.code_id)}”" + (f" with “{self._code_label(self.with_code)}”" if self.with_code else "")
         self.sub_title = f"Quotes of {what}"
         self.query_one("#ret-status", Static).update(
-            Text(f"{len(quotes)} quotes of {what} in {len({q.transcript_id for q in quotes})} transcripts · c code · w with · f filter · Enter opens")
+            Text(f"{len(quotes)} quote{'' if len(quotes) == 1 else 's'} of {what} in {len({q.transcript_id for q in quotes})} transcript(s) · c code · w with · f filter · Enter opens")
         )
         self._show_detail()
 
@@ -137,7 +137,7 @@ class RetrievalScreen(Screen[None]):
         self._show_detail()
 
     @on(DataTable.RowSelected)
-    def _selected(self) -> None:
+    def _row_chosen(self) -> None:
         self.action_open_quote()
 
     def action_open_quote(self) -> None:

@@ -127,7 +127,7 @@ class SearchScreen(Screen[None]):
         self.query_one("#search-status", Static).update(Text(f"{len(self.hits)} hits · {n} included · C codes all included"))
 
     @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
         self.action_open_hit()
 
     def action_open_hit(self) -> None:

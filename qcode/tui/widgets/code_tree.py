@@ -69,13 +69,15 @@ class CodeTree(Tree[str]):
         self._code_nodes = {}
         for _depth, code in codebook.walk():
             parent = self._code_nodes.get(code.parent or "", self.root)
-            node = parent.add(self._label(code), data=code.id, expand=True)
+            node = parent.add(self._code_text(code), data=code.id, expand=True)
             self._code_nodes[code.id] = node
         for node in list(self._code_nodes.values()):
             if not node.children:
                 node.allow_expand = False
         if current in self._code_nodes:
             self.move_cursor(self._code_nodes[current])
+        elif self._code_nodes:
+            self.cursor_line = 0
 
     def set_counts(self, counts: dict[str, int]) -> None:
         self._counts = counts
@@ -84,18 +86,17 @@ class CodeTree(Tree[str]):
         for code in self._codebook.codes:
             node = self._code_nodes.get(code.id)
             if node is not None:
-                node.set_label(self._label(code))
+                node.set_label(self._code_text(code))
 
-    def _label(self, code: Code) -> Text:
-        t = Text()
+    def _code_text(self, code: Code) -> Text:
+        t = Text(no_wrap=True, overflow="ellipsis")
         key = self._keys.get(code.id)
-        t.append(f"{key} " if key else "  ", style="bold")
+        t.append(key or " ", style="bold")
         col = self._colors.get(code.id)
         t.append("▌", style=col.rich_color.name if col else "")
-        t.append(safe_label(code.display(self.lang), 40), style="strike dim" if code.retired else "")
         n = self._counts.get(code.id, 0)
-        if n:
-            t.append(f" {n}", style="dim")
+        t.append(f"{n:>3} " if n else "    ", style="dim")
+        t.append(safe_label(code.display(self.lang), 40), style="strike dim" if code.retired else "")
         return t
 
     @property

@@ -157,6 +157,12 @@ def prev_start(starts: list[int], pos: int) -> int | None:
     return starts[i] if i >= 0 else None
 
 
+def prev_end(ends: list[int], pos: int) -> int | None:
+    """The last character of the last unit that ends before *pos* (shrinks a selection)."""
+    i = bisect_right(ends, pos) - 1
+    return ends[i] - 1 if i >= 0 else None
+
+
 def next_end(ends: list[int], pos: int) -> int | None:
     """The last character of the first unit ending after *pos* (ends are exclusive)."""
     i = bisect_right(ends, pos + 1)

@@ -13,6 +13,7 @@ Attributes down: the screen calls :meth:`load`, :meth:`set_codings` and
 
 from __future__ import annotations
 
+import zlib
 from bisect import bisect_left
 from dataclasses import dataclass
 
@@ -217,7 +218,7 @@ class TranscriptView(ScrollView, can_focus=True):
         if kind == L.HEAD:
             turn = self.turns[lay.turn_of[row]]
             name = safe_label(turn.speaker or "—", 40)
-            col = SPEAKER_COLORS[hash(turn.speaker or "") % len(SPEAKER_COLORS)]
+            col = SPEAKER_COLORS[zlib.crc32((turn.speaker or "").encode()) % len(SPEAKER_COLORS)]
             segs = [
                 Segment(" " * MARGIN, base),
                 Segment(name, base + self.get_component_rich_style("transcript--speaker") + Style(color=col)),
@@ -330,27 +331,31 @@ class TranscriptView(ScrollView, can_focus=True):
         forward = direction > 0
         extending = extend or self.extend_mode
         target: int | None
-        if unit == "word":
+        starts, ends = self._unit_lists(unit, u)
+        if unit != "line":
+            # With a selection, the moving end goes to unit ends when it is after
+            # the anchor (the selection grows or shrinks by whole units).
             if forward:
-                target = L.next_end(u.word_ends, pos) if extending else L.next_start(u.word_starts, pos)
+                after_anchor = self.anchor is None or self.anchor <= pos
             else:
-                target = L.prev_start(u.word_starts, pos)
-        elif unit == "sentence":
-            if forward:
-                target = L.next_end(u.sent_ends, pos) if extending else L.next_start(u.sent_starts, pos)
+                after_anchor = self.anchor is not None and self.anchor < pos
+            if extending and after_anchor:
+                target = L.next_end(ends, pos) if forward else L.prev_end(ends, pos)
             else:
-                target = L.prev_start(u.sent_starts, pos)
-        elif unit == "turn":
-            starts = [t.start for t in self.turns]
-            ends = [t.end for t in self.turns]
-            if forward:
-                target = L.next_end(ends, pos) if extending else L.next_start(starts, pos)
-            else:
-                target = L.prev_start(starts, pos)
+                target = L.next_start(starts, pos) if forward else L.prev_start(starts, pos)
         else:  # visual line
             target = self._line_target(direction)
         if target is not None:
             self._set_cursor(target, extend)
+
+    def _unit_lists(self, unit: str, u: L.Units) -> tuple[list[int], list[int]]:
+        if unit == "word":
+            return u.word_starts, u.word_ends
+        if unit == "sentence":
+            return u.sent_starts, u.sent_ends
+        if unit == "turn":
+            return [t.start for t in self.turns], [t.end for t in self.turns]
+        return [], []
 
     def _line_target(self, direction: int) -> int | None:
         lay = self._layout
