@@ -1,0 +1,90 @@
+"""Snapshot tests of the main screens at fixed sizes (pytest-textual-snapshot).
+
+Each test's docstring says what the image must show; review the SVG report
+before accepting a change with ``--snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SMALL_CODEBOOK, SMALL_TRANSCRIPT
+
+
+@pytest.fixture
+def snap_project(tmp_path: Path) -> Path:
+    """A project with a fixed name (the window title must not depend on tmp paths)."""
+    from qcode.usecases import importing
+    from qcode.usecases.coding import apply_code
+    from qcode.usecases.project import Project
+
+    root = tmp_path / "study"
+    root.mkdir()
+    (root / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
+    (root / "interview-01.txt").write_text(SMALL_TRANSCRIPT, encoding="utf-8")
+    with Project.init(root, codebook=root / "codebook.yaml", language="en", name="Snapshot study") as p:
+        importing.import_paths(p, [root / "interview-01.txt"])
+        t = p.transcript("interview-01")
+        i = t.text.index("Piece rates, very low.")
+        apply_code(p, t.id, i, i + len("Piece rates, very low."), "piece-rates")
+        j = t.text.index("very low. You are paid per task")
+        apply_code(p, t.id, j, j + len("very low. You are paid per task"), "pay")
+    return root
+
+
+def _app(root: Path, transcript: str | None = None):  # noqa: ANN202
+    from qcode.tui.app import make_app
+
+    return make_app(root, transcript=transcript)
+
+
+def test_project_screen_80x24(snap_compare, snap_project: Path) -> None:
+    """The transcript list at 80x24: one row 'interview-01' with 38 words, the
+    speakers Interviewer and Amina and a coded share for me; the status line
+    says '1 of 1 transcripts'; the footer shows i Import, f Filter, o Sort, ? Help."""
+    assert snap_compare(_app(snap_project), terminal_size=(80, 24))
+
+
+def test_coding_screen_80x24(snap_compare, snap_project: Path) -> None:
+    """The coding screen at 80x24: turns with speaker headers (Interviewer, Amina),
+    the Amina answer about piece rates highlighted in two code colours with an
+    underline where 'Piece rates' and 'Pay' overlap and two stripes in the left
+    margin; the code tree on the right with counts 1 beside Pay and Piece rates;
+    the status line and a footer with 1-9 Code, c Code…, x Uncode, r Recode."""
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await pilot.pause()
+
+    assert snap_compare(_app(snap_project, "interview-01"), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_coding_screen_selection_and_definition_120x30(snap_compare, snap_project: Path) -> None:
+    """A wider coding screen: the sentence 'Unstable.' is selected (accent
+    background) and the status line says '9 chars selected'; the definition
+    panel under the tree is open for the highlighted first code, 'Job
+    instability', saying it has no definition yet."""
+    assert snap_compare(_app(snap_project, "interview-01"), terminal_size=(120, 30), press=["]", "s", "d"])
+
+
+def test_help_screen(snap_compare, snap_project: Path) -> None:
+    """The help screen over the coding screen: the intro about saving and undo,
+    then an 'Everywhere' section (? Help, u Undo, U Redo, / Search, ...) and the
+    transcript movement keys."""
+    assert snap_compare(_app(snap_project, "interview-01"), terminal_size=(100, 30), press=["question_mark"])
+
+
+def test_retrieval_screen(snap_compare, snap_project: Path) -> None:
+    """Quotes of 'Pay' (cursor on the coded passage, F4): one row for Amina with
+    the quote 'very low. You are paid per task' and the detail panel below it."""
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        view = pilot.app.screen.view
+        t = view.transcript
+        view.cursor = t.text.index("You are paid")
+        await pilot.press("f4")
+        await pilot.pause()
+        pilot.app.screen.query_one("#ret-filter").cursor_blink = False
+
+    assert snap_compare(_app(snap_project, "interview-01"), terminal_size=(100, 24), run_before=run_before)

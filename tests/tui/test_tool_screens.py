@@ -1,0 +1,228 @@
+"""Pilot tests of the other flows: search and code all, retrieval, suggestions, memos, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qcode.tui.screens.coding import CodingScreen
+from tests.tui.conftest import codings_in
+
+SIZE = (110, 32)
+
+
+async def test_search_and_code_all(make, project_dir: Path) -> None:
+    from qcode.tui.screens.search import SearchScreen
+
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"the", "enter")
+        await pilot.pause()
+        hits = app.screen.hits
+        assert len(hits) >= 3
+        await pilot.press("space")  # exclude the first hit after review
+        await pilot.press("C")
+        await pilot.pause()
+        await pilot.press(*"unrecognised", "enter")  # code picker
+        await pilot.pause()
+        await pilot.press("y")  # confirm
+        await pilot.pause()
+        stored = codings_in(project_dir)
+        assert len(stored) == len(hits) - 1
+        assert {c.code_id for c in stored} == {"invisible-work"}
+        assert {(c.start, c.end) for c in stored} == {(h.start, h.end) for h in hits[1:]}
+        await pilot.press("u")  # one undo step removes them all
+        await pilot.pause()
+        assert codings_in(project_dir) == []
+
+
+async def test_search_hit_jumps_into_transcript(make, project_dir: Path) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"piece rates", "enter")
+        await pilot.pause()
+        h = app.screen.hits[0]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        assert app.screen.view.flash == (h.start, h.end)
+        assert app.screen.view.cursor == h.start
+
+
+async def test_retrieval_of_a_code_and_jump(make, project_dir: Path) -> None:
+    from qcode.tui.screens.retrieval import RetrievalScreen
+
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("]", "s", "1")  # "Unstable." -> instability
+        await pilot.pause()
+        coded = codings_in(project_dir)[0]
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, RetrievalScreen)
+        assert app.screen.code_id == "instability"
+        assert [(q.start, q.end, q.speaker) for q in app.screen.quotes] == [(coded.start, coded.end, "Amina")]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.view.flash == (coded.start, coded.end)
+
+
+async def _wait_for(pilot, condition, timeout: float = 10.0):  # noqa: ANN001, ANN202
+    """Wait until *condition()* holds (thread workers finish on their own time)."""
+    import asyncio
+
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return str(pilot.app.screen.query_one("#import-preview").render()) if hasattr(pilot.app.screen, "chosen") else True
+        await asyncio.sleep(0.05)
+        await pilot.pause()
+    raise AssertionError("condition not met in time")
+
+
+def _insert_suggestions(project_dir: Path) -> list[int]:
+    import sqlalchemy as sa
+
+    from qcode.storage import schema
+    from qcode.usecases.project import Project
+
+    with Project.open(project_dir) as p:
+        t = p.transcript("interview-01")
+        i = t.text.index("Piece rates, very low.")
+        j = t.text.index("Unstable.")
+        rows = [
+            dict(transcript_id=t.id, code_id="piece-rates", start=i, end=i + len("Piece rates, very low."), quote="Piece rates, very low.",
+                 score=0.9, evidence={"summary": "keyword 'piece rate'", "spans": [[i, i + 11]], "signals": []}),
+            dict(transcript_id=t.id, code_id="instability", start=j, end=j + len("Unstable."), quote="Unstable.",
+                 score=0.7, evidence={"summary": "keyword 'unstable'", "spans": [[j, j + 8]], "signals": []}),
+        ]
+        ids = []
+        with p.store.transaction() as conn:
+            for r in rows:
+                ids.append(conn.execute(sa.insert(schema.suggestions).values(
+                    suggester="test.v1", status="pending", created="2024-01-01T00:00:00+00:00", **r)).inserted_primary_key[0])
+    return ids
+
+
+async def test_accept_and_reject_suggestions(make, project_dir: Path) -> None:
+    pytest.importorskip("qcode.usecases.suggesting")
+    from qcode.tui.screens.suggestions import SuggestionsScreen
+
+    _insert_suggestions(project_dir)
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("g")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SuggestionsScreen)
+        assert [s.code_id for s in screen.items] == ["piece-rates", "instability"]
+        assert screen.view.selection == (screen.items[0].start, screen.items[0].end)
+        await pilot.press("a")  # accept the first one as it is
+        await pilot.pause()
+        await pilot.press("x")  # reject the second
+        await pilot.pause()
+        assert screen.items == []
+    stored = codings_in(project_dir)
+    assert [(c.code_id, c.quote, c.origin) for c in stored] == [("piece-rates", "Piece rates, very low.", "suggestion")]
+    from qcode.usecases import suggesting
+    from qcode.usecases.project import Project
+
+    with Project.open(project_dir) as p:
+        assert suggesting.pending(p) == []
+
+
+async def test_adjust_span_before_accepting(make, project_dir: Path) -> None:
+    pytest.importorskip("qcode.usecases.suggesting")
+    _insert_suggestions(project_dir)
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("g")
+        await pilot.pause()
+        s = app.screen.items[0]
+        await pilot.press("shift+left")  # shrink by one word: "Piece rates, very"
+        await pilot.press("a")
+        await pilot.pause()
+    [c] = codings_in(project_dir)
+    assert (c.start, c.quote) == (s.start, "Piece rates, very")
+
+
+async def test_project_memo(make, project_dir: Path) -> None:
+    from qcode.usecases import memos
+    from qcode.usecases.project import Project
+
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("M")  # project memo from the project screen
+        await pilot.pause()
+        await pilot.press(*"first impressions", "ctrl+s")
+        await pilot.pause()
+    with Project.open(project_dir) as p:
+        m = memos.my_memo(p, "project")
+        assert m is not None and m.text == "first impressions"
+
+
+async def test_transcript_memo_saved_when_leaving(make, project_dir: Path) -> None:
+    from qcode.usecases import memos
+    from qcode.usecases.project import Project
+
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("T")
+        await pilot.pause()
+        await pilot.press(*"long pauses", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+    with Project.open(project_dir) as p:
+        m = memos.my_memo(p, "transcript", "interview-01")
+        assert m is not None and m.text == "long pauses"
+
+
+async def test_import_with_preview(make, project_dir: Path) -> None:
+    from qcode.tui.screens.importer import ImportScreen
+
+    f = project_dir / "second.txt"
+    f.write_text("Interviewer: Hello?\nBea: Hello, I label images.\n", encoding="utf-8")
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        screen._choose(f)
+        preview = await _wait_for(pilot, lambda: "Bea" in str(screen.query_one("#import-preview").render()))
+        assert "Bea" in preview and "Interviewer" in preview
+        assert codings_in(project_dir) == []
+        await pilot.press("I")
+        await _wait_for(pilot, lambda: app.screen is not screen)
+    from qcode.usecases.project import Project
+
+    with Project.open(project_dir) as p:
+        names = [s["name"] for s in p.store.transcript_summaries()]
+        assert "second" in names
+
+
+async def test_help_lists_keys(make, project_dir: Path) -> None:
+    from qcode.tui.screens.help import HelpScreen, help_table
+
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+    descriptions = [str(c) for c in help_table().columns[1]._cells]
+    for needed in ("Undo", "Recode", "Select turn", "Accept", "Code all included"):
+        assert needed in descriptions

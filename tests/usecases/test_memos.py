@@ -1,0 +1,40 @@
+"""Project, transcript and code memos."""
+
+from __future__ import annotations
+
+import pytest
+
+from qcode.core.errors import NotFoundError, QcodeError
+from qcode.usecases import memos
+
+
+def test_write_then_update_keeps_one_memo_per_target(project) -> None:
+    m1 = memos.write_memo(project, "project", "", "first")
+    m2 = memos.write_memo(project, "project", "", "second")
+    assert m1.id == m2.id
+    [m] = memos.list_memos(project, "project")
+    assert (m.text, m.coder, m.target_id) == ("second", "tester", "project")
+
+
+def test_transcript_memo_by_name_is_stored_by_id(project) -> None:
+    memos.write_memo(project, "transcript", "interview-01", "long pauses")
+    tid = project.store.find_transcript("interview-01")
+    assert memos.my_memo(project, "transcript", str(tid)).text == "long pauses"
+    assert memos.target_label(project, memos.my_memo(project, "transcript", "interview-01")) == "Transcript interview-01"
+
+
+def test_code_memo_and_other_coders(project) -> None:
+    memos.write_memo(project, "code", "pay", "mine")
+    memos.write_memo(project, "code", "pay", "theirs", coder="other")
+    assert sorted(m.text for m in memos.list_memos(project, "code", "pay")) == ["mine", "theirs"]
+    assert memos.my_memo(project, "code", "pay").text == "mine"
+
+
+def test_unknown_targets_are_errors_and_store_nothing(project) -> None:
+    with pytest.raises(NotFoundError, match="Did you mean 'pay'"):
+        memos.write_memo(project, "code", "pya", "x")
+    with pytest.raises(NotFoundError):
+        memos.write_memo(project, "transcript", "nope", "x")
+    with pytest.raises(QcodeError, match="Unknown memo kind"):
+        memos.write_memo(project, "coding", "1", "x")
+    assert memos.list_memos(project) == []

@@ -1,0 +1,64 @@
+"""Keyword-in-context search and coding all results."""
+
+from __future__ import annotations
+
+import pytest
+
+from qcode.core.errors import QcodeError
+from qcode.usecases import search
+from qcode.usecases.coding import History, apply_code
+
+
+def test_search_finds_phrase_across_line_breaks_with_context(project) -> None:
+    hits = search.search(project, "piece   RATES", context=10)
+    assert [(h.match, h.speaker) for h in hits] == [("Piece rates", "Amina")]
+    h = hits[0]
+    t = project.transcript("interview-01")
+    assert t.text[h.start : h.end] == "Piece rates"
+    assert h.after == t.text[h.end : h.end + 10]
+
+
+def test_whole_words_and_case(project) -> None:
+    assert len(search.search(project, "the")) > len(search.search(project, "the", whole_words=True))
+    assert search.search(project, "amina") == search.search(project, "Amina", case_sensitive=False)
+    assert search.search(project, "unstable", case_sensitive=True) == []
+
+
+def test_bad_regex_and_empty_query_are_user_errors(project) -> None:
+    with pytest.raises(QcodeError, match="not a valid regular expression"):
+        search.search(project, "(unclosed", regex=True)
+    with pytest.raises(QcodeError, match="empty"):
+        search.search(project, "   ")
+
+
+def test_code_all_is_one_transaction_and_one_undo_step(project) -> None:
+    history = History(project)
+    t = project.transcript("interview-01")
+    hits = search.search(project, "the", whole_words=True)
+    first = hits[0]
+    apply_code(project, t.id, first.start, first.end, "pay")  # already coded: left alone
+    report = search.code_all(project, hits, "pay", history=history)
+    assert report.already == 1
+    assert len(report.coded) == len(hits) - 1
+    assert len(project.store.codings(code_ids=["pay"])) == len(hits)
+    history.undo()
+    assert len(project.store.codings(code_ids=["pay"])) == 1
+
+
+def test_code_all_failure_leaves_store_unchanged(project, monkeypatch) -> None:
+    hits = search.search(project, "the", whole_words=True)
+    calls = {"n": 0}
+    real = project.store.add_coding
+
+    def flaky(c):  # noqa: ANN001, ANN202
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise QcodeError("disk full")
+        return real(c)
+
+    monkeypatch.setattr(project.store, "add_coding", flaky)
+    history = History(project)
+    with pytest.raises(QcodeError):
+        search.code_all(project, hits, "pay", history=history)
+    assert project.store.codings() == []
+    assert not history.can_undo
