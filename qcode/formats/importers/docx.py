@@ -135,26 +135,35 @@ class _Walker:
                 self.tracked += sub.tracked
                 cells.append("\n".join(p.text for p in sub.paras).strip())
             rows.append(cells)
-        layout = _speaker_layout(rows)
-        if layout is None:
-            for cells in rows:
-                for cell in cells:
-                    for i, line in enumerate(cell.split("\n")):
-                        self.paras.append(Para(line, break_before=i == 0))
-            self._after_table = True
-            return
-        t_col, s_col, x_col = layout
-        for i, cells in enumerate(rows):
-            if i == 0 and _is_header(cells):
-                continue
-            speaker = cells[s_col].strip() if s_col < len(cells) else ""
-            text = cells[x_col] if x_col < len(cells) else ""
-            t = parse_time(cells[t_col]) if t_col is not None and t_col < len(cells) else None
-            if speaker:
-                self.paras.append(Para(text, speaker=speaker.rstrip(":").strip(), time=t, explicit=True))
-            elif text.strip():
-                self.paras.append(Para(text))
+        self.paras.extend(table_paras(rows))
         self._after_table = True
+
+
+def table_paras(rows: list[list[str]]) -> list[Para]:
+    """Paragraphs of a table: speaker turns when its columns look like (time |) speaker | text.
+
+    Shared by the .docx and .odt importers. Other tables keep every cell's text, line by line.
+    """
+    out: list[Para] = []
+    layout = _speaker_layout(rows)
+    if layout is None:
+        for cells in rows:
+            for cell in cells:
+                for i, line in enumerate(cell.split("\n")):
+                    out.append(Para(line, break_before=i == 0))
+        return out
+    t_col, s_col, x_col = layout
+    for i, cells in enumerate(rows):
+        if i == 0 and _is_header(cells):
+            continue
+        speaker = cells[s_col].strip() if s_col < len(cells) else ""
+        text = cells[x_col] if x_col < len(cells) else ""
+        t = parse_time(cells[t_col]) if t_col is not None and t_col < len(cells) else None
+        if speaker:
+            out.append(Para(text, speaker=speaker.rstrip(":").strip(), time=t, explicit=True))
+        elif text.strip():
+            out.append(Para(text))
+    return out
 
 
 def _is_bold(run: Any) -> bool:

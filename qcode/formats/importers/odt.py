@@ -15,8 +15,8 @@ from typing import Any
 from qcode.core.errors import ImportFormatError
 from qcode.core.transcript import Transcript
 from qcode.formats.importers.base import ImportOptions, check_size, finish, register
-from qcode.formats.importers.docx import _is_header, _speaker_layout
-from qcode.formats.importers.speakers import Para, detect_turns, parse_time
+from qcode.formats.importers.docx import table_paras
+from qcode.formats.importers.speakers import Para, detect_turns
 from qcode.formats.safexml import parse_xml
 from qcode.formats.safezip import SafeZip
 
@@ -75,23 +75,7 @@ class _Walker:
                 sub.block(cell)
                 cells.append("\n".join(p.text for p in sub.paras).strip())
             rows.append(cells)
-        layout = _speaker_layout(rows)
-        if layout is None:
-            for cells in rows:
-                for cell in cells:
-                    self.paras.append(Para(cell, break_before=True))
-        else:
-            t_col, s_col, x_col = layout
-            for i, cells in enumerate(rows):
-                if i == 0 and _is_header(cells):
-                    continue
-                speaker = cells[s_col].strip() if s_col < len(cells) else ""
-                text = cells[x_col] if x_col < len(cells) else ""
-                t = parse_time(cells[t_col]) if t_col is not None and t_col < len(cells) else None
-                if speaker:
-                    self.paras.append(Para(text, speaker=speaker.rstrip(":").strip(), time=t, explicit=True))
-                elif text.strip():
-                    self.paras.append(Para(text))
+        self.paras.extend(table_paras(rows))
         self.after_table = True
 
 
