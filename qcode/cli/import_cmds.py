@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -96,7 +97,7 @@ def _run_with_progress(project: Project, files: list[Path], options, quiet: bool
 
     if len(files) < 2 or quiet:
         return importing.import_paths(project, files, options)
-    with click.progressbar(length=len(files), label="Importing", file=click.get_text_stream("stderr"),
+    with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
                            item_show_func=lambda s: s or "") as bar:
         state = {"done": 0}
 

@@ -200,6 +200,9 @@ def compose(text: str, file: str, problems: list[Problem]) -> Node | None:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = f"invalid YAML: {exc.problem or exc.context}."
         hint = "Check the indentation and quoting around this line (text containing ': ' or '#' needs quotes)."
+        if "nesting depth" in msg:  # PyYAML >= 6.0.4 stops runaway nesting itself
+            msg = f"the YAML is nested more than {MAX_DEPTH} levels deep ({msg})"
+            hint = "A codebook needs only a few levels of sub-codes; check for runaway brackets."
         bad_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
         if "\t" in bad_line[: col]:
             hint = "YAML does not allow tabs for indentation; use spaces."
