@@ -20,6 +20,7 @@ from qcode.tui.colors import code_colors
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.dialogs import NEW_PREFIX, ChoiceDialog, CodePicker, TextDialog
 from qcode.tui.widgets.code_tree import CodeTree, number_keys
+from qcode.tui.widgets.status import StatusLine
 from qcode.tui.widgets.transcript_view import TranscriptView
 from qcode.usecases import coding as uc
 
@@ -67,7 +68,7 @@ class CodingScreen(Screen[None]):
         with Horizontal(id="coding-body"):
             with Vertical(id="coding-main"):
                 yield TranscriptView(id="transcript")
-                yield Static(id="status")
+                yield StatusLine(id="status")
             with Vertical(id="coding-side"):
                 yield CodeTree(id="codes")
                 yield Static(id="definition")
@@ -135,7 +136,7 @@ class CodingScreen(Screen[None]):
             t.append(", ".join(names))
         if self._last_saved:
             t.append(f" · ✓ {self._last_saved}", style="green")
-        self.query_one("#status", Static).update(t)
+        self.query_one("#status", StatusLine).update(t)
         self._update_definition()
 
     @on(TranscriptView.SelectionChanged)
@@ -214,7 +215,7 @@ class CodingScreen(Screen[None]):
         )
         if not ok:
             return None
-        self.view.set_codings([*self.view.codings, coding])
+        self.view.add_coding(coding)
         self.view.action_clear_selection()
         self.tree.set_counts(self.project.store.count_codings())
         self.saved(f"coded “{self._code_name(code_id)}”")
@@ -306,7 +307,7 @@ class CodingScreen(Screen[None]):
         def remove(c: Coding) -> None:
             ok, _ = self._attempt(uc.remove_coding, self.project, c.id, history=self.app.history)  # type: ignore[attr-defined]
             if ok:
-                self.view.set_codings([x for x in self.view.codings if x.id != c.id])
+                self.view.remove_coding(c.id)
                 self.tree.set_counts(self.project.store.count_codings())
                 self.saved(f"removed “{self._code_name(c.code_id)}” (u undoes)")
 
@@ -319,7 +320,7 @@ class CodingScreen(Screen[None]):
                     return
                 ok, new = self._attempt(uc.recode, self.project, c.id, code_id, history=self.app.history)  # type: ignore[attr-defined]
                 if ok:
-                    self.view.set_codings([new if x.id == c.id else x for x in self.view.codings])
+                    self.view.replace_coding(new)
                     self.tree.set_counts(self.project.store.count_codings())
                     self.saved(f"recoded as “{self._code_name(code_id)}”")
 
@@ -336,7 +337,7 @@ class CodingScreen(Screen[None]):
                     return
                 ok, new = self._attempt(uc.set_memo, self.project, c.id, text, history=self.app.history)  # type: ignore[attr-defined]
                 if ok:
-                    self.view.set_codings([new if x.id == c.id else x for x in self.view.codings])
+                    self.view.replace_coding(new)
                     self.saved("memo")
 
             self.app.push_screen(TextDialog(f"Memo on “{self._code_name(c.code_id)}”: {c.quote[:60]}", c.memo, multiline=True), written)

@@ -69,8 +69,9 @@ class ProjectScreen(Screen[None]):
         self._fill()
 
     def on_screen_resume(self) -> None:
-        if self.query_one(DataTable).columns:
+        if getattr(self, "_resumed", False):
             self.refresh_from_store()
+        self._resumed = True
 
     def _fill(self) -> None:
         table = self.query_one(DataTable)

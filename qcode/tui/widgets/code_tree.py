@@ -80,12 +80,13 @@ class CodeTree(Tree[str]):
             self.cursor_line = 0
 
     def set_counts(self, counts: dict[str, int]) -> None:
-        self._counts = counts
+        """Update the counts; only the labels whose count changed are redrawn."""
+        old, self._counts = self._counts, counts
         if self._codebook is None:
             return
         for code in self._codebook.codes:
             node = self._code_nodes.get(code.id)
-            if node is not None:
+            if node is not None and old.get(code.id, 0) != counts.get(code.id, 0):
                 node.set_label(self._code_text(code))
 
     def _code_text(self, code: Code) -> Text:

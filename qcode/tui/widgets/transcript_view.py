@@ -97,7 +97,8 @@ class TranscriptView(ScrollView, can_focus=True):
         self._units: L.Units | None = None
         self._visible_text = ""
         self.codings: list[Coding] = []
-        self._row_codings: list[list[int]] = []
+        self._row_codings: dict[int, list[Coding]] = {}
+        self._qstyles: dict[str, Style] | None = None
         self._code_colors: dict[str, Color] = {}
         self._code_styles: dict[str, Style] = {}
         self._stripe_styles: dict[str, Style] = {}
@@ -121,8 +122,9 @@ class TranscriptView(ScrollView, can_focus=True):
         self.anchor = None
         self.flash = None
         self._layout = None
-        self._relayout()
-        self.set_codings(codings)
+        self.codings = sorted(codings, key=lambda c: (c.start, c.end, c.id or 0))
+        self._relayout()  # lays out now when the size is known, else on the first resize
+        self.refresh()
 
     def set_codings(self, codings: list[Coding]) -> None:
         """Replace the codings shown (sorted by start)."""
@@ -130,13 +132,27 @@ class TranscriptView(ScrollView, can_focus=True):
         self._index_codings()
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._qstyles = None
+
+    def _styles(self) -> dict[str, Style]:
+        """The widget's base style and component styles, computed once per style change."""
+        cache = getattr(self, "_qstyles", None)
+        if cache is None:
+            cache = {name: self.get_component_rich_style(name) for name in self.COMPONENT_CLASSES}
+            cache["base"] = self.rich_style
+            self._qstyles = cache
+        return cache
+
     def set_code_colors(self, colors: dict[str, Color]) -> None:
         self._code_colors = dict(colors)
         self._update_styles()
         self.refresh()
 
     def _update_styles(self) -> None:
-        base = self.rich_style
+        self._qstyles = None
+        base = self._styles()["base"]
         bg = Color.from_rich_color(base.bgcolor) if base.bgcolor else Color(0, 0, 0)
         self._code_styles = {}
         self._stripe_styles = {}
@@ -157,7 +173,7 @@ class TranscriptView(ScrollView, can_focus=True):
         return max(8, self.scrollable_content_region.width - MARGIN)
 
     def _relayout(self) -> None:
-        if self.transcript is None:
+        if self.transcript is None or not self.scrollable_content_region.width:
             return
         width = self.text_width
         if self._layout is not None and self._layout.width == width:
@@ -172,18 +188,39 @@ class TranscriptView(ScrollView, can_focus=True):
         self._relayout()
 
     def _index_codings(self) -> None:
+        """Row -> codings shown on it (only rows that have codings)."""
+        self._row_codings = {}
+        for c in self.codings:
+            self._index_one(c)
+
+    def _rows_of(self, c: Coding) -> range:
         lay = self._layout
         if lay is None:
-            self._row_codings = []
-            return
-        rows: list[list[int]] = [[] for _ in range(len(lay))]
-        for i, c in enumerate(self.codings):
-            r0 = lay.row_of(c.start)
-            r1 = lay.row_of(max(c.start, c.end - 1))
-            for r in range(r0, r1 + 1):
-                if lay.kinds[r] == L.TEXT:
-                    rows[r].append(i)
-        self._row_codings = rows
+            return range(0)
+        return range(lay.row_of(c.start), lay.row_of(max(c.start, c.end - 1)) + 1)
+
+    def _index_one(self, c: Coding) -> None:
+        rows = self._row_codings
+        for r in self._rows_of(c):
+            rows.setdefault(r, []).append(c)
+
+    def add_coding(self, c: Coding) -> None:
+        """Show one more coding (after the store committed it)."""
+        self.codings.append(c)
+        self._index_one(c)
+        self.refresh()
+
+    def remove_coding(self, coding_id: int | None) -> None:
+        gone = [c for c in self.codings if c.id == coding_id]
+        self.codings = [c for c in self.codings if c.id != coding_id]
+        for c in gone:
+            for r in self._rows_of(c):
+                self._row_codings[r] = [x for x in self._row_codings.get(r, []) if x.id != coding_id]
+        self.refresh()
+
+    def replace_coding(self, new: Coding) -> None:
+        self.remove_coding(new.id)
+        self.add_coding(new)
 
     # ------------------------------------------------------------ queries
     @property
@@ -197,7 +234,10 @@ class TranscriptView(ScrollView, can_focus=True):
     def codings_at(self, offset: int | None = None) -> list[Coding]:
         """Codings covering *offset* (default: the cursor), innermost first."""
         pos = self.cursor if offset is None else offset
-        hits = [c for c in self.codings if c.start <= pos < c.end]
+        if self._layout is None:
+            return []
+        hits = list(self._row_codings.get(self._layout.row_of(pos), ()))
+        hits = [c for c in hits if c.start <= pos < c.end]
         return sorted(hits, key=lambda c: c.end - c.start)
 
     def turn_index_at(self, offset: int) -> int:
@@ -207,7 +247,8 @@ class TranscriptView(ScrollView, can_focus=True):
     # ------------------------------------------------------------ rendering
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        styles = self._styles()
+        base = styles["base"]
         lay = self._layout
         row = self.scroll_offset.y + y
         if lay is None or row >= len(lay):
@@ -221,13 +262,13 @@ class TranscriptView(ScrollView, can_focus=True):
             col = SPEAKER_COLORS[zlib.crc32((turn.speaker or "").encode()) % len(SPEAKER_COLORS)]
             segs = [
                 Segment(" " * MARGIN, base),
-                Segment(name, base + self.get_component_rich_style("transcript--speaker") + Style(color=col)),
+                Segment(name, base + styles["transcript--speaker"] + Style(color=col)),
             ]
             when = L.fmt_time(turn.time_start)
             if when:
-                segs.append(Segment("  " + when, base + self.get_component_rich_style("transcript--time")))
+                segs.append(Segment("  " + when, base + styles["transcript--time"]))
             if turn.overlap:
-                segs.append(Segment("  (overlapping speech)", base + self.get_component_rich_style("transcript--time")))
+                segs.append(Segment("  (overlapping speech)", base + styles["transcript--time"]))
             return Strip(segs).adjust_cell_length(width, base)
         return self._render_text_row(row, width, base)
 
@@ -235,8 +276,7 @@ class TranscriptView(ScrollView, can_focus=True):
         lay = self._layout
         assert lay is not None
         s, e = lay.starts[row], lay.ends[row]
-        idxs = self._row_codings[row] if row < len(self._row_codings) else []
-        covering = [self.codings[i] for i in idxs]
+        covering = self._row_codings.get(row, ())
         # Margin: one stripe per distinct code on this row (innermost first), '+' when more.
         codes: list[str] = []
         for c in sorted(covering, key=lambda c: c.end - c.start):
@@ -264,10 +304,11 @@ class TranscriptView(ScrollView, can_focus=True):
                 points.add(min(max(span[0], s), e))
                 points.add(min(max(span[1], s), e))
         cuts = sorted(points)
-        sel_style = self.get_component_rich_style("transcript--selection")
-        cur_style = self.get_component_rich_style("transcript--cursor")
-        flash_style = self.get_component_rich_style("transcript--flash")
-        ev_style = self.get_component_rich_style("transcript--evidence")
+        styles = self._styles()
+        sel_style = styles["transcript--selection"]
+        cur_style = styles["transcript--cursor"]
+        flash_style = styles["transcript--flash"]
+        ev_style = styles["transcript--evidence"]
         focused = self.has_focus
         text = self._visible_text
         for a, b in zip(cuts, cuts[1:], strict=False):
