@@ -176,3 +176,16 @@ async def test_new_code_from_selection(make, project_dir: Path) -> None:
     with Project.open(project_dir) as p:
         code = p.codebook.get(stored[0].code_id)
         assert code.display() == "Unstable."
+
+
+async def test_light_theme_and_small_terminal(make, project_dir: Path) -> None:
+    app = make("interview-01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _coding(pilot)
+        await pilot.press("t", "1")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert app.theme == "textual-light"
+        assert screen.has_class("-narrow")
+        assert "How is the work" in "".join(screen.view.render_line(y).text for y in range(3))
+    assert len(codings_in(project_dir)) == 1

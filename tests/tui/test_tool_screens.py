@@ -205,7 +205,7 @@ async def test_import_with_preview(make, project_dir: Path) -> None:
         preview = await _wait_for(pilot, lambda: "Bea" in str(screen.query_one("#import-preview").render()))
         assert "Bea" in preview and "Interviewer" in preview
         assert codings_in(project_dir) == []
-        await pilot.press("I")
+        await pilot.press("ctrl+g")
         await _wait_for(pilot, lambda: app.screen is not screen)
     from qcode.usecases.project import Project
 

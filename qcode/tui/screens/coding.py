@@ -118,6 +118,8 @@ class CodingScreen(Screen[None]):
         cb = self.project.codebook
         lang = self.project.settings.language
         t = Text(no_wrap=True, overflow="ellipsis")
+        if self._last_saved:
+            t.append(f"✓ {self._last_saved} · ", style="green")
         sel = view.selection
         if sel:
             t.append(f"{sel[1] - sel[0]} chars selected", style="bold")
@@ -134,8 +136,6 @@ class CodingScreen(Screen[None]):
                 code = cb.find(c.code_id)
                 names.append(safe_label(code.display(lang) if code else c.code_id, 24) + ("*" if c.memo else ""))
             t.append(", ".join(names))
-        if self._last_saved:
-            t.append(f" · ✓ {self._last_saved}", style="green")
         self.query_one("#status", StatusLine).update(t)
         self._update_definition()
 
@@ -145,7 +145,7 @@ class CodingScreen(Screen[None]):
 
     def saved(self, what: str) -> None:
         """Say in the status bar that *what* was committed."""
-        self._last_saved = f"saved: {what}"
+        self._last_saved = f"saved {what}"
         self._update_status()
 
     # ---------------------------------------------------------------- definition

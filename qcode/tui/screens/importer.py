@@ -56,7 +56,7 @@ class ImportScreen(Screen[None]):
     """A file picker with a dry-run preview of speakers, words and warnings."""
 
     BINDINGS = [
-        Binding("ctrl+i,I", "do_import", "Import it"),
+        Binding("ctrl+g", "do_import", "Import it"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
