@@ -266,6 +266,22 @@ class RecordsMixin:
         for row in rows:
             yield _coding_from_row(row, names)
 
+    def find_coding(self, transcript_id: int, code_id: str, coder: str, start: int, end: int) -> int | None:
+        """The id of the coding with exactly this span, code and coder, if there is one."""
+        ct, co = schema.codings, schema.coders
+        with self.reading() as conn:
+            return conn.execute(
+                sa.select(ct.c.id)
+                .select_from(ct.join(co, ct.c.coder_id == co.c.id))
+                .where(
+                    (ct.c.transcript_id == transcript_id)
+                    & (ct.c.start == start)
+                    & (ct.c.end == end)
+                    & (ct.c.code_id == code_id)
+                    & (co.c.name == coder)
+                )
+            ).scalar()
+
     def count_codings(self) -> dict[str, int]:
         """Number of codings per code id."""
         ct = schema.codings

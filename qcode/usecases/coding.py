@@ -44,12 +44,12 @@ def apply_code(
     t.check_span(start, end)
     _check_code(project, code_id)
     coder = coder or project.coder
-    for c in project.store.codings(transcript_id=t.id, code_ids=[code_id], coders=[coder]):
-        if c.start == start and c.end == end:
-            raise CodingError(
-                f"This passage ({start}-{end}) of '{t.name}' is already coded '{code_id}' by {coder} (coding {c.id}).",
-                hint="Nothing was changed.",
-            )
+    dup = project.store.find_coding(t.id, code_id, coder, start, end)
+    if dup is not None:
+        raise CodingError(
+            f"This passage ({start}-{end}) of '{t.name}' is already coded '{code_id}' by {coder} (coding {dup}).",
+            hint="Nothing was changed.",
+        )
     a = make_anchor(t.text, start, end)
     rec = project.store.codebook_record()
     coding = Coding(
@@ -209,7 +209,8 @@ class _Group:
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         self.history._group = None
-        if self.step.changes:
+        # A block that raised was rolled back: there is nothing to undo.
+        if exc_type is None and self.step.changes:
             self.history.undo_stack.append(self.step)
             self.history.redo_stack.clear()
 

@@ -110,3 +110,13 @@ def test_new_action_clears_redo(project: Project) -> None:
     h.undo()
     uc.apply_code(project, "interview-01", 0, 4, "pay", history=h)
     assert not h.can_redo
+
+
+def test_a_group_that_failed_leaves_nothing_to_undo(project: Project) -> None:
+    h = uc.History(project)
+    with pytest.raises(CodingError):
+        with project.store.transaction(), h.group("code all"):
+            uc.apply_code(project, "interview-01", 0, 3, "pay", history=h)
+            uc.apply_code(project, "interview-01", 0, 99999, "pay", history=h)
+    assert project.store.codings() == []
+    assert not h.can_undo
