@@ -83,6 +83,12 @@ def test_four_speakers_make_a_focus_group_unless_kind_given() -> None:
     assert read(b"I: a\nR: b\n").kind == "interview"
 
 
+def test_overlap_labels_are_not_extra_people() -> None:
+    src = b"OU: a\nBA725: b\nOU + BA725: c\nBA725 + OU: d\nLOC1: e\n"
+    t = read(src)
+    assert len(t.speaker_labels()) == 5 and t.kind == "interview"
+
+
 # --- encodings ---------------------------------------------------------------
 def test_utf8_bom_removed() -> None:
     t = read("\ufeffI: café\nR: oui\n".encode())

@@ -173,7 +173,9 @@ def finish(
             f"the text contains {n_term} terminal control characters (ESC); they are kept as text and shown escaped"
         )
     speakers = {t.speaker: None for t in turns if t.speaker}
-    kind = options.kind or ("focus_group" if len(speakers) >= FOCUS_GROUP_SPEAKERS else "interview")
+    # "A + B" labels (overlapping speech in some exports) are not extra people.
+    people = {p.strip() for label in speakers for p in label.split(" + ")}
+    kind = options.kind or ("focus_group" if len(people) >= FOCUS_GROUP_SPEAKERS else "interview")
     return Transcript(
         name=options.name or slugify(stem),
         title=stem,
