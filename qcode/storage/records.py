@@ -282,6 +282,13 @@ class RecordsMixin:
                 )
             ).scalar()
 
+    def delete_pending_suggestions(self, transcript_id: int) -> int:
+        """Forget the pending suggestions of a transcript (its text changed); returns how many."""
+        st = schema.suggestions
+        with self.transaction() as conn:
+            result = conn.execute(sa.delete(st).where((st.c.transcript_id == transcript_id) & (st.c.status == "pending")))
+        return result.rowcount or 0
+
     def count_codings(self) -> dict[str, int]:
         """Number of codings per code id."""
         ct = schema.codings

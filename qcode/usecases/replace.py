@@ -23,11 +23,8 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from qcode.core.anchor import Anchor, make_anchor, reanchor
 from qcode.formats.importers import ImportOptions
-from qcode.storage import schema
 from qcode.usecases.importing import default_options, parse_file
 from qcode.usecases.project import Project
 
@@ -73,7 +70,7 @@ def replace_transcript(project: Project, ref: str, path: Path, options: ImportOp
     codings = store.codings(transcript_id=tid)
     if store.path is not None:
         report.backup = store.backup(project.data_dir / "backups", reason=f"before-replace-{old.name}"[:60])
-    with store.transaction() as conn:
+    with store.transaction():
         store.replace_transcript_content(tid, new, source_bytes=data)
         for c in codings:
             quote = c.quote or old.text[c.start:c.end]
@@ -100,9 +97,6 @@ def replace_transcript(project: Project, ref: str, path: Path, options: ImportOp
                 status = "flagged"
             setattr(report, status, getattr(report, status) + 1)
             report.moves.append(CodingMove(c.id or 0, c.code_id, status, (c.start, c.end), (start, end), quote, fresh.quote))
-        st = schema.suggestions
-        report.suggestions_dropped = conn.execute(
-            sa.delete(st).where((st.c.transcript_id == tid) & (st.c.status == "pending"))
-        ).rowcount or 0
+        report.suggestions_dropped = store.delete_pending_suggestions(tid)
     project.invalidate(tid)
     return report
