@@ -189,3 +189,25 @@ async def test_light_theme_and_small_terminal(make, project_dir: Path) -> None:
         assert screen.has_class("-narrow")
         assert "How is the work" in "".join(screen.view.render_line(y).text for y in range(3))
     assert len(codings_in(project_dir)) == 1
+
+
+async def test_double_click_selects_word_triple_click_turn(make, project_dir: Path) -> None:
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _coding(pilot)
+        view = screen.view
+        text = view.transcript.text
+        # Row 1 is "How is the work these days?"; cell 4 + 8 is the 'h' of "the".
+        await pilot.click(view, offset=(12, 1), times=2)
+        await pilot.pause()
+        assert view.selection is not None
+        assert text[slice(*view.selection)] == "the"
+        await pilot.press("2")  # pay
+        await pilot.pause()
+        # A triple click on Amina's first answer selects her whole turn.
+        await pilot.click(view, offset=(10, 4), times=3)
+        await pilot.pause()
+        turn = view.turns[1]
+        assert view.selection == (turn.start, turn.end)
+        assert text[turn.start : turn.end].startswith("Unstable.")
+    assert [(c.code_id, c.quote) for c in codings_in(project_dir)] == [("pay", "the")]

@@ -548,6 +548,16 @@ class TranscriptView(ScrollView, can_focus=True):
             self._dragging = False
             self.release_mouse()
 
+    def on_click(self, event: events.Click) -> None:
+        """Double-click selects the word under the mouse, triple-click the whole turn."""
+        if event.button != 1 or event.chain < 2 or event.shift:
+            return
+        pos = self._offset_at(event)
+        if pos is None:
+            return
+        self.cursor = pos
+        self.action_select_unit("word" if event.chain == 2 else "turn")
+
     def on_focus(self) -> None:
         self.refresh()
 
