@@ -153,7 +153,12 @@ def make_signals(names: Sequence[str] | None, info: Any, profiles: list[CodeProf
 
 
 class Signal:
-    """Base class. ``kind`` is ``doc`` (needs the parsed turn) or ``unit`` (terms only)."""
+    """Base class. ``kind`` is ``doc`` (rule signals: matchers run on the parsed turns) or ``unit`` (terms only).
+
+    Unit signals implement ``contributions(features) -> (array units x
+    profiles, context)`` and ``explain(features, i, j, context, ...)``; rule
+    signals contribute rules to :class:`qcode.suggest.rules.RuleSet`.
+    """
 
     name: ClassVar[str] = ""
     kind: ClassVar[str] = "unit"
@@ -162,18 +167,13 @@ class Signal:
         self.info = info
         self.profiles = profiles
 
-    def doc_hits(self, doc: Any, offset: int, units: list[Unit]) -> list[list[Hit]]:
-        return [[] for _ in units]
-
     def fit(self, training: Training) -> None:
         """Learn from coded passages (model signals only)."""
 
-    def unit_hits(self, unit: Unit) -> list[Hit]:
-        return self.batch_hits([unit])[0]
+    def contributions(self, feats: Any) -> tuple[Any, Any]:
+        import numpy as np
 
-    def batch_hits(self, units: list[Unit]) -> list[list[Hit]]:
-        """Hits of several units at once (model signals vectorise this)."""
-        return [[] for _ in units]
+        return np.zeros((len(feats), len(self.profiles))), None
 
     def leads(self, code: str) -> bool:
         """True when this signal has proven itself for *code* (the others then only support it)."""
@@ -182,13 +182,6 @@ class Signal:
     def describe(self) -> list[str]:
         """Notes for the run report (e.g. which codes a model is on for)."""
         return []
-
-
-def unit_of(units: list[Unit], token: int) -> int | None:
-    for i, u in enumerate(units):
-        if u.tok_start <= token < u.tok_end:
-            return i
-    return None
 
 
 def noisy_or(weights: list[float]) -> float:

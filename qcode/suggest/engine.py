@@ -1,10 +1,14 @@
 """The suggestion engine: parse (with the cache), cut into units, score, explain.
 
-:meth:`Engine.analyse` streams transcripts through ``nlp.pipe`` (with
-``n_process`` for large corpora), keeps only units and rule hits, and drops
-the parsed documents; :meth:`Engine.fit` teaches the model signals from
-coded passages; :meth:`Engine.score` combines every signal's contribution
-with a noisy-or and :func:`evidence` turns the hits into the stored evidence.
+:meth:`Engine.analyse` streams transcripts through the pipeline (with
+``n_process`` for large corpora) and keeps, per transcript, only arrays: the
+units and their terms (:class:`~qcode.suggest.units.Features`) and the rule
+matches (:class:`~qcode.suggest.rules.Matches`); the parsed documents are
+dropped. :meth:`Engine.fit` teaches the model signals from coded passages;
+:meth:`Engine.table` scores every (unit, code) of a transcript at once with
+array operations, combining the signals' contributions with a noisy-or, and
+:meth:`Engine.evidence` explains one (unit, code): evidence is only built for
+the suggestions that are kept.
 """
 
 from __future__ import annotations
@@ -12,16 +16,28 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from qcode.core.text import count_words
-from qcode.suggest.base import SUPPORT_FACTOR, CodeProfile, Hit, Passage, Training, noisy_or
+from qcode.suggest.base import SUPPORT_FACTOR, CodeProfile, Hit, Passage, Training
 from qcode.suggest.cache import DocCache, text_key
-from qcode.suggest.pipeline import PipelineInfo, fix_lemmas
+from qcode.suggest.model_signals import Learned, Similarity
+from qcode.suggest.pipeline import PipelineInfo, parse
+from qcode.suggest.rules import (
+    LemmaKeywords,
+    Matches,
+    Patterns,
+    RuleSet,
+    RuleSignal,
+    _empty_matches,
+)
 from qcode.suggest.signals import make_signals
-from qcode.suggest.units import Unit, UnitMode, make_units
+from qcode.suggest.units import Features, Unit, UnitMode, build_features
 
 BATCH_SIZE = 64
+ORDER = (LemmaKeywords.name, Patterns.name, Similarity.name, Learned.name)
+"""Order of the signals in the evidence (then by contribution, highest first)."""
 
 
 @dataclass(frozen=True)
@@ -31,13 +47,38 @@ class TranscriptInput:
     turns: tuple[tuple[int, int], ...]
 
 
-@dataclass
+@dataclass(eq=False)
 class Analysed:
+    """One transcript's units (arrays) and rule matches."""
+
     transcript_id: int
-    units: list[Unit]
-    rule_hits: list[list[Hit]]
+    feats: Features
+    matches: Matches
     words: int
     cached: bool
+    text: str = ""
+    engine: Any = field(default=None, repr=False)
+
+    @property
+    def units(self) -> list[Unit]:
+        if not hasattr(self, "_units"):
+            self._units = self.feats.units()
+        return self._units
+
+    @property
+    def rule_hits(self) -> list[list[Hit]]:
+        """Rule hits per unit, as :class:`Hit` objects (built on demand)."""
+        if not hasattr(self, "_rule_hits"):
+            self._rule_hits = self.engine.rule_hits(self)
+        return self._rule_hits
+
+    def rule_codes(self) -> list[set[str]]:
+        codes = self.engine.codes
+        out: list[set[str]] = [set() for _ in range(len(self.feats))]
+        prof = self.engine.ruleset.profile
+        for u, r in zip(self.matches.unit.tolist(), self.matches.rule.tolist(), strict=True):
+            out[u].add(codes[int(prof[r])])
+        return out
 
 
 @dataclass
@@ -46,6 +87,19 @@ class Candidate:
     code: str
     score: float
     hits: list[Hit] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Table:
+    """Scores of every (unit, profile) of some units, with what the evidence needs."""
+
+    feats: Features
+    parts: dict[str, Any]
+    """Signal name -> (units x profiles) contributions (after the support factor)."""
+    score: Any
+    ctx: dict[str, Any]
+    matches: Matches | None = None
+    text: str = ""
 
 
 class Engine:
@@ -62,7 +116,8 @@ class Engine:
         self.profiles = profiles
         self.unit_mode = unit_mode
         self.signals = make_signals(signals, info, profiles)
-        self.doc_signals = [s for s in self.signals if s.kind == "doc"]
+        self.codes = [p.id for p in profiles]
+        self.ruleset = RuleSet([s for s in self.signals if isinstance(s, RuleSignal)], len(profiles))
         self.unit_signals = [s for s in self.signals if s.kind == "unit"]
         self.member_of = {m: p.id for p in profiles for m in p.members}
 
@@ -70,15 +125,14 @@ class Engine:
     def analyse(
         self, items: Iterable[TranscriptInput], cache: DocCache | None = None, processes: int = 1
     ) -> Iterator[Analysed]:
-        """Units and rule hits of each transcript, in no particular order (cached ones first)."""
-        nlp = self.info.nlp
+        """Units and rule matches of each transcript, in no particular order (cached ones first)."""
         pending: list[tuple[TranscriptInput, str]] = []
         for item in items:
-            key = text_key(item.text, item.turns)
             if not item.turns:
-                yield Analysed(item.transcript_id, [], [], count_words(item.text), False)
+                yield self._empty(item)
                 continue
-            docs = cache.load(key, self.info.key, nlp.vocab) if cache else None
+            key = text_key(item.text, item.turns)
+            docs = cache.load(key, self.info.key, self.info.nlp.vocab) if cache else None
             if docs is not None and len(docs) == len(item.turns):
                 yield self._finish(item, docs, cached=True)
             else:
@@ -91,18 +145,19 @@ class Engine:
                 for a, b in item.turns:
                     yield item.text[a:b], n
 
-        kwargs: dict[str, Any] = {"as_tuples": True, "batch_size": BATCH_SIZE}
-        if processes > 1:
-            kwargs["n_process"] = processes
         current, bucket = -1, []
-        for doc, n in nlp.pipe(stream(), **kwargs):
+        for doc, n in parse(self.info, stream(), BATCH_SIZE, processes, as_tuples=True):
             if n != current:
                 if bucket:
                     yield self._store(pending[current], bucket, cache)
                 current, bucket = n, []
-            bucket.append(fix_lemmas(doc, self.info))
+            bucket.append(doc)
         if bucket:
             yield self._store(pending[current], bucket, cache)
+
+    def _empty(self, item: TranscriptInput) -> Analysed:
+        feats, _ = build_features(item.transcript_id, [], [], self.unit_mode)
+        return Analysed(item.transcript_id, feats, _empty_matches(), count_words(item.text), False, item.text, self)
 
     def _store(self, entry: tuple[TranscriptInput, str], docs: list[Any], cache: DocCache | None) -> Analysed:
         item, key = entry
@@ -111,17 +166,9 @@ class Engine:
         return self._finish(item, docs, cached=False)
 
     def _finish(self, item: TranscriptInput, docs: list[Any], cached: bool) -> Analysed:
-        units = make_units(item.transcript_id, list(item.turns), docs, self.unit_mode)
-        rule_hits: list[list[Hit]] = [[] for _ in units]
-        by_turn: dict[int, list[int]] = {}
-        for i, u in enumerate(units):
-            by_turn.setdefault(u.turn, []).append(i)
-        for k, idxs in by_turn.items():
-            local = [units[i] for i in idxs]
-            for sig in self.doc_signals:
-                for j, hits in enumerate(sig.doc_hits(docs[k], item.turns[k][0], local)):
-                    rule_hits[idxs[j]].extend(hits)
-        return Analysed(item.transcript_id, units, rule_hits, count_words(item.text), cached)
+        feats, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode)
+        matches = self.ruleset.match(docs, tokens)
+        return Analysed(item.transcript_id, feats, matches, count_words(item.text), cached, item.text, self)
 
     # ------------------------------------------------------------ learning
     def fit(self, training: Training) -> None:
@@ -135,6 +182,113 @@ class Engine:
         return out
 
     # ------------------------------------------------------------- scoring
+    def table(self, a: Analysed) -> Table:
+        """Scores of every unit of *a* for every code."""
+        K, T = self.ruleset.contributions(a.matches, len(a.feats))
+        t = self._combine(a.feats, {LemmaKeywords.name: K, Patterns.name: T})
+        t.matches, t.text = a.matches, a.text
+        return t
+
+    def _combine(self, feats: Features, parts: dict[str, Any]) -> Table:
+        import numpy as np
+
+        n, P = len(feats), len(self.profiles)
+        ctx: dict[str, Any] = {}
+        for sig in self.unit_signals:
+            parts[sig.name], ctx[sig.name] = sig.contributions(feats)  # type: ignore[attr-defined]
+        leads = {sig.name: np.array([sig.leads(c) for c in self.codes], dtype=bool) for sig in self.unit_signals}
+        lead = np.zeros(P, dtype=bool)
+        for v in leads.values():
+            lead |= v
+        keep = np.ones((n, P))
+        for name, C in parts.items():
+            # Where a signal has proven itself for a code, the others only support it.
+            scaled = lead & ~leads[name] if name in leads else lead
+            if scaled.any():
+                C[:, scaled] *= SUPPORT_FACTOR
+            keep *= 1.0 - C
+        return Table(feats, parts, 1.0 - keep, ctx)
+
+    def evidence_many(self, t: Table, units: Any, profs: Any) -> list[list[Hit]]:
+        """The hits behind the score of each (unit, profile) pair, strongest first, with their evidence.
+
+        Computed for many pairs at once (the model signals' evidence is vectorised).
+        """
+        import numpy as np
+
+        units = np.asarray(units, dtype=np.int64)
+        profs = np.asarray(profs, dtype=np.int64)
+        P = len(self.profiles)
+        explained: dict[str, list[Any]] = {}
+        for sig in self.unit_signals:
+            C = t.parts.get(sig.name)
+            if C is None or not len(units):
+                continue
+            on = np.nonzero(C[units, profs] > 0)[0]
+            if len(on):
+                res = sig.explain_many(t.feats, units[on], profs[on], t.ctx[sig.name])  # type: ignore[attr-defined]
+                col: list[Any] = [None] * len(units)
+                for k, r in zip(on.tolist(), res, strict=True):
+                    col[k] = r
+                explained[sig.name] = col
+        m = t.matches
+        if m is not None and len(m):
+            key = m.unit * P + self.ruleset.profile[m.rule]
+            lo = np.searchsorted(key, units * P + profs).tolist()
+            hi = np.searchsorted(key, units * P + profs, side="right").tolist()
+        out: list[list[Hit]] = []
+        for k, (i, j) in enumerate(zip(units.tolist(), profs.tolist(), strict=True)):
+            code = self.codes[j]
+            found: dict[str, tuple[str, list[tuple[int, int]], Any]] = {}
+            if m is not None and len(m) and hi[k] > lo[k]:
+                for name, detail, spans in self.ruleset.explain(m, lo[k], hi[k], j, t.text):
+                    found[name] = (detail, spans, None)
+            hits = []
+            for name in ORDER:
+                C = t.parts.get(name)
+                if C is None:
+                    continue
+                c = float(C[i, j])
+                if c <= 0:
+                    continue
+                got = found.get(name) or (explained[name][k] if name in explained else None)
+                if got is not None:
+                    hits.append(Hit(code, name, c, got[0], got[1], got[2]))
+            hits.sort(key=lambda h: -h.contribution)
+            out.append(hits)
+        return out
+
+    def evidence_hits(self, t: Table, i: int, j: int) -> list[Hit]:
+        return self.evidence_many(t, [i], [j])[0]
+
+    def evidence(self, t: Table, i: int, j: int) -> dict[str, Any]:
+        return evidence_of(self.evidence_hits(t, i, j))
+
+    def _signal(self, name: str) -> Any:
+        return next(s for s in self.signals if s.name == name)
+
+    # ------------------------------------------------- compatibility (tests)
+    def _explain_one(self, t: Table, name: str, i: int, j: int) -> tuple[str, list[tuple[int, int]], Any]:
+        import numpy as np
+
+        return self._signal(name).explain_many(t.feats, np.array([i]), np.array([j]), t.ctx[name])[0]
+
+    def rule_hits(self, a: Analysed) -> list[list[Hit]]:
+        """Rule hits of each unit of *a* as :class:`Hit` objects."""
+        import numpy as np
+
+        K, T = self.ruleset.contributions(a.matches, len(a.feats))
+        out: list[list[Hit]] = [[] for _ in range(len(a.feats))]
+        m = a.matches
+        for i in np.unique(m.unit).tolist():
+            lo, hi = np.searchsorted(m.unit, [i, i + 1]).tolist()
+            profs = sorted(set(self.ruleset.profile[m.rule[lo:hi]].tolist()))
+            for j in profs:
+                for name, detail, spans in self.ruleset.explain(m, lo, hi, j, a.text):
+                    C = T if name == Patterns.name else K
+                    out[i].append(Hit(self.codes[j], name, float(C[i, j]), detail, spans))
+        return out
+
     def score(self, unit: Unit, rule_hits: list[Hit]) -> list[Candidate]:
         """Every code with a positive score for *unit*, best first, with evidence."""
         return self.score_batch([unit], [rule_hits])[0]
@@ -142,29 +296,29 @@ class Engine:
     def score_batch(
         self, units: list[Unit], rule_hits: list[list[Hit]], explain_from: float | None = 0.0
     ) -> list[list[Candidate]]:
-        """:meth:`score` for several units at once (the model signals are vectorised).
+        """:meth:`score` for units given as objects (evidence built for scores >= *explain_from*)."""
+        import numpy as np
 
-        Evidence is computed for candidates scoring at least *explain_from*
-        (never when None): building it for thousands of discarded candidates
-        would cost more than parsing.
-        """
-        by_unit: list[dict[str, list[Hit]]] = [{} for _ in units]
+        n, P = len(units), len(self.profiles)
+        index = {c: j for j, c in enumerate(self.codes)}
+        parts = {LemmaKeywords.name: np.zeros((n, P)), Patterns.name: np.zeros((n, P))}
         for i, hits in enumerate(rule_hits):
             for h in hits:
-                by_unit[i].setdefault(h.code, []).append(h)
-        for sig in self.unit_signals:
-            for i, hits in enumerate(sig.batch_hits(units)):
-                for h in hits:
-                    by_unit[i].setdefault(h.code, []).append(h)
+                if h.signal in parts:
+                    parts[h.signal][i, index[h.code]] = h.contribution
+        t = self._combine(Features.from_units(0, units), parts)
         result = []
-        for unit, by_code in zip(units, by_unit, strict=True):
+        for i, unit in enumerate(units):
             out = []
-            for code, hits in by_code.items():
-                leaders = {s.name for s in self.unit_signals if s.leads(code)}
-                if leaders:
-                    hits = [h if h.signal in leaders else replace(h, contribution=h.contribution * SUPPORT_FACTOR) for h in hits]
+            for j in np.nonzero(t.score[i] > 0)[0].tolist():
+                code = self.codes[j]
+                hits = [replace(h, contribution=float(t.parts[h.signal][i, j])) for h in rule_hits[i] if h.code == code]
+                for name in (Similarity.name, Learned.name):
+                    C = t.parts.get(name)
+                    if C is not None and C[i, j] > 0:
+                        hits.append(Hit(code, name, float(C[i, j]), "", [], None, partial(self._explain_one, t, name, i, j)))
                 hits.sort(key=lambda h: -h.contribution)
-                cand = Candidate(unit, code, noisy_or([h.contribution for h in hits]), hits)
+                cand = Candidate(unit, code, float(t.score[i, j]), hits)
                 if explain_from is not None and cand.score >= explain_from:
                     for h in hits:
                         h.resolve()
@@ -220,7 +374,7 @@ def add_training(
     units = analysed.units
     training.units.extend(units)
     training.labels.extend(unit_labels(units, [(c, s, e) for c, s, e, _, _ in codings]))
-    training.rule_codes.extend({h.code for h in hits} for hits in analysed.rule_hits)
+    training.rule_codes.extend(analysed.rule_codes())
     for code, s, e, cid, quote in codings:
         terms = passage_terms(units, s, e)
         if terms:
@@ -233,8 +387,13 @@ def add_training(
 
 def evidence(c: Candidate) -> dict[str, Any]:
     """The evidence dict stored with a suggestion (see qcode.usecases.suggesting)."""
-    spans = sorted({tuple(s) for h in c.hits for s in h.spans})
-    similar = next((h.similar for h in c.hits if h.similar), None)
+    return evidence_of([h.resolve() for h in c.hits])
+
+
+def evidence_of(hits: list[Hit]) -> dict[str, Any]:
+    """The evidence dict of some hits (strongest first)."""
+    spans = sorted({tuple(s) for h in hits for s in h.spans})
+    similar = next((h.similar for h in hits if h.similar), None)
     short = {
         "qcode.lemma_keywords.v1": "keywords",
         "qcode.patterns.v1": "patterns",
@@ -242,13 +401,13 @@ def evidence(c: Candidate) -> dict[str, Any]:
         "qcode.learned.v1": "learned",
     }
     parts = []
-    for h in c.hits:
+    for h in hits:
         d = h.detail if len(h.detail) <= 90 else h.detail[:89] + "…"
         parts.append(f"{short.get(h.signal, h.signal)}: {d}")
     out: dict[str, Any] = {
         "summary": " | ".join(parts),
         "spans": [[a, b] for a, b in spans],
-        "signals": [{"name": h.signal, "contribution": round(h.contribution, 4), "detail": h.detail} for h in c.hits],
+        "signals": [{"name": h.signal, "contribution": round(h.contribution, 4), "detail": h.detail} for h in hits],
     }
     if similar:
         out["similar"] = similar

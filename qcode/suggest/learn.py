@@ -38,6 +38,24 @@ class LinearModel:
     heldout: dict[str, dict[str, float]] = field(default_factory=dict)
     """Per code: f1 (model), keyword_f1, chance_f1, positives."""
 
+    @property
+    def terms(self) -> Any:
+        """Lemma hash of each column."""
+        import numpy as np
+
+        if getattr(self, "_terms", None) is None:
+            inv = np.zeros(len(self.vocab), dtype=np.uint64)
+            for t, j in self.vocab.items():
+                inv[j] = t
+            order = np.argsort(inv)
+            self._terms, self._keys, self._cols = inv, inv[order], order.astype(np.int64)
+        return self._terms
+
+    def matrix_of(self, ptr: Any, terms: Any) -> Any:
+        """CSR feature matrix of the rows ``terms[ptr[i]:ptr[i + 1]]``."""
+        _ = self.terms
+        return tfidf_rows(ptr, terms, self._keys, self._cols, self.idf[self._cols], None, len(self.vocab), "float32")
+
     def row(self, terms: list[int]) -> tuple[Any, list[int]]:
         """Feature vector of *terms* and the term positions that were features."""
         import numpy as np
@@ -83,17 +101,50 @@ def build_vocab(rows: list[list[int]]) -> tuple[dict[int, int], Any]:
 
 
 def _matrix(model: LinearModel, rows: list[list[int]]) -> Any:
-    """Feature matrix of *rows*: scipy CSR when scipy is installed (much faster), else dense."""
+    """Feature matrix (scipy CSR) of *rows*."""
     import numpy as np
 
-    X = np.zeros((len(rows), len(model.vocab)), dtype=np.float32)
-    for i, terms in enumerate(rows):
-        X[i], _ = model.row(terms)
-    try:
-        import scipy.sparse
-    except ImportError:
-        return X
-    return scipy.sparse.csr_matrix(X)
+    ptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+    terms = np.fromiter((t for r in rows for t in r), dtype=np.uint64, count=int(ptr[-1]))
+    return model.matrix_of(ptr, terms)
+
+
+def tfidf_rows(ptr: Any, terms: Any, keys: Any, key_col: Any, key_idf: Any, unseen_idf: float | None,
+               n_cols: int, dtype: str = "float64") -> Any:
+    """CSR matrix of L2-normalised sublinear TF-IDF rows, one per ``terms[ptr[i]:ptr[i + 1]]``.
+
+    *keys* are the known term hashes (sorted) with their column (-1: the term
+    counts in the norm but is not a column) and idf. Unknown terms weigh
+    *unseen_idf* in the norm, or are ignored when it is None.
+    """
+    import numpy as np
+    import scipy.sparse as sp
+
+    n = len(ptr) - 1
+    if len(terms) == 0 or n_cols == 0:
+        return sp.csr_matrix((n, n_cols), dtype=dtype)
+    unit = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
+    uniq, inv = np.unique(terms, return_inverse=True)
+    if len(keys):
+        pos = np.minimum(np.searchsorted(keys, uniq), len(keys) - 1)
+        found = keys[pos] == uniq
+    else:
+        pos = np.zeros(len(uniq), dtype=np.int64)
+        found = np.zeros(len(uniq), dtype=bool)
+    col = np.where(found, key_col[pos] if len(keys) else -1, -1)
+    idf = np.where(found, key_idf[pos] if len(keys) else 0.0, unseen_idf or 0.0)
+    if unseen_idf is None:
+        known = found[inv]
+        unit, inv = unit[known], inv[known]
+    cell, cnt = np.unique(unit * len(uniq) + inv, return_counts=True)
+    u, t = cell // len(uniq), cell % len(uniq)
+    w = (1.0 + np.log(cnt)) * idf[t]
+    norm = np.sqrt(np.bincount(u, w * w, minlength=n))
+    norm[norm == 0] = 1.0
+    w = w / norm[u]
+    c = col[t]
+    m = c >= 0
+    return sp.csr_matrix((w[m].astype(dtype), (u[m], c[m])), shape=(n, n_cols))
 
 
 def fit(rows: list[list[int]], Y: Any, M: Any, codes: list[str]) -> LinearModel:

@@ -1,20 +1,21 @@
 """Model signals: similarity over lemmas, and the learned per-code model.
 
-Both work on unit *terms* (lemma hashes of content words), so they run after
-the parsed documents are gone. Their evidence names the words that carried
-the weight (with their offsets) and, for similarity, the nearest coded
-passage; removing those words lowers the contribution.
+Both work on unit *terms* (lemma hashes of content words, :class:`Features`),
+so they run after the parsed documents are gone, on whole transcripts at once
+with sparse matrices. Their evidence names the words that carried the weight
+(with their offsets) and, for similarity, the nearest coded passage; removing
+those words lowers the contribution. Evidence is only computed for the
+suggestions that are kept.
 """
 
 from __future__ import annotations
 
 import math
-from functools import partial
 from typing import Any
 
 from qcode.suggest import learn
-from qcode.suggest.base import CodeProfile, Hit, Passage, Signal, Training, register
-from qcode.suggest.units import Unit
+from qcode.suggest.base import CodeProfile, Signal, Training, register
+from qcode.suggest.units import Features
 
 SIM_FLOOR = 0.12
 """Cosines below this contribute nothing (unrelated texts share a few words)."""
@@ -25,11 +26,57 @@ MIN_CONTRIBUTION = 0.05
 LEARNED_FLOOR = 0.15
 LEARNED_CAP = 0.95
 EVIDENCE_WORDS = 6
+ROW_CHUNK = 2048
+"""Units scored at once (bounds the units x passages similarity matrix)."""
 
 
-def _spans_of(unit: Unit, words: set[int]) -> list[tuple[int, int]]:
-    """Offsets of the unit's tokens whose term is in *words*."""
-    return sorted({s for t, s in zip(unit.terms, unit.spans, strict=True) if t in words})
+def _ranges(starts: Any, ends: Any) -> tuple[Any, Any]:
+    """(owner, index): every index of the ranges ``starts[k]:ends[k]``, with its range number."""
+    import numpy as np
+
+    lens = (ends - starts).astype(np.int64)
+    total = int(lens.sum())
+    owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+    index = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts.astype(np.int64), lens)
+    return owner, index
+
+
+def _top_words(owner: Any, weight: Any, term: Any, n_pairs: int) -> list[list[int]]:
+    """Per pair, the terms of the EVIDENCE_WORDS largest positive weights (ties: larger hash first)."""
+    import numpy as np
+
+    pos = weight > 0
+    owner, weight, term = owner[pos], weight[pos], term[pos]
+    out: list[list[int]] = [[] for _ in range(n_pairs)]
+    if not len(owner):
+        return out
+    uniq, inv = np.unique(term, return_inverse=True)
+    order = np.lexsort((-inv, -weight, owner))
+    owner, term = owner[order], term[order]
+    first = np.searchsorted(owner, owner)
+    keep = (np.arange(len(owner)) - first) < EVIDENCE_WORDS
+    for o, t in zip(owner[keep].tolist(), term[keep].tolist(), strict=True):
+        out[o].append(t)
+    return out
+
+
+def _word_spans(feats: Features, units: Any, words: list[list[int]]) -> list[list[tuple[int, int]]]:
+    """Per pair, the offsets of the tokens of unit ``units[k]`` whose term is in ``words[k]``."""
+    import numpy as np
+
+    out: list[list[tuple[int, int]]] = [[] for _ in range(len(words))]
+    if not len(units):
+        return out
+    owner, idx = _ranges(feats.ptr[units], feats.ptr[units + 1])
+    w_owner = np.repeat(np.arange(len(words), dtype=np.int64), [len(w) for w in words])
+    w_terms = np.fromiter((t for w in words for t in w), dtype=np.uint64, count=len(w_owner))
+    occ = feats.terms[idx]
+    uniq, inv = np.unique(np.concatenate([occ, w_terms]), return_inverse=True)
+    nu = len(uniq)
+    hit = np.isin(owner * nu + inv[:len(occ)], w_owner * nu + inv[len(occ):])
+    for o, a, b in zip(owner[hit].tolist(), feats.tstart[idx[hit]].tolist(), feats.tend[idx[hit]].tolist(), strict=True):
+        out[o].append((a, b))
+    return out
 
 
 def _tf(terms: list[int]) -> dict[int, float]:
@@ -48,23 +95,23 @@ class Similarity(Signal):
 
     def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
-        from qcode.suggest.pipeline import fix_lemmas
+        from qcode.suggest.pipeline import parse
         from qcode.suggest.units import doc_terms
 
         self.def_terms: dict[str, list[int]] = {}
         texts = [(p.id, t) for p in profiles for t in p.texts]
-        for (pid, _), doc in zip(texts, info.nlp.pipe(t for _, t in texts), strict=True):
-            fix_lemmas(doc, info)
+        for (pid, _), doc in zip(texts, parse(info, [t for _, t in texts]), strict=True):
             self.def_terms.setdefault(pid, []).extend(doc_terms(doc)[0].tolist())
+        self.index = {p.id: i for i, p in enumerate(profiles)}
         self.idf: dict[int, float] = {}
         self.unseen_idf = 1.0
-        self.vectors: list[tuple[str, dict[int, float], Passage | None]] = []
-        self.col: dict[int, int] = {}
-        self.matrix: Any = None
-        self.groups: dict[str, Any] = {}
+        self.vectors: list[tuple[str, dict[int, float], Any]] = []
         self.fit(Training())
 
     def fit(self, training: Training) -> None:
+        import numpy as np
+        import scipy.sparse as sp
+
         df: dict[int, int] = {}
         docs = [u.terms for u in training.units] + list(self.def_terms.values())
         for terms in docs:
@@ -73,22 +120,37 @@ class Similarity(Signal):
         n = len(docs)
         self.idf = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
         self.unseen_idf = math.log(n + 1) + 1.0
-        known = {p.id for p in self.profiles}
+        known = set(self.index)
         self.vectors = [(pid, self.vec(terms), None) for pid, terms in self.def_terms.items() if terms]
         self.vectors += [(p.code, self.vec(p.terms), p) for p in training.passages if p.code in known and p.terms]
-        import numpy as np
-
-        self.col = {}
-        for _, vec, _ in self.vectors:
-            for t in vec:
-                self.col.setdefault(t, len(self.col))
-        self.matrix = np.zeros((len(self.col), len(self.vectors)), dtype=np.float32)
-        groups: dict[str, list[int]] = {}
-        for k, (pid, vec, _) in enumerate(self.vectors):
-            groups.setdefault(pid, []).append(k)
+        col: dict[int, int] = {}
+        rows, cols, vals = [], [], []
+        for k, (_, vec, _) in enumerate(self.vectors):
             for t, w in vec.items():
-                self.matrix[self.col[t], k] = w
-        self.groups = {pid: np.array(rows) for pid, rows in groups.items()}
+                rows.append(col.setdefault(t, len(col)))
+                cols.append(k)
+                vals.append(w)
+        # Term lookup: sorted hashes with their idf and column (-1: counts in the norm only).
+        keys = np.array(sorted(self.idf), dtype=np.uint64)
+        self.keys = keys
+        self.key_idf = np.array([self.idf[t] for t in keys.tolist()], dtype=np.float64)
+        self.key_col = np.array([col.get(t, -1) for t in keys.tolist()], dtype=np.int64)
+        M = sp.csr_matrix((vals, (rows, cols)), shape=(len(col), len(self.vectors)), dtype=np.float64)
+        prof = np.array([self.index[pid] for pid, _, _ in self.vectors], dtype=np.int64)
+        self.order = np.argsort(prof, kind="stable")
+        self.M = M[:, self.order].tocsr() if len(self.vectors) else M
+        sorted_prof = prof[self.order]
+        self.seg_start = np.nonzero(np.r_[True, sorted_prof[1:] != sorted_prof[:-1]])[0] if len(prof) else prof
+        self.seg_prof = sorted_prof[self.seg_start]
+        self.seg_end = np.r_[self.seg_start[1:], len(prof)].astype(np.int64) if len(prof) else prof
+        coo = self.M.tocoo()
+        mk = coo.row.astype(np.int64) * self.M.shape[1] + coo.col
+        o = np.argsort(mk)
+        self.m_keys, self.m_vals = mk[o], coo.data[o]
+        self.col_term = np.zeros(len(col), dtype=np.uint64)
+        for t, c in col.items():
+            self.col_term[c] = t
+        self.seg_of = {int(p): (int(a), int(b)) for p, a, b in zip(self.seg_prof, self.seg_start, self.seg_end, strict=True)}
 
     def vec(self, terms: list[int]) -> dict[int, float]:
         """L2-normalised TF-IDF vector of *terms* (sublinear tf)."""
@@ -96,45 +158,65 @@ class Similarity(Signal):
         norm = math.sqrt(sum(w * w for w in v.values())) or 1.0
         return {t: w / norm for t, w in v.items()}
 
-    def batch_hits(self, units: list[Unit]) -> list[list[Hit]]:
+    def contributions(self, feats: Features) -> tuple[Any, Any]:
+        """(units x profiles) contributions, and the similarity matrix (kept for the evidence)."""
         import numpy as np
 
-        out: list[list[Hit]] = [[] for _ in units]
-        if not self.vectors or not units:
-            return out
-        U = np.zeros((len(units), len(self.col)), dtype=np.float32)
-        vecs = []
-        for i, u in enumerate(units):
-            v = self.vec(u.terms)
-            vecs.append(v)
-            for t, w in v.items():
-                j = self.col.get(t)
-                if j is not None:
-                    U[i, j] = w
-        D = U @ self.matrix
-        rows = np.arange(len(units))
-        for pid, cols in self.groups.items():
-            sub = D[:, cols]
-            arg = sub.argmax(axis=1)
-            best = sub[rows, arg]
-            for i in np.nonzero(best >= SIM_FLOOR + MIN_CONTRIBUTION / SIM_SCALE)[0].tolist():
-                sim, k = float(best[i]), int(cols[arg[i]])
-                contribution = min(SIM_CAP, (sim - SIM_FLOOR) * SIM_SCALE)
-                explain = partial(self._explain, units[i], vecs[i], sim, k)
-                out[i].append(Hit(pid, self.name, contribution, "", [], None, explain))
+        n, P = len(feats), len(self.profiles)
+        C = np.zeros((n, P))
+        if not self.vectors or not n:
+            return C, None
+        U = learn.tfidf_rows(feats.ptr, feats.terms, self.keys, self.key_col, self.key_idf, self.unseen_idf, self.M.shape[0])
+        D = np.empty((n, self.M.shape[1]), dtype=np.float32)
+        for a in range(0, n, ROW_CHUNK):
+            D[a:a + ROW_CHUNK] = (U[a:a + ROW_CHUNK] @ self.M).toarray()
+        best = np.maximum.reduceat(D, self.seg_start, axis=1)
+        contrib = np.minimum(SIM_CAP, (best - SIM_FLOOR) * SIM_SCALE)
+        contrib[best < SIM_FLOOR + MIN_CONTRIBUTION / SIM_SCALE] = 0.0
+        C[:, self.seg_prof] = contrib
+        return C, (U, D)
+
+    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[tuple[int, int]], dict[str, Any] | None]]:
+        """(detail, spans, similar) of each (unit, profile) pair: the nearest vector and the words shared with it."""
+        import numpy as np
+
+        U, D = ctx
+        best = np.empty(len(units), dtype=np.int64)
+        for k, (i, j) in enumerate(zip(units.tolist(), profs.tolist(), strict=True)):
+            a, b = self.seg_of[j]
+            best[k] = a + int(D[i, a:b].argmax())
+        sims = D[units, best].astype(np.float64)
+        owner, idx = _ranges(U.indptr[units], U.indptr[units + 1])
+        cols = U.indices[idx]
+        weight = U.data[idx] * self._m_value(cols, best[owner])
+        words = _top_words(owner, weight, self.col_term[cols], len(units))
+        spans = _word_spans(feats, units, words)
+        strings = self.info.nlp.vocab.strings
+        out = []
+        for k, pos in enumerate(best.tolist()):
+            sim = float(sims[k])
+            _, _, passage = self.vectors[int(self.order[pos])]
+            listed = ", ".join(f'"{strings[t]}"' for t in words[k])
+            if passage is None:
+                out.append((f"close to the code's description (cosine {sim:.2f}), sharing {listed}", spans[k], None))
+                continue
+            where = f"coding {passage.coding_id}" if passage.coding_id is not None else "a coded passage"
+            similar = {"coding_id": passage.coding_id, "quote": passage.quote, "similarity": round(sim, 4)}
+            out.append((f"close to {where} (cosine {sim:.2f}), sharing {listed}", spans[k], similar))
         return out
 
-    def _explain(self, unit: Unit, v: dict[int, float], sim: float, k: int) -> tuple[str, list[tuple[int, int]], dict[str, Any] | None]:
-        strings = self.info.nlp.vocab.strings
-        _, other, passage = self.vectors[k]
-        shared = sorted(((v[t] * other[t], t) for t in v if t in other), reverse=True)[:EVIDENCE_WORDS]
-        spans = _spans_of(unit, {t for _, t in shared})
-        listed = ", ".join(f'"{strings[t]}"' for _, t in shared)
-        if passage is None:
-            return f"close to the code's description (cosine {sim:.2f}), sharing {listed}", spans, None
-        where = f"coding {passage.coding_id}" if passage.coding_id is not None else "a coded passage"
-        similar = {"coding_id": passage.coding_id, "quote": passage.quote, "similarity": round(sim, 4)}
-        return f"close to {where} (cosine {sim:.2f}), sharing {listed}", spans, similar
+    def _m_value(self, rows: Any, cols: Any) -> Any:
+        """``M[rows, cols]`` elementwise (M is sparse)."""
+        import numpy as np
+
+        if not len(self.m_keys):
+            return np.zeros(len(rows))
+        key = rows.astype(np.int64) * self.M.shape[1] + cols
+        pos = np.minimum(np.searchsorted(self.m_keys, key), len(self.m_keys) - 1)
+        return np.where(self.m_keys[pos] == key, self.m_vals[pos], 0.0)
+
+    def fingerprint(self) -> Any:
+        return (self.name, sorted(self.def_terms.items()))
 
 
 @register
@@ -148,6 +230,7 @@ class Learned(Signal):
         super().__init__(info, profiles)
         self.model: learn.LinearModel | None = None
         self.positives: dict[str, int] = {}
+        self.index = {p.id: i for i, p in enumerate(profiles)}
 
     def fit(self, training: Training) -> None:
         import numpy as np
@@ -192,42 +275,53 @@ class Learned(Signal):
         model.enabled = learn.gate(report)
         self.model = model
 
-    def batch_hits(self, units: list[Unit]) -> list[list[Hit]]:
+    def contributions(self, feats: Features) -> tuple[Any, Any]:
+        """(units x profiles) contributions and the feature matrix (kept for the evidence)."""
         import numpy as np
 
-        out: list[list[Hit]] = [[] for _ in units]
+        n = len(feats)
+        C = np.zeros((n, len(self.profiles)))
         m = self.model
-        if m is None or not units:
-            return out
+        if m is None or not n:
+            return C, None
         on = [j for j, code in enumerate(m.codes) if m.enabled.get(code)]
         if not on:
-            return out
-        X = np.zeros((len(units), len(m.vocab)), dtype=np.float32)
-        for i, u in enumerate(units):
-            X[i], _ = m.row(u.terms)
-        P = 1.0 / (1.0 + np.exp(-(X @ m.weights[:, on] + m.bias[on])))
-        for jj, j in enumerate(on):
-            code = m.codes[j]
-            for i in np.nonzero(P[:, jj] >= LEARNED_FLOOR)[0].tolist():
-                p = float(P[i, jj])
-                explain = partial(self._explain, units[i], X[i], j, p)
-                out[i].append(Hit(code, self.name, min(LEARNED_CAP, p), "", [], None, explain))
-        return out
+            return C, None
+        X = m.matrix_of(feats.ptr, feats.terms)
+        P = 1.0 / (1.0 + np.exp(-(np.asarray(X @ m.weights[:, on]) + m.bias[on])))
+        contrib = np.minimum(LEARNED_CAP, P).astype(np.float64)
+        contrib[P < LEARNED_FLOOR] = 0.0
+        cols = [self.index[m.codes[j]] for j in on]
+        C[:, cols] = contrib
+        Pfull = np.zeros_like(C)
+        Pfull[:, cols] = P
+        return C, (X, Pfull)
 
-    def _explain(self, u: Unit, x: Any, j: int, p: float) -> tuple[str, list[tuple[int, int]], None]:
+    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[tuple[int, int]], None]]:
+        """(detail, spans, None) of each (unit, profile) pair: the words with the largest positive weights."""
+        import numpy as np
+
+        X, Pfull = ctx
         m = self.model
         assert m is not None
-        code = m.codes[j]
-        r = m.heldout.get(code, {})
+        mcol = np.array([m.codes.index(p.id) if p.id in m.codes else 0 for p in self.profiles], dtype=np.int64)
+        owner, idx = _ranges(X.indptr[units], X.indptr[units + 1])
+        cols = X.indices[idx]
+        weight = X.data[idx].astype(np.float64) * m.weights[cols, mcol[profs][owner]]
+        words = _top_words(owner, weight, m.terms[cols], len(units))
+        spans = _word_spans(feats, units, words)
         strings = self.info.nlp.vocab.strings
-        weights = {t: float(x[m.vocab[t]] * m.weights[m.vocab[t], j]) for t in set(u.terms) if t in m.vocab}
-        top = sorted(((w, t) for t, w in weights.items() if w > 0), reverse=True)[:EVIDENCE_WORDS]
-        detail = (
-            f"learned from {self.positives.get(code, 0)} coded units "
-            f"(held-out F1 {r.get('f1', 0):.2f} vs keywords {r.get('keyword_f1', 0):.2f}); "
-            f"p={p:.2f}; words: " + ", ".join(f'"{strings[t]}"' for _, t in top)
-        )
-        return detail, _spans_of(u, {t for _, t in top}), None
+        out = []
+        for k, (i, j) in enumerate(zip(units.tolist(), profs.tolist(), strict=True)):
+            code = self.profiles[j].id
+            r = m.heldout.get(code, {})
+            detail = (
+                f"learned from {self.positives.get(code, 0)} coded units "
+                f"(held-out F1 {r.get('f1', 0):.2f} vs keywords {r.get('keyword_f1', 0):.2f}); "
+                f"p={float(Pfull[i, j]):.2f}; words: " + ", ".join(f'"{strings[t]}"' for t in words[k])
+            )
+            out.append((detail, spans[k], None))
+        return out
 
     def leads(self, code: str) -> bool:
         return self.model is not None and bool(self.model.enabled.get(code))

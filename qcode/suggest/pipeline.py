@@ -14,6 +14,11 @@ use them; they cost most of the time) and with the sentence recogniser on.
 Every choice comes with notes saying what the pipeline lacks, so the user
 knows why, for example, a POS pattern never matches.
 
+For ``blank + lookup`` pipelines, :func:`parse` gives the same annotations as
+``nlp.pipe`` followed by :func:`fix_lemmas`, but computes the lemmas and
+sentence starts once per distinct word form with arrays instead of spaCy's
+per-token Python loops: the tokenizer is then most of the cost.
+
 Lookup lemmatizers do not lowercase: "Contracts" at the start of a sentence
 keeps the lemma "Contracts". :func:`fix_lemmas` gives such tokens the lemma of
 their lowercase form, for both the codebook's patterns and the transcripts,
@@ -176,3 +181,156 @@ def fix_lemmas(doc: Any, info: PipelineInfo) -> Any:
             lemma = lemma[0] if lemma else lower
         tok.lemma_ = lemma
     return doc
+
+
+# ---------------------------------------------------------------- fast parse
+class _FastBlank:
+    """Lemmas and sentence starts of a blank pipeline computed per distinct word form.
+
+    Equivalent to spaCy's lookup ``lemmatizer`` (``table.get(text, text)``,
+    first of a list) followed by :func:`fix_lemmas`, and to the rule-based
+    ``sentencizer`` (a sentence starts at the first non-punctuation token after
+    a token in ``punct_chars``; other punctuation in between is skipped).
+    """
+
+    WORD, STOP, OTHER = 0, 1, 2
+
+    def __init__(self, info: PipelineInfo) -> None:
+        import numpy as np
+
+        nlp = info.nlp
+        self.nlp = nlp
+        self.table = info.lookup_table
+        self.has_lemmas = nlp.has_pipe("lemmatizer")
+        sentencizer = nlp.get_pipe("sentencizer") if nlp.has_pipe("sentencizer") else None
+        self.punct_chars = set(sentencizer.punct_chars) if sentencizer is not None else None
+        # Known word forms (sorted ORTH hashes) with their lemma hash and kind.
+        self.keys = np.zeros(0, dtype=np.uint64)
+        self.lemmas = np.zeros(0, dtype=np.uint64)
+        self.kinds = np.zeros(0, dtype=np.int8)
+
+    @classmethod
+    def applies(cls, info: PipelineInfo) -> bool:
+        nlp = info.nlp
+        names = list(nlp.pipe_names)
+        if not info.name.startswith("blank:") or any(n not in ("lemmatizer", "sentencizer") for n in names):
+            return False
+        if "lemmatizer" in names:
+            lem = nlp.get_pipe("lemmatizer")
+            if lem.mode != "lookup" or lem.overwrite or info.lookup_table is None:
+                return False
+        if "sentencizer" in names and nlp.get_pipe("sentencizer").overwrite:
+            return False
+        return names[-1:] == ["sentencizer"] or "sentencizer" not in names
+
+    def _entry(self, orth: int) -> tuple[int, int]:
+        strings = self.nlp.vocab.strings
+        text = strings[orth]
+        lower = text.lower()
+        if self.has_lemmas:
+            lemma = self.table.get(text, text)
+            if isinstance(lemma, list | tuple):
+                lemma = lemma[0] if lemma else text
+            if lemma == text and text != lower:
+                lemma = self.table.get(lower, lower)
+                if isinstance(lemma, list | tuple):
+                    lemma = lemma[0] if lemma else lower
+        else:
+            lemma = lower
+        if self.punct_chars is None:
+            kind = self.OTHER
+        elif text in self.punct_chars:
+            kind = self.STOP
+        elif self.nlp.vocab[orth].is_punct:
+            kind = self.OTHER
+        else:
+            kind = self.WORD
+        return strings.add(lemma), kind
+
+    def _lookup(self, orth: Any) -> tuple[Any, Any]:
+        """Lemma hashes and kinds of the ORTH hashes *orth* (learning new forms on the way)."""
+        import numpy as np
+
+        pos = np.searchsorted(self.keys, orth)
+        pos[pos == len(self.keys)] = 0
+        missing = self.keys[pos] != orth if len(self.keys) else np.ones(len(orth), dtype=bool)
+        if missing.any():
+            new = np.unique(orth[missing])
+            entries = [self._entry(h) for h in new.tolist()]
+            keys = np.concatenate([self.keys, new])
+            order = np.argsort(keys, kind="stable")
+            self.keys = keys[order]
+            self.lemmas = np.concatenate([self.lemmas, np.array([e[0] for e in entries], dtype=np.uint64)])[order]
+            self.kinds = np.concatenate([self.kinds, np.array([e[1] for e in entries], dtype=np.int8)])[order]
+            pos = np.searchsorted(self.keys, orth)
+        return self.lemmas[pos], self.kinds[pos]
+
+    def annotate_batch(self, docs: list[Any]) -> list[Any]:
+        import numpy as np
+        from spacy.attrs import LEMMA, ORTH, SENT_START
+
+        docs_nz = [d for d in docs if len(d)]
+        if not docs_nz:
+            return docs
+        lengths = np.array([len(d) for d in docs_nz], dtype=np.int64)
+        orth = np.concatenate([d.to_array(ORTH) for d in docs_nz])
+        lemmas, kinds = self._lookup(orth)
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        if self.punct_chars is None:
+            for d, a, b in zip(docs_nz, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+                d.from_array([LEMMA], lemmas[a:b].reshape(-1, 1))
+            return docs
+        n = len(orth)
+        starts = np.full(n, -1, dtype=np.int64)
+        starts[bounds[:-1]] = 1
+        rel = np.nonzero(kinds != self.OTHER)[0]
+        if len(rel) > 1:
+            k = kinds[rel]
+            doc_of = np.searchsorted(bounds, rel, side="right")
+            turn = (k[1:] == self.WORD) & (k[:-1] == self.STOP) & (doc_of[1:] == doc_of[:-1])
+            starts[rel[1:][turn]] = 1
+        arr = np.empty((n, 2), dtype=np.uint64)
+        arr[:, 0] = lemmas
+        arr[:, 1] = starts.astype(np.uint64)
+        for d, a, b in zip(docs_nz, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            d.from_array([LEMMA, SENT_START], arr[a:b])
+        return docs
+
+
+_FAST: dict[int, _FastBlank | None] = {}
+
+
+def parse(info: PipelineInfo, texts: Any, batch_size: int = 64, n_process: int = 1, as_tuples: bool = False) -> Any:
+    """Parsed docs of *texts* (like ``nlp.pipe``, lemmas fixed by :func:`fix_lemmas`).
+
+    Blank pipelines with the lookup lemmatizer and the sentencizer take the
+    array fast path (same annotations); others go through ``nlp.pipe``.
+    """
+    nlp = info.nlp
+    key = id(info)
+    if key not in _FAST:
+        _FAST[key] = _FastBlank(info) if _FastBlank.applies(info) else None
+    fast = _FAST[key]
+    if fast is None or n_process > 1:
+        kwargs: dict[str, Any] = {"batch_size": batch_size, "as_tuples": as_tuples}
+        if n_process > 1:
+            kwargs["n_process"] = n_process
+        if as_tuples:
+            return ((fix_lemmas(d, info), ctx) for d, ctx in nlp.pipe(texts, **kwargs))
+        return (fix_lemmas(d, info) for d in nlp.pipe(texts, **kwargs))
+    if as_tuples:
+        return _fast_batches(fast, texts, batch_size)
+    return (d for d, _ in _fast_batches(fast, ((t, None) for t in texts), batch_size))
+
+
+def _fast_batches(fast: _FastBlank, items: Any, batch_size: int) -> Any:
+    from itertools import islice
+
+    it = iter(items)
+    tokenizer = fast.nlp.tokenizer
+    while True:
+        batch = list(islice(it, batch_size))
+        if not batch:
+            return
+        docs = fast.annotate_batch([tokenizer(t) for t, _ in batch])
+        yield from zip(docs, (c for _, c in batch), strict=True)

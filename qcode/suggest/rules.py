@@ -1,11 +1,18 @@
 """Rule signals: codebook keywords/labels on lemmas, and token patterns.
 
+Each rule signal contributes :class:`Rule` records and a spaCy matcher. The
+engine runs the matchers over a transcript's parsed turns once and keeps the
+matches as arrays (:class:`Matches`: unit, rule, absolute offsets), which is
+what the score and the evidence are computed from, so matches can be cached
+without the documents.
+
 Their evidence is faithful by construction: the matched tokens are the cause
 of the contribution, and their offsets are reported.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from qcode.core.errors import SuggestError
@@ -15,91 +22,97 @@ from qcode.suggest.base import (
     PATTERN_WEIGHT,
     RULE_CAP,
     CodeProfile,
-    Hit,
     Signal,
-    noisy_or,
     register,
-    unit_of,
 )
-from qcode.suggest.units import Unit
+
+KEYWORD, LABEL_WORD, PATTERN = 0, 1, 2
+KIND_NAMES = {KEYWORD: "keyword", LABEL_WORD: "label word"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    signal: str
+    profile: int
+    """Index of the code profile."""
+    kind: int
+    text: str
+    """The keyword/label word as written, or the pattern id."""
+    group: str
+    """Matches of one (unit, profile) with the same group weigh once (same lemmas, or same pattern)."""
+
+
+@dataclass(eq=False)
+class Matches:
+    """Rule matches of one transcript, sorted by (unit, profile, kind, token, -end)."""
+
+    unit: Any
+    rule: Any
+    start: Any
+    end: Any
+    FIELDS = ("unit", "rule", "start", "end")
+
+    def __len__(self) -> int:
+        return len(self.unit)
+
+    def arrays(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in self.FIELDS}
+
+
+class RuleSignal(Signal):
+    kind = "doc"
+
+    def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
+        super().__init__(info, profiles)
+        self.rules: list[Rule] = []
+        self.matcher: Any = None
+        self.ids: dict[int, int] = {}
+        """spaCy match id -> index in ``rules``."""
+        self.index = {p.id: i for i, p in enumerate(profiles)}
+
+    def fingerprint(self) -> str:
+        return repr((self.name, self.rules))
 
 
 @register
-class LemmaKeywords(Signal):
+class LemmaKeywords(RuleSignal):
     name = "qcode.lemma_keywords.v1"
-    kind = "doc"
 
     def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
         from spacy.matcher import PhraseMatcher
 
-        from qcode.suggest.pipeline import fix_lemmas
+        from qcode.suggest.pipeline import parse
 
         nlp = info.nlp
         self.matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
-        self.keys: dict[int, tuple[str, str, str, str]] = {}
-        items: list[tuple[str, str, str]] = []
+        items: list[tuple[str, int, str]] = []
         for p in profiles:
-            items.extend((p.id, "keyword", phrase) for phrase in p.phrases)
-            items.extend((p.id, "label word", w) for w in p.label_words)
-        texts = [t for _, _, t in items]
-        for (pid, kind, text), doc in zip(items, nlp.pipe(texts), strict=True):
-            fix_lemmas(doc, info)
+            items.extend((p.id, KEYWORD, phrase) for phrase in p.phrases)
+            items.extend((p.id, LABEL_WORD, w) for w in p.label_words)
+        for (pid, kind, text), doc in zip(items, parse(info, [t for _, _, t in items]), strict=True):
             content = [t for t in doc if not t.is_punct and not t.is_space]
-            if not content or (kind == "label word" and (content[0].is_stop or not content[0].is_alpha)):
+            if not content or (kind == LABEL_WORD and (content[0].is_stop or not content[0].is_alpha)):
                 continue
-            if kind == "keyword" and all(t.is_stop for t in content):
+            if kind == KEYWORD and all(t.is_stop for t in content):
                 continue
-            key = f"{pid}\x1f{kind}\x1f{text}"
-            # A LEMMA phrase match has exactly the pattern's lemmas: compute them once.
-            self.keys[nlp.vocab.strings.add(key)] = (pid, kind, text, " ".join(t.lemma_ for t in doc))
+            key = f"{pid}\x1f{KIND_NAMES[kind]}\x1f{text}"
+            # A LEMMA phrase match has exactly the pattern's lemmas: two phrases with the same
+            # lemmas (label "Piece rates", keyword "piece rate") weigh once.
+            self.ids[nlp.vocab.strings.add(key)] = len(self.rules)
+            self.rules.append(Rule(self.name, self.index[pid], kind, text, " ".join(t.lemma_ for t in doc)))
             self.matcher.add(key, [doc])
-
-    def doc_hits(self, doc: Any, offset: int, units: list[Unit]) -> list[list[Hit]]:
-        out: list[list[Hit]] = [[] for _ in units]
-        found: dict[tuple[int, str], dict[str, Any]] = {}
-        raw = self.matcher(doc)
-        if not raw:
-            return out
-        from spacy.attrs import IDX, LENGTH
-
-        pos = doc.to_array([IDX, LENGTH])
-        text_of = doc.text
-        matches = sorted(raw, key=lambda m: (self.keys[m[0]][1] != "keyword", m[1], -m[2]))
-        for match_id, a, b in matches:
-            ui = unit_of(units, a)
-            if ui is None:
-                continue
-            pid, kind, text, lemma_key = self.keys[match_id]
-            slot = found.setdefault((ui, pid), {"keyword": {}, "label word": {}, "tokens": set(), "spans": []})
-            if kind == "label word" and a in slot["tokens"]:
-                continue  # already part of a keyword match: count it once
-            # Two phrases with the same lemmas (label "Piece rates", keyword "piece rate"), or
-            # the same phrase twice, weigh once; every occurrence is still evidence.
-            s, e = int(pos[a, 0]), int(pos[b - 1, 0] + pos[b - 1, 1])
-            slot[kind].setdefault(lemma_key, (text, text_of[s:e]))
-            slot["tokens"].update(range(a, b))
-            slot["spans"].append((offset + s, offset + e))
-        for (ui, pid), slot in found.items():
-            kw, lw = slot["keyword"], slot["label word"]
-            weights = [KEYWORD_WEIGHT] * len(kw) + [LABEL_WORD_WEIGHT] * len(lw)
-            parts = [f'keyword "{k}" ("{f}")' for k, f in kw.values()]
-            parts += [f'label word "{k}" ("{f}")' for k, f in lw.values()]
-            out[ui].append(Hit(pid, self.name, min(RULE_CAP, noisy_or(weights)), "; ".join(parts), sorted(set(slot["spans"]))))
-        return out
 
 
 @register
-class Patterns(Signal):
+class Patterns(RuleSignal):
     name = "qcode.patterns.v1"
-    kind = "doc"
 
     def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
         from spacy.matcher import Matcher
 
         self.matcher = Matcher(info.nlp.vocab)
-        self.keys: dict[int, tuple[str, str]] = {}
         for p in profiles:
             for pat_id, pattern in p.patterns:
                 key = f"{p.id}\x1f{pat_id}"
@@ -110,24 +123,125 @@ class Patterns(Signal):
                         f"Code '{p.id}': token pattern '{pat_id}' is not a valid spaCy pattern: {exc}",
                         hint="See https://spacy.io/usage/rule-based-matching for the pattern syntax.",
                     ) from exc
-                self.keys[info.nlp.vocab.strings.add(key)] = (p.id, pat_id)
+                self.ids[info.nlp.vocab.strings.add(key)] = len(self.rules)
+                self.rules.append(Rule(self.name, self.index[p.id], PATTERN, pat_id, pat_id))
 
-    def doc_hits(self, doc: Any, offset: int, units: list[Unit]) -> list[list[Hit]]:
-        out: list[list[Hit]] = [[] for _ in units]
-        if not self.keys:
-            return out
-        found: dict[tuple[int, str], dict[str, Any]] = {}
-        for match_id, a, b in self.matcher(doc):
-            ui = unit_of(units, a)
-            if ui is None:
+
+class RuleSet:
+    """The rules of every enabled rule signal, as arrays, and the matching/scoring/explaining on them."""
+
+    def __init__(self, signals: list[RuleSignal], n_profiles: int) -> None:
+        import numpy as np
+
+        self.signals = signals
+        self.rules: list[Rule] = []
+        self.offsets: list[int] = []
+        for s in signals:
+            self.offsets.append(len(self.rules))
+            self.rules.extend(s.rules)
+        groups: dict[str, int] = {}
+        self.profile = np.array([r.profile for r in self.rules], dtype=np.int64)
+        self.kind = np.array([r.kind for r in self.rules], dtype=np.int64)
+        self.group = np.array([groups.setdefault(r.group, len(groups)) for r in self.rules], dtype=np.int64)
+        self.n_groups = max(1, len(groups))
+        self.n_profiles = n_profiles
+
+    def fingerprint(self) -> str:
+        return repr([s.fingerprint() for s in self.signals])
+
+    def match(self, docs: list[Any], tokens: Any) -> Matches:
+        """Run every matcher over the turns and keep the matches as sorted arrays."""
+        import numpy as np
+
+        rows: list[tuple[int, int, int]] = []
+        offs = tokens.offset.tolist()
+        for sig, base_rule in zip(self.signals, self.offsets, strict=True):
+            if not sig.rules:
                 continue
-            pid, pat_id = self.keys[match_id]
-            slot = found.setdefault((ui, pid), {"ids": {}, "spans": []})
-            span = doc[a:b]
-            slot["ids"].setdefault(pat_id, span.text)
-            slot["spans"].append((offset + span.start_char, offset + span.end_char))
-        for (ui, pid), slot in found.items():
-            detail = "; ".join(f'pattern {k} matched "{v}"' for k, v in slot["ids"].items())
-            weight = min(RULE_CAP, noisy_or([PATTERN_WEIGHT] * len(slot["ids"])))
-            out[ui].append(Hit(pid, self.name, weight, detail, sorted(set(slot["spans"]))))
+            ids, matcher = sig.ids, sig.matcher
+            for k, doc in enumerate(docs):
+                if not len(doc):
+                    continue
+                base = offs[k]
+                rows.extend((base_rule + ids[m], base + a, base + b) for m, a, b in matcher(doc))
+        if not rows:
+            return _empty_matches()
+        raw = np.array(rows, dtype=np.int64)
+        rule, a, b = raw[:, 0], raw[:, 1], raw[:, 2]
+        unit = np.searchsorted(tokens.unit_first, a, side="right") - 1
+        ok = (unit >= 0) & (a < tokens.unit_last[np.maximum(unit, 0)])
+        rule, a, b, unit = rule[ok], a[ok], b[ok], unit[ok]
+        prof, kind = self.profile[rule], self.kind[rule]
+        order = np.lexsort((-b, a, kind, prof, unit))
+        rule, a, b, unit, prof, kind = rule[order], a[order], b[order], unit[order], prof[order], kind[order]
+        # A label word inside a keyword match of the same code counts once (as the keyword).
+        lw = kind == LABEL_WORD
+        if lw.any():
+            kw = np.nonzero(kind == KEYWORD)[0]
+            lens = (b[kw] - a[kw])
+            covered_tok = np.repeat(a[kw], lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
+            covered = np.unique(np.repeat(prof[kw], lens) * (1 << 32) + covered_tok)
+            key = prof * (1 << 32) + a
+            drop = lw & np.isin(key, covered)
+            # The same word matched by two label words of one code counts once too.
+            first = np.zeros(len(a), dtype=bool)
+            idx = np.nonzero(lw & ~drop)[0]
+            _, firsts = np.unique(key[idx], return_index=True)
+            first[idx[firsts]] = True
+            keep = ~lw | first
+            rule, a, b, unit = rule[keep], a[keep], b[keep], unit[keep]
+        return Matches(unit, rule, tokens.start[a], tokens.end[b - 1])
+
+    def contributions(self, m: Matches, n: int) -> tuple[Any, Any]:
+        """(keywords, patterns): contribution arrays of shape (units, profiles)."""
+        import numpy as np
+
+        P = self.n_profiles
+        K = np.zeros((n, P))
+        T = np.zeros((n, P))
+        if not len(m):
+            return K, T
+        prof, kind, group = self.profile[m.rule], self.kind[m.rule], self.group[m.rule]
+        key = np.unique(((m.unit * P + prof) * 3 + kind) * self.n_groups + group)
+        cell, kind_u = key // self.n_groups // 3, (key // self.n_groups) % 3
+        counts = [np.bincount(cell[kind_u == k], minlength=n * P).reshape(n, P) for k in (KEYWORD, LABEL_WORD, PATTERN)]
+        # noisy-or of the distinct keywords and label words (and patterns) found in the unit
+        K = 1.0 - np.power(1.0 - KEYWORD_WEIGHT, counts[0]) * np.power(1.0 - LABEL_WORD_WEIGHT, counts[1])
+        T = 1.0 - np.power(1.0 - PATTERN_WEIGHT, counts[2])
+        np.minimum(K, RULE_CAP, out=K)
+        np.minimum(T, RULE_CAP, out=T)
+        return K, T
+
+    def explain(self, m: Matches, lo: int, hi: int, j: int, text: str) -> list[tuple[str, str, list[tuple[int, int]]]]:
+        """(signal, detail, spans) of profile *j* from the matches ``lo:hi`` of one unit."""
+        keyword: dict[str, tuple[str, str]] = {}
+        label: dict[str, tuple[str, str]] = {}
+        pats: dict[str, str] = {}
+        kw_spans: set[tuple[int, int]] = set()
+        pat_spans: set[tuple[int, int]] = set()
+        rules = self.rules
+        for r, s, e in zip(m.rule[lo:hi].tolist(), m.start[lo:hi].tolist(), m.end[lo:hi].tolist(), strict=True):
+            rule = rules[r]
+            if rule.profile != j:
+                continue
+            if rule.kind == PATTERN:
+                pats.setdefault(rule.text, text[s:e])
+                pat_spans.add((s, e))
+            else:
+                (keyword if rule.kind == KEYWORD else label).setdefault(rule.group, (rule.text, text[s:e]))
+                kw_spans.add((s, e))
+        out = []
+        if keyword or label:
+            parts = [f'keyword "{k}" ("{f}")' for k, f in keyword.values()]
+            parts += [f'label word "{k}" ("{f}")' for k, f in label.values()]
+            out.append((LemmaKeywords.name, "; ".join(parts), sorted(kw_spans)))
+        if pats:
+            out.append((Patterns.name, "; ".join(f'pattern {k} matched "{v}"' for k, v in pats.items()), sorted(pat_spans)))
         return out
+
+
+def _empty_matches() -> Matches:
+    import numpy as np
+
+    z = np.zeros(0, dtype=np.int64)
+    return Matches(z, z.copy(), z.copy(), z.copy())

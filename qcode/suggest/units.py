@@ -48,12 +48,12 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
 def doc_terms(doc: Any) -> tuple[Any, Any, Any, Any]:
     """Arrays (lemma hash, start char, end char, token index) of the content tokens of *doc*."""
     import numpy as np
-    from spacy.attrs import IDX, IS_ALPHA, IS_STOP, LEMMA, LENGTH, LOWER
+    from spacy.attrs import IDX, IS_ALPHA, IS_STOP, LEMMA, LENGTH
 
     if len(doc) == 0:
         empty = np.zeros(0, dtype=np.uint64)
         return empty, empty.astype(np.int64), empty.astype(np.int64), empty.astype(np.int64)
-    arr = doc.to_array([LEMMA, IS_ALPHA, IS_STOP, IDX, LENGTH, LOWER])
+    arr = doc.to_array([LEMMA, IS_ALPHA, IS_STOP, IDX, LENGTH])
     keep = (arr[:, 1] == 1) & (arr[:, 2] == 0)
     idx = np.nonzero(keep)[0]
     lemmas = arr[idx, 0]
@@ -62,31 +62,141 @@ def doc_terms(doc: Any) -> tuple[Any, Any, Any, Any]:
     return lemmas, starts, ends, idx
 
 
+@dataclass(eq=False)
+class Features:
+    """The units of one transcript as arrays (what scoring needs; cacheable without the docs).
+
+    ``ptr[i]:ptr[i + 1]`` indexes the terms of unit *i* in ``terms`` (lemma
+    hashes of content words) and in ``tstart``/``tend`` (their absolute offsets).
+    """
+
+    transcript_id: int
+    start: Any
+    end: Any
+    turn: Any
+    tok: Any
+    """(n, 2): token range of each unit inside its turn's document."""
+    ptr: Any
+    terms: Any
+    tstart: Any
+    tend: Any
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def unit(self, i: int) -> Unit:
+        a, b = int(self.ptr[i]), int(self.ptr[i + 1])
+        return Unit(
+            self.transcript_id, int(self.start[i]), int(self.end[i]), self.terms[a:b].tolist(),
+            list(zip(self.tstart[a:b].tolist(), self.tend[a:b].tolist(), strict=True)),
+            int(self.turn[i]), int(self.tok[i, 0]), int(self.tok[i, 1]),
+        )
+
+    def units(self) -> list[Unit]:
+        return [self.unit(i) for i in range(len(self))]
+
+    def unit_terms(self, i: int) -> Any:
+        return self.terms[self.ptr[i]:self.ptr[i + 1]]
+
+    @classmethod
+    def from_units(cls, transcript_id: int, units: list[Unit]) -> Features:
+        import numpy as np
+
+        counts = [len(u.terms) for u in units]
+        spans = [s for u in units for s in u.spans]
+        return cls(
+            transcript_id,
+            np.array([u.start for u in units], dtype=np.int64),
+            np.array([u.end for u in units], dtype=np.int64),
+            np.array([u.turn for u in units], dtype=np.int64),
+            np.array([(u.tok_start, u.tok_end) for u in units], dtype=np.int64).reshape(-1, 2),
+            np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            np.array([t for u in units for t in u.terms], dtype=np.uint64),
+            np.array([a for a, _ in spans], dtype=np.int64),
+            np.array([b for _, b in spans], dtype=np.int64),
+        )
+
+    FIELDS = ("start", "end", "turn", "tok", "ptr", "terms", "tstart", "tend")
+
+    def arrays(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in self.FIELDS}
+
+
+@dataclass(eq=False)
+class Tokens:
+    """Per-token arrays of a transcript's parsed turns, concatenated (for rule matching)."""
+
+    offset: Any
+    """First global token index of each turn's document (length turns + 1)."""
+    start: Any
+    """Absolute start offset of each token."""
+    end: Any
+    unit_first: Any
+    """Global token range of each unit."""
+    unit_last: Any
+
+
+def build_features(transcript_id: int, turn_spans: list[tuple[int, int]], docs: list[Any], mode: UnitMode) -> tuple[Features, Tokens]:
+    """Cut each parsed turn into units and collect their terms, with arrays instead of spaCy objects."""
+    import numpy as np
+    from spacy.attrs import IDX, IS_ALPHA, IS_STOP, LEMMA, LENGTH, SENT_START
+
+    attrs = [LEMMA, IS_ALPHA, IS_STOP, IDX, LENGTH, SENT_START]
+    arrays, pieces, turns, offsets = [], [], [], [0]
+    for k, ((t0, _t1), doc) in enumerate(zip(turn_spans, docs, strict=True)):
+        n = len(doc)
+        if n:
+            arr = doc.to_array(attrs).astype(np.int64)
+            arr[:, 3] += t0
+            arrays.append(arr)
+            for a, b in _pieces_arr(arr[:, 5], n, mode):
+                pieces.append((offsets[-1] + a, offsets[-1] + b, a, b))
+                turns.append(k)
+        offsets.append(offsets[-1] + n)
+    if arrays:
+        arr = np.concatenate(arrays)
+    else:
+        arr = np.zeros((0, 6), dtype=np.int64)
+    starts_all = arr[:, 3]
+    ends_all = starts_all + arr[:, 4]
+    p = np.array(pieces, dtype=np.int64).reshape(-1, 4)
+    ustart = starts_all[p[:, 0]] if len(p) else np.zeros(0, np.int64)
+    uend = ends_all[p[:, 1] - 1] if len(p) else np.zeros(0, np.int64)
+    keep = uend > ustart
+    p, ustart, uend = p[keep], ustart[keep], uend[keep]
+    turns_arr = np.array(turns, dtype=np.int64)[keep]
+    content = np.nonzero((arr[:, 1] == 1) & (arr[:, 2] == 0))[0]
+    lo = np.searchsorted(content, p[:, 0])
+    hi = np.searchsorted(content, p[:, 1])
+    # Units are contiguous and ordered, so their terms are the content tokens between lo and hi.
+    sel = np.concatenate([content[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]) if len(p) else content[:0]
+    ptr = np.concatenate([[0], np.cumsum(hi - lo)]).astype(np.int64)
+    feats = Features(
+        transcript_id, ustart, uend, turns_arr, p[:, 2:4].copy(), ptr,
+        arr[sel, 0].astype(np.uint64), starts_all[sel], ends_all[sel],
+    )
+    tokens = Tokens(np.array(offsets, dtype=np.int64), starts_all, ends_all, p[:, 0].copy(), p[:, 1].copy())
+    return feats, tokens
+
+
 def make_units(transcript_id: int, turn_spans: list[tuple[int, int]], docs: list[Any], mode: UnitMode) -> list[Unit]:
     """Cut each parsed turn into units and attach their terms."""
+    return build_features(transcript_id, turn_spans, docs, mode)[0].units()
+
+
+def _pieces_arr(sent_start: Any, n: int, mode: UnitMode) -> list[tuple[int, int]]:
+    """:func:`_pieces` from the SENT_START column (1 = starts a sentence; 0 everywhere = not set)."""
     import numpy as np
 
-    units: list[Unit] = []
-    for k, ((t0, _t1), doc) in enumerate(zip(turn_spans, docs, strict=True)):
-        if len(doc) == 0:
-            continue
-        lemmas, starts, ends, tok_idx = doc_terms(doc)
-        for a, b in _pieces(doc, mode):
-            lo, hi = np.searchsorted(tok_idx, [a, b])
-            span_doc = doc[a:b]
-            u = Unit(
-                transcript_id,
-                t0 + span_doc.start_char,
-                t0 + span_doc.end_char,
-                lemmas[lo:hi].tolist(),
-                list(zip((starts[lo:hi] + t0).tolist(), (ends[lo:hi] + t0).tolist(), strict=True)),
-                k,
-                a,
-                b,
-            )
-            if u.end > u.start:
-                units.append(u)
-    return units
+    if mode == "turn" or (mode == "auto" and n <= LONG_TURN_TOKENS):
+        return [(0, n)]
+    if not (sent_start != 0).any():
+        return [(0, n)]
+    bounds = np.nonzero(sent_start == 1)[0].tolist()
+    if not bounds or bounds[0] != 0:
+        bounds = [0, *bounds]
+    sents = list(zip(bounds, [*bounds[1:], n], strict=True))
+    return _merge(sents, n, mode)
 
 
 def _pieces(doc: Any, mode: UnitMode) -> list[tuple[int, int]]:
@@ -94,6 +204,11 @@ def _pieces(doc: Any, mode: UnitMode) -> list[tuple[int, int]]:
     if mode == "turn" or (mode == "auto" and len(doc) <= LONG_TURN_TOKENS):
         return [(0, len(doc))]
     sents = [(s.start, s.end) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(doc))]
+    return _merge(sents, len(doc), mode)
+
+
+def _merge(sents: list[tuple[int, int]], n: int, mode: UnitMode) -> list[tuple[int, int]]:
+    """In ``auto`` mode, join sentences shorter than MIN_SENTENCE_TOKENS to the next one."""
     if mode == "sentence":
         return sents
     merged: list[tuple[int, int]] = []
@@ -107,7 +222,7 @@ def _pieces(doc: Any, mode: UnitMode) -> list[tuple[int, int]]:
         pending = None
     if pending is not None:
         if merged:
-            merged[-1] = (merged[-1][0], len(doc))
+            merged[-1] = (merged[-1][0], n)
         else:
-            merged.append((pending, len(doc)))
+            merged.append((pending, n))
     return merged

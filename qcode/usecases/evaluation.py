@@ -126,6 +126,8 @@ def evaluate(
     progress: Progress = no_progress,
 ) -> EvaluationReport:
     """Cross-validated quality of suggestions and of the keyword baseline (see module doc)."""
+    import numpy as np
+
     from qcode.suggest.base import Training, build_profiles
     from qcode.suggest.baseline import KeywordBaseline
     from qcode.suggest.cache import DocCache
@@ -204,9 +206,14 @@ def evaluate(
             for tid in test:
                 a = analysed[tid]
                 text = project.transcript(tid).text
-                for u, cands, g in zip(a.units, engine.score_batch(a.units, a.rule_hits, None), gold[tid], strict=True):
-                    ours.add(g, {c.code for c in cands if c.score >= floor}, [c.code for c in cands])
-                    b = baseline.scores(text[u.start:u.end])
+                S = engine.table(a).score
+                codes = engine.codes
+                for i, g in enumerate(gold[tid]):
+                    row = S[i]
+                    pos = np.nonzero(row > 0)[0].tolist()
+                    ranked = sorted(pos, key=lambda j: (-row[j], codes[j]))
+                    ours.add(g, {codes[j] for j in pos if row[j] >= floor}, [codes[j] for j in ranked])
+                    b = baseline.scores(text[int(a.feats.start[i]):int(a.feats.end[i])])
                     base.add(g, set(b), sorted(b, key=lambda c: -b[c]))
                     n_units += 1
                     n_coded += bool(g)

@@ -74,7 +74,7 @@ def run_suggestions(
     """Suggest codes for *transcripts* (default: all) and store them as pending."""
     from qcode.suggest.base import build_profiles
     from qcode.suggest.cache import DocCache
-    from qcode.suggest.engine import Engine, evidence
+    from qcode.suggest.engine import Engine
     from qcode.suggest.pipeline import get_pipeline
 
     t0 = time.perf_counter()
@@ -117,26 +117,47 @@ def run_suggestions(
         already = _coded_index(all_codings)
         spans_rej, quotes_rej = store_sugg.rejected_keys(project.store, tids)
         for a in engine.analyse(_inputs(project, tids), cache, processes):
-            t = project.transcript(a.transcript_id)
             words += a.words
             cached += int(a.cached)
-            for unit, cands in zip(a.units, engine.score_batch(a.units, a.rule_hits, score_floor), strict=True):
-                for c in cands:
-                    if c.score < score_floor or c.code not in engine.member_of.values():
-                        continue
-                    quote = t.text[unit.start:unit.end]
-                    if (a.transcript_id, c.code, unit.start, unit.end) in spans_rej or (a.transcript_id, c.code, quote) in quotes_rej:
-                        continue
-                    if _is_coded(already, a.transcript_id, c.code, unit.start, unit.end):
-                        continue
-                    rows.append({
-                        "transcript_id": a.transcript_id, "code_id": c.code, "start": unit.start, "end": unit.end,
-                        "quote": quote, "score": round(c.score, 6), "evidence": evidence(c), "suggester": SUGGESTER,
-                    })
+            rows.extend(_rows(engine, a, score_floor, spans_rej, quotes_rej, already))
             done += 1
             progress(done, len(target_ids), f"suggesting ({info.name})")
     inserted = store_sugg.replace_pending(project.store, target_ids, sorted(covered_codes), rows)
     return SuggestRunReport(inserted, len(target_ids), words, time.perf_counter() - t0, ", ".join(names), notes, cached)
+
+
+def _rows(
+    engine: Any,
+    a: Any,
+    floor: float,
+    spans_rej: set[tuple[int, str, int, int]],
+    quotes_rej: set[tuple[int, str, str]],
+    already: dict[tuple[int, str], list[tuple[int, int]]],
+) -> list[dict[str, Any]]:
+    """The suggestion rows of one analysed transcript: scores >= *floor*, minus rejected and coded passages."""
+    import numpy as np
+
+    from qcode.suggest.engine import evidence_of
+
+    table = engine.table(a)
+    tid, text, feats = a.transcript_id, a.text, a.feats
+    starts, ends = feats.start.tolist(), feats.end.tolist()
+    ii, jj = np.nonzero((table.score >= floor) & (table.score > 0))
+    picked: list[tuple[int, int, str]] = []
+    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+        code = engine.codes[j]
+        s, e = starts[i], ends[i]
+        if (tid, code, s, e) in spans_rej or (tid, code, text[s:e]) in quotes_rej or _is_coded(already, tid, code, s, e):
+            continue
+        picked.append((i, j, code))
+    hits = engine.evidence_many(table, [i for i, _, _ in picked], [j for _, j, _ in picked])
+    return [
+        {
+            "transcript_id": tid, "code_id": code, "start": starts[i], "end": ends[i], "quote": text[starts[i]:ends[i]],
+            "score": round(float(table.score[i, j]), 6), "evidence": evidence_of(h), "suggester": SUGGESTER,
+        }
+        for (i, j, code), h in zip(picked, hits, strict=True)
+    ]
 
 
 def _min_score(project: Project, min_score: float | None) -> float:

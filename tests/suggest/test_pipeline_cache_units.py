@@ -93,3 +93,32 @@ def test_units_turns_sentences_and_long_turns(en):
 
 def test_paragraph_spans():
     assert paragraph_spans("a b\n\n\n  c\n\n") == [(0, 3), (8, 9)]
+
+
+FAST_TEXTS = [
+    "Contracts are short. We sign again each month!",
+    'He said: "Stop." Then "we" left... (Really?) Yes.',
+    "Workers WORKED. The Workers' union?! ... «Non» dit-elle.",
+    "",
+    "   ",
+    "No punctuation at all here",
+    "?!. leading punctuation. Then words",
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_fast_parse_gives_the_same_annotations_as_nlp_pipe(lang, en, fr):
+    """The array fast path of blank+lookup pipelines equals nlp.pipe followed by fix_lemmas."""
+    from qcode.suggest.pipeline import fix_lemmas, parse
+
+    info = en if lang == "en" else fr
+    fr_texts = ["Des contrats précaires. Elle travaillait la nuit, payée à la pièce !", "Instable ? Oui. « Vraiment »."]
+    texts = FAST_TEXTS + (fr_texts if lang == "fr" else [])
+    slow = [fix_lemmas(d, info) for d in info.nlp.pipe(texts)]
+    fast = list(parse(info, texts, batch_size=3))
+    assert len(slow) == len(fast)
+    for a, b in zip(slow, fast, strict=True):
+        assert [(t.text, t.lemma_, t.is_sent_start) for t in a] == [(t.text, t.lemma_, t.is_sent_start) for t in b]
+        assert [s.text for s in a.sents] == [s.text for s in b.sents] if len(a) else True
+    pairs = list(parse(info, [(t, n) for n, t in enumerate(texts)], as_tuples=True))
+    assert [n for _, n in pairs] == list(range(len(texts)))
