@@ -77,6 +77,13 @@ class ReportsScreen(Screen[None]):
             out = out.with_name(out.name + f".{fmt}")
         if not out.is_absolute():
             out = self.project.root / out
+        if not out.parent.exists() and out.parent.resolve().is_relative_to(self.project.root.resolve()):
+            # The default reports/ folder (or another folder inside the project) is created on demand.
+            try:
+                out.parent.mkdir(parents=True)
+            except OSError as exc:
+                self.notify(f"Cannot create {safe_label(str(out.parent))}: {exc.strerror}", severity="error", markup=False)
+                return
         try:
             request = eng.ReportRequest(
                 format=fmt,
