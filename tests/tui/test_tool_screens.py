@@ -88,7 +88,8 @@ async def _wait_for(pilot, condition, timeout: float = 10.0):  # noqa: ANN001, A
     raise AssertionError("condition not met in time")
 
 
-def _insert_suggestions(project_dir: Path) -> list[int]:
+def _insert_suggestions(project_dir: Path, *, third: bool = False) -> list[int]:
+    """Pending suggestions written straight into the store (no spaCy): scores 0.9, 0.7 (and 0.55)."""
     import sqlalchemy as sa
 
     from qcode.storage import schema
@@ -104,6 +105,11 @@ def _insert_suggestions(project_dir: Path) -> list[int]:
             dict(transcript_id=t.id, code_id="instability", start=j, end=j + len("Unstable."), quote="Unstable.",
                  score=0.7, evidence={"summary": "keyword 'unstable'", "spans": [[j, j + 8]], "signals": []}),
         ]
+        if third:
+            q = "Some weeks there is nothing at all"
+            k = t.text.index(q)
+            rows.append(dict(transcript_id=t.id, code_id="invisible-work", start=k, end=k + len(q), quote=q,
+                             score=0.55, evidence={"summary": "similar to a coded passage", "spans": [], "signals": []}))
         ids = []
         with p.store.transaction() as conn:
             for r in rows:
@@ -138,6 +144,65 @@ async def test_accept_and_reject_suggestions(make, project_dir: Path) -> None:
 
     with Project.open(project_dir) as p:
         assert suggesting.pending(p) == []
+
+
+async def test_accept_all_at_or_above_a_score(make, project_dir: Path) -> None:
+    pytest.importorskip("qcode.usecases.suggesting")
+    from textual.widgets import Input, Static
+
+    from qcode.tui.screens.dialogs import ConfirmDialog, TextDialog
+    from qcode.usecases import suggesting
+    from qcode.usecases.project import Project
+
+    ids = _insert_suggestions(project_dir, third=True)
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("g")
+        await pilot.pause()
+        screen = app.screen
+        assert len(screen.items) == 3
+        await pilot.press("A")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        app.screen.query_one(Input).value = ""
+        await pilot.press(*"0,7", "enter")  # a decimal comma is accepted; 0.7 itself is included
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Accept 2 suggestions" in str(app.screen.query_one("#dialog-title", Static).render())
+        assert codings_in(project_dir) == []  # nothing happens before the confirmation
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is screen
+        assert [s.id for s in screen.items] == [ids[2]]
+        stored = codings_in(project_dir)
+        assert sorted((c.code_id, c.quote, c.origin) for c in stored) == [
+            ("instability", "Unstable.", "suggestion"),
+            ("piece-rates", "Piece rates, very low.", "suggestion"),
+        ]
+        with Project.open(project_dir) as p:
+            assert [s.id for s in suggesting.pending(p)] == [ids[2]]
+        await pilot.press("u")  # one undo removes both codings
+        await pilot.pause()
+        assert codings_in(project_dir) == []
+
+
+async def test_accept_all_cancelled_changes_nothing(make, project_dir: Path) -> None:
+    pytest.importorskip("qcode.usecases.suggesting")
+    _insert_suggestions(project_dir, third=True)
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("g")
+        await pilot.pause()
+        await pilot.press("A")
+        await pilot.pause()
+        await pilot.press("enter")  # the default threshold, 0.8: one suggestion
+        await pilot.pause()
+        await pilot.press("escape")  # cancel the confirmation
+        await pilot.pause()
+        assert len(app.screen.items) == 3
+    assert codings_in(project_dir) == []
 
 
 async def test_adjust_span_before_accepting(make, project_dir: Path) -> None:
