@@ -88,3 +88,34 @@ def test_retrieval_screen(snap_compare, snap_project: Path) -> None:
         pilot.app.screen.query_one("#ret-filter").cursor_blink = False
 
     assert snap_compare(_app(snap_project, "interview-01"), terminal_size=(100, 24), run_before=run_before)
+
+
+def _pending_suggestion(root: Path) -> None:
+    """One pending suggestion (written straight into the store): 'Unstable.' as Job instability, score 0.82."""
+    import sqlalchemy as sa
+
+    from qcode.storage import schema
+    from qcode.usecases.project import Project
+
+    with Project.open(root) as p:
+        t = p.transcript("interview-01")
+        j = t.text.index("Unstable.")
+        with p.store.transaction() as conn:
+            conn.execute(sa.insert(schema.suggestions).values(
+                transcript_id=t.id, code_id="instability", start=j, end=j + len("Unstable."), quote="Unstable.",
+                score=0.82, evidence={"summary": "keyword \"unstable\" (\"Unstable\")", "spans": [[j, j + 8]], "signals": []},
+                suggester="qcode-suggest/1", status="pending", created="2024-01-01T00:00:00+00:00"))
+
+
+def test_suggestions_screen_100x24(snap_compare, snap_project: Path) -> None:
+    """The Suggestions screen (g from the coding screen) at 100x24: the info panel
+    says '1/1  Job instability  score 0.82  (qcode-suggest/1)', 'Why: keyword
+    "unstable" ("Unstable")' and 'in interview-01'; below it the transcript in
+    context with Amina's 'Unstable.' selected and flashed (brown background, the
+    cursor reversed on the final '.'), its evidence 'Unstable' in bold underline,
+    and the existing codings in their colours with two margin stripes ('Piece
+    rates, very low.' yellow, the overlap 'very low.' underlined, 'You are paid
+    per task' green); the status line says '1 pending in this transcript'; the
+    footer shows a Accept, x Reject, n Skip, A Accept all ≥ score."""
+    _pending_suggestion(snap_project)
+    assert snap_compare(_app(snap_project, "interview-01"), terminal_size=(100, 24), press=["g"])
