@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -23,8 +24,39 @@ def _transcript(name: str = "t1") -> Transcript:
     )
 
 
+POSTGRES_URL = os.environ.get("QCODE_TEST_POSTGRES_URL", "")
+
+
+def _fresh_postgres() -> Store:
+    """An empty database of its own for this test worker (tests run in parallel)."""
+    if not POSTGRES_URL:
+        pytest.skip("set QCODE_TEST_POSTGRES_URL=postgresql+psycopg://user:pw@host/db to run the store tests on PostgreSQL")
+    url = sa.make_url(POSTGRES_URL)
+    name = f"{url.database}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    worker_url = url.set(database=name)
+    engine = sa.create_engine(worker_url)
+    with engine.begin() as conn:
+        schema.metadata.drop_all(conn)
+    engine.dispose()
+    return Store.open_url(worker_url.render_as_string(hide_password=False), create=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path):
+    """The same store behaviour on SQLite and (when configured) on a PostgreSQL server."""
+    s = Store.open_sqlite(tmp_path / "p.sqlite", create=True) if request.param == "sqlite" else _fresh_postgres()
+    s.save_codebook(Codebook(title="cb", version="1", codes=(Code("a", {"": "A"}), Code("b", {"": "B"}, parent="a"))))
+    yield s
+    s.close()
+
+
 @pytest.fixture
-def store(tmp_path: Path):
+def sqlite_store(tmp_path: Path):
     s = Store.open_sqlite(tmp_path / "p.sqlite", create=True)
     s.save_codebook(Codebook(title="cb", version="1", codes=(Code("a", {"": "A"}), Code("b", {"": "B"}, parent="a"))))
     yield s
@@ -134,8 +166,8 @@ def test_reassign_codings_dedupes(store: Store) -> None:
     assert sorted((c.start, c.code_id) for c in store.codings()) == [(0, "b"), (6, "b")]
 
 
-def test_safety_pragmas_are_set(store: Store) -> None:
-    with store.engine.connect() as conn:
+def test_safety_pragmas_are_set(sqlite_store: Store) -> None:
+    with sqlite_store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -155,7 +187,8 @@ def test_deleted_interview_text_does_not_linger_in_the_file(tmp_path: Path) -> N
     assert canary.encode() not in blob
 
 
-def test_indexes_serve_the_common_queries(store: Store) -> None:
+def test_indexes_serve_the_common_queries(sqlite_store: Store) -> None:
+    store = sqlite_store
     queries = {
         "SELECT * FROM codings WHERE code_id = 'a'": "ix_codings_code",
         "SELECT * FROM codings WHERE transcript_id = 1": "ix_codings_transcript",
@@ -233,7 +266,8 @@ def test_missing_database_without_create(tmp_path: Path) -> None:
     assert not (tmp_path / "nope.sqlite").exists()
 
 
-def test_backup_is_verified_and_complete(store: Store, tmp_path: Path) -> None:
+def test_backup_is_verified_and_complete(sqlite_store: Store, tmp_path: Path) -> None:
+    store = sqlite_store
     store.add_transcript(_transcript())
     path = store.backup(tmp_path / "backups")
     copy = Store.open_sqlite(path)
