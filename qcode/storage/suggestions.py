@@ -68,28 +68,39 @@ def replace_pending(
     transcript_ids: Iterable[int],
     code_ids: Iterable[str],
     rows: Sequence[dict[str, Any]],
+    unchanged: Iterable[int] = (),
 ) -> int:
     """Make *rows* the pending suggestions of these transcripts x codes (one transaction).
 
-    Each row has transcript_id, code_id, start, end, quote, score, evidence,
-    suggester. A row for a passage that is already pending updates that
-    suggestion in place (its id stays valid for a front end showing it);
-    pending suggestions that are no longer produced are dropped; rows
-    matching a rejected suggestion are skipped. Ids are never reused: the
-    highest dropped id is kept as one ``superseded`` row, because SQLite
-    hands out max(id) + 1. Returns the number of pending suggestions written.
+    Each row has transcript_id, code_id, start, end, quote, score, evidence
+    (a dict, or its JSON text), suggester. A row for a passage that is already
+    pending updates that suggestion in place when it changed (its id stays
+    valid for a front end showing it); pending suggestions that are no longer
+    produced are dropped; rows matching a rejected suggestion are skipped. The
+    pending suggestions of the *unchanged* transcripts are known to be exactly
+    what the caller would write, so they are left alone and not read. Ids are
+    never reused: the highest dropped id is kept as one ``superseded`` row,
+    because SQLite hands out max(id) + 1. Returns the number of pending
+    suggestions written or kept.
     """
     t = schema.suggestions
-    tids, cids = list(transcript_ids), list(code_ids)
+    skip = set(unchanged)
+    tids, cids = [x for x in transcript_ids if x not in skip], list(code_ids)
     stamp = now().isoformat()
+    kept = 0
     with store.transaction() as conn:
+        if skip and cids:
+            kept = sum(v[0] for v in _aggregates(conn, list(skip), cids).values())
+        if not tids:
+            return kept
         existing: dict[tuple[int, str, int, int], tuple[int, float, str]] = {}
-        if tids and cids:
-            q = sa.select(
-                t.c.id, t.c.transcript_id, t.c.code_id, t.c.start, t.c.end, t.c.score,
-                sa.cast(t.c.evidence, sa.Text).label("ev"),
-            ).where((t.c.status == "pending") & t.c.transcript_id.in_(tids) & t.c.code_id.in_(cids))
-            existing = {(r.transcript_id, r.code_id, r.start, r.end): (r.id, r.score, r.ev) for r in conn.execute(q)}
+        if cids:
+            for part in _chunks(tids):
+                q = sa.select(
+                    t.c.id, t.c.transcript_id, t.c.code_id, t.c.start, t.c.end, t.c.score,
+                    sa.cast(t.c.evidence, sa.Text).label("ev"),
+                ).where((t.c.status == "pending") & t.c.transcript_id.in_(part) & t.c.code_id.in_(cids))
+                existing.update({(r.transcript_id, r.code_id, r.start, r.end): (r.id, r.score, r.ev) for r in conn.execute(q)})
         spans, quotes = _rejected(conn, tids)
         keep = [
             r for r in rows
@@ -98,27 +109,75 @@ def replace_pending(
         ]
         fresh, changed = [], []
         for r in keep:
+            ev = r["evidence"] if isinstance(r["evidence"], str) else json.dumps(r["evidence"])
             old = existing.pop((r["transcript_id"], r["code_id"], r["start"], r["end"]), None)
             if old is None:
-                fresh.append({**r, "status": "pending", "created": stamp})
-            elif old[1] != r["score"] or old[2] != json.dumps(r["evidence"]):
-                changed.append({"b_id": old[0], "b_quote": r["quote"], "b_score": r["score"],
-                                "b_evidence": r["evidence"], "b_suggester": r["suggester"]})
+                fresh.append((r["transcript_id"], r["code_id"], r["start"], r["end"], r["quote"], r["score"], ev,
+                              r["suggester"], "pending", stamp))
+            elif old[1] != r["score"] or old[2] != ev:
+                changed.append((r["quote"], r["score"], ev, r["suggester"], old[0]))
+        prep = conn.dialect.identifier_preparer
+        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        table = prep.format_table(t)
         if changed:
-            conn.execute(
-                sa.update(t).where(t.c.id == sa.bindparam("b_id")).values(
-                    quote=sa.bindparam("b_quote"), score=sa.bindparam("b_score"),
-                    evidence=sa.bindparam("b_evidence", type_=sa.JSON), suggester=sa.bindparam("b_suggester")),
-                changed,
-            )
+            sets = ", ".join(f"{prep.quote(c)} = {marker}" for c in ("quote", "score", "evidence", "suggester"))
+            conn.exec_driver_sql(f"UPDATE {table} SET {sets} WHERE {prep.quote('id')} = {marker}", changed)
         stale = [v[0] for v in existing.values()]
-        for i in range(0, len(stale), 500):
-            conn.execute(sa.update(t).where(t.c.id.in_(stale[i:i + 500])).values(status="superseded", decided=stamp))
+        for part in _chunks(stale):
+            conn.execute(sa.update(t).where(t.c.id.in_(part)).values(status="superseded", decided=stamp))
         if fresh:
-            conn.execute(sa.insert(t), fresh)
+            # executemany straight through the driver (SQLAlchemy's per-row processing would dominate).
+            cols = ("transcript_id", "code_id", "start", "end", "quote", "score", "evidence", "suggester", "status", "created")
+            conn.exec_driver_sql(
+                f"INSERT INTO {table} ({', '.join(prep.quote(c) for c in cols)}) VALUES ({', '.join([marker] * len(cols))})",
+                fresh,
+            )
         top = conn.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0
         conn.execute(sa.delete(t).where((t.c.status == "superseded") & (t.c.id < top)))
-    return len(keep)
+    return len(keep) + kept
+
+
+def pending_aggregates(store: Any, transcript_ids: Iterable[int], code_ids: Iterable[str]) -> dict[int, tuple[int, int, float]]:
+    """Per transcript: (count, sum of ids, sum of scores) of its pending suggestions of these codes.
+
+    A cheap fingerprint of what is stored, used to check that nothing touched
+    the suggestions since they were written.
+    """
+    with store.reading() as conn:
+        return _aggregates(conn, list(transcript_ids), list(code_ids))
+
+
+def _aggregates(conn: sa.Connection, tids: list[int], cids: list[str]) -> dict[int, tuple[int, int, float]]:
+    t = schema.suggestions
+    out: dict[int, tuple[int, int, float]] = {}
+    for part in _chunks(tids):
+        q = (
+            sa.select(t.c.transcript_id, sa.func.count(), sa.func.sum(t.c.id), sa.func.sum(t.c.score))
+            .where((t.c.status == "pending") & t.c.transcript_id.in_(part) & t.c.code_id.in_(cids))
+            .group_by(t.c.transcript_id)
+        )
+        out.update({r[0]: (int(r[1]), int(r[2]), round(float(r[3] or 0.0), 4)) for r in conn.execute(q)})
+    return out
+
+
+def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def transcript_inputs(store: Any, transcript_ids: Sequence[int], text: bool = True) -> dict[int, tuple[str, str, list[tuple[int, int]]]]:
+    """Text (empty when not *text*), its SHA-256 and the turn spans of each transcript, read in bulk."""
+    tt, tu = schema.transcripts, schema.turns
+    out: dict[int, tuple[str, str, list[tuple[int, int]]]] = {}
+    with store.reading() as conn:
+        for part in _chunks(list(transcript_ids)):
+            body = tt.c.text if text else sa.literal("").label("text")
+            for r in conn.execute(sa.select(tt.c.id, body, tt.c.text_sha256).where(tt.c.id.in_(part))):
+                out[r.id] = (r.text, r.text_sha256, [])
+            q = sa.select(tu.c.transcript_id, tu.c.start, tu.c.end).where(tu.c.transcript_id.in_(part)).order_by(tu.c.transcript_id, tu.c.idx)
+            for tid, a, b in conn.execute(q):
+                out[tid][2].append((a, b))
+    return out
 
 
 def _rejected(conn: sa.Connection, transcript_ids: list[int] | None) -> tuple[set[tuple[int, str, int, int]], set[tuple[int, str, str]]]:

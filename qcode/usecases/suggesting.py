@@ -71,7 +71,14 @@ def run_suggestions(
     processes: int = 1,
     progress: Progress = no_progress,
 ) -> SuggestRunReport:
-    """Suggest codes for *transcripts* (default: all) and store them as pending."""
+    """Suggest codes for *transcripts* (default: all) and store them as pending.
+
+    A transcript whose inputs did not change since the last run (its text and
+    turns, the codebook, the pipeline, the codings and decisions learned
+    from, the minimum score, its rejected and coded passages) and whose
+    stored suggestions are still those written then is skipped: its pending
+    suggestions are already the answer (see :class:`_Manifest`).
+    """
     from qcode.suggest.base import build_profiles
     from qcode.suggest.cache import DocCache
     from qcode.suggest.engine import Engine
@@ -93,37 +100,131 @@ def run_suggestions(
     if not target_ids:
         raise SuggestError("The project has no transcripts yet.", hint="Import some with `qcode import FILES`.")
     default_lang = project.settings.language or "en"
+    lang_of = {tid: s["language"] or default_lang for tid, s in summaries.items()}
     by_lang: dict[str, list[int]] = {}
     for tid in target_ids:
-        by_lang.setdefault(summaries[tid]["language"] or default_lang, []).append(tid)
+        by_lang.setdefault(lang_of[tid], []).append(tid)
     all_codings = project.store.codings()
     rejected_rows = store_sugg.list_suggestions(project.store, status="rejected")
     cache = DocCache(project.data_dir / "cache" / "docs")
+    manifest = _Manifest(project.data_dir / "cache" / "suggest" / "manifest.json")
     preferred = project.settings.suggest.get("pipeline")
+    coded = _coded_index(all_codings)
     rows: list[dict[str, Any]] = []
     names, notes = [], []
     words = cached = done = 0
     covered_codes: set[str] = set()
+    unchanged: set[int] = set()
+    keys: dict[int, str] = {}
+    wrote_words: dict[int, int] = {}
+    plans = []
     for lang, tids in by_lang.items():
         info = get_pipeline(lang, str(preferred) if preferred else None)
         names.append(info.name)
         notes.extend(n for n in info.notes if n not in notes)
         profiles = build_profiles(codebook, lang, codes=code_ids)
         covered_codes.update(m for p in profiles for m in p.members)
+        plans.append((lang, tids, info, profiles))
+    covered = sorted(covered_codes)
+    stored = store_sugg.pending_aggregates(project.store, target_ids, covered)
+    metas = store_sugg.transcript_inputs(project.store, sorted(set(target_ids) | {c.transcript_id for c in all_codings}
+                                                                  | {r.transcript_id for r in rejected_rows}), text=False)
+    for lang, tids, info, profiles in plans:
+        member_of = {m: p.id for p in profiles for m in p.members}
+        same_lang = {tid for tid in lang_of if lang_of[tid] == lang}
+        by_t, rej = _training_spans(all_codings, rejected_rows, same_lang, member_of)
+        base = _digest(ENGINE_VERSION, SUGGESTER, score_floor, info.key, repr(profiles), covered,
+                       sorted((tid, _meta_key(metas[tid]), by_t.get(tid, []), rej.get(tid, [])) for tid in set(by_t) | set(rej)))
+        for tid in tids:
+            keys[tid] = _digest(base, _meta_key(metas[tid]), sorted(coded_spans(coded, tid)),
+                                sorted((r.code_id, r.start, r.end, r.quote) for r in rejected_rows if r.transcript_id == tid))
+            entry = manifest.get(tid)
+            if entry is not None and entry[0] == keys[tid] and tuple(entry[1]) == stored.get(tid, (0, 0, 0.0)):
+                unchanged.add(tid)
+                words += entry[2]
+                cached += 1
+                done += 1
+        todo = [tid for tid in tids if tid not in unchanged]
+        progress(done, len(target_ids), f"suggesting ({info.name})")
+        if not todo:
+            continue
         engine = Engine(info, profiles)
-        same_lang = {tid for tid, s in summaries.items() if (s["language"] or default_lang) == lang}
-        _learn(project, engine, cache, processes, all_codings, rejected_rows, same_lang, progress)
+        _learn(project, engine, cache, processes, by_t, rej, progress)
         notes.extend(n for n in engine.notes() if n not in notes)
-        already = _coded_index(all_codings)
-        spans_rej, quotes_rej = store_sugg.rejected_keys(project.store, tids)
-        for a in engine.analyse(_inputs(project, tids), cache, processes):
+        spans_rej, quotes_rej = store_sugg.rejected_keys(project.store, todo)
+        for a in engine.analyse(_inputs(project, todo), cache, processes):
             words += a.words
+            wrote_words[a.transcript_id] = a.words
             cached += int(a.cached)
-            rows.extend(_rows(engine, a, score_floor, spans_rej, quotes_rej, already))
+            rows.extend(_rows(engine, a, score_floor, spans_rej, quotes_rej, coded))
             done += 1
             progress(done, len(target_ids), f"suggesting ({info.name})")
-    inserted = store_sugg.replace_pending(project.store, target_ids, sorted(covered_codes), rows)
+    inserted = store_sugg.replace_pending(project.store, target_ids, covered, rows, unchanged=unchanged)
+    if wrote_words:
+        after = store_sugg.pending_aggregates(project.store, list(wrote_words), covered)
+        manifest.update({tid: (keys[tid], after.get(tid, (0, 0, 0.0)), n) for tid, n in wrote_words.items()})
     return SuggestRunReport(inserted, len(target_ids), words, time.perf_counter() - t0, ", ".join(names), notes, cached)
+
+
+ENGINE_VERSION = "2"
+"""Bump when the scores or the evidence change for the same inputs (invalidates the manifest)."""
+
+
+def _digest(*parts: Any) -> str:
+    import hashlib
+
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:40]
+
+
+def _meta_key(meta: tuple[str, str, list[tuple[int, int]]]) -> str:
+    _, sha, turns = meta
+    return _digest(sha, turns)
+
+
+def coded_spans(index: dict[tuple[int, str], list[tuple[int, int]]], tid: int) -> list[tuple[str, int, int]]:
+    return [(code, s, e) for (t, code), spans in index.items() if t == tid for s, e in spans]
+
+
+class _Manifest:
+    """What the last runs wrote, per transcript: (inputs key, stored aggregates, words).
+
+    A transcript is skipped when its inputs key is the same and its pending
+    suggestions still have the same count, sum of ids and sum of scores as
+    right after they were written (so a decision, a deletion or another run
+    in between is noticed). A missing or unreadable file means "recompute".
+    """
+
+    def __init__(self, path: Any) -> None:
+        self.path = path
+        self._data: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._data is None:
+            import json
+
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                self._data = data if isinstance(data, dict) else {}
+            except (OSError, ValueError):
+                self._data = {}
+        return self._data
+
+    def get(self, tid: int) -> tuple[str, list[Any], int] | None:
+        e = self._load().get(str(tid))
+        return (e[0], e[1], int(e[2])) if isinstance(e, list) and len(e) == 3 else None
+
+    def update(self, entries: dict[int, tuple[str, tuple[int, int, float], int]]) -> None:
+        import json
+
+        from qcode.formats.atomic import atomic_write_text
+
+        data = self._load()
+        data.update({str(tid): [k, list(agg), n] for tid, (k, agg, n) in entries.items()})
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.path, json.dumps(data))
+        except OSError:
+            pass  # a read-only or full disk costs speed next time, not correctness
 
 
 def _rows(
@@ -178,27 +279,19 @@ def _inputs(project: Project, tids: list[int]) -> Iterator[Any]:
     from qcode.suggest.engine import TranscriptInput
     from qcode.suggest.units import paragraph_spans
 
-    for tid in tids:
-        t = project.store.get_transcript(tid)
-        spans = tuple((tr.start, tr.end) for tr in t.turns if tr.end > tr.start) or tuple(paragraph_spans(t.text))
-        yield TranscriptInput(tid, t.text, spans)
+    for part in range(0, len(tids), 50):
+        chunk = tids[part:part + 50]
+        metas = store_sugg.transcript_inputs(project.store, chunk)
+        for tid in chunk:
+            text, _, turns = metas[tid]
+            spans = tuple((a, b) for a, b in turns if b > a) or tuple(paragraph_spans(text))
+            yield TranscriptInput(tid, text, spans)
 
 
-def _learn(
-    project: Project,
-    engine: Any,
-    cache: Any,
-    processes: int,
-    codings: list[Coding],
-    rejected: list[store_sugg.SuggestionRow],
-    same_lang: set[int],
-    progress: Progress,
-) -> None:
-    """Teach the engine's model signals from codings and rejections in transcripts of its language."""
-    from qcode.suggest.base import Training
-    from qcode.suggest.engine import add_training
-
-    member_of = engine.member_of
+def _training_spans(
+    codings: list[Coding], rejected: list[store_sugg.SuggestionRow], same_lang: set[int], member_of: dict[str, str]
+) -> tuple[dict[int, list[tuple[str, int, int, int | None, str]]], dict[int, list[tuple[str, int, int]]]]:
+    """Coded passages and rejected suggestions to learn from, per transcript of the language."""
     by_t: dict[int, list[tuple[str, int, int, int | None, str]]] = {}
     for c in codings:
         if c.transcript_id in same_lang and c.code_id in member_of:
@@ -207,6 +300,22 @@ def _learn(
     for r in rejected:
         if r.transcript_id in same_lang and r.code_id in member_of:
             rej.setdefault(r.transcript_id, []).append((member_of[r.code_id], r.start, r.end))
+    return by_t, rej
+
+
+def _learn(
+    project: Project,
+    engine: Any,
+    cache: Any,
+    processes: int,
+    by_t: dict[int, list[tuple[str, int, int, int | None, str]]],
+    rej: dict[int, list[tuple[str, int, int]]],
+    progress: Progress,
+) -> None:
+    """Teach the engine's model signals from codings and rejections in transcripts of its language."""
+    from qcode.suggest.base import Training
+    from qcode.suggest.engine import add_training
+
     tids = sorted(set(by_t) | set(rej))
     training = Training()
     for n, a in enumerate(engine.analyse(_inputs(project, tids), cache, processes), start=1):

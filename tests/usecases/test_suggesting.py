@@ -155,3 +155,40 @@ def test_cli_suggest_and_review(project_dir):
     assert out.exit_code == 0 and "instability on 29-99" in out.output
     out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "reject", str(item["id"])])
     assert out.exit_code != 0
+
+
+def _snapshot(project):
+    return [(v.id, v.code_id, v.start, v.end, v.score, v.evidence) for v in suggesting.pending(project)]
+
+
+def test_rerun_without_change_skips_the_work_and_keeps_ids(project):
+    first = suggesting.run_suggestions(project)
+    before = _snapshot(project)
+    again = suggesting.run_suggestions(project)
+    assert again.suggestions == first.suggestions == len(before)
+    assert again.words == first.words and again.cached_docs == 1
+    assert _snapshot(project) == before
+
+
+def test_rerun_notices_suggestions_changed_behind_its_back(project):
+    import sqlalchemy as sa
+
+    from qcode.storage import schema
+
+    suggesting.run_suggestions(project)
+    before = _snapshot(project)
+    [inst] = _by(project, "instability")
+    with project.store.transaction() as conn:
+        conn.execute(sa.delete(schema.suggestions).where(schema.suggestions.c.id == inst.id))
+    assert _by(project, "instability") == []
+    suggesting.run_suggestions(project)
+    after = _snapshot(project)
+    assert [r[1:] for r in after] == [r[1:] for r in before]
+
+
+def test_rerun_with_other_settings_recomputes(project):
+    strict = suggesting.run_suggestions(project, min_score=0.95).suggestions
+    loose = suggesting.run_suggestions(project, min_score=0.0).suggestions
+    assert loose > strict
+    assert suggesting.run_suggestions(project, min_score=0.95).suggestions == strict
+    assert all(v.score >= 0.95 for v in suggesting.pending(project))
