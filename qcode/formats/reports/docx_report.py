@@ -20,6 +20,7 @@ from typing import Any
 from qcode.core.errors import ReportError
 from qcode.formats.atomic import atomic_write_with
 from qcode.formats.reports.data import Report, share_text
+from qcode.formats.reports.docx_xml import GREY, Xml
 
 TABLE_STYLES = ("Light Grid Accent 1", "Table Grid")
 """Preferred built-in table style, then a fallback every Word template has."""
@@ -116,6 +117,9 @@ class _Writer:
         except TypeError:
             self.usable = 6.0
         self.usable = max(3.0, min(self.usable, 12.0))
+        self.x = Xml(doc)
+        self._attribution_rpr = self.x.rpr(italic=False, size=9)
+        self._memo_rpr = self.x.rpr(italic=False, size=8, color=GREY)
 
     def _ensure(self, names: set[str], name: str, kind: Any, *, size: int | None = None, bold: bool = False,
                 italic: bool = False, indent: float | None = None) -> None:
@@ -141,14 +145,15 @@ class _Writer:
             sid = self._ids[name] = self.doc.styles[name].style_id
         return sid
 
-    def add(self, style: str | None = None, text: str = "") -> Any:
-        """A new paragraph with *style* (by cached id) and *text*."""
-        p = self.doc.add_paragraph()
-        if style:
-            p._p.style = self.style_id(style)
+    def add(self, style: str | None = None, text: str = "", rpr: Any = None) -> Any:
+        """A new paragraph with *style* (by cached id) and *text*, appended to the body."""
+        from docx.text.paragraph import Paragraph
+
+        p = self.x.paragraph(self.style_id(style) if style else None)
         if text:
-            p.add_run(_x(text))
-        return p
+            self.x.run(p, _x(text), rpr)
+        self.x.insert(p)
+        return Paragraph(p, self.doc._body)
 
     def heading(self, text: str, level: int) -> None:
         self.add(f"Heading {min(level, 4)}", text)
@@ -157,13 +162,9 @@ class _Writer:
              grey: bool = False, indent: float = 0) -> Any:
         p = self.add(style)
         if bold_lead:
-            p.add_run(_x(bold_lead)).bold = True
+            self.x.run(p._p, _x(bold_lead), self.x.rpr(bold=True))
         if text:
-            run = p.add_run(_x(text))
-            if size:
-                run.font.size = self.Pt(size)
-            if grey:
-                run.font.color.rgb = self.RGB(0x59, 0x59, 0x59)
+            self.x.run(p._p, _x(text), self.x.rpr(size=size, color=GREY if grey else None))
         if indent:
             from docx.shared import Inches
 
@@ -171,15 +172,15 @@ class _Writer:
         return p
 
     def quote(self, text: str, attribution: str, memo: str) -> None:
-        p = self.add("Quote", text)
-        run = p.add_run("\n" + _x(attribution))
-        run.italic = False
-        run.font.size = self.Pt(9)
+        """The quote in the Quote style; attribution (9 pt) and memo (8 pt, grey) upright below it."""
+        x = self.x
+        p = x.paragraph(self.style_id("Quote"))
+        if text:
+            x.run(p, _x(text))
+        x.run(p, "\n" + _x(attribution), self._attribution_rpr)
         if memo:
-            m = p.add_run("\nMemo: " + _x(memo))
-            m.italic = False
-            m.font.size = self.Pt(8)
-            m.font.color.rgb = self.RGB(0x59, 0x59, 0x59)
+            x.run(p, "\nMemo: " + _x(memo), self._memo_rpr)
+        x.insert(p)
 
     def caption(self, text: str, kind: str) -> None:
         if kind == "Figure":
@@ -188,24 +189,22 @@ class _Writer:
         else:
             self.tab += 1
             n = self.tab
-        p = self.add("Caption")
-        p.add_run(f"{kind} {n}. ").bold = True
-        p.add_run(_x(text))
+        p = self.add("Caption", f"{kind} {n}. ", self.x.rpr(bold=True))
+        self.x.run(p._p, _x(text))
         p.paragraph_format.keep_with_next = kind == "Table"
 
     def picture(self, png: bytes, width_in: float) -> None:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.shared import Inches
 
-        self.doc.add_picture(io.BytesIO(png), width=Inches(width_in))
-        p = self.doc.paragraphs[-1]
+        p = self.add()
+        p.add_run().add_picture(io.BytesIO(png), width=Inches(width_in))
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         p.paragraph_format.keep_with_next = True
 
     def table(self, header_rows: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], widths: Sequence[float],
               merges: Sequence[tuple[int, int]] = (), numeric_from: int = 1, header: bool = True) -> Any:
         """A table with *header_rows* repeated on each page; numbers right-aligned."""
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.oxml import OxmlElement
         from docx.oxml.ns import qn
         from docx.shared import Inches
@@ -213,7 +212,7 @@ class _Writer:
         n_cols = len(widths)
         scale = self.usable / sum(widths)
         widths = [w * scale for w in widths]
-        table = self.doc.add_table(rows=len(header_rows) + len(rows), cols=n_cols)
+        table = self.doc.add_table(rows=0, cols=n_cols)
         if self.table_style:
             table.style = self.table_style
         look = table._tbl.tblPr.find(qn("w:tblLook"))
@@ -228,29 +227,10 @@ class _Writer:
         table.autofit = False
         for j, w in enumerate(widths):
             table.columns[j].width = Inches(w)
-        right = WD_ALIGN_PARAGRAPH.RIGHT
+        twips = [Inches(w).twips for w in widths]
         text_style = self.style_id("Table Text")
-        all_rows = [*header_rows, *rows]
-        for i, row in enumerate(table.rows):
-            if i < len(header_rows):
-                tr_pr = row._tr.get_or_add_trPr()
-                el = OxmlElement("w:tblHeader")
-                el.set(qn("w:val"), "true")
-                tr_pr.append(el)
-            cells = row.cells
-            values = all_rows[i]
-            for j, cell in enumerate(cells):
-                cell.width = Inches(widths[j])
-                p = cell.paragraphs[0]
-                p._p.style = text_style
-                value = values[j] if j < len(values) else ""
-                if value:
-                    p.add_run(_x(value))
-                if j >= numeric_from and i >= len(header_rows):
-                    p.alignment = right
-        for a, b in merges:
-            top = table.rows[0].cells
-            top[a].merge(top[b])
+        self.x.table_rows(table._tbl, header_rows, twips, text_style, header=True, merges=merges)
+        self.x.table_rows(table._tbl, rows, twips, text_style, numeric_from=numeric_from)
         return table
 
 
