@@ -110,3 +110,22 @@ async def test_bad_code_shows_an_error_and_writes_nothing(make, coded_dir: Path)
         assert "payy" in _log(app)
         assert any("payy" in str(n.message) for n in app._notifications)
     assert not list(coded_dir.glob("reports/report*")) and not list(coded_dir.glob("report*.docx"))
+
+
+async def test_code_field_completes_ids_and_accepts_labels(make, coded_dir: Path) -> None:
+    from qcode.tui.screens.reports import resolve_codes
+
+    app = make()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_reports(pilot)
+        field = screen.query_one("#rep-codes")
+        field.focus()
+        await pilot.press(*"instability, piec")
+        await pilot.pause()
+        await pilot.press("right")  # accept the completion of the last item
+        assert field.value == "instability, piece-rates"
+        # The whole form and the Generate button fit in 80x24.
+        assert screen.query_one("#rep-go").region.bottom <= screen.query_one("#report-log").region.y
+        cb = app.project.codebook
+    assert resolve_codes(cb, ["Piece rates", "PAY", "instability", "nope"], "en") == ["piece-rates", "pay", "instability", "nope"]
+    assert resolve_codes(cb, None, "en") is None

@@ -9,10 +9,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
+from textual.suggester import Suggester
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
+from qcode.core.codebook import Codebook
 from qcode.core.errors import QcodeError
 from qcode.tui.messages import WorkDone, WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
@@ -33,6 +35,35 @@ def _split(value: str) -> list[str] | None:
     return items or None
 
 
+class ListItemSuggester(Suggester):
+    """Completes the last item of a comma-separated list from known words (→ accepts)."""
+
+    def __init__(self, words: list[str]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.words = words
+
+    async def get_suggestion(self, value: str) -> str | None:
+        last = value.replace(";", ",").rpartition(",")[2].lstrip()
+        if not last:
+            return None
+        folded = last.casefold()
+        for word in self.words:
+            if word.casefold().startswith(folded) and len(word) > len(last):
+                return value + word[len(last):]
+        return None
+
+
+def resolve_codes(codebook: Codebook, items: list[str] | None, lang: str | None) -> list[str] | None:
+    """Code ids for what the user typed: ids, or labels (any case); unknown items are kept for the use case to report."""
+    if not items:
+        return None
+    by_key: dict[str, str] = {}
+    for code in codebook.codes:
+        by_key.setdefault(code.display(lang).casefold(), code.id)
+        by_key.setdefault(code.id.casefold(), code.id)
+    return [codebook.find(i).id if codebook.find(i) else by_key.get(i.casefold(), i) for i in items]  # type: ignore[union-attr]
+
+
 class ReportsScreen(Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+g", "generate", "Generate")]
 
@@ -43,28 +74,48 @@ class ReportsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         eng = _engine()
         formats = tuple(getattr(eng, "FORMATS", DEFAULT_FORMATS)) if eng else DEFAULT_FORMATS
+        store = self.project.store
+        codes = [c.id for c in self.project.codebook.codes]
+        names = [s["name"] for s in store.transcript_summaries()]
+        attrs = sorted({name for name, _scope, _type in store.attribute_defs()})
         yield Header()
-        with Vertical(id="report-form"):
-            yield Label("Format")
-            yield Select([(f, f) for f in formats], value=formats[0], allow_blank=False, id="rep-format")
-            yield Label("Output file")
-            yield Input(str(self.project.root / "reports" / "report"), id="rep-output")
-            yield Label("Codes (comma-separated ids; empty = all)")
-            yield Input(id="rep-codes")
-            yield Label("Transcripts (names; empty = all)")
-            yield Input(id="rep-transcripts")
-            yield Label("Coders (empty = all)")
-            yield Input(id="rep-coders")
-            yield Label("Group by attributes (e.g. country, gender)")
-            yield Input(id="rep-by")
-            yield Button("Generate (ctrl+g)", variant="primary", id="rep-go")
+        # One compact row per field, so the whole form and the result fit in 80x24.
+        with VerticalScroll(id="report-form"):
+            with Horizontal(classes="form-row"):
+                yield Label("Format")
+                yield Select([(f, f) for f in formats], value=formats[0], allow_blank=False, id="rep-format", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Output file")
+                yield Input(str(self.project.root / "reports" / "report"), id="rep-output", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Codes")
+                yield Input(placeholder="all; or ids/labels, comma-separated (→ completes)", id="rep-codes",
+                            suggester=ListItemSuggester(codes), compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Transcripts")
+                yield Input(placeholder="all; or names, comma-separated", id="rep-transcripts",
+                            suggester=ListItemSuggester(names), compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Coders")
+                yield Input(placeholder="all", id="rep-coders", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Group by")
+                yield Input(placeholder=("attributes, e.g. " + ", ".join(attrs[:3])) if attrs else "no attributes yet",
+                            id="rep-by", suggester=ListItemSuggester(attrs), compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("")
+                yield Button("Generate (ctrl+g)", variant="primary", id="rep-go", compact=True)
         yield Static(id="report-log")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Reports"
+        log = self.query_one("#report-log", Static)
         if _engine() is None:
-            self.query_one("#report-log", Static).update("Reports are not available: this qcode has no qcode.usecases.reporting yet.")
+            log.update("Reports are not available: this qcode has no qcode.usecases.reporting yet.")
+        else:
+            log.update(Text("Empty fields mean everything. → completes a code, transcript or attribute name. "
+                            "ctrl+g writes the report (nothing in the project changes).", style="dim"))
 
     @on(Button.Pressed, "#rep-go")
     def action_generate(self) -> None:
@@ -88,7 +139,7 @@ class ReportsScreen(Screen[None]):
             request = eng.ReportRequest(
                 format=fmt,
                 output=out,
-                codes=_split(self.query_one("#rep-codes", Input).value),
+                codes=resolve_codes(self.project.codebook, _split(self.query_one("#rep-codes", Input).value), self.project.settings.language),
                 transcripts=_split(self.query_one("#rep-transcripts", Input).value),
                 coders=_split(self.query_one("#rep-coders", Input).value),
                 by=_split(self.query_one("#rep-by", Input).value) or [],
