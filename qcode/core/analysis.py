@@ -321,6 +321,8 @@ class Quote:
     attributes: dict[str, str]
     notes: tuple[str, ...] = ()
     """Memos written about this coding (besides its own memo field)."""
+    coders: tuple[str, ...] = ()
+    """Every coder who coded this very passage with this code, when reports show it once for several."""
 
     @property
     def who(self) -> str:
@@ -337,6 +339,10 @@ class Quote:
         """``— Amina, focus group Nairobi 2, 00:12:34``."""
         parts = [self.who, self.transcript_title or self.transcript, self.where]
         return "— " + ", ".join(p for p in parts if p)
+
+    def coded_by(self) -> str:
+        """``coded by ann, bob`` when several coders coded this passage alike (else ``''``)."""
+        return "coded by " + ", ".join(self.coders) if len(self.coders) > 1 else ""
 
 
 def quote_of(data: AnalysisData, seg: Segment, notes: dict[str, list[str]] | None = None) -> Quote:

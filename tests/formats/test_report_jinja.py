@@ -21,7 +21,8 @@ def _mini(label_a: str = "Alpha", quote_b: str = "beta.") -> AnalysisData:
     cb = Codebook(
         title="Mini", version="1",
         codes=(
-            Code("A", {"": label_a}, definition="About alpha.", include="Yes.", examples=("an alpha",)),
+            Code("A", {"": label_a}, definition="About alpha.", include="Yes.", examples=("an alpha",),
+                 counterexamples=("a beta",)),
             Code("A1", {"": "Alpha one"}, parent="A"),
             Code("B", {"": "Beta"}),
         ),
@@ -29,7 +30,10 @@ def _mini(label_a: str = "Alpha", quote_b: str = "beta.") -> AnalysisData:
     text, turns = build_text([("Q", "Hi?", None, None), ("Amina", "Alpha and " + quote_b, None, None)])
     t = Transcript("t1", "Interview one", text, turns, speakers={"Amina": "Amina"}, id=1)
     b_start = text.index(quote_b)
-    codings = (Coding(1, 5, 10, "A", "ann", memo="first", id=1), Coding(1, b_start, b_start + len(quote_b), "B", "ann", id=2))
+    b_end = b_start + len(quote_b)
+    # Coding 3 is bob's coding of the very passage ann coded B (shown once, "coded by ann, bob").
+    codings = (Coding(1, 5, 10, "A", "ann", memo="first", id=1), Coding(1, b_start, b_end, "B", "ann", id=2),
+               Coding(1, b_start, b_end, "B", "bob", id=3))
     return AnalysisData(cb, (t,), (), codings, project="mini")
 
 
@@ -39,16 +43,17 @@ def _report(data: AnalysisData | None = None):
 
 
 # Written by hand from the data above (counts, numbering, attribution), then
-# compared line by line with the output.
+# compared line by line with the output. Beta's passage is coded by ann and bob:
+# two codings, one quote "coded by ann, bob".
 GOLDEN = """\
 # Mini report
 
 - **Project:** mini
 - **Codebook:** Mini, version 1
 - **Codebook hash:** abc123
-- **Coders:** ann
+- **Coders:** ann, bob
 - **Transcripts:** 1 with codings, of 1
-- **Codings:** 2
+- **Codings:** 3
 - **Filters:** none (all codings)
 - **Date:** 2025-01-02
 - **Made with:** qcode 9.9
@@ -61,7 +66,13 @@ About alpha.
 
 *Include:* Yes.
 
+*Examples:*
+
 - “an alpha”
+
+*Counterexamples:*
+
+- “a beta”
 
 **1.1.1 Alpha one** (`A1`)
 
@@ -73,7 +84,7 @@ About alpha.
 |---|--:|--:|--:|--:|--:|
 | Alpha | 1 | 1 | 1 | 1 | 1 |
 | ↳ Alpha one | 0 | 0 | 0 | 0 | 0 |
-| Beta | 1 | 1 | 1 | 1 | 1 |
+| Beta | 2 | 2 | 1 | 1 | 1 |
 
 - Codings: coded passages. Transcripts, speakers and participants: how many have at least one.
 - Words: words in the text the code covers; overlapping codings of one code are merged first.
@@ -97,11 +108,11 @@ About alpha.
 
 ### 3.2 Beta
 
-1 coding in 1 transcript from 1 participant (1 word).
+2 codings in 1 transcript from 1 participant (1 word).
 
 > beta.
 >
-> — Amina, Interview one, turn 2
+> — Amina, Interview one, turn 2 · coded by ann, bob
 
 Themes with no coded passage: Alpha one.
 
@@ -112,7 +123,7 @@ Pairs of overlapping codings; the diagonal (in brackets) holds each theme's own 
 | Theme | 1 | 2 |
 |---|--:|--:|
 | 1. Alpha | (1) | 0 |
-| 2. Beta | 0 | (1) |
+| 2. Beta | 0 | (2) |
 
 ## Themes by transcript
 
@@ -120,7 +131,7 @@ Pairs of overlapping codings; the diagonal (in brackets) holds each theme's own 
 |---|--:|
 | Alpha | 1 |
 | ↳ Alpha one | 0 |
-| Beta | 1 |
+| Beta | 2 |
 """
 
 
@@ -204,5 +215,12 @@ def test_builtin_html_has_every_theme_and_quote(tmp_path: Path) -> None:
     write_template_report(_report(), out, "html")
     html = out.read_text(encoding="utf-8")
     assert re.findall(r"<h\d id=\"theme-(\w+)\">", html) == ["A", "B"]
-    assert html.count("<blockquote>") == 2
-    assert "— Amina, Interview one, turn 2" in html
+    assert html.count("<blockquote>") == 2  # Beta's passage, coded by ann and bob, is quoted once
+    assert "<footer>— Amina, Interview one, turn 2<br>" in html
+    assert "<footer>— Amina, Interview one, turn 2 · coded by ann, bob</footer>" in html
+
+
+def test_context_lists_the_coders_of_a_merged_quote() -> None:
+    text = render("{% for t in themes %}{% for q in t.quotes %}{{ q.coders|join('+') }}/{{ q.coded_by }};{% endfor %}{% endfor %}",
+                  _report(), "md")
+    assert text == "ann/;ann+bob/coded by ann, bob;"

@@ -230,8 +230,8 @@ def build_report(data: AnalysisData, options: ReportOptions) -> Report:
 def _distinct(quotes: list[Quote]) -> list[Quote]:
     """One quote per passage and code: the same span coded by several coders is shown once.
 
-    Its ``coder`` lists every coder and its memo joins theirs; spreadsheets keep
-    one row per coding.
+    Its ``coders`` lists every coder (``coder`` joins them with ", ") and its
+    memo joins theirs; spreadsheets keep one row per coding.
     """
     from dataclasses import replace
 
@@ -244,10 +244,11 @@ def _distinct(quotes: list[Quote]) -> list[Quote]:
             out.append(q)
             continue
         first = out[seen[key]]
-        coders = first.coder.split(", ")
+        coders = first.coders or (first.coder,)
+        if q.coder not in coders:
+            coders = (*coders, q.coder)
         memo = first.memo if not q.memo or q.memo == first.memo else "\n".join(m for m in (first.memo, q.memo) if m)
-        out[seen[key]] = replace(first, coder=", ".join(coders + ([q.coder] if q.coder not in coders else [])), memo=memo,
-                                 notes=first.notes + q.notes)
+        out[seen[key]] = replace(first, coder=", ".join(coders), coders=coders, memo=memo, notes=first.notes + q.notes)
     return out
 
 
@@ -281,6 +282,7 @@ def _quote_dict(q: Quote) -> dict[str, Any]:
         "who": q.who, "where": q.where, "turn": q.turn, "time": q.time, "start": q.start, "end": q.end,
         "text": q.text, "memo": q.memo, "notes": list(q.notes), "coder": q.coder,
         "attribution": q.attribution(), "attributes": dict(q.attributes),
+        "coders": list(q.coders or (q.coder,)), "coded_by": q.coded_by(),
     }
 
 

@@ -385,7 +385,7 @@ def build_docx(
             w.para(t.definition.strip(), size=9, grey=True)
         w.para(t.summary())
         for q in t.quotes:
-            w.quote(q.text, q.attribution() + (f" · coded by {q.coder}" if ", " in q.coder else ""), q.memo)
+            w.quote(q.text, q.attribution() + (f" · {q.coded_by()}" if q.coded_by() else ""), q.memo)
         if t.quotes:
             tick(t.label, len(t.quotes))
     if report.uncoded:
