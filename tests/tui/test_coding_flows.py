@@ -211,3 +211,30 @@ async def test_double_click_selects_word_triple_click_turn(make, project_dir: Pa
         assert view.selection == (turn.start, turn.end)
         assert text[turn.start : turn.end].startswith("Unstable.")
     assert [(c.code_id, c.quote) for c in codings_in(project_dir)] == [("pay", "the")]
+
+
+async def test_long_transcript_has_no_horizontal_scrollbars(make, project_dir: Path) -> None:
+    """When a vertical scrollbar appears the text is wrapped again one cell narrower:
+    no row is cut off and no horizontal scrollbar eats a row."""
+    from qcode.tui.widgets.transcript_view import MARGIN
+    from qcode.usecases import importing
+    from qcode.usecases.project import Project
+
+    long = project_dir / "long.txt"
+    long.write_text("".join(f"Interviewer: Question {i}?\nAmina: " + "word " * 40 + "\n\n" for i in range(40)), encoding="utf-8")
+    with Project.open(project_dir) as p:
+        assert not importing.import_paths(p, [long]).failed
+    app = make("interview-01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _coding(pilot)
+        view = screen.view
+        assert not view.show_vertical_scrollbar  # the short interview fits
+        view.load(app.project.transcript("long"), [])  # as the Suggestions screen does
+        await pilot.pause()
+        await pilot.pause()
+        assert view.show_vertical_scrollbar
+        assert not view.show_horizontal_scrollbar
+        assert not screen.tree.show_horizontal_scrollbar
+        lay = view._layout
+        widest = max(e - s for s, e in zip(lay.starts, lay.ends, strict=True))
+        assert widest + MARGIN <= view.scrollable_content_region.width

@@ -187,6 +187,11 @@ class TranscriptView(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._relayout()
 
+    def watch_show_vertical_scrollbar(self) -> None:
+        # The scrollbar takes a column: wrap again at the narrower width, or
+        # the last cell of the longest rows would be cut off.
+        self.call_after_refresh(self._relayout)
+
     def _index_codings(self) -> None:
         """Row -> codings shown on it (only rows that have codings)."""
         self._row_codings = {}
