@@ -53,13 +53,15 @@ class _Bar:
 @click.option("--by", multiple=True, help="Add a crosstab of themes by this attribute (repeatable), e.g. country.")
 @click.option("--where", multiple=True, metavar="ATTR=VALUE", help="Only codings where ATTR is VALUE (repeat for OR within one attribute).")
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path), help="Your own Jinja2 template (md/html; runs sandboxed).")
+@click.option("--template-timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop a --template that takes longer than this to render (default: 60).")
 @click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path), help="Word file whose styles the report uses.")
 @click.option("--date", help="Date printed on the report, YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today).")
 @click.option("--title", help="Report title (default: the project name).")
 @project_option
 def report_cmd(project: Project, fmt: str | None, output: Path, codes: tuple[str, ...], transcripts: tuple[str, ...],
                coders: tuple[str, ...], by: tuple[str, ...], where: tuple[str, ...], template: Path | None,
-               reference_docx: Path | None, date: str | None, title: str | None) -> None:
+               template_timeout: float | None, reference_docx: Path | None, date: str | None, title: str | None) -> None:
     """Write a report of the coded themes: quotes, counts, crosstabs, co-occurrence.
 
     Word reports use Word's built-in styles (pass --reference-docx to apply a
@@ -85,7 +87,7 @@ def report_cmd(project: Project, fmt: str | None, output: Path, codes: tuple[str
     request = ReportRequest(
         format=fmt, output=output, codes=list(codes) or None, transcripts=list(transcripts) or None,
         coders=list(coders) or None, by=list(by), where=parse_where(where), template=template,
-        reference_docx=reference_docx, date=date, title=title,
+        template_timeout=template_timeout, reference_docx=reference_docx, date=date, title=title,
     )
     bar = _Bar()
     try:

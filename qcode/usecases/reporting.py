@@ -33,6 +33,7 @@ class ReportRequest:
     by: list[str] = field(default_factory=list)  # attribute names for crosstabs
     where: dict[str, list[str]] = field(default_factory=dict)  # attribute filters
     template: Path | None = None
+    template_timeout: float | None = None  # seconds for a user template (None: jinja.TEMPLATE_TIMEOUT)
     reference_docx: Path | None = None
     date: str | None = None
     title: str | None = None
@@ -165,9 +166,11 @@ def generate_report(project: Project, request: ReportRequest, progress: Progress
 
         write_docx(report, output, charts=charts, reference_docx=request.reference_docx, progress=sub(35, 100))
     elif fmt in ("md", "html"):
-        from qcode.formats.reports.jinja import write_template_report
+        from qcode.formats.reports.jinja import TEMPLATE_TIMEOUT, write_template_report
 
-        write_template_report(report, output, fmt, template_text=template_text, charts=charts if fmt == "html" else None)
+        write_template_report(report, output, fmt, template_text=template_text, charts=charts if fmt == "html" else None,
+                              template_name=request.template.name if request.template else "the user template",
+                              timeout=request.template_timeout or TEMPLATE_TIMEOUT)
     elif fmt == "csv":
         from qcode.formats.reports.tables import write_csv
 

@@ -73,6 +73,22 @@ def test_report_errors_exit_2_without_traceback(proj: str, tmp_path: Path, capsy
     assert list(out_dir.iterdir()) == []
 
 
+def test_user_template_time_limit(proj: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    slow = tmp_path / "slow.j2"
+    # About 2*10^8 empty loop steps (tens of seconds) that print nothing.
+    slow.write_text("{% for i in range(100000) %}{% for j in range(2000) %}{% endfor %}{% endfor %}", encoding="utf-8")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    code, _, err = run(capsys, "report", "-p", proj, "-o", str(out_dir / "r.md"), "--template", str(slow),
+                       "--template-timeout", "0.3")
+    assert code == 2
+    assert "Template slow.j2 took longer than 0.3 s to render; stopped." in err and "Traceback" not in err
+    assert list(out_dir.iterdir()) == []
+    code, _, err = run(capsys, "report", "-p", proj, "-o", str(out_dir / "r.md"), "--template", str(slow),
+                       "--template-timeout", "0")
+    assert code == 2 and "--template-timeout" in err
+
+
 def test_stats_frequencies_table_and_json(proj: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "-p", proj, "stats", "frequencies")
     assert code == 0

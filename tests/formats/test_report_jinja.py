@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -224,3 +225,35 @@ def test_context_lists_the_coders_of_a_merged_quote() -> None:
     text = render("{% for t in themes %}{% for q in t.quotes %}{{ q.coders|join('+') }}/{{ q.coded_by }};{% endfor %}{% endfor %}",
                   _report(), "md")
     assert text == "ann/;ann+bob/coded by ann, bob;"
+
+
+SLOW = "{% for i in range(100000) %}{% for j in range(2000) %}{% endfor %}{% endfor %}"
+"""2*10^8 empty iterations (tens of seconds), no output: only the time limit stops it early.
+Finite, so a broken limit fails the test instead of hanging the suite."""
+
+
+def _template_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name == "qcode-template"]
+
+
+def test_user_template_that_runs_too_long_is_stopped_with_a_clear_error(tmp_path: Path) -> None:
+    out = tmp_path / "r.md"
+    with pytest.raises(ReportError) as err:
+        write_template_report(_report(), out, "md", template_text=SLOW, template_name="slow.j2", timeout=0.3)
+    assert err.value.message == "Template slow.j2 took longer than 0.3 s to render; stopped."
+    assert "--template-timeout" in err.value.hint
+    assert list(tmp_path.iterdir()) == []
+    assert _template_threads() == []  # the rendering thread was stopped, not left running
+
+
+def test_time_limited_render_returns_the_text_and_passes_errors_on() -> None:
+    assert render("{{ title }}", _report(), "md", timeout=30) == "Mini report"
+    with pytest.raises(ReportError, match=r"mine\.j2 \(line 1\) failed: ZeroDivisionError"):
+        render("{{ 1/0 }}", _report(), "md", name="mine.j2", timeout=30)
+    assert _template_threads() == []
+
+
+def test_shipped_templates_have_no_time_limit(tmp_path: Path) -> None:
+    # timeout applies to a user's template only: a tiny one does not stop the built-in one.
+    write_template_report(_report(), tmp_path / "r.md", "md", timeout=1e-9)
+    assert (tmp_path / "r.md").read_text(encoding="utf-8") == GOLDEN

@@ -6,13 +6,16 @@ data (:func:`~qcode.formats.reports.data.to_context`). HTML is auto-escaped,
 so a code label or quote like ``<script>`` shows as text. The user's template
 is read by qcode and compiled from a string: it cannot include or extend
 files. String repetition, powers and output size are capped so a template
-cannot exhaust memory (RELIABILITY.md T40-T42).
+cannot exhaust memory (RELIABILITY.md T40-T42), and a user's template has a
+wall-clock limit (:data:`TEMPLATE_TIMEOUT`) so a loop that produces nothing
+for a very long time cannot hang qcode.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,10 @@ MAX_REPEAT = 100_000
 """Largest string or list a template may build with ``*``."""
 MAX_OUTPUT = 200_000_000
 """Characters; a report larger than this is surely a runaway template."""
+TEMPLATE_TIMEOUT = 60.0
+"""Seconds a user's template may take to render (the shipped ones take well under a second)."""
+_STOP_GRACE = 2.0
+"""Seconds the stopped rendering thread gets to unwind before qcode reports the timeout anyway."""
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
 
@@ -99,8 +106,18 @@ def _line_of(exc: BaseException) -> int | None:
 
 
 def render(template_text: str, report: Report, fmt: str, *, charts: dict[str, bytes] | None = None,
-           name: str = "template") -> str:
-    """Render *template_text* (a user's template) in the sandbox; errors become :class:`ReportError`."""
+           name: str = "template", timeout: float | None = None) -> str:
+    """Render *template_text* (a user's template) in the sandbox; errors become :class:`ReportError`.
+
+    With *timeout* (seconds), rendering runs in a worker thread that is
+    stopped when the time is up, and a :class:`ReportError` says so.
+    """
+    if timeout is None:
+        return _render(template_text, report, fmt, charts, name)
+    return _with_time_limit(lambda: _render(template_text, report, fmt, charts, name), timeout, name)
+
+
+def _render(template_text: str, report: Report, fmt: str, charts: dict[str, bytes] | None, name: str) -> str:
     from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
     from jinja2.sandbox import SecurityError
 
@@ -137,6 +154,66 @@ def render(template_text: str, report: Report, fmt: str, *, charts: dict[str, by
         raise ReportError(f"Template {where}{_at(_line_of(exc))} failed: {type(exc).__name__}: {exc}.") from None
 
 
+class _Stop(BaseException):
+    """Raised asynchronously in the rendering thread when its time is up.
+
+    A BaseException, so neither Jinja (which rewrites ``Exception``
+    tracebacks) nor the error mapping in :func:`_render` catches it.
+    """
+
+
+def _with_time_limit(func: Callable[[], str], timeout: float, name: str) -> str:
+    """``func()`` in a worker thread; stopped, and a :class:`ReportError`, after *timeout* seconds.
+
+    The stop is an exception raised in the worker at its next Python
+    bytecode: template loops are Python code, and every C-level step a
+    sandboxed template can take is bounded (repeat, power, range and output
+    caps), so the worker unwinds promptly. Should it not within
+    ``_STOP_GRACE`` seconds, it is left as a daemon thread and the error is
+    reported anyway.
+    """
+    import ctypes
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            try:
+                box["value"] = func()
+            except _Stop:
+                box["stopped"] = True
+            except BaseException as exc:  # handed to the caller's thread below
+                box["error"] = exc
+        except _Stop:  # the stop landed just as func returned
+            box["stopped"] = True
+
+    def stop(worker: threading.Thread) -> None:
+        if worker.ident is not None and worker.is_alive():
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Stop))
+            worker.join(_STOP_GRACE)
+
+    worker = threading.Thread(target=run, name="qcode-template", daemon=True)
+    worker.start()
+    try:
+        worker.join(timeout)
+    except BaseException:  # Ctrl-C while waiting: stop the template too
+        stop(worker)
+        raise
+    if worker.is_alive():
+        stop(worker)
+        raise ReportError(
+            f"Template {name} took longer than {timeout:g} s to render; stopped.",
+            hint="Check the template for nested loops over large ranges or lists, "
+            "or allow more time with --template-timeout SECONDS.",
+        )
+    if "error" in box:
+        raise box["error"]
+    if "stopped" in box:  # pragma: no cover - only when the stop raced the end of rendering
+        raise ReportError(f"Template {name} took longer than {timeout:g} s to render; stopped.")
+    return box["value"]
+
+
 def _at(line: int | None) -> str:
     return f" (line {line})" if line else ""
 
@@ -151,14 +228,20 @@ def builtin_template(fmt: str) -> str:
 
 
 def write_template_report(report: Report, output: Path, fmt: str, *, template_text: str | None = None,
-                          charts: dict[str, bytes] | None = None) -> None:
-    """Render the shipped (or the user's) template and write it atomically."""
+                          charts: dict[str, bytes] | None = None, template_name: str = "the user template",
+                          timeout: float | None = TEMPLATE_TIMEOUT) -> None:
+    """Render the shipped (or the user's) template and write it atomically.
+
+    A user's template (*template_text*) gets *timeout* seconds; the shipped
+    templates are trusted and have none.
+    """
     if fmt not in ("md", "html"):
         raise ValueError(fmt)
-    name = "the user template" if template_text is not None else f"report.{fmt}.j2"
-    text = render(template_text if template_text is not None else builtin_template(fmt), report, fmt,
-                  charts=charts, name=name)
+    if template_text is None:
+        text = render(builtin_template(fmt), report, fmt, charts=charts, name=f"report.{fmt}.j2")
+    else:
+        text = render(template_text, report, fmt, charts=charts, name=template_name, timeout=timeout)
     atomic_write_text(output, text)
 
 
-__all__ = ["builtin_template", "make_environment", "md_escape", "render", "write_template_report"]
+__all__ = ["TEMPLATE_TIMEOUT", "builtin_template", "make_environment", "md_escape", "render", "write_template_report"]
