@@ -238,3 +238,15 @@ async def test_long_transcript_has_no_horizontal_scrollbars(make, project_dir: P
         lay = view._layout
         widest = max(e - s for s, e in zip(lay.starts, lay.ends, strict=True))
         assert widest + MARGIN <= view.scrollable_content_region.width
+
+
+async def test_escape_clears_the_selection_first(make, project_dir: Path) -> None:
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _coding(pilot)
+        await pilot.press("t")
+        assert screen.view.selection is not None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.view.selection is None
+        assert app.screen is screen

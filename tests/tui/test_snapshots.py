@@ -116,6 +116,7 @@ def test_suggestions_screen_100x24(snap_compare, snap_project: Path) -> None:
     and the existing codings in their colours with two margin stripes ('Piece
     rates, very low.' yellow, the overlap 'very low.' underlined, 'You are paid
     per task' green); the status line says '1 pending in this transcript'; the
-    footer shows a Accept, x Reject, n Skip, A Accept all ≥ score."""
+    footer shows esc Back, a Accept, x Reject, n Skip, A Accept all ≥ score, R Run
+    suggester."""
     _pending_suggestion(snap_project)
     assert snap_compare(_app(snap_project, "interview-01"), terminal_size=(100, 24), press=["g"])

@@ -291,3 +291,28 @@ async def test_help_lists_keys(make, project_dir: Path) -> None:
     descriptions = [str(c) for c in help_table().columns[1]._cells]
     for needed in ("Undo", "Recode", "Select turn", "Accept", "Code all included"):
         assert needed in descriptions
+
+
+def test_scores_are_shown_rounded_down() -> None:
+    from qcode.tui.screens.suggestions import score_text
+
+    assert score_text(0.7996) == "0.79"  # never "0.80": accept-all at 0.8 would skip it
+    assert score_text(0.8) == "0.80"
+    assert score_text(1.0) == "1.00"
+    assert score_text(0.0) == "0.00"
+
+
+async def test_escape_leaves_the_suggestions_screen(make, project_dir: Path) -> None:
+    pytest.importorskip("qcode.usecases.suggesting")
+    _insert_suggestions(project_dir)
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        coding = app.screen
+        await pilot.press("g")
+        await pilot.pause()
+        assert app.screen is not coding
+        await pilot.press("escape")  # one press, although a suggestion is selected
+        await pilot.pause()
+        assert app.screen is coding
+        assert codings_in(project_dir) == []

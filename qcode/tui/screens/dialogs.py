@@ -20,8 +20,9 @@ class TextDialog(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, title: str, value: str = "", *, multiline: bool = False, placeholder: str = "") -> None:
+    def __init__(self, title: str, value: str = "", *, multiline: bool = False, placeholder: str = "", ok: str = "Save") -> None:
         super().__init__(classes="dialog")
+        self.ok = ok
         self.title_text = title
         self.value = value
         self.multiline = multiline
@@ -36,7 +37,7 @@ class TextDialog(ModalScreen[str | None]):
             else:
                 yield Input(self.value, placeholder=self.placeholder, id="dialog-input")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save", variant="primary", id="ok")
+                yield Button(self.ok, variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
     def _value(self) -> str:

@@ -7,6 +7,7 @@ thread worker that posts progress and completion messages.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.text import Text
@@ -32,17 +33,27 @@ def _engine() -> Any:
     return suggesting
 
 
+def score_text(score: float) -> str:
+    """A score with two decimals, rounded down: "0.80" is never shown for 0.7996, so
+    "accept all at or above 0.8" takes exactly the suggestions showing 0.80 or more."""
+    return f"{math.floor(score * 100 + 1e-9) / 100:.2f}"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 class SuggestionsScreen(Screen[None]):
     """One pending suggestion at a time: a accepts, x rejects, n skips; shift+arrows adjust the span."""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("escape", "app.pop_screen", "Back", priority=True),
         Binding("a", "accept", "Accept"),
         Binding("x", "reject", "Reject"),
         Binding("n", "skip(1)", "Skip"),
         Binding("p", "skip(-1)", "Previous", show=False),
         Binding("A", "accept_all", "Accept all ≥ score"),
-        Binding("R", "run", "Run suggester", show=False),
+        Binding("R", "run", "Run suggester"),
     ]
 
     def __init__(self, transcript_id: int | None = None, code_id: str | None = None) -> None:
@@ -109,7 +120,7 @@ class SuggestionsScreen(Screen[None]):
         t = Text()
         t.append(f"{self.index + 1}/{len(self.items)}  ", style="bold")
         t.append(safe_label(code.display(self.project.settings.language) if code else s.code_id), style="bold")
-        t.append(f"  score {s.score:.2f}  ({safe_label(str(s.suggester))})\n", style="dim")
+        t.append(f"  score {score_text(s.score)}  ({safe_label(str(s.suggester))})\n", style="dim")
         if ev.get("summary"):
             t.append("Why: ", style="bold")
             t.append(safe_label(str(ev["summary"])) + "\n")
@@ -175,6 +186,8 @@ class SuggestionsScreen(Screen[None]):
             if not ids:
                 self.notify(f"No pending suggestion has a score of {limit} or more.", markup=False)
                 return
+            many = plural(len(ids), "suggestion")
+            scope = " in this transcript" if self.tid is not None else ""
 
             def confirmed(yes: bool | None) -> None:
                 if not yes:
@@ -182,13 +195,18 @@ class SuggestionsScreen(Screen[None]):
                 ok, _ = self.app.attempt(eng.accept_all, self.project, ids, history=self.app.history)  # type: ignore[attr-defined]
                 if ok:
                     self.app.touch()  # type: ignore[attr-defined]
-                    self.notify(f"Saved: accepted {len(ids)} suggestions (u undoes them together).", markup=False)
+                    self.notify(f"Saved: accepted {many} (u undoes them together).", markup=False)
                     self._shown_tid = None
                     self.refresh_from_store()
 
-            self.app.push_screen(ConfirmDialog(f"Accept {len(ids)} suggestions with a score of {limit} or more?", yes=f"Accept {len(ids)}"), confirmed)
+            self.app.push_screen(
+                ConfirmDialog(f"Accept {many}{scope} with a score of {limit} or more?", yes=f"Accept {len(ids)}"), confirmed
+            )
 
-        self.app.push_screen(TextDialog("Accept every pending suggestion with a score of at least:", "0.8"), threshold)
+        counts = ", ".join(f"{sum(x.score >= t for x in self.items)} at {t} or more" for t in (0.9, 0.8, 0.7, 0.5))
+        self.app.push_screen(
+            TextDialog(f"Accept every pending suggestion with a score of at least… ({counts})", "0.8", ok="Next"), threshold
+        )
 
     def action_run(self) -> None:
         if _engine() is None:

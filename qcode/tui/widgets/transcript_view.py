@@ -444,6 +444,10 @@ class TranscriptView(ScrollView, can_focus=True):
         self.post_message(self.SelectionChanged(self, self.cursor, self.selection))
 
     def action_clear_selection(self) -> None:
+        if self.anchor is None and not self.extend_mode and self.flash is None and not self.evidence:
+            from textual.actions import SkipAction
+
+            raise SkipAction()  # nothing to clear: escape goes on to the screen (e.g. Back)
         self.extend_mode = False
         self.anchor = None
         self.flash = None
