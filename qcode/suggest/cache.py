@@ -22,33 +22,72 @@ ATTRS = ["ORTH", "NORM", "LEMMA", "SENT_START", "POS", "TAG", "MORPH"]
 _STRING_ATTRS = ("ORTH", "NORM", "LEMMA", "TAG", "MORPH")
 
 
-def _add(db: Any, doc: Any) -> None:
-    """``DocBin.add`` without its per-token Python loop (the same bytes on disk).
+def _docbin_message(docs: Sequence[Any]) -> dict[str, Any]:
+    """What ``DocBin(attrs=ATTRS)`` + ``add`` per doc + ``to_bytes`` serialises, built with arrays.
 
     ``DocBin.add`` collects the strings of every token one by one, which
-    costs more than parsing with a blank pipeline; here the strings are
-    collected from the unique hashes of the stored columns instead.
+    costs more than parsing with a blank pipeline; here they are collected
+    from the unique hashes of the stored columns of the whole transcript.
+    The result is read back by ``DocBin().from_bytes`` as usual.
     """
     import numpy as np
-    from spacy.attrs import SPACY
+    from spacy.attrs import IDS, SPACY
+    from spacy.tokens import DocBin
 
-    array = doc.to_array(db.attrs)
-    if len(array.shape) == 1:
-        array = array.reshape((array.shape[0], 1))
-    db.tokens.append(array)
-    spaces = doc.to_array(SPACY).reshape((-1, 1))
-    db.spaces.append(np.asarray(spaces, dtype=bool))
-    db.flags.append({"has_unknown_spaces": doc.has_unknown_spaces})
-    strings = doc.vocab.strings
-    from spacy.attrs import IDS
+    proto = DocBin(attrs=ATTRS)
+    attrs = proto.attrs
+    arrays = [d.to_array(attrs).reshape(len(d), len(attrs)) for d in docs]
+    spaces = [d.to_array(SPACY).reshape(-1, 1).astype(bool) for d in docs]
+    tokens = np.vstack(arrays) if arrays else np.zeros((0, len(attrs)), dtype=np.uint64)
+    vocab = docs[0].vocab if docs else None
+    strings: set[str] = set()
+    if vocab is not None and len(tokens):
+        store = vocab.strings
+        cols = [attrs.index(IDS[name]) for name in _STRING_ATTRS]
+        for h in np.unique(tokens[:, cols]).tolist():
+            if h and h in store:
+                strings.add(store[h])
+    empty_spans = None
+    groups = []
+    for d in docs:
+        if d.spans:
+            groups.append(d.spans.to_bytes())
+        else:
+            if empty_spans is None:
+                empty_spans = d.spans.to_bytes()
+            groups.append(empty_spans)
+    return {
+        "version": proto.version,
+        "attrs": attrs,
+        "tokens": tokens.astype(np.uint64).tobytes("C"),
+        "spaces": (np.vstack(spaces) if spaces else np.zeros((0, 1), dtype=bool)).tobytes("C"),
+        "lengths": np.asarray([len(d) for d in docs], dtype="int32").tobytes("C"),
+        "strings": sorted(strings),
+        "cats": [d.cats for d in docs],
+        "flags": [{"has_unknown_spaces": d.has_unknown_spaces} for d in docs],
+        "span_groups": groups,
+    }
 
-    for name in _STRING_ATTRS:
-        col = db.attrs.index(IDS[name])
-        for h in np.unique(array[:, col]).tolist():
-            if h and h in strings:
-                db.strings.add(strings[h])
-    db.cats.append(doc.cats)
-    db.span_groups.append(doc.spans.to_bytes())
+
+def _write(path: Path, msg: dict[str, Any]) -> None:
+    """Compress and write one entry atomically (runs on the writer thread; zlib releases the GIL)."""
+    import zlib
+
+    import srsly
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = zlib.compress(srsly.msgpack_dumps(msg), 1)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass  # A read-only or full disk costs speed next time, not correctness.
 
 
 def text_key(text: str, turns: Sequence[tuple[int, int]]) -> str:
@@ -63,6 +102,8 @@ class DocCache:
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = Path(folder) if folder is not None else None
+        self._writer: Any = None
+        self._pending: list[Any] = []
 
     def path(self, key: str, pipeline_key: str) -> Path | None:
         if self.folder is None:
@@ -71,6 +112,7 @@ class DocCache:
 
     def load(self, key: str, pipeline_key: str, vocab: Any) -> list[Any] | None:
         """The cached docs, or None when absent or unreadable."""
+        self.flush()
         p = self.path(key, pipeline_key)
         if p is None or not p.is_file():
             return None
@@ -82,25 +124,23 @@ class DocCache:
             return None
 
     def save(self, key: str, pipeline_key: str, docs: Sequence[Any]) -> None:
-        """Write *docs* atomically (temp file + rename); errors only lose the cache."""
+        """Write *docs* atomically (temp file + rename) on a background thread; errors only lose the cache.
+
+        Call :meth:`flush` to wait for the writes (``load`` does it too).
+        """
         p = self.path(key, pipeline_key)
         if p is None:
             return
-        from spacy.tokens import DocBin
+        msg = _docbin_message(docs)
+        if self._writer is None:
+            from concurrent.futures import ThreadPoolExecutor
 
-        try:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            db = DocBin(attrs=ATTRS)
-            for doc in docs:
-                _add(db, doc)
-            data = db.to_bytes()
-            fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, p)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError:
-            pass  # A read-only or full disk costs speed next time, not correctness.
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qcode-doc-cache")
+        self._pending.append(self._writer.submit(_write, p, msg))
+        if len(self._pending) > 4:  # bound the memory held by queued entries
+            self._pending.pop(0).result()
+
+    def flush(self) -> None:
+        """Wait until every entry given to :meth:`save` is on disk."""
+        while self._pending:
+            self._pending.pop(0).result()

@@ -22,7 +22,7 @@ from typing import Any
 from qcode.core.text import count_words
 from qcode.suggest.base import SUPPORT_FACTOR, CodeProfile, Hit, Passage, Training
 from qcode.suggest.cache import DocCache, text_key
-from qcode.suggest.model_signals import Learned, Similarity
+from qcode.suggest.model_signals import Learned, Similarity, _ranges, word_span_arrays, word_spans
 from qcode.suggest.pipeline import PipelineInfo, parse
 from qcode.suggest.rules import (
     LemmaKeywords,
@@ -154,6 +154,8 @@ class Engine:
             bucket.append(doc)
         if bucket:
             yield self._store(pending[current], bucket, cache)
+        if cache is not None:
+            cache.flush()
 
     def _empty(self, item: TranscriptInput) -> Analysed:
         feats, _ = build_features(item.transcript_id, [], [], self.unit_mode)
@@ -209,40 +211,61 @@ class Engine:
             keep *= 1.0 - C
         return Table(feats, parts, 1.0 - keep, ctx)
 
-    def evidence_many(self, t: Table, units: Any, profs: Any) -> list[list[Hit]]:
-        """The hits behind the score of each (unit, profile) pair, strongest first, with their evidence.
+    def evidence_many(self, t: Table, units: Any, profs: Any) -> list[dict[str, Any]]:
+        """The evidence dict (see :func:`evidence_of`) of each (unit, profile) pair.
 
-        Computed for many pairs at once (the model signals' evidence is vectorised).
+        Computed for many pairs at once: the model signals' words and every
+        pair's evidence offsets (their tokens, and the rule matches) are found
+        with array operations.
         """
         import numpy as np
 
         units = np.asarray(units, dtype=np.int64)
         profs = np.asarray(profs, dtype=np.int64)
-        P = len(self.profiles)
+        n, P = len(units), len(self.profiles)
         explained: dict[str, list[Any]] = {}
+        words: list[list[int]] = [[] for _ in range(n)]
         for sig in self.unit_signals:
             C = t.parts.get(sig.name)
-            if C is None or not len(units):
+            if C is None or not n:
                 continue
             on = np.nonzero(C[units, profs] > 0)[0]
             if len(on):
                 res = sig.explain_many(t.feats, units[on], profs[on], t.ctx[sig.name])  # type: ignore[attr-defined]
-                col: list[Any] = [None] * len(units)
+                col: list[Any] = [None] * n
                 for k, r in zip(on.tolist(), res, strict=True):
                     col[k] = r
+                    words[k] = words[k] + r[1]
                 explained[sig.name] = col
+        owners, starts, ends = [], [], []
+        if n:
+            o, a, b = word_span_arrays(t.feats, units, words)
+            owners.append(o), starts.append(a), ends.append(b)
         m = t.matches
-        if m is not None and len(m):
+        lo = hi = [0] * n
+        if m is not None and len(m) and n:
             key = m.unit * P + self.ruleset.profile[m.rule]
-            lo = np.searchsorted(key, units * P + profs).tolist()
-            hi = np.searchsorted(key, units * P + profs, side="right").tolist()
-        out: list[list[Hit]] = []
+            lo_a, hi_a = np.searchsorted(key, units * P + profs), np.searchsorted(key, units * P + profs, side="right")
+            o, idx = _ranges(lo_a, hi_a)
+            owners.append(o), starts.append(m.start[idx]), ends.append(m.end[idx])
+            lo, hi = lo_a.tolist(), hi_a.tolist()
+        spans: list[Any] = [[] for _ in range(n)]
+        if owners:
+            o, a, b = np.concatenate(owners), np.concatenate(starts), np.concatenate(ends)
+            order = np.lexsort((b, a, o))
+            o, a, b = o[order], a[order], b[order]
+            distinct = np.r_[True, (o[1:] != o[:-1]) | (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(o) else o.astype(bool)
+            o, pairs = o[distinct], np.stack([a[distinct], b[distinct]], axis=1)
+            present = np.unique(o)
+            cuts = np.searchsorted(o, present[1:])
+            for k, chunk in zip(present.tolist(), np.split(pairs, cuts), strict=True):
+                spans[k] = chunk.tolist()
+        out: list[dict[str, Any]] = []
         for k, (i, j) in enumerate(zip(units.tolist(), profs.tolist(), strict=True)):
-            code = self.codes[j]
-            found: dict[str, tuple[str, list[tuple[int, int]], Any]] = {}
-            if m is not None and len(m) and hi[k] > lo[k]:
-                for name, detail, spans in self.ruleset.explain(m, lo[k], hi[k], j, t.text):
-                    found[name] = (detail, spans, None)
+            found: dict[str, tuple[str, Any, Any]] = {}
+            if hi[k] > lo[k]:
+                for name, detail, _ in self.ruleset.explain(m, lo[k], hi[k], j, t.text):  # type: ignore[arg-type]
+                    found[name] = (detail, None, None)
             hits = []
             for name in ORDER:
                 C = t.parts.get(name)
@@ -253,16 +276,13 @@ class Engine:
                     continue
                 got = found.get(name) or (explained[name][k] if name in explained else None)
                 if got is not None:
-                    hits.append(Hit(code, name, c, got[0], got[1], got[2]))
-            hits.sort(key=lambda h: -h.contribution)
-            out.append(hits)
+                    hits.append((c, name, got[0], got[2]))
+            hits.sort(key=lambda h: -h[0])
+            out.append(_evidence_dict(hits, spans[k]))
         return out
 
-    def evidence_hits(self, t: Table, i: int, j: int) -> list[Hit]:
-        return self.evidence_many(t, [i], [j])[0]
-
     def evidence(self, t: Table, i: int, j: int) -> dict[str, Any]:
-        return evidence_of(self.evidence_hits(t, i, j))
+        return self.evidence_many(t, [i], [j])[0]
 
     def _signal(self, name: str) -> Any:
         return next(s for s in self.signals if s.name == name)
@@ -271,7 +291,8 @@ class Engine:
     def _explain_one(self, t: Table, name: str, i: int, j: int) -> tuple[str, list[tuple[int, int]], Any]:
         import numpy as np
 
-        return self._signal(name).explain_many(t.feats, np.array([i]), np.array([j]), t.ctx[name])[0]
+        detail, words, similar = self._signal(name).explain_many(t.feats, np.array([i]), np.array([j]), t.ctx[name])[0]
+        return detail, word_spans(t.feats, [i], [words])[0], similar
 
     def rule_hits(self, a: Analysed) -> list[list[Hit]]:
         """Rule hits of each unit of *a* as :class:`Hit` objects."""
@@ -390,25 +411,28 @@ def evidence(c: Candidate) -> dict[str, Any]:
     return evidence_of([h.resolve() for h in c.hits])
 
 
+SHORT = {
+    "qcode.lemma_keywords.v1": "keywords",
+    "qcode.patterns.v1": "patterns",
+    "qcode.similarity.v1": "similar",
+    "qcode.learned.v1": "learned",
+}
+
+
 def evidence_of(hits: list[Hit]) -> dict[str, Any]:
     """The evidence dict of some hits (strongest first)."""
-    spans = sorted({tuple(s) for h in hits for s in h.spans})
-    similar = next((h.similar for h in hits if h.similar), None)
-    short = {
-        "qcode.lemma_keywords.v1": "keywords",
-        "qcode.patterns.v1": "patterns",
-        "qcode.similarity.v1": "similar",
-        "qcode.learned.v1": "learned",
-    }
-    parts = []
-    for h in hits:
-        d = h.detail if len(h.detail) <= 90 else h.detail[:89] + "…"
-        parts.append(f"{short.get(h.signal, h.signal)}: {d}")
+    spans = sorted({(a, b) for h in hits for a, b in h.spans})
+    return _evidence_dict([(h.contribution, h.signal, h.detail, h.similar) for h in hits], spans)
+
+
+def _evidence_dict(hits: list[tuple[float, str, str, Any]], spans: list[Any]) -> dict[str, Any]:
+    """``summary``, ``spans`` (sorted (start, end) pairs), ``signals`` and the optional ``similar``."""
     out: dict[str, Any] = {
-        "summary": " | ".join(parts),
-        "spans": [[a, b] for a, b in spans],
-        "signals": [{"name": h.signal, "contribution": round(h.contribution, 4), "detail": h.detail} for h in hits],
+        "summary": " | ".join(f"{SHORT.get(name, name)}: {d if len(d) <= 90 else d[:89] + '…'}" for _, name, d, _ in hits),
+        "spans": spans,
+        "signals": [{"name": name, "contribution": round(c, 4), "detail": d} for c, name, d, _ in hits],
     }
+    similar = next((sim for _, _, _, sim in hits if sim), None)
     if similar:
         out["similar"] = similar
     return out

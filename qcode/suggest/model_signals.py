@@ -60,13 +60,10 @@ def _top_words(owner: Any, weight: Any, term: Any, n_pairs: int) -> list[list[in
     return out
 
 
-def _word_spans(feats: Features, units: Any, words: list[list[int]]) -> list[list[tuple[int, int]]]:
-    """Per pair, the offsets of the tokens of unit ``units[k]`` whose term is in ``words[k]``."""
+def word_span_arrays(feats: Features, units: Any, words: list[list[int]]) -> tuple[Any, Any, Any]:
+    """(pair, start, end) of the tokens of unit ``units[k]`` whose term is in ``words[k]`` (text order per pair)."""
     import numpy as np
 
-    out: list[list[tuple[int, int]]] = [[] for _ in range(len(words))]
-    if not len(units):
-        return out
     owner, idx = _ranges(feats.ptr[units], feats.ptr[units + 1])
     w_owner = np.repeat(np.arange(len(words), dtype=np.int64), [len(w) for w in words])
     w_terms = np.fromiter((t for w in words for t in w), dtype=np.uint64, count=len(w_owner))
@@ -74,8 +71,19 @@ def _word_spans(feats: Features, units: Any, words: list[list[int]]) -> list[lis
     uniq, inv = np.unique(np.concatenate([occ, w_terms]), return_inverse=True)
     nu = len(uniq)
     hit = np.isin(owner * nu + inv[:len(occ)], w_owner * nu + inv[len(occ):])
-    for o, a, b in zip(owner[hit].tolist(), feats.tstart[idx[hit]].tolist(), feats.tend[idx[hit]].tolist(), strict=True):
-        out[o].append((a, b))
+    return owner[hit], feats.tstart[idx[hit]], feats.tend[idx[hit]]
+
+
+def word_spans(feats: Features, units: Any, words: list[list[int]]) -> list[list[tuple[int, int]]]:
+    """Per pair, the offsets of the tokens of unit ``units[k]`` whose term is in ``words[k]``."""
+    import numpy as np
+
+    if not len(units):
+        return []
+    owner, a, b = word_span_arrays(feats, np.asarray(units, dtype=np.int64), words)
+    out: list[list[tuple[int, int]]] = [[] for _ in words]
+    for o, x, y in zip(owner.tolist(), a.tolist(), b.tolist(), strict=True):
+        out[o].append((x, y))
     return out
 
 
@@ -176,8 +184,8 @@ class Similarity(Signal):
         C[:, self.seg_prof] = contrib
         return C, (U, D)
 
-    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[tuple[int, int]], dict[str, Any] | None]]:
-        """(detail, spans, similar) of each (unit, profile) pair: the nearest vector and the words shared with it."""
+    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[int], dict[str, Any] | None]]:
+        """(detail, words, similar) of each (unit, profile) pair: the nearest vector and the words shared with it."""
         import numpy as np
 
         U, D = ctx
@@ -190,7 +198,6 @@ class Similarity(Signal):
         cols = U.indices[idx]
         weight = U.data[idx] * self._m_value(cols, best[owner])
         words = _top_words(owner, weight, self.col_term[cols], len(units))
-        spans = _word_spans(feats, units, words)
         strings = self.info.nlp.vocab.strings
         out = []
         for k, pos in enumerate(best.tolist()):
@@ -198,11 +205,11 @@ class Similarity(Signal):
             _, _, passage = self.vectors[int(self.order[pos])]
             listed = ", ".join(f'"{strings[t]}"' for t in words[k])
             if passage is None:
-                out.append((f"close to the code's description (cosine {sim:.2f}), sharing {listed}", spans[k], None))
+                out.append((f"close to the code's description (cosine {sim:.2f}), sharing {listed}", words[k], None))
                 continue
             where = f"coding {passage.coding_id}" if passage.coding_id is not None else "a coded passage"
             similar = {"coding_id": passage.coding_id, "quote": passage.quote, "similarity": round(sim, 4)}
-            out.append((f"close to {where} (cosine {sim:.2f}), sharing {listed}", spans[k], similar))
+            out.append((f"close to {where} (cosine {sim:.2f}), sharing {listed}", words[k], similar))
         return out
 
     def _m_value(self, rows: Any, cols: Any) -> Any:
@@ -297,8 +304,8 @@ class Learned(Signal):
         Pfull[:, cols] = P
         return C, (X, Pfull)
 
-    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[tuple[int, int]], None]]:
-        """(detail, spans, None) of each (unit, profile) pair: the words with the largest positive weights."""
+    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[int], None]]:
+        """(detail, words, None) of each (unit, profile) pair: the words with the largest positive weights."""
         import numpy as np
 
         X, Pfull = ctx
@@ -309,7 +316,6 @@ class Learned(Signal):
         cols = X.indices[idx]
         weight = X.data[idx].astype(np.float64) * m.weights[cols, mcol[profs][owner]]
         words = _top_words(owner, weight, m.terms[cols], len(units))
-        spans = _word_spans(feats, units, words)
         strings = self.info.nlp.vocab.strings
         out = []
         for k, (i, j) in enumerate(zip(units.tolist(), profs.tolist(), strict=True)):
@@ -320,7 +326,7 @@ class Learned(Signal):
                 f"(held-out F1 {r.get('f1', 0):.2f} vs keywords {r.get('keyword_f1', 0):.2f}); "
                 f"p={float(Pfull[i, j]):.2f}; words: " + ", ".join(f'"{strings[t]}"' for t in words[k])
             )
-            out.append((detail, spans[k], None))
+            out.append((detail, words[k], None))
         return out
 
     def leads(self, code: str) -> bool:

@@ -238,8 +238,6 @@ def _rows(
     """The suggestion rows of one analysed transcript: scores >= *floor*, minus rejected and coded passages."""
     import numpy as np
 
-    from qcode.suggest.engine import evidence_of
-
     table = engine.table(a)
     tid, text, feats = a.transcript_id, a.text, a.feats
     starts, ends = feats.start.tolist(), feats.end.tolist()
@@ -251,13 +249,13 @@ def _rows(
         if (tid, code, s, e) in spans_rej or (tid, code, text[s:e]) in quotes_rej or _is_coded(already, tid, code, s, e):
             continue
         picked.append((i, j, code))
-    hits = engine.evidence_many(table, [i for i, _, _ in picked], [j for _, j, _ in picked])
+    evidence = engine.evidence_many(table, [i for i, _, _ in picked], [j for _, j, _ in picked])
     return [
         {
             "transcript_id": tid, "code_id": code, "start": starts[i], "end": ends[i], "quote": text[starts[i]:ends[i]],
-            "score": round(float(table.score[i, j]), 6), "evidence": evidence_of(h), "suggester": SUGGESTER,
+            "score": round(float(table.score[i, j]), 6), "evidence": ev, "suggester": SUGGESTER,
         }
-        for (i, j, code), h in zip(picked, hits, strict=True)
+        for (i, j, code), ev in zip(picked, evidence, strict=True)
     ]
 
 
