@@ -250,3 +250,18 @@ async def test_escape_clears_the_selection_first(make, project_dir: Path) -> Non
         await pilot.pause()
         assert screen.view.selection is None
         assert app.screen is screen
+
+
+async def test_codes_beyond_nine_by_name(make, project_dir: Path) -> None:
+    """Keys 1-9 cover the first nine codes; the picker (c) reaches any code and the footer says so."""
+    app = make("interview-01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _coding(pilot)
+        await pilot.press("5")  # the small codebook has four codes
+        await pilot.pause()
+        assert any("Press c" in str(n.message) for n in app._notifications)
+        keys = {b.key: b.description for b in screen.active_bindings and [a.binding for a in screen.active_bindings.values()]}
+        assert keys["c"] == "Any code…"
+        await pilot.press("]", "w", "c", *"unrecog", "enter")
+        await pilot.pause()
+    assert [(c.code_id, c.quote) for c in codings_in(project_dir)] == [("invisible-work", "Unstable.")]

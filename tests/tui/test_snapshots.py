@@ -52,7 +52,8 @@ def test_coding_screen_80x24(snap_compare, snap_project: Path) -> None:
     the Amina answer about piece rates highlighted in two code colours with an
     underline where 'Piece rates' and 'Pay' overlap and two stripes in the left
     margin; the code tree on the right with counts 1 beside Pay and Piece rates;
-    the status line and a footer with 1-9 Code, c Code…, x Uncode, r Recode."""
+    the status line and a footer with 1-9 Code, c Any code…, x Uncode, r Recode,
+    m Memo and ? Help (all visible at 80 columns)."""
 
     async def run_before(pilot) -> None:  # noqa: ANN001
         await pilot.pause()
@@ -71,7 +72,7 @@ def test_coding_screen_selection_and_definition_120x30(snap_compare, snap_projec
 def test_help_screen(snap_compare, snap_project: Path) -> None:
     """The help screen over the coding screen: the intro about saving and undo,
     then an 'Everywhere' section (? Help, u Undo, U Redo, / Search, ...) and the
-    transcript movement keys."""
+    'Move and select' section with the transcript movement keys."""
     assert snap_compare(_app(snap_project, "interview-01"), terminal_size=(100, 30), press=["question_mark"])
 
 

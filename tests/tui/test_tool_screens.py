@@ -291,6 +291,9 @@ async def test_help_lists_keys(make, project_dir: Path) -> None:
     descriptions = [str(c) for c in help_table().columns[1]._cells]
     for needed in ("Undo", "Recode", "Select turn", "Accept", "Code all included"):
         assert needed in descriptions
+    [number_keys] = [d for d in descriptions if d.startswith("Apply the code with that number")]
+    assert "c or space" in number_keys  # how to reach codes beyond the ninth
+    assert descriptions.count("Help") == 1
 
 
 def test_scores_are_shown_rounded_down() -> None:

@@ -31,11 +31,13 @@ class CodingScreen(Screen[None]):
     BINDINGS = [
         Binding("1", "apply_key('1')", "Code", key_display="1-9"),
         *[Binding(str(n), f"apply_key('{n}')", f"Apply code {n}", show=False) for n in range(2, 10)],
-        Binding("c,space", "pick_code", "Code…"),
-        Binding("n", "new_code", "In-vivo"),
+        Binding("c,space", "pick_code", "Any code…"),
         Binding("x,delete", "uncode", "Uncode"),
         Binding("r", "recode", "Recode"),
         Binding("m", "memo", "Memo"),
+        # Help early in the footer, so it is visible in an 80-column terminal.
+        Binding("question_mark,f1", "app.help", "Help", key_display="?"),
+        Binding("n", "new_code", "In-vivo"),
         Binding("d", "toggle_definition", "Define"),
         Binding("f", "toggle_tree", "Show/hide the codes panel", show=False),
         Binding("T", "transcript_memo", "Transcript memo", show=False),
@@ -224,7 +226,11 @@ class CodingScreen(Screen[None]):
     def action_apply_key(self, key: str) -> None:
         code_id = self._keys.get(key)
         if code_id is None:
-            self.notify(f"No code on key {key}: the codebook has {len(self._keys)} codes with number keys.", markup=False)
+            self.notify(
+                f"No code on key {key}: only {len(self._keys)} codes have number keys. "
+                "Press c (or space) and type part of a code's name to apply any code.",
+                markup=False,
+            )
             return
         self.apply(code_id)
 

@@ -17,6 +17,13 @@ INTRO = (
 )
 
 
+NUMBER_KEYS = (
+    "Apply the code with that number (shown in the tree) to the selection. Only the first nine "
+    "codes have a number: for any code, press c or space and type part of its name, or press "
+    "tab and choose it in the tree with Enter."
+)
+
+
 def _sections() -> list[tuple[str, list[Binding]]]:
     from qcode.tui.app import QcodeApp
     from qcode.tui.screens.coding import CodingScreen
@@ -30,7 +37,7 @@ def _sections() -> list[tuple[str, list[Binding]]]:
 
     return [
         ("Everywhere", QcodeApp.BINDINGS),
-        ("Transcript: move, select", TranscriptView.BINDINGS),
+        ("Move and select", TranscriptView.BINDINGS),
         ("Coding", CodingScreen.BINDINGS),
         ("Transcripts (project)", ProjectScreen.BINDINGS),
         ("Suggestions", SuggestionsScreen.BINDINGS),
@@ -57,12 +64,12 @@ def help_table() -> Table:
     for title, bindings in _sections():
         table.add_row(Text(title, style="bold underline"), "")
         for b in bindings:
-            if isinstance(b, Binding) and b.description and not b.action.startswith("apply_key('") or (
-                isinstance(b, Binding) and b.action == "apply_key('1')"
-            ):
-                key = "1 … 9" if b.action == "apply_key('1')" else _key_text(b.key)
-                desc = "Apply the code with that number to the selection" if b.action == "apply_key('1')" else b.description
-                table.add_row(key, desc)
+            if not isinstance(b, Binding) or not b.description or b.action == "app.help":
+                continue  # app.help: a copy of the global key, placed early in a footer
+            if b.action == "apply_key('1')":
+                table.add_row("1 … 9", NUMBER_KEYS)
+            elif not b.action.startswith("apply_key('"):
+                table.add_row(_key_text(b.key), b.description)
         table.add_row("", "")
     return table
 
