@@ -213,6 +213,15 @@ def test_retrieve_quotes_with_attribution_memo_and_order() -> None:
     assert q6.notes == ("check with Chloe's second interview",)
     assert q6.attributes == {"country": "France", "gender": "f"}
     assert (q6.start, q6.end, q6.coder, q6.turn) == (10, 21, "ann", 2)
+    assert q6.coders == () and q6.coded_by() == ""  # a plain quote: one coder, nothing to add
+
+
+def test_quote_coded_by_names_several_coders_only() -> None:
+    from dataclasses import replace
+
+    q = retrieve(DATA, Filters(codes=("A",)))[0]
+    assert replace(q, coders=("ann",)).coded_by() == ""
+    assert replace(q, coders=("ann", "bob")).coded_by() == "coded by ann, bob"
 
 
 def test_segment_spanning_two_turns_has_both_speakers() -> None:
