@@ -180,6 +180,43 @@ def transcript_inputs(store: Any, transcript_ids: Sequence[int], text: bool = Tr
     return out
 
 
+def reconcile(store: Any) -> int:
+    """Bring accepted suggestions in line with their codings (after an undo or redo elsewhere).
+
+    An accepted suggestion whose coding was deleted (undo of the accept: the
+    foreign key sets ``coding_id`` to NULL) is pending again; a pending
+    suggestion whose coding is back (redo: the coding keeps
+    ``evidence.suggestion_id``) is accepted again. Returns the rows changed.
+    """
+    t, c = schema.suggestions, schema.codings
+    with store.reading() as conn:  # the usual case: nothing to do, and no write lock taken
+        orphans = conn.execute(
+            sa.select(sa.func.count()).where((t.c.status == "accepted") & t.c.coding_id.is_(None))
+        ).scalar() or 0
+        links: dict[int, tuple[int, int]] = {}
+        for cid, coder_id, ev in conn.execute(sa.select(c.c.id, c.c.coder_id, c.c.evidence).where(c.c.origin == "suggestion")):
+            sid = ev.get("suggestion_id") if isinstance(ev, dict) else None
+            if isinstance(sid, int):
+                links[sid] = (cid, coder_id)
+        relink = []
+        if links:
+            pending_ids = set(conn.execute(sa.select(t.c.id).where(t.c.status == "pending")).scalars())
+            relink = [(sid, *links[sid]) for sid in pending_ids & links.keys()]
+    if not orphans and not relink:
+        return 0
+    with store.transaction() as conn:
+        changed = conn.execute(
+            sa.update(t).where((t.c.status == "accepted") & t.c.coding_id.is_(None))
+            .values(status="pending", coder_id=None, decided=None)
+        ).rowcount or 0
+        for sid, cid, coder_id in relink:
+            changed += conn.execute(
+                sa.update(t).where((t.c.id == sid) & (t.c.status == "pending"))
+                .values(status="accepted", coding_id=cid, coder_id=coder_id, decided=now().isoformat())
+            ).rowcount or 0
+    return changed
+
+
 def _rejected(conn: sa.Connection, transcript_ids: list[int] | None) -> tuple[set[tuple[int, str, int, int]], set[tuple[int, str, str]]]:
     t = schema.suggestions
     q = sa.select(t.c.transcript_id, t.c.code_id, t.c.start, t.c.end, t.c.quote).where(t.c.status == "rejected")

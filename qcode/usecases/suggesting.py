@@ -104,6 +104,7 @@ def run_suggestions(
     by_lang: dict[str, list[int]] = {}
     for tid in target_ids:
         by_lang.setdefault(lang_of[tid], []).append(tid)
+    store_sugg.reconcile(project.store)
     all_codings = project.store.codings()
     rejected_rows = store_sugg.list_suggestions(project.store, status="rejected")
     cache = DocCache(project.data_dir / "cache" / "docs")
@@ -338,10 +339,12 @@ def _is_coded(index: dict[tuple[int, str], list[tuple[int, int]]], tid: int, cod
 # ---------------------------------------------------------------- decisions
 def pending(project: Project, transcript_id: int | None = None, code_id: str | None = None) -> list[SuggestionView]:
     """Pending suggestions, best first."""
+    store_sugg.reconcile(project.store)
     return [_view(r) for r in store_sugg.list_suggestions(project.store, status="pending", transcript_id=transcript_id, code_id=code_id)]
 
 
 def _pending_row(project: Project, suggestion_id: int) -> store_sugg.SuggestionRow:
+    store_sugg.reconcile(project.store)
     r = store_sugg.get_suggestion(project.store, suggestion_id)
     if r.status != "pending":
         raise SuggestError(

@@ -192,3 +192,20 @@ def test_rerun_with_other_settings_recomputes(project):
     assert loose > strict
     assert suggesting.run_suggestions(project, min_score=0.95).suggestions == strict
     assert all(v.score >= 0.95 for v in suggesting.pending(project))
+
+
+def test_undoing_an_accept_makes_the_suggestion_pending_again_and_redo_accepts_it(project):
+    suggesting.run_suggestions(project)
+    [inst] = _by(project, "instability")
+    history = History(project)
+    coding = suggesting.accept(project, inst.id, history=history)
+    assert _by(project, "instability") == []
+    history.undo()
+    [again] = _by(project, "instability")
+    assert again.id == inst.id and again.status == "pending"
+    history.redo()
+    assert _by(project, "instability") == []
+    from qcode.storage import suggestions as store_sugg
+
+    row = store_sugg.get_suggestion(project.store, inst.id)
+    assert row.status == "accepted" and row.coding_id == coding.id
