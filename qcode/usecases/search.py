@@ -86,6 +86,42 @@ def search(
     return hits
 
 
+UNITS = ("match", "sentence", "turn")
+"""What "code all" codes around each hit: the matched words, their sentence, or the whole turn."""
+
+_SENTENCE_END = re.compile(r"[.!?…]+[\"»”’)\]]*(?=\s)|\n")
+
+
+def hit_span(text: str, turns: list[tuple[int, int]], start: int, end: int, unit: str = "match") -> tuple[int, int]:
+    """The span to code for a hit at ``text[start:end]``, widened to *unit*.
+
+    A sentence ends at ``.``, ``!``, ``?`` or ``…`` (with closing quotes)
+    followed by whitespace, or at a line break; it never leaves the turn.
+    Surrounding whitespace is left out.
+    """
+    if unit not in UNITS:
+        raise SearchError(f"Unknown unit '{unit}'.", hint="Use one of: " + ", ".join(UNITS) + ".")
+    if unit == "match":
+        return start, end
+    lo, hi = 0, len(text)
+    for ts, te in turns:
+        if ts <= start < te or (ts == start == te):
+            lo, hi = ts, te
+            break
+    if unit == "sentence":
+        a = lo
+        for m in _SENTENCE_END.finditer(text, lo, start):
+            a = m.end()
+        m = _SENTENCE_END.search(text, max(end - 1, lo), hi)
+        b = m.end() if m and m.group() != "\n" else (m.start() if m else hi)
+        lo, hi = a, max(b, end)
+    while lo < start and text[lo].isspace():
+        lo += 1
+    while hi > end and text[hi - 1].isspace():
+        hi -= 1
+    return lo, hi
+
+
 @dataclass
 class CodeAllReport:
     coded: list[Coding] = field(default_factory=list)
@@ -100,21 +136,32 @@ def code_all(
     *,
     coder: str | None = None,
     history: History | None = None,
+    unit: str = "match",
 ) -> CodeAllReport:
-    """Code every hit with *code_id* in one transaction; undone together as one step."""
+    """Code every hit (widened to *unit*, see :func:`hit_span`) with *code_id*.
+
+    One transaction, undone together as one step. Hits in the same sentence
+    or turn give one coding.
+    """
     code = project.codebook.get(code_id)
     if code.retired:
         raise CodingError(f"Code '{code_id}' is retired.", hint="Choose another code.")
+    if unit not in UNITS:
+        raise SearchError(f"Unknown unit '{unit}'.", hint="Use one of: " + ", ".join(UNITS) + ".")
     report = CodeAllReport()
     seen: set[tuple[int, int, int]] = set()
     with project.store.transaction():
         for h in hits:
-            key = (h.transcript_id, h.start, h.end)
+            start, end = h.start, h.end
+            if unit != "match":
+                t = project.transcript(h.transcript_id)
+                start, end = hit_span(t.text, [(tr.start, tr.end) for tr in t.turns], h.start, h.end, unit)
+            key = (h.transcript_id, start, end)
             if key in seen:
                 continue
             seen.add(key)
             try:
-                report.coded.append(apply_code(project, h.transcript_id, h.start, h.end, code_id, coder=coder))
+                report.coded.append(apply_code(project, h.transcript_id, start, end, code_id, coder=coder))
             except CodingError as exc:
                 if "already coded" not in exc.message:
                     raise

@@ -30,6 +30,8 @@ async def test_search_and_code_all(make, project_dir: Path) -> None:
         await pilot.pause()
         await pilot.press(*"unrecognised", "enter")  # code picker
         await pilot.pause()
+        await pilot.press("down", "enter")  # code only the matched words
+        await pilot.pause()
         await pilot.press("y")  # confirm
         await pilot.pause()
         stored = codings_in(project_dir)
@@ -39,6 +41,24 @@ async def test_search_and_code_all(make, project_dir: Path) -> None:
         await pilot.press("u")  # one undo step removes them all
         await pilot.pause()
         assert codings_in(project_dir) == []
+
+
+async def test_search_and_code_the_sentences(make, project_dir: Path) -> None:
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"per task", "enter")
+        await pilot.pause()
+        assert len(app.screen.hits) == 1
+        await pilot.press("C", *"pay", "enter")
+        await pilot.pause()
+        await pilot.press("enter")  # the default: the sentence around each result
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert [(c.code_id, c.quote) for c in codings_in(project_dir)] == [
+        ("pay", "You are paid per task, not for the time you spend.")
+    ]
 
 
 async def test_search_hit_jumps_into_transcript(make, project_dir: Path) -> None:

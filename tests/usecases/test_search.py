@@ -62,3 +62,34 @@ def test_code_all_failure_leaves_store_unchanged(project, monkeypatch) -> None:
         search.code_all(project, hits, "pay", history=history)
     assert project.store.codings() == []
     assert not history.can_undo
+
+
+def test_hit_span_widens_to_sentence_or_turn() -> None:
+    text = "Hello there. Piece rates, very low! You are paid.\nNext line here.\n\nOther turn? «Yes.» Done"
+    turns = [(0, 65), (67, len(text))]
+
+    def widen(word: str, unit: str) -> str:
+        i = text.index(word)
+        return text[slice(*search.hit_span(text, turns, i, i + len(word), unit))]
+
+    assert widen("rates", "match") == "rates"
+    assert widen("rates", "sentence") == "Piece rates, very low!"
+    assert widen("Hello", "sentence") == "Hello there."
+    assert widen("line", "sentence") == "Next line here."  # a line break ends a sentence
+    assert widen("low! You", "sentence") == "Piece rates, very low! You are paid."
+    assert widen("Yes", "sentence") == "«Yes.»"
+    assert widen("Done", "sentence") == "Done"
+    assert widen("Yes", "turn") == "Other turn? «Yes.» Done"
+    assert widen("paid", "turn") == text[:65].strip()
+    with pytest.raises(QcodeError, match="Unknown unit"):
+        search.hit_span(text, turns, 0, 5, "paragraph")
+
+
+def test_code_all_sentences_gives_one_coding_per_sentence(project) -> None:
+    hits = search.search(project, "the")  # the, these, there, then, the, the
+    assert len(hits) == 6
+    report = search.code_all(project, hits, "pay", unit="sentence")
+    assert sorted(c.quote for c in report.coded) == sorted([
+        "How is the work these days?", "Some weeks there is nothing at all, then everything at once.",
+        "And the pay?", "You are paid per task, not for the time you spend.",
+    ])

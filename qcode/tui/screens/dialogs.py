@@ -107,6 +107,11 @@ class ChoiceDialog(ModalScreen[int | None]):
             yield Label(Text(self.title_text), id="dialog-title")
             yield OptionList(*[Option(t, id=str(i)) for i, t in enumerate(self.items)], id="choices")
 
+    def on_mount(self) -> None:
+        choices = self.query_one(OptionList)
+        choices.highlighted = 0  # Enter takes the first choice
+        choices.focus()
+
     def action_cancel(self) -> None:
         self.dismiss(None)
 

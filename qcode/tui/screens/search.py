@@ -11,9 +11,16 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
 
 from qcode.tui.safe import label as safe_label
-from qcode.tui.screens.dialogs import CodePicker, ConfirmDialog
+from qcode.tui.screens.dialogs import ChoiceDialog, CodePicker, ConfirmDialog
 from qcode.tui.widgets.layout import fmt_time
 from qcode.usecases import search as uc
+
+UNIT_CHOICES = [
+    ("sentence", "the sentence"),
+    ("match", "only the matched words"),
+    ("turn", "the whole turn"),
+]
+"""What "code all" codes around each result (first = default)."""
 
 
 class SearchScreen(Screen[None]):
@@ -148,19 +155,29 @@ class SearchScreen(Screen[None]):
             code = self.project.codebook.find(code_id)
             name = code.display(self.project.settings.language) if code else code_id
 
-            def confirmed(yes: bool | None) -> None:
-                if not yes:
+            def unit_chosen(index: int | None) -> None:
+                if index is None:
                     return
-                ok, report = self.app.attempt(  # type: ignore[attr-defined]
-                    uc.code_all, self.project, chosen, code_id, history=self.app.history  # type: ignore[attr-defined]
+                unit, what = UNIT_CHOICES[index]
+
+                def confirmed(yes: bool | None) -> None:
+                    if not yes:
+                        return
+                    ok, report = self.app.attempt(  # type: ignore[attr-defined]
+                        uc.code_all, self.project, chosen, code_id, history=self.app.history, unit=unit  # type: ignore[attr-defined]
+                    )
+                    if ok:
+                        self.app.touch()  # type: ignore[attr-defined]
+                        extra = f" ({report.already} were already coded)" if report.already else ""
+                        self.notify(f"Saved: coded {len(report.coded)} passages “{safe_label(name)}”{extra}. u undoes.", markup=False)
+
+                self.app.push_screen(
+                    ConfirmDialog(f"Code {what} of {len(chosen)} search results with “{name}”?", yes=f"Code {len(chosen)}"), confirmed
                 )
-                if ok:
-                    self.app.touch()  # type: ignore[attr-defined]
-                    extra = f" ({report.already} were already coded)" if report.already else ""
-                    self.notify(f"Saved: coded {len(report.coded)} passages “{safe_label(name)}”{extra}. u undoes.", markup=False)
 
             self.app.push_screen(
-                ConfirmDialog(f"Code {len(chosen)} search results with “{name}”?", yes=f"Code {len(chosen)}"), confirmed
+                ChoiceDialog(f"Code what around each result with “{safe_label(name)}”?", [Text(what.capitalize()) for _, what in UNIT_CHOICES]),
+                unit_chosen,
             )
 
         self.app.push_screen(
