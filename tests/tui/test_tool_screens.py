@@ -339,3 +339,27 @@ async def test_escape_leaves_the_suggestions_screen(make, project_dir: Path) -> 
         await pilot.pause()
         assert app.screen is coding
         assert codings_in(project_dir) == []
+
+
+async def test_memos_screen_says_how_to_start(make, project_dir: Path) -> None:
+    from textual.widgets import Label
+
+    from qcode.tui.screens.memos import CHOOSE_HINT
+    from qcode.usecases import memos
+    from qcode.usecases.project import Project
+
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f6")
+        await pilot.pause()
+        assert str(app.screen.query_one("#memo-target", Label).render()) == CHOOSE_HINT
+        await pilot.press("ctrl+k")  # a code memo, through the code picker
+        await pilot.pause()
+        await pilot.press(*"piece", "enter")
+        await pilot.pause()
+        await pilot.press(*"per-task pay", "ctrl+s")
+        await pilot.pause()
+    with Project.open(project_dir) as p:
+        m = memos.my_memo(p, "code", "piece-rates")
+        assert m is not None and m.text == "per-task pay"

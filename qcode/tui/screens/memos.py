@@ -14,6 +14,11 @@ from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.dialogs import ChoiceDialog, CodePicker
 from qcode.usecases import memos as uc
 
+CHOOSE_HINT = (
+    "Choose what to write about: ctrl+o the project, ctrl+n a transcript, ctrl+k a code; "
+    "or Enter on a memo in the list. Memos are saved with ctrl+s and when you leave."
+)
+
 
 class MemosScreen(Screen[None]):
     """All memos in a list; the editor below writes the selected target's memo."""
@@ -55,6 +60,7 @@ class MemosScreen(Screen[None]):
         if self.kind:
             self._load(self.kind, self.target_id or "")
         else:
+            self.query_one("#memo-target", Label).update(Text(CHOOSE_HINT, style="italic"))
             table.focus()
 
     def refresh_from_store(self) -> None:
