@@ -49,6 +49,7 @@ async def _open_reports(pilot):  # noqa: ANN001, ANN202
     await pilot.press("f7")
     await pilot.pause()
     assert isinstance(pilot.app.screen, ReportsScreen)
+    assert pilot.app.focused is pilot.app.screen.query_one("#rep-format")  # typing starts in the form
     return pilot.app.screen
 
 

@@ -110,6 +110,7 @@ class ReportsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Reports"
+        self.query_one("#rep-format", Select).focus()
         log = self.query_one("#report-log", Static)
         if _engine() is None:
             log.update("Reports are not available: this qcode has no qcode.usecases.reporting yet.")
