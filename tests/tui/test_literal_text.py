@@ -44,3 +44,20 @@ async def test_transcript_view_renders_markup_and_escapes_literally(make, projec
         # The whole screen as the terminal would receive it: no raw ESC from the data.
         export = app.export_screenshot()
         assert "[bold]x[/bold]" in export.replace("&#160;", " ")
+
+
+async def test_recode_dialog_shows_the_quote_literally(make, project_dir: Path) -> None:
+    from textual.widgets import Label
+
+    from qcode.tui.screens.dialogs import CodePicker
+
+    _add_nasty(project_dir)
+    app = make("nasty")
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        await pilot.press("t", "1", "r")  # code the turn, then recode it
+        await pilot.pause()
+        assert isinstance(app.screen, CodePicker)
+        title = str(app.screen.query_one("#dialog-title", Label).render())
+        assert "[bold]x[/bold]" in title
+        assert "\x1b" not in title

@@ -331,7 +331,11 @@ class CodingScreen(Screen[None]):
                     self.saved(f"recoded as “{self._code_name(code_id)}”")
 
             self.app.push_screen(
-                CodePicker(self.project.codebook, self.project.settings.language, title="Recode as…", allow_new=False), chosen
+                CodePicker(
+                    self.project.codebook, self.project.settings.language,
+                    title=f"Recode “{self._code_name(c.code_id)}” ({safe_label(c.quote, 40)}) as…", allow_new=False,
+                ),
+                chosen,
             )
 
         self._choose_coding("recode", recode)

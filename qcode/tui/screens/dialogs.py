@@ -104,7 +104,7 @@ class ChoiceDialog(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-body"):
-            yield Label(Text(self.title_text), id="dialog-title")
+            yield Label(Text(safe_label(self.title_text)), id="dialog-title")
             yield OptionList(*[Option(t, id=str(i)) for i, t in enumerate(self.items)], id="choices")
 
     def on_mount(self) -> None:
@@ -137,7 +137,7 @@ class CodePicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-body"):
-            yield Label(self.title_text, id="dialog-title")
+            yield Label(Text(safe_label(self.title_text)), id="dialog-title")
             yield Input(placeholder="type to filter codes (fuzzy); Enter picks the first", id="picker-input")
             yield OptionList(id="picker-list")
 
