@@ -29,6 +29,9 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        # mkstemp makes the temporary file private (0600); the result gets the
+        # target's existing mode, or the usual one for a new file (0666 - umask).
+        os.chmod(tmp, _final_mode(target))
         os.replace(tmp, target)
         with contextlib.suppress(OSError):
             dfd = os.open(folder, os.O_RDONLY)
@@ -42,6 +45,15 @@ def atomic_path(target: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _final_mode(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def atomic_write_text(target: Path, text: str) -> None:

@@ -179,3 +179,23 @@ def test_nfd_text_becomes_nfc() -> None:
 def test_vertical_tab_from_word_becomes_line_end() -> None:
     t = read(b"I: one\x0btwo\n")
     assert t.text == "one\ntwo"
+
+
+def test_speaker_with_a_role_in_brackets() -> None:
+    t = read("Laurence Lefebure (ENQ): depuis quand ?\n\nPaul: depuis quarante-trois\n\nLaurence Lefebure (ENQ): ah oui\n".encode())
+    assert t.speaker_labels() == ["Laurence Lefebure (ENQ)", "Paul"]
+    assert t.text.startswith("depuis quand ?")
+
+
+def test_cfpp_conversions_have_their_published_speakers(shared_real) -> None:
+    """CFPP2000 .txt files: speakers as listed in ATTRIBUTION.md (interviewer marked (ENQ))."""
+    from pathlib import Path
+
+    expected = {
+        "Anita_MUSSO_F_46_11e-v2.txt": {"Anita Musso", "Sonia Branca-Rosoff (ENQ)"},
+        "Morel_Paul_H_71_Morel_Amandine_F_67_15e-v2.txt": {"Paul", "Amandine", "Laurence Lefebure (ENQ)"},
+    }
+    for name, speakers in expected.items():
+        path = Path(shared_real) / "fr" / "cfpp" / name
+        t = read(path.read_bytes())
+        assert set(t.speaker_labels()) == speakers, name

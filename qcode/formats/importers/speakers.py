@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from qcode.core.errors import ImportFormatError
 from qcode.formats.importers.base import RawTurn
 
-_NAME = r"[^\W_](?:[\w.'’\-+ ]{0,38}[\w.'’)]|)"
+_NAME = r"[^\W_](?:[\w.'’\-+ ()]{0,38}[\w.'’)]|)"
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 
 CONVENTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
