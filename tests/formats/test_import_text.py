@@ -182,7 +182,7 @@ def test_vertical_tab_from_word_becomes_line_end() -> None:
 
 
 def test_speaker_with_a_role_in_brackets() -> None:
-    t = read("Laurence Lefebure (ENQ): depuis quand ?\n\nPaul: depuis quarante-trois\n\nLaurence Lefebure (ENQ): ah oui\n".encode())
+    t = read(b"Laurence Lefebure (ENQ): depuis quand ?\n\nPaul: depuis quarante-trois\n\nLaurence Lefebure (ENQ): ah oui\n")
     assert t.speaker_labels() == ["Laurence Lefebure (ENQ)", "Paul"]
     assert t.text.startswith("depuis quand ?")
 
