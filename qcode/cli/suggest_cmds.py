@@ -43,22 +43,26 @@ def _bar_progress(label: str) -> Any:
 @click.option("--code", "codes", multiple=True, help="Only suggest this code (repeatable; default: every code).")
 @click.option("--min-score", type=float, default=None, help="Lowest score kept, 0-1 (default: [suggest] min_score or 0.5).")
 @click.option("--processes", type=int, default=None, help="Parse with N processes (spaCy multiprocessing; default 1).")
+@click.option("--per-unit", "per_unit", type=int, default=None,
+              help="Keep at most K suggestions per turn or sentence, best first (default: [suggest] per_unit or 3; 0 = no limit).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @project_option
 def suggest_cmd(project: Project, transcripts: tuple[str, ...], codes: tuple[str, ...], min_score: float | None,
-                processes: int | None, quiet: bool) -> None:
+                processes: int | None, per_unit: int | None, quiet: bool) -> None:
     """Suggest codes for TRANSCRIPTS (default: all), offline, with evidence.
 
     Learns from the project's codings and from accepted/rejected suggestions,
     then stores pending suggestions (replacing older pending ones of the same
-    transcripts and codes). Rejected passages are never suggested again.
+    transcripts and codes). Each turn or sentence keeps its best K codes
+    (--per-unit, default 3) among those scoring at least --min-score.
+    Rejected passages are never suggested again.
     Review them with `qcode suggestions` or in the app.
 
     Example:
 
     \b
         qcode suggest interview-01 interview-02 --code job-instability --min-score 0.6
-        qcode suggest --processes 4
+        qcode suggest --processes 4 --per-unit 1
     """
     from qcode.usecases import suggesting
 
@@ -66,7 +70,7 @@ def suggest_cmd(project: Project, transcripts: tuple[str, ...], codes: tuple[str
     progress = _bar_progress("Suggesting") if not quiet else suggesting.no_progress
     try:
         report = suggesting.run_suggestions(
-            project, list(transcripts) or None, list(codes) or None, min_score, procs, progress
+            project, list(transcripts) or None, list(codes) or None, min_score, procs, progress, per_unit=per_unit
         )
     finally:
         if hasattr(progress, "close"):
@@ -188,10 +192,12 @@ def reject_cmd(project: Project, ids: tuple[int, ...], coder: str | None) -> Non
 @click.option("--depth", type=int, default=None, help="Roll codes up to this tree depth (1 = top-level themes).")
 @click.option("--folds", type=int, default=5, show_default=True, help="Number of folds (split by transcript).")
 @click.option("--min-score", type=float, default=None, help="Score threshold (default: [suggest] min_score or 0.5).")
+@click.option("--per-unit", "per_unit", type=int, default=None,
+              help="Count at most K suggested codes per unit, as `qcode suggest` stores (default: [suggest] per_unit or 3; 0 = no limit).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (field names documented in qcode.usecases.evaluation).")
 @project_option
 def evaluate_cmd(project: Project, coder: str | None, unit: str, depth: int | None, folds: int,
-                 min_score: float | None, as_json: bool) -> None:
+                 min_score: float | None, per_unit: int | None, as_json: bool) -> None:
     """Measure suggestion quality against the project's human codings.
 
     Transcripts are split into K folds; for each fold qcode learns only from
@@ -209,7 +215,8 @@ def evaluate_cmd(project: Project, coder: str | None, unit: str, depth: int | No
 
     progress = _bar_progress("Evaluating") if not as_json else evaluation.no_progress
     try:
-        r = evaluation.evaluate(project, coder=coder, unit=unit, depth=depth, folds=folds, min_score=min_score, progress=progress)
+        r = evaluation.evaluate(project, coder=coder, unit=unit, depth=depth, folds=folds, min_score=min_score,
+                                per_unit=per_unit, progress=progress)
     finally:
         if hasattr(progress, "close"):
             progress.close()
@@ -218,7 +225,8 @@ def evaluate_cmd(project: Project, coder: str | None, unit: str, depth: int | No
         return
     click.echo(
         f"{r.transcripts} transcripts, {r.units} {unit}s ({r.coded_units} coded), {r.words:,} words, "
-        f"{r.folds} folds, depth {r.depth or 'all codes'}, min score {r.min_score:.2f}"
+        f"{r.folds} folds, depth {r.depth or 'all codes'}, min score {r.min_score:.2f}, "
+        f"at most {r.per_unit or 'any number of'} codes per unit"
     )
     click.echo(f"Pipeline: {r.pipeline}; {r.words_per_second:,.0f} words/s over {r.seconds:.1f} s")
     click.echo(f"{'':22}{'precision':>10}{'recall':>8}{'F1':>8}{'macro F1':>10}{'top-3':>8}")

@@ -109,7 +109,7 @@ def replace_pending(
         ]
         fresh, changed = [], []
         for r in keep:
-            ev = r["evidence"] if isinstance(r["evidence"], str) else json.dumps(r["evidence"])
+            ev = r["evidence"] if isinstance(r["evidence"], str) else json.dumps(r["evidence"], separators=(",", ":"), ensure_ascii=False)
             old = existing.pop((r["transcript_id"], r["code_id"], r["start"], r["end"]), None)
             if old is None:
                 fresh.append((r["transcript_id"], r["code_id"], r["start"], r["end"], r["quote"], r["score"], ev,
@@ -293,3 +293,13 @@ def counts(store: Any) -> dict[str, int]:
 
 def _names(conn: sa.Connection) -> dict[int, str]:
     return {r.id: r.name for r in conn.execute(sa.select(schema.coders.c.id, schema.coders.c.name))}
+
+
+def coding_quotes(store: Any, coding_ids: Iterable[int]) -> dict[int, str]:
+    """Quote of each of these codings that still exists (for evidence naming a coded passage)."""
+    c = schema.codings
+    out: dict[int, str] = {}
+    with store.reading() as conn:
+        for part in _chunks(sorted(set(coding_ids))):
+            out.update({r.id: r.quote[:300] for r in conn.execute(sa.select(c.c.id, c.c.quote).where(c.c.id.in_(part)))})
+    return out

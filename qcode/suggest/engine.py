@@ -211,14 +211,16 @@ class Engine:
             keep *= 1.0 - C
         return Table(feats, parts, 1.0 - keep, ctx)
 
-    def evidence_many(self, t: Table, units: Any, profs: Any) -> list[dict[str, Any]]:
-        """The evidence dict (see :func:`evidence_of`) of each (unit, profile) pair.
+    def compact_many(self, t: Table, units: Any, profs: Any) -> list[dict[str, Any]]:
+        """The compact stored evidence (:mod:`qcode.suggest.evidence`) of each (unit, profile) pair.
 
         Computed for many pairs at once: the model signals' words and every
         pair's evidence offsets (their tokens, and the rule matches) are found
-        with array operations.
+        with array operations; the readable strings are only made when read.
         """
         import numpy as np
+
+        from qcode.suggest.evidence import compact
 
         units = np.asarray(units, dtype=np.int64)
         profs = np.asarray(profs, dtype=np.int64)
@@ -231,10 +233,10 @@ class Engine:
                 continue
             on = np.nonzero(C[units, profs] > 0)[0]
             if len(on):
-                res = sig.explain_many(t.feats, units[on], profs[on], t.ctx[sig.name])  # type: ignore[attr-defined]
+                res = sig.explain_data_many(t.feats, units[on], profs[on], t.ctx[sig.name])  # type: ignore[attr-defined]
                 col: list[Any] = [None] * n
                 for k, r in zip(on.tolist(), res, strict=True):
-                    col[k] = r
+                    col[k] = r[0]
                     words[k] = words[k] + r[1]
                 explained[sig.name] = col
         owners, starts, ends = [], [], []
@@ -260,12 +262,14 @@ class Engine:
             cuts = np.searchsorted(o, present[1:])
             for k, chunk in zip(present.tolist(), np.split(pairs, cuts), strict=True):
                 spans[k] = chunk.tolist()
+        unit_start = t.feats.start[units].tolist() if n else []
         out: list[dict[str, Any]] = []
         for k, (i, j) in enumerate(zip(units.tolist(), profs.tolist(), strict=True)):
-            found: dict[str, tuple[str, Any, Any]] = {}
+            base = unit_start[k]
+            found: dict[str, Any] = {}
             if hi[k] > lo[k]:
-                for name, detail, _ in self.ruleset.explain(m, lo[k], hi[k], j, t.text):  # type: ignore[arg-type]
-                    found[name] = (detail, None, None)
+                for name, data, _ in self.ruleset.explain_data(m, lo[k], hi[k], j):  # type: ignore[arg-type]
+                    found[name] = [[*x[:-2], x[-2] - base, x[-1] - base] for x in data]
             hits = []
             for name in ORDER:
                 C = t.parts.get(name)
@@ -274,12 +278,28 @@ class Engine:
                 c = float(C[i, j])
                 if c <= 0:
                     continue
-                got = found.get(name) or (explained[name][k] if name in explained else None)
+                got = found.get(name) if name in found else (explained[name][k] if name in explained else None)
                 if got is not None:
-                    hits.append((c, name, got[0], got[2]))
-            hits.sort(key=lambda h: -h[0])
-            out.append(_evidence_dict(hits, spans[k]))
+                    hits.append((name, c, got))
+            hits.sort(key=lambda h: -h[1])
+            out.append(compact(hits, spans[k], base))
         return out
+
+    def passage_quotes(self) -> dict[int, str]:
+        """Quotes of the coded passages the similarity signal learned from, by coding id."""
+        sim = next((s for s in self.signals if isinstance(s, Similarity)), None)
+        return sim.passage_quotes() if sim is not None else {}
+
+    def evidence_many(self, t: Table, units: Any, profs: Any) -> list[dict[str, Any]]:
+        """The readable evidence dict (see :func:`evidence_of`) of each (unit, profile) pair."""
+        from qcode.suggest.evidence import render
+
+        quotes = self.passage_quotes()
+        starts, ends = t.feats.start.tolist(), t.feats.end.tolist()
+        return [
+            render(ev, t.text[starts[i]:ends[i]], starts[i], lambda cid: quotes.get(cid, ""))
+            for ev, i in zip(self.compact_many(t, units, profs), list(units), strict=True)
+        ]
 
     def evidence(self, t: Table, i: int, j: int) -> dict[str, Any]:
         return self.evidence_many(t, [i], [j])[0]
@@ -411,28 +431,29 @@ def evidence(c: Candidate) -> dict[str, Any]:
     return evidence_of([h.resolve() for h in c.hits])
 
 
-SHORT = {
-    "qcode.lemma_keywords.v1": "keywords",
-    "qcode.patterns.v1": "patterns",
-    "qcode.similarity.v1": "similar",
-    "qcode.learned.v1": "learned",
-}
-
-
 def evidence_of(hits: list[Hit]) -> dict[str, Any]:
     """The evidence dict of some hits (strongest first)."""
+    from qcode.suggest.evidence import readable
+
     spans = sorted({(a, b) for h in hits for a, b in h.spans})
-    return _evidence_dict([(h.contribution, h.signal, h.detail, h.similar) for h in hits], spans)
+    return readable([(h.contribution, h.signal, h.detail, h.similar) for h in hits], spans)
 
 
-def _evidence_dict(hits: list[tuple[float, str, str, Any]], spans: list[Any]) -> dict[str, Any]:
-    """``summary``, ``spans`` (sorted (start, end) pairs), ``signals`` and the optional ``similar``."""
-    out: dict[str, Any] = {
-        "summary": " | ".join(f"{SHORT.get(name, name)}: {d if len(d) <= 90 else d[:89] + '…'}" for _, name, d, _ in hits),
-        "spans": spans,
-        "signals": [{"name": name, "contribution": round(c, 4), "detail": d} for c, name, d, _ in hits],
-    }
-    similar = next((sim for _, _, _, sim in hits if sim), None)
-    if similar:
-        out["similar"] = similar
-    return out
+def top_pairs(score: Any, eligible: Any, k: int | None, codes: Sequence[str]) -> tuple[Any, Any]:
+    """(units, profiles) of the at most *k* best eligible codes of each unit (all of them when *k* is None).
+
+    Ties are broken by code id, as in the evaluation's ranking.
+    """
+    import numpy as np
+
+    if k is None or k >= score.shape[1]:
+        return np.nonzero(eligible)
+    rows = np.nonzero(eligible.any(axis=1))[0]
+    if not len(rows):
+        return rows, rows.copy()
+    S = np.where(eligible[rows], score[rows], -1.0)
+    name_rank = np.argsort(np.argsort(np.array(codes, dtype=object)))
+    order = np.lexsort((np.broadcast_to(name_rank, S.shape), -S), axis=1)[:, :k]
+    keep = np.take_along_axis(eligible[rows], order, axis=1)
+    ii = np.repeat(rows, order.shape[1]).reshape(order.shape)
+    return ii[keep], order[keep]

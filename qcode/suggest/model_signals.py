@@ -184,8 +184,12 @@ class Similarity(Signal):
         C[:, self.seg_prof] = contrib
         return C, (U, D)
 
-    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[int], dict[str, Any] | None]]:
-        """(detail, words, similar) of each (unit, profile) pair: the nearest vector and the words shared with it."""
+    def explain_data_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[list[Any], list[int]]]:
+        """(data, words) of each (unit, profile) pair: the nearest vector and the words shared with it.
+
+        ``data`` is the compact evidence of :mod:`qcode.suggest.evidence`
+        (``[cosine, lemmas]``, plus the coding id for a coded passage).
+        """
         import numpy as np
 
         U, D = ctx
@@ -199,17 +203,36 @@ class Similarity(Signal):
         weight = U.data[idx] * self._m_value(cols, best[owner])
         words = _top_words(owner, weight, self.col_term[cols], len(units))
         strings = self.info.nlp.vocab.strings
-        out = []
+        out: list[tuple[list[Any], list[int]]] = []
         for k, pos in enumerate(best.tolist()):
-            sim = float(sims[k])
+            data: list[Any] = [round(float(sims[k]), 6), [strings[t] for t in words[k]]]
             _, _, passage = self.vectors[int(self.order[pos])]
-            listed = ", ".join(f'"{strings[t]}"' for t in words[k])
-            if passage is None:
-                out.append((f"close to the code's description (cosine {sim:.2f}), sharing {listed}", words[k], None))
+            if passage is not None:
+                data.append(passage.coding_id)
+                if passage.coding_id is None:
+                    data.append(passage.quote)
+            out.append((data, words[k]))
+        return out
+
+    def passage_quotes(self) -> dict[int, str]:
+        """Quote of each coded passage learned from, by coding id."""
+        return {p.coding_id: p.quote for _, _, p in self.vectors if p is not None and p.coding_id is not None}
+
+    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[int], dict[str, Any] | None]]:
+        """(detail, words, similar) of each (unit, profile) pair (see :meth:`explain_data_many`)."""
+        from qcode.suggest.evidence import similarity_detail
+
+        quotes = self.passage_quotes()
+        out = []
+        for data, words in self.explain_data_many(feats, units, profs, ctx):
+            sim, listed = data[0], data[1]
+            if len(data) < 3:
+                out.append((similarity_detail(sim, listed, None, False), words, None))
                 continue
-            where = f"coding {passage.coding_id}" if passage.coding_id is not None else "a coded passage"
-            similar = {"coding_id": passage.coding_id, "quote": passage.quote, "similarity": round(sim, 4)}
-            out.append((f"close to {where} (cosine {sim:.2f}), sharing {listed}", words[k], similar))
+            cid = data[2]
+            quote = data[3] if len(data) >= 4 else quotes.get(cid, "")
+            similar = {"coding_id": cid, "quote": quote, "similarity": round(sim, 4)}
+            out.append((similarity_detail(sim, listed, cid, True), words, similar))
         return out
 
     def _m_value(self, rows: Any, cols: Any) -> Any:
@@ -304,8 +327,9 @@ class Learned(Signal):
         Pfull[:, cols] = P
         return C, (X, Pfull)
 
-    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[int], None]]:
-        """(detail, words, None) of each (unit, profile) pair: the words with the largest positive weights."""
+    def explain_data_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[list[Any], list[int]]]:
+        """(data, words) of each (unit, profile) pair: ``[p, positives, held-out F1, keyword F1, lemmas]``
+        with the words of the largest positive weights."""
         import numpy as np
 
         X, Pfull = ctx
@@ -317,17 +341,22 @@ class Learned(Signal):
         weight = X.data[idx].astype(np.float64) * m.weights[cols, mcol[profs][owner]]
         words = _top_words(owner, weight, m.terms[cols], len(units))
         strings = self.info.nlp.vocab.strings
-        out = []
+        out: list[tuple[list[Any], list[int]]] = []
+        heads: dict[int, tuple[int, float, float]] = {}
         for k, (i, j) in enumerate(zip(units.tolist(), profs.tolist(), strict=True)):
-            code = self.profiles[j].id
-            r = m.heldout.get(code, {})
-            detail = (
-                f"learned from {self.positives.get(code, 0)} coded units "
-                f"(held-out F1 {r.get('f1', 0):.2f} vs keywords {r.get('keyword_f1', 0):.2f}); "
-                f"p={float(Pfull[i, j]):.2f}; words: " + ", ".join(f'"{strings[t]}"' for t in words[k])
-            )
-            out.append((detail, words[k], None))
+            if j not in heads:
+                code = self.profiles[j].id
+                r = m.heldout.get(code, {})
+                heads[j] = (self.positives.get(code, 0), round(float(r.get("f1", 0)), 6), round(float(r.get("keyword_f1", 0)), 6))
+            pos, f1, kw = heads[j]
+            out.append(([round(float(Pfull[i, j]), 6), pos, f1, kw, [strings[t] for t in words[k]]], words[k]))
         return out
+
+    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[int], None]]:
+        """(detail, words, None) of each (unit, profile) pair (see :meth:`explain_data_many`)."""
+        from qcode.suggest.evidence import learned_detail
+
+        return [(learned_detail(*data), words, None) for data, words in self.explain_data_many(feats, units, profs, ctx)]
 
     def leads(self, code: str) -> bool:
         return self.model is not None and bool(self.model.enabled.get(code))

@@ -212,11 +212,15 @@ class RuleSet:
         np.minimum(T, RULE_CAP, out=T)
         return K, T
 
-    def explain(self, m: Matches, lo: int, hi: int, j: int, text: str) -> list[tuple[str, str, list[tuple[int, int]]]]:
-        """(signal, detail, spans) of profile *j* from the matches ``lo:hi`` of one unit."""
-        keyword: dict[str, tuple[str, str]] = {}
-        label: dict[str, tuple[str, str]] = {}
-        pats: dict[str, str] = {}
+    def explain_data(self, m: Matches, lo: int, hi: int, j: int) -> list[tuple[str, list[Any], list[tuple[int, int]]]]:
+        """(signal, data, spans) of profile *j* from the matches ``lo:hi`` of one unit (absolute offsets).
+
+        Keywords: ``(kind, text, start, end)`` of the first match of each group
+        (keywords then label words); patterns: ``(pattern id, start, end)`` of
+        the first match of each pattern (see :mod:`qcode.suggest.evidence`).
+        """
+        words: dict[tuple[int, str], tuple[int, str, int, int]] = {}
+        pats: dict[str, tuple[str, int, int]] = {}
         kw_spans: set[tuple[int, int]] = set()
         pat_spans: set[tuple[int, int]] = set()
         rules = self.rules
@@ -225,18 +229,31 @@ class RuleSet:
             if rule.profile != j:
                 continue
             if rule.kind == PATTERN:
-                pats.setdefault(rule.text, text[s:e])
+                pats.setdefault(rule.text, (rule.text, s, e))
                 pat_spans.add((s, e))
             else:
-                (keyword if rule.kind == KEYWORD else label).setdefault(rule.group, (rule.text, text[s:e]))
+                kind = 0 if rule.kind == KEYWORD else 1
+                words.setdefault((kind, rule.group), (kind, rule.text, s, e))
                 kw_spans.add((s, e))
-        out = []
-        if keyword or label:
-            parts = [f'keyword "{k}" ("{f}")' for k, f in keyword.values()]
-            parts += [f'label word "{k}" ("{f}")' for k, f in label.values()]
-            out.append((LemmaKeywords.name, "; ".join(parts), sorted(kw_spans)))
+        out: list[tuple[str, list[Any], list[tuple[int, int]]]] = []
+        if words:
+            found = list(words.values())
+            out.append((LemmaKeywords.name, [w for w in found if w[0] == 0] + [w for w in found if w[0] == 1], sorted(kw_spans)))
         if pats:
-            out.append((Patterns.name, "; ".join(f'pattern {k} matched "{v}"' for k, v in pats.items()), sorted(pat_spans)))
+            out.append((Patterns.name, list(pats.values()), sorted(pat_spans)))
+        return out
+
+    def explain(self, m: Matches, lo: int, hi: int, j: int, text: str) -> list[tuple[str, str, list[tuple[int, int]]]]:
+        """(signal, detail, spans) of profile *j* from the matches ``lo:hi`` of one unit."""
+        from qcode.suggest.evidence import keyword_detail, pattern_detail
+
+        out = []
+        for name, data, spans in self.explain_data(m, lo, hi, j):
+            if name == LemmaKeywords.name:
+                detail = keyword_detail([(kind, t, text[s:e]) for kind, t, s, e in data])
+            else:
+                detail = pattern_detail([(pid, text[s:e]) for pid, s, e in data])
+            out.append((name, detail, spans))
         return out
 
 

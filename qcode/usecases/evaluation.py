@@ -13,7 +13,9 @@ Protocol (what ``qcode evaluate`` does):
   least half of the unit, or the unit holds at least half of the coding.
 * ``depth=1`` rolls every code up to its top-level theme (``depth=N``: its
   ancestor at depth N); suggestions are made directly at that level.
-* A unit is *suggested* a code when its score reaches ``min_score``. Top-3
+* A unit is *suggested* a code when its score reaches ``min_score`` and the
+  code is among the unit's ``per_unit`` best (default 3, as ``qcode
+  suggest`` stores: the figures describe what users are shown). Top-3
   hit rate: among units with at least one gold code, the share where a gold
   code is among the three best-ranked codes (every code with a positive
   score is ranked, so ranking is judged independently of the threshold).
@@ -23,7 +25,8 @@ Protocol (what ``qcode evaluate`` does):
 
 JSON fields (stable names; ``EvaluationReport.to_dict``)::
 
-    unit, depth, folds, coder, min_score       the settings used
+    unit, depth, folds, coder, min_score,      the settings used
+    per_unit                                   (null: no limit per unit)
     transcripts, units, coded_units, words     the data evaluated
     seconds, words_per_second                  wall time of the whole evaluation
     pipeline, pipeline_notes                   spaCy pipeline and what it lacks
@@ -60,6 +63,7 @@ class EvaluationReport:
     folds: int
     coder: str | None
     min_score: float
+    per_unit: int | None
     transcripts: int
     units: int
     coded_units: int
@@ -124,6 +128,7 @@ def evaluate(
     min_score: float | None = None,
     signals: list[str] | None = None,
     progress: Progress = no_progress,
+    per_unit: int | None = None,
 ) -> EvaluationReport:
     """Cross-validated quality of suggestions and of the keyword baseline (see module doc)."""
     import numpy as np
@@ -133,7 +138,7 @@ def evaluate(
     from qcode.suggest.cache import DocCache
     from qcode.suggest.engine import Engine, add_training, unit_labels
     from qcode.suggest.pipeline import get_pipeline
-    from qcode.usecases.suggesting import _inputs, _min_score
+    from qcode.usecases.suggesting import _inputs, _min_score, per_unit_cap
 
     t0 = time.perf_counter()
     if unit not in ("turn", "sentence"):
@@ -143,6 +148,7 @@ def evaluate(
     if folds < 2:
         raise SuggestError(f"--folds must be at least 2 (got {folds}).", hint="5 folds is usual.")
     floor = _min_score(project, min_score)
+    cap = per_unit_cap(project, per_unit)
     codebook = project.codebook
     if coder is not None and coder not in project.store.coders():
         raise SuggestError(
@@ -212,7 +218,7 @@ def evaluate(
                     row = S[i]
                     pos = np.nonzero(row > 0)[0].tolist()
                     ranked = sorted(pos, key=lambda j: (-row[j], codes[j]))
-                    ours.add(g, {codes[j] for j in pos if row[j] >= floor}, [codes[j] for j in ranked])
+                    ours.add(g, {codes[j] for j in ranked[:cap] if row[j] >= floor}, [codes[j] for j in ranked])
                     b = baseline.scores(text[int(a.feats.start[i]):int(a.feats.end[i])])
                     base.add(g, set(b), sorted(b, key=lambda c: -b[c]))
                     n_units += 1
@@ -222,7 +228,7 @@ def evaluate(
     seconds = time.perf_counter() - t0
     s, b = ours.scores(), base.scores()
     return EvaluationReport(
-        unit=unit, depth=depth, folds=k, coder=coder, min_score=floor, transcripts=len(tids), units=n_units,
+        unit=unit, depth=depth, folds=k, coder=coder, min_score=floor, per_unit=cap, transcripts=len(tids), units=n_units,
         coded_units=n_coded, words=words, seconds=seconds, words_per_second=words / seconds if seconds else 0.0,
         pipeline=", ".join(names), pipeline_notes=notes, suggest=s, baseline=b,
         ratio={

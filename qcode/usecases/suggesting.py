@@ -30,6 +30,8 @@ from qcode.usecases.coding import Change, History, apply_code
 from qcode.usecases.project import Progress, Project, no_progress
 
 DEFAULT_MIN_SCORE = 0.5
+DEFAULT_PER_UNIT = 3
+"""Suggestions kept per unit (speaker turn or sentence), best first."""
 SUGGESTER = "qcode-suggest/1"
 
 
@@ -58,8 +60,26 @@ class SuggestRunReport:
     cached_docs: int = 0
 
 
-def _view(r: store_sugg.SuggestionRow) -> SuggestionView:
-    return SuggestionView(r.id, r.transcript_id, r.code_id, r.start, r.end, r.quote, r.score, r.evidence, r.suggester, r.status)
+def _view(r: store_sugg.SuggestionRow, quotes: dict[int, str] | None = None) -> SuggestionView:
+    return SuggestionView(r.id, r.transcript_id, r.code_id, r.start, r.end, r.quote, r.score,
+                          _readable(r, quotes or {}), r.suggester, r.status)
+
+
+def _readable(r: store_sugg.SuggestionRow, quotes: dict[int, str]) -> dict[str, Any]:
+    """The readable evidence of a stored suggestion (built now from its compact form)."""
+    from qcode.suggest.evidence import render
+
+    return render(r.evidence, r.quote, r.start, lambda cid: quotes.get(cid, ""))
+
+
+def _views(project: Project, rows: list[store_sugg.SuggestionRow]) -> list[SuggestionView]:
+    from qcode.suggest.evidence import coding_ids
+
+    ids: set[int] = set()
+    for r in rows:
+        ids |= coding_ids(r.evidence)
+    quotes = store_sugg.coding_quotes(project.store, ids) if ids else {}
+    return [_view(r, quotes) for r in rows]
 
 
 # ------------------------------------------------------------------ running
@@ -70,6 +90,7 @@ def run_suggestions(
     min_score: float | None = None,
     processes: int = 1,
     progress: Progress = no_progress,
+    per_unit: int | None = None,
 ) -> SuggestRunReport:
     """Suggest codes for *transcripts* (default: all) and store them as pending.
 
@@ -90,6 +111,7 @@ def run_suggestions(
         raise SuggestError("The project has no codebook codes to suggest.", hint="Attach a codebook with `qcode codebook attach FILE`.")
     code_ids = [codebook.get(c).id for c in codes] if codes else None
     score_floor = _min_score(project, min_score)
+    cap = per_unit_cap(project, per_unit)
     if processes < 1:
         raise SuggestError(f"--processes must be at least 1 (got {processes}).", hint="Use 1 on small projects.")
     summaries = {s["id"]: s for s in project.store.transcript_summaries()}
@@ -134,7 +156,7 @@ def run_suggestions(
         member_of = {m: p.id for p in profiles for m in p.members}
         same_lang = {tid for tid in lang_of if lang_of[tid] == lang}
         by_t, rej = _training_spans(all_codings, rejected_rows, same_lang, member_of)
-        base = _digest(ENGINE_VERSION, SUGGESTER, score_floor, info.key, repr(profiles), covered,
+        base = _digest(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key, repr(profiles), covered,
                        sorted((tid, _meta_key(metas[tid]), by_t.get(tid, []), rej.get(tid, [])) for tid in set(by_t) | set(rej)))
         for tid in tids:
             keys[tid] = _digest(base, _meta_key(metas[tid]), sorted(coded_spans(coded, tid)),
@@ -157,7 +179,7 @@ def run_suggestions(
             words += a.words
             wrote_words[a.transcript_id] = a.words
             cached += int(a.cached)
-            rows.extend(_rows(engine, a, score_floor, spans_rej, quotes_rej, coded))
+            rows.extend(_rows(engine, a, score_floor, cap, spans_rej, quotes_rej, coded))
             done += 1
             progress(done, len(target_ids), f"suggesting ({info.name})")
     inserted = store_sugg.replace_pending(project.store, target_ids, covered, rows, unchanged=unchanged)
@@ -167,7 +189,7 @@ def run_suggestions(
     return SuggestRunReport(inserted, len(target_ids), words, time.perf_counter() - t0, ", ".join(names), notes, cached)
 
 
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 """Bump when the scores or the evidence change for the same inputs (invalidates the manifest)."""
 
 
@@ -232,31 +254,45 @@ def _rows(
     engine: Any,
     a: Any,
     floor: float,
+    per_unit: int | None,
     spans_rej: set[tuple[int, str, int, int]],
     quotes_rej: set[tuple[int, str, str]],
     already: dict[tuple[int, str], list[tuple[int, int]]],
 ) -> list[dict[str, Any]]:
-    """The suggestion rows of one analysed transcript: scores >= *floor*, minus rejected and coded passages."""
+    """The suggestion rows of one analysed transcript.
+
+    Per unit, the *per_unit* best codes (all when None) whose score is >=
+    *floor*, leaving out rejected and already coded passages (so the next
+    best code can take their place). Evidence is stored compact
+    (:mod:`qcode.suggest.evidence`).
+    """
     import numpy as np
+
+    from qcode.suggest.engine import top_pairs
 
     table = engine.table(a)
     tid, text, feats = a.transcript_id, a.text, a.feats
     starts, ends = feats.start.tolist(), feats.end.tolist()
-    ii, jj = np.nonzero((table.score >= floor) & (table.score > 0))
-    picked: list[tuple[int, int, str]] = []
-    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-        code = engine.codes[j]
-        s, e = starts[i], ends[i]
-        if (tid, code, s, e) in spans_rej or (tid, code, text[s:e]) in quotes_rej or _is_coded(already, tid, code, s, e):
-            continue
-        picked.append((i, j, code))
-    evidence = engine.evidence_many(table, [i for i, _, _ in picked], [j for _, j, _ in picked])
+    eligible = (table.score >= floor) & (table.score > 0)
+    rej_spans = {(c, s, e) for (t, c, s, e) in spans_rej if t == tid}
+    rej_quotes = {(c, q) for (t, c, q) in quotes_rej if t == tid}
+    if rej_spans or rej_quotes or any(t == tid for t, _ in already):
+        for i, j in zip(*(x.tolist() for x in np.nonzero(eligible)), strict=True):
+            code, s, e = engine.codes[j], starts[i], ends[i]
+            if (code, s, e) in rej_spans or (code, text[s:e]) in rej_quotes or _is_coded(already, tid, code, s, e):
+                eligible[i, j] = False
+    ii, jj = top_pairs(table.score, eligible, per_unit, engine.codes)
+    order = np.lexsort((jj, ii))
+    ii, jj = ii[order], jj[order]
+    evidence = engine.compact_many(table, ii, jj)
+    codes = engine.codes
+    scores = table.score[ii, jj].tolist()
     return [
         {
-            "transcript_id": tid, "code_id": code, "start": starts[i], "end": ends[i], "quote": text[starts[i]:ends[i]],
-            "score": round(float(table.score[i, j]), 6), "evidence": ev, "suggester": SUGGESTER,
+            "transcript_id": tid, "code_id": codes[j], "start": starts[i], "end": ends[i], "quote": text[starts[i]:ends[i]],
+            "score": round(sc, 6), "evidence": ev, "suggester": SUGGESTER,
         }
-        for (i, j, code), ev in zip(picked, evidence, strict=True)
+        for i, j, sc, ev in zip(ii.tolist(), jj.tolist(), scores, evidence, strict=True)
     ]
 
 
@@ -272,6 +308,22 @@ def _min_score(project: Project, min_score: float | None) -> float:
             hint="Scores are in [0, 1]; 0.5 is the default ([suggest] min_score in qcode.toml).",
         )
     return value
+
+
+def per_unit_cap(project: Project, per_unit: int | None) -> int | None:
+    """At most this many suggestions per unit (``None``: no limit; 0 in the settings or option means none).
+
+    From *per_unit*, else ``[suggest] per_unit`` in qcode.toml, else
+    :data:`DEFAULT_PER_UNIT`. Nobody reviews a dozen codes per sentence; the
+    best few are what a researcher looks at.
+    """
+    value: Any = per_unit if per_unit is not None else project.settings.suggest.get("per_unit", DEFAULT_PER_UNIT)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SuggestError(
+            f"The number of suggestions per unit must be a whole number, 0 or more (got {value!r}).",
+            hint=f"Use --per-unit 3 ([suggest] per_unit in qcode.toml; default {DEFAULT_PER_UNIT}; 0 = no limit).",
+        )
+    return value or None
 
 
 def _inputs(project: Project, tids: list[int]) -> Iterator[Any]:
@@ -340,7 +392,8 @@ def _is_coded(index: dict[tuple[int, str], list[tuple[int, int]]], tid: int, cod
 def pending(project: Project, transcript_id: int | None = None, code_id: str | None = None) -> list[SuggestionView]:
     """Pending suggestions, best first."""
     store_sugg.reconcile(project.store)
-    return [_view(r) for r in store_sugg.list_suggestions(project.store, status="pending", transcript_id=transcript_id, code_id=code_id)]
+    rows = store_sugg.list_suggestions(project.store, status="pending", transcript_id=transcript_id, code_id=code_id)
+    return _views(project, rows)
 
 
 def _pending_row(project: Project, suggestion_id: int) -> store_sugg.SuggestionRow:
@@ -370,7 +423,7 @@ def accept(
         r = _pending_row(project, suggestion_id)
         coding = apply_code(
             project, r.transcript_id, r.start if start is None else start, r.end if end is None else end, r.code_id,
-            coder=coder, origin="suggestion", evidence={**r.evidence, "suggestion_id": r.id, "score": r.score},
+            coder=coder, origin="suggestion", evidence={**_views(project, [r])[0].evidence, "suggestion_id": r.id, "score": r.score},
         )
         store_sugg.decide(project.store, suggestion_id, "accepted", coder, coding.id)
     if history is not None:

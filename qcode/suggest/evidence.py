@@ -1,0 +1,182 @@
+"""Evidence of a suggestion: the compact form stored, and the readable form shown.
+
+A run can keep tens of thousands of suggestions, and a researcher reads a
+few of them. So what is *stored* is only the data behind each signal's
+contribution (pure Python, JSON-ready, offsets relative to the unit start)::
+
+    {"q": 1,                                   # compact evidence, version 1
+     "sp": [a0, b0, a1, b1, ...],              # evidence token spans, relative to the unit
+     "sg": [[signal, contribution, data], ...]}  # strongest first
+
+with ``data`` per signal:
+
+* ``k`` (``qcode.lemma_keywords.v1``): ``[[kind, text, a, b], ...]``, kind 0
+  for a keyword or label, 1 for a label word; ``text`` as written in the
+  codebook; ``a, b`` the first match in the unit (relative);
+* ``p`` (``qcode.patterns.v1``): ``[[pattern id, a, b], ...]``;
+* ``s`` (``qcode.similarity.v1``): ``[cosine, [lemmas...]]`` when nearest to
+  the code's description, ``[cosine, [lemmas...], coding id]`` when nearest
+  to a coded passage (``[cosine, [lemmas...], null, quote]`` for a passage
+  without id);
+* ``l`` (``qcode.learned.v1``): ``[p, positives, held-out F1, keyword F1, [lemmas...]]``;
+* ``v`` (``qcode.vectors.v1``): ``[cosine, kind, ref]``, kind ``d`` (the
+  code's description or example number ``ref``) or ``c`` (coding id ``ref``).
+
+:func:`render` turns it into the readable dict that
+:class:`qcode.usecases.suggesting.SuggestionView` exposes (``summary``,
+``spans`` absolute, ``signals`` with name, contribution and detail, optional
+``similar`` with the coded passage's quote). The detail strings are made by
+the same functions whether evidence is rendered from the stored form or
+built directly (:func:`qcode.suggest.engine.evidence`), so both read alike.
+Any other dict (evidence stored by an older version) is returned unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+VERSION = 1
+LONG = {
+    "k": "qcode.lemma_keywords.v1",
+    "p": "qcode.patterns.v1",
+    "s": "qcode.similarity.v1",
+    "l": "qcode.learned.v1",
+    "v": "qcode.vectors.v1",
+}
+SHORT_OF = {v: k for k, v in LONG.items()}
+SUMMARY_NAMES = {
+    "qcode.lemma_keywords.v1": "keywords",
+    "qcode.patterns.v1": "patterns",
+    "qcode.similarity.v1": "similar",
+    "qcode.learned.v1": "learned",
+    "qcode.vectors.v1": "vectors",
+}
+KEYWORD_KINDS = ("keyword", "label word")
+
+
+# ------------------------------------------------------------------ details
+def keyword_detail(items: Sequence[tuple[int, str, str]]) -> str:
+    """*items*: (kind, text as in the codebook, text found). Keywords first, then label words."""
+    ordered = [x for x in items if x[0] == 0] + [x for x in items if x[0] != 0]
+    return "; ".join(f'{KEYWORD_KINDS[min(kind, 1)]} "{k}" ("{f}")' for kind, k, f in ordered)
+
+
+def pattern_detail(items: Sequence[tuple[str, str]]) -> str:
+    return "; ".join(f'pattern {k} matched "{v}"' for k, v in items)
+
+
+def _listed(words: Sequence[str]) -> str:
+    return ", ".join(f'"{w}"' for w in words)
+
+
+def similarity_detail(sim: float, words: Sequence[str], coding_id: int | None, passage: bool) -> str:
+    if not passage:
+        return f"close to the code's description (cosine {sim:.2f}), sharing {_listed(words)}"
+    where = f"coding {coding_id}" if coding_id is not None else "a coded passage"
+    return f"close to {where} (cosine {sim:.2f}), sharing {_listed(words)}"
+
+
+def learned_detail(p: float, positives: int, f1: float, kw_f1: float, words: Sequence[str]) -> str:
+    return (
+        f"learned from {positives} coded units (held-out F1 {f1:.2f} vs keywords {kw_f1:.2f}); "
+        f"p={p:.2f}; words: " + _listed(words)
+    )
+
+
+def vectors_detail(sim: float, kind: str, ref: Any, text: str) -> str:
+    short = text if len(text) <= 60 else text[:59] + "…"
+    if kind == "c":
+        return f'word vectors close to coding {ref} (cosine {sim:.2f}): "{short}"'
+    return f'word vectors close to the code\'s {"description" if ref == 0 else f"example {ref}"} (cosine {sim:.2f}): "{short}"'
+
+
+def readable(hits: list[tuple[float, str, str, Any]], spans: list[Any]) -> dict[str, Any]:
+    """``summary``, ``spans`` (sorted (start, end) pairs), ``signals`` and the optional ``similar``.
+
+    *hits* are (contribution, signal name, detail, similar or None), strongest first.
+    """
+    out: dict[str, Any] = {
+        "summary": " | ".join(
+            f"{SUMMARY_NAMES.get(name, name)}: {d if len(d) <= 90 else d[:89] + '…'}" for _, name, d, _ in hits
+        ),
+        "spans": spans,
+        "signals": [{"name": name, "contribution": round(c, 4), "detail": d} for c, name, d, _ in hits],
+    }
+    similar = next((sim for _, _, _, sim in hits if sim), None)
+    if similar:
+        out["similar"] = similar
+    return out
+
+
+# ------------------------------------------------------------------ compact
+def is_compact(ev: Any) -> bool:
+    return isinstance(ev, dict) and ev.get("q") == VERSION and "sg" in ev
+
+
+def compact(signals: list[tuple[str, float, Any]], spans: Sequence[tuple[int, int]], start: int) -> dict[str, Any]:
+    """The stored form: *signals* are (signal name, contribution, data) strongest first, *spans* absolute."""
+    flat: list[int] = []
+    for a, b in spans:
+        flat += (a - start, b - start)
+    return {"q": VERSION, "sp": flat, "sg": [[SHORT_OF.get(n, n), round(c, 4), d] for n, c, d in signals]}
+
+
+def coding_ids(ev: Any) -> set[int]:
+    """Ids of the codings a compact evidence refers to (their quotes are shown when read)."""
+    out: set[int] = set()
+    if not is_compact(ev):
+        return out
+    for sig in ev["sg"]:
+        if sig[0] == "s" and len(sig[2]) >= 3 and isinstance(sig[2][2], int):
+            out.add(sig[2][2])
+        elif sig[0] == "v" and sig[2][1] == "c" and isinstance(sig[2][2], int):
+            out.add(sig[2][2])
+    return out
+
+
+def render(
+    ev: Any,
+    quote: str,
+    start: int,
+    coding_quote: Callable[[int], str] = lambda _id: "",
+    code_text: Callable[[int], str] = lambda _ref: "",
+) -> dict[str, Any]:
+    """The readable evidence of a stored *ev* for the unit ``quote`` starting at *start*.
+
+    *coding_quote* gives the quote of a coding by id (a deleted coding: "");
+    *code_text* the code's description (0) or example n, for the vectors signal.
+    """
+    if not is_compact(ev):
+        return ev if isinstance(ev, dict) else {}
+    flat = ev.get("sp", [])
+    spans = [[start + flat[k], start + flat[k + 1]] for k in range(0, len(flat) - 1, 2)]
+    hits: list[tuple[float, str, str, Any]] = []
+    for short, c, data in ev["sg"]:
+        name = LONG.get(short, short)
+        similar = None
+        if short == "k":
+            detail = keyword_detail([(kind, text, quote[a:b]) for kind, text, a, b in data])
+        elif short == "p":
+            detail = pattern_detail([(pid, quote[a:b]) for pid, a, b in data])
+        elif short == "s":
+            sim, words = float(data[0]), data[1]
+            passage = len(data) >= 3
+            cid = data[2] if passage else None
+            detail = similarity_detail(sim, words, cid, passage)
+            if passage:
+                text = data[3] if len(data) >= 4 else (coding_quote(cid) if cid is not None else "")
+                similar = {"coding_id": cid, "quote": text, "similarity": round(sim, 4)}
+        elif short == "l":
+            p, positives, f1, kw_f1, words = data
+            detail = learned_detail(float(p), int(positives), float(f1), float(kw_f1), words)
+        elif short == "v":
+            sim, kind, ref = float(data[0]), data[1], data[2]
+            text = coding_quote(ref) if kind == "c" else code_text(ref)
+            detail = vectors_detail(sim, kind, ref, text)
+            if kind == "c":
+                similar = {"coding_id": ref, "quote": text, "similarity": round(sim, 4)}
+        else:
+            detail = str(data)
+        hits.append((float(c), name, detail, similar))
+    return readable(hits, spans)
