@@ -211,78 +211,72 @@ class Engine:
             keep *= 1.0 - C
         return Table(feats, parts, 1.0 - keep, ctx)
 
-    def compact_many(self, t: Table, units: Any, profs: Any) -> list[dict[str, Any]]:
-        """The compact stored evidence (:mod:`qcode.suggest.evidence`) of each (unit, profile) pair.
+    def compact_many(self, t: Table, units: Any, profs: Any) -> list[str]:
+        """The compact stored evidence (:mod:`qcode.suggest.evidence`) of each (unit, profile) pair, as JSON text.
 
-        Computed for many pairs at once: the model signals' words and every
-        pair's evidence offsets (their tokens, and the rule matches) are found
-        with array operations; the readable strings are only made when read.
+        A run keeps tens of thousands of suggestions, so this is done for all
+        the pairs of a transcript at once: the model signals' words, every
+        pair's evidence offsets (their tokens, and the rule matches) and the
+        first match of each keyword or pattern are found with array
+        operations, and the JSON text is assembled from ready-made pieces.
+        The readable strings are only made when a suggestion is read.
         """
         import numpy as np
 
-        from qcode.suggest.evidence import compact
+        from qcode.suggest.evidence import SHORT_OF, VERSION
 
         units = np.asarray(units, dtype=np.int64)
         profs = np.asarray(profs, dtype=np.int64)
         n, P = len(units), len(self.profiles)
-        explained: dict[str, list[Any]] = {}
+        if not n:
+            return []
+        base = t.feats.start[units]
+        data: dict[str, list[Any]] = {}
         words: list[list[int]] = [[] for _ in range(n)]
         for sig in self.unit_signals:
             C = t.parts.get(sig.name)
-            if C is None or not n:
+            if C is None:
                 continue
             on = np.nonzero(C[units, profs] > 0)[0]
             if len(on):
-                res = sig.explain_data_many(t.feats, units[on], profs[on], t.ctx[sig.name])  # type: ignore[attr-defined]
+                frags, found = sig.explain_json_many(t.feats, units[on], profs[on], t.ctx[sig.name])  # type: ignore[attr-defined]
                 col: list[Any] = [None] * n
-                for k, r in zip(on.tolist(), res, strict=True):
-                    col[k] = r[0]
-                    words[k] = words[k] + r[1]
-                explained[sig.name] = col
+                for k, f, w in zip(on.tolist(), frags, found, strict=True):
+                    col[k] = f
+                    if w:
+                        words[k] = words[k] + w
+                data[sig.name] = col
         owners, starts, ends = [], [], []
-        if n:
-            o, a, b = word_span_arrays(t.feats, units, words)
-            owners.append(o), starts.append(a), ends.append(b)
+        o, a, b = word_span_arrays(t.feats, units, words)
+        owners.append(o), starts.append(a), ends.append(b)
         m = t.matches
-        lo = hi = [0] * n
-        if m is not None and len(m) and n:
+        if m is not None and len(m):
             key = m.unit * P + self.ruleset.profile[m.rule]
             lo_a, hi_a = np.searchsorted(key, units * P + profs), np.searchsorted(key, units * P + profs, side="right")
             o, idx = _ranges(lo_a, hi_a)
             owners.append(o), starts.append(m.start[idx]), ends.append(m.end[idx])
-            lo, hi = lo_a.tolist(), hi_a.tolist()
-        spans: list[Any] = [[] for _ in range(n)]
-        if owners:
-            o, a, b = np.concatenate(owners), np.concatenate(starts), np.concatenate(ends)
-            order = np.lexsort((b, a, o))
-            o, a, b = o[order], a[order], b[order]
-            distinct = np.r_[True, (o[1:] != o[:-1]) | (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(o) else o.astype(bool)
-            o, pairs = o[distinct], np.stack([a[distinct], b[distinct]], axis=1)
-            present = np.unique(o)
-            cuts = np.searchsorted(o, present[1:])
-            for k, chunk in zip(present.tolist(), np.split(pairs, cuts), strict=True):
-                spans[k] = chunk.tolist()
-        unit_start = t.feats.start[units].tolist() if n else []
-        out: list[dict[str, Any]] = []
-        for k, (i, j) in enumerate(zip(units.tolist(), profs.tolist(), strict=True)):
-            base = unit_start[k]
-            found: dict[str, Any] = {}
-            if hi[k] > lo[k]:
-                for name, data, _ in self.ruleset.explain_data(m, lo[k], hi[k], j):  # type: ignore[arg-type]
-                    found[name] = [[*x[:-2], x[-2] - base, x[-1] - base] for x in data]
-            hits = []
-            for name in ORDER:
-                C = t.parts.get(name)
-                if C is None:
-                    continue
-                c = float(C[i, j])
-                if c <= 0:
-                    continue
-                got = found.get(name) if name in found else (explained[name][k] if name in explained else None)
-                if got is not None:
-                    hits.append((name, c, got))
-            hits.sort(key=lambda h: -h[1])
-            out.append(compact(hits, spans[k], base))
+            data.update(self.ruleset.explain_json(m, o, idx, base, n))
+        o, a, b = np.concatenate(owners), np.concatenate(starts), np.concatenate(ends)
+        order = np.lexsort((b, a, o))
+        o, a, b = o[order], a[order], b[order]
+        distinct = np.r_[True, (o[1:] != o[:-1]) | (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(o) else o.astype(bool)
+        o = o[distinct]
+        rel = np.stack([a[distinct] - base[o], b[distinct] - base[o]], axis=1).ravel().astype(str).tolist()
+        cut = np.searchsorted(o, np.arange(n + 1)) * 2
+        cuts = cut.tolist()
+        cols = []
+        for name in ORDER:
+            if name in data:
+                C = t.parts[name][units, profs]
+                cols.append((SHORT_OF.get(name, name), np.round(C, 4).tolist(), (C > 0).tolist(), data[name]))
+        out: list[str] = []
+        head = f'{{"q":{VERSION},"sp":['
+        for k in range(n):
+            hits = [(c[k], short, d[k]) for short, c, pos, d in cols if pos[k] and d[k] is not None]
+            if len(hits) > 1:
+                hits.sort(key=lambda h: -h[0])
+            sg = ",".join([f'["{short}",{c!r},{d}]' for c, short, d in hits])
+            out.append(f'{head}{",".join(rel[cuts[k]:cuts[k + 1]])}],"sg":[{sg}]}}')
         return out
 
     def passage_quotes(self) -> dict[int, str]:
@@ -292,12 +286,14 @@ class Engine:
 
     def evidence_many(self, t: Table, units: Any, profs: Any) -> list[dict[str, Any]]:
         """The readable evidence dict (see :func:`evidence_of`) of each (unit, profile) pair."""
+        import json
+
         from qcode.suggest.evidence import render
 
         quotes = self.passage_quotes()
         starts, ends = t.feats.start.tolist(), t.feats.end.tolist()
         return [
-            render(ev, t.text[starts[i]:ends[i]], starts[i], lambda cid: quotes.get(cid, ""))
+            render(json.loads(ev), t.text[starts[i]:ends[i]], starts[i], lambda cid: quotes.get(cid, ""))
             for ev, i in zip(self.compact_many(t, units, profs), list(units), strict=True)
         ]
 

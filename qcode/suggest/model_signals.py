@@ -50,14 +50,13 @@ def _top_words(owner: Any, weight: Any, term: Any, n_pairs: int) -> list[list[in
     out: list[list[int]] = [[] for _ in range(n_pairs)]
     if not len(owner):
         return out
-    uniq, inv = np.unique(term, return_inverse=True)
-    order = np.lexsort((-inv, -weight, owner))
+    order = np.lexsort((~term.astype(np.uint64), -weight, owner))  # ~term: larger hash first
     owner, term = owner[order], term[order]
     first = np.searchsorted(owner, owner)
     keep = (np.arange(len(owner)) - first) < EVIDENCE_WORDS
-    for o, t in zip(owner[keep].tolist(), term[keep].tolist(), strict=True):
-        out[o].append(t)
-    return out
+    owner, terms = owner[keep], term[keep].tolist()
+    bounds = np.searchsorted(owner, np.arange(n_pairs + 1)).tolist()
+    return [terms[bounds[k]:bounds[k + 1]] for k in range(n_pairs)]
 
 
 def word_span_arrays(feats: Features, units: Any, words: list[list[int]]) -> tuple[Any, Any, Any]:
@@ -85,6 +84,32 @@ def word_spans(feats: Features, units: Any, words: list[list[int]]) -> list[list
     for o, x, y in zip(owner.tolist(), a.tolist(), b.tolist(), strict=True):
         out[o].append((x, y))
     return out
+
+
+class _WordJson(dict):  # type: ignore[type-arg]
+    """Lemma hash -> the lemma as JSON text (filled on demand)."""
+
+    def __init__(self, strings: Any) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, term: int) -> str:
+        import json
+
+        value = self[term] = json.dumps(self.strings[term], ensure_ascii=False)
+        return value
+
+
+_WORD_JSON: dict[int, _WordJson] = {}
+
+
+def _word_json(strings: Any) -> _WordJson:
+    """The (cached) lemma-as-JSON table of a string store."""
+    key = id(strings)
+    table = _WORD_JSON.get(key)
+    if table is None or table.strings is not strings:
+        table = _WORD_JSON[key] = _WordJson(strings)
+    return table
 
 
 def _tf(terms: list[int]) -> dict[int, float]:
@@ -184,35 +209,57 @@ class Similarity(Signal):
         C[:, self.seg_prof] = contrib
         return C, (U, D)
 
-    def explain_data_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[list[Any], list[int]]]:
-        """(data, words) of each (unit, profile) pair: the nearest vector and the words shared with it.
+    def explain_json_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> tuple[list[str], list[list[int]]]:
+        """(data as JSON text, words) of each (unit, profile) pair: the nearest vector and the words shared with it.
 
-        ``data`` is the compact evidence of :mod:`qcode.suggest.evidence`
-        (``[cosine, lemmas]``, plus the coding id for a coded passage).
+        The data is the compact evidence of :mod:`qcode.suggest.evidence`
+        (``[cosine, lemmas]``, plus the coding id for a coded passage), written
+        as JSON text directly because a run keeps tens of thousands of them.
         """
         import numpy as np
 
         U, D = ctx
         best = np.empty(len(units), dtype=np.int64)
-        for k, (i, j) in enumerate(zip(units.tolist(), profs.tolist(), strict=True)):
+        for j in np.unique(profs).tolist():
+            sel = np.nonzero(profs == j)[0]
             a, b = self.seg_of[j]
-            best[k] = a + int(D[i, a:b].argmax())
-        sims = D[units, best].astype(np.float64)
+            best[sel] = a + D[units[sel], a:b].argmax(axis=1)
+        sims = np.round(D[units, best].astype(np.float64), 6).tolist()
         owner, idx = _ranges(U.indptr[units], U.indptr[units + 1])
         cols = U.indices[idx]
         weight = U.data[idx] * self._m_value(cols, best[owner])
         words = _top_words(owner, weight, self.col_term[cols], len(units))
-        strings = self.info.nlp.vocab.strings
-        out: list[tuple[list[Any], list[int]]] = []
-        for k, pos in enumerate(best.tolist()):
-            data: list[Any] = [round(float(sims[k]), 6), [strings[t] for t in words[k]]]
-            _, _, passage = self.vectors[int(self.order[pos])]
-            if passage is not None:
-                data.append(passage.coding_id)
-                if passage.coding_id is None:
-                    data.append(passage.quote)
-            out.append((data, words[k]))
-        return out
+        wj = _word_json(self.info.nlp.vocab.strings)
+        tails = self._tails()
+        frags = [
+            f"[{sim!r},[{','.join([wj[t] for t in ws])}]{tails[pos]}]"
+            for sim, ws, pos in zip(sims, words, best.tolist(), strict=True)
+        ]
+        return frags, words
+
+    def _tails(self) -> list[str]:
+        """Per vector (in sorted order), what follows the words in the evidence data."""
+        import json
+
+        if getattr(self, "_tails_of", None) is None or len(self._tails_of) != len(self.vectors):
+            out = []
+            for pos in range(len(self.vectors)):
+                _, _, passage = self.vectors[int(self.order[pos])]
+                if passage is None:
+                    out.append("")
+                elif passage.coding_id is None:
+                    out.append(",null," + json.dumps(passage.quote, ensure_ascii=False))
+                else:
+                    out.append(f",{int(passage.coding_id)}")
+            self._tails_of = out
+        return self._tails_of
+
+    def explain_data_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[list[Any], list[int]]]:
+        """:meth:`explain_json_many` with the data as Python lists."""
+        import json
+
+        frags, words = self.explain_json_many(feats, units, profs, ctx)
+        return [(json.loads(f), w) for f, w in zip(frags, words, strict=True)]
 
     def passage_quotes(self) -> dict[int, str]:
         """Quote of each coded passage learned from, by coding id."""
@@ -327,9 +374,9 @@ class Learned(Signal):
         Pfull[:, cols] = P
         return C, (X, Pfull)
 
-    def explain_data_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[list[Any], list[int]]]:
-        """(data, words) of each (unit, profile) pair: ``[p, positives, held-out F1, keyword F1, lemmas]``
-        with the words of the largest positive weights."""
+    def explain_json_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> tuple[list[str], list[list[int]]]:
+        """(data as JSON text, words) of each (unit, profile) pair: ``[p, positives, held-out F1,
+        keyword F1, lemmas]`` with the words of the largest positive weights."""
         import numpy as np
 
         X, Pfull = ctx
@@ -340,17 +387,25 @@ class Learned(Signal):
         cols = X.indices[idx]
         weight = X.data[idx].astype(np.float64) * m.weights[cols, mcol[profs][owner]]
         words = _top_words(owner, weight, m.terms[cols], len(units))
-        strings = self.info.nlp.vocab.strings
-        out: list[tuple[list[Any], list[int]]] = []
-        heads: dict[int, tuple[int, float, float]] = {}
-        for k, (i, j) in enumerate(zip(units.tolist(), profs.tolist(), strict=True)):
-            if j not in heads:
-                code = self.profiles[j].id
-                r = m.heldout.get(code, {})
-                heads[j] = (self.positives.get(code, 0), round(float(r.get("f1", 0)), 6), round(float(r.get("keyword_f1", 0)), 6))
-            pos, f1, kw = heads[j]
-            out.append(([round(float(Pfull[i, j]), 6), pos, f1, kw, [strings[t] for t in words[k]]], words[k]))
-        return out
+        wj = _word_json(self.info.nlp.vocab.strings)
+        heads: dict[int, str] = {}
+        for j in np.unique(profs).tolist():
+            code = self.profiles[j].id
+            r = m.heldout.get(code, {})
+            heads[j] = f"{self.positives.get(code, 0)},{round(float(r.get('f1', 0)), 6)!r},{round(float(r.get('keyword_f1', 0)), 6)!r}"
+        ps = np.round(Pfull[units, profs].astype(np.float64), 6).tolist()
+        frags = [
+            f"[{p!r},{heads[j]},[{','.join([wj[t] for t in ws])}]]"
+            for p, j, ws in zip(ps, profs.tolist(), words, strict=True)
+        ]
+        return frags, words
+
+    def explain_data_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[list[Any], list[int]]]:
+        """:meth:`explain_json_many` with the data as Python lists."""
+        import json
+
+        frags, words = self.explain_json_many(feats, units, profs, ctx)
+        return [(json.loads(f), w) for f, w in zip(frags, words, strict=True)]
 
     def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[int], None]]:
         """(detail, words, None) of each (unit, profile) pair (see :meth:`explain_data_many`)."""

@@ -243,6 +243,48 @@ class RuleSet:
             out.append((Patterns.name, list(pats.values()), sorted(pat_spans)))
         return out
 
+    def explain_json(self, m: Matches, owner: Any, idx: Any, base: Any, n: int) -> dict[str, list[str | None]]:
+        """Per rule signal, the compact evidence data (JSON text, or None) of *n* pairs.
+
+        ``owner``/``idx``: the matches of each pair (pair number, index into
+        *m*, pair-ascending, in match order); ``base``: each pair's unit start.
+        Same content as :meth:`explain_data` (first match of each keyword
+        group or pattern, keywords before label words), offsets relative.
+        """
+        import json
+
+        import numpy as np
+
+        if getattr(self, "_frag", None) is None:
+            self._frag = [
+                f"[{json.dumps(r.text, ensure_ascii=False)}," if r.kind == PATTERN
+                else f"[{0 if r.kind == KEYWORD else 1},{json.dumps(r.text, ensure_ascii=False)},"
+                for r in self.rules
+            ]
+        out: dict[str, list[str | None]] = {}
+        if not len(idx):
+            return out
+        rule = m.rule[idx]
+        kind = self.kind[rule]
+        # first match of each (pair, kind, group) for keywords, of each (pair, rule) for patterns
+        ident = np.where(kind == PATTERN, self.n_groups + rule, self.group[rule])
+        key = (owner * 3 + kind) * (self.n_groups + len(self.rules)) + ident
+        _, first = np.unique(key, return_index=True)
+        first.sort()
+        rel_s = (m.start[idx[first]] - base[owner[first]]).tolist()
+        rel_e = (m.end[idx[first]] - base[owner[first]]).tolist()
+        frag = self._frag
+        parts: dict[str, dict[int, list[str]]] = {LemmaKeywords.name: {}, Patterns.name: {}}
+        for o, r, k, s, e in zip(owner[first].tolist(), rule[first].tolist(), kind[first].tolist(), rel_s, rel_e, strict=True):
+            parts[Patterns.name if k == PATTERN else LemmaKeywords.name].setdefault(o, []).append(f"{frag[r]}{s},{e}]")
+        for name, by_pair in parts.items():
+            if by_pair:
+                col: list[str | None] = [None] * n
+                for o, items in by_pair.items():
+                    col[o] = "[" + ",".join(items) + "]"
+                out[name] = col
+        return out
+
     def explain(self, m: Matches, lo: int, hi: int, j: int, text: str) -> list[tuple[str, str, list[tuple[int, int]]]]:
         """(signal, detail, spans) of profile *j* from the matches ``lo:hi`` of one unit."""
         from qcode.suggest.evidence import keyword_detail, pattern_detail

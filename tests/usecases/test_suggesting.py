@@ -209,3 +209,34 @@ def test_undoing_an_accept_makes_the_suggestion_pending_again_and_redo_accepts_i
 
     row = store_sugg.get_suggestion(project.store, inst.id)
     assert row.status == "accepted" and row.coding_id == coding.id
+
+
+def test_per_unit_keeps_only_the_best_codes_of_each_unit(project):
+    from qcode.storage import suggestions as store_sugg
+
+    suggesting.run_suggestions(project, min_score=0.0, per_unit=0)
+    everything = suggesting.pending(project)
+    per_span: dict[tuple[int, int], list] = {}
+    for v in everything:
+        per_span.setdefault((v.start, v.end), []).append(v)
+    assert max(len(v) for v in per_span.values()) >= 2  # the test needs a unit with several codes
+    suggesting.run_suggestions(project, min_score=0.0, per_unit=1)
+    kept = suggesting.pending(project)
+    assert len(kept) == len(per_span)
+    for v in kept:  # the best code of its unit (ties: code id)
+        best = min(per_span[(v.start, v.end)], key=lambda x: (-x.score, x.code_id))
+        assert (v.code_id, v.score) == (best.code_id, best.score)
+    project.settings.suggest["per_unit"] = 1  # [suggest] per_unit
+    suggesting.run_suggestions(project, min_score=0.0)
+    assert len(suggesting.pending(project)) == len(per_span)
+    # stored compact, read in full
+    [raw] = [r for r in store_sugg.list_suggestions(project.store) if r.id == kept[0].id]
+    assert raw.evidence.get("q") == 1 and "summary" not in raw.evidence
+    assert kept[0].evidence["summary"] and kept[0].evidence["signals"]
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "3"])
+def test_bad_per_unit_is_a_clear_error_and_changes_nothing(project, bad):
+    with pytest.raises(SuggestError, match="per unit"):
+        suggesting.run_suggestions(project, per_unit=bad)
+    assert suggesting.pending(project) == []

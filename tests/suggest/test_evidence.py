@@ -1,0 +1,82 @@
+"""Compact stored evidence: rendered when read, it says exactly what the evidence built directly says."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from qcode.core.codebook import Code
+from qcode.suggest.base import Training
+from qcode.suggest.engine import add_training, evidence, top_pairs
+from qcode.suggest.evidence import coding_ids, render
+from tests.suggest.conftest import analyse_text, engine_for
+
+CODES = [
+    Code("c", {"": "Contract work"}, keywords={"": ("precarious", "no contract")},
+         patterns=([{"LEMMA": "pay"}, {"LOWER": "per"}, {"LOWER": "task"}],),
+         definition="Deadline and overtime pressure at night"),
+    Code("d", {"": "Violent content"}, keywords={"": ("violent",)}),
+]
+TEXT = ("Contracts are precarious: we are paid per task, with no contract, deadlines and overtime.\n\n"
+        "Night shifts labelling violent videos, deadlines every night.\n\n"
+        "The canteen was fine.")
+
+
+def _engine(en):
+    engine = engine_for(en, CODES)
+    training = Training()
+    coded = "Overtime and deadlines at night made me exhausted."
+    add_training(training, analyse_text(engine, coded, tid=9), [("c", 0, len(coded), 77, coded)])
+    engine.fit(training)
+    return engine
+
+
+def test_rendered_compact_evidence_equals_the_evidence_built_directly(en):
+    engine = _engine(en)
+    a = analyse_text(engine, TEXT)
+    t = engine.table(a)
+    ii, jj = np.nonzero(t.score > 0)
+    assert len(ii) >= 3
+    stored = engine.compact_many(t, ii, jj)
+    rendered = engine.evidence_many(t, ii, jj)
+    for k, (i, j) in enumerate(zip(ii.tolist(), jj.tolist(), strict=True)):
+        [cand] = [c for c in engine.score(a.units[i], a.rule_hits[i]) if c.code == engine.codes[j]]
+        direct = evidence(cand)
+        assert rendered[k]["summary"] == direct["summary"]
+        assert rendered[k]["signals"] == direct["signals"]
+        assert [tuple(s) for s in rendered[k]["spans"]] == [tuple(s) for s in direct["spans"]]
+        assert rendered[k].get("similar") == direct.get("similar")
+        assert len(stored[k]) < len(json.dumps(direct))
+    names = {s["name"] for ev in rendered for s in ev["signals"]}
+    assert {"qcode.lemma_keywords.v1", "qcode.patterns.v1", "qcode.similarity.v1"} <= names
+
+
+def test_render_by_hand():
+    quote = "We were paid per task, unstable work."
+    ev = {"q": 1, "sp": [8, 21, 23, 31],
+          "sg": [["k", 0.55, [[0, "unstable", 23, 31]]], ["p", 0.6, [["pay#1", 8, 21]]],
+                 ["s", 0.2, [0.31, ["task"], 5]]]}
+    out = render(ev, quote, 100, {5: "An earlier coded passage"}.get)
+    assert out["spans"] == [[108, 121], [123, 131]]
+    assert out["signals"][0] == {"name": "qcode.lemma_keywords.v1", "contribution": 0.55,
+                                 "detail": 'keyword "unstable" ("unstable")'}
+    assert out["signals"][1]["detail"] == 'pattern pay#1 matched "paid per task"'
+    assert out["signals"][2]["detail"] == 'close to coding 5 (cosine 0.31), sharing "task"'
+    assert out["similar"] == {"coding_id": 5, "quote": "An earlier coded passage", "similarity": 0.31}
+    assert out["summary"].startswith('keywords: keyword "unstable"')
+    assert coding_ids(ev) == {5}
+    old = {"summary": "x", "spans": [], "signals": []}
+    assert render(old, quote, 0) is old
+
+
+def test_top_pairs_keeps_the_best_k_per_unit_ties_by_code_id():
+    score = np.array([[0.9, 0.6, 0.6, 0.7], [0.2, 0.0, 0.8, 0.1], [0.0, 0.0, 0.0, 0.0]])
+    eligible = score >= 0.5
+    ii, jj = top_pairs(score, eligible, 2, ["a", "z", "b", "c"])
+    got = sorted(zip(ii.tolist(), jj.tolist(), strict=True))
+    assert got == [(0, 0), (0, 3), (1, 2)]
+    ii, jj = top_pairs(score, eligible, 3, ["a", "z", "b", "c"])
+    assert sorted(zip(ii.tolist(), jj.tolist(), strict=True)) == [(0, 0), (0, 2), (0, 3), (1, 2)]  # "b" before "z" at 0.6
+    ii, _ = top_pairs(score, eligible, None, ["a", "z", "b", "c"])
+    assert len(ii) == 5
