@@ -18,9 +18,7 @@ with ``data`` per signal:
   the code's description, ``[cosine, [lemmas...], coding id]`` when nearest
   to a coded passage (``[cosine, [lemmas...], null, quote]`` for a passage
   without id);
-* ``l`` (``qcode.learned.v1``): ``[p, positives, held-out F1, keyword F1, [lemmas...]]``;
-* ``v`` (``qcode.vectors.v1``): ``[cosine, kind, ref]``, kind ``d`` (the
-  code's description or example number ``ref``) or ``c`` (coding id ``ref``).
+* ``l`` (``qcode.learned.v1``): ``[p, positives, held-out F1, keyword F1, [lemmas...]]``.
 
 :func:`render` turns it into the readable dict that
 :class:`qcode.usecases.suggesting.SuggestionView` exposes (``summary``,
@@ -42,7 +40,6 @@ LONG = {
     "p": "qcode.patterns.v1",
     "s": "qcode.similarity.v1",
     "l": "qcode.learned.v1",
-    "v": "qcode.vectors.v1",
 }
 SHORT_OF = {v: k for k, v in LONG.items()}
 SUMMARY_NAMES = {
@@ -50,7 +47,6 @@ SUMMARY_NAMES = {
     "qcode.patterns.v1": "patterns",
     "qcode.similarity.v1": "similar",
     "qcode.learned.v1": "learned",
-    "qcode.vectors.v1": "vectors",
 }
 KEYWORD_KINDS = ("keyword", "label word")
 
@@ -82,13 +78,6 @@ def learned_detail(p: float, positives: int, f1: float, kw_f1: float, words: Seq
         f"learned from {positives} coded units (held-out F1 {f1:.2f} vs keywords {kw_f1:.2f}); "
         f"p={p:.2f}; words: " + _listed(words)
     )
-
-
-def vectors_detail(sim: float, kind: str, ref: Any, text: str) -> str:
-    short = text if len(text) <= 60 else text[:59] + "…"
-    if kind == "c":
-        return f'word vectors close to coding {ref} (cosine {sim:.2f}): "{short}"'
-    return f'word vectors close to the code\'s {"description" if ref == 0 else f"example {ref}"} (cosine {sim:.2f}): "{short}"'
 
 
 def readable(hits: list[tuple[float, str, str, Any]], spans: list[Any]) -> dict[str, Any]:
@@ -130,8 +119,6 @@ def coding_ids(ev: Any) -> set[int]:
     for sig in ev["sg"]:
         if sig[0] == "s" and len(sig[2]) >= 3 and isinstance(sig[2][2], int):
             out.add(sig[2][2])
-        elif sig[0] == "v" and sig[2][1] == "c" and isinstance(sig[2][2], int):
-            out.add(sig[2][2])
     return out
 
 
@@ -139,13 +126,11 @@ def render(
     ev: Any,
     quote: str,
     start: int,
-    coding_quote: Callable[[int], str] = lambda _id: "",
-    code_text: Callable[[int], str] = lambda _ref: "",
+    coding_quote: Callable[[int], str | None] = lambda _id: "",
 ) -> dict[str, Any]:
     """The readable evidence of a stored *ev* for the unit ``quote`` starting at *start*.
 
-    *coding_quote* gives the quote of a coding by id (a deleted coding: "");
-    *code_text* the code's description (0) or example n, for the vectors signal.
+    *coding_quote* gives the quote of a coding by id (a deleted coding: "" or None).
     """
     if not is_compact(ev):
         return ev if isinstance(ev, dict) else {}
@@ -165,17 +150,11 @@ def render(
             cid = data[2] if passage else None
             detail = similarity_detail(sim, words, cid, passage)
             if passage:
-                text = data[3] if len(data) >= 4 else (coding_quote(cid) if cid is not None else "")
+                text = data[3] if len(data) >= 4 else ((coding_quote(cid) or "") if cid is not None else "")
                 similar = {"coding_id": cid, "quote": text, "similarity": round(sim, 4)}
         elif short == "l":
             p, positives, f1, kw_f1, words = data
             detail = learned_detail(float(p), int(positives), float(f1), float(kw_f1), words)
-        elif short == "v":
-            sim, kind, ref = float(data[0]), data[1], data[2]
-            text = coding_quote(ref) if kind == "c" else code_text(ref)
-            detail = vectors_detail(sim, kind, ref, text)
-            if kind == "c":
-                similar = {"coding_id": ref, "quote": text, "similarity": round(sim, 4)}
         else:
             detail = str(data)
         hits.append((float(c), name, detail, similar))

@@ -11,6 +11,12 @@ Each suggestion carries its evidence::
                   "detail": "..."}, ...],
      "similar": {"coding_id": 12, "quote": "...", "similarity": 0.41}}   # optional
 
+Each unit keeps at most ``per_unit`` suggestions (default 3, ``--per-unit``,
+``[suggest] per_unit``), best first. The evidence is *stored* compact (the
+data only: :mod:`qcode.suggest.evidence`) and rendered into the form above
+when read (:func:`pending`, :func:`accept`, which keeps the full form on the
+coding).
+
 A rejected (transcript, code, span or quote) is never suggested again; an
 accepted suggestion becomes a coding with origin ``"suggestion"`` and keeps
 its evidence. spaCy is loaded only by :func:`run_suggestions`.

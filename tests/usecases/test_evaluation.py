@@ -128,3 +128,18 @@ def test_datawork_survey_beats_the_keyword_baseline(shared_real, tmp_path):
         assert r.units == 206 and r.coded_units == 206
         assert r.suggest.micro["f1"] > r.baseline.micro["f1"]
         assert r.suggest.top3_hit_rate > r.baseline.top3_hit_rate
+
+
+def test_per_unit_cap_counts_only_the_best_codes_of_a_unit(gold):
+    # t3's only turn names two codes; both score 0.55 (keyword), the tie goes to the code id:
+    # per_unit=1 keeps "contracts" (gold: TP) and drops "deadlines" (an FP without the cap).
+    text, tt = build_text([("P", "The contract deadline passed.", None, None)])
+    gold.store.add_transcript(Transcript(name="t3", title="t3", text=text, turns=tt, language="en"))
+    apply_code(gold, "t3", tt[0].start, tt[0].end, "contracts", coder="gold")
+    free = evaluate(gold, folds=2, signals=KEYWORDS_ONLY, per_unit=0)
+    capped = evaluate(gold, folds=2, signals=KEYWORDS_ONLY, per_unit=1)
+    assert free.per_unit is None and capped.per_unit == 1
+    assert (free.suggest.micro["tp"], free.suggest.micro["fp"]) == (5, 3)
+    assert (capped.suggest.micro["tp"], capped.suggest.micro["fp"]) == (5, 2)
+    assert capped.suggest.top3_hit_rate == free.suggest.top3_hit_rate == 1.0
+    assert evaluate(gold, folds=2, signals=KEYWORDS_ONLY).per_unit == 3  # the default, as `qcode suggest`
