@@ -35,7 +35,7 @@ _ALLOWED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "project": {"name": str, "language": str, "coder": str, "database": str},
     "codebook": {"path": str},
     "seed": {"transcripts": list, "attributes": list, "codings": list},
-    "suggest": {"pipeline": str, "min_score": (int, float), "processes": int},
+    "suggest": {"pipeline": str, "min_score": (int, float), "processes": int, "per_unit": int},
     "import": {"max_mb": (int, float)},
 }
 
