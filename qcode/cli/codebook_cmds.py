@@ -326,7 +326,8 @@ def import_cmd(file: Path, output: Path, force: bool) -> None:
     """
     from qcode.core.errors import CodebookError
     from qcode.formats.atomic import atomic_write_text
-    from qcode.formats.codebook_yaml import dump_codebook, parse_codebook_text
+    from qcode.formats.codebook_write import dump_codebook
+    from qcode.formats.codebook_yaml import parse_codebook_text
 
     if output.exists() and not force:
         raise CodebookError(f"{output} already exists.", hint="Choose another name, or pass --force to overwrite it.")

@@ -181,7 +181,7 @@ class Codebook:
             codes = [code if c.id == code.id else c for c in self.codes]
         else:
             codes.append(code)
-        return replace(self, codes=tuple(_tree_order(codes)))
+        return replace(self, codes=tuple(tree_order(codes)))
 
     def without_code(self, code_id: str) -> Codebook:
         return replace(self, codes=tuple(c for c in self.codes if c.id != code_id))
@@ -197,7 +197,8 @@ class Codebook:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _tree_order(codes: list[Code]) -> list[Code]:
+def tree_order(codes: list[Code]) -> list[Code]:
+    """Parents before children, siblings in their given order; codes in a cycle come last."""
     by_parent: dict[str | None, list[Code]] = {}
     ids = {c.id for c in codes}
     for c in codes:

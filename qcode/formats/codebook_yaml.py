@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from qcode.core.codebook import Code, Codebook
+from qcode.core.codebook import Code, Codebook, tree_order
 from qcode.core.errors import CodebookError, did_you_mean
 from qcode.formats.codebook_patterns import PatternChecks
 
@@ -564,7 +564,7 @@ def build(root: Node, text: str, file: str, problems: list[Problem], default_tit
     return Codebook(
         title=meta["title"], version=meta.get("version", ""), languages=c.languages,
         authors=meta.get("authors", ()), description=meta.get("description", ""),
-        codes=tuple(_tree_order(codes)), extra=meta["extra"],
+        codes=tuple(tree_order(codes)), extra=meta["extra"],
     )
 
 
@@ -589,29 +589,3 @@ def _check_references(c: _Checker) -> None:
     for ref, node, path in c.refs:
         if ref not in c.ids:
             c.add(node, path, f"no code has the id '{ref}'." + did_you_mean(ref, ids), "`see_also` lists ids of other codes.")
-
-
-def _tree_order(codes: list[Code]) -> list[Code]:
-    by_parent: dict[str | None, list[Code]] = {}
-    for code in codes:
-        by_parent.setdefault(code.parent, []).append(code)
-    out: list[Code] = []
-    stack = list(reversed(by_parent.get(None, [])))
-    while stack:
-        code = stack.pop()
-        out.append(code)
-        stack.extend(reversed(by_parent.get(code.id, [])))
-    return out
-
-
-# The writer lives in codebook_write.py; its names are re-exported lazily
-# (it imports this module, so an eager import here would be circular).
-_WRITER_NAMES = ("dump_codebook", "CodebookEditor", "code_to_data", "codebook_to_data", "quoted")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WRITER_NAMES:
-        from qcode.formats import codebook_write
-
-        return getattr(codebook_write, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

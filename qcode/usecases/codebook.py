@@ -21,12 +21,8 @@ from typing import Any
 from qcode.core.codebook import Code, Codebook, new_code_id
 from qcode.core.codebook_diff import CodebookDiff, diff_codebooks
 from qcode.core.errors import CodebookError, did_you_mean
-from qcode.formats.codebook_yaml import (
-    CodebookEditor,
-    load_codebook,
-    parse_codebook_text,
-    problems_error,
-)
+from qcode.formats.codebook_write import CodebookEditor
+from qcode.formats.codebook_yaml import load_codebook, parse_codebook_text, problems_error
 from qcode.usecases.project import Project
 
 REMOVED_POLICIES = ("retire", "delete", "move")
@@ -358,7 +354,7 @@ def merge_files(base: Path, ours: Path, theirs: Path, out: Path) -> Any:
 
     from qcode.core.codebook_diff import merge_codebooks
     from qcode.formats.atomic import atomic_write_text
-    from qcode.formats.codebook_yaml import code_to_data, quoted
+    from qcode.formats.codebook_write import code_to_data, quoted
 
     b, o, t = (load_for_compare(p) for p in (base, ours, theirs))
     result = merge_codebooks(b, o, t)

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from qcode.core.errors import CodebookError
+from qcode.formats.codebook_write import CodebookEditor, dump_codebook
 from qcode.formats.codebook_yaml import (
     MAX_BYTES,
-    CodebookEditor,
     check_codebook,
-    dump_codebook,
     load_codebook,
     parse_codebook_text,
 )
