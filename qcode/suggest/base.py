@@ -13,6 +13,9 @@ the score.
 * ``qcode.similarity.v1``: TF-IDF cosine over lemmas to the code's
   definition, inclusion note and examples, and to the nearest passage already
   coded with it;
+* ``qcode.vectors.v1``: cosine of mean word vectors to the code's texts and
+  to its nearest coded passage, when the pipeline has vectors
+  (:mod:`qcode.suggest.vectors`);
 * ``qcode.learned.v1``: a per-code linear model over lemma features
   (:mod:`qcode.suggest.learn`), on only for codes that pass the held-out gate.
 """
@@ -133,7 +136,10 @@ def build_profiles(codebook: Codebook, lang: str, depth: int | None = None, code
 
 # ---------------------------------------------------------------- registry
 REGISTRY: dict[str, type[Signal]] = {}
-DEFAULT_SIGNALS = ("qcode.lemma_keywords.v1", "qcode.patterns.v1", "qcode.similarity.v1", "qcode.learned.v1")
+DEFAULT_SIGNALS = (
+    "qcode.lemma_keywords.v1", "qcode.patterns.v1", "qcode.similarity.v1", "qcode.vectors.v1", "qcode.learned.v1",
+)
+"""``qcode.vectors.v1`` is off by itself when the pipeline has no word vectors."""
 
 
 def register(cls: type[Signal]) -> type[Signal]:

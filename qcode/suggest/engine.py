@@ -34,9 +34,10 @@ from qcode.suggest.rules import (
 )
 from qcode.suggest.signals import make_signals
 from qcode.suggest.units import Features, Unit, UnitMode, build_features
+from qcode.suggest.vectors import Vectors
 
 BATCH_SIZE = 64
-ORDER = (LemmaKeywords.name, Patterns.name, Similarity.name, Learned.name)
+ORDER = (LemmaKeywords.name, Patterns.name, Similarity.name, Vectors.name, Learned.name)
 """Order of the signals in the evidence (then by contribution, highest first)."""
 
 
@@ -280,9 +281,12 @@ class Engine:
         return out
 
     def passage_quotes(self) -> dict[int, str]:
-        """Quotes of the coded passages the similarity signal learned from, by coding id."""
-        sim = next((s for s in self.signals if isinstance(s, Similarity)), None)
-        return sim.passage_quotes() if sim is not None else {}
+        """Quotes of the coded passages the similarity signals learned from, by coding id."""
+        out: dict[int, str] = {}
+        for sig in self.signals:
+            if isinstance(sig, Similarity | Vectors):
+                out.update(sig.passage_quotes())
+        return out
 
     def evidence_many(self, t: Table, units: Any, profs: Any) -> list[dict[str, Any]]:
         """The readable evidence dict (see :func:`evidence_of`) of each (unit, profile) pair."""
@@ -350,7 +354,7 @@ class Engine:
             for j in np.nonzero(t.score[i] > 0)[0].tolist():
                 code = self.codes[j]
                 hits = [replace(h, contribution=float(t.parts[h.signal][i, j])) for h in rule_hits[i] if h.code == code]
-                for name in (Similarity.name, Learned.name):
+                for name in (Similarity.name, Vectors.name, Learned.name):
                     C = t.parts.get(name)
                     if C is not None and C[i, j] > 0:
                         hits.append(Hit(code, name, float(C[i, j]), "", [], None, partial(self._explain_one, t, name, i, j)))

@@ -18,7 +18,11 @@ with ``data`` per signal:
   the code's description, ``[cosine, [lemmas...], coding id]`` when nearest
   to a coded passage (``[cosine, [lemmas...], null, quote]`` for a passage
   without id);
-* ``l`` (``qcode.learned.v1``): ``[p, positives, held-out F1, keyword F1, [lemmas...]]``.
+* ``l`` (``qcode.learned.v1``): ``[p, positives, held-out F1, keyword F1, [lemmas...]]``;
+* ``v`` (``qcode.vectors.v1``): ``[cosine, [lemmas...], "t", text]`` when
+  nearest to a text of the code (definition, note or example; its start),
+  ``[cosine, [lemmas...], "c", coding id]`` when nearest to a coded passage
+  (``[cosine, [lemmas...], "c", null, quote]`` for a passage without id).
 
 :func:`render` turns it into the readable dict that
 :class:`qcode.usecases.suggesting.SuggestionView` exposes (``summary``,
@@ -40,6 +44,7 @@ LONG = {
     "p": "qcode.patterns.v1",
     "s": "qcode.similarity.v1",
     "l": "qcode.learned.v1",
+    "v": "qcode.vectors.v1",
 }
 SHORT_OF = {v: k for k, v in LONG.items()}
 SUMMARY_NAMES = {
@@ -47,6 +52,7 @@ SUMMARY_NAMES = {
     "qcode.patterns.v1": "patterns",
     "qcode.similarity.v1": "similar",
     "qcode.learned.v1": "learned",
+    "qcode.vectors.v1": "vectors",
 }
 KEYWORD_KINDS = ("keyword", "label word")
 
@@ -78,6 +84,19 @@ def learned_detail(p: float, positives: int, f1: float, kw_f1: float, words: Seq
         f"learned from {positives} coded units (held-out F1 {f1:.2f} vs keywords {kw_f1:.2f}); "
         f"p={p:.2f}; words: " + _listed(words)
     )
+
+
+def vectors_evidence(data: Sequence[Any], coding_quote: Callable[[int], str | None]) -> tuple[str, dict[str, Any] | None]:
+    """(detail, similar) of the compact data of ``qcode.vectors.v1`` (see the module docstring)."""
+    sim, words, kind = float(data[0]), data[1], data[2]
+    nearest = f"words {_listed(words)}" if words else "no single word"
+    if kind == "t":
+        return f'word vectors close to the code\'s text "{data[3]}" (cosine {sim:.2f}); nearest: {nearest}', None
+    cid = data[3]
+    quote = data[4] if len(data) >= 5 else ((coding_quote(cid) or "") if cid is not None else "")
+    where = f"coding {cid}" if cid is not None else "a coded passage"
+    similar = {"coding_id": cid, "quote": quote, "similarity": round(sim, 4)}
+    return f"word vectors close to {where} (cosine {sim:.2f}); nearest: {nearest}", similar
 
 
 def readable(hits: list[tuple[float, str, str, Any]], spans: list[Any]) -> dict[str, Any]:
@@ -119,6 +138,8 @@ def coding_ids(ev: Any) -> set[int]:
     for sig in ev["sg"]:
         if sig[0] == "s" and len(sig[2]) >= 3 and isinstance(sig[2][2], int):
             out.add(sig[2][2])
+        elif sig[0] == "v" and len(sig[2]) >= 4 and sig[2][2] == "c" and isinstance(sig[2][3], int):
+            out.add(sig[2][3])
     return out
 
 
@@ -152,6 +173,8 @@ def render(
             if passage:
                 text = data[3] if len(data) >= 4 else ((coding_quote(cid) or "") if cid is not None else "")
                 similar = {"coding_id": cid, "quote": text, "similarity": round(sim, 4)}
+        elif short == "v" and len(data) >= 4:
+            detail, similar = vectors_evidence(data, coding_quote)
         elif short == "l":
             p, positives, f1, kw_f1, words = data
             detail = learned_detail(float(p), int(positives), float(f1), float(kw_f1), words)

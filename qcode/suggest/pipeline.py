@@ -110,7 +110,7 @@ def _load_trained(name: str, lang: str) -> PipelineInfo:
     has_vectors = bool(nlp.vocab.vectors.shape[0])
     notes = [f"trained pipeline {full} {meta.get('version', '?')} (parser and NER not loaded: not needed)"]
     if has_vectors:
-        notes.append("word vectors present, but similarity still uses TF-IDF over lemmas (vector similarity is not implemented yet)")
+        notes.append("word vectors present: similarity uses them (qcode.vectors.v1) as well as TF-IDF over lemmas")
     else:
         notes.append("no word vectors: similarity uses TF-IDF over lemmas")
     version = f"{meta.get('version', '?')}+{'-'.join(nlp.pipe_names)}"

