@@ -87,6 +87,7 @@ class LemmaKeywords(RuleSignal):
         nlp = info.nlp
         self.matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
         items: list[tuple[str, int, str]] = []
+        docs: list[Any] = []
         for p in profiles:
             items.extend((p.id, KEYWORD, phrase) for phrase in p.phrases)
             items.extend((p.id, LABEL_WORD, w) for w in p.label_words)
@@ -102,6 +103,77 @@ class LemmaKeywords(RuleSignal):
             self.ids[nlp.vocab.strings.add(key)] = len(self.rules)
             self.rules.append(Rule(self.name, self.index[pid], kind, text, " ".join(t.lemma_ for t in doc)))
             self.matcher.add(key, [doc])
+            docs.append(doc)
+        self._sequences(docs)
+
+    def _sequences(self, docs: list[Any]) -> None:
+        """The distinct LEMMA sequences of the phrases, each with its rules in the PhraseMatcher's order.
+
+        The PhraseMatcher reports the keys ending at one token in the order of
+        its trie node; matching each phrase against itself gives that order,
+        so :meth:`find` gives the same matches in the same order.
+        """
+        import numpy as np
+        from spacy.attrs import LEMMA
+
+        seqs: dict[tuple[int, ...], list[int]] = {}
+        for doc in docs:
+            seq = tuple(doc.to_array(LEMMA).tolist())
+            if seq not in seqs:
+                seqs[seq] = [self.ids[m] for m, a, b in self.matcher(doc) if a == 0 and b == len(doc)]
+        self.seqs = list(seqs)
+        counts = [len(r) for r in seqs.values()]
+        self.seq_rules = np.array([r for rs in seqs.values() for r in rs], dtype=np.int64)
+        self.seq_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        single = [k for k, q in enumerate(self.seqs) if len(q) == 1]
+        first = np.array([self.seqs[k][0] for k in single], dtype=np.uint64)
+        order = np.argsort(first, kind="stable")
+        self.single_lemma, self.single_seq = first[order], np.array(single, dtype=np.int64)[order]
+        self.multi = [k for k, q in enumerate(self.seqs) if len(q) > 1]
+        self.multi_first = np.unique(np.array([self.seqs[k][0] for k in self.multi], dtype=np.uint64))
+
+    def find(self, lemma: Any, offsets: Any) -> tuple[Any, Any, Any]:
+        """(rule, start token, end token) of every phrase match in the documents whose tokens have the
+        LEMMA hashes *lemma* (concatenated; document *k* is ``offsets[k]:offsets[k + 1]``).
+
+        The same matches as the PhraseMatcher on each document (a phrase never
+        spans two documents), with the rules of one span in its order.
+        """
+        import numpy as np
+
+        lemma = np.asarray(lemma, dtype=np.uint64)
+        pos_l: list[Any] = []
+        seq_l: list[Any] = []
+        if len(self.single_lemma) and len(lemma):
+            at = np.minimum(np.searchsorted(self.single_lemma, lemma), len(self.single_lemma) - 1)
+            hit = np.nonzero(self.single_lemma[at] == lemma)[0]
+            pos_l.append(hit)
+            seq_l.append(self.single_seq[at[hit]])
+        if self.multi and len(lemma):
+            at = np.minimum(np.searchsorted(self.multi_first, lemma), len(self.multi_first) - 1)
+            cand = np.nonzero(self.multi_first[at] == lemma)[0]
+            if len(cand):
+                lengths = np.diff(offsets)
+                doc_end = np.repeat(offsets[1:], lengths)[cand]
+                first = lemma[cand]
+                for k in self.multi:
+                    seq = self.seqs[k]
+                    n = len(seq)
+                    c = cand[(first == np.uint64(seq[0])) & (cand + n <= doc_end)]
+                    for t in range(1, n):
+                        if not len(c):
+                            break
+                        c = c[lemma[c + t] == np.uint64(seq[t])]
+                    if len(c):
+                        pos_l.append(c)
+                        seq_l.append(np.full(len(c), k, dtype=np.int64))
+        if not pos_l:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z.copy(), z.copy()
+        pos, seq = np.concatenate(pos_l), np.concatenate(seq_l)
+        lens = np.array([len(q) for q in self.seqs], dtype=np.int64)
+        owner, idx = _expand(self.seq_ptr[seq], self.seq_ptr[seq + 1])
+        return self.seq_rules[idx], pos[owner], pos[owner] + lens[seq[owner]]
 
 
 @register
@@ -154,19 +226,29 @@ class RuleSet:
         import numpy as np
 
         rows: list[tuple[int, int, int]] = []
+        found: list[Any] = []
         offs = tokens.offset.tolist()
         for sig, base_rule in zip(self.signals, self.offsets, strict=True):
             if not sig.rules:
                 continue
             ids, matcher = sig.ids, sig.matcher
+            if isinstance(sig, LemmaKeywords) and tokens.lemma is not None:
+                r, a, b = sig.find(tokens.lemma, tokens.offset)
+                if len(r):
+                    found.append(np.stack([base_rule + r, a, b], axis=1))
+                continue
             for k, doc in enumerate(docs):
                 if not len(doc):
                     continue
                 base = offs[k]
                 rows.extend((base_rule + ids[m], base + a, base + b) for m, a, b in matcher(doc))
-        if not rows:
+        if rows:
+            found.append(np.array(rows, dtype=np.int64).reshape(-1, 3))
+        if not found:
             return _empty_matches()
-        raw = np.array(rows, dtype=np.int64)
+        raw = np.concatenate(found) if len(found) > 1 else found[0]
+        if not len(raw):
+            return _empty_matches()
         rule, a, b = raw[:, 0], raw[:, 1], raw[:, 2]
         unit = np.searchsorted(tokens.unit_first, a, side="right") - 1
         ok = (unit >= 0) & (a < tokens.unit_last[np.maximum(unit, 0)])
@@ -297,6 +379,16 @@ class RuleSet:
                 detail = pattern_detail([(pid, text[s:e]) for pid, s, e in data])
             out.append((name, detail, spans))
         return out
+
+
+def _expand(starts: Any, ends: Any) -> tuple[Any, Any]:
+    """(owner, index): every index of the ranges ``starts[k]:ends[k]``, with its range number."""
+    import numpy as np
+
+    lens = (ends - starts).astype(np.int64)
+    owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+    index = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts, lens)
+    return owner, index
 
 
 def _empty_matches() -> Matches:

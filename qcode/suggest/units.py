@@ -134,6 +134,8 @@ class Tokens:
     unit_first: Any
     """Global token range of each unit."""
     unit_last: Any
+    lemma: Any = None
+    """LEMMA hash of each token (for the array phrase matching of :mod:`qcode.suggest.rules`)."""
 
 
 def build_features(transcript_id: int, turn_spans: list[tuple[int, int]], docs: list[Any], mode: UnitMode) -> tuple[Features, Tokens]:
@@ -175,7 +177,7 @@ def build_features(transcript_id: int, turn_spans: list[tuple[int, int]], docs: 
         transcript_id, ustart, uend, turns_arr, p[:, 2:4].copy(), ptr,
         arr[sel, 0].astype(np.uint64), starts_all[sel], ends_all[sel],
     )
-    tokens = Tokens(np.array(offsets, dtype=np.int64), starts_all, ends_all, p[:, 0].copy(), p[:, 1].copy())
+    tokens = Tokens(np.array(offsets, dtype=np.int64), starts_all, ends_all, p[:, 0].copy(), p[:, 1].copy(), arr[:, 0].astype(np.uint64))
     return feats, tokens
 
 

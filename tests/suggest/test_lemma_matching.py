@@ -77,3 +77,36 @@ def test_duplicate_phrases_count_once(en):
     a = analyse_text(engine, "Piece rates again.")
     [hit] = a.rule_hits[0]
     assert hit.contribution == pytest.approx(0.55)
+
+
+def test_array_phrase_matching_equals_the_phrase_matcher(en):
+    """The array phrase matching gives the PhraseMatcher's matches, in its order for one span
+    (label and keyword with the same lemmas, overlapping phrases, phrases at turn ends)."""
+    import dataclasses
+
+    import numpy as np
+
+    from qcode.suggest.pipeline import parse
+    from qcode.suggest.units import build_features
+
+    codes = [
+        Code("pay", {"": "Pay"}, keywords={"": ("pay", "piece rate", "Piece rates", "low pay", "pay")}),
+        Code("rates", {"": "Piece rates"}, keywords={"": ("rate", "late payment", "payment")}),
+        Code("late", {"": "Late payment of pay"}, keywords={"": ("payment of pay",)}),
+    ]
+    engine = engine_for(en, codes, signals=KW)
+    turns_text = ["Low pay, piece rates and late payment of pay.", "Pay", "They pay piece", "rate. Payments pay late"]
+    text = "\n\n".join(turns_text)
+    spans, pos = [], 0
+    for t in turns_text:
+        spans.append((pos, pos + len(t)))
+        pos += len(t) + 2
+    docs = list(parse(en, [text[a:b] for a, b in spans]))
+    _, tokens = build_features(1, spans, docs, "turn")
+    arrays = engine.ruleset.match(docs, tokens)
+    matcher = engine.ruleset.match(docs, dataclasses.replace(tokens, lemma=None))
+    assert len(arrays) >= 10
+    for name in arrays.FIELDS:
+        assert np.array_equal(getattr(arrays, name), getattr(matcher, name)), name
+    # "piece" at the end of one turn and "rate" at the start of the next do not match together
+    assert not any(text[s:e] == "piece\n\nrate" for s, e in zip(arrays.start.tolist(), arrays.end.tolist(), strict=True))
