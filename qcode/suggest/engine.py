@@ -22,7 +22,14 @@ from typing import Any
 from qcode.core.text import count_words
 from qcode.suggest.base import SUPPORT_FACTOR, CodeProfile, Hit, Passage, Training
 from qcode.suggest.cache import DocCache, text_key
-from qcode.suggest.model_signals import Learned, Similarity, _ranges, word_span_arrays, word_spans
+from qcode.suggest.model_signals import (
+    Learned,
+    Similarity,
+    _ranges,
+    join_groups,
+    word_span_arrays,
+    word_spans,
+)
 from qcode.suggest.pipeline import PipelineInfo, parse
 from qcode.suggest.rules import (
     LemmaKeywords,
@@ -232,8 +239,9 @@ class Engine:
         if not n:
             return []
         base = t.feats.start[units]
-        data: dict[str, list[Any]] = {}
-        words: list[list[int]] = [[] for _ in range(n)]
+        data: dict[str, tuple[Any, list[str]]] = {}
+        """Signal name -> (pairs, their data as JSON text)."""
+        w_owner, w_terms = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.uint64)]
         for sig in self.unit_signals:
             C = t.parts.get(sig.name)
             if C is None:
@@ -241,14 +249,15 @@ class Engine:
             on = np.nonzero(C[units, profs] > 0)[0]
             if len(on):
                 frags, found = sig.explain_json_many(t.feats, units[on], profs[on], t.ctx[sig.name])  # type: ignore[attr-defined]
-                col: list[Any] = [None] * n
-                for k, f, w in zip(on.tolist(), frags, found, strict=True):
-                    col[k] = f
-                    if w:
-                        words[k] = words[k] + w
-                data[sig.name] = col
+                data[sig.name] = (on, frags)
+                if isinstance(found, tuple):  # flat form (pair, term)
+                    w_owner.append(on[found[0]])
+                    w_terms.append(np.asarray(found[1], dtype=np.uint64))
+                else:
+                    w_owner.append(np.repeat(on, [len(w) for w in found]))
+                    w_terms.append(np.array([x for w in found for x in w], dtype=np.uint64))
         owners, starts, ends = [], [], []
-        o, a, b = word_span_arrays(t.feats, units, words)
+        o, a, b = word_span_arrays(t.feats, units, (np.concatenate(w_owner), np.concatenate(w_terms)))
         owners.append(o), starts.append(a), ends.append(b)
         m = t.matches
         if m is not None and len(m):
@@ -256,29 +265,36 @@ class Engine:
             lo_a, hi_a = np.searchsorted(key, units * P + profs), np.searchsorted(key, units * P + profs, side="right")
             o, idx = _ranges(lo_a, hi_a)
             owners.append(o), starts.append(m.start[idx]), ends.append(m.end[idx])
-            data.update(self.ruleset.explain_json(m, o, idx, base, n))
+            for name, col in self.ruleset.explain_json(m, o, idx, base, n).items():
+                on = np.array([k for k, d in enumerate(col) if d is not None], dtype=np.int64)
+                data[name] = (on, [col[k] for k in on.tolist()])
         o, a, b = np.concatenate(owners), np.concatenate(starts), np.concatenate(ends)
         order = np.lexsort((b, a, o))
         o, a, b = o[order], a[order], b[order]
         distinct = np.r_[True, (o[1:] != o[:-1]) | (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(o) else o.astype(bool)
         o = o[distinct]
-        rel = np.stack([a[distinct] - base[o], b[distinct] - base[o]], axis=1).ravel().astype(str).tolist()
-        cut = np.searchsorted(o, np.arange(n + 1)) * 2
-        cuts = cut.tolist()
-        cols = []
-        for name in ORDER:
-            if name in data:
-                C = t.parts[name][units, profs]
-                cols.append((SHORT_OF.get(name, name), np.round(C, 4).tolist(), (C > 0).tolist(), data[name]))
-        out: list[str] = []
+        rel = (a[distinct] - base[o]).tolist(), (b[distinct] - base[o]).tolist()
+        spans = join_groups(o, list(map("{},{}".format, *rel)), n)
+        # The signals of each pair, strongest first (ties: in ORDER), as ["short",contribution,data].
+        s_owner, s_c, s_rank, s_frag = [], [], [], []
+        for rank, name in enumerate(ORDER):
+            if name not in data:
+                continue
+            on, frags = data[name]
+            C = t.parts[name][units[on], profs[on]]
+            pos = np.nonzero(C > 0)[0]
+            c = np.round(C[pos], 4)
+            short = SHORT_OF.get(name, name)
+            s_owner.append(on[pos]), s_c.append(c), s_rank.append(np.full(len(pos), rank))
+            s_frag.extend(f'["{short}",{x!r},{frags[k]}]' for k, x in zip(pos.tolist(), c.tolist(), strict=True))
+        if s_owner:
+            so, sc, sr = np.concatenate(s_owner), np.concatenate(s_c), np.concatenate(s_rank)
+            order = np.lexsort((sr, -sc, so))
+            sgs = join_groups(so[order], [s_frag[k] for k in order.tolist()], n)
+        else:
+            sgs = [""] * n
         head = f'{{"q":{VERSION},"sp":['
-        for k in range(n):
-            hits = [(c[k], short, d[k]) for short, c, pos, d in cols if pos[k] and d[k] is not None]
-            if len(hits) > 1:
-                hits.sort(key=lambda h: -h[0])
-            sg = ",".join([f'["{short}",{c!r},{d}]' for c, short, d in hits])
-            out.append(f'{head}{",".join(rel[cuts[k]:cuts[k + 1]])}],"sg":[{sg}]}}')
-        return out
+        return [f'{head}{sp}],"sg":[{sg}]}}' for sp, sg in zip(spans, sgs, strict=True)]
 
     def passage_quotes(self) -> dict[int, str]:
         """Quotes of the coded passages the similarity signals learned from, by coding id."""

@@ -41,35 +41,96 @@ def _ranges(starts: Any, ends: Any) -> tuple[Any, Any]:
     return owner, index
 
 
-def _top_words(owner: Any, weight: Any, term: Any, n_pairs: int) -> list[list[int]]:
-    """Per pair, the terms of the EVIDENCE_WORDS largest positive weights (ties: larger hash first)."""
+def _top_word_arrays(owner: Any, weight: Any, term: Any) -> tuple[Any, Any]:
+    """(pair, term) of the EVIDENCE_WORDS largest positive weights of each pair, pair by pair,
+    largest first (ties: larger hash first)."""
     import numpy as np
 
     pos = weight > 0
     owner, weight, term = owner[pos], weight[pos], term[pos]
-    out: list[list[int]] = [[] for _ in range(n_pairs)]
     if not len(owner):
-        return out
+        return owner.astype(np.int64), term.astype(np.uint64)
     order = np.lexsort((~term.astype(np.uint64), -weight, owner))  # ~term: larger hash first
     owner, term = owner[order], term[order]
     first = np.searchsorted(owner, owner)
     keep = (np.arange(len(owner)) - first) < EVIDENCE_WORDS
-    owner, terms = owner[keep], term[keep].tolist()
+    return owner[keep].astype(np.int64), term[keep].astype(np.uint64)
+
+
+def _top_words(owner: Any, weight: Any, term: Any, n_pairs: int) -> list[list[int]]:
+    """Per pair, the terms of the EVIDENCE_WORDS largest positive weights (ties: larger hash first)."""
+    return _word_lists(_top_word_arrays(owner, weight, term), n_pairs)
+
+
+def _word_lists(flat: tuple[Any, Any], n_pairs: int) -> list[list[int]]:
+    """Per pair, the terms of a (pair, term) flat form (pair-ascending)."""
+    import numpy as np
+
+    owner, terms = flat[0], flat[1].tolist()
     bounds = np.searchsorted(owner, np.arange(n_pairs + 1)).tolist()
     return [terms[bounds[k]:bounds[k + 1]] for k in range(n_pairs)]
 
 
-def word_span_arrays(feats: Features, units: Any, words: list[list[int]]) -> tuple[Any, Any, Any]:
-    """(pair, start, end) of the tokens of unit ``units[k]`` whose term is in ``words[k]`` (text order per pair)."""
+def join_groups(owner: Any, strings: list[str], n: int, sep: str = ",") -> list[str]:
+    """For each group ``0..n-1``, its *strings* joined with *sep* (*owner*: the group of each string, ascending).
+
+    Done with one join and one split instead of a join per group (a run
+    writes the evidence of tens of thousands of suggestions). The pieces
+    must not contain NUL, which JSON text never does raw.
+    """
+    import numpy as np
+
+    owner = np.asarray(owner, dtype=np.int64)
+    if not len(owner):
+        return [""] * n
+    counts = np.bincount(owner, minlength=n)
+    pieces = np.where(counts > 0, 2 * counts, 1)
+    start = np.concatenate([[0], np.cumsum(pieces)[:-1]])
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.arange(len(owner)) - first[owner]
+    at = start[owner] + 2 * rank
+    obj = np.empty(int(pieces.sum()), dtype=object)
+    obj[:] = "\x00"  # (np.full would turn it into "")
+    values = np.empty(len(strings), dtype=object)
+    values[:] = strings
+    obj[at] = values
+    last = np.r_[owner[1:] != owner[:-1], True]
+    obj[at[~last] + 1] = sep
+    return "".join(obj.tolist()).split("\x00")[:n]
+
+
+def word_json_groups(strings: Any, flat: tuple[Any, Any], n: int) -> list[str]:
+    """Per pair, the lemmas of a (pair, term) flat form as JSON strings joined with commas."""
+    wj = _word_json(strings)
+    return join_groups(flat[0], list(map(wj.__getitem__, flat[1].tolist())), n)
+
+
+def word_span_arrays(feats: Features, units: Any, words: list[list[int]] | tuple[Any, Any]) -> tuple[Any, Any, Any]:
+    """(pair, start, end) of the tokens of unit ``units[k]`` whose term is in ``words[k]`` (text order per pair).
+
+    *words*: a list per pair, or the flat form (pair, term) of two arrays.
+    """
     import numpy as np
 
     owner, idx = _ranges(feats.ptr[units], feats.ptr[units + 1])
-    w_owner = np.repeat(np.arange(len(words), dtype=np.int64), [len(w) for w in words])
-    w_terms = np.fromiter((t for w in words for t in w), dtype=np.uint64, count=len(w_owner))
+    if isinstance(words, tuple):
+        w_owner, w_terms = np.asarray(words[0], dtype=np.int64), np.asarray(words[1], dtype=np.uint64)
+    else:
+        w_owner = np.repeat(np.arange(len(words), dtype=np.int64), [len(w) for w in words])
+        w_terms = np.fromiter((t for w in words for t in w), dtype=np.uint64, count=len(w_owner))
+    if not len(w_owner) or not len(idx):
+        z = np.zeros(0, dtype=np.int64)
+        return z, z.copy(), z.copy()
     occ = feats.terms[idx]
-    uniq, inv = np.unique(np.concatenate([occ, w_terms]), return_inverse=True)
+    # Number the words' distinct terms; an occurrence is evidence when (pair, number) is a word's.
+    uniq = np.unique(w_terms)
     nu = len(uniq)
-    hit = np.isin(owner * nu + inv[:len(occ)], w_owner * nu + inv[len(occ):])
+    rank = np.minimum(np.searchsorted(uniq, occ), nu - 1)
+    known = uniq[rank] == occ
+    wanted = np.sort(w_owner * nu + np.searchsorted(uniq, w_terms))
+    key = owner * nu + rank
+    at = np.minimum(np.searchsorted(wanted, key), len(wanted) - 1)
+    hit = known & (wanted[at] == key)
     return owner[hit], feats.tstart[idx[hit]], feats.tend[idx[hit]]
 
 
@@ -209,12 +270,13 @@ class Similarity(Signal):
         C[:, self.seg_prof] = contrib
         return C, (U, D)
 
-    def explain_json_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> tuple[list[str], list[list[int]]]:
+    def explain_json_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> tuple[list[str], tuple[Any, Any]]:
         """(data as JSON text, words) of each (unit, profile) pair: the nearest vector and the words shared with it.
 
         The data is the compact evidence of :mod:`qcode.suggest.evidence`
         (``[cosine, lemmas]``, plus the coding id for a coded passage), written
         as JSON text directly because a run keeps tens of thousands of them.
+        The words come in the flat form (pair, term) of :func:`word_span_arrays`.
         """
         import numpy as np
 
@@ -228,13 +290,10 @@ class Similarity(Signal):
         owner, idx = _ranges(U.indptr[units], U.indptr[units + 1])
         cols = U.indices[idx]
         weight = U.data[idx] * self._m_value(cols, best[owner])
-        words = _top_words(owner, weight, self.col_term[cols], len(units))
-        wj = _word_json(self.info.nlp.vocab.strings)
+        words = _top_word_arrays(owner, weight, self.col_term[cols])
+        listed = word_json_groups(self.info.nlp.vocab.strings, words, len(units))
         tails = self._tails()
-        frags = [
-            f"[{sim!r},[{','.join([wj[t] for t in ws])}]{tails[pos]}]"
-            for sim, ws, pos in zip(sims, words, best.tolist(), strict=True)
-        ]
+        frags = [f"[{sim!r},[{ws}]{tails[pos]}]" for sim, ws, pos in zip(sims, listed, best.tolist(), strict=True)]
         return frags, words
 
     def _tails(self) -> list[str]:
@@ -259,7 +318,7 @@ class Similarity(Signal):
         import json
 
         frags, words = self.explain_json_many(feats, units, profs, ctx)
-        return [(json.loads(f), w) for f, w in zip(frags, words, strict=True)]
+        return [(json.loads(f), w) for f, w in zip(frags, _word_lists(words, len(frags)), strict=True)]
 
     def passage_quotes(self) -> dict[int, str]:
         """Quote of each coded passage learned from, by coding id."""
@@ -374,9 +433,9 @@ class Learned(Signal):
         Pfull[:, cols] = P
         return C, (X, Pfull)
 
-    def explain_json_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> tuple[list[str], list[list[int]]]:
+    def explain_json_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> tuple[list[str], tuple[Any, Any]]:
         """(data as JSON text, words) of each (unit, profile) pair: ``[p, positives, held-out F1,
-        keyword F1, lemmas]`` with the words of the largest positive weights."""
+        keyword F1, lemmas]`` with the words of the largest positive weights (flat form (pair, term))."""
         import numpy as np
 
         X, Pfull = ctx
@@ -386,18 +445,15 @@ class Learned(Signal):
         owner, idx = _ranges(X.indptr[units], X.indptr[units + 1])
         cols = X.indices[idx]
         weight = X.data[idx].astype(np.float64) * m.weights[cols, mcol[profs][owner]]
-        words = _top_words(owner, weight, m.terms[cols], len(units))
-        wj = _word_json(self.info.nlp.vocab.strings)
+        words = _top_word_arrays(owner, weight, m.terms[cols])
+        listed = word_json_groups(self.info.nlp.vocab.strings, words, len(units))
         heads: dict[int, str] = {}
         for j in np.unique(profs).tolist():
             code = self.profiles[j].id
             r = m.heldout.get(code, {})
             heads[j] = f"{self.positives.get(code, 0)},{round(float(r.get('f1', 0)), 6)!r},{round(float(r.get('keyword_f1', 0)), 6)!r}"
         ps = np.round(Pfull[units, profs].astype(np.float64), 6).tolist()
-        frags = [
-            f"[{p!r},{heads[j]},[{','.join([wj[t] for t in ws])}]]"
-            for p, j, ws in zip(ps, profs.tolist(), words, strict=True)
-        ]
+        frags = [f"[{p!r},{heads[j]},[{ws}]]" for p, j, ws in zip(ps, profs.tolist(), listed, strict=True)]
         return frags, words
 
     def explain_data_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[list[Any], list[int]]]:
@@ -405,7 +461,7 @@ class Learned(Signal):
         import json
 
         frags, words = self.explain_json_many(feats, units, profs, ctx)
-        return [(json.loads(f), w) for f, w in zip(frags, words, strict=True)]
+        return [(json.loads(f), w) for f, w in zip(frags, _word_lists(words, len(frags)), strict=True)]
 
     def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[int], None]]:
         """(detail, words, None) of each (unit, profile) pair (see :meth:`explain_data_many`)."""

@@ -80,3 +80,13 @@ def test_top_pairs_keeps_the_best_k_per_unit_ties_by_code_id():
     assert sorted(zip(ii.tolist(), jj.tolist(), strict=True)) == [(0, 0), (0, 2), (0, 3), (1, 2)]  # "b" before "z" at 0.6
     ii, _ = top_pairs(score, eligible, None, ["a", "z", "b", "c"])
     assert len(ii) == 5
+
+
+def test_join_groups_joins_each_group_and_keeps_empty_ones():
+    import numpy as np
+
+    from qcode.suggest.model_signals import join_groups
+
+    assert join_groups(np.array([0, 0, 2, 2, 2, 4]), ["a", "b", '"c"', "d", "", "f"], 6) == ["a,b", "", '"c",d,', "", "f", ""]
+    assert join_groups(np.array([1]), ["x"], 3) == ["", "x", ""]
+    assert join_groups(np.zeros(0, dtype=np.int64), [], 2) == ["", ""]
