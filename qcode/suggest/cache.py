@@ -22,13 +22,14 @@ ATTRS = ["ORTH", "NORM", "LEMMA", "SENT_START", "POS", "TAG", "MORPH"]
 _STRING_ATTRS = ("ORTH", "NORM", "LEMMA", "TAG", "MORPH")
 
 
-def _docbin_message(docs: Sequence[Any]) -> dict[str, Any]:
+def _docbin_message(docs: Sequence[Any], tables: Sequence[Any] | None = None) -> dict[str, Any]:
     """What ``DocBin(attrs=ATTRS)`` + ``add`` per doc + ``to_bytes`` serialises, built with arrays.
 
     ``DocBin.add`` collects the strings of every token one by one, which
     costs more than parsing with a blank pipeline; here they are collected
     from the unique hashes of the stored columns of the whole transcript.
-    The result is read back by ``DocBin().from_bytes`` as usual.
+    The result is read back by ``DocBin().from_bytes`` as usual. *tables*:
+    the docs' :func:`~qcode.suggest.units.token_table`, when the caller has them.
     """
     import numpy as np
     from spacy.attrs import IDS, SPACY
@@ -36,8 +37,17 @@ def _docbin_message(docs: Sequence[Any]) -> dict[str, Any]:
 
     proto = DocBin(attrs=ATTRS)
     attrs = proto.attrs
-    arrays = [d.to_array(attrs).reshape(len(d), len(attrs)) for d in docs]
-    spaces = [d.to_array(SPACY).reshape(-1, 1).astype(bool) for d in docs]
+    if tables is not None:
+        from qcode.suggest.units import TABLE_ATTRS
+
+        table_ids = [IDS[a] for a in TABLE_ATTRS]
+        cols = [table_ids.index(a) for a in attrs]
+        space = table_ids.index(SPACY)
+        arrays = [t[:, cols] for t in tables]
+        spaces = [t[:, space:space + 1].astype(bool) for t in tables]
+    else:
+        arrays = [d.to_array(attrs).reshape(len(d), len(attrs)) for d in docs]
+        spaces = [d.to_array(SPACY).reshape(-1, 1).astype(bool) for d in docs]
     tokens = np.vstack(arrays) if arrays else np.zeros((0, len(attrs)), dtype=np.uint64)
     vocab = docs[0].vocab if docs else None
     strings: set[str] = set()
@@ -123,7 +133,7 @@ class DocCache:
         except Exception:  # noqa: BLE001 - a damaged cache entry is just a miss
             return None
 
-    def save(self, key: str, pipeline_key: str, docs: Sequence[Any]) -> None:
+    def save(self, key: str, pipeline_key: str, docs: Sequence[Any], tables: Sequence[Any] | None = None) -> None:
         """Write *docs* atomically (temp file + rename) on a background thread; errors only lose the cache.
 
         Call :meth:`flush` to wait for the writes (``load`` does it too).
@@ -131,7 +141,7 @@ class DocCache:
         p = self.path(key, pipeline_key)
         if p is None:
             return
-        msg = _docbin_message(docs)
+        msg = _docbin_message(docs, tables)
         if self._writer is None:
             from concurrent.futures import ThreadPoolExecutor
 

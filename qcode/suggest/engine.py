@@ -40,7 +40,7 @@ from qcode.suggest.rules import (
     _empty_matches,
 )
 from qcode.suggest.signals import make_signals
-from qcode.suggest.units import Features, Unit, UnitMode, build_features
+from qcode.suggest.units import Features, Unit, UnitMode, build_features, token_table
 from qcode.suggest.vectors import Vectors
 
 BATCH_SIZE = 64
@@ -171,12 +171,13 @@ class Engine:
 
     def _store(self, entry: tuple[TranscriptInput, str], docs: list[Any], cache: DocCache | None) -> Analysed:
         item, key = entry
+        tables = [token_table(d) for d in docs]
         if cache is not None:
-            cache.save(key, self.info.key, docs)
-        return self._finish(item, docs, cached=False)
+            cache.save(key, self.info.key, docs, tables)
+        return self._finish(item, docs, cached=False, tables=tables)
 
-    def _finish(self, item: TranscriptInput, docs: list[Any], cached: bool) -> Analysed:
-        feats, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode)
+    def _finish(self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None) -> Analysed:
+        feats, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode, tables)
         matches = self.ruleset.match(docs, tokens)
         return Analysed(item.transcript_id, feats, matches, count_words(item.text), cached, item.text, self)
 

@@ -208,6 +208,8 @@ class _FastBlank:
         self.keys = np.zeros(0, dtype=np.uint64)
         self.lemmas = np.zeros(0, dtype=np.uint64)
         self.kinds = np.zeros(0, dtype=np.int8)
+        self.lex = np.zeros((0, 3), dtype=np.uint64)
+        """LENGTH, IS_ALPHA, IS_STOP of each known form (for the token table)."""
 
     @classmethod
     def applies(cls, info: PipelineInfo) -> bool:
@@ -247,8 +249,8 @@ class _FastBlank:
             kind = self.WORD
         return strings.add(lemma), kind
 
-    def _lookup(self, orth: Any) -> tuple[Any, Any]:
-        """Lemma hashes and kinds of the ORTH hashes *orth* (learning new forms on the way)."""
+    def _lookup(self, orth: Any) -> tuple[Any, Any, Any]:
+        """Lemma hashes, kinds and table positions of the ORTH hashes *orth* (learning new forms on the way)."""
         import numpy as np
 
         pos = np.searchsorted(self.keys, orth)
@@ -262,19 +264,29 @@ class _FastBlank:
             self.keys = keys[order]
             self.lemmas = np.concatenate([self.lemmas, np.array([e[0] for e in entries], dtype=np.uint64)])[order]
             self.kinds = np.concatenate([self.kinds, np.array([e[1] for e in entries], dtype=np.int8)])[order]
+            lex = self.nlp.vocab
+            flags = np.array([(len(x.orth_), x.is_alpha, x.is_stop) for x in (lex[h] for h in new.tolist())], dtype=np.uint64)
+            self.lex = np.concatenate([self.lex, flags.reshape(-1, 3)])[order]
             pos = np.searchsorted(self.keys, orth)
-        return self.lemmas[pos], self.kinds[pos]
+        return self.lemmas[pos], self.kinds[pos], pos
 
     def annotate_batch(self, docs: list[Any]) -> list[Any]:
         import numpy as np
-        from spacy.attrs import LEMMA, ORTH, SENT_START
+        from spacy.attrs import LEMMA, NORM, ORTH, SENT_START, SPACY
 
+        from qcode.suggest.units import TABLE_ATTRS, TABLE_KEY
+
+        assert len(TABLE_ATTRS) == 12
         docs_nz = [d for d in docs if len(d)]
         if not docs_nz:
             return docs
         lengths = np.array([len(d) for d in docs_nz], dtype=np.int64)
-        orth = np.concatenate([d.to_array(ORTH) for d in docs_nz])
-        lemmas, kinds = self._lookup(orth)
+        if self.punct_chars is None:
+            orth = np.concatenate([d.to_array(ORTH) for d in docs_nz])
+        else:
+            base = np.concatenate([d.to_array([ORTH, NORM, SPACY]).reshape(-1, 3) for d in docs_nz])
+            orth = base[:, 0]
+        lemmas, kinds, known = self._lookup(orth)
         bounds = np.concatenate([[0], np.cumsum(lengths)])
         if self.punct_chars is None:
             for d, a, b in zip(docs_nz, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
@@ -289,11 +301,21 @@ class _FastBlank:
             doc_of = np.searchsorted(bounds, rel, side="right")
             turn = (k[1:] == self.WORD) & (k[:-1] == self.STOP) & (doc_of[1:] == doc_of[:-1])
             starts[rel[1:][turn]] = 1
-        arr = np.empty((n, 2), dtype=np.uint64)
-        arr[:, 0] = lemmas
-        arr[:, 1] = starts.astype(np.uint64)
+        # The token table (units.TABLE_ATTRS) of each doc, as doc.to_array would give it after these
+        # annotations: no tagger, so POS, TAG and MORPH are 0; IDX from the lengths and spaces.
+        table = np.zeros((n, 12), dtype=np.uint64)
+        table[:, 0:2] = base[:, 0:2]
+        table[:, 2] = lemmas
+        table[:, 3] = starts.astype(np.uint64)
+        table[:, 7] = base[:, 2]
+        flags = self.lex[known]
+        table[:, 9:12] = flags
+        step = (flags[:, 0] + base[:, 2]).astype(np.int64)
+        ends = np.cumsum(step)
+        table[:, 8] = (ends - step - np.repeat(ends[bounds[:-1]] - step[bounds[:-1]], lengths)).astype(np.uint64)
         for d, a, b in zip(docs_nz, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-            d.from_array([LEMMA, SENT_START], arr[a:b])
+            d.from_array([LEMMA, SENT_START], table[a:b, 2:4])
+            d.user_data[TABLE_KEY] = table[a:b]
         return docs
 
 

@@ -45,6 +45,25 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+TABLE_ATTRS = ("ORTH", "NORM", "LEMMA", "SENT_START", "POS", "TAG", "MORPH", "SPACY", "IDX", "LENGTH", "IS_ALPHA", "IS_STOP")
+"""Columns of a document's token table: what the doc cache and the features read from a parsed turn."""
+TABLE_KEY = "qcode.token_table"
+"""``Doc.user_data`` key under which the fast parse leaves the ready-made token table."""
+
+
+def token_table(doc: Any) -> Any:
+    """The (tokens x TABLE_ATTRS) uint64 array of *doc* (``doc.to_array``), taken from the parse when it left it."""
+    import numpy as np
+    from spacy.attrs import IDS
+
+    table = doc.user_data.pop(TABLE_KEY, None) if doc.user_data else None
+    if table is not None and len(table) == len(doc):
+        return table
+    if not len(doc):
+        return np.zeros((0, len(TABLE_ATTRS)), dtype=np.uint64)
+    return doc.to_array([IDS[a] for a in TABLE_ATTRS]).astype(np.uint64).reshape(len(doc), len(TABLE_ATTRS))
+
+
 def doc_terms(doc: Any) -> tuple[Any, Any, Any, Any]:
     """Arrays (lemma hash, start char, end char, token index) of the content tokens of *doc*."""
     import numpy as np
@@ -138,17 +157,23 @@ class Tokens:
     """LEMMA hash of each token (for the array phrase matching of :mod:`qcode.suggest.rules`)."""
 
 
-def build_features(transcript_id: int, turn_spans: list[tuple[int, int]], docs: list[Any], mode: UnitMode) -> tuple[Features, Tokens]:
-    """Cut each parsed turn into units and collect their terms, with arrays instead of spaCy objects."""
-    import numpy as np
-    from spacy.attrs import IDX, IS_ALPHA, IS_STOP, LEMMA, LENGTH, SENT_START
+def build_features(
+    transcript_id: int, turn_spans: list[tuple[int, int]], docs: list[Any], mode: UnitMode, tables: list[Any] | None = None
+) -> tuple[Features, Tokens]:
+    """Cut each parsed turn into units and collect their terms, with arrays instead of spaCy objects.
 
-    attrs = [LEMMA, IS_ALPHA, IS_STOP, IDX, LENGTH, SENT_START]
+    *tables*: the :func:`token_table` of each doc, when the caller has them.
+    """
+    import numpy as np
+
+    cols = [TABLE_ATTRS.index(a) for a in ("LEMMA", "IS_ALPHA", "IS_STOP", "IDX", "LENGTH", "SENT_START")]
+    if tables is None:
+        tables = [token_table(d) for d in docs]
     arrays, pieces, turns, offsets = [], [], [], [0]
-    for k, ((t0, _t1), doc) in enumerate(zip(turn_spans, docs, strict=True)):
+    for k, ((t0, _t1), doc, table) in enumerate(zip(turn_spans, docs, tables, strict=True)):
         n = len(doc)
         if n:
-            arr = doc.to_array(attrs).astype(np.int64)
+            arr = table[:, cols].astype(np.int64)
             arr[:, 3] += t0
             arrays.append(arr)
             for a, b in _pieces_arr(arr[:, 5], n, mode):

@@ -122,3 +122,44 @@ def test_fast_parse_gives_the_same_annotations_as_nlp_pipe(lang, en, fr):
         assert [s.text for s in a.sents] == [s.text for s in b.sents] if len(a) else True
     pairs = list(parse(info, [(t, n) for n, t in enumerate(texts)], as_tuples=True))
     assert [n for _, n in pairs] == list(range(len(texts)))
+
+
+TABLE_TEXTS = [
+    "Hello  world!\n\nThey're paid 3.50$ per task... Really?  Yes.",
+    "",
+    "   ",
+    "One",
+    "Émilie's café —  naïve 🙂 co-op\tTAB. Don't stop",
+]
+
+
+def test_fast_parse_token_table_equals_to_array(en):
+    """The token table the fast parse leaves is exactly doc.to_array of the same columns."""
+    import numpy as np
+    from spacy.attrs import IDS
+
+    from qcode.suggest.pipeline import parse
+    from qcode.suggest.units import TABLE_ATTRS, TABLE_KEY
+
+    docs = list(parse(en, TABLE_TEXTS * 3))
+    checked = 0
+    for d in docs:
+        if not len(d):
+            continue
+        table = d.user_data.get(TABLE_KEY)
+        assert table is not None
+        assert np.array_equal(table, d.to_array([IDS[a] for a in TABLE_ATTRS]).astype(np.uint64)), d.text
+        checked += 1
+    assert checked == 12  # "   " is one whitespace token
+
+
+def test_cache_entry_from_token_tables_equals_the_one_from_docs(en):
+    import srsly
+
+    from qcode.suggest.cache import _docbin_message
+    from qcode.suggest.pipeline import parse
+    from qcode.suggest.units import token_table
+
+    docs = list(parse(en, TABLE_TEXTS))
+    tables = [token_table(d) for d in docs]
+    assert srsly.msgpack_dumps(_docbin_message(docs, tables)) == srsly.msgpack_dumps(_docbin_message(docs))
