@@ -195,7 +195,7 @@ def run_suggestions(
     return SuggestRunReport(inserted, len(target_ids), words, time.perf_counter() - t0, ", ".join(names), notes, cached)
 
 
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"  # 4: word-vector signal (scores change for pipelines with vectors)
 """Bump when the scores or the evidence change for the same inputs (invalidates the manifest)."""
 
 
