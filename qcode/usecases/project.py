@@ -33,6 +33,11 @@ def no_progress(done: int, total: int, label: str) -> None:
     """The default progress callback: does nothing."""
 
 
+def _needs_first_use(store: Store) -> bool:
+    """A database (e.g. on a team server) that was never seeded and holds nothing yet."""
+    return store.get_meta("seeded") is None and not store.transcript_summaries() and not store.get_codebook().ids
+
+
 def find_root(start: Path) -> Path:
     """The project folder containing *start* (itself or a parent with qcode.toml)."""
     start = start.resolve()
@@ -77,21 +82,22 @@ class Project:
         if not root.exists():
             raise ProjectError(f"Project folder {root} does not exist.", hint="Check the path, or create it with `qcode init DIR`.")
         settings = load_settings(root)
+        new_file = False
         if settings.database:
             store = Store.open_url(settings.database, create=True)
-            fresh = False
         else:
             db = root / DATA_DIR / DB_FILE
-            fresh = not (db.exists() and db.stat().st_size > 0)
+            new_file = not (db.exists() and db.stat().st_size > 0)
             store = Store.open_sqlite(db, create=True, busy_timeout=busy_timeout, backup_dir=root / DATA_DIR / "backups")
         project = cls(root, settings, store)
-        if fresh:
+        if new_file or _needs_first_use(store):
             try:
                 project._first_use(seed=seed)
             except BaseException:
                 store.close()
-                for suffix in ("", "-wal", "-shm", "-journal"):
-                    (root / DATA_DIR / (DB_FILE + suffix)).unlink(missing_ok=True)
+                if new_file:  # leave no half-made database behind
+                    for suffix in ("", "-wal", "-shm", "-journal"):
+                        (root / DATA_DIR / (DB_FILE + suffix)).unlink(missing_ok=True)
                 raise
         return project
 

@@ -92,3 +92,15 @@ def test_seed_imports_transcripts_attributes_and_codings_once(tmp_path: Path) ->
     with Project.open(tmp_path) as p:
         assert p.seed_report is None
         assert len(p.store.codings()) == 1
+
+
+def test_a_database_that_exists_but_was_never_seeded_is_seeded_once(tmp_path: Path) -> None:
+    """Team servers: the database exists before the project folder first opens it."""
+    from qcode.storage import Store
+
+    (tmp_path / "cb.yaml").write_text("title: t\ncodes:\n  - id: pay\n", encoding="utf-8")
+    (tmp_path / "qcode.toml").write_text('[codebook]\npath = "cb.yaml"\n', encoding="utf-8")
+    Store.open_sqlite(tmp_path / ".qcode" / "project.sqlite", create=True).close()  # empty, like a new server
+    with Project.open(tmp_path) as p:
+        assert p.codebook.ids == ["pay"]
+        assert p.store.get_meta("seeded") == "yes"
