@@ -73,3 +73,23 @@ def shared_real() -> Path:
     if not SHARED_REAL.is_dir():
         pytest.skip(f"real data not available ({SHARED_REAL} is absent)")
     return SHARED_REAL
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """An empty PostgreSQL database for this test worker, or skip (set QCODE_TEST_POSTGRES_URL)."""
+    import os
+
+    import sqlalchemy as sa
+
+    base = os.environ.get("QCODE_TEST_POSTGRES_URL", "")
+    if not base:
+        pytest.skip("set QCODE_TEST_POSTGRES_URL=postgresql+psycopg://user:pw@host/db to run PostgreSQL tests")
+    url = sa.make_url(base)
+    name = f"{url.database}_p_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)

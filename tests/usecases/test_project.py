@@ -104,3 +104,22 @@ def test_a_database_that_exists_but_was_never_seeded_is_seeded_once(tmp_path: Pa
     with Project.open(tmp_path) as p:
         assert p.codebook.ids == ["pay"]
         assert p.store.get_meta("seeded") == "yes"
+
+
+def test_a_project_on_a_postgresql_server_works_like_a_local_one(tmp_path: Path, postgres_url: str) -> None:
+    from qcode.usecases import coding, exchange, importing
+
+    (tmp_path / "cb.yaml").write_text("title: t\ncodes:\n  - id: pay\n", encoding="utf-8")
+    (tmp_path / "t.txt").write_text("A: hello there\nB: pay me per task\n", encoding="utf-8")
+    (tmp_path / "qcode.toml").write_text(
+        f'[project]\ndatabase = "{postgres_url}"\n[codebook]\npath = "cb.yaml"\n', encoding="utf-8"
+    )
+    with Project.open(tmp_path) as p:
+        assert not importing.import_paths(p, [tmp_path / "t.txt"]).failed
+        text = p.transcript("t").text
+        c = coding.apply_code(p, "t", text.index("pay me"), text.index("pay me") + 6, "pay")
+        exchange.export_codings(p, tmp_path / "c.jsonl")
+    assert not (tmp_path / ".qcode" / "project.sqlite").exists()  # nothing local
+    with Project.open(tmp_path) as p:  # a colleague opening the same server project
+        [back] = p.store.codings()
+        assert (back.id, back.quote, back.coder) == (c.id, "pay me", "tester")
