@@ -63,78 +63,227 @@ def _row(r: Any, names: dict[int, str]) -> SuggestionRow:
     )
 
 
+Row = tuple[int, str, int, int, str, float, Any, str]
+"""A suggestion to write: (transcript_id, code_id, start, end, quote, score, evidence, suggester).
+
+The evidence is a dict or its JSON text (what :func:`replace_pending` stores).
+"""
+_FIELDS = ("transcript_id", "code_id", "start", "end", "quote", "score", "evidence", "suggester")
+
+
+def _as_row(r: Row | dict[str, Any]) -> Row:
+    return tuple(r[f] for f in _FIELDS) if isinstance(r, dict) else r  # type: ignore[return-value]
+
+
 def replace_pending(
     store: Any,
     transcript_ids: Iterable[int],
     code_ids: Iterable[str],
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Row | dict[str, Any]],
     unchanged: Iterable[int] = (),
 ) -> int:
     """Make *rows* the pending suggestions of these transcripts x codes (one transaction).
 
-    Each row has transcript_id, code_id, start, end, quote, score, evidence
-    (a dict, or its JSON text), suggester. A row for a passage that is already
-    pending updates that suggestion in place when it changed (its id stays
-    valid for a front end showing it); pending suggestions that are no longer
-    produced are dropped; rows matching a rejected suggestion are skipped. The
+    Each row is a :data:`Row` tuple or a dict with those keys (evidence: a
+    dict or its JSON text). A row for a passage that is already pending
+    updates that suggestion in place when it changed (its id stays valid for
+    a front end showing it); pending suggestions that are no longer produced
+    are dropped; rows matching a rejected suggestion are skipped. The
     pending suggestions of the *unchanged* transcripts are known to be exactly
     what the caller would write, so they are left alone and not read. Ids are
     never reused: the highest dropped id is kept as one ``superseded`` row,
     because SQLite hands out max(id) + 1. Returns the number of pending
     suggestions written or kept.
     """
-    t = schema.suggestions
     skip = set(unchanged)
-    tids, cids = [x for x in transcript_ids if x not in skip], list(code_ids)
-    stamp = now().isoformat()
-    kept = 0
+    tids = [x for x in transcript_ids if x not in skip]
     with store.transaction() as conn:
-        if skip and cids:
-            kept = sum(v[0] for v in _aggregates(conn, list(skip), cids).values())
+        rep = _Replacer(conn, list(code_ids), skip)
+        rep.add(tids, [_as_row(r) for r in rows])
+        return rep.finish()
+
+
+class _Replacer:
+    """:func:`replace_pending` done in steps inside one open transaction on *conn*.
+
+    :meth:`add` writes the rows of some transcripts (all their rows at once);
+    :meth:`finish` drops the superseded placeholders and counts. Doing it
+    transcript by transcript writes the same rows with the same ids as one
+    call over all of them (rows are inserted in the same order, and the
+    superseded rows keep max(id) until :meth:`finish`).
+    """
+
+    def __init__(self, conn: sa.Connection, code_ids: list[str], unchanged: set[int]) -> None:
+        self.conn, self.cids, self.skip = conn, code_ids, unchanged
+        self.stamp = now().isoformat()
+        self.written = 0
+        self.done: set[int] = set()
+        t = schema.suggestions
+        prep = conn.dialect.identifier_preparer
+        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        table = prep.format_table(t)
+        sets = ", ".join(f"{prep.quote(c)} = {marker}" for c in ("quote", "score", "evidence", "suggester"))
+        self.update_sql = f"UPDATE {table} SET {sets} WHERE {prep.quote('id')} = {marker}"
+        cols = ("transcript_id", "code_id", "start", "end", "quote", "score", "evidence", "suggester", "status", "created")
+        self.insert_sql = f"INSERT INTO {table} ({', '.join(prep.quote(c) for c in cols)}) VALUES ({', '.join([marker] * len(cols))})"
+
+    def add(self, transcript_ids: list[int], rows: list[Row]) -> None:
+        """Replace the pending suggestions of *transcript_ids* (none of them unchanged) by *rows*."""
+        t, conn = schema.suggestions, self.conn
+        tids = [x for x in transcript_ids if x not in self.done]
+        self.done.update(tids)
         if not tids:
-            return kept
+            return
         existing: dict[tuple[int, str, int, int], tuple[int, float, str]] = {}
-        if cids:
+        if self.cids:
             for part in _chunks(tids):
                 q = sa.select(
                     t.c.id, t.c.transcript_id, t.c.code_id, t.c.start, t.c.end, t.c.score,
                     sa.cast(t.c.evidence, sa.Text).label("ev"),
-                ).where((t.c.status == "pending") & t.c.transcript_id.in_(part) & t.c.code_id.in_(cids))
+                ).where((t.c.status == "pending") & t.c.transcript_id.in_(part) & t.c.code_id.in_(self.cids))
                 existing.update({(r.transcript_id, r.code_id, r.start, r.end): (r.id, r.score, r.ev) for r in conn.execute(q)})
         spans, quotes = _rejected(conn, tids)
-        keep = [
-            r for r in rows
-            if (r["transcript_id"], r["code_id"], r["start"], r["end"]) not in spans
-            and (r["transcript_id"], r["code_id"], r["quote"]) not in quotes
-        ]
+        if spans or quotes:
+            rows = [r for r in rows if r[:4] not in spans and (r[0], r[1], r[4]) not in quotes]
+        stamp = self.stamp
         fresh, changed = [], []
-        for r in keep:
-            ev = r["evidence"] if isinstance(r["evidence"], str) else json.dumps(r["evidence"], separators=(",", ":"), ensure_ascii=False)
-            old = existing.pop((r["transcript_id"], r["code_id"], r["start"], r["end"]), None)
+        for tid, code, s, e, quote, score, ev, sugg in rows:
+            if not isinstance(ev, str):
+                ev = json.dumps(ev, separators=(",", ":"), ensure_ascii=False)
+            old = existing.pop((tid, code, s, e), None) if existing else None
             if old is None:
-                fresh.append((r["transcript_id"], r["code_id"], r["start"], r["end"], r["quote"], r["score"], ev,
-                              r["suggester"], "pending", stamp))
-            elif old[1] != r["score"] or old[2] != ev:
-                changed.append((r["quote"], r["score"], ev, r["suggester"], old[0]))
-        prep = conn.dialect.identifier_preparer
-        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        table = prep.format_table(t)
+                fresh.append((tid, code, s, e, quote, score, ev, sugg, "pending", stamp))
+            elif old[1] != score or old[2] != ev:
+                changed.append((quote, score, ev, sugg, old[0]))
+        self.written += len(rows)
         if changed:
-            sets = ", ".join(f"{prep.quote(c)} = {marker}" for c in ("quote", "score", "evidence", "suggester"))
-            conn.exec_driver_sql(f"UPDATE {table} SET {sets} WHERE {prep.quote('id')} = {marker}", changed)
+            conn.exec_driver_sql(self.update_sql, changed)
         stale = [v[0] for v in existing.values()]
         for part in _chunks(stale):
             conn.execute(sa.update(t).where(t.c.id.in_(part)).values(status="superseded", decided=stamp))
         if fresh:
             # executemany straight through the driver (SQLAlchemy's per-row processing would dominate).
-            cols = ("transcript_id", "code_id", "start", "end", "quote", "score", "evidence", "suggester", "status", "created")
-            conn.exec_driver_sql(
-                f"INSERT INTO {table} ({', '.join(prep.quote(c) for c in cols)}) VALUES ({', '.join([marker] * len(cols))})",
-                fresh,
-            )
-        top = conn.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0
-        conn.execute(sa.delete(t).where((t.c.status == "superseded") & (t.c.id < top)))
-    return len(keep) + kept
+            conn.exec_driver_sql(self.insert_sql, fresh)
+
+    def finish(self) -> int:
+        """Drop the superseded placeholders below the highest id; the number of pending suggestions written or kept."""
+        t, conn = schema.suggestions, self.conn
+        kept = 0
+        if self.skip and self.cids:
+            kept = sum(v[0] for v in _aggregates(conn, list(self.skip), self.cids).values())
+        if self.done:
+            top = conn.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0
+            conn.execute(sa.delete(t).where((t.c.status == "superseded") & (t.c.id < top)))
+        return self.written + kept
+
+
+_DONE, _ABORT = object(), object()
+
+
+class PendingWriter:
+    """:func:`replace_pending` fed transcript by transcript while the caller computes the next ones.
+
+    All writes happen in ONE transaction (the run's suggestions are committed
+    atomically or not at all), on a writer thread with its own connection:
+    SQLite releases the GIL while it inserts, so storing overlaps with
+    parsing. The transaction (and so the project's write lock) is opened at
+    the first :meth:`add` and committed by :meth:`close`; :meth:`abort` rolls
+    it back. When the calling thread is already inside a transaction of the
+    store, the rows are written in it, on the calling thread.
+    Usage::
+
+        w = PendingWriter(store, code_ids, unchanged)
+        try:
+            for tid, rows in ...:
+                w.add(tid, rows)
+        except BaseException:
+            w.abort()
+            raise
+        count = w.close(all_transcript_ids)
+    """
+
+    def __init__(self, store: Any, code_ids: Iterable[str], unchanged: Iterable[int] = ()) -> None:
+        self.store, self.cids, self.skip = store, list(code_ids), set(unchanged)
+        self.inline = store.tx.active is not None
+        self._thread: Any = None
+        self._queue: Any = None
+        self._error: BaseException | None = None
+        self._result = 0
+        self._rep: _Replacer | None = None
+
+    def _start(self) -> None:
+        import queue
+        import threading
+
+        self._queue = queue.Queue(maxsize=32)  # bounds the rows held in memory
+        self._thread = threading.Thread(target=self._run, name="qcode-suggestions-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        stopped = False
+        try:
+            with self.store.transaction() as conn:
+                rep = _Replacer(conn, self.cids, self.skip)
+                while True:
+                    item = self._queue.get()
+                    if item is _DONE or item is _ABORT:
+                        stopped = True
+                        if item is _ABORT:
+                            raise _Aborted
+                        self._result = rep.finish()
+                        break
+                    rep.add(*item)
+        except _Aborted:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by add/close
+            self._error = exc
+            while not stopped:  # let the producer go on until it stops (it sees the error at its next add)
+                stopped = self._queue.get() in (_DONE, _ABORT)
+
+    def add(self, transcript_id: int, rows: list[Row]) -> None:
+        """Write the rows of one transcript (all of them); raises a write error as soon as it is known."""
+        if transcript_id in self.skip:
+            return
+        if self.inline:
+            with self.store.transaction() as conn:
+                if self._rep is None:
+                    self._rep = _Replacer(conn, self.cids, self.skip)
+                self._rep.add([transcript_id], rows)
+            return
+        if self._thread is None:
+            self._start()
+        if self._error is not None:
+            self.abort()
+        self._queue.put(([transcript_id], rows))
+
+    def close(self, transcript_ids: Iterable[int] = ()) -> int:
+        """Write the transcripts not given to :meth:`add` (no rows), commit; the number of pending suggestions."""
+        rest = [t for t in transcript_ids if t not in self.skip]
+        if self.inline:
+            with self.store.transaction() as conn:
+                rep = self._rep or _Replacer(conn, self.cids, self.skip)
+                rep.add(rest, [])
+                return rep.finish()
+        if self._thread is None:
+            self._start()
+        self._queue.put((rest, []))
+        self._queue.put(_DONE)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+    def abort(self) -> None:
+        """Roll back everything written so far (re-raises the writer's error, if it had one)."""
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(_ABORT)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+class _Aborted(Exception):
+    pass
 
 
 def pending_aggregates(store: Any, transcript_ids: Iterable[int], code_ids: Iterable[str]) -> dict[int, tuple[int, int, float]]:
