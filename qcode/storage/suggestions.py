@@ -125,7 +125,8 @@ class _Replacer:
         sets = ", ".join(f"{prep.quote(c)} = {marker}" for c in ("quote", "score", "evidence", "suggester"))
         self.update_sql = f"UPDATE {table} SET {sets} WHERE {prep.quote('id')} = {marker}"
         cols = ("transcript_id", "code_id", "start", "end", "quote", "score", "evidence", "suggester", "status", "created")
-        self.insert_sql = f"INSERT INTO {table} ({', '.join(prep.quote(c) for c in cols)}) VALUES ({', '.join([marker] * len(cols))})"
+        names = ", ".join(prep.quote(c) for c in cols)
+        self.insert_sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join([marker] * len(cols))})"
 
     def add(self, transcript_ids: list[int], rows: list[Row]) -> None:
         """Replace the pending suggestions of *transcript_ids* (none of them unchanged) by *rows*."""
@@ -162,8 +163,11 @@ class _Replacer:
         for part in _chunks(stale):
             conn.execute(sa.update(t).where(t.c.id.in_(part)).values(status="superseded", decided=stamp))
         if fresh:
-            # executemany straight through the driver (SQLAlchemy's per-row processing would dominate).
-            conn.exec_driver_sql(self.insert_sql, fresh)
+            self._insert(fresh)
+
+    def _insert(self, fresh: list[tuple[Any, ...]]) -> None:
+        # executemany straight through the driver (SQLAlchemy's per-row processing would dominate).
+        self.conn.exec_driver_sql(self.insert_sql, fresh)
 
     def finish(self) -> int:
         """Drop the superseded placeholders below the highest id; the number of pending suggestions written or kept."""
@@ -175,115 +179,6 @@ class _Replacer:
             top = conn.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0
             conn.execute(sa.delete(t).where((t.c.status == "superseded") & (t.c.id < top)))
         return self.written + kept
-
-
-_DONE, _ABORT = object(), object()
-
-
-class PendingWriter:
-    """:func:`replace_pending` fed transcript by transcript while the caller computes the next ones.
-
-    All writes happen in ONE transaction (the run's suggestions are committed
-    atomically or not at all), on a writer thread with its own connection:
-    SQLite releases the GIL while it inserts, so storing overlaps with
-    parsing. The transaction (and so the project's write lock) is opened at
-    the first :meth:`add` and committed by :meth:`close`; :meth:`abort` rolls
-    it back. When the calling thread is already inside a transaction of the
-    store, the rows are written in it, on the calling thread.
-    Usage::
-
-        w = PendingWriter(store, code_ids, unchanged)
-        try:
-            for tid, rows in ...:
-                w.add(tid, rows)
-        except BaseException:
-            w.abort()
-            raise
-        count = w.close(all_transcript_ids)
-    """
-
-    def __init__(self, store: Any, code_ids: Iterable[str], unchanged: Iterable[int] = ()) -> None:
-        self.store, self.cids, self.skip = store, list(code_ids), set(unchanged)
-        self.inline = store.tx.active is not None
-        self._thread: Any = None
-        self._queue: Any = None
-        self._error: BaseException | None = None
-        self._result = 0
-        self._rep: _Replacer | None = None
-
-    def _start(self) -> None:
-        import queue
-        import threading
-
-        self._queue = queue.Queue(maxsize=32)  # bounds the rows held in memory
-        self._thread = threading.Thread(target=self._run, name="qcode-suggestions-writer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        stopped = False
-        try:
-            with self.store.transaction() as conn:
-                rep = _Replacer(conn, self.cids, self.skip)
-                while True:
-                    item = self._queue.get()
-                    if item is _DONE or item is _ABORT:
-                        stopped = True
-                        if item is _ABORT:
-                            raise _Aborted
-                        self._result = rep.finish()
-                        break
-                    rep.add(*item)
-        except _Aborted:
-            pass
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller by add/close
-            self._error = exc
-            while not stopped:  # let the producer go on until it stops (it sees the error at its next add)
-                stopped = self._queue.get() in (_DONE, _ABORT)
-
-    def add(self, transcript_id: int, rows: list[Row]) -> None:
-        """Write the rows of one transcript (all of them); raises a write error as soon as it is known."""
-        if transcript_id in self.skip:
-            return
-        if self.inline:
-            with self.store.transaction() as conn:
-                if self._rep is None:
-                    self._rep = _Replacer(conn, self.cids, self.skip)
-                self._rep.add([transcript_id], rows)
-            return
-        if self._thread is None:
-            self._start()
-        if self._error is not None:
-            self.abort()
-        self._queue.put(([transcript_id], rows))
-
-    def close(self, transcript_ids: Iterable[int] = ()) -> int:
-        """Write the transcripts not given to :meth:`add` (no rows), commit; the number of pending suggestions."""
-        rest = [t for t in transcript_ids if t not in self.skip]
-        if self.inline:
-            with self.store.transaction() as conn:
-                rep = self._rep or _Replacer(conn, self.cids, self.skip)
-                rep.add(rest, [])
-                return rep.finish()
-        if self._thread is None:
-            self._start()
-        self._queue.put((rest, []))
-        self._queue.put(_DONE)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._result
-
-    def abort(self) -> None:
-        """Roll back everything written so far (re-raises the writer's error, if it had one)."""
-        if self._thread is not None and self._thread.is_alive():
-            self._queue.put(_ABORT)
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-
-class _Aborted(Exception):
-    pass
 
 
 def pending_aggregates(store: Any, transcript_ids: Iterable[int], code_ids: Iterable[str]) -> dict[int, tuple[int, int, float]]:

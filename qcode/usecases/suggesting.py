@@ -139,6 +139,7 @@ def run_suggestions(
     manifest = _Manifest(project.data_dir / "cache" / "suggest" / "manifest.json")
     preferred = project.settings.suggest.get("pipeline")
     coded = _coded_index(all_codings)
+    rows: list[store_sugg.Row] = []
     names, notes = [], []
     words = cached = done = 0
     covered_codes: set[str] = set()
@@ -157,7 +158,6 @@ def run_suggestions(
     stored = store_sugg.pending_aggregates(project.store, target_ids, covered)
     metas = store_sugg.transcript_inputs(project.store, sorted(set(target_ids) | {c.transcript_id for c in all_codings}
                                                                   | {r.transcript_id for r in rejected_rows}), text=False)
-    work = []
     for lang, tids, info, profiles in plans:
         member_of = {m: p.id for p in profiles for m in p.members}
         same_lang = {tid for tid in lang_of if lang_of[tid] == lang}
@@ -173,30 +173,22 @@ def run_suggestions(
                 words += entry[2]
                 cached += 1
                 done += 1
-        work.append((tids, info, profiles, by_t, rej))
-    # Each transcript's suggestions are stored while the next one is parsed, in one transaction for the run.
-    writer = store_sugg.PendingWriter(project.store, covered, unchanged)
-    try:
-        for tids, info, profiles, by_t, rej in work:
-            todo = [tid for tid in tids if tid not in unchanged]
+        todo = [tid for tid in tids if tid not in unchanged]
+        progress(done, len(target_ids), f"suggesting ({info.name})")
+        if not todo:
+            continue
+        engine = Engine(info, profiles)
+        _learn(project, engine, cache, processes, by_t, rej, progress)
+        notes.extend(n for n in engine.notes() if n not in notes)
+        spans_rej, quotes_rej = store_sugg.rejected_keys(project.store, todo)
+        for a in engine.analyse(_inputs(project, todo), cache, processes):
+            words += a.words
+            wrote_words[a.transcript_id] = a.words
+            cached += int(a.cached)
+            rows.extend(_rows(engine, a, score_floor, cap, spans_rej, quotes_rej, coded))
+            done += 1
             progress(done, len(target_ids), f"suggesting ({info.name})")
-            if not todo:
-                continue
-            engine = Engine(info, profiles)
-            _learn(project, engine, cache, processes, by_t, rej, progress)
-            notes.extend(n for n in engine.notes() if n not in notes)
-            spans_rej, quotes_rej = store_sugg.rejected_keys(project.store, todo)
-            for a in engine.analyse(_inputs(project, todo), cache, processes):
-                words += a.words
-                wrote_words[a.transcript_id] = a.words
-                cached += int(a.cached)
-                writer.add(a.transcript_id, _rows(engine, a, score_floor, cap, spans_rej, quotes_rej, coded))
-                done += 1
-                progress(done, len(target_ids), f"suggesting ({info.name})")
-    except BaseException:
-        writer.abort()
-        raise
-    inserted = writer.close(target_ids)
+    inserted = store_sugg.replace_pending(project.store, target_ids, covered, rows, unchanged=unchanged)
     if wrote_words:
         after = store_sugg.pending_aggregates(project.store, list(wrote_words), covered)
         manifest.update({tid: (keys[tid], after.get(tid, (0, 0, 0.0)), n) for tid, n in wrote_words.items()})
@@ -273,7 +265,7 @@ def _rows(
     quotes_rej: set[tuple[int, str, str]],
     already: dict[tuple[int, str], list[tuple[int, int]]],
 ) -> list[store_sugg.Row]:
-    """The suggestion rows of one analysed transcript (:data:`qcode.storage.suggestions.Row`).
+    """The suggestion rows of one analysed transcript (:data:`qcode.storage.suggestions.Row` tuples).
 
     Per unit, the *per_unit* best codes (all when None) whose score is >=
     *floor*, leaving out rejected and already coded passages (so the next
