@@ -164,26 +164,30 @@ def build_features(
 
     *tables*: the :func:`token_table` of each doc, when the caller has them.
     """
+    import itertools
+
     import numpy as np
 
     cols = [TABLE_ATTRS.index(a) for a in ("LEMMA", "IS_ALPHA", "IS_STOP", "IDX", "LENGTH", "SENT_START")]
     if tables is None:
         tables = [token_table(d) for d in docs]
-    arrays, pieces, turns, offsets = [], [], [], [0]
-    for k, ((t0, _t1), doc, table) in enumerate(zip(turn_spans, docs, tables, strict=True)):
-        n = len(doc)
-        if n:
-            arr = table[:, cols].astype(np.int64)
-            arr[:, 3] += t0
-            arrays.append(arr)
-            for a, b in _pieces_arr(arr[:, 5], n, mode):
-                pieces.append((offsets[-1] + a, offsets[-1] + b, a, b))
-                turns.append(k)
-        offsets.append(offsets[-1] + n)
-    if arrays:
-        arr = np.concatenate(arrays)
+    # All the turns' tables at once (one copy), then the units of each turn from its rows.
+    lengths = [len(d) for d in docs]
+    offsets = [0, *itertools.accumulate(lengths)]
+    filled = [t for t, n in zip(tables, lengths, strict=True) if n]
+    if filled:
+        arr = np.concatenate(filled)[:, cols].astype(np.int64)
+        arr[:, 3] += np.repeat(np.array([a for a, _ in turn_spans], dtype=np.int64), lengths)
     else:
         arr = np.zeros((0, 6), dtype=np.int64)
+    sent = arr[:, 5]
+    pieces, turns = [], []
+    for k, n in enumerate(lengths):
+        if n:
+            o = offsets[k]
+            for a, b in _pieces_arr(sent[o:o + n], n, mode):
+                pieces.append((o + a, o + b, a, b))
+                turns.append(k)
     starts_all = arr[:, 3]
     ends_all = starts_all + arr[:, 4]
     p = np.array(pieces, dtype=np.int64).reshape(-1, 4)
