@@ -287,15 +287,15 @@ class Engine:
             c = np.round(C[pos], 4)
             short = SHORT_OF.get(name, name)
             s_owner.append(on[pos]), s_c.append(c), s_rank.append(np.full(len(pos), rank))
-            s_frag.extend(f'["{short}",{x!r},{frags[k]}]' for k, x in zip(pos.tolist(), c.tolist(), strict=True))
+            picked = frags if len(pos) == len(frags) else list(map(frags.__getitem__, pos.tolist()))
+            s_frag.extend(map(f'["{short}",{{!r}},{{}}]'.format, c.tolist(), picked))
         if s_owner:
             so, sc, sr = np.concatenate(s_owner), np.concatenate(s_c), np.concatenate(s_rank)
             order = np.lexsort((sr, -sc, so))
             sgs = join_groups(so[order], [s_frag[k] for k in order.tolist()], n)
         else:
             sgs = [""] * n
-        head = f'{{"q":{VERSION},"sp":['
-        return [f'{head}{sp}],"sg":[{sg}]}}' for sp, sg in zip(spans, sgs, strict=True)]
+        return list(map(f'{{{{"q":{VERSION},"sp":[{{}}],"sg":[{{}}]}}}}'.format, spans, sgs))
 
     def passage_quotes(self) -> dict[int, str]:
         """Quotes of the coded passages the similarity signals learned from, by coding id."""

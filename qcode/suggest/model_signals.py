@@ -293,7 +293,7 @@ class Similarity(Signal):
         words = _top_word_arrays(owner, weight, self.col_term[cols])
         listed = word_json_groups(self.info.nlp.vocab.strings, words, len(units))
         tails = self._tails()
-        frags = [f"[{sim!r},[{ws}]{tails[pos]}]" for sim, ws, pos in zip(sims, listed, best.tolist(), strict=True)]
+        frags = list(map("[{!r},[{}]{}]".format, sims, listed, map(tails.__getitem__, best.tolist())))
         return frags, words
 
     def _tails(self) -> list[str]:
@@ -453,7 +453,7 @@ class Learned(Signal):
             r = m.heldout.get(code, {})
             heads[j] = f"{self.positives.get(code, 0)},{round(float(r.get('f1', 0)), 6)!r},{round(float(r.get('keyword_f1', 0)), 6)!r}"
         ps = np.round(Pfull[units, profs].astype(np.float64), 6).tolist()
-        frags = [f"[{p!r},{heads[j]},[{ws}]]" for p, j, ws in zip(ps, profs.tolist(), listed, strict=True)]
+        frags = list(map("[{!r},{},[{}]]".format, ps, map(heads.__getitem__, profs.tolist()), listed))
         return frags, words
 
     def explain_data_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[list[Any], list[int]]]:
