@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -149,3 +149,20 @@ class TransactionManager:
                 yield conn
         except sa.exc.DBAPIError as exc:
             raise translate_error(exc, self.where) from exc
+
+
+def param_marker(conn: sa.Connection) -> str:
+    """The driver's positional parameter marker (``?`` for sqlite3, ``%s`` for psycopg)."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def insert_sql(conn: sa.Connection, table: sa.Table, columns: Sequence[str]) -> str:
+    """Portable ``INSERT`` text for driver-level ``executemany`` (quoting by the dialect).
+
+    Bulk inserts go straight through the driver because SQLAlchemy's per-row
+    parameter processing dominates them; this builds their SQL in one place.
+    """
+    prep = conn.dialect.identifier_preparer
+    names = ", ".join(prep.quote(c) for c in columns)
+    marks = ", ".join([param_marker(conn)] * len(columns))
+    return f"INSERT INTO {prep.format_table(table)} ({names}) VALUES ({marks})"

@@ -15,6 +15,7 @@ from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import Coding, Memo, now, stable_guid
 from qcode.core.errors import CodingError, NotFoundError, did_you_mean
 from qcode.storage import schema
+from qcode.storage.engine import insert_sql
 
 _INSERT_CODING = sa.insert(schema.codings)
 
@@ -392,12 +393,7 @@ def _bulk_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]
     """
     cols = list(rows[0])
     json_cols = {c for c in cols if isinstance(table.c[c].type, sa.JSON)}
-    prep = conn.dialect.identifier_preparer
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in cols)}) "
-        f"VALUES ({', '.join([marker] * len(cols))})"
-    )
+    sql = insert_sql(conn, table, cols)
     data = [
         tuple(json.dumps(r[c]) if c in json_cols and r[c] is not None else r[c] for c in cols) for r in rows
     ]

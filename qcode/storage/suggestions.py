@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from qcode.core.coding import now
 from qcode.core.errors import NotFoundError
 from qcode.storage import schema
+from qcode.storage.engine import insert_sql, param_marker
 
 STATUSES = ("pending", "accepted", "rejected", "superseded")
 
@@ -120,13 +121,11 @@ class _Replacer:
         self.done: set[int] = set()
         t = schema.suggestions
         prep = conn.dialect.identifier_preparer
-        marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        table = prep.format_table(t)
+        marker = param_marker(conn)
         sets = ", ".join(f"{prep.quote(c)} = {marker}" for c in ("quote", "score", "evidence", "suggester"))
-        self.update_sql = f"UPDATE {table} SET {sets} WHERE {prep.quote('id')} = {marker}"
+        self.update_sql = f"UPDATE {prep.format_table(t)} SET {sets} WHERE {prep.quote('id')} = {marker}"
         cols = ("transcript_id", "code_id", "start", "end", "quote", "score", "evidence", "suggester", "status", "created")
-        names = ", ".join(prep.quote(c) for c in cols)
-        self.insert_sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join([marker] * len(cols))})"
+        self.insert_sql = insert_sql(conn, t, cols)
 
     def add(self, transcript_ids: list[int], rows: list[Row]) -> None:
         """Replace the pending suggestions of *transcript_ids* (none of them unchanged) by *rows*."""
