@@ -16,6 +16,7 @@ give a warning naming the cue.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from qcode.core.errors import ImportFormatError
 from qcode.core.text import normalize_text
@@ -56,6 +57,17 @@ def _check_monotonic(times: list[float], filename: str) -> list[str]:
     return []
 
 
+def _cues_to_transcript(
+    paras: list[Para], decoded: Any, data: bytes, filename: str, options: ImportOptions, fmt: str
+) -> Transcript:
+    """Shared by .vtt and .srt: cue paragraphs -> turns (one speaker's consecutive cues merged)."""
+    warnings = encoding_warning(decoded.label, decoded.guessed)
+    warnings += _check_monotonic([p.time or 0.0 for p in paras], filename)
+    turns = _merge(detect_turns(paras, options.speaker_pattern, joiner=" ").turns)
+    return finish(turns, data, filename, options, fmt, encoding=decoded.encoding,
+                  guessed=decoded.guessed, warnings=warnings)
+
+
 class VttImporter:
     format = "vtt"
     extensions = (".vtt",)
@@ -94,11 +106,7 @@ class VttImporter:
             voice = getattr(c, "voice", None)
             paras.append(Para(body, speaker=voice, time=c.start_in_seconds + _ms(c.start),
                               time_end=c.end_in_seconds + _ms(c.end), explicit=bool(voice)))
-        warnings = encoding_warning(decoded.label, decoded.guessed)
-        warnings += _check_monotonic([p.time or 0.0 for p in paras], filename)
-        turns = _merge(detect_turns(paras, options.speaker_pattern, joiner=" ").turns)
-        return finish(turns, data, filename, options, self.format, encoding=decoded.encoding,
-                      guessed=decoded.guessed, warnings=warnings)
+        return _cues_to_transcript(paras, decoded, data, filename, options, self.format)
 
 
 def _ms(stamp: str) -> float:
@@ -131,11 +139,7 @@ class SrtImporter:
             Para(_strip_tags(s.content), time=s.start.total_seconds(), time_end=s.end.total_seconds())
             for s in subs
         ]
-        warnings = encoding_warning(decoded.label, decoded.guessed)
-        warnings += _check_monotonic([p.time or 0.0 for p in paras], filename)
-        turns = _merge(detect_turns(paras, options.speaker_pattern, joiner=" ").turns)
-        return finish(turns, data, filename, options, self.format, encoding=decoded.encoding,
-                      guessed=decoded.guessed, warnings=warnings)
+        return _cues_to_transcript(paras, decoded, data, filename, options, self.format)
 
 
 register(".vtt")(VttImporter)
