@@ -51,7 +51,6 @@ def apply_code(
             hint="Nothing was changed.",
         )
     a = make_anchor(t.text, start, end)
-    rec = project.store.codebook_record()
     coding = Coding(
         transcript_id=t.id,
         start=start,
@@ -63,7 +62,7 @@ def apply_code(
         quote=a.quote,
         prefix=a.prefix,
         suffix=a.suffix,
-        codebook_hash=rec["content_hash"] if rec else None,
+        codebook_hash=project.codebook_hash,
         evidence=evidence,
     )
     stored = project.store.add_coding(coding)

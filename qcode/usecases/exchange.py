@@ -66,7 +66,6 @@ def import_codings(project: Project, path: Path, *, skip_bad: bool = False) -> C
     report = CodingsImportReport()
     cb = project.codebook
     pending: list[tuple[int, Coding]] = []
-    rec = project.store.codebook_record()
     seen: set[tuple[int, int, int, str, str]] = set()
     existing: dict[int, set[tuple[int, int, str, str]]] = {}
     for row in read_rows(path):
@@ -112,7 +111,7 @@ def import_codings(project: Project, path: Path, *, skip_bad: bool = False) -> C
                         transcript_id=t.id, start=start, end=end, code_id=code_id, coder=coder,
                         memo=str(d.get("memo") or ""), origin="imported", quote=a.quote, prefix=a.prefix,
                         suffix=a.suffix, created=created, modified=created,
-                        codebook_hash=rec["content_hash"] if rec else None,
+                        codebook_hash=project.codebook_hash,
                     ),
                 )
             )

@@ -66,6 +66,7 @@ class Project:
         self.store = store
         self.coder = default_coder(settings)
         self._codebook: Codebook | None = None
+        self._codebook_hash: tuple[str | None] | None = None
         self._transcripts: dict[int, Transcript] = {}
         self.seed_report: SeedReport | None = None
 
@@ -158,10 +159,19 @@ class Project:
             self._codebook = self.store.get_codebook()
         return self._codebook
 
+    @property
+    def codebook_hash(self) -> str | None:
+        """Content hash of the attached codebook version (recorded on each new coding)."""
+        if self._codebook_hash is None:
+            rec = self.store.codebook_record()
+            self._codebook_hash = (rec["content_hash"] if rec else None,)
+        return self._codebook_hash[0]
+
     def invalidate(self, transcript_id: int | None = None, codebook: bool = False) -> None:
         """Forget cached data after a change."""
         if codebook:
             self._codebook = None
+            self._codebook_hash = None
         if transcript_id is None:
             self._transcripts.clear()
         else:
