@@ -1,4 +1,4 @@
-"""Markdown and HTML reports: a golden Markdown file, the sandbox, HTML escaping."""
+"""Markdown and HTML reports: a golden Markdown file, the sandbox, HTML escaping, time and memory limits."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import Coding
 from qcode.core.errors import ReportError
 from qcode.core.transcript import Transcript, build_text
+from qcode.formats.reports import template_process
 from qcode.formats.reports.data import ReportOptions, build_report
-from qcode.formats.reports.jinja import render, write_template_report
+from qcode.formats.reports.jinja import builtin_template, render, write_template_report
 
 
 def _mini(label_a: str = "Alpha", quote_b: str = "beta.") -> AnalysisData:
@@ -256,4 +257,116 @@ def test_time_limited_render_returns_the_text_and_passes_errors_on() -> None:
 def test_shipped_templates_have_no_time_limit(tmp_path: Path) -> None:
     # timeout applies to a user's template only: a tiny one does not stop the built-in one.
     write_template_report(_report(), tmp_path / "r.md", "md", timeout=1e-9)
+    assert (tmp_path / "r.md").read_text(encoding="utf-8") == GOLDEN
+
+
+needs_memory_limit = pytest.mark.skipif(not template_process.available(),
+                                        reason="the template memory limit needs Linux (RLIMIT_AS)")
+
+
+def _children() -> set[int]:
+    """Process ids of this process's live children (Linux ``/proc``)."""
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        with open(task / "children", encoding="ascii") as f:
+            found.update(int(pid) for pid in f.read().split())
+    return found
+
+
+DOUBLING = ("{# grows a string to 2**28 characters #}\n"
+            "{% set ns = namespace(s='x') %}\n"
+            "{% for i in range(28) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}\n")
+# Each template below needs a few hundred MB at most, so a broken limit fails the test without
+# endangering the machine.
+
+
+@needs_memory_limit
+@pytest.mark.parametrize(
+    ("template", "where"),
+    [
+        (DOUBLING, " (line 3)"),  # '~' is not capped by the sandbox: only the memory limit stops it
+        ("title\n\n\n{{ 'x'.ljust(3 * 10**8)|length }}", " (line 4)"),  # 300 MB in one C call
+        ("{{ ('%300000000s' % title)|length }}", " (line 1)"),
+        # 10^10 characters of output, 100,000 at a time (MAX_OUTPUT would stop it at 2*10^8).
+        # The MemoryError lands in the template or in qcode's output list: line 2 or no line.
+        ("{% for i in range(100000) %}\n{{ 'y' * 100000 }}{% endfor %}", "( \\(line 2\\))?"),
+    ],
+)
+def test_user_template_that_uses_too_much_memory_is_stopped_with_a_clear_error(
+        tmp_path: Path, template: str, where: str) -> None:
+    import resource
+
+    limits = resource.getrlimit(resource.RLIMIT_AS)
+    children = _children()
+    out = tmp_path / "r.md"
+    with pytest.raises(ReportError) as err:
+        write_template_report(_report(), out, "md", template_text=template, template_name="big.j2", memory_mb=64)
+    pattern = re.escape("Template big.j2") + (where if where.startswith("(") else re.escape(where))
+    assert re.fullmatch(pattern + re.escape(" used more than 64 MB of memory while rendering; stopped."),
+                        err.value.message), err.value.message
+    assert "template_memory_mb under [report] in qcode.toml" in err.value.hint
+    assert list(tmp_path.iterdir()) == []
+    assert resource.getrlimit(resource.RLIMIT_AS) == limits  # the cap was on the child, not on qcode
+    assert _children() == children  # and the child is gone
+
+
+@needs_memory_limit
+def test_user_template_in_the_child_process_gives_the_same_bytes(tmp_path: Path) -> None:
+    # The shipped templates given as user templates: rendered in the child process,
+    # the text (with “quotes”, ↳ and the chart data URIs) comes back byte for byte.
+    write_template_report(_report(), tmp_path / "u.md", "md", template_text=builtin_template("md"), memory_mb=64)
+    assert (tmp_path / "u.md").read_text(encoding="utf-8") == GOLDEN
+    charts = {"frequencies": b"\x89PNG fake \xff\x00", "cooccurrence": b"\x89PNG fake2"}
+    data = _mini(label_a="Été <b>", quote_b="naïve 🙂 beta.")
+    write_template_report(_report(data), tmp_path / "shipped.html", "html", charts=charts)
+    write_template_report(_report(data), tmp_path / "user.html", "html", charts=charts,
+                          template_text=builtin_template("html"), memory_mb=64)
+    shipped = (tmp_path / "shipped.html").read_bytes()
+    assert (tmp_path / "user.html").read_bytes() == shipped
+    assert "naïve 🙂 beta." in shipped.decode("utf-8") and "Été &lt;b&gt;" in shipped.decode("utf-8")
+
+
+@needs_memory_limit
+def test_memory_limit_counts_what_the_template_allocates_not_the_report_data() -> None:
+    big = _report(_mini(quote_b="word " * 10_000_000 + "end."))  # a 50 MB quote
+    assert render("{{ title }}", big, "md", memory_mb=16, timeout=60) == "Mini report"
+    with pytest.raises(ReportError, match="used more than 16 MB"):
+        render("{{ 'x'.ljust(20 * 2**20)|length }}", big, "md", memory_mb=16, timeout=60)
+
+
+@needs_memory_limit
+def test_errors_from_the_child_process_keep_their_message() -> None:
+    with pytest.raises(ReportError) as err:
+        render("ok\n{{ no_such_name }}", _report(), "md", name="mine.j2", memory_mb=64)
+    assert err.value.message == "Template mine.j2 (line 2): 'no_such_name' is undefined."
+    assert "Available names:" in err.value.hint and "themes" in err.value.hint
+    with pytest.raises(ReportError, match=r"mine\.j2 \(line 1\) uses something the sandbox forbids"):
+        render("{{ ''.__class__.__mro__ }}", _report(), "md", name="mine.j2", memory_mb=64)
+
+
+@needs_memory_limit
+def test_time_limit_kills_the_child_process(tmp_path: Path) -> None:
+    children = _children()
+    with pytest.raises(ReportError) as err:
+        write_template_report(_report(), tmp_path / "r.md", "md", template_text=SLOW, template_name="slow.j2",
+                              timeout=0.3, memory_mb=64)
+    assert err.value.message == "Template slow.j2 took longer than 0.3 s to render; stopped."
+    assert list(tmp_path.iterdir()) == []
+    assert _children() == children
+
+
+def test_without_a_memory_limit_the_time_limit_still_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Windows and macOS: no RLIMIT_AS, so the template renders in a thread with the time limit only.
+    monkeypatch.setattr(template_process, "available", lambda: False)
+    monkeypatch.setattr(template_process, "render_in_child", None)  # would fail if called
+    assert render("{{ title }}", _report(), "md", timeout=30, memory_mb=64) == "Mini report"
+    with pytest.raises(ReportError, match="took longer than 0.3 s"):
+        write_template_report(_report(), tmp_path / "r.md", "md", template_text=SLOW, timeout=0.3, memory_mb=64)
+    assert list(tmp_path.iterdir()) == []
+    assert _template_threads() == []
+
+
+def test_shipped_templates_render_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(template_process, "render_in_child", None)  # trusted: no child process
+    write_template_report(_report(), tmp_path / "r.md", "md", memory_mb=1e-9)
     assert (tmp_path / "r.md").read_text(encoding="utf-8") == GOLDEN

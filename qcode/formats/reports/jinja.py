@@ -6,9 +6,16 @@ data (:func:`~qcode.formats.reports.data.to_context`). HTML is auto-escaped,
 so a code label or quote like ``<script>`` shows as text. The user's template
 is read by qcode and compiled from a string: it cannot include or extend
 files. String repetition, powers and output size are capped so a template
-cannot exhaust memory (RELIABILITY.md T40-T42), and a user's template has a
+cannot exhaust memory through them (RELIABILITY.md T40-T42); Jinja2's sandbox
+itself refuses ``range()`` beyond 100,000 items. A user's template has a
 wall-clock limit (:data:`TEMPLATE_TIMEOUT`) so a loop that produces nothing
-for a very long time cannot hang qcode.
+for a very long time cannot hang qcode, and, on Linux, a memory limit
+(:data:`TEMPLATE_MEMORY_MB`): it is rendered in a child process whose
+address space is capped (:mod:`qcode.formats.reports.template_process`),
+because a template has too many ways to build a huge string (``ljust``,
+``%``-formatting widths, doubling with ``~`` in a loop) to refuse each one.
+On Windows and macOS a user's template gets the time limit only. The
+shipped templates are trusted and render in-process with neither limit.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ MAX_OUTPUT = 200_000_000
 """Characters; a report larger than this is surely a runaway template."""
 TEMPLATE_TIMEOUT = 60.0
 """Seconds a user's template may take to render (the shipped ones take well under a second)."""
+TEMPLATE_MEMORY_MB = 1024.0
+"""Megabytes a user's template may allocate while rendering, beyond Python and the report data (Linux only)."""
 _STOP_GRACE = 2.0
 """Seconds the stopped rendering thread gets to unwind before qcode reports the timeout anyway."""
 
@@ -106,23 +115,34 @@ def _line_of(exc: BaseException) -> int | None:
 
 
 def render(template_text: str, report: Report, fmt: str, *, charts: dict[str, bytes] | None = None,
-           name: str = "template", timeout: float | None = None) -> str:
+           name: str = "template", timeout: float | None = None, memory_mb: float | None = None) -> str:
     """Render *template_text* (a user's template) in the sandbox; errors become :class:`ReportError`.
 
-    With *timeout* (seconds), rendering runs in a worker thread that is
-    stopped when the time is up, and a :class:`ReportError` says so.
+    With *memory_mb*, where the platform can enforce it
+    (:func:`~qcode.formats.reports.template_process.available`), rendering
+    runs in a child process that may allocate that many megabytes and is
+    killed after *timeout* seconds. Otherwise, with *timeout*, rendering
+    runs in a worker thread that is stopped when the time is up. Either
+    way a :class:`ReportError` says which limit was hit.
     """
+    context = to_context(report, _data_uris(charts))
+    if memory_mb is not None:
+        from qcode.formats.reports import template_process
+
+        if template_process.available():
+            return template_process.render_in_child(template_text, context, fmt, name, timeout=timeout,
+                                                    memory_mb=memory_mb)
     if timeout is None:
-        return _render(template_text, report, fmt, charts, name)
-    return _with_time_limit(lambda: _render(template_text, report, fmt, charts, name), timeout, name)
+        return render_context(template_text, context, fmt, name)
+    return _with_time_limit(lambda: render_context(template_text, context, fmt, name), timeout, name)
 
 
-def _render(template_text: str, report: Report, fmt: str, charts: dict[str, bytes] | None, name: str) -> str:
+def render_context(template_text: str, context: dict[str, Any], fmt: str, name: str) -> str:
+    """Render *template_text* with the plain-data *context* in this process (no time or memory limit)."""
     from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
     from jinja2.sandbox import SecurityError
 
     env = make_environment(autoescape=fmt == "html")
-    context = to_context(report, _data_uris(charts))
     where = name
     try:
         template = env.from_string(template_text)
@@ -229,19 +249,23 @@ def builtin_template(fmt: str) -> str:
 
 def write_template_report(report: Report, output: Path, fmt: str, *, template_text: str | None = None,
                           charts: dict[str, bytes] | None = None, template_name: str = "the user template",
-                          timeout: float | None = TEMPLATE_TIMEOUT) -> None:
+                          timeout: float | None = TEMPLATE_TIMEOUT,
+                          memory_mb: float | None = TEMPLATE_MEMORY_MB) -> None:
     """Render the shipped (or the user's) template and write it atomically.
 
-    A user's template (*template_text*) gets *timeout* seconds; the shipped
-    templates are trusted and have none.
+    A user's template (*template_text*) gets *timeout* seconds and, on
+    Linux, *memory_mb* megabytes (see :func:`render`); the shipped templates
+    are trusted and have no limit. Nothing is written when rendering fails.
     """
     if fmt not in ("md", "html"):
         raise ValueError(fmt)
     if template_text is None:
         text = render(builtin_template(fmt), report, fmt, charts=charts, name=f"report.{fmt}.j2")
     else:
-        text = render(template_text, report, fmt, charts=charts, name=template_name, timeout=timeout)
+        text = render(template_text, report, fmt, charts=charts, name=template_name, timeout=timeout,
+                      memory_mb=memory_mb)
     atomic_write_text(output, text)
 
 
-__all__ = ["TEMPLATE_TIMEOUT", "builtin_template", "make_environment", "md_escape", "render", "write_template_report"]
+__all__ = ["TEMPLATE_MEMORY_MB", "TEMPLATE_TIMEOUT", "builtin_template", "make_environment", "md_escape", "render",
+           "render_context", "write_template_report"]
