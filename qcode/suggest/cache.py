@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from qcode.suggest.arrays import unique
+
 ATTRS = ["ORTH", "NORM", "LEMMA", "SENT_START", "POS", "TAG", "MORPH"]
 _STRING_ATTRS = ("ORTH", "NORM", "LEMMA", "TAG", "MORPH")
 
@@ -54,7 +56,7 @@ def _docbin_message(docs: Sequence[Any], tables: Sequence[Any] | None = None) ->
     if vocab is not None and len(tokens):
         store = vocab.strings
         cols = [attrs.index(IDS[name]) for name in _STRING_ATTRS]
-        for h in np.unique(tokens[:, cols]).tolist():
+        for h in unique(tokens[:, cols]).tolist():
             if h and h in store:
                 strings.add(store[h])
     empty_spans = None
@@ -80,7 +82,7 @@ def _docbin_message(docs: Sequence[Any], tables: Sequence[Any] | None = None) ->
 
 
 def _write(path: Path, msg: dict[str, Any]) -> None:
-    """Compress and write one entry atomically (runs on the writer thread; zlib releases the GIL)."""
+    """Compress and write one entry atomically (on the writer thread; zlib releases the GIL)."""
     import zlib
 
     import srsly
@@ -98,6 +100,10 @@ def _write(path: Path, msg: dict[str, Any]) -> None:
             raise
     except OSError:
         pass  # A read-only or full disk costs speed next time, not correctness.
+
+
+def _build_and_write(path: Path, docs: Sequence[Any], tables: Sequence[Any] | None) -> None:
+    _write(path, _docbin_message(docs, tables))
 
 
 def text_key(text: str, turns: Sequence[tuple[int, int]]) -> str:
@@ -141,12 +147,13 @@ class DocCache:
         p = self.path(key, pipeline_key)
         if p is None:
             return
-        msg = _docbin_message(docs, tables)
         if self._writer is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qcode-doc-cache")
-        self._pending.append(self._writer.submit(_write, p, msg))
+        # The message is built on the writer thread too: its sort and compression release the GIL,
+        # so they overlap with the parsing of the next transcript (the docs are not changed after this).
+        self._pending.append(self._writer.submit(_build_and_write, p, docs, tables))
         if len(self._pending) > 4:  # bound the memory held by queued entries
             self._pending.pop(0).result()
 

@@ -20,6 +20,7 @@ from functools import partial
 from typing import Any
 
 from qcode.core.text import count_words
+from qcode.suggest.arrays import unique
 from qcode.suggest.base import SUPPORT_FACTOR, CodeProfile, Hit, Passage, Training
 from qcode.suggest.cache import DocCache, text_key
 from qcode.suggest.model_signals import (
@@ -338,7 +339,7 @@ class Engine:
         K, T = self.ruleset.contributions(a.matches, len(a.feats))
         out: list[list[Hit]] = [[] for _ in range(len(a.feats))]
         m = a.matches
-        for i in np.unique(m.unit).tolist():
+        for i in unique(m.unit).tolist():
             lo, hi = np.searchsorted(m.unit, [i, i + 1]).tolist()
             profs = sorted(set(self.ruleset.profile[m.rule[lo:hi]].tolist()))
             for j in profs:

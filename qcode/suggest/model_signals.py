@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from qcode.suggest import learn
+from qcode.suggest.arrays import unique
 from qcode.suggest.base import CodeProfile, Signal, Training, register
 from qcode.suggest.units import Features
 
@@ -123,7 +124,7 @@ def word_span_arrays(feats: Features, units: Any, words: list[list[int]] | tuple
         return z, z.copy(), z.copy()
     occ = feats.terms[idx]
     # Number the words' distinct terms; an occurrence is evidence when (pair, number) is a word's.
-    uniq = np.unique(w_terms)
+    uniq = unique(w_terms)
     nu = len(uniq)
     rank = np.minimum(np.searchsorted(uniq, occ), nu - 1)
     known = uniq[rank] == occ
@@ -282,7 +283,7 @@ class Similarity(Signal):
 
         U, D = ctx
         best = np.empty(len(units), dtype=np.int64)
-        for j in np.unique(profs).tolist():
+        for j in unique(profs).tolist():
             sel = np.nonzero(profs == j)[0]
             a, b = self.seg_of[j]
             best[sel] = a + D[units[sel], a:b].argmax(axis=1)
@@ -448,7 +449,7 @@ class Learned(Signal):
         words = _top_word_arrays(owner, weight, m.terms[cols])
         listed = word_json_groups(self.info.nlp.vocab.strings, words, len(units))
         heads: dict[int, str] = {}
-        for j in np.unique(profs).tolist():
+        for j in unique(profs).tolist():
             code = self.profiles[j].id
             r = m.heldout.get(code, {})
             heads[j] = f"{self.positives.get(code, 0)},{round(float(r.get('f1', 0)), 6)!r},{round(float(r.get('keyword_f1', 0)), 6)!r}"

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qcode.core.errors import SuggestError
+from qcode.suggest.arrays import unique
 
 TRAINED_CANDIDATES = ("{lang}_core_news_md", "{lang}_core_news_sm", "{lang}_core_web_md", "{lang}_core_web_sm")
 SKIP_COMPONENTS = ("parser", "ner")
@@ -257,7 +258,7 @@ class _FastBlank:
         pos[pos == len(self.keys)] = 0
         missing = self.keys[pos] != orth if len(self.keys) else np.ones(len(orth), dtype=bool)
         if missing.any():
-            new = np.unique(orth[missing])
+            new = unique(orth[missing])
             entries = [self._entry(h) for h in new.tolist()]
             keys = np.concatenate([self.keys, new])
             order = np.argsort(keys, kind="stable")

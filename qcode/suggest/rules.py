@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qcode.core.errors import SuggestError
+from qcode.suggest.arrays import unique
 from qcode.suggest.base import (
     KEYWORD_WEIGHT,
     LABEL_WORD_WEIGHT,
@@ -130,7 +131,7 @@ class LemmaKeywords(RuleSignal):
         order = np.argsort(first, kind="stable")
         self.single_lemma, self.single_seq = first[order], np.array(single, dtype=np.int64)[order]
         self.multi = [k for k, q in enumerate(self.seqs) if len(q) > 1]
-        self.multi_first = np.unique(np.array([self.seqs[k][0] for k in self.multi], dtype=np.uint64))
+        self.multi_first = unique(np.array([self.seqs[k][0] for k in self.multi], dtype=np.uint64))
 
     def find(self, lemma: Any, offsets: Any) -> tuple[Any, Any, Any]:
         """(rule, start token, end token) of every phrase match in the documents whose tokens have the
@@ -262,7 +263,7 @@ class RuleSet:
             kw = np.nonzero(kind == KEYWORD)[0]
             lens = (b[kw] - a[kw])
             covered_tok = np.repeat(a[kw], lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
-            covered = np.unique(np.repeat(prof[kw], lens) * (1 << 32) + covered_tok)
+            covered = unique(np.repeat(prof[kw], lens) * (1 << 32) + covered_tok)
             key = prof * (1 << 32) + a
             drop = lw & np.isin(key, covered)
             # The same word matched by two label words of one code counts once too.
@@ -284,7 +285,7 @@ class RuleSet:
         if not len(m):
             return K, T
         prof, kind, group = self.profile[m.rule], self.kind[m.rule], self.group[m.rule]
-        key = np.unique(((m.unit * P + prof) * 3 + kind) * self.n_groups + group)
+        key = unique(((m.unit * P + prof) * 3 + kind) * self.n_groups + group)
         cell, kind_u = key // self.n_groups // 3, (key // self.n_groups) % 3
         counts = [np.bincount(cell[kind_u == k], minlength=n * P).reshape(n, P) for k in (KEYWORD, LABEL_WORD, PATTERN)]
         # noisy-or of the distinct keywords and label words (and patterns) found in the unit

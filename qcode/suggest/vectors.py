@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from qcode.suggest.arrays import unique
 from qcode.suggest.base import CodeProfile, Signal, Training, register
 from qcode.suggest.model_signals import (
     MIN_CONTRIBUTION,
@@ -93,7 +94,7 @@ class _RowLookup:
         pos[pos == len(self.keys)] = 0
         missing = self.keys[pos] != terms if len(self.keys) else np.ones(len(terms), dtype=bool)
         if missing.any():
-            new = np.unique(terms[missing])
+            new = unique(terms[missing])
             vectors, strings = self.vocab.vectors, self.vocab.strings
             rows = np.asarray(vectors.find(keys=new.tolist()), dtype=np.int64).reshape(-1)
             for k in np.nonzero(rows < 0)[0].tolist():
@@ -232,7 +233,7 @@ class Vectors(Signal):
         import numpy as np
 
         best = np.empty(len(units), dtype=np.int64)
-        for j in np.unique(profs).tolist():
+        for j in unique(profs).tolist():
             sel = np.nonzero(profs == j)[0]
             a, b = self.seg_of[j]
             best[sel] = a + E[units[sel], a:b].argmax(axis=1)

@@ -1,0 +1,29 @@
+"""qcode.suggest.arrays.unique gives what np.unique gives (sorted distinct values, same dtype)."""
+
+import numpy as np
+import pytest
+
+from qcode.suggest.arrays import unique
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.zeros(0, dtype=np.uint64),
+        np.array([7], dtype=np.uint64),
+        np.array([3, 1, 3, 2, 1], dtype=np.int64),
+        np.array([[5, 0, 0], [5, 2**63 + 1, 0]], dtype=np.uint64),  # 2-D: flattened; values above int64
+        np.array([2, 2, 2], dtype=np.int64),
+    ],
+)
+def test_unique_matches_numpy(values):
+    got = unique(values)
+    assert got.dtype == np.unique(values).dtype
+    assert got.tolist() == sorted(set(values.ravel().tolist()))
+
+
+def test_unique_random_hashes():
+    rng = np.random.default_rng(3)
+    vocab = rng.integers(0, 2**62, size=500, dtype=np.int64).astype(np.uint64)
+    values = vocab[rng.integers(0, 500, size=(2000, 4))]
+    assert np.array_equal(unique(values), np.unique(values))
