@@ -22,8 +22,8 @@ Definitions used throughout (also printed in reports):
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from qcode.core.codebook import Codebook
@@ -244,11 +244,19 @@ def check_filters(data: AnalysisData, filters: Filters, by: Iterable[str] = ()) 
                 f"No codings by coder '{name}'." + did_you_mean(name, coders),
                 hint="Coders with codings: " + (", ".join(coders) or "none yet") + ".",
             )
-    known = data.attribute_names()
-    for attr in [*filters.where, *by]:
+    check_attributes([*filters.where, *by], data.attribute_names())
+
+
+def check_attributes(names: Iterable[str], known: Sequence[str]) -> None:
+    """Raise :class:`NotFoundError` (with a did-you-mean) for a name not in *known*.
+
+    Callers that load only part of a project pass the project's attribute
+    names (:data:`BUILTIN_ATTRIBUTES` first) as *known*.
+    """
+    for attr in names:
         if attr not in known:
             raise NotFoundError(
-                f"Unknown attribute '{attr}'." + did_you_mean(attr, known),
+                f"Unknown attribute '{attr}'." + did_you_mean(attr, list(known)),
                 hint="Attributes in this project: " + ", ".join(known) + ".",
             )
 
@@ -269,13 +277,7 @@ def select(data: AnalysisData, filters: Filters | None = None) -> list[Segment]:
         and (wanted_coders is None or c.coder in wanted_coders)
     ]
     segs = [s for s in make_segments(data, codings) if wanted_t is None or s.transcript.name in wanted_t]
-    where = {a: {v.casefold() for v in vs} for a, vs in f.where.items() if vs}
-    if where:
-        segs = [
-            s
-            for s in segs
-            if all(any(v.casefold() in ok for v in segment_values(data, s, a)) for a, ok in where.items())
-        ]
+    segs = _where(data, segs, f.where)
     segs.sort(
         key=lambda s: (
             t_order.get(s.transcript.id, 0),
@@ -286,6 +288,16 @@ def select(data: AnalysisData, filters: Filters | None = None) -> list[Segment]:
         )
     )
     return segs
+
+
+def _where(data: AnalysisData, segs: list[Segment], where: Mapping[str, Iterable[str]]) -> list[Segment]:
+    """The segments whose values pass every attribute filter (one value of any speaker suffices)."""
+    wanted = {a: {v.casefold() for v in vs} for a, vs in where.items() if vs}
+    if not wanted:
+        return segs
+    return [
+        s for s in segs if all(any(v.casefold() in ok for v in segment_values(data, s, a)) for a, ok in wanted.items())
+    ]
 
 
 def transcripts_in(data: AnalysisData, filters: Filters | None = None) -> list[Transcript]:
@@ -323,6 +335,10 @@ class Quote:
     """Memos written about this coding (besides its own memo field)."""
     coders: tuple[str, ...] = ()
     """Every coder who coded this very passage with this code, when reports show it once for several."""
+    with_code_id: str = ""
+    """For a quote of two overlapping codings (:func:`retrieve_overlaps`): the second coding's code."""
+    with_coding_id: int | None = None
+    """For a quote of two overlapping codings: the second coding's id."""
 
     @property
     def who(self) -> str:
@@ -346,14 +362,21 @@ class Quote:
 
 
 def quote_of(data: AnalysisData, seg: Segment, notes: dict[str, list[str]] | None = None) -> Quote:
+    """The quote of *seg*, its attributes valued as filters and crosstabs value them.
+
+    Each attribute of the transcript or of a linked participant is looked up
+    per speaker (participant first, then transcript; :func:`segment_values`);
+    a passage spanning speakers of different groups lists every value, joined
+    with ``"; "`` in speaker order.
+    """
     c, t = seg.coding, seg.transcript
     first = t.turns[seg.turns[0]] if seg.turns else None
-    attrs = {k: format_value(v) for k, v in sorted(t.attributes.items())}
+    names = set(t.attributes)
     for name in seg.participants:
         p = data.participant(name)
         if p is not None:
-            for k, v in sorted(p.attributes.items()):
-                attrs.setdefault(k, format_value(v))
+            names.update(p.attributes)
+    attrs = {k: "; ".join(segment_values(data, seg, k)) for k in sorted(names)}
     who = tuple(p if p else s for s, p in zip(seg.speakers, seg.participants, strict=True))
     return Quote(
         coding_id=c.id,
@@ -377,18 +400,84 @@ def quote_of(data: AnalysisData, seg: Segment, notes: dict[str, list[str]] | Non
     )
 
 
-def retrieve(
-    data: AnalysisData, filters: Filters | None = None, *, segments: Sequence[Segment] | None = None
-) -> list[Quote]:
-    """Every quote passing *filters*, grouped by code (codebook order), then transcript and position."""
-    segs = select(data, filters) if segments is None else segments
+def _coding_notes(data: AnalysisData) -> dict[str, list[str]]:
     notes: dict[str, list[str]] = {}
     for m in data.memos:
         if m.target_kind == "coding":
             notes.setdefault(m.target_id, []).append(m.text)
+    return notes
+
+
+def retrieve(
+    data: AnalysisData,
+    filters: Filters | None = None,
+    *,
+    segments: Sequence[Segment] | None = None,
+    by_code: bool = True,
+) -> list[Quote]:
+    """Every quote passing *filters*, grouped by code (codebook order), then transcript and position.
+
+    With ``by_code=False`` the quotes stay in :func:`select` order (reading
+    order: transcript, position), as the app's quote list shows them.
+    """
+    segs = select(data, filters) if segments is None else segments
+    notes = _coding_notes(data)
     order = {c.id: i for i, c in enumerate(data.codebook.codes)}
-    ranked = sorted(enumerate(segs), key=lambda p: (order.get(p[1].coding.code_id, len(order)), p[0]))
+    ranked = list(enumerate(segs))
+    if by_code:
+        ranked.sort(key=lambda p: (order.get(p[1].coding.code_id, len(order)), p[0]))
     return [quote_of(data, s, notes) for _, s in ranked]
+
+
+def retrieve_overlaps(
+    data: AnalysisData, first: Collection[str], second: Collection[str], filters: Filters | None = None
+) -> list[Quote]:
+    """Quotes where a coding with a code in *first* overlaps one with a code in *second*.
+
+    Each overlapping pair gives one quote of their union span (from the first
+    coding's code, coder and id; ``with_code_id``/``with_coding_id`` name the
+    second; memos and notes of both). Codes match exactly: pass
+    :func:`code_scope` results to include sub-codes. *filters* restricts
+    both codings by coder and transcript (its ``codes`` are not used) and
+    keeps a union whose speakers pass its attribute filters, as
+    :func:`select` does for one coding. A coding never pairs with itself,
+    and a pair found from both sides (a code in both sets) is listed once.
+    Order: the first coding's :func:`select` order, then the second's.
+    """
+    f = filters or Filters()
+    segs = select(data, Filters(transcripts=f.transcripts, coders=f.coders))
+    a_codes, b_codes = set(first), set(second)
+    others: dict[int | None, list[Coding]] = {}
+    for s in segs:
+        if s.coding.code_id in b_codes:
+            others.setdefault(s.transcript.id, []).append(s.coding)
+    pairs: list[tuple[Coding, Coding]] = []
+    seen: set[tuple[int, int]] = set()
+    for s in segs:
+        a = s.coding
+        if a.code_id not in a_codes:
+            continue
+        for b in others.get(a.transcript_id, ()):
+            if b.start >= a.end:
+                break
+            key = (id(a), id(b))
+            if a is b or not a.overlaps(b.start, b.end) or key[::-1] in seen:
+                continue
+            seen.add(key)
+            pairs.append((a, b))
+    unions = [
+        replace(a, start=min(a.start, b.start), end=max(a.end, b.end), quote="", memo="\n".join(m for m in (a.memo, b.memo) if m))
+        for a, b in pairs
+    ]
+    partner = {id(u): b for u, (_, b) in zip(unions, pairs, strict=True)}
+    notes = _coding_notes(data)
+    out: list[Quote] = []
+    for seg in _where(data, make_segments(data, unions), f.where):
+        b = partner[id(seg.coding)]
+        q = quote_of(data, seg, notes)
+        extra = tuple(notes.get(str(b.id), ())) if b.id is not None else ()
+        out.append(replace(q, notes=q.notes + extra, with_code_id=b.code_id, with_coding_id=b.id))
+    return out
 
 
 _TABLES = ("CodeFrequency", "Cooccurrence", "Crosstab", "CrosstabRow", "Matrix")
@@ -411,12 +500,15 @@ __all__ = [
     "Filters",
     "Quote",
     "Segment",
+    "check_attributes",
     "check_filters",
     "code_scope",
     "format_time",
     "format_value",
     "make_segments",
+    "quote_of",
     "retrieve",
+    "retrieve_overlaps",
     "select",
 ]
 __all__ += [*_TABLES, *_TABLE_FUNCS]

@@ -1,73 +1,97 @@
 """Retrieving coded quotes: every quote of a code, or of two codes that overlap.
 
-Each quote carries what a researcher needs to read it in context: the
-transcript, the speaker, the turn time, and the attributes of the transcript
-and of the speaker's participant (for filters such as country or gender).
+The app's quote list and the reports read passages the same way: this module
+only chooses the codings (one code, or two codes; with or without sub-codes;
+by coder) and loads what they need; which passages pass the attribute
+filters, who said them, their attributes and their text come from
+:func:`qcode.core.analysis.retrieve` / :func:`~qcode.core.analysis.retrieve_overlaps`,
+as in reports. Filters follow the report definitions (printed in reports):
+an attribute is the speaker's participant's, else the transcript's; values
+compare case-insensitively; a passage spanning several speakers passes when
+one of them does; ``(none)`` selects a missing value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from qcode.core.coding import Coding
+from qcode.core import analysis
+from qcode.core.analysis import (
+    BUILTIN_ATTRIBUTES,
+    AnalysisData,
+    Filters,
+    check_attributes,
+    format_value,
+)
+from qcode.core.codebook import Codebook
 from qcode.usecases.project import Project
 
 
 @dataclass(frozen=True)
 class Quote:
+    """One row of the quote list: the passage as reports cite it, and where to open it."""
+
     transcript_id: int
-    transcript: str
-    start: int
-    end: int
-    text: str
-    code_ids: tuple[str, ...]
-    coding_ids: tuple[int, ...]
-    coder: str
-    speaker: str | None
-    participant: str | None
-    time: float | None
-    memo: str = ""
-    attributes: dict[str, Any] = field(default_factory=dict)
+    cited: analysis.Quote
+
+    @property
+    def transcript(self) -> str:
+        return self.cited.transcript
+
+    @property
+    def start(self) -> int:
+        return self.cited.start
+
+    @property
+    def end(self) -> int:
+        return self.cited.end
+
+    @property
+    def text(self) -> str:
+        return self.cited.text
+
+    @property
+    def coder(self) -> str:
+        return self.cited.coder
+
+    @property
+    def memo(self) -> str:
+        return self.cited.memo
+
+    @property
+    def time(self) -> float | None:
+        return self.cited.time
+
+    @property
+    def attributes(self) -> dict[str, str]:
+        return self.cited.attributes
+
+    @property
+    def speakers(self) -> tuple[str, ...]:
+        return self.cited.speakers
+
+    @property
+    def speaker(self) -> str | None:
+        """Speaker label(s) of the passage, ``"Amina & Brian"`` when it spans two turns."""
+        return " & ".join(self.cited.speakers) or None
+
+    @property
+    def code_ids(self) -> tuple[str, ...]:
+        q = self.cited
+        return (q.code_id, q.with_code_id) if q.with_code_id else (q.code_id,)
+
+    @property
+    def coding_ids(self) -> tuple[int, ...]:
+        q = self.cited
+        ids = (q.coding_id, q.with_coding_id) if q.with_code_id else (q.coding_id,)
+        return tuple(i or 0 for i in ids)
 
 
-def _attr_str(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-class _Context:
-    """Speaker, participant and attributes lookups shared by one retrieval."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self.links = project.store.speaker_participants()
-        self.people = {p.name: p.attributes for p in project.store.participants()}
-
-    def quote(self, c: Coding, start: int, end: int, code_ids: tuple[str, ...], coding_ids: tuple[int, ...], memo: str) -> Quote:
-        t = self.project.transcript(c.transcript_id)
-        assert t.id is not None
-        i = t.turn_at(start)
-        turn = t.turns[i] if i is not None else None
-        speaker = turn.speaker if turn else None
-        participant = self.links.get((t.id, speaker)) if speaker else None
-        attrs: dict[str, Any] = dict(t.attributes)
-        if participant:
-            attrs.update(self.people.get(participant, {}))
-        return Quote(
-            t.id, t.name, start, end, t.text[start:end], code_ids, coding_ids, c.coder, speaker, participant,
-            turn.time_start if turn else None, memo, attrs,
-        )
-
-
-def _passes(q: Quote, filters: Mapping[str, Iterable[str]] | None) -> bool:
-    if not filters:
-        return True
-    for name, allowed in filters.items():
-        allowed_set = {str(a) for a in allowed}
-        if allowed_set and _attr_str(q.attributes.get(name)) not in allowed_set:
-            return False
-    return True
+def _scope(codebook: Codebook, code_id: str, include_children: bool) -> list[str]:
+    codebook.get(code_id)
+    return [code_id] + ([c.id for c in codebook.descendants(code_id)] if include_children else [])
 
 
 def quotes(
@@ -81,49 +105,47 @@ def quotes(
 ) -> list[Quote]:
     """Quotes of *code_id*, or where *code_id* and *with_code* overlap (their union span).
 
-    *filters* maps an attribute name to the values to keep (transcript or
-    participant attributes; a quote without the attribute is dropped).
+    *filters* maps an attribute name to the values to keep (as ``--where`` in
+    reports); an unknown attribute name raises a NotFoundError naming it.
+    Quotes are in reading order (transcript, position).
     """
     cb = project.codebook
-    cb.get(code_id)
-    ids = [code_id] + ([c.id for c in cb.descendants(code_id)] if include_children else [])
-    coder_list = list(coders) if coders is not None else None
-    mine = project.store.codings(code_ids=ids, coders=coder_list)
-    ctx = _Context(project)
-    out: list[Quote] = []
+    first = _scope(cb, code_id, include_children)
+    second = _scope(cb, with_code, include_children) if with_code is not None else []
+    where = {name: tuple(str(v) for v in values) for name, values in (filters or {}).items()}
+    if where:
+        check_attributes(where, [*BUILTIN_ATTRIBUTES, *attribute_values(project)])
+    codings = project.store.codings(
+        code_ids=dict.fromkeys(first + second), coders=list(coders) if coders is not None else None
+    )
+    data = AnalysisData(
+        codebook=cb,
+        transcripts=tuple(project.transcript(tid) for tid in sorted({c.transcript_id for c in codings})),
+        participants=tuple(project.store.participants()),
+        codings=tuple(codings),
+    )
+    f = Filters(where=where)
     if with_code is None:
-        for c in mine:
-            q = ctx.quote(c, c.start, c.end, (c.code_id,), (c.id or 0,), c.memo)
-            if _passes(q, filters):
-                out.append(q)
-        return out
-    cb.get(with_code)
-    other_ids = [with_code] + ([c.id for c in cb.descendants(with_code)] if include_children else [])
-    others: dict[int, list[Coding]] = {}
-    for c in project.store.codings(code_ids=other_ids, coders=coder_list):
-        others.setdefault(c.transcript_id, []).append(c)
-    seen: set[tuple[int, int]] = set()
-    for a in mine:
-        for b in others.get(a.transcript_id, []):
-            if b.start >= a.end:
-                break
-            if a.id == b.id or not a.overlaps(b.start, b.end) or (a.id, b.id) in seen:
-                continue
-            seen.add((a.id or 0, b.id or 0))
-            memo = "\n".join(m for m in (a.memo, b.memo) if m)
-            q = ctx.quote(a, min(a.start, b.start), max(a.end, b.end), (a.code_id, b.code_id), (a.id or 0, b.id or 0), memo)
-            if _passes(q, filters):
-                out.append(q)
-    return out
+        cited = analysis.retrieve(data, f, by_code=False)
+    else:
+        cited = analysis.retrieve_overlaps(data, first, second, f)
+    ids = {t.name: t.id for t in data.transcripts}
+    return [Quote(ids[q.transcript] or 0, q) for q in cited]
 
 
 def attribute_values(project: Project) -> dict[str, list[str]]:
-    """Every attribute name with its values (transcripts and participants), for filter menus."""
+    """Every attribute name with its values (transcripts and participants), for filter menus.
+
+    Values are written as filters and reports compare them (:func:`format_value`).
+    """
     values: dict[str, set[str]] = {}
+
+    def add(attributes: Mapping[str, Any]) -> None:
+        for k, v in attributes.items():
+            values.setdefault(k, set()).add(format_value(v))
+
     for s in project.store.transcript_summaries():
-        for k, v in (s["attributes"] or {}).items():
-            values.setdefault(k, set()).add(_attr_str(v))
+        add(s["attributes"] or {})
     for p in project.store.participants():
-        for k, v in p.attributes.items():
-            values.setdefault(k, set()).add(_attr_str(v))
+        add(p.attributes)
     return {k: sorted(v) for k, v in sorted(values.items())}
