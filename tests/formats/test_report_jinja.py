@@ -188,6 +188,16 @@ def test_html_escapes_script_in_labels_and_quotes_and_is_self_contained(tmp_path
         ("{{ 'x' * 100000000 }}", "forbids"),
         ("{% for i in range(10**9) %}{% endfor %}", "failed"),
         ("{{ themes.append(1) }}", "forbids"),
+        ("{{ title.ljust(100001) }}", "forbids: padding or formatting text wider than 100,000 characters"),
+        ("{{ title.zfill(10**9) }}", "forbids: padding"),
+        ("{{ title|center(10**9) }}", "forbids: padding"),
+        ("{{ 'a\nb'|indent(10**9) }}", "forbids: padding"),
+        ("{{ '%999999999s' % title }}", "forbids: padding"),
+        ("{{ '%*d' % (10**9, 1) }}", "forbids: padding"),
+        ("{{ '%999999999s'|format(title) }}", "forbids: padding"),
+        ("{{ '{:>999999999}'.format(title) }}", "forbids: padding"),
+        ("{{ '{:{}}'.format(title, 10**9) }}", "forbids: padding"),
+        ("{% for i in range(100001) %}{% endfor %}", "failed: OverflowError: Range too big"),  # Jinja2's own MAX_RANGE
         ("{% include '/etc/passwd' %}", "failed"),
         ("{% for %}", "syntax error"),
         ("{{ no_such_name }}", "'no_such_name' is undefined"),
@@ -198,6 +208,13 @@ def test_sandbox_refuses_escapes_with_a_clear_error(template: str, fragment: str
         render(template, _report(), "html", name="mine.j2")
     assert "mine.j2" in err.value.message
     assert fragment in err.value.message
+
+
+def test_sandbox_size_checks_leave_ordinary_formatting_alone() -> None:
+    template = ("{{ title.ljust(14) }}|{{ title|center(15) }}|{{ '%5s|%.2f|%d' % ('ab', 2.5, 1000000) }}|"
+                "{{ '%-4s'|format('x') }}|{{ '{:>8,}'.format(1234567) }}|{{ '{:{}}'.format('y', 3) }}|{{ 17 % 5 }}|"
+                "{{ 'a\nb'|indent(2) }}")
+    assert render(template, _report(), "md") == "Mini report   |  Mini report  |   ab|2.50|1000000|x   |1,234,567|y  |2|a\n  b"
 
 
 def test_user_template_sees_plain_data() -> None:
@@ -285,8 +302,8 @@ DOUBLING = ("{# grows a string to 2**28 characters #}\n"
     ("template", "where"),
     [
         (DOUBLING, " (line 3)"),  # '~' is not capped by the sandbox: only the memory limit stops it
-        ("title\n\n\n{{ 'x'.ljust(3 * 10**8)|length }}", " (line 4)"),  # 300 MB in one C call
-        ("{{ ('%300000000s' % title)|length }}", " (line 1)"),
+        ("title\n\n\n{{ ('x' * 3000).replace('x', 'y' * 100000)|length }}", " (line 4)"),  # 300 MB in one C call
+        ("{{ (['y' * 100000] * 3000)|join|length }}", " (line 1)"),
         # 10^10 characters of output, 100,000 at a time (MAX_OUTPUT would stop it at 2*10^8).
         # The MemoryError lands in the template or in qcode's output list: line 2 or no line.
         ("{% for i in range(100000) %}\n{{ 'y' * 100000 }}{% endfor %}", "( \\(line 2\\))?"),
@@ -331,7 +348,7 @@ def test_memory_limit_counts_what_the_template_allocates_not_the_report_data() -
     big = _report(_mini(quote_b="word " * 10_000_000 + "end."))  # a 50 MB quote
     assert render("{{ title }}", big, "md", memory_mb=16, timeout=60) == "Mini report"
     with pytest.raises(ReportError, match="used more than 16 MB"):
-        render("{{ 'x'.ljust(20 * 2**20)|length }}", big, "md", memory_mb=16, timeout=60)
+        render("{{ ('x' * 1000).replace('x', 'y' * 20000)|length }}", big, "md", memory_mb=16, timeout=60)
 
 
 @needs_memory_limit

@@ -69,15 +69,79 @@ def _thousands(value: int | float) -> str:
     return f"{value:,}"
 
 
+_PADDING = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+_PRINTF = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_DIGITS = re.compile(r"\d+")
+
+
+def _width_error() -> Exception:
+    from jinja2.sandbox import SecurityError
+
+    return SecurityError(f"padding or formatting text wider than {MAX_REPEAT:,} characters")
+
+
+def _check_ints(values: Any) -> None:
+    if any(isinstance(v, int) and not isinstance(v, bool) and v > MAX_REPEAT for v in values):
+        raise _width_error()
+
+
+def _check_printf(fmt: str, args: Any) -> None:
+    """Refuse ``'%999999999s' % x`` (and ``*`` widths taken from large arguments) before Python builds it."""
+    stars = False
+    for match in _PRINTF.finditer(fmt):
+        for group in match.groups():
+            if group == "*":
+                stars = True
+            elif group and int(group) > MAX_REPEAT:
+                raise _width_error()
+    if stars:
+        _check_ints(args if isinstance(args, tuple) else (args,))
+
+
+def _check_format(fmt: str, args: Any, kwargs: Any) -> None:
+    """Refuse ``'{:999999999}'.format(x)``; a width given as ``{:{}}`` is checked against the arguments."""
+    import _string
+
+    try:
+        fields = list(_string.formatter_parser(fmt))
+    except ValueError:  # str.format reports the bad format itself
+        return
+    for _, _, spec, _ in fields:
+        if spec and "{" in spec:
+            _check_ints(list(args) + list(kwargs.values()))
+        elif spec:
+            _check_ints(int(d) for d in _DIGITS.findall(spec))
+
+
+def _check_call(obj: Any, args: Any, kwargs: Any) -> None:
+    """Refuse string methods that would build text wider than :data:`MAX_REPEAT` characters."""
+    name = getattr(obj, "__name__", "")
+    owner = getattr(getattr(obj, "__wrapped__", obj), "__self__", None)
+    if not isinstance(owner, str):
+        return
+    if name in _PADDING:
+        _check_ints(list(args) + list(kwargs.values()))
+    elif name in ("format", "format_map"):
+        _check_format(owner, args, args[0] if name == "format_map" and args else kwargs)
+
+
 def make_environment(autoescape: bool, loader: Any = None) -> Any:
     """The sandboxed environment every report template runs in."""
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
     class LimitedEnvironment(ImmutableSandboxedEnvironment):
-        intercepted_binops = frozenset({"*", "**"})
+        intercepted_binops = frozenset({"*", "**", "%"})
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+            _check_call(__obj, args, kwargs)
+            return super().call(__context, __obj, *args, **kwargs)
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            if operator == "%":
+                if isinstance(left, str):
+                    _check_printf(left, right)
+                return super().call_binop(context, operator, left, right)
             if operator == "**":
                 if isinstance(right, int | float) and abs(right) > 100:
                     raise SecurityError("the power is too large (limit 100)")
@@ -95,8 +159,24 @@ def make_environment(autoescape: bool, loader: Any = None) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md_escape, blockquote=md_blockquote, cell=md_cell, percent=_percent, thousands=_thousands)
+    env.filters.update(md=md_escape, blockquote=md_blockquote, cell=md_cell, percent=_percent, thousands=_thousands,
+                       center=_guarded(env.filters["center"], lambda value, width=80: _check_ints([width])),
+                       indent=_guarded(env.filters["indent"], lambda value, width=4, *a, **k: _check_ints([width])),
+                       format=_guarded(env.filters["format"], lambda value, *args, **kw: _check_printf(
+                           str(value), args or tuple(kw.values()))))
     return env
+
+
+def _guarded(func: Callable[..., Any], check: Callable[..., None]) -> Callable[..., Any]:
+    """The filter *func*, calling ``check`` with the same arguments first."""
+    import functools
+
+    @functools.wraps(func)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        check(*args, **kwargs)
+        return func(*args, **kwargs)
+
+    return guarded
 
 
 def _line_of(exc: BaseException) -> int | None:
