@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from qcode.core.transcript import Participant
 from qcode.usecases import retrieval
 from qcode.usecases.coding import apply_code
@@ -51,3 +53,138 @@ def test_attribute_filters_use_transcript_and_participant_attributes(project) ->
     assert retrieval.quotes(project, "instability", filters={"country": ["FR"]}) == []
     assert len(retrieval.quotes(project, "instability", filters={"mode": ["video"]})) == 2
     assert retrieval.attribute_values(project) == {"country": ["MA"], "mode": ["video"]}
+
+
+# ----------------------------------------------------------------------------
+# The quote list and the reports read passages alike (one implementation).
+#
+# fg-nairobi (transcript 2, country Kenya), offsets checked in _focus_group:
+#   Moderator (not linked) "How is work?"                      0-12
+#   Amina  (f, no country) "Work is unstable and pay is low."  14-46
+#   Brian  (m, Uganda)     "Same for me here."                 48-65
+# interview-01 (transcript 1): Amina there is not linked, no attributes.
+
+FG = "Moderator: How is work?\nAmina: Work is unstable and pay is low.\nBrian: Same for me here.\n"
+
+
+def _focus_group(project, tmp_path):  # noqa: ANN001, ANN202
+    from qcode.usecases import importing
+
+    (tmp_path / "fg-nairobi.txt").write_text(FG, encoding="utf-8")
+    assert not importing.import_paths(project, [tmp_path / "fg-nairobi.txt"]).failed
+    t = project.transcript("fg-nairobi")
+    project.store.update_transcript_fields(t.id, attributes={"country": "Kenya"})
+    project.store.upsert_participant(Participant("Amina", {"gender": "f"}))
+    project.store.upsert_participant(Participant("Brian", {"gender": "m", "country": "Uganda"}))
+    project.store.link_speaker(t.id, "Amina", "Amina")
+    project.store.link_speaker(t.id, "Brian", "Brian")
+    project.invalidate()
+    t = project.transcript("fg-nairobi")
+    assert (t.text[0:12], t.text[14:46], t.text[48:65]) == ("How is work?", "Work is unstable and pay is low.", "Same for me here.")
+    return t
+
+
+def _coded_focus_group(project, tmp_path):  # noqa: ANN001, ANN202
+    t = _focus_group(project, tmp_path)
+    i = project.transcript("interview-01")
+    apply_code(project, i.id, *_span(i, "Unstable."), "instability")
+    apply_code(project, t.id, 20, 55, "instability")  # Amina's turn into Brian's
+    apply_code(project, t.id, 12, 30, "instability")  # starts in the blank line before Amina's turn
+    apply_code(project, t.id, 48, 65, "instability")  # Brian only
+    apply_code(project, t.id, 0, 12, "instability")  # the moderator
+    return t
+
+
+def _report_rows(project, code: str, where: dict[str, list[str]]) -> list[tuple]:  # noqa: ANN001
+    from qcode.core.analysis import Filters, retrieve
+    from qcode.usecases.reporting import load_analysis_data
+
+    f = Filters(codes=(code,), where={k: tuple(v) for k, v in where.items()})
+    return [(q.transcript, q.start, q.end, q.speakers, q.text, q.attributes) for q in retrieve(load_analysis_data(project, f), f)]
+
+
+def _screen_rows(project, code: str, where: dict[str, list[str]]) -> list[tuple]:  # noqa: ANN001
+    return [(q.transcript, q.start, q.end, q.speakers, q.text, q.attributes) for q in retrieval.quotes(project, code, filters=where)]
+
+
+def test_focus_group_rows_speakers_and_attributes(project, tmp_path) -> None:  # noqa: ANN001
+    _coded_focus_group(project, tmp_path)
+    got = [(q.transcript, q.start, q.end, q.speaker, q.attributes) for q in retrieval.quotes(project, "instability")]
+    i0 = project.transcript("interview-01").text.index("Unstable.")
+    assert got == [
+        ("interview-01", i0, i0 + 9, "Amina", {}),
+        ("fg-nairobi", 0, 12, "Moderator", {"country": "Kenya"}),
+        # a passage starting in the blank line between turns is still Amina's
+        ("fg-nairobi", 12, 30, "Amina", {"country": "Kenya", "gender": "f"}),
+        # two speakers: both named, each valued (participant first, then transcript)
+        ("fg-nairobi", 20, 55, "Amina & Brian", {"country": "Kenya; Uganda", "gender": "f; m"}),
+        # Brian's own country wins over the transcript's
+        ("fg-nairobi", 48, 65, "Brian", {"country": "Uganda", "gender": "m"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("where", "spans"),
+    [
+        ({}, [(0, 12), (12, 30), (20, 55), (48, 65)]),
+        ({"gender": ["m"]}, [(20, 55), (48, 65)]),  # Brian speaks in the two-turn passage too
+        ({"gender": ["F"]}, [(12, 30), (20, 55)]),  # values compare case-insensitively
+        ({"country": ["Uganda"]}, [(20, 55), (48, 65)]),  # participant attribute before transcript's
+        ({"country": ["Kenya"]}, [(0, 12), (12, 30), (20, 55)]),
+        ({"country": ["Kenya"], "gender": ["m"]}, [(20, 55)]),
+        ({"gender": ["(none)"]}, [(0, 12)]),  # the unlinked moderator (and Amina of interview-01)
+        ({"speaker": ["Brian"]}, [(20, 55), (48, 65)]),  # built-in attribute
+        ({"gender": ["m", "x"], "country": []}, [(20, 55), (48, 65)]),  # OR within a filter; empty = no filter
+    ],
+)
+def test_quote_list_and_report_give_the_same_rows(project, tmp_path, where, spans) -> None:  # noqa: ANN001
+    _coded_focus_group(project, tmp_path)
+    screen = _screen_rows(project, "instability", where)
+    assert screen == _report_rows(project, "instability", where)
+    assert [(s, e) for name, s, e, *_ in screen if name == "fg-nairobi"] == spans
+
+
+def test_unknown_filter_attribute_is_an_error_not_an_empty_list(project, tmp_path) -> None:  # noqa: ANN001
+    from qcode.core.errors import NotFoundError
+
+    _coded_focus_group(project, tmp_path)
+    with pytest.raises(NotFoundError, match="Unknown attribute 'gendr'. Did you mean 'gender'"):
+        retrieval.quotes(project, "instability", filters={"gendr": ["m"]})
+
+
+def test_attribute_of_a_transcript_without_codings_is_known(project, tmp_path) -> None:  # noqa: ANN001
+    _focus_group(project, tmp_path)
+    t = project.transcript("interview-01")
+    apply_code(project, t.id, *_span(t, "Unstable."), "instability")
+    # only interview-01 is coded, but 'country' exists in the project: no error, no quote
+    assert retrieval.quotes(project, "instability", filters={"country": ["Kenya"]}) == []
+    assert [q.text for q in retrieval.quotes(project, "instability", filters={"country": ["(none)"]})] == ["Unstable."]
+
+
+def test_co_occurrence_filters_on_every_speaker_of_the_union(project, tmp_path) -> None:  # noqa: ANN001
+    t = _focus_group(project, tmp_path)
+    apply_code(project, t.id, 35, 55, "pay")  # "pay is low." + Brian's "Same fo"
+    apply_code(project, t.id, 14, 40, "instability")  # Amina only
+    [q] = retrieval.quotes(project, "instability", with_code="pay", filters={"gender": ["m"]})
+    assert (q.start, q.end, q.speaker, q.code_ids) == (14, 55, "Amina & Brian", ("instability", "pay"))
+    assert q.text == "Work is unstable and pay is low.\n\nSame fo"
+    assert retrieval.quotes(project, "instability", with_code="pay", filters={"country": ["France"]}) == []
+
+
+def test_co_occurrence_of_a_code_with_itself_lists_each_pair_once(project) -> None:  # noqa: ANN001
+    t = project.transcript("interview-01")
+    a = _span(t, "Piece rates, very low.")
+    b = _span(t, "very low. You are paid")
+    apply_code(project, t.id, *a, "pay")
+    apply_code(project, t.id, *b, "pay")
+    [q] = retrieval.quotes(project, "pay", with_code="pay")
+    assert (q.start, q.end, q.code_ids) == (a[0], b[1], ("pay", "pay"))
+    assert q.coding_ids == tuple(c.id for c in project.store.codings(code_ids=["pay"]))
+
+
+def test_children_are_listed_in_reading_order(project) -> None:  # noqa: ANN001
+    t = project.transcript("interview-01")
+    apply_code(project, t.id, *_span(t, "very low. You are paid"), "pay")
+    apply_code(project, t.id, *_span(t, "Piece rates"), "piece-rates")
+    got = [q.text for q in retrieval.quotes(project, "pay", include_children=True)]
+    assert got == ["Piece rates", "very low. You are paid"]
