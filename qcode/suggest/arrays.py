@@ -23,3 +23,24 @@ def unique(values: Any) -> Any:
     keep[0] = True
     np.not_equal(s[1:], s[:-1], out=keep[1:])
     return s[keep]
+
+
+_DECIMAL: list[str] = []
+_DECIMAL_MAX = 1 << 20
+
+
+def decimal_strings(values: Any) -> list[str]:
+    """``str(v)`` of each non-negative integer of the array *values*, from a table of ready-made strings.
+
+    The evidence of a run writes hundreds of thousands of small offsets as
+    text; looking them up is faster than formatting each one.
+    """
+    items = values.tolist()
+    if not items:
+        return []
+    top = max(items)
+    if top >= _DECIMAL_MAX or min(items) < 0:
+        return list(map(str, items))
+    if top >= len(_DECIMAL):
+        _DECIMAL.extend(map(str, range(len(_DECIMAL), min(_DECIMAL_MAX, max(top + 1, 2 * len(_DECIMAL), 4096)))))
+    return list(map(_DECIMAL.__getitem__, items))

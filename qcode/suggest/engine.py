@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any
 
 from qcode.core.text import count_words
-from qcode.suggest.arrays import unique
+from qcode.suggest.arrays import decimal_strings, unique
 from qcode.suggest.base import SUPPORT_FACTOR, CodeProfile, Hit, Passage, Training
 from qcode.suggest.cache import DocCache, text_key
 from qcode.suggest.model_signals import (
@@ -54,6 +54,11 @@ class TranscriptInput:
     transcript_id: int
     text: str
     turns: tuple[tuple[int, int], ...]
+    words: int | None = None
+    """Its word count when known (the store keeps it), else counted from *text*."""
+
+    def word_count(self) -> int:
+        return self.words if self.words is not None else count_words(self.text)
 
 
 @dataclass(eq=False)
@@ -168,7 +173,7 @@ class Engine:
 
     def _empty(self, item: TranscriptInput) -> Analysed:
         feats, _ = build_features(item.transcript_id, [], [], self.unit_mode)
-        return Analysed(item.transcript_id, feats, _empty_matches(), count_words(item.text), False, item.text, self)
+        return Analysed(item.transcript_id, feats, _empty_matches(), item.word_count(), False, item.text, self)
 
     def _store(self, entry: tuple[TranscriptInput, str], docs: list[Any], cache: DocCache | None) -> Analysed:
         item, key = entry
@@ -180,7 +185,7 @@ class Engine:
     def _finish(self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None) -> Analysed:
         feats, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode, tables)
         matches = self.ruleset.match(docs, tokens)
-        return Analysed(item.transcript_id, feats, matches, count_words(item.text), cached, item.text, self)
+        return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
 
     # ------------------------------------------------------------ learning
     def fit(self, training: Training) -> None:
@@ -275,8 +280,9 @@ class Engine:
         o, a, b = o[order], a[order], b[order]
         distinct = np.r_[True, (o[1:] != o[:-1]) | (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(o) else o.astype(bool)
         o = o[distinct]
-        rel = (a[distinct] - base[o]).tolist(), (b[distinct] - base[o]).tolist()
-        spans = join_groups(o, list(map("{},{}".format, *rel)), n)
+        rel = np.empty(2 * len(o), dtype=np.int64)  # start, end, start, end... relative to the unit
+        rel[0::2], rel[1::2] = a[distinct] - base[o], b[distinct] - base[o]
+        spans = join_groups(np.repeat(o, 2), decimal_strings(rel), n)
         # The signals of each pair, strongest first (ties: in ORDER), as ["short",contribution,data].
         s_owner, s_c, s_rank, s_frag = [], [], [], []
         for rank, name in enumerate(ORDER):

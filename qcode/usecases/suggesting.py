@@ -181,7 +181,7 @@ def run_suggestions(
         _learn(project, engine, cache, processes, by_t, rej, progress)
         notes.extend(n for n in engine.notes() if n not in notes)
         spans_rej, quotes_rej = store_sugg.rejected_keys(project.store, todo)
-        for a in engine.analyse(_inputs(project, todo), cache, processes):
+        for a in engine.analyse(_inputs(project, todo, {t: summaries[t]["words"] for t in todo}), cache, processes):
             words += a.words
             wrote_words[a.transcript_id] = a.words
             cached += int(a.cached)
@@ -329,7 +329,7 @@ def per_unit_cap(project: Project, per_unit: int | None) -> int | None:
     return value or None
 
 
-def _inputs(project: Project, tids: list[int]) -> Iterator[Any]:
+def _inputs(project: Project, tids: list[int], words: dict[int, int] | None = None) -> Iterator[Any]:
     from qcode.suggest.engine import TranscriptInput
     from qcode.suggest.units import paragraph_spans
 
@@ -339,7 +339,7 @@ def _inputs(project: Project, tids: list[int]) -> Iterator[Any]:
         for tid in chunk:
             text, _, turns = metas[tid]
             spans = tuple((a, b) for a, b in turns if b > a) or tuple(paragraph_spans(text))
-            yield TranscriptInput(tid, text, spans)
+            yield TranscriptInput(tid, text, spans, (words or {}).get(tid))
 
 
 def _training_spans(

@@ -27,3 +27,15 @@ def test_unique_random_hashes():
     vocab = rng.integers(0, 2**62, size=500, dtype=np.int64).astype(np.uint64)
     values = vocab[rng.integers(0, 500, size=(2000, 4))]
     assert np.array_equal(unique(values), np.unique(values))
+
+
+def test_decimal_strings_small_large_and_growing():
+    from qcode.suggest.arrays import _DECIMAL_MAX, decimal_strings
+
+    assert decimal_strings(np.zeros(0, dtype=np.int64)) == []
+    assert decimal_strings(np.array([0, 7, 10, 7])) == ["0", "7", "10", "7"]
+    big = np.array([5000, 123456, 3])  # grows the table
+    assert decimal_strings(big) == ["5000", "123456", "3"]
+    beyond = np.array([_DECIMAL_MAX + 5, 1])  # beyond the table: formatted directly
+    assert decimal_strings(beyond) == [str(_DECIMAL_MAX + 5), "1"]
+    assert decimal_strings(np.array([-2, 4])) == ["-2", "4"]
