@@ -11,9 +11,11 @@ itself refuses ``range()`` beyond 100,000 items. A user's template has a
 wall-clock limit (:data:`TEMPLATE_TIMEOUT`) so a loop that produces nothing
 for a very long time cannot hang qcode, and, on Linux, a memory limit
 (:data:`TEMPLATE_MEMORY_MB`): it is rendered in a child process whose
-address space is capped (:mod:`qcode.formats.reports.template_process`),
-because a template has too many ways to build a huge string (``ljust``,
-``%``-formatting widths, doubling with ``~`` in a loop) to refuse each one.
+address space is capped (:mod:`qcode.formats.reports.template_process`).
+The sandbox also refuses padding and format widths beyond
+:data:`MAX_REPEAT`, but a template has too many other ways to build a huge
+string (``replace``, ``join``, doubling with ``~`` in a loop) to refuse
+each one; the memory limit is the real bound.
 On Windows and macOS a user's template gets the time limit only. The
 shipped templates are trusted and render in-process with neither limit.
 """

@@ -2,10 +2,10 @@
 
 The Jinja2 sandbox (:mod:`qcode.formats.reports.jinja`) refuses some
 obviously huge operations early (``range`` beyond 100,000 items, string or
-list repetition, large powers), but a template has many other ways to build
-a huge value: ``'x'.ljust(10**9)``, ``'%999999999s' % x``, doubling a string
-with ``~`` in a loop... Refusing each one in the sandbox would be a game of
-whack-a-mole, so on Linux a user's template is rendered in a fresh Python
+list repetition, large powers, padding and format widths), but a template
+has many other ways to build a huge value: ``s.replace('x', long)``,
+``join`` over a repeated list, doubling a string with ``~`` in a loop...
+Refusing each one in the sandbox would be a game of whack-a-mole, so on Linux a user's template is rendered in a fresh Python
 process (``python -I -S``: nothing inherited but ``sys.path``, qcode's own
 folder first, so it runs the same code as the parent) whose address
 space is capped with ``RLIMIT_AS`` at what it uses once ready plus
