@@ -170,7 +170,8 @@ def generate_report(project: Project, request: ReportRequest, progress: Progress
 
         write_template_report(report, output, fmt, template_text=template_text, charts=charts if fmt == "html" else None,
                               template_name=request.template.name if request.template else "the user template",
-                              timeout=request.template_timeout or TEMPLATE_TIMEOUT)
+                              timeout=request.template_timeout or TEMPLATE_TIMEOUT,
+                              memory_mb=project.settings.template_memory_mb)
     elif fmt == "csv":
         from qcode.formats.reports.tables import write_csv
 

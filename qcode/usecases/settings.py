@@ -37,6 +37,7 @@ _ALLOWED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "seed": {"transcripts": list, "attributes": list, "codings": list},
     "suggest": {"pipeline": str, "min_score": (int, float), "processes": int, "per_unit": int},
     "import": {"max_mb": (int, float)},
+    "report": {"template_memory_mb": (int, float)},
 }
 
 
@@ -58,6 +59,8 @@ class Settings:
     suggest: dict[str, object] = field(default_factory=dict)
     import_max_mb: float = 100.0
     """Largest transcript file accepted by `qcode import` (megabytes)."""
+    template_memory_mb: float = 1024.0
+    """Megabytes a user's report template may allocate while rendering (Linux; elsewhere only the time limit)."""
 
 
 def load_settings(root: Path) -> Settings:
@@ -113,6 +116,13 @@ def load_settings(root: Path) -> Settings:
     s.seed_codings = list(seed.get("codings", []))
     s.suggest = dict(data.get("suggest", {}))
     s.import_max_mb = float(data.get("import", {}).get("max_mb", s.import_max_mb))
+    s.template_memory_mb = float(data.get("report", {}).get("template_memory_mb", s.template_memory_mb))
+    for section, key, value in (("import", "max_mb", s.import_max_mb), ("report", "template_memory_mb", s.template_memory_mb)):
+        if value <= 0:
+            raise SettingsError(
+                f"{path}, line {_line_of(raw_text, key)}: [{section}] {key} must be above 0 (got {value:g}).",
+                hint="Give a size in megabytes, for example 100.",
+            )
     return s
 
 

@@ -52,6 +52,8 @@ def test_no_project_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         ('[projct]\nname = "x"\n', "line 1: unknown section [projct]. Did you mean 'project'?"),
         ("[project]\nlanguage = 3\n", "line 2: [project] language has the wrong type"),
         ('[seed]\ntranscripts = "transcripts/"\n', "[seed] transcripts has the wrong type"),
+        ("[project]\n\n[report]\ntemplate_memory_mb = 0\n", "line 4: [report] template_memory_mb must be above 0"),
+        ("[import]\nmax_mb = -5\n", "line 2: [import] max_mb must be above 0 (got -5)"),
     ],
 )
 def test_settings_errors_name_file_line_and_key(tmp_path: Path, toml: str, fragment: str) -> None:
@@ -59,6 +61,13 @@ def test_settings_errors_name_file_line_and_key(tmp_path: Path, toml: str, fragm
     with pytest.raises(SettingsError) as err:
         load_settings(tmp_path)
     assert fragment in err.value.message
+
+
+def test_report_memory_limit_setting(tmp_path: Path) -> None:
+    (tmp_path / "qcode.toml").write_text("[report]\ntemplate_memory_mb = 256\n", encoding="utf-8")
+    assert load_settings(tmp_path).template_memory_mb == 256.0
+    (tmp_path / "qcode.toml").write_text("[project]\n", encoding="utf-8")
+    assert load_settings(tmp_path).template_memory_mb == 1024.0
 
 
 def test_bad_settings_leave_no_database(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import zipfile
 from pathlib import Path
 
@@ -129,6 +130,16 @@ def test_user_template(coded: Project, tmp_path: Path) -> None:
     (tmp_path / "t.j2").write_text("{% for t in themes %}{{ t.label }}: {{ t.quotes|length }}\n{% endfor %}", encoding="utf-8")
     out = generate_report(coded, ReportRequest("md", tmp_path / "r.md", template=tmp_path / "t.j2"))
     assert out.read_text() == "Job instability: 1\nPay: 1\nPiece rates: 1\n"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the template memory limit uses RLIMIT_AS (Linux)")
+def test_user_template_memory_limit_comes_from_the_settings(coded: Project, tmp_path: Path) -> None:
+    coded.settings.template_memory_mb = 48
+    (tmp_path / "t.j2").write_text("{{ ('x' * 3000).replace('x', 'y' * 100000)|length }}", encoding="utf-8")
+    out = tmp_path / "r.md"
+    with pytest.raises(ReportError, match="used more than 48 MB"):
+        generate_report(coded, ReportRequest("md", out, template=tmp_path / "t.j2"))
+    assert not out.exists()
 
 
 def test_existing_report_survives_a_failure(coded: Project, tmp_path: Path) -> None:
