@@ -362,13 +362,8 @@ class Quote:
 
 
 def quote_of(data: AnalysisData, seg: Segment, notes: dict[str, list[str]] | None = None) -> Quote:
-    """The quote of *seg*, its attributes valued as filters and crosstabs value them.
-
-    Each attribute of the transcript or of a linked participant is looked up
-    per speaker (participant first, then transcript; :func:`segment_values`);
-    a passage spanning speakers of different groups lists every value, joined
-    with ``"; "`` in speaker order.
-    """
+    """The quote of *seg*; each attribute valued per speaker as filters do (:func:`segment_values`),
+    several values (speakers of different groups) joined with ``"; "``."""
     c, t = seg.coding, seg.transcript
     first = t.turns[seg.turns[0]] if seg.turns else None
     names = set(t.attributes)
@@ -432,17 +427,14 @@ def retrieve(
 def retrieve_overlaps(
     data: AnalysisData, first: Collection[str], second: Collection[str], filters: Filters | None = None
 ) -> list[Quote]:
-    """Quotes where a coding with a code in *first* overlaps one with a code in *second*.
+    """Quotes of the union span of each pair of overlapping codings, one of a code in *first*
+    (its code, coder and id), one of a code in *second* (``with_code_id``, ``with_coding_id``).
 
-    Each overlapping pair gives one quote of their union span (from the first
-    coding's code, coder and id; ``with_code_id``/``with_coding_id`` name the
-    second; memos and notes of both). Codes match exactly: pass
-    :func:`code_scope` results to include sub-codes. *filters* restricts
-    both codings by coder and transcript (its ``codes`` are not used) and
-    keeps a union whose speakers pass its attribute filters, as
-    :func:`select` does for one coding. A coding never pairs with itself,
-    and a pair found from both sides (a code in both sets) is listed once.
-    Order: the first coding's :func:`select` order, then the second's.
+    Codes match exactly (pass :func:`code_scope` for sub-codes). *filters* keeps
+    both codings by coder and transcript (its codes are unused) and the union
+    by the attributes of its speakers, as :func:`select` does. No coding pairs
+    with itself; a pair found from both sides is listed once. Order: the first
+    coding's :func:`select` order, then the second's.
     """
     f = filters or Filters()
     segs = select(data, Filters(transcripts=f.transcripts, coders=f.coders))

@@ -14,7 +14,7 @@ one of them does; ``(none)`` selects a missing value.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from qcode.core import analysis
@@ -30,62 +30,24 @@ from qcode.usecases.project import Project
 
 
 @dataclass(frozen=True)
-class Quote:
-    """One row of the quote list: the passage as reports cite it, and where to open it."""
+class Quote(analysis.Quote):
+    """A quote as reports cite it, with the id of its transcript (to open it in the app)."""
 
-    transcript_id: int
-    cited: analysis.Quote
-
-    @property
-    def transcript(self) -> str:
-        return self.cited.transcript
-
-    @property
-    def start(self) -> int:
-        return self.cited.start
-
-    @property
-    def end(self) -> int:
-        return self.cited.end
-
-    @property
-    def text(self) -> str:
-        return self.cited.text
-
-    @property
-    def coder(self) -> str:
-        return self.cited.coder
-
-    @property
-    def memo(self) -> str:
-        return self.cited.memo
-
-    @property
-    def time(self) -> float | None:
-        return self.cited.time
-
-    @property
-    def attributes(self) -> dict[str, str]:
-        return self.cited.attributes
-
-    @property
-    def speakers(self) -> tuple[str, ...]:
-        return self.cited.speakers
+    transcript_id: int = 0
 
     @property
     def speaker(self) -> str | None:
         """Speaker label(s) of the passage, ``"Amina & Brian"`` when it spans two turns."""
-        return " & ".join(self.cited.speakers) or None
+        return " & ".join(self.speakers) or None
 
     @property
     def code_ids(self) -> tuple[str, ...]:
-        q = self.cited
-        return (q.code_id, q.with_code_id) if q.with_code_id else (q.code_id,)
+        """The code, and for two overlapping codings the second one's."""
+        return (self.code_id, self.with_code_id) if self.with_code_id else (self.code_id,)
 
     @property
     def coding_ids(self) -> tuple[int, ...]:
-        q = self.cited
-        ids = (q.coding_id, q.with_coding_id) if q.with_code_id else (q.coding_id,)
+        ids = (self.coding_id, self.with_coding_id) if self.with_code_id else (self.coding_id,)
         return tuple(i or 0 for i in ids)
 
 
@@ -130,7 +92,11 @@ def quotes(
     else:
         cited = analysis.retrieve_overlaps(data, first, second, f)
     ids = {t.name: t.id for t in data.transcripts}
-    return [Quote(ids[q.transcript] or 0, q) for q in cited]
+    return [_with_id(q, ids[q.transcript] or 0) for q in cited]
+
+
+def _with_id(q: analysis.Quote, transcript_id: int) -> Quote:
+    return Quote(**{f.name: getattr(q, f.name) for f in fields(q)}, transcript_id=transcript_id)
 
 
 def attribute_values(project: Project) -> dict[str, list[str]]:

@@ -7,28 +7,18 @@ from pathlib import Path
 import pytest
 
 SIZE = (110, 32)
-FG = "Moderator: How is work?\nAmina: Work is unstable and pay is low.\nBrian: Same for me here.\n"
 
 
 @pytest.fixture
 def fg_project(project_dir: Path) -> Path:
     """fg-nairobi (Kenya) with Amina (f) and Brian (m, Uganda) linked; 'instability' coded on
     Amina's turn into Brian's (20-55) and on Brian's turn alone (48-65)."""
-    from qcode.core.transcript import Participant
-    from qcode.usecases import importing
     from qcode.usecases.coding import apply_code
     from qcode.usecases.project import Project
+    from tests.usecases.test_retrieval import make_focus_group
 
-    (project_dir / "fg-nairobi.txt").write_text(FG, encoding="utf-8")
     with Project.open(project_dir) as p:
-        assert not importing.import_paths(p, [project_dir / "fg-nairobi.txt"]).failed
-        t = p.transcript("fg-nairobi")
-        p.store.update_transcript_fields(t.id, attributes={"country": "Kenya"})
-        p.store.upsert_participant(Participant("Amina", {"gender": "f"}))
-        p.store.upsert_participant(Participant("Brian", {"gender": "m", "country": "Uganda"}))
-        p.store.link_speaker(t.id, "Amina", "Amina")
-        p.store.link_speaker(t.id, "Brian", "Brian")
-        p.invalidate()
+        t = make_focus_group(p, project_dir)
         apply_code(p, t.id, 20, 55, "instability")
         apply_code(p, t.id, 48, 65, "instability")
     return project_dir

@@ -58,7 +58,7 @@ def test_attribute_filters_use_transcript_and_participant_attributes(project) ->
 # ----------------------------------------------------------------------------
 # The quote list and the reports read passages alike (one implementation).
 #
-# fg-nairobi (transcript 2, country Kenya), offsets checked in _focus_group:
+# fg-nairobi (transcript 2, country Kenya), offsets checked in make_focus_group:
 #   Moderator (not linked) "How is work?"                      0-12
 #   Amina  (f, no country) "Work is unstable and pay is low."  14-46
 #   Brian  (m, Uganda)     "Same for me here."                 48-65
@@ -67,7 +67,8 @@ def test_attribute_filters_use_transcript_and_participant_attributes(project) ->
 FG = "Moderator: How is work?\nAmina: Work is unstable and pay is low.\nBrian: Same for me here.\n"
 
 
-def _focus_group(project, tmp_path):  # noqa: ANN001, ANN202
+def make_focus_group(project, tmp_path):  # noqa: ANN001, ANN201
+    """Import fg-nairobi into *project* (file written to *tmp_path*), attributes and links as above."""
     from qcode.usecases import importing
 
     (tmp_path / "fg-nairobi.txt").write_text(FG, encoding="utf-8")
@@ -85,7 +86,7 @@ def _focus_group(project, tmp_path):  # noqa: ANN001, ANN202
 
 
 def _coded_focus_group(project, tmp_path):  # noqa: ANN001, ANN202
-    t = _focus_group(project, tmp_path)
+    t = make_focus_group(project, tmp_path)
     i = project.transcript("interview-01")
     apply_code(project, i.id, *_span(i, "Unstable."), "instability")
     apply_code(project, t.id, 20, 55, "instability")  # Amina's turn into Brian's
@@ -153,7 +154,7 @@ def test_unknown_filter_attribute_is_an_error_not_an_empty_list(project, tmp_pat
 
 
 def test_attribute_of_a_transcript_without_codings_is_known(project, tmp_path) -> None:  # noqa: ANN001
-    _focus_group(project, tmp_path)
+    make_focus_group(project, tmp_path)
     t = project.transcript("interview-01")
     apply_code(project, t.id, *_span(t, "Unstable."), "instability")
     # only interview-01 is coded, but 'country' exists in the project: no error, no quote
@@ -162,7 +163,7 @@ def test_attribute_of_a_transcript_without_codings_is_known(project, tmp_path) -
 
 
 def test_co_occurrence_filters_on_every_speaker_of_the_union(project, tmp_path) -> None:  # noqa: ANN001
-    t = _focus_group(project, tmp_path)
+    t = make_focus_group(project, tmp_path)
     apply_code(project, t.id, 35, 55, "pay")  # "pay is low." + Brian's "Same fo"
     apply_code(project, t.id, 14, 40, "instability")  # Amina only
     [q] = retrieval.quotes(project, "instability", with_code="pay", filters={"gender": ["m"]})
