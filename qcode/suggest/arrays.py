@@ -44,3 +44,24 @@ def decimal_strings(values: Any) -> list[str]:
     if top >= len(_DECIMAL):
         _DECIMAL.extend(map(str, range(len(_DECIMAL), min(_DECIMAL_MAX, max(top + 1, 2 * len(_DECIMAL), 4096)))))
     return list(map(_DECIMAL.__getitem__, items))
+
+
+_FOUR_DIGITS: list[str] = []
+
+
+def four_digit_strings(values: Any) -> list[str]:
+    """``repr(v)`` of each value of *values*, which were rounded to 4 decimals (``np.round(x, 4)``).
+
+    Values in [0, 1] (scores and contributions) are looked up in a table of
+    the 10,001 possible strings; others are formatted one by one.
+    """
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64)
+    if not len(values):
+        return []
+    if not _FOUR_DIGITS:
+        _FOUR_DIGITS.extend(repr(k / 10000) for k in range(10001))
+    if values.min() < 0.0 or values.max() > 1.0:
+        return list(map(repr, values.tolist()))
+    return list(map(_FOUR_DIGITS.__getitem__, np.rint(values * 10000).astype(np.int64).tolist()))

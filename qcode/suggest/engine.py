@@ -20,7 +20,7 @@ from functools import partial
 from typing import Any
 
 from qcode.core.text import count_words
-from qcode.suggest.arrays import decimal_strings, unique
+from qcode.suggest.arrays import decimal_strings, four_digit_strings, unique
 from qcode.suggest.base import SUPPORT_FACTOR, CodeProfile, Hit, Passage, Training
 from qcode.suggest.cache import DocCache, text_key
 from qcode.suggest.model_signals import (
@@ -295,7 +295,7 @@ class Engine:
             short = SHORT_OF.get(name, name)
             s_owner.append(on[pos]), s_c.append(c), s_rank.append(np.full(len(pos), rank))
             picked = frags if len(pos) == len(frags) else list(map(frags.__getitem__, pos.tolist()))
-            s_frag.extend(map(f'["{short}",{{!r}},{{}}]'.format, c.tolist(), picked))
+            s_frag.extend(map(f'["{short}",{{}},{{}}]'.format, four_digit_strings(c), picked))
         if s_owner:
             so, sc, sr = np.concatenate(s_owner), np.concatenate(s_c), np.concatenate(s_rank)
             order = np.lexsort((sr, -sc, so))

@@ -51,10 +51,21 @@ def _top_word_arrays(owner: Any, weight: Any, term: Any) -> tuple[Any, Any]:
     owner, weight, term = owner[pos], weight[pos], term[pos]
     if not len(owner):
         return owner.astype(np.int64), term.astype(np.uint64)
-    order = np.lexsort((~term.astype(np.uint64), -weight, owner))  # ~term: larger hash first
+    # Largest weight first within each pair: two stable sorts (the pair numbers sort as 16-bit
+    # integers, by radix), then the runs of equal weights in a pair put in term order (larger
+    # hash first); the same order as np.lexsort((~term, -weight, owner)), at half the cost.
+    order = np.argsort(-weight, kind="stable")
+    by_pair = owner[order]
+    order = order[np.argsort(by_pair.astype(np.int16) if by_pair.max() < 1 << 15 else by_pair, kind="stable")]
+    o, w = owner[order], weight[order]
+    tied = (o[1:] == o[:-1]) & (w[1:] == w[:-1])
+    if tied.any():
+        at = np.flatnonzero(np.r_[tied, False] | np.r_[False, tied])
+        run = np.cumsum(np.r_[True, ~tied])[at]
+        order[at] = order[at][np.lexsort((~term[order[at]].astype(np.uint64), run))]
     owner, term = owner[order], term[order]
-    first = np.searchsorted(owner, owner)
-    keep = (np.arange(len(owner)) - first) < EVIDENCE_WORDS
+    first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])  # where each pair's words start
+    keep = np.arange(len(owner)) - np.repeat(first, np.diff(np.r_[first, len(owner)])) < EVIDENCE_WORDS
     return owner[keep].astype(np.int64), term[keep].astype(np.uint64)
 
 

@@ -39,3 +39,14 @@ def test_decimal_strings_small_large_and_growing():
     beyond = np.array([_DECIMAL_MAX + 5, 1])  # beyond the table: formatted directly
     assert decimal_strings(beyond) == [str(_DECIMAL_MAX + 5), "1"]
     assert decimal_strings(np.array([-2, 4])) == ["-2", "4"]
+
+
+def test_four_digit_strings_are_the_reprs_of_rounded_values():
+    from qcode.suggest.arrays import four_digit_strings
+
+    rng = np.random.default_rng(8)
+    values = np.round(np.r_[rng.random(5000), 0.0, 1.0, 0.5, 0.1, 0.95, 1e-5], 4)
+    assert four_digit_strings(values) == [repr(v) for v in values.tolist()]
+    outside = np.round(np.array([1.25, -0.5, 0.3333]), 4)  # not in [0, 1]: formatted one by one
+    assert four_digit_strings(outside) == ["1.25", "-0.5", "0.3333"]
+    assert four_digit_strings(np.zeros(0)) == []
