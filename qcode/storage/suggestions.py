@@ -104,6 +104,28 @@ def replace_pending(
         return rep.finish()
 
 
+def replace_transcripts_pending(
+    store: Any, items: Sequence[tuple[int, Sequence[Row]]], code_ids: Sequence[str]
+) -> dict[int, tuple[int, tuple[int, int, float]]]:
+    """:func:`replace_pending` for some transcripts, each given with its rows, in one transaction.
+
+    Returns, per transcript, the number of suggestions written and the
+    :func:`pending_aggregates` fingerprint of what it leaves (read in the
+    same transaction).
+    """
+    cids = list(code_ids)
+    counts: dict[int, int] = {}
+    with store.transaction() as conn:
+        rep = _Replacer(conn, cids, set())
+        for tid, rows in items:
+            before = rep.written
+            rep.add([tid], [_as_row(r) for r in rows])
+            counts[tid] = rep.written - before
+        rep.finish()
+        aggs = _aggregates(conn, list(counts), cids)
+    return {tid: (n, aggs.get(tid, (0, 0, 0.0))) for tid, n in counts.items()}
+
+
 class _Replacer:
     """:func:`replace_pending` done in steps inside one open transaction on *conn*.
 

@@ -22,6 +22,7 @@ from qcode.suggest.arrays import unique
 
 ATTRS = ["ORTH", "NORM", "LEMMA", "SENT_START", "POS", "TAG", "MORPH"]
 _STRING_ATTRS = ("ORTH", "NORM", "LEMMA", "TAG", "MORPH")
+_OPTIONAL_ATTRS = ("POS", "TAG", "MORPH")
 
 
 def _docbin_message(docs: Sequence[Any], tables: Sequence[Any] | None = None) -> dict[str, Any]:
@@ -51,11 +52,18 @@ def _docbin_message(docs: Sequence[Any], tables: Sequence[Any] | None = None) ->
         arrays = [d.to_array(attrs).reshape(len(d), len(attrs)) for d in docs]
         spaces = [d.to_array(SPACY).reshape(-1, 1).astype(bool) for d in docs]
     tokens = np.vstack(arrays) if arrays else np.zeros((0, len(attrs)), dtype=np.uint64)
+    # Columns no component filled (POS, TAG, MORPH of a blank pipeline) are left out: DocBin reads
+    # the attributes it finds, and a missing one is 0 in the restored docs, as it was.
+    optional = {IDS[name] for name in _OPTIONAL_ATTRS}
+    empty = [k for k, a in enumerate(attrs) if a in optional and not tokens[:, k].any()]
+    if empty:
+        keep = [k for k in range(len(attrs)) if k not in empty]
+        attrs, tokens = [attrs[k] for k in keep], tokens[:, keep]
     vocab = docs[0].vocab if docs else None
     strings: set[str] = set()
     if vocab is not None and len(tokens):
         store = vocab.strings
-        cols = [attrs.index(IDS[name]) for name in _STRING_ATTRS]
+        cols = [attrs.index(IDS[name]) for name in _STRING_ATTRS if IDS[name] in attrs]
         for h in unique(tokens[:, cols]).tolist():
             if h and h in store:
                 strings.add(store[h])

@@ -163,3 +163,33 @@ def test_cache_entry_from_token_tables_equals_the_one_from_docs(en):
     docs = list(parse(en, TABLE_TEXTS))
     tables = [token_table(d) for d in docs]
     assert srsly.msgpack_dumps(_docbin_message(docs, tables)) == srsly.msgpack_dumps(_docbin_message(docs))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_cached_docs_read_back_with_every_table_column(lang, en, fr, tmp_path):
+    """The cache leaves out the POS/TAG/MORPH columns a blank pipeline never fills; the docs it
+    gives back have the same token table (all 12 columns) as the parsed ones, for a trained
+    French pipeline (which fills them) too when installed."""
+    import numpy as np
+    from spacy.attrs import IDS
+
+    from qcode.suggest.cache import _docbin_message
+    from qcode.suggest.pipeline import get_pipeline, parse
+    from qcode.suggest.units import TABLE_ATTRS, token_table
+
+    info = en if lang == "en" else get_pipeline("fr")
+    texts = TABLE_TEXTS if lang == "en" else ["Des contrats précaires, payés à la tâche.", "Elle travaillait la nuit."]
+    docs = list(parse(info, texts))
+    msg = _docbin_message(docs, [token_table(d) for d in docs])
+    blank = info.name.startswith("blank:")
+    assert (IDS["POS"] in msg["attrs"]) == (not blank) and (IDS["TAG"] in msg["attrs"]) == (not blank)
+    cache = DocCache(tmp_path)
+    cache.save("k", info.key, docs)
+    cache.flush()
+    back = cache.load("k", info.key, info.nlp.vocab)
+    assert back is not None and len(back) == len(docs)
+    for d, b in zip(docs, back, strict=True):
+        cols = [IDS[a] for a in TABLE_ATTRS]
+        assert np.array_equal(d.to_array(cols), b.to_array(cols)), d.text
+        assert [t.lemma_ for t in d] == [t.lemma_ for t in b]
+        assert d.has_annotation("TAG") == b.has_annotation("TAG") and d.has_annotation("SENT_START") == b.has_annotation("SENT_START")

@@ -240,3 +240,92 @@ def test_bad_per_unit_is_a_clear_error_and_changes_nothing(project, bad):
     with pytest.raises(SuggestError, match="per unit"):
         suggesting.run_suggestions(project, per_unit=bad)
     assert suggesting.pending(project) == []
+
+
+def _three_transcripts(project):
+    from qcode.core.transcript import Transcript
+
+    base = project.transcript("interview-01")
+    for name in ("interview-02", "interview-03"):
+        project.store.add_transcript(Transcript(name=name, title=name, text=base.text, turns=list(base.turns), language="en"))
+    return [project.store.find_transcript(n) for n in ("interview-01", "interview-02", "interview-03")]
+
+
+def _pending_by_transcript(project):
+    out: dict[int, list[int]] = {}
+    for v in suggesting.pending(project):
+        out.setdefault(v.transcript_id, []).append(v.id)
+    return out
+
+
+def test_a_failed_write_stops_the_run_and_keeps_the_transcripts_written(project, monkeypatch):
+    from qcode.core.errors import ProjectError
+    from qcode.storage import suggestions as store_sugg
+
+    tids = _three_transcripts(project)
+    monkeypatch.setattr(suggesting._Writer, "BATCH_ROWS", 1)  # one transcript per transaction
+    real, calls = store_sugg.replace_transcripts_pending, []
+
+    def failing(store, items, code_ids):
+        calls.append([tid for tid, _ in items])
+        if len(calls) == 2:
+            raise ProjectError("The disk is full.")
+        return real(store, items, code_ids)
+
+    monkeypatch.setattr(store_sugg, "replace_transcripts_pending", failing)
+    with pytest.raises(ProjectError, match="disk is full"):
+        suggesting.run_suggestions(project)
+    assert calls[0] == [tids[0]] and calls[1] == [tids[1]]
+    written = _pending_by_transcript(project)
+    assert list(written) == [tids[0]]  # the first transcript's transaction committed, the others wrote nothing
+    monkeypatch.setattr(store_sugg, "replace_transcripts_pending", real)
+    report = suggesting.run_suggestions(project)
+    after = _pending_by_transcript(project)
+    assert sorted(after) == tids and after[tids[0]] == written[tids[0]]  # kept, not rewritten
+    assert report.suggestions == sum(len(v) for v in after.values())
+
+
+def test_an_interrupted_run_keeps_what_it_wrote_and_a_rerun_skips_it(project, monkeypatch):
+    tids = _three_transcripts(project)
+    monkeypatch.setattr(suggesting._Writer, "BATCH_ROWS", 1)
+
+    def progress(done, total, message):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        suggesting.run_suggestions(project, progress=progress)  # stopped after two transcripts
+    written = _pending_by_transcript(project)
+    assert list(written) == tids[:2]
+    report = suggesting.run_suggestions(project)
+    after = _pending_by_transcript(project)
+    assert sorted(after) == tids and all(after[t] == written[t] for t in tids[:2])
+    assert report.suggestions == sum(len(v) for v in after.values())
+
+
+def _suggest_three(root, database: str = "") -> list[tuple]:
+    from qcode.usecases import importing
+    from qcode.usecases.project import Project
+
+    root.mkdir()
+    (root / "cb.yaml").write_text(
+        "title: t\ncodes:\n  - id: pay\n    label: Pay\n    keywords: {en: [paid, wage]}\n"
+        "  - id: instability\n    label: Instability\n    keywords: {en: [unstable]}\n", encoding="utf-8")
+    db = f'[project]\ndatabase = "{database}"\n' if database else ""
+    (root / "qcode.toml").write_text(db + '[codebook]\npath = "cb.yaml"\n', encoding="utf-8")
+    for k in range(3):
+        (root / f"t{k}.txt").write_text(f"A: Work is unstable, week {k}.\nB: We are paid per task, a low wage.\n", encoding="utf-8")
+    with Project.open(root) as p:
+        assert not importing.import_paths(p, sorted(root.glob("t*.txt"))).failed
+        batch, suggesting._Writer.BATCH_ROWS = suggesting._Writer.BATCH_ROWS, 1  # one transcript per transaction
+        try:
+            report = suggesting.run_suggestions(p)
+        finally:
+            suggesting._Writer.BATCH_ROWS = batch
+        rows = [(p.store.get_transcript(v.transcript_id).name, v.code_id, v.start, v.end, v.score) for v in suggesting.pending(p)]
+        assert report.suggestions == len(rows) == 6
+        return sorted(rows)
+
+
+def test_suggestions_on_a_postgresql_server_are_those_of_a_local_project(tmp_path, postgres_url):
+    assert _suggest_three(tmp_path / "server", postgres_url) == _suggest_three(tmp_path / "local")
