@@ -33,6 +33,7 @@ def _bar_progress(label: str) -> Any:
     def close() -> None:
         if state["bar"] is not None:
             state["bar"].render_finish()
+            state["bar"] = None
 
     progress.close = close  # type: ignore[attr-defined]
     return progress
@@ -72,6 +73,13 @@ def suggest_cmd(project: Project, transcripts: tuple[str, ...], codes: tuple[str
         report = suggesting.run_suggestions(
             project, list(transcripts) or None, list(codes) or None, min_score, procs, progress, per_unit=per_unit
         )
+    except suggesting.SuggestInterrupted as stop:
+        if hasattr(progress, "close"):
+            progress.close()  # (closing twice is harmless)
+        click.echo(f"\nInterrupted: {stop.finished} of {stop.total} transcripts have their new suggestions; "
+                   "the others keep their earlier ones. Run `qcode suggest` again to finish "
+                   "(finished transcripts are skipped).", err=True)
+        raise SystemExit(130) from None
     finally:
         if hasattr(progress, "close"):
             progress.close()

@@ -57,6 +57,19 @@ class SuggestionView:
     status: str
 
 
+def _noted(info: Any, note: str, by_lang: dict[str, list[int]]) -> str:
+    """A pipeline note, prefixed with the language and pipeline when the run used several."""
+    return f"{info.lang} ({info.name}): {note}" if len(by_lang) > 1 else note
+
+
+class SuggestInterrupted(KeyboardInterrupt):
+    """A suggestion run stopped by the user; the transcripts it finished keep their suggestions."""
+
+    def __init__(self, finished: int, total: int) -> None:
+        super().__init__(f"{finished} of {total} transcripts have their new suggestions")
+        self.finished, self.total = finished, total
+
+
 @dataclass
 class SuggestRunReport:
     suggestions: int
@@ -151,7 +164,7 @@ def run_suggestions(
     for lang, tids in by_lang.items():
         info = get_pipeline(lang, str(preferred) if preferred else None)
         names.append(info.name)
-        notes.extend(n for n in info.notes if n not in notes)
+        notes.extend(_noted(info, n, by_lang) for n in info.notes if _noted(info, n, by_lang) not in notes)
         profiles = build_profiles(codebook, lang, codes=code_ids)
         covered_codes.update(m for p in profiles for m in p.members)
         plans.append((lang, tids, info, profiles))
@@ -160,7 +173,7 @@ def run_suggestions(
     writer = _Writer(project.store, covered)
     metas = store_sugg.transcript_inputs(project.store, sorted(set(target_ids) | {c.transcript_id for c in all_codings}
                                                                   | {r.transcript_id for r in rejected_rows}), text=False)
-    failed = True
+    failed, interrupted = True, False
     try:
         for lang, tids, info, profiles in plans:
             member_of = {m: p.id for p in profiles for m in p.members}
@@ -183,7 +196,7 @@ def run_suggestions(
                 continue
             engine = Engine(info, profiles)
             _learn(project, engine, cache, processes, by_t, rej, progress)
-            notes.extend(n for n in engine.notes() if n not in notes)
+            notes.extend(_noted(info, n, by_lang) for n in engine.notes() if _noted(info, n, by_lang) not in notes)
             spans_rej, quotes_rej = store_sugg.rejected_keys(project.store, todo)
             for a in engine.analyse(_inputs(project, todo, {t: summaries[t]["words"] for t in todo}), cache, processes):
                 words += a.words
@@ -193,11 +206,15 @@ def run_suggestions(
                 done += 1
                 progress(done, len(target_ids), f"suggesting ({info.name})")
         failed = False
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
         # What was written stays (a few transcripts per transaction), and is remembered.
         written = writer.close(raise_errors=not failed)
         if written:
             manifest.update({tid: (keys[tid], agg, wrote_words[tid]) for tid, (_, agg) in written.items()})
+    if interrupted:
+        raise SuggestInterrupted(len(written) + len(unchanged), len(target_ids))
     inserted = sum(n for n, _ in written.values()) + sum(stored.get(tid, (0, 0, 0.0))[0] for tid in unchanged)
     return SuggestRunReport(inserted, len(target_ids), words, time.perf_counter() - t0, ", ".join(names), notes, cached)
 
@@ -254,11 +271,12 @@ class _Writer:
     def close(self, raise_errors: bool = True) -> dict[int, tuple[int, tuple[int, int, float]]]:
         """Write what is left and wait; (written, fingerprint) per transcript written.
 
-        Raises the first write error, if any (after waiting for the other
-        writes), unless the run is already failing with another error (then
-        the batch not yet sent is dropped).
+        The transcripts given to :meth:`submit` are written even when the run
+        is stopping with another error (an interrupt): their rows are
+        complete. Raises the first write error, if any (after waiting for the
+        other writes), unless the run is already failing with another error.
         """
-        if raise_errors and not self.failed:
+        if not self.failed:
             self._send()
         error: BaseException | None = None
         while self.queued:

@@ -285,16 +285,18 @@ def test_a_failed_write_stops_the_run_and_keeps_the_transcripts_written(project,
     assert report.suggestions == sum(len(v) for v in after.values())
 
 
-def test_an_interrupted_run_keeps_what_it_wrote_and_a_rerun_skips_it(project, monkeypatch):
+@pytest.mark.parametrize("batch_rows", [1, 5000])  # one transcript per transaction; all in the last batch
+def test_an_interrupted_run_keeps_what_it_wrote_and_a_rerun_skips_it(project, monkeypatch, batch_rows):
     tids = _three_transcripts(project)
-    monkeypatch.setattr(suggesting._Writer, "BATCH_ROWS", 1)
+    monkeypatch.setattr(suggesting._Writer, "BATCH_ROWS", batch_rows)
 
     def progress(done, total, message):
         if done == 2:
             raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(suggesting.SuggestInterrupted) as stop:
         suggesting.run_suggestions(project, progress=progress)  # stopped after two transcripts
+    assert (stop.value.finished, stop.value.total) == (2, 3)
     written = _pending_by_transcript(project)
     assert list(written) == tids[:2]
     report = suggesting.run_suggestions(project)
@@ -329,3 +331,30 @@ def _suggest_three(root, database: str = "") -> list[tuple]:
 
 def test_suggestions_on_a_postgresql_server_are_those_of_a_local_project(tmp_path, postgres_url):
     assert _suggest_three(tmp_path / "server", postgres_url) == _suggest_three(tmp_path / "local")
+
+
+def test_cli_interrupt_says_what_was_kept(project_dir, monkeypatch):
+    from click.testing import CliRunner
+
+    from qcode.cli import cli
+
+    def stop(*args, **kwargs):
+        raise suggesting.SuggestInterrupted(1, 4)
+
+    monkeypatch.setattr(suggesting, "run_suggestions", stop)
+    result = CliRunner().invoke(cli, ["suggest", "--project", str(project_dir), "--quiet"])
+    assert result.exit_code == 130
+    assert "Interrupted: 1 of 4 transcripts have their new suggestions" in result.output
+    assert "Run `qcode suggest` again" in result.output
+
+
+def test_notes_name_their_language_when_a_run_uses_several(project):
+    from qcode.core.transcript import Transcript, build_text
+
+    text, turns = build_text([("A", "Le travail est précaire, payé à la tâche.", None, None)])
+    project.store.add_transcript(Transcript(name="fr-01", title="fr", text=text, turns=turns, language="fr"))
+    notes = suggesting.run_suggestions(project).pipeline_notes
+    assert notes and all(n.startswith(("en (", "fr (")) for n in notes)
+    assert any(n.startswith("en (blank:en+lookup): ") for n in notes) and any(n.startswith("fr (") for n in notes)
+    one = suggesting.run_suggestions(project, transcripts=["interview-01"]).pipeline_notes
+    assert one and not any(n.startswith(("en (", "fr (")) for n in one)
