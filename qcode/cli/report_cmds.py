@@ -77,7 +77,7 @@ def report_cmd(project: Project, fmt: str | None, output: Path, codes: tuple[str
         qcode report -o report.html --date 2025-03-31
     """
     from qcode.core.errors import ReportError
-    from qcode.usecases.reporting import ReportRequest, generate_report, parse_where
+    from qcode.usecases.reporting import ReportRequest, parse_where, run_report
 
     if fmt is None:
         fmt = output.suffix.lower().lstrip(".")
@@ -91,12 +91,15 @@ def report_cmd(project: Project, fmt: str | None, output: Path, codes: tuple[str
     )
     bar = _Bar()
     try:
-        path = generate_report(project, request, bar)
+        result = run_report(project, request, bar)
     finally:
         bar.close()
-    click.echo(f"Wrote {path}.")
-    if fmt in ("csv", "xlsx"):
-        click.echo("Cells starting with = + - @ were prefixed with ' (see the 'neutralised' column).", err=True)
+    click.echo(f"Wrote {result.path}.")
+    if result.neutralised:
+        n = result.neutralised
+        click.echo(f"{n:,} {'cell' if n == 1 else 'cells'} starting with = + - @ (or TAB/CR) "
+                   f"{'was' if n == 1 else 'were'} prefixed with ' so spreadsheets show text, not formulas "
+                   "(the 'neutralised' column names them).", err=True)
 
 
 @cli.group("stats")

@@ -123,8 +123,25 @@ def _has_language(codebook: Any, lang: str) -> bool:
     return any(lang in c.label for c in codebook.codes)
 
 
+@dataclass(frozen=True)
+class ReportResult:
+    """What :func:`run_report` wrote."""
+
+    path: Path
+    """The main output file."""
+    files: tuple[Path, ...]
+    """Every file written (CSV writes one per table)."""
+    neutralised: int = 0
+    """CSV/XLSX cells that began with = + - @ TAB or CR and got a leading apostrophe."""
+
+
 def generate_report(project: Project, request: ReportRequest, progress: Progress = no_progress) -> Path:
-    """Write the report *request* asks for; returns the main output path."""
+    """Write the report *request* asks for; returns the main output path (see :func:`run_report`)."""
+    return run_report(project, request, progress).path
+
+
+def run_report(project: Project, request: ReportRequest, progress: Progress = no_progress) -> ReportResult:
+    """Write the report *request* asks for; returns the files written and how many cells were neutralised."""
     import qcode
     from qcode.formats.reports.data import ReportOptions, build_report
 
@@ -159,6 +176,8 @@ def generate_report(project: Project, request: ReportRequest, progress: Progress
     def sub(lo: int, hi: int) -> Progress:
         return lambda done, total, label: progress(lo + (hi - lo) * done // max(total, 1), 100, label)
 
+    files: tuple[Path, ...] = (output,)
+    neutralised = 0
     if fmt in ("docx", "html"):
         charts = _charts(report, colors, sub(20, 35))
     if fmt == "docx":
@@ -175,13 +194,14 @@ def generate_report(project: Project, request: ReportRequest, progress: Progress
     elif fmt == "csv":
         from qcode.formats.reports.tables import write_csv
 
-        write_csv(report, output)
+        written = write_csv(report, output)
+        files, neutralised = tuple(written.paths), written.neutralised
     else:
         from qcode.formats.reports.tables import write_xlsx
 
-        write_xlsx(report, output)
+        neutralised = write_xlsx(report, output).neutralised
     progress(100, 100, "done")
-    return output
+    return ReportResult(output, files, neutralised)
 
 
 def _read_template(path: Path) -> str:

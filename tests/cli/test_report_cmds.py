@@ -47,10 +47,29 @@ def test_report_csv_with_filters(proj: str, tmp_path: Path, capsys: pytest.Captu
     code, _, err = run(capsys, "-p", proj, "report", "--format", "csv", "-o", str(out), "--code", "pay",
                        "--where", "speaker=Amina", "--coder", "tester")
     assert code == 0, err
-    assert "neutralised" in err
+    assert "prefixed" not in err  # no cell of this project starts with = + - @
     text = out.read_text(encoding="utf-8-sig")
     assert "Piece rates, very low." in text and "Unstable." not in text
     assert (tmp_path / "q-frequencies.csv").exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_report_says_how_many_cells_were_neutralised(proj: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     fmt: str) -> None:
+    with Project.open(Path(proj)) as p:
+        first, second = (c.id for c in p.store.iter_codings() if c.code_id in ("instability", "pay"))
+        uc.set_memo(p, first, "=1+1 looks like a formula")
+        uc.set_memo(p, second, "-- a dialogue dash")
+    out = tmp_path / f"q.{fmt}"
+    code, stdout, err = run(capsys, "-p", proj, "report", "-f", fmt, "-o", str(out))
+    assert code == 0, err
+    assert f"Wrote {out}." in stdout
+    # Two memo cells in the quotes table, nothing else: counted by hand.
+    assert "2 cells starting with = + - @ (or TAB/CR) were prefixed with '" in err
+    with Project.open(Path(proj)) as p:
+        uc.set_memo(p, second, "")
+    code, _, err = run(capsys, "-p", proj, "report", "-f", fmt, "-o", str(out))
+    assert code == 0 and "1 cell starting with = + - @ (or TAB/CR) was prefixed with '" in err
 
 
 @pytest.mark.parametrize(

@@ -63,7 +63,11 @@ def test_split_long_never_loses_text() -> None:
 
 def test_xlsx_quotes_sheet_has_text_cells_only_and_marks_changes(tmp_path: Path) -> None:
     out = tmp_path / "r.xlsx"
-    write_xlsx(_report(_injection_data()), out)
+    written = write_xlsx(_report(_injection_data()), out)
+    # Quotes: 4 cells in row 1, 3 in rows 2-5 (country, code_level_1, text), 2 in row 6 = 18;
+    # '=Top' once in each of Frequencies, By transcript and Codebook = 3 (Cooccurrence lists coded codes
+    # only: 'leaf').
+    assert (written.paths, written.neutralised) == ([out], 21)
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Quotes", "Frequencies", "Cooccurrence", "By transcript", "Codebook", "About"]
     ws = wb["Quotes"]
@@ -126,10 +130,11 @@ def test_xlsx_matrices_from_the_hand_computed_project(tmp_path: Path) -> None:
 
 def test_csv_files_parse_back(tmp_path: Path) -> None:
     out = tmp_path / "q.csv"
-    paths = write_csv(_report(_injection_data(), by=("gender",)), out)
-    assert sorted(p.name for p in paths) == sorted(
+    written = write_csv(_report(_injection_data(), by=("gender",)), out)
+    assert sorted(p.name for p in written.paths) == sorted(
         ["q.csv", "q-frequencies.csv", "q-by-gender.csv", "q-cooccurrence.csv", "q-by-transcript.csv", "q-codebook.csv"]
     )
+    assert written.neutralised == 21 + 1  # as in the XLSX test, plus '=Top' in the by-gender table
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["text"] for r in rows[:5]] == ["'" + d for d in DANGEROUS]
@@ -140,6 +145,24 @@ def test_csv_files_parse_back(tmp_path: Path) -> None:
         cross = list(csv.reader(fh))
     assert cross[0] == ["code_id", "theme", "f: codings", "f: participants (1)", "f: share", "neutralised"]
     assert cross[1] == ["top", "'=Top", "6", "1", "1.0", "theme"]
+
+
+def test_nothing_to_neutralise_counts_zero(tmp_path: Path) -> None:
+    report = _report(_data(), by=("country",))
+    assert write_csv(report, tmp_path / "q.csv").neutralised == 0
+    assert write_xlsx(report, tmp_path / "q.xlsx").neutralised == 0
+
+
+def test_neutralised_header_cells_are_counted(tmp_path: Path) -> None:
+    data = _injection_data()
+    data = AnalysisData(data.codebook, data.transcripts, (Participant("Amina", {"gender": "=f"}),), data.codings,
+                        project="p")
+    # Besides the 22 cells of the test above: the gender cell of the 6 quotes, and '=f' as a group
+    # name in the by-gender table's headers '=f: codings' etc. (3 header cells).
+    written = write_csv(_report(data, by=("gender",)), tmp_path / "q.csv")
+    with (tmp_path / "q-by-gender.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert next(csv.reader(fh))[2:5] == ["'=f: codings", "'=f: participants (1)", "'=f: share"]
+    assert written.neutralised == 22 + 6 + 3
 
 
 def test_failed_xlsx_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

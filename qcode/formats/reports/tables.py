@@ -5,7 +5,8 @@
 cell gets a leading apostrophe (``'=SUM(A1)``), as OWASP recommends. Because
 interview turns often start with a dialogue dash, the change is visible and
 reversible: the ``neutralised`` column lists the columns changed in that row,
-and the XLSX ``About`` sheet says so.
+and the XLSX ``About`` sheet says so. The writers return how many cells they
+changed (:class:`Written`), so the caller can say so only when it happened.
 
 **Long cells.** Excel stores at most 32,767 characters in a cell. A longer
 quote is split over the columns ``text``, ``text (2)``, ... and every part
@@ -20,6 +21,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,14 @@ NEUTRALISED_NOTE = (
     "columns changed in each row. Remove the apostrophe to get the original text."
 )
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass
+class Written:
+    """What a spreadsheet writer wrote: the files, and how many cells it neutralised (header cells included)."""
+
+    paths: list[Path] = field(default_factory=list)
+    neutralised: int = 0
 
 
 def neutralise(value: str) -> tuple[str, bool]:
@@ -84,8 +94,8 @@ def _label(report: Report, code_id: str) -> str:
     return code_id
 
 
-def _safe_row(header: Sequence[str], row: Sequence[Any]) -> list[Any]:
-    """Neutralise every text cell; append the 'neutralised' column."""
+def _safe_row(header: Sequence[str], row: Sequence[Any], written: Written) -> list[Any]:
+    """Neutralise every text cell (counted in *written*); append the 'neutralised' column."""
     changed = []
     out: list[Any] = []
     for name, value in zip(header, row, strict=True):
@@ -94,12 +104,15 @@ def _safe_row(header: Sequence[str], row: Sequence[Any]) -> list[Any]:
             if hit:
                 changed.append(name)
         out.append(value)
+    written.neutralised += len(changed)
     return out + [", ".join(changed)]
 
 
-def _safe_header(header: Sequence[str]) -> list[str]:
-    """Header cells (attribute values, transcript names) neutralised too, plus 'neutralised'."""
-    return [neutralise(h)[0] for h in header] + ["neutralised"]
+def _safe_header(header: Sequence[str], written: Written) -> list[str]:
+    """Header cells (attribute values, transcript names) neutralised too (counted), plus 'neutralised'."""
+    cells = [neutralise(h) for h in header]
+    written.neutralised += sum(hit for _, hit in cells)
+    return [h for h, _ in cells] + ["neutralised"]
 
 
 def matrices(report: Report) -> dict[str, tuple[list[str], list[list[Any]]]]:
@@ -143,16 +156,17 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower() or "table"
 
 
-def write_csv(report: Report, target: Path) -> list[Path]:
-    """Quotes to *target*; each matrix to ``<stem>-<name>.csv`` beside it. Returns every path."""
+def write_csv(report: Report, target: Path) -> Written:
+    """Quotes to *target*; each matrix to ``<stem>-<name>.csv`` beside it. Returns every path and the count."""
     target = Path(target)
     header = quote_header(report)
-    written = [target]
-    atomic_write_text(target, _csv_text(_safe_header(header), (_safe_row(header, r) for r in quote_rows(report))))
+    written = Written([target])
+    atomic_write_text(target, _csv_text(_safe_header(header, written),
+                                        (_safe_row(header, r, written) for r in quote_rows(report))))
     for name, (head, rows) in matrices(report).items():
         path = target.with_name(f"{target.stem}-{_slug(name)}{target.suffix or '.csv'}")
-        atomic_write_text(path, _csv_text(_safe_header(head), (_safe_row(head, r) for r in rows)))
-        written.append(path)
+        atomic_write_text(path, _csv_text(_safe_header(head, written), (_safe_row(head, r, written) for r in rows)))
+        written.paths.append(path)
     return written
 
 
@@ -166,9 +180,11 @@ def _csv_text(header: list[str], rows: Iterable[list[Any]]) -> str:
     return buf.getvalue()
 
 
-def write_xlsx(report: Report, target: Path) -> None:
+def write_xlsx(report: Report, target: Path) -> Written:
     """A workbook: Quotes, the matrices, the codebook, and About (with the neutralising note)."""
-    atomic_write_with(Path(target), lambda tmp: _workbook(report).save(str(tmp)))
+    written = Written([Path(target)])
+    atomic_write_with(Path(target), lambda tmp: _workbook(report, written).save(str(tmp)))
+    return written
 
 
 def _cell_text(value: str) -> str:
@@ -202,17 +218,17 @@ def _col(j: int) -> str:
     return get_column_letter(j + 1)
 
 
-def _workbook(report: Report) -> Any:
+def _workbook(report: Report, written: Written) -> Any:
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
     header = quote_header(report)
     text_at = header.index("text")
-    rows = [_safe_row(header, r) for r in quote_rows(report)]
+    rows = [_safe_row(header, r, written) for r in quote_rows(report)]
     parts_needed = max((len(split_long(r[text_at])) for r in rows), default=1)
     extra = [f"text ({k})" for k in range(2, parts_needed + 1)]
-    full_header = _safe_header(header[: text_at + 1] + extra + header[text_at + 1 :])
+    full_header = _safe_header(header[: text_at + 1] + extra + header[text_at + 1 :], written)
 
     def expand(r: list[Any]) -> list[Any]:
         parts = split_long(r[text_at])
@@ -230,7 +246,8 @@ def _workbook(report: Report) -> Any:
         title = _sheet_title(name.capitalize(), used)
         ws = wb.create_sheet(title)
         ws.freeze_panes = "C2"
-        _put(ws, [_safe_header(head), *(_safe_row(head, r) for r in mrows)], [22, 36] + [14] * (len(head) - 2))
+        _put(ws, [_safe_header(head, written), *(_safe_row(head, r, written) for r in mrows)],
+             [22, 36] + [14] * (len(head) - 2))
     about = wb.create_sheet("About")
     _put(about, [["key", "value"], *[[k, v] for k, v in report.provenance],
                  ["Formula cells", NEUTRALISED_NOTE],
