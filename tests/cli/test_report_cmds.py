@@ -108,6 +108,28 @@ def test_user_template_time_limit(proj: str, tmp_path: Path, capsys: pytest.Capt
     assert code == 2 and "--template-timeout" in err
 
 
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{{ title|nosuchfilter }}", "Template mine.j2 (line 1) has a syntax error: No filter named 'nosuchfilter'.\n"),
+        ("# {{ title }}\n{% include 'other.j2' %}", "Template mine.j2 (line 2) uses {% include %}: a report template "
+                                                    "must be a single file"),
+        ("{% for t in themes %}\n- {{ t.lable }}\n{% endfor %}",
+         "Template mine.j2 (line 2): this value has no field 'lable'. Did you mean 'label'?\n"
+         "Its fields: code, label, depth,"),
+    ],
+)
+def test_user_template_errors(proj: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], template: str,
+                              message: str) -> None:
+    (tmp_path / "mine.j2").write_text(template, encoding="utf-8")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    code, _, err = run(capsys, "report", "-p", proj, "-o", str(out_dir / "r.md"), "--template", str(tmp_path / "mine.j2"))
+    assert code == 2
+    assert message in err and ".." not in err and "Traceback" not in err
+    assert list(out_dir.iterdir()) == []
+
+
 def test_stats_frequencies_table_and_json(proj: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "-p", proj, "stats", "frequencies")
     assert code == 0

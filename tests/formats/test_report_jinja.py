@@ -198,7 +198,7 @@ def test_html_escapes_script_in_labels_and_quotes_and_is_self_contained(tmp_path
         ("{{ '{:>999999999}'.format(title) }}", "forbids: padding"),
         ("{{ '{:{}}'.format(title, 10**9) }}", "forbids: padding"),
         ("{% for i in range(100001) %}{% endfor %}", "failed: OverflowError: Range too big"),  # Jinja2's own MAX_RANGE
-        ("{% include '/etc/passwd' %}", "failed"),
+        ("{% include '/etc/passwd' %}", "uses {% include %}: a report template must be a single file"),
         ("{% for %}", "syntax error"),
         ("{{ no_such_name }}", "'no_such_name' is undefined"),
     ],
@@ -208,6 +208,82 @@ def test_sandbox_refuses_escapes_with_a_clear_error(template: str, fragment: str
         render(template, _report(), "html", name="mine.j2")
     assert "mine.j2" in err.value.message
     assert fragment in err.value.message
+
+
+# In-process (no limits), in a thread (time limit) and, on Linux, in the child process (memory limit):
+# the three ways a user's template is rendered give the same messages.
+MODES = [{}, {"timeout": 30}, pytest.param({"memory_mb": 64}, marks=pytest.mark.skipif(
+    not template_process.available(), reason="the template memory limit needs Linux (RLIMIT_AS)"))]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{{ title|nosuchfilter }}", "Template mine.j2 (line 1) has a syntax error: No filter named 'nosuchfilter'."),
+        ("{{ ''.__class__ }}", "Template mine.j2 (line 1) uses something the sandbox forbids: "
+                               "access to attribute '__class__' of 'str' object is unsafe."),
+        ("{{ title.ljust(100001) }}", "Template mine.j2 (line 1) uses something the sandbox forbids: "
+                                      "padding or formatting text wider than 100,000 characters."),
+        ("\n{{ 1/0 }}", "Template mine.j2 (line 2) failed: ZeroDivisionError: division by zero."),
+        ("{{ no_such_name }}", "Template mine.j2 (line 1): 'no_such_name' is undefined."),
+    ],
+)
+def test_error_messages_end_with_exactly_one_full_stop(template: str, message: str, mode: dict[str, float]) -> None:
+    with pytest.raises(ReportError) as err:
+        render(template, _report(), "md", name="mine.j2", **mode)
+    assert err.value.message == message
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("template", "tag", "line"),
+    [
+        ("{% include 'header.j2' %}", "{% include %}", 1),
+        ("# Report\n\n{% import 'macros.j2' as m %}{{ m.quote(q) }}", "{% import %}", 3),
+        ("one\n{% from 'macros.j2' import quote %}", "{% from ... import %}", 2),
+        ("{# my layout #}\n{% extends 'base.j2' %}", "{% extends %}", 2),
+        ("{% if false %}\n{% include 'never.j2' %}{% endif %}", "{% include %}", 2),  # refused even where not run
+    ],
+)
+def test_include_import_and_extends_say_a_template_is_one_file(template: str, tag: str, line: int,
+                                                               mode: dict[str, float]) -> None:
+    with pytest.raises(ReportError) as err:
+        render(template, _report(), "md", name="mine.j2", **mode)
+    assert err.value.message == (f"Template mine.j2 (line {line}) uses {tag}: a report template must be a single "
+                                 "file, so include, import and extends are not supported.")
+    assert "{% macro %}" in err.value.hint
+    assert "TypeError" not in err.value.message and "loader" not in err.value.message
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_missing_field_lists_the_fields_of_that_value(mode: dict[str, float]) -> None:
+    with pytest.raises(ReportError) as err:
+        render("{% for t in themes %}\n{{ t.lable }}{% endfor %}", _report(), "md", name="mine.j2", **mode)
+    assert err.value.message == "Template mine.j2 (line 2): this value has no field 'lable'. Did you mean 'label'?"
+    # The keys of a theme (see to_context), not the top-level names.
+    assert err.value.hint.startswith("Its fields: code, label, depth, number, definition, summary, counts, quotes.")
+    assert "Available names" not in err.value.hint and "cooccurrence" not in err.value.hint
+    with pytest.raises(ReportError) as err:
+        render("{% for t in themes %}{% for q in t.quotes %}{{ q.attributes.country }}{% endfor %}{% endfor %}",
+               _report(), "md", name="mine.j2", **mode)
+    assert err.value.message == "Template mine.j2 (line 1): this value has no field 'country'."
+    assert err.value.hint == "It has no fields. For a field only some values have, write .get('country', '')."
+
+
+def test_missing_top_level_name_and_fields_of_lists_and_text() -> None:
+    with pytest.raises(ReportError) as err:
+        render("{{ thems }}", _report(), "md", name="mine.j2")
+    assert err.value.message == "Template mine.j2 (line 1): 'thems' is undefined. Did you mean 'themes'?"
+    assert err.value.hint.startswith("Available names: by_transcript, charts, codebook,")
+    with pytest.raises(ReportError) as err:
+        render("{{ themes.label }}", _report(), "md", name="mine.j2")
+    assert err.value.message == "Template mine.j2 (line 1): 'label' was looked up on a list of 2 items, not on one item."
+    assert "{% for item in ... %}{{ item.label }}{% endfor %}" in err.value.hint
+    with pytest.raises(ReportError) as err:
+        render("{{ title.lable }}", _report(), "md", name="mine.j2")
+    assert err.value.message == "Template mine.j2 (line 1): 'str object' has no attribute 'lable'."
+    assert err.value.hint == "This value is a str, not a mapping with fields."
 
 
 def test_sandbox_size_checks_leave_ordinary_formatting_alone() -> None:
@@ -357,6 +433,8 @@ def test_errors_from_the_child_process_keep_their_message() -> None:
         render("ok\n{{ no_such_name }}", _report(), "md", name="mine.j2", memory_mb=64)
     assert err.value.message == "Template mine.j2 (line 2): 'no_such_name' is undefined."
     assert "Available names:" in err.value.hint and "themes" in err.value.hint
+    with pytest.raises(ReportError, match=r"^Template mine\.j2 \(line 1\): this value has no field 'lable'"):
+        render("{% for t in themes %}{{ t.lable }}{% endfor %}", _report(), "md", name="mine.j2", memory_mb=64)
     with pytest.raises(ReportError, match=r"mine\.j2 \(line 1\) uses something the sandbox forbids"):
         render("{{ ''.__class__.__mro__ }}", _report(), "md", name="mine.j2", memory_mb=64)
 

@@ -23,12 +23,13 @@ shipped templates are trusted and render in-process with neither limit.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from qcode.core.errors import ReportError
+from qcode.core.errors import ReportError, did_you_mean
 from qcode.formats.atomic import atomic_write_text
 from qcode.formats.reports.data import Report, share_text, to_context
 
@@ -156,7 +157,7 @@ def make_environment(autoescape: bool, loader: Any = None) -> Any:
     env = LimitedEnvironment(
         loader=loader,
         autoescape=autoescape,
-        undefined=StrictUndefined,
+        undefined=_undefined_class(StrictUndefined),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -167,6 +168,84 @@ def make_environment(autoescape: bool, loader: Any = None) -> Any:
                        format=_guarded(env.filters["format"], lambda value, *args, **kw: _check_printf(
                            str(value), args or tuple(kw.values()))))
     return env
+
+
+@functools.cache
+def _undefined_class(base: Any) -> Any:
+    """*base* (StrictUndefined) whose errors remember the value and the name looked up on it.
+
+    Jinja's message for ``{{ t.lable }}`` is "'dict object' has no attribute
+    'lable'"; with the value at hand, :func:`_undefined_error` can list its
+    fields instead of the template's top-level names.
+    """
+    from jinja2 import UndefinedError
+    from jinja2.utils import missing
+
+    class Missing(UndefinedError):
+        """An undefined name or field, with the value it was looked up on (``missing`` for a top-level name)."""
+
+        def __init__(self, message: str | None = None, obj: Any = missing, name: Any = None) -> None:
+            super().__init__(message)
+            self.obj = obj
+            self.name = name
+
+    class RememberingUndefined(base):  # type: ignore[misc, valid-type]
+        __slots__ = ()
+
+        def __init__(self, hint: str | None = None, obj: Any = missing, name: str | None = None,
+                     exc: type[Exception] = UndefinedError) -> None:
+            if exc is UndefinedError:  # the sandbox passes SecurityError for unsafe attributes: left alone
+                exc = functools.partial(Missing, obj=obj, name=name)  # type: ignore[assignment]
+            super().__init__(hint, obj, name, exc)
+
+    return RememberingUndefined
+
+
+def _undefined_error(exc: Exception, context: dict[str, Any]) -> tuple[str, str]:
+    """(message, hint) for an undefined name: the value's own fields when a field is missing."""
+    from jinja2.utils import missing
+
+    obj, name = getattr(exc, "obj", missing), getattr(exc, "name", None)
+    message = str(getattr(exc, "message", None) or exc)
+    if obj is missing:
+        message = _sentence(message) + (did_you_mean(name, list(context)) if isinstance(name, str) else "")
+        return message, "Available names: " + ", ".join(sorted(context)) + "."
+    if isinstance(obj, dict) and isinstance(name, str):
+        keys = [str(k) for k in obj]
+        fields = ("Its fields: " + ", ".join(keys[:60]) + (", ..." if len(keys) > 60 else "") + "."
+                  if keys else "It has no fields.")
+        return (f"this value has no field '{name}'." + did_you_mean(name, keys),
+                fields + f" For a field only some values have, write .get('{name}', '').")
+    if isinstance(obj, list | tuple) and isinstance(name, str):
+        return (f"'{name}' was looked up on a list of {len(obj):,} items, not on one item.",
+                "Loop over the list, e.g. {% for item in ... %}{{ item." + name + " }}{% endfor %}.")
+    if isinstance(obj, list | tuple):
+        return _sentence(message), f"The list has {len(obj):,} items, numbered from 0."
+    return _sentence(message), f"This value is a {type(obj).__name__}, not a mapping with fields."
+
+
+def _sentence(text: object) -> str:
+    """*text* ending with exactly one full stop (Jinja's own messages sometimes end with one already)."""
+    text = str(text).rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+_NOT_ONE_FILE = {"Include": "include", "Import": "import", "FromImport": "from ... import", "Extends": "extends"}
+
+
+def _check_one_file(env: Any, template_text: str, where: str) -> None:
+    """Refuse include/import/extends with the tag and line: a report template is a single file."""
+    from jinja2 import nodes
+
+    kinds = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
+    for node in env.parse(template_text).find_all(kinds):
+        tag = _NOT_ONE_FILE[type(node).__name__]
+        raise ReportError(
+            f"Template {where}{_at(node.lineno)} uses {{% {tag} %}}: a report template must be a single file, "
+            "so include, import and extends are not supported.",
+            hint="Copy what you need from the other file into this one; {% macro %} and {% set %} work within "
+            "one file.",
+        )
 
 
 def _guarded(func: Callable[..., Any], check: Callable[..., None]) -> Callable[..., Any]:
@@ -227,6 +306,7 @@ def render_context(template_text: str, context: dict[str, Any], fmt: str, name: 
     env = make_environment(autoescape=fmt == "html")
     where = name
     try:
+        _check_one_file(env, template_text, where)
         template = env.from_string(template_text)
         parts: list[str] = []
         size = 0
@@ -240,20 +320,18 @@ def render_context(template_text: str, context: dict[str, Any], fmt: str, name: 
     except SecurityError as exc:
         line = _line_of(exc)
         raise ReportError(
-            f"Template {where}{_at(line)} uses something the sandbox forbids: {exc}.",
+            f"Template {where}{_at(line)} uses something the sandbox forbids: {_sentence(exc)}",
             hint="Report templates may only read the report data (see the shipped templates in "
             "qcode/formats/reports/templates); attributes starting with '_' and methods that change data are blocked.",
         ) from None
     except TemplateSyntaxError as exc:
-        raise ReportError(f"Template {where}{_at(exc.lineno)} has a syntax error: {exc.message}.",
+        raise ReportError(f"Template {where}{_at(exc.lineno)} has a syntax error: {_sentence(exc.message)}",
                           hint="See the Jinja2 template documentation.") from None
     except UndefinedError as exc:
-        raise ReportError(
-            f"Template {where}{_at(_line_of(exc))}: {exc.message}.",
-            hint="Available names: " + ", ".join(sorted(context)) + ".",
-        ) from None
+        message, hint = _undefined_error(exc, context)
+        raise ReportError(f"Template {where}{_at(_line_of(exc))}: {message}", hint=hint) from None
     except (TemplateError, TypeError, ValueError, OverflowError, ZeroDivisionError, RecursionError) as exc:
-        raise ReportError(f"Template {where}{_at(_line_of(exc))} failed: {type(exc).__name__}: {exc}.") from None
+        raise ReportError(f"Template {where}{_at(_line_of(exc))} failed: {type(exc).__name__}: {_sentence(exc)}") from None
 
 
 class _Stop(BaseException):
