@@ -189,3 +189,47 @@ def test_children_are_listed_in_reading_order(project) -> None:  # noqa: ANN001
     apply_code(project, t.id, *_span(t, "Piece rates"), "piece-rates")
     got = [q.text for q in retrieval.quotes(project, "pay", include_children=True)]
     assert got == ["Piece rates", "very low. You are paid"]
+
+
+# ----------------------------------------------------------------------------
+# A passage coded alike by several coders is one quote, as in reports.
+
+
+def test_same_passage_by_two_coders_is_one_quote_naming_both(project) -> None:
+    t = project.transcript("interview-01")
+    span = _span(t, "Unstable.")
+    apply_code(project, t.id, *span, "instability", memo="Mine.")
+    apply_code(project, t.id, *span, "instability", coder="lucia", memo="Hers.")
+    apply_code(project, t.id, *_span(t, "Piece rates"), "instability", coder="lucia")
+    got = retrieval.quotes(project, "instability")
+    assert [(q.text, q.coders, q.coder) for q in got] == [
+        ("Unstable.", ("tester", "lucia"), "tester, lucia"),
+        ("Piece rates", (), "lucia"),
+    ]
+    assert got[0].memo == "Mine.\nHers."
+    assert got[0].coded_by() == "coded by tester, lucia"
+    # one coder's quotes stay one row each
+    assert [q.text for q in retrieval.quotes(project, "instability", coders=["lucia"])] == ["Unstable.", "Piece rates"]
+
+
+def test_two_coders_coding_the_same_two_codes_give_one_overlap_quote(project) -> None:
+    t = project.transcript("interview-01")
+    a = _span(t, "Piece rates, very low.")
+    b = _span(t, "very low. You are paid")
+    for coder in ("tester", "lucia"):
+        apply_code(project, t.id, *a, "pay", coder=coder)
+        apply_code(project, t.id, *b, "invisible-work", coder=coder)
+    [q] = retrieval.quotes(project, "pay", with_code="invisible-work")
+    assert (q.start, q.end, q.coders) == (a[0], b[1], ("tester", "lucia"))
+
+
+def test_misspelt_attribute_lists_each_name_once(project) -> None:
+    from qcode.core.errors import NotFoundError
+
+    t = project.transcript("interview-01")
+    project.store.update_transcript_fields(t.id, attributes={"language": "en", "mode": "video"})
+    project.invalidate()
+    with pytest.raises(NotFoundError) as err:
+        retrieval.quotes(project, "instability", filters={"mood": ["x"]})
+    names = err.value.hint.split(": ", 1)[1].rstrip(".").split(", ")
+    assert names == ["transcript", "kind", "language", "speaker", "participant", "coder", "mode"]
