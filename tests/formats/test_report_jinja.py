@@ -16,7 +16,12 @@ from qcode.core.errors import ReportError
 from qcode.core.transcript import Transcript, build_text
 from qcode.formats.reports import template_process
 from qcode.formats.reports.data import ReportOptions, build_report
-from qcode.formats.reports.jinja import builtin_template, render, write_template_report
+from qcode.formats.reports.jinja import (
+    builtin_template,
+    make_environment,
+    render,
+    write_template_report,
+)
 
 
 def _mini(label_a: str = "Alpha", quote_b: str = "beta.") -> AnalysisData:
@@ -146,7 +151,62 @@ def test_golden_markdown(tmp_path: Path) -> None:
 def test_markdown_escapes_markup_in_data() -> None:
     text = render("{{ themes[1].quotes[0].text|md }} | {{ themes[0].label|cell }}",
                   _report(_mini(label_a="A*b*|c", quote_b="<script>x</script>")), "md")
-    assert text == "&lt;script&gt;x&lt;/script&gt; | A\\*b\\*\\|c"
+    assert text == "\\<script>x\\</script> | A\\*b\\*\\|c"
+
+
+def _hostile() -> AnalysisData:
+    """Text that would break Markdown structure, or show HTML entities, if escaped for HTML."""
+    cb = Codebook(title="Mini", version="1", codes=(
+        Code("job_instability", {"": "# Not a heading"}, definition="- not a list\n1. not numbered\n\n    not code"),
+        Code("B", {"": "Pay | rates"}),
+    ))
+    text, turns = build_text([("Sara", "We both said it", None, None), ("Mateo", "> not a quote\n<b>x</b> & &amp; ok", None, None)])
+    t = Transcript("t1", "Sara & Mateo's interview", text, turns, speakers={"Sara": "Sara", "Mateo": "Mateo"}, id=1)
+    codings = (Coding(1, 0, len(text), "job_instability", "ann", memo="first line\n\n# second paragraph", id=1),
+               Coding(1, 0, 5, "B", "ann", id=2))
+    return AnalysisData(cb, (t,), (), codings, project="mini")
+
+
+def test_markdown_escapes_for_markdown_not_html(tmp_path: Path) -> None:
+    out = tmp_path / "r.md"
+    write_template_report(_report(_hostile()), out, "md")
+    md = out.read_text(encoding="utf-8")
+    assert "&amp;" not in md.replace("\\&amp;", "")  # only the user's own '&amp;', escaped
+    assert "> — Sara & Mateo, Sara & Mateo's interview, turn 1\n" in md
+    assert "**1.1 \\# Not a heading** (`job_instability`)" in md
+    assert "| Pay \\| rates |" in md
+    assert "> \\> not a quote\n> \\<b>x\\</b> & \\&amp; ok\n" in md
+    assert "\\- not a list\n1\\. not numbered\n\nnot code\n" in md
+    assert "> Memo: first line\n> \n> \\# second paragraph\n" in md
+
+
+def test_markdown_report_renders_user_text_as_text(tmp_path: Path) -> None:
+    markdown_it = pytest.importorskip("markdown_it")  # comes with textual (rich)
+    out = tmp_path / "r.md"
+    write_template_report(_report(_hostile()), out, "md")
+    tokens = markdown_it.MarkdownIt("commonmark").enable("table").parse(out.read_text(encoding="utf-8"))
+    shown_text = lambda tok: "".join(c.content for c in tok.children or () if c.type in ("text", "code_inline"))  # noqa: E731
+    headings = [shown_text(tokens[i + 1]) for i, tok in enumerate(tokens) if tok.type == "heading_open"]
+    assert headings == ["Mini report", "1 Codebook", "2 Theme frequencies", "3 Themes and quotes",
+                        "3.1 # Not a heading", "3.2 Pay | rates", "Co-occurrence of themes", "Themes by transcript"]
+    assert not any(t.type in ("html_block", "html_inline", "code_block", "ordered_list_open") for t in tokens)
+    inline = [c for t in tokens if t.type == "inline" for c in t.children or ()]
+    assert [c.content for c in inline if c.type == "code_inline"] == ["job_instability", "B"]
+    texts = "\n".join(shown_text(t) for t in tokens if t.type == "inline")
+    for shown in ("# Not a heading", "- not a list", "1. not numbered", "not code", "> not a quote", "<b>x</b> & &amp; ok",
+                  "— Sara & Mateo, Sara & Mateo's interview, turn 1", "# second paragraph", "Pay | rates"):
+        assert shown in texts, shown
+    # The memo's second paragraph stays inside the quote: one block quote per quote, nothing after it.
+    quote_levels = [t.level for t in tokens if t.type == "blockquote_open"]
+    assert quote_levels == [0, 0]
+
+
+def test_html_report_still_escapes_for_html(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    write_template_report(_report(_hostile()), out, "html")
+    html = out.read_text(encoding="utf-8")
+    assert "— Sara &amp; Mateo, Sara &amp; Mateo&#39;s interview, turn 1" in html
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; &amp;amp; ok" in html and "<b>x</b>" not in html
 
 
 class _Tags(HTMLParser):
@@ -313,6 +373,43 @@ def test_builtin_html_has_every_theme_and_quote(tmp_path: Path) -> None:
     assert html.count("<blockquote>") == 2  # Beta's passage, coded by ann and bob, is quoted once
     assert "<footer>— Amina, Interview one, turn 2<br>" in html
     assert "<footer>— Amina, Interview one, turn 2 · coded by ann, bob</footer>" in html
+
+
+def _keys(value: object) -> set[str]:
+    """Every dict key in *value*, at any depth (the values of 'attributes' and 'charts' are data, not names)."""
+    if isinstance(value, dict):
+        return {k for k, v in value.items() for k in [k, *(() if k in ("attributes", "charts") else _keys(v))]}
+    if isinstance(value, list):
+        return {k for item in value for k in _keys(item)}
+    return set()
+
+
+def test_context_reference_names_every_key_and_no_other() -> None:
+    from dataclasses import replace
+
+    from qcode.core.coding import Memo
+    from qcode.formats.reports import context
+
+    data = replace(_mini(), memos=(Memo("project", "", "A memo.", "ann", title="Plan"),))
+    report = build_report(data, ReportOptions(by=("speaker",)))
+    ctx = context.to_context(report, {"frequencies": "data:image/png;base64,AA=="})
+    assert ctx["crosstabs"] and ctx["memos"] and ctx["themes"][0]["quotes"]  # every kind of entry is present
+    documented = set(re.findall(r"``([a-z_]+)``", context.__doc__ or ""))
+    assert _keys(ctx) - documented == set()
+    filters = {"md", "cell", "blockquote", "code", "percent", "thousands"}
+    assert documented - _keys(ctx) - filters == set()
+    assert filters <= set(make_environment(autoescape=False).filters)
+
+
+def test_attribution_has_no_leading_dash_and_the_shipped_templates_add_it(tmp_path: Path) -> None:
+    quotes = render("{% for t in themes %}{% for q in t.quotes %}— {{ q.attribution }}\n{% endfor %}{% endfor %}",
+                    _report(), "md")
+    assert quotes == "— Amina, Interview one, turn 2\n— Amina, Interview one, turn 2\n"
+    write_template_report(_report(), tmp_path / "r.md", "md")
+    assert (tmp_path / "r.md").read_text(encoding="utf-8") == GOLDEN  # '> — Amina, Interview one, turn 2'
+    write_template_report(_report(), tmp_path / "r.html", "html")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<footer>— Amina, Interview one, turn 2<br>" in html and "— —" not in html
 
 
 def test_context_lists_the_coders_of_a_merged_quote() -> None:

@@ -2,7 +2,8 @@
 
 :func:`build_report` turns an :class:`~qcode.core.analysis.AnalysisData` and
 :class:`ReportOptions` into a :class:`Report`; the Word, Markdown/HTML and
-spreadsheet writers only lay it out. :func:`to_context` gives the plain
+spreadsheet writers only lay it out.
+:func:`qcode.formats.reports.context.to_context` gives the plain
 dict/list/str/number view that Jinja templates (including users' sandboxed
 templates) receive.
 """
@@ -10,7 +11,6 @@ templates) receive.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from qcode.core.analysis import (
     AnalysisData,
@@ -273,76 +273,6 @@ def _memos(data: AnalysisData) -> tuple[MemoEntry, ...]:
                 about += f" ({data.label(c.code_id)}" + (f", {t.title or t.name}" if t else "") + ")"
         out.append(MemoEntry(about, m.title, m.text, m.coder, m.modified.date().isoformat()))
     return tuple(out)
-
-
-def _quote_dict(q: Quote) -> dict[str, Any]:
-    return {
-        "coding_id": q.coding_id, "code": q.code_id, "code_path": list(q.code_path),
-        "transcript": q.transcript, "transcript_title": q.transcript_title, "speakers": list(q.speakers),
-        "who": q.who, "where": q.where, "turn": q.turn, "time": q.time, "start": q.start, "end": q.end,
-        "text": q.text, "memo": q.memo, "notes": list(q.notes), "coder": q.coder,
-        "attribution": q.attribution(), "attributes": dict(q.attributes),
-        "coders": list(q.coders or (q.coder,)), "coded_by": q.coded_by(),
-    }
-
-
-def _freq_dict(r: CodeFrequency) -> dict[str, Any]:
-    return {k: getattr(r, k) for k in CodeFrequency.__dataclass_fields__}
-
-
-def to_context(report: Report, charts: dict[str, str] | None = None) -> dict[str, Any]:
-    """Plain data (dict, list, str, int, float, None) for templates."""
-
-    def cooc(m: Cooccurrence) -> dict[str, Any]:
-        return {"mode": m.mode, "codes": list(m.codes), "labels": list(m.labels), "cells": [list(r) for r in m.values]}
-
-    return {
-        "title": report.title,
-        "date": report.date,
-        "project": report.project,
-        "provenance": [list(p) for p in report.provenance],
-        "notes": list(report.notes),
-        "codebook_title": report.codebook_title,
-        "codebook_description": report.codebook_description,
-        "codebook": [
-            {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars_of(e).items()} for e in report.codebook
-        ],
-        "frequencies": [_freq_dict(r) for r in report.frequencies],
-        "themes": [
-            {
-                "code": t.code_id, "label": t.label, "depth": t.depth, "number": t.number,
-                "definition": t.definition, "summary": t.summary(), "counts": _freq_dict(t.counts),
-                "quotes": [_quote_dict(q) for q in t.quotes],
-            }
-            for t in report.themes
-        ],
-        "uncoded": list(report.uncoded),
-        "crosstabs": [
-            {
-                "attribute": c.attribute, "groups": list(c.groups), "sizes": list(c.sizes),
-                "rows": [
-                    {"code": r.code_id, "label": r.label, "depth": r.depth, "counts": list(r.counts),
-                     "people": list(r.people), "shares": list(r.shares)}
-                    for r in c.rows
-                ],
-            }
-            for c in report.crosstabs
-        ],
-        "cooccurrence": cooc(report.cooccurrence_table),
-        "cooccurrence_full": cooc(report.cooccurrence),
-        "cooccurrence_note": report.cooccurrence_note,
-        "by_transcript": {
-            "rows": list(report.by_transcript.rows), "row_labels": list(report.by_transcript.row_labels),
-            "columns": list(report.by_transcript.columns), "column_labels": list(report.by_transcript.column_labels),
-            "cells": [list(r) for r in report.by_transcript.values], "depths": list(report.by_transcript.depths),
-        },
-        "memos": [vars_of(m) for m in report.memos],
-        "charts": dict(charts or {}),
-    }
-
-
-def vars_of(obj: Any) -> dict[str, Any]:
-    return {k: getattr(obj, k) for k in obj.__dataclass_fields__}
 
 
 def share_text(share: float | None) -> str:

@@ -2,7 +2,7 @@
 
 Every template, shipped or the user's ``--template``, is rendered in
 :class:`jinja2.sandbox.ImmutableSandboxedEnvironment` and receives only plain
-data (:func:`~qcode.formats.reports.data.to_context`). HTML is auto-escaped,
+data (:func:`~qcode.formats.reports.context.to_context`). HTML is auto-escaped,
 so a code label or quote like ``<script>`` shows as text. The user's template
 is read by qcode and compiled from a string: it cannot include or extend
 files. String repetition, powers and output size are capped so a template
@@ -31,7 +31,8 @@ from typing import Any
 
 from qcode.core.errors import ReportError, did_you_mean
 from qcode.formats.atomic import atomic_write_text
-from qcode.formats.reports.data import Report, share_text, to_context
+from qcode.formats.reports.context import to_context
+from qcode.formats.reports.data import Report, share_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_REPEAT = 100_000
@@ -45,13 +46,28 @@ TEMPLATE_MEMORY_MB = 1024.0
 _STOP_GRACE = 2.0
 """Seconds the stopped rendering thread gets to unwind before qcode reports the timeout anyway."""
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+_MD_INLINE = re.compile(
+    r"[\\`*_\[\]|~]"  # emphasis, code, links, table cells, strikethrough, and the backslash itself
+    r"|&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)"  # only an & that starts an entity
+    r"|<(?=[A-Za-z/!?])"  # only a < that could start an HTML tag, comment or autolink
+)
+_MD_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+_MD_LINE_START = re.compile(r"^(?:([#>])|([-+=])(?=[-+= \t]|$)|(\d{1,9})([.)])(?=[ \t]|$))", re.MULTILINE)
+"""Headings, block quotes, list items, rules and setext underlines, ordered-list numbers at a line start."""
 
 
 def md_escape(value: object) -> str:
-    """Text safe inside Markdown: markup characters escaped, ``<`` ``>`` ``&`` as entities."""
-    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Text shown as itself in Markdown (CommonMark and GitHub's tables and strikethrough).
+
+    Markup characters get a backslash, as Markdown escapes them; ``&`` and
+    ``<`` only where they would start an entity or an HTML tag, so
+    ``Sara & Mateo`` and ``x < 3`` stay as written. Every line of the value
+    is treated as a possible line start, so user text cannot open a heading,
+    list, rule or block quote; its indentation, which Markdown does not show
+    anyway, is dropped so that it cannot start a code block.
+    """
+    text = _MD_INLINE.sub(lambda m: "\\" + m.group(), _MD_INDENT.sub("", str(value)))
+    return _MD_LINE_START.sub(lambda m: m.group(3) + "\\" + m.group(4) if m.group(3) else "\\" + m.group(), text)
 
 
 def md_blockquote(value: object) -> str:
@@ -60,8 +76,16 @@ def md_blockquote(value: object) -> str:
 
 
 def md_cell(value: object) -> str:
-    """Text for a Markdown table cell (one line)."""
-    return md_escape(str(value).replace("\n", " "))
+    """Text for a Markdown table cell (one line; ``|`` escaped)."""
+    return _MD_INLINE.sub(lambda m: "\\" + m.group(), " ".join(str(value).splitlines()))
+
+
+def md_code(value: object) -> str:
+    """A Markdown code span showing *value* verbatim (backslashes are not escapes inside one)."""
+    text = " ".join(str(value).splitlines())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _percent(value: float | None) -> str:
@@ -162,7 +186,8 @@ def make_environment(autoescape: bool, loader: Any = None) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md_escape, blockquote=md_blockquote, cell=md_cell, percent=_percent, thousands=_thousands,
+    env.filters.update(md=md_escape, blockquote=md_blockquote, cell=md_cell, code=md_code, percent=_percent,
+                       thousands=_thousands,
                        center=_guarded(env.filters["center"], lambda value, width=80: _check_ints([width])),
                        indent=_guarded(env.filters["indent"], lambda value, width=4, *a, **k: _check_ints([width])),
                        format=_guarded(env.filters["format"], lambda value, *args, **kw: _check_printf(
