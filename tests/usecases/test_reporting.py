@@ -21,6 +21,7 @@ from qcode.usecases.reporting import (
     load_analysis_data,
     parse_where,
     report_date,
+    run_report,
 )
 
 
@@ -98,6 +99,18 @@ def test_every_format_is_written_with_progress(coded: Project, tmp_path: Path, f
     assert out == tmp_path / f"r.{fmt}" and out.stat().st_size > 0
     assert seen[-1][0] == seen[-1][1] and all(d <= t for d, t, _ in seen)
     assert [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
+
+
+def test_run_report_lists_the_files_and_counts_neutralised_cells(coded: Project, tmp_path: Path) -> None:
+    result = run_report(coded, ReportRequest("csv", tmp_path / "q.csv"))
+    assert result.path == tmp_path / "q.csv" and result.neutralised == 0
+    assert sorted(p.name for p in result.files) == sorted(
+        ["q.csv", "q-frequencies.csv", "q-cooccurrence.csv", "q-by-transcript.csv", "q-codebook.csv"])
+    coded.store.upsert_participant(Participant("Amina", {"country": "-Kenya"}))
+    coded.invalidate()
+    # '-Kenya' in the country column of the three quotes Amina said.
+    assert run_report(coded, ReportRequest("xlsx", tmp_path / "q.xlsx")).neutralised == 3
+    assert run_report(coded, ReportRequest("md", tmp_path / "q.md")).files == (tmp_path / "q.md",)
 
 
 def test_filters_reach_the_report(coded: Project, tmp_path: Path) -> None:
