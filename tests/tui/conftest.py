@@ -24,3 +24,19 @@ def codings_in(project_dir: Path):
 
     with Project.open(project_dir) as p:
         return p.store.codings()
+
+
+@pytest.fixture
+def demo_dir(tmp_path: Path) -> Path:
+    """A copy of the repository's demo project (seeded on first open: five transcripts,
+    attributes, and codings by demo-researcher and lucia)."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[2]
+    for name in ("qcode.toml", "codebooks", "transcripts"):
+        src = root / name
+        if src.is_dir():
+            shutil.copytree(src, tmp_path / name)
+        else:
+            shutil.copy2(src, tmp_path / name)
+    return tmp_path

@@ -1,4 +1,10 @@
-"""Code retrieval: every quote of a code (or of two co-occurring codes), filterable by attributes."""
+"""Code retrieval: every quote of a code (or of two co-occurring codes), filterable by attributes.
+
+The quote list has fixed column widths computed from the screen width (and
+recomputed on resize): a DataTable with auto-width columns measures new rows
+only when idle, and a frame drawn before that kept the header-label widths
+("Many…") until the next change.
+"""
 
 from __future__ import annotations
 
@@ -32,11 +38,39 @@ def parse_filters(text: str) -> dict[str, list[str]]:
     return out
 
 
+COLUMNS = ("Transcript", "Speaker", "Time", "Coded by", "Quote")
+_CAPS = {True: (22, 16, 8, 22), False: (14, 12, 8, 12)}
+"""Widest Transcript, Speaker, Time and Coded-by columns on a wide (True) and a narrow screen."""
+_CHROME = 2 * len(COLUMNS) + 2
+"""Cell padding (one each side) plus the vertical scrollbar."""
+
+
+def column_widths(total: int, cells: list[tuple[str, ...]]) -> list[int]:
+    """Content widths of :data:`COLUMNS` for a table *total* cells wide: each short column as
+    wide as its longest cell (capped, narrower caps under 110 cells), the quote the rest."""
+    caps = _CAPS[total >= 110]
+    widths = []
+    for i, (name, cap) in enumerate(zip(COLUMNS, caps, strict=False)):
+        longest = max((len(row[i]) for row in cells), default=0)
+        widths.append(min(cap, max(len(name), longest)))
+    widths.append(max(10, total - sum(widths) - _CHROME))
+    return widths
+
+
+def coders_cell(q: uc.Quote, room: int) -> str:
+    """Who coded the passage: the names when they fit in *room*, else ``"2 coders"`` (the
+    detail panel names them)."""
+    if len(q.coders) < 2:
+        return safe_label(q.coder, 60)
+    names = safe_label(", ".join(q.coders), 200)
+    return names if len(names) <= room else f"{len(q.coders)} coders"
+
+
 class RetrievalScreen(Screen[None]):
     """Quotes of one code, or where two codes overlap; Enter jumps into the transcript."""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("escape", "back", "Back"),
         Binding("c", "choose_code", "Code…"),
         Binding("w", "choose_with", "With code…"),
         Binding("W", "clear_with", "Drop 2nd code", show=False),
@@ -49,6 +83,8 @@ class RetrievalScreen(Screen[None]):
         self.code_id = code_id
         self.with_code = with_code
         self.quotes: list[uc.Quote] = []
+        self._applied_filter = ""
+        self._width = 0
 
     @property
     def project(self):  # noqa: ANN201
@@ -68,10 +104,7 @@ class RetrievalScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Quotes of a code"
         table = self.query_one(DataTable)
-        table.add_column("Transcript")
-        table.add_column("Speaker")
-        table.add_column("Time")
-        table.add_column("Quote")
+        self._fill_table()
         if self.code_id is None:
             self.call_after_refresh(self.action_choose_code)
         else:
@@ -94,22 +127,54 @@ class RetrievalScreen(Screen[None]):
         if not ok:
             return
         self.quotes = quotes
-        table = self.query_one(DataTable)
-        table.clear()
-        for i, q in enumerate(quotes):
-            table.add_row(
-                Text(safe_label(q.transcript, 18)),
-                Text(safe_label(q.speaker or "", 14)),
-                fmt_time(q.time),
-                Text(safe_label(" ".join(q.text.split()), 200), no_wrap=True, overflow="ellipsis"),
-                key=str(i),
-            )
-        what = f"“{self._code_label(self.code_id)}”" + (f" with “{self._code_label(self.with_code)}”" if self.with_code else "")
-        self.sub_title = f"Quotes of {what}"
-        self.query_one("#ret-status", Static).update(
-            Text(f"{len(quotes)} quote{'' if len(quotes) == 1 else 's'} of {what} in {len({q.transcript_id for q in quotes})} transcript(s) · c code · w with · f filter · Enter opens")
-        )
+        self._applied_filter = self.query_one("#ret-filter", Input).value
+        self._fill_table(cursor=0)
+        self.sub_title = f"Quotes of {self._what()}"
+        self._update_status()
         self._show_detail()
+
+    def _what(self) -> str:
+        return f"“{self._code_label(self.code_id)}”" + (f" with “{self._code_label(self.with_code)}”" if self.with_code else "")
+
+    def _cells(self, width: int) -> list[tuple[str, ...]]:
+        room = _CAPS[width >= 110][3]
+        return [
+            (safe_label(q.transcript, 30), safe_label(q.speaker or "", 30), fmt_time(q.time),
+             coders_cell(q, room), safe_label(" ".join(q.text.split()), 300))
+            for q in self.quotes
+        ]
+
+    def _fill_table(self, cursor: int | None = None) -> None:
+        """(Re)build the table with columns that fit the screen; keep the cursor row unless *cursor*."""
+        table = self.query_one(DataTable)
+        row = table.cursor_row if cursor is None else cursor
+        self._width = self.size.width or self.app.size.width
+        cells = self._cells(self._width)
+        table.clear(columns=True)
+        for name, width in zip(COLUMNS, column_widths(self._width, cells), strict=True):
+            table.add_column(name, width=width)
+        for i, values in enumerate(cells):
+            table.add_row(*(Text(v, no_wrap=True, overflow="ellipsis") for v in values), key=str(i))
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1), animate=False)
+
+    def _update_status(self) -> None:
+        """Counts, then as many key hints as fit on the one status line."""
+        if self.code_id is None:
+            return
+        n, k = len(self.quotes), len({q.transcript_id for q in self.quotes})
+        text = f"{n} quote{'' if n == 1 else 's'} of {self._what()} in {k} transcript{'' if k == 1 else 's'}"
+        room = (self._width or self.app.size.width) - 2
+        for hint in (" · Enter opens", " · c code", " · w with", " · f filter"):
+            if len(text) + len(hint) > room:
+                break
+            text += hint
+        self.query_one("#ret-status", Static).update(Text(text, no_wrap=True, overflow="ellipsis"))
+
+    def on_resize(self) -> None:
+        if self.is_mounted and self.size.width != self._width:
+            self._fill_table()
+            self._update_status()
 
     def _row(self) -> int | None:
         table = self.query_one(DataTable)
@@ -123,7 +188,9 @@ class RetrievalScreen(Screen[None]):
             return
         q = self.quotes[i]
         t = Text()
-        t.append(f"{safe_label(q.transcript)} · {safe_label(q.speaker or '—')} {fmt_time(q.time)} · {safe_label(q.coder)}\n", style="bold")
+        by = q.coded_by() or f"coded by {q.coder}"
+        who = f"{safe_label(q.speaker or '—')} {fmt_time(q.time)}".rstrip()
+        t.append(f"{safe_label(q.transcript)} · {who} · {safe_label(by)}\n", style="bold")
         t.append(safe_label(q.text.replace("\n", " ")) + "\n")
         if q.memo:
             t.append("Memo: ", style="bold")
@@ -168,6 +235,15 @@ class RetrievalScreen(Screen[None]):
     def action_clear_with(self) -> None:
         self.with_code = None
         self.refresh_from_store()
+
+    def action_back(self) -> None:
+        """Esc in the filter box leaves the box (its text back to the filter in use); else the screen."""
+        box = self.query_one("#ret-filter", Input)
+        if box.has_focus:
+            box.value = self._applied_filter
+            self.query_one(DataTable).focus()
+            return
+        self.app.pop_screen()
 
     def action_focus_filter(self) -> None:
         self.query_one("#ret-filter", Input).focus()
