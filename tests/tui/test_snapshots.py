@@ -113,7 +113,8 @@ def test_suggestions_screen_100x24(snap_compare, snap_project: Path) -> None:
     says '1/1  Job instability  score 0.82  (qcode-suggest/1)', 'Why: keyword
     "unstable" ("Unstable")' and 'in interview-01'; below it the transcript in
     context with Amina's 'Unstable.' selected and flashed (brown background, the
-    cursor reversed on the final '.'), its evidence 'Unstable' in bold underline,
+    cursor reversed on the final '.'), its evidence 'Unstable' in bold light text
+    on a dark blue background (standing out from the brown passage),
     and the existing codings in their colours with two margin stripes ('Piece
     rates, very low.' yellow, the overlap 'very low.' underlined, 'You are paid
     per task' green); the status line says '1 pending in this transcript'; the

@@ -316,10 +316,13 @@ async def test_help_lists_keys(make, project_dir: Path) -> None:
     assert descriptions.count("Help") == 1
 
 
-def test_scores_are_shown_rounded_down() -> None:
-    from qcode.tui.screens.suggestions import score_text
+def test_scores_are_rounded_as_the_cli_prints_them() -> None:
+    from qcode.tui.screens.suggestions import score_text, shown_score
 
-    assert score_text(0.7996) == "0.79"  # never "0.80": accept-all at 0.8 would skip it
+    assert score_text(0.938986) == "0.94" == f"{0.938986:.2f}"  # the CLI's format
+    assert score_text(0.7996) == "0.80"
+    assert shown_score(0.7996) >= 0.8  # accept-all at 0.8 takes what shows 0.80
+    assert shown_score(0.7949) < 0.8
     assert score_text(0.8) == "0.80"
     assert score_text(1.0) == "1.00"
     assert score_text(0.0) == "0.00"

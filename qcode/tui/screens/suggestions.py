@@ -7,7 +7,6 @@ thread worker that posts progress and completion messages.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from rich.text import Text
@@ -34,9 +33,14 @@ def _engine() -> Any:
 
 
 def score_text(score: float) -> str:
-    """A score with two decimals, rounded down: "0.80" is never shown for 0.7996, so
-    "accept all at or above 0.8" takes exactly the suggestions showing 0.80 or more."""
-    return f"{math.floor(score * 100 + 1e-9) / 100:.2f}"
+    """A score with two decimals, rounded as ``qcode suggestions`` prints it (0.938986 -> "0.94")."""
+    return f"{score:.2f}"
+
+
+def shown_score(score: float) -> float:
+    """The score as shown (:func:`score_text`): "accept all at or above 0.8" takes exactly
+    the suggestions showing 0.80 or more, 0.7996 included."""
+    return float(score_text(score))
 
 
 def plural(n: int, word: str) -> str:
@@ -127,6 +131,8 @@ class SuggestionsScreen(Screen[None]):
         tr = self.project.transcript(s.transcript_id)
         t.append(f"in {safe_label(tr.name)}", style="dim")
         self.query_one("#sugg-info", Static).update(t)
+        # the info panel's new height shrinks or grows the view: scroll once it is laid out
+        self.call_after_refresh(self.view.reveal, s.start, s.end)
         status.update(Text(f"{len(self.items)} pending in {scope} · shift+arrows or v adjust the span · a accept · x reject · n skip"))
 
     def _current(self) -> Any:
@@ -182,7 +188,7 @@ class SuggestionsScreen(Screen[None]):
             except ValueError:
                 self.notify(f"'{safe_label(value)}' is not a number (use e.g. 0.8).", severity="error", markup=False)
                 return
-            ids = [s.id for s in self.items if s.score >= limit]
+            ids = [s.id for s in self.items if shown_score(s.score) >= limit]
             if not ids:
                 self.notify(f"No pending suggestion has a score of {limit} or more.", markup=False)
                 return
@@ -203,7 +209,7 @@ class SuggestionsScreen(Screen[None]):
                 ConfirmDialog(f"Accept {many}{scope} with a score of {limit} or more?", yes=f"Accept {len(ids)}"), confirmed
             )
 
-        counts = ", ".join(f"{sum(x.score >= t for x in self.items)} at {t} or more" for t in (0.9, 0.8, 0.7, 0.5))
+        counts = ", ".join(f"{sum(shown_score(x.score) >= t for x in self.items)} at {t} or more" for t in (0.9, 0.8, 0.7, 0.5))
         self.app.push_screen(
             TextDialog(f"Accept every pending suggestion with a score of at least… ({counts})", "0.8", ok="Next"), threshold
         )

@@ -328,10 +328,11 @@ class TranscriptView(ScrollView, can_focus=True):
                     style = style + Style(underline=True)
             if self.flash and self.flash[0] <= a < self.flash[1]:
                 style = style + flash_style
-            if any(ev[0] <= a < ev[1] for ev in self.evidence):
-                style = style + ev_style
             if sel and sel[0] <= a < sel[1]:
                 style = style + sel_style
+            if any(ev[0] <= a < ev[1] for ev in self.evidence):
+                # after the selection: a suggestion's passage is selected, its evidence must show
+                style = style + ev_style
             if a == self.cursor and focused:
                 style = style + cur_style
             segs.append(Segment(text[a:b], style))
@@ -481,6 +482,30 @@ class TranscriptView(ScrollView, can_focus=True):
         self.cursor = end - 1
         self.refresh()
         self.post_message(self.SelectionChanged(self, self.cursor, self.selection))
+
+    def reveal(self, start: int, end: int) -> None:
+        """Scroll ``text[start:end]`` into view with its turn's header (speaker, time) above it
+        when both fit; else as much of the passage as fits from its first row.
+
+        Call it once the widget has its final height (e.g. ``call_after_refresh``):
+        a panel above that grows after :meth:`select` would push the passage out.
+        """
+        lay = self._layout
+        height = self.scrollable_content_region.height
+        if lay is None or not height or end <= start:
+            return
+        first, last = lay.row_of(start), lay.row_of(end - 1)
+        head = lay.turn_row(self.turn_index_at(start))
+        if lay.kinds[head] == L.BLANK:
+            head += 1
+        top = self.scroll_offset.y
+        if last - head < height:
+            if head >= top and last < top + height:
+                return
+            want = head if head < top else last - height + 1
+        else:
+            want = first if first < top or last >= top + height else top
+        self.scroll_to(y=max(0, want), animate=False, immediate=True)
 
     def jump_to(self, start: int, end: int) -> None:
         """Put the cursor on *start* and mark ``start:end`` (a search hit or a quote)."""
