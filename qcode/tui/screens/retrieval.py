@@ -115,23 +115,26 @@ class RetrievalScreen(Screen[None]):
         code = self.project.codebook.find(code_id) if code_id else None
         return safe_label(code.display(self.project.settings.language) if code else str(code_id), 30)
 
-    def refresh_from_store(self) -> None:
+    def refresh_from_store(self) -> bool:
+        """Reload the quotes of the chosen code(s) with the filter in the box; False when it
+        could not (no code yet, or an error was shown) and the list is left as it was."""
         if self.code_id is None:
-            return
+            return False
         ok, filters = self.app.attempt(parse_filters, self.query_one("#ret-filter", Input).value)  # type: ignore[attr-defined]
         if not ok:
-            return
+            return False
         ok, quotes = self.app.attempt(  # type: ignore[attr-defined]
             uc.quotes, self.project, self.code_id, with_code=self.with_code, filters=filters
         )
         if not ok:
-            return
+            return False
         self.quotes = quotes
         self._applied_filter = self.query_one("#ret-filter", Input).value
         self._fill_table(cursor=0)
         self.sub_title = f"Quotes of {self._what()}"
         self._update_status()
         self._show_detail()
+        return True
 
     def _what(self) -> str:
         return f"“{self._code_label(self.code_id)}”" + (f" with “{self._code_label(self.with_code)}”" if self.with_code else "")
@@ -250,8 +253,9 @@ class RetrievalScreen(Screen[None]):
 
     @on(Input.Submitted, "#ret-filter")
     def _filter(self) -> None:
-        self.refresh_from_store()
-        self.query_one(DataTable).focus()
+        """Apply the filter and go back to the list; a filter in error keeps the box to fix it."""
+        if self.refresh_from_store() or self.code_id is None:
+            self.query_one(DataTable).focus()
 
     @on(Button.Pressed, "#pick-code")
     def _b1(self) -> None:
