@@ -504,3 +504,33 @@ __all__ = [
     "select",
 ]
 __all__ += [*_TABLES, *_TABLE_FUNCS]
+
+
+def merge_coders(quotes: Iterable[Quote]) -> list[Quote]:
+    """One quote per passage and code(s): the same span coded alike by several coders is
+    listed once, at the first one's place, as reports show it.
+
+    The kept quote's ``coders`` names every coder in order of appearance and
+    ``coder`` joins them with ", " (reports and the app's quote list both use
+    this); memo lines and notes are joined, each text once (nothing a
+    coder wrote is dropped). For two overlapping codes (``with_code_id``) the
+    key is the union span and both codes, so the pairs of two coders' identical
+    codings (a1+b1, a1+b2, a2+b1, a2+b2) give one quote.
+    """
+    seen: dict[tuple[str, int, int, str, str], int] = {}
+    out: list[Quote] = []
+    for q in quotes:
+        key = (q.transcript, q.start, q.end, q.code_id, q.with_code_id)
+        if key not in seen:
+            seen[key] = len(out)
+            out.append(q)
+            continue
+        first = out[seen[key]]
+        coders = first.coders or (first.coder,)
+        if q.coder not in coders:
+            coders = (*coders, q.coder)
+        memo = first.memo.split("\n") if first.memo else []
+        memo += [m for m in q.memo.split("\n") if m and m not in memo]
+        notes = first.notes + tuple(n for n in q.notes if n not in first.notes)
+        out[seen[key]] = replace(first, coder=", ".join(coders), coders=coders, memo="\n".join(memo), notes=notes)
+    return out

@@ -9,14 +9,14 @@ as in reports. Filters follow the report definitions (printed in reports):
 an attribute is the speaker's participant's, else the transcript's; values
 compare case-insensitively; a passage spanning several speakers passes when
 one of them does; ``(none)`` selects a missing value. A passage that several
-coders coded alike is listed once with all of them (:func:`merge_coders`), as
+coders coded alike is listed once with all of them (:func:`~qcode.core.analysis.merge_coders`), as
 reports print it ("coded by ann, bob").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import Any
 
 from qcode.core import analysis
@@ -72,7 +72,7 @@ def quotes(
     *filters* maps an attribute name to the values to keep (as ``--where`` in
     reports); an unknown attribute name raises a NotFoundError naming it.
     Quotes are in reading order (transcript, position); the same passage coded
-    alike by several coders is one quote (:func:`merge_coders`).
+    alike by several coders is one quote (:func:`~qcode.core.analysis.merge_coders`).
     """
     cb = project.codebook
     first = _scope(cb, code_id, include_children)
@@ -95,37 +95,7 @@ def quotes(
     else:
         cited = analysis.retrieve_overlaps(data, first, second, f)
     ids = {t.name: t.id for t in data.transcripts}
-    return [_with_id(q, ids[q.transcript] or 0) for q in merge_coders(cited)]
-
-
-def merge_coders(quotes: Iterable[analysis.Quote]) -> list[analysis.Quote]:
-    """One quote per passage and code(s): the same span coded alike by several coders is
-    listed once, at the first one's place, as reports show it.
-
-    The kept quote's ``coders`` names every coder in order of appearance and
-    ``coder`` joins them with ", ", as ``qcode.formats.reports.data`` does for
-    report quotes; memo lines and notes are joined, each text once (nothing a
-    coder wrote is dropped). For two overlapping codes (``with_code_id``) the
-    key is the union span and both codes, so the pairs of two coders' identical
-    codings (a1+b1, a1+b2, a2+b1, a2+b2) give one quote.
-    """
-    seen: dict[tuple[str, int, int, str, str], int] = {}
-    out: list[analysis.Quote] = []
-    for q in quotes:
-        key = (q.transcript, q.start, q.end, q.code_id, q.with_code_id)
-        if key not in seen:
-            seen[key] = len(out)
-            out.append(q)
-            continue
-        first = out[seen[key]]
-        coders = first.coders or (first.coder,)
-        if q.coder not in coders:
-            coders = (*coders, q.coder)
-        memo = first.memo.split("\n") if first.memo else []
-        memo += [m for m in q.memo.split("\n") if m and m not in memo]
-        notes = first.notes + tuple(n for n in q.notes if n not in first.notes)
-        out[seen[key]] = replace(first, coder=", ".join(coders), coders=coders, memo="\n".join(memo), notes=notes)
-    return out
+    return [_with_id(q, ids[q.transcript] or 0) for q in analysis.merge_coders(cited)]
 
 
 def _with_id(q: analysis.Quote, transcript_id: int) -> Quote:

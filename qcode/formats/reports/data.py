@@ -24,6 +24,7 @@ from qcode.core.analysis import (
     cooccurrence,
     crosstab,
     frequencies,
+    merge_coders,
     retrieve,
     select,
 )
@@ -155,7 +156,7 @@ def build_report(data: AnalysisData, options: ReportOptions) -> Report:
     freqs = frequencies(data, f, segments=segs)
     quotes = retrieve(data, f, segments=segs)
     by_code: dict[str, list[Quote]] = {}
-    for q in _distinct(quotes):
+    for q in merge_coders(quotes):
         by_code.setdefault(q.code_id, []).append(q)
     scope = [(r.depth, r.code_id) for r in freqs]
     theme_numbers = _numbers(data, [(d, c) for d, c in scope], "3")
@@ -225,31 +226,6 @@ def build_report(data: AnalysisData, options: ReportOptions) -> Report:
         quotes=tuple(quotes),
         attributes=tuple(attrs),
     )
-
-
-def _distinct(quotes: list[Quote]) -> list[Quote]:
-    """One quote per passage and code: the same span coded by several coders is shown once.
-
-    Its ``coders`` lists every coder (``coder`` joins them with ", ") and its
-    memo joins theirs; spreadsheets keep one row per coding.
-    """
-    from dataclasses import replace
-
-    seen: dict[tuple[str, int, int, str], int] = {}
-    out: list[Quote] = []
-    for q in quotes:
-        key = (q.transcript, q.start, q.end, q.code_id)
-        if key not in seen:
-            seen[key] = len(out)
-            out.append(q)
-            continue
-        first = out[seen[key]]
-        coders = first.coders or (first.coder,)
-        if q.coder not in coders:
-            coders = (*coders, q.coder)
-        memo = first.memo if not q.memo or q.memo == first.memo else "\n".join(m for m in (first.memo, q.memo) if m)
-        out[seen[key]] = replace(first, coder=", ".join(coders), coders=coders, memo=memo, notes=first.notes + q.notes)
-    return out
 
 
 def _memos(data: AnalysisData) -> tuple[MemoEntry, ...]:
