@@ -154,13 +154,17 @@ class LemmaKeywords(RuleSignal):
             at = np.minimum(np.searchsorted(self.multi_first, lemma), len(self.multi_first) - 1)
             cand = np.nonzero(self.multi_first[at] == lemma)[0]
             if len(cand):
-                lengths = np.diff(offsets)
-                doc_end = np.repeat(offsets[1:], lengths)[cand]
-                first = lemma[cand]
+                offsets = np.asarray(offsets, dtype=np.int64)
+                doc_end = offsets[np.searchsorted(offsets, cand, side="right")]
+                # Candidates grouped by first lemma (stable: positions stay ascending within a group).
+                by_first = np.argsort(lemma[cand], kind="stable")
+                firsts = lemma[cand][by_first]
                 for k in self.multi:
                     seq = self.seqs[k]
                     n = len(seq)
-                    c = cand[(first == np.uint64(seq[0])) & (cand + n <= doc_end)]
+                    lo, hi = np.searchsorted(firsts, np.uint64(seq[0])), np.searchsorted(firsts, np.uint64(seq[0]), side="right")
+                    pick = by_first[lo:hi]
+                    c = cand[pick][cand[pick] + n <= doc_end[pick]]
                     for t in range(1, n):
                         if not len(c):
                             break
@@ -265,7 +269,8 @@ class RuleSet:
             covered_tok = np.repeat(a[kw], lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
             covered = unique(np.repeat(prof[kw], lens) * (1 << 32) + covered_tok)
             key = prof * (1 << 32) + a
-            drop = lw & np.isin(key, covered)
+            at = np.minimum(np.searchsorted(covered, key), max(len(covered) - 1, 0))
+            drop = lw & (covered[at] == key) if len(covered) else np.zeros(len(key), dtype=bool)
             # The same word matched by two label words of one code counts once too.
             first = np.zeros(len(a), dtype=bool)
             idx = np.nonzero(lw & ~drop)[0]
