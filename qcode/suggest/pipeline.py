@@ -271,7 +271,9 @@ class _FastBlank:
             pos = np.searchsorted(self.keys, orth)
         return self.lemmas[pos], self.kinds[pos], pos
 
-    def annotate_batch(self, docs: list[Any]) -> list[Any]:
+    def annotate_batch(self, docs: list[Any], set_docs: bool = True) -> list[Any]:
+        """Lemmas and sentence starts of *docs*, left in each doc's token table (``user_data``) and,
+        when *set_docs*, on the docs themselves (a caller that reads only the tables skips that)."""
         import numpy as np
         from spacy.attrs import LEMMA, NORM, ORTH, SENT_START, SPACY
 
@@ -315,7 +317,8 @@ class _FastBlank:
         ends = np.cumsum(step)
         table[:, 8] = (ends - step - np.repeat(ends[bounds[:-1]] - step[bounds[:-1]], lengths)).astype(np.uint64)
         for d, a, b in zip(docs_nz, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-            d.from_array([LEMMA, SENT_START], table[a:b, 2:4])
+            if set_docs:
+                d.from_array([LEMMA, SENT_START], table[a:b, 2:4])
             d.user_data[TABLE_KEY] = table[a:b]
         return docs
 
@@ -323,11 +326,15 @@ class _FastBlank:
 _FAST: dict[int, _FastBlank | None] = {}
 
 
-def parse(info: PipelineInfo, texts: Any, batch_size: int = 64, n_process: int = 1, as_tuples: bool = False) -> Any:
+def parse(info: PipelineInfo, texts: Any, batch_size: int = 64, n_process: int = 1, as_tuples: bool = False,
+          tables_only: bool = False) -> Any:
     """Parsed docs of *texts* (like ``nlp.pipe``, lemmas fixed by :func:`fix_lemmas`).
 
     Blank pipelines with the lookup lemmatizer and the sentencizer take the
     array fast path (same annotations); others go through ``nlp.pipe``.
+    *tables_only*: the caller reads the annotations from the token tables
+    (:func:`qcode.suggest.units.token_table`) only, so the fast path need not
+    set them on the docs too.
     """
     nlp = info.nlp
     key = id(info)
@@ -342,11 +349,11 @@ def parse(info: PipelineInfo, texts: Any, batch_size: int = 64, n_process: int =
             return ((fix_lemmas(d, info), ctx) for d, ctx in nlp.pipe(texts, **kwargs))
         return (fix_lemmas(d, info) for d in nlp.pipe(texts, **kwargs))
     if as_tuples:
-        return _fast_batches(fast, texts, batch_size)
-    return (d for d, _ in _fast_batches(fast, ((t, None) for t in texts), batch_size))
+        return _fast_batches(fast, texts, batch_size, not tables_only)
+    return (d for d, _ in _fast_batches(fast, ((t, None) for t in texts), batch_size, not tables_only))
 
 
-def _fast_batches(fast: _FastBlank, items: Any, batch_size: int) -> Any:
+def _fast_batches(fast: _FastBlank, items: Any, batch_size: int, set_docs: bool = True) -> Any:
     from itertools import islice
 
     it = iter(items)
@@ -355,5 +362,5 @@ def _fast_batches(fast: _FastBlank, items: Any, batch_size: int) -> Any:
         batch = list(islice(it, batch_size))
         if not batch:
             return
-        docs = fast.annotate_batch([tokenizer(t) for t, _ in batch])
+        docs = fast.annotate_batch([tokenizer(t) for t, _ in batch], set_docs)
         yield from zip(docs, (c for _, c in batch), strict=True)

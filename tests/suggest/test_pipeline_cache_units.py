@@ -193,3 +193,28 @@ def test_cached_docs_read_back_with_every_table_column(lang, en, fr, tmp_path):
         assert np.array_equal(d.to_array(cols), b.to_array(cols)), d.text
         assert [t.lemma_ for t in d] == [t.lemma_ for t in b]
         assert d.has_annotation("TAG") == b.has_annotation("TAG") and d.has_annotation("SENT_START") == b.has_annotation("SENT_START")
+
+
+def test_tables_only_parse_leaves_the_same_tables_without_touching_the_docs(en):
+    """With tables_only the fast parse leaves the same token tables; the docs keep no lemmas (the
+    engine asks for this only when no token pattern needs the docs' own annotations)."""
+    import numpy as np
+
+    from qcode.suggest.pipeline import parse
+    from qcode.suggest.units import TABLE_KEY
+
+    full = list(parse(en, TABLE_TEXTS))
+    bare = list(parse(en, TABLE_TEXTS, tables_only=True))
+    for f, b in zip(full, bare, strict=True):
+        if len(f):
+            assert np.array_equal(f.user_data[TABLE_KEY], b.user_data[TABLE_KEY]), f.text
+    assert any(t.lemma_ for d in full for t in d) and not any(t.lemma_ for d in bare for t in d)
+
+
+def test_token_patterns_still_see_the_docs_lemmas(en):
+    code = Code("c", {"": "Zzz"}, patterns=([{"LEMMA": "sign"}, {"LOWER": "again"}],))
+    engine = engine_for(en, [code], signals=["qcode.patterns.v1"])
+    assert engine.ruleset.needs_docs
+    [a] = list(engine.analyse([TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))]))
+    hits = [h for hs in a.rule_hits for h in hs]
+    assert [TEXT[s:e] for h in hits for s, e in h.spans] == ["sign again"]
