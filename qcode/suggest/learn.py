@@ -109,6 +109,27 @@ def _matrix(model: LinearModel, rows: list[list[int]]) -> Any:
     return model.matrix_of(ptr, terms)
 
 
+_CELLS: list[tuple[Any, Any, Any]] = [(None, None, None)]
+"""The last (ptr, terms, cells) of :func:`_term_cells` (one tuple, replaced whole: safe across
+threads): the signals of one run weigh the same units one after the other."""
+
+
+def _term_cells(ptr: Any, terms: Any) -> tuple[Any, Any, Any, Any]:
+    """(distinct terms, and per (unit, term) cell: its unit, its term's index, its count), by unit then term."""
+    import numpy as np
+
+    last = _CELLS[0]
+    if last[0] is ptr and last[1] is terms:
+        return last[2]
+    n = len(ptr) - 1
+    unit = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
+    uniq, inv = np.unique(terms, return_inverse=True)
+    cell, cnt = np.unique(unit * len(uniq) + inv, return_counts=True)
+    out = (uniq, cell // len(uniq), cell % len(uniq), cnt)
+    _CELLS[0] = (ptr, terms, out)
+    return out
+
+
 def tfidf_rows(ptr: Any, terms: Any, keys: Any, key_col: Any, key_idf: Any, unseen_idf: float | None,
                n_cols: int, dtype: str = "float64") -> Any:
     """CSR matrix of L2-normalised sublinear TF-IDF rows, one per ``terms[ptr[i]:ptr[i + 1]]``.
@@ -123,8 +144,7 @@ def tfidf_rows(ptr: Any, terms: Any, keys: Any, key_col: Any, key_idf: Any, unse
     n = len(ptr) - 1
     if len(terms) == 0 or n_cols == 0:
         return sp.csr_matrix((n, n_cols), dtype=dtype)
-    unit = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
-    uniq, inv = np.unique(terms, return_inverse=True)
+    uniq, u, t, cnt = _term_cells(ptr, terms)
     if len(keys):
         pos = np.minimum(np.searchsorted(keys, uniq), len(keys) - 1)
         found = keys[pos] == uniq
@@ -134,10 +154,8 @@ def tfidf_rows(ptr: Any, terms: Any, keys: Any, key_col: Any, key_idf: Any, unse
     col = np.where(found, key_col[pos] if len(keys) else -1, -1)
     idf = np.where(found, key_idf[pos] if len(keys) else 0.0, unseen_idf or 0.0)
     if unseen_idf is None:
-        known = found[inv]
-        unit, inv = unit[known], inv[known]
-    cell, cnt = np.unique(unit * len(uniq) + inv, return_counts=True)
-    u, t = cell // len(uniq), cell % len(uniq)
+        known = found[t]
+        u, t, cnt = u[known], t[known], cnt[known]
     w = (1.0 + np.log(cnt)) * idf[t]
     norm = np.sqrt(np.bincount(u, w * w, minlength=n))
     norm[norm == 0] = 1.0
