@@ -3,8 +3,9 @@
 :func:`run_suggestions` learns from the project's codings and decisions,
 scores every unit (speaker turn, or sentence of a long turn) of the chosen
 transcripts and replaces their pending suggestions a few transcripts per
-transaction, on a background thread while the next ones are parsed (an
-interrupted run keeps the transcripts it wrote; a re-run skips them).
+transaction while the next ones are parsed, from a background thread or, for
+large runs, a separate process (:mod:`qcode.usecases.suggest_writer`); an
+interrupted run keeps the transcripts it wrote, and a re-run skips them.
 Each suggestion carries its evidence::
 
     {"summary": "keywords: keyword \\"unstable\\" (\\"Unstable\\") | similar: ...",
@@ -34,6 +35,7 @@ from typing import Any
 from qcode.core.coding import Coding
 from qcode.core.errors import SuggestError
 from qcode.storage import suggestions as store_sugg
+from qcode.usecases import suggest_writer
 from qcode.usecases.coding import Change, History, apply_code
 from qcode.usecases.project import Progress, Project, no_progress
 
@@ -170,27 +172,32 @@ def run_suggestions(
         plans.append((lang, tids, info, profiles))
     covered = sorted(covered_codes)
     stored = store_sugg.pending_aggregates(project.store, target_ids, covered)
-    writer = _Writer(project.store, covered)
     metas = store_sugg.transcript_inputs(project.store, sorted(set(target_ids) | {c.transcript_id for c in all_codings}
                                                                   | {r.transcript_id for r in rejected_rows}), text=False)
+    work = []
+    for lang, tids, info, profiles in plans:
+        member_of = {m: p.id for p in profiles for m in p.members}
+        same_lang = {tid for tid in lang_of if lang_of[tid] == lang}
+        by_t, rej = _training_spans(all_codings, rejected_rows, same_lang, member_of)
+        base = _digest(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key, repr(profiles), covered,
+                       sorted((tid, _meta_key(metas[tid]), by_t.get(tid, []), rej.get(tid, [])) for tid in set(by_t) | set(rej)))
+        for tid in tids:
+            keys[tid] = _digest(base, _meta_key(metas[tid]), sorted(coded_spans(coded, tid)),
+                                sorted((r.code_id, r.start, r.end, r.quote) for r in rejected_rows if r.transcript_id == tid))
+            entry = manifest.get(tid)
+            if entry is not None and entry[0] == keys[tid] and tuple(entry[1]) == stored.get(tid, (0, 0, 0.0)):
+                unchanged.add(tid)
+                words += entry[2]
+                cached += 1
+                done += 1
+        work.append((info, profiles, by_t, rej, [tid for tid in tids if tid not in unchanged]))
+    todo_words = sum(int(summaries[t]["words"] or 0) for *_, todo in work for t in todo)
+    big = todo_words >= suggest_writer.PROCESS_WORDS and suggest_writer.ProcessWriter.available()
+    writer: Any = suggest_writer.ProcessWriter(project.store, covered) if big else suggest_writer.ThreadWriter(project.store, covered)
+    cache.sink = writer.save_cache
     failed, interrupted = True, False
     try:
-        for lang, tids, info, profiles in plans:
-            member_of = {m: p.id for p in profiles for m in p.members}
-            same_lang = {tid for tid in lang_of if lang_of[tid] == lang}
-            by_t, rej = _training_spans(all_codings, rejected_rows, same_lang, member_of)
-            base = _digest(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key, repr(profiles), covered,
-                           sorted((tid, _meta_key(metas[tid]), by_t.get(tid, []), rej.get(tid, [])) for tid in set(by_t) | set(rej)))
-            for tid in tids:
-                keys[tid] = _digest(base, _meta_key(metas[tid]), sorted(coded_spans(coded, tid)),
-                                    sorted((r.code_id, r.start, r.end, r.quote) for r in rejected_rows if r.transcript_id == tid))
-                entry = manifest.get(tid)
-                if entry is not None and entry[0] == keys[tid] and tuple(entry[1]) == stored.get(tid, (0, 0, 0.0)):
-                    unchanged.add(tid)
-                    words += entry[2]
-                    cached += 1
-                    done += 1
-            todo = [tid for tid in tids if tid not in unchanged]
+        for info, profiles, by_t, rej, todo in work:
             progress(done, len(target_ids), f"suggesting ({info.name})")
             if not todo:
                 continue
@@ -217,77 +224,6 @@ def run_suggestions(
         raise SuggestInterrupted(len(written) + len(unchanged), len(target_ids))
     inserted = sum(n for n, _ in written.values()) + sum(stored.get(tid, (0, 0, 0.0))[0] for tid in unchanged)
     return SuggestRunReport(inserted, len(target_ids), words, time.perf_counter() - t0, ", ".join(names), notes, cached)
-
-
-class _Writer:
-    """Replaces the pending suggestions of the transcripts on a background thread while the next
-    ones are parsed, a few transcripts per transaction.
-
-    SQLite does most of its work with the GIL released, so storing costs the
-    run little time. A failed write stops the run at the next :meth:`submit`
-    (or at :meth:`close`) with its error; the transcripts written before it
-    keep their new suggestions, the others their old ones.
-    """
-
-    BATCH_ROWS = 5000
-    """Rows gathered before a transaction is started (fewer commits, each one a disk flush)."""
-    MAX_QUEUED = 3
-    """Batches that may wait to be written (bounds the memory they hold)."""
-
-    def __init__(self, store: Any, code_ids: list[str]) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.store, self.code_ids = store, code_ids
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qcode-suggest-writer")
-        self.batch: list[tuple[int, list[store_sugg.Row]]] = []
-        self.batch_rows = 0
-        self.queued: list[Any] = []
-        self.done: dict[int, tuple[int, tuple[int, int, float]]] = {}
-        self.failed = False
-        """Set (on the writer thread) when a batch failed: the batches after it are not written."""
-
-    def submit(self, transcript_id: int, rows: list[store_sugg.Row]) -> None:
-        self.batch.append((transcript_id, rows))
-        self.batch_rows += len(rows) + 1
-        if self.batch_rows >= self.BATCH_ROWS:
-            self._send()
-        while len(self.queued) > self.MAX_QUEUED or (self.queued and (self.queued[0].done() or self.failed)):
-            self.done.update(self.queued.pop(0).result())
-
-    def _send(self) -> None:
-        if self.batch:
-            self.queued.append(self.pool.submit(self._write, self.batch))
-            self.batch, self.batch_rows = [], 0
-
-    def _write(self, batch: list[tuple[int, list[store_sugg.Row]]]) -> dict[int, tuple[int, tuple[int, int, float]]]:
-        if self.failed:
-            return {}
-        try:
-            return store_sugg.replace_transcripts_pending(self.store, batch, self.code_ids)
-        except BaseException:
-            self.failed = True
-            raise
-
-    def close(self, raise_errors: bool = True) -> dict[int, tuple[int, tuple[int, int, float]]]:
-        """Write what is left and wait; (written, fingerprint) per transcript written.
-
-        The transcripts given to :meth:`submit` are written even when the run
-        is stopping with another error (an interrupt): their rows are
-        complete. Raises the first write error, if any (after waiting for the
-        other writes), unless the run is already failing with another error.
-        """
-        if not self.failed:
-            self._send()
-        error: BaseException | None = None
-        while self.queued:
-            try:
-                self.done.update(self.queued.pop(0).result())
-            except BaseException as exc:  # noqa: BLE001 - re-raised below, after the other writes
-                error = error or exc
-        self.pool.shutdown(wait=True)
-        if error is not None and raise_errors:
-            raise error
-        return self.done
 
 
 ENGINE_VERSION = "4"  # 4: word-vector signal (scores change for pipelines with vectors)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qcode.core.errors import CodingError, NotFoundError, SuggestError
-from qcode.usecases import suggesting
+from qcode.usecases import suggest_writer, suggesting
 from qcode.usecases.coding import History, apply_code
 
 # The conftest transcript (offsets checked by hand):
@@ -263,7 +263,7 @@ def test_a_failed_write_stops_the_run_and_keeps_the_transcripts_written(project,
     from qcode.storage import suggestions as store_sugg
 
     tids = _three_transcripts(project)
-    monkeypatch.setattr(suggesting._Writer, "BATCH_ROWS", 1)  # one transcript per transaction
+    monkeypatch.setattr(suggest_writer, "BATCH_ROWS", 1)  # one transcript per transaction
     real, calls = store_sugg.replace_transcripts_pending, []
 
     def failing(store, items, code_ids):
@@ -285,10 +285,12 @@ def test_a_failed_write_stops_the_run_and_keeps_the_transcripts_written(project,
     assert report.suggestions == sum(len(v) for v in after.values())
 
 
+@pytest.mark.parametrize("writer", ["thread", "process"])
 @pytest.mark.parametrize("batch_rows", [1, 5000])  # one transcript per transaction; all in the last batch
-def test_an_interrupted_run_keeps_what_it_wrote_and_a_rerun_skips_it(project, monkeypatch, batch_rows):
+def test_an_interrupted_run_keeps_what_it_wrote_and_a_rerun_skips_it(project, monkeypatch, batch_rows, writer):
     tids = _three_transcripts(project)
-    monkeypatch.setattr(suggesting._Writer, "BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(suggest_writer, "BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(suggest_writer, "PROCESS_WORDS", 0 if writer == "process" else 10**12)
 
     def progress(done, total, message):
         if done == 2:
@@ -305,7 +307,7 @@ def test_an_interrupted_run_keeps_what_it_wrote_and_a_rerun_skips_it(project, mo
     assert report.suggestions == sum(len(v) for v in after.values())
 
 
-def _suggest_three(root, database: str = "") -> list[tuple]:
+def _suggest_three(root, database: str = "", process_words: int = 10**12) -> list[tuple]:
     from qcode.usecases import importing
     from qcode.usecases.project import Project
 
@@ -319,18 +321,70 @@ def _suggest_three(root, database: str = "") -> list[tuple]:
         (root / f"t{k}.txt").write_text(f"A: Work is unstable, week {k}.\nB: We are paid per task, a low wage.\n", encoding="utf-8")
     with Project.open(root) as p:
         assert not importing.import_paths(p, sorted(root.glob("t*.txt"))).failed
-        batch, suggesting._Writer.BATCH_ROWS = suggesting._Writer.BATCH_ROWS, 1  # one transcript per transaction
+        batch, suggest_writer.BATCH_ROWS = suggest_writer.BATCH_ROWS, 1  # one transcript per transaction
+        words, suggest_writer.PROCESS_WORDS = suggest_writer.PROCESS_WORDS, process_words
         try:
             report = suggesting.run_suggestions(p)
         finally:
-            suggesting._Writer.BATCH_ROWS = batch
+            suggest_writer.BATCH_ROWS, suggest_writer.PROCESS_WORDS = batch, words
         rows = [(p.store.get_transcript(v.transcript_id).name, v.code_id, v.start, v.end, v.score) for v in suggesting.pending(p)]
         assert report.suggestions == len(rows) == 6
         return sorted(rows)
 
 
 def test_suggestions_on_a_postgresql_server_are_those_of_a_local_project(tmp_path, postgres_url):
-    assert _suggest_three(tmp_path / "server", postgres_url) == _suggest_three(tmp_path / "local")
+    local = _suggest_three(tmp_path / "local")
+    assert _suggest_three(tmp_path / "server", postgres_url) == local
+    with _clean(postgres_url):
+        assert _suggest_three(tmp_path / "server-process", postgres_url, process_words=0) == local
+
+
+def _clean(url):
+    """Empty the test database of the PostgreSQL fixture (a second project on it)."""
+    import contextlib
+
+    import sqlalchemy as sa
+
+    @contextlib.contextmanager
+    def cleaned():
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        engine.dispose()
+        yield
+
+    return cleaned()
+
+
+def test_large_runs_write_from_a_separate_process_with_the_same_result(tmp_path):
+    assert _suggest_three(tmp_path / "process", process_words=0) == _suggest_three(tmp_path / "thread")
+
+
+def test_a_write_error_in_the_writer_process_is_the_run_s_error_and_writes_nothing_after(project):
+    from qcode.core.errors import QcodeError
+
+    tid = project.store.find_transcript("interview-01")
+    writer = suggest_writer.ProcessWriter(project.store, ["pay"])
+    row = (tid, "no-such-code", 0, 5, "quote", 0.9, "{}", "test")  # the code is not in the codebook
+    good = (tid, "pay", 0, 5, "quote", 0.9, "{}", "test")
+    writer.batches.add(tid, [row])
+    writer.batches.flush()
+    with pytest.raises(QcodeError):
+        for _ in range(200):  # the error comes back with the next answer
+            writer.submit(tid, [good])
+            writer.batches.flush()
+    assert writer.close(raise_errors=False) == {}
+    assert suggesting.pending(project) == []
+
+
+def test_a_writer_process_that_dies_is_a_clear_error(project):
+    from qcode.core.errors import ProjectError
+
+    writer = suggest_writer.ProcessWriter(project.store, ["pay"])
+    writer.proc.popen.kill()
+    writer.proc.join(5)
+    with pytest.raises(ProjectError, match="stopped unexpectedly"):
+        writer.close()
 
 
 def test_cli_interrupt_says_what_was_kept(project_dir, monkeypatch):
