@@ -60,13 +60,10 @@ def _docbin_message(docs: Sequence[Any], tables: Sequence[Any] | None = None) ->
         keep = [k for k in range(len(attrs)) if k not in empty]
         attrs, tokens = [attrs[k] for k in keep], tokens[:, keep]
     vocab = docs[0].vocab if docs else None
-    strings: set[str] = set()
+    strings: list[str] = []
     if vocab is not None and len(tokens):
-        store = vocab.strings
         cols = [attrs.index(IDS[name]) for name in _STRING_ATTRS if IDS[name] in attrs]
-        for h in unique(tokens[:, cols]).tolist():
-            if h and h in store:
-                strings.add(store[h])
+        strings = _string_table(vocab.strings).strings(unique(tokens[:, cols]))
     empty_spans = None
     groups = []
     for d in docs:
@@ -82,11 +79,68 @@ def _docbin_message(docs: Sequence[Any], tables: Sequence[Any] | None = None) ->
         "tokens": tokens.astype(np.uint64).tobytes("C"),
         "spaces": (np.vstack(spaces) if spaces else np.zeros((0, 1), dtype=bool)).tobytes("C"),
         "lengths": np.asarray([len(d) for d in docs], dtype="int32").tobytes("C"),
-        "strings": sorted(strings),
+        "strings": strings,  # in hash order: DocBin adds them all, in any order
         "cats": [d.cats for d in docs],
         "flags": [{"has_unknown_spaces": d.has_unknown_spaces} for d in docs],
         "span_groups": groups,
     }
+
+
+class _StringTable:
+    """The strings of the hashes of one ``StringStore`` already looked up, as sorted arrays.
+
+    A transcript's cache entry lists the strings of its few thousand distinct
+    hashes; most were listed by the transcripts before, so they are found
+    with one array search instead of a string-store lookup each.
+    """
+
+    def __init__(self, store: Any) -> None:
+        import threading
+
+        import numpy as np
+
+        self.store = store
+        self.keys = np.zeros(0, dtype=np.uint64)
+        """Hashes looked up, sorted."""
+        self.index = np.zeros(0, dtype=np.int64)
+        """For each of :attr:`keys`, its position in :attr:`values`."""
+        self.values: list[str] = []
+        """The string of each of :attr:`keys`, in the order they were looked up."""
+        self.lock = threading.Lock()
+
+    def strings(self, hashes: Any) -> list[str]:
+        """The known strings of the sorted distinct *hashes* (0 and unknown hashes left out), in hash order."""
+        import numpy as np
+
+        with self.lock:
+            pos = np.searchsorted(self.keys, hashes)
+            found = pos < len(self.keys)
+            found[found] = self.keys[pos[found]] == hashes[found]
+            new = hashes[~found]
+            if len(new):
+                store = self.store
+                # Only strings the store has are remembered (a hash unknown now is asked again).
+                known = [(h, store[h]) for h in new.tolist() if h and h in store]
+                first = len(self.values)
+                self.values.extend(v for _, v in known)
+                keys = np.concatenate([self.keys, np.array([h for h, _ in known], dtype=np.uint64)])
+                order = np.argsort(keys, kind="stable")
+                self.keys = keys[order]
+                self.index = np.concatenate([self.index, np.arange(first, first + len(known))])[order]
+                pos = np.searchsorted(self.keys, hashes)
+                found = pos < len(self.keys)
+                found[found] = self.keys[pos[found]] == hashes[found]
+            return list(map(self.values.__getitem__, self.index[pos[found]].tolist()))
+
+
+_TABLES: dict[int, _StringTable] = {}
+
+
+def _string_table(store: Any) -> _StringTable:
+    table = _TABLES.get(id(store))
+    if table is None or table.store is not store:
+        table = _TABLES[id(store)] = _StringTable(store)
+    return table
 
 
 def _write(path: Path, msg: dict[str, Any]) -> None:

@@ -218,3 +218,22 @@ def test_token_patterns_still_see_the_docs_lemmas(en):
     [a] = list(engine.analyse([TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))]))
     hits = [h for hs in a.rule_hits for h in hs]
     assert [TEXT[s:e] for h in hits for s, e in h.spans] == ["sign again"]
+
+
+def test_string_table_gives_the_store_s_strings_in_hash_order_and_asks_again_for_unknown_ones():
+    import numpy as np
+    from spacy.strings import StringStore
+
+    from qcode.suggest.cache import _StringTable
+
+    store = StringStore(["work", "pay", "late"])
+    table = _StringTable(store)
+    h = {w: store[w] for w in ("work", "pay", "late")}
+    later = StringStore(["later"])["later"]  # the hash of a string the store does not have yet
+    hashes = np.array(sorted([h["work"], h["pay"], later, 0]), dtype=np.uint64)
+    expect = [store[int(x)] for x in hashes if int(x) in (h["work"], h["pay"])]
+    assert table.strings(hashes) == expect  # 0 and the unknown hash left out
+    store.add("later")
+    again = np.array(sorted([h["late"], h["pay"], later]), dtype=np.uint64)
+    assert table.strings(again) == [store[int(x)] for x in again]  # found now, in hash order
+    assert table.strings(np.zeros(0, dtype=np.uint64)) == []
