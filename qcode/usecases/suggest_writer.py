@@ -128,18 +128,21 @@ class ProcessWriter:
         import socket
         import subprocess
         import sys
+        import tempfile
         from multiprocessing.connection import Connection
 
         # A fresh interpreter on one end of a socket pair (not multiprocessing's spawn, which
         # would import the caller's main script again).
+        err = tempfile.TemporaryFile()
         mine, theirs = socket.socketpair()
         self.conn = Connection(mine.detach())
         fd = theirs.fileno()
         try:
             self.proc = _Child(subprocess.Popen(
                 [sys.executable, "-c", _BOOT, str(fd), json.dumps(_child_path())],
-                pass_fds=(fd,), stdin=subprocess.DEVNULL,
-            ))
+                pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=err,  # kept off the terminal (the app's screen); its last line is shown if it dies
+            ), err)
         finally:
             theirs.close()
         self.conn.send((store_spec(store), list(code_ids)))
@@ -201,10 +204,11 @@ class ProcessWriter:
                 try:
                     if self._answer()[0] == "stopped":
                         break
+                except _WriterGone as exc:
+                    error = error or exc
+                    break
                 except errors.QcodeError as exc:  # a batch's error: keep reading up to "stopped"
                     error = error or exc
-                    if not self.proc.is_alive() and not self.conn.poll():
-                        break
         except errors.QcodeError as exc:
             error = error or exc
         finally:
@@ -213,6 +217,7 @@ class ProcessWriter:
             if self.proc.is_alive():
                 self.proc.terminate()
                 self.proc.join(timeout=10)
+            self.proc.stderr.close()
         if error is not None and raise_errors:
             raise error
         return self.done
@@ -229,8 +234,8 @@ class ProcessWriter:
 class _Child:
     """The writer's ``subprocess.Popen``, with the few ``multiprocessing.Process`` names used above."""
 
-    def __init__(self, popen: Any) -> None:
-        self.popen = popen
+    def __init__(self, popen: Any, stderr: Any) -> None:
+        self.popen, self.stderr = popen, stderr
 
     @property
     def exitcode(self) -> int | None:
@@ -249,6 +254,14 @@ class _Child:
 
     def terminate(self) -> None:
         self.popen.terminate()
+
+    def last_words(self) -> str:
+        """The last line the process wrote to stderr, once it has ended."""
+        if self.popen.poll() is None or self.stderr.closed:
+            return ""
+        self.stderr.seek(0)
+        lines = [x for x in self.stderr.read()[-65536:].decode("utf-8", "replace").splitlines() if x.strip()]
+        return lines[-1].strip() if lines else ""
 
 
 _BOOT = (
@@ -358,8 +371,15 @@ def _rebuild(described: tuple[str, str, str]) -> errors.QcodeError:
     return cls(message, hint=hint)
 
 
+class _WriterGone(errors.ProjectError):
+    """The writer process ended without being asked to."""
+
+
 def _stopped(proc: Any) -> errors.ProjectError:
-    return errors.ProjectError(
-        f"The process writing the suggestions stopped unexpectedly (exit code {proc.exitcode}).",
+    proc.join(timeout=5)
+    said = proc.last_words() if hasattr(proc, "last_words") else ""
+    return _WriterGone(
+        f"The process writing the suggestions stopped unexpectedly (exit code {proc.exitcode})"
+        + (f": {said}" if said else "."),
         hint="The transcripts written so far keep their suggestions; run `qcode suggest` again.",
     )

@@ -412,3 +412,13 @@ def test_notes_name_their_language_when_a_run_uses_several(project):
     assert any(n.startswith("en (blank:en+lookup): ") for n in notes) and any(n.startswith("fr (") for n in notes)
     one = suggesting.run_suggestions(project, transcripts=["interview-01"]).pipeline_notes
     assert one and not any(n.startswith(("en (", "fr (")) for n in one)
+
+
+def test_a_writer_process_that_cannot_start_says_why_and_does_not_hang(project, monkeypatch):
+    from qcode.core.errors import ProjectError
+
+    monkeypatch.setattr(suggest_writer, "_BOOT", "raise SystemExit('boom: no qcode here')\n")
+    writer = suggest_writer.ProcessWriter(project.store, ["pay"])
+    writer.submit(project.store.find_transcript("interview-01"), [])
+    with pytest.raises(ProjectError, match="stopped unexpectedly .*boom: no qcode here"):
+        writer.close()
