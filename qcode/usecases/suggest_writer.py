@@ -145,12 +145,15 @@ class ProcessWriter:
             ), err)
         finally:
             theirs.close()
-        self.conn.send((store_spec(store), list(code_ids)))
         self.batches = _Batches(self._send)
         self.waiting = 0
         """Row batches sent whose answer was not read yet."""
         self.done: Result = {}
         self.failed = False
+        try:
+            self.conn.send((store_spec(store), list(code_ids)))
+        except OSError:
+            self.failed = True  # it ended at once; the next call says why
 
     def save_cache(self, path: Path, message: dict[str, Any]) -> None:
         """Have the process compress and write a doc cache entry (:func:`qcode.suggest.cache._write`)."""
