@@ -10,7 +10,7 @@ transcript, :meth:`save_cache` a cache entry, :meth:`close`):
   writing (and the compression of the cache entries). The run's process only
   hands the rows over, so the writing neither waits for nor competes with
   its parsing and scoring for Python's global lock, which costs a thread
-  writer about a fifth of a large run. Starting the process costs a few
+  writer an eighth to a fifth of a large run. Starting the process costs a few
   tenths of a second, hence the threshold.
 
 Both write each batch of transcripts in one transaction; a failed write
@@ -64,7 +64,7 @@ class _Batches:
 class ThreadWriter:
     """Writes on a background thread of this process."""
 
-    def __init__(self, store: Any, code_ids: list[str], cache_sink: Callable[..., None] | None = None) -> None:
+    def __init__(self, store: Any, code_ids: list[str]) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.store, self.code_ids = store, code_ids
@@ -157,7 +157,7 @@ class ProcessWriter:
 
     def save_cache(self, path: Path, message: dict[str, Any]) -> None:
         """Have the process compress and write a doc cache entry (:func:`qcode.suggest.cache._write`)."""
-        self._put(("cache", str(path), message))
+        self._put(("cache", str(Path(path).resolve()), message))
 
     def submit(self, transcript_id: int, rows: list[store_sugg.Row]) -> None:
         self.batches.add(transcript_id, rows)
@@ -290,7 +290,7 @@ def _child_path() -> list[str]:
 def store_spec(store: Any) -> tuple[str, str]:
     """What the writer process needs to open the same database: ("sqlite", path) or ("url", url)."""
     if store.engine.dialect.name == "sqlite" and store.path is not None:
-        return ("sqlite", str(store.path))
+        return ("sqlite", str(Path(store.path).resolve()))
     return ("url", store.engine.url.render_as_string(hide_password=False))
 
 
