@@ -65,3 +65,45 @@ def four_digit_strings(values: Any) -> list[str]:
     if values.min() < 0.0 or values.max() > 1.0:
         return list(map(repr, values.tolist()))
     return list(map(_FOUR_DIGITS.__getitem__, np.rint(values * 10000).astype(np.int64).tolist()))
+
+
+class HashIndex:
+    """64-bit keys (spaCy hashes) numbered in the order they were added, found with one array search.
+
+    The engine keeps several tables keyed by hashes and grown on demand
+    (word forms, vector rows, strings): the caller appends each new key's
+    values to its own arrays or lists, in the order of :meth:`add`, and reads
+    them back at the numbers :meth:`find` gives.
+    """
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.keys = np.zeros(0, dtype=np.uint64)
+        """The keys, sorted."""
+        self.number = np.zeros(0, dtype=np.int64)
+        """For each of :attr:`keys`, when it was added (0 for the first)."""
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def find(self, keys: Any) -> Any:
+        """The number of each of *keys* (uint64), -1 for a key not added yet."""
+        import numpy as np
+
+        keys = np.asarray(keys, dtype=np.uint64)
+        if not len(self.keys):
+            return np.full(len(keys), -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[pos] == keys, self.number[pos], -1)
+
+    def add(self, new: Any) -> None:
+        """Add distinct keys not added yet; they get the next numbers, in their order."""
+        import numpy as np
+
+        new = np.asarray(new, dtype=np.uint64)
+        keys = np.concatenate([self.keys, new])
+        order = np.argsort(keys, kind="stable")
+        first = len(self.keys)
+        self.keys = keys[order]
+        self.number = np.concatenate([self.number, np.arange(first, first + len(new), dtype=np.int64)])[order]

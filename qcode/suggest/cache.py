@@ -87,7 +87,7 @@ def _docbin_message(docs: Sequence[Any], tables: Sequence[Any] | None = None) ->
 
 
 class _StringTable:
-    """The strings of the hashes of one ``StringStore`` already looked up, as sorted arrays.
+    """The strings of the hashes of one ``StringStore`` already looked up.
 
     A transcript's cache entry lists the strings of its few thousand distinct
     hashes; most were listed by the transcripts before, so they are found
@@ -97,40 +97,27 @@ class _StringTable:
     def __init__(self, store: Any) -> None:
         import threading
 
-        import numpy as np
+        from qcode.suggest.arrays import HashIndex
 
         self.store = store
-        self.keys = np.zeros(0, dtype=np.uint64)
-        """Hashes looked up, sorted."""
-        self.index = np.zeros(0, dtype=np.int64)
-        """For each of :attr:`keys`, its position in :attr:`values`."""
+        self.index = HashIndex()
         self.values: list[str] = []
-        """The string of each of :attr:`keys`, in the order they were looked up."""
+        """The string of each hash of :attr:`index`, in the order they were added."""
         self.lock = threading.Lock()
 
     def strings(self, hashes: Any) -> list[str]:
         """The known strings of the sorted distinct *hashes* (0 and unknown hashes left out), in hash order."""
-        import numpy as np
-
         with self.lock:
-            pos = np.searchsorted(self.keys, hashes)
-            found = pos < len(self.keys)
-            found[found] = self.keys[pos[found]] == hashes[found]
-            new = hashes[~found]
+            number = self.index.find(hashes)
+            new = hashes[number < 0]
             if len(new):
                 store = self.store
                 # Only strings the store has are remembered (a hash unknown now is asked again).
                 known = [(h, store[h]) for h in new.tolist() if h and h in store]
-                first = len(self.values)
+                self.index.add([h for h, _ in known])
                 self.values.extend(v for _, v in known)
-                keys = np.concatenate([self.keys, np.array([h for h, _ in known], dtype=np.uint64)])
-                order = np.argsort(keys, kind="stable")
-                self.keys = keys[order]
-                self.index = np.concatenate([self.index, np.arange(first, first + len(known))])[order]
-                pos = np.searchsorted(self.keys, hashes)
-                found = pos < len(self.keys)
-                found[found] = self.keys[pos[found]] == hashes[found]
-            return list(map(self.values.__getitem__, self.index[pos[found]].tolist()))
+                number = self.index.find(hashes)
+            return list(map(self.values.__getitem__, number[number >= 0].tolist()))
 
 
 _TABLES: dict[int, _StringTable] = {}

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qcode.core.errors import SuggestError
-from qcode.suggest.arrays import unique
+from qcode.suggest.arrays import HashIndex, unique
 
 TRAINED_CANDIDATES = ("{lang}_core_news_md", "{lang}_core_news_sm", "{lang}_core_web_md", "{lang}_core_web_sm")
 SKIP_COMPONENTS = ("parser", "ner")
@@ -205,8 +205,8 @@ class _FastBlank:
         self.has_lemmas = nlp.has_pipe("lemmatizer")
         sentencizer = nlp.get_pipe("sentencizer") if nlp.has_pipe("sentencizer") else None
         self.punct_chars = set(sentencizer.punct_chars) if sentencizer is not None else None
-        # Known word forms (sorted ORTH hashes) with their lemma hash and kind.
-        self.keys = np.zeros(0, dtype=np.uint64)
+        # Known word forms (ORTH hashes) with their lemma hash and kind, in the order they were added.
+        self.forms = HashIndex()
         self.lemmas = np.zeros(0, dtype=np.uint64)
         self.kinds = np.zeros(0, dtype=np.int8)
         self.lex = np.zeros((0, 3), dtype=np.uint64)
@@ -251,25 +251,21 @@ class _FastBlank:
         return strings.add(lemma), kind
 
     def _lookup(self, orth: Any) -> tuple[Any, Any, Any]:
-        """Lemma hashes, kinds and table positions of the ORTH hashes *orth* (learning new forms on the way)."""
+        """Lemma hashes, kinds and form numbers of the ORTH hashes *orth* (learning new forms on the way)."""
         import numpy as np
 
-        pos = np.searchsorted(self.keys, orth)
-        pos[pos == len(self.keys)] = 0
-        missing = self.keys[pos] != orth if len(self.keys) else np.ones(len(orth), dtype=bool)
-        if missing.any():
-            new = unique(orth[missing])
+        number = self.forms.find(orth)
+        if (number < 0).any():
+            new = unique(orth[number < 0])
             entries = [self._entry(h) for h in new.tolist()]
-            keys = np.concatenate([self.keys, new])
-            order = np.argsort(keys, kind="stable")
-            self.keys = keys[order]
-            self.lemmas = np.concatenate([self.lemmas, np.array([e[0] for e in entries], dtype=np.uint64)])[order]
-            self.kinds = np.concatenate([self.kinds, np.array([e[1] for e in entries], dtype=np.int8)])[order]
+            self.forms.add(new)
+            self.lemmas = np.concatenate([self.lemmas, np.array([e[0] for e in entries], dtype=np.uint64)])
+            self.kinds = np.concatenate([self.kinds, np.array([e[1] for e in entries], dtype=np.int8)])
             lex = self.nlp.vocab
             flags = np.array([(len(x.orth_), x.is_alpha, x.is_stop) for x in (lex[h] for h in new.tolist())], dtype=np.uint64)
-            self.lex = np.concatenate([self.lex, flags.reshape(-1, 3)])[order]
-            pos = np.searchsorted(self.keys, orth)
-        return self.lemmas[pos], self.kinds[pos], pos
+            self.lex = np.concatenate([self.lex, flags.reshape(-1, 3)])
+            number = self.forms.find(orth)
+        return self.lemmas[number], self.kinds[number], number
 
     def annotate_batch(self, docs: list[Any], set_docs: bool = True) -> list[Any]:
         """Lemmas and sentence starts of *docs*, left in each doc's token table (``user_data``) and,

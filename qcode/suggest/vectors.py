@@ -41,7 +41,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from qcode.suggest.arrays import unique
+from qcode.suggest.arrays import HashIndex, unique
 from qcode.suggest.base import CodeProfile, Signal, Training, register
 from qcode.suggest.model_signals import (
     MIN_CONTRIBUTION,
@@ -81,8 +81,9 @@ class _RowLookup:
         import numpy as np
 
         self.vocab = vocab
-        self.keys = np.zeros(0, dtype=np.uint64)
+        self.index = HashIndex()
         self.rows = np.zeros(0, dtype=np.int64)
+        """The row of each term of :attr:`index`, in the order they were added."""
 
     def __call__(self, terms: Any) -> Any:
         import numpy as np
@@ -90,11 +91,9 @@ class _RowLookup:
         terms = np.asarray(terms, dtype=np.uint64)
         if not len(terms):
             return np.zeros(0, dtype=np.int64)
-        pos = np.searchsorted(self.keys, terms)
-        pos[pos == len(self.keys)] = 0
-        missing = self.keys[pos] != terms if len(self.keys) else np.ones(len(terms), dtype=bool)
-        if missing.any():
-            new = unique(terms[missing])
+        number = self.index.find(terms)
+        if (number < 0).any():
+            new = unique(terms[number < 0])
             vectors, strings = self.vocab.vectors, self.vocab.strings
             rows = np.asarray(vectors.find(keys=new.tolist()), dtype=np.int64).reshape(-1)
             for k in np.nonzero(rows < 0)[0].tolist():
@@ -102,12 +101,10 @@ class _RowLookup:
                 lower = text.lower()
                 if lower and lower != text:
                     rows[k] = int(vectors.find(key=lower))
-            keys = np.concatenate([self.keys, new])
-            order = np.argsort(keys, kind="stable")
-            self.keys = keys[order]
-            self.rows = np.concatenate([self.rows, rows])[order]
-            pos = np.searchsorted(self.keys, terms)
-        return self.rows[pos]
+            self.index.add(new)
+            self.rows = np.concatenate([self.rows, rows])
+            number = self.index.find(terms)
+        return self.rows[number]
 
 
 @register

@@ -50,3 +50,14 @@ def test_four_digit_strings_are_the_reprs_of_rounded_values():
     outside = np.round(np.array([1.25, -0.5, 0.3333]), 4)  # not in [0, 1]: formatted one by one
     assert four_digit_strings(outside) == ["1.25", "-0.5", "0.3333"]
     assert four_digit_strings(np.zeros(0)) == []
+
+
+def test_hash_index_numbers_keys_in_the_order_added():
+    from qcode.suggest.arrays import HashIndex
+
+    index = HashIndex()
+    assert index.find(np.array([5], dtype=np.uint64)).tolist() == [-1]
+    index.add(np.array([2**63 + 9, 3], dtype=np.uint64))
+    index.add(np.array([7], dtype=np.uint64))
+    found = index.find(np.array([7, 3, 4, 2**63 + 9, 3], dtype=np.uint64))
+    assert found.tolist() == [2, 1, -1, 0, 1] and len(index) == 3
