@@ -15,7 +15,7 @@ from typing import Any
 
 from qcode.suggest import learn
 from qcode.suggest.arrays import unique
-from qcode.suggest.base import CodeProfile, Signal, Training, register
+from qcode.suggest.base import CodeProfile, Passage, Signal, Training, register
 from qcode.suggest.units import Features
 
 SIM_FLOOR = 0.12
@@ -81,6 +81,15 @@ def _word_lists(flat: tuple[Any, Any], n_pairs: int) -> list[list[int]]:
     owner, terms = flat[0], flat[1].tolist()
     bounds = np.searchsorted(owner, np.arange(n_pairs + 1)).tolist()
     return [terms[bounds[k]:bounds[k + 1]] for k in range(n_pairs)]
+
+
+def passage_json(passage: Passage) -> str:
+    """A coded passage in the compact evidence: its coding id, or ``null`` and its quote when it has none."""
+    import json
+
+    if passage.coding_id is None:
+        return "null," + json.dumps(passage.quote, ensure_ascii=False)
+    return str(int(passage.coding_id))
 
 
 def join_groups(owner: Any, strings: list[str], n: int, sep: str = ",") -> list[str]:
@@ -297,18 +306,12 @@ class Similarity(Signal):
 
     def _tails(self) -> list[str]:
         """Per vector (in sorted order), what follows the words in the evidence data."""
-        import json
 
         if getattr(self, "_tails_of", None) is None or len(self._tails_of) != len(self.vectors):
             out = []
             for pos in range(len(self.vectors)):
                 _, _, passage = self.vectors[int(self.order[pos])]
-                if passage is None:
-                    out.append("")
-                elif passage.coding_id is None:
-                    out.append(",null," + json.dumps(passage.quote, ensure_ascii=False))
-                else:
-                    out.append(f",{int(passage.coding_id)}")
+                out.append("" if passage is None else "," + passage_json(passage))
             self._tails_of = out
         return self._tails_of
 

@@ -48,6 +48,7 @@ from qcode.suggest.model_signals import (
     _ranges,
     _top_words,
     _word_json,
+    passage_json,
 )
 from qcode.suggest.units import Features
 
@@ -259,10 +260,8 @@ class Vectors(Signal):
             for _, _, kind, ref in self.sorted_refs:
                 if kind == "t":
                     out.append(',"t",' + json.dumps(ref, ensure_ascii=False))
-                elif ref.coding_id is None:
-                    out.append(',"c",null,' + json.dumps(ref.quote, ensure_ascii=False))
                 else:
-                    out.append(f',"c",{int(ref.coding_id)}')
+                    out.append(',"c",' + passage_json(ref))
             self._tails_of = out
         return self._tails_of
 
