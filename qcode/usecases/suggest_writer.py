@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from qcode.core import errors
+from qcode.formats.interpreter import child_sys_path
 from qcode.storage import suggestions as store_sugg
 
 PROCESS_WORDS = 200_000
@@ -139,7 +140,7 @@ class ProcessWriter:
         fd = theirs.fileno()
         try:
             self.proc = _Child(subprocess.Popen(
-                [sys.executable, "-c", _BOOT, str(fd), json.dumps(_child_path())],
+                [sys.executable, "-c", _BOOT, str(fd), json.dumps(child_sys_path())],
                 pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=err,  # kept off the terminal (the app's screen); its last line is shown if it dies
             ), err)
@@ -276,15 +277,6 @@ _BOOT = (
     "spec, code_ids = conn.recv()\n"
     "serve(conn, spec, code_ids)\n"
 )
-
-
-def _child_path() -> list[str]:
-    """The parent's ``sys.path`` with the current folder made explicit and qcode's own folder first."""
-    import os
-    import sys
-
-    root = str(Path(__file__).resolve().parents[2])
-    return [root] + [os.path.abspath(p) if p else os.getcwd() for p in sys.path if p != root]
 
 
 def store_spec(store: Any) -> tuple[str, str]:

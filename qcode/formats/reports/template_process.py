@@ -32,10 +32,10 @@ import subprocess
 import sys
 import tempfile
 import threading
-from pathlib import Path
 from typing import Any
 
 from qcode.core.errors import ReportError
+from qcode.formats.interpreter import child_sys_path
 
 START_LIMIT = 60.0
 """Seconds the child may take to start and read the report data before qcode gives up on it."""
@@ -69,7 +69,7 @@ def render_in_child(template_text: str, context: dict[str, Any], fmt: str, name:
     The child may use *memory_mb* megabytes beyond what it holds when ready
     (Python, Jinja2 and the report data) and *timeout* seconds from then on.
     """
-    payload = marshal.dumps((_child_path(), template_text, context, fmt, name, int(memory_mb * 1024 * 1024)))
+    payload = marshal.dumps((child_sys_path(), template_text, context, fmt, name, int(memory_mb * 1024 * 1024)))
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _BOOT], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=errors)
@@ -87,11 +87,6 @@ def render_in_child(template_text: str, context: dict[str, Any], fmt: str, name:
         stderr = errors.read().decode("utf-8", "replace").strip()
     return _result(out, code, stderr, name, memory_mb)
 
-
-def _child_path() -> list[str]:
-    """The parent's ``sys.path`` with the current folder made explicit and qcode's own folder first."""
-    root = str(Path(__file__).resolve().parents[3])
-    return [root] + [os.path.abspath(p) if p else os.getcwd() for p in sys.path if p != root]
 
 
 def _exchange(proc: subprocess.Popen[bytes], payload: bytes, timeout: float | None, name: str) -> bytes:
