@@ -78,6 +78,12 @@ def shared_real() -> Path:
 @pytest.fixture
 def postgres_url() -> str:
     """An empty PostgreSQL database for this test worker, or skip (set QCODE_TEST_POSTGRES_URL)."""
+    return fresh_postgres_database("p")
+
+
+def fresh_postgres_database(label: str) -> str:
+    """The URL of a new empty PostgreSQL database *label* of this test worker (tests run in
+    parallel), or skip the test when QCODE_TEST_POSTGRES_URL is not set."""
     import os
 
     import sqlalchemy as sa
@@ -86,7 +92,7 @@ def postgres_url() -> str:
     if not base:
         pytest.skip("set QCODE_TEST_POSTGRES_URL=postgresql+psycopg://user:pw@host/db to run PostgreSQL tests")
     url = sa.make_url(base)
-    name = f"{url.database}_p_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    name = f"{url.database}_{label}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ import sqlalchemy as sa
 from qcode.core import Code, Codebook, Coding, Memo, Participant, SourceInfo, Transcript, build_text
 from qcode.core.errors import CodingError, ProjectBusyError, ProjectError
 from qcode.storage import Store, schema
+from tests.conftest import fresh_postgres_database
 
 
 def _transcript(name: str = "t1") -> Transcript:
@@ -24,26 +24,9 @@ def _transcript(name: str = "t1") -> Transcript:
     )
 
 
-POSTGRES_URL = os.environ.get("QCODE_TEST_POSTGRES_URL", "")
-
-
 def _fresh_postgres() -> Store:
-    """An empty database of its own for this test worker (tests run in parallel)."""
-    if not POSTGRES_URL:
-        pytest.skip("set QCODE_TEST_POSTGRES_URL=postgresql+psycopg://user:pw@host/db to run the store tests on PostgreSQL")
-    url = sa.make_url(POSTGRES_URL)
-    name = f"{url.database}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    worker_url = url.set(database=name)
-    engine = sa.create_engine(worker_url)
-    with engine.begin() as conn:
-        schema.metadata.drop_all(conn)
-    engine.dispose()
-    return Store.open_url(worker_url.render_as_string(hide_password=False), create=True)
+    """A store on an empty PostgreSQL database of this test worker."""
+    return Store.open_url(fresh_postgres_database("s"), create=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -333,27 +333,12 @@ def _suggest_three(root, database: str = "", process_words: int = 10**12) -> lis
 
 
 def test_suggestions_on_a_postgresql_server_are_those_of_a_local_project(tmp_path, postgres_url):
+    from tests.conftest import fresh_postgres_database
+
     local = _suggest_three(tmp_path / "local")
     assert _suggest_three(tmp_path / "server", postgres_url) == local
-    with _clean(postgres_url):
-        assert _suggest_three(tmp_path / "server-process", postgres_url, process_words=0) == local
-
-
-def _clean(url):
-    """Empty the test database of the PostgreSQL fixture (a second project on it)."""
-    import contextlib
-
-    import sqlalchemy as sa
-
-    @contextlib.contextmanager
-    def cleaned():
-        engine = sa.create_engine(url)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        engine.dispose()
-        yield
-
-    return cleaned()
+    other = fresh_postgres_database("w")  # the writer process on a server
+    assert _suggest_three(tmp_path / "server-process", other, process_words=0) == local
 
 
 def test_large_runs_write_from_a_separate_process_with_the_same_result(tmp_path):
