@@ -59,9 +59,13 @@ class SuggestionView:
     status: str
 
 
-def _noted(info: Any, note: str, by_lang: dict[str, list[int]]) -> str:
-    """A pipeline note, prefixed with the language and pipeline when the run used several."""
-    return f"{info.lang} ({info.name}): {note}" if len(by_lang) > 1 else note
+def _add_notes(notes: list[str], info: Any, new: list[str], several: bool) -> None:
+    """Add the notes *new* of pipeline *info* not there yet, named by language and pipeline when the
+    run uses *several*."""
+    for note in new:
+        note = f"{info.lang} ({info.name}): {note}" if several else note
+        if note not in notes:
+            notes.append(note)
 
 
 class SuggestInterrupted(KeyboardInterrupt):
@@ -166,7 +170,7 @@ def run_suggestions(
     for lang, tids in by_lang.items():
         info = get_pipeline(lang, str(preferred) if preferred else None)
         names.append(info.name)
-        notes.extend(_noted(info, n, by_lang) for n in info.notes if _noted(info, n, by_lang) not in notes)
+        _add_notes(notes, info, info.notes, len(by_lang) > 1)
         profiles = build_profiles(codebook, lang, codes=code_ids)
         covered_codes.update(m for p in profiles for m in p.members)
         plans.append((lang, tids, info, profiles))
@@ -203,7 +207,7 @@ def run_suggestions(
                 continue
             engine = Engine(info, profiles)
             _learn(project, engine, cache, processes, by_t, rej, progress)
-            notes.extend(_noted(info, n, by_lang) for n in engine.notes() if _noted(info, n, by_lang) not in notes)
+            _add_notes(notes, info, engine.notes(), len(by_lang) > 1)
             spans_rej, quotes_rej = store_sugg.rejected_keys(project.store, todo)
             for a in engine.analyse(_inputs(project, todo, {t: summaries[t]["words"] for t in todo}), cache, processes):
                 words += a.words

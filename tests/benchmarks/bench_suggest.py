@@ -42,6 +42,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -216,7 +217,7 @@ def main() -> None:
     spacy_wps = baseline.words / base_s
     ours_wps = r["words"] / r["first"]
     per_round = sorted(x["words"] / x["first"] / (baseline.words / b) for b, x in rounds)
-    median = per_round[len(per_round) // 2] if len(per_round) % 2 else sum(per_round[len(per_round) // 2 - 1:][:2]) / 2
+    median = statistics.median(per_round)
     print(f"corpus: {r['words']:,} words (generated transcripts), pipeline {r['pipeline']}, processes {args.processes}, "
           f"best of {args.rounds} rounds")
     print(f"spaCy nlp.pipe:             {base_s:7.1f} s  {spacy_wps:10,.0f} words/s")
