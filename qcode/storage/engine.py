@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from qcode.core.errors import ProjectBusyError, ProjectError, StorageError
+from qcode.core.errors import CodingError, ProjectBusyError, ProjectError, StorageError
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 
@@ -78,6 +78,12 @@ def translate_error(exc: Exception, where: str) -> Exception:
             f"Could not write to {where}: the disk is full or failing ({text}).",
             hint="Free some space and try again. The last action was not saved; the project is as it was before it.",
         )
+    if "uq_codings_span" in low or ("unique" in low and "codings." in low):
+        return CodingError(
+            "That passage is already coded with this code by this coder (perhaps just now, by another "
+            "qcode process); nothing was changed.",
+            hint="Refresh the view (or list the codings with `qcode codings`) to see it.",
+        )
     if "malformed" in low or "not a database" in low or "corrupt" in low:
         return ProjectError(
             f"The project database {where} is damaged ({text}).",
@@ -99,6 +105,15 @@ class TransactionManager:
         self.engine = engine
         self.where = where
         self._local = threading.local()
+        self.on_rollback: list[Callable[[], None]] = []
+        """Called after an outermost write transaction rolled back: caches of what it wrote are stale."""
+
+    def _rolled_back(self, trans: sa.RootTransaction) -> None:
+        try:
+            trans.rollback()
+        finally:
+            for forget in self.on_rollback:
+                forget()
 
     @property
     def active(self) -> sa.Connection | None:
@@ -122,17 +137,17 @@ class TransactionManager:
             self._local.conn = conn
             try:
                 yield conn
-            except sa.exc.OperationalError as exc:
-                trans.rollback()
+            except sa.exc.DBAPIError as exc:
+                self._rolled_back(trans)
                 raise translate_error(exc, self.where) from exc
             except BaseException:
-                trans.rollback()
+                self._rolled_back(trans)
                 raise
             else:
                 try:
                     trans.commit()
                 except sa.exc.DBAPIError as exc:
-                    trans.rollback()
+                    self._rolled_back(trans)
                     raise translate_error(exc, self.where) from exc
             finally:
                 self._local.conn = None

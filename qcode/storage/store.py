@@ -54,6 +54,12 @@ class Store(RecordsMixin):
         self.backup_path: Path | None = None
         self._coder_ids: dict[str, int] = {}
         self._known_codes: set[str] = set()
+        self.tx.on_rollback.append(self._forget_cached_ids)
+
+    def _forget_cached_ids(self) -> None:
+        """After a rollback, ids cached during the transaction may name rows that were never committed."""
+        self._coder_ids = {}
+        self._known_codes = set()
 
     # ------------------------------------------------------------------ open
     @classmethod
