@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option
+from qcode.cli.common import cli, echo_json, project_option, say
 from qcode.usecases.project import Project
 
 
@@ -24,10 +24,10 @@ def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | 
         qcode init study --codebook codebooks/data-work.yaml --language fr
     """
     with Project.init(directory, codebook=codebook, language=language, name=name) as project:
-        click.echo(f"Created qcode project '{project.settings.name}' in {directory}.")
+        say(f"Created qcode project '{project.settings.name}' in {directory}.")
         if codebook:
-            click.echo(f"Codebook: {project.codebook.title} ({len(project.codebook)} codes).")
-        click.echo(f"Next: qcode -p {directory} import FILES...")
+            say(f"Codebook: {project.codebook.title} ({len(project.codebook)} codes).")
+        say(f"Next: qcode -p {directory} import FILES...")
 
 
 @cli.command("open")
@@ -64,12 +64,12 @@ def transcripts_cmd(project: Project, as_json: bool) -> None:
         echo_json(rows)
         return
     if not rows:
-        click.echo("No transcripts yet. Import some with `qcode import FILES...`.")
+        say("No transcripts yet. Import some with `qcode import FILES...`.")
         return
-    click.echo(f"{'id':>4}  {'name':<28} {'words':>7} {'turns':>6}  speakers")
+    say(f"{'id':>4}  {'name':<28} {'words':>7} {'turns':>6}  speakers")
     for r in rows:
         spk = ", ".join(r["speakers"][:6]) + (" ..." if len(r["speakers"]) > 6 else "")
-        click.echo(f"{r['id']:>4}  {r['name'][:28]:<28} {r['words']:>7} {r['turns']:>6}  {spk}")
+        say(f"{r['id']:>4}  {r['name'][:28]:<28} {r['words']:>7} {r['turns']:>6}  {spk}")
 
 
 @cli.command("backup")
@@ -83,4 +83,4 @@ def backup_cmd(project: Project) -> None:
         qcode backup
     """
     path = project.store.backup(project.data_dir / "backups", reason="manual")
-    click.echo(f"Backup written and verified: {path}")
+    say(f"Backup written and verified: {path}")
