@@ -161,7 +161,9 @@ def merge_cmd(ctx: click.Context, base: Path, ours: Path, theirs: Path, output: 
         # git config merge.qcode-codebook.driver "qcode codebook merge %O %A %B -o %A"
     """
     from qcode.usecases.codebook import merge_files
+    from qcode.usecases.outputs import check_output
 
+    check_output(output, "yaml", allow=ours)  # OURS may be the project's codebook: a merge writes it back
     result = merge_files(base, ours, theirs, output)
     if as_json:
         echo_json({"clean": result.clean, "conflicts": [c.to_dict() for c in result.conflicts]})
@@ -264,8 +266,10 @@ def split_cmd(project: Any, code: str, labels: tuple[str, ...]) -> None:
 @click.option("-o", "--output", type=FILE, required=True, help="File to write.")
 @click.option("--file", "source", type=FILE, help="Export this YAML codebook instead of the project's.")
 @click.option("--lang", help="Language of labels in tables (default: the project's).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a file of another format.")
 @click.pass_context
-def export_cmd(ctx: click.Context, fmt: str | None, output: Path, source: Path | None, lang: str | None) -> None:
+def export_cmd(ctx: click.Context, fmt: str | None, output: Path, source: Path | None, lang: str | None,
+               force: bool) -> None:
     """Export the codebook as REFI-QDA .qdc, CSV, XLSX, Markdown or Word.
 
     Example:
@@ -279,14 +283,18 @@ def export_cmd(ctx: click.Context, fmt: str | None, output: Path, source: Path |
     fmt = fmt or output.suffix.lstrip(".").lower()
     if fmt not in EXPORT_FORMATS:
         raise CodebookError(f"Unknown export format '{fmt}'.", hint=f"Use --format with one of: {', '.join(EXPORT_FORMATS)}.")
+    from qcode.usecases.outputs import check_output
+
     if source is not None:
         from qcode.formats.codebook_yaml import load_codebook
 
+        check_output(output, fmt, force=force)
         _write_export(load_codebook(source)[0], fmt, output, lang or "")
     else:
         from qcode.usecases.project import Project
 
         with Project.open((ctx.obj or {}).get("project_dir")) as project:
+            check_output(output, fmt, force=force, project_root=project.root)
             _write_export(project.codebook, fmt, output, lang or project.settings.language)
     say(f"Wrote {output}.")
 
@@ -328,9 +336,11 @@ def import_cmd(file: Path, output: Path, force: bool) -> None:
     from qcode.formats.atomic import atomic_write_text
     from qcode.formats.codebook_write import dump_codebook
     from qcode.formats.codebook_yaml import parse_codebook_text
+    from qcode.usecases.outputs import check_output
 
     if output.exists() and not force:
         raise CodebookError(f"{output} already exists.", hint="Choose another name, or pass --force to overwrite it.")
+    check_output(output, "yaml", force=force)
     suffix = file.suffix.lower()
     if suffix in (".qdc", ".qdpx", ".qde"):
         from qcode.formats.qdc import import_codebook_file

@@ -117,20 +117,24 @@ def codings_group(
 
 
 @codings_group.command("export")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output .jsonl file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Output file: .jsonl (JSON Lines) or .csv, as `codings import` reads.")
+@click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a file of another format.")
 @click.option("--code", multiple=True, help="Only this code (repeatable).")
 @click.option("--coder", multiple=True, help="Only this coder (repeatable).")
 @click.option("--transcript", help="Only this transcript.")
 @project_option
-def codings_export(project: Project, output: Path, code: tuple[str, ...], coder: tuple[str, ...], transcript: str | None) -> None:
-    """Write codings to a JSON Lines file, one coding per line with its quote.
+def codings_export(project: Project, output: Path, force: bool, code: tuple[str, ...], coder: tuple[str, ...],
+                   transcript: str | None) -> None:
+    """Write codings to a JSON Lines (.jsonl) or CSV (.csv) file, one coding per line with its quote.
 
     Example:
 
     \b
         qcode codings export -o codings.jsonl --coder amina
+        qcode codings export -o codings.csv
     """
-    n = exchange.export_codings(project, output, **_filters(code, coder, transcript, project))
+    n = exchange.export_codings(project, output, force=force, **_filters(code, coder, transcript, project))
     say(f"Wrote {n} codings to {output}.")
 
 

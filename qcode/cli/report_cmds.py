@@ -51,10 +51,12 @@ class _Bar:
 @click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path), help="Word file whose styles the report uses.")
 @click.option("--date", help="Date printed on the report, YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today).")
 @click.option("--title", help="Report title (default: the project name).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a file of another format.")
 @project_option
 def report_cmd(project: Project, fmt: str | None, output: Path, codes: tuple[str, ...], transcripts: tuple[str, ...],
                coders: tuple[str, ...], by: tuple[str, ...], where: tuple[str, ...], template: Path | None,
-               template_timeout: float | None, reference_docx: Path | None, date: str | None, title: str | None) -> None:
+               template_timeout: float | None, reference_docx: Path | None, date: str | None, title: str | None,
+               force: bool) -> None:
     """Write a report of the coded themes: quotes, counts, crosstabs, co-occurrence.
 
     Word reports use Word's built-in styles (pass --reference-docx to apply a
@@ -80,7 +82,7 @@ def report_cmd(project: Project, fmt: str | None, output: Path, codes: tuple[str
     request = ReportRequest(
         format=fmt, output=output, codes=list(codes) or None, transcripts=list(transcripts) or None,
         coders=list(coders) or None, by=list(by), where=parse_where(where), template=template,
-        template_timeout=template_timeout, reference_docx=reference_docx, date=date, title=title,
+        template_timeout=template_timeout, reference_docx=reference_docx, date=date, title=title, force=force,
     )
     bar = _Bar()
     try:
