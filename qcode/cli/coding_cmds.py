@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option, say
+from qcode.cli.common import cli, echo_json, project_option, report_seed, say
 from qcode.usecases import coding as coding_uc
 from qcode.usecases import exchange
 from qcode.usecases.project import Project
@@ -104,6 +104,7 @@ def codings_group(
     if ctx.invoked_subcommand is not None:
         return
     with Project.open(ctx.obj.get("project_dir")) as project:
+        report_seed(project)
         rows = [exchange.coding_record(project, c) for c in project.store.iter_codings(**_filters(code, coder, transcript, project))]
         if as_json:
             echo_json(rows)

@@ -65,6 +65,11 @@ def project_option(fn: F) -> F:
 
 
 def report_seed(project: Any) -> None:
+    """Tell the user what opening the project did: a read-only open, a new database seeded."""
+    if project.store.read_only:
+        from qcode.usecases.project import read_only_note
+
+        say(f"Note: {read_only_note(project)}", err=True, fg="yellow")
     r = project.seed_report
     if r is not None and (r.transcripts or r.codings):
         say(f"New project database: imported {r.transcripts} transcripts and {r.codings} codings from [seed].", err=True)

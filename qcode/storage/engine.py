@@ -8,6 +8,7 @@ failing at once. Reads use plain deferred transactions.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -23,10 +24,21 @@ from qcode.core.errors import CodingError, ProjectBusyError, ProjectError, Stora
 DEFAULT_BUSY_TIMEOUT = 5.0
 
 
-def sqlite_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
-    """An engine for the SQLite file at *path* with qcode's safety pragmas."""
+def sqlite_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, read_only: bool = False) -> Engine:
+    """An engine for the SQLite file at *path* with qcode's safety pragmas.
+
+    *read_only* opens it with ``mode=ro`` (SQLite then refuses every write,
+    whoever runs qcode), and ``immutable=1`` when its folder cannot hold the
+    -wal/-shm files a reader of a WAL database needs and no -wal is pending.
+    """
+    url = f"sqlite+pysqlite:///{path}"
+    if read_only:
+        from urllib.parse import quote
+
+        immutable = not os.access(Path(path).parent, os.W_OK) and not Path(f"{path}-wal").exists()
+        url = f"sqlite+pysqlite:///file:{quote(str(Path(path).resolve()))}?mode=ro{'&immutable=1' if immutable else ''}&uri=true"
     engine = sa.create_engine(
-        f"sqlite+pysqlite:///{path}",
+        url,
         connect_args={"timeout": busy_timeout, "check_same_thread": False, "isolation_level": None},
         poolclass=sa.pool.QueuePool,
         pool_size=4,
@@ -47,10 +59,11 @@ def sqlite_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> 
         ):
             cur.execute(pragma)
         # WAL lets the app read while the CLI writes. Persistent, so usually a no-op.
-        try:
-            cur.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.OperationalError:
-            pass  # Busy right now: the database keeps whatever mode it has.
+        if not read_only:
+            try:
+                cur.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                pass  # Busy right now: the database keeps whatever mode it has.
         cur.close()
 
     @event.listens_for(engine, "begin")

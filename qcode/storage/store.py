@@ -9,7 +9,9 @@ reported done before its transaction has committed.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -52,6 +54,8 @@ class Store(RecordsMixin):
         self.tx = TransactionManager(engine, where)
         self.migrated: list[str] = []
         self.backup_path: Path | None = None
+        self.read_only = False
+        """Opened read-only (the file or its folder is not writable): every write is refused."""
         self._coder_ids: dict[str, int] = {}
         self._known_codes: set[str] = set()
         self.tx.on_rollback.append(self._forget_cached_ids)
@@ -77,16 +81,21 @@ class Store(RecordsMixin):
         schema after a verified backup, and refuses a newer one.
         """
         path = Path(path)
-        exists = path.exists() and path.stat().st_size > 0
+        exists = path.exists()
         if not exists and not create:
             raise ProjectError(
                 f"No project database at {path}.",
                 hint="Create a project with `qcode init`, or pass --project DIR.",
             )
+        read_only = False
         if exists:
-            _check_header(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        store = cls(sqlite_engine(path, busy_timeout=busy_timeout), str(path), path)
+            _check_file(path)
+            read_only = not _writable(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sqlite_engine(path, busy_timeout=busy_timeout, read_only=read_only)
+        store = cls(engine, str(path), path)
+        store.read_only = read_only
         try:
             store._prepare(new=not exists, backup_dir=backup_dir or path.parent / "backups")
         except BaseException:
@@ -104,14 +113,21 @@ class Store(RecordsMixin):
 
     def _prepare(self, *, new: bool, backup_dir: Path | None) -> None:
         if self.engine.dialect.name == "sqlite" and not new:
-            self._quick_check()
-        current = self.schema_version()
+            current = self._check_sqlite_file()
+        else:
+            current = self.schema_version()
         target = migrations.SCHEMA_VERSION
         if current > target:
             raise ProjectError(
                 f"The project {self.where} was made by a newer qcode (schema version {current}; "
                 f"this qcode knows up to {target}).",
                 hint="Upgrade qcode (`pip install -U qcode`) to open it. The project was not changed.",
+            )
+        if current < target and self.read_only:
+            raise ProjectError(
+                f"The project {self.where} was made by an older qcode and must be upgraded (schema version "
+                f"{current} to {target}), but it is read-only.",
+                hint="Copy the project folder somewhere writable and open the copy.",
             )
         if current < target:
             if current > 0 and backup_dir is not None:
@@ -120,6 +136,28 @@ class Store(RecordsMixin):
                 self.migrated = migrations.apply(conn, current, target)
                 if current == 0:
                     conn.execute(sa.insert(schema.meta).values(key="project_guid", value=new_guid()))
+
+    def _check_sqlite_file(self) -> int:
+        """quick_check, then the schema against qcode's own; returns the schema version.
+
+        Random bytes in the schema pages can surface as a decoding error of
+        the schema text: reported as damage, like any other corruption.
+        """
+        from qcode.storage.schema_check import check_schema
+
+        try:
+            self._quick_check()
+            current = self.schema_version()
+            if current <= migrations.SCHEMA_VERSION:
+                with self.engine.connect() as conn:
+                    check_schema(conn.connection.dbapi_connection, current, self.where)
+        except (UnicodeDecodeError, sqlite3.DatabaseError) as exc:
+            raise ProjectError(
+                f"The project database {self.where} is damaged ({type(exc).__name__} while reading its schema).",
+                hint="Restore the latest backup: `qcode backups` lists them, `qcode restore BACKUP` restores one. "
+                "qcode did not change the file.",
+            ) from exc
+        return current
 
     def _quick_check(self) -> None:
         try:
@@ -510,6 +548,34 @@ class Store(RecordsMixin):
             return [(r.name, r.scope, r.type) for r in conn.execute(sa.select(ad).order_by(ad.c.scope, ad.c.name))]
 
     # Codebook, codings and memos live in qcode.storage.records (mixed in below).
+
+
+def _writable(path: Path) -> bool:
+    """Whether qcode may write the database (and its -wal/-shm/-journal files beside it)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _check_file(path: Path) -> None:
+    """Refuse what is not a regular, non-empty SQLite file before SQLite opens it."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise ProjectError(f"Cannot read the project database {path}: {exc.strerror}.") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise ProjectError(
+            f"{path} is not a regular file (a device, pipe or folder); qcode will not open it as a project.",
+            hint="Move it away and restore the database from .qcode/backups (`qcode backups`).",
+        )
+    wal = Path(f"{path}-wal")
+    if st.st_size == 0 and not (wal.exists() and wal.stat().st_size > 0):
+        raise ProjectError(
+            f"The project database {path} is empty (0 bytes): it was truncated, or a copy or sync did not "
+            "finish. qcode will not start a new, empty project over it.",
+            hint="Restore a backup (`qcode backups` lists them, `qcode restore BACKUP` restores one); if this "
+            "project was never used, delete the empty file and open the project again.",
+        )
+    if st.st_size:
+        _check_header(path)
 
 
 def _check_header(path: Path) -> None:

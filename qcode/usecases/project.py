@@ -50,6 +50,12 @@ def find_root(start: Path) -> Path:
     )
 
 
+def read_only_note(project: Project) -> str:
+    """What to tell a user whose project could only be opened for reading."""
+    return (f"The project database {project.store.where} is read-only (a read-only disk, an archive copy or its "
+            "permissions): it was opened for reading only, and every change will be refused.")
+
+
 @dataclass
 class SeedReport:
     transcripts: int = 0
@@ -88,7 +94,7 @@ class Project:
             store = Store.open_url(settings.database, create=True)
         else:
             db = root / DATA_DIR / DB_FILE
-            new_file = not (db.exists() and db.stat().st_size > 0)
+            new_file = not db.exists()  # an empty (0-byte) file is refused by the store, never re-initialised
             store = Store.open_sqlite(db, create=True, busy_timeout=busy_timeout, backup_dir=root / DATA_DIR / "backups")
         project = cls(root, settings, store)
         if new_file or _needs_first_use(store):
