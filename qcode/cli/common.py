@@ -70,6 +70,9 @@ def report_seed(project: Any) -> None:
         from qcode.usecases.project import read_only_note
 
         say(f"Note: {read_only_note(project)}", err=True, fg="yellow")
+    if project.swept:
+        say(f"Removed {len(project.swept)} leftover temporary file(s) of an interrupted qcode: "
+            + ", ".join(p.name for p in project.swept[:5]), err=True)
     r = project.seed_report
     if r is not None and (r.transcripts or r.codings):
         say(f"New project database: imported {r.transcripts} transcripts and {r.codings} codings from [seed].", err=True)

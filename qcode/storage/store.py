@@ -9,9 +9,7 @@ reported done before its transaction has committed.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
-import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -24,7 +22,7 @@ from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import Coding, Memo, new_guid, now, stable_guid
 from qcode.core.errors import AmbiguousError, CodingError, NotFoundError, ProjectError
 from qcode.core.transcript import Note, Participant, SourceInfo, Transcript, Turn
-from qcode.storage import migrations, schema
+from qcode.storage import migrations, schema, sqlite_files
 from qcode.storage.engine import (
     DEFAULT_BUSY_TIMEOUT,
     TransactionManager,
@@ -32,8 +30,6 @@ from qcode.storage.engine import (
     translate_error,
 )
 from qcode.storage.records import RecordsMixin
-
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _ts(dt: datetime) -> str:
@@ -89,8 +85,8 @@ class Store(RecordsMixin):
             )
         read_only = False
         if exists:
-            _check_file(path)
-            read_only = not _writable(path)
+            sqlite_files.check_file(path)
+            read_only = not sqlite_files.writable(path)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = sqlite_engine(path, busy_timeout=busy_timeout, read_only=read_only)
@@ -216,33 +212,10 @@ class Store(RecordsMixin):
             yield conn
 
     def backup(self, backup_dir: Path, reason: str = "manual") -> Path:
-        """Copy the database with SQLite's online backup API, then verify the copy."""
+        """Copy the database with SQLite's online backup API, verify the copy, then move it into place."""
         if self.path is None:
             raise ProjectError("Backups through qcode are for SQLite projects only.")
-        backup_dir.mkdir(parents=True, exist_ok=True)
-        stamp = now().strftime("%Y%m%d-%H%M%S")
-        target = backup_dir / f"{self.path.stem}-{stamp}-{reason}.sqlite"
-        n = 1
-        while target.exists():
-            n += 1
-            target = backup_dir / f"{self.path.stem}-{stamp}-{reason}-{n}.sqlite"
-        src = sqlite3.connect(self.path)
-        try:
-            dst = sqlite3.connect(target)
-            try:
-                src.backup(dst)
-                check = dst.execute("PRAGMA integrity_check").fetchall()
-            finally:
-                dst.close()
-        finally:
-            src.close()
-        if [r[0] for r in check] != ["ok"]:
-            target.unlink(missing_ok=True)
-            raise ProjectError(
-                f"The backup of {self.where} failed its integrity check; nothing was changed.",
-                hint="Run `qcode check` and restore an older backup if the project is damaged.",
-            )
-        return target
+        return sqlite_files.backup_database(self.path, backup_dir, reason, self.where)
 
     # ---------------------------------------------------------------- meta
     def get_meta(self, key: str) -> str | None:
@@ -548,47 +521,6 @@ class Store(RecordsMixin):
             return [(r.name, r.scope, r.type) for r in conn.execute(sa.select(ad).order_by(ad.c.scope, ad.c.name))]
 
     # Codebook, codings and memos live in qcode.storage.records (mixed in below).
-
-
-def _writable(path: Path) -> bool:
-    """Whether qcode may write the database (and its -wal/-shm/-journal files beside it)."""
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
-
-
-def _check_file(path: Path) -> None:
-    """Refuse what is not a regular, non-empty SQLite file before SQLite opens it."""
-    try:
-        st = path.stat()
-    except OSError as exc:
-        raise ProjectError(f"Cannot read the project database {path}: {exc.strerror}.") from exc
-    if not stat.S_ISREG(st.st_mode):
-        raise ProjectError(
-            f"{path} is not a regular file (a device, pipe or folder); qcode will not open it as a project.",
-            hint="Move it away and restore the database from .qcode/backups (`qcode backups`).",
-        )
-    wal = Path(f"{path}-wal")
-    if st.st_size == 0 and not (wal.exists() and wal.stat().st_size > 0):
-        raise ProjectError(
-            f"The project database {path} is empty (0 bytes): it was truncated, or a copy or sync did not "
-            "finish. qcode will not start a new, empty project over it.",
-            hint="Restore a backup (`qcode backups` lists them, `qcode restore BACKUP` restores one); if this "
-            "project was never used, delete the empty file and open the project again.",
-        )
-    if st.st_size:
-        _check_header(path)
-
-
-def _check_header(path: Path) -> None:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(16)
-    except OSError as exc:
-        raise ProjectError(f"Cannot read the project database {path}: {exc.strerror}.", hint="Check the file's permissions.") from exc
-    if head != SQLITE_HEADER:
-        raise ProjectError(
-            f"{path} is not a SQLite database (the file is damaged or is something else).",
-            hint="Restore it from .qcode/backups, or move it away and run `qcode init` to start a new project.",
-        )
 
 
 def _json_attrs(attrs: dict[str, Any]) -> dict[str, Any]:

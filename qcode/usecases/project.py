@@ -75,6 +75,17 @@ class Project:
         self._codebook_hash: tuple[str | None] | None = None
         self._transcripts: dict[int, Transcript] = {}
         self.seed_report: SeedReport | None = None
+        self.swept: list[Path] = []
+        """Stale temporary files (and 0-byte backups) that killed processes had left, removed on open."""
+
+    def _sweep(self) -> list[Path]:
+        from qcode.formats.atomic import sweep_stale
+
+        folders = {self.root, self.root / DATA_DIR}
+        if self.settings.codebook:
+            folders.add(self.path(self.settings.codebook).parent)
+        removed = [p for f in folders for p in sweep_stale(f)]
+        return removed + sweep_stale(self.root / DATA_DIR / "backups", empty_backups=True)
 
     # ------------------------------------------------------------- opening
     @classmethod
@@ -97,6 +108,8 @@ class Project:
             new_file = not db.exists()  # an empty (0-byte) file is refused by the store, never re-initialised
             store = Store.open_sqlite(db, create=True, busy_timeout=busy_timeout, backup_dir=root / DATA_DIR / "backups")
         project = cls(root, settings, store)
+        if not store.read_only:
+            project.swept = project._sweep()
         if new_file or _needs_first_use(store):
             try:
                 project._first_use(seed=seed)

@@ -113,7 +113,7 @@ def test_a_fifo_is_refused_without_hanging(tmp_path: Path) -> None:
 @pytest.fixture
 def read_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """The store sees its file as unwritable (tests may run as root, who can write anything)."""
-    monkeypatch.setattr("qcode.storage.store._writable", lambda path: False)
+    monkeypatch.setattr("qcode.storage.sqlite_files.writable", lambda path: False)
 
 
 def test_a_read_only_project_opens_for_reading_and_refuses_writes(project_dir: Path, read_only: None,
