@@ -26,6 +26,7 @@ import yaml
 
 from qcode.core.codebook import Code, Codebook, tree_order
 from qcode.core.errors import CodebookError, did_you_mean
+from qcode.core.safe_text import label
 from qcode.formats.codebook_patterns import PatternChecks
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -351,6 +352,13 @@ class _Checker(PatternChecks):
             if not empty_ok and not node.value.strip():
                 self.add(node, path, f"{what} is empty.")
                 return None
+            bad = _control_char(node.value, multiline=what not in _ONE_LINE)
+            if bad is not None:
+                self.add(node, path, f"{what} contains the control character {label(node.value[bad])} "
+                         f"(character {bad + 1}); it can garble terminals and breaks Word and Excel files.",
+                         "Remove it: such characters are often pasted invisibly from another program, or "
+                         "written as \\e or \\x.. escapes in quotes.")
+                return None
             return node.value
         if t == "null":
             if empty_ok:
@@ -512,6 +520,27 @@ class _Checker(PatternChecks):
         fields["color"] = value
 
     # -- spaCy Matcher patterns -------------------------------------------
+_ONE_LINE = ("a label", "a code id", "a colour", "a language code", "keywords", "code ids")
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _control_char(value: str, *, multiline: bool) -> int | None:
+    """Index of the first character a codebook text may not hold, or None.
+
+    C0 controls (but TAB and line ends in multi-line texts), DEL and C1 are
+    refused everywhere; bidi overrides in one-line names (labels, ids) too.
+    """
+    if value.isprintable():
+        return None
+    for i, ch in enumerate(value):
+        o = ord(ch)
+        if ch in "\t\n\r" and multiline:
+            continue
+        if o < 0x20 or 0x7F <= o <= 0x9F or (not multiline and ch in _BIDI_CONTROLS):
+            return i
+    return None
+
+
 def _shown(raw: str) -> str:
     value = yaml.safe_load(raw)
     if isinstance(value, bool):

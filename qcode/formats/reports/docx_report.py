@@ -13,7 +13,6 @@ for the equivalent calls at a fraction of the cost; python-docx does the rest
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from qcode.core.errors import ReportError
 from qcode.formats.atomic import atomic_write_with
 from qcode.formats.reports.data import Report, share_text
 from qcode.formats.reports.docx_xml import GREY, Xml
+from qcode.formats.safexml import xml_text
 
 TABLE_STYLES = ("Light Grid Accent 1", "Table Grid")
 """Preferred built-in table style, then a fallback every Word template has."""
@@ -75,12 +75,7 @@ def open_reference(reference_docx: Path | None) -> Any:
     return doc
 
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _x(text: str) -> str:
-    """Text Word can store: characters XML forbids become U+FFFD (visible, never dropped silently)."""
-    return _NOT_XML.sub("\ufffd", text)
+_x = xml_text
 
 
 def _clip(text: str, limit: int = 255) -> str:
