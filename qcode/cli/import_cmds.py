@@ -64,7 +64,10 @@ def import_cmd(
     if replace_ref is not None:
         _replace(project, replace_ref, paths, options, dry_run, as_json)
         return
-    files = importing.collect_files(list(paths))
+    refused: list[tuple[Path, str]] = []
+    files = importing.collect_files(list(paths), refused)
+    for f, why in refused:
+        say(f"skipped   {f}: {why}", fg="yellow", err=True)
     if not files:
         raise QcodeError("No importable files found in " + ", ".join(str(p) for p in paths) + ".",
                          hint="Supported extensions: .txt .md .docx .odt .rtf .vtt .srt .trs .pdf")

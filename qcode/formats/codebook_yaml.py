@@ -28,6 +28,7 @@ from qcode.core.codebook import Code, Codebook, tree_order
 from qcode.core.errors import CodebookError, did_you_mean
 from qcode.core.safe_text import label
 from qcode.formats.codebook_patterns import PatternChecks
+from qcode.formats.files import NotRegularFileError, read_limited
 
 MAX_BYTES = 2 * 1024 * 1024
 """Largest codebook file accepted (2 MiB; real codebooks are far smaller)."""
@@ -228,8 +229,9 @@ def read_text(path: Path) -> str:
                 f"{path}: the codebook file is {size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.1f} MB.",
                 hint="A codebook holds codes and rules, not data; check that this is the right file.",
             )
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        data = read_limited(path, MAX_BYTES)
+    except NotRegularFileError as exc:
+        raise CodebookError(f"Codebook {exc}.", hint="Check the path: a codebook is a YAML file.") from exc
     except FileNotFoundError:
         raise CodebookError(f"Codebook file {path} not found.", hint="Check the path.") from None
     except OSError as exc:
@@ -554,6 +556,14 @@ def build(root: Node, text: str, file: str, problems: list[Problem], default_tit
     if root.kind != "map":
         c.add(root, "", "a codebook is a mapping (qcode_codebook, title, codes, ...), not a list or text.",
               "Start the file with `qcode_codebook: 1` and put the codes under `codes:`.")
+        return None
+    names = [k.value for k, _ in root.value if k.kind == "scalar"]
+    if not any(n in TOP_KEYS or str(n).startswith("x-") for n in names):
+        # Not a codebook at all (a wrong path, another file): say so without quoting its content,
+        # which may be anything (issue 14: `[codebook] path = "/etc/shadow"` printed its lines).
+        c.add(root, "", f"this is not a qcode codebook: none of its {len(names)} top-level keys is a codebook "
+              "key (qcode_codebook, title, codes, ...).",
+              "Check the path: a codebook is a YAML file with a `codes:` list.")
         return None
     keys = c.mapping(root, "", TOP_KEYS)
     meta: dict[str, Any] = {"title": default_title or "Untitled codebook", "extra": {}}
