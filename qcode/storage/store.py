@@ -102,7 +102,7 @@ class Store(RecordsMixin):
     @classmethod
     def open_url(cls, url: str, *, create: bool = False) -> Store:
         """Open a store on a database server URL (PostgreSQL for teams)."""
-        engine = sa.create_engine(url, pool_pre_ping=True)
+        engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
         store = cls(engine, url.split("@")[-1])
         store._prepare(new=create, backup_dir=None)
         return store
