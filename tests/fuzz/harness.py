@@ -92,6 +92,16 @@ def seeds() -> dict[str, bytes]:
     return SEEDS
 
 
+XML_FRAGMENTS = [
+    '<text:s text:c="2000000000"/>', '<text:s text:c="99999999"/>' * 3, "<text:tab/>" * 5000, '<text:s text:c="x"/>',
+    "<text:span>" * 400 + "x" + "</text:span>" * 400, "<w:r><w:t>\u0001\u001b]0;t\u0007</w:t></w:r>",
+    '<w:r><w:tab/><w:br/><w:t xml:space="preserve">  </w:t></w:r>' * 500, "<w:p>" * 300 + "</w:p>" * 300,
+    '<w:ins w:id="1"><w:r><w:t>inserted</w:t></w:r></w:ins><w:del w:id="2"><w:r><w:delText>gone</w:delText></w:r></w:del>',
+    '<Turn speaker="spk9" startTime="x" endTime="-1"><Sync time="nan"/>text</Turn>', "&#0;", "&#x1b;", "<!-- -->" * 100,
+    '<?pi x?>', "<x:unknown xmlns:x='urn:x'/>", "\ufeff", "<![CDATA[ ]]>" * 10,
+]
+"""Well-formed XML snippets inserted after a tag, so the mutated part still parses and reaches the walkers."""
+
 KINDS = [".txt", ".md", ".srt", ".vtt", ".docx", ".odt", ".rtf", ".pdf", ".trs", "codebook", "settings",
          "codings.jsonl", "codings.csv", "attributes.csv", "attributes.yaml"]
 
@@ -121,19 +131,49 @@ def mutated(draw: Any, data: bytes) -> bytes:
     return bytes(out)
 
 
+def with_fragment(xml: bytes, fragment: str, nth: int) -> bytes:
+    """*fragment* inserted after the *nth* (modulo) closing '>' of the body (after the first element)."""
+    ends = [i + 1 for i, b in enumerate(xml) if b == ord(">")][2:] or [len(xml)]
+    at = ends[nth % len(ends)]
+    return xml[:at] + fragment.encode() + xml[at:]
+
+
+def rezip(archive: bytes, part: str, change: Callable[[bytes], bytes]) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(archive))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in src.namelist():
+            body = src.read(name)
+            zf.writestr(name, change(body) if name == part else body)
+    return buf.getvalue()
+
+
+XML_PART = {".docx": "word/document.xml", ".odt": "content.xml"}
+
+
+def corpus(kind: str) -> list[bytes]:
+    """Deterministic hostile inputs always fed before the random ones (known attacks stay covered)."""
+    seed = seeds()[kind]
+    if kind in XML_PART:
+        return [rezip(seed, XML_PART[kind], lambda b, f=f, i=i: with_fragment(b, f, 3 + i)) for i, f in enumerate(XML_FRAGMENTS)]
+    if kind == ".trs":
+        return [with_fragment(seed, f, 5 + i) for i, f in enumerate(XML_FRAGMENTS)]
+    return [seed + token * 50 for token in HOSTILE[:8]]
+
+
 @st.composite
 def fuzz_input(draw: Any, kind: str) -> bytes:
     seed = seeds()[kind]
-    if kind in (".docx", ".odt") and draw(st.booleans()):
-        # Structure-aware: a valid archive around a mutated XML part.
-        src = zipfile.ZipFile(io.BytesIO(seed))
-        part = "word/document.xml" if kind == ".docx" else "content.xml"
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name in src.namelist():
-                body = src.read(name)
-                zf.writestr(name, draw(mutated(body)) if name == part else body)
-        return buf.getvalue()
+    how = draw(st.sampled_from(["bytes", "xml", "fragment"] if kind in XML_PART or kind == ".trs" else ["bytes"]))
+    if how == "fragment":
+        fragment = draw(st.sampled_from(XML_FRAGMENTS))
+        nth = draw(st.integers(0, 1000))
+        if kind == ".trs":
+            return with_fragment(seed, fragment, nth)
+        return rezip(seed, XML_PART[kind], lambda b: with_fragment(b, fragment, nth))
+    if how == "xml" and kind in XML_PART:  # a valid archive around a mutated XML part
+        edited = draw(mutated(zipfile.ZipFile(io.BytesIO(seed)).read(XML_PART[kind])))
+        return rezip(seed, XML_PART[kind], lambda b: edited)
     return draw(mutated(seed))
 
 
@@ -276,6 +316,8 @@ def run(examples: int, kinds: list[str], seed: int | None = 0) -> dict[str, Any]
         target = Target(Path(tmp) / "project")
         try:
             for kind in kinds:
+                for data in corpus(kind):
+                    target.feed(kind, data, stats)
                 test: Callable[..., None] = given(fuzz_input(kind))(_feeder(target, kind, stats))
                 test = settings(
                     max_examples=examples, deadline=None, database=None, derandomize=seed is not None,
@@ -284,7 +326,7 @@ def run(examples: int, kinds: list[str], seed: int | None = 0) -> dict[str, Any]
                 test()
         finally:
             target.close()
-    return {"inputs": stats.inputs, "accepted": stats.accepted, "refused": stats.refused,
+    return {"inputs": stats.inputs, "corpus": sum(len(corpus(k)) for k in kinds), "accepted": stats.accepted, "refused": stats.refused,
             "kinds": len(kinds), "failures": stats.failures[:20], "failure_count": len(stats.failures),
             "peak_mb": round(stats.peak_mb, 1), "worst": stats.worst, "wrapped": stats.wrapped}
 
