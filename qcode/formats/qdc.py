@@ -26,6 +26,7 @@ from typing import Any
 from qcode.core.codebook import Code, Codebook, new_code_id
 from qcode.core.coding import stable_guid
 from qcode.core.errors import CodebookError
+from qcode.formats.codebook_yaml import CODE_ID_RE
 
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
 NS_PROJECT = "urn:QDA-XML:project:1.0"
@@ -87,7 +88,7 @@ def export_qdc(codebook: Codebook, lang: str | None = None) -> bytes:
         el = etree.SubElement(parent, f"{{{NS_CODEBOOK}}}Code")
         el.set("guid", code_guid(code.id))
         el.set("name", code.display(lang))
-        el.set("isCodable", "false" if code.retired else "true")
+        el.set("isCodable", "false" if code.retired or not code.codable else "true")
         if code.color and _COLOR_RE.match(code.color):
             el.set("color", code.color)
         etree.SubElement(el, f"{{{NS_CODEBOOK}}}Description").text = describe(code)
@@ -193,7 +194,7 @@ def codebook_from_xml(root: Any, name: str, title: str = "") -> Codebook:
             desc_el = next((d for d in child if _local(d) == "Description"), None)
             fields = parse_description(desc_el.text if desc_el is not None else "")
             cid = fields.pop("id", None)
-            if not cid or cid in taken:
+            if not cid or cid in taken or not CODE_ID_RE.match(cid):
                 cid = new_code_id(label, taken)
             taken.add(cid)
             color = child.get("color")
@@ -210,6 +211,8 @@ def codebook_from_xml(root: Any, name: str, title: str = "") -> Codebook:
                 counterexamples=tuple(fields.get("counterexamples", ())),
                 keywords=fields.get("keywords", {}), patterns=tuple(fields.get("patterns", ())),
                 retired=bool(fields.get("retired", False)), extra=extra,
+                # isCodable="false" is a category, unless qcode wrote it for a retired code.
+                codable=child.get("isCodable", "true").strip().lower() != "false" or bool(fields.get("retired")),
             ))
             rec(child, cid)
 
