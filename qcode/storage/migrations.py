@@ -26,10 +26,17 @@ def _v2_suggestions(conn: sa.Connection) -> None:
     schema.metadata.create_all(conn, tables=schema.V2_TABLES)
 
 
+def _source_maps(conn: sa.Connection) -> None:
+    schema.metadata.create_all(conn, tables=schema.SOURCE_TABLES)
+
+
 MIGRATIONS: dict[int, tuple[str, Migration]] = {
     1: ("initial schema: transcripts, codebook, codings, memos, coders", _v1_initial),
     2: ("suggestions and decisions", _v2_suggestions),
 }
+SOURCE_MAPS_VERSION = 3
+"""Issue #11 (slot 4 planned; 3 was free): renumber here only."""
+MIGRATIONS[SOURCE_MAPS_VERSION] = ("source texts of transcripts and their maps", _source_maps)
 
 SCHEMA_VERSION = max(MIGRATIONS)
 
