@@ -81,11 +81,11 @@ def build_model(project: Project) -> RefiProject:
     coders = sorted(set(store.coders()))
     model = RefiProject(name=project.settings.name or project.root.name, origin="qcode",
                         codebook=codebook)
-    defs = sorted(store.attribute_defs(), key=lambda d: (d[2], d[0]))  # (name, type, scope)
-    for name, type_, scope in defs:
+    defs = sorted(store.attribute_defs(), key=lambda d: (d[1], d[0]))  # (name, scope, type)
+    for name, scope, type_ in defs:
         model.variables.append(RefiVariable(variable_guid(scope, name), name, VARIABLE_TYPES.get(type_, "Text"),
                                             f"qcode type: {type_}; scope: {scope}"))
-    var_of = {(scope, name): variable_guid(scope, name) for name, _t, scope in defs}
+    var_of = {(scope, name): variable_guid(scope, name) for name, scope, _t in defs}
     memos = store.memos()
     notes_for: dict[tuple[str, str], list[str]] = {}
     for m in memos:

@@ -159,7 +159,8 @@ def choose_convention(model: RefiProject) -> Convention:
 
 def _names_match(selected: str, name: str) -> bool:
     """Tools write the selected text (often cut, sometimes with '...') as the selection's name."""
-    a, b = squash(selected), squash(name).rstrip(".… ")
+    a, b = "".join(selected.split()), "".join(squash(name).rstrip(".… ").split())
+    a = squash(a)
     return bool(b) and (a.startswith(b) or b.startswith(a) and len(a) >= 8)
 
 
