@@ -71,7 +71,7 @@ def _read(conn, path: Path) -> RefiProject:  # type: ignore[no-untyped-def]
     cat_ids: dict[int, str] = {}
     if "code_cat" in have:
         cats = conn.execute("SELECT catid, name, memo, supercatid FROM code_cat ORDER BY catid").fetchall()
-        for catid, cname, memo, _sup in cats:
+        for catid, cname, _memo, _sup in cats:
             cat_ids[catid] = new_code_id(cname or "category", taken)
             taken.add(cat_ids[catid])
         for catid, cname, memo, sup in cats:
@@ -146,7 +146,7 @@ def _cases_and_attributes(conn, have: set[str], p: RefiProject, sources: dict[in
                     case_guid[caseid].source_refs.append(sources[fid].guid)
     if "attribute_type" in have and "attribute" in have:
         kinds = {}
-        for aname, memo, scope, vtype in conn.execute(
+        for aname, memo, _scope, vtype in conn.execute(
                 "SELECT name, memo, caseOrFile, valuetype FROM attribute_type ORDER BY name"):
             g = stable_guid("qualcoder-variable", str(aname))
             kinds[aname] = (g, vtype)

@@ -12,7 +12,7 @@ gives the tree when present), their description the definition.
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -58,11 +58,12 @@ class _Text(HTMLParser):
     def text(self) -> str:
         return "".join(self.parts)
 
-    def to_codepoint(self, offset: int) -> int | None:
+    def to_codepoint(self, offset: int, end: bool = False) -> int | None:
+        """Code point of a byte offset; an *end* at a node boundary stays at the end of the node before."""
         if not 0 <= offset <= self.bytes:
             return None
         starts = [s[0] for s in self.segments]
-        i = bisect_right(starts, offset) - 1
+        i = (bisect_left(starts, offset) if end else bisect_right(starts, offset)) - 1
         if i < 0:
             return 0
         b0, c0, raw = self.segments[i]
@@ -143,7 +144,7 @@ def _read(conn, path: Path) -> RefiProject:  # type: ignore[no-untyped-def]
             ug = stable_guid("taguette-user", login) if login else None
             if login:
                 users.add(login)
-            a, b = parsed.to_codepoint(int(start)), parsed.to_codepoint(int(end))
+            a, b = parsed.to_codepoint(int(start)), parsed.to_codepoint(int(end), end=True)
             if a is None or b is None:
                 a, b = -1, -1  # reported as outside the text by the import
             src.selections.append(RefiSelection(
