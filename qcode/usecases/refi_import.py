@@ -434,6 +434,8 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
                 store.link_speaker(tid, label, pname)
         memo("transcript", str(tid), src.note_refs)
         assert t.source_map is not None
+        side = (model.extra.get("sources") or {}).get(src.guid, {}) if model.extra else {}
+        exact_spans = side.get("spans") or {} if t.source_text == src.text else {}
         pending: list[tuple[Coding, list[str]]] = []
         for sel in src.selections:
             placed = _place(t.text, src.text, t.source_map, sel, conv)
@@ -449,6 +451,8 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
                 report.adjusted.append(f"{src.name} {sel.start}-{sel.end}: {how}")
             else:
                 report.exact += 1
+            for c in sel.codings[:1]:
+                start, end = _refine(t.text, start, end, exact_spans.get(c.guid))
             a = make_anchor(t.text, start, end)
             for c in sel.codings:
                 code_id = ctx.code_ids.get(c.code_guid)
@@ -477,6 +481,17 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
     for m in memos:
         store.add_memo(m)
     report.memos = len(memos)
+
+
+def _refine(text: str, start: int, end: int, exact: Any) -> tuple[int, int]:
+    """qcode's own span (``qcode.json``) when it only adds spacing the source text lacks around the placed one."""
+    try:
+        s, e = int(exact[0]), int(exact[1])
+    except (TypeError, ValueError, IndexError):
+        return start, end
+    if 0 <= s <= start < end <= e <= len(text) and not text[s:start].strip() and not text[end:e].strip():
+        return s, e
+    return start, end
 
 
 def _fresh_guid(store: Any, guid: str) -> bool:
