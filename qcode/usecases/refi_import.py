@@ -136,20 +136,29 @@ def choose_convention(model: RefiProject) -> Convention:
     first = for_origin(model.origin)
     if model.origin.lower().startswith(("qualcoder", "taguette")):
         return first
-    checks = [(s.text, sel) for s in model.sources for sel in s.selections if sel.name.strip()][:NAME_CHECK]
+    checks: list[tuple[RefiSource, list[RefiSelection]]] = []
+    left = NAME_CHECK
+    for src in model.sources:
+        named = [sel for sel in src.selections if sel.name.strip()][:left]
+        if named:
+            checks.append((src, named))
+            left -= len(named)
     if not checks:
         return first
+    total = sum(len(sels) for _, sels in checks)
 
     def score(conv: Convention) -> int:
         n = 0
-        for text, sel in checks:
-            a, b = conv.import_positions(text, [sel.start, sel.end])
-            if a is not None and b is not None and _names_match(text[a:b], sel.name):
-                n += 1
+        for src, sels in checks:
+            pos = conv.import_positions(src.text, [x for sel in sels for x in (sel.start, sel.end)])
+            for i, sel in enumerate(sels):
+                a, b = pos[2 * i], pos[2 * i + 1]
+                if a is not None and b is not None and _names_match(src.text[a:b], sel.name):
+                    n += 1
         return n
 
     best, best_score = first, score(first)
-    if best_score < len(checks):
+    if best_score < total:
         for conv in (Convention(), Convention(utf16=True), Convention(crlf=True), Convention(True, True)):
             s = score(conv)
             if s > best_score:
@@ -158,10 +167,22 @@ def choose_convention(model: RefiProject) -> Convention:
 
 
 def _names_match(selected: str, name: str) -> bool:
-    """Tools write the selected text (often cut, sometimes with '...') as the selection's name."""
-    a, b = "".join(selected.split()), "".join(squash(name).rstrip(".… ").split())
-    a = squash(a)
-    return bool(b) and (a.startswith(b) or b.startswith(a) and len(a) >= 8)
+    """Tools write the selected text (often cut, sometimes ending in '...') as the selection's name."""
+    import unicodedata
+
+    # NFD: a name cut inside "e + combining accent" is still a prefix of the selected text.
+    a = "".join(unicodedata.normalize("NFD", selected).split())
+    full = "".join(unicodedata.normalize("NFD", name).split())
+    if not full or a.startswith(full):
+        return True
+    cut = full.rstrip(".…")
+    return bool(cut) and cut != full and a.startswith(cut)
+
+
+def _name_query(name: str) -> str:
+    """The name searched for in the text (a trailing '...' of a cut name removed)."""
+    cut = name.strip().rstrip(".…").strip()
+    return cut or name
 
 
 # ------------------------------------------------------------------ placing
@@ -198,15 +219,17 @@ def _transcript(model: RefiProject, src: RefiSource, project: Project) -> Transc
     return t
 
 
-def _place(text: str, src_text: str, smap: SourceMap, sel: RefiSelection, conv: Convention
+def _place(src_text: str, smap: SourceMap, sel: RefiSelection, a: int | None, b: int | None
            ) -> tuple[int, int, str] | str:
-    """(start, end, adjustment) in the spoken text, or the reason it cannot be placed."""
-    a, b = conv.import_positions(src_text, [sel.start, sel.end])
+    """(start, end, adjustment) in the spoken text, or the reason it cannot be placed.
+
+    *a* and *b* are the selection's positions converted to code points of *src_text*.
+    """
     if a is None or b is None or not a < b:
         return f"positions {sel.start}-{sel.end} are outside its text ({len(src_text)} characters) or empty"
     how = ""
     if sel.name.strip() and not _names_match(src_text[a:b], sel.name):
-        hit = find_quote_tolerant(src_text, sel.name.rstrip(".… "), near=a)
+        hit = find_quote_tolerant(src_text, _name_query(sel.name), near=a)
         if hit is None:
             return f"its text {sel.name[:40]!r} is not at {a}-{b} nor anywhere in the source"
         shift = hit.start - a
@@ -400,6 +423,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
     used_by_sources = {g for s in model.sources for g in s.values}
     var_info = _attributes(ctx, used_by_sources)
     known = {s["name"] for s in store.transcript_summaries()}
+    taken_guids = _coding_guids(store)
     source_tid: dict[str, int] = {}
     codebook_hash = project.codebook_hash
     for src in model.sources:
@@ -437,8 +461,9 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
         side = (model.extra.get("sources") or {}).get(src.guid, {}) if model.extra else {}
         exact_spans = side.get("spans") or {} if t.source_text == src.text else {}
         pending: list[tuple[Coding, list[str]]] = []
-        for sel in src.selections:
-            placed = _place(t.text, src.text, t.source_map, sel, conv)
+        converted = conv.import_positions(src.text, [x for sel in src.selections for x in (sel.start, sel.end)])
+        for i, sel in enumerate(src.selections):
+            placed = _place(src.text, t.source_map, sel, converted[2 * i], converted[2 * i + 1])
             if isinstance(placed, str):
                 report.unplaced.append(Unplaced(src.name, sel.guid, sel.start, sel.end, placed))
                 continue
@@ -464,7 +489,8 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
                 coding = Coding(tid, start, end, code_id, _coder(ctx, c.user_guid), memo=sel.description,
                                 origin="imported", quote=a.quote, prefix=a.prefix, suffix=a.suffix,
                                 created=created, modified=sel.modified or created, codebook_hash=codebook_hash,
-                                **({"guid": c.guid} if _fresh_guid(store, c.guid) else {}))
+                                **({"guid": c.guid} if _fresh_guid(c.guid, taken_guids) else {}))
+                taken_guids.add(c.guid)
                 pending.append((coding, c.note_refs + sel.note_refs))
         added = store.add_codings([c for c, _ in pending])
         report.codings += len(added)
@@ -494,19 +520,21 @@ def _refine(text: str, start: int, end: int, exact: Any) -> tuple[int, int]:
     return start, end
 
 
-def _fresh_guid(store: Any, guid: str) -> bool:
-    """A coding GUID from the file is kept when it is a valid UUID not yet used in the project."""
-    import uuid
-
+def _coding_guids(store: Any) -> set[str]:
     import sqlalchemy as sa
 
     from qcode.storage import schema
+
+    with store.reading() as conn:
+        return set(conn.execute(sa.select(schema.codings.c.guid)).scalars())
+
+
+def _fresh_guid(guid: str, taken: set[str]) -> bool:
+    """A coding GUID from the file is kept when it is a valid UUID not yet used in the project."""
+    import uuid
 
     try:
         uuid.UUID(guid)
     except (ValueError, AttributeError, TypeError):
         return False
-    with store.reading() as conn:
-        return conn.execute(sa.select(schema.codings.c.id).where(schema.codings.c.guid == guid)).first() is None
-
-
+    return guid not in taken
