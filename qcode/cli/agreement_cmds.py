@@ -1,7 +1,8 @@
-"""Command: agreement between coders (figures, history, the disagreements to review)."""
+"""Commands for teams: agreement between coders (figures, history, disagreements) and merge."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -150,3 +151,27 @@ def agreement_cmd(
         keep=not no_keep, consensus=consensus,
     )
     echo_json(result) if as_json else print_table(result)
+
+
+@cli.command("merge")
+@click.argument("source", type=click.Path(path_type=Path))
+@project_option
+def merge_cmd(project: Project, source: Path) -> None:
+    """Bring another coder's work in from SOURCE: their qcode project folder
+    (or its .sqlite), or a codings export (.jsonl / .csv).
+
+    Transcripts are matched by content, codes by id or GUID; identical codings
+    are recognised; nothing here is overwritten and differing memos are both
+    kept. One transaction after a verified backup; merging twice changes nothing.
+
+    Example:
+
+    \b
+        qcode merge ../bob-project
+        qcode merge bob-codings.jsonl
+    """
+    from qcode.usecases import merge
+
+    report = merge.merge_path(project, source)
+    for line in report.lines():
+        click.echo(line)

@@ -57,3 +57,16 @@ def reviews(store: Store) -> list[dict[str, Any]]:
     with store.reading() as conn:
         rows = conn.execute(sa.select(t).order_by(t.c.id)).all()
     return [dict(r._mapping) for r in rows]
+
+
+def code_guids(store: Store) -> dict[str, str]:
+    """Code id -> GUID of every code in the store."""
+    with store.reading() as conn:
+        return {r.id: r.guid for r in conn.execute(sa.select(schema.codes.c.id, schema.codes.c.guid))}
+
+
+def transcript_hashes(store: Store) -> dict[int, tuple[str, str]]:
+    """Transcript id -> (SHA-256 of its text, name)."""
+    t = schema.transcripts
+    with store.reading() as conn:
+        return {r.id: (r.text_sha256, r.name) for r in conn.execute(sa.select(t.c.id, t.c.text_sha256, t.c.name))}

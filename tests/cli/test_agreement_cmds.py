@@ -84,3 +84,17 @@ def test_agreement_user_errors(project_dir: Path, capsys: pytest.CaptureFixture[
         run(capsys, "-p", proj, "code", "interview-01", "41", "49", "instability", "--coder", "bob")
     code, _, err = run(capsys, "-p", proj, *args)
     assert code == 2 and fragment in err and "Traceback" not in err
+
+
+def test_merge_command_prints_a_summary(project_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = str(project_dir)
+    assert run(capsys, "-p", proj, "code", "interview-01", "41", "49", "instability", "--coder", "bob")[0] == 0
+    assert run(capsys, "-p", proj, "codings", "export", "-o", str(tmp_path / "c.jsonl"))[0] == 0
+    assert run(capsys, "-p", proj, "uncode", "1")[0] == 0
+    code, out, err = run(capsys, "-p", proj, "merge", str(tmp_path / "c.jsonl"))
+    assert code == 0, err
+    assert "codings: 1 added (by bob), 0 already here" in out and "backup before the merge" in out
+    code, out, _ = run(capsys, "-p", proj, "merge", str(tmp_path / "c.jsonl"))
+    assert "nothing new" in out
+    code, _, err = run(capsys, "-p", proj, "merge", str(tmp_path / "x.qdpx"))
+    assert code == 2 and "not available yet" in err
