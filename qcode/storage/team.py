@@ -70,3 +70,8 @@ def transcript_hashes(store: Store) -> dict[int, tuple[str, str]]:
     t = schema.transcripts
     with store.reading() as conn:
         return {r.id: (r.text_sha256, r.name) for r in conn.execute(sa.select(t.c.id, t.c.text_sha256, t.c.name))}
+
+
+def set_review_memo(store: Store, review_id: int, memo: str) -> None:
+    with store.transaction() as conn:
+        conn.execute(sa.update(schema.reviews).where(schema.reviews.c.id == review_id).values(memo=memo))
