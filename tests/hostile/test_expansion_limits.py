@@ -38,7 +38,7 @@ def test_odt_repeated_spaces_cannot_expand_past_the_import_limit(tmp_path, count
     assert f.stat().st_size < 1000
     out = run_limited(READ_IN_CHILD, memory_mb=400, args=[str(f), "10"])
     assert out["ok"] is False and "expands to more than the import limit of 10.0 MB" in out["error"]
-    assert out["peak_mb"] < 200
+    assert out["peak_mb"] < 300  # the interpreter and importers take ~150 MB; the bomb would take gigabytes
 
 
 def test_odt_many_small_space_runs_are_counted_together() -> None:
