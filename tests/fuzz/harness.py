@@ -75,6 +75,8 @@ def _seeds() -> dict[str, bytes]:
         ".pdf": minimal_pdf(["Interviewer: How is work?", "Amina: Unstable."]),
         ".trs": trs_doc.encode("latin-1", "replace"),
         "codebook": SMALL_CODEBOOK.encode(),
+        "safezip": docx_bytes(p("x" * 50, "A: ") * 20),
+        "safexml": zipfile.ZipFile(io.BytesIO(docx_bytes(p("How is work?", "Interviewer: ")))).read("word/document.xml"),
         "settings": b'[project]\nname = "Study"\nlanguage = "en"\n\n[import]\nmax_mb = 10\n\n[suggest]\nmin_score = 0.5\n',
         "codings.jsonl": b'{"transcript": "interview-01", "start": 0, "end": 11, "code": "pay", "memo": "m"}\n',
         "codings.csv": b"transcript,start,end,code,quote\ninterview-01,0,11,pay,Interviewer\n",
@@ -102,7 +104,7 @@ XML_FRAGMENTS = [
 ]
 """Well-formed XML snippets inserted after a tag, so the mutated part still parses and reaches the walkers."""
 
-KINDS = [".txt", ".md", ".srt", ".vtt", ".docx", ".odt", ".rtf", ".pdf", ".trs", "codebook", "settings",
+KINDS = ["safezip", "safexml", ".txt", ".md", ".srt", ".vtt", ".docx", ".odt", ".rtf", ".pdf", ".trs", "codebook", "settings",
          "codings.jsonl", "codings.csv", "attributes.csv", "attributes.yaml"]
 
 
@@ -156,7 +158,7 @@ def corpus(kind: str) -> list[bytes]:
     seed = seeds()[kind]
     if kind in XML_PART:
         return [rezip(seed, XML_PART[kind], lambda b, f=f, i=i: with_fragment(b, f, 3 + i)) for i, f in enumerate(XML_FRAGMENTS)]
-    if kind == ".trs":
+    if kind in (".trs", "safexml"):
         return [with_fragment(seed, f, 5 + i) for i, f in enumerate(XML_FRAGMENTS)]
     return [seed + token * 50 for token in HOSTILE[:8]]
 
@@ -164,11 +166,12 @@ def corpus(kind: str) -> list[bytes]:
 @st.composite
 def fuzz_input(draw: Any, kind: str) -> bytes:
     seed = seeds()[kind]
-    how = draw(st.sampled_from(["bytes", "xml", "fragment"] if kind in XML_PART or kind == ".trs" else ["bytes"]))
+    how = draw(st.sampled_from(["bytes", "xml", "fragment"] if kind in XML_PART or kind in (".trs", "safexml")
+                               else ["bytes"]))
     if how == "fragment":
         fragment = draw(st.sampled_from(XML_FRAGMENTS))
         nth = draw(st.integers(0, 1000))
-        if kind == ".trs":
+        if kind in (".trs", "safexml"):
             return with_fragment(seed, fragment, nth)
         return rezip(seed, XML_PART[kind], lambda b: with_fragment(b, fragment, nth))
     if how == "xml" and kind in XML_PART:  # a valid archive around a mutated XML part
@@ -270,6 +273,18 @@ class Target:
         from qcode.usecases.settings import load_settings
 
         p = self.project
+        if kind == "safezip":  # the shared readers, called directly (REFI-QDA import uses them too)
+            from qcode.formats.safezip import SafeZip
+
+            zf = SafeZip(data, "fuzz.zip", "ZIP")
+            for name in zf.names:
+                zf.read(name, limit=zf.limits.max_xml)
+            return True
+        if kind == "safexml":
+            from qcode.formats.safexml import parse_xml
+
+            parse_xml(data, "fuzz.xml")
+            return True
         if kind.startswith("."):
             f = self.inbox / f"fuzz{kind}"
             f.write_bytes(data)

@@ -22,7 +22,7 @@ RESULT = harness.main(sys.argv[1:])
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kinds", [KINDS[:9], KINDS[9:]], ids=["importers", "codebook-settings-sidecars"])
+@pytest.mark.parametrize("kinds", [KINDS[:11], KINDS[11:]], ids=["importers", "codebook-settings-sidecars"])
 def test_fuzzed_inputs_are_refused_cleanly_within_a_memory_bound(kinds: list[str]) -> None:
     out = run_limited(CHILD, memory_mb=MEMORY_MB, timeout=600, args=["--examples", "12", "--kinds", ",".join(kinds)])
     assert out["inputs"] == 12 * len(kinds) + out["corpus"]

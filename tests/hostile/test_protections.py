@@ -214,3 +214,13 @@ def test_sigkill_inside_a_large_transaction_leaves_nothing_of_it(tmp_path: Path)
     finally:
         s.close()
     assert memos == {"old " * 500}
+
+
+def test_safezip_reports_a_damaged_deflate_stream_as_a_clear_error() -> None:
+    """Found by the fuzzing harness: zlib.error and ValueError (bad offsets) escaped SafeZip.read."""
+    data = bytearray(_zip([("word/document.xml", b"<w:document>" + b"text " * 2000 + b"</w:document>")]))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("word/document.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start:start + 16] = b"\xff" * 16  # an invalid deflate block
+    with pytest.raises(ImportFormatError, match="cannot be read"):
+        SafeZip(bytes(data), "bad.docx", "Word .docx").read("word/document.xml")
