@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import Coding, Memo, now, stable_guid
-from qcode.core.errors import CodingError, NotFoundError, did_you_mean
+from qcode.core.errors import CodingError, EditConflictError, NotFoundError, did_you_mean
 from qcode.storage import schema
 from qcode.storage.engine import insert_sql
 
@@ -29,6 +29,10 @@ class RecordsMixin:
 
     _known_codes: set[str] = set()
     """Code ids seen in the database (a cache; the foreign key is the real guard)."""
+    _seen_versions: dict[str, int]
+    """row_version of each code when this store last read or wrote it (edit-conflict detection)."""
+    _seen_codebook: int | None
+    """row_version of the active codebook when this store last read or wrote it."""
 
     # Provided by Store.
     def transaction(self) -> AbstractContextManager[sa.Connection]: ...  # pragma: no cover
@@ -44,11 +48,26 @@ class RecordsMixin:
         codebook use case decides whether they are retired, merged or deleted.
         """
         cb = schema.codebooks
+        new_hash = codebook.content_hash()
         with self.transaction() as conn:
+            cur = conn.execute(
+                sa.select(cb.c.row_version, cb.c.content_hash, cb.c.version, cb.c.attached)
+                .where(cb.c.active.is_(True)).order_by(cb.c.id.desc())
+            ).first()
+            seen = self._seen_codebook
+            if cur is not None and seen is not None and cur.row_version != seen and cur.content_hash != new_hash:
+                raise EditConflictError(
+                    f"The codebook was changed by someone else since you loaded it (version '{cur.version}', "
+                    f"saved {cur.attached}; its revision is now {cur.row_version}, you had {seen}).",
+                    hint="Your codebook was not saved. Reload the project to see their version, then make "
+                    "your change again.",
+                )
+            revision = (cur.row_version if cur is not None else 0) + 1
             conn.execute(sa.update(cb).values(active=False))
             conn.execute(
                 sa.insert(cb).values(
-                    content_hash=codebook.content_hash(),
+                    row_version=revision,
+                    content_hash=new_hash,
                     title=codebook.title,
                     version=codebook.version,
                     path=path,
@@ -59,22 +78,46 @@ class RecordsMixin:
                 )
             )
             self.upsert_codes(codebook.codes)
+            self._seen_codebook = revision
 
     def upsert_codes(self, codes: Iterable[Code], start_position: int = 0) -> None:
+        """Insert new codes and write changed ones.
+
+        A changed code is written only if nobody changed it since this store
+        read it (its ``row_version``); otherwise nothing is saved and
+        :class:`EditConflictError` names the codes.
+        """
         ct = schema.codes
+        conflicts: list[str] = []
         with self.transaction() as conn:
-            existing = set(conn.execute(sa.select(ct.c.id)).scalars())
+            existing = {r.id: r for r in conn.execute(sa.select(ct.c.id, ct.c.parent, ct.c.retired, ct.c.data, ct.c.position, ct.c.row_version))}
             for pos, code in enumerate(codes, start=start_position):
-                values = {
-                    "parent": code.parent,
-                    "position": pos,
-                    "retired": code.retired,
-                    "data": code.to_dict(),
-                }
-                if code.id in existing:
-                    conn.execute(sa.update(ct).where(ct.c.id == code.id).values(**values))
+                values = {"parent": code.parent, "retired": code.retired, "data": code.to_dict()}
+                old = existing.get(code.id)
+                if old is None:
+                    conn.execute(sa.insert(ct).values(id=code.id, guid=stable_guid("code", code.id), position=pos, row_version=1, **values))
+                    self._seen_versions[code.id] = 1
+                    continue
+                if _same_code(old, values):
+                    if old.position != pos:
+                        conn.execute(sa.update(ct).where(ct.c.id == code.id).values(position=pos))
+                    self._seen_versions[code.id] = old.row_version
+                    continue
+                seen = self._seen_versions.get(code.id, old.row_version)
+                n = conn.execute(
+                    sa.update(ct).where((ct.c.id == code.id) & (ct.c.row_version == seen))
+                    .values(position=pos, row_version=seen + 1, **values)
+                ).rowcount
+                if n == 0:
+                    conflicts.append(code.id)
                 else:
-                    conn.execute(sa.insert(ct).values(id=code.id, guid=stable_guid("code", code.id), **values))
+                    self._seen_versions[code.id] = seen + 1
+            if conflicts:
+                raise EditConflictError(
+                    f"Someone else changed {', '.join(repr(c) for c in conflicts)} since you loaded the codebook; "
+                    "your version would overwrite theirs.",
+                    hint="Nothing was saved. Reload the project to see their change, then make yours again.",
+                )
 
     def delete_code(self, code_id: str) -> None:
         """Delete a code that no coding uses (raises otherwise)."""
@@ -95,7 +138,13 @@ class RecordsMixin:
             meta = conn.execute(
                 sa.select(schema.codebooks.c.data).where(schema.codebooks.c.active.is_(True)).order_by(schema.codebooks.c.id.desc())
             ).scalar()
-            rows = conn.execute(sa.select(schema.codes.c.data).order_by(schema.codes.c.position)).scalars().all()
+            versions = conn.execute(
+                sa.select(schema.codebooks.c.row_version).where(schema.codebooks.c.active.is_(True)).order_by(schema.codebooks.c.id.desc())
+            ).scalar()
+            code_rows = conn.execute(sa.select(schema.codes.c.id, schema.codes.c.data, schema.codes.c.row_version).order_by(schema.codes.c.position)).all()
+        rows = [r.data for r in code_rows]
+        self._seen_versions.update({r.id: r.row_version for r in code_rows})
+        self._seen_codebook = versions
         meta = meta or {}
         return Codebook(
             title=meta.get("title", "Untitled codebook"),
@@ -375,6 +424,13 @@ class RecordsMixin:
             )
             for r in rows
         ]
+
+
+def _same_code(row: Any, values: dict[str, Any]) -> bool:
+    def canon(d: Any) -> str:
+        return json.dumps(d, sort_keys=True, default=str)
+
+    return row.parent == values["parent"] and bool(row.retired) == bool(values["retired"]) and canon(row.data) == canon(values["data"])
 
 
 def _with_id(c: Coding, coding_id: int) -> Coding:

@@ -54,6 +54,11 @@ class Store(RecordsMixin):
         self.backup_path: Path | None = None
         self._coder_ids: dict[str, int] = {}
         self._known_codes: set[str] = set()
+        self._seen_versions: dict[str, int] = {}
+        self._seen_codebook: int | None = None
+        self.url: str = ""
+        self.server: Any = None
+        """On a PostgreSQL server: who is connected, as what (:class:`qcode.storage.postgres.ServerInfo`)."""
 
     # ------------------------------------------------------------------ open
     @classmethod
@@ -89,11 +94,22 @@ class Store(RecordsMixin):
         return store
 
     @classmethod
-    def open_url(cls, url: str, *, create: bool = False) -> Store:
-        """Open a store on a database server URL (PostgreSQL for teams)."""
-        engine = sa.create_engine(url, pool_pre_ping=True)
-        store = cls(engine, url.split("@")[-1])
-        store._prepare(new=create, backup_dir=None)
+    def open_url(cls, url: str, *, create: bool = False, backup_dir: Path | None = None) -> Store:
+        """Open a store on a PostgreSQL server URL (teams: see :mod:`qcode.storage.postgres`).
+
+        An older schema is migrated after a ``pg_dump`` backup into *backup_dir*.
+        """
+        from qcode.storage import postgres
+
+        store = cls(postgres.make_engine(url), postgres.describe(url))
+        store.url = url
+        try:
+            store._prepare(new=create, backup_dir=backup_dir)
+            with store.reading() as conn:
+                store.server = postgres.server_info(conn)
+        except BaseException:
+            store.engine.dispose()
+            raise
         return store
 
     def _prepare(self, *, new: bool, backup_dir: Path | None) -> None:
@@ -111,9 +127,13 @@ class Store(RecordsMixin):
             if current > 0 and backup_dir is not None:
                 self.backup_path = self.backup(backup_dir, reason=f"before-migration-v{current}-to-v{target}")
             with self.tx.write() as conn:
+                server = self.engine.dialect.name == "postgresql"
+                prefix = postgres_hooks().before_migration(conn) if server else None
                 self.migrated = migrations.apply(conn, current, target)
                 if current == 0:
                     conn.execute(sa.insert(schema.meta).values(key="project_guid", value=new_guid()))
+                if server:
+                    postgres_hooks().after_migration(conn, prefix)
 
     def _quick_check(self) -> None:
         try:
@@ -172,11 +192,11 @@ class Store(RecordsMixin):
             yield conn
 
     def backup(self, backup_dir: Path, reason: str = "manual") -> Path:
-        """Copy the database with SQLite's online backup API, then verify the copy."""
-        if self.path is None:
-            raise ProjectError("Backups through qcode are for SQLite projects only.")
-        backup_dir.mkdir(parents=True, exist_ok=True)
+        """Copy the database with SQLite's online backup API (``pg_dump`` on a server), then verify the copy."""
         stamp = now().strftime("%Y%m%d-%H%M%S")
+        if self.path is None:
+            return postgres_hooks().dump(self.url, backup_dir, self.engine.url.database or "server", stamp, reason)
+        backup_dir.mkdir(parents=True, exist_ok=True)
         target = backup_dir / f"{self.path.stem}-{stamp}-{reason}.sqlite"
         n = 1
         while target.exists():
@@ -504,6 +524,13 @@ class Store(RecordsMixin):
             return [(r.name, r.scope, r.type) for r in conn.execute(sa.select(ad).order_by(ad.c.scope, ad.c.name))]
 
     # Codebook, codings and memos live in qcode.storage.records (mixed in below).
+
+
+def postgres_hooks() -> Any:
+    """The PostgreSQL module, imported only for server projects."""
+    from qcode.storage import postgres
+
+    return postgres
 
 
 def _check_header(path: Path) -> None:

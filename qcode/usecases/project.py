@@ -20,6 +20,7 @@ from qcode.usecases.settings import (
     DB_FILE,
     SETTINGS_FILE,
     Settings,
+    check_database_url,
     default_coder,
     load_settings,
     write_settings,
@@ -65,6 +66,8 @@ class Project:
         self.settings = settings
         self.store = store
         self.coder = default_coder(settings)
+        if store.server is not None and store.server.prefix:
+            self.coder = store.server.user  # on a team server, the coder is the database role connected
         self._codebook: Codebook | None = None
         self._codebook_hash: tuple[str | None] | None = None
         self._transcripts: dict[int, Transcript] = {}
@@ -85,7 +88,7 @@ class Project:
         settings = load_settings(root)
         new_file = False
         if settings.database:
-            store = Store.open_url(settings.database, create=True)
+            store = Store.open_url(settings.database, create=True, backup_dir=root / DATA_DIR / "backups")
         else:
             db = root / DATA_DIR / DB_FILE
             new_file = not (db.exists() and db.stat().st_size > 0)
@@ -103,15 +106,24 @@ class Project:
         return project
 
     @classmethod
-    def init(cls, root: Path, *, codebook: Path | None = None, language: str = "en", name: str | None = None) -> Project:
-        """Make *root* a qcode project (writes qcode.toml and creates the database)."""
+    def init(
+        cls, root: Path, *, codebook: Path | None = None, language: str = "en", name: str | None = None,
+        database: str | None = None,
+    ) -> Project:
+        """Make *root* a qcode project (writes qcode.toml and creates the database).
+
+        With *database* (a ``postgresql://`` URL without password) the project
+        lives on that server; an empty database gets the schema.
+        """
+        if database:  # checked (no password) before anything is written
+            check_database_url(database, "qcode init --database")
         root.mkdir(parents=True, exist_ok=True)
         if (root / SETTINGS_FILE).exists():
             raise ProjectError(
                 f"{root} is already a qcode project ({SETTINGS_FILE} exists).",
                 hint="Open it with `qcode open`, or edit qcode.toml.",
             )
-        settings = Settings(name=name or root.resolve().name, language=language)
+        settings = Settings(name=name or root.resolve().name, language=language, database=database or "")
         if codebook is not None:
             codebook = Path(codebook)
             if not codebook.is_file():

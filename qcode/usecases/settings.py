@@ -109,6 +109,8 @@ def load_settings(root: Path) -> Settings:
     s.language = project.get("language", s.language)
     s.coder = project.get("coder", "")
     s.database = project.get("database", "")
+    if s.database:
+        check_database_url(s.database, f"{path}, line {_line_of(raw_text, 'database')}")
     s.codebook = data.get("codebook", {}).get("path", "")
     seed = data.get("seed", {})
     s.seed_transcripts = list(seed.get("transcripts", []))
@@ -124,6 +126,29 @@ def load_settings(root: Path) -> Settings:
                 hint="Give a size in megabytes, for example 100.",
             )
     return s
+
+
+def check_database_url(url: str, where: str) -> None:
+    """A server URL in qcode.toml must parse and hold no password (qcode keeps no secret in the folder)."""
+    from qcode.storage import postgres
+
+    try:
+        secret = postgres.has_password(url)
+    except SettingsError as exc:
+        raise SettingsError(f"{where}: [project] database: {exc.message}", hint=exc.hint) from None
+    if secret:
+        raise SettingsError(
+            f"{where}: [project] database holds a password ({postgres.safe_url(url)}); qcode keeps no secret "
+            "in the project folder, so it does not connect with it.",
+            hint=NO_PASSWORD_HINT,
+        )
+
+
+NO_PASSWORD_HINT = (
+    "Remove the password from the URL (postgresql://USER@HOST/DATABASE) and give it to PostgreSQL's own "
+    "client library instead: a line HOST:PORT:DATABASE:USER:PASSWORD in ~/.pgpass (or the file PGPASSFILE "
+    "names, mode 600), a service file (postgresql:///?service=NAME), or the PGPASSWORD variable."
+)
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -147,6 +172,9 @@ def write_settings(root: Path, s: Settings) -> Path:
     ]
     if s.coder:
         lines.append(f"coder = {_toml_str(s.coder)}")
+    if s.database:
+        check_database_url(s.database, "qcode init --database")
+        lines.append(f"database = {_toml_str(s.database)}  # team server; credentials stay outside the folder")
     if s.codebook:
         lines += ["", "[codebook]", f"path = {_toml_str(s.codebook)}"]
     path = root / SETTINGS_FILE

@@ -17,6 +17,8 @@ def _make_v1_project(path: Path) -> None:
     engine = sqlite_engine(path)
     with engine.connect().execution_options(qcode_write=True) as conn, conn.begin():
         migrations.apply(conn, 0, 1)
+        for table in ("codes", "codebooks"):  # not there in version 1 (migration ROW_VERSIONS adds them)
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN row_version")
         conn.exec_driver_sql(
             "INSERT INTO transcripts (guid, name, title, text, text_sha256, kind, words, attributes, notes, warnings,"
             " encoding_guessed, created, modified) VALUES ('g1', 'old', 'Old', 'Some old text', 'x', 'interview', 3,"
@@ -46,12 +48,14 @@ def test_older_project_is_backed_up_then_migrated_keeping_data(tmp_path: Path) -
     path = tmp_path / "p.sqlite"
     _make_v1_project(path)
     s = Store.open_sqlite(path, backup_dir=tmp_path / "backups")
-    assert s.migrated == ["2: suggestions and decisions"]
+    assert s.migrated == ["2: suggestions and decisions", f"{migrations.ROW_VERSIONS}: version columns on codes and codebooks (edit conflicts)"]
     assert s.schema_version() == SCHEMA_VERSION
     assert s.backup_path is not None and s.backup_path.exists()
     [coding] = s.codings()
     assert (coding.quote, coding.coder) == ("Some", "amina")
     assert "suggestions" in sa.inspect(s.engine).get_table_names()
+    with s.reading() as conn:  # the version column exists and the old code starts at version 1
+        assert conn.exec_driver_sql("SELECT id, row_version FROM codes").all() == [("c", 1)]
     s.close()
     # The backup is the untouched version-1 project.
     old = sa.create_engine(f"sqlite:///{s.backup_path}")
