@@ -99,3 +99,14 @@ def fresh_postgres_database(label: str) -> str:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def team_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A fresh server project (`qcode server init`) with login roles lead (owner), amina and bob
+    (coders) and rita (reader), their passwords in a PGPASSFILE outside any project folder."""
+    from tests.team import make_team
+
+    team = make_team(fresh_postgres_database("team"), tmp_path / "pgpass")
+    monkeypatch.setenv("PGPASSFILE", str(team.passfile))
+    return team

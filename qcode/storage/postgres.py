@@ -54,7 +54,7 @@ def parse_url(text: str) -> sa.URL:
     raw = text.strip()
     try:
         url = sa.make_url(raw)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):
         raise SettingsError(
             f"Not a database URL: {_mask(raw)}.",
             hint="Write it as postgresql://USER@HOST:PORT/DATABASE (the password goes in ~/.pgpass, "
@@ -87,8 +87,8 @@ def has_password(url: str) -> bool:
 
 def without_password(url: str) -> str:
     """*url* as the user wrote it, minus the password."""
-    u = sa.make_url(url.strip())
-    return u.set(password=None).render_as_string(hide_password=False) if u.password else url.strip()
+    u = parse_url(url)
+    return sa.make_url(url.strip()).set(password=None).render_as_string(hide_password=False) if u.password else url.strip()
 
 
 def make_engine(url: str, **kw: object) -> Engine:

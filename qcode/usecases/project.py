@@ -35,7 +35,12 @@ def no_progress(done: int, total: int, label: str) -> None:
 
 
 def _needs_first_use(store: Store) -> bool:
-    """A database (e.g. on a team server) that was never seeded and holds nothing yet."""
+    """A database (e.g. on a team server) that was never seeded and holds nothing yet.
+
+    On a server with qcode roles only an owner seeds it (the others may not write the project's settings).
+    """
+    if store.server is not None and store.server.prefix and store.server.kind != "owner":
+        return False
     return store.get_meta("seeded") is None and not store.transcript_summaries() and not store.get_codebook().ids
 
 
