@@ -29,8 +29,8 @@ class RecordsMixin:
 
     _known_codes: set[str] = set()
     """Code ids seen in the database (a cache; the foreign key is the real guard)."""
-    _seen_versions: dict[str, int]
-    """row_version of each code when this store last read or wrote it (edit-conflict detection)."""
+    _seen_versions: dict[str, tuple[int, str]]
+    """row_version and content of each code when this store last read or wrote it (edit-conflict detection)."""
     _seen_codebook: int | None
     """row_version of the active codebook when this store last read or wrote it."""
 
@@ -93,17 +93,20 @@ class RecordsMixin:
             existing = {r.id: r for r in conn.execute(sa.select(ct.c.id, ct.c.parent, ct.c.retired, ct.c.data, ct.c.position, ct.c.row_version))}
             for pos, code in enumerate(codes, start=start_position):
                 values = {"parent": code.parent, "retired": code.retired, "data": code.to_dict()}
+                mine = _code_key(values)
                 old = existing.get(code.id)
                 if old is None:
                     conn.execute(sa.insert(ct).values(id=code.id, guid=stable_guid("code", code.id), position=pos, row_version=1, **values))
-                    self._seen_versions[code.id] = 1
+                    self._seen_versions[code.id] = (1, mine)
                     continue
-                if _same_code(old, values):
+                theirs = _code_key(old._mapping)
+                seen, seen_key = self._seen_versions.get(code.id, (old.row_version, theirs))
+                if theirs == mine or (mine == seen_key and old.row_version != seen):
+                    # Nothing to write, or a code this writer did not change that someone else did: theirs stays.
                     if old.position != pos:
                         conn.execute(sa.update(ct).where(ct.c.id == code.id).values(position=pos))
-                    self._seen_versions[code.id] = old.row_version
+                    self._seen_versions[code.id] = (old.row_version, theirs)
                     continue
-                seen = self._seen_versions.get(code.id, old.row_version)
                 n = conn.execute(
                     sa.update(ct).where((ct.c.id == code.id) & (ct.c.row_version == seen))
                     .values(position=pos, row_version=seen + 1, **values)
@@ -111,7 +114,7 @@ class RecordsMixin:
                 if n == 0:
                     conflicts.append(code.id)
                 else:
-                    self._seen_versions[code.id] = seen + 1
+                    self._seen_versions[code.id] = (seen + 1, mine)
             if conflicts:
                 raise EditConflictError(
                     f"Someone else changed {', '.join(repr(c) for c in conflicts)} since you loaded the codebook; "
@@ -134,17 +137,16 @@ class RecordsMixin:
 
     def get_codebook(self) -> Codebook:
         """The active codebook, including retired codes still in use."""
+        cb, ct = schema.codebooks, schema.codes
         with self.reading() as conn:
-            meta = conn.execute(
-                sa.select(schema.codebooks.c.data).where(schema.codebooks.c.active.is_(True)).order_by(schema.codebooks.c.id.desc())
-            ).scalar()
-            versions = conn.execute(
-                sa.select(schema.codebooks.c.row_version).where(schema.codebooks.c.active.is_(True)).order_by(schema.codebooks.c.id.desc())
-            ).scalar()
-            code_rows = conn.execute(sa.select(schema.codes.c.id, schema.codes.c.data, schema.codes.c.row_version).order_by(schema.codes.c.position)).all()
+            active = conn.execute(sa.select(cb.c.data, cb.c.row_version).where(cb.c.active.is_(True)).order_by(cb.c.id.desc())).first()
+            code_rows = conn.execute(
+                sa.select(ct.c.id, ct.c.parent, ct.c.retired, ct.c.data, ct.c.row_version).order_by(ct.c.position)
+            ).all()
         rows = [r.data for r in code_rows]
-        self._seen_versions.update({r.id: r.row_version for r in code_rows})
-        self._seen_codebook = versions
+        self._seen_versions.update({r.id: (r.row_version, _code_key(r._mapping)) for r in code_rows})
+        self._seen_codebook = active.row_version if active is not None else None
+        meta = active.data if active is not None else None
         meta = meta or {}
         return Codebook(
             title=meta.get("title", "Untitled codebook"),
@@ -426,11 +428,9 @@ class RecordsMixin:
         ]
 
 
-def _same_code(row: Any, values: dict[str, Any]) -> bool:
-    def canon(d: Any) -> str:
-        return json.dumps(d, sort_keys=True, default=str)
-
-    return row.parent == values["parent"] and bool(row.retired) == bool(values["retired"]) and canon(row.data) == canon(values["data"])
+def _code_key(values: Any) -> str:
+    """A code's content (parent, retired, data) as one comparable string."""
+    return json.dumps([values["parent"], bool(values["retired"]), values["data"]], sort_keys=True, default=str)
 
 
 def _with_id(c: Coding, coding_id: int) -> Coding:

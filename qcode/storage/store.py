@@ -54,7 +54,7 @@ class Store(RecordsMixin):
         self.backup_path: Path | None = None
         self._coder_ids: dict[str, int] = {}
         self._known_codes: set[str] = set()
-        self._seen_versions: dict[str, int] = {}
+        self._seen_versions: dict[str, tuple[int, str]] = {}
         self._seen_codebook: int | None = None
         self.url: str = ""
         self.server: Any = None
