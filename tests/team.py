@@ -49,3 +49,61 @@ def make_team(admin_url: str, passfile: Path, who: dict[str, str] = KINDS) -> Te
     passfile.write_text("\n".join(lines) + "\n", encoding="utf-8")
     passfile.chmod(0o600)
     return team
+
+
+CODER_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from qcode.usecases import coding
+from qcode.usecases.project import Project
+
+folder, out, each, ready, go = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]), Path(sys.argv[5])
+with Project.open(folder) as p, out.open("w") as log:
+    p.transcript("i1")
+    ready.touch()
+    while not go.exists():  # start together
+        time.sleep(0.005)
+    for i in range(each):
+        start, width = i % 100, 1 + i // 100
+        c = coding.apply_code(p, "i1", start, start + width, "pay")
+        log.write(json.dumps([c.id, c.guid, c.coder, start, start + width]) + "\\n")  # acknowledged
+        log.flush()
+"""
+
+
+def run_coders(folders: list[Path], work: Path, each: int, env: dict[str, str]) -> tuple[float, list[list]]:
+    """Start one coder process per project folder, let them code *each* passages at once.
+
+    Returns the seconds from the start signal to the last process's end, and
+    every acknowledged coding as [id, guid, coder, start, end].
+    """
+    import json
+    import subprocess
+    import sys
+    import time
+
+    work.mkdir(parents=True, exist_ok=True)
+    go = work / "go"
+    go.unlink(missing_ok=True)
+    procs = []
+    for i, folder in enumerate(folders):
+        (work / f"ready{i}").unlink(missing_ok=True)
+        procs.append(subprocess.Popen(
+            [sys.executable, "-c", CODER_SCRIPT, str(folder), str(work / f"c{i}.log"), str(each),
+             str(work / f"ready{i}"), str(go)],
+            env=env, stderr=subprocess.PIPE, text=True,
+        ))
+    while not all((work / f"ready{i}").exists() for i in range(len(folders))):
+        if any(p.poll() is not None for p in procs):
+            break
+        time.sleep(0.01)
+    t0 = time.perf_counter()
+    go.touch()
+    errors = [p.communicate(timeout=900)[1] for p in procs]
+    elapsed = time.perf_counter() - t0
+    if any(p.returncode for p in procs):
+        raise RuntimeError("a coder process failed:\n" + "\n".join(errors))
+    rows = []
+    for i in range(len(folders)):
+        rows += [json.loads(line) for line in (work / f"c{i}.log").read_text().splitlines()]
+    return elapsed, rows

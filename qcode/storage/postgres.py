@@ -97,7 +97,9 @@ def make_engine(url: str, **kw: object) -> Engine:
     connect_args: dict[str, object] = {"application_name": "qcode"}
     if "sslmode" not in u.query and not os.environ.get("PGSSLMODE"):
         connect_args["sslmode"] = "prefer"
-    return sa.create_engine(u, pool_pre_ping=True, connect_args=connect_args, **kw)  # type: ignore[arg-type]
+    # Connections idle for 5 minutes are replaced when next used (firewalls drop idle ones); no pre-ping,
+    # which would cost a round trip per transaction.
+    return sa.create_engine(u, pool_recycle=300, connect_args=connect_args, **kw)  # type: ignore[arg-type]
 
 
 def describe(url: str) -> str:
