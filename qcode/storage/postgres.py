@@ -182,7 +182,7 @@ def create_groups(conn: sa.Connection, prefix: str) -> None:
     conn.exec_driver_sql(f"GRANT {owner} TO {me}")
     conn.exec_driver_sql(f"REVOKE ALL ON DATABASE {db} FROM PUBLIC")
     conn.exec_driver_sql(f"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {owner}, {coder}, {reader}")
-    conn.exec_driver_sql(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    conn.exec_driver_sql("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     conn.exec_driver_sql(f"GRANT USAGE, CREATE ON SCHEMA public TO {owner}")
     conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {coder}, {reader}")
 
@@ -254,7 +254,7 @@ def apply_security(conn: sa.Connection, prefix: str) -> None:
         "CREATE OR REPLACE FUNCTION qcode_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$ "
         f"BEGIN PERFORM pg_notify('{CHANNEL}', TG_TABLE_NAME); RETURN NULL; END $$"
     )
-    x(f"REVOKE ALL ON FUNCTION qcode_notify_change() FROM PUBLIC")
+    x("REVOKE ALL ON FUNCTION qcode_notify_change() FROM PUBLIC")
     x(f"GRANT EXECUTE ON FUNCTION qcode_notify_change() TO {coder}, {reader}")
     for t in WATCHED:
         if t in tables:
