@@ -91,8 +91,14 @@ def fresh_postgres_database(label: str) -> str:
     base = os.environ.get("QCODE_TEST_POSTGRES_URL", "")
     if not base:
         pytest.skip("set QCODE_TEST_POSTGRES_URL=postgresql+psycopg://user:pw@host/db to run PostgreSQL tests")
+    return new_database(base, f"{sa.make_url(base).database}_{label}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+
+
+def new_database(base: str, name: str) -> str:
+    """Drop and create database *name* on the server of URL *base*; returns its URL."""
+    import sqlalchemy as sa
+
     url = sa.make_url(base)
-    name = f"{url.database}_{label}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')

@@ -345,14 +345,8 @@ def tool(name: str) -> str:
     )
 
 
-def dump(url: str, backup_dir: Path, stem: str, stamp: str, reason: str) -> Path:
-    """``pg_dump`` the project database into *backup_dir*, then check the archive reads back."""
-    backup_dir.mkdir(parents=True, exist_ok=True)
-    target = backup_dir / f"{stem}-{stamp}-{reason}.dump"
-    n = 1
-    while target.exists():
-        n += 1
-        target = backup_dir / f"{stem}-{stamp}-{reason}-{n}.dump"
+def dump(url: str, target: Path) -> Path:
+    """``pg_dump`` the project database into *target*, then check the archive reads back."""
     env = libpq_env(url)
     done = subprocess.run([tool("pg_dump"), "-Fc", "-f", str(target)], env=env, capture_output=True, text=True)
     if done.returncode == 0:

@@ -194,14 +194,15 @@ class Store(RecordsMixin):
     def backup(self, backup_dir: Path, reason: str = "manual") -> Path:
         """Copy the database with SQLite's online backup API (``pg_dump`` on a server), then verify the copy."""
         stamp = now().strftime("%Y%m%d-%H%M%S")
-        if self.path is None:
-            return postgres_hooks().dump(self.url, backup_dir, self.engine.url.database or "server", stamp, reason)
+        stem, suffix = (self.path.stem, ".sqlite") if self.path is not None else (self.engine.url.database or "server", ".dump")
         backup_dir.mkdir(parents=True, exist_ok=True)
-        target = backup_dir / f"{self.path.stem}-{stamp}-{reason}.sqlite"
+        target = backup_dir / f"{stem}-{stamp}-{reason}{suffix}"
         n = 1
         while target.exists():
             n += 1
-            target = backup_dir / f"{self.path.stem}-{stamp}-{reason}-{n}.sqlite"
+            target = backup_dir / f"{stem}-{stamp}-{reason}-{n}{suffix}"
+        if self.path is None:
+            return postgres_hooks().dump(self.url, target)
         src = sqlite3.connect(self.path)
         try:
             dst = sqlite3.connect(target)

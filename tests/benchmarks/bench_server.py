@@ -32,20 +32,10 @@ import sqlalchemy as sa  # noqa: E402
 from qcode.usecases import coding, importing  # noqa: E402
 from qcode.usecases.project import Project  # noqa: E402
 from qcode.usecases.server import ChangeFeed  # noqa: E402
-from tests.conftest import SMALL_CODEBOOK, SMALL_TRANSCRIPT  # noqa: E402
+from tests.conftest import SMALL_CODEBOOK, SMALL_TRANSCRIPT, new_database  # noqa: E402
 from tests.team import make_team, run_coders  # noqa: E402
 
 COUNTS = (1, 4, 8)
-
-
-def _database(base: str, name: str) -> str:
-    url = sa.make_url(base)
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def _project(folder: Path, work: Path, database: str | None) -> None:
@@ -127,7 +117,7 @@ def main() -> None:
         work = Path(tmp)
         (work / "cb.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
         (work / "i1.txt").write_text(SMALL_TRANSCRIPT * 4, encoding="utf-8")
-        team = make_team(_database(base, "qcode_bench_server"), work / "pgpass",
+        team = make_team(new_database(base, "qcode_bench_server"), work / "pgpass",
                          {"lead": "owner", **{f"c{i}": "coder" for i in range(max(COUNTS))}})
         os.environ["PGPASSFILE"] = str(team.passfile)
         env = {**os.environ, "PYTHONPATH": str(REPO)}
