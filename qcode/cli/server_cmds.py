@@ -1,4 +1,4 @@
-"""Commands: server init, server add-coder, server blind, server status (a team on one PostgreSQL server)."""
+"""Commands: server init, server add-coder, server blind, server status, pull, push (a team on one PostgreSQL server)."""
 
 from __future__ import annotations
 
@@ -107,3 +107,39 @@ def status_cmd(project: Project, as_json: bool) -> None:
         return
     for key, value in info.items():
         click.echo(f"{key:>13}: {value}")
+
+
+@cli.command("pull")
+@click.argument("url", required=False)
+@project_option
+def pull_cmd(project: Project, url: str | None) -> None:
+    """Bring the server project's work into this local project (nothing here is overwritten).
+
+    URL is remembered in qcode.toml ([sync] server), so later pulls need none.
+
+    Example:
+
+    \b
+        qcode pull postgresql://amina@db.example.org/interviews
+    """
+    from qcode.usecases import sync
+
+    for line in sync.pull(project, url).lines():
+        click.echo(line)
+
+
+@cli.command("push")
+@click.argument("url", required=False)
+@project_option
+def push_cmd(project: Project, url: str | None) -> None:
+    """Bring this local project's new work onto the server project (nothing there is overwritten).
+
+    Example:
+
+    \b
+        qcode push
+    """
+    from qcode.usecases import sync
+
+    for line in sync.push(project, url).lines():
+        click.echo(line)

@@ -94,6 +94,13 @@ def without_password(url: str) -> str:
 def make_engine(url: str, **kw: object) -> Engine:
     """An engine on *url*; TLS when the server offers it unless the URL or PGSSLMODE says otherwise."""
     u = parse_url(url)
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise ProjectError(
+            "This qcode cannot reach a PostgreSQL server: the psycopg driver is not installed.",
+            hint="Install it with `pip install 'qcode[server]'` (or `pip install 'psycopg[binary]'`).",
+        ) from None
     connect_args: dict[str, object] = {"application_name": "qcode"}
     if "sslmode" not in u.query and not os.environ.get("PGSSLMODE"):
         connect_args["sslmode"] = "prefer"

@@ -38,6 +38,7 @@ _ALLOWED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "suggest": {"pipeline": str, "min_score": (int, float), "processes": int, "per_unit": int},
     "import": {"max_mb": (int, float)},
     "report": {"template_memory_mb": (int, float)},
+    "sync": {"server": str},
 }
 
 
@@ -61,6 +62,8 @@ class Settings:
     """Largest transcript file accepted by `qcode import` (megabytes)."""
     template_memory_mb: float = 1024.0
     """Megabytes a user's report template may allocate while rendering (Linux; elsewhere only the time limit)."""
+    sync_server: str = ""
+    """The server project `qcode pull` / `qcode push` sync a local project with (a URL without password)."""
 
 
 def load_settings(root: Path) -> Settings:
@@ -111,6 +114,9 @@ def load_settings(root: Path) -> Settings:
     s.database = project.get("database", "")
     if s.database:
         check_database_url(s.database, f"{path}, line {_line_of(raw_text, 'database')}")
+    s.sync_server = data.get("sync", {}).get("server", "")
+    if s.sync_server:
+        check_database_url(s.sync_server, f"{path}, line {_line_of(raw_text, 'server')}")
     s.codebook = data.get("codebook", {}).get("path", "")
     seed = data.get("seed", {})
     s.seed_transcripts = list(seed.get("transcripts", []))
@@ -180,6 +186,18 @@ def write_settings(root: Path, s: Settings) -> Path:
     path = root / SETTINGS_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def remember_sync_server(root: Path, url: str) -> None:
+    """Write ``[sync] server = URL`` into qcode.toml (replacing an older one), keeping the rest as it is."""
+    import tomlkit
+
+    path = root / SETTINGS_FILE
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    if doc.get("sync", {}).get("server") == url:
+        return
+    doc.setdefault("sync", tomlkit.table())["server"] = url
+    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
 
 
 def default_coder(s: Settings) -> str:
