@@ -76,9 +76,19 @@ def shared_real() -> Path:
 
 
 @pytest.fixture
-def postgres_url() -> str:
-    """An empty PostgreSQL database for this test worker, or skip (set QCODE_TEST_POSTGRES_URL)."""
-    return fresh_postgres_database("p")
+def postgres_url(monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty PostgreSQL database for this test worker, or skip (set QCODE_TEST_POSTGRES_URL).
+
+    The URL has no password (qcode.toml may hold none): it is in PGPASSWORD for the test.
+    """
+    import sqlalchemy as sa
+
+    from qcode.storage.postgres import without_password
+
+    url = sa.make_url(fresh_postgres_database("p"))
+    if url.password:
+        monkeypatch.setenv("PGPASSWORD", str(url.password))
+    return without_password(url)
 
 
 def fresh_postgres_database(label: str) -> str:

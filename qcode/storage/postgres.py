@@ -85,10 +85,10 @@ def has_password(url: str) -> bool:
     return bool(parse_url(url).password)
 
 
-def without_password(url: str) -> str:
-    """*url* as the user wrote it, minus the password."""
-    u = parse_url(url)
-    return sa.make_url(url.strip()).set(password=None).render_as_string(hide_password=False) if u.password else url.strip()
+def without_password(url: str | sa.URL) -> str:
+    """*url* minus its password."""
+    u = url if isinstance(url, sa.URL) else sa.make_url(url.strip())
+    return sa.URL.create(u.drivername, u.username, None, u.host, u.port, u.database, u.query).render_as_string(hide_password=False)
 
 
 def make_engine(url: str, **kw: object) -> Engine:
