@@ -19,6 +19,12 @@ def server_group() -> None:
     or PGUSER); the password comes from ~/.pgpass, PGPASSFILE, a service file
     or PGPASSWORD. TLS is used when the server offers it (sslmode=prefer;
     add ?sslmode=verify-full to insist on a verified one).
+
+    Example:
+
+    \b
+        qcode server init postgresql://admin@db.example.org/interviews
+        qcode server add-coder amina --role coder --database postgresql://admin@db.example.org/interviews
     """
 
 
