@@ -296,7 +296,10 @@ def add_login_role(conn: sa.Connection, prefix: str, name: str, kind: str, passw
         conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
     if password:
         register_secret(password)
-        conn.exec_driver_sql(f"ALTER ROLE {role} PASSWORD {_literal(password)}")
+        # Hashed here (SCRAM-SHA-256, as libpq does): the server's statement log never holds the password.
+        pgconn = conn.connection.dbapi_connection.pgconn  # type: ignore[union-attr]
+        verifier = pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256").decode()
+        conn.exec_driver_sql(f"ALTER ROLE {role} PASSWORD {_literal(verifier)}")
     for other in ROLE_KINDS:
         if other != kind:
             conn.exec_driver_sql(f"REVOKE {_q(conn, group_role(prefix, other))} FROM {role}")
@@ -364,7 +367,8 @@ def dump(url: str, target: Path) -> Path:
     else:
         why = done.stderr.strip()
     target.unlink(missing_ok=True)
-    raise ProjectError(
-        f"The backup of {safe_url(url)} failed: {scrub(why)}",
-        hint="Only the project's owners can back it up (the others do not see every row). Nothing was changed.",
-    )
+    hint = "Only the project's owners can back it up (the others do not see every row). Nothing was changed."
+    if "before-migration" in target.name:
+        hint = ("This qcode must upgrade the server project's schema, after a backup that only its owners can "
+                "take: ask an owner to open the project (or to run `qcode server init URL`) first. Nothing was changed.")
+    raise ProjectError(f"The backup of {safe_url(url)} failed: {scrub(why)}", hint=hint)

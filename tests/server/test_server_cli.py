@@ -173,3 +173,37 @@ def test_a_service_file_names_the_server(team_server: Team, tmp_path: Path, caps
     code, out, err = run(capsys, "-p", str(tmp_path / "svc"), "transcripts")
     assert code == 0 and "i1" in out, err
     del lead
+
+
+def test_pguser_says_who_connects_when_the_url_names_nobody(team_server: Team, tmp_path: Path, capsys, monkeypatch) -> None:
+    _lead_project(team_server, tmp_path, capsys)
+    monkeypatch.setenv("PGUSER", team_server.roles["rita"])
+    (tmp_path / "anon").mkdir()
+    (tmp_path / "anon" / "qcode.toml").write_text(
+        f'[project]\ndatabase = "postgresql://{team_server.host}:{team_server.port}/{team_server.database}"\n', encoding="utf-8"
+    )
+    code, out, err = run(capsys, "-p", str(tmp_path / "anon"), "server", "status", "--json")
+    assert code == 0, err
+    assert f'"user": "{team_server.roles["rita"]}"' in out and '"role": "reader"' in out
+
+
+def test_a_new_roles_password_works_and_is_never_sent_in_clear(team_server: Team) -> None:
+    import psycopg
+    from sqlalchemy import event
+
+    from qcode.usecases import server
+
+    sent: list[str] = []
+
+    def capture(conn, cursor, statement, params, context, executemany) -> None:  # noqa: ANN001
+        sent.append(f"{statement} {params}")
+
+    event.listen(sa.engine.Engine, "before_cursor_execute", capture)
+    try:
+        server.add_coder(team_server.admin_url, team_server.roles["bob"], "coder", password="Fresh-Pass-42")
+    finally:
+        event.remove(sa.engine.Engine, "before_cursor_execute", capture)
+    assert not [s for s in sent if "Fresh-Pass-42" in s]
+    assert [s for s in sent if "PASSWORD 'SCRAM-SHA-256$" in s]
+    with psycopg.connect(**{**team_server.conninfo("bob"), "password": "Fresh-Pass-42"}) as conn:
+        assert conn.execute("SELECT session_user").fetchone()[0] == team_server.roles["bob"]
