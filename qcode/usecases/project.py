@@ -20,6 +20,7 @@ from qcode.usecases.settings import (
     DB_FILE,
     SETTINGS_FILE,
     Settings,
+    check_database_url,
     default_coder,
     load_settings,
     write_settings,
@@ -34,7 +35,12 @@ def no_progress(done: int, total: int, label: str) -> None:
 
 
 def _needs_first_use(store: Store) -> bool:
-    """A database (e.g. on a team server) that was never seeded and holds nothing yet."""
+    """A database (e.g. on a team server) that was never seeded and holds nothing yet.
+
+    On a server with qcode roles only an owner seeds it (the others may not write the project's settings).
+    """
+    if store.server is not None and store.server.prefix and store.server.kind != "owner":
+        return False
     return store.get_meta("seeded") is None and not store.transcript_summaries() and not store.get_codebook().ids
 
 
@@ -71,6 +77,8 @@ class Project:
         self.settings = settings
         self.store = store
         self.coder = default_coder(settings)
+        if store.server is not None and store.server.prefix:
+            self.coder = store.server.user  # on a team server, the coder is the database role connected
         self._codebook: Codebook | None = None
         self._codebook_hash: tuple[str | None] | None = None
         self._transcripts: dict[int, Transcript] = {}
@@ -102,7 +110,7 @@ class Project:
         settings = load_settings(root)
         new_file = False
         if settings.database:
-            store = Store.open_url(settings.database, create=True)
+            store = Store.open_url(settings.database, create=True, backup_dir=root / DATA_DIR / "backups")
         else:
             db = root / DATA_DIR / DB_FILE
             new_file = not db.exists()  # an empty (0-byte) file is refused by the store, never re-initialised
@@ -122,15 +130,24 @@ class Project:
         return project
 
     @classmethod
-    def init(cls, root: Path, *, codebook: Path | None = None, language: str = "en", name: str | None = None) -> Project:
-        """Make *root* a qcode project (writes qcode.toml and creates the database)."""
+    def init(
+        cls, root: Path, *, codebook: Path | None = None, language: str = "en", name: str | None = None,
+        database: str | None = None,
+    ) -> Project:
+        """Make *root* a qcode project (writes qcode.toml and creates the database).
+
+        With *database* (a ``postgresql://`` URL without password) the project
+        lives on that server; an empty database gets the schema.
+        """
+        if database:  # checked (no password) before anything is written
+            check_database_url(database, "qcode init --database")
         root.mkdir(parents=True, exist_ok=True)
         if (root / SETTINGS_FILE).exists():
             raise ProjectError(
                 f"{root} is already a qcode project ({SETTINGS_FILE} exists).",
                 hint="Open it with `qcode open`, or edit qcode.toml.",
             )
-        settings = Settings(name=name or root.resolve().name, language=language)
+        settings = Settings(name=name or root.resolve().name, language=language, database=database or "")
         if codebook is not None:
             codebook = Path(codebook)
             if not codebook.is_file():

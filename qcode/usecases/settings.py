@@ -38,6 +38,7 @@ _ALLOWED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "suggest": {"pipeline": str, "min_score": (int, float), "processes": int, "per_unit": int},
     "import": {"max_mb": (int, float)},
     "report": {"template_memory_mb": (int, float)},
+    "sync": {"server": str},
 }
 
 
@@ -61,6 +62,8 @@ class Settings:
     """Largest transcript file accepted by `qcode import` (megabytes)."""
     template_memory_mb: float = 1024.0
     """Megabytes a user's report template may allocate while rendering (Linux; elsewhere only the time limit)."""
+    sync_server: str = ""
+    """The server project `qcode pull` / `qcode push` sync a local project with (a URL without password)."""
 
 
 def load_settings(root: Path) -> Settings:
@@ -109,6 +112,11 @@ def load_settings(root: Path) -> Settings:
     s.language = project.get("language", s.language)
     s.coder = project.get("coder", "")
     s.database = project.get("database", "")
+    if s.database:
+        check_database_url(s.database, f"{path}, line {_line_of(raw_text, 'database')}")
+    s.sync_server = data.get("sync", {}).get("server", "")
+    if s.sync_server:
+        check_database_url(s.sync_server, f"{path}, line {_line_of(raw_text, 'server')}")
     s.codebook = data.get("codebook", {}).get("path", "")
     seed = data.get("seed", {})
     s.seed_transcripts = list(seed.get("transcripts", []))
@@ -124,6 +132,29 @@ def load_settings(root: Path) -> Settings:
                 hint="Give a size in megabytes, for example 100.",
             )
     return s
+
+
+def check_database_url(url: str, where: str) -> None:
+    """A server URL in qcode.toml must parse and hold no password (qcode keeps no secret in the folder)."""
+    from qcode.storage import postgres
+
+    try:
+        secret = postgres.has_password(url)
+    except SettingsError as exc:
+        raise SettingsError(f"{where}: [project] database: {exc.message}", hint=exc.hint) from None
+    if secret:
+        raise SettingsError(
+            f"{where}: [project] database holds a password ({postgres.safe_url(url)}); qcode keeps no secret "
+            "in the project folder, so it does not connect with it.",
+            hint=NO_PASSWORD_HINT,
+        )
+
+
+NO_PASSWORD_HINT = (
+    "Remove the password from the URL (postgresql://USER@HOST/DATABASE) and give it to PostgreSQL's own "
+    "client library instead: a line HOST:PORT:DATABASE:USER:PASSWORD in ~/.pgpass (or the file PGPASSFILE "
+    "names, mode 600), a service file (postgresql:///?service=NAME), or the PGPASSWORD variable."
+)
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -147,11 +178,26 @@ def write_settings(root: Path, s: Settings) -> Path:
     ]
     if s.coder:
         lines.append(f"coder = {_toml_str(s.coder)}")
+    if s.database:
+        check_database_url(s.database, "qcode init --database")
+        lines.append(f"database = {_toml_str(s.database)}  # team server; credentials stay outside the folder")
     if s.codebook:
         lines += ["", "[codebook]", f"path = {_toml_str(s.codebook)}"]
     path = root / SETTINGS_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def remember_sync_server(root: Path, url: str) -> None:
+    """Write ``[sync] server = URL`` into qcode.toml (replacing an older one), keeping the rest as it is."""
+    import tomlkit
+
+    path = root / SETTINGS_FILE
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    if doc.get("sync", {}).get("server") == url:
+        return
+    doc.setdefault("sync", tomlkit.table())["server"] = url
+    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
 
 
 def default_coder(s: Settings) -> str:
