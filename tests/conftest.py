@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+# QCODE_SHARED_REAL points elsewhere (a worktree has no ../shared beside it).
+SHARED_REAL = Path(os.environ.get("QCODE_SHARED_REAL") or REPO.parent / "shared" / "data" / "real")
 
 SMALL_CODEBOOK = """\
 qcode_codebook: 1

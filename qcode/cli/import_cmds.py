@@ -20,7 +20,7 @@ from qcode.usecases.project import Project
 @click.option("--language", help="Language of these transcripts (default: the project's).")
 @click.option("--speaker-pattern", metavar="REGEX", help="Regex with a (?P<speaker>...) group marking turn starts "
               "(optional (?P<text>...) and (?P<time>...) groups).")
-@click.option("--kind", help="interview, focus_group... (default: focus_group with 4 or more speakers).")
+@click.option("--kind", help="interview, focus_group... (default: focus_group when 4 or more people talk).")
 @click.option("--name", help="Transcript name (only when importing one file).")
 @click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE", help="A transcript attribute; repeat for several.")
 @click.option("--max-mb", type=float, help="Largest file accepted, in MB (default: [import] max_mb, 100).")

@@ -83,6 +83,14 @@ def test_four_speakers_make_a_focus_group_unless_kind_given() -> None:
     assert read(b"I: a\nR: b\n").kind == "interview"
 
 
+def test_bystanders_who_hardly_talk_do_not_make_a_focus_group() -> None:
+    long = " ".join(["mot"] * 60)
+    interview = f"I: {long}\nR: {long}\nI: {long}\nR: {long}\nChild: oui\nNeighbour: bonjour\nChild: non\n"
+    assert read(interview.encode()).kind == "interview"
+    group = "".join(f"{p}: {long}\n" for p in ["A", "B", "C", "D"] * 2)
+    assert read(group.encode()).kind == "focus_group"
+
+
 def test_overlap_labels_are_not_extra_people() -> None:
     src = b"OU: a\nBA725: b\nOU + BA725: c\nBA725 + OU: d\nLOC1: e\n"
     t = read(src)

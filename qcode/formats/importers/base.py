@@ -15,7 +15,9 @@ from qcode.core.text import normalize_text
 from qcode.core.transcript import AttributeValue, Note, SourceInfo, Transcript, Turn, build_text
 
 FOCUS_GROUP_SPEAKERS = 4
-"""A transcript with this many speakers or more is a focus group unless told otherwise."""
+"""A transcript with this many people who talk (:func:`talkers`) is a focus group unless told otherwise."""
+TALKER_MIN_TURNS = 2
+TALKER_MIN_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ def _load_builtin() -> None:
         plain_text,
         rtf,
         subtitles,
+        tei,
         transcriber,
     )
 
@@ -173,9 +176,7 @@ def finish(
             f"the text contains {n_term} terminal control characters (ESC); they are kept as text and shown escaped"
         )
     speakers = {t.speaker: None for t in turns if t.speaker}
-    # "A + B" labels (overlapping speech in some exports) are not extra people.
-    people = {p.strip() for label in speakers for p in label.split(" + ")}
-    kind = options.kind or ("focus_group" if len(people) >= FOCUS_GROUP_SPEAKERS else "interview")
+    kind = options.kind or ("focus_group" if len(talkers(text, turns)) >= FOCUS_GROUP_SPEAKERS else "interview")
     return Transcript(
         name=options.name or slugify(stem),
         title=stem,
@@ -189,6 +190,26 @@ def finish(
         source=source_info(data, filename, fmt, encoding, guessed),
         warnings=out_warnings,
     )
+
+
+def talkers(text: str, turns: Sequence[Turn]) -> set[str]:
+    """The people who actually talk: at least two turns and 2% of the words.
+
+    Bystanders who say "oui" once, placeholder labels (``inconnu``, ``tous``)
+    and the transcriber's one remark do not make an interview a focus group.
+    "A + B" labels (overlapping speech in some exports) are not extra people.
+    """
+    words: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for t in turns:
+        if not t.speaker:
+            continue
+        n = len(text[t.start:t.end].split())
+        for person in {p.strip() for p in t.speaker.split(" + ")}:
+            words[person] = words.get(person, 0) + n
+            counts[person] = counts.get(person, 0) + 1
+    total = sum(words.values()) or 1
+    return {p for p, n in words.items() if counts[p] >= TALKER_MIN_TURNS and n / total >= TALKER_MIN_SHARE}
 
 
 def check_size(data: bytes, filename: str, options: ImportOptions) -> None:
