@@ -33,7 +33,7 @@ def import_cmd(
 ) -> None:
     """Import transcript files or folders into the project.
 
-    Formats: .txt .md .docx .odt .rtf .vtt .srt .trs (Transcriber) and .pdf.
+    Formats: .txt .md .docx .odt .rtf .vtt .srt .trs (Transcriber), .xml (TEI) and .pdf.
     Speaker turns ("Name: text", "[00:01:02] Name: text", "**Name:**",
     Otter.ai exports, two-column Word tables...) are recognised without
     configuration; check with --dry-run first. A file already imported (same
@@ -48,6 +48,7 @@ def import_cmd(
         qcode import --replace interview-amina corrected/interview-amina.txt
     """
     from qcode.core.errors import QcodeError
+    from qcode.formats.importers import registry
     from qcode.usecases import importing
     from qcode.usecases.attributes import parse_pairs
 
@@ -66,7 +67,7 @@ def import_cmd(
     files = importing.collect_files(list(paths))
     if not files:
         raise QcodeError("No importable files found in " + ", ".join(str(p) for p in paths) + ".",
-                         hint="Supported extensions: .txt .md .docx .odt .rtf .vtt .srt .trs .pdf")
+                         hint="Supported extensions: " + " ".join(sorted(registry())))
     if name and len(files) > 1:
         raise QcodeError("--name can only be used when importing one file.", hint="Import the files one by one.")
     if dry_run:
@@ -127,10 +128,11 @@ def _dry_run(project: Project, files: list[Path], options, as_json: bool) -> Non
              "error": p.error}
             for p in previews
         ])
+        _exit_if_failed(previews)
         return
     for p in previews:
         if p.error:
-            click.secho(f"{p.path}: would fail: {p.error}", fg="red")
+            click.secho(f"{p.path}: would fail: {p.error}", fg="red", err=True)
             continue
         enc = f", encoding {p.encoding}{' (guessed)' if p.encoding_guessed else ''}" if p.encoding else ""
         click.secho(f"{p.path.name} -> '{p.name}' ({p.format}, {p.kind}{enc}): {p.words} words, {p.turns} turns",
@@ -146,6 +148,13 @@ def _dry_run(project: Project, files: list[Path], options, as_json: bool) -> Non
         for w in p.warnings:
             click.secho(f"  warning: {w}", fg="yellow")
     click.echo("Dry run: nothing was imported.")
+    _exit_if_failed(previews)
+
+
+def _exit_if_failed(previews: list) -> None:  # type: ignore[type-arg]
+    """A dry run that finds files the import would refuse exits 2, like the import itself."""
+    if any(p.error for p in previews):
+        raise SystemExit(2)
 
 
 def _replace(project: Project, ref: str, paths: tuple[Path, ...], options, dry_run: bool, as_json: bool) -> None:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from pathlib import Path
 from qcode.core.errors import ImportFormatError, QcodeError
 from qcode.core.transcript import Transcript
 from qcode.formats.importers import ImportOptions, importer_for, registry
+from qcode.formats.importers.base import size_error
 from qcode.usecases.project import Progress, Project, no_progress
 
 
@@ -109,10 +110,7 @@ def read_source(path: Path, options: ImportOptions) -> bytes:
     except OSError as exc:
         raise ImportFormatError(f"Cannot read {path}: {exc.strerror}.", hint="Check the path and permissions.") from exc
     if size > options.max_bytes:
-        raise ImportFormatError(
-            f"{path.name} is {size / 2**20:.0f} MB, over the import limit of {options.max_bytes / 2**20:.0f} MB.",
-            hint="Raise the limit with --max-mb or [import] max_mb in qcode.toml if this really is a transcript.",
-        )
+        raise size_error(path.name, size, options.max_bytes)
     try:
         return path.read_bytes()
     except OSError as exc:

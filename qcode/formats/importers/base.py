@@ -212,12 +212,25 @@ def talkers(text: str, turns: Sequence[Turn]) -> set[str]:
     return {p for p, n in words.items() if counts[p] >= TALKER_MIN_TURNS and n / total >= TALKER_MIN_SHARE}
 
 
+def format_size(n: float) -> str:
+    """A file size for people: ``850 bytes``, ``103 KB``, ``4.2 MB``, ``120 MB``."""
+    if n < 1024:
+        return f"{n:.0f} bytes"
+    if n < 2**20:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 2**20:.1f} MB" if n < 10 * 2**20 else f"{n / 2**20:.0f} MB"
+
+
+def size_error(filename: str, size: int, limit: int) -> ImportFormatError:
+    return ImportFormatError(
+        f"{filename} is {format_size(size)}, over the import limit of {format_size(limit)}.",
+        hint="Raise the limit with --max-mb or [import] max_mb in qcode.toml if this really is a transcript.",
+    )
+
+
 def check_size(data: bytes, filename: str, options: ImportOptions) -> None:
     if len(data) > options.max_bytes:
-        raise ImportFormatError(
-            f"{filename} is {len(data) / 2**20:.1f} MB, over the import limit of {options.max_bytes / 2**20:.1f} MB.",
-            hint="Raise the limit with --max-mb or [import] max_mb in qcode.toml if this really is a transcript.",
-        )
+        raise size_error(filename, len(data), options.max_bytes)
 
 
 __all__ = ["ImportOptions", "Importer", "RawTurn", "Turn", "finish", "importer_for", "register", "registry"]
