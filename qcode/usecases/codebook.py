@@ -360,12 +360,23 @@ def merge_files(base: Path, ours: Path, theirs: Path, out: Path) -> Any:
     result = merge_codebooks(b, o, t)
     merged = result.codebook
     editor = CodebookEditor(ours)
+    their_editor = CodebookEditor(theirs)
     for code in reversed(o.codes):
         if code.id not in merged:
             editor.remove_code(code.id)
+    added: set[str] = set()
     for code in merged:
+        if code.id in added:
+            continue
         if code.id not in o:
-            editor.add_code(replace(code, parent=code.parent))
+            subtree = [code.id, *(d.id for d in merged.descendants(code.id))]
+            if all(i not in o and t.find(i) == merged.get(i) for i in subtree) and \
+                    {d.id for d in t.descendants(code.id)} == set(subtree[1:]):
+                # Added on their side only: take their YAML, with its comments.
+                editor.add_node(their_editor.find(code.id), code.parent)
+                added.update(subtree)
+            else:
+                editor.add_code(replace(code, parent=code.parent))
         elif o.get(code.id).parent != code.parent:
             editor.move_code(code.id, code.parent)
     for code in merged:
