@@ -15,18 +15,28 @@ from qcode.usecases.project import Project
 @click.option("--codebook", type=click.Path(dir_okay=False, path_type=Path), help="YAML codebook to attach.")
 @click.option("--language", default="en", show_default=True, help="Default transcript language (ISO 639-1: en, fr, de...).")
 @click.option("--name", help="Project name (default: the folder name).")
-def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | None) -> None:
+@click.option("--coder", help="Your name on codings and in reports (default: QCODE_CODER, else your account's full name).")
+def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | None, coder: str | None) -> None:
     """Make DIRECTORY a qcode project (qcode.toml plus a .qcode/ database).
 
     Example:
 
     \b
-        qcode init study --codebook codebooks/data-work.yaml --language fr
+        qcode init study --codebook codebooks/data-work.yaml --language fr --coder "Amina K."
     """
-    with Project.init(directory, codebook=codebook, language=language, name=name) as project:
+    from qcode.usecases.settings import Settings, coder_and_source
+
+    source = coder_and_source(Settings(), coder)[1]
+    with Project.init(directory, codebook=codebook, language=language, name=name, coder=coder) as project:
         click.echo(f"Created qcode project '{project.settings.name}' in {directory}.")
         if codebook:
-            click.echo(f"Codebook: {project.codebook.title} ({len(project.codebook)} codes).")
+            click.echo(f"Codebook: {project.codebook.title} ({len(project.codebook)} codes), "
+                       f"path {project.settings.codebook} in qcode.toml.")
+        if project.settings.coder:
+            click.echo(f"Coder: {project.settings.coder} (from {source}; change `coder` in qcode.toml).")
+        else:
+            click.echo("Coder: not set; the app will ask for your name (or pass --coder, set QCODE_CODER, "
+                       "or write `coder = \"...\"` under [project] in qcode.toml).")
         click.echo(f"Next: qcode -p {directory} import FILES...")
 
 

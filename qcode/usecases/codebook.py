@@ -149,34 +149,14 @@ def _reparent_retired_children(project: Project, code_id: str, codebook: Codeboo
 
 
 def _remember_path(project: Project, path: Path) -> None:
-    """Point ``[codebook] path`` of qcode.toml at *path*, changing only that line."""
-    import re
-    import tomllib
+    """Point ``[codebook] path`` of qcode.toml at *path* (relative to the project), changing only that line."""
+    from qcode.usecases.settings import relative_to_project, update_setting
 
-    from qcode.formats.atomic import atomic_write_text
-    from qcode.usecases.settings import SETTINGS_FILE
-
-    try:
-        rel = path.resolve().relative_to(project.root.resolve()).as_posix()
-    except ValueError:
-        rel = str(path.resolve())
     if project.settings.codebook and project.path(project.settings.codebook).resolve() == path.resolve():
         return
-    toml = project.root / SETTINGS_FILE
-    text = toml.read_text(encoding="utf-8")
-    value = '"' + rel.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    section = re.search(r"(?m)^\[codebook\][^\[]*", text)
-    if section and re.search(r"(?m)^path\s*=.*$", section.group(0)):
-        body = re.sub(r"(?m)^path\s*=.*$", lambda _: f"path = {value}", section.group(0), count=1)
-        new = text[: section.start()] + body + text[section.end():]
-    elif section:
-        new = text[: section.end()].rstrip("\n") + f"\npath = {value}\n" + text[section.end():]
-    else:
-        new = text.rstrip("\n") + f"\n\n[codebook]\npath = {value}\n"
-    if tomllib.loads(new).get("codebook", {}).get("path") != rel:
-        return  # never write a settings file we cannot read back
-    atomic_write_text(toml, new)
-    project.settings.codebook = rel
+    rel = relative_to_project(project.root, path)
+    if update_setting(project.root, "codebook", "path", rel):
+        project.settings.codebook = rel
 
 
 # ------------------------------------------------------------------ file edits

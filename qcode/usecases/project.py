@@ -20,7 +20,9 @@ from qcode.usecases.settings import (
     DB_FILE,
     SETTINGS_FILE,
     Settings,
+    coder_and_source,
     default_coder,
+    relative_to_project,
     load_settings,
     write_settings,
 )
@@ -103,8 +105,13 @@ class Project:
         return project
 
     @classmethod
-    def init(cls, root: Path, *, codebook: Path | None = None, language: str = "en", name: str | None = None) -> Project:
-        """Make *root* a qcode project (writes qcode.toml and creates the database)."""
+    def init(cls, root: Path, *, codebook: Path | None = None, language: str = "en", name: str | None = None,
+             coder: str | None = None) -> Project:
+        """Make *root* a qcode project (writes qcode.toml and creates the database).
+
+        The coder is *coder*, else QCODE_CODER, else the account's full name;
+        with none of these qcode.toml names no coder and the app asks.
+        """
         root.mkdir(parents=True, exist_ok=True)
         if (root / SETTINGS_FILE).exists():
             raise ProjectError(
@@ -112,14 +119,14 @@ class Project:
                 hint="Open it with `qcode open`, or edit qcode.toml.",
             )
         settings = Settings(name=name or root.resolve().name, language=language)
+        who, source = coder_and_source(settings, coder)
+        if source != "your login name" and source != "the default":
+            settings.coder = who
         if codebook is not None:
             codebook = Path(codebook)
             if not codebook.is_file():
                 raise ProjectError(f"Codebook file {codebook} not found.", hint="Check the path.")
-            try:
-                settings.codebook = str(codebook.resolve().relative_to(root.resolve()))
-            except ValueError:
-                settings.codebook = str(codebook.resolve())
+            settings.codebook = relative_to_project(root, codebook)
         write_settings(root, settings)
         try:
             return cls.open(root)

@@ -154,15 +154,73 @@ def write_settings(root: Path, s: Settings) -> Path:
     return path
 
 
-def default_coder(s: Settings) -> str:
+def update_setting(root: Path, section: str, key: str, value: str) -> bool:
+    """Set ``[section] key = "value"`` in ``root/qcode.toml``, changing only that line (atomic).
+
+    Returns False (and writes nothing) when the result would not read back.
+    """
+    from qcode.formats.atomic import atomic_write_text
+
+    toml = root / SETTINGS_FILE
+    text = toml.read_text(encoding="utf-8")
+    quoted = _toml_str(value)
+    found = re.search(rf"(?m)^\[{re.escape(section)}\][^\[]*", text)
+    line = re.compile(rf"(?m)^{re.escape(key)}\s*=.*$")
+    if found and line.search(found.group(0)):
+        body = line.sub(lambda _: f"{key} = {quoted}", found.group(0), count=1)
+        new = text[: found.start()] + body + text[found.end():]
+    elif found:
+        new = text[: found.end()].rstrip("\n") + f"\n{key} = {quoted}\n" + text[found.end():]
+    else:
+        new = text.rstrip("\n") + f"\n\n[{section}]\n{key} = {quoted}\n"
+    if tomllib.loads(new).get(section, {}).get(key) != value:
+        return False
+    atomic_write_text(toml, new)
+    return True
+
+
+def relative_to_project(root: Path, path: Path) -> str:
+    """*path* as stored in qcode.toml: relative to the project folder (``../codebooks/x.yaml``
+    too), so the folder can be moved or shared; absolute only across drives."""
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), Path(root).resolve())).as_posix()
+    except ValueError:
+        return str(Path(path).resolve())
+
+
+def os_full_name() -> str:
+    """The account's full name (the GECOS field on Unix), or "" when there is none."""
+    try:
+        import getpass
+        import pwd
+
+        login = getpass.getuser()
+        full = pwd.getpwnam(login).pw_gecos.split(",", 1)[0].strip()
+    except Exception:  # noqa: BLE001 - no pwd module (Windows), no entry in containers
+        return ""
+    return full if full and full.lower() != login.lower() else ""
+
+
+def coder_and_source(s: Settings, given: str | None = None) -> tuple[str, str]:
+    """The coder's name and where it came from, first found of: *given* (``--coder``),
+    QCODE_CODER, ``[project] coder``, the account's full name, the login name."""
+    if given and given.strip():
+        return given.strip(), "--coder"
     env = os.environ.get("QCODE_CODER", "").strip()
     if env:
-        return env
+        return env, "QCODE_CODER"
     if s.coder:
-        return s.coder
+        return s.coder, SETTINGS_FILE
+    full = os_full_name()
+    if full:
+        return full, "your account's full name"
     try:
         import getpass
 
-        return getpass.getuser() or "coder"
+        return getpass.getuser() or "coder", "your login name"
     except Exception:  # noqa: BLE001 - no login name in some containers
-        return "coder"
+        return "coder", "the default"
+
+
+def default_coder(s: Settings) -> str:
+    return coder_and_source(s)[0]

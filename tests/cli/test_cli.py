@@ -98,3 +98,15 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
 def test_every_command_has_help_with_an_example(name: str, command: click.Command) -> None:
     assert command.help, f"`qcode {name}` has no help"
     assert "Example" in command.help, f"`qcode {name}` help has no example"
+
+
+def test_init_says_which_coder_and_where_it_came_from(tmp_path) -> None:  # noqa: ANN001
+    from click.testing import CliRunner
+
+    from qcode.cli import cli
+
+    r = CliRunner().invoke(cli, ["init", str(tmp_path / "s"), "--coder", "Amina K."])
+    assert r.exit_code == 0, r.output
+    assert "Coder: Amina K. (from --coder" in r.output
+    r = CliRunner().invoke(cli, ["init", str(tmp_path / "t")])
+    assert "Coder: tester (from QCODE_CODER" in r.output
