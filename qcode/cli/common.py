@@ -57,6 +57,8 @@ def project_option(fn: F) -> F:
         folder = project_dir or (ctx.obj or {}).get("project_dir")
         with Project.open(folder) as project:
             report_seed(project)
+            if ctx.command_path.split()[-2:] != ["codebook", "use"]:
+                report_codebook_file(project)
             return fn(project, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -66,6 +68,15 @@ def report_seed(project: Any) -> None:
     r = project.seed_report
     if r is not None and (r.transcripts or r.codings):
         click.echo(f"New project database: imported {r.transcripts} transcripts and {r.codings} codings from [seed].", err=True)
+
+
+def report_codebook_file(project: Any) -> None:
+    """Say on stderr when the codebook file of qcode.toml is edited, invalid or missing."""
+    from qcode.usecases.codebook import codebook_file_status
+
+    status = codebook_file_status(project)
+    if status.needs_attention:
+        click.secho(status.message(), fg="yellow", err=True)
 
 
 def echo_json(data: Any) -> None:
