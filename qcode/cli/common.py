@@ -65,6 +65,8 @@ def project_option(fn: F) -> F:
 
 
 def report_seed(project: Any) -> None:
+    if project.notice:
+        click.echo(project.notice, err=True)
     r = project.seed_report
     if r is not None and (r.transcripts or r.codings):
         click.echo(f"New project database: imported {r.transcripts} transcripts and {r.codings} codings from [seed].", err=True)

@@ -69,8 +69,72 @@ class QcodeApp(App[None]):
             ok, tid = self.attempt(self.project.store.find_transcript, self._start_transcript)
             if ok:
                 self.open_transcript(tid)
+        if self.project.notice:
+            self.notify(self.project.notice, title="Demo", markup=False, timeout=12)
         if self.project.seed_report and self.project.seed_report.messages:
             self.notify("\n".join(self.project.seed_report.messages), title="Project created", markup=False)
+        self.call_after_refresh(self._check_coder)
+
+    def _check_coder(self) -> None:
+        """Ask for the coder's name when neither qcode.toml nor QCODE_CODER gives one."""
+        import os
+
+        from qcode.tui.screens.dialogs import TextDialog
+        from qcode.usecases.settings import coder_and_source
+
+        if self.project.settings.coder or os.environ.get("QCODE_CODER", "").strip():
+            self._check_codebook_file()
+            return
+        guess = coder_and_source(self.project.settings)[0]
+        self.push_screen(TextDialog("Your name, shown on your codings and in reports (saved in qcode.toml)", guess,
+                                    placeholder="e.g. Amina K."), self._coder_given)
+
+    def _coder_given(self, name: str | None) -> None:
+        from qcode.usecases.settings import update_setting
+
+        name = (name or "").strip()
+        if name:
+            ok, written = self.attempt(update_setting, self.project.root, "project", "coder", name)
+            if ok and written:
+                self.project.settings.coder = self.project.coder = name
+                self.notify(f"✓ saved: you code as {safe_label(name, 40)}", markup=False, timeout=4)
+                self._refresh_screen(self.screen)
+        else:
+            self.notify(f"You code as {safe_label(self.project.coder, 40)} for this session; set `coder` in "
+                        "qcode.toml to change it.", markup=False, timeout=8)
+        self._check_codebook_file()
+
+    def _check_codebook_file(self) -> None:
+        """Offer to take in an edited codebook file; say when it is invalid or missing."""
+        from qcode.tui.screens.dialogs import ConfirmDialog
+        from qcode.usecases.codebook import codebook_file_status
+
+        ok, status = self.attempt(codebook_file_status, self.project)
+        if not ok or not status.needs_attention:
+            return
+        if status.state != "changed":
+            self.notify(status.message(), title="Codebook file", severity="warning", markup=False, timeout=20)
+            return
+        lines = status.change.lines()
+        shown = "\n".join(lines[:8]) + ("\n..." if len(lines) > 8 else "")
+        self.push_screen(ConfirmDialog(
+            f"The codebook file {status.shown} was edited since the project took it in "
+            f"({status.change.diff.summary()}):\n{shown}\n\nTake the edit in now? Codings of removed codes are kept "
+            "(their codes are retired).", yes="Take it in"), lambda yes: self._take_codebook(status, yes))
+
+    def _take_codebook(self, status: Any, yes: bool | None) -> None:
+        from qcode.usecases.codebook import attach_codebook
+
+        if not yes:
+            self.notify(f"Still using the stored codebook; `qcode codebook use {status.shown}` takes the edit in.",
+                        markup=False, timeout=8)
+            return
+        ok, change = self.attempt(attach_codebook, self.project, status.path)
+        if ok:
+            self.touch()
+            for screen in self.screen_stack:
+                self._refresh_screen(screen)
+            self.notify(f"✓ saved: codebook updated ({change.diff.summary()})", markup=False, timeout=5)
 
     def on_unmount(self) -> None:
         self.project.close()

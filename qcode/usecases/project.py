@@ -22,8 +22,8 @@ from qcode.usecases.settings import (
     Settings,
     coder_and_source,
     default_coder,
-    relative_to_project,
     load_settings,
+    relative_to_project,
     write_settings,
 )
 
@@ -52,6 +52,47 @@ def find_root(start: Path) -> Path:
     )
 
 
+DEMO_COPY = Path(DATA_DIR) / "demo"
+
+
+def _demo_copy(root: Path, settings: Settings) -> tuple[Path, str]:
+    """The working copy of a demo project (``[project] demo = true``), made on first open.
+
+    The settings, the codebook and the [seed] files are copied into
+    ``.qcode/demo/`` (ignored by git), so codings, reports and codebook
+    edits never change the checkout. Returns the copy's folder and, when it
+    was just made, a sentence saying so.
+    """
+    import shutil
+
+    copy = root / DEMO_COPY
+    if (copy / SETTINGS_FILE).is_file():
+        return copy, ""
+    tmp = copy.with_name("demo.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    names = [settings.codebook, *settings.seed_transcripts, *settings.seed_attributes, *settings.seed_codings]
+    for name in filter(None, names):
+        src = root / name
+        if Path(name).is_absolute() or not src.exists() or not src.resolve().is_relative_to(root.resolve()):
+            continue
+        dst = tmp / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dst)
+    text = (root / SETTINGS_FILE).read_text(encoding="utf-8")
+    import re
+
+    text = re.sub(r"(?m)^demo\s*=.*\n?", "", text)
+    text = f"# Working copy of the demo project in {root} (made by qcode; delete this folder to start again).\n" + text
+    (tmp / SETTINGS_FILE).write_text(text, encoding="utf-8")
+    tmp.rename(copy)
+    return copy, (f"Demo project: qcode works on a copy in {DEMO_COPY.as_posix()}/ (ignored by git), so the "
+                  "repository stays clean; delete that folder to start the demo again.")
+
+
 @dataclass
 class SeedReport:
     transcripts: int = 0
@@ -71,6 +112,8 @@ class Project:
         self._codebook_hash: tuple[str | None] | None = None
         self._transcripts: dict[int, Transcript] = {}
         self.seed_report: SeedReport | None = None
+        self.notice = ""
+        """A sentence for the user about how the project was opened (the demo's working copy)."""
 
     # ------------------------------------------------------------- opening
     @classmethod
@@ -85,6 +128,10 @@ class Project:
         if not root.exists():
             raise ProjectError(f"Project folder {root} does not exist.", hint="Check the path, or create it with `qcode init DIR`.")
         settings = load_settings(root)
+        demo_note = ""
+        if settings.demo:
+            root, demo_note = _demo_copy(root, settings)
+            settings = load_settings(root)
         new_file = False
         if settings.database:
             store = Store.open_url(settings.database, create=True)
@@ -102,6 +149,7 @@ class Project:
                     for suffix in ("", "-wal", "-shm", "-journal"):
                         (root / DATA_DIR / (DB_FILE + suffix)).unlink(missing_ok=True)
                 raise
+        project.notice = demo_note
         return project
 
     @classmethod

@@ -32,7 +32,7 @@ DATA_DIR = ".qcode"
 DB_FILE = "project.sqlite"
 
 _ALLOWED: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "project": {"name": str, "language": str, "coder": str, "database": str},
+    "project": {"name": str, "language": str, "coder": str, "database": str, "demo": bool},
     "codebook": {"path": str},
     "seed": {"transcripts": list, "attributes": list, "codings": list},
     "suggest": {"pipeline": str, "min_score": (int, float), "processes": int, "per_unit": int},
@@ -49,6 +49,8 @@ class Settings:
     """Default language of transcripts (ISO 639-1), used to pick a spaCy pipeline."""
     coder: str = ""
     """Default coder name; empty means the QCODE_CODER variable or the login name."""
+    demo: bool = False
+    """A demo project kept in git: qcode works on a copy in ``.qcode/demo/`` so the checkout stays clean."""
     database: str = ""
     """Empty for the SQLite file in .qcode/; a SQLAlchemy URL (postgresql://...) for a team server."""
     codebook: str = ""
@@ -97,7 +99,7 @@ def load_settings(root: Path) -> Settings:
                     f"{where}: unknown key '{key}' in [{section}]." + did_you_mean(key, list(allowed)),
                     hint=f"Known keys in [{section}]: {', '.join(allowed)}.",
                 )
-            if not isinstance(value, allowed[key]) or isinstance(value, bool):
+            if not isinstance(value, allowed[key]) or (isinstance(value, bool) and allowed[key] is not bool):
                 raise SettingsError(
                     f"{where}: [{section}] {key} has the wrong type ({type(value).__name__}).",
                     hint="Lists are written [\"a\", \"b\"], text in quotes, numbers bare.",
@@ -109,6 +111,7 @@ def load_settings(root: Path) -> Settings:
     s.language = project.get("language", s.language)
     s.coder = project.get("coder", "")
     s.database = project.get("database", "")
+    s.demo = bool(project.get("demo", False))
     s.codebook = data.get("codebook", {}).get("path", "")
     seed = data.get("seed", {})
     s.seed_transcripts = list(seed.get("transcripts", []))

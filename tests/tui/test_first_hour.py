@@ -1,0 +1,80 @@
+"""Pilot tests of what a new user meets first: the coder's name, an edited codebook file, the demo."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from qcode.tui.screens.dialogs import ConfirmDialog, TextDialog
+
+SIZE = (100, 30)
+
+
+async def test_app_asks_for_the_coders_name_when_none_is_set(make, project_dir: Path, monkeypatch) -> None:  # noqa: ANN001
+    from qcode.usecases import settings
+
+    toml = project_dir / "qcode.toml"
+    toml.write_text(re.sub(r"(?m)^coder = .*\n", "", toml.read_text(encoding="utf-8")), encoding="utf-8")
+    monkeypatch.delenv("QCODE_CODER")
+    monkeypatch.setattr(settings, "os_full_name", lambda: "")
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        app.screen.query_one("#dialog-input").value = ""
+        await pilot.press(*"Amina K.", "enter")
+        await pilot.pause()
+        assert app.project.coder == "Amina K."
+    assert 'coder = "Amina K."' in toml.read_text(encoding="utf-8")
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:  # asked once only
+        await pilot.pause()
+        assert not isinstance(app.screen, TextDialog)
+
+
+async def test_app_offers_to_take_in_an_edited_codebook_file(make, project_dir: Path) -> None:
+    cb = project_dir / "codebook.yaml"
+    cb.write_text(cb.read_text(encoding="utf-8").replace("label: Job instability", "label: Precarity"), encoding="utf-8")
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "1 relabelled" in app.screen.message and "Precarity" in app.screen.message
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.project.codebook.get("instability").display() == "Precarity"
+    from qcode.usecases.project import Project
+
+    with Project.open(project_dir) as p:
+        assert p.codebook.get("instability").display() == "Precarity"
+
+
+async def test_app_says_when_the_codebook_file_is_invalid(make, project_dir: Path) -> None:
+    cb = project_dir / "codebook.yaml"
+    cb.write_text(cb.read_text(encoding="utf-8") + "  - id: pay\n", encoding="utf-8")
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        texts = [n.message for n in app._notifications]
+        assert any("has 1 problem" in t and "duplicate code id 'pay'" in t for t in texts), texts
+
+
+@pytest.mark.usefixtures("demo_dir")
+async def test_the_demo_works_on_a_copy_and_leaves_the_checkout_alone(demo_dir: Path) -> None:
+    from qcode.tui.app import make_app
+
+    original = (demo_dir / "codebooks" / "data-work.yaml").read_text(encoding="utf-8")
+    app = make_app(demo_dir, transcript="interview-amina")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.project.root == demo_dir / ".qcode" / "demo"
+        assert any("copy in .qcode/demo/" in n.message for n in app._notifications)
+        await pilot.press("]", "w", "n")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+    assert (demo_dir / "codebooks" / "data-work.yaml").read_text(encoding="utf-8") == original
+    assert (demo_dir / ".qcode" / "demo" / "codebooks" / "data-work.yaml").read_text(encoding="utf-8") != original
+    assert sorted(p.name for p in demo_dir.iterdir()) == [".qcode", "codebooks", "qcode.toml", "transcripts"]
