@@ -8,8 +8,10 @@ and pure operations on it.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -81,6 +83,12 @@ class Code:
         )
 
 
+def _fold(text: str) -> str:
+    """Case, accents and apostrophe variants folded, for matching labels as people type them."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").strip().casefold())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
 @dataclass(frozen=True)
 class Codebook:
     """An ordered tree of codes. ``codes`` lists parents before children."""
@@ -123,6 +131,36 @@ class Codebook:
                 hint="List the codes with `qcode codebook show`.",
             )
         return code
+
+    def resolve(self, ref: str) -> Code:
+        """The code named *ref*: its id, or its label in any language of the codebook (case and
+        accents as typed or not). Unknown: a :class:`NotFoundError` suggesting ids and labels."""
+        code = self.find(ref)
+        if code is not None:
+            return code
+        key = _fold(ref)
+        matches = {c.id: c for c in self.codes for label in c.label.values() if _fold(label) == key}
+        if len(matches) == 1:
+            return next(iter(matches.values()))
+        if len(matches) > 1:
+            raise NotFoundError(
+                f"The label '{ref}' belongs to several codes: {', '.join(matches)}.",
+                hint="Give the code's id instead.",
+            )
+        named: dict[str, tuple[str, str]] = {}  # folded id or label -> (id, as written)
+        for c in self.codes:
+            for name in (c.id, *c.label.values()):
+                named.setdefault(_fold(name), (c.id, name))
+        close = difflib.get_close_matches(key, list(named), n=1, cutoff=0.6)
+        suggestion = ""
+        if close:
+            cid, name = named[close[0]]
+            suggestion = f" Did you mean '{cid}'" + (f" ({name})" if name != cid else "") + "?"
+        raise NotFoundError(
+            f"Unknown code '{ref}' in codebook '{self.title}': not an id or a label of any code.{suggestion}",
+            hint="Give a code's id or its label in any language of the codebook; list them with "
+            "`qcode codebook show`.",
+        )
 
     def roots(self) -> list[Code]:
         return [c for c in self.codes if c.parent is None]
