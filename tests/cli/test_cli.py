@@ -131,3 +131,15 @@ def test_code_and_recode_accept_a_label_in_any_language(tmp_path: Path, capsys: 
     assert code == 0, err
     code, out, _ = run(capsys, "-p", proj, "recode", "1", "Pay")
     assert code == 0 and "is now 'pay'" in out
+
+
+def test_report_where_with_an_unknown_value_is_an_error(project_dir: Path, capsys: pytest.CaptureFixture[str],
+                                                         tmp_path: Path) -> None:
+    proj = str(project_dir)
+    assert run(capsys, "-p", proj, "attributes", "set", "interview-01", "corpus=CFPP")[0] == 0
+    assert run(capsys, "-p", proj, "code", "interview-01", "0", "5", "pay")[0] == 0
+    out = tmp_path / "r.md"
+    code, _, err = run(capsys, "-p", proj, "report", "-o", str(out), "--where", "corpus=CFP")
+    assert code == 2 and "No value 'CFP' for attribute 'corpus' in this project. Did you mean 'CFPP'?" in err
+    assert not out.exists()
+    assert run(capsys, "-p", proj, "report", "-o", str(out), "--where", "corpus=cfpp")[0] == 0
