@@ -11,12 +11,12 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from qcode.core.errors import NotFoundError, did_you_mean
+from qcode.core.text import fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +83,6 @@ class Code:
         )
 
 
-def _fold(text: str) -> str:
-    """Case, accents and apostrophe variants folded, for matching labels as people type them."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").strip().casefold())
-    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
-
-
 @dataclass(frozen=True)
 class Codebook:
     """An ordered tree of codes. ``codes`` lists parents before children."""
@@ -138,8 +132,8 @@ class Codebook:
         code = self.find(ref)
         if code is not None:
             return code
-        key = _fold(ref)
-        matches = {c.id: c for c in self.codes for label in c.label.values() if _fold(label) == key}
+        key = fold(ref)
+        matches = {c.id: c for c in self.codes for label in c.label.values() if fold(label) == key}
         if len(matches) == 1:
             return next(iter(matches.values()))
         if len(matches) > 1:
@@ -150,7 +144,7 @@ class Codebook:
         named: dict[str, tuple[str, str]] = {}  # folded id or label -> (id, as written)
         for c in self.codes:
             for name in (c.id, *c.label.values()):
-                named.setdefault(_fold(name), (c.id, name))
+                named.setdefault(fold(name), (c.id, name))
         close = difflib.get_close_matches(key, list(named), n=1, cutoff=0.6)
         suggestion = ""
         if close:

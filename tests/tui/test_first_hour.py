@@ -78,3 +78,43 @@ async def test_the_demo_works_on_a_copy_and_leaves_the_checkout_alone(demo_dir: 
     assert (demo_dir / "codebooks" / "data-work.yaml").read_text(encoding="utf-8") == original
     assert (demo_dir / ".qcode" / "demo" / "codebooks" / "data-work.yaml").read_text(encoding="utf-8") != original
     assert sorted(p.name for p in demo_dir.iterdir()) == [".qcode", "codebooks", "qcode.toml", "transcripts"]
+
+
+async def test_picker_puts_new_code_first_when_no_code_contains_what_was_typed(make) -> None:  # noqa: ANN001
+    from textual.widgets import OptionList
+
+    from qcode.tui.screens.dialogs import CodePicker
+
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("]", "w", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, CodePicker)
+        await pilot.press(*"pieca")  # fuzzy-matches "Piece rates" and "Unrecognised work" letter by letter
+        await pilot.pause()
+        ids = [app.screen.query_one(OptionList).get_option_at_index(i).id
+               for i in range(app.screen.query_one(OptionList).option_count)]
+        assert ids[0] == "new:pieca" and len(ids) > 1
+        await pilot.press("backspace")  # "piec" is inside "Piece rates": that code first, new code last
+        await pilot.pause()
+        ol = app.screen.query_one(OptionList)
+        ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
+        assert ids[0] == "piece-rates" and ids[-1] == "new:piec"
+
+
+async def test_the_cursor_character_is_drawn_as_selected(make) -> None:  # noqa: ANN001
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("w")  # "How": the cursor sits on its last letter, inside the selection
+        await pilot.pause()
+        view = screen.view
+        assert view.selection == (0, 3) and view.cursor == 2
+        row = next(y for y in range(view.size.height) if "How is" in view.render_line(y).text)
+        segs = [s for s in view.render_line(row) if s.text and s.text in ("Ho", "w", "How")]
+        styles = {s.text: s.style for s in segs}
+        assert "w" in styles and "Ho" in styles
+        assert styles["w"].bgcolor == styles["Ho"].bgcolor and not styles["w"].reverse
+        assert styles["w"].bold and styles["w"].underline

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Static
 
 from qcode.core.coding import Coding
 from qcode.core.errors import QcodeError
+from qcode.core.text import label_from_quote
 from qcode.tui.colors import code_colors
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.dialogs import NEW_PREFIX, ChoiceDialog, CodePicker, TextDialog
@@ -256,8 +257,8 @@ class CodingScreen(Screen[None]):
 
     def action_new_code(self) -> None:
         sel = self.view.selection
-        quote = self.view.transcript.text[sel[0] : sel[1]].strip() if sel and self.view.transcript else ""
-        default = " ".join(quote.split())[:60]
+        quote = self.view.transcript.text[sel[0] : sel[1]] if sel and self.view.transcript else ""
+        default = label_from_quote(quote)
 
         def named(label: str | None) -> None:
             if label and label.strip():
