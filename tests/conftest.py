@@ -101,3 +101,20 @@ def fresh_postgres_database(label: str) -> str:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Collect the garbage of the whole run now, then freeze what is left.
+
+    At the very end pytest runs five full garbage collections; in an xdist worker
+    with a large heap (spaCy, many app runs) on a busy machine they outlast the 5 s
+    execnet gives a worker to stop, after which it sends the worker SIGINT, and the
+    KeyboardInterrupt lands in hypothesis's gc callback ("PytestUnraisableExceptionWarning
+    ... KeyboardInterrupt" at the end of the log). Running before xdist reports the worker
+    finished, this collection is not timed, and frozen objects make the later ones fast.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -118,3 +118,55 @@ async def test_the_cursor_character_is_drawn_as_selected(make) -> None:  # noqa:
         assert "w" in styles and "Ho" in styles
         assert styles["w"].bgcolor == styles["Ho"].bgcolor and not styles["w"].reverse
         assert styles["w"].bold and styles["w"].underline
+
+
+async def test_import_screen_starts_in_the_path_box_and_escape_undoes_typing_first(make, project_dir: Path) -> None:  # noqa: ANN001
+    from textual.widgets import Input
+
+    from qcode.tui.screens.importer import ImportScreen
+    from qcode.tui.screens.project import ProjectScreen
+
+    (project_dir / "second.txt").write_text("Interviewer: Hello?\nBea: Hello, I label images.\n", encoding="utf-8")
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        box = screen.query_one("#import-path", Input)
+        assert box.has_focus and box.value == f"{project_dir}/"
+        await pilot.press(*"sub/x")  # a "/" typed here is part of the path, not Search
+        await pilot.pause()
+        assert app.screen is screen and box.value == f"{project_dir}/sub/x"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and box.value == f"{project_dir}/"
+        await pilot.press(*"second.txt", "enter")
+        await pilot.pause()
+        assert screen.chosen == project_dir / "second.txt"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ProjectScreen)
+
+
+async def test_help_lists_the_keys_of_the_current_screen(make) -> None:  # noqa: ANN001
+    from qcode.tui.screens.help import HelpScreen, help_table
+
+    def described(screen: object) -> list[str]:
+        return [str(c) for c in help_table(screen).columns[1]._cells]
+
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        coding = app.screen
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and app.screen.for_screen is coding
+        keys = described(coding)
+        assert "Recode" in keys and "Select turn" in keys and "Undo" in keys
+        assert "Accept" not in keys and "Code all included" not in keys  # Suggestions' and Search's keys
+        await pilot.press("escape", "f2")
+        await pilot.pause()
+        keys = described(app.screen)
+        assert "Recode" not in keys and "Select turn" not in keys and "Undo" in keys
