@@ -280,7 +280,7 @@ class QcodeApp(App[None]):
         self.notify(f"{verb}: {safe_label(step.label)} (saved)", markup=False, timeout=3)
         coding = self._coding_screen()
         if coding is not None:
-            coding.saved(f"{verb.lower()} {safe_label(step.label, 30)}")
+            coding.saved(f"{verb.lower()}: {safe_label(step.label, 30)}")
 
     @staticmethod
     def _refresh_screen(screen: Screen[Any]) -> None:
@@ -309,12 +309,17 @@ class QcodeApp(App[None]):
         sources.append((screen, list(getattr(screen, "BINDINGS", []))))
         sources.append((self, self.BINDINGS))
         for target, bindings in sources:
+            describe = getattr(target, "palette_description", None)
             for b in bindings:
-                if not isinstance(b, Binding) or not b.description or b.description in seen or b.action == "quit":
+                if not isinstance(b, Binding) or not b.description or b.action == "quit":
                     continue
-                seen.add(b.description)
-                key = b.key_display or b.key.split(",")[0]
-                yield SystemCommand(b.description, f"key: {key}", partial(self.run_action, b.action, target))
+                name = describe(b) if describe is not None else None
+                name = b.description if name is None else name
+                if not name or name in seen:
+                    continue
+                seen.add(name)
+                key = b.key.split(",")[0] if name != b.description else b.key_display or b.key.split(",")[0]
+                yield SystemCommand(name, f"key: {key}", partial(self.run_action, b.action, target))
 
 
 def make_app(project_dir: Path | None = None, *, transcript: str | int | None = None) -> QcodeApp:

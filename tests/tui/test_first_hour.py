@@ -170,3 +170,78 @@ async def test_help_lists_the_keys_of_the_current_screen(make) -> None:  # noqa:
         await pilot.pause()
         keys = described(app.screen)
         assert "Recode" not in keys and "Select turn" not in keys and "Undo" in keys
+
+
+async def test_search_check_boxes_are_empty_when_off(make) -> None:  # noqa: ANN001
+    from textual.widgets import Checkbox
+
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        box = app.screen.query_one("#case", Checkbox)
+        assert not box.value and "▐ ▌" in box.render().plain
+        box.value = True
+        await pilot.pause()
+        assert "▐X▌" in box.render().plain
+
+
+async def test_palette_entries_of_number_keys_name_their_code(make) -> None:  # noqa: ANN001
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert commands["Apply code “Job instability” to the selection"] == "key: 1"
+        assert commands["Apply code “Piece rates” to the selection"] == "key: 3"
+        assert not any(t.startswith("Apply code ") and "“" not in t for t in commands)
+        assert "Code" not in commands
+
+
+async def test_saved_message_is_worded_as_done_and_cleared_after_another_screen(make) -> None:  # noqa: ANN001
+    from qcode.tui.widgets.status import StatusLine
+
+    app = make("interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        coding = app.screen
+
+        def status() -> str:
+            return coding.query_one("#status", StatusLine).render().plain
+
+        await pilot.press("s", "1")
+        await pilot.pause()
+        assert status().startswith("✓ coded “Job instability”, saved · ")
+        await pilot.press("u")
+        await pilot.pause()
+        assert status().startswith("✓ undone: ") and ", saved" in status() and "saved undone" not in status()
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is coding and "✓" not in status()
+
+
+async def test_memos_screen_lists_memos_on_codings_and_opens_them(make, project_dir: Path) -> None:  # noqa: ANN001
+    from textual.widgets import DataTable
+
+    from qcode.tui.screens.coding import CodingScreen
+    from qcode.usecases import coding as coding_uc
+    from qcode.usecases.project import Project
+
+    with Project.open(project_dir) as p:
+        c = coding_uc.apply_code(p, "interview-01", 0, 15, "pay", memo="asks about the present")
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f6")
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        rows = [" | ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+        assert rows and "Coding Pay · interview-01 “How is the work”" in rows[0]
+        assert "asks about the present" in rows[0]
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        assert app.screen.view.selection == (c.start, c.end) or app.screen.view.flash == (c.start, c.end)
