@@ -12,6 +12,18 @@ from qcode.tui.screens.dialogs import ConfirmDialog, TextDialog
 SIZE = (100, 30)
 
 
+async def until(pilot, condition, timeout: float = 10.0) -> None:  # noqa: ANN001
+    """Wait until *condition()* holds (the start-up checks run after the first refresh)."""
+    import asyncio
+
+    for _ in range(int(timeout / 0.05)):
+        await pilot.pause()
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
 async def test_app_asks_for_the_coders_name_when_none_is_set(make, project_dir: Path, monkeypatch) -> None:  # noqa: ANN001
     from qcode.usecases import settings
 
@@ -21,8 +33,7 @@ async def test_app_asks_for_the_coders_name_when_none_is_set(make, project_dir: 
     monkeypatch.setattr(settings, "os_full_name", lambda: "")
     app = make()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, TextDialog)
+        await until(pilot, lambda: isinstance(app.screen, TextDialog))
         app.screen.query_one("#dialog-input").value = ""
         await pilot.press(*"Amina K.", "enter")
         await pilot.pause()
@@ -39,12 +50,10 @@ async def test_app_offers_to_take_in_an_edited_codebook_file(make, project_dir: 
     cb.write_text(cb.read_text(encoding="utf-8").replace("label: Job instability", "label: Precarity"), encoding="utf-8")
     app = make("interview-01")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert "1 relabelled" in app.screen.message and "Precarity" in app.screen.message
         await pilot.press("y")
-        await pilot.pause()
-        assert app.project.codebook.get("instability").display() == "Precarity"
+        await until(pilot, lambda: app.project.codebook.get("instability").display() == "Precarity")
     from qcode.usecases.project import Project
 
     with Project.open(project_dir) as p:
@@ -56,7 +65,7 @@ async def test_app_says_when_the_codebook_file_is_invalid(make, project_dir: Pat
     cb.write_text(cb.read_text(encoding="utf-8") + "  - id: pay\n", encoding="utf-8")
     app = make()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await until(pilot, lambda: any("has 1 problem" in n.message for n in app._notifications))
         texts = [n.message for n in app._notifications]
         assert any("has 1 problem" in t and "duplicate code id 'pay'" in t for t in texts), texts
 

@@ -100,7 +100,7 @@ class ProjectScreen(Screen[None]):
             )
         total = sum(r["words"] for r in self._rows)
         msg = Text(f"{len(rows)} of {len(self._rows)} transcripts · {total:,} words · sorted by {self.sort_key} · "
-                   f"turns coded: share of turns you ({safe_label(self.project.coder, 20)}) / others coded")
+                   f"you code as {safe_label(self.project.coder, 20)}")
         if not self._rows:
             msg = Text("No transcripts yet. Press i to import files (.txt, .docx, .vtt, .srt, .trs, TEI .xml...).", style="bold")
         self.query_one("#project-status", Static).update(msg)
