@@ -152,10 +152,11 @@ def _dry_run(project: Project, files: list[Path], options, as_json: bool) -> Non
                     bold=True)
         if p.duplicate_of:
             say(f"  already imported as '{p.duplicate_of}': would be skipped")
+        width = min(32, max([20, *(len(s.label) for s in p.speakers)]))
         for s in p.speakers:
-            say(f"  {s.label:<20} {s.turns:>4} turns  \"{s.first_line[:70]}\"")
+            say(f"  {s.label:<{width}} {s.turns:>4} turns  \"{s.first_line[:70]}\"")
         if p.unlabelled_turns:
-            say(f"  {'(no speaker)':<20} {p.unlabelled_turns:>4} turns")
+            say(f"  {'(no speaker)':<{width}} {p.unlabelled_turns:>4} turns")
         if not p.speakers:
             say("  no speaker turns recognised; use --speaker-pattern if the file has them", fg="yellow")
         for w in p.warnings:

@@ -85,6 +85,7 @@ def test_v05_turns_times_overlaps_notes(element: str) -> None:
     assert meta == ["title: Entretien A", "recorded: 18-JUL-2008 (duration 60.5 s)", "scribe: S. B."]
     assert "rire" not in t.text and "syllabes" not in t.text
     assert t.kind == "interview" and t.source.format == "tei"
+    assert (t.name, t.title) == ("t", "t")  # "t.tei.xml": the .tei is not part of the name
     assert t.validate() == []
 
 

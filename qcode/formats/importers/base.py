@@ -108,6 +108,9 @@ def source_info(data: bytes, filename: str, fmt: str, encoding: str | None = Non
     )
 
 
+_INNER_SUFFIXES = {"tei", "trs", "teiml"}
+"""A second suffix that names the format, not the interview (``Anita.tei.xml``)."""
+
 RawTurn = tuple[str | None, str, float | None, float | None]
 """(speaker, text, time_start, time_end) as given to :func:`build_text`."""
 
@@ -169,6 +172,8 @@ def finish(
             hint="Check that this is the right file; an empty transcript cannot be coded.",
         )
     stem = Path(filename).stem
+    if "." in stem and stem.rsplit(".", 1)[1].lower() in _INNER_SUFFIXES:  # "interview.tei.xml"
+        stem = stem.rsplit(".", 1)[0]
     out_warnings = list(warnings)
     n_term = len(_TERMINAL.findall(text))
     if n_term:
