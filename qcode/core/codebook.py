@@ -8,14 +8,13 @@ and pure operations on it.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from qcode.core.errors import NotFoundError, did_you_mean
+from qcode.core.errors import NotFoundError, closest, did_you_mean
 from qcode.core.text import fold
 
 
@@ -150,10 +149,10 @@ class Codebook:
         for c in self.codes:
             for name in (c.id, *c.label.values()):
                 named.setdefault(fold(name), (c.id, name))
-        close = difflib.get_close_matches(key, list(named), n=1, cutoff=0.6)
+        close = closest(key, list(named))
         suggestion = ""
         if close:
-            cid, name = named[close[0]]
+            cid, name = named[close]
             suggestion = f" Did you mean '{cid}'" + (f" ({name})" if name != cid else "") + "?"
         raise NotFoundError(
             f"Unknown code '{ref}' in codebook '{self.title}': not an id or a label of any code.{suggestion}",

@@ -254,6 +254,7 @@ def test_unlinked_speaker_counts_as_person_only_when_coded() -> None:
         (Filters(where={"country": ("Keny",)}), (), "No value 'Keny' for attribute 'country' in this project. "
                                                        "Did you mean 'Kenya'?"),
         (Filters(where={"kind": ("focus-group",)}), (), "Did you mean 'focus_group'?"),
+        (Filters(where={"country": ("Fra",)}), (), "Did you mean 'France'?"),  # the start of a value
         (Filters(where={"coder": ("bobb",)}), (), "No value 'bobb' for attribute 'coder'"),
     ],
 )
