@@ -252,7 +252,7 @@ class TextBudget:
         if self.used > self.limit:
             raise ImportFormatError(
                 f"{self.filename}: its text expands to more than the import limit of "
-                f"{format_size(self.limit)} (repeated spaces, tabs or other markup that multiplies text); "
+                f"{self.limit / 2**20:.1f} MB (repeated spaces, tabs or other markup that multiplies text); "
                 "refusing it.",
                 hint="A genuine transcript does not do this; re-save it from its application, or raise "
                 "--max-mb if it really is that long.",
