@@ -75,7 +75,7 @@ class ImportScreen(Screen[None]):
                 yield Input(self._start_text(root), placeholder="a file or folder path; Enter previews", id="import-path")
                 yield DirectoryTree(str(root), id="import-tree")
             with Vertical():
-                yield Static("Choose a transcript file (or a folder) on the left to preview it.", id="import-preview")
+                yield Static("Type a file or folder path above (Enter previews it), or choose one in the tree.", id="import-preview")
                 yield Button("Import", variant="primary", id="import-go", disabled=True)
         yield Footer()
 
