@@ -260,6 +260,12 @@ class TextBudget:
         return n
 
 
+def event_text(kind: str, desc: str, extent: str = "") -> str:
+    """A non-speech event as a note's text: ``noise: rire``, ``noise: rire (begin)``."""
+    text = f"{kind}: {desc}" if kind else desc
+    return text + (f" ({extent})" if extent and extent != "instantaneous" else "")
+
+
 def check_size(data: bytes, filename: str, options: ImportOptions) -> None:
     if len(data) > options.max_bytes:
         raise size_error(filename, len(data), options.max_bytes)

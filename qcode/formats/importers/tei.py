@@ -27,7 +27,14 @@ from typing import Any
 
 from qcode.core.errors import ImportFormatError
 from qcode.core.transcript import Note, Transcript
-from qcode.formats.importers.base import ImportOptions, RawTurn, check_size, finish, register
+from qcode.formats.importers.base import (
+    ImportOptions,
+    RawTurn,
+    check_size,
+    event_text,
+    finish,
+    register,
+)
 from qcode.formats.safexml import parse_xml
 
 _UTTERANCES = {"annotationGrp", "annotatedU", "annotationBlock"}
@@ -131,10 +138,7 @@ def _incident_text(incident: Any) -> str:
     what = next((" ".join((d.text or "").split()) for d in descs if d.get("type") in (None, "desc")), "")
     extent = next(((d.text or "").strip() for d in descs if d.get("type") == "extent"), "")
     kind = incident.get("subtype") if incident.get("type") == "Event" else incident.get("type")
-    text = f"{kind}: {what}" if kind else what
-    if extent and extent != "instantaneous":
-        text += f" ({extent})"
-    return text
+    return event_text(kind or "", what, extent)
 
 
 class TeiImporter:
