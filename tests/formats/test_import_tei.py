@@ -152,3 +152,19 @@ def test_cfpp_anita_topics_and_incidents(shared_real) -> None:
     assert len(topics) == 17 and "cafés et loi anti-tabac" in topics
     assert any(n.kind == "comment" and n.text == "suite de syllabes incompréhensibles" for n in t.notes)
     assert any(n.kind == "event" and n.text == "noise: rire" for n in t.notes)
+
+
+def test_plain_tei_u_with_who_references_and_persname() -> None:
+    plain = """<?xml version="1.0" encoding="UTF-8"?>
+<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><profileDesc><particDesc><listPerson>
+<person xml:id="spk1"><persName>Marie D.</persName></person><person xml:id="spk2"><persName>Enquêteur</persName></person>
+</listPerson></particDesc></profileDesc></teiHeader>
+<text><timeline><when xml:id="T0" absolute="0"/><when xml:id="T1" interval="4.5" since="#T0"/></timeline>
+<body><div><u who="#spk2" start="#T0" end="#T1">vous habitez <vocal><desc>toux</desc></vocal>ici ?</u>
+<u who="#spk1" start="#T1">oui <incident type="noise"><desc>rire</desc></incident>depuis toujours</u>
+<u who="#spk9">qui parle</u></div></body></text></TEI>"""
+    t = read(plain)
+    assert [(tr.speaker, t.text[tr.start:tr.end], tr.time_start) for tr in t.turns] == [
+        ("Enquêteur", "vous habitez ici ?", 0.0), ("Marie D.", "oui depuis toujours", 4.5), ("spk9", "qui parle", None)]
+    assert [n.text for n in t.notes] == ["vocal: toux", "noise: rire"]
+    assert t.warnings == ["utterances name speakers not declared in the header: spk9"]

@@ -13,7 +13,7 @@ Three flavours occur in the CFPP2000 corpus, all read here:
 
 Times come from ``<timeline><when xml:id interval since/>`` (offsets from T0,
 not always in id order). ``<incident>`` (noise, laughter, back-channel words
-noted as events), ``<spanGrp><span type="com">`` comments and a ``<div>``'s
+noted as events; ``<vocal>``, ``<kinesic>`` in plain TEI), ``<spanGrp><span type="com">`` comments and a ``<div>``'s
 topic (``settingDesc/setting@xml:id/activity``) become notes at their place,
 never text; ``<pause/>`` and ``<anchor/>`` are dropped. Header facts (title,
 recording date and duration, scribe) become ``metadata`` notes at offset 0.
@@ -39,6 +39,8 @@ from qcode.formats.safexml import parse_xml
 
 _UTTERANCES = {"annotationGrp", "annotatedU", "annotationBlock"}
 _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+_EVENTS = {"incident", "vocal", "kinesic"}
+"""Non-speech events inside an utterance: kept as notes (TEI-CORPO writes incidents, plain TEI vocal/kinesic)."""
 _SILENT = {"pause", "anchor", "link", "incident", "desc", "note", "spanGrp", "span", "gap", "vocal", "kinesic"}
 
 
@@ -138,7 +140,7 @@ def _incident_text(incident: Any) -> str:
     what = next((" ".join((d.text or "").split()) for d in descs if d.get("type") in (None, "desc")), "")
     extent = next(((d.text or "").strip() for d in descs if d.get("type") == "extent"), "")
     kind = incident.get("subtype") if incident.get("type") == "Event" else incident.get("type")
-    return event_text(kind or "", what, extent)
+    return event_text(kind or ("" if _local(incident) == "incident" else _local(incident)), what, extent)
 
 
 class TeiImporter:
@@ -206,11 +208,11 @@ class TeiImporter:
         )
 
     def _collect(self, el: Any, words: list[str], notes: list[tuple[int, Note]], time: float | None) -> None:
-        """Spoken words of *el* (its text and its children's tails); incidents become notes."""
+        """Spoken words of *el* (its text and its children's tails); incidents, vocals and kinesics become notes."""
         words.extend(_words(el.text))
         for child in el:
             name = _local(child)
-            if name == "incident":
+            if name in _EVENTS:
                 notes.append((len(" ".join(words)), Note(0, "event", _incident_text(child), time)))
             elif name not in _SILENT:
                 self._collect(child, words, notes, time)
