@@ -138,7 +138,7 @@ def _dry_run(project: Project, files: list[Path], options, as_json: bool) -> Non
              "encoding_guessed": p.encoding_guessed, "words": p.words, "turns": p.turns,
              "speakers": [{"label": s.label, "turns": s.turns, "first_line": s.first_line} for s in p.speakers],
              "unlabelled_turns": p.unlabelled_turns, "warnings": p.warnings, "duplicate_of": p.duplicate_of,
-             "error": p.error}
+             "error": p.error, "metadata": p.metadata}
             for p in previews
         ])
         _exit_if_failed(previews)
@@ -159,6 +159,8 @@ def _dry_run(project: Project, files: list[Path], options, as_json: bool) -> Non
             say(f"  {'(no speaker)':<{width}} {p.unlabelled_turns:>4} turns")
         if not p.speakers:
             say("  no speaker turns recognised; use --speaker-pattern if the file has them", fg="yellow")
+        for m in p.metadata:
+            say(f"  kept as a note, not as text: {m[:100]}")
         for w in p.warnings:
             say(f"  warning: {w}", fg="yellow")
     say("Dry run: nothing was imported.")

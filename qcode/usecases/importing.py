@@ -80,6 +80,8 @@ class Preview:
     warnings: list[str]
     duplicate_of: str | None = None
     error: str | None = None
+    metadata: list[str] = field(default_factory=list)
+    """Facts from the file's header kept as notes (title, date, keywords, speakers table)."""
 
 
 def default_options(project: Project, **overrides: object) -> ImportOptions:
@@ -201,6 +203,7 @@ def preview_file(project: Project, path: Path, options: ImportOptions | None = N
         src.encoding if src else None, bool(src and src.encoding_guessed), transcript.words,
         len(transcript.turns), list(speakers.values()), unlabelled, list(transcript.warnings),
         duplicate_of=dup[1] if dup else None,
+        metadata=[n.text for n in transcript.notes if n.kind == "metadata"],
     )
 
 

@@ -69,3 +69,15 @@ def test_dry_run_of_a_file_that_would_fail_exits_2(project_dir, tmp_path) -> Non
     good = tmp_path / "ok.txt"
     good.write_text("I: a\nR: b\n", encoding="utf-8")
     assert run(project_dir, "import", str(good), "--dry-run").exit_code == 0
+
+
+def test_dry_run_shows_the_header_kept_as_notes(project_dir, tmp_path) -> None:
+    f = tmp_path / "otter.txt"
+    f.write_text("Interview with Sara\nTue, 3/14 10:02AM\n\nSUMMARY KEYWORDS\npay, tasks\n\nSPEAKERS\nSara, Mateo\n\n"
+                 "Sara  00:13\nI label images.\n\nMateo  01:02\nI review labels.\n", encoding="utf-8")
+    r = run(project_dir, "import", str(f), "--dry-run")
+    assert r.exit_code == 0
+    assert "kept as a note, not as text: title: Interview with Sara" in r.output
+    assert "kept as a note, not as text: keywords: pay, tasks" in r.output
+    r = run(project_dir, "import", str(f), "--dry-run", "--json")
+    assert json.loads(r.output)[0]["metadata"][-1] == "speakers: Sara, Mateo"

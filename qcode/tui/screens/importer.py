@@ -47,6 +47,8 @@ def preview_text(path: Path, pv) -> Text:  # noqa: ANN001 - importing.Preview (o
         t.append("  none detected: the text will be one block per paragraph\n", style="yellow")
     if getattr(pv, "unlabelled_turns", 0):
         t.append(f"{pv.unlabelled_turns} turns without a speaker\n", style="yellow")
+    for m in list(getattr(pv, "metadata", []))[:6]:
+        t.append(f"kept as a note: {safe_label(m, 70)}\n", style="dim")
     for w in list(getattr(pv, "warnings", []))[:8]:
         t.append(f"⚠ {safe_label(str(w))}\n", style="yellow")
     return t
