@@ -66,11 +66,16 @@ def _source_maps(conn: sa.Connection) -> None:
     schema.metadata.create_all(conn, tables=schema.SOURCE_TABLES)
 
 
+def _agreement(conn: sa.Connection) -> None:
+    schema.metadata.create_all(conn, tables=schema.AGREEMENT_TABLES)
+
+
 MIGRATIONS: dict[int, tuple[str, Migration]] = {
     1: ("initial schema: transcripts, codebook, codings, memos, coders", _v1_initial),
     2: ("suggestions and decisions", _v2_suggestions),
     3: ("one coding per transcript, code, coder and span", _unique_coding_spans),
     4: ("source texts of transcripts and their maps", _source_maps),
+    5: ("agreement runs and reviews of disagreements", _agreement),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -29,6 +29,7 @@ from qcode.core.analysis import (
     format_value,
 )
 from qcode.core.codebook import Codebook
+from qcode.usecases import blind
 from qcode.usecases.project import Project
 
 
@@ -83,9 +84,7 @@ def quotes(
         values = attribute_values(project)
         check_attributes(where, list(dict.fromkeys([*BUILTIN_ATTRIBUTES, *values])))
         check_attribute_values(where, values)
-    codings = project.store.codings(
-        code_ids=dict.fromkeys(first + second), coders=list(coders) if coders is not None else None
-    )
+    codings = project.store.codings(code_ids=dict.fromkeys(first + second), coders=blind.restrict(project, coders))
     data = AnalysisData(
         codebook=cb,
         transcripts=tuple(project.transcript(tid) for tid in sorted({c.transcript_id for c in codings})),
