@@ -76,6 +76,14 @@ class Messages:
         return text.format(**{k: self.num(v) if isinstance(v, int) and not isinstance(v, bool) else v
                               for k, v in values.items()})
 
+    def raw(self, key: str) -> str:
+        """The catalogue text with its ``{placeholders}`` left in (for fields such as page numbers)."""
+        text = self._table.get(key, self._fallback[key])
+        return str(text)
+
+    def has(self, key: str) -> bool:
+        return key in self._fallback
+
     def count(self, n: int, key: str, **values: Any) -> str:
         """``3 codings`` / ``1 coding`` / ``3 codages``: the plural form of the language for *n*."""
         forms = self._table.get(key, self._fallback[key])

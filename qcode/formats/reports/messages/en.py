@@ -140,4 +140,6 @@ MESSAGES = {
     "n_participants": {"one": "{n} participant", "other": "{n} participants"},
     "n_speakers": {"one": "{n} speaker", "other": "{n} speakers"},
     "n_coders": {"one": "{n} coder", "other": "{n} coders"},
+    "n_kind_interview": {"one": "{n} interview", "other": "{n} interviews"},
+    "n_kind_focus_group": {"one": "{n} focus group", "other": "{n} focus groups"},
 }

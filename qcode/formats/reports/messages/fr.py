@@ -145,4 +145,6 @@ MESSAGES = {
     "n_participants": {"one": "{n} participant", "other": "{n} participants"},
     "n_speakers": {"one": "{n} locuteur", "other": "{n} locuteurs"},
     "n_coders": {"one": "{n} codeur", "other": "{n} codeurs"},
+    "n_kind_interview": {"one": "{n} entretien", "other": "{n} entretiens"},
+    "n_kind_focus_group": {"one": "{n} groupe de discussion", "other": "{n} groupes de discussion"},
 }
