@@ -19,7 +19,7 @@ from qcode.formats.reports.i18n import Messages
 
 DEFAULT_COLOR = "#4472c4"
 GROUP_COLORS = ("#4472c4", "#ed7d31", "#70ad47", "#7f5fa8", "#ffc000", "#5b9bd5", "#a5a5a5", "#c0504d")
-MAX_GROUPS = 8
+MAX_GROUPS = 12
 """A theme-by-group chart shows at most this many groups (the table has them all)."""
 
 
@@ -75,29 +75,31 @@ def frequency_chart(rows: Sequence[CodeFrequency], colors: dict[str, str] | None
 
 
 def groups_chart(table: Crosstab, m: Messages | None = None) -> bytes | None:
-    """Grouped horizontal bars: share of each group's people per top-level theme (None: nothing to draw)."""
+    """Themes (top level) by groups: each cell the share of the group's people who said something coded
+    with the theme, written in the cell (None when no group has people or nothing is coded)."""
     m = m or Messages("en")
     rows = [r for r in table.rows if r.depth == 0 and any(r.people)]
     groups = [i for i, n in enumerate(table.sizes) if n][:MAX_GROUPS]
     if not rows or not groups:
         return None
     people = m("word_speakers" if table.unit == "speakers" else "word_participants")
-    fig = _figure(6.3, max(2.4, 1.4 + 0.22 * len(rows) * max(1, len(groups)) ** 0.5 + 0.25 * len(rows)))
+    width = min(9.5, 2.8 + 0.75 * len(groups))
+    fig = _figure(width, min(8.0, 1.6 + 0.34 * len(rows)))
     ax = fig.add_subplot()
-    height = 0.8 / len(groups)
-    for k, g in enumerate(groups):
-        ys = [len(rows) - 1 - i + 0.4 - height * (k + 0.5) for i in range(len(rows))]
-        values = [100 * (r.shares[g] or 0) for r in rows]
-        ax.barh(ys, values, height=height * 0.95, color=GROUP_COLORS[k % len(GROUP_COLORS)],
-                label=f"{_short(table.groups[g], 24)} ({m.num(table.sizes[g])})")
-    ax.set_yticks(range(len(rows))[::-1], [_short(r.label, 30) for r in rows], fontsize=8)
-    ax.set_xlim(0, 100)
+    grid = [[100 * (r.shares[g] or 0) for g in groups] for r in rows]
+    image = ax.imshow(grid, cmap="Blues", vmin=0, vmax=100, aspect="auto")
+    for i, row in enumerate(grid):
+        for j, v in enumerate(row):
+            ax.text(j, i, m.pct(v / 100), ha="center", va="center", fontsize=7, color="white" if v > 60 else "black")
+    ax.set_xticks(range(len(groups)), [f"{_short(table.groups[g], 16)}\n({m.num(table.sizes[g])})" for g in groups],
+                  fontsize=7)
+    ax.set_yticks(range(len(rows)), [_short(r.label, 32) for r in rows], fontsize=7)
     ax.set_title(m("fig_groups_title", people=people, attribute=table.attribute), fontsize=10, loc="left")
-    ax.set_xlabel(m("fig_groups_x", people=people), fontsize=8)
+    ax.set_xlabel(f"{table.attribute} ({people})", fontsize=8)
     ax.set_ylabel(m("fig_frequencies_y"), fontsize=8)
-    ax.tick_params(axis="x", labelsize=7)
-    ax.legend(fontsize=7, title=table.attribute, title_fontsize=7, loc="lower right", frameon=False)
-    _clean(ax)
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    bar.ax.tick_params(labelsize=7)
+    bar.set_label(m("fig_groups_x", people=people), fontsize=8)
     return _png(fig)
 
 

@@ -369,14 +369,16 @@ def _key(w: _Writer, names: Sequence[tuple[int, str]]) -> None:
 
 def _crosstab(w: _Writer, report: Report, c: Any, h: Heading, png: bytes | None) -> None:
     m = report.m
-    w.heading(h)
     groups = [f"{g} ({_num(m, n)})" for g, n in zip(c.groups, c.sizes, strict=True)]
     labels = [_indent(r.depth) + r.label for r in c.rows]
-    plan = plan_table(m("h_theme"), labels, groups, portrait=w.portrait, landscape=w.landscape, group=2, keys=False)
+    cells = {_num(m, v) for r in c.rows for v in r.counts} | {m.pct(s) for r in c.rows for s in r.shares}
+    plan = plan_table(m("h_theme"), labels, groups, portrait=w.portrait, landscape=w.landscape, group=2, keys=False,
+                      cells=sorted(cells))
     unit = "speakers" if c.unit == "speakers" else "participants"
     people = m(f"word_{unit}")
     if plan.landscape:
         w.landscape_on(True)
+    w.heading(h)
     for part in plan.parts:
         label = (m("groups_part", a=part[0] + 1, b=part[-1] + 1, n=len(groups)) if len(plan.parts) > 1 else "")
         w.caption(m("cap_crosstab", attribute=c.attribute, part=label, people=people,
@@ -392,7 +394,7 @@ def _crosstab(w: _Writer, report: Report, c: Any, h: Heading, png: bytes | None)
         w.table([head1, head2], rows, widths, merges=merges)
         w.para("")
     if png:
-        w.picture(png, w.usable * 0.95)
+        w.picture(png, min(w.usable, 2.8 + 0.75 * len(c.groups)))
         w.caption(m("cap_fig_groups", people=people, attribute=c.attribute), "figure")
     if plan.landscape:
         w.landscape_on(False)
@@ -401,26 +403,26 @@ def _crosstab(w: _Writer, report: Report, c: Any, h: Heading, png: bytes | None)
 def _cooccurrence(w: _Writer, report: Report, h: Heading, png: bytes | None) -> None:
     m = report.m
     t = report.cooccurrence_table
-    w.heading(h)
-    if len(t.codes) < 2:
-        w.para(m("cooc_too_few"))
+    if len(t.codes) < 2 or not report.heatmap.codes:
+        w.heading(h)
+        w.para(m("cooc_too_few") if len(t.codes) < 2 else m("cooc_none"))
         return
-    if report.cooccurrence_note:
-        w.para(report.cooccurrence_note, size=9, grey=True)
     labels = [f"{i + 1}. {lab}" for i, lab in enumerate(t.labels)]
+    cells = sorted({f"({_num(m, v)})" for row in t.values for v in row})
     plan = plan_table(m("h_theme"), labels, [str(i + 1) for i in range(len(t.codes))],
-                      portrait=w.portrait, landscape=w.landscape, keys=False)
+                      portrait=w.portrait, landscape=w.landscape, keys=False, cells=cells)
     if plan.landscape:
         w.landscape_on(True)
+    w.heading(h)
+    if report.cooccurrence_note:
+        w.para(report.cooccurrence_note, size=9, grey=True)
     w.caption(m("cap_cooc"), "table")
     for part in plan.parts:
         rows = [[labels[i]] + [_num(m, row[j]) if i != j else f"({_num(m, row[j])})" for j in part]
                 for i, row in enumerate(t.values)]
         w.table([[m("h_theme")] + [str(j + 1) for j in part]], rows, [plan.label_width] + [plan.widths[j] for j in part])
         w.para("")
-    if not report.heatmap.codes:
-        w.para(m("cooc_none"), size=9, grey=True)
-    elif png:
+    if png:
         w.picture(png, 5.5 if len(report.heatmap.codes) > 6 else 4.5)
         w.caption(m("cap_fig_cooc"), "figure")
     if plan.landscape:
@@ -430,15 +432,17 @@ def _cooccurrence(w: _Writer, report: Report, h: Heading, png: bytes | None) -> 
 def _by_transcript(w: _Writer, report: Report, h: Heading) -> None:
     m = report.m
     t = report.by_transcript
-    w.heading(h)
     if not t.columns:
+        w.heading(h)
         w.para(m("no_transcripts"))
         return
     labels = [_indent(d) + lab for d, lab in zip(t.depths, t.row_labels, strict=True)]
     names = list(t.column_labels)
-    plan = plan_table(m("h_theme"), labels, names, portrait=w.portrait, landscape=w.landscape)
+    plan = plan_table(m("h_theme"), labels, names, portrait=w.portrait, landscape=w.landscape,
+                      cells=sorted({_num(m, v) for row in t.values for v in row}))
     if plan.landscape:
         w.landscape_on(True)
+    w.heading(h)
     for part in plan.parts:
         label = m("transcripts_part", a=part[0] + 1, b=part[-1] + 1, n=len(names)) if len(plan.parts) > 1 else ""
         w.caption(m("cap_by_transcript", part=label), "table")

@@ -68,9 +68,10 @@ class TablePlan:
 
 
 def plan_table(label_header: str, labels: list[str], headers: list[str], *, portrait: float, landscape: float,
-               group: int = 1, keys: bool = True, size: float = TABLE_PT) -> TablePlan:
-    """Where and how to lay out a table (see the module docstring). *group*: cells per header (crosstab: n, %)."""
-    number = text_width(NUMBER_SAMPLE, size) + CELL_PADDING
+               group: int = 1, keys: bool = True, size: float = TABLE_PT, cells: list[str] | None = None) -> TablePlan:
+    """Where and how to lay out a table (see the module docstring). *group*: cells per header (crosstab: n, %);
+    *cells*: the data cells' texts (the widest sets the narrowest column; default :data:`NUMBER_SAMPLE`)."""
+    number = max((text_width(c, size) for c in cells or [NUMBER_SAMPLE]), default=0.0) + CELL_PADDING
     label_w = max(LABEL_MIN, word_need(label_header, size), *(word_need(x, size, bold=False) for x in labels))
     n = len(headers)
 
@@ -80,22 +81,19 @@ def plan_table(label_header: str, labels: list[str], headers: list[str], *, port
     plain = widths(headers)
     keyed = widths([str(i + 1) for i in range(n)])
     everything = (tuple(range(n)),)
-    for page in (portrait, landscape):
-        if label_w + sum(plain) <= page:
-            return TablePlan(page == landscape, False, everything, page - sum(plain), plain)
-    if keys:
-        for page in (portrait, landscape):
-            if label_w + sum(keyed) <= page:
-                return TablePlan(page == landscape, True, everything, page - sum(keyed), keyed)
+    tries = [(portrait, plain, False), (portrait, keyed, True), (landscape, plain, False), (landscape, keyed, True)]
+    for page, ws, is_keyed in tries:
+        if (keys or not is_keyed) and label_w + sum(ws) <= page:
+            return TablePlan(page == landscape and page != portrait, is_keyed, everything, page - sum(ws), ws)
     chosen = keyed if keys else plain
-    parts: list[tuple[int, ...]] = []
-    current: list[int] = []
-    for i, w in enumerate(chosen):
-        if current and label_w + sum(chosen[j] for j in current) + w > landscape:
-            parts.append(tuple(current))
-            current = []
-        current.append(i)
-    parts.append(tuple(current))
+    # As few tables as fit a landscape page, of about equal size (7 groups: 4 + 3, not 6 + 1).
+    count = 1
+    while True:
+        size_each = -(-n // count)
+        parts = [tuple(range(i, min(i + size_each, n))) for i in range(0, n, size_each)]
+        if all(label_w + sum(chosen[j] for j in p) <= landscape for p in parts) or size_each == 1:
+            break
+        count += 1
     widest = max(sum(chosen[j] for j in p) for p in parts)
     return TablePlan(True, keys, tuple(parts), max(label_w, landscape - widest), chosen)
 

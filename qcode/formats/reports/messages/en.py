@@ -118,7 +118,7 @@ MESSAGES = {
     "fig_groups_title": "Share of {people} by {attribute}",
     "fig_groups_x": "Share of the group's {people} (%)",
     "cap_fig_groups": "Share of the {people} of each {attribute} group who said something coded with each "
-                      "top-level theme ({people} per group in brackets in the legend).",
+                      "top-level theme ({people} per group in brackets under each group).",
     "fig_cooc_title": "Co-occurrence of themes",
     "fig_cooc_bar": "Overlapping codings",
     "cap_fig_cooc": "Overlapping codings of two themes, for the themes that co-occur at least once; "

@@ -123,7 +123,7 @@ MESSAGES = {
     "fig_groups_title": "Part des {people} selon {attribute}",
     "fig_groups_x": "Part des {people} du groupe (%)",
     "cap_fig_groups": "Part des {people} de chaque groupe ({attribute}) ayant dit quelque chose codé avec chaque "
-                      "thème de premier niveau ({people} par groupe entre parenthèses dans la légende).",
+                      "thème de premier niveau ({people} par groupe entre parenthèses sous chaque groupe).",
     "fig_cooc_title": "Cooccurrence des thèmes",
     "fig_cooc_bar": "Codages qui se chevauchent",
     "cap_fig_cooc": "Codages de deux thèmes qui se chevauchent, pour les thèmes qui se croisent au moins une fois ; "
