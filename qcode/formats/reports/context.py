@@ -10,7 +10,7 @@ Top-level names
   ``title``, ``subtitle``, ``date`` (YYYY-MM-DD), ``date_text`` (the date
   written out in the language), ``project``: text.
   ``lang``: the BCP 47 tag of the report's language (``fr-FR``), for
-  ``<html lang>``; ``language``: the language alone (``fr``).
+  ``<html lang>``; ``language``: the language alone (fr, en).
   ``t``: the message catalogue (key to text, e.g. ``t.h_theme``, ``t.contents``).
   ``provenance``: list of ``[key, value]`` pairs (project, codebook, hash,
   coders, filters, ...): ``{% for key, value in provenance %}``.
@@ -21,8 +21,8 @@ Top-level names
   ``people_header``: the column header for it.
   ``sections``: the numbered sections and appendices in order, and
   ``outline``: every heading; each a heading (below). Templates write one
-  block per ``key`` (``corpus``, ``findings``, ``analysis``, ``codebook``,
-  ``memos``) and skip keys they do not know.
+  block per ``key`` (corpus, findings, analysis, codebook, memos: see
+  :mod:`qcode.formats.reports.sections`) and skip keys they do not know.
   ``headings``: anchor to heading, e.g. ``headings['analysis-frequencies']``.
   ``corpus``: the corpus summary (below).
   ``codebook_title``, ``codebook_description``, ``codebook_lead``: text.
