@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from qcode.core.analysis import AnalysisData, Filters, check_filters
+from qcode.core.analysis import AnalysisData, Filters, check_filters, find_interviewers
 from qcode.core.errors import ReportError
 from qcode.usecases.project import Progress, Project, no_progress
 
@@ -91,6 +91,8 @@ def report_date(explicit: str | None = None) -> str:
 def load_analysis_data(project: Project, request_or_filters: ReportRequest | Filters | None = None) -> AnalysisData:
     """Read transcripts, participants, codings and memos for the analyses.
 
+    Interviewers (:func:`~qcode.core.analysis.find_interviewers`) are left out of the
+    counts of people unless the request says ``include_interviewers``.
     Unknown codes, transcripts, coders or attributes raise a
     :class:`~qcode.core.errors.NotFoundError` naming them. Only the
     transcripts named by a transcript filter are loaded.
@@ -121,6 +123,9 @@ def load_analysis_data(project: Project, request_or_filters: ReportRequest | Fil
         project=project.settings.name,
         language=project.settings.language if _has_language(codebook, project.settings.language) else "",
     )
+    include = isinstance(request_or_filters, ReportRequest) and request_or_filters.include_interviewers
+    if not include:
+        data = replace(data, interviewers=find_interviewers(data))
     check_filters(data, filters, by)
     if isinstance(request_or_filters, ReportRequest) and request_or_filters.transcripts:
         request_or_filters.transcripts = list(filters.transcripts or ())
@@ -176,12 +181,6 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
     template_text = _read_template(request.template) if request.template else None
     progress(0, 100, "reading the project")
     data = load_analysis_data(project, request)
-    if not request.include_interviewers:
-        from dataclasses import replace
-
-        from qcode.core.analysis import find_interviewers
-
-        data = replace(data, interviewers=find_interviewers(data))
     record = project.store.codebook_record() or {}
     options = ReportOptions(
         title=request.title or "",
