@@ -146,10 +146,12 @@ def person_key(t: Transcript, label: str) -> str:
 INTERVIEWER_ROLES = re.compile(
     r"^(?:I|Q|E|INT|Interviewer|Interviewers|Interviewe(?:r|use)|Intervieweu(?:r|se)|Moderator|Moderatrice|"
     r"Modérat(?:eur|rice)|Facilitat(?:or|eur|rice)|Animat(?:eur|rice)|Enqu[eê]t(?:eur|rice)s?|Chercheu(?:r|se)|"
-    r"Researcher)\s*\d*$",
+    r"Researcher|ENQ|Enq)\s*\d*$",
     re.I,
 )
-"""Speaker labels that name the interviewing role itself (``Interviewer``, ``Enquêtrice``, ``Q``...)."""
+"""Speaker labels that name the interviewing role itself (``Interviewer``, ``Enquêtrice``, ``Q``...),
+alone or in brackets after a name (``Sonia B. (ENQ)``, as the CFPP corpus marks its interviewers)."""
+_ROLE_SUFFIX = re.compile(r"\(([^()]*)\)\s*$")
 INTERVIEWER_ATTRIBUTES = ("interviewer", "interviewers", "enquêteur", "enquêteurs", "enquêtrice")
 """Transcript attributes listing its interviewers' speaker labels (``;`` or ``,`` between several)."""
 ROLE_ATTRIBUTES = ("role", "rôle")
@@ -171,9 +173,14 @@ def find_interviewers(data: AnalysisData) -> frozenset[tuple[int | None, str]]:
             p = data.participant(linked)
             role = next((str(v) for k, v in (p.attributes.items() if p else ()) if k.casefold() in ROLE_ATTRIBUTES), "")
             if (label.casefold() in named or (linked or "").casefold() in named
-                    or INTERVIEWER_ROLES.match(role.strip()) or (not linked and INTERVIEWER_ROLES.match(label.strip()))):
+                    or INTERVIEWER_ROLES.match(role.strip()) or (not linked and _is_role_label(label))):
                 out.add((t.id, label))
     return frozenset(out)
+
+
+def _is_role_label(label: str) -> bool:
+    suffix = _ROLE_SUFFIX.search(label)
+    return bool(INTERVIEWER_ROLES.match(label.strip()) or (suffix and INTERVIEWER_ROLES.match(suffix.group(1).strip())))
 
 
 def format_value(value: object) -> str:

@@ -272,6 +272,8 @@ def test_interviewers_named_by_attribute_or_role_and_left_out_of_counts() -> Non
     data = AnalysisData(DATA.codebook, (t1, t2), people, DATA.codings)
     found = find_interviewers(data)
     assert found == {(1, "Moderator"), (1, "Brian"), (2, "Q"), (2, "Chloe")}
+    assert find_interviewers(AnalysisData(DATA.codebook, (replace(t2, speakers={}, turns=[
+        replace(t2.turns[0], speaker="Sonia B. (ENQ)"), t2.turns[1]]),))) == {(2, "Sonia B. (ENQ)")}
     freq = {f.code_id: f for f in frequencies(replace(data, interviewers=found))}
     assert (freq["A"].total_speakers, freq["A"].total_participants) == (1, 1)  # Amina only
 

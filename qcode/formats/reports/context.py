@@ -72,7 +72,8 @@ A theme: ``code`` (the code id), ``label``, ``depth``, ``number``
 A quote: ``text`` (as the report shows it: shortened to ``--max-words`` with
 ``[…]``, the whole turn with ``--quotes turn``), made of ``before``, ``coded``
 (the coded passage, as shown) and ``after``; ``cut`` (whether words were left
-out); ``full_text`` (the whole coded passage); ``attribution``: who,
+out); ``marked`` (whether the coded passage is set off from its context, the
+whole-turn mode); ``full_text`` (the whole coded passage); ``attribution``: who,
 transcript and place, e.g. ``Amina, focus group 2, 00:12:34`` (no leading
 dash: write ``— {{ q.attribution }}``); ``who`` (participant names or speaker
 labels joined with `` & ``, else ``unknown speaker``), ``speakers`` (list),
@@ -125,7 +126,7 @@ def _quote_dict(rq: ReportQuote, unknown: str) -> dict[str, Any]:
         "transcript": q.transcript, "transcript_title": q.transcript_title, "speakers": list(q.speakers),
         "who": " & ".join(q.participants) or unknown, "where": q.where, "turn": q.turn,
         "time": q.time, "start": q.start, "end": q.end,
-        "text": ex.text, "before": ex.before, "coded": ex.coded, "after": ex.after, "cut": ex.cut,
+        "text": ex.text, "before": ex.before, "coded": ex.coded, "after": ex.after, "cut": ex.cut, "marked": rq.marked,
         "full_text": q.text, "memo": q.memo, "notes": list(q.notes), "coder": q.coder,
         "attribution": rq.attribution, "attributes": dict(q.attributes),
         "coders": list(q.coders or (q.coder,)), "coded_by": rq.coded_by,

@@ -86,6 +86,8 @@ class ReportQuote:
     """``Amina, Interview 1 (Casablanca), 00:12:34`` (no leading dash)."""
     coded_by: str
     memo: str
+    marked: bool = False
+    """Whether the coded passage stands out (bold) from its context: the whole-turn mode."""
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,7 @@ def _report_quote(t: Transcript | None, q: Quote, options: ReportOptions, m: Mes
     who = " & ".join(q.participants) or m("unknown_speaker")
     attribution = ", ".join(p for p in (who, q.transcript_title or q.transcript, where) if p)
     coded_by = m("coded_by", coders=", ".join(q.coders)) if len(q.coders) > 1 else ""
-    return ReportQuote(q, ex, attribution, coded_by, q.memo)
+    return ReportQuote(q, ex, attribution, coded_by, q.memo, options.quote_mode == "turn" and bool(before or after))
 
 
 def build_report(data: AnalysisData, options: ReportOptions) -> Report:

@@ -199,7 +199,7 @@ class _Writer:
             p.paragraph_format.left_indent = Inches(indent)
         return p
 
-    def quote(self, before: str, coded: str, after: str, attribution: str, memo: str) -> None:
+    def quote(self, before: str, coded: str, after: str, attribution: str, memo: str, marked: bool = False) -> None:
         """The quote in the Quote style (the coded part bold when context surrounds it); attribution (9 pt)
         and memo (8 pt, grey) upright below it."""
         x = self.x
@@ -207,7 +207,7 @@ class _Writer:
         if before:
             x.run(p, _x(before))
         if coded:
-            x.run(p, _x(coded), self._coded_rpr if (before or after) else None)
+            x.run(p, _x(coded), self._coded_rpr if marked else None)
         if after:
             x.run(p, _x(after))
         x.run(p, "\n— " + _x(attribution), self._attribution_rpr)
@@ -329,7 +329,8 @@ def write_findings(w: _Writer, report: Report, h: Heading) -> None:
         w.para(t.summary)
         for q in t.quotes:
             ex = q.excerpt
-            w.quote(ex.before, ex.coded, ex.after, q.attribution + (f" · {q.coded_by}" if q.coded_by else ""), q.memo)
+            w.quote(ex.before, ex.coded, ex.after, q.attribution + (f" · {q.coded_by}" if q.coded_by else ""), q.memo,
+                    q.marked)
         w.tick(t.label, len(t.quotes))
     if report.uncoded:
         w.para(m("uncoded", labels=", ".join(report.uncoded)), size=9, grey=True)
