@@ -169,7 +169,7 @@ def check(docx_path: Path, pdf_path: Path) -> Checked:
         words = [(float(a), float(b), float(c), float(d), html.unescape(t)) for a, b, c, d, t in _WORD.findall(page)]
         texts = {w[4].strip("()[],.;:") for w in words}
         whole |= texts & wanted
-        for i, (x0, y0, _x1, y1, t) in enumerate(words):
+        for i, (x0, _y0, _x1, y1, t) in enumerate(words):
             for target in wanted:
                 if len(t) >= len(target) or not target.startswith(t) or target in texts:
                     continue

@@ -33,7 +33,6 @@ def test_the_check_sees_a_header_broken_inside_a_word(tmp_path: Path) -> None:
     table = doc.add_table(rows=2, cols=2)
     table.autofit = False
     from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
     tr_pr = OxmlElement("w:trPr")
     tr_pr.append(OxmlElement("w:tblHeader"))
