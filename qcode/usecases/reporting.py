@@ -55,6 +55,13 @@ class ReportRequest:
         )
 
 
+def report_languages() -> list[str]:
+    """Languages a report can be written in (``--lang``)."""
+    from qcode.formats.reports.i18n import languages
+
+    return languages()
+
+
 def parse_where(items: list[str] | tuple[str, ...]) -> dict[str, list[str]]:
     """``["country=Kenya", "country=France", "gender=f"]`` -> ``{country: [Kenya, France], gender: [f]}``."""
     out: dict[str, list[str]] = {}
