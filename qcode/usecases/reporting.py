@@ -45,6 +45,7 @@ class ReportRequest:
     """``span``: the coded passage; ``turn``: the whole speaker turn, the passage in bold."""
     include_interviewers: bool = False
     """Count interviewers as people (by default they are left out of participant/speaker counts)."""
+    force: bool = False  # replace an existing file of another format (never a project file)
 
     def filters(self) -> Filters:
         return Filters(
@@ -184,6 +185,9 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
         raise ReportError(f"--max-words {request.max_words} is too short for a quote.",
                           hint="Give at least 5 words, e.g. --max-words 80 (or leave it out for whole quotes).")
     lang = resolve_language(request.lang, project.settings.language)
+    from qcode.usecases.outputs import check_output
+
+    check_output(output, fmt, force=request.force, project_root=project.root)
     when = report_date(request.date)
     template_text = _read_template(request.template) if request.template else None
     progress(0, 100, "reading the project")
