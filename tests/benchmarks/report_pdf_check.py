@@ -106,6 +106,22 @@ def french_report(work: Path, shared: Path = SHARED_FR, *extra: str) -> Path:
     files = sorted((shared / "eslo").glob("*.trs")) + sorted((shared / "cfpp").glob("*.txt"))
     with Project.init(project, codebook=REPO / "codebooks" / "data-work.yaml", language="fr") as p:
         importing.import_paths(p, files)
+    toml = project / "qcode.toml"
+    toml.write_text(re.sub(r'(?m)^name = .*$', 'name = "Entretiens ESLO et CFPP (essai)"', toml.read_text("utf-8")),
+                    encoding="utf-8")
+    # What a researcher records: the corpus of each transcript and, for ESLO, its interviewers (their
+    # initials, OU, JK...; the people interviewed have codes with digits, BA725, 001LOC1); CFPP marks them "(ENQ)".
+    rows = ["transcript,corpus,interviewer"]
+    with Project.open(project) as p:
+        for s in p.store.transcript_summaries():
+            t = p.transcript(s["id"])
+            corpus = "ESLO" if t.name.startswith("eslo") else "CFPP"
+            asking = [lab for lab in t.speaker_labels() if corpus == "ESLO" and re.fullmatch(r"[A-Z]{2,3}", lab)]
+            rows.append(f"{t.name},{corpus},{';'.join(asking)}")
+    corpus_csv = project / "corpus.csv"
+    corpus_csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _qcode(project, "attributes", "import", str(corpus_csv))
+    with Project.open(project) as p:
         from qcode.core.analysis import find_interviewers
         from qcode.usecases.reporting import load_analysis_data
 
@@ -124,10 +140,6 @@ def french_report(work: Path, shared: Path = SHARED_FR, *extra: str) -> Path:
                         if code == "pay-piece-rates" and done[code] == 1:  # one overlap, for co-occurrence
                             uc.apply_code(p, t.name, turn.start, turn.end, "job-instability", coder="essai")
                         break
-    corpus = project / "corpus.csv"
-    corpus.write_text("transcript,corpus\n" + "".join(
-        f"{f.stem.lower().replace('_', '-')},{f.parent.name.upper()}\n" for f in files), encoding="utf-8")
-    _qcode(project, "attributes", "import", str(corpus))
     out = work / "fr.docx"
     _qcode(project, "report", "-o", str(out), "--by", "corpus", "--max-words", "80", "--date", "2025-03-31", *extra)
     return out
