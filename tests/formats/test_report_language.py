@@ -114,3 +114,16 @@ def test_english_word_report_carries_en_gb(tmp_path: Path) -> None:
     write_docx(report, tmp_path / "r.docx")
     doc = docx.Document(str(tmp_path / "r.docx"))
     assert doc.core_properties.language == "en-GB" and 'w:val="en-GB"' in doc.styles.element.xml
+
+
+def test_spreadsheet_carries_the_language_and_keeps_machine_column_names(tmp_path: Path) -> None:
+    import openpyxl
+
+    from qcode.formats.reports.tables import write_xlsx
+
+    write_xlsx(_french(), tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert wb.properties.language == "fr-FR" and wb.properties.creator == "qcode"
+    assert [c.value for c in wb["Quotes"][1]][:2] == ["coding_id", "transcript"]  # stable for scripts
+    about = {r[0].value: r[1].value for r in wb["About"].iter_rows(min_row=2)}
+    assert about["Date"] == "31 mars 2025" and about["Projet"] == "demo"
