@@ -226,7 +226,9 @@ def _print_crosstab(project: Project, by: str, codes: tuple[str, ...], transcrip
     rows = [["  " * r.depth + r.label] + [f"{c} · {share_text(s)}" for c, s in zip(r.counts, r.shares, strict=True)]
             for r in table.rows]
     _table(header, rows)
-    say("\nEach cell: codings · share of the group's participants who mention the theme. Group sizes in brackets.")
+    people = {"speakers": "speakers (no participant data)", "coders": "coders"}.get(table.unit, "participants")
+    say(f"\nEach cell: codings · share of the group's {people} who mention the theme. Group sizes in brackets"
+        " (interviewers left out).")
 
 
 @stats_group.command("cooccurrence")

@@ -7,6 +7,7 @@ MESSAGES = {
     "contents": "Contents",
     "page_of": "Page {page} of {pages}",
     "appendix": "Appendix {letter}",
+    "colon": ":",
     "table_label": "Table {n}.",
     "figure_label": "Figure {n}.",
     # Provenance

@@ -7,6 +7,7 @@ MESSAGES = {
     "contents": "Table des matières",
     "page_of": "Page {page} sur {pages}",
     "appendix": "Annexe {letter}",
+    "colon": " :",
     "table_label": "Tableau {n}.",
     "figure_label": "Figure {n}.",
     # Provenance
