@@ -375,6 +375,14 @@ def _typed(value: Any, qtype: str) -> Any:
     return value
 
 
+def preview_project(path: Path) -> dict[str, Any]:
+    """What :func:`import_project` would read from *path* (``qcode import --dry-run``)."""
+    model = read_any(Path(path))
+    return {"path": str(path), "tool": origin_name(model.origin), "positions": choose_convention(model).name,
+            "sources": len(model.sources), "codes": len(model.codebook), "users": len(model.users),
+            "selections": sum(len(s.selections) for s in model.sources), "warnings": model.warnings}
+
+
 def import_project(project: Project, path: Path) -> ProjectImportReport:
     """Import another tool's project file or folder into *project* (all or nothing)."""
     path = Path(path)
