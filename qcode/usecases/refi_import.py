@@ -63,6 +63,8 @@ class ProjectImportReport:
     codes_reused: int = 0
     coders: list[str] = field(default_factory=list)
     codings: int = 0
+    duplicates: int = 0
+    """Codings given twice in the file (same span, code and coder), imported once."""
     exact: int = 0
     adjusted: list[str] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
@@ -84,7 +86,8 @@ class ProjectImportReport:
             f"{self.codes_added} new codes ({self.codes_reused} already there), {len(self.coders)} coders "
             f"({', '.join(self.coders) or 'none'}), {self.codings} codings, {self.memos} memos, "
             f"{self.participants} participants.",
-            f"Selections: {self.exact} exact, {len(self.adjusted)} adjusted, {len(self.unplaced)} not placed.",
+            f"Selections: {self.exact} exact, {len(self.adjusted)} adjusted, {len(self.unplaced)} not placed"
+            + (f"; {self.duplicates} duplicate codings imported once." if self.duplicates else "."),
         ]
         out += [f"  skipped source: {s}" for s in self.skipped_sources]
         out += [f"  adjusted: {a}" for a in self.adjusted]
@@ -469,6 +472,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
         side = (model.extra.get("sources") or {}).get(src.guid, {}) if model.extra else {}
         exact_spans = side.get("spans") or {} if t.source_text == src.text else {}
         pending: list[tuple[Coding, list[str]]] = []
+        seen_spans: set[tuple[int, int, str, str]] = set()
         converted = conv.import_positions(src.text, [x for sel in src.selections for x in (sel.start, sel.end)])
         for i, sel in enumerate(src.selections):
             placed = _place(src.text, t.source_map, sel, converted[2 * i], converted[2 * i + 1])
@@ -499,6 +503,11 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
                                 created=created, modified=sel.modified or created, codebook_hash=codebook_hash,
                                 **({"guid": c.guid} if _fresh_guid(c.guid, taken_guids) else {}))
                 taken_guids.add(c.guid)
+                key = (start, end, code_id, coding.coder)
+                if key in seen_spans:
+                    report.duplicates += 1
+                    continue
+                seen_spans.add(key)
                 pending.append((coding, c.note_refs + sel.note_refs))
         added = store.add_codings([c for c, _ in pending])
         report.codings += len(added)

@@ -242,3 +242,12 @@ def test_dry_run_stores_nothing(empty: Project, tmp_path: Path) -> None:
     assert "NVivo project" in r.output and "1 sources" in r.output and "nothing stored" in r.output
     with Project.open(root) as p:
         assert p.store.transcript_summaries() == [] and p.store.codings() == []
+
+
+def test_duplicate_codings_in_the_file_are_imported_once(empty: Project, tmp_path: Path) -> None:
+    a = TEXT.index("Piece rates")
+    sel = (a, a + 11, "Piece rates", C_B, U1)
+    f = qdpx(tmp_path / "d.qdpx", {"project.qde": qde("NVivo", [sel, sel]), f"sources/{SRC}.txt": TEXT.encode()})
+    r = import_project(empty, f)
+    assert (r.codings, r.duplicates) == (1, 1)
+    assert len(empty.store.codings()) == 1
