@@ -448,7 +448,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
             continue
         t = _transcript(model, src, project)
         dup = store.transcript_by_source_hash(t.source.sha256) if t.source else None
-        if dup is not None:
+        if dup is not None and dup[0] not in source_tid.values():  # in the project before; twins in the file stay
             report.skipped_sources.append(f"{src.name}: already in the project as '{dup[1]}'")
             continue
         base = t.name or slugify(src.name)

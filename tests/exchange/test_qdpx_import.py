@@ -251,3 +251,12 @@ def test_duplicate_codings_in_the_file_are_imported_once(empty: Project, tmp_pat
     r = import_project(empty, f)
     assert (r.codings, r.duplicates) == (1, 1)
     assert len(empty.store.codings()) == 1
+
+
+def test_two_identical_sources_in_one_file_both_come_in_but_not_twice(empty: Project, tmp_path: Path) -> None:
+    other = SRC[:-1] + "9"
+    x = qde("NVivo", []).replace(b"</Sources>", f'<TextSource guid="{other}" name="Copy" plainTextPath="internal://{other}.txt"/></Sources>'.encode())
+    f = qdpx(tmp_path / "t.qdpx", {"project.qde": x, f"sources/{SRC}.txt": TEXT.encode(), f"sources/{other}.txt": TEXT.encode()})
+    assert len(import_project(empty, f).sources) == 2
+    again = import_project(empty, f)
+    assert again.sources == [] and len(again.skipped_sources) == 2
