@@ -476,6 +476,9 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
         converted = conv.import_positions(src.text, [x for sel in src.selections for x in (sel.start, sel.end)])
         for i, sel in enumerate(src.selections):
             placed = _place(src.text, t.source_map, sel, converted[2 * i], converted[2 * i + 1])
+            own = exact_spans.get(sel.codings[0].guid) if sel.codings and isinstance(placed, str) else None
+            if own and 0 <= int(own[0]) < int(own[1]) <= len(t.text) and sel.start == sel.end:
+                placed = (int(own[0]), int(own[1]), "")  # spacing only qcode's text has (qcode.json)
             if isinstance(placed, str):
                 report.unplaced.append(Unplaced(src.name, sel.guid, sel.start, sel.end, placed))
                 continue
