@@ -55,7 +55,7 @@ def import_projects(project: Project, paths: list[Path], as_json: bool, dry_run:
         if as_json:
             echo_json(previews)
         for pv in [] if as_json else previews:
-            click.echo(f"{pv['path']}: {pv['tool']} project, positions {pv['positions']}: {pv['sources']} sources, "
+            say(f"{pv['path']}: {pv['tool']} project, positions {pv['positions']}: {pv['sources']} sources, "
                        f"{pv['codes']} codes, {pv['users']} coders, {pv['selections']} selections (nothing stored).")
         return
 
