@@ -37,6 +37,16 @@ class StorageError(QcodeError):
     title = "Could not save"
 
 
+class PermissionDeniedError(StorageError):
+    title = "Not allowed"
+
+
+class EditConflictError(StorageError):
+    """Someone else changed what this change was based on (optimistic locking by version column)."""
+
+    title = "Changed by someone else"
+
+
 class SettingsError(QcodeError):
     title = "Settings file problem"
 

@@ -57,6 +57,8 @@ class QcodeApp(App[None]):
         self.theme = DARK
         self.data_version = 0
         """Bumped when a tool screen changes codings, so the coding screen reloads on return."""
+        self.feed: Any = None
+        """On a team server: tells when other coders changed the project (LISTEN/NOTIFY)."""
 
     def touch(self) -> None:
         """Note that codings changed outside the coding screen."""
@@ -77,6 +79,31 @@ class QcodeApp(App[None]):
             self.notify(self.project.notice, title="Demo", markup=False, timeout=12)
         if self.project.seed_report and self.project.seed_report.messages:
             self.notify("\n".join(self.project.seed_report.messages), title="Project created", markup=False)
+        if self.project.store.server is not None:
+            from qcode.usecases.server import ChangeFeed
+
+            self.feed = ChangeFeed(self.project.store)
+            self.set_interval(0.25, self._others_changes)
+
+    def _others_changes(self) -> None:
+        """Show other coders' committed changes: reload the coding screen when it is in front."""
+        if not self.feed.poll():
+            return
+        self.touch()
+        screen = self._coding_screen()
+        if screen is not None and self.screen is screen:
+            screen._seen_version = self.data_version
+            screen.refresh_from_store()
+
+    def sync_label(self) -> str:
+        """'synced HH:MM:SS' on a team server (when others' changes were last shown), else ''."""
+        if self.feed is None:
+            return ""
+        import time
+
+        if self.feed.error:
+            return "live updates off"
+        return "synced " + time.strftime("%H:%M:%S", time.localtime(self.feed.last_refresh))
         self.call_after_refresh(self._check_coder)
 
     def _check_coder(self) -> None:
@@ -143,6 +170,8 @@ class QcodeApp(App[None]):
             self.notify(f"✓ saved: codebook updated ({change.diff.summary()})", markup=False, timeout=5)
 
     def on_unmount(self) -> None:
+        if self.feed is not None:
+            self.feed.close()
         self.project.close()
 
     # ------------------------------------------------------------------ errors

@@ -20,6 +20,7 @@ from qcode.usecases.settings import (
     DB_FILE,
     SETTINGS_FILE,
     Settings,
+    check_database_url,
     coder_and_source,
     default_coder,
     load_settings,
@@ -36,7 +37,12 @@ def no_progress(done: int, total: int, label: str) -> None:
 
 
 def _needs_first_use(store: Store) -> bool:
-    """A database (e.g. on a team server) that was never seeded and holds nothing yet."""
+    """A database (e.g. on a team server) that was never seeded and holds nothing yet.
+
+    On a server with qcode roles only an owner seeds it (the others may not write the project's settings).
+    """
+    if store.server is not None and store.server.prefix and store.server.kind != "owner":
+        return False
     return store.get_meta("seeded") is None and not store.transcript_summaries() and not store.get_codebook().ids
 
 
@@ -114,6 +120,8 @@ class Project:
         self.settings = settings
         self.store = store
         self.coder = default_coder(settings)
+        if store.server is not None and store.server.prefix:
+            self.coder = store.server.user  # on a team server, the coder is the database role connected
         self._codebook: Codebook | None = None
         self._codebook_hash: tuple[str | None] | None = None
         self._transcripts: dict[int, Transcript] = {}
@@ -154,7 +162,7 @@ class Project:
                 demo_note = ""
         new_file = False
         if settings.database:
-            store = Store.open_url(settings.database, create=True)
+            store = Store.open_url(settings.database, create=True, backup_dir=root / DATA_DIR / "backups")
         else:
             db = root / DATA_DIR / DB_FILE
             new_file = not db.exists()  # an empty (0-byte) file is refused by the store, never re-initialised
@@ -175,20 +183,26 @@ class Project:
         return project
 
     @classmethod
-    def init(cls, root: Path, *, codebook: Path | None = None, language: str = "en", name: str | None = None,
-             coder: str | None = None) -> Project:
+    def init(
+        cls, root: Path, *, codebook: Path | None = None, language: str = "en", name: str | None = None,
+        database: str | None = None, coder: str | None = None,
+    ) -> Project:
         """Make *root* a qcode project (writes qcode.toml and creates the database).
 
-        The coder is *coder*, else QCODE_CODER, else the account's full name;
-        with none of these qcode.toml names no coder and the app asks.
+        With *database* (a ``postgresql://`` URL without password) the project
+        lives on that server; an empty database gets the schema. The coder is
+        *coder*, else QCODE_CODER, else the account's full name; with none of
+        these qcode.toml names no coder and the app asks.
         """
+        if database:  # checked (no password) before anything is written
+            check_database_url(database, "qcode init --database")
         root.mkdir(parents=True, exist_ok=True)
         if (root / SETTINGS_FILE).exists():
             raise ProjectError(
                 f"{root} is already a qcode project ({SETTINGS_FILE} exists).",
                 hint="Open it with `qcode open`, or edit qcode.toml.",
             )
-        settings = Settings(name=name or root.resolve().name, language=language)
+        settings = Settings(name=name or root.resolve().name, language=language, database=database or "")
         who, source = coder_and_source(settings, coder)
         if source != "your login name" and source != "the default":
             settings.coder = who

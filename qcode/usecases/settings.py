@@ -38,6 +38,7 @@ _ALLOWED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "suggest": {"pipeline": str, "min_score": (int, float), "processes": int, "per_unit": int},
     "import": {"max_mb": (int, float)},
     "report": {"template_memory_mb": (int, float)},
+    "sync": {"server": str},
 }
 
 
@@ -63,6 +64,8 @@ class Settings:
     """Largest transcript file accepted by `qcode import` (megabytes)."""
     template_memory_mb: float = 1024.0
     """Megabytes a user's report template may allocate while rendering (Linux; elsewhere only the time limit)."""
+    sync_server: str = ""
+    """The server project `qcode pull` / `qcode push` sync a local project with (a URL without password)."""
 
 
 def load_settings(root: Path) -> Settings:
@@ -111,6 +114,11 @@ def load_settings(root: Path) -> Settings:
     s.language = project.get("language", s.language)
     s.coder = project.get("coder", "")
     s.database = project.get("database", "")
+    if s.database:
+        check_database_url(s.database, f"{path}, line {_line_of(raw_text, 'database')}")
+    s.sync_server = data.get("sync", {}).get("server", "")
+    if s.sync_server:
+        check_database_url(s.sync_server, f"{path}, line {_line_of(raw_text, 'server')}")
     s.demo = bool(project.get("demo", False))
     s.codebook = data.get("codebook", {}).get("path", "")
     seed = data.get("seed", {})
@@ -127,6 +135,29 @@ def load_settings(root: Path) -> Settings:
                 hint="Give a size in megabytes, for example 100.",
             )
     return s
+
+
+def check_database_url(url: str, where: str) -> None:
+    """A server URL in qcode.toml must parse and hold no password (qcode keeps no secret in the folder)."""
+    from qcode.storage import postgres
+
+    try:
+        secret = postgres.has_password(url)
+    except SettingsError as exc:
+        raise SettingsError(f"{where}: [project] database: {exc.message}", hint=exc.hint) from None
+    if secret:
+        raise SettingsError(
+            f"{where}: [project] database holds a password ({postgres.safe_url(url)}); qcode keeps no secret "
+            "in the project folder, so it does not connect with it.",
+            hint=NO_PASSWORD_HINT,
+        )
+
+
+NO_PASSWORD_HINT = (
+    "Remove the password from the URL (postgresql://USER@HOST/DATABASE) and give it to PostgreSQL's own "
+    "client library instead: a line HOST:PORT:DATABASE:USER:PASSWORD in ~/.pgpass (or the file PGPASSFILE "
+    "names, mode 600), a service file (postgresql:///?service=NAME), or the PGPASSWORD variable."
+)
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -150,6 +181,9 @@ def write_settings(root: Path, s: Settings) -> Path:
     ]
     if s.coder:
         lines.append(f"coder = {_toml_str(s.coder)}")
+    if s.database:
+        check_database_url(s.database, "qcode init --database")
+        lines.append(f"database = {_toml_str(s.database)}  # team server; credentials stay outside the folder")
     if s.codebook:
         lines += ["", "[codebook]", f"path = {_toml_str(s.codebook)}"]
     path = root / SETTINGS_FILE
@@ -157,25 +191,26 @@ def write_settings(root: Path, s: Settings) -> Path:
     return path
 
 
-def update_setting(root: Path, section: str, key: str, value: str) -> bool:
-    """Set ``[section] key = "value"`` in ``root/qcode.toml``, changing only that line (atomic).
+def remember_sync_server(root: Path, url: str) -> None:
+    """Write ``[sync] server = URL`` into qcode.toml (replacing an older one), keeping the rest as it is."""
+    update_setting(root, "sync", "server", url)
 
-    Returns False (and writes nothing) when the result would not read back.
+
+def update_setting(root: Path, section: str, key: str, value: str) -> bool:
+    """Set ``[section] key = "value"`` in ``root/qcode.toml`` (atomic), keeping its comments and layout.
+
+    Returns False (and writes nothing) when the file would not read back with that value.
     """
+    import tomlkit
+
     from qcode.formats.atomic import atomic_write_text
 
     toml = root / SETTINGS_FILE
-    text = toml.read_text(encoding="utf-8")
-    quoted = _toml_str(value)
-    found = re.search(rf"(?m)^\[{re.escape(section)}\][^\[]*", text)
-    line = re.compile(rf"(?m)^{re.escape(key)}\s*=.*$")
-    if found and line.search(found.group(0)):
-        body = line.sub(lambda _: f"{key} = {quoted}", found.group(0), count=1)
-        new = text[: found.start()] + body + text[found.end():]
-    elif found:
-        new = text[: found.end()].rstrip("\n") + f"\n{key} = {quoted}\n" + text[found.end():]
-    else:
-        new = text.rstrip("\n") + f"\n\n[{section}]\n{key} = {quoted}\n"
+    doc = tomlkit.parse(toml.read_text(encoding="utf-8"))
+    if doc.get(section, {}).get(key) == value:
+        return True
+    doc.setdefault(section, tomlkit.table())[key] = value
+    new = tomlkit.dumps(doc)
     if tomllib.loads(new).get(section, {}).get(key) != value:
         return False
     atomic_write_text(toml, new)

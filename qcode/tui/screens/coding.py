@@ -155,6 +155,9 @@ class CodingScreen(Screen[None]):
                 code = cb.find(c.code_id)
                 names.append(safe_label(code.display(lang) if code else c.code_id, 24) + ("*" if c.memo else ""))
             t.append(", ".join(names))
+        sync = self.app.sync_label()  # type: ignore[attr-defined]
+        if sync:
+            t.append(f" · {sync}", style="dim")
         self.query_one("#status", StatusLine).update(t)
         self._update_definition()
 
