@@ -152,8 +152,8 @@ class QcodeApp(App[None]):
         shown = "\n".join(lines[:8]) + ("\n..." if len(lines) > 8 else "")
         self.push_screen(ConfirmDialog(
             f"The codebook file {status.shown} was edited since the project took it in "
-            f"({status.change.diff.summary()}):\n{shown}\n\nTake the edit in now? Codings of removed codes are kept "
-            "(their codes are retired).", yes="Take it in"), lambda yes: self._take_codebook(status, yes))
+            f"({status.change.diff.summary()}):\n\n{shown}\n\nTake the edit in now? Codings of removed codes are "
+            "kept (their codes are retired).", yes="Take it in"), lambda yes: self._take_codebook(status, yes))
 
     def _take_codebook(self, status: Any, yes: bool | None) -> None:
         from qcode.usecases.codebook import attach_codebook
