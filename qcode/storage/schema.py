@@ -176,6 +176,14 @@ suggestions = sa.Table(
     sa.Index("ix_suggestions_pair", "transcript_id", "code_id", "start", "end"),
 )
 
+# --- migration "unique coding spans": one coding per (transcript, code, coder, span) ---
+UNIQUE_CODING_SPAN = ("uq_codings_span", "codings", ("transcript_id", "code_id", "coder_id", "start", "end"))
+"""(index, table, columns): two processes coding the same passage at once cannot both store it.
+
+Created by its migration (not attached to the table above, so that version-1
+tables stay what version 1 created and old duplicates can be merged first).
+"""
+
 V1_TABLES = [meta, coders, participants, attribute_defs, transcripts, turns, speakers, codebooks, codes, codings, memos]
 V2_TABLES = [suggestions]
 

@@ -11,7 +11,7 @@ from qcode.core.anchor import find_quote, make_anchor
 from qcode.core.coding import Coding, now
 from qcode.core.errors import ImportFormatError, QcodeError
 from qcode.formats.atomic import atomic_write_text
-from qcode.formats.codings_file import REQUIRED, read_rows, write_jsonl
+from qcode.formats.codings_file import REQUIRED, file_format, read_rows, write_csv, write_jsonl
 from qcode.usecases.project import Project
 
 
@@ -37,12 +37,23 @@ def coding_record(project: Project, c: Coding) -> dict[str, Any]:
     }
 
 
-def export_codings(project: Project, out: Path, **filters: Any) -> int:
-    """Write the codings matching *filters* to *out* as JSONL (atomically)."""
+def export_codings(project: Project, out: Path, *, force: bool = False, **filters: Any) -> int:
+    """Write the codings matching *filters* to *out* (atomically), as JSONL or CSV by its extension.
+
+    The formats are those :func:`import_codings` reads back.
+    """
     import io
 
+    from qcode.usecases.outputs import check_output
+
+    fmt = file_format(Path(out))
+    check_output(Path(out), fmt, force=force, project_root=project.root)
     buf = io.StringIO()
-    n = write_jsonl((coding_record(project, c) for c in project.store.iter_codings(**filters)), buf)
+    records = (coding_record(project, c) for c in project.store.iter_codings(**filters))
+    if fmt == "csv":
+        n = write_csv(records, buf, tab=Path(out).suffix.lower() == ".tsv")
+    else:
+        n = write_jsonl(records, buf)
     atomic_write_text(out, buf.getvalue())
     return n
 
