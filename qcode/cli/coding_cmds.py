@@ -142,12 +142,17 @@ def codings_export(project: Project, output: Path, force: bool, code: tuple[str,
 @codings_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--skip-bad", is_flag=True, help="Import the good lines even when some cannot be placed.")
+@click.option("--offsets", type=click.Choice(["auto", "text", "source"]), default="auto", show_default=True,
+              help="What start/end count: qcode's text, or the source text other tools show (labels, times included).")
 @project_option
-def codings_import(project: Project, file: Path, skip_bad: bool) -> None:
+def codings_import(project: Project, file: Path, skip_bad: bool, offsets: str) -> None:
     """Import codings from a .jsonl or .csv file (format in the README).
 
     A coding whose offsets do not select its quote is placed by the quote;
     one that cannot be placed is reported and never imported at a wrong place.
+    Offsets into the original file (speaker labels and times included) are
+    mapped with --offsets source (or a line's "offsets": "source"), and are
+    detected when only there the quote matches.
     By default nothing is imported when any line fails.
 
     Example:
@@ -155,7 +160,7 @@ def codings_import(project: Project, file: Path, skip_bad: bool) -> None:
     \b
         qcode codings import colleague.jsonl
     """
-    r = exchange.import_codings(project, file, skip_bad=skip_bad)
+    r = exchange.import_codings(project, file, skip_bad=skip_bad, offsets=offsets)
     for msg in r.failed:
         say(f"  not imported: {msg}", fg="red", err=True)
     if not r.committed:
@@ -165,8 +170,11 @@ def codings_import(project: Project, file: Path, skip_bad: bool) -> None:
             f"{len(r.failed)} line(s) of {file.name} could not be placed; nothing was imported.",
             hint="Fix those lines, or pass --skip-bad to import the others.",
         )
+    for msg in r.adjusted:
+        say(f"  adjusted: {msg}")
     say(
-        f"Imported {r.imported} codings ({r.placed_by_quote} placed by their quote); "
+        f"Imported {r.imported} codings ({r.placed_by_quote} placed by their quote, "
+        f"{r.placed_by_source} from source-text offsets); "
         f"{r.duplicates} already present; {len(r.failed)} not imported."
     )
     if r.failed:

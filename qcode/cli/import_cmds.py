@@ -34,7 +34,9 @@ def import_cmd(
 ) -> None:
     """Import transcript files or folders into the project.
 
-    Formats: .txt .md .docx .odt .rtf .vtt .srt .trs (Transcriber) and .pdf.
+    Formats: .txt .md .docx .odt .rtf .vtt .srt .trs (Transcriber) and .pdf;
+    other tools' projects: REFI-QDA .qdpx/.qde (NVivo, MAXQDA, ATLAS.ti),
+    a QualCoder project folder or its data.qda, a Taguette .sqlite3.
     Speaker turns ("Name: text", "[00:01:02] Name: text", "**Name:**",
     Otter.ai exports, two-column Word tables...) are recognised without
     configuration; check with --dry-run first. A file already imported (same
@@ -64,6 +66,16 @@ def import_cmd(
     if replace_ref is not None:
         _replace(project, replace_ref, paths, options, dry_run, as_json)
         return
+    from qcode.usecases.refi_import import is_project_path
+
+    projects = [p for p in paths if is_project_path(p)]
+    if projects:  # other tools' projects: .qdpx, .qde, QualCoder, Taguette
+        from qcode.cli.exchange_cmds import import_projects
+
+        import_projects(project, projects, as_json)
+        paths = tuple(p for p in paths if p not in projects)
+        if not paths:
+            return
     files = importing.collect_files(list(paths))
     if not files:
         raise QcodeError("No importable files found in " + ", ".join(str(p) for p in paths) + ".",

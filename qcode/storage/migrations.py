@@ -62,19 +62,21 @@ def _unique_coding_spans(conn: sa.Connection) -> str | None:
     return None
 
 
+def _source_maps(conn: sa.Connection) -> None:
+    schema.metadata.create_all(conn, tables=schema.SOURCE_TABLES)
+
+
 def _agreement(conn: sa.Connection) -> None:
     schema.metadata.create_all(conn, tables=schema.AGREEMENT_TABLES)
 
-
-AGREEMENT_VERSION = 5
-"""Number of the migration adding agreement runs and reviews (renumber here only)."""
 
 MIGRATIONS: dict[int, tuple[str, Migration]] = {
     1: ("initial schema: transcripts, codebook, codings, memos, coders", _v1_initial),
     2: ("suggestions and decisions", _v2_suggestions),
     3: ("one coding per transcript, code, coder and span", _unique_coding_spans),
+    4: ("source texts of transcripts and their maps", _source_maps),
+    5: ("agreement runs and reviews of disagreements", _agreement),
 }
-MIGRATIONS[AGREEMENT_VERSION] = ("agreement runs and reviews of disagreements", _agreement)
 
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -83,8 +85,6 @@ def apply(conn: sa.Connection, current: int, target: int = SCHEMA_VERSION) -> li
     """Run migrations ``current+1 .. target`` on *conn* (inside the caller's transaction)."""
     done: list[str] = []
     for version in range(current + 1, target + 1):
-        if version not in MIGRATIONS:
-            continue  # a number left free for another branch's migration
         name, fn = MIGRATIONS[version]
         note = fn(conn)
         done.append(f"{version}: {name}" + (f" ({note})" if note else ""))

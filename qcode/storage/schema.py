@@ -187,7 +187,17 @@ tables stay what version 1 created and old duplicates can be merged first).
 V1_TABLES = [meta, coders, participants, attribute_defs, transcripts, turns, speakers, codebooks, codes, codings, memos]
 V2_TABLES = [suggestions]
 
-# --- agreement and review of disagreements (migration number: migrations.AGREEMENT_VERSION) ---
+# --- source text and its map to the normalised text (issue #11) ---
+transcript_sources = sa.Table(
+    "transcript_sources",
+    metadata,
+    sa.Column("transcript_id", sa.Integer, sa.ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("map", sa.JSON, nullable=False),
+)
+SOURCE_TABLES = [transcript_sources]
+
+# --- agreement and review of disagreements (schema version 5) ---
 agreement_runs = sa.Table(
     "agreement_runs",
     metadata,

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import Coding, Memo, new_guid, now, stable_guid
 from qcode.core.errors import AmbiguousError, CodingError, NotFoundError, ProjectError
+from qcode.core.sourcemap import SourceMap
 from qcode.core.transcript import Note, Participant, SourceInfo, Transcript, Turn
 from qcode.storage import migrations, schema, sqlite_files
 from qcode.storage.engine import (
@@ -287,6 +288,7 @@ class Store(RecordsMixin):
             ).inserted_primary_key[0]
             self._write_turns(conn, tid, t.turns)
             self._write_speakers(conn, tid, t)
+            self._write_source(conn, tid, t)
         t.id = int(tid)
         return int(tid)
 
@@ -320,6 +322,19 @@ class Store(RecordsMixin):
         if rows:
             conn.execute(sa.insert(schema.speakers), rows)
 
+    def _write_source(self, conn: sa.Connection, tid: int, t: Transcript) -> None:
+        ts = schema.transcript_sources
+        conn.execute(sa.delete(ts).where(ts.c.transcript_id == tid))
+        if t.source_text is not None and t.source_map is not None:
+            conn.execute(sa.insert(ts).values(transcript_id=tid, text=t.source_text, map=t.source_map.to_json()))
+
+    def transcript_source(self, tid: int) -> tuple[str, SourceMap] | None:
+        """The source text of transcript *tid* and its map to the text (None when not stored)."""
+        ts = schema.transcript_sources
+        with self.reading() as conn:
+            row = conn.execute(sa.select(ts.c.text, ts.c.map).where(ts.c.transcript_id == tid)).first()
+        return None if row is None else (row.text, SourceMap.from_json(row.map))
+
     def replace_transcript_content(self, tid: int, new: Transcript, source_bytes: bytes | None = None) -> None:
         """Replace the text, turns and source of transcript *tid* (codings are the caller's job)."""
         src = new.source
@@ -344,6 +359,7 @@ class Store(RecordsMixin):
             )
             self._write_turns(conn, tid, new.turns)
             self._write_speakers(conn, tid, new)
+            self._write_source(conn, tid, new)
 
     def update_transcript_fields(self, tid: int, **fields: Any) -> None:
         """Update title, kind, language or attributes of a transcript."""
@@ -360,6 +376,7 @@ class Store(RecordsMixin):
         """Delete a transcript with its codings, memos and suggestions (one transaction)."""
         with self.transaction() as conn:
             conn.execute(sa.delete(schema.codings).where(schema.codings.c.transcript_id == tid))
+            conn.execute(sa.delete(schema.transcript_sources).where(schema.transcript_sources.c.transcript_id == tid))
             conn.execute(
                 sa.delete(schema.memos).where(
                     (schema.memos.c.target_kind == "transcript") & (schema.memos.c.target_id == str(tid))

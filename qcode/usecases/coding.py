@@ -23,6 +23,11 @@ def _check_code(project: Project, code_id: str) -> None:
             f"Code '{code_id}' is retired: it is kept for its existing codings only.",
             hint="Choose another code, or un-retire it in the codebook.",
         )
+    if not code.codable:
+        raise CodingError(
+            f"Code '{code_id}' is a category (codable: false): it groups codes and is not applied to text.",
+            hint="Choose one of its sub-codes, or remove `codable: false` from it in the codebook.",
+        )
 
 
 def apply_code(
