@@ -11,6 +11,8 @@ What ``qcode agreement --json`` prints (stable field names; ``result_dict``)::
     transcripts             names of the transcripts coded by at least two of the coders
     units                   number of units in them (characters, passages, sentences, turns)
     resamples, seed, level  the bootstrap settings (level 0.95)
+    clusters                what the bootstrap draws (turns for characters, else units); under
+                            FEW_CLUSTERS the intervals are rough
     min_codings             codes with fewer codings are "too rare"
     overall: FIGURES        the codes judged, stacked (each unit x code one decision)
     codes: [ {code, label, FIGURES} ]   in codebook order
@@ -57,6 +59,8 @@ from qcode.core.errors import CodingError, NotFoundError, did_you_mean
 from qcode.storage import team
 from qcode.usecases.project import Project
 
+FEW_CLUSTERS = 30
+"""Below this many bootstrap clusters the table warns that the intervals are rough."""
 CONSENSUS = "consensus"
 """Default name of the coder that review decisions are written to."""
 
@@ -180,6 +184,7 @@ def compute(
         project,
         summarize(inp.rel, resamples=resamples, seed=seed, min_codings=min_codings, overlap=overlap, resampler=numpy_resamples),
     )
+    result["clusters"] = len(inp.rel.data.base)
     if keep:
         result["id"] = team.add_agreement_run(
             project.store, unit, inp.coders, result["codebook"]["hash"], result["codebook"]["version"] or "", result

@@ -175,6 +175,7 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
     )
     progress(10, 100, "analysing")
     report = build_report(data, options)
+    report = _with_agreement(project, report)
     colors = {c.id: c.color for c in data.codebook.codes if c.color and re.fullmatch(r"#[0-9a-fA-F]{6}", c.color)}
 
     def sub(lo: int, hi: int) -> Progress:
@@ -206,6 +207,16 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
         neutralised = write_xlsx(report, output).neutralised
     progress(100, 100, "done")
     return ReportResult(output, files, neutralised)
+
+
+def _with_agreement(project: Project, report: Any) -> Any:
+    """The report with the latest kept agreement computation (unchanged when there is none)."""
+    from dataclasses import replace
+
+    from qcode.storage import team
+
+    runs = team.agreement_runs(project.store)
+    return replace(report, agreement=runs[-1]["result"]) if runs else report
 
 
 def _read_template(path: Path) -> str:

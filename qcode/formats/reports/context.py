@@ -27,6 +27,8 @@ Top-level names
   ``charts``: name to ``data:image/png`` URI, HTML only and only when there
   is something to draw: ``frequencies``, ``cooccurrence``; test with
   ``charts.get('frequencies')``.
+  ``agreement``: the latest kept ``qcode agreement`` run, or None: a dict with
+    summary (one paragraph), header and rows (the table as text cells).
 
 A codebook entry: ``code_id``, ``label``, ``depth`` (0 for a top-level
 theme), ``number`` (``1.2.1``), ``definition``, ``include``, ``exclude``,
@@ -149,7 +151,16 @@ def to_context(report: Report, charts: dict[str, str] | None = None) -> dict[str
         },
         "memos": [vars_of(m) for m in report.memos],
         "charts": dict(charts or {}),
+        "agreement": _agreement(report),
     }
+
+
+def _agreement(report: Report) -> dict[str, Any] | None:
+    if not report.agreement:
+        return None
+    from qcode.formats.reports import agreement_section as a
+
+    return {"summary": a.summary(report.agreement), "header": a.DISPLAY_HEADER, "rows": a.display_rows(report.agreement)}
 
 
 def vars_of(obj: Any) -> dict[str, Any]:

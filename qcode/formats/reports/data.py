@@ -11,6 +11,7 @@ templates) receive.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from qcode.core.analysis import (
     AnalysisData,
@@ -130,6 +131,8 @@ class Report:
     quotes: tuple[Quote, ...]
     attributes: tuple[str, ...]
     """Attribute names found on the quotes (spreadsheet columns)."""
+    agreement: dict[str, Any] | None = None
+    """The latest kept agreement computation (``qcode agreement --json``), when there is one."""
 
 
 def _plural(n: int, word: str) -> str:

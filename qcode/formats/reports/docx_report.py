@@ -255,6 +255,8 @@ def _heading_plan(report: Report) -> list[tuple[int, str]]:
     plan.append((1, f"{n + 1} Themes by transcript"))
     if report.memos:
         plan.append((1, "Appendix: memos"))
+    if report.agreement:
+        plan.append((1, "Appendix: agreement between coders"))
     return plan
 
 
@@ -409,8 +411,18 @@ def build_docx(
             p.paragraph_format.keep_with_next = True
             for chunk in m.text.split("\n\n"):
                 w.para(chunk.strip())
+    if report.agreement:
+        _agreement(w, report.agreement)
     tick("memos", total)
     return doc
+
+
+def _agreement(w: _Writer, result: dict[str, Any]) -> None:
+    from qcode.formats.reports import agreement_section as a
+
+    w.heading(a.TITLE, 1)
+    w.para(a.summary(result))
+    w.table([a.DISPLAY_HEADER], a.display_rows(result), [2.2, 0.9, 0.7, 0.7, 1.0, 1.1])
 
 
 def _crosstab(w: _Writer, c: Any) -> None:
