@@ -84,6 +84,7 @@ class QcodeApp(App[None]):
 
             self.feed = ChangeFeed(self.project.store)
             self.set_interval(0.25, self._others_changes)
+        self.call_after_refresh(self._check_coder)
 
     def _others_changes(self) -> None:
         """Show other coders' committed changes: reload the coding screen when it is in front."""
@@ -104,7 +105,6 @@ class QcodeApp(App[None]):
         if self.feed.error:
             return "live updates off"
         return "synced " + time.strftime("%H:%M:%S", time.localtime(self.feed.last_refresh))
-        self.call_after_refresh(self._check_coder)
 
     def _check_coder(self) -> None:
         """Ask for the coder's name when neither qcode.toml nor QCODE_CODER gives one."""
