@@ -73,7 +73,7 @@ def import_cmd(
     if projects:  # other tools' projects: .qdpx, .qde, QualCoder, Taguette
         from qcode.cli.exchange_cmds import import_projects
 
-        import_projects(project, projects, as_json)
+        import_projects(project, projects, as_json, dry_run=dry_run)
         paths = tuple(p for p in paths if p not in projects)
         if not paths:
             return

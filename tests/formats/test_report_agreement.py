@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import docx
@@ -26,12 +27,12 @@ def test_reports_carry_the_latest_agreement(project: Project, agreed: dict, tmp_
     alpha = f"{inst['alpha']:.3f}"
     md = generate_report(project, ReportRequest("md", tmp_path / "r.md"))
     text = md.read_text(encoding="utf-8")
-    assert "## Appendix: agreement between coders" in text
+    assert re.search(r"^## Appendix [A-Z]\. Agreement between coders$", text, re.M)
     assert "amina, bob" in text and alpha in text and "not reliable" in text and "overall (codes stacked)" in text
     html = generate_report(project, ReportRequest("html", tmp_path / "r.html")).read_text(encoding="utf-8")
-    assert 'id="agreement"' in html and alpha in html
+    assert "Agreement between coders" in html and alpha in html
     d = docx.Document(str(generate_report(project, ReportRequest("docx", tmp_path / "r.docx"))))
-    assert any(p.text == "Appendix: agreement between coders" for p in d.paragraphs)
+    assert any(p.text.endswith(". Agreement between coders") for p in d.paragraphs)
     cells = [c.text for t in d.tables for row in t.rows for c in row.cells]
     assert alpha in cells and "reliable" in cells
     wb = openpyxl.load_workbook(generate_report(project, ReportRequest("xlsx", tmp_path / "r.xlsx")))
@@ -43,6 +44,6 @@ def test_reports_carry_the_latest_agreement(project: Project, agreed: dict, tmp_
 
 def test_no_agreement_no_section(project: Project, tmp_path: Path) -> None:
     text = generate_report(project, ReportRequest("md", tmp_path / "r.md")).read_text(encoding="utf-8")
-    assert "agreement between coders" not in text
+    assert "Agreement between coders" not in text
     wb = openpyxl.load_workbook(generate_report(project, ReportRequest("xlsx", tmp_path / "r.xlsx")))
     assert "Agreement" not in wb.sheetnames
