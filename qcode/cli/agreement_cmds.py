@@ -79,6 +79,10 @@ def print_table(r: dict[str, Any]) -> None:
     say(_row("overall (codes stacked)", r["overall"], two))
     say("agree: % of units coded alike; pos.: % of units anyone coded that all coded; "
                "alpha: Krippendorff (nominal), >= .800 reliable, .667-.800 tentative.")
+    if r.get("clusters", agreement_uc.FEW_CLUSTERS) < agreement_uc.FEW_CLUSTERS:
+        unit = "turns" if r["unit"] == "character" else "units"
+        click.echo(f"Note: the intervals resample only {r['clusters']} {unit}; with so few they are rough. "
+                   "Double-code more material for intervals to rely on.")
 
 
 def print_history(runs: list[dict[str, Any]]) -> None:
