@@ -143,3 +143,55 @@ def test_per_unit_cap_counts_only_the_best_codes_of_a_unit(gold):
     assert (capped.suggest.micro["tp"], capped.suggest.micro["fp"]) == (5, 2)
     assert capped.suggest.top3_hit_rate == free.suggest.top3_hit_rate == 1.0
     assert evaluate(gold, folds=2, signals=KEYWORDS_ONLY).per_unit == 3  # the default, as `qcode suggest`
+
+
+def test_one_run_reports_qcode_and_both_baselines_with_curves_and_a_plot(gold, tmp_path):
+    from qcode.usecases.evaluation import THRESHOLDS, plot
+
+    r = evaluate(gold, folds=2, signals=KEYWORDS_ONLY)
+    d = r.to_dict()
+    for key in ("suggest", "baseline", "supervised"):
+        assert set(d[key]) == {"micro", "macro", "top3_hit_rate", "per_code"}
+        assert set(d[key]["micro"]) == {"precision", "recall", "f1", "tp", "fp", "fn"}
+    # the same units for the three methods: every gold code is a TP or an FN of each
+    gold_total = r.suggest.micro["tp"] + r.suggest.micro["fn"]
+    assert gold_total == r.supervised.micro["tp"] + r.supervised.micro["fn"] == r.baseline.micro["tp"] + r.baseline.micro["fn"] == 4
+    assert d["signals"] == KEYWORDS_ONLY
+    assert set(d["ratio_supervised"]) == {"micro_f1", "macro_f1", "top3_hit_rate"}
+    for method in ("suggest", "supervised"):
+        pts = d["curves"][method]
+        assert [p["threshold"] for p in pts] == list(THRESHOLDS)
+        predicted = [p["predicted"] for p in pts]
+        assert predicted == sorted(predicted, reverse=True)  # a higher threshold never predicts more
+    # at 0.5 (the threshold used), the curve gives the headline figures
+    at = next(p for p in d["curves"]["suggest"] if p["threshold"] == 0.5)
+    assert at["f1"] == pytest.approx(r.suggest.micro["f1"])
+    out = tmp_path / "pr.png"
+    plot(r, out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_supervised_baseline_learns_words_of_the_training_units():
+    from qcode.suggest.baseline import SupervisedBaseline
+
+    texts = ["the contract ended", "a short contract again", "my contract was cut", "we ate lunch", "lunch was good",
+             "the weather is fine", "a new contract soon", "fine weather today"]
+    labels = [{"c"}, {"c"}, {"c"}, set(), set(), set(), {"c"}, set()]
+    model = SupervisedBaseline.fit(texts, labels)
+    yes, no = model.scores(["another contract was signed", "lunch and weather"])
+    assert yes["c"] >= 0.5 > no["c"]
+    assert SupervisedBaseline.fit(["a b", "c d"], [set(), set()]).scores(["a"]) == [{}]
+
+
+def test_cli_evaluate_prints_the_three_methods_and_draws_the_plot(gold, tmp_path):
+    from click.testing import CliRunner
+
+    from qcode.cli import cli
+
+    out = tmp_path / "curve.png"
+    res = CliRunner().invoke(cli, ["evaluate", "--folds", "2", "--plot", str(out), "--signal", KEYWORDS_ONLY[0],
+                                   "-p", str(gold.root)])
+    assert res.exit_code == 0, res.output
+    for name in ("qcode suggestions", "supervised baseline", "keyword baseline"):
+        assert name in res.output
+    assert out.is_file()
