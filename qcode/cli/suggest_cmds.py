@@ -203,7 +203,7 @@ def reject_cmd(project: Project, ids: tuple[int, ...], coder: str | None) -> Non
 @click.option("--per-unit", "per_unit", type=int, default=None,
               help="Count at most K suggested codes per unit, as `qcode suggest` stores (default: [suggest] per_unit or 3; 0 = no limit).")
 @click.option("--signal", "signals", multiple=True,
-              help="Evaluate only these qcode signals (repeatable, e.g. qcode.learned.v1; default: all). For ablations.")
+              help="Evaluate only these qcode signals (repeatable, e.g. qcode.learned.v2; default: all). For ablations.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw precision and recall across thresholds into this PNG file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (field names documented in qcode.usecases.evaluation).")
@@ -225,7 +225,7 @@ def evaluate_cmd(project: Project, coder: str | None, unit: str, depth: int | No
     \b
         qcode evaluate --depth 1 --folds 5 --plot pr.png
         qcode evaluate --unit sentence --coder amina --json > eval.json
-        qcode evaluate --depth 1 --signal qcode.learned.v1
+        qcode evaluate --depth 1 --signal qcode.learned.v2
     """
     from qcode.usecases import evaluation
 

@@ -16,7 +16,7 @@ the score.
 * ``qcode.vectors.v1``: cosine of mean word vectors to the code's texts and
   to its nearest coded passage, when the pipeline has vectors
   (:mod:`qcode.suggest.vectors`);
-* ``qcode.learned.v1``: a per-code linear model over lemma features
+* ``qcode.learned.v2``: a per-code linear model over lemma features
   (:mod:`qcode.suggest.learn`), on only for codes that pass the held-out gate.
 """
 
@@ -35,7 +35,7 @@ KEYWORD_WEIGHT = 0.55
 LABEL_WORD_WEIGHT = 0.2
 PATTERN_WEIGHT = 0.6
 RULE_CAP = 0.95
-SUPPORT_FACTOR = 0.5
+SUPPORT_FACTOR = 0.1
 """For a code whose learned model passed its held-out check, the other signals' contributions are scaled by this."""
 
 
@@ -137,7 +137,7 @@ def build_profiles(codebook: Codebook, lang: str, depth: int | None = None, code
 # ---------------------------------------------------------------- registry
 REGISTRY: dict[str, type[Signal]] = {}
 DEFAULT_SIGNALS = (
-    "qcode.lemma_keywords.v1", "qcode.patterns.v1", "qcode.similarity.v1", "qcode.vectors.v1", "qcode.learned.v1",
+    "qcode.lemma_keywords.v1", "qcode.patterns.v1", "qcode.similarity.v1", "qcode.vectors.v1", "qcode.learned.v2",
 )
 """``qcode.vectors.v1`` is off by itself when the pipeline has no word vectors."""
 

@@ -18,7 +18,7 @@ with ``data`` per signal:
   the code's description, ``[cosine, [lemmas...], coding id]`` when nearest
   to a coded passage (``[cosine, [lemmas...], null, quote]`` for a passage
   without id);
-* ``l`` (``qcode.learned.v1``): ``[p, positives, held-out F1, keyword F1, [lemmas...]]``;
+* ``l`` (``qcode.learned.v2``): ``[p, positives, held-out F1, keyword F1, [lemmas...]]``;
 * ``v`` (``qcode.vectors.v1``): ``[cosine, [lemmas...], "t", text]`` when
   nearest to a text of the code (definition, note or example; its start),
   ``[cosine, [lemmas...], "c", coding id]`` when nearest to a coded passage
@@ -43,7 +43,7 @@ LONG = {
     "k": "qcode.lemma_keywords.v1",
     "p": "qcode.patterns.v1",
     "s": "qcode.similarity.v1",
-    "l": "qcode.learned.v1",
+    "l": "qcode.learned.v2",
     "v": "qcode.vectors.v1",
 }
 SHORT_OF = {v: k for k, v in LONG.items()}
@@ -51,6 +51,7 @@ SUMMARY_NAMES = {
     "qcode.lemma_keywords.v1": "keywords",
     "qcode.patterns.v1": "patterns",
     "qcode.similarity.v1": "similar",
+    "qcode.learned.v2": "learned",
     "qcode.learned.v1": "learned",
     "qcode.vectors.v1": "vectors",
 }

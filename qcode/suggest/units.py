@@ -30,6 +30,8 @@ class Unit:
     turn: int = 0
     tok_start: int = 0
     tok_end: int = 0
+    stops: list[int] = field(default_factory=list)
+    """Lemma hashes of its function words (stop words): features of the learned model, never evidence."""
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -99,6 +101,9 @@ class Features:
     terms: Any
     tstart: Any
     tend: Any
+    sptr: Any = None
+    """``sptr[i]:sptr[i + 1]`` indexes the function words of unit *i* in ``sterms`` (lemma hashes)."""
+    sterms: Any = None
 
     def __len__(self) -> int:
         return len(self.start)
@@ -109,6 +114,7 @@ class Features:
             self.transcript_id, int(self.start[i]), int(self.end[i]), self.terms[a:b].tolist(),
             list(zip(self.tstart[a:b].tolist(), self.tend[a:b].tolist(), strict=True)),
             int(self.turn[i]), int(self.tok[i, 0]), int(self.tok[i, 1]),
+            self.sterms[self.sptr[i]:self.sptr[i + 1]].tolist() if self.sptr is not None else [],
         )
 
     def units(self) -> list[Unit]:
@@ -133,7 +139,22 @@ class Features:
             np.array([t for u in units for t in u.terms], dtype=np.uint64),
             np.array([a for a, _ in spans], dtype=np.int64),
             np.array([b for _, b in spans], dtype=np.int64),
+            np.concatenate([[0], np.cumsum([len(u.stops) for u in units])]).astype(np.int64),
+            np.array([t for u in units for t in u.stops], dtype=np.uint64),
         )
+
+    def words(self) -> tuple[Any, Any]:
+        """(ptr, terms) of each unit's content words followed by its function words (the learned model's rows)."""
+        import numpy as np
+
+        n = len(self)
+        if self.sptr is None:
+            return self.ptr, self.terms
+        own_t = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.ptr))
+        own_s = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.sptr))
+        order = np.argsort(np.concatenate([own_t, own_s]), kind="stable")
+        terms = np.concatenate([self.terms, self.sterms]).astype(np.uint64)[order]
+        return self.ptr + self.sptr, terms
 
     FIELDS = ("start", "end", "turn", "tok", "ptr", "terms", "tstart", "tend")
 
@@ -202,9 +223,13 @@ def build_features(
     # Units are contiguous and ordered, so their terms are the content tokens between lo and hi.
     sel = np.concatenate([content[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]) if len(p) else content[:0]
     ptr = np.concatenate([[0], np.cumsum(hi - lo)]).astype(np.int64)
+    stop = np.nonzero((arr[:, 1] == 1) & (arr[:, 2] == 1))[0]
+    slo, shi = np.searchsorted(stop, p[:, 0]), np.searchsorted(stop, p[:, 1])
+    ssel = np.concatenate([stop[a:b] for a, b in zip(slo.tolist(), shi.tolist(), strict=True)]) if len(p) else stop[:0]
     feats = Features(
         transcript_id, ustart, uend, turns_arr, p[:, 2:4].copy(), ptr,
         arr[sel, 0].astype(np.uint64), starts_all[sel], ends_all[sel],
+        np.concatenate([[0], np.cumsum(shi - slo)]).astype(np.int64), arr[ssel, 0].astype(np.uint64),
     )
     tokens = Tokens(np.array(offsets, dtype=np.int64), starts_all, ends_all, p[:, 0].copy(), p[:, 1].copy(), arr[:, 0].astype(np.uint64))
     return feats, tokens

@@ -97,15 +97,45 @@ def _training_corpus(engine, n_pos: int, n_neg: int):
 
 
 def test_learned_model_stays_off_with_two_examples(en):
-    engine = engine_for(en, [Code("c", {"": "Zzz"})], signals=["qcode.learned.v1"])
+    engine = engine_for(en, [Code("c", {"": "Zzz"})], signals=["qcode.learned.v2"])
     engine.fit(_training_corpus(engine, 2, 20))
     a = analyse_text(engine, "An impossible deadline and more overtime.")
     assert engine.score(a.units[0], a.rule_hits[0]) == []
     assert "off" in engine.notes()[0]
 
 
+def test_a_code_with_too_few_examples_says_so(en):
+    from qcode.suggest import learn
+
+    engine = engine_for(en, [Code("c", {"": "Zzz"}), Code("d", {"": "Yyy"})], signals=["qcode.learned.v2"])
+    training = _training_corpus(engine, 12, 24)
+    for i in range(learn.MIN_POSITIVES - 1):  # d: one example fewer than needed
+        text = "The parking lot was full again."
+        a = analyse_text(engine, text, tid=500 + i)
+        add_training(training, a, [("d", 0, len(text), 2000 + i, text)])
+    engine.fit(training)
+    notes = " ".join(engine.notes())
+    assert "on for 1 of 2 codes (c)" in notes
+    assert f"too few examples to learn from (under {learn.MIN_POSITIVES} coded units): d;" in notes
+    a = analyse_text(engine, "The parking lot was full again.")
+    assert all(c.code != "d" for c in engine.score(a.units[0], a.rule_hits[0]))
+
+
+def test_calibration_puts_each_code_s_held_out_threshold_at_one_half():
+    import numpy as np
+
+    from qcode.suggest.learn import calibrate
+
+    P = np.array([[0.0, 0.0, 0.0], [0.2, 0.4, 0.8], [0.1, 0.7, 0.9], [1.0, 1.0, 1.0]])
+    S = calibrate(P, [0.2, 0.4, 0.8])
+    assert np.allclose(S[1], 0.5)  # each code's threshold -> 0.5
+    assert np.allclose(S[0], 0.0) and np.allclose(S[3], 1.0)
+    assert np.allclose(S[2], [0.25, 0.75, 0.75])
+    assert np.all(np.diff(calibrate(np.linspace(0, 1, 11)[:, None], [0.3]), axis=0) >= 0)  # monotonic
+
+
 def test_learned_model_turns_on_when_it_beats_chance_and_keywords(en):
-    engine = engine_for(en, [Code("c", {"": "Zzz"})], signals=["qcode.learned.v1"])
+    engine = engine_for(en, [Code("c", {"": "Zzz"})], signals=["qcode.learned.v2"])
     engine.fit(_training_corpus(engine, 12, 24))
     text = "An impossible deadline and more overtime."
     cand = best(engine, analyse_text(engine, text), "c")
@@ -114,7 +144,7 @@ def test_learned_model_turns_on_when_it_beats_chance_and_keywords(en):
     words = {text[s:e].lower() for s, e in hit.spans}
     assert words <= {"impossible", "deadline", "overtime"} and words
     assert best(engine, analyse_text(engine, "The canteen food was good."), "c") is None
-    assert "on for 1 codes (c)" in engine.notes()[0]
+    assert "on for 1 of 1 codes (c)" in engine.notes()[0]
 
 
 def test_similarity_names_the_nearest_coded_passage(en):
