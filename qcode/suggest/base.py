@@ -6,10 +6,10 @@ tokens that caused it. The engine combines contributions with a noisy-or,
 ``score = 1 - prod(1 - c)``, so removing a signal's evidence can only lower
 the score.
 
-* ``qcode.lemma_keywords.v1``: the code's keywords and label (phrases) and the
+* ``qcode.lemma_keywords.v2``: the code's keywords and label (phrases) and the
   content words of its label, matched on LEMMA with a PhraseMatcher whose
   patterns went through the same pipeline;
-* ``qcode.patterns.v1``: the code's spaCy Matcher token patterns;
+* ``qcode.patterns.v2``: the code's spaCy Matcher token patterns;
 * ``qcode.similarity.v1``: TF-IDF cosine over lemmas to the code's
   definition, inclusion note and examples, and to the nearest passage already
   coded with it;
@@ -137,7 +137,7 @@ def build_profiles(codebook: Codebook, lang: str, depth: int | None = None, code
 # ---------------------------------------------------------------- registry
 REGISTRY: dict[str, type[Signal]] = {}
 DEFAULT_SIGNALS = (
-    "qcode.lemma_keywords.v1", "qcode.patterns.v1", "qcode.similarity.v1", "qcode.vectors.v1", "qcode.learned.v2",
+    "qcode.lemma_keywords.v2", "qcode.patterns.v2", "qcode.similarity.v1", "qcode.vectors.v1", "qcode.learned.v2",
 )
 """``qcode.vectors.v1`` is off by itself when the pipeline has no word vectors."""
 

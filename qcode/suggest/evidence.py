@@ -10,10 +10,10 @@ contribution (pure Python, JSON-ready, offsets relative to the unit start)::
 
 with ``data`` per signal:
 
-* ``k`` (``qcode.lemma_keywords.v1``): ``[[kind, text, a, b], ...]``, kind 0
+* ``k`` (``qcode.lemma_keywords.v2``): ``[[kind, text, a, b], ...]``, kind 0
   for a keyword or label, 1 for a label word; ``text`` as written in the
   codebook; ``a, b`` the first match in the unit (relative);
-* ``p`` (``qcode.patterns.v1``): ``[[pattern id, a, b], ...]``;
+* ``p`` (``qcode.patterns.v2``): ``[[pattern id, a, b], ...]``;
 * ``s`` (``qcode.similarity.v1``): ``[cosine, [lemmas...]]`` when nearest to
   the code's description, ``[cosine, [lemmas...], coding id]`` when nearest
   to a coded passage (``[cosine, [lemmas...], null, quote]`` for a passage
@@ -40,16 +40,18 @@ from typing import Any
 
 VERSION = 1
 LONG = {
-    "k": "qcode.lemma_keywords.v1",
-    "p": "qcode.patterns.v1",
+    "k": "qcode.lemma_keywords.v2",
+    "p": "qcode.patterns.v2",
     "s": "qcode.similarity.v1",
     "l": "qcode.learned.v2",
     "v": "qcode.vectors.v1",
 }
 SHORT_OF = {v: k for k, v in LONG.items()}
 SUMMARY_NAMES = {
+    "qcode.lemma_keywords.v2": "keywords",
     "qcode.lemma_keywords.v1": "keywords",
     "qcode.patterns.v1": "patterns",
+    "qcode.patterns.v2": "patterns",
     "qcode.similarity.v1": "similar",
     "qcode.learned.v2": "learned",
     "qcode.learned.v1": "learned",

@@ -176,6 +176,10 @@ class Tokens:
     unit_last: Any
     lemma: Any = None
     """LEMMA hash of each token (for the array phrase matching of :mod:`qcode.suggest.rules`)."""
+    norm: Any = None
+    """NORM hash (the lowercase form) of each token."""
+    pos: Any = None
+    """POS id of each token (0 without a tagger)."""
 
 
 def build_features(
@@ -189,7 +193,7 @@ def build_features(
 
     import numpy as np
 
-    cols = [TABLE_ATTRS.index(a) for a in ("LEMMA", "IS_ALPHA", "IS_STOP", "IDX", "LENGTH", "SENT_START")]
+    cols = [TABLE_ATTRS.index(a) for a in ("LEMMA", "IS_ALPHA", "IS_STOP", "IDX", "LENGTH", "SENT_START", "NORM", "POS")]
     if tables is None:
         tables = [token_table(d) for d in docs]
     # All the turns' tables at once (one copy), then the units of each turn from its rows.
@@ -200,7 +204,7 @@ def build_features(
         arr = np.concatenate(filled)[:, cols].astype(np.int64)
         arr[:, 3] += np.repeat(np.array([a for a, _ in turn_spans], dtype=np.int64), lengths)
     else:
-        arr = np.zeros((0, 6), dtype=np.int64)
+        arr = np.zeros((0, 8), dtype=np.int64)
     sent = arr[:, 5]
     pieces, turns = [], []
     for k, n in enumerate(lengths):
@@ -231,7 +235,8 @@ def build_features(
         arr[sel, 0].astype(np.uint64), starts_all[sel], ends_all[sel],
         np.concatenate([[0], np.cumsum(shi - slo)]).astype(np.int64), arr[ssel, 0].astype(np.uint64),
     )
-    tokens = Tokens(np.array(offsets, dtype=np.int64), starts_all, ends_all, p[:, 0].copy(), p[:, 1].copy(), arr[:, 0].astype(np.uint64))
+    tokens = Tokens(np.array(offsets, dtype=np.int64), starts_all, ends_all, p[:, 0].copy(), p[:, 1].copy(),
+                    arr[:, 0].astype(np.uint64), arr[:, 6].astype(np.uint64), arr[:, 7].astype(np.uint64))
     return feats, tokens
 
 

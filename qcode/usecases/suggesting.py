@@ -10,7 +10,7 @@ Each suggestion carries its evidence::
 
     {"summary": "keywords: keyword \\"unstable\\" (\\"Unstable\\") | similar: ...",
      "spans": [[6, 14], ...],            # absolute offsets of the evidence tokens
-     "signals": [{"name": "qcode.lemma_keywords.v1", "contribution": 0.55,
+     "signals": [{"name": "qcode.lemma_keywords.v2", "contribution": 0.55,
                   "detail": "..."}, ...],
      "similar": {"coding_id": 12, "quote": "...", "similarity": 0.41}}   # optional
 
@@ -230,7 +230,7 @@ def run_suggestions(
     return SuggestRunReport(inserted, len(target_ids), words, time.perf_counter() - t0, ", ".join(names), notes, cached)
 
 
-ENGINE_VERSION = "4"  # 4: word-vector signal (scores change for pipelines with vectors)
+ENGINE_VERSION = "5"  # 5: learned.v2 (scikit-learn, calibrated), keyword senses, sentence windows
 """Bump when the scores or the evidence change for the same inputs (invalidates the manifest)."""
 
 

@@ -38,7 +38,7 @@ def test_trained_french_pipeline_is_preferred_when_installed():
     info = get_pipeline("fr")
     assert info.name.startswith("fr_core_news")
     assert "parser" not in info.nlp.pipe_names and "ner" not in info.nlp.pipe_names
-    engine = engine_for(info, [Code("c", {"": "Zzz"}, keywords={"": ("précaire",)})], signals=["qcode.lemma_keywords.v1"])
+    engine = engine_for(info, [Code("c", {"": "Zzz"}, keywords={"": ("précaire",)})], signals=["qcode.lemma_keywords.v2"])
     text = "Des contrats précaires. Elle travaillait la nuit."
     a = next(iter(engine.analyse([TranscriptInput(1, text, ((0, len(text)),))])))
     [hit] = a.rule_hits[0]
@@ -213,7 +213,7 @@ def test_tables_only_parse_leaves_the_same_tables_without_touching_the_docs(en):
 
 def test_token_patterns_still_see_the_docs_lemmas(en):
     code = Code("c", {"": "Zzz"}, patterns=([{"LEMMA": "sign"}, {"LOWER": "again"}],))
-    engine = engine_for(en, [code], signals=["qcode.patterns.v1"])
+    engine = engine_for(en, [code], signals=["qcode.patterns.v2"])
     assert engine.ruleset.needs_docs
     [a] = list(engine.analyse([TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))]))
     hits = [h for hs in a.rule_hits for h in hs]

@@ -22,7 +22,7 @@ PATTERN_CASES = [
 
 @pytest.mark.parametrize("pattern,text,expected", PATTERN_CASES)
 def test_token_patterns(en, pattern, text, expected):
-    engine = engine_for(en, [Code("c", {"": "Zzz"}, patterns=(pattern,))], signals=["qcode.patterns.v1"])
+    engine = engine_for(en, [Code("c", {"": "Zzz"}, patterns=(pattern,))], signals=["qcode.patterns.v2"])
     a = analyse_text(engine, text)
     hits = [h for hs in a.rule_hits for h in hs]
     if expected is None:
@@ -35,11 +35,11 @@ def test_token_patterns(en, pattern, text, expected):
 
 def test_named_pattern_and_bad_pattern(en):
     code = Code("c", {"": "Zzz"}, patterns=({"id": "no-contract", "pattern": [{"LOWER": "no"}, {"LOWER": "contract"}]},))
-    engine = engine_for(en, [code], signals=["qcode.patterns.v1"])
+    engine = engine_for(en, [code], signals=["qcode.patterns.v2"])
     [h] = analyse_text(engine, "no contract").rule_hits[0]
     assert "no-contract" in h.detail
     with pytest.raises(SuggestError, match="'c'"):
-        engine_for(en, [Code("c", {"": "Zzz"}, patterns=([{"NOT_AN_ATTR": "x"}],))], signals=["qcode.patterns.v1"])
+        engine_for(en, [Code("c", {"": "Zzz"}, patterns=([{"NOT_AN_ATTR": "x"}],))], signals=["qcode.patterns.v2"])
 
 
 def test_unknown_signal_is_a_clear_error(en):
@@ -57,8 +57,8 @@ def _remove(text: str, spans: list[list[int]] | list[tuple[int, int]]) -> str:
 
 
 FAITHFUL = [
-    (["qcode.lemma_keywords.v1"], "Contracts are precarious and unstable here."),
-    (["qcode.patterns.v1"], "We are paid per task, every week."),
+    (["qcode.lemma_keywords.v2"], "Contracts are precarious and unstable here."),
+    (["qcode.patterns.v2"], "We are paid per task, every week."),
     (["qcode.similarity.v1"], "Deadlines and overtime pressure every single night."),
     (None, "Contracts are precarious, we are paid per task, deadlines and overtime pressure."),
 ]

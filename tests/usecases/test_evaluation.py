@@ -32,7 +32,7 @@ codes:
 # (turn text, gold code or None)
 T1 = [("They were contracting us weekly.", "contracts"), ("The deadline was tomorrow.", "deadlines"), ("Wages are low.", None)]
 T2 = [("Contracts end every month.", "contracts"), ("We get paid little.", "pay"), ("Deadlines everywhere.", None)]
-KEYWORDS_ONLY = ["qcode.lemma_keywords.v1"]
+KEYWORDS_ONLY = ["qcode.lemma_keywords.v2"]
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ def test_run_stores_pending_suggestions_with_evidence(project):
     assert inst.status == "pending" and inst.suggester
     ev = inst.evidence
     assert ev["spans"] == [[29, 37]]  # "Unstable"
-    assert ev["signals"][0]["name"] == "qcode.lemma_keywords.v1"
+    assert ev["signals"][0]["name"] == "qcode.lemma_keywords.v2"
     assert 'keyword "unstable"' in ev["summary"]
     [piece] = _by(project, "piece-rates")
     assert (piece.start, piece.end) == (115, 188)
