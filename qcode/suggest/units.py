@@ -1,4 +1,11 @@
-"""Units of suggestion: speaker turns, or sentences when a turn is long.
+"""Units of suggestion: speaker turns, or sentence-like windows when a turn is long.
+
+A long turn (``auto`` mode) is cut at its sentence boundaries; a sentence
+still longer than :data:`MAX_WINDOW_TOKENS` (unpunctuated transcriptions:
+Transcriber files, ASR output) is cut into windows at a pause (a comma, an
+ellipsis, a filler such as "euh", "um", "hein": :data:`PAUSES`) as late as
+the bound allows, else at the bound, so a suggested passage is one a
+researcher would code, not a 1,000-character turn.
 
 A :class:`Unit` keeps only what scoring needs once the parsed document is
 gone: its absolute span in the transcript text and its *terms* (the lemma
@@ -12,10 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 UnitMode = Literal["auto", "turn", "sentence"]
-LONG_TURN_TOKENS = 120
-"""In ``auto`` mode, a turn with more tokens than this is split into sentences."""
+LONG_TURN_TOKENS = 60
+"""In ``auto`` mode, a turn with more tokens than this is split into sentences (then windows)."""
 MIN_SENTENCE_TOKENS = 6
 """In ``auto`` mode, shorter sentences are joined to the next one."""
+MAX_WINDOW_TOKENS = 45
+"""In ``auto`` and ``sentence`` modes, a longer sentence is cut into windows of at most this many tokens."""
+MIN_WINDOW_TOKENS = 12
+"""A window is cut at a pause no earlier than this many tokens after its start."""
+PAUSES = (",", ";", ":", "...", "…", "--", "euh", "heu", "hein", "ben", "bah", "bon", "voilà", "enfin", "quoi",
+          "um", "uh", "erm", "hmm", "mm", "okay")
+"""Tokens (lowercase forms) after which a window may end."""
 
 
 @dataclass(slots=True)
@@ -206,11 +220,12 @@ def build_features(
     else:
         arr = np.zeros((0, 8), dtype=np.int64)
     sent = arr[:, 5]
+    pause = np.isin(arr[:, 6].astype(np.uint64), _pause_hashes())
     pieces, turns = [], []
     for k, n in enumerate(lengths):
         if n:
             o = offsets[k]
-            for a, b in _pieces_arr(sent[o:o + n], n, mode):
+            for a, b in _pieces_arr(sent[o:o + n], n, mode, pause[o:o + n]):
                 pieces.append((o + a, o + b, a, b))
                 turns.append(k)
     starts_all = arr[:, 3]
@@ -245,19 +260,52 @@ def make_units(transcript_id: int, turn_spans: list[tuple[int, int]], docs: list
     return build_features(transcript_id, turn_spans, docs, mode)[0].units()
 
 
-def _pieces_arr(sent_start: Any, n: int, mode: UnitMode) -> list[tuple[int, int]]:
-    """:func:`_pieces` from the SENT_START column (1 = starts a sentence; 0 everywhere = not set)."""
+def _pause_hashes() -> Any:
+    import numpy as np
+    from spacy.strings import hash_string
+
+    return np.array([hash_string(p) for p in PAUSES], dtype=np.uint64)
+
+
+def _pieces_arr(sent_start: Any, n: int, mode: UnitMode, pause: Any = None) -> list[tuple[int, int]]:
+    """Token ranges of the units of one turn, from the SENT_START column (1 = starts a sentence;
+    0 everywhere = not set) and, for windows, the tokens after which a pause allows a cut."""
     import numpy as np
 
     if mode == "turn" or (mode == "auto" and n <= LONG_TURN_TOKENS):
         return [(0, n)]
     if not (sent_start != 0).any():
-        return [(0, n)]
-    bounds = np.nonzero(sent_start == 1)[0].tolist()
-    if not bounds or bounds[0] != 0:
-        bounds = [0, *bounds]
-    sents = list(zip(bounds, [*bounds[1:], n], strict=True))
-    return _merge(sents, n, mode)
+        sents = [(0, n)]
+    else:
+        bounds = np.nonzero(sent_start == 1)[0].tolist()
+        if not bounds or bounds[0] != 0:
+            bounds = [0, *bounds]
+        sents = _merge(list(zip(bounds, [*bounds[1:], n], strict=True)), n, mode)
+    out: list[tuple[int, int]] = []
+    for a, b in sents:
+        out.extend(windows(a, b, pause))
+    return out
+
+
+def windows(a: int, b: int, pause: Any = None) -> list[tuple[int, int]]:
+    """Cut the token range a:b into windows of at most MAX_WINDOW_TOKENS, each ending after a pause
+    token (``pause[i]`` true) as late as possible, else at the bound; the last one at least MIN_WINDOW_TOKENS."""
+    out: list[tuple[int, int]] = []
+    s = a
+    while b - s > MAX_WINDOW_TOKENS:
+        cut = s + MAX_WINDOW_TOKENS
+        if pause is not None:
+            for i in range(s + MAX_WINDOW_TOKENS - 1, s + MIN_WINDOW_TOKENS - 2, -1):
+                if pause[i]:
+                    cut = i + 1
+                    break
+        if b - cut < MIN_WINDOW_TOKENS:  # do not leave a scrap at the end
+            cut = b - MIN_WINDOW_TOKENS if b - s > MAX_WINDOW_TOKENS + MIN_WINDOW_TOKENS else b
+        out.append((s, cut))
+        s = cut
+    if s < b:
+        out.append((s, b))
+    return out
 
 
 def _pieces(doc: Any, mode: UnitMode) -> list[tuple[int, int]]:
