@@ -83,12 +83,7 @@ def suggest_cmd(project: Project, transcripts: tuple[str, ...], codes: tuple[str
     finally:
         if hasattr(progress, "close"):
             progress.close()
-    wps = report.words / report.seconds if report.seconds else 0.0
-    click.echo(
-        f"{report.suggestions} pending suggestions for {report.transcripts} transcripts "
-        f"({report.words:,} words in {report.seconds:.1f} s, {wps:,.0f} words/s; "
-        f"{report.cached_docs} parsed documents from the cache)."
-    )
+    click.echo(report.summary())
     click.echo(f"Pipeline: {report.pipeline}")
     for note in report.pipeline_notes:
         click.echo(f"  - {note}")
@@ -153,23 +148,31 @@ def suggestions_group(ctx: click.Context, as_json: bool, transcript: str | None,
 @suggestions_group.command("accept")
 @click.argument("ids", nargs=-1, type=int, required=True)
 @click.option("--coder", help="Coder name (default: [project] coder, $QCODE_CODER or your login).")
+@click.option("--start", type=int, default=None, help="Code from this offset instead of the suggestion's start (one ID only).")
+@click.option("--end", type=int, default=None, help="Code up to this offset instead of the suggestion's end (one ID only).")
 @project_option
-def accept_cmd(project: Project, ids: tuple[int, ...], coder: str | None) -> None:
+def accept_cmd(project: Project, ids: tuple[int, ...], coder: str | None, start: int | None, end: int | None) -> None:
     """Accept suggestions IDS: each becomes a coding (origin "suggestion", evidence kept).
 
-    All or nothing: if one cannot be accepted, none is.
+    All or nothing: if one cannot be accepted, none is. --start/--end adjust
+    the span of one suggestion (offsets as `qcode suggestions` prints them).
 
     Example:
 
     \b
         qcode suggestions accept 12 13 17
+        qcode suggestions accept 12 --start 1040 --end 1102
     """
+    from qcode.core.errors import SuggestError
     from qcode.usecases import suggesting
 
+    if (start is not None or end is not None) and len(set(ids)) != 1:
+        raise SuggestError("--start and --end adjust the span of one suggestion; nothing was accepted.",
+                           hint="Give one suggestion id with them, e.g. `qcode suggestions accept 12 --start 1040 --end 1102`.")
     out = []
     with project.store.transaction():
         for sid in dict.fromkeys(ids):
-            out.append(suggesting.accept(project, sid, coder=coder))
+            out.append(suggesting.accept(project, sid, coder=coder, start=start, end=end))
     for c in out:
         click.echo(f"Coding {c.id}: {c.code_id} on {c.start}-{c.end} by {c.coder}.")
 

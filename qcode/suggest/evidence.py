@@ -75,11 +75,22 @@ def _listed(words: Sequence[str]) -> str:
     return ", ".join(f'"{w}"' for w in words)
 
 
-def similarity_detail(sim: float, words: Sequence[str], coding_id: int | None, passage: bool) -> str:
+QUOTE_SHOWN = 120
+"""Characters of a similar coded passage shown in the evidence."""
+
+
+def passage_text(quote: str | None) -> str:
+    """How a similar coded passage is named in the evidence: its text (the start of it), quoted."""
+    q = " ".join((quote or "").split())
+    if not q:
+        return "a coded passage (since deleted)"
+    return f'the coded passage "{q if len(q) <= QUOTE_SHOWN else q[:QUOTE_SHOWN - 1] + "…"}"'
+
+
+def similarity_detail(sim: float, words: Sequence[str], quote: str | None, passage: bool) -> str:
     if not passage:
         return f"close to the code's description (cosine {sim:.2f}), sharing {_listed(words)}"
-    where = f"coding {coding_id}" if coding_id is not None else "a coded passage"
-    return f"close to {where} (cosine {sim:.2f}), sharing {_listed(words)}"
+    return f"close to {passage_text(quote)} (cosine {sim:.2f}), sharing {_listed(words)}"
 
 
 def learned_detail(p: float, positives: int, f1: float, kw_f1: float, words: Sequence[str]) -> str:
@@ -97,9 +108,8 @@ def vectors_evidence(data: Sequence[Any], coding_quote: Callable[[int], str | No
         return f'word vectors close to the code\'s text "{data[3]}" (cosine {sim:.2f}); nearest: {nearest}', None
     cid = data[3]
     quote = data[4] if len(data) >= 5 else ((coding_quote(cid) or "") if cid is not None else "")
-    where = f"coding {cid}" if cid is not None else "a coded passage"
     similar = {"coding_id": cid, "quote": quote, "similarity": round(sim, 4)}
-    return f"word vectors close to {where} (cosine {sim:.2f}); nearest: {nearest}", similar
+    return f"word vectors close to {passage_text(quote)} (cosine {sim:.2f}); nearest: {nearest}", similar
 
 
 def readable(hits: list[tuple[float, str, str, Any]], spans: list[Any]) -> dict[str, Any]:
@@ -172,10 +182,11 @@ def render(
             sim, words = float(data[0]), data[1]
             passage = len(data) >= 3
             cid = data[2] if passage else None
-            detail = similarity_detail(sim, words, cid, passage)
+            text = ""
             if passage:
                 text = data[3] if len(data) >= 4 else ((coding_quote(cid) or "") if cid is not None else "")
                 similar = {"coding_id": cid, "quote": text, "similarity": round(sim, 4)}
+            detail = similarity_detail(sim, words, text, passage)
         elif short == "v" and len(data) >= 4:
             detail, similar = vectors_evidence(data, coding_quote)
         elif short == "l":

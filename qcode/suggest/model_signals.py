@@ -341,7 +341,7 @@ class Similarity(Signal):
             cid = data[2]
             quote = data[3] if len(data) >= 4 else quotes.get(cid, "")
             similar = {"coding_id": cid, "quote": quote, "similarity": round(sim, 4)}
-            out.append((similarity_detail(sim, listed, cid, True), words, similar))
+            out.append((similarity_detail(sim, listed, quote, True), words, similar))
         return out
 
     def _m_value(self, rows: Any, cols: Any) -> Any:
@@ -510,8 +510,8 @@ class Learned(Signal):
             return [f"learned model: off (every code has fewer than {learn.MIN_POSITIVES} coded units)"]
         on = sorted(c for c, ok in self.model.enabled.items() if ok)
         weak = sorted(c for c, ok in self.model.enabled.items() if not ok and c not in few)
-        out = [f"learned model on for {len(on)} of {len(self.model.enabled)} codes"
-               + (f" ({_listed(on)})" if on else "")]
+        out = [f"learned model on for {len(on)} of {len(self.model.enabled)} codes ({_listed(on)})" if on
+               else "learned model: off for every code (none beats keywords or chance on held-out units yet)"]
         if few:
             out.append(f"too few examples to learn from (under {learn.MIN_POSITIVES} coded units): {_listed(few)}; "
                        "these are suggested from keywords, patterns and the codebook's texts only")

@@ -58,7 +58,6 @@ from typing import Any
 from qcode.core.errors import SuggestError
 from qcode.usecases.project import Progress, Project, no_progress
 
-
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 20))
 SUPERVISED_THRESHOLD = 0.5
 

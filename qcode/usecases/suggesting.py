@@ -86,6 +86,17 @@ class SuggestRunReport:
     pipeline_notes: list[str] = field(default_factory=list)
     cached_docs: int = 0
 
+    def summary(self) -> str:
+        """One line for people: what the run stored, on how much text, how fast."""
+        wps = self.words / self.seconds if self.seconds else 0.0
+        return (f"{plural(self.suggestions, 'pending suggestion')} for {plural(self.transcripts, 'transcript')} "
+                f"({self.words:,} words in {self.seconds:.1f} s, {wps:,.0f} words/s; "
+                f"{plural(self.cached_docs, 'parsed transcript')} from the cache).")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
 
 def _view(r: store_sugg.SuggestionRow, quotes: dict[int, str] | None = None) -> SuggestionView:
     return SuggestionView(r.id, r.transcript_id, r.code_id, r.start, r.end, r.quote, r.score,
@@ -130,7 +141,7 @@ def run_suggestions(
     from qcode.suggest.base import build_profiles
     from qcode.suggest.cache import DocCache
     from qcode.suggest.engine import Engine
-    from qcode.suggest.pipeline import get_pipeline
+    from qcode.suggest.pipeline import get_pipeline, is_loaded
 
     t0 = time.perf_counter()
     codebook = project.codebook
@@ -168,6 +179,8 @@ def run_suggestions(
     wrote_words: dict[int, int] = {}
     plans = []
     for lang, tids in by_lang.items():
+        if not is_loaded(lang, str(preferred) if preferred else None):
+            progress(0, len(target_ids), f"loading the spaCy pipeline for '{lang}' (once per session)")
         info = get_pipeline(lang, str(preferred) if preferred else None)
         names.append(info.name)
         _add_notes(notes, info, info.notes, len(by_lang) > 1)

@@ -62,10 +62,12 @@ def test_render_by_hand():
     assert out["signals"][0] == {"name": "qcode.lemma_keywords.v2", "contribution": 0.55,
                                  "detail": 'keyword "unstable" ("unstable")'}
     assert out["signals"][1]["detail"] == 'pattern pay#1 matched "paid per task"'
-    assert out["signals"][2]["detail"] == 'close to coding 5 (cosine 0.31), sharing "task"'
+    assert out["signals"][2]["detail"] == 'close to the coded passage "An earlier coded passage" (cosine 0.31), sharing "task"'
     assert out["similar"] == {"coding_id": 5, "quote": "An earlier coded passage", "similarity": 0.31}
     assert out["summary"].startswith('keywords: keyword "unstable"')
     assert coding_ids(ev) == {5}
+    gone = render(ev, quote, 100, {}.get)  # the coding was deleted since
+    assert gone["signals"][2]["detail"].startswith("close to a coded passage (since deleted)")
     old = {"summary": "x", "spans": [], "signals": []}
     assert render(old, quote, 0) is old
 

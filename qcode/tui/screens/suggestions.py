@@ -43,6 +43,23 @@ def shown_score(score: float) -> float:
     return float(score_text(score))
 
 
+WHY_NAMES = {"keywords": "keywords", "patterns": "pattern", "similar": "similar passage", "vectors": "word vectors",
+             "learned": "learned from your codings"}
+
+
+def why_lines(evidence: dict[str, Any]) -> list[str]:
+    """One full line per signal of a suggestion's evidence (what it found), strongest first."""
+    from qcode.suggest.evidence import SUMMARY_NAMES
+
+    out = []
+    for sig in evidence.get("signals", []):
+        short = SUMMARY_NAMES.get(str(sig.get("name")), str(sig.get("name")))
+        out.append(f"{WHY_NAMES.get(short, short)}: {sig.get('detail', '')}")
+    if not out and evidence.get("summary"):
+        out.append(str(evidence["summary"]))
+    return out
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
@@ -124,10 +141,10 @@ class SuggestionsScreen(Screen[None]):
         t = Text()
         t.append(f"{self.index + 1}/{len(self.items)}  ", style="bold")
         t.append(safe_label(code.display(self.project.settings.language) if code else s.code_id), style="bold")
-        t.append(f"  score {score_text(s.score)}  ({safe_label(str(s.suggester))})\n", style="dim")
-        if ev.get("summary"):
+        t.append(f"  score {score_text(s.score)}\n", style="dim")
+        for line in why_lines(ev):
             t.append("Why: ", style="bold")
-            t.append(safe_label(str(ev["summary"])) + "\n")
+            t.append(safe_label(line, 1000) + "\n")
         tr = self.project.transcript(s.transcript_id)
         t.append(f"in {safe_label(tr.name)}", style="dim")
         self.query_one("#sugg-info", Static).update(t)
@@ -217,7 +234,7 @@ class SuggestionsScreen(Screen[None]):
     def action_run(self) -> None:
         if _engine() is None:
             return
-        self._say("Running the suggester… (loading the language model can take several seconds)")
+        self._say("Running the suggester… (the language model is loaded once per session, which takes a few seconds)")
         self._run(self.tid, self.code_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="suggest")
@@ -242,7 +259,9 @@ class SuggestionsScreen(Screen[None]):
 
     @on(WorkDone)
     def _done(self, msg: WorkDone) -> None:
-        self.notify(safe_label(str(msg.result))[:300], title="Suggestions ready", markup=False)
+        result = msg.result
+        text = result.summary() if hasattr(result, "summary") else str(result)
+        self.notify(safe_label(text, 300), title="Suggestions ready", markup=False)
         self._shown_tid = None
         self.refresh_from_store()
 
