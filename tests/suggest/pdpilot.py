@@ -159,3 +159,10 @@ def build_project(folder: Path, target: Path):
         project.store.add_codings(codings)
     project.invalidate()
     return project
+
+
+if __name__ == "__main__":  # python -m tests.suggest.pdpilot SOURCE_FOLDER TARGET_FOLDER, then `qcode evaluate -p TARGET`
+    import sys
+
+    build_project(Path(sys.argv[1]), Path(sys.argv[2])).close()
+    print(f"Project in {sys.argv[2]}: run `qcode evaluate -p {sys.argv[2]} --depth 1`.")
