@@ -8,9 +8,10 @@ failing at once. Reads use plain deferred transactions.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,15 +19,26 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from qcode.core.errors import ProjectBusyError, ProjectError, StorageError
+from qcode.core.errors import CodingError, ProjectBusyError, ProjectError, StorageError
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 
 
-def sqlite_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
-    """An engine for the SQLite file at *path* with qcode's safety pragmas."""
+def sqlite_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, read_only: bool = False) -> Engine:
+    """An engine for the SQLite file at *path* with qcode's safety pragmas.
+
+    *read_only* opens it with ``mode=ro`` (SQLite then refuses every write,
+    whoever runs qcode), and ``immutable=1`` when its folder cannot hold the
+    -wal/-shm files a reader of a WAL database needs and no -wal is pending.
+    """
+    url = f"sqlite+pysqlite:///{path}"
+    if read_only:
+        from urllib.parse import quote
+
+        immutable = not os.access(Path(path).parent, os.W_OK) and not Path(f"{path}-wal").exists()
+        url = f"sqlite+pysqlite:///file:{quote(str(Path(path).resolve()))}?mode=ro{'&immutable=1' if immutable else ''}&uri=true"
     engine = sa.create_engine(
-        f"sqlite+pysqlite:///{path}",
+        url,
         connect_args={"timeout": busy_timeout, "check_same_thread": False, "isolation_level": None},
         poolclass=sa.pool.QueuePool,
         pool_size=4,
@@ -47,10 +59,11 @@ def sqlite_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> 
         ):
             cur.execute(pragma)
         # WAL lets the app read while the CLI writes. Persistent, so usually a no-op.
-        try:
-            cur.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.OperationalError:
-            pass  # Busy right now: the database keeps whatever mode it has.
+        if not read_only:
+            try:
+                cur.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                pass  # Busy right now: the database keeps whatever mode it has.
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -78,6 +91,12 @@ def translate_error(exc: Exception, where: str) -> Exception:
             f"Could not write to {where}: the disk is full or failing ({text}).",
             hint="Free some space and try again. The last action was not saved; the project is as it was before it.",
         )
+    if "uq_codings_span" in low or ("unique" in low and "codings." in low):
+        return CodingError(
+            "That passage is already coded with this code by this coder (perhaps just now, by another "
+            "qcode process); nothing was changed.",
+            hint="Refresh the view (or list the codings with `qcode codings`) to see it.",
+        )
     if "malformed" in low or "not a database" in low or "corrupt" in low:
         return ProjectError(
             f"The project database {where} is damaged ({text}).",
@@ -99,6 +118,15 @@ class TransactionManager:
         self.engine = engine
         self.where = where
         self._local = threading.local()
+        self.on_rollback: list[Callable[[], None]] = []
+        """Called after an outermost write transaction rolled back: caches of what it wrote are stale."""
+
+    def _rolled_back(self, trans: sa.RootTransaction) -> None:
+        try:
+            trans.rollback()
+        finally:
+            for forget in self.on_rollback:
+                forget()
 
     @property
     def active(self) -> sa.Connection | None:
@@ -122,17 +150,17 @@ class TransactionManager:
             self._local.conn = conn
             try:
                 yield conn
-            except sa.exc.OperationalError as exc:
-                trans.rollback()
+            except sa.exc.DBAPIError as exc:
+                self._rolled_back(trans)
                 raise translate_error(exc, self.where) from exc
             except BaseException:
-                trans.rollback()
+                self._rolled_back(trans)
                 raise
             else:
                 try:
                     trans.commit()
                 except sa.exc.DBAPIError as exc:
-                    trans.rollback()
+                    self._rolled_back(trans)
                     raise translate_error(exc, self.where) from exc
             finally:
                 self._local.conn = None

@@ -176,5 +176,55 @@ suggestions = sa.Table(
     sa.Index("ix_suggestions_pair", "transcript_id", "code_id", "start", "end"),
 )
 
+# --- migration "unique coding spans": one coding per (transcript, code, coder, span) ---
+UNIQUE_CODING_SPAN = ("uq_codings_span", "codings", ("transcript_id", "code_id", "coder_id", "start", "end"))
+"""(index, table, columns): two processes coding the same passage at once cannot both store it.
+
+Created by its migration (not attached to the table above, so that version-1
+tables stay what version 1 created and old duplicates can be merged first).
+"""
+
 V1_TABLES = [meta, coders, participants, attribute_defs, transcripts, turns, speakers, codebooks, codes, codings, memos]
 V2_TABLES = [suggestions]
+
+# --- source text and its map to the normalised text (issue #11) ---
+transcript_sources = sa.Table(
+    "transcript_sources",
+    metadata,
+    sa.Column("transcript_id", sa.Integer, sa.ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("map", sa.JSON, nullable=False),
+)
+SOURCE_TABLES = [transcript_sources]
+
+# --- agreement and review of disagreements (schema version 5) ---
+agreement_runs = sa.Table(
+    "agreement_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("created", sa.String(32), nullable=False),
+    sa.Column("unit", sa.String(20), nullable=False),
+    sa.Column("coders", sa.JSON, nullable=False),
+    sa.Column("codebook_hash", sa.String(64)),
+    sa.Column("codebook_version", sa.String(64), nullable=False, default=""),
+    sa.Column("result", sa.JSON, nullable=False),
+)
+
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("transcript_id", sa.Integer, sa.ForeignKey("transcripts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("code_id", sa.String(200), sa.ForeignKey("codes.id", onupdate="CASCADE"), nullable=False),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("decision", sa.String(20), nullable=False),
+    sa.Column("kept", sa.JSON, nullable=False),
+    sa.Column("consensus", sa.String(200), nullable=False),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column("memo", sa.Text, nullable=False, default=""),
+    sa.Column("created", sa.String(32), nullable=False),
+    sa.Index("ix_reviews_place", "transcript_id", "code_id", "start", "end"),
+)
+
+AGREEMENT_TABLES = [agreement_runs, reviews]

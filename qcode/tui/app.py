@@ -20,7 +20,7 @@ from textual.screen import Screen
 from qcode.core.errors import ProjectBusyError, QcodeError, StorageError
 from qcode.tui.safe import label as safe_label
 from qcode.usecases.coding import History
-from qcode.usecases.project import Project
+from qcode.usecases.project import Project, read_only_note
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -43,6 +43,8 @@ class QcodeApp(App[None]):
         Binding("f6", "open_screen('memos')", "Memos", show=False),
         Binding("f7", "open_screen('reports')", "Reports", show=False),
         Binding("ctrl+t", "toggle_theme", "Light/dark theme", show=False),
+        Binding("b", "toggle_blind", "Blind coding on/off (hide other coders)", show=False),
+        Binding("f8", "open_screen('review')", "Review disagreements", show=False),
         Binding("q", "back_or_quit", "Back/Quit", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
@@ -69,6 +71,8 @@ class QcodeApp(App[None]):
             ok, tid = self.attempt(self.project.store.find_transcript, self._start_transcript)
             if ok:
                 self.open_transcript(tid)
+        if self.project.store.read_only:
+            self.notify(read_only_note(self.project), title="Read-only project", severity="warning", markup=False)
         if self.project.seed_report and self.project.seed_report.messages:
             self.notify("\n".join(self.project.seed_report.messages), title="Project created", markup=False)
 
@@ -142,6 +146,7 @@ class QcodeApp(App[None]):
             "suggestions": self.open_suggestions,
             "memos": self.open_memos,
             "reports": self.open_reports,
+            "review": self.open_review,
         }[name]
         opener()
 
@@ -189,6 +194,26 @@ class QcodeApp(App[None]):
         from qcode.tui.screens.reports import ReportsScreen
 
         self._push_tool(ReportsScreen())
+
+    def open_review(self, code_id: str | None = None) -> None:
+        from qcode.tui.screens.review import ReviewScreen
+
+        self._push_tool(ReviewScreen(code_id))
+
+    def action_toggle_blind(self) -> None:
+        from qcode.usecases import blind
+
+        on = not blind.is_blind(self.project)
+        ok, _ = self.attempt(blind.set_blind, self.project, on)
+        if not ok:
+            return
+        for screen in self.screen_stack:
+            self._refresh_screen(screen)
+        self.notify(
+            "Blind coding on: you see only your own codings (b to compare)." if on
+            else "Blind coding off: every coder's codings are shown.",
+            markup=False, timeout=4,
+        )
 
     def action_back_or_quit(self) -> None:
         if len(self.screen_stack) > 2:

@@ -28,6 +28,7 @@ from qcode.core.analysis import (
     format_value,
 )
 from qcode.core.codebook import Codebook
+from qcode.usecases import blind
 from qcode.usecases.project import Project
 
 
@@ -80,9 +81,7 @@ def quotes(
     where = {name: tuple(str(v) for v in values) for name, values in (filters or {}).items()}
     if where:
         check_attributes(where, list(dict.fromkeys([*BUILTIN_ATTRIBUTES, *attribute_values(project)])))
-    codings = project.store.codings(
-        code_ids=dict.fromkeys(first + second), coders=list(coders) if coders is not None else None
-    )
+    codings = project.store.codings(code_ids=dict.fromkeys(first + second), coders=blind.restrict(project, coders))
     data = AnalysisData(
         codebook=cb,
         transcripts=tuple(project.transcript(tid) for tid in sorted({c.transcript_id for c in codings})),

@@ -35,7 +35,7 @@ from typing import Any
 from qcode.core.coding import Coding
 from qcode.core.errors import SuggestError
 from qcode.storage import suggestions as store_sugg
-from qcode.usecases import suggest_writer
+from qcode.usecases import blind, suggest_writer
 from qcode.usecases.coding import Change, History, apply_code
 from qcode.usecases.project import Progress, Project, no_progress
 
@@ -96,6 +96,23 @@ class SuggestRunReport:
 
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+WHY_NAMES = {"keywords": "keywords", "patterns": "pattern", "similar": "similar passage", "vectors": "word vectors",
+             "learned": "learned from your codings"}
+
+
+def why_lines(evidence: dict[str, Any]) -> list[str]:
+    """One full line per signal of a suggestion's evidence (what it found), strongest first."""
+    from qcode.suggest.evidence import SUMMARY_NAMES  # (no spaCy)
+
+    out = []
+    for sig in evidence.get("signals", []):
+        short = SUMMARY_NAMES.get(str(sig.get("name")), str(sig.get("name")))
+        out.append(f"{WHY_NAMES.get(short, short)}: {sig.get('detail', '')}")
+    if not out and evidence.get("summary"):
+        out.append(str(evidence["summary"]))
+    return out
 
 
 def _view(r: store_sugg.SuggestionRow, quotes: dict[int, str] | None = None) -> SuggestionView:
@@ -165,7 +182,7 @@ def run_suggestions(
     for tid in target_ids:
         by_lang.setdefault(lang_of[tid], []).append(tid)
     store_sugg.reconcile(project.store)
-    all_codings = project.store.codings()
+    all_codings = blind.visible_codings(project)  # a blind coder's suggestions learn from their own codings only
     rejected_rows = store_sugg.list_suggestions(project.store, status="rejected")
     cache = DocCache(project.data_dir / "cache" / "docs")
     manifest = _Manifest(project.data_dir / "cache" / "suggest" / "manifest.json")

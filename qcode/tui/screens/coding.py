@@ -22,6 +22,7 @@ from qcode.tui.screens.dialogs import NEW_PREFIX, ChoiceDialog, CodePicker, Text
 from qcode.tui.widgets.code_tree import CodeTree, number_keys
 from qcode.tui.widgets.status import StatusLine
 from qcode.tui.widgets.transcript_view import TranscriptView
+from qcode.usecases import blind
 from qcode.usecases import coding as uc
 
 
@@ -51,6 +52,7 @@ class CodingScreen(Screen[None]):
         self._keys: dict[str, str] = {}
         self._last_saved = ""
         self._seen_version = 0
+        self._blind = False
 
     # ---------------------------------------------------------------- layout
     @property
@@ -80,8 +82,9 @@ class CodingScreen(Screen[None]):
         t = self.project.transcript(self.tid)
         self.sub_title = safe_label(t.title or t.name, 60)
         self.title = safe_label(self.project.settings.name, 40)
+        self._blind = blind.is_blind(self.project)
         self._load_codebook()
-        self.view.load(t, self.project.store.codings(transcript_id=self.tid))
+        self.view.load(t, blind.visible_codings(self.project, transcript_id=self.tid))
         self.view.focus()
         if self._jump:
             self.call_after_refresh(self.view.jump_to, *self._jump)
@@ -94,14 +97,15 @@ class CodingScreen(Screen[None]):
         cb = self.project.codebook
         colors = code_colors(cb)
         self._keys = number_keys(cb)
-        self.tree.show_codebook(cb, colors, self.project.store.count_codings(), self.project.settings.language)
+        self.tree.show_codebook(cb, colors, blind.visible_counts(self.project), self.project.settings.language)
         self.view.set_code_colors(colors)
 
     def refresh_from_store(self) -> None:
         """Reload what the store holds (after undo/redo or work on another screen)."""
         self.project.invalidate(codebook=True)
+        self._blind = blind.is_blind(self.project)
         self._load_codebook()
-        self.view.set_codings(self.project.store.codings(transcript_id=self.tid))
+        self.view.set_codings(blind.visible_codings(self.project, transcript_id=self.tid))
         self._update_status()
 
     def on_screen_resume(self) -> None:
@@ -120,6 +124,8 @@ class CodingScreen(Screen[None]):
         cb = self.project.codebook
         lang = self.project.settings.language
         t = Text(no_wrap=True, overflow="ellipsis")
+        if self._blind:
+            t.append("blind: only your codings (b to compare) · ", style="bold magenta")
         if self._last_saved:
             t.append(f"✓ {self._last_saved} · ", style="green")
         sel = view.selection
@@ -219,7 +225,7 @@ class CodingScreen(Screen[None]):
             return None
         self.view.add_coding(coding)
         self.view.action_clear_selection()
-        self.tree.set_counts(self.project.store.count_codings())
+        self.tree.set_counts(blind.visible_counts(self.project))
         self.saved(f"coded “{self._code_name(code_id)}”")
         return coding
 
@@ -314,7 +320,7 @@ class CodingScreen(Screen[None]):
             ok, _ = self._attempt(uc.remove_coding, self.project, c.id, history=self.app.history)  # type: ignore[attr-defined]
             if ok:
                 self.view.remove_coding(c.id)
-                self.tree.set_counts(self.project.store.count_codings())
+                self.tree.set_counts(blind.visible_counts(self.project))
                 self.saved(f"removed “{self._code_name(c.code_id)}” (u undoes)")
 
         self._choose_coding("remove", remove)
@@ -327,7 +333,7 @@ class CodingScreen(Screen[None]):
                 ok, new = self._attempt(uc.recode, self.project, c.id, code_id, history=self.app.history)  # type: ignore[attr-defined]
                 if ok:
                     self.view.replace_coding(new)
-                    self.tree.set_counts(self.project.store.count_codings())
+                    self.tree.set_counts(blind.visible_counts(self.project))
                     self.saved(f"recoded as “{self._code_name(code_id)}”")
 
             self.app.push_screen(

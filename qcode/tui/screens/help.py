@@ -31,6 +31,7 @@ def _sections() -> list[tuple[str, list[Binding]]]:
     from qcode.tui.screens.project import ProjectScreen
     from qcode.tui.screens.reports import ReportsScreen
     from qcode.tui.screens.retrieval import RetrievalScreen
+    from qcode.tui.screens.review import ReviewScreen
     from qcode.tui.screens.search import SearchScreen
     from qcode.tui.screens.suggestions import SuggestionsScreen
     from qcode.tui.widgets.transcript_view import TranscriptView
@@ -45,6 +46,7 @@ def _sections() -> list[tuple[str, list[Binding]]]:
         ("Search", SearchScreen.BINDINGS),
         ("Memos", MemosScreen.BINDINGS),
         ("Reports", ReportsScreen.BINDINGS),
+        ("Review disagreements (F8)", ReviewScreen.BINDINGS),
     ]
 
 

@@ -22,6 +22,7 @@ from qcode.tui.messages import WorkDone, WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.dialogs import ConfirmDialog, TextDialog
 from qcode.tui.widgets.transcript_view import TranscriptView
+from qcode.usecases import blind
 
 
 def _engine() -> Any:
@@ -41,23 +42,6 @@ def shown_score(score: float) -> float:
     """The score as shown (:func:`score_text`): "accept all at or above 0.8" takes exactly
     the suggestions showing 0.80 or more, 0.7996 included."""
     return float(score_text(score))
-
-
-WHY_NAMES = {"keywords": "keywords", "patterns": "pattern", "similar": "similar passage", "vectors": "word vectors",
-             "learned": "learned from your codings"}
-
-
-def why_lines(evidence: dict[str, Any]) -> list[str]:
-    """One full line per signal of a suggestion's evidence (what it found), strongest first."""
-    from qcode.suggest.evidence import SUMMARY_NAMES
-
-    out = []
-    for sig in evidence.get("signals", []):
-        short = SUMMARY_NAMES.get(str(sig.get("name")), str(sig.get("name")))
-        out.append(f"{WHY_NAMES.get(short, short)}: {sig.get('detail', '')}")
-    if not out and evidence.get("summary"):
-        out.append(str(evidence["summary"]))
-    return out
 
 
 def plural(n: int, word: str) -> str:
@@ -131,7 +115,7 @@ class SuggestionsScreen(Screen[None]):
         s = self.items[self.index]
         if self._shown_tid != s.transcript_id:
             t = self.project.transcript(s.transcript_id)
-            self.view.load(t, self.project.store.codings(transcript_id=s.transcript_id))
+            self.view.load(t, blind.visible_codings(self.project, transcript_id=s.transcript_id))
             self._shown_tid = s.transcript_id
         ev = s.evidence or {}
         self.view.evidence = [(int(a), int(b)) for a, b in ev.get("spans", []) if int(b) > int(a)]
@@ -142,7 +126,7 @@ class SuggestionsScreen(Screen[None]):
         t.append(f"{self.index + 1}/{len(self.items)}  ", style="bold")
         t.append(safe_label(code.display(self.project.settings.language) if code else s.code_id), style="bold")
         t.append(f"  score {score_text(s.score)}\n", style="dim")
-        for line in why_lines(ev):
+        for line in _engine().why_lines(ev):
             t.append("Why: ", style="bold")
             t.append(safe_label(line, 1000) + "\n")
         tr = self.project.transcript(s.transcript_id)
@@ -174,7 +158,7 @@ class SuggestionsScreen(Screen[None]):
         if ok:
             self.app.touch()  # type: ignore[attr-defined]
             self.notify("Saved: suggestion accepted as a coding.", timeout=2, markup=False)
-            self.view.set_codings(self.project.store.codings(transcript_id=s.transcript_id))
+            self.view.set_codings(blind.visible_codings(self.project, transcript_id=s.transcript_id))
             self._remove_current()
 
     def action_reject(self) -> None:
