@@ -34,6 +34,8 @@ C = 3.0
 """Inverse regularisation strength of the logistic regressions."""
 BETA = 0.65
 """The held-out threshold of each code maximises F-beta: below 1, precision weighs more than recall."""
+STOP_WEIGHT = 0.25
+"""Function words weigh this share of their TF-IDF in the features."""
 SHRINK = 20.0
 """How many positives' worth the threshold shared by all codes weighs in each code's own threshold."""
 SEED = 13
@@ -155,11 +157,16 @@ def tfidf_rows(ptr: Any, terms: Any, keys: Any, key_col: Any, key_idf: Any, unse
     return sp.csr_matrix((w[m].astype(dtype), (u[m], c[m])), shape=(n, n_cols))
 
 
-def fit(rows: list[list[int]], Y: Any, M: Any, codes: list[str]) -> LinearModel:
-    """Train on term rows, labels *Y* (rows x codes, 0/1) and mask *M* (1 = label known)."""
+def fit(rows: list[list[int]], Y: Any, M: Any, codes: list[str], stops: frozenset[int] = frozenset()) -> LinearModel:
+    """Train on term rows, labels *Y* (rows x codes, 0/1) and mask *M* (1 = label known); the
+    function words *stops* weigh :data:`STOP_WEIGHT` of their TF-IDF."""
     import numpy as np
 
     vocab, idf = build_vocab(rows)
+    if stops and STOP_WEIGHT != 1.0:
+        for t, j in vocab.items():
+            if t in stops:
+                idf[j] *= STOP_WEIGHT
     c = len(codes)
     model = LinearModel(vocab, idf, np.zeros((len(vocab), c), np.float32), np.full(c, -10.0, np.float32), codes)
     if not vocab or not rows:
@@ -205,7 +212,7 @@ def calibrate(P: Any, thresholds: Any) -> Any:
 
 
 def cross_validate(rows: list[list[int]], Y: Any, M: Any, R: Any, codes: list[str], groups: Any = None,
-                   fixed: Any = None, folds: int = 3) -> dict[str, dict[str, float]]:
+                   fixed: Any = None, folds: int = 3, stops: frozenset[int] = frozenset()) -> dict[str, dict[str, float]]:
     """Held-out figures per code: the model's threshold and F1 there, the rule signals' F1 (*R*) and chance's.
 
     *groups*: the transcript of each row (folds by transcript when there are
@@ -233,7 +240,7 @@ def cross_validate(rows: list[list[int]], Y: Any, M: Any, R: Any, codes: list[st
         test = np.nonzero(fold_of == f)[0]
         if len(test) == 0 or len(train) == 0:
             continue
-        m = fit([rows[i] for i in train], Y[train], M[train], codes)
+        m = fit([rows[i] for i in train], Y[train], M[train], codes, stops)
         if m.vocab:
             P[test] = predict(m, _matrix(m, [rows[i] for i in test]))
     out: dict[str, dict[str, float]] = {}

@@ -428,9 +428,9 @@ class Learned(Signal):
         self.positives = {code: int(Y[:len(units), j].sum()) for code, j in col.items()}
         if not any(v >= learn.MIN_POSITIVES for v in self.positives.values()):
             return
-        report = learn.cross_validate(rows, Y, M, R, codes, groups=groups, fixed=fixed)
-        model = learn.fit(rows, Y, M, codes)
-        stops = {t for u in units for t in u.stops}
+        stops = frozenset(t for u in units for t in u.stops)
+        report = learn.cross_validate(rows, Y, M, R, codes, groups=groups, fixed=fixed, stops=stops)
+        model = learn.fit(rows, Y, M, codes, stops)
         model.evidence_ok = np.array([t not in stops for t in model.terms.tolist()], dtype=bool)
         model.heldout = report
         model.enabled = learn.gate(report)

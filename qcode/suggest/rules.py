@@ -217,7 +217,7 @@ class LemmaKeywords(RuleSignal):
             r2, a2, b2 = self.find(tokens.norm, tokens.offset)
             r, a, b = np.concatenate([r, r2]), np.concatenate([a, a2]), np.concatenate([b, b2])
             if len(r):
-                _, first = np.unique(np.stack([r, a]), axis=1, return_index=True)
+                _, first = np.unique(r.astype(np.int64) * (int(a.max()) + 1) + a, return_index=True)
                 first.sort()
                 r, a, b = r[first], a[first], b[first]
         if not len(r):
