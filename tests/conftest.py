@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+# QCODE_SHARED_REAL points elsewhere (a worktree has no ../shared beside it).
+SHARED_REAL = Path(os.environ.get("QCODE_SHARED_REAL") or REPO.parent / "shared" / "data" / "real")
 
 SMALL_CODEBOOK = """\
 qcode_codebook: 1
@@ -76,9 +78,19 @@ def shared_real() -> Path:
 
 
 @pytest.fixture
-def postgres_url() -> str:
-    """An empty PostgreSQL database for this test worker, or skip (set QCODE_TEST_POSTGRES_URL)."""
-    return fresh_postgres_database("p")
+def postgres_url(monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty PostgreSQL database for this test worker, or skip (set QCODE_TEST_POSTGRES_URL).
+
+    The URL has no password (qcode.toml may hold none): it is in PGPASSWORD for the test.
+    """
+    import sqlalchemy as sa
+
+    from qcode.storage.postgres import without_password
+
+    url = sa.make_url(fresh_postgres_database("p"))
+    if url.password:
+        monkeypatch.setenv("PGPASSWORD", str(url.password))
+    return without_password(url)
 
 
 def fresh_postgres_database(label: str) -> str:
@@ -91,11 +103,45 @@ def fresh_postgres_database(label: str) -> str:
     base = os.environ.get("QCODE_TEST_POSTGRES_URL", "")
     if not base:
         pytest.skip("set QCODE_TEST_POSTGRES_URL=postgresql+psycopg://user:pw@host/db to run PostgreSQL tests")
+    return new_database(base, f"{sa.make_url(base).database}_{label}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+
+
+def new_database(base: str, name: str) -> str:
+    """Drop and create database *name* on the server of URL *base*; returns its URL."""
+    import sqlalchemy as sa
+
     url = sa.make_url(base)
-    name = f"{url.database}_{label}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def team_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A fresh server project (`qcode server init`) with login roles lead (owner), amina and bob
+    (coders) and rita (reader), their passwords in a PGPASSFILE outside any project folder."""
+    from tests.team import make_team
+
+    team = make_team(fresh_postgres_database("team"), tmp_path / "pgpass")
+    monkeypatch.setenv("PGPASSFILE", str(team.passfile))
+    return team
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Collect the garbage of the whole run now, then freeze what is left.
+
+    At the very end pytest runs five full garbage collections; in an xdist worker
+    with a large heap (spaCy, many app runs) on a busy machine they outlast the 5 s
+    execnet gives a worker to stop, after which it sends the worker SIGINT, and the
+    KeyboardInterrupt lands in hypothesis's gc callback ("PytestUnraisableExceptionWarning
+    ... KeyboardInterrupt" at the end of the log). Running before xdist reports the worker
+    finished, this collection is not timed, and frozen objects make the later ones fast.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()

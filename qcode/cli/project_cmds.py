@@ -15,18 +15,40 @@ from qcode.usecases.project import Project
 @click.option("--codebook", type=click.Path(dir_okay=False, path_type=Path), help="YAML codebook to attach.")
 @click.option("--language", default="en", show_default=True, help="Default transcript language (ISO 639-1: en, fr, de...).")
 @click.option("--name", help="Project name (default: the folder name).")
-def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | None) -> None:
+@click.option("--database", help="A team server: postgresql://USER@HOST/DB (no password in it; see README).")
+@click.option("--coder", help="Your name on codings and in reports (default: QCODE_CODER, else your account's full name).")
+def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | None, database: str | None,
+             coder: str | None) -> None:
     """Make DIRECTORY a qcode project (qcode.toml plus a .qcode/ database).
+
+    With --database the project lives on a PostgreSQL server (set up with
+    `qcode server init`); the folder then holds no interview data.
 
     Example:
 
     \b
-        qcode init study --codebook codebooks/data-work.yaml --language fr
+        qcode init study --codebook codebooks/data-work.yaml --language fr --coder "Amina K."
+        qcode init study --database postgresql://amina@db.example.org/interviews
     """
-    with Project.init(directory, codebook=codebook, language=language, name=name) as project:
+    from qcode.usecases.settings import Settings, coder_and_source
+
+    source = coder_and_source(Settings(), coder)[1]
+    with Project.init(directory, codebook=codebook, language=language, name=name, database=database,
+                      coder=coder) as project:
         say(f"Created qcode project '{project.settings.name}' in {directory}.")
+        server = project.store.server
+        if server is not None:
+            say(f"On the team server {project.store.where} as {server.user} ({server.kind or 'no qcode roles'}).")
+            if not server.prefix:
+                say("This database has no qcode roles: set them up with `qcode server init URL` as its administrator.")
         if codebook:
-            say(f"Codebook: {project.codebook.title} ({len(project.codebook)} codes).")
+            say(f"Codebook: {project.codebook.title} ({len(project.codebook)} codes), "
+                       f"path {project.settings.codebook} in qcode.toml.")
+        if project.settings.coder:
+            say(f"Coder: {project.settings.coder} (from {source}; change `coder` in qcode.toml).")
+        else:
+            say("Coder: not set; the app will ask for your name (or pass --coder, set QCODE_CODER, "
+                       "or write `coder = \"...\"` under [project] in qcode.toml).")
         say(f"Next: qcode -p {directory} import FILES...")
 
 
@@ -75,7 +97,7 @@ def transcripts_cmd(project: Project, as_json: bool) -> None:
 @cli.command("backup")
 @project_option
 def backup_cmd(project: Project) -> None:
-    """Take a verified backup of the project database (SQLite online backup).
+    """Take a verified backup of the project database (SQLite online backup; pg_dump on a team server).
 
     Example:
 

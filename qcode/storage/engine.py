@@ -19,7 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from qcode.core.errors import CodingError, ProjectBusyError, ProjectError, StorageError
+from qcode.core.errors import (
+    CodingError,
+    PermissionDeniedError,
+    ProjectBusyError,
+    ProjectError,
+    StorageError,
+)
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 
@@ -76,10 +82,37 @@ def sqlite_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, rea
     return engine
 
 
+_SECRETS: set[str] = set()
+"""Passwords qcode was given (server URLs, new roles): never shown in a message."""
+
+
+def register_secret(secret: str) -> None:
+    if secret:
+        _SECRETS.add(secret)
+
+
+def scrub(text: str) -> str:
+    """*text* with every known password replaced by ***."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def refused(exc: Exception) -> bool:
+    """The server refused the statement for this role (grants, row-level security)."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501"
+
+
 def translate_error(exc: Exception, where: str) -> Exception:
     """Turn a database exception into a user-facing :class:`QcodeError`."""
-    text = str(getattr(exc, "orig", exc) or exc)
+    text = scrub(str(getattr(exc, "orig", exc) or exc))
     low = text.lower()
+    if "permission denied" in low or "row-level security" in low:
+        return PermissionDeniedError(
+            f"The server refused this change to {where}: {text.splitlines()[0]}",
+            hint="Your database role may not make it (readers change nothing; coders change only their own "
+            "codings and memos). Nothing was changed.",
+        )
     if "locked" in low or "busy" in low:
         return ProjectBusyError(
             f"The project {where} is busy: another qcode process (or program) is writing to it.",
@@ -152,6 +185,8 @@ class TransactionManager:
                 yield conn
             except sa.exc.DBAPIError as exc:
                 self._rolled_back(trans)
+                if isinstance(exc, sa.exc.ProgrammingError) and not refused(exc):
+                    raise  # a bug, not the server saying no
                 raise translate_error(exc, self.where) from exc
             except BaseException:
                 self._rolled_back(trans)

@@ -70,12 +70,21 @@ def _agreement(conn: sa.Connection) -> None:
     schema.metadata.create_all(conn, tables=schema.AGREEMENT_TABLES)
 
 
+def _add_row_versions(conn: sa.Connection) -> None:
+    """A version column on codes and codebooks: concurrent edits are detected, not overwritten."""
+    for table in ("codes", "codebooks"):
+        if "row_version" not in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN row_version INTEGER NOT NULL DEFAULT 1")
+
+
+
 MIGRATIONS: dict[int, tuple[str, Migration]] = {
     1: ("initial schema: transcripts, codebook, codings, memos, coders", _v1_initial),
     2: ("suggestions and decisions", _v2_suggestions),
     3: ("one coding per transcript, code, coder and span", _unique_coding_spans),
     4: ("source texts of transcripts and their maps", _source_maps),
     5: ("agreement runs and reviews of disagreements", _agreement),
+    6: ("version columns on codes and codebooks (edit conflicts)", _add_row_versions),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)
@@ -84,7 +93,7 @@ SCHEMA_VERSION = max(MIGRATIONS)
 def apply(conn: sa.Connection, current: int, target: int = SCHEMA_VERSION) -> list[str]:
     """Run migrations ``current+1 .. target`` on *conn* (inside the caller's transaction)."""
     done: list[str] = []
-    for version in range(current + 1, target + 1):
+    for version in sorted(v for v in MIGRATIONS if current < v <= target):
         name, fn = MIGRATIONS[version]
         note = fn(conn)
         done.append(f"{version}: {name}" + (f" ({note})" if note else ""))

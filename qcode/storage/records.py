@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import Coding, Memo, now, stable_guid
-from qcode.core.errors import CodingError, NotFoundError, did_you_mean
+from qcode.core.errors import CodingError, EditConflictError, NotFoundError, did_you_mean
 from qcode.storage import schema
 from qcode.storage.engine import insert_sql
 
@@ -29,6 +29,10 @@ class RecordsMixin:
 
     _known_codes: set[str] = set()
     """Code ids seen in the database (a cache; the foreign key is the real guard)."""
+    _seen_versions: dict[str, tuple[int, str]]
+    """row_version and content of each code when this store last read or wrote it (edit-conflict detection)."""
+    _seen_codebook: int | None
+    """row_version of the active codebook when this store last read or wrote it."""
 
     # Provided by Store.
     def transaction(self) -> AbstractContextManager[sa.Connection]: ...  # pragma: no cover
@@ -44,11 +48,26 @@ class RecordsMixin:
         codebook use case decides whether they are retired, merged or deleted.
         """
         cb = schema.codebooks
+        new_hash = codebook.content_hash()
         with self.transaction() as conn:
+            cur = conn.execute(
+                sa.select(cb.c.row_version, cb.c.content_hash, cb.c.version, cb.c.attached)
+                .where(cb.c.active.is_(True)).order_by(cb.c.id.desc())
+            ).first()
+            seen = self._seen_codebook
+            if cur is not None and seen is not None and cur.row_version != seen and cur.content_hash != new_hash:
+                raise EditConflictError(
+                    f"The codebook was changed by someone else since you loaded it (version '{cur.version}', "
+                    f"saved {cur.attached}; its revision is now {cur.row_version}, you had {seen}).",
+                    hint="Your codebook was not saved. Reload the project to see their version, then make "
+                    "your change again.",
+                )
+            revision = (cur.row_version if cur is not None else 0) + 1
             conn.execute(sa.update(cb).values(active=False))
             conn.execute(
                 sa.insert(cb).values(
-                    content_hash=codebook.content_hash(),
+                    row_version=revision,
+                    content_hash=new_hash,
                     title=codebook.title,
                     version=codebook.version,
                     path=path,
@@ -59,22 +78,49 @@ class RecordsMixin:
                 )
             )
             self.upsert_codes(codebook.codes)
+            self._seen_codebook = revision
 
     def upsert_codes(self, codes: Iterable[Code], start_position: int = 0) -> None:
+        """Insert new codes and write changed ones.
+
+        A changed code is written only if nobody changed it since this store
+        read it (its ``row_version``); otherwise nothing is saved and
+        :class:`EditConflictError` names the codes.
+        """
         ct = schema.codes
+        conflicts: list[str] = []
         with self.transaction() as conn:
-            existing = set(conn.execute(sa.select(ct.c.id)).scalars())
+            existing = {r.id: r for r in conn.execute(sa.select(ct.c.id, ct.c.parent, ct.c.retired, ct.c.data, ct.c.position, ct.c.row_version))}
             for pos, code in enumerate(codes, start=start_position):
-                values = {
-                    "parent": code.parent,
-                    "position": pos,
-                    "retired": code.retired,
-                    "data": code.to_dict(),
-                }
-                if code.id in existing:
-                    conn.execute(sa.update(ct).where(ct.c.id == code.id).values(**values))
+                values = {"parent": code.parent, "retired": code.retired, "data": code.to_dict()}
+                mine = _code_key(values)
+                old = existing.get(code.id)
+                if old is None:
+                    conn.execute(sa.insert(ct).values(id=code.id, guid=stable_guid("code", code.id), position=pos, row_version=1, **values))
+                    self._seen_versions[code.id] = (1, mine)
+                    continue
+                theirs = _code_key(old._mapping)
+                seen, seen_key = self._seen_versions.get(code.id, (old.row_version, theirs))
+                if theirs == mine or (mine == seen_key and old.row_version != seen):
+                    # Nothing to write, or a code this writer did not change that someone else did: theirs stays.
+                    if old.position != pos:
+                        conn.execute(sa.update(ct).where(ct.c.id == code.id).values(position=pos))
+                    self._seen_versions[code.id] = (old.row_version, theirs)
+                    continue
+                n = conn.execute(
+                    sa.update(ct).where((ct.c.id == code.id) & (ct.c.row_version == seen))
+                    .values(position=pos, row_version=seen + 1, **values)
+                ).rowcount
+                if n == 0:
+                    conflicts.append(code.id)
                 else:
-                    conn.execute(sa.insert(ct).values(id=code.id, guid=stable_guid("code", code.id), **values))
+                    self._seen_versions[code.id] = (seen + 1, mine)
+            if conflicts:
+                raise EditConflictError(
+                    f"Someone else changed {', '.join(repr(c) for c in conflicts)} since you loaded the codebook; "
+                    "your version would overwrite theirs.",
+                    hint="Nothing was saved. Reload the project to see their change, then make yours again.",
+                )
 
     def delete_code(self, code_id: str) -> None:
         """Delete a code that no coding uses (raises otherwise)."""
@@ -91,11 +137,16 @@ class RecordsMixin:
 
     def get_codebook(self) -> Codebook:
         """The active codebook, including retired codes still in use."""
+        cb, ct = schema.codebooks, schema.codes
         with self.reading() as conn:
-            meta = conn.execute(
-                sa.select(schema.codebooks.c.data).where(schema.codebooks.c.active.is_(True)).order_by(schema.codebooks.c.id.desc())
-            ).scalar()
-            rows = conn.execute(sa.select(schema.codes.c.data).order_by(schema.codes.c.position)).scalars().all()
+            active = conn.execute(sa.select(cb.c.data, cb.c.row_version).where(cb.c.active.is_(True)).order_by(cb.c.id.desc())).first()
+            code_rows = conn.execute(
+                sa.select(ct.c.id, ct.c.parent, ct.c.retired, ct.c.data, ct.c.row_version).order_by(ct.c.position)
+            ).all()
+        rows = [r.data for r in code_rows]
+        self._seen_versions.update({r.id: (r.row_version, _code_key(r._mapping)) for r in code_rows})
+        self._seen_codebook = active.row_version if active is not None else None
+        meta = active.data if active is not None else None
         meta = meta or {}
         return Codebook(
             title=meta.get("title", "Untitled codebook"),
@@ -375,6 +426,11 @@ class RecordsMixin:
             )
             for r in rows
         ]
+
+
+def _code_key(values: Any) -> str:
+    """A code's content (parent, retired, data) as one comparable string."""
+    return json.dumps([values["parent"], bool(values["retired"]), values["data"]], sort_keys=True, default=str)
 
 
 def _with_id(c: Coding, coding_id: int) -> Coding:

@@ -101,6 +101,7 @@ codebooks = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("attached", sa.String(32), nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, default=False),
+    sa.Column("row_version", sa.Integer, nullable=False, default=1, system=True),  # added by migration 6 (system: not in CREATE TABLE)
 )
 
 codes = sa.Table(
@@ -112,6 +113,7 @@ codes = sa.Table(
     sa.Column("position", sa.Integer, nullable=False, default=0),
     sa.Column("retired", sa.Boolean, nullable=False, default=False),
     sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("row_version", sa.Integer, nullable=False, default=1, system=True),  # added by migration 6 (system: not in CREATE TABLE)
 )
 
 codings = sa.Table(

@@ -55,6 +55,11 @@ class Store(RecordsMixin):
         """Opened read-only (the file or its folder is not writable): every write is refused."""
         self._coder_ids: dict[str, int] = {}
         self._known_codes: set[str] = set()
+        self._seen_versions: dict[str, tuple[int, str]] = {}
+        self._seen_codebook: int | None = None
+        self.url: str = ""
+        self.server: Any = None
+        """On a PostgreSQL server: who is connected, as what (:class:`qcode.storage.postgres.ServerInfo`)."""
         self.tx.on_rollback.append(self._forget_cached_ids)
 
     def _forget_cached_ids(self) -> None:
@@ -101,11 +106,22 @@ class Store(RecordsMixin):
         return store
 
     @classmethod
-    def open_url(cls, url: str, *, create: bool = False) -> Store:
-        """Open a store on a database server URL (PostgreSQL for teams)."""
-        engine = sa.create_engine(url, pool_pre_ping=True)
-        store = cls(engine, url.split("@")[-1])
-        store._prepare(new=create, backup_dir=None)
+    def open_url(cls, url: str, *, create: bool = False, backup_dir: Path | None = None) -> Store:
+        """Open a store on a PostgreSQL server URL (teams: see :mod:`qcode.storage.postgres`).
+
+        An older schema is migrated after a ``pg_dump`` backup into *backup_dir*.
+        """
+        from qcode.storage import postgres
+
+        store = cls(postgres.make_engine(url), postgres.describe(url))
+        store.url = url
+        try:
+            store._prepare(new=create, backup_dir=backup_dir)
+            with store.reading() as conn:
+                store.server = postgres.server_info(conn)
+        except BaseException:
+            store.engine.dispose()
+            raise
         return store
 
     def _prepare(self, *, new: bool, backup_dir: Path | None) -> None:
@@ -130,9 +146,13 @@ class Store(RecordsMixin):
             if current > 0 and backup_dir is not None:
                 self.backup_path = self.backup(backup_dir, reason=f"before-migration-v{current}-to-v{target}")
             with self.tx.write() as conn:
+                server = self.engine.dialect.name == "postgresql"
+                prefix = postgres_hooks().before_migration(conn) if server else None
                 self.migrated = migrations.apply(conn, current, target)
                 if current == 0:
                     conn.execute(sa.insert(schema.meta).values(key="project_guid", value=new_guid()))
+                if server:
+                    postgres_hooks().after_migration(conn, prefix)
 
     def _check_sqlite_file(self) -> int:
         """quick_check, then the schema against qcode's own; returns the schema version.
@@ -213,9 +233,10 @@ class Store(RecordsMixin):
             yield conn
 
     def backup(self, backup_dir: Path, reason: str = "manual") -> Path:
-        """Copy the database with SQLite's online backup API, verify the copy, then move it into place."""
+        """Copy the database with SQLite's online backup API (``pg_dump`` on a server), then verify the copy."""
         if self.path is None:
-            raise ProjectError("Backups through qcode are for SQLite projects only.")
+            stem = self.engine.url.database or "server"
+            return postgres_hooks().dump(self.url, sqlite_files.backup_target(backup_dir, stem, reason, ".dump"))
         return sqlite_files.backup_database(self.path, backup_dir, reason, self.where)
 
     # ---------------------------------------------------------------- meta
@@ -538,6 +559,14 @@ class Store(RecordsMixin):
             return [(r.name, r.scope, r.type) for r in conn.execute(sa.select(ad).order_by(ad.c.scope, ad.c.name))]
 
     # Codebook, codings and memos live in qcode.storage.records (mixed in below).
+
+
+def postgres_hooks() -> Any:
+    """The PostgreSQL module, imported only for server projects."""
+    from qcode.storage import postgres
+
+    return postgres
+
 
 
 def _json_attrs(attrs: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from qcode.core.analysis import (
     BUILTIN_ATTRIBUTES,
     AnalysisData,
     Filters,
+    check_attribute_values,
     check_attributes,
     format_value,
 )
@@ -80,7 +81,9 @@ def quotes(
     second = _scope(cb, with_code, include_children) if with_code is not None else []
     where = {name: tuple(str(v) for v in values) for name, values in (filters or {}).items()}
     if where:
-        check_attributes(where, list(dict.fromkeys([*BUILTIN_ATTRIBUTES, *attribute_values(project)])))
+        values = attribute_values(project)
+        check_attributes(where, list(dict.fromkeys([*BUILTIN_ATTRIBUTES, *values])))
+        check_attribute_values(where, values)
     codings = project.store.codings(code_ids=dict.fromkeys(first + second), coders=blind.restrict(project, coders))
     data = AnalysisData(
         codebook=cb,

@@ -32,12 +32,13 @@ DATA_DIR = ".qcode"
 DB_FILE = "project.sqlite"
 
 _ALLOWED: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "project": {"name": str, "language": str, "coder": str, "database": str},
+    "project": {"name": str, "language": str, "coder": str, "database": str, "demo": bool},
     "codebook": {"path": str},
     "seed": {"transcripts": list, "attributes": list, "codings": list},
     "suggest": {"pipeline": str, "min_score": (int, float), "processes": int, "per_unit": int},
     "import": {"max_mb": (int, float)},
     "report": {"template_memory_mb": (int, float)},
+    "sync": {"server": str},
 }
 
 
@@ -49,6 +50,8 @@ class Settings:
     """Default language of transcripts (ISO 639-1), used to pick a spaCy pipeline."""
     coder: str = ""
     """Default coder name; empty means the QCODE_CODER variable or the login name."""
+    demo: bool = False
+    """A demo project kept in git: qcode works on a copy in ``.qcode/demo/`` so the checkout stays clean."""
     database: str = ""
     """Empty for the SQLite file in .qcode/; a SQLAlchemy URL (postgresql://...) for a team server."""
     codebook: str = ""
@@ -61,6 +64,8 @@ class Settings:
     """Largest transcript file accepted by `qcode import` (megabytes)."""
     template_memory_mb: float = 1024.0
     """Megabytes a user's report template may allocate while rendering (Linux; elsewhere only the time limit)."""
+    sync_server: str = ""
+    """The server project `qcode pull` / `qcode push` sync a local project with (a URL without password)."""
 
 
 def load_settings(root: Path) -> Settings:
@@ -97,7 +102,7 @@ def load_settings(root: Path) -> Settings:
                     f"{where}: unknown key '{key}' in [{section}]." + did_you_mean(key, list(allowed)),
                     hint=f"Known keys in [{section}]: {', '.join(allowed)}.",
                 )
-            if not isinstance(value, allowed[key]) or isinstance(value, bool):
+            if not isinstance(value, allowed[key]) or (isinstance(value, bool) and allowed[key] is not bool):
                 raise SettingsError(
                     f"{where}: [{section}] {key} has the wrong type ({type(value).__name__}).",
                     hint="Lists are written [\"a\", \"b\"], text in quotes, numbers bare.",
@@ -109,6 +114,12 @@ def load_settings(root: Path) -> Settings:
     s.language = project.get("language", s.language)
     s.coder = project.get("coder", "")
     s.database = project.get("database", "")
+    if s.database:
+        check_database_url(s.database, f"{path}, line {_line_of(raw_text, 'database')}")
+    s.sync_server = data.get("sync", {}).get("server", "")
+    if s.sync_server:
+        check_database_url(s.sync_server, f"{path}, line {_line_of(raw_text, 'server')}")
+    s.demo = bool(project.get("demo", False))
     s.codebook = data.get("codebook", {}).get("path", "")
     seed = data.get("seed", {})
     s.seed_transcripts = list(seed.get("transcripts", []))
@@ -124,6 +135,29 @@ def load_settings(root: Path) -> Settings:
                 hint="Give a size in megabytes, for example 100.",
             )
     return s
+
+
+def check_database_url(url: str, where: str) -> None:
+    """A server URL in qcode.toml must parse and hold no password (qcode keeps no secret in the folder)."""
+    from qcode.storage import postgres
+
+    try:
+        secret = postgres.has_password(url)
+    except SettingsError as exc:
+        raise SettingsError(f"{where}: [project] database: {exc.message}", hint=exc.hint) from None
+    if secret:
+        raise SettingsError(
+            f"{where}: [project] database holds a password ({postgres.safe_url(url)}); qcode keeps no secret "
+            "in the project folder, so it does not connect with it.",
+            hint=NO_PASSWORD_HINT,
+        )
+
+
+NO_PASSWORD_HINT = (
+    "Remove the password from the URL (postgresql://USER@HOST/DATABASE) and give it to PostgreSQL's own "
+    "client library instead: a line HOST:PORT:DATABASE:USER:PASSWORD in ~/.pgpass (or the file PGPASSFILE "
+    "names, mode 600), a service file (postgresql:///?service=NAME), or the PGPASSWORD variable."
+)
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -147,6 +181,9 @@ def write_settings(root: Path, s: Settings) -> Path:
     ]
     if s.coder:
         lines.append(f"coder = {_toml_str(s.coder)}")
+    if s.database:
+        check_database_url(s.database, "qcode init --database")
+        lines.append(f"database = {_toml_str(s.database)}  # team server; credentials stay outside the folder")
     if s.codebook:
         lines += ["", "[codebook]", f"path = {_toml_str(s.codebook)}"]
     path = root / SETTINGS_FILE
@@ -154,15 +191,74 @@ def write_settings(root: Path, s: Settings) -> Path:
     return path
 
 
-def default_coder(s: Settings) -> str:
+def remember_sync_server(root: Path, url: str) -> None:
+    """Write ``[sync] server = URL`` into qcode.toml (replacing an older one), keeping the rest as it is."""
+    update_setting(root, "sync", "server", url)
+
+
+def update_setting(root: Path, section: str, key: str, value: str) -> bool:
+    """Set ``[section] key = "value"`` in ``root/qcode.toml`` (atomic), keeping its comments and layout.
+
+    Returns False (and writes nothing) when the file would not read back with that value.
+    """
+    import tomlkit
+
+    from qcode.formats.atomic import atomic_write_text
+
+    toml = root / SETTINGS_FILE
+    doc = tomlkit.parse(toml.read_text(encoding="utf-8"))
+    if doc.get(section, {}).get(key) == value:
+        return True
+    doc.setdefault(section, tomlkit.table())[key] = value
+    new = tomlkit.dumps(doc)
+    if tomllib.loads(new).get(section, {}).get(key) != value:
+        return False
+    atomic_write_text(toml, new)
+    return True
+
+
+def relative_to_project(root: Path, path: Path) -> str:
+    """*path* as stored in qcode.toml: relative to the project folder (``../codebooks/x.yaml``
+    too), so the folder can be moved or shared; absolute only across drives."""
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), Path(root).resolve())).as_posix()
+    except ValueError:
+        return str(Path(path).resolve())
+
+
+def os_full_name() -> str:
+    """The account's full name (the GECOS field on Unix), or "" when there is none."""
+    try:
+        import getpass
+        import pwd
+
+        login = getpass.getuser()
+        full = pwd.getpwnam(login).pw_gecos.split(",", 1)[0].strip()
+    except Exception:  # noqa: BLE001 - no pwd module (Windows), no entry in containers
+        return ""
+    return full if full and full.lower() != login.lower() else ""
+
+
+def coder_and_source(s: Settings, given: str | None = None) -> tuple[str, str]:
+    """The coder's name and where it came from, first found of: *given* (``--coder``),
+    QCODE_CODER, ``[project] coder``, the account's full name, the login name."""
+    if given and given.strip():
+        return given.strip(), "--coder"
     env = os.environ.get("QCODE_CODER", "").strip()
     if env:
-        return env
+        return env, "QCODE_CODER"
     if s.coder:
-        return s.coder
+        return s.coder, SETTINGS_FILE
+    full = os_full_name()
+    if full:
+        return full, "your account's full name"
     try:
         import getpass
 
-        return getpass.getuser() or "coder"
+        return getpass.getuser() or "coder", "your login name"
     except Exception:  # noqa: BLE001 - no login name in some containers
-        return "coder"
+        return "coder", "the default"
+
+
+def default_coder(s: Settings) -> str:
+    return coder_and_source(s)[0]

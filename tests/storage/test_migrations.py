@@ -52,6 +52,8 @@ def test_older_project_is_backed_up_then_migrated_keeping_data(tmp_path: Path) -
     [coding] = s.codings()
     assert (coding.quote, coding.coder) == ("Some", "amina")
     assert "suggestions" in sa.inspect(s.engine).get_table_names()
+    with s.reading() as conn:  # the version column exists and the old code starts at version 1
+        assert conn.exec_driver_sql("SELECT id, row_version FROM codes").all() == [("c", 1)]
     s.close()
     # The backup is the untouched version-1 project.
     old = sa.create_engine(f"sqlite:///{s.backup_path}")

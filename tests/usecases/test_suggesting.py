@@ -363,7 +363,10 @@ def test_suggestions_on_a_postgresql_server_are_those_of_a_local_project(tmp_pat
 
     local = _suggest_three(tmp_path / "local")
     assert _suggest_three(tmp_path / "server", postgres_url) == local
-    other = fresh_postgres_database("w")  # the writer process on a server
+    from qcode.storage.postgres import without_password
+
+    # The writer process on a server (its password in PGPASSWORD, as postgres_url's).
+    other = without_password(fresh_postgres_database("w"))
     assert _suggest_three(tmp_path / "server-process", other, process_words=0) == local
 
 

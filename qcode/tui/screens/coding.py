@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Static
 
 from qcode.core.coding import Coding
 from qcode.core.errors import QcodeError
+from qcode.core.text import label_from_quote
 from qcode.tui.colors import code_colors
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.dialogs import NEW_PREFIX, ChoiceDialog, CodePicker, TextDialog
@@ -108,7 +109,17 @@ class CodingScreen(Screen[None]):
         self.view.set_codings(blind.visible_codings(self.project, transcript_id=self.tid))
         self._update_status()
 
+    def on_screen_suspend(self) -> None:
+        from textual.screen import ModalScreen
+
+        # A dialog of this screen (picker, memo) keeps the status; another screen makes it stale.
+        self._left_for_screen = not isinstance(self.app.screen, ModalScreen)
+
     def on_screen_resume(self) -> None:
+        if getattr(self, "_left_for_screen", False):
+            self._left_for_screen = False
+            self._last_saved = ""
+            self._update_status()
         version = self.app.data_version  # type: ignore[attr-defined]
         if version != self._seen_version:
             self._seen_version = version
@@ -144,6 +155,9 @@ class CodingScreen(Screen[None]):
                 code = cb.find(c.code_id)
                 names.append(safe_label(code.display(lang) if code else c.code_id, 24) + ("*" if c.memo else ""))
             t.append(", ".join(names))
+        sync = self.app.sync_label()  # type: ignore[attr-defined]
+        if sync:
+            t.append(f" · {sync}", style="dim")
         self.query_one("#status", StatusLine).update(t)
         self._update_definition()
 
@@ -151,9 +165,9 @@ class CodingScreen(Screen[None]):
     def _selection_changed(self) -> None:
         self._update_status()
 
-    def saved(self, what: str) -> None:
-        """Say in the status bar that *what* was committed."""
-        self._last_saved = f"saved {what}"
+    def saved(self, what: str, hint: str = "") -> None:
+        """Say in the status bar that *what* was done and committed ("coded “Pay”, saved")."""
+        self._last_saved = f"{what}, saved" + (f" · {hint}" if hint else "")
         self._update_status()
 
     # ---------------------------------------------------------------- definition
@@ -202,6 +216,15 @@ class CodingScreen(Screen[None]):
     # ---------------------------------------------------------------- coding actions
     def _attempt(self, fn, *args, **kwargs):  # noqa: ANN001, ANN202
         return self.app.attempt(fn, *args, **kwargs)  # type: ignore[attr-defined]
+
+    def palette_description(self, binding: Binding) -> str | None:
+        """The command palette's name for *binding*: number keys name their code ("" hides a key
+        without one); None keeps the binding's description."""
+        if not binding.action.startswith("apply_key('"):
+            return None
+        key = binding.action[len("apply_key('"):-2]
+        code_id = self._keys.get(key)
+        return f"Apply code “{self._code_name(code_id)}” to the selection" if code_id else ""
 
     def _code_name(self, code_id: str) -> str:
         code = self.project.codebook.find(code_id)
@@ -262,8 +285,8 @@ class CodingScreen(Screen[None]):
 
     def action_new_code(self) -> None:
         sel = self.view.selection
-        quote = self.view.transcript.text[sel[0] : sel[1]].strip() if sel and self.view.transcript else ""
-        default = " ".join(quote.split())[:60]
+        quote = self.view.transcript.text[sel[0] : sel[1]] if sel and self.view.transcript else ""
+        default = label_from_quote(quote)
 
         def named(label: str | None) -> None:
             if label and label.strip():
@@ -321,7 +344,7 @@ class CodingScreen(Screen[None]):
             if ok:
                 self.view.remove_coding(c.id)
                 self.tree.set_counts(blind.visible_counts(self.project))
-                self.saved(f"removed “{self._code_name(c.code_id)}” (u undoes)")
+                self.saved(f"removed “{self._code_name(c.code_id)}”", hint="u undoes")
 
         self._choose_coding("remove", remove)
 
@@ -354,7 +377,7 @@ class CodingScreen(Screen[None]):
                 ok, new = self._attempt(uc.set_memo, self.project, c.id, text, history=self.app.history)  # type: ignore[attr-defined]
                 if ok:
                     self.view.replace_coding(new)
-                    self.saved("memo")
+                    self.saved("memo removed" if not text.strip() else "memo written" if not c.memo else "memo changed")
 
             self.app.push_screen(TextDialog(f"Memo on “{self._code_name(c.code_id)}”: {c.quote[:60]}", c.memo, multiline=True), written)
 
