@@ -378,6 +378,24 @@ class QcodeApp(App[None]):
                 yield SystemCommand(name, f"key: {key}", partial(self.run_action, b.action, target))
 
 
+    def _fatal_error(self) -> None:
+        """Textual's crash screen prints a traceback *with local variables*, which quote interview
+        text; ours shows where it happened, and writes the traceback (no locals) to a private file."""
+        import sys
+
+        from qcode.usecases import crash
+
+        exc = sys.exc_info()[1]
+        if exc is None or crash.debugging():
+            super()._fatal_error()
+            return
+        from rich.text import Text
+
+        self.bell()
+        self._exit_renderables.append(Text(crash.summary(exc, crash.write_report(exc))))
+        self._close_messages_no_wait()
+
+
 def make_app(project_dir: Path | None = None, *, transcript: str | int | None = None) -> QcodeApp:
     """Open the project at *project_dir* (default: here) and build the app."""
     return QcodeApp(Project.open(project_dir), transcript=transcript)

@@ -242,8 +242,13 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
 
 
 def _read_template(path: Path) -> str:
+    from qcode.formats.files import read_limited
+
     try:
-        return Path(path).read_text(encoding="utf-8")
+        data = read_limited(Path(path), 8 * 2**20)
+        if len(data) > 8 * 2**20:
+            raise ReportError(f"Template {path} is larger than 8 MB; a template is a page of markup, not data.")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except FileNotFoundError:
         raise ReportError(f"Template {path} not found.", hint="Check the path given to --template.") from None
     except (OSError, UnicodeDecodeError) as exc:

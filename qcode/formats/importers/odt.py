@@ -100,7 +100,7 @@ class OdtImporter:
         body = root.find(f"{OFFICE}body/{OFFICE}text")
         if body is None:
             raise ImportFormatError(f"{filename}: content.xml has no text body; this is not an .odt text document.")
-        walker = _Walker(TextBudget(filename, options))
+        walker = _Walker(TextBudget(filename, options, source_size=len(data)))
         walker.block(body)
         warnings = []
         if body.find(TEXT + "tracked-changes") is not None:

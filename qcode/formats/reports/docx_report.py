@@ -20,7 +20,6 @@ word); language, contents, page numbers and sections are in
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +33,7 @@ from qcode.formats.reports.docx_xml import GREY, Xml
 from qcode.formats.reports.layout import TABLE_PT, fixed_widths, plan_table
 from qcode.formats.reports.reproducible import fix_zip
 from qcode.formats.reports.sections import Heading
+from qcode.formats.safexml import xml_text
 
 TABLE_STYLES = ("Light Grid Accent 1", "Table Grid")
 """Preferred built-in table style, then a fallback every Word template has."""
@@ -92,12 +92,7 @@ def open_reference(reference_docx: Path | None) -> Any:
     return doc
 
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _x(text: str) -> str:
-    """Text Word can store: characters XML forbids become U+FFFD (visible, never dropped silently)."""
-    return _NOT_XML.sub("\ufffd", text)
+_x = xml_text
 
 
 def _clip(text: str, limit: int = 255) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 
 from qcode.formats.atomic import atomic_write_text, atomic_write_with
 from qcode.formats.reports.data import Report
+from qcode.formats.safexml import xml_text
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_CELL_LIMIT = 32_767
@@ -36,7 +37,6 @@ NEUTRALISED_NOTE = (
     "programs show them as text instead of running them as formulas; the 'neutralised' column names the "
     "columns changed in each row. Remove the apostrophe to get the original text."
 )
-_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass
@@ -200,9 +200,7 @@ def write_xlsx(report: Report, target: Path) -> Written:
     return written
 
 
-def _cell_text(value: str) -> str:
-    """Characters XLSX cannot hold become visible U+FFFD."""
-    return _ILLEGAL_XLSX.sub("\ufffd", value)
+_cell_text = xml_text  # characters XLSX cannot hold become visible U+FFFD
 
 
 def _put(ws: Any, rows: Iterable[Sequence[Any]], widths: Sequence[float] = ()) -> None:

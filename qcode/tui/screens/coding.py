@@ -300,7 +300,7 @@ class CodingScreen(Screen[None]):
         except ImportError:
             self.notify(
                 "Creating codes needs qcode.usecases.codebook.add_code, which this version does not have yet. "
-                "Add the code to the codebook YAML and run `qcode codebook attach`.",
+                "Add the code to the codebook YAML and run `qcode codebook use FILE`.",
                 title="Cannot create codes here yet",
                 severity="error",
                 markup=False,
