@@ -55,7 +55,7 @@ def _ci(f: dict[str, Any], stat: str) -> str:
 
 def _row(name: str, f: dict[str, Any], two: bool) -> str:
     if f["too_rare"]:
-        return f"{name[:28]:<28} {'too rare to judge (' + str(f['codings']) + ' codings)':<60}"
+        return f"{name[:28]:<28} {'too rare to judge (' + str(f['codings']) + (' coding)' if f['codings'] == 1 else ' codings)'):<60}"
     kappa = f"{_num(f['kappa']):>6} {_ci(f, 'kappa'):<14}" if two else ""
     return (
         f"{name[:28]:<28} {_num(f['percent'], True):>6} {_num(f['positive'], True):>6} "

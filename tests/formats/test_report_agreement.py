@@ -47,3 +47,17 @@ def test_no_agreement_no_section(project: Project, tmp_path: Path) -> None:
     assert "Agreement between coders" not in text
     wb = openpyxl.load_workbook(generate_report(project, ReportRequest("xlsx", tmp_path / "r.xlsx")))
     assert "Agreement" not in wb.sheetnames
+
+
+def test_agreement_table_headers_never_break_inside_a_word(project: Project, agreed: dict, tmp_path: Path) -> None:
+    from docx.oxml.ns import qn
+
+    from qcode.formats.reports.layout import word_need
+
+    d = docx.Document(str(generate_report(project, ReportRequest("docx", tmp_path / "r.docx"))))
+    table = next(t for t in d.tables if t.rows[0].cells[0].text == "Code" and "Agreement" in t.rows[0].cells[1].text)
+    grid = [int(c.get(qn("w:w"))) / 1440 for c in table._tbl.findall(f"{qn('w:tblGrid')}/{qn('w:gridCol')}")]
+    for cell, width in zip(table.rows[0].cells[1:], grid[1:], strict=True):
+        assert word_need(cell.text) <= width + 0.01, cell.text
+    interval = next(c.text for row in table.rows[1:] for c in row.cells if c.text.startswith("["))
+    assert re.fullmatch(r"\[-?\d\.\d\d, -?\d\.\d\d\]", interval) and "-0.00" not in interval

@@ -46,11 +46,17 @@ def fmt(value: Any, pct: bool = False) -> str:
     return str(value)
 
 
+def _two(x: float) -> str:
+    """Two decimals, without a minus sign on a value that rounds to zero ("-0.00")."""
+    text = f"{x:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
 def display_rows(result: dict[str, Any]) -> list[list[str]]:
     """Rows as text: label, agreement %, kappa, alpha, 95% interval, reading."""
     out = []
     for r in rows(result):
-        interval = f"{r[6]:.2f}–{r[7]:.2f}" if r[6] is not None else ""
+        interval = f"[{_two(r[6])}, {_two(r[7])}]" if r[6] is not None else ""
         out.append([r[1], fmt(r[2], True), fmt(r[4]), fmt(r[5]), interval, r[8]])
     return out
 

@@ -488,7 +488,8 @@ def write_agreement(w: _Writer, report: Report, h: Heading) -> None:
 
     w.heading(h)
     w.para(a.summary(report.agreement or {}))
-    w.table([a.DISPLAY_HEADER], a.display_rows(report.agreement or {}), [2.2, 0.9, 0.7, 0.7, 1.0, 1.1])
+    rows = a.display_rows(report.agreement or {})
+    w.table([a.DISPLAY_HEADER], rows, fixed_widths(a.DISPLAY_HEADER, w.usable, rows=rows))
 
 
 WRITERS: dict[str, Callable[[_Writer, Report, Heading], None]] = {
