@@ -18,6 +18,7 @@ from qcode.core.codebook import Codebook
 from qcode.core.errors import QcodeError
 from qcode.tui.messages import WorkDone, WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
+from qcode.tui.workers import WorkerFailures
 from qcode.usecases.attributes import attribute_names
 from qcode.usecases.project import transcript_names
 
@@ -71,7 +72,7 @@ def resolve_codes(codebook: Codebook, items: list[str] | None, lang: str | None)
     return [codebook.find(i).id if codebook.find(i) else by_key.get(i.casefold(), i) for i in items]  # type: ignore[union-attr]
 
 
-class ReportsScreen(Screen[None]):
+class ReportsScreen(WorkerFailures, Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+g", "generate", "Generate")]
 
     @property
