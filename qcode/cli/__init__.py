@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from qcode.cli.common import cli
+from qcode.cli.common import cli, say
 from qcode.core.errors import QcodeError
 
 # Each module adds its commands to `cli`.
@@ -20,16 +20,17 @@ from qcode.cli import import_cmds  # noqa: E402,F401  isort: skip
 from qcode.cli import codebook_cmds  # noqa: E402,F401  isort: skip
 from qcode.cli import suggest_cmds  # noqa: E402,F401  isort: skip
 from qcode.cli import report_cmds  # noqa: E402,F401  isort: skip
+from qcode.cli import exchange_cmds  # noqa: E402,F401  isort: skip
 from qcode.cli import server_cmds  # noqa: E402,F401  isort: skip
 
 __all__ = ["cli", "main"]
 
 
 def print_error(exc: QcodeError) -> None:
-    click.secho(f"Error: {exc.title}", fg="red", bold=True, err=True)
-    click.echo(exc.message, err=True)
+    say(f"Error: {exc.title}", fg="red", bold=True, err=True)
+    say(exc.message, err=True)
     if exc.hint:
-        click.secho(exc.hint, fg="yellow", err=True)
+        say(exc.hint, fg="yellow", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -40,12 +41,12 @@ def main(argv: list[str] | None = None) -> None:
         print_error(exc)
         sys.exit(2)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        say("Aborted.", err=True)
         sys.exit(1)
     except click.ClickException as exc:
-        exc.show()
+        exc.show()  # click quotes arguments with repr(): no raw escape reaches the terminal
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("Interrupted; the last completed action was saved.", err=True)
+        say("Interrupted; the last completed action was saved.", err=True)
         sys.exit(130)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option
+from qcode.cli.common import cli, echo_json, project_option, say
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 EXPORT_FORMATS = ("qdc", "csv", "xlsx", "md", "docx")
@@ -46,11 +46,11 @@ def check_cmd(ctx: click.Context, file: Path, as_json: bool) -> None:
         echo_json({"file": str(file), "valid": not problems, "problems": [p.to_dict() for p in problems]})
     elif problems:
         for p in problems:
-            click.echo(str(p), err=True)
-        click.echo(f"{file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}.", err=True)
+            say(str(p), err=True)
+        say(f"{file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}.", err=True)
     else:
         cb, _ = load_codebook(file)
-        click.echo(f"{file}: valid ({len(cb)} codes, {len(cb.roots())} top-level).")
+        say(f"{file}: valid ({len(cb)} codes, {len(cb.roots())} top-level).")
     ctx.exit(2 if problems else 0)
 
 
@@ -73,11 +73,11 @@ def show_cmd(project: Any, as_json: bool) -> None:
         echo_json({"title": cb.title, "version": cb.version, "codes": rows})
         return
     cb = project.codebook
-    click.echo(f"{cb.title}" + (f" {cb.version}" if cb.version else "") + f" ({len(cb)} codes)")
+    say(f"{cb.title}" + (f" {cb.version}" if cb.version else "") + f" ({len(cb)} codes)")
     for r in rows:
         retired = "  [retired]" if r["retired"] else ""
         count = str(r["codings"]) if r["codings"] == r["codings_with_subcodes"] else f"{r['codings']} ({r['codings_with_subcodes']} with sub-codes)"
-        click.echo(f"{'  ' * r['depth']}{r['id']}: {r['label']}  [{count}]{retired}")
+        say(f"{'  ' * r['depth']}{r['id']}: {r['label']}  [{count}]{retired}")
 
 
 @codebook_group.command("use")
@@ -103,15 +103,15 @@ def use_cmd(project: Any, file: Path, removed: str, dry_run: bool) -> None:
     parse_removed_policy(removed)
     change = preview_codebook(project, file) if dry_run else attach_codebook(project, file, removed)
     for line in change.lines():
-        click.echo(line)
+        say(line)
     verb = "Would change" if dry_run else "Changed"
-    click.echo(f"{verb}: {change.diff.summary()}.")
+    say(f"{verb}: {change.diff.summary()}.")
     if change.retired:
-        click.echo(f"Kept as retired (they still have codings): {', '.join(change.retired)}.")
+        say(f"Kept as retired (they still have codings): {', '.join(change.retired)}.")
     if change.moved_codings:
-        click.echo(f"Moved {change.moved_codings} codings.")
+        say(f"Moved {change.moved_codings} codings.")
     if change.deleted_codings:
-        click.echo(f"Deleted {change.deleted_codings} codings.")
+        say(f"Deleted {change.deleted_codings} codings.")
 
 
 @codebook_group.command("diff")
@@ -135,8 +135,8 @@ def diff_cmd(old: Path, new: Path, as_json: bool) -> None:
         echo_json(d.to_dict())
         return
     for line in d.lines():
-        click.echo(line)
-    click.echo(d.summary())
+        say(line)
+    say(d.summary())
 
 
 @codebook_group.command("merge")
@@ -161,17 +161,19 @@ def merge_cmd(ctx: click.Context, base: Path, ours: Path, theirs: Path, output: 
         # git config merge.qcode-codebook.driver "qcode codebook merge %O %A %B -o %A"
     """
     from qcode.usecases.codebook import merge_files
+    from qcode.usecases.outputs import check_output
 
+    check_output(output, "yaml", allow=ours)  # OURS may be the project's codebook: a merge writes it back
     result = merge_files(base, ours, theirs, output)
     if as_json:
         echo_json({"clean": result.clean, "conflicts": [c.to_dict() for c in result.conflicts]})
     for c in result.conflicts:
-        click.echo(f"CONFLICT {c.describe()}", err=True)
+        say(f"CONFLICT {c.describe()}", err=True)
     if result.conflicts:
-        click.echo(f"{output}: merged with {len(result.conflicts)} conflict(s); resolve the marked places, "
+        say(f"{output}: merged with {len(result.conflicts)} conflict(s); resolve the marked places, "
                    "then run `qcode codebook check`.", err=True)
         ctx.exit(1)
-    click.echo(f"{output}: merged cleanly ({len(result.codebook)} codes).")
+    say(f"{output}: merged cleanly ({len(result.codebook)} codes).")
 
 
 @codebook_group.command("merge-codes")
@@ -192,7 +194,7 @@ def merge_codes_cmd(project: Any, from_code: str, into_code: str) -> None:
     from qcode.usecases.codebook import merge_codes
 
     n = merge_codes(project, from_code, into_code)
-    click.echo(f"Merged '{from_code}' into '{into_code}': {n} coding{'s' if n != 1 else ''} moved.")
+    say(f"Merged '{from_code}' into '{into_code}': {n} coding{'s' if n != 1 else ''} moved.")
 
 
 @codebook_group.command("move-code")
@@ -215,7 +217,7 @@ def move_code_cmd(project: Any, code: str, parent: str | None, top: bool) -> Non
     if bool(parent) == top:
         raise CodebookError("Give either --parent CODE or --top.", hint="Example: qcode codebook move-code surveillance --top")
     moved = move_code(project, code, None if top else parent)
-    click.echo(f"Moved '{moved.id}' to {moved.parent or 'the top level'}.")
+    say(f"Moved '{moved.id}' to {moved.parent or 'the top level'}.")
 
 
 @codebook_group.command("add")
@@ -238,7 +240,7 @@ def add_cmd(project: Any, label: str, parent: str | None, code_id: str | None, c
     from qcode.usecases.codebook import add_code
 
     code = add_code(project, label, parent, code_id=code_id, color=color, definition=definition, language=lang)
-    click.echo(f"Added '{code.id}'" + (f" under '{code.parent}'" if code.parent else "") + ".")
+    say(f"Added '{code.id}'" + (f" under '{code.parent}'" if code.parent else "") + ".")
 
 
 @codebook_group.command("split")
@@ -256,7 +258,7 @@ def split_cmd(project: Any, code: str, labels: tuple[str, ...]) -> None:
     from qcode.usecases.codebook import split_code
 
     made = split_code(project, code, list(labels))
-    click.echo(f"Added under '{code}': {', '.join(c.id for c in made)}.")
+    say(f"Added under '{code}': {', '.join(c.id for c in made)}.")
 
 
 @codebook_group.command("export")
@@ -264,8 +266,10 @@ def split_cmd(project: Any, code: str, labels: tuple[str, ...]) -> None:
 @click.option("-o", "--output", type=FILE, required=True, help="File to write.")
 @click.option("--file", "source", type=FILE, help="Export this YAML codebook instead of the project's.")
 @click.option("--lang", help="Language of labels in tables (default: the project's).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a file of another format.")
 @click.pass_context
-def export_cmd(ctx: click.Context, fmt: str | None, output: Path, source: Path | None, lang: str | None) -> None:
+def export_cmd(ctx: click.Context, fmt: str | None, output: Path, source: Path | None, lang: str | None,
+               force: bool) -> None:
     """Export the codebook as REFI-QDA .qdc, CSV, XLSX, Markdown or Word.
 
     Example:
@@ -279,16 +283,20 @@ def export_cmd(ctx: click.Context, fmt: str | None, output: Path, source: Path |
     fmt = fmt or output.suffix.lstrip(".").lower()
     if fmt not in EXPORT_FORMATS:
         raise CodebookError(f"Unknown export format '{fmt}'.", hint=f"Use --format with one of: {', '.join(EXPORT_FORMATS)}.")
+    from qcode.usecases.outputs import check_output
+
     if source is not None:
         from qcode.formats.codebook_yaml import load_codebook
 
+        check_output(output, fmt, force=force)
         _write_export(load_codebook(source)[0], fmt, output, lang or "")
     else:
         from qcode.usecases.project import Project
 
         with Project.open((ctx.obj or {}).get("project_dir")) as project:
+            check_output(output, fmt, force=force, project_root=project.root)
             _write_export(project.codebook, fmt, output, lang or project.settings.language)
-    click.echo(f"Wrote {output}.")
+    say(f"Wrote {output}.")
 
 
 def _write_export(codebook: Any, fmt: str, output: Path, lang: str) -> None:
@@ -328,9 +336,11 @@ def import_cmd(file: Path, output: Path, force: bool) -> None:
     from qcode.formats.atomic import atomic_write_text
     from qcode.formats.codebook_write import dump_codebook
     from qcode.formats.codebook_yaml import parse_codebook_text
+    from qcode.usecases.outputs import check_output
 
     if output.exists() and not force:
         raise CodebookError(f"{output} already exists.", hint="Choose another name, or pass --force to overwrite it.")
+    check_output(output, "yaml", force=force)
     suffix = file.suffix.lower()
     if suffix in (".qdc", ".qdpx", ".qde"):
         from qcode.formats.qdc import import_codebook_file
@@ -349,4 +359,4 @@ def import_cmd(file: Path, output: Path, force: bool) -> None:
 
         raise problems_error(output, problems)
     atomic_write_text(output, text)
-    click.echo(f"Wrote {output} ({len(codebook)} codes). Check it with `qcode codebook check {output}`.")
+    say(f"Wrote {output} ({len(codebook)} codes). Check it with `qcode codebook check {output}`.")

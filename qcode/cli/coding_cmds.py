@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option
+from qcode.cli.common import cli, echo_json, project_option, report_seed, say
 from qcode.usecases import coding as coding_uc
 from qcode.usecases import exchange
 from qcode.usecases.project import Project
@@ -32,7 +32,7 @@ def code_cmd(project: Project, transcript: str, start: int, end: int, code: str,
         qcode code interview-01 120 245 job-instability --memo "clear case"
     """
     c = coding_uc.apply_code(project, transcript, start, end, code, coder=coder, memo=memo)
-    click.echo(f"Coding {c.id}: {c.code_id} on {c.start}-{c.end} by {c.coder}: {c.quote[:60]!r}")
+    say(f"Coding {c.id}: {c.code_id} on {c.start}-{c.end} by {c.coder}: {c.quote[:60]!r}")
 
 
 @cli.command("uncode")
@@ -47,7 +47,7 @@ def uncode_cmd(project: Project, coding_id: int) -> None:
         qcode uncode 42
     """
     c = coding_uc.remove_coding(project, coding_id)
-    click.echo(f"Removed coding {coding_id} ({c.code_id} on {c.start}-{c.end}).")
+    say(f"Removed coding {coding_id} ({c.code_id} on {c.start}-{c.end}).")
 
 
 @cli.command("recode")
@@ -63,7 +63,7 @@ def recode_cmd(project: Project, coding_id: int, code: str) -> None:
         qcode recode 42 unrecognised-work
     """
     c = coding_uc.recode(project, coding_id, code)
-    click.echo(f"Coding {c.id} is now '{c.code_id}'.")
+    say(f"Coding {c.id} is now '{c.code_id}'.")
 
 
 def _filters(code: tuple[str, ...], coder: tuple[str, ...], transcript: str | None, project: Project) -> dict:
@@ -104,45 +104,55 @@ def codings_group(
     if ctx.invoked_subcommand is not None:
         return
     with Project.open(ctx.obj.get("project_dir")) as project:
+        report_seed(project)
         rows = [exchange.coding_record(project, c) for c in project.store.iter_codings(**_filters(code, coder, transcript, project))]
         if as_json:
             echo_json(rows)
             return
         if not rows:
-            click.echo("No codings match.")
+            say("No codings match.")
             return
         for r in rows:
             quote = r["quote"].replace("\n", " ")
-            click.echo(f"{r['id']:>6}  {r['transcript'][:20]:<20} {r['start']:>7}-{r['end']:<7} {r['code'][:24]:<24} {r['coder'][:12]:<12} {quote[:50]}")
+            say(f"{r['id']:>6}  {r['transcript'][:20]:<20} {r['start']:>7}-{r['end']:<7} {r['code'][:24]:<24} {r['coder'][:12]:<12} {quote[:50]}")
 
 
 @codings_group.command("export")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output .jsonl file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Output file: .jsonl (JSON Lines) or .csv, as `codings import` reads.")
+@click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a file of another format.")
 @click.option("--code", multiple=True, help="Only this code (repeatable).")
 @click.option("--coder", multiple=True, help="Only this coder (repeatable).")
 @click.option("--transcript", help="Only this transcript.")
 @project_option
-def codings_export(project: Project, output: Path, code: tuple[str, ...], coder: tuple[str, ...], transcript: str | None) -> None:
-    """Write codings to a JSON Lines file, one coding per line with its quote.
+def codings_export(project: Project, output: Path, force: bool, code: tuple[str, ...], coder: tuple[str, ...],
+                   transcript: str | None) -> None:
+    """Write codings to a JSON Lines (.jsonl) or CSV (.csv) file, one coding per line with its quote.
 
     Example:
 
     \b
         qcode codings export -o codings.jsonl --coder amina
+        qcode codings export -o codings.csv
     """
-    n = exchange.export_codings(project, output, **_filters(code, coder, transcript, project))
-    click.echo(f"Wrote {n} codings to {output}.")
+    n = exchange.export_codings(project, output, force=force, **_filters(code, coder, transcript, project))
+    say(f"Wrote {n} codings to {output}.")
 
 
 @codings_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--skip-bad", is_flag=True, help="Import the good lines even when some cannot be placed.")
+@click.option("--offsets", type=click.Choice(["auto", "text", "source"]), default="auto", show_default=True,
+              help="What start/end count: qcode's text, or the source text other tools show (labels, times included).")
 @project_option
-def codings_import(project: Project, file: Path, skip_bad: bool) -> None:
+def codings_import(project: Project, file: Path, skip_bad: bool, offsets: str) -> None:
     """Import codings from a .jsonl or .csv file (format in the README).
 
     A coding whose offsets do not select its quote is placed by the quote;
     one that cannot be placed is reported and never imported at a wrong place.
+    Offsets into the original file (speaker labels and times included) are
+    mapped with --offsets source (or a line's "offsets": "source"), and are
+    detected when only there the quote matches.
     By default nothing is imported when any line fails.
 
     Example:
@@ -150,9 +160,9 @@ def codings_import(project: Project, file: Path, skip_bad: bool) -> None:
     \b
         qcode codings import colleague.jsonl
     """
-    r = exchange.import_codings(project, file, skip_bad=skip_bad)
+    r = exchange.import_codings(project, file, skip_bad=skip_bad, offsets=offsets)
     for msg in r.failed:
-        click.secho(f"  not imported: {msg}", fg="red", err=True)
+        say(f"  not imported: {msg}", fg="red", err=True)
     if not r.committed:
         from qcode.core.errors import ImportFormatError
 
@@ -160,8 +170,11 @@ def codings_import(project: Project, file: Path, skip_bad: bool) -> None:
             f"{len(r.failed)} line(s) of {file.name} could not be placed; nothing was imported.",
             hint="Fix those lines, or pass --skip-bad to import the others.",
         )
-    click.echo(
-        f"Imported {r.imported} codings ({r.placed_by_quote} placed by their quote); "
+    for msg in r.adjusted:
+        say(f"  adjusted: {msg}")
+    say(
+        f"Imported {r.imported} codings ({r.placed_by_quote} placed by their quote, "
+        f"{r.placed_by_source} from source-text offsets); "
         f"{r.duplicates} already present; {len(r.failed)} not imported."
     )
     if r.failed:

@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 import click
 
 from qcode import __version__
+from qcode.core.safe_text import json_escape
+from qcode.core.safe_text import lines as safe_lines
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,10 +65,30 @@ def project_option(fn: F) -> F:
 
 
 def report_seed(project: Any) -> None:
+    """Tell the user what opening the project did: a read-only open, a new database seeded."""
+    if project.store.read_only:
+        from qcode.usecases.project import read_only_note
+
+        say(f"Note: {read_only_note(project)}", err=True, fg="yellow")
+    if project.swept:
+        say(f"Removed {len(project.swept)} leftover temporary file(s) of an interrupted qcode: "
+            + ", ".join(p.name for p in project.swept[:5]), err=True)
     r = project.seed_report
     if r is not None and (r.transcripts or r.codings):
-        click.echo(f"New project database: imported {r.transcripts} transcripts and {r.codings} codings from [seed].", err=True)
+        say(f"New project database: imported {r.transcripts} transcripts and {r.codings} codings from [seed].", err=True)
+
+
+def say(message: object = "", *, err: bool = False, nl: bool = True, **style: Any) -> None:
+    """The one way commands print text: anything from users or files is made terminal-safe.
+
+    Escape sequences, C1 controls and bidi overrides are shown as ``\\x1b`` or
+    ``<U+202E>`` (as in the app, :mod:`qcode.core.safe_text`); line breaks are
+    kept. *style* is click.style's (fg, bold...).
+    """
+    text = safe_lines(str(message))
+    click.echo(click.style(text, **style) if style else text, err=err, nl=nl)
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """JSON on stdout: the data stays exact, but characters a terminal may act on are \\u-escaped."""
+    click.echo(json_escape(json.dumps(data, ensure_ascii=False, indent=2, default=str)))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option
+from qcode.cli.common import cli, echo_json, project_option, say
+from qcode.core.safe_text import label
 from qcode.usecases.project import Project
 
 
@@ -33,7 +34,9 @@ def import_cmd(
 ) -> None:
     """Import transcript files or folders into the project.
 
-    Formats: .txt .md .docx .odt .rtf .vtt .srt .trs (Transcriber) and .pdf.
+    Formats: .txt .md .docx .odt .rtf .vtt .srt .trs (Transcriber) and .pdf;
+    other tools' projects: REFI-QDA .qdpx/.qde (NVivo, MAXQDA, ATLAS.ti),
+    a QualCoder project folder or its data.qda, a Taguette .sqlite3.
     Speaker turns ("Name: text", "[00:01:02] Name: text", "**Name:**",
     Otter.ai exports, two-column Word tables...) are recognised without
     configuration; check with --dry-run first. A file already imported (same
@@ -63,6 +66,16 @@ def import_cmd(
     if replace_ref is not None:
         _replace(project, replace_ref, paths, options, dry_run, as_json)
         return
+    from qcode.usecases.refi_import import is_project_path
+
+    projects = [p for p in paths if is_project_path(p)]
+    if projects:  # other tools' projects: .qdpx, .qde, QualCoder, Taguette
+        from qcode.cli.exchange_cmds import import_projects
+
+        import_projects(project, projects, as_json)
+        paths = tuple(p for p in paths if p not in projects)
+        if not paths:
+            return
     files = importing.collect_files(list(paths))
     if not files:
         raise QcodeError("No importable files found in " + ", ".join(str(p) for p in paths) + ".",
@@ -79,15 +92,15 @@ def import_cmd(
         for r in report.results:
             if r.status == "imported":
                 enc = f", encoding {r.encoding} (guessed)" if r.encoding_guessed else ""
-                click.echo(f"imported  {r.path.name} as '{r.name}' ({r.kind}): {r.words} words, {r.turns} turns, "
+                say(f"imported  {r.path.name} as '{r.name}' ({r.kind}): {r.words} words, {r.turns} turns, "
                            f"speakers {', '.join(r.speakers) or '(none)'}{enc}")
                 for w in r.warnings:
-                    click.secho(f"          warning: {w}", fg="yellow")
+                    say(f"          warning: {w}", fg="yellow")
             elif r.status == "skipped":
-                click.echo(f"skipped   {r.path.name}: {r.message}")
+                say(f"skipped   {r.path.name}: {r.message}")
         for r in report.failed:
-            click.secho(f"failed    {r.path}: {r.message}", fg="red", err=True)
-        click.echo(f"{len(report.imported)} imported, {len(report.skipped)} skipped, {len(report.failed)} failed.")
+            say(f"failed    {r.path}: {r.message}", fg="red", err=True)
+        say(f"{len(report.imported)} imported, {len(report.skipped)} skipped, {len(report.failed)} failed.")
     if report.failed:
         raise SystemExit(2)
 
@@ -98,7 +111,7 @@ def _run_with_progress(project: Project, files: list[Path], options, quiet: bool
     if len(files) < 2 or quiet:
         return importing.import_paths(project, files, options)
     with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
-                           item_show_func=lambda s: s or "") as bar:
+                           item_show_func=lambda s: label(s or "")) as bar:
         state = {"done": 0}
 
         def progress(done: int, total: int, label: str) -> None:
@@ -130,22 +143,22 @@ def _dry_run(project: Project, files: list[Path], options, as_json: bool) -> Non
         return
     for p in previews:
         if p.error:
-            click.secho(f"{p.path}: would fail: {p.error}", fg="red")
+            say(f"{p.path}: would fail: {p.error}", fg="red")
             continue
         enc = f", encoding {p.encoding}{' (guessed)' if p.encoding_guessed else ''}" if p.encoding else ""
-        click.secho(f"{p.path.name} -> '{p.name}' ({p.format}, {p.kind}{enc}): {p.words} words, {p.turns} turns",
+        say(f"{p.path.name} -> '{p.name}' ({p.format}, {p.kind}{enc}): {p.words} words, {p.turns} turns",
                     bold=True)
         if p.duplicate_of:
-            click.echo(f"  already imported as '{p.duplicate_of}': would be skipped")
+            say(f"  already imported as '{p.duplicate_of}': would be skipped")
         for s in p.speakers:
-            click.echo(f"  {s.label:<20} {s.turns:>4} turns  \"{s.first_line[:70]}\"")
+            say(f"  {s.label:<20} {s.turns:>4} turns  \"{s.first_line[:70]}\"")
         if p.unlabelled_turns:
-            click.echo(f"  {'(no speaker)':<20} {p.unlabelled_turns:>4} turns")
+            say(f"  {'(no speaker)':<20} {p.unlabelled_turns:>4} turns")
         if not p.speakers:
-            click.secho("  no speaker turns recognised; use --speaker-pattern if the file has them", fg="yellow")
+            say("  no speaker turns recognised; use --speaker-pattern if the file has them", fg="yellow")
         for w in p.warnings:
-            click.secho(f"  warning: {w}", fg="yellow")
-    click.echo("Dry run: nothing was imported.")
+            say(f"  warning: {w}", fg="yellow")
+    say("Dry run: nothing was imported.")
 
 
 def _replace(project: Project, ref: str, paths: tuple[Path, ...], options, dry_run: bool, as_json: bool) -> None:  # type: ignore[no-untyped-def]
@@ -166,18 +179,18 @@ def _replace(project: Project, ref: str, paths: tuple[Path, ...], options, dry_r
                    "codings": [m.__dict__ for m in rep.moves]})
         return
     if rep.unchanged:
-        click.echo(f"'{rep.transcript}': the new file is identical; nothing changed.")
+        say(f"'{rep.transcript}': the new file is identical; nothing changed.")
         return
-    click.echo(f"Replaced the text of '{rep.transcript}'. Codings: {rep.kept} kept exactly, {rep.moved} moved, "
+    say(f"Replaced the text of '{rep.transcript}'. Codings: {rep.kept} kept exactly, {rep.moved} moved, "
                f"{rep.flagged} flagged for review.")
     for m in rep.moves:
         if m.status == "flagged":
-            click.secho(f"  review coding {m.coding_id} ({m.code_id}): \"{m.old_quote[:50]}\" -> \"{m.new_quote[:50]}\"",
+            say(f"  review coding {m.coding_id} ({m.code_id}): \"{m.old_quote[:50]}\" -> \"{m.new_quote[:50]}\"",
                         fg="yellow")
     if rep.suggestions_dropped:
-        click.echo(f"{rep.suggestions_dropped} pending suggestions on the old text were discarded.")
+        say(f"{rep.suggestions_dropped} pending suggestions on the old text were discarded.")
     if rep.backup:
-        click.echo(f"Backup of the project before the change: {rep.backup}")
+        say(f"Backup of the project before the change: {rep.backup}")
 
 
 @cli.group("attributes")
@@ -213,9 +226,9 @@ def attributes_import(project: Project, file: Path) -> None:
     from qcode.usecases.attributes import import_attributes_report
 
     r = import_attributes_report(project, file)
-    click.echo(f"{file.name}: {r.transcripts} transcripts, {r.participants} participants, {r.links} speaker links.")
+    say(f"{file.name}: {r.transcripts} transcripts, {r.participants} participants, {r.links} speaker links.")
     if r.types:
-        click.echo("Types: " + ", ".join(f"{k}={t}" for k, t in r.types.items()))
+        say("Types: " + ", ".join(f"{k}={t}" for k, t in r.types.items()))
 
 
 @attributes_group.command("set")
@@ -237,7 +250,7 @@ def attributes_set(project: Project, target: str, pairs: tuple[str, ...], partic
     from qcode.usecases.attributes import parse_pairs, set_attributes
 
     values = set_attributes(project, target, parse_pairs(pairs), "participant" if participant else "transcript")
-    click.echo(f"{target}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
+    say(f"{target}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
 
 
 @attributes_group.command("link")
@@ -256,7 +269,7 @@ def attributes_link(project: Project, transcript: str, speaker: str, participant
     from qcode.usecases.attributes import link_speaker
 
     link_speaker(project, transcript, speaker, participant)
-    click.echo(f"{transcript}: speaker '{speaker}' -> {participant or '(not linked)'}")
+    say(f"{transcript}: speaker '{speaker}' -> {participant or '(not linked)'}")
 
 
 @attributes_group.command("show")
@@ -276,14 +289,14 @@ def attributes_show(project: Project, as_json: bool) -> None:
     if as_json:
         echo_json(data)
         return
-    click.echo("Types: " + (", ".join(f"{d['name']} ({d['scope']}, {d['type']})" for d in data["types"]) or "(none)"))
-    click.secho("Transcripts", bold=True)
+    say("Types: " + (", ".join(f"{d['name']} ({d['scope']}, {d['type']})" for d in data["types"]) or "(none)"))
+    say("Transcripts", bold=True)
     for t in data["transcripts"]:
         attrs = ", ".join(f"{k}={v}" for k, v in t["attributes"].items())
-        click.echo(f"  {t['name']} [{t['kind']}, {t['language']}] {attrs}")
-    click.secho("Participants", bold=True)
+        say(f"  {t['name']} [{t['kind']}, {t['language']}] {attrs}")
+    say("Participants", bold=True)
     for p in data["participants"]:
-        click.echo(f"  {p['name']}: " + ", ".join(f"{k}={v}" for k, v in p["attributes"].items()))
-    click.secho("Speakers", bold=True)
+        say(f"  {p['name']}: " + ", ".join(f"{k}={v}" for k, v in p["attributes"].items()))
+    say("Speakers", bold=True)
     for s in data["speakers"]:
-        click.echo(f"  {s['transcript']}: {s['speaker']} -> {s['participant']}")
+        say(f"  {s['transcript']}: {s['speaker']} -> {s['participant']}")

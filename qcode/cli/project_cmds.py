@@ -1,4 +1,4 @@
-"""Commands: init, open, transcripts, backup."""
+"""Commands: init, open, transcripts, backup, backups, restore."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option
+from qcode.cli.common import cli, echo_json, project_option, say
 from qcode.usecases.project import Project
 
 
@@ -29,15 +29,15 @@ def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | 
         qcode init study --database postgresql://amina@db.example.org/interviews
     """
     with Project.init(directory, codebook=codebook, language=language, name=name, database=database) as project:
-        click.echo(f"Created qcode project '{project.settings.name}' in {directory}.")
+        say(f"Created qcode project '{project.settings.name}' in {directory}.")
         server = project.store.server
         if server is not None:
-            click.echo(f"On the team server {project.store.where} as {server.user} ({server.kind or 'no qcode roles'}).")
+            say(f"On the team server {project.store.where} as {server.user} ({server.kind or 'no qcode roles'}).")
             if not server.prefix:
-                click.echo("This database has no qcode roles: set them up with `qcode server init URL` as its administrator.")
+                say("This database has no qcode roles: set them up with `qcode server init URL` as its administrator.")
         if codebook:
-            click.echo(f"Codebook: {project.codebook.title} ({len(project.codebook)} codes).")
-        click.echo(f"Next: qcode -p {directory} import FILES...")
+            say(f"Codebook: {project.codebook.title} ({len(project.codebook)} codes).")
+        say(f"Next: qcode -p {directory} import FILES...")
 
 
 @cli.command("open")
@@ -74,12 +74,12 @@ def transcripts_cmd(project: Project, as_json: bool) -> None:
         echo_json(rows)
         return
     if not rows:
-        click.echo("No transcripts yet. Import some with `qcode import FILES...`.")
+        say("No transcripts yet. Import some with `qcode import FILES...`.")
         return
-    click.echo(f"{'id':>4}  {'name':<28} {'words':>7} {'turns':>6}  speakers")
+    say(f"{'id':>4}  {'name':<28} {'words':>7} {'turns':>6}  speakers")
     for r in rows:
         spk = ", ".join(r["speakers"][:6]) + (" ..." if len(r["speakers"]) > 6 else "")
-        click.echo(f"{r['id']:>4}  {r['name'][:28]:<28} {r['words']:>7} {r['turns']:>6}  {spk}")
+        say(f"{r['id']:>4}  {r['name'][:28]:<28} {r['words']:>7} {r['turns']:>6}  {spk}")
 
 
 @cli.command("backup")
@@ -93,4 +93,67 @@ def backup_cmd(project: Project) -> None:
         qcode backup
     """
     path = project.store.backup(project.data_dir / "backups", reason="manual")
-    click.echo(f"Backup written and verified: {path}")
+    say(f"Backup written and verified: {path}")
+
+
+def _root(ctx: click.Context) -> Path:
+    from qcode.usecases.project import find_root
+
+    folder = (ctx.obj or {}).get("project_dir")
+    return find_root(Path(folder) if folder else Path.cwd())
+
+
+@cli.command("backups")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (path, created, reason, size).")
+@click.pass_context
+def backups_cmd(ctx: click.Context, as_json: bool) -> None:
+    """List the project's backups, newest first (works even when the database is damaged).
+
+    qcode takes one before every migration, text replacement and restore;
+    `qcode backup` takes one by hand.
+
+    Example:
+
+    \b
+        qcode backups
+        qcode restore 1
+    """
+    from qcode.usecases.backups import backups
+
+    found = backups(_root(ctx))
+    if as_json:
+        echo_json([{"number": i, "path": str(b.path), "created": b.created.isoformat() if b.created else None,
+                    "reason": b.reason, "size": b.size} for i, b in enumerate(found, start=1)])
+        return
+    if not found:
+        say("No backups yet. Take one with `qcode backup`.")
+        return
+    for i, b in enumerate(found, start=1):
+        when = b.created.strftime("%Y-%m-%d %H:%M:%S") if b.created else "?"
+        say(f"{i:>3}  {when}  {b.size / 1e6:8.2f} MB  {b.reason or '-':<32} {b.path.name}")
+    say("Restore one with `qcode restore NUMBER` (the current database is backed up first).")
+
+
+@cli.command("restore")
+@click.argument("backup")
+@click.pass_context
+def restore_cmd(ctx: click.Context, backup: str) -> None:
+    """Replace the project's database by BACKUP (a number from `qcode backups`, a file name or a path).
+
+    The backup is verified first (integrity and structure); the current
+    database is then saved as a backup itself, so a restore can be undone by
+    restoring that one.
+
+    Example:
+
+    \b
+        qcode restore 1
+        qcode restore project-20250301-101500-manual.sqlite
+    """
+    from qcode.usecases.backups import restore
+
+    r = restore(_root(ctx), backup)
+    say(f"Restored {r.restored.name} (verified; schema version {r.version}).")
+    if r.saved:
+        how = "byte for byte (it was damaged)" if r.saved_raw else "as a verified backup"
+        say(f"The database as it was before is saved {how}: {r.saved}")

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option
+from qcode.cli.common import cli, echo_json, project_option, say
+from qcode.core.safe_text import label
 from qcode.usecases.project import Project
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _safe(text: object) -> str:
-    """Terminal-safe text: control and bidi characters shown as <U+XXXX> (RELIABILITY.md T47)."""
-    return _CONTROL.sub(lambda m: f"<U+{ord(m.group()):04X}>", str(text))
 
 
 class _Bar:
@@ -27,13 +20,13 @@ class _Bar:
         self.bar: Any = None
         self.done = 0
 
-    def __call__(self, done: int, total: int, label: str) -> None:
+    def __call__(self, done: int, total: int, what: str) -> None:
         if not sys.stderr.isatty():
             return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label="Writing report", file=sys.stderr, show_eta=False)
             self.bar.__enter__()
-        self.bar.label = f"{label[:24]:<24}"
+        self.bar.label = f"{label(what, 24):<24}"
         if done > self.done:
             self.bar.update(done - self.done)
             self.done = done
@@ -58,10 +51,12 @@ class _Bar:
 @click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path), help="Word file whose styles the report uses.")
 @click.option("--date", help="Date printed on the report, YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today).")
 @click.option("--title", help="Report title (default: the project name).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a file of another format.")
 @project_option
 def report_cmd(project: Project, fmt: str | None, output: Path, codes: tuple[str, ...], transcripts: tuple[str, ...],
                coders: tuple[str, ...], by: tuple[str, ...], where: tuple[str, ...], template: Path | None,
-               template_timeout: float | None, reference_docx: Path | None, date: str | None, title: str | None) -> None:
+               template_timeout: float | None, reference_docx: Path | None, date: str | None, title: str | None,
+               force: bool) -> None:
     """Write a report of the coded themes: quotes, counts, crosstabs, co-occurrence.
 
     Word reports use Word's built-in styles (pass --reference-docx to apply a
@@ -87,17 +82,17 @@ def report_cmd(project: Project, fmt: str | None, output: Path, codes: tuple[str
     request = ReportRequest(
         format=fmt, output=output, codes=list(codes) or None, transcripts=list(transcripts) or None,
         coders=list(coders) or None, by=list(by), where=parse_where(where), template=template,
-        template_timeout=template_timeout, reference_docx=reference_docx, date=date, title=title,
+        template_timeout=template_timeout, reference_docx=reference_docx, date=date, title=title, force=force,
     )
     bar = _Bar()
     try:
         result = run_report(project, request, bar)
     finally:
         bar.close()
-    click.echo(f"Wrote {result.path}.")
+    say(f"Wrote {result.path}.")
     if result.neutralised:
         n = result.neutralised
-        click.echo(f"{n:,} {'cell' if n == 1 else 'cells'} starting with = + - @ (or TAB/CR) "
+        say(f"{n:,} {'cell' if n == 1 else 'cells'} starting with = + - @ (or TAB/CR) "
                    f"{'was' if n == 1 else 'were'} prefixed with ' so spreadsheets show text, not formulas "
                    "(the 'neutralised' column names them).", err=True)
 
@@ -142,15 +137,16 @@ def _clip(text: str, width: int) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    header, rows = [label(c) for c in header], [[label(c) for c in r] for r in rows]
+    widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
     widths[0] = min(widths[0], 44)
     line = lambda r: "  ".join(  # noqa: E731
-        (_clip(_safe(c), widths[0]).ljust(widths[0]) if j == 0 else _safe(c).rjust(widths[j])) for j, c in enumerate(r)
+        (_clip(c, widths[0]).ljust(widths[0]) if j == 0 else c.rjust(widths[j])) for j, c in enumerate(r)
     )
-    click.echo(line(header))
-    click.echo("  ".join("-" * w for w in widths))
+    say(line(header))
+    say("  ".join("-" * w for w in widths))
     for r in rows:
-        click.echo(line(r))
+        say(line(r))
 
 
 @stats_group.command("frequencies")
@@ -215,7 +211,7 @@ def _print_crosstab(project: Project, by: str, codes: tuple[str, ...], transcrip
     rows = [["  " * r.depth + r.label] + [f"{c} · {share_text(s)}" for c, s in zip(r.counts, r.shares, strict=True)]
             for r in table.rows]
     _table(header, rows)
-    click.echo("\nEach cell: codings · share of the group's participants who mention the theme. Group sizes in brackets.")
+    say("\nEach cell: codings · share of the group's participants who mention the theme. Group sizes in brackets.")
 
 
 @stats_group.command("cooccurrence")
@@ -243,7 +239,7 @@ def stats_cooccurrence(project: Project, mode: str, level: int | None, codes: tu
         echo_json(asdict(m))
         return
     if len(m.codes) < 2:
-        click.echo("Fewer than two codes are coded: no co-occurrence to show.")
+        say("Fewer than two codes are coded: no co-occurrence to show.")
         return
     header = ["Code"] + [str(i + 1) for i in range(len(m.codes))]
     _table(header, [[f"{i + 1}. {m.labels[i]}"] + [str(v) for v in row] for i, row in enumerate(m.values)])

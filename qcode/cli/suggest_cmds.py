@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option, report_seed
+from qcode.cli.common import cli, echo_json, project_option, report_seed, say
+from qcode.core.safe_text import label as safe_label
 from qcode.usecases.project import Project
 
 
@@ -24,7 +25,7 @@ def _bar_progress(label: str) -> Any:
         if bar is None or bar.length != total or done < state["done"]:
             if bar is not None:
                 bar.render_finish()
-            bar = click.progressbar(length=max(total, 1), label=what or label, file=click.get_text_stream("stderr"))
+            bar = click.progressbar(length=max(total, 1), label=safe_label(what or label), file=click.get_text_stream("stderr"))
             bar.__enter__()
             state.update(bar=bar, done=0)
         bar.update(done - state["done"])
@@ -76,7 +77,7 @@ def suggest_cmd(project: Project, transcripts: tuple[str, ...], codes: tuple[str
     except suggesting.SuggestInterrupted as stop:
         if hasattr(progress, "close"):
             progress.close()  # (closing twice is harmless)
-        click.echo(f"\nInterrupted: {stop.finished} of {stop.total} transcripts have their new suggestions; "
+        say(f"\nInterrupted: {stop.finished} of {stop.total} transcripts have their new suggestions; "
                    "the others keep their earlier ones. Run `qcode suggest` again to finish "
                    "(finished transcripts are skipped).", err=True)
         raise SystemExit(130) from None
@@ -84,16 +85,16 @@ def suggest_cmd(project: Project, transcripts: tuple[str, ...], codes: tuple[str
         if hasattr(progress, "close"):
             progress.close()
     wps = report.words / report.seconds if report.seconds else 0.0
-    click.echo(
+    say(
         f"{report.suggestions} pending suggestions for {report.transcripts} transcripts "
         f"({report.words:,} words in {report.seconds:.1f} s, {wps:,.0f} words/s; "
         f"{report.cached_docs} parsed documents from the cache)."
     )
-    click.echo(f"Pipeline: {report.pipeline}")
+    say(f"Pipeline: {report.pipeline}")
     for note in report.pipeline_notes:
-        click.echo(f"  - {note}")
+        say(f"  - {note}")
     if report.suggestions:
-        click.echo("Review them with `qcode suggestions`, then `qcode suggestions accept|reject ID...`.")
+        say("Review them with `qcode suggestions`, then `qcode suggestions accept|reject ID...`.")
 
 
 @cli.group("suggestions", invoke_without_command=True)
@@ -138,16 +139,16 @@ def suggestions_group(ctx: click.Context, as_json: bool, transcript: str | None,
             echo_json([{**v.__dict__, "transcript": names.get(v.transcript_id)} for v in views])
             return
         if not views:
-            click.echo("No pending suggestions. Run `qcode suggest` to make some.")
+            say("No pending suggestions. Run `qcode suggest` to make some.")
             return
         names = {s["id"]: s["name"] for s in project.store.transcript_summaries()}
         for v in views:
             quote = v.quote.replace("\n", " ")
             quote = quote if len(quote) <= 100 else quote[:99] + "…"
-            click.echo(f"#{v.id}  {v.score:.2f}  {v.code_id}  {names.get(v.transcript_id, v.transcript_id)} {v.start}-{v.end}")
-            click.echo(f"    “{quote}”")
-            click.echo(f"    why: {v.evidence.get('summary', '')}")
-        click.echo(f"{len(views)} pending suggestions.")
+            say(f"#{v.id}  {v.score:.2f}  {v.code_id}  {names.get(v.transcript_id, v.transcript_id)} {v.start}-{v.end}")
+            say(f"    “{quote}”")
+            say(f"    why: {v.evidence.get('summary', '')}")
+        say(f"{len(views)} pending suggestions.")
 
 
 @suggestions_group.command("accept")
@@ -171,7 +172,7 @@ def accept_cmd(project: Project, ids: tuple[int, ...], coder: str | None) -> Non
         for sid in dict.fromkeys(ids):
             out.append(suggesting.accept(project, sid, coder=coder))
     for c in out:
-        click.echo(f"Coding {c.id}: {c.code_id} on {c.start}-{c.end} by {c.coder}.")
+        say(f"Coding {c.id}: {c.code_id} on {c.start}-{c.end} by {c.coder}.")
 
 
 @suggestions_group.command("reject")
@@ -191,7 +192,7 @@ def reject_cmd(project: Project, ids: tuple[int, ...], coder: str | None) -> Non
     with project.store.transaction():
         for sid in dict.fromkeys(ids):
             suggesting.reject(project, sid, coder=coder)
-    click.echo(f"Rejected {len(set(ids))} suggestions.")
+    say(f"Rejected {len(set(ids))} suggestions.")
 
 
 @cli.command("evaluate")
@@ -231,19 +232,19 @@ def evaluate_cmd(project: Project, coder: str | None, unit: str, depth: int | No
     if as_json:
         echo_json(r.to_dict())
         return
-    click.echo(
+    say(
         f"{r.transcripts} transcripts, {r.units} {unit}s ({r.coded_units} coded), {r.words:,} words, "
         f"{r.folds} folds, depth {r.depth or 'all codes'}, min score {r.min_score:.2f}, "
         f"at most {r.per_unit or 'any number of'} codes per unit"
     )
-    click.echo(f"Pipeline: {r.pipeline}; {r.words_per_second:,.0f} words/s over {r.seconds:.1f} s")
-    click.echo(f"{'':22}{'precision':>10}{'recall':>8}{'F1':>8}{'macro F1':>10}{'top-3':>8}")
+    say(f"Pipeline: {r.pipeline}; {r.words_per_second:,.0f} words/s over {r.seconds:.1f} s")
+    say(f"{'':22}{'precision':>10}{'recall':>8}{'F1':>8}{'macro F1':>10}{'top-3':>8}")
     for name, s in (("qcode suggestions", r.suggest), ("keyword baseline", r.baseline)):
-        click.echo(f"{name:22}{s.micro['precision']:>10.3f}{s.micro['recall']:>8.3f}{s.micro['f1']:>8.3f}"
+        say(f"{name:22}{s.micro['precision']:>10.3f}{s.micro['recall']:>8.3f}{s.micro['f1']:>8.3f}"
                    f"{s.macro['f1']:>10.3f}{s.top3_hit_rate:>8.3f}")
     ratio = r.ratio.get("micro_f1")
-    click.echo(f"micro-F1 ratio suggestions/baseline: {ratio:.2f}" if ratio else "micro-F1 ratio: baseline found nothing")
-    click.echo("Per code (support, F1 suggestions vs baseline):")
+    say(f"micro-F1 ratio suggestions/baseline: {ratio:.2f}" if ratio else "micro-F1 ratio: baseline found nothing")
+    say("Per code (support, F1 suggestions vs baseline):")
     for code, pc in sorted(r.suggest.per_code.items(), key=lambda kv: -kv[1]["support"]):
         b = r.baseline.per_code.get(code, {"f1": 0.0})
-        click.echo(f"  {code:40} {int(pc['support']):>4}  {pc['f1']:.2f}  vs  {b['f1']:.2f}")
+        say(f"  {code:40} {int(pc['support']):>4}  {pc['f1']:.2f}  vs  {b['f1']:.2f}")

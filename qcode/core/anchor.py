@@ -232,3 +232,48 @@ def _fuzzy(anchor: Anchor, guess: int, new_text: str) -> Placement:
             return Placement(a, b, "fuzzy", FUZZY_THRESHOLD * 0.99)
     keep = min(guess, max(0, len(new_text) - 1))
     return Placement(keep, min(len(new_text), keep + max(1, n)), "lost", ratio)
+
+
+# ---------------------------------------------------------------- tolerant search
+@dataclass(frozen=True, slots=True)
+class QuoteMatch:
+    start: int
+    end: int
+    adjusted: tuple[str, ...] = ()
+    """What had to be tolerated: ``line ends``, ``NFC``, ``whitespace``; empty when exact."""
+
+
+def squash(text: str) -> str:
+    """*text* as compared tolerantly: NFC, whitespace runs as one space, no outer spaces."""
+    import unicodedata
+
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def find_quote_tolerant(text: str, quote: str, near: int | None = None) -> QuoteMatch | None:
+    """*quote* in *text*, exactly or up to qcode's normalisation (whitespace runs, line ends, NFC).
+
+    Among several places, the one nearest to *near* is taken.
+    """
+    import re
+    import unicodedata
+
+    if not quote.strip():
+        return None
+    hits = find_quote(text, quote, near=near)
+    if hits:
+        return QuoteMatch(hits[0], hits[0] + len(quote))
+    adjusted: list[str] = []
+    if "\r" in quote:
+        adjusted.append("line ends")
+    if unicodedata.normalize("NFC", quote) != quote:
+        adjusted.append("NFC")
+    words = squash(quote).split(" ")
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in words))
+    found = [(m.start(), m.end()) for _, m in zip(range(MAX_HITS), pattern.finditer(text), strict=False)]
+    if not found:
+        return None
+    start, end = min(found, key=lambda se: abs(se[0] - near)) if near is not None else found[0]
+    if text[start:end] != unicodedata.normalize("NFC", quote.replace("\r\n", "\n").replace("\r", "\n")).strip():
+        adjusted.append("whitespace")
+    return QuoteMatch(start, end, tuple(adjusted))

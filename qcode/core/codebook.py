@@ -35,6 +35,8 @@ class Code:
     """spaCy Matcher token patterns (lists of dicts), used by suggestions."""
     retired: bool = False
     """Kept only because codings still use it; not offered for new codings."""
+    codable: bool = True
+    """False for a category (a theme grouping codes): it cannot be applied to text itself."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def display(self, lang: str | None = None) -> str:
@@ -60,6 +62,8 @@ class Code:
         d["counterexamples"] = list(self.counterexamples)
         d["keywords"] = {k: list(v) for k, v in self.keywords.items()}
         d["patterns"] = list(self.patterns)
+        if d["codable"]:  # only categories carry the key (content hashes of older codebooks unchanged)
+            del d["codable"]
         return d
 
     @classmethod
@@ -77,6 +81,7 @@ class Code:
             keywords={k: tuple(v) for k, v in (d.get("keywords") or {}).items()},
             patterns=tuple(d.get("patterns", ())),
             retired=bool(d.get("retired", False)),
+            codable=bool(d.get("codable", True)),
             extra=dict(d.get("extra") or {}),
         )
 
@@ -227,9 +232,14 @@ def new_code_id(label: str, existing: set[str] | list[str]) -> str:
     import unicodedata
 
     ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_label.lower()).strip("-")[:40] or "code"
+    # Truncate first, then strip: a cut inside a run of separators must not leave a trailing '-'.
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_label.lower()).strip("-")[:MAX_NEW_ID].strip("-") or "code"
     candidate, n = base, 2
     taken = set(existing)
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
     return candidate
+
+
+MAX_NEW_ID = 40
+"""Longest base of a generated id (a ``-N`` suffix keeps it far below the 100-character limit)."""

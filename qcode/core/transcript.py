@@ -14,6 +14,7 @@ from datetime import date
 from typing import Literal
 
 from qcode.core.errors import CodingError
+from qcode.core.sourcemap import SourceMap
 from qcode.core.text import count_words, normalize_text
 
 AttributeType = Literal["text", "number", "date", "category"]
@@ -95,6 +96,10 @@ class Transcript:
     source: SourceInfo | None = None
     warnings: list[str] = field(default_factory=list)
     id: int | None = None
+    source_text: str | None = None
+    """The text as other tools show it (labels, times, line ends included); see :mod:`qcode.core.sourcemap`."""
+    source_map: SourceMap | None = None
+    """How :attr:`source_text` and :attr:`text` line up (set with :attr:`source_text`)."""
 
     @property
     def words(self) -> int:

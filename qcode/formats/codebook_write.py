@@ -233,6 +233,8 @@ def code_to_data(code: Code, children: list[Any] | None = None) -> Any:
         m["see_also"] = flow_seq(code.extra["see_also"])
     if code.retired:
         m["retired"] = True
+    if not code.codable:
+        m["codable"] = False
     for key, value in code.extra.items():
         if key.startswith("x-"):
             m[key] = value

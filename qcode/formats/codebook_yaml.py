@@ -37,7 +37,7 @@ FORMAT_VERSION = 1
 TOP_KEYS = ("qcode_codebook", "title", "version", "language", "authors", "description", "license", "codes")
 CODE_KEYS = (
     "id", "label", "parent", "color", "definition", "include", "exclude", "examples",
-    "counterexamples", "keywords", "patterns", "see_also", "retired", "children",
+    "counterexamples", "keywords", "patterns", "see_also", "retired", "children", "codable",
 )
 CODE_ID_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$")
 COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -484,6 +484,9 @@ class _Checker(PatternChecks):
             elif name == "retired":
                 value = self.boolean(v, fp)
                 fields["retired"] = bool(value)
+            elif name == "codable":
+                value = self.boolean(v, fp)
+                fields["codable"] = value is not False
             elif name.startswith("x-"):
                 fields.setdefault("extra", {})[name] = v.python()
         if code_id is not None:

@@ -28,6 +28,23 @@ from typing import Any
 from qcode.core.errors import ImportFormatError
 
 REQUIRED = ("transcript", "start", "end", "code")
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+CSV_SUFFIXES = (".csv", ".tsv")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "'")
+"""A CSV cell starting with one of these gets a leading ' (spreadsheets then show text, not a formula);
+the reader removes exactly one, so the round trip is exact (a leading ' itself is escaped the same way)."""
+
+
+def file_format(path: Path) -> str:
+    """'jsonl' or 'csv' from the file name, for reading and writing alike; anything else is refused."""
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    raise ImportFormatError(
+        f"{path}: unknown codings file type '{suffix}'.", hint="Use a .jsonl or .csv file."
+    )
 
 
 @dataclass(frozen=True)
@@ -50,7 +67,7 @@ def read_rows(path: Path) -> Iterator[Row]:
             hint="Save the file as UTF-8 and try again.",
         ) from exc
     suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
+    if file_format(path) == "jsonl":
         for n, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
@@ -61,7 +78,7 @@ def read_rows(path: Path) -> Iterator[Row]:
             if not isinstance(data, dict):
                 raise ImportFormatError(f"{path}, line {n}: each line must be a JSON object {{...}}.")
             yield Row(n, data)
-    elif suffix in (".csv", ".tsv"):
+    else:
         dialect = "excel-tab" if suffix == ".tsv" else "excel"
         reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
         missing = [f for f in REQUIRED if f not in (reader.fieldnames or [])]
@@ -71,11 +88,31 @@ def read_rows(path: Path) -> Iterator[Row]:
                 hint=f"The header must name at least: {', '.join(REQUIRED)}.",
             )
         for data in reader:
-            yield Row(reader.line_num, {k: v for k, v in data.items() if k is not None})
-    else:
-        raise ImportFormatError(
-            f"{path}: unknown codings file type '{suffix}'.", hint="Use a .jsonl or .csv file."
-        )
+            yield Row(reader.line_num, {k: _unprotect(v) for k, v in data.items() if k is not None})
+
+
+def _unprotect(v: Any) -> Any:
+    return v[1:] if isinstance(v, str) and v.startswith("'") and v[1:2] in _FORMULA else v
+
+
+def _protect(v: Any) -> Any:
+    return "'" + v if isinstance(v, str) and v.startswith(_FORMULA) else v
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: io.TextIOBase, *, tab: bool = False) -> int:
+    """Codings as CSV with a header (the columns of the first row), readable by :func:`read_rows`."""
+    writer: Any = None
+    n = 0
+    for row in rows:
+        if writer is None:
+            writer = csv.DictWriter(out, fieldnames=list(row), dialect="excel-tab" if tab else "excel",
+                                    lineterminator="\n")
+            writer.writeheader()
+        writer.writerow({k: _protect(v) for k, v in row.items()})
+        n += 1
+    if writer is None:
+        out.write(",".join(REQUIRED) + "\n")
+    return n
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: io.TextIOBase) -> int:

@@ -26,6 +26,7 @@ from typing import Any
 from qcode.core.codebook import Code, Codebook, new_code_id
 from qcode.core.coding import stable_guid
 from qcode.core.errors import CodebookError
+from qcode.formats.codebook_yaml import CODE_ID_RE
 
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
 NS_PROJECT = "urn:QDA-XML:project:1.0"
@@ -74,6 +75,35 @@ def _cont(value: str) -> str:
     return value.replace("\n", "\n  ")
 
 
+def add_codes(parent: Any, codebook: Codebook, ns: str, lang: str | None,
+              note_refs: dict[str, list[str]] | None = None) -> None:
+    """Append the code tree of *codebook* to *parent* as REFI ``Code`` elements in namespace *ns*.
+
+    *note_refs* (code id -> note GUIDs) adds ``NoteRef``s, valid in a project (``.qde``) only.
+    """
+    from lxml import etree
+
+    def add(el_parent: Any, code: Code) -> None:
+        el = etree.SubElement(el_parent, f"{{{ns}}}Code")
+        el.set("guid", code_guid(code.id))
+        el.set("name", code.display(lang))
+        el.set("isCodable", "false" if code.retired or not code.codable else "true")
+        if code.color and _COLOR_RE.match(code.color):
+            el.set("color", code.color)
+        etree.SubElement(el, f"{{{ns}}}Description").text = describe(code)
+        for guid in (note_refs or {}).get(code.id, ()):
+            etree.SubElement(el, f"{{{ns}}}NoteRef").set("targetGUID", guid)
+        for child in codebook.children(code.id):
+            add(el, child)
+
+    try:
+        for code in codebook.roots():
+            add(parent, code)
+    except ValueError as exc:  # lxml refuses characters XML cannot hold
+        raise CodebookError(f"Cannot export the codebook: {exc}.",
+                            hint="Remove control characters from the codebook's texts.") from exc
+
+
 def export_qdc(codebook: Codebook, lang: str | None = None) -> bytes:
     """The codebook as a REFI-QDA ``.qdc`` file (UTF-8 XML, byte-stable)."""
     from lxml import etree
@@ -82,24 +112,7 @@ def export_qdc(codebook: Codebook, lang: str | None = None) -> bytes:
     root = etree.Element(f"{{{NS_CODEBOOK}}}CodeBook", nsmap={None: NS_CODEBOOK})
     root.set("origin", "qcode")
     codes = etree.SubElement(root, f"{{{NS_CODEBOOK}}}Codes")
-
-    def add(parent: Any, code: Code) -> None:
-        el = etree.SubElement(parent, f"{{{NS_CODEBOOK}}}Code")
-        el.set("guid", code_guid(code.id))
-        el.set("name", code.display(lang))
-        el.set("isCodable", "false" if code.retired else "true")
-        if code.color and _COLOR_RE.match(code.color):
-            el.set("color", code.color)
-        etree.SubElement(el, f"{{{NS_CODEBOOK}}}Description").text = describe(code)
-        for child in codebook.children(code.id):
-            add(el, child)
-
-    try:
-        for code in codebook.roots():
-            add(codes, code)
-    except ValueError as exc:  # lxml refuses characters XML cannot hold
-        raise CodebookError(f"Cannot export the codebook as .qdc: {exc}.",
-                            hint="Remove control characters from the codebook's texts.") from exc
+    add_codes(codes, codebook, NS_CODEBOOK, lang)
     if not len(codes):
         raise CodebookError("The codebook has no codes to export.", hint="REFI-QDA requires at least one code.")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -193,7 +206,7 @@ def codebook_from_xml(root: Any, name: str, title: str = "") -> Codebook:
             desc_el = next((d for d in child if _local(d) == "Description"), None)
             fields = parse_description(desc_el.text if desc_el is not None else "")
             cid = fields.pop("id", None)
-            if not cid or cid in taken:
+            if not cid or cid in taken or not CODE_ID_RE.match(cid):
                 cid = new_code_id(label, taken)
             taken.add(cid)
             color = child.get("color")
@@ -210,6 +223,8 @@ def codebook_from_xml(root: Any, name: str, title: str = "") -> Codebook:
                 counterexamples=tuple(fields.get("counterexamples", ())),
                 keywords=fields.get("keywords", {}), patterns=tuple(fields.get("patterns", ())),
                 retired=bool(fields.get("retired", False)), extra=extra,
+                # isCodable="false" is a category, unless qcode wrote it for a retired code.
+                codable=child.get("isCodable", "true").strip().lower() != "false" or bool(fields.get("retired")),
             ))
             rec(child, cid)
 

@@ -8,9 +8,10 @@ failing at once. Reads use plain deferred transactions.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,15 +19,32 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from qcode.core.errors import PermissionDeniedError, ProjectBusyError, ProjectError, StorageError
+from qcode.core.errors import (
+    CodingError,
+    PermissionDeniedError,
+    ProjectBusyError,
+    ProjectError,
+    StorageError,
+)
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 
 
-def sqlite_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
-    """An engine for the SQLite file at *path* with qcode's safety pragmas."""
+def sqlite_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, read_only: bool = False) -> Engine:
+    """An engine for the SQLite file at *path* with qcode's safety pragmas.
+
+    *read_only* opens it with ``mode=ro`` (SQLite then refuses every write,
+    whoever runs qcode), and ``immutable=1`` when its folder cannot hold the
+    -wal/-shm files a reader of a WAL database needs and no -wal is pending.
+    """
+    url = f"sqlite+pysqlite:///{path}"
+    if read_only:
+        from urllib.parse import quote
+
+        immutable = not os.access(Path(path).parent, os.W_OK) and not Path(f"{path}-wal").exists()
+        url = f"sqlite+pysqlite:///file:{quote(str(Path(path).resolve()))}?mode=ro{'&immutable=1' if immutable else ''}&uri=true"
     engine = sa.create_engine(
-        f"sqlite+pysqlite:///{path}",
+        url,
         connect_args={"timeout": busy_timeout, "check_same_thread": False, "isolation_level": None},
         poolclass=sa.pool.QueuePool,
         pool_size=4,
@@ -47,10 +65,11 @@ def sqlite_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> 
         ):
             cur.execute(pragma)
         # WAL lets the app read while the CLI writes. Persistent, so usually a no-op.
-        try:
-            cur.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.OperationalError:
-            pass  # Busy right now: the database keeps whatever mode it has.
+        if not read_only:
+            try:
+                cur.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                pass  # Busy right now: the database keeps whatever mode it has.
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -88,7 +107,7 @@ def translate_error(exc: Exception, where: str) -> Exception:
     """Turn a database exception into a user-facing :class:`QcodeError`."""
     text = scrub(str(getattr(exc, "orig", exc) or exc))
     low = text.lower()
-    if "permission denied" in low or "row-level security" in low:
+    if refused(exc) or "permission denied" in low or "row-level security" in low:
         return PermissionDeniedError(
             f"The server refused this change to {where}: {text.splitlines()[0]}",
             hint="Your database role may not make it (readers change nothing; coders change only their own "
@@ -104,6 +123,12 @@ def translate_error(exc: Exception, where: str) -> Exception:
         return StorageError(
             f"Could not write to {where}: the disk is full or failing ({text}).",
             hint="Free some space and try again. The last action was not saved; the project is as it was before it.",
+        )
+    if "uq_codings_span" in low or ("unique" in low and "codings." in low):
+        return CodingError(
+            "That passage is already coded with this code by this coder (perhaps just now, by another "
+            "qcode process); nothing was changed.",
+            hint="Refresh the view (or list the codings with `qcode codings`) to see it.",
         )
     if "malformed" in low or "not a database" in low or "corrupt" in low:
         return ProjectError(
@@ -126,6 +151,15 @@ class TransactionManager:
         self.engine = engine
         self.where = where
         self._local = threading.local()
+        self.on_rollback: list[Callable[[], None]] = []
+        """Called after an outermost write transaction rolled back: caches of what it wrote are stale."""
+
+    def _rolled_back(self, trans: sa.RootTransaction) -> None:
+        try:
+            trans.rollback()
+        finally:
+            for forget in self.on_rollback:
+                forget()
 
     @property
     def active(self) -> sa.Connection | None:
@@ -149,19 +183,17 @@ class TransactionManager:
             self._local.conn = conn
             try:
                 yield conn
-            except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
-                trans.rollback()
-                if isinstance(exc, sa.exc.ProgrammingError) and not refused(exc):
-                    raise  # a bug, not the server saying no
+            except sa.exc.DBAPIError as exc:
+                self._rolled_back(trans)
                 raise translate_error(exc, self.where) from exc
             except BaseException:
-                trans.rollback()
+                self._rolled_back(trans)
                 raise
             else:
                 try:
                     trans.commit()
                 except sa.exc.DBAPIError as exc:
-                    trans.rollback()
+                    self._rolled_back(trans)
                     raise translate_error(exc, self.where) from exc
             finally:
                 self._local.conn = None

@@ -101,7 +101,7 @@ codebooks = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("attached", sa.String(32), nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, default=False),
-    sa.Column("row_version", sa.Integer, nullable=False, default=1),  # migration 6
+    sa.Column("row_version", sa.Integer, nullable=False, default=1, info={"since": "row versions"}),  # migrations.ROW_VERSIONS
 )
 
 codes = sa.Table(
@@ -113,7 +113,7 @@ codes = sa.Table(
     sa.Column("position", sa.Integer, nullable=False, default=0),
     sa.Column("retired", sa.Boolean, nullable=False, default=False),
     sa.Column("data", sa.JSON, nullable=False),
-    sa.Column("row_version", sa.Integer, nullable=False, default=1),  # migration 6
+    sa.Column("row_version", sa.Integer, nullable=False, default=1, info={"since": "row versions"}),  # migrations.ROW_VERSIONS
 )
 
 codings = sa.Table(
@@ -178,5 +178,23 @@ suggestions = sa.Table(
     sa.Index("ix_suggestions_pair", "transcript_id", "code_id", "start", "end"),
 )
 
+# --- migration "unique coding spans": one coding per (transcript, code, coder, span) ---
+UNIQUE_CODING_SPAN = ("uq_codings_span", "codings", ("transcript_id", "code_id", "coder_id", "start", "end"))
+"""(index, table, columns): two processes coding the same passage at once cannot both store it.
+
+Created by its migration (not attached to the table above, so that version-1
+tables stay what version 1 created and old duplicates can be merged first).
+"""
+
 V1_TABLES = [meta, coders, participants, attribute_defs, transcripts, turns, speakers, codebooks, codes, codings, memos]
 V2_TABLES = [suggestions]
+
+# --- source text and its map to the normalised text (issue #11) ---
+transcript_sources = sa.Table(
+    "transcript_sources",
+    metadata,
+    sa.Column("transcript_id", sa.Integer, sa.ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("map", sa.JSON, nullable=False),
+)
+SOURCE_TABLES = [transcript_sources]

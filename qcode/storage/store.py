@@ -21,8 +21,9 @@ import sqlalchemy as sa
 from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import Coding, Memo, new_guid, now, stable_guid
 from qcode.core.errors import AmbiguousError, CodingError, NotFoundError, ProjectError
+from qcode.core.sourcemap import SourceMap
 from qcode.core.transcript import Note, Participant, SourceInfo, Transcript, Turn
-from qcode.storage import migrations, schema
+from qcode.storage import migrations, schema, sqlite_files
 from qcode.storage.engine import (
     DEFAULT_BUSY_TIMEOUT,
     TransactionManager,
@@ -30,8 +31,6 @@ from qcode.storage.engine import (
     translate_error,
 )
 from qcode.storage.records import RecordsMixin
-
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _ts(dt: datetime) -> str:
@@ -52,6 +51,8 @@ class Store(RecordsMixin):
         self.tx = TransactionManager(engine, where)
         self.migrated: list[str] = []
         self.backup_path: Path | None = None
+        self.read_only = False
+        """Opened read-only (the file or its folder is not writable): every write is refused."""
         self._coder_ids: dict[str, int] = {}
         self._known_codes: set[str] = set()
         self._seen_versions: dict[str, tuple[int, str]] = {}
@@ -59,6 +60,12 @@ class Store(RecordsMixin):
         self.url: str = ""
         self.server: Any = None
         """On a PostgreSQL server: who is connected, as what (:class:`qcode.storage.postgres.ServerInfo`)."""
+        self.tx.on_rollback.append(self._forget_cached_ids)
+
+    def _forget_cached_ids(self) -> None:
+        """After a rollback, ids cached during the transaction may name rows that were never committed."""
+        self._coder_ids = {}
+        self._known_codes = set()
 
     # ------------------------------------------------------------------ open
     @classmethod
@@ -76,16 +83,21 @@ class Store(RecordsMixin):
         schema after a verified backup, and refuses a newer one.
         """
         path = Path(path)
-        exists = path.exists() and path.stat().st_size > 0
+        exists = path.exists()
         if not exists and not create:
             raise ProjectError(
                 f"No project database at {path}.",
                 hint="Create a project with `qcode init`, or pass --project DIR.",
             )
+        read_only = False
         if exists:
-            _check_header(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        store = cls(sqlite_engine(path, busy_timeout=busy_timeout), str(path), path)
+            sqlite_files.check_file(path)
+            read_only = not sqlite_files.writable(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = sqlite_engine(path, busy_timeout=busy_timeout, read_only=read_only)
+        store = cls(engine, str(path), path)
+        store.read_only = read_only
         try:
             store._prepare(new=not exists, backup_dir=backup_dir or path.parent / "backups")
         except BaseException:
@@ -114,14 +126,21 @@ class Store(RecordsMixin):
 
     def _prepare(self, *, new: bool, backup_dir: Path | None) -> None:
         if self.engine.dialect.name == "sqlite" and not new:
-            self._quick_check()
-        current = self.schema_version()
+            current = self._check_sqlite_file()
+        else:
+            current = self.schema_version()
         target = migrations.SCHEMA_VERSION
         if current > target:
             raise ProjectError(
                 f"The project {self.where} was made by a newer qcode (schema version {current}; "
                 f"this qcode knows up to {target}).",
                 hint="Upgrade qcode (`pip install -U qcode`) to open it. The project was not changed.",
+            )
+        if current < target and self.read_only:
+            raise ProjectError(
+                f"The project {self.where} was made by an older qcode and must be upgraded (schema version "
+                f"{current} to {target}), but it is read-only.",
+                hint="Copy the project folder somewhere writable and open the copy.",
             )
         if current < target:
             if current > 0 and backup_dir is not None:
@@ -134,6 +153,28 @@ class Store(RecordsMixin):
                     conn.execute(sa.insert(schema.meta).values(key="project_guid", value=new_guid()))
                 if server:
                     postgres_hooks().after_migration(conn, prefix)
+
+    def _check_sqlite_file(self) -> int:
+        """quick_check, then the schema against qcode's own; returns the schema version.
+
+        Random bytes in the schema pages can surface as a decoding error of
+        the schema text: reported as damage, like any other corruption.
+        """
+        from qcode.storage.schema_check import check_schema
+
+        try:
+            self._quick_check()
+            current = self.schema_version()
+            if current <= migrations.SCHEMA_VERSION:
+                with self.engine.connect() as conn:
+                    check_schema(conn.connection.dbapi_connection, current, self.where)
+        except (UnicodeDecodeError, sqlite3.DatabaseError) as exc:
+            raise ProjectError(
+                f"The project database {self.where} is damaged ({type(exc).__name__} while reading its schema).",
+                hint="Restore the latest backup: `qcode backups` lists them, `qcode restore BACKUP` restores one. "
+                "qcode did not change the file.",
+            ) from exc
+        return current
 
     def _quick_check(self) -> None:
         try:
@@ -192,34 +233,11 @@ class Store(RecordsMixin):
             yield conn
 
     def backup(self, backup_dir: Path, reason: str = "manual") -> Path:
-        """Copy the database with SQLite's online backup API (``pg_dump`` on a server), then verify the copy."""
-        stamp = now().strftime("%Y%m%d-%H%M%S")
-        stem, suffix = (self.path.stem, ".sqlite") if self.path is not None else (self.engine.url.database or "server", ".dump")
-        backup_dir.mkdir(parents=True, exist_ok=True)
-        target = backup_dir / f"{stem}-{stamp}-{reason}{suffix}"
-        n = 1
-        while target.exists():
-            n += 1
-            target = backup_dir / f"{stem}-{stamp}-{reason}-{n}{suffix}"
-        if self.path is None:
-            return postgres_hooks().dump(self.url, target)
-        src = sqlite3.connect(self.path)
-        try:
-            dst = sqlite3.connect(target)
-            try:
-                src.backup(dst)
-                check = dst.execute("PRAGMA integrity_check").fetchall()
-            finally:
-                dst.close()
-        finally:
-            src.close()
-        if [r[0] for r in check] != ["ok"]:
-            target.unlink(missing_ok=True)
-            raise ProjectError(
-                f"The backup of {self.where} failed its integrity check; nothing was changed.",
-                hint="Run `qcode check` and restore an older backup if the project is damaged.",
-            )
-        return target
+        """Copy the database with SQLite's online backup API, verify the copy, then move it into place
+        (``pg_dump`` on a server)."""
+        if self.path is None:  # a server project: pg_dump
+            return postgres_hooks().dump(self.url, backup_dir, self.engine.url.database or "server", reason)
+        return sqlite_files.backup_database(self.path, backup_dir, reason, self.where)
 
     # ---------------------------------------------------------------- meta
     def get_meta(self, key: str) -> str | None:
@@ -291,6 +309,7 @@ class Store(RecordsMixin):
             ).inserted_primary_key[0]
             self._write_turns(conn, tid, t.turns)
             self._write_speakers(conn, tid, t)
+            self._write_source(conn, tid, t)
         t.id = int(tid)
         return int(tid)
 
@@ -324,6 +343,19 @@ class Store(RecordsMixin):
         if rows:
             conn.execute(sa.insert(schema.speakers), rows)
 
+    def _write_source(self, conn: sa.Connection, tid: int, t: Transcript) -> None:
+        ts = schema.transcript_sources
+        conn.execute(sa.delete(ts).where(ts.c.transcript_id == tid))
+        if t.source_text is not None and t.source_map is not None:
+            conn.execute(sa.insert(ts).values(transcript_id=tid, text=t.source_text, map=t.source_map.to_json()))
+
+    def transcript_source(self, tid: int) -> tuple[str, SourceMap] | None:
+        """The source text of transcript *tid* and its map to the text (None when not stored)."""
+        ts = schema.transcript_sources
+        with self.reading() as conn:
+            row = conn.execute(sa.select(ts.c.text, ts.c.map).where(ts.c.transcript_id == tid)).first()
+        return None if row is None else (row.text, SourceMap.from_json(row.map))
+
     def replace_transcript_content(self, tid: int, new: Transcript, source_bytes: bytes | None = None) -> None:
         """Replace the text, turns and source of transcript *tid* (codings are the caller's job)."""
         src = new.source
@@ -348,6 +380,7 @@ class Store(RecordsMixin):
             )
             self._write_turns(conn, tid, new.turns)
             self._write_speakers(conn, tid, new)
+            self._write_source(conn, tid, new)
 
     def update_transcript_fields(self, tid: int, **fields: Any) -> None:
         """Update title, kind, language or attributes of a transcript."""
@@ -364,6 +397,7 @@ class Store(RecordsMixin):
         """Delete a transcript with its codings, memos and suggestions (one transaction)."""
         with self.transaction() as conn:
             conn.execute(sa.delete(schema.codings).where(schema.codings.c.transcript_id == tid))
+            conn.execute(sa.delete(schema.transcript_sources).where(schema.transcript_sources.c.transcript_id == tid))
             conn.execute(
                 sa.delete(schema.memos).where(
                     (schema.memos.c.target_kind == "transcript") & (schema.memos.c.target_id == str(tid))
@@ -532,19 +566,6 @@ def postgres_hooks() -> Any:
     from qcode.storage import postgres
 
     return postgres
-
-
-def _check_header(path: Path) -> None:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(16)
-    except OSError as exc:
-        raise ProjectError(f"Cannot read the project database {path}: {exc.strerror}.", hint="Check the file's permissions.") from exc
-    if head != SQLITE_HEADER:
-        raise ProjectError(
-            f"{path} is not a SQLite database (the file is damaged or is something else).",
-            hint="Restore it from .qcode/backups, or move it away and run `qcode init` to start a new project.",
-        )
 
 
 def _json_attrs(attrs: dict[str, Any]) -> dict[str, Any]:

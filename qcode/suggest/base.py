@@ -100,7 +100,7 @@ def build_profiles(codebook: Codebook, lang: str, depth: int | None = None, code
     wanted = set(codes) if codes is not None else None
     by_id: dict[str, CodeProfile] = {}
     for code in codebook.codes:
-        if code.retired:
+        if code.retired or not code.codable:
             continue
         target = codebook.rollup(code.id, depth) if depth else code.id
         if wanted is not None and target not in wanted and code.id not in wanted:

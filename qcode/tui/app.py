@@ -20,7 +20,7 @@ from textual.screen import Screen
 from qcode.core.errors import ProjectBusyError, QcodeError, StorageError
 from qcode.tui.safe import label as safe_label
 from qcode.usecases.coding import History
-from qcode.usecases.project import Project
+from qcode.usecases.project import Project, read_only_note
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -71,6 +71,8 @@ class QcodeApp(App[None]):
             ok, tid = self.attempt(self.project.store.find_transcript, self._start_transcript)
             if ok:
                 self.open_transcript(tid)
+        if self.project.store.read_only:
+            self.notify(read_only_note(self.project), title="Read-only project", severity="warning", markup=False)
         if self.project.seed_report and self.project.seed_report.messages:
             self.notify("\n".join(self.project.seed_report.messages), title="Project created", markup=False)
         if self.project.store.server is not None:

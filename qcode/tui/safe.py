@@ -1,76 +1,15 @@
-"""Showing untrusted text literally (RELIABILITY C8).
+"""Showing untrusted text literally in the app (RELIABILITY C8).
 
-Transcript text, code labels, memos and file names come from users and from
-imported files. They may contain terminal escape sequences or text that looks
-like Rich markup. Nothing here builds markup: callers wrap the result in
-:class:`rich.text.Text`. These functions map every control character to a
-visible placeholder so the terminal never interprets it.
+The character mapping lives in :mod:`qcode.core.safe_text`, shared with the
+command line. Nothing here builds markup: callers wrap the result in
+:class:`rich.text.Text`.
 """
 
 from __future__ import annotations
 
-import unicodedata
+from qcode.core.safe_text import label, visible
 
-# Bidi overrides/isolates and other invisible format characters that can
-# reorder or hide text on screen.
-_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-
-
-def _visible_char(ch: str) -> str:
-    o = ord(ch)
-    if o < 0x20:
-        return chr(0x2400 + o)  # Unicode "control pictures": ESC -> ␛
-    if o == 0x7F:
-        return "\u2421"  # ␡
-    if 0x80 <= o <= 0x9F or ch in _BIDI:
-        return "\ufffd"  # �
-    return ch
-
-
-def _build_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for o in list(range(0x20)) + [0x7F] + list(range(0x80, 0xA0)):
-        table[o] = _visible_char(chr(o))
-    for ch in _BIDI:
-        table[ord(ch)] = "\ufffd"
-    return table
-
-
-_TABLE_1TO1 = _build_table()
-_TABLE_1TO1[ord("\t")] = " "  # tabs: one cell, so offsets stay aligned with the text
-
-
-def visible(text: str) -> str:
-    """Map control characters one-to-one to visible placeholders.
-
-    The result has exactly the same length as *text* (offsets stay valid),
-    which the transcript view relies on. Newlines are mapped too: callers
-    split lines before calling this.
-    """
-    return text.translate(_TABLE_1TO1)
-
-
-def label(text: str, limit: int | None = None) -> str:
-    """A one-line, descriptive rendering of an untrusted label.
-
-    Control and format characters become ``\\x1b``-style escapes or
-    ``<U+202E>`` so a reader can tell exactly what is in the data.
-    """
-    out: list[str] = []
-    for ch in text:
-        o = ord(ch)
-        if ch in "\n\t":
-            out.append(" ")
-        elif o < 0x20 or o == 0x7F or 0x80 <= o <= 0x9F:
-            out.append(f"\\x{o:02x}")
-        elif ch in _BIDI or unicodedata.category(ch) == "Cf":
-            out.append(f"<U+{o:04X}>")
-        else:
-            out.append(ch)
-    s = "".join(out)
-    if limit is not None and len(s) > limit:
-        s = s[: max(0, limit - 1)] + "…"
-    return s
+__all__ = ["label", "text", "visible"]
 
 
 def text(value: str, style: str = "", limit: int | None = None):  # noqa: ANN201 - rich.text.Text

@@ -23,6 +23,11 @@ def _check_code(project: Project, code_id: str) -> None:
             f"Code '{code_id}' is retired: it is kept for its existing codings only.",
             hint="Choose another code, or un-retire it in the codebook.",
         )
+    if not code.codable:
+        raise CodingError(
+            f"Code '{code_id}' is a category (codable: false): it groups codes and is not applied to text.",
+            hint="Choose one of its sub-codes, or remove `codable: false` from it in the codebook.",
+        )
 
 
 def apply_code(
@@ -44,12 +49,6 @@ def apply_code(
     t.check_span(start, end)
     _check_code(project, code_id)
     coder = coder or project.coder
-    dup = project.store.find_coding(t.id, code_id, coder, start, end)
-    if dup is not None:
-        raise CodingError(
-            f"This passage ({start}-{end}) of '{t.name}' is already coded '{code_id}' by {coder} (coding {dup}).",
-            hint="Nothing was changed.",
-        )
     a = make_anchor(t.text, start, end)
     coding = Coding(
         transcript_id=t.id,
@@ -65,7 +64,16 @@ def apply_code(
         codebook_hash=project.codebook_hash,
         evidence=evidence,
     )
-    stored = project.store.add_coding(coding)
+    # The check and the insert share one write transaction (BEGIN IMMEDIATE holds the write lock),
+    # so a second process cannot store the same coding in between; the unique index is the last guard.
+    with project.store.transaction():
+        dup = project.store.find_coding(t.id, code_id, coder, start, end)
+        if dup is not None:
+            raise CodingError(
+                f"This passage ({start}-{end}) of '{t.name}' is already coded '{code_id}' by {coder} (coding {dup}).",
+                hint="Nothing was changed.",
+            )
+        stored = project.store.add_coding(coding)
     if history is not None:
         history.record(Change("add", None, stored))
     return stored

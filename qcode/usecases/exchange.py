@@ -7,12 +7,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from qcode.core.anchor import find_quote, make_anchor
+from qcode.core.anchor import make_anchor
 from qcode.core.coding import Coding, now
 from qcode.core.errors import ImportFormatError, QcodeError
 from qcode.formats.atomic import atomic_write_text
-from qcode.formats.codings_file import REQUIRED, read_rows, write_jsonl
+from qcode.formats.codings_file import REQUIRED, file_format, read_rows, write_csv, write_jsonl
 from qcode.usecases.project import Project
+from qcode.usecases.sources import OFFSET_MODES, place_span
 
 
 def coding_record(project: Project, c: Coding) -> dict[str, Any]:
@@ -37,12 +38,23 @@ def coding_record(project: Project, c: Coding) -> dict[str, Any]:
     }
 
 
-def export_codings(project: Project, out: Path, **filters: Any) -> int:
-    """Write the codings matching *filters* to *out* as JSONL (atomically)."""
+def export_codings(project: Project, out: Path, *, force: bool = False, **filters: Any) -> int:
+    """Write the codings matching *filters* to *out* (atomically), as JSONL or CSV by its extension.
+
+    The formats are those :func:`import_codings` reads back.
+    """
     import io
 
+    from qcode.usecases.outputs import check_output
+
+    fmt = file_format(Path(out))
+    check_output(Path(out), fmt, force=force, project_root=project.root)
     buf = io.StringIO()
-    n = write_jsonl((coding_record(project, c) for c in project.store.iter_codings(**filters)), buf)
+    records = (coding_record(project, c) for c in project.store.iter_codings(**filters))
+    if fmt == "csv":
+        n = write_csv(records, buf, tab=Path(out).suffix.lower() == ".tsv")
+    else:
+        n = write_jsonl(records, buf)
     atomic_write_text(out, buf.getvalue())
     return n
 
@@ -51,17 +63,25 @@ def export_codings(project: Project, out: Path, **filters: Any) -> int:
 class CodingsImportReport:
     imported: int = 0
     placed_by_quote: int = 0
+    placed_by_source: int = 0
+    """Codings given by offsets into the source text (labels, times, CRLF included), mapped."""
+    adjusted: list[str] = field(default_factory=list)
+    """Lines whose quote matched only up to qcode's normalisation, and what was tolerated."""
     duplicates: int = 0
     failed: list[str] = field(default_factory=list)
     committed: bool = False
 
 
-def import_codings(project: Project, path: Path, *, skip_bad: bool = False) -> CodingsImportReport:
+def import_codings(project: Project, path: Path, *, skip_bad: bool = False, offsets: str = "auto") -> CodingsImportReport:
     """Import codings from *path*.
 
     All or nothing by default: when any line cannot be placed, nothing is
     imported and every problem is listed. With ``skip_bad`` the good lines
-    are imported and the bad ones reported.
+    are imported and the bad ones reported. *offsets* (or a line's
+    ``"offsets"`` key) says what ``start``/``end`` count: ``text`` (qcode's
+    text), ``source`` (the source text other tools show, see
+    :mod:`qcode.usecases.sources`) or ``auto`` (the text, or the source when
+    only there the quote is found).
     """
     report = CodingsImportReport()
     cb = project.codebook
@@ -83,17 +103,14 @@ def import_codings(project: Project, path: Path, *, skip_bad: bool = False) -> C
                 raise ImportFormatError(f"{where}: start and end must be whole numbers.") from None
             code_id = str(d["code"])
             cb.get(code_id)
-            quote = d.get("quote") or ""
-            placed = False
-            if quote and t.text[start:end] != quote:
-                hits = find_quote(t.text, quote, near=start)
-                if not hits:
-                    raise ImportFormatError(
-                        f"{where}: the quote {quote[:40]!r} is not at {start}-{end} and was not found in '{t.name}'."
-                    )
-                start, end, placed = hits[0], hits[0] + len(quote), True
-            else:
-                t.check_span(start, end)
+            quote = str(d.get("quote") or "")
+            mode = str(d.get("offsets") or offsets).lower()
+            if mode not in OFFSET_MODES:
+                raise ImportFormatError(f"{where}: offsets must be one of {', '.join(OFFSET_MODES)}, not {mode!r}.")
+            spot = place_span(project, t, start, end, quote, mode, where)
+            start, end = spot.start, spot.end
+            if spot.adjusted:
+                report.adjusted.append(f"{where}: {', '.join(spot.adjusted)}")
             coder = str(d.get("coder") or project.coder)
             created = _parse_time(d.get("created"), where)
             if t.id not in existing:
@@ -115,7 +132,8 @@ def import_codings(project: Project, path: Path, *, skip_bad: bool = False) -> C
                     ),
                 )
             )
-            report.placed_by_quote += placed
+            report.placed_by_quote += spot.how == "quote"
+            report.placed_by_source += spot.how == "source"
         except QcodeError as exc:
             msg = exc.message if exc.message.startswith(path.name) else f"{where}: {exc.message}"
             report.failed.append(msg)

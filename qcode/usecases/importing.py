@@ -17,6 +17,7 @@ from pathlib import Path
 from qcode.core.errors import ImportFormatError, QcodeError
 from qcode.core.transcript import Transcript
 from qcode.formats.importers import ImportOptions, importer_for, registry
+from qcode.formats.source_text import attach_source
 from qcode.usecases.project import Progress, Project, no_progress
 
 
@@ -136,6 +137,7 @@ def parse_file(path: Path, options: ImportOptions) -> tuple[Transcript, bytes]:
             f"{path.name}: could not be read as {importer.format} ({type(exc).__name__}: {exc}).",
             hint="The file may be damaged; open and re-save it in its application, or export it as .txt.",
         ) from exc
+    attach_source(transcript, data, options.encoding)
     return transcript, data
 
 

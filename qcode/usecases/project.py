@@ -56,6 +56,12 @@ def find_root(start: Path) -> Path:
     )
 
 
+def read_only_note(project: Project) -> str:
+    """What to tell a user whose project could only be opened for reading."""
+    return (f"The project database {project.store.where} is read-only (a read-only disk, an archive copy or its "
+            "permissions): it was opened for reading only, and every change will be refused.")
+
+
 @dataclass
 class SeedReport:
     transcripts: int = 0
@@ -77,6 +83,17 @@ class Project:
         self._codebook_hash: tuple[str | None] | None = None
         self._transcripts: dict[int, Transcript] = {}
         self.seed_report: SeedReport | None = None
+        self.swept: list[Path] = []
+        """Stale temporary files (and 0-byte backups) that killed processes had left, removed on open."""
+
+    def _sweep(self) -> list[Path]:
+        from qcode.formats.atomic import sweep_stale
+
+        folders = {self.root, self.root / DATA_DIR}
+        if self.settings.codebook:
+            folders.add(self.path(self.settings.codebook).parent)
+        removed = [p for f in folders for p in sweep_stale(f)]
+        return removed + sweep_stale(self.root / DATA_DIR / "backups", empty_backups=True)
 
     # ------------------------------------------------------------- opening
     @classmethod
@@ -96,9 +113,11 @@ class Project:
             store = Store.open_url(settings.database, create=True, backup_dir=root / DATA_DIR / "backups")
         else:
             db = root / DATA_DIR / DB_FILE
-            new_file = not (db.exists() and db.stat().st_size > 0)
+            new_file = not db.exists()  # an empty (0-byte) file is refused by the store, never re-initialised
             store = Store.open_sqlite(db, create=True, busy_timeout=busy_timeout, backup_dir=root / DATA_DIR / "backups")
         project = cls(root, settings, store)
+        if not store.read_only:
+            project.swept = project._sweep()
         if new_file or _needs_first_use(store):
             try:
                 project._first_use(seed=seed)

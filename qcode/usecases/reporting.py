@@ -37,6 +37,7 @@ class ReportRequest:
     reference_docx: Path | None = None
     date: str | None = None
     title: str | None = None
+    force: bool = False  # replace an existing file of another format (never a project file)
 
     def filters(self) -> Filters:
         return Filters(
@@ -155,6 +156,9 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
     output = Path(request.output)
     if output.is_dir():
         raise ReportError(f"{output} is a folder.", hint=f"Give a file name, e.g. {output / ('report.' + fmt)}.")
+    from qcode.usecases.outputs import check_output
+
+    check_output(output, fmt, force=request.force, project_root=project.root)
     when = report_date(request.date)
     template_text = _read_template(request.template) if request.template else None
     progress(0, 100, "reading the project")

@@ -144,8 +144,9 @@ def code_all(
     or turn give one coding.
     """
     code = project.codebook.get(code_id)
-    if code.retired:
-        raise CodingError(f"Code '{code_id}' is retired.", hint="Choose another code.")
+    if code.retired or not code.codable:
+        raise CodingError(f"Code '{code_id}' is {'retired' if code.retired else 'a category (codable: false)'}.",
+                          hint="Choose another code.")
     if unit not in UNITS:
         raise SearchError(f"Unknown unit '{unit}'.", hint="Use one of: " + ", ".join(UNITS) + ".")
     report = CodeAllReport()

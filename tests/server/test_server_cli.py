@@ -91,16 +91,17 @@ def test_an_older_server_schema_is_dumped_before_it_is_migrated(team_server: Tea
     from qcode.storage import SCHEMA_VERSION, migrations
 
     lead = _lead_project(team_server, tmp_path, capsys)
+    before = max(v for v in migrations.MIGRATIONS if v < migrations.ROW_VERSIONS)
     admin = sa.create_engine(team_server.admin_url)
     with admin.begin() as conn:  # make it look like a project of the previous schema version
         for table in ("codes", "codebooks"):
             conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN row_version")
-        conn.exec_driver_sql("UPDATE qcode_meta SET value = '2' WHERE key = 'schema_version'")
+        conn.exec_driver_sql(f"UPDATE qcode_meta SET value = '{before}' WHERE key = 'schema_version'")
     admin.dispose()
     with Project.open(Path(lead)) as p:
         assert p.store.migrated == [f"{migrations.ROW_VERSIONS}: version columns on codes and codebooks (edit conflicts)"]
         assert p.store.schema_version() == SCHEMA_VERSION
-        assert p.store.backup_path is not None and p.store.backup_path.name.endswith("before-migration-v2-to-v6.dump".replace("v6", f"v{SCHEMA_VERSION}"))
+        assert p.store.backup_path is not None and p.store.backup_path.name.endswith(f"before-migration-v{before}-to-v{SCHEMA_VERSION}.dump")
         assert p.codebook.ids  # data kept
     with Project.open(Path(lead)) as p:
         assert p.store.migrated == []

@@ -108,8 +108,11 @@ def test_unknown_code_is_refused_with_suggestion(store: Store) -> None:
 
 def test_database_refuses_invalid_span_even_without_use_case(store: Store) -> None:
     tid = store.add_transcript(_transcript())
-    with pytest.raises(sa.exc.IntegrityError):
+    from qcode.core.errors import StorageError
+
+    with pytest.raises(StorageError) as err:  # the constraint, reported as a user-facing error
         store.add_coding(Coding(tid, 5, 5, "a", "x"))
+    assert isinstance(err.value.__cause__, sa.exc.IntegrityError)
 
 
 def test_transaction_is_all_or_nothing(store: Store) -> None:

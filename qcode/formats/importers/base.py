@@ -191,6 +191,33 @@ def finish(
     )
 
 
+class TextBudget:
+    """Counts the characters an importer produces and refuses more than the import limit.
+
+    Markup that expands (ODF ``<text:s text:c="2000000000"/>``) must be bounded
+    by the same limit as a plain text file: a transcript never holds more
+    characters than ``options.max_bytes``. Checked *before* each expansion, so
+    nothing large is ever allocated.
+    """
+
+    def __init__(self, filename: str, options: ImportOptions) -> None:
+        self.filename = filename
+        self.limit = options.max_bytes
+        self.used = 0
+
+    def take(self, n: int) -> int:
+        self.used += n
+        if self.used > self.limit:
+            raise ImportFormatError(
+                f"{self.filename}: its text expands to more than the import limit of "
+                f"{self.limit / 2**20:.1f} MB (repeated spaces, tabs or other markup that multiplies text); "
+                "refusing it.",
+                hint="A genuine transcript does not do this; re-save it from its application, or raise "
+                "--max-mb if it really is that long.",
+            )
+        return n
+
+
 def check_size(data: bytes, filename: str, options: ImportOptions) -> None:
     if len(data) > options.max_bytes:
         raise ImportFormatError(
@@ -199,4 +226,4 @@ def check_size(data: bytes, filename: str, options: ImportOptions) -> None:
         )
 
 
-__all__ = ["ImportOptions", "Importer", "RawTurn", "Turn", "finish", "importer_for", "register", "registry"]
+__all__ = ["ImportOptions", "Importer", "RawTurn", "TextBudget", "Turn", "finish", "importer_for", "register", "registry"]

@@ -240,7 +240,7 @@ class DocxImporter:
             m = re.search(rb'relationships/officeDocument"[^>]*Target="/?([^"]+)"|Target="/?([^"]+)"[^>]*relationships/officeDocument"', rels)
             if m:
                 part = (m.group(1) or m.group(2)).decode("utf-8", "replace")
-        root = parse_xml(zf.read(part), f"{filename} ({part})")
+        root = parse_xml(zf.read(part, limit=zf.limits.max_xml), f"{filename} ({part})")
         body = root.find(W + "body")
         if body is None:
             from qcode.core.errors import ImportFormatError
@@ -273,7 +273,7 @@ def iter_text(data: bytes, filename: str = "document.docx") -> Iterator[str]:
     """Every paragraph's text, in order (used by tests and the benchmark)."""
     zf = SafeZip(data, filename, "Word .docx")
     walker = _Walker()
-    walker.block(parse_xml(zf.read("word/document.xml"), filename).find(W + "body"))
+    walker.block(parse_xml(zf.read("word/document.xml", limit=zf.limits.max_xml), filename).find(W + "body"))
     for p in walker.paras:
         yield p.text
 

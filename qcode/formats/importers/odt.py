@@ -4,7 +4,8 @@
 :mod:`qcode.formats.safexml` (odfpy parses with an unhardened SAX parser).
 The walk keeps paragraphs and headings in order, including those in tables
 (a two-column table is speaker | text, as for Word), lists, sections and
-frames; ``text:s`` (repeated spaces), tabs and line breaks are expanded;
+frames; ``text:s`` (repeated spaces), tabs and line breaks are expanded, within
+the import limit (:class:`TextBudget`: a 672-byte file cannot become gigabytes);
 tracked deletions (``text:tracked-changes``) and annotations are left out.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from qcode.core.errors import ImportFormatError
 from qcode.core.transcript import Transcript
-from qcode.formats.importers.base import ImportOptions, check_size, finish, register
+from qcode.formats.importers.base import ImportOptions, TextBudget, check_size, finish, register
 from qcode.formats.importers.docx import table_paras
 from qcode.formats.importers.speakers import Para, detect_turns
 from qcode.formats.safexml import parse_xml
@@ -27,25 +28,34 @@ SKIP = {TEXT + "tracked-changes", OFFICE + "annotation", OFFICE + "annotation-en
         TEXT + "sequence-decls", TEXT + "variable-decls", TEXT + "user-field-decls"}
 
 
-def _inline(el: Any, parts: list[str]) -> None:
+def _count(el: Any) -> int:
+    """The repeat count of a ``text:s`` element (1 when absent or not a number)."""
+    try:
+        return max(1, int(el.get(TEXT + "c", "1") or 1))
+    except ValueError:
+        return 1
+
+
+def _inline(el: Any, parts: list[str], budget: TextBudget) -> None:
     if el.text:
-        parts.append(el.text)
+        parts.append(el.text[: budget.take(len(el.text))])
     for child in el:
         tag = child.tag
         if tag == TEXT + "s":
-            parts.append(" " * int(child.get(TEXT + "c", "1") or 1))
+            parts.append(" " * budget.take(_count(child)))
         elif tag == TEXT + "tab":
-            parts.append("\t")
+            parts.append("\t" * budget.take(1))
         elif tag == TEXT + "line-break":
-            parts.append("\n")
+            parts.append("\n" * budget.take(1))
         elif tag not in SKIP and tag != TEXT + "note":
-            _inline(child, parts)
+            _inline(child, parts, budget)
         if child.tail:
-            parts.append(child.tail)
+            parts.append(child.tail[: budget.take(len(child.tail))])
 
 
 class _Walker:
-    def __init__(self) -> None:
+    def __init__(self, budget: TextBudget) -> None:
+        self.budget = budget
         self.paras: list[Para] = []
         self.after_table = False
 
@@ -56,7 +66,7 @@ class _Walker:
                 continue
             if tag in (TEXT + "p", TEXT + "h"):
                 parts: list[str] = []
-                _inline(child, parts)
+                _inline(child, parts, self.budget)
                 self.paras.append(Para("".join(parts), break_before=self.after_table))
                 self.after_table = False
             elif tag == TABLE + "table":
@@ -71,7 +81,7 @@ class _Walker:
             for cell in row:
                 if cell.tag != TABLE + "table-cell":
                     continue
-                sub = _Walker()
+                sub = _Walker(self.budget)
                 sub.block(cell)
                 cells.append("\n".join(p.text for p in sub.paras).strip())
             rows.append(cells)
@@ -86,11 +96,11 @@ class OdtImporter:
     def read(self, data: bytes, filename: str, options: ImportOptions) -> Transcript:
         check_size(data, filename, options)
         zf = SafeZip(data, filename, "OpenDocument .odt")
-        root = parse_xml(zf.read("content.xml"), f"{filename} (content.xml)")
+        root = parse_xml(zf.read("content.xml", limit=zf.limits.max_xml), f"{filename} (content.xml)")
         body = root.find(f"{OFFICE}body/{OFFICE}text")
         if body is None:
             raise ImportFormatError(f"{filename}: content.xml has no text body; this is not an .odt text document.")
-        walker = _Walker()
+        walker = _Walker(TextBudget(filename, options))
         walker.block(body)
         warnings = []
         if body.find(TEXT + "tracked-changes") is not None:

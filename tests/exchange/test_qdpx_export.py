@@ -1,0 +1,95 @@
+"""qcode export --format qdpx: valid against the REFI-QDA schema, deterministic, positions per convention."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qcode.cli import cli
+from qcode.formats.refi.positions import Convention
+from qcode.usecases.project import Project
+from qcode.usecases.refi_export import build_model, export_qdpx
+from qcode.usecases.refi_import import import_project
+from tests.exchange.helpers import RICH_SOURCE, enrich, snapshot, validate
+
+
+@pytest.fixture
+def rich(project: Project, tmp_path: Path) -> Project:
+    enrich(project, tmp_path)
+    return project
+
+
+def test_export_is_valid_and_byte_identical(rich: Project, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.qdpx", tmp_path / "b.qdpx"
+    r = export_qdpx(rich, a)
+    export_qdpx(rich, b)
+    assert a.read_bytes() == b.read_bytes()
+    assert (r.sources, r.codings, r.notes) == (2, 3, 3)
+    with zipfile.ZipFile(a) as zf:
+        names = zf.namelist()
+        assert names[0] == "project.qde" and all(n.startswith("sources/") for n in names[1:-1])
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in zf.infolist())
+        qde = zf.read("project.qde")
+    validate(qde)
+    text = qde.decode("utf-8")
+    assert re.search(r'<User guid="[0-9a-f-]{36}" name="amina"/>', text) and 'name="bob"' in text
+    assert 'isCodable="true"' in text and "<NoteRef" in text and "<VariableValue>" in text
+    assert "<Case " in text and "<SourceRef" in text and "Amina W." in text
+
+
+def test_sources_are_written_as_the_tools_show_them(rich: Project, tmp_path: Path) -> None:
+    model = build_model(rich)
+    [src] = [s for s in model.sources if s.name == "rich"]
+    assert src.text == RICH_SOURCE  # the decoded file: times, labels, CRLF and NFD kept
+    t = rich.transcript("rich")
+    for sel in src.selections:
+        [coding] = [c for c in rich.store.codings(transcript_id=t.id) if c.guid == sel.codings[0].guid]
+        spoken = re.sub(r"\[\d\d:\d\d:\d\d\] \w+: ", "", src.text[sel.start:sel.end])
+        assert "".join(spoken.split()) == "".join(t.text[coding.start:coding.end].split()).replace("é", "e\u0301")
+
+
+@pytest.mark.parametrize("name", ["codepoints", "utf16", "crlf", "utf16+crlf"])
+def test_positions_follow_the_receiving_tools_convention(rich: Project, tmp_path: Path, name: str) -> None:
+    out = tmp_path / f"{name}.qdpx"
+    export_qdpx(rich, out, positions=name)
+    conv = Convention.parse(name)
+    model = build_model(rich)
+    with zipfile.ZipFile(out) as zf:
+        qde = zf.read("project.qde").decode("utf-8")
+        for src in model.sources:
+            written = zf.read(f"sources/{src.guid}.txt").decode("utf-8")
+            assert written == conv.written_text(src.text)
+            if conv.crlf:
+                assert "\n" not in written.replace("\r\n", "")
+            for sel in src.selections:
+                m = re.search(rf'guid="{sel.guid}"[^>]*startPosition="(\d+)" endPosition="(\d+)"', qde)
+                assert m, sel.guid
+                s, e = int(m.group(1)), int(m.group(2))
+                got = (written.encode("utf-16-le")[2 * s:2 * e].decode("utf-16-le") if conv.utf16 else written[s:e])
+                assert got.replace("\r\n", "\n") == src.text[sel.start:sel.end].replace("\r\n", "\n")
+
+
+def test_export_then_import_gives_the_same_project(rich: Project, tmp_path: Path) -> None:
+    out = tmp_path / "p.qdpx"
+    export_qdpx(rich, out, positions="utf16+crlf")
+    with Project.init(tmp_path / "fresh", language="en") as fresh:
+        r = import_project(fresh, out)
+        assert (len(r.adjusted), r.unplaced) == (0, [])
+        assert r.exact == 3 and r.codings == 3 and sorted(r.coders) == ["amina", "bob"]
+        assert snapshot(fresh) == snapshot(rich)
+
+
+def test_cli_export(project_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.qdpx"
+    r = CliRunner().invoke(cli, ["-p", str(project_dir), "export", "--format", "qdpx", "-o", str(out),
+                                 "--positions", "utf16"])
+    assert r.exit_code == 0, r.output
+    assert "1 sources" in r.output and "positions: utf16" in r.output
+    assert zipfile.ZipFile(io.BytesIO(out.read_bytes())).read("project.qde").startswith(b"<?xml")
+    again = CliRunner().invoke(cli, ["-p", str(project_dir), "export", "-o", str(out)])
+    assert again.exit_code != 0 and "already exists" in str(again.exception or again.output)
