@@ -357,15 +357,9 @@ def tool(name: str) -> str:
 
 def dump(url: str, backup_dir: Path, stem: str, reason: str) -> Path:
     """``pg_dump`` the project database into *backup_dir* (``<stem>-<stamp>-<reason>.dump``), checked to read back."""
-    from qcode.core.coding import now
+    from qcode.storage.sqlite_files import new_backup_path
 
-    backup_dir.mkdir(parents=True, exist_ok=True)
-    stamp = now().strftime("%Y%m%d-%H%M%S")
-    target = backup_dir / f"{stem}-{stamp}-{reason}.dump"
-    n = 1
-    while target.exists():
-        n += 1
-        target = backup_dir / f"{stem}-{stamp}-{reason}-{n}.dump"
+    target = new_backup_path(backup_dir, stem, reason, ".dump")
     part = backup_dir / f".{target.name}.part"
     try:
         return _dump_to(url, part, target)

@@ -8,17 +8,13 @@ from pathlib import Path
 
 from qcode.tui.screens.coding import CodingScreen
 from qcode.tui.widgets.status import StatusLine
-from qcode.usecases import coding, importing, server
+from qcode.usecases import coding, server
 from qcode.usecases.project import Project
-from tests.conftest import SMALL_CODEBOOK, SMALL_TRANSCRIPT
-from tests.team import Team
+from tests.team import Team, lead_project
 
 
 def _setup(team: Team, tmp_path: Path) -> tuple[Path, Path]:
-    (tmp_path / "cb.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
-    (tmp_path / "i1.txt").write_text(SMALL_TRANSCRIPT, encoding="utf-8")
-    with Project.init(tmp_path / "lead", codebook=tmp_path / "cb.yaml", database=team.url("lead")) as p:
-        assert not importing.import_paths(p, [tmp_path / "i1.txt"]).failed
+    lead_project(team, tmp_path)
     Project.init(tmp_path / "amina", database=team.url("amina")).close()
     return tmp_path / "lead", tmp_path / "amina"
 
