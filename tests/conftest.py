@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+# QCODE_SHARED_REAL points elsewhere (a worktree has no ../shared beside it).
+SHARED_REAL = Path(os.environ.get("QCODE_SHARED_REAL") or REPO.parent / "shared" / "data" / "real")
 
 SMALL_CODEBOOK = """\
 qcode_codebook: 1
@@ -126,3 +128,20 @@ def team_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     team = make_team(fresh_postgres_database("team"), tmp_path / "pgpass")
     monkeypatch.setenv("PGPASSFILE", str(team.passfile))
     return team
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Collect the garbage of the whole run now, then freeze what is left.
+
+    At the very end pytest runs five full garbage collections; in an xdist worker
+    with a large heap (spaCy, many app runs) on a busy machine they outlast the 5 s
+    execnet gives a worker to stop, after which it sends the worker SIGINT, and the
+    KeyboardInterrupt lands in hypothesis's gc callback ("PytestUnraisableExceptionWarning
+    ... KeyboardInterrupt" at the end of the log). Running before xdist reports the worker
+    finished, this collection is not timed, and frozen objects make the later ones fast.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()

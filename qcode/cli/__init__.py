@@ -21,6 +21,7 @@ from qcode.cli import codebook_cmds  # noqa: E402,F401  isort: skip
 from qcode.cli import suggest_cmds  # noqa: E402,F401  isort: skip
 from qcode.cli import report_cmds  # noqa: E402,F401  isort: skip
 from qcode.cli import exchange_cmds  # noqa: E402,F401  isort: skip
+from qcode.cli import agreement_cmds  # noqa: E402,F401  isort: skip
 from qcode.cli import server_cmds  # noqa: E402,F401  isort: skip
 
 __all__ = ["cli", "main"]

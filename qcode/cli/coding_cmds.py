@@ -24,13 +24,15 @@ def code_cmd(project: Project, transcript: str, start: int, end: int, code: str,
     """Code characters START to END of TRANSCRIPT with CODE (for scripts).
 
     Offsets count Unicode code points of the normalised text, END exclusive.
-    TRANSCRIPT is an id, a name or the original file name.
+    TRANSCRIPT is an id, a name or the original file name. CODE is a code's
+    id or its label in any language of the codebook.
 
     Example:
 
     \b
         qcode code interview-01 120 245 job-instability --memo "clear case"
     """
+    code = project.codebook.resolve(code).id
     c = coding_uc.apply_code(project, transcript, start, end, code, coder=coder, memo=memo)
     say(f"Coding {c.id}: {c.code_id} on {c.start}-{c.end} by {c.coder}: {c.quote[:60]!r}")
 
@@ -62,16 +64,14 @@ def recode_cmd(project: Project, coding_id: int, code: str) -> None:
     \b
         qcode recode 42 unrecognised-work
     """
-    c = coding_uc.recode(project, coding_id, code)
+    c = coding_uc.recode(project, coding_id, project.codebook.resolve(code).id)
     say(f"Coding {c.id} is now '{c.code_id}'.")
 
 
 def _filters(code: tuple[str, ...], coder: tuple[str, ...], transcript: str | None, project: Project) -> dict:
     f: dict = {}
     if code:
-        for cid in code:
-            project.codebook.get(cid)
-        f["code_ids"] = list(code)
+        f["code_ids"] = [project.codebook.resolve(ref).id for ref in code]
     if coder:
         f["coders"] = list(coder)
     if transcript:

@@ -59,6 +59,8 @@ def project_option(fn: F) -> F:
         folder = project_dir or (ctx.obj or {}).get("project_dir")
         with Project.open(folder) as project:
             report_seed(project)
+            if ctx.command_path.split()[-2:] != ["codebook", "use"]:
+                report_codebook_file(project)
             return fn(project, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -73,6 +75,8 @@ def report_seed(project: Any) -> None:
     if project.swept:
         say(f"Removed {len(project.swept)} leftover temporary file(s) of an interrupted qcode: "
             + ", ".join(p.name for p in project.swept[:5]), err=True)
+    if project.notice:
+        say(project.notice, err=True)
     r = project.seed_report
     if r is not None and (r.transcripts or r.codings):
         say(f"New project database: imported {r.transcripts} transcripts and {r.codings} codings from [seed].", err=True)
@@ -87,6 +91,15 @@ def say(message: object = "", *, err: bool = False, nl: bool = True, **style: An
     """
     text = safe_lines(str(message))
     click.echo(click.style(text, **style) if style else text, err=err, nl=nl)
+
+
+def report_codebook_file(project: Any) -> None:
+    """Say on stderr when the codebook file of qcode.toml is edited, invalid or missing."""
+    from qcode.usecases.codebook import codebook_file_status
+
+    status = codebook_file_status(project)
+    if status.needs_attention:
+        say(status.message(), fg="yellow", err=True)
 
 
 def echo_json(data: Any) -> None:

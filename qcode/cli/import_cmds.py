@@ -21,7 +21,7 @@ from qcode.usecases.project import Project
 @click.option("--language", help="Language of these transcripts (default: the project's).")
 @click.option("--speaker-pattern", metavar="REGEX", help="Regex with a (?P<speaker>...) group marking turn starts "
               "(optional (?P<text>...) and (?P<time>...) groups).")
-@click.option("--kind", help="interview, focus_group... (default: focus_group with 4 or more speakers).")
+@click.option("--kind", help="interview, focus_group... (default: focus_group when 4 or more people talk).")
 @click.option("--name", help="Transcript name (only when importing one file).")
 @click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE", help="A transcript attribute; repeat for several.")
 @click.option("--max-mb", type=float, help="Largest file accepted, in MB (default: [import] max_mb, 100).")
@@ -34,7 +34,7 @@ def import_cmd(
 ) -> None:
     """Import transcript files or folders into the project.
 
-    Formats: .txt .md .docx .odt .rtf .vtt .srt .trs (Transcriber) and .pdf;
+    Formats: .txt .md .docx .odt .rtf .vtt .srt .trs (Transcriber), .xml (TEI) and .pdf;
     other tools' projects: REFI-QDA .qdpx/.qde (NVivo, MAXQDA, ATLAS.ti),
     a QualCoder project folder or its data.qda, a Taguette .sqlite3.
     Speaker turns ("Name: text", "[00:01:02] Name: text", "**Name:**",
@@ -51,6 +51,7 @@ def import_cmd(
         qcode import --replace interview-amina corrected/interview-amina.txt
     """
     from qcode.core.errors import QcodeError
+    from qcode.formats.importers import registry
     from qcode.usecases import importing
     from qcode.usecases.attributes import parse_pairs
 
@@ -79,7 +80,7 @@ def import_cmd(
     files = importing.collect_files(list(paths))
     if not files:
         raise QcodeError("No importable files found in " + ", ".join(str(p) for p in paths) + ".",
-                         hint="Supported extensions: .txt .md .docx .odt .rtf .vtt .srt .trs .pdf")
+                         hint="Supported extensions: " + " ".join(sorted(registry())))
     if name and len(files) > 1:
         raise QcodeError("--name can only be used when importing one file.", hint="Import the files one by one.")
     if dry_run:
@@ -137,28 +138,39 @@ def _dry_run(project: Project, files: list[Path], options, as_json: bool) -> Non
              "encoding_guessed": p.encoding_guessed, "words": p.words, "turns": p.turns,
              "speakers": [{"label": s.label, "turns": s.turns, "first_line": s.first_line} for s in p.speakers],
              "unlabelled_turns": p.unlabelled_turns, "warnings": p.warnings, "duplicate_of": p.duplicate_of,
-             "error": p.error}
+             "error": p.error, "metadata": p.metadata}
             for p in previews
         ])
+        _exit_if_failed(previews)
         return
     for p in previews:
         if p.error:
-            say(f"{p.path}: would fail: {p.error}", fg="red")
+            say(f"{p.path}: would fail: {p.error}", fg="red", err=True)
             continue
         enc = f", encoding {p.encoding}{' (guessed)' if p.encoding_guessed else ''}" if p.encoding else ""
         say(f"{p.path.name} -> '{p.name}' ({p.format}, {p.kind}{enc}): {p.words} words, {p.turns} turns",
                     bold=True)
         if p.duplicate_of:
             say(f"  already imported as '{p.duplicate_of}': would be skipped")
+        width = min(32, max([20, *(len(s.label) for s in p.speakers)]))
         for s in p.speakers:
-            say(f"  {s.label:<20} {s.turns:>4} turns  \"{s.first_line[:70]}\"")
+            say(f"  {s.label:<{width}} {s.turns:>4} turns  \"{s.first_line[:70]}\"")
         if p.unlabelled_turns:
-            say(f"  {'(no speaker)':<20} {p.unlabelled_turns:>4} turns")
+            say(f"  {'(no speaker)':<{width}} {p.unlabelled_turns:>4} turns")
         if not p.speakers:
             say("  no speaker turns recognised; use --speaker-pattern if the file has them", fg="yellow")
+        for m in p.metadata:
+            say(f"  kept as a note, not as text: {m[:100]}")
         for w in p.warnings:
             say(f"  warning: {w}", fg="yellow")
     say("Dry run: nothing was imported.")
+    _exit_if_failed(previews)
+
+
+def _exit_if_failed(previews: list) -> None:  # type: ignore[type-arg]
+    """A dry run that finds files the import would refuse exits 2, like the import itself."""
+    if any(p.error for p in previews):
+        raise SystemExit(2)
 
 
 def _replace(project: Project, ref: str, paths: tuple[Path, ...], options, dry_run: bool, as_json: bool) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,9 @@ from qcode.usecases.project import Project
 @click.option("--language", default="en", show_default=True, help="Default transcript language (ISO 639-1: en, fr, de...).")
 @click.option("--name", help="Project name (default: the folder name).")
 @click.option("--database", help="A team server: postgresql://USER@HOST/DB (no password in it; see README).")
-def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | None, database: str | None) -> None:
+@click.option("--coder", help="Your name on codings and in reports (default: QCODE_CODER, else your account's full name).")
+def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | None, database: str | None,
+             coder: str | None) -> None:
     """Make DIRECTORY a qcode project (qcode.toml plus a .qcode/ database).
 
     With --database the project lives on a PostgreSQL server (set up with
@@ -25,10 +27,14 @@ def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | 
     Example:
 
     \b
-        qcode init study --codebook codebooks/data-work.yaml --language fr
+        qcode init study --codebook codebooks/data-work.yaml --language fr --coder "Amina K."
         qcode init study --database postgresql://amina@db.example.org/interviews
     """
-    with Project.init(directory, codebook=codebook, language=language, name=name, database=database) as project:
+    from qcode.usecases.settings import Settings, coder_and_source
+
+    source = coder_and_source(Settings(), coder)[1]
+    with Project.init(directory, codebook=codebook, language=language, name=name, database=database,
+                      coder=coder) as project:
         say(f"Created qcode project '{project.settings.name}' in {directory}.")
         server = project.store.server
         if server is not None:
@@ -36,7 +42,13 @@ def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | 
             if not server.prefix:
                 say("This database has no qcode roles: set them up with `qcode server init URL` as its administrator.")
         if codebook:
-            say(f"Codebook: {project.codebook.title} ({len(project.codebook)} codes).")
+            say(f"Codebook: {project.codebook.title} ({len(project.codebook)} codes), "
+                       f"path {project.settings.codebook} in qcode.toml.")
+        if project.settings.coder:
+            say(f"Coder: {project.settings.coder} (from {source}; change `coder` in qcode.toml).")
+        else:
+            say("Coder: not set; the app will ask for your name (or pass --coder, set QCODE_CODER, "
+                       "or write `coder = \"...\"` under [project] in qcode.toml).")
         say(f"Next: qcode -p {directory} import FILES...")
 
 

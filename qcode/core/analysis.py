@@ -245,6 +245,37 @@ def check_filters(data: AnalysisData, filters: Filters, by: Iterable[str] = ()) 
                 hint="Coders with codings: " + (", ".join(coders) or "none yet") + ".",
             )
     check_attributes([*filters.where, *by], data.attribute_names())
+    check_attribute_values(filters.where, {a: occurring_values(data, a) for a in filters.where})
+
+
+def occurring_values(data: AnalysisData, attr: str) -> list[str]:
+    """Every value *attr* takes in *data* (for any speaker of any transcript, or any coder)."""
+    if attr == "coder":
+        return data.coders()
+    seen: dict[str, None] = {}
+    for t in data.transcripts:
+        for label in (*t.speaker_labels(), None):
+            seen.setdefault(occurrence_values(data, t, label, attr), None)
+    return list(seen)
+
+
+def check_attribute_values(where: Mapping[str, Iterable[str]], known: Mapping[str, Sequence[str]]) -> None:
+    """Raise :class:`NotFoundError` (with a did-you-mean) for a filter value no coding can have.
+
+    Values compare as the filters do (case-insensitively); attributes missing from *known* are not checked.
+    """
+    for attr, values in where.items():
+        if attr not in known:
+            continue
+        folded = {v.casefold() for v in known[attr]} | {NONE_VALUE}
+        for value in values:
+            if value.casefold() not in folded:
+                shown = [v for v in known[attr] if v != NONE_VALUE] or list(known[attr])
+                raise NotFoundError(
+                    f"No value '{value}' for attribute '{attr}' in this project."
+                    + did_you_mean(value, list(known[attr])),
+                    hint=f"Values of {attr}: " + ", ".join(shown[:20]) + (" ..." if len(shown) > 20 else "") + ".",
+                )
 
 
 def check_attributes(names: Iterable[str], known: Sequence[str]) -> None:

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from qcode.core.errors import NotFoundError, did_you_mean
+from qcode.core.errors import NotFoundError, closest, did_you_mean
+from qcode.core.text import fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,36 @@ class Codebook:
                 hint="List the codes with `qcode codebook show`.",
             )
         return code
+
+    def resolve(self, ref: str) -> Code:
+        """The code named *ref*: its id, or its label in any language of the codebook (case and
+        accents as typed or not). Unknown: a :class:`NotFoundError` suggesting ids and labels."""
+        code = self.find(ref)
+        if code is not None:
+            return code
+        key = fold(ref)
+        matches = {c.id: c for c in self.codes for label in c.label.values() if fold(label) == key}
+        if len(matches) == 1:
+            return next(iter(matches.values()))
+        if len(matches) > 1:
+            raise NotFoundError(
+                f"The label '{ref}' belongs to several codes: {', '.join(matches)}.",
+                hint="Give the code's id instead.",
+            )
+        named: dict[str, tuple[str, str]] = {}  # folded id or label -> (id, as written)
+        for c in self.codes:
+            for name in (c.id, *c.label.values()):
+                named.setdefault(fold(name), (c.id, name))
+        close = closest(key, list(named))
+        suggestion = ""
+        if close:
+            cid, name = named[close]
+            suggestion = f" Did you mean '{cid}'" + (f" ({name})" if name != cid else "") + "?"
+        raise NotFoundError(
+            f"Unknown code '{ref}' in codebook '{self.title}': not an id or a label of any code.{suggestion}",
+            hint="Give a code's id or its label in any language of the codebook; list them with "
+            "`qcode codebook show`.",
+        )
 
     def roots(self) -> list[Code]:
         return [c for c in self.codes if c.parent is None]

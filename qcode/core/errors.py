@@ -81,7 +81,19 @@ class ReportError(QcodeError):
 
 def did_you_mean(word: str, options: list[str] | tuple[str, ...] | set[str]) -> str:
     """Return ' Did you mean 'x'?' for the closest option, or ''."""
+    close = closest(word, options)
+    return f" Did you mean '{close}'?" if close else ""
+
+
+def closest(word: str, options: list[str] | tuple[str, ...] | set[str]) -> str | None:
+    """The option *word* most likely stands for: the closest spelling, else the shortest option
+    it begins (``pay`` -> ``pay-piece-rates``, ``CFP`` -> ``CFPP2000``), else None."""
     import difflib
 
-    close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
-    return f" Did you mean '{close[0]}'?" if close else ""
+    ordered = sorted(options)
+    close = difflib.get_close_matches(word, ordered, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    key = word.casefold()
+    starts = [o for o in ordered if len(key) >= 2 and o.casefold().startswith(key)]
+    return min(starts, key=len) if starts else None

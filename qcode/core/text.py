@@ -40,6 +40,28 @@ def count_words(text: str) -> int:
     return len(text.split())
 
 
+def fold(text: str) -> str:
+    """*text* as people type it when searching: case, accents, apostrophe variants and spacing folded."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'").strip().casefold())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+def label_from_quote(quote: str, limit: int = 60) -> str:
+    """An in-vivo code label from a quote: one line, without the punctuation around it
+    ("outsourcing firm." -> "outsourcing firm", "« pas de contrat »" -> "pas de contrat")."""
+    words = " ".join(quote.split())[:limit]
+    start, end = 0, len(words)
+    while start < end and _edge(words[start]):
+        start += 1
+    while end > start and _edge(words[end - 1]):
+        end -= 1
+    return words[start:end]
+
+
+def _edge(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch).startswith("P")
+
+
 def snippet(text: str, start: int, end: int, width: int = 40) -> str:
     """A one-line excerpt around ``text[start:end]`` for messages and lists."""
     left = max(0, start - width)

@@ -132,6 +132,12 @@ class Transcript:
     def check_span(self, start: int, end: int) -> None:
         """Raise :class:`CodingError` unless ``0 <= start < end <= len(text)``."""
         n = len(self.text)
+        if end <= start:
+            raise CodingError(
+                f"Offsets {start}-{end}: the end ({end}) is "
+                + ("the same as" if end == start else "before") + f" the start ({start}); a passage needs start < end.",
+                hint=f"Give the start first, e.g. {min(start, end)} {max(start, end) + (1 if end == start else 0)}.",
+            )
         if not (0 <= start < end <= n):
             raise CodingError(
                 f"Offsets {start}-{end} are outside transcript '{self.name}' "

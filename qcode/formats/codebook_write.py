@@ -114,6 +114,18 @@ class CodebookEditor:
         return parent["children"]
 
     # -- edits -----------------------------------------------------------
+    def add_node(self, node: Any, parent_id: str | None) -> None:
+        """Append a code's YAML mapping taken from another file (its comments and sub-codes come along)."""
+        import copy
+
+        node = copy.deepcopy(node)
+        node.pop("parent", None)
+        taken = {str(i.get("id")) for i, _, _ in self._entries()}
+        clash = [str(c.get("id")) for c in _walk(node) if str(c.get("id")) in taken]
+        if clash:
+            raise CodebookError(f"{self.path}: a code '{clash[0]}' already exists.", hint="Choose another id.")
+        self._children_seq(parent_id).append(node)
+
     def add_code(self, code: Code) -> None:
         """Append *code* under ``code.parent`` (or at the top level)."""
         if any(str(i.get("id")) == code.id for i, _, _ in self._entries()):

@@ -107,7 +107,7 @@ def translate_error(exc: Exception, where: str) -> Exception:
     """Turn a database exception into a user-facing :class:`QcodeError`."""
     text = scrub(str(getattr(exc, "orig", exc) or exc))
     low = text.lower()
-    if refused(exc) or "permission denied" in low or "row-level security" in low:
+    if "permission denied" in low or "row-level security" in low:
         return PermissionDeniedError(
             f"The server refused this change to {where}: {text.splitlines()[0]}",
             hint="Your database role may not make it (readers change nothing; coders change only their own "
@@ -185,6 +185,8 @@ class TransactionManager:
                 yield conn
             except sa.exc.DBAPIError as exc:
                 self._rolled_back(trans)
+                if isinstance(exc, sa.exc.ProgrammingError) and not refused(exc):
+                    raise  # a bug, not the server saying no
                 raise translate_error(exc, self.where) from exc
             except BaseException:
                 self._rolled_back(trans)

@@ -20,12 +20,7 @@ Migration = Callable[[sa.Connection], "str | None"]
 
 
 def _v1_initial(conn: sa.Connection) -> None:
-    """The version-1 tables: columns a later migration adds (``info={"since": n}``) left out."""
-    later = [t for t in schema.V1_TABLES if any("since" in c.info for c in t.columns)]
-    v1 = sa.MetaData()
-    for t in later:  # first: the other tables' foreign keys point at them
-        sa.Table(t.name, v1, *[c._copy() for c in t.columns if "since" not in c.info]).create(conn)
-    schema.metadata.create_all(conn, tables=[t for t in schema.V1_TABLES if t not in later])
+    schema.metadata.create_all(conn, tables=schema.V1_TABLES)
 
 
 def _v2_suggestions(conn: sa.Connection) -> None:
@@ -71,6 +66,10 @@ def _source_maps(conn: sa.Connection) -> None:
     schema.metadata.create_all(conn, tables=schema.SOURCE_TABLES)
 
 
+def _agreement(conn: sa.Connection) -> None:
+    schema.metadata.create_all(conn, tables=schema.AGREEMENT_TABLES)
+
+
 def _add_row_versions(conn: sa.Connection) -> None:
     """A version column on codes and codebooks: concurrent edits are detected, not overwritten."""
     for table in ("codes", "codebooks"):
@@ -78,15 +77,14 @@ def _add_row_versions(conn: sa.Connection) -> None:
             conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN row_version INTEGER NOT NULL DEFAULT 1")
 
 
-ROW_VERSIONS = 6
-"""The number of the row-version migration (renumber here only)."""
 
 MIGRATIONS: dict[int, tuple[str, Migration]] = {
     1: ("initial schema: transcripts, codebook, codings, memos, coders", _v1_initial),
     2: ("suggestions and decisions", _v2_suggestions),
     3: ("one coding per transcript, code, coder and span", _unique_coding_spans),
     4: ("source texts of transcripts and their maps", _source_maps),
-    ROW_VERSIONS: ("version columns on codes and codebooks (edit conflicts)", _add_row_versions),
+    5: ("agreement runs and reviews of disagreements", _agreement),
+    6: ("version columns on codes and codebooks (edit conflicts)", _add_row_versions),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

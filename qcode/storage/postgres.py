@@ -221,6 +221,8 @@ def apply_security(conn: sa.Connection, prefix: str) -> None:
         x(f"GRANT INSERT, UPDATE, DELETE ON {t} TO {coder}")
     x(f"REVOKE DELETE ON codes, codebooks FROM {coder}")
     x(f"GRANT INSERT ON coders TO {coder}")
+    if "agreement_runs" in tables:  # a coder may keep an agreement computation; reviews are the owners'
+        x(f"GRANT INSERT ON agreement_runs TO {coder}")
     x(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {coder}")
     policies = {
         "codings": [
@@ -355,12 +357,9 @@ def tool(name: str) -> str:
     )
 
 
-def dump(url: str, backup_dir: Path, stem: str, reason: str) -> Path:
-    """``pg_dump`` the project database into *backup_dir* (``<stem>-<stamp>-<reason>.dump``), checked to read back."""
-    from qcode.storage.sqlite_files import new_backup_path
-
-    target = new_backup_path(backup_dir, stem, reason, ".dump")
-    part = backup_dir / f".{target.name}.part"
+def dump(url: str, target: Path) -> Path:
+    """``pg_dump`` the project database to *target* (through a ``.part`` file), checked to read back."""
+    part = target.with_name(f".{target.name}.part")
     try:
         return _dump_to(url, part, target)
     finally:

@@ -101,7 +101,7 @@ codebooks = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("attached", sa.String(32), nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, default=False),
-    sa.Column("row_version", sa.Integer, nullable=False, default=1, info={"since": "row versions"}),  # migrations.ROW_VERSIONS
+    sa.Column("row_version", sa.Integer, nullable=False, default=1, system=True),  # added by migration 6 (system: not in CREATE TABLE)
 )
 
 codes = sa.Table(
@@ -113,7 +113,7 @@ codes = sa.Table(
     sa.Column("position", sa.Integer, nullable=False, default=0),
     sa.Column("retired", sa.Boolean, nullable=False, default=False),
     sa.Column("data", sa.JSON, nullable=False),
-    sa.Column("row_version", sa.Integer, nullable=False, default=1, info={"since": "row versions"}),  # migrations.ROW_VERSIONS
+    sa.Column("row_version", sa.Integer, nullable=False, default=1, system=True),  # added by migration 6 (system: not in CREATE TABLE)
 )
 
 codings = sa.Table(
@@ -198,3 +198,35 @@ transcript_sources = sa.Table(
     sa.Column("map", sa.JSON, nullable=False),
 )
 SOURCE_TABLES = [transcript_sources]
+
+# --- agreement and review of disagreements (schema version 5) ---
+agreement_runs = sa.Table(
+    "agreement_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("created", sa.String(32), nullable=False),
+    sa.Column("unit", sa.String(20), nullable=False),
+    sa.Column("coders", sa.JSON, nullable=False),
+    sa.Column("codebook_hash", sa.String(64)),
+    sa.Column("codebook_version", sa.String(64), nullable=False, default=""),
+    sa.Column("result", sa.JSON, nullable=False),
+)
+
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("transcript_id", sa.Integer, sa.ForeignKey("transcripts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("code_id", sa.String(200), sa.ForeignKey("codes.id", onupdate="CASCADE"), nullable=False),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("decision", sa.String(20), nullable=False),
+    sa.Column("kept", sa.JSON, nullable=False),
+    sa.Column("consensus", sa.String(200), nullable=False),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column("memo", sa.Text, nullable=False, default=""),
+    sa.Column("created", sa.String(32), nullable=False),
+    sa.Index("ix_reviews_place", "transcript_id", "code_id", "start", "end"),
+)
+
+AGREEMENT_TABLES = [agreement_runs, reviews]

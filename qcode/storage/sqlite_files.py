@@ -104,8 +104,8 @@ def verify_database(path: Path, where: str | None = None) -> int:
         conn.close()
 
 
-def new_backup_path(backup_dir: Path, stem: str, reason: str, suffix: str = ".sqlite") -> Path:
-    """A free ``<stem>-<stamp>-<reason><suffix>`` in *backup_dir* (made when missing)."""
+def backup_target(backup_dir: Path, stem: str, reason: str, suffix: str = ".sqlite") -> Path:
+    """A new, unused backup path ``<stem>-<stamp>-<reason>[-n]<suffix>`` in *backup_dir* (created)."""
     backup_dir.mkdir(parents=True, exist_ok=True)
     stamp = now().strftime("%Y%m%d-%H%M%S")
     reason = re.sub(r"[^A-Za-z0-9._-]+", "-", reason)[:60] or "backup"
@@ -119,7 +119,7 @@ def new_backup_path(backup_dir: Path, stem: str, reason: str, suffix: str = ".sq
 
 def backup_database(db: Path, backup_dir: Path, reason: str, where: str) -> Path:
     """A verified copy of *db* in *backup_dir*, named ``<stem>-<stamp>-<reason>.sqlite``."""
-    target = new_backup_path(backup_dir, db.stem, reason)
+    target = backup_target(backup_dir, db.stem, reason)
     part = backup_dir / f".{target.name}.part"
     try:
         src = sqlite3.connect(db)

@@ -233,10 +233,10 @@ class Store(RecordsMixin):
             yield conn
 
     def backup(self, backup_dir: Path, reason: str = "manual") -> Path:
-        """Copy the database with SQLite's online backup API, verify the copy, then move it into place
-        (``pg_dump`` on a server)."""
-        if self.path is None:  # a server project: pg_dump
-            return postgres_hooks().dump(self.url, backup_dir, self.engine.url.database or "server", reason)
+        """Copy the database with SQLite's online backup API (``pg_dump`` on a server), then verify the copy."""
+        if self.path is None:
+            stem = self.engine.url.database or "server"
+            return postgres_hooks().dump(self.url, sqlite_files.backup_target(backup_dir, stem, reason, ".dump"))
         return sqlite_files.backup_database(self.path, backup_dir, reason, self.where)
 
     # ---------------------------------------------------------------- meta
@@ -566,6 +566,7 @@ def postgres_hooks() -> Any:
     from qcode.storage import postgres
 
     return postgres
+
 
 
 def _json_attrs(attrs: dict[str, Any]) -> dict[str, Any]:

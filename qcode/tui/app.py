@@ -43,6 +43,8 @@ class QcodeApp(App[None]):
         Binding("f6", "open_screen('memos')", "Memos", show=False),
         Binding("f7", "open_screen('reports')", "Reports", show=False),
         Binding("ctrl+t", "toggle_theme", "Light/dark theme", show=False),
+        Binding("b", "toggle_blind", "Blind coding on/off (hide other coders)", show=False),
+        Binding("f8", "open_screen('review')", "Review disagreements", show=False),
         Binding("q", "back_or_quit", "Back/Quit", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
@@ -73,6 +75,8 @@ class QcodeApp(App[None]):
                 self.open_transcript(tid)
         if self.project.store.read_only:
             self.notify(read_only_note(self.project), title="Read-only project", severity="warning", markup=False)
+        if self.project.notice:
+            self.notify(self.project.notice, title="Demo", markup=False, timeout=12)
         if self.project.seed_report and self.project.seed_report.messages:
             self.notify("\n".join(self.project.seed_report.messages), title="Project created", markup=False)
         if self.project.store.server is not None:
@@ -100,6 +104,70 @@ class QcodeApp(App[None]):
         if self.feed.error:
             return "live updates off"
         return "synced " + time.strftime("%H:%M:%S", time.localtime(self.feed.last_refresh))
+        self.call_after_refresh(self._check_coder)
+
+    def _check_coder(self) -> None:
+        """Ask for the coder's name when neither qcode.toml nor QCODE_CODER gives one."""
+        import os
+
+        from qcode.tui.screens.dialogs import TextDialog
+        from qcode.usecases.settings import coder_and_source
+
+        if self.project.store.read_only:
+            return  # nothing can be written: neither the name nor a new codebook version
+        if self.project.settings.coder or os.environ.get("QCODE_CODER", "").strip():
+            self._check_codebook_file()
+            return
+        guess = coder_and_source(self.project.settings)[0]
+        self.push_screen(TextDialog("Your name, shown on your codings and in reports (saved in qcode.toml)", guess,
+                                    placeholder="e.g. Amina K."), self._coder_given)
+
+    def _coder_given(self, name: str | None) -> None:
+        from qcode.usecases.settings import update_setting
+
+        name = (name or "").strip()
+        if name:
+            ok, written = self.attempt(update_setting, self.project.root, "project", "coder", name)
+            if ok and written:
+                self.project.settings.coder = self.project.coder = name
+                self.notify(f"✓ saved: you code as {safe_label(name, 40)}", markup=False, timeout=4)
+                self._refresh_screen(self.screen)
+        else:
+            self.notify(f"You code as {safe_label(self.project.coder, 40)} for this session; set `coder` in "
+                        "qcode.toml to change it.", markup=False, timeout=8)
+        self._check_codebook_file()
+
+    def _check_codebook_file(self) -> None:
+        """Offer to take in an edited codebook file; say when it is invalid or missing."""
+        from qcode.tui.screens.dialogs import ConfirmDialog
+        from qcode.usecases.codebook import codebook_file_status
+
+        ok, status = self.attempt(codebook_file_status, self.project)
+        if not ok or not status.needs_attention:
+            return
+        if status.state != "changed":
+            self.notify(status.message(), title="Codebook file", severity="warning", markup=False, timeout=20)
+            return
+        lines = status.change.lines()
+        shown = "\n".join(lines[:8]) + ("\n..." if len(lines) > 8 else "")
+        self.push_screen(ConfirmDialog(
+            f"The codebook file {status.shown} was edited since the project took it in "
+            f"({status.change.diff.summary()}):\n{shown}\n\nTake the edit in now? Codings of removed codes are kept "
+            "(their codes are retired).", yes="Take it in"), lambda yes: self._take_codebook(status, yes))
+
+    def _take_codebook(self, status: Any, yes: bool | None) -> None:
+        from qcode.usecases.codebook import attach_codebook
+
+        if not yes:
+            self.notify(f"Still using the stored codebook; `qcode codebook use {status.shown}` takes the edit in.",
+                        markup=False, timeout=8)
+            return
+        ok, change = self.attempt(attach_codebook, self.project, status.path)
+        if ok:
+            self.touch()
+            for screen in self.screen_stack:
+                self._refresh_screen(screen)
+            self.notify(f"✓ saved: codebook updated ({change.diff.summary()})", markup=False, timeout=5)
 
     def on_unmount(self) -> None:
         if self.feed is not None:
@@ -173,6 +241,7 @@ class QcodeApp(App[None]):
             "suggestions": self.open_suggestions,
             "memos": self.open_memos,
             "reports": self.open_reports,
+            "review": self.open_review,
         }[name]
         opener()
 
@@ -221,6 +290,26 @@ class QcodeApp(App[None]):
 
         self._push_tool(ReportsScreen())
 
+    def open_review(self, code_id: str | None = None) -> None:
+        from qcode.tui.screens.review import ReviewScreen
+
+        self._push_tool(ReviewScreen(code_id))
+
+    def action_toggle_blind(self) -> None:
+        from qcode.usecases import blind
+
+        on = not blind.is_blind(self.project)
+        ok, _ = self.attempt(blind.set_blind, self.project, on)
+        if not ok:
+            return
+        for screen in self.screen_stack:
+            self._refresh_screen(screen)
+        self.notify(
+            "Blind coding on: you see only your own codings (b to compare)." if on
+            else "Blind coding off: every coder's codings are shown.",
+            markup=False, timeout=4,
+        )
+
     def action_back_or_quit(self) -> None:
         if len(self.screen_stack) > 2:
             self.pop_screen()
@@ -247,7 +336,7 @@ class QcodeApp(App[None]):
         self.notify(f"{verb}: {safe_label(step.label)} (saved)", markup=False, timeout=3)
         coding = self._coding_screen()
         if coding is not None:
-            coding.saved(f"{verb.lower()} {safe_label(step.label, 30)}")
+            coding.saved(f"{verb.lower()}: {safe_label(step.label, 30)}")
 
     @staticmethod
     def _refresh_screen(screen: Screen[Any]) -> None:
@@ -260,7 +349,7 @@ class QcodeApp(App[None]):
         from qcode.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.screen))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
@@ -276,12 +365,17 @@ class QcodeApp(App[None]):
         sources.append((screen, list(getattr(screen, "BINDINGS", []))))
         sources.append((self, self.BINDINGS))
         for target, bindings in sources:
+            describe = getattr(target, "palette_description", None)
             for b in bindings:
-                if not isinstance(b, Binding) or not b.description or b.description in seen or b.action == "quit":
+                if not isinstance(b, Binding) or not b.description or b.action == "quit":
                     continue
-                seen.add(b.description)
-                key = b.key_display or b.key.split(",")[0]
-                yield SystemCommand(b.description, f"key: {key}", partial(self.run_action, b.action, target))
+                name = describe(b) if describe is not None else None
+                name = b.description if name is None else name
+                if not name or name in seen:
+                    continue
+                seen.add(name)
+                key = b.key.split(",")[0] if name != b.description else b.key_display or b.key.split(",")[0]
+                yield SystemCommand(name, f"key: {key}", partial(self.run_action, b.action, target))
 
 
 def make_app(project_dir: Path | None = None, *, transcript: str | int | None = None) -> QcodeApp:

@@ -149,34 +149,14 @@ def _reparent_retired_children(project: Project, code_id: str, codebook: Codeboo
 
 
 def _remember_path(project: Project, path: Path) -> None:
-    """Point ``[codebook] path`` of qcode.toml at *path*, changing only that line."""
-    import re
-    import tomllib
+    """Point ``[codebook] path`` of qcode.toml at *path* (relative to the project), changing only that line."""
+    from qcode.usecases.settings import relative_to_project, update_setting
 
-    from qcode.formats.atomic import atomic_write_text
-    from qcode.usecases.settings import SETTINGS_FILE
-
-    try:
-        rel = path.resolve().relative_to(project.root.resolve()).as_posix()
-    except ValueError:
-        rel = str(path.resolve())
     if project.settings.codebook and project.path(project.settings.codebook).resolve() == path.resolve():
         return
-    toml = project.root / SETTINGS_FILE
-    text = toml.read_text(encoding="utf-8")
-    value = '"' + rel.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    section = re.search(r"(?m)^\[codebook\][^\[]*", text)
-    if section and re.search(r"(?m)^path\s*=.*$", section.group(0)):
-        body = re.sub(r"(?m)^path\s*=.*$", lambda _: f"path = {value}", section.group(0), count=1)
-        new = text[: section.start()] + body + text[section.end():]
-    elif section:
-        new = text[: section.end()].rstrip("\n") + f"\npath = {value}\n" + text[section.end():]
-    else:
-        new = text.rstrip("\n") + f"\n\n[codebook]\npath = {value}\n"
-    if tomllib.loads(new).get("codebook", {}).get("path") != rel:
-        return  # never write a settings file we cannot read back
-    atomic_write_text(toml, new)
-    project.settings.codebook = rel
+    rel = relative_to_project(project.root, path)
+    if update_setting(project.root, "codebook", "path", rel):
+        project.settings.codebook = rel
 
 
 # ------------------------------------------------------------------ file edits
@@ -360,12 +340,23 @@ def merge_files(base: Path, ours: Path, theirs: Path, out: Path) -> Any:
     result = merge_codebooks(b, o, t)
     merged = result.codebook
     editor = CodebookEditor(ours)
+    their_editor = CodebookEditor(theirs)
     for code in reversed(o.codes):
         if code.id not in merged:
             editor.remove_code(code.id)
+    added: set[str] = set()
     for code in merged:
+        if code.id in added:
+            continue
         if code.id not in o:
-            editor.add_code(replace(code, parent=code.parent))
+            subtree = [code.id, *(d.id for d in merged.descendants(code.id))]
+            if all(i not in o and t.find(i) == merged.get(i) for i in subtree) and \
+                    {d.id for d in t.descendants(code.id)} == set(subtree[1:]):
+                # Added on their side only: take their YAML, with its comments.
+                editor.add_node(their_editor.find(code.id), code.parent)
+                added.update(subtree)
+            else:
+                editor.add_code(replace(code, parent=code.parent))
         elif o.get(code.id).parent != code.parent:
             editor.move_code(code.id, code.parent)
     for code in merged:
@@ -444,3 +435,68 @@ def _indent_block(block: str, indent: str) -> str:
         marker = line[:7] in ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
         out.append(line if marker else indent + line)
     return "".join(out)
+
+
+# ------------------------------------------------------------------ file vs stored
+@dataclass
+class CodebookFileStatus:
+    """How the codebook file named in qcode.toml compares with the version the project uses."""
+
+    state: str
+    """``same``, ``changed`` (valid, not taken in), ``invalid``, ``missing`` or ``none`` (no file named)."""
+    path: Path | None = None
+    shown: str = ""
+    """The path as written in qcode.toml, for messages and commands to type."""
+    change: CodebookChange | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.state in ("changed", "invalid", "missing")
+
+    def message(self) -> str:
+        """One paragraph saying what is wrong and what to do (empty when nothing is)."""
+        if self.state == "changed" and self.change is not None:
+            lines = self.change.lines()
+            listed = "; ".join(lines[:3]) + ("; ..." if len(lines) > 3 else "")
+            return (f"The codebook file {self.shown} was edited ({self.change.diff.summary()}: {listed}), "
+                    f"but the project still uses the version it took in before. To take the edit in, run "
+                    f"`qcode codebook use {self.shown}` (add --dry-run to see the change first).")
+        if self.state == "invalid":
+            listed = "\n".join(f"  {p}" for p in self.problems[:10])
+            more = f"\n  ... and {len(self.problems) - 10} more." if len(self.problems) > 10 else ""
+            return (f"The codebook file {self.shown} has {len(self.problems)} "
+                    f"problem{'s' if len(self.problems) != 1 else ''}, so the project keeps using the last valid "
+                    f"version it took in:\n{listed}{more}\nFix them (check with `qcode codebook check {self.shown}`), "
+                    f"then run `qcode codebook use {self.shown}`.")
+        if self.state == "missing":
+            return (f"The codebook file {self.shown} named in qcode.toml ([codebook] path) does not exist; the "
+                    "project keeps using the version it took in before. Restore the file, or point [codebook] path "
+                    "at it, or attach another one with `qcode codebook use FILE`.")
+        return ""
+
+
+def codebook_file_status(project: Project) -> CodebookFileStatus:
+    """Compare the codebook file of qcode.toml with the stored version (nothing is changed)."""
+    from qcode.formats.codebook_yaml import read_text
+
+    if not project.settings.codebook:
+        return CodebookFileStatus("none")
+    shown = project.settings.codebook
+    path = project.path(shown)
+    if not path.is_file():
+        return CodebookFileStatus("missing", path, shown)
+    try:
+        text = read_text(path)
+    except CodebookError as exc:
+        return CodebookFileStatus("invalid", path, shown, problems=[exc.message])
+    rec = project.store.codebook_record()
+    if rec and rec.get("source_text") == text:
+        return CodebookFileStatus("same", path, shown)
+    codebook, problems = parse_codebook_text(text, shown)
+    if codebook is None:
+        return CodebookFileStatus("invalid", path, shown, problems=[str(p) for p in problems])
+    change = _change(project, codebook)
+    if not change.diff:  # only comments or layout changed
+        return CodebookFileStatus("same", path, shown)
+    return CodebookFileStatus("changed", path, shown, change)

@@ -17,6 +17,7 @@ from pathlib import Path
 from qcode.core.errors import ImportFormatError, QcodeError
 from qcode.core.transcript import Transcript
 from qcode.formats.importers import ImportOptions, importer_for, registry
+from qcode.formats.importers.base import size_error
 from qcode.formats.source_text import attach_source
 from qcode.usecases.project import Progress, Project, no_progress
 
@@ -79,6 +80,8 @@ class Preview:
     warnings: list[str]
     duplicate_of: str | None = None
     error: str | None = None
+    metadata: list[str] = field(default_factory=list)
+    """Facts from the file's header kept as notes (title, date, keywords, speakers table)."""
 
 
 def default_options(project: Project, **overrides: object) -> ImportOptions:
@@ -110,10 +113,7 @@ def read_source(path: Path, options: ImportOptions) -> bytes:
     except OSError as exc:
         raise ImportFormatError(f"Cannot read {path}: {exc.strerror}.", hint="Check the path and permissions.") from exc
     if size > options.max_bytes:
-        raise ImportFormatError(
-            f"{path.name} is {size / 2**20:.0f} MB, over the import limit of {options.max_bytes / 2**20:.0f} MB.",
-            hint="Raise the limit with --max-mb or [import] max_mb in qcode.toml if this really is a transcript.",
-        )
+        raise size_error(path.name, size, options.max_bytes)
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -203,6 +203,7 @@ def preview_file(project: Project, path: Path, options: ImportOptions | None = N
         src.encoding if src else None, bool(src and src.encoding_guessed), transcript.words,
         len(transcript.turns), list(speakers.values()), unlabelled, list(transcript.warnings),
         duplicate_of=dup[1] if dup else None,
+        metadata=[n.text for n in transcript.notes if n.kind == "metadata"],
     )
 
 

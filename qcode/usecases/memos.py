@@ -1,4 +1,5 @@
-"""Project, transcript and code memos (memos on single codings live in coding.set_memo).
+"""Project, transcript and code memos (memos on single codings are written with coding.set_memo
+and listed here too).
 
 One memo per target and coder: writing again updates it, so a researcher
 keeps one running note on the project, on each transcript and on each code.
@@ -33,11 +34,21 @@ def _check_target(project: Project, kind: str, target_id: str) -> str:
 
 
 def list_memos(project: Project, kind: str | None = None, target_id: str | None = None) -> list[Memo]:
-    """Memos of *kind* (all project/transcript/code memos when None), oldest first."""
+    """Memos of *kind*; when None, every memo: project, transcript and code memos, then the memos
+    written on single codings (kind ``coding``, target the coding's id), each group oldest first."""
     if kind is None:
-        return [m for m in project.store.memos() if m.target_kind in KINDS]
+        return [m for m in project.store.memos() if m.target_kind in KINDS] + coding_memos(project)
+    if kind == "coding":
+        return [m for m in coding_memos(project) if target_id is None or m.target_id == str(target_id)]
     target = _check_target(project, kind, target_id or "") if target_id is not None or kind == "project" else None
     return project.store.memos(kind, target)
+
+
+def coding_memos(project: Project) -> list[Memo]:
+    """The memos written on single codings (``m`` on the coding screen), oldest first."""
+    memos = [Memo("coding", str(c.id), c.memo, c.coder, "", c.created, c.modified)
+             for c in project.store.iter_codings() if c.memo.strip()]
+    return sorted(memos, key=lambda m: m.created)
 
 
 def my_memo(project: Project, kind: str, target_id: str = "", coder: str | None = None) -> Memo | None:
@@ -77,6 +88,16 @@ def target_label(project: Project, memo: Memo) -> str:
             return f"Transcript {t.name}"
         except (QcodeError, ValueError):
             return f"Transcript {memo.target_id} (deleted)"
+    if memo.target_kind == "coding":
+        try:
+            c = project.store.get_coding(int(memo.target_id))
+            t = project.transcript(c.transcript_id)
+        except (QcodeError, ValueError):
+            return f"Coding {memo.target_id} (deleted)"
+        code = project.codebook.find(c.code_id)
+        quote = " ".join(c.quote.split())
+        return (f"Coding {code.display(project.settings.language) if code else c.code_id} · {t.name} "
+                f"“{quote[:24]}{'…' if len(quote) > 24 else ''}”")
     if memo.target_kind == "code":
         code = project.codebook.find(memo.target_id)
         return f"Code {code.display(project.settings.language) if code else memo.target_id}"

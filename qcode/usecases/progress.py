@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from qcode.storage import schema
+from qcode.usecases.blind import is_blind
 from qcode.usecases.project import Project
 
 
@@ -48,7 +49,10 @@ def coding_progress(project: Project, coder: str | None = None) -> dict[int, Tra
     mine: dict[int, set[int]] = {}
     others: dict[int, set[int]] = {}
     counts: dict[int, int] = {}
+    hide_others = is_blind(project, coder)
     for r in coding_rows:
+        if hide_others and r.name != coder:
+            continue  # blind coding: other coders' work is not shown, not even counted
         counts[r.transcript_id] = counts.get(r.transcript_id, 0) + 1
         starts, ends = turns.get(r.transcript_id, ([], []))
         bucket = (mine if r.name == coder else others).setdefault(r.transcript_id, set())

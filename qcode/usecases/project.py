@@ -21,8 +21,10 @@ from qcode.usecases.settings import (
     SETTINGS_FILE,
     Settings,
     check_database_url,
+    coder_and_source,
     default_coder,
     load_settings,
+    relative_to_project,
     write_settings,
 )
 
@@ -56,6 +58,47 @@ def find_root(start: Path) -> Path:
     )
 
 
+DEMO_COPY = Path(DATA_DIR) / "demo"
+
+
+def _demo_copy(root: Path, settings: Settings) -> tuple[Path, str]:
+    """The working copy of a demo project (``[project] demo = true``), made on first open.
+
+    The settings, the codebook and the [seed] files are copied into
+    ``.qcode/demo/`` (ignored by git), so codings, reports and codebook
+    edits never change the checkout. Returns the copy's folder and, when it
+    was just made, a sentence saying so.
+    """
+    import shutil
+
+    copy = root / DEMO_COPY
+    if (copy / SETTINGS_FILE).is_file():
+        return copy, ""
+    tmp = copy.with_name("demo.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    names = [settings.codebook, *settings.seed_transcripts, *settings.seed_attributes, *settings.seed_codings]
+    for name in filter(None, names):
+        src = root / name
+        if Path(name).is_absolute() or not src.exists() or not src.resolve().is_relative_to(root.resolve()):
+            continue
+        dst = tmp / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dst)
+    text = (root / SETTINGS_FILE).read_text(encoding="utf-8")
+    import re
+
+    text = re.sub(r"(?m)^demo\s*=.*\n?", "", text)
+    text = f"# Working copy of the demo project in {root} (made by qcode; delete this folder to start again).\n" + text
+    (tmp / SETTINGS_FILE).write_text(text, encoding="utf-8")
+    tmp.rename(copy)
+    return copy, (f"Demo project: qcode works on a copy in {DEMO_COPY.as_posix()}/ (ignored by git), so the "
+                  "repository stays clean; delete that folder to start the demo again.")
+
+
 def read_only_note(project: Project) -> str:
     """What to tell a user whose project could only be opened for reading."""
     return (f"The project database {project.store.where} is read-only (a read-only disk, an archive copy or its "
@@ -83,6 +126,8 @@ class Project:
         self._codebook_hash: tuple[str | None] | None = None
         self._transcripts: dict[int, Transcript] = {}
         self.seed_report: SeedReport | None = None
+        self.notice = ""
+        """A sentence for the user about how the project was opened (the demo's working copy)."""
         self.swept: list[Path] = []
         """Stale temporary files (and 0-byte backups) that killed processes had left, removed on open."""
 
@@ -108,6 +153,13 @@ class Project:
         if not root.exists():
             raise ProjectError(f"Project folder {root} does not exist.", hint="Check the path, or create it with `qcode init DIR`.")
         settings = load_settings(root)
+        demo_note = ""
+        if settings.demo:
+            try:
+                root, demo_note = _demo_copy(root, settings)
+                settings = load_settings(root)
+            except OSError:  # a read-only checkout: open the demo itself (read-only)
+                demo_note = ""
         new_file = False
         if settings.database:
             store = Store.open_url(settings.database, create=True, backup_dir=root / DATA_DIR / "backups")
@@ -127,17 +179,20 @@ class Project:
                     for suffix in ("", "-wal", "-shm", "-journal"):
                         (root / DATA_DIR / (DB_FILE + suffix)).unlink(missing_ok=True)
                 raise
+        project.notice = demo_note
         return project
 
     @classmethod
     def init(
         cls, root: Path, *, codebook: Path | None = None, language: str = "en", name: str | None = None,
-        database: str | None = None,
+        database: str | None = None, coder: str | None = None,
     ) -> Project:
         """Make *root* a qcode project (writes qcode.toml and creates the database).
 
         With *database* (a ``postgresql://`` URL without password) the project
-        lives on that server; an empty database gets the schema.
+        lives on that server; an empty database gets the schema. The coder is
+        *coder*, else QCODE_CODER, else the account's full name; with none of
+        these qcode.toml names no coder and the app asks.
         """
         if database:  # checked (no password) before anything is written
             check_database_url(database, "qcode init --database")
@@ -148,14 +203,14 @@ class Project:
                 hint="Open it with `qcode open`, or edit qcode.toml.",
             )
         settings = Settings(name=name or root.resolve().name, language=language, database=database or "")
+        who, source = coder_and_source(settings, coder)
+        if source != "your login name" and source != "the default":
+            settings.coder = who
         if codebook is not None:
             codebook = Path(codebook)
             if not codebook.is_file():
                 raise ProjectError(f"Codebook file {codebook} not found.", hint="Check the path.")
-            try:
-                settings.codebook = str(codebook.resolve().relative_to(root.resolve()))
-            except ValueError:
-                settings.codebook = str(codebook.resolve())
+            settings.codebook = relative_to_project(root, codebook)
         write_settings(root, settings)
         try:
             return cls.open(root)

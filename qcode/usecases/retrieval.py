@@ -24,10 +24,12 @@ from qcode.core.analysis import (
     BUILTIN_ATTRIBUTES,
     AnalysisData,
     Filters,
+    check_attribute_values,
     check_attributes,
     format_value,
 )
 from qcode.core.codebook import Codebook
+from qcode.usecases import blind
 from qcode.usecases.project import Project
 
 
@@ -79,10 +81,10 @@ def quotes(
     second = _scope(cb, with_code, include_children) if with_code is not None else []
     where = {name: tuple(str(v) for v in values) for name, values in (filters or {}).items()}
     if where:
-        check_attributes(where, list(dict.fromkeys([*BUILTIN_ATTRIBUTES, *attribute_values(project)])))
-    codings = project.store.codings(
-        code_ids=dict.fromkeys(first + second), coders=list(coders) if coders is not None else None
-    )
+        values = attribute_values(project)
+        check_attributes(where, list(dict.fromkeys([*BUILTIN_ATTRIBUTES, *values])))
+        check_attribute_values(where, values)
+    codings = project.store.codings(code_ids=dict.fromkeys(first + second), coders=blind.restrict(project, coders))
     data = AnalysisData(
         codebook=cb,
         transcripts=tuple(project.transcript(tid) for tid in sorted({c.transcript_id for c in codings})),

@@ -32,7 +32,7 @@ DATA_DIR = ".qcode"
 DB_FILE = "project.sqlite"
 
 _ALLOWED: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "project": {"name": str, "language": str, "coder": str, "database": str},
+    "project": {"name": str, "language": str, "coder": str, "database": str, "demo": bool},
     "codebook": {"path": str},
     "seed": {"transcripts": list, "attributes": list, "codings": list},
     "suggest": {"pipeline": str, "min_score": (int, float), "processes": int, "per_unit": int},
@@ -50,6 +50,8 @@ class Settings:
     """Default language of transcripts (ISO 639-1), used to pick a spaCy pipeline."""
     coder: str = ""
     """Default coder name; empty means the QCODE_CODER variable or the login name."""
+    demo: bool = False
+    """A demo project kept in git: qcode works on a copy in ``.qcode/demo/`` so the checkout stays clean."""
     database: str = ""
     """Empty for the SQLite file in .qcode/; a SQLAlchemy URL (postgresql://...) for a team server."""
     codebook: str = ""
@@ -100,7 +102,7 @@ def load_settings(root: Path) -> Settings:
                     f"{where}: unknown key '{key}' in [{section}]." + did_you_mean(key, list(allowed)),
                     hint=f"Known keys in [{section}]: {', '.join(allowed)}.",
                 )
-            if not isinstance(value, allowed[key]) or isinstance(value, bool):
+            if not isinstance(value, allowed[key]) or (isinstance(value, bool) and allowed[key] is not bool):
                 raise SettingsError(
                     f"{where}: [{section}] {key} has the wrong type ({type(value).__name__}).",
                     hint="Lists are written [\"a\", \"b\"], text in quotes, numbers bare.",
@@ -117,6 +119,7 @@ def load_settings(root: Path) -> Settings:
     s.sync_server = data.get("sync", {}).get("server", "")
     if s.sync_server:
         check_database_url(s.sync_server, f"{path}, line {_line_of(raw_text, 'server')}")
+    s.demo = bool(project.get("demo", False))
     s.codebook = data.get("codebook", {}).get("path", "")
     seed = data.get("seed", {})
     s.seed_transcripts = list(seed.get("transcripts", []))
@@ -190,25 +193,72 @@ def write_settings(root: Path, s: Settings) -> Path:
 
 def remember_sync_server(root: Path, url: str) -> None:
     """Write ``[sync] server = URL`` into qcode.toml (replacing an older one), keeping the rest as it is."""
+    update_setting(root, "sync", "server", url)
+
+
+def update_setting(root: Path, section: str, key: str, value: str) -> bool:
+    """Set ``[section] key = "value"`` in ``root/qcode.toml`` (atomic), keeping its comments and layout.
+
+    Returns False (and writes nothing) when the file would not read back with that value.
+    """
     import tomlkit
 
-    path = root / SETTINGS_FILE
-    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-    if doc.get("sync", {}).get("server") == url:
-        return
-    doc.setdefault("sync", tomlkit.table())["server"] = url
-    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    from qcode.formats.atomic import atomic_write_text
+
+    toml = root / SETTINGS_FILE
+    doc = tomlkit.parse(toml.read_text(encoding="utf-8"))
+    if doc.get(section, {}).get(key) == value:
+        return True
+    doc.setdefault(section, tomlkit.table())[key] = value
+    new = tomlkit.dumps(doc)
+    if tomllib.loads(new).get(section, {}).get(key) != value:
+        return False
+    atomic_write_text(toml, new)
+    return True
 
 
-def default_coder(s: Settings) -> str:
+def relative_to_project(root: Path, path: Path) -> str:
+    """*path* as stored in qcode.toml: relative to the project folder (``../codebooks/x.yaml``
+    too), so the folder can be moved or shared; absolute only across drives."""
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), Path(root).resolve())).as_posix()
+    except ValueError:
+        return str(Path(path).resolve())
+
+
+def os_full_name() -> str:
+    """The account's full name (the GECOS field on Unix), or "" when there is none."""
+    try:
+        import getpass
+        import pwd
+
+        login = getpass.getuser()
+        full = pwd.getpwnam(login).pw_gecos.split(",", 1)[0].strip()
+    except Exception:  # noqa: BLE001 - no pwd module (Windows), no entry in containers
+        return ""
+    return full if full and full.lower() != login.lower() else ""
+
+
+def coder_and_source(s: Settings, given: str | None = None) -> tuple[str, str]:
+    """The coder's name and where it came from, first found of: *given* (``--coder``),
+    QCODE_CODER, ``[project] coder``, the account's full name, the login name."""
+    if given and given.strip():
+        return given.strip(), "--coder"
     env = os.environ.get("QCODE_CODER", "").strip()
     if env:
-        return env
+        return env, "QCODE_CODER"
     if s.coder:
-        return s.coder
+        return s.coder, SETTINGS_FILE
+    full = os_full_name()
+    if full:
+        return full, "your account's full name"
     try:
         import getpass
 
-        return getpass.getuser() or "coder"
+        return getpass.getuser() or "coder", "your login name"
     except Exception:  # noqa: BLE001 - no login name in some containers
-        return "coder"
+        return "coder", "the default"
+
+
+def default_coder(s: Settings) -> str:
+    return coder_and_source(s)[0]

@@ -35,7 +35,7 @@ from typing import Any
 from qcode.core.coding import Coding
 from qcode.core.errors import SuggestError
 from qcode.storage import suggestions as store_sugg
-from qcode.usecases import suggest_writer
+from qcode.usecases import blind, suggest_writer
 from qcode.usecases.coding import Change, History, apply_code
 from qcode.usecases.project import Progress, Project, no_progress
 
@@ -154,7 +154,7 @@ def run_suggestions(
     for tid in target_ids:
         by_lang.setdefault(lang_of[tid], []).append(tid)
     store_sugg.reconcile(project.store)
-    all_codings = project.store.codings()
+    all_codings = blind.visible_codings(project)  # a blind coder's suggestions learn from their own codings only
     rejected_rows = store_sugg.list_suggestions(project.store, status="rejected")
     cache = DocCache(project.data_dir / "cache" / "docs")
     manifest = _Manifest(project.data_dir / "cache" / "suggest" / "manifest.json")

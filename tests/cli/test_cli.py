@@ -48,6 +48,9 @@ def test_full_scripted_session(tmp_path: Path, capsys: pytest.CaptureFixture[str
     [
         (("code", "interview-01", "0", "99999", "pay"), "outside transcript"),
         (("code", "interview-01", "0", "5", "payy"), "Did you mean 'pay'?"),
+        (("code", "interview-01", "200", "100", "pay"), "the end (100) is before the start (200)"),
+        (("code", "interview-01", "0", "5", "Job instabilty"), "Did you mean 'instability' (Job instability)?"),
+        (("codings", "--code", "Unrecognized work"), "Did you mean 'invisible-work' (Unrecognised work)?"),
         (("code", "nobody", "0", "5", "pay"), "No transcript 'nobody'"),
         (("uncode", "999"), "No coding with id 999"),
         (("codings", "--code", "zzz"), "Unknown code 'zzz'"),
@@ -98,3 +101,45 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
 def test_every_command_has_help_with_an_example(name: str, command: click.Command) -> None:
     assert command.help, f"`qcode {name}` has no help"
     assert "Example" in command.help, f"`qcode {name}` help has no example"
+
+
+def test_init_says_which_coder_and_where_it_came_from(tmp_path) -> None:  # noqa: ANN001
+    from click.testing import CliRunner
+
+    from qcode.cli import cli
+
+    r = CliRunner().invoke(cli, ["init", str(tmp_path / "s"), "--coder", "Amina K."])
+    assert r.exit_code == 0, r.output
+    assert "Coder: Amina K. (from --coder" in r.output
+    r = CliRunner().invoke(cli, ["init", str(tmp_path / "t")])
+    assert "Coder: tester (from QCODE_CODER" in r.output
+
+
+def test_code_and_recode_accept_a_label_in_any_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from qcode.usecases.project import Project
+
+    (tmp_path / "cb.yaml").write_text(
+        "language: [en, fr]\ncodes:\n  - id: job-instability\n"
+        "    label: {en: Job instability, fr: Instabilité de l'emploi}\n  - id: pay\n    label: Pay\n", encoding="utf-8")
+    (tmp_path / "i.txt").write_text("I: Comment ça va ?\nR: Pas de contrat, rien.\n", encoding="utf-8")
+    Project.init(tmp_path / "p", codebook=tmp_path / "cb.yaml").close()
+    proj = str(tmp_path / "p")
+    assert run(capsys, "-p", proj, "import", str(tmp_path / "i.txt"))[0] == 0
+    code, out, err = run(capsys, "-p", proj, "code", "i", "0", "5", "Instabilité de l'emploi")
+    assert code == 0 and "job-instability on 0-5" in out, err
+    code, out, err = run(capsys, "-p", proj, "code", "i", "0", "5", "instabilite de l’emploi", "--coder", "b")
+    assert code == 0, err
+    code, out, _ = run(capsys, "-p", proj, "recode", "1", "Pay")
+    assert code == 0 and "is now 'pay'" in out
+
+
+def test_report_where_with_an_unknown_value_is_an_error(project_dir: Path, capsys: pytest.CaptureFixture[str],
+                                                         tmp_path: Path) -> None:
+    proj = str(project_dir)
+    assert run(capsys, "-p", proj, "attributes", "set", "interview-01", "corpus=CFPP")[0] == 0
+    assert run(capsys, "-p", proj, "code", "interview-01", "0", "5", "pay")[0] == 0
+    out = tmp_path / "r.md"
+    code, _, err = run(capsys, "-p", proj, "report", "-o", str(out), "--where", "corpus=CFP")
+    assert code == 2 and "No value 'CFP' for attribute 'corpus' in this project. Did you mean 'CFPP'?" in err
+    assert not out.exists()
+    assert run(capsys, "-p", proj, "report", "-o", str(out), "--where", "corpus=cfpp")[0] == 0

@@ -158,3 +158,26 @@ def test_export_project_codebook(project_dir: Path) -> None:
     r = run("codebook", "export", "-o", str(project_dir / "cb.md"), cwd=project_dir)
     assert r.exit_code == 0, r.output
     assert "## Pay (`pay`)" in (project_dir / "cb.md").read_text(encoding="utf-8")
+
+
+def test_edited_invalid_and_missing_codebook_files_are_said_on_every_command(project_dir: Path) -> None:
+    cb = project_dir / "codebook.yaml"
+    original = cb.read_text(encoding="utf-8")
+    r = run("codebook", "show", cwd=project_dir)
+    assert r.exit_code == 0 and "codebook file" not in r.stderr
+    cb.write_text(original.replace("label: Job instability", "label: Precarity"), encoding="utf-8")
+    r = run("codebook", "show", cwd=project_dir)
+    assert r.exit_code == 0 and "Job instability" in r.stdout  # the stored version is still the one used
+    assert "The codebook file codebook.yaml was edited (1 relabelled" in r.stderr
+    assert "`qcode codebook use codebook.yaml`" in r.stderr
+    r = run("codebook", "use", str(cb), cwd=project_dir)
+    assert "was edited" not in r.stderr
+    r = run("codebook", "show", cwd=project_dir)
+    assert "Precarity" in r.stdout and r.stderr == ""
+    cb.write_text(original.replace("  - id: pay\n", "  - id: pay\n    lable: x\n"), encoding="utf-8")
+    r = run("transcripts", cwd=project_dir)
+    assert r.exit_code == 0
+    assert "The codebook file codebook.yaml has 1 problem" in r.stderr and "unknown key 'lable'" in r.stderr
+    cb.unlink()
+    r = run("transcripts", cwd=project_dir)
+    assert "The codebook file codebook.yaml named in qcode.toml ([codebook] path) does not exist" in r.stderr

@@ -251,6 +251,11 @@ def test_unlinked_speaker_counts_as_person_only_when_coded() -> None:
         (Filters(coders=("anne",)), (), "No codings by coder 'anne'. Did you mean 'ann'"),
         (Filters(where={"contry": ("Kenya",)}), (), "Unknown attribute 'contry'. Did you mean 'country'"),
         (Filters(), ("gendre",), "Did you mean 'gender'"),
+        (Filters(where={"country": ("Keny",)}), (), "No value 'Keny' for attribute 'country' in this project. "
+                                                       "Did you mean 'Kenya'?"),
+        (Filters(where={"kind": ("focus-group",)}), (), "Did you mean 'focus_group'?"),
+        (Filters(where={"country": ("Fra",)}), (), "Did you mean 'France'?"),  # the start of a value
+        (Filters(where={"coder": ("bobb",)}), (), "No value 'bobb' for attribute 'coder'"),
     ],
 )
 def test_check_filters_names_the_unknown(filters: Filters, by: tuple[str, ...], message: str) -> None:
@@ -261,6 +266,7 @@ def test_check_filters_names_the_unknown(filters: Filters, by: tuple[str, ...], 
 
 def test_check_filters_accepts_known_names() -> None:
     check_filters(DATA, Filters(codes=("A1",), transcripts=("int-paris",), coders=("bob",), where={"gender": ("f",)}), ("kind",))
+    check_filters(DATA, Filters(where={"country": ("FRANCE", "(none)"), "speaker": ("Amina",)}))
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(None, ""), (0, "00:00:00"), (754.4, "00:12:34"), (3725, "01:02:05")])

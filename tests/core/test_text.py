@@ -29,3 +29,16 @@ def test_nfc_changes_offsets_so_it_happens_before_any_offset_exists() -> None:
 def test_count_words() -> None:
     assert count_words("  un deux\n\ntrois ") == 3
     assert count_words("") == 0
+
+
+@pytest.mark.parametrize(("quote", "label"), [
+    ("outsourcing firm.", "outsourcing firm"),
+    ("  « pas de contrat » ", "pas de contrat"),
+    ("Unstable.\n", "Unstable"),
+    ("(really?!)", "really"),
+    ("l'emploi, c'est", "l'emploi, c'est"),
+])
+def test_in_vivo_label_from_a_quote(quote: str, label: str) -> None:
+    from qcode.core.text import label_from_quote
+
+    assert label_from_quote(quote) == label

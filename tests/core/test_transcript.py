@@ -22,12 +22,24 @@ def test_turn_at(offset: int, expected: int | None) -> None:
     assert t.turn_at(offset) == expected
 
 
-@pytest.mark.parametrize(("start", "end"), [(-1, 3), (3, 3), (5, 2), (0, 999)])
+@pytest.mark.parametrize(("start", "end"), [(-1, 3), (0, 999)])
 def test_check_span_rejects_bad_offsets_with_the_valid_range(start: int, end: int) -> None:
     t = Transcript(name="t1", title="t", text="hello world")
     with pytest.raises(CodingError) as err:
         t.check_span(start, end)
     assert "t1" in err.value.message and "0-11" in err.value.message
+
+
+@pytest.mark.parametrize(("start", "end", "said", "hint"), [
+    (5, 2, "the end (2) is before the start (5)", "e.g. 2 5"),
+    (200, 100, "the end (100) is before the start (200)", "e.g. 100 200"),
+    (3, 3, "the end (3) is the same as the start (3)", "e.g. 3 4"),
+])
+def test_end_before_start_is_said_as_such(start: int, end: int, said: str, hint: str) -> None:
+    t = Transcript(name="t1", title="t", text="hello world")
+    with pytest.raises(CodingError) as err:
+        t.check_span(start, end)
+    assert said in err.value.message and "outside" not in err.value.message and hint in err.value.hint
 
 
 def test_validate_finds_overlapping_turns_and_unnormalised_text() -> None:

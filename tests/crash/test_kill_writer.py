@@ -34,9 +34,9 @@ if not store.get_codebook().ids:
     text, turns = build_text([("S", "word " * 1000, None, None)])
     store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
 print("ready", flush=True)
-i = 0
+i = len(store.codings())  # a later round goes on with new spans: one coding per span and code
 while True:
-    c = store.add_coding(Coding(1, i % 900, i % 900 + 5, "a", "w"))
+    c = store.add_coding(Coding(1, i % 900, i % 900 + 1 + i // 900, "a", "w"))
     print(c.id, flush=True)
     i += 1
 """

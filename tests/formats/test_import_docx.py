@@ -138,3 +138,19 @@ def test_truncated_zip() -> None:
     data = docx_bytes(p("hello"))
     with pytest.raises(ImportFormatError, match="not a valid Word .docx|cannot be read"):
         read(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize("header", [[], [["Speaker", "Role"]]])
+def test_speaker_table_then_name_colon_paragraphs(header: list) -> None:
+    body = table(header + [["Amina Kamau", "participant, 34"], ["Jo", "interviewer"]])
+    body += p("Jo: And the pay?") + p("Amina Kamau: Low, very low.") + p("It varies.")
+    t = read(docx_bytes(body))
+    assert spoken(t) == [("Jo", "And the pay?"), ("Amina Kamau", "Low, very low.\nIt varies.")]
+    assert [(n.kind, n.text, n.offset) for n in t.notes] == [
+        ("metadata", "speakers: Amina Kamau (participant, 34); Jo (interviewer)", 0)]
+
+
+def test_transcript_table_continued_in_paragraphs_keeps_the_speakers() -> None:
+    body = table([["Interviewer", "How long?"], ["Amina", "Two years."], ["Interviewer", "And?"]])
+    t = read(docx_bytes(body + p("Amina: Low, very low.")))
+    assert spoken(t)[-1] == ("Amina", "Low, very low.")

@@ -83,6 +83,45 @@ def test_four_speakers_make_a_focus_group_unless_kind_given() -> None:
     assert read(b"I: a\nR: b\n").kind == "interview"
 
 
+OTTER = """Interview with Sara - data work
+Tue, 3/14 10:02AM • 45:12
+
+SUMMARY KEYWORDS
+pay, tasks, platform,
+rejection
+
+SPEAKERS
+Sara, Mateo
+
+Sara  00:13
+I label images.
+
+Mateo  01:02
+I review labels.
+"""
+
+
+def test_otter_header_block_is_metadata_not_a_turn() -> None:
+    t = read(OTTER.encode())
+    assert [(tr.speaker, t.text[tr.start:tr.end]) for tr in t.turns] == [
+        ("Sara", "I label images."), ("Mateo", "I review labels.")]
+    assert [(n.kind, n.text, n.offset) for n in t.notes] == [
+        ("metadata", "title: Interview with Sara - data work", 0),
+        ("metadata", "recorded: Tue, 3/14 10:02AM • 45:12", 0),
+        ("metadata", "keywords: pay, tasks, platform, rejection", 0),
+        ("metadata", "speakers: Sara, Mateo", 0),
+    ]
+    assert "SUMMARY" not in t.text
+
+
+def test_bystanders_who_hardly_talk_do_not_make_a_focus_group() -> None:
+    long = " ".join(["mot"] * 60)
+    interview = f"I: {long}\nR: {long}\nI: {long}\nR: {long}\nChild: oui\nNeighbour: bonjour\nChild: non\n"
+    assert read(interview.encode()).kind == "interview"
+    group = "".join(f"{p}: {long}\n" for p in ["A", "B", "C", "D"] * 2)
+    assert read(group.encode()).kind == "focus_group"
+
+
 def test_overlap_labels_are_not_extra_people() -> None:
     src = b"OU: a\nBA725: b\nOU + BA725: c\nBA725 + OU: d\nLOC1: e\n"
     t = read(src)

@@ -166,7 +166,7 @@ async def test_new_code_from_selection(make, project_dir: Path) -> None:
         await _coding(pilot)
         await pilot.press("]", "w", "n")  # select "Unstable." then new in-vivo code
         await pilot.pause()
-        await pilot.press("enter")  # accept the suggested label (the selection)
+        await pilot.press("enter")  # accept the suggested label (the selection, without its full stop)
         await pilot.pause()
     stored = codings_in(project_dir)
     assert len(stored) == 1
@@ -175,7 +175,7 @@ async def test_new_code_from_selection(make, project_dir: Path) -> None:
 
     with Project.open(project_dir) as p:
         code = p.codebook.get(stored[0].code_id)
-        assert code.display() == "Unstable."
+        assert code.display() == "Unstable"
 
 
 async def test_light_theme_and_small_terminal(make, project_dir: Path) -> None:

@@ -71,8 +71,9 @@ def test_coding_screen_selection_and_definition_120x30(snap_compare, snap_projec
 
 def test_help_screen(snap_compare, snap_project: Path) -> None:
     """The help screen over the coding screen: the intro about saving and undo,
-    then an 'Everywhere' section (? Help, u Undo, U Redo, / Search, ...) and the
-    'Move and select' section with the transcript movement keys."""
+    then 'This screen: Coding' (1 … 9, c space Any code…, x del Uncode, r Recode, ...),
+    the 'Move and select' section with the transcript movement keys and, further
+    down, 'Everywhere'; no other screen's keys."""
     assert snap_compare(_app(snap_project, "interview-01"), terminal_size=(100, 30), press=["question_mark"])
 
 
@@ -113,7 +114,7 @@ def test_suggestions_screen_100x24(snap_compare, snap_project: Path) -> None:
     says '1/1  Job instability  score 0.82  (qcode-suggest/1)', 'Why: keyword
     "unstable" ("Unstable")' and 'in interview-01'; below it the transcript in
     context with Amina's 'Unstable.' selected and flashed (brown background, the
-    cursor reversed on the final '.'), its evidence 'Unstable' in bold light text
+    cursor on the final '.' bold and underlined, keeping the passage's background), its evidence 'Unstable' in bold light text
     on a dark blue background (standing out from the brown passage),
     and the existing codings in their colours with two margin stripes ('Piece
     rates, very low.' yellow, the overlap 'very low.' underlined, 'You are paid

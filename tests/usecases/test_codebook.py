@@ -192,3 +192,14 @@ def test_merge_files_conflict_markers(tmp_path: Path) -> None:
     (tmp_path / "out.yaml").write_text(resolved, encoding="utf-8")
     assert check_codebook(tmp_path / "out.yaml") == []
     assert load_codebook(tmp_path / "out.yaml")[0].get("a").definition == "theirs"
+
+
+def test_merge_files_keeps_the_comments_inside_a_code_added_on_their_side(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "ours.yaml").write_text(BASE, encoding="utf-8")
+    theirs = BASE + ("  - id: c\n    label: C  # from the pilot\n    # ask Jo before using\n    definition: see memo\n"
+                     "    children:\n      - id: c1\n        label: C one  # new too\n")
+    (tmp_path / "theirs.yaml").write_text(theirs, encoding="utf-8")
+    result = uc.merge_files(tmp_path / "base.yaml", tmp_path / "ours.yaml", tmp_path / "theirs.yaml", tmp_path / "out.yaml")
+    assert result.clean
+    assert (tmp_path / "out.yaml").read_text(encoding="utf-8") == theirs

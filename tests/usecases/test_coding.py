@@ -36,7 +36,7 @@ def test_apply_code_by_file_name_and_id(project: Project) -> None:
     ("start", "end", "code", "error", "fragment"),
     [
         (0, 99999, "pay", CodingError, "outside transcript"),
-        (5, 5, "pay", CodingError, "outside transcript"),
+        (5, 5, "pay", CodingError, "the end (5) is the same as the start (5)"),
         (0, 5, "payy", NotFoundError, "Did you mean 'pay'?"),
     ],
 )

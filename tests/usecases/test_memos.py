@@ -38,3 +38,15 @@ def test_unknown_targets_are_errors_and_store_nothing(project) -> None:
     with pytest.raises(QcodeError, match="Unknown memo kind"):
         memos.write_memo(project, "coding", "1", "x")
     assert memos.list_memos(project) == []
+
+
+def test_memos_on_codings_are_listed_with_the_others(project) -> None:  # noqa: ANN001
+    from qcode.usecases import coding
+
+    memos.write_memo(project, "project", "", "overall")
+    c = coding.apply_code(project, "interview-01", 0, 15, "pay", memo="asks about now")
+    coding.apply_code(project, "interview-01", 20, 30, "pay")  # no memo: not listed
+    listed = memos.list_memos(project)
+    assert [(m.target_kind, m.text) for m in listed] == [("project", "overall"), ("coding", "asks about now")]
+    assert memos.target_label(project, listed[1]) == "Coding Pay · interview-01 “How is the work”"
+    assert memos.list_memos(project, "coding", str(c.id))[0].target_id == str(c.id)

@@ -132,3 +132,35 @@ def test_a_project_on_a_postgresql_server_works_like_a_local_one(tmp_path: Path,
     with Project.open(tmp_path) as p:  # a colleague opening the same server project
         [back] = p.store.codings()
         assert (back.id, back.quote, back.coder) == (c.id, "pay me", "tester")
+
+
+def test_init_stores_the_codebook_relative_to_the_project_even_outside_it(tmp_path: Path) -> None:
+    (tmp_path / "codebooks").mkdir()
+    (tmp_path / "codebooks" / "cb.yaml").write_text("codes:\n  - id: a\n", encoding="utf-8")
+    with Project.init(tmp_path / "study", codebook=tmp_path / "codebooks" / "cb.yaml") as p:
+        assert p.settings.codebook == "../codebooks/cb.yaml"
+    assert 'path = "../codebooks/cb.yaml"' in (tmp_path / "study" / "qcode.toml").read_text(encoding="utf-8")
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (tmp_path / "study").rename(moved / "study")
+    (tmp_path / "codebooks").rename(moved / "codebooks")
+    with Project.open(moved / "study") as p:
+        assert p.path(p.settings.codebook).is_file()
+
+
+def test_init_coder_from_option_environment_or_full_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qcode.usecases import settings
+
+    with Project.init(tmp_path / "a", coder="Amina K.") as p:
+        assert p.settings.coder == "Amina K."
+    assert 'coder = "Amina K."' in (tmp_path / "a" / "qcode.toml").read_text(encoding="utf-8")
+    with Project.init(tmp_path / "b") as p:  # QCODE_CODER=tester (tests/conftest.py)
+        assert p.settings.coder == "tester"
+    monkeypatch.delenv("QCODE_CODER")
+    monkeypatch.setattr(settings, "os_full_name", lambda: "Jo Lee")
+    with Project.init(tmp_path / "c") as p:
+        assert (p.settings.coder, p.coder) == ("Jo Lee", "Jo Lee")
+    monkeypatch.setattr(settings, "os_full_name", lambda: "")
+    with Project.init(tmp_path / "d") as p:  # only a login name: not written, the app asks
+        assert p.settings.coder == ""
+    assert "coder" not in (tmp_path / "d" / "qcode.toml").read_text(encoding="utf-8")

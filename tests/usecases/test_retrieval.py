@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from qcode.core.errors import NotFoundError
 from qcode.core.transcript import Participant
 from qcode.usecases import retrieval
 from qcode.usecases.coding import apply_code
@@ -50,7 +51,8 @@ def test_attribute_filters_use_transcript_and_participant_attributes(project) ->
     apply_code(project, t.id, *_span(t, "Unstable."), "instability")
     apply_code(project, t.id, *_span(t, "How is the work"), "instability")
     assert [q.text for q in retrieval.quotes(project, "instability", filters={"country": ["MA"]})] == ["Unstable."]
-    assert retrieval.quotes(project, "instability", filters={"country": ["FR"]}) == []
+    with pytest.raises(NotFoundError, match="No value 'FR' for attribute 'country' in this project"):
+        retrieval.quotes(project, "instability", filters={"country": ["FR"]})  # a value no coding has: an error
     assert len(retrieval.quotes(project, "instability", filters={"mode": ["video"]})) == 2
     assert retrieval.attribute_values(project) == {"country": ["MA"], "mode": ["video"]}
 
@@ -135,7 +137,7 @@ def test_focus_group_rows_speakers_and_attributes(project, tmp_path) -> None:  #
         ({"country": ["Kenya"], "gender": ["m"]}, [(20, 55)]),
         ({"gender": ["(none)"]}, [(0, 12)]),  # the unlinked moderator (and Amina of interview-01)
         ({"speaker": ["Brian"]}, [(20, 55), (48, 65)]),  # built-in attribute
-        ({"gender": ["m", "x"], "country": []}, [(20, 55), (48, 65)]),  # OR within a filter; empty = no filter
+        ({"gender": ["m", "f"], "country": []}, [(12, 30), (20, 55), (48, 65)]),  # OR within a filter; empty = none
     ],
 )
 def test_quote_list_and_report_give_the_same_rows(project, tmp_path, where, spans) -> None:  # noqa: ANN001
@@ -169,7 +171,8 @@ def test_co_occurrence_filters_on_every_speaker_of_the_union(project, tmp_path) 
     [q] = retrieval.quotes(project, "instability", with_code="pay", filters={"gender": ["m"]})
     assert (q.start, q.end, q.speaker, q.code_ids) == (14, 55, "Amina & Brian", ("instability", "pay"))
     assert q.text == "Work is unstable and pay is low.\n\nSame fo"
-    assert retrieval.quotes(project, "instability", with_code="pay", filters={"country": ["France"]}) == []
+    with pytest.raises(NotFoundError, match="No value 'France' for attribute 'country'"):
+        retrieval.quotes(project, "instability", with_code="pay", filters={"country": ["France"]})
 
 
 def test_co_occurrence_of_a_code_with_itself_lists_each_pair_once(project) -> None:  # noqa: ANN001

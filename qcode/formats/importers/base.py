@@ -15,7 +15,9 @@ from qcode.core.text import normalize_text
 from qcode.core.transcript import AttributeValue, Note, SourceInfo, Transcript, Turn, build_text
 
 FOCUS_GROUP_SPEAKERS = 4
-"""A transcript with this many speakers or more is a focus group unless told otherwise."""
+"""A transcript with this many people who talk (:func:`talkers`) is a focus group unless told otherwise."""
+TALKER_MIN_TURNS = 2
+TALKER_MIN_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ def _load_builtin() -> None:
         plain_text,
         rtf,
         subtitles,
+        tei,
         transcriber,
     )
 
@@ -104,6 +107,9 @@ def source_info(data: bytes, filename: str, fmt: str, encoding: str | None = Non
         size=len(data),
     )
 
+
+_INNER_SUFFIXES = {"tei", "trs", "teiml"}
+"""A second suffix that names the format, not the interview (``Anita.tei.xml``)."""
 
 RawTurn = tuple[str | None, str, float | None, float | None]
 """(speaker, text, time_start, time_end) as given to :func:`build_text`."""
@@ -166,6 +172,8 @@ def finish(
             hint="Check that this is the right file; an empty transcript cannot be coded.",
         )
     stem = Path(filename).stem
+    if "." in stem and stem.rsplit(".", 1)[1].lower() in _INNER_SUFFIXES:  # "interview.tei.xml"
+        stem = stem.rsplit(".", 1)[0]
     out_warnings = list(warnings)
     n_term = len(_TERMINAL.findall(text))
     if n_term:
@@ -173,9 +181,7 @@ def finish(
             f"the text contains {n_term} terminal control characters (ESC); they are kept as text and shown escaped"
         )
     speakers = {t.speaker: None for t in turns if t.speaker}
-    # "A + B" labels (overlapping speech in some exports) are not extra people.
-    people = {p.strip() for label in speakers for p in label.split(" + ")}
-    kind = options.kind or ("focus_group" if len(people) >= FOCUS_GROUP_SPEAKERS else "interview")
+    kind = options.kind or ("focus_group" if len(talkers(text, turns)) >= FOCUS_GROUP_SPEAKERS else "interview")
     return Transcript(
         name=options.name or slugify(stem),
         title=stem,
@@ -188,6 +194,42 @@ def finish(
         speakers=dict(speakers),
         source=source_info(data, filename, fmt, encoding, guessed),
         warnings=out_warnings,
+    )
+
+
+def talkers(text: str, turns: Sequence[Turn]) -> set[str]:
+    """The people who actually talk: at least two turns and 2% of the words.
+
+    Bystanders who say "oui" once, placeholder labels (``inconnu``, ``tous``)
+    and the transcriber's one remark do not make an interview a focus group.
+    "A + B" labels (overlapping speech in some exports) are not extra people.
+    """
+    words: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for t in turns:
+        if not t.speaker:
+            continue
+        n = len(text[t.start:t.end].split())
+        for person in {p.strip() for p in t.speaker.split(" + ")}:
+            words[person] = words.get(person, 0) + n
+            counts[person] = counts.get(person, 0) + 1
+    total = sum(words.values()) or 1
+    return {p for p, n in words.items() if counts[p] >= TALKER_MIN_TURNS and n / total >= TALKER_MIN_SHARE}
+
+
+def format_size(n: float) -> str:
+    """A file size for people: ``850 bytes``, ``103 KB``, ``4.2 MB``, ``120 MB``."""
+    if n < 1024:
+        return f"{n:.0f} bytes"
+    if n < 2**20:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 2**20:.1f} MB" if n < 10 * 2**20 else f"{n / 2**20:.0f} MB"
+
+
+def size_error(filename: str, size: int, limit: int) -> ImportFormatError:
+    return ImportFormatError(
+        f"{filename} is {format_size(size)}, over the import limit of {format_size(limit)}.",
+        hint="Raise the limit with --max-mb or [import] max_mb in qcode.toml if this really is a transcript.",
     )
 
 
@@ -218,12 +260,15 @@ class TextBudget:
         return n
 
 
+def event_text(kind: str, desc: str, extent: str = "") -> str:
+    """A non-speech event as a note's text: ``noise: rire``, ``noise: rire (begin)``."""
+    text = f"{kind}: {desc}" if kind else desc
+    return text + (f" ({extent})" if extent and extent != "instantaneous" else "")
+
+
 def check_size(data: bytes, filename: str, options: ImportOptions) -> None:
     if len(data) > options.max_bytes:
-        raise ImportFormatError(
-            f"{filename} is {len(data) / 2**20:.1f} MB, over the import limit of {options.max_bytes / 2**20:.1f} MB.",
-            hint="Raise the limit with --max-mb or [import] max_mb in qcode.toml if this really is a transcript.",
-        )
+        raise size_error(filename, len(data), options.max_bytes)
 
 
 __all__ = ["ImportOptions", "Importer", "RawTurn", "TextBudget", "Turn", "finish", "importer_for", "register", "registry"]

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from qcode.core.transcript import Transcript
+from qcode.core.transcript import Note, Transcript
 from qcode.formats.importers.base import ImportOptions, check_size, finish, register
 from qcode.formats.importers.speakers import Para, _valid_label, detect_turns, parse_time
 from qcode.formats.safexml import parse_xml
@@ -38,7 +38,8 @@ T_DEL, T_MOVEFROM, T_INS, T_MOVETO = W + "del", W + "moveFrom", W + "ins", W + "
 T_RPR, T_B, T_TXBX, T_NBH = W + "rPr", W + "b", W + "txbxContent", W + "noBreakHyphen"
 T_PPR, T_FALLBACK = W + "pPr", MC + "Fallback"
 SKIP = {T_DEL, T_MOVEFROM, T_FALLBACK, W + "instrText", W + "delText", T_PPR, W + "commentReference"}
-HEADER_WORDS = {"speaker", "locuteur", "intervenant", "name", "nom", "qui", "who", "time", "temps", "texte", "text"}
+HEADER_WORDS = {"speaker", "locuteur", "intervenant", "name", "nom", "qui", "who", "time", "temps", "texte", "text",
+                "role", "rôle", "fonction", "description"}
 
 
 class _Walker:
@@ -46,6 +47,8 @@ class _Walker:
         self.paras: list[Para] = []
         self.tracked = 0
         self._after_table = False
+        self.tables: list[tuple[int, int, list[list[str]]]] = []
+        """(first paragraph index, end index, cell texts) of each top-level table."""
 
     # -- paragraphs -----------------------------------------------------
     def paragraph(self, p: Any) -> None:
@@ -135,8 +138,33 @@ class _Walker:
                 self.tracked += sub.tracked
                 cells.append("\n".join(p.text for p in sub.paras).strip())
             rows.append(cells)
+        start = len(self.paras)
         self.paras.extend(table_paras(rows))
+        self.tables.append((start, len(self.paras), rows))
         self._after_table = True
+
+
+def take_speaker_tables(paras: list[Para], tables: list[tuple[int, int, list[list[str]]]]) -> tuple[
+        list[Para], frozenset[str], list[tuple[int, int, Note]]]:
+    """A table that lists the speakers (one row per name) before ``Name: text`` paragraphs is
+    not speech: its rows become a ``speakers`` metadata note and its names known speakers."""
+    drop: set[int] = set()
+    known: set[str] = set()
+    notes: list[tuple[int, int, Note]] = []
+    for start, end, rows in tables:
+        body = [r for i, r in enumerate(rows) if r and not (i == 0 and _is_header(r)) and any(c.strip() for c in r)]
+        names = [r[0].strip().rstrip(":").strip() for r in body]
+        if not names or len(set(names)) < len(names) or not all(_valid_label(n) for n in names):
+            continue
+        later = [q.text for q in paras[end:] if not q.explicit]
+        if not any(re.match(rf"{re.escape(n)}\s*:", line) for n in names for line in later):
+            continue
+        drop.update(range(start, end))
+        known.update(names)
+        described = "; ".join(f"{r[0].strip()} ({', '.join(c.strip() for c in r[1:] if c.strip())})"
+                              if any(c.strip() for c in r[1:]) else r[0].strip() for r in body)
+        notes.append((0, 0, Note(0, "metadata", f"speakers: {described}")))
+    return [q for i, q in enumerate(paras) if i not in drop], frozenset(known), notes
 
 
 def table_paras(rows: list[list[str]]) -> list[Para]:
@@ -265,8 +293,10 @@ class DocxImporter:
                 )
             if b"relationships/aFChunk" in rels:
                 warnings.append("the document embeds other documents (altChunk); their text is not imported")
-        detection = detect_turns(walker.paras, options.speaker_pattern)
-        return finish(detection.turns, data, filename, options, self.format, warnings=warnings)
+        paras, known, table_notes = take_speaker_tables(walker.paras, walker.tables)
+        detection = detect_turns(paras, options.speaker_pattern, known=known)
+        return finish(detection.turns, data, filename, options, self.format, warnings=warnings,
+                      notes_at=table_notes + detection.notes)
 
 
 def iter_text(data: bytes, filename: str = "document.docx") -> Iterator[str]:

@@ -106,7 +106,7 @@ class OdtImporter:
         if body.find(TEXT + "tracked-changes") is not None:
             warnings.append("the document has tracked changes; the text was imported as if all were accepted")
         detection = detect_turns(walker.paras, options.speaker_pattern)
-        return finish(detection.turns, data, filename, options, self.format, warnings=warnings)
+        return finish(detection.turns, data, filename, options, self.format, warnings=warnings, notes_at=detection.notes)
 
 
 register(".odt")(OdtImporter)

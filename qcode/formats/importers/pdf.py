@@ -54,7 +54,7 @@ class PdfImporter:
         detection = detect_turns(lines_to_paras(text), options.speaker_pattern)
         warning = (f"imported from PDF ({len(pages)} pages): line breaks, page headers and layout may be lost; "
                    "check the text, or import a .docx/.txt version instead")
-        return finish(detection.turns, data, filename, options, self.format, warnings=[warning])
+        return finish(detection.turns, data, filename, options, self.format, warnings=[warning], notes_at=detection.notes)
 
 
 register(".pdf")(PdfImporter)

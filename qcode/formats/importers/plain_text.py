@@ -36,7 +36,7 @@ class PlainTextImporter:
         return finish(
             detection.turns, data, filename, options, fmt,
             encoding=decoded.encoding, guessed=decoded.guessed,
-            warnings=encoding_warning(decoded.label, decoded.guessed),
+            warnings=encoding_warning(decoded.label, decoded.guessed), notes_at=detection.notes,
         )
 
 

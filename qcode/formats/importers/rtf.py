@@ -45,7 +45,7 @@ class RtfImporter:
                                     hint="Open it in Word or LibreOffice and save it again.") from exc
         text = normalize_text(clean_text(text))
         detection = detect_turns(lines_to_paras(text), options.speaker_pattern)
-        return finish(detection.turns, data, filename, options, self.format, encoding=codepage)
+        return finish(detection.turns, data, filename, options, self.format, encoding=codepage, notes_at=detection.notes)
 
 
 register(".rtf")(RtfImporter)

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from qcode.core.errors import ImportFormatError
+from qcode.core.transcript import Note
 from qcode.formats.importers.base import RawTurn
 
 _NAME = r"[^\W_](?:[\w.'’\-+ ()]{0,38}[\w.'’)]|)"
@@ -80,6 +81,8 @@ class Detection:
     convention: str | None
     """Name of the convention used for most turns, 'custom', 'structure' or None."""
     labelled: int = 0
+    notes: list[tuple[int, int, Note]] = field(default_factory=list)
+    """Metadata found around the turns (an Otter.ai header), for :func:`finish`'s ``notes_at``."""
 
 
 def parse_time(value: str) -> float | None:
@@ -143,14 +146,20 @@ def _match(line: str, rx_list: tuple[tuple[str, re.Pattern[str]], ...]) -> tuple
     return None
 
 
-def detect_turns(paras: list[Para], pattern: str | None = None, joiner: str = "\n") -> Detection:
+def detect_turns(
+    paras: list[Para], pattern: str | None = None, joiner: str = "\n", known: frozenset[str] = frozenset()
+) -> Detection:
     """Group *paras* into speaker turns (see the module docstring).
 
     Paragraphs without a speaker of their own continue the open turn, joined
     with *joiner* (a line end; subtitles use a space), and extend its end time.
+    *known* labels (from a table of speakers) are accepted even when used once.
+    An Otter.ai header block (title, date, ``SUMMARY KEYWORDS``, ``SPEAKERS``)
+    becomes metadata notes, not a turn.
     """
     custom = compile_pattern(pattern) if pattern else None
     rx_list = (("custom", custom),) if custom else CONVENTIONS
+    header, paras = _otter_header(paras)
     candidates: list[tuple[str, str, str, float | None] | None] = []
     for p in paras:
         if p.explicit:
@@ -163,7 +172,9 @@ def detect_turns(paras: list[Para], pattern: str | None = None, joiner: str = "\
         candidates.append(c)
     counts = Counter(c[1] for c in candidates if c)
     by_conv = Counter(c[0] for c in candidates if c)
-    accepted = {lab for lab, n in counts.items() if custom or n >= 2 or _ROLES.match(lab)}
+    # Names the document's structure gives (a speaker table) are speakers in its paragraphs too.
+    structural_names = {p.speaker for p in paras if p.explicit and p.speaker} | set(known)
+    accepted = {lab for lab, n in counts.items() if custom or n >= 2 or _ROLES.match(lab) or lab in structural_names}
     namelike = {lab for lab in counts if _namelike(lab)}
     if sum(by_conv.values()) >= 3 or len(accepted | namelike) >= 2:
         accepted |= namelike if sum(by_conv.values()) < 3 else set(counts)
@@ -212,7 +223,34 @@ def detect_turns(paras: list[Para], pattern: str | None = None, joiner: str = "\
                 cur_t1 = p.time_end
     close()
     convention = used.most_common(1)[0][0] if used else None
-    return Detection(turns, convention, labelled)
+    return Detection(turns, convention, labelled, [(0, 0, note) for note in header])
+
+
+_OTTER_KEYS = {"summary keywords": "keywords", "speakers": "speakers", "keywords": "keywords"}
+
+
+def _otter_header(paras: list[Para]) -> tuple[list[Note], list[Para]]:
+    """Split off an Otter.ai export's header: the lines before the first ``Name  00:13`` line,
+    when they hold a ``SUMMARY KEYWORDS`` or ``SPEAKERS`` heading."""
+    otter = CONVENTIONS[0][1]
+    first = next((i for i, p in enumerate(paras) if not p.explicit and otter.match(p.text.split("\n", 1)[0].strip())), None)
+    if not first or not any(p.text.strip().lower() in _OTTER_KEYS for p in paras[:first]):
+        return [], paras
+    notes: list[Note] = []
+    key: str | None = None
+    values: dict[str, list[str]] = {}
+    for i, p in enumerate(paras[:first]):
+        line = " ".join(p.text.split())
+        if line.lower() in _OTTER_KEYS:
+            key = _OTTER_KEYS[line.lower()]
+        elif key is not None:
+            values.setdefault(key, []).append(line)
+        elif i == 0:
+            notes.append(Note(0, "metadata", f"title: {line}"))
+        else:
+            notes.append(Note(0, "metadata", f"recorded: {line}"))
+    notes += [Note(0, "metadata", f"{k}: {' '.join(v)}") for k, v in values.items()]
+    return notes, paras[first:]
 
 
 def lines_to_paras(text: str) -> list[Para]:

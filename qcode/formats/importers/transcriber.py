@@ -25,7 +25,14 @@ from typing import Any
 
 from qcode.core.errors import ImportFormatError
 from qcode.core.transcript import Note, Transcript
-from qcode.formats.importers.base import ImportOptions, RawTurn, check_size, finish, register
+from qcode.formats.importers.base import (
+    ImportOptions,
+    RawTurn,
+    check_size,
+    event_text,
+    finish,
+    register,
+)
 from qcode.formats.safexml import parse_xml
 
 
@@ -118,12 +125,7 @@ class TranscriberImporter:
                 else:
                     seg.speaker = label
             elif tag == "Event":
-                desc = child.get("desc", "")
-                kind = child.get("type", "")
-                extent = child.get("extent", "")
-                text = f"{kind}: {desc}" if kind else desc
-                if extent and extent != "instantaneous":
-                    text += f" ({extent})"
+                text = event_text(child.get("type", ""), child.get("desc", ""), child.get("extent", ""))
                 seg.notes.append((seg.here(), Note(0, "event", text, time)))
             elif tag == "Comment":
                 seg.notes.append((seg.here(), Note(0, "comment", child.get("desc", ""), time)))

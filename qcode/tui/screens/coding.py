@@ -16,12 +16,14 @@ from textual.widgets import Footer, Header, Static
 
 from qcode.core.coding import Coding
 from qcode.core.errors import QcodeError
+from qcode.core.text import label_from_quote
 from qcode.tui.colors import code_colors
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.dialogs import NEW_PREFIX, ChoiceDialog, CodePicker, TextDialog
 from qcode.tui.widgets.code_tree import CodeTree, number_keys
 from qcode.tui.widgets.status import StatusLine
 from qcode.tui.widgets.transcript_view import TranscriptView
+from qcode.usecases import blind
 from qcode.usecases import coding as uc
 
 
@@ -51,6 +53,7 @@ class CodingScreen(Screen[None]):
         self._keys: dict[str, str] = {}
         self._last_saved = ""
         self._seen_version = 0
+        self._blind = False
 
     # ---------------------------------------------------------------- layout
     @property
@@ -80,8 +83,9 @@ class CodingScreen(Screen[None]):
         t = self.project.transcript(self.tid)
         self.sub_title = safe_label(t.title or t.name, 60)
         self.title = safe_label(self.project.settings.name, 40)
+        self._blind = blind.is_blind(self.project)
         self._load_codebook()
-        self.view.load(t, self.project.store.codings(transcript_id=self.tid))
+        self.view.load(t, blind.visible_codings(self.project, transcript_id=self.tid))
         self.view.focus()
         if self._jump:
             self.call_after_refresh(self.view.jump_to, *self._jump)
@@ -94,17 +98,28 @@ class CodingScreen(Screen[None]):
         cb = self.project.codebook
         colors = code_colors(cb)
         self._keys = number_keys(cb)
-        self.tree.show_codebook(cb, colors, self.project.store.count_codings(), self.project.settings.language)
+        self.tree.show_codebook(cb, colors, blind.visible_counts(self.project), self.project.settings.language)
         self.view.set_code_colors(colors)
 
     def refresh_from_store(self) -> None:
         """Reload what the store holds (after undo/redo or work on another screen)."""
         self.project.invalidate(codebook=True)
+        self._blind = blind.is_blind(self.project)
         self._load_codebook()
-        self.view.set_codings(self.project.store.codings(transcript_id=self.tid))
+        self.view.set_codings(blind.visible_codings(self.project, transcript_id=self.tid))
         self._update_status()
 
+    def on_screen_suspend(self) -> None:
+        from textual.screen import ModalScreen
+
+        # A dialog of this screen (picker, memo) keeps the status; another screen makes it stale.
+        self._left_for_screen = not isinstance(self.app.screen, ModalScreen)
+
     def on_screen_resume(self) -> None:
+        if getattr(self, "_left_for_screen", False):
+            self._left_for_screen = False
+            self._last_saved = ""
+            self._update_status()
         version = self.app.data_version  # type: ignore[attr-defined]
         if version != self._seen_version:
             self._seen_version = version
@@ -120,6 +135,8 @@ class CodingScreen(Screen[None]):
         cb = self.project.codebook
         lang = self.project.settings.language
         t = Text(no_wrap=True, overflow="ellipsis")
+        if self._blind:
+            t.append("blind: only your codings (b to compare) · ", style="bold magenta")
         if self._last_saved:
             t.append(f"✓ {self._last_saved} · ", style="green")
         sel = view.selection
@@ -148,9 +165,9 @@ class CodingScreen(Screen[None]):
     def _selection_changed(self) -> None:
         self._update_status()
 
-    def saved(self, what: str) -> None:
-        """Say in the status bar that *what* was committed."""
-        self._last_saved = f"saved {what}"
+    def saved(self, what: str, hint: str = "") -> None:
+        """Say in the status bar that *what* was done and committed ("coded “Pay”, saved")."""
+        self._last_saved = f"{what}, saved" + (f" · {hint}" if hint else "")
         self._update_status()
 
     # ---------------------------------------------------------------- definition
@@ -200,6 +217,15 @@ class CodingScreen(Screen[None]):
     def _attempt(self, fn, *args, **kwargs):  # noqa: ANN001, ANN202
         return self.app.attempt(fn, *args, **kwargs)  # type: ignore[attr-defined]
 
+    def palette_description(self, binding: Binding) -> str | None:
+        """The command palette's name for *binding*: number keys name their code ("" hides a key
+        without one); None keeps the binding's description."""
+        if not binding.action.startswith("apply_key('"):
+            return None
+        key = binding.action[len("apply_key('"):-2]
+        code_id = self._keys.get(key)
+        return f"Apply code “{self._code_name(code_id)}” to the selection" if code_id else ""
+
     def _code_name(self, code_id: str) -> str:
         code = self.project.codebook.find(code_id)
         return safe_label(code.display(self.project.settings.language) if code else code_id, 30)
@@ -222,7 +248,7 @@ class CodingScreen(Screen[None]):
             return None
         self.view.add_coding(coding)
         self.view.action_clear_selection()
-        self.tree.set_counts(self.project.store.count_codings())
+        self.tree.set_counts(blind.visible_counts(self.project))
         self.saved(f"coded “{self._code_name(code_id)}”")
         return coding
 
@@ -259,8 +285,8 @@ class CodingScreen(Screen[None]):
 
     def action_new_code(self) -> None:
         sel = self.view.selection
-        quote = self.view.transcript.text[sel[0] : sel[1]].strip() if sel and self.view.transcript else ""
-        default = " ".join(quote.split())[:60]
+        quote = self.view.transcript.text[sel[0] : sel[1]] if sel and self.view.transcript else ""
+        default = label_from_quote(quote)
 
         def named(label: str | None) -> None:
             if label and label.strip():
@@ -317,8 +343,8 @@ class CodingScreen(Screen[None]):
             ok, _ = self._attempt(uc.remove_coding, self.project, c.id, history=self.app.history)  # type: ignore[attr-defined]
             if ok:
                 self.view.remove_coding(c.id)
-                self.tree.set_counts(self.project.store.count_codings())
-                self.saved(f"removed “{self._code_name(c.code_id)}” (u undoes)")
+                self.tree.set_counts(blind.visible_counts(self.project))
+                self.saved(f"removed “{self._code_name(c.code_id)}”", hint="u undoes")
 
         self._choose_coding("remove", remove)
 
@@ -330,7 +356,7 @@ class CodingScreen(Screen[None]):
                 ok, new = self._attempt(uc.recode, self.project, c.id, code_id, history=self.app.history)  # type: ignore[attr-defined]
                 if ok:
                     self.view.replace_coding(new)
-                    self.tree.set_counts(self.project.store.count_codings())
+                    self.tree.set_counts(blind.visible_counts(self.project))
                     self.saved(f"recoded as “{self._code_name(code_id)}”")
 
             self.app.push_screen(
@@ -351,7 +377,7 @@ class CodingScreen(Screen[None]):
                 ok, new = self._attempt(uc.set_memo, self.project, c.id, text, history=self.app.history)  # type: ignore[attr-defined]
                 if ok:
                     self.view.replace_coding(new)
-                    self.saved("memo")
+                    self.saved("memo removed" if not text.strip() else "memo written" if not c.memo else "memo changed")
 
             self.app.push_screen(TextDialog(f"Memo on “{self._code_name(c.code_id)}”: {c.quote[:60]}", c.memo, multiline=True), written)
 

@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from qcode.core.codebook import Codebook
+from qcode.core.text import fold
 from qcode.tui.safe import label as safe_label
 
 
@@ -169,10 +170,12 @@ class CodePicker(ModalScreen[str | None]):
             scored.append((-score if query else 0, i, code.id, t))
         scored.sort()
         opts = [Option(t, id=cid) for _, _, cid, t in scored]
-        if self.allow_new and query.strip() and not any(
-            c.display(self.lang).casefold() == query.strip().casefold() for c in self.codebook.codes
-        ):
-            opts.append(Option(Text(f"+ New code “{safe_label(query.strip(), 40)}”", style="italic"), id=NEW_PREFIX + query.strip()))
+        wanted = fold(query)
+        if self.allow_new and wanted and not any(fold(c.display(self.lang)) == wanted for c in self.codebook.codes):
+            new = Option(Text(f"+ New code “{safe_label(query.strip(), 40)}”", style="italic"), id=NEW_PREFIX + query.strip())
+            # Fuzzy letters in order are no match: without a code containing what was typed, Enter creates it.
+            contains = any(wanted in fold(f"{c.display(self.lang)} {c.id}") for c in self.codebook.codes if not c.retired)
+            opts = [*opts, new] if contains else [new, *opts]
         ol.add_options(opts)
         if opts:
             ol.highlighted = 0

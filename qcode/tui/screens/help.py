@@ -1,4 +1,5 @@
-"""The ``?`` screen: every key of every screen, generated from the bindings."""
+"""The ``?`` screen: the keys of the screen it was opened on, and the keys that work everywhere,
+generated from the bindings."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def _sections() -> list[tuple[str, list[Binding]]]:
     from qcode.tui.screens.project import ProjectScreen
     from qcode.tui.screens.reports import ReportsScreen
     from qcode.tui.screens.retrieval import RetrievalScreen
+    from qcode.tui.screens.review import ReviewScreen
     from qcode.tui.screens.search import SearchScreen
     from qcode.tui.screens.suggestions import SuggestionsScreen
     from qcode.tui.widgets.transcript_view import TranscriptView
@@ -45,6 +47,7 @@ def _sections() -> list[tuple[str, list[Binding]]]:
         ("Search", SearchScreen.BINDINGS),
         ("Memos", MemosScreen.BINDINGS),
         ("Reports", ReportsScreen.BINDINGS),
+        ("Review disagreements (F8)", ReviewScreen.BINDINGS),
     ]
 
 
@@ -57,11 +60,29 @@ def _key_text(key: str) -> str:
     return " ".join(names.get(k, k) for k in key.split(","))
 
 
-def help_table() -> Table:
+def screen_sections(screen: object) -> list[tuple[str, list[Binding]]]:
+    """The sections for *screen*: its own keys, moving and selecting when it shows a transcript, then
+    the keys that work everywhere."""
+    from qcode.tui.app import QcodeApp
+    from qcode.tui.widgets.transcript_view import TranscriptView
+
+    own = list(getattr(type(screen), "BINDINGS", []))
+    titles = {id(bindings): title for title, bindings in _sections()}
+    title = titles.get(id(getattr(type(screen), "BINDINGS", None))) or getattr(screen, "sub_title", "") or "This screen"
+    out = [(f"This screen: {title}", own)]
+    query = getattr(screen, "query", None)
+    if query is not None and query(TranscriptView):
+        out.append(("Move and select", TranscriptView.BINDINGS))
+    out.append(("Everywhere", QcodeApp.BINDINGS))
+    return out
+
+
+def help_table(screen: object | None = None) -> Table:
+    """Keys of *screen* (with the global ones), or of every screen when None."""
     table = Table(show_header=False, box=None, expand=True, padding=(0, 1))
     table.add_column("key", style="bold", no_wrap=True, width=22)
     table.add_column("action")
-    for title, bindings in _sections():
+    for title, bindings in (_sections() if screen is None else screen_sections(screen)):
         table.add_row(Text(title, style="bold underline"), "")
         for b in bindings:
             if not isinstance(b, Binding) or not b.description or b.action == "app.help":
@@ -77,10 +98,17 @@ def help_table() -> Table:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close help")]
 
+    def __init__(self, screen: object | None = None) -> None:
+        super().__init__()
+        self.for_screen = screen
+        """The screen whose keys are listed (None: every screen)."""
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
             yield Static(Text(INTRO), id="help-intro")
-            yield Static(help_table())
+            yield Static(help_table(self.for_screen))
+            if self.for_screen is not None:
+                yield Static(Text("Other screens have keys of their own: press ? there.", style="italic"))
 
     def action_close(self) -> None:
         self.dismiss(None)

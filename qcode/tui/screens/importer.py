@@ -47,6 +47,8 @@ def preview_text(path: Path, pv) -> Text:  # noqa: ANN001 - importing.Preview (o
         t.append("  none detected: the text will be one block per paragraph\n", style="yellow")
     if getattr(pv, "unlabelled_turns", 0):
         t.append(f"{pv.unlabelled_turns} turns without a speaker\n", style="yellow")
+    for m in list(getattr(pv, "metadata", []))[:6]:
+        t.append(f"kept as a note: {safe_label(m, 70)}\n", style="dim")
     for w in list(getattr(pv, "warnings", []))[:8]:
         t.append(f"⚠ {safe_label(str(w))}\n", style="yellow")
     return t
@@ -57,29 +59,47 @@ class ImportScreen(Screen[None]):
 
     BINDINGS = [
         Binding("ctrl+g", "do_import", "Import it"),
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("escape", "back", "Back"),
     ]
 
     def __init__(self, start: Path | None = None) -> None:
         super().__init__()
         self.start = start
         self.chosen: Path | None = None
+        self._shown_path = ""
+        """The path box's text as qcode last set it (Esc goes back to it)."""
 
     def compose(self) -> ComposeResult:
         root = self.start or self.app.project.root  # type: ignore[attr-defined]
         yield Header()
         with Horizontal(classes="tool-body"):
             with Vertical():
-                yield Input(str(root), placeholder="a file or folder path; Enter previews", id="import-path")
+                yield Input(self._start_text(root), placeholder="a file or folder path; Enter previews", id="import-path")
                 yield DirectoryTree(str(root), id="import-tree")
             with Vertical():
-                yield Static("Choose a transcript file (or a folder) on the left to preview it.", id="import-preview")
+                yield Static("Type a file or folder path above (Enter previews it), or choose one in the tree.", id="import-preview")
                 yield Button("Import", variant="primary", id="import-go", disabled=True)
         yield Footer()
 
+    @staticmethod
+    def _start_text(root: Path) -> str:
+        return str(root).rstrip("/\\") + "/"
+
     def on_mount(self) -> None:
         self.sub_title = "Import transcripts"
-        self.query_one(DirectoryTree).focus()
+        box = self.query_one("#import-path", Input)
+        self._shown_path = box.value
+        box.focus()  # typing a path works at once (in the tree, "/" would open Search)
+        box.cursor_position = len(box.value)
+
+    def action_back(self) -> None:
+        """Esc in the path box first undoes what was typed there; otherwise it leaves the screen."""
+        box = self.query_one("#import-path", Input)
+        if box.has_focus and box.value != self._shown_path:
+            box.value = self._shown_path
+            box.cursor_position = len(box.value)
+            return
+        self.app.pop_screen()
 
     @on(DirectoryTree.FileSelected)
     def _file(self, event: DirectoryTree.FileSelected) -> None:
@@ -87,7 +107,7 @@ class ImportScreen(Screen[None]):
 
     @on(DirectoryTree.DirectorySelected)
     def _dir(self, event: DirectoryTree.DirectorySelected) -> None:
-        self.query_one("#import-path", Input).value = str(event.path)
+        self.query_one("#import-path", Input).value = self._shown_path = str(event.path)
 
     @on(Input.Submitted, "#import-path")
     def _typed(self, event: Input.Submitted) -> None:
@@ -95,7 +115,7 @@ class ImportScreen(Screen[None]):
 
     def _choose(self, path: Path) -> None:
         self.chosen = path
-        self.query_one("#import-path", Input).value = str(path)
+        self.query_one("#import-path", Input).value = self._shown_path = str(path)
         self.query_one("#import-preview", Static).update(Text(f"Reading {safe_label(str(path))}…"))
         self.query_one("#import-go", Button).disabled = True
         self._preview(path)

@@ -1,4 +1,5 @@
-"""Memos screen: project, transcript and code memos (one per target and coder)."""
+"""Memos screen: project, transcript and code memos (one per target and coder), and the memos
+written on single codings (Enter opens the coding in its transcript)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from qcode.usecases import memos as uc
 
 CHOOSE_HINT = (
     "Choose what to write about: ctrl+o the project, ctrl+n a transcript, ctrl+k a code; "
-    "or Enter on a memo in the list. Memos are saved with ctrl+s and when you leave."
+    "or Enter on a memo in the list (a memo on a coding opens the coding in its transcript, where m edits it). "
+    "Memos are saved with ctrl+s and when you leave."
 )
 
 
@@ -72,7 +74,7 @@ class MemosScreen(Screen[None]):
         table.clear()
         for i, m in enumerate(memos):
             table.add_row(
-                Text(safe_label(uc.target_label(self.project, m), 30)),
+                Text(safe_label(uc.target_label(self.project, m), 44)),
                 Text(safe_label(m.coder, 12)),
                 m.modified.strftime("%Y-%m-%d %H:%M"),
                 Text(safe_label(" ".join(m.text.split()), 80), no_wrap=True, overflow="ellipsis"),
@@ -99,6 +101,11 @@ class MemosScreen(Screen[None]):
     @on(DataTable.RowSelected)
     def _row_chosen(self, event: DataTable.RowSelected) -> None:
         m = self.memos[int(event.row_key.value or 0)]
+        if m.target_kind == "coding":  # written with m on the coding: shown there, in its transcript
+            ok, c = self.app.attempt(self.project.store.get_coding, int(m.target_id))  # type: ignore[attr-defined]
+            if ok:
+                self.app.open_transcript(c.transcript_id, (c.start, c.end))  # type: ignore[attr-defined]
+            return
         if m.coder != self.project.coder:
             self.notify(f"This memo is by {safe_label(m.coder)}; you can read it here but edit only yours.", markup=False)
             self.query_one("#memo-target", Label).update(Text(f"{safe_label(m.coder)}'s memo (read only)", style="bold"))

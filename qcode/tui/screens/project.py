@@ -50,7 +50,7 @@ class ProjectScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.add_column("Transcript", key="name")
         table.add_column("Words", key="words")
-        table.add_column("Coded me/others", key="progress")
+        table.add_column("Turns coded me/others", key="progress")
         table.add_column("Speakers", key="speakers")
         table.add_column("Kind", key="kind")
         table.add_column("Attributes", key="attributes")
@@ -99,9 +99,10 @@ class ProjectScreen(Screen[None]):
                 key=str(r["id"]),
             )
         total = sum(r["words"] for r in self._rows)
-        msg = Text(f"{len(rows)} of {len(self._rows)} transcripts · {total:,} words · sorted by {self.sort_key} · coder {self.project.coder}")
+        msg = Text(f"{len(rows)} of {len(self._rows)} transcripts · {total:,} words · sorted by {self.sort_key} · "
+                   f"you code as {safe_label(self.project.coder, 20)}")
         if not self._rows:
-            msg = Text("No transcripts yet. Press i to import files (.txt, .docx, .vtt, .srt, .trs...).", style="bold")
+            msg = Text("No transcripts yet. Press i to import files (.txt, .docx, .vtt, .srt, .trs, TEI .xml...).", style="bold")
         self.query_one("#project-status", Static).update(msg)
 
     @on(Input.Changed, "#filter")

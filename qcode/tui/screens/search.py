@@ -23,6 +23,14 @@ UNIT_CHOICES = [
 """What "code all" codes around each result (first = default)."""
 
 
+class OnOffBox(Checkbox):
+    """A check-box whose mark is empty when off (Textual's draws a dim X, which reads as checked)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual's name
+        return "X" if self.value else " "
+
+
 class SearchScreen(Screen[None]):
     """Type a word or phrase; review the hits (space excludes one); C codes them all."""
 
@@ -48,9 +56,9 @@ class SearchScreen(Screen[None]):
         yield Header()
         with Horizontal(classes="toolbar"):
             yield Input(self.initial, placeholder="search the transcripts (Enter)", id="search-query")
-            yield Checkbox("words", id="whole")
-            yield Checkbox("case", id="case")
-            yield Checkbox("regex", id="regex")
+            yield OnOffBox("words", id="whole")
+            yield OnOffBox("case", id="case")
+            yield OnOffBox("regex", id="regex")
         yield DataTable(id="search-hits", cursor_type="row", classes="tool-list")
         yield Static("Type a word or phrase and press Enter.", classes="screen-status", id="search-status")
         yield Footer()

@@ -22,6 +22,7 @@ from qcode.tui.messages import WorkDone, WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.dialogs import ConfirmDialog, TextDialog
 from qcode.tui.widgets.transcript_view import TranscriptView
+from qcode.usecases import blind
 
 
 def _engine() -> Any:
@@ -114,7 +115,7 @@ class SuggestionsScreen(Screen[None]):
         s = self.items[self.index]
         if self._shown_tid != s.transcript_id:
             t = self.project.transcript(s.transcript_id)
-            self.view.load(t, self.project.store.codings(transcript_id=s.transcript_id))
+            self.view.load(t, blind.visible_codings(self.project, transcript_id=s.transcript_id))
             self._shown_tid = s.transcript_id
         ev = s.evidence or {}
         self.view.evidence = [(int(a), int(b)) for a, b in ev.get("spans", []) if int(b) > int(a)]
@@ -157,7 +158,7 @@ class SuggestionsScreen(Screen[None]):
         if ok:
             self.app.touch()  # type: ignore[attr-defined]
             self.notify("Saved: suggestion accepted as a coding.", timeout=2, markup=False)
-            self.view.set_codings(self.project.store.codings(transcript_id=s.transcript_id))
+            self.view.set_codings(blind.visible_codings(self.project, transcript_id=s.transcript_id))
             self._remove_current()
 
     def action_reject(self) -> None:

@@ -39,6 +39,9 @@ MARGIN = 4
 SPEAKER_COLORS = ["#4e9a06", "#3465a4", "#c4a000", "#75507b", "#06989a", "#cc0000", "#ce5c00", "#8f5902"]
 
 
+CURSOR_IN_SELECTION = Style(bold=True, underline=True)
+
+
 class TranscriptView(ScrollView, can_focus=True):
     """The transcript, selectable by keyboard and mouse."""
 
@@ -328,13 +331,16 @@ class TranscriptView(ScrollView, can_focus=True):
                     style = style + Style(underline=True)
             if self.flash and self.flash[0] <= a < self.flash[1]:
                 style = style + flash_style
-            if sel and sel[0] <= a < sel[1]:
+            selected = bool(sel and sel[0] <= a < sel[1])
+            if selected:
                 style = style + sel_style
             if any(ev[0] <= a < ev[1] for ev in self.evidence):
                 # after the selection: a suggestion's passage is selected, its evidence must show
                 style = style + ev_style
             if a == self.cursor and focused:
-                style = style + cur_style
+                # Inside the selection the cursor keeps the selection's background (reverse video
+                # would draw it as if it were outside) and is marked bold and underlined.
+                style = style + (CURSOR_IN_SELECTION if selected else cur_style)
             segs.append(Segment(text[a:b], style))
         if self.cursor == e and focused and e == s:
             segs.append(Segment(" ", base + cur_style))

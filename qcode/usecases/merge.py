@@ -1,0 +1,293 @@
+"""Bringing another coder's work into this project, without overwriting anything.
+
+Sources (:func:`merge_path`): another qcode project folder (or its
+``.sqlite`` database), or a codings export (``.jsonl`` / ``.csv``, as
+``qcode codings export`` writes). The core is :func:`merge_store`, which
+takes any source :class:`~qcode.storage.Store` and a target
+:class:`~qcode.usecases.project.Project`; a sync between a local project and
+a server project can call it in either direction.
+
+Rules:
+
+* **Transcripts** are matched by the SHA-256 of their text (the same
+  interview imported in both projects matches whatever its name). A source
+  transcript the target lacks is copied (text, turns, speakers, attributes,
+  source file), renamed ``name-2`` if its name is taken.
+* **Codes** are matched by GUID, then by id (a code renamed in one project
+  keeps its GUID).
+  Codings of a code the target does not know are not merged and are listed:
+  add the code to the codebook, then merge again.
+* **Codings** already in the target (same GUID, or same transcript, span,
+  code and coder) are recognised as identical and skipped; the rest are
+  added with their coder, times, memo and GUID. Nothing in the target is
+  changed. When an identical coding carries another memo, the incoming memo
+  is kept as a memo on that coding (both kept).
+* **Memos** on the project, transcripts, codes and codings are added unless
+  the same text is already on the same target; a different text from the
+  same coder is kept beside the existing one (both kept).
+* Everything is one transaction, taken after a verified backup of a SQLite
+  target; merging the same source twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from qcode.core.coding import Coding, Memo
+from qcode.core.errors import ImportFormatError, ProjectError, QcodeError
+from qcode.storage import Store, team
+from qcode.usecases.project import Project
+from qcode.usecases.settings import DATA_DIR, DB_FILE, SETTINGS_FILE
+
+MERGED_MEMO_TITLE = "kept from merge"
+
+
+@dataclass
+class MergeReport:
+    source: str
+    backup: Path | None = None
+    transcripts_matched: int = 0
+    transcripts_added: list[str] = field(default_factory=list)
+    codings_added: int = 0
+    codings_identical: int = 0
+    codings_conflicting: int = 0
+    """Same GUID as a target coding but another span, code or coder: the target's is kept."""
+    codings_skipped: list[str] = field(default_factory=list)
+    memos_added: int = 0
+    memos_identical: int = 0
+    memo_conflicts: int = 0
+    """Memos that differ from one already on the same target by the same coder: both kept."""
+    coders: list[str] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.transcripts_added or self.codings_added or self.memos_added)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"Merged from {self.source}:",
+            f"  transcripts: {self.transcripts_matched} matched by content, {len(self.transcripts_added)} added"
+            + (f" ({', '.join(self.transcripts_added)})" if self.transcripts_added else ""),
+            f"  codings: {self.codings_added} added"
+            + (f" (by {', '.join(self.coders)})" if self.coders else "")
+            + f", {self.codings_identical} already here",
+            f"  memos: {self.memos_added} added ({self.memo_conflicts} kept beside a different memo), {self.memos_identical} already here",
+        ]
+        if self.codings_conflicting:
+            out.append(f"  {self.codings_conflicting} codings share a GUID with a different coding here: this project's kept")
+        if self.codings_skipped:
+            out.append(f"  {len(self.codings_skipped)} codings not merged (unknown code): " + "; ".join(self.codings_skipped[:5]))
+        if self.backup:
+            out.append(f"  backup before the merge: {self.backup}")
+        if not self.changed:
+            out.append("  nothing new: the project is unchanged.")
+        return out
+
+
+def _backup(target: Project, report: MergeReport) -> None:
+    if target.store.path is not None:
+        report.backup = target.store.backup(target.data_dir / "backups", reason="before-merge")
+
+
+def merge_store(target: Project, source: Store, *, label: str = "", backup: bool = True) -> MergeReport:
+    """Add the source store's transcripts, codings and memos that the target lacks (see module doc)."""
+    report = MergeReport(label or source.where)
+    dst = target.store
+    src_codes = team.code_guids(source)
+    dst_codes = team.code_guids(dst)
+    by_guid = {g: cid for cid, g in dst_codes.items()}
+    code_map = {cid: by_guid.get(g) or (cid if cid in dst_codes else None) for cid, g in src_codes.items()}
+    dst_hash = {sha: tid for tid, (sha, _name) in team.transcript_hashes(dst).items()}
+    src_t = team.transcript_hashes(source)
+    if backup:
+        _backup(target, report)
+    coders: dict[str, None] = {}
+    with dst.transaction():
+        t_map: dict[int, int] = {}
+        names = {name for _sha, name in team.transcript_hashes(dst).values()}
+        for tid, (sha, _name) in src_t.items():
+            if sha in dst_hash:
+                t_map[tid] = dst_hash[sha]
+                report.transcripts_matched += 1
+                continue
+            t = source.get_transcript(tid)
+            new_name, n = t.name, 1
+            while new_name in names:
+                n += 1
+                new_name = f"{t.name}-{n}"
+            t.name, t.id = new_name, None
+            t_map[tid] = dst.add_transcript(t, source.source_bytes(tid))
+            names.add(new_name)
+            dst_hash[sha] = t_map[tid]
+            report.transcripts_added.append(new_name)
+        existing = dst.codings()
+        guids = {c.guid: c for c in existing}
+        keys = {(c.transcript_id, c.start, c.end, c.code_id, c.coder): c for c in existing}
+        coding_map: dict[str, int] = {}
+        extra_memos: list[Memo] = []
+        new: list[Coding] = []
+        new_src: list[int | None] = []
+        for c in source.codings():
+            code = code_map.get(c.code_id)
+            tid = t_map.get(c.transcript_id)
+            if code is None or tid is None:
+                report.codings_skipped.append(f"{c.code_id} by {c.coder} at {c.start}-{c.end}")
+                continue
+            mine = replace(c, transcript_id=tid, code_id=code, id=None)
+            key = (tid, mine.start, mine.end, code, mine.coder)
+            same = keys.get(key)
+            if same is None and c.guid in guids:
+                report.codings_conflicting += 1
+                continue
+            if same is not None:
+                report.codings_identical += 1
+                coding_map[str(c.id)] = same.id or 0
+                if mine.memo and mine.memo != same.memo:
+                    extra_memos.append(Memo("coding", str(same.id), mine.memo, mine.coder, MERGED_MEMO_TITLE, mine.created, mine.modified))
+                continue
+            new.append(mine)
+            new_src.append(c.id)
+            keys[key] = mine
+            coders.setdefault(mine.coder, None)
+        for sid, stored in zip(new_src, dst.add_codings(new), strict=True):
+            coding_map[str(sid)] = stored.id or 0
+        report.codings_added = len(new)
+        _merge_memos(dst, source, t_map, code_map, coding_map, extra_memos, report)
+    report.coders = list(coders)
+    report.committed = True
+    target.invalidate()
+    return report
+
+
+def _merge_memos(
+    dst: Store, source: Store, t_map: dict[int, int], code_map: dict[str, str | None], coding_map: dict[str, int],
+    extra: list[Memo], report: MergeReport,
+) -> None:
+    have = dst.memos()
+    texts = {(m.target_kind, m.target_id, m.text) for m in have}
+    mine = {(m.target_kind, m.target_id, m.coder) for m in have}
+    incoming = list(extra)
+    for m in source.memos():
+        target: str | None = m.target_id
+        if m.target_kind == "transcript":
+            tid = t_map.get(int(m.target_id)) if m.target_id.isdigit() else None
+            target = str(tid) if tid is not None else None
+        elif m.target_kind == "code":
+            target = code_map.get(m.target_id)
+        elif m.target_kind == "coding":
+            cid = coding_map.get(m.target_id)
+            target = str(cid) if cid else None
+        if target is not None:
+            incoming.append(replace(m, target_id=target, id=None))
+    for m in incoming:
+        if (m.target_kind, m.target_id, m.text) in texts:
+            report.memos_identical += 1
+            continue
+        if (m.target_kind, m.target_id, m.coder) in mine or m.title == MERGED_MEMO_TITLE:
+            report.memo_conflicts += 1
+            if not m.title:
+                m = replace(m, title=MERGED_MEMO_TITLE)
+        dst.add_memo(m)
+        texts.add((m.target_kind, m.target_id, m.text))
+        report.memos_added += 1
+
+
+@contextmanager
+def _snapshot(db: Path) -> Iterator[Store]:
+    """A copy of another project's database, opened (a migration then changes the copy only)."""
+    if not db.is_file():
+        raise ProjectError(f"No qcode project database at {db}.", hint="Point at a project folder made by `qcode init`.")
+    tmp = Path(tempfile.mkdtemp(prefix="qcode-merge-"))
+    copy = tmp / DB_FILE
+    try:
+        src = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            dst = sqlite3.connect(copy)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        except sqlite3.DatabaseError as exc:
+            raise ProjectError(f"{db} cannot be read as a qcode project ({exc}).", hint="Check the path; nothing was changed.") from exc
+        finally:
+            src.close()
+        store = Store.open_sqlite(copy, backup_dir=tmp / "backups")
+        try:
+            yield store
+        finally:
+            store.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def merge_path(target: Project, path: Path) -> MergeReport:
+    """Merge from a project folder, a project ``.sqlite`` file or a codings ``.jsonl`` / ``.csv``."""
+    path = Path(path)
+    if path.is_dir():
+        db = path / DATA_DIR / DB_FILE
+        if not (path / SETTINGS_FILE).is_file() and not db.is_file():
+            raise ProjectError(f"{path} is not a qcode project folder (no {SETTINGS_FILE}).", hint="Give the folder made by `qcode init`.")
+        if db.resolve() == (target.root / DATA_DIR / DB_FILE).resolve():
+            raise ProjectError("That is this project itself; there is nothing to merge.")
+        with _snapshot(db) as store:
+            return merge_store(target, store, label=str(path))
+    suffix = path.suffix.lower()
+    if suffix in (".sqlite", ".db"):
+        with _snapshot(path) as store:
+            return merge_store(target, store, label=str(path))
+    if suffix in (".jsonl", ".ndjson", ".csv", ".tsv"):
+        return merge_codings_file(target, path)
+    if suffix == ".qdpx":
+        raise ImportFormatError(
+            f"{path.name}: merging a REFI-QDA project (.qdpx) is not available yet.",
+            hint="Export the colleague's codings with `qcode codings export` and merge that file.",
+        )
+    if not path.exists():
+        raise ProjectError(f"{path} does not exist.", hint="Give a project folder, a .sqlite, .jsonl or .csv file.")
+    raise ImportFormatError(f"{path.name}: cannot merge a '{suffix}' file.", hint="Give a project folder, a .sqlite, .jsonl or .csv file.")
+
+
+def merge_codings_file(target: Project, path: Path) -> MergeReport:
+    """Merge a codings export: placed and de-duplicated as ``qcode codings import`` does (all or
+    nothing), plus the incoming memos of codings already here (both kept)."""
+    from qcode.formats.codings_file import read_rows
+    from qcode.usecases import exchange
+
+    report = MergeReport(str(path))
+    existing = {(c.transcript_id, c.start, c.end, c.code_id, c.coder): c for c in target.store.codings()}
+    _backup(target, report)
+    with target.store.transaction():
+        r = exchange.import_codings(target, path)
+        if not r.committed:
+            raise ImportFormatError(
+                f"{len(r.failed)} line(s) of {path.name} could not be placed; nothing was merged:\n  " + "\n  ".join(r.failed[:10]),
+                hint="Fix those lines (or import the others with `qcode codings import --skip-bad`).",
+            )
+        report.codings_added, report.codings_identical = r.imported, r.duplicates
+        notes = {(m.target_id, m.text) for m in target.store.memos("coding")}
+        for row in read_rows(path):
+            d = row.data
+            memo = str(d.get("memo") or "")
+            if not memo:
+                continue
+            try:
+                tid = target.store.find_transcript(str(d["transcript"]))
+                key = (tid, int(d["start"]), int(d["end"]), str(d["code"]), str(d.get("coder") or target.coder))
+            except (KeyError, ValueError, TypeError, QcodeError):
+                continue
+            same = existing.get(key)
+            if same is not None and memo != same.memo and (str(same.id), memo) not in notes:
+                target.store.add_memo(Memo("coding", str(same.id), memo, key[4], MERGED_MEMO_TITLE))
+                notes.add((str(same.id), memo))
+                report.memos_added += 1
+                report.memo_conflicts += 1
+    report.coders = sorted({str(row.data.get("coder") or target.coder) for row in read_rows(path)}) if report.codings_added else []
+    report.committed = True
+    return report
