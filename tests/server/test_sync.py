@@ -1,7 +1,6 @@
 """Offline and back: qcode pull / push between a local SQLite project and the server project.
 
-Builds on the project merge of issue #13 (qcode/usecases/merge.py): these
-tests skip, saying so, on a branch where it has not landed yet.
+Builds on the project merge of issue #13 (qcode/usecases/merge.py).
 """
 
 from __future__ import annotations
@@ -12,15 +11,11 @@ from pathlib import Path
 import pytest
 
 from qcode.core.errors import PermissionDeniedError
-from qcode.usecases import coding, memos
+from qcode.usecases import coding, memos, sync
 from qcode.usecases.project import Project
 from qcode.usecases.settings import load_settings
 from tests.cli.test_cli import run
 from tests.team import Team, lead_project
-
-pytest.importorskip("qcode.usecases.merge", reason="the project merge of issue #13 (qcode/usecases/merge.py) is not here yet")
-
-from qcode.usecases import sync  # noqa: E402
 
 
 @pytest.fixture
