@@ -50,4 +50,11 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         say("Interrupted; the last completed action was saved.", err=True)
         sys.exit(130)
+    except Exception as exc:  # a bug: say where, without quoting the data it was handling
+        from qcode.usecases import crash
+
+        if crash.debugging():
+            raise
+        say(crash.summary(exc, crash.write_report(exc)), err=True)
+        sys.exit(70)
     sys.exit(rv if isinstance(rv, int) else 0)

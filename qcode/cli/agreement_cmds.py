@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option
+from qcode.cli.common import cli, echo_json, project_option, say
 from qcode.core.agreement import DEFAULT_MIN_CODINGS, DEFAULT_RESAMPLES, DEFAULT_SEED
 from qcode.core.agreement_units import DEFAULT_OVERLAP, UNITS
 from qcode.usecases import agreement as agreement_uc
@@ -66,30 +66,30 @@ def _row(name: str, f: dict[str, Any], two: bool) -> str:
 def print_table(r: dict[str, Any]) -> None:
     two = len(r["coders"]) == 2
     unit = r["unit"] + (f" (overlap >= {r['overlap']:.0%} of each coding)" if r["overlap"] is not None else "")
-    click.echo(f"Agreement of {', '.join(r['coders'])} on {len(r['transcripts'])} transcript(s), unit: {unit}, "
+    say(f"Agreement of {', '.join(r['coders'])} on {len(r['transcripts'])} transcript(s), unit: {unit}, "
                f"{r['units']} units.")
-    click.echo(f"Codebook {r['codebook']['version'] or '(no version)'} {(r['codebook']['hash'] or '')[:8]}; "
+    say(f"Codebook {r['codebook']['version'] or '(no version)'} {(r['codebook']['hash'] or '')[:8]}; "
                f"95% bootstrap intervals from {r['resamples']} resamples (seed {r['seed']}).")
     head = f"{'code':<28} {'agree':>6} {'pos.':>6} " + (f"{'kappa':>6} {'':<14}" if two else "") + f"{'alpha':>6} {'':<14} reading"
-    click.echo(head)
-    click.echo("-" * len(head))
+    say(head)
+    say("-" * len(head))
     for c in r["codes"]:
-        click.echo(_row(c["code"], c, two))
-    click.echo("-" * len(head))
-    click.echo(_row("overall (codes stacked)", r["overall"], two))
-    click.echo("agree: % of units coded alike; pos.: % of units anyone coded that all coded; "
+        say(_row(c["code"], c, two))
+    say("-" * len(head))
+    say(_row("overall (codes stacked)", r["overall"], two))
+    say("agree: % of units coded alike; pos.: % of units anyone coded that all coded; "
                "alpha: Krippendorff (nominal), >= .800 reliable, .667-.800 tentative.")
 
 
 def print_history(runs: list[dict[str, Any]]) -> None:
     if not runs:
-        click.echo("No agreement computed yet: run `qcode agreement`.")
+        say("No agreement computed yet: run `qcode agreement`.")
         return
-    click.echo(f"{'id':>4}  {'date':<20} {'unit':<10} {'codebook':<16} {'coders':<24} {'alpha':>6}  reading")
+    say(f"{'id':>4}  {'date':<20} {'unit':<10} {'codebook':<16} {'coders':<24} {'alpha':>6}  reading")
     for r in runs:
         cb = (r["codebook"]["version"] or "") + " " + (r["codebook"]["hash"] or "")[:8]
         o = r["overall"]
-        click.echo(f"{r['id']:>4}  {r['computed'][:19]:<20} {r['unit']:<10} {cb.strip()[:16]:<16} "
+        say(f"{r['id']:>4}  {r['computed'][:19]:<20} {r['unit']:<10} {cb.strip()[:16]:<16} "
                    f"{', '.join(r['coders'])[:24]:<24} {_num(o['alpha']):>6}  {o['reading']}")
 
 
@@ -139,11 +139,11 @@ def agreement_cmd(
             echo_json(rows)
             return
         if not rows:
-            click.echo("No disagreements: the coders coded every compared passage alike.")
+            say("No disagreements: the coders coded every compared passage alike.")
         for r in rows:
             text = r["text"].replace("\n", " ")
             state = f" [{r['decision']}]" if r["decision"] else ""
-            click.echo(f"{r['transcript'][:20]:<20} {r['start']:>7}-{r['end']:<7} {r['code'][:24]:<24} "
+            say(f"{r['transcript'][:20]:<20} {r['start']:>7}-{r['end']:<7} {r['code'][:24]:<24} "
                        f"coded by {', '.join(r['coded_by'])}; not by {', '.join(r['not_coded_by']) or '-'}{state}: {text[:50]}")
         return
     result = agreement_uc.compute(
@@ -174,4 +174,4 @@ def merge_cmd(project: Project, source: Path) -> None:
 
     report = merge.merge_path(project, source)
     for line in report.lines():
-        click.echo(line)
+        say(line)

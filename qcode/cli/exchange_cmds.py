@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option
+from qcode.cli.common import cli, echo_json, project_option, say
 from qcode.usecases.project import Project
 
 POSITIONS = ("codepoints", "utf16", "crlf", "utf16+crlf")
@@ -38,14 +38,26 @@ def export_cmd(project: Project, fmt: str, output: Path, positions: str, force: 
 
     if output.exists() and not force:
         raise QcodeError(f"{output} already exists.", hint="Choose another name, or pass --force to overwrite it.")
+    from qcode.usecases.outputs import check_output
+
+    check_output(output, "qdpx", force=force, project_root=project.root)  # never over the project's own files
     r = export_qdpx(project, output, positions=positions)
-    click.echo(f"Wrote {output}: {r.sources} sources, {r.codes} codes, {r.codings} codings, {r.notes} notes, "
+    say(f"Wrote {output}: {r.sources} sources, {r.codes} codes, {r.codings} codings, {r.notes} notes, "
                f"{r.users} coders (positions: {r.positions}).")
 
 
-def import_projects(project: Project, paths: list[Path], as_json: bool) -> None:
+def import_projects(project: Project, paths: list[Path], as_json: bool, dry_run: bool = False) -> None:
     """Import other tools' projects (called by ``qcode import`` for .qdpx, .qde, QualCoder and Taguette)."""
-    from qcode.usecases.refi_import import import_project
+    from qcode.usecases.refi_import import import_project, preview_project
+
+    if dry_run:
+        previews = [preview_project(p) for p in paths]
+        if as_json:
+            echo_json(previews)
+        for pv in [] if as_json else previews:
+            say(f"{pv['path']}: {pv['tool']} project, positions {pv['positions']}: {pv['sources']} sources, "
+                       f"{pv['codes']} codes, {pv['users']} coders, {pv['selections']} selections (nothing stored).")
+        return
 
     reports = [import_project(project, p) for p in paths]
     if as_json:
@@ -53,4 +65,4 @@ def import_projects(project: Project, paths: list[Path], as_json: bool) -> None:
         return
     for r in reports:
         for line in r.lines():
-            click.echo(line)
+            say(line)

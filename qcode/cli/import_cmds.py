@@ -73,11 +73,14 @@ def import_cmd(
     if projects:  # other tools' projects: .qdpx, .qde, QualCoder, Taguette
         from qcode.cli.exchange_cmds import import_projects
 
-        import_projects(project, projects, as_json)
+        import_projects(project, projects, as_json, dry_run=dry_run)
         paths = tuple(p for p in paths if p not in projects)
         if not paths:
             return
-    files = importing.collect_files(list(paths))
+    refused: list[tuple[Path, str]] = []
+    files = importing.collect_files(list(paths), refused)
+    for f, why in refused:
+        say(f"skipped   {f}: {why}", fg="yellow", err=True)
     if not files:
         raise QcodeError("No importable files found in " + ", ".join(str(p) for p in paths) + ".",
                          hint="Supported extensions: " + " ".join(sorted(registry())))

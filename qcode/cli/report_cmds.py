@@ -51,18 +51,30 @@ class _Bar:
 @click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path), help="Word file whose styles the report uses.")
 @click.option("--date", help="Date printed on the report, YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today).")
 @click.option("--title", help="Report title (default: the project name).")
+@click.option("--lang", help="Report language, e.g. en or fr (default: the project's language).")
+@click.option("--max-words", type=click.IntRange(min=1), metavar="N",
+              help="Shorten quotes longer than N words in Word/HTML/Markdown, cutting between words with […] "
+              "(XLSX/CSV keep every quote whole).")
+@click.option("--quotes", "quote_mode", type=click.Choice(["span", "turn"]), default="span", show_default=True,
+              help="span: the coded passage; turn: the whole speaker turn with the coded passage in bold.")
+@click.option("--include-interviewers", is_flag=True,
+              help="Count interviewers as people in shares and counts (left out by default).")
 @click.option("--force", is_flag=True, help="Replace OUTPUT even if it is a file of another format.")
 @project_option
 def report_cmd(project: Project, fmt: str | None, output: Path, codes: tuple[str, ...], transcripts: tuple[str, ...],
                coders: tuple[str, ...], by: tuple[str, ...], where: tuple[str, ...], template: Path | None,
                template_timeout: float | None, reference_docx: Path | None, date: str | None, title: str | None,
+               lang: str | None, max_words: int | None, quote_mode: str, include_interviewers: bool,
                force: bool) -> None:
     """Write a report of the coded themes: quotes, counts, crosstabs, co-occurrence.
 
     Word reports use Word's built-in styles (pass --reference-docx to apply a
     house style). CSV writes the quotes to FILE and each table to FILE-<table>.csv;
     XLSX puts everything in one workbook. The file is replaced only once the
-    report is complete.
+    report is complete. The text is in the project's language (--lang to
+    change it). The same project, options and --date (or SOURCE_DATE_EPOCH)
+    give byte-identical files. Word fills the contents' page numbers when it
+    opens the report; in LibreOffice use Tools > Update > Update All.
 
     Example:
 
@@ -70,6 +82,7 @@ def report_cmd(project: Project, fmt: str | None, output: Path, codes: tuple[str
         qcode report -o report.docx --by country --by gender
         qcode report -f xlsx -o quotes.xlsx --code job-instability --where country=Kenya
         qcode report -o report.html --date 2025-03-31
+        qcode report -o rapport.docx --lang fr --max-words 80 --quotes turn
     """
     from qcode.core.errors import ReportError
     from qcode.usecases.reporting import ReportRequest, parse_where, run_report
@@ -82,7 +95,9 @@ def report_cmd(project: Project, fmt: str | None, output: Path, codes: tuple[str
     request = ReportRequest(
         format=fmt, output=output, codes=list(codes) or None, transcripts=list(transcripts) or None,
         coders=list(coders) or None, by=list(by), where=parse_where(where), template=template,
-        template_timeout=template_timeout, reference_docx=reference_docx, date=date, title=title, force=force,
+        template_timeout=template_timeout, reference_docx=reference_docx, date=date, title=title,
+        lang=lang, max_words=max_words, quote_mode=quote_mode, include_interviewers=include_interviewers,
+        force=force,
     )
     bar = _Bar()
     try:
@@ -211,7 +226,9 @@ def _print_crosstab(project: Project, by: str, codes: tuple[str, ...], transcrip
     rows = [["  " * r.depth + r.label] + [f"{c} · {share_text(s)}" for c, s in zip(r.counts, r.shares, strict=True)]
             for r in table.rows]
     _table(header, rows)
-    say("\nEach cell: codings · share of the group's participants who mention the theme. Group sizes in brackets.")
+    people = {"speakers": "speakers (no participant data)", "coders": "coders"}.get(table.unit, "participants")
+    say(f"\nEach cell: codings · share of the group's {people} who mention the theme. Group sizes in brackets"
+        " (interviewers left out).")
 
 
 @stats_group.command("cooccurrence")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option
+from qcode.cli.common import cli, echo_json, project_option, say
 from qcode.usecases import server as server_uc
 from qcode.usecases.project import Project
 
@@ -50,11 +50,11 @@ def init_cmd(url: str, prefix: str | None, backup_dir: Path) -> None:
     """
     report = server_uc.server_init(url, prefix=prefix, backup_dir=backup_dir)
     if report.backup:
-        click.echo(f"Backup before migrating: {report.backup}")
+        say(f"Backup before migrating: {report.backup}")
     for step in report.migrated:
-        click.echo(f"Schema: {step}")
-    click.echo(f"Group roles: {', '.join(report.groups)}.")
-    click.echo("Next: qcode server add-coder NAME --role owner|coder|reader " + "--database URL")
+        say(f"Schema: {step}")
+    say(f"Group roles: {', '.join(report.groups)}.")
+    say("Next: qcode server add-coder NAME --role owner|coder|reader " + "--database URL")
 
 
 @server_group.command("add-coder")
@@ -75,9 +75,9 @@ def add_coder_cmd(name: str, kind: str, url: str, ask_password: bool) -> None:
     """
     password = click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True) if ask_password else None
     created = server_uc.add_coder(url, name, kind, password=password)
-    click.echo(f"{'Created' if created else 'Updated'} role {name} as {kind}.")
+    say(f"{'Created' if created else 'Updated'} role {name} as {kind}.")
     if not password and created:
-        click.echo("It has no password yet: give one with --password, or let the server authenticate it otherwise.")
+        say("It has no password yet: give one with --password, or let the server authenticate it otherwise.")
 
 
 @server_group.command("blind")
@@ -92,7 +92,7 @@ def blind_cmd(project: Project, state: str) -> None:
         qcode server blind on
     """
     server_uc.set_blind(project, state == "on")
-    click.echo("Blind coding is on: coders see only their own codings." if state == "on" else
+    say("Blind coding is on: coders see only their own codings." if state == "on" else
                "Blind coding is off: everyone sees every coding.")
 
 
@@ -112,7 +112,7 @@ def status_cmd(project: Project, as_json: bool) -> None:
         echo_json(info)
         return
     for key, value in info.items():
-        click.echo(f"{key:>13}: {value}")
+        say(f"{key:>13}: {value}")
 
 
 @cli.command("pull")
@@ -131,7 +131,7 @@ def pull_cmd(project: Project, url: str | None) -> None:
     from qcode.usecases import sync
 
     for line in sync.pull(project, url).lines():
-        click.echo(line)
+        say(line)
 
 
 @cli.command("push")
@@ -148,4 +148,4 @@ def push_cmd(project: Project, url: str | None) -> None:
     from qcode.usecases import sync
 
     for line in sync.push(project, url).lines():
-        click.echo(line)
+        say(line)

@@ -22,6 +22,7 @@ Definitions used throughout (also printed in reports):
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -49,6 +50,9 @@ class AnalysisData:
     project: str = ""
     language: str = ""
     """Language of code labels in outputs (the codebook's plain label when empty)."""
+    interviewers: frozenset[tuple[int | None, str]] = frozenset()
+    """(transcript id, speaker label) of interviewers to leave out of counts of people
+    (see :func:`find_interviewers`); empty: everyone counts."""
 
     def __post_init__(self) -> None:
         for name in ("transcripts", "participants", "codings", "memos"):
@@ -137,6 +141,46 @@ def person_key(t: Transcript, label: str) -> str:
     """The counting unit of a speaker: its participant, else ``label (transcript)``."""
     linked = t.speakers.get(label)
     return linked if linked else f"{label} ({t.name})"
+
+
+INTERVIEWER_ROLES = re.compile(
+    r"^(?:I|Q|E|INT|Interviewer|Interviewers|Interviewe(?:r|use)|Intervieweu(?:r|se)|Moderator|Moderatrice|"
+    r"Modérat(?:eur|rice)|Facilitat(?:or|eur|rice)|Animat(?:eur|rice)|Enqu[eê]t(?:eur|rice)s?|Chercheu(?:r|se)|"
+    r"Researcher|ENQ|Enq)\s*\d*$",
+    re.I,
+)
+"""Speaker labels that name the interviewing role itself (``Interviewer``, ``Enquêtrice``, ``Q``...),
+alone or in brackets after a name (``Sonia B. (ENQ)``, as the CFPP corpus marks its interviewers)."""
+_ROLE_SUFFIX = re.compile(r"\(([^()]*)\)\s*$")
+INTERVIEWER_ATTRIBUTES = ("interviewer", "interviewers", "enquêteur", "enquêteurs", "enquêtrice")
+"""Transcript attributes listing its interviewers' speaker labels (``;`` or ``,`` between several)."""
+ROLE_ATTRIBUTES = ("role", "rôle")
+"""A participant attribute whose value matches :data:`INTERVIEWER_ROLES` marks an interviewer."""
+
+
+def find_interviewers(data: AnalysisData) -> frozenset[tuple[int | None, str]]:
+    """(transcript id, speaker label) of the interviewers: labels a transcript attribute
+    ``interviewer`` names, speakers whose participant has a ``role`` such as interviewer,
+    and labels that are the role itself (``Interviewer``, ``Enquêteur``, ``Moderator``, ``Q``)."""
+    out: set[tuple[int | None, str]] = set()
+    for t in data.transcripts:
+        named: set[str] = set()
+        for key, value in t.attributes.items():
+            if key.casefold() in INTERVIEWER_ATTRIBUTES and value:
+                named.update(v.strip().casefold() for v in re.split(r"[;,]", str(value)) if v.strip())
+        for label in t.speaker_labels():
+            linked = t.speakers.get(label)
+            p = data.participant(linked)
+            role = next((str(v) for k, v in (p.attributes.items() if p else ()) if k.casefold() in ROLE_ATTRIBUTES), "")
+            if (label.casefold() in named or (linked or "").casefold() in named
+                    or INTERVIEWER_ROLES.match(role.strip()) or (not linked and _is_role_label(label))):
+                out.add((t.id, label))
+    return frozenset(out)
+
+
+def _is_role_label(label: str) -> bool:
+    suffix = _ROLE_SUFFIX.search(label)
+    return bool(INTERVIEWER_ROLES.match(label.strip()) or (suffix and INTERVIEWER_ROLES.match(suffix.group(1).strip())))
 
 
 def format_value(value: object) -> str:
@@ -527,6 +571,7 @@ __all__ = [
     "check_filters",
     "code_scope",
     "format_time",
+    "find_interviewers",
     "format_value",
     "make_segments",
     "quote_of",

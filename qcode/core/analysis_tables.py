@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from qcode.core.analysis import (
     NONE_VALUE,
@@ -78,8 +79,11 @@ class Crosstab:
     attribute: str
     groups: tuple[str, ...]
     sizes: tuple[int, ...]
-    """Participants in each group."""
+    """Persons (see ``unit``) in each group."""
     rows: tuple[CrosstabRow, ...]
+    unit: str = "participants"
+    """What ``people`` and ``sizes`` count: ``participants`` (linked people) when the transcripts
+    have participant data, else ``speakers`` (a speaker label in one transcript); ``coders`` by coder."""
 
 
 @dataclass(frozen=True)
@@ -146,10 +150,12 @@ def _words(segs: Sequence[Segment]) -> int:
     return total
 
 
-def _counts(segs: Sequence[Segment]) -> tuple[int, int, int, int, int]:
+def _counts(segs: Sequence[Segment], skip: frozenset[tuple[int | None, str]] = frozenset()) -> tuple[int, int, int, int, int]:
+    """Codings, transcripts, speakers, participants, words; speakers in *skip* (interviewers) are not people."""
     transcripts = {s.transcript.id for s in segs}
-    speakers = {(s.transcript.id, label) for s in segs for label in s.speakers}
-    participants = {p for s in segs for p in s.participants if p}
+    speakers = {(s.transcript.id, label) for s in segs for label in s.speakers if (s.transcript.id, label) not in skip}
+    participants = {p for s in segs for label, p in zip(s.speakers, s.participants, strict=True)
+                    if p and (s.transcript.id, label) not in skip}
     return len(segs), len(transcripts), len(speakers), len(participants), _words(segs)
 
 
@@ -165,7 +171,8 @@ def frequencies(
     for depth, cid in _scope_codes(data, filters, set(by_code)):
         own = by_code.get(cid, [])
         rolled = [s for c in _family(data, cid) for s in by_code.get(c, [])]
-        out.append(CodeFrequency(cid, data.label(cid), depth, *_counts(own), *_counts(rolled)))
+        skip = data.interviewers
+        out.append(CodeFrequency(cid, data.label(cid), depth, *_counts(own, skip), *_counts(rolled, skip)))
     return out
 
 
@@ -186,23 +193,33 @@ def crosstab(
     *,
     segments: Sequence[Segment] | None = None,
 ) -> Crosstab:
-    """Codings and share of participants per code (rolled up) and group of *attribute*."""
+    """Codings and share of people per code (rolled up) and group of *attribute*.
+
+    The people are the participants (speakers linked to one) when any kept
+    transcript has participant data; unlinked speakers then count in neither
+    the numerators nor the group sizes. Without participant data they are the
+    speakers, every one of the kept transcripts, coded or not. Interviewers
+    (``data.interviewers``) are left out either way. ``unit`` says which.
+    """
     segs = _segs(data, filters, segments)
     where = {a: {v.casefold() for v in vs} for a, vs in (filters.where if filters else {}).items() if vs}
-    # Persons and their groups, from every speaker of the kept transcripts.
-    coded_persons = {p for s in segs for p in s.persons}
+    kept = transcripts_in(data, filters)
+    skip = data.interviewers
+    linked = any(t.speakers.get(label) for t in kept for label in t.speaker_labels() if (t.id, label) not in skip)
+    unit = "coders" if attribute == "coder" else "participants" if linked else "speakers"
+
+    def counted(t: Any, label: str) -> bool:
+        return (t.id, label) not in skip and (not linked or bool(t.speakers.get(label)))
+
     members: dict[str, set[str]] = {}
     if attribute != "coder":
-        for t in transcripts_in(data, filters):
+        for t in kept:
             for label in t.speaker_labels():
-                if any(
+                if not counted(t, label) or any(
                     occurrence_values(data, t, label, a).casefold() not in ok for a, ok in where.items() if a != "coder"
                 ):
                     continue
-                person = person_key(t, label)
-                if not t.speakers.get(label) and person not in coded_persons:
-                    continue
-                members.setdefault(occurrence_values(data, t, label, attribute), set()).add(person)
+                members.setdefault(occurrence_values(data, t, label, attribute), set()).add(person_key(t, label))
     counts: dict[str, dict[str, int]] = {}
     people: dict[str, dict[str, set[str]]] = {}
     groups: set[str] = set(members)
@@ -213,6 +230,8 @@ def crosstab(
             counts.setdefault(cid, {}).setdefault(g, 0)
             counts[cid][g] += 1
         for label, person in zip(s.speakers, s.persons, strict=True):
+            if attribute != "coder" and not counted(s.transcript, label):
+                continue
             g = occurrence_values(data, s.transcript, label, attribute) if attribute != "coder" else s.coding.coder
             people.setdefault(cid, {}).setdefault(g, set()).add(person)
     ordered = tuple(sorted(groups, key=_group_key))
@@ -230,7 +249,7 @@ def crosstab(
             p_row.append(n)
             s_row.append(n / size if size else None)
         rows.append(CrosstabRow(cid, data.label(cid), depth, tuple(c_row), tuple(p_row), tuple(s_row)))
-    return Crosstab(attribute, ordered, sizes, tuple(rows))
+    return Crosstab(attribute, ordered, sizes, tuple(rows), unit)
 
 
 def _rolled(data: AnalysisData, code_id: str, level: int | None) -> str:

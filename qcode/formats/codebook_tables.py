@@ -17,6 +17,7 @@ from pathlib import Path
 
 from qcode.core.codebook import Code, Codebook, new_code_id
 from qcode.core.errors import CodebookError, did_you_mean
+from qcode.formats.safexml import xml_text
 
 COLUMNS = ("id", "code path", "label", "definition", "include", "exclude", "examples", "keywords", "colour")
 _ALIASES = {
@@ -170,7 +171,7 @@ def export_xlsx(codebook: Codebook, lang: str = "") -> bytes:
     ws = wb.active
     ws.title = "Codebook"
     for row in rows(codebook, lang):
-        ws.append([_no_formula(c) for c in row])
+        ws.append([_no_formula(xml_text(c)) for c in row])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
@@ -203,12 +204,13 @@ def export_docx(codebook: Codebook, lang: str = "") -> bytes:
     """A Word document: one table per top-level theme (code, definition, include, exclude, examples)."""
     import docx
 
+    x = xml_text
     doc = docx.Document()
-    doc.add_heading(codebook.title, level=0)
+    doc.add_heading(x(codebook.title), level=0)
     if codebook.description:
-        doc.add_paragraph(codebook.description)
+        doc.add_paragraph(x(codebook.description))
     for theme in codebook.roots():
-        doc.add_heading(theme.display(lang), level=1)
+        doc.add_heading(x(theme.display(lang)), level=1)
         members = [(0, theme)] + [(codebook.depth(c.id) - codebook.depth(theme.id), c) for c in codebook.descendants(theme.id)]
         table = doc.add_table(rows=1, cols=5)
         table.style = "Table Grid"
@@ -217,11 +219,11 @@ def export_docx(codebook: Codebook, lang: str = "") -> bytes:
             cell.paragraphs[0].add_run(text).bold = True
         for depth, code in members:
             cells = table.add_row().cells
-            cells[0].text = ("    " * depth) + code.display(lang)
-            cells[1].text = code.definition
-            cells[2].text = code.include
-            cells[3].text = code.exclude
-            cells[4].text = "\n".join(f"“{x}”" for x in code.examples)
+            cells[0].text = x(("    " * depth) + code.display(lang))
+            cells[1].text = x(code.definition)
+            cells[2].text = x(code.include)
+            cells[3].text = x(code.exclude)
+            cells[4].text = x("\n".join(f"“{e}”" for e in code.examples))
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

@@ -26,7 +26,9 @@ import yaml
 
 from qcode.core.codebook import Code, Codebook, tree_order
 from qcode.core.errors import CodebookError, did_you_mean
+from qcode.core.safe_text import label
 from qcode.formats.codebook_patterns import PatternChecks
+from qcode.formats.files import NotRegularFileError, read_limited
 
 MAX_BYTES = 2 * 1024 * 1024
 """Largest codebook file accepted (2 MiB; real codebooks are far smaller)."""
@@ -227,8 +229,9 @@ def read_text(path: Path) -> str:
                 f"{path}: the codebook file is {size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.1f} MB.",
                 hint="A codebook holds codes and rules, not data; check that this is the right file.",
             )
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        data = read_limited(path, MAX_BYTES)
+    except NotRegularFileError as exc:
+        raise CodebookError(f"Codebook {exc}.", hint="Check the path: a codebook is a YAML file.") from exc
     except FileNotFoundError:
         raise CodebookError(f"Codebook file {path} not found.", hint="Check the path.") from None
     except OSError as exc:
@@ -350,6 +353,13 @@ class _Checker(PatternChecks):
         if t == "str":
             if not empty_ok and not node.value.strip():
                 self.add(node, path, f"{what} is empty.")
+                return None
+            bad = _control_char(node.value, multiline=what not in _ONE_LINE)
+            if bad is not None:
+                self.add(node, path, f"{what} contains the control character {label(node.value[bad])} "
+                         f"(character {bad + 1}); it can garble terminals and breaks Word and Excel files.",
+                         "Remove it: such characters are often pasted invisibly from another program, or "
+                         "written as \\e or \\x.. escapes in quotes.")
                 return None
             return node.value
         if t == "null":
@@ -515,6 +525,27 @@ class _Checker(PatternChecks):
         fields["color"] = value
 
     # -- spaCy Matcher patterns -------------------------------------------
+_ONE_LINE = ("a label", "a code id", "a colour", "a language code", "keywords", "code ids")
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _control_char(value: str, *, multiline: bool) -> int | None:
+    """Index of the first character a codebook text may not hold, or None.
+
+    C0 controls (but TAB and line ends in multi-line texts), DEL and C1 are
+    refused everywhere; bidi overrides in one-line names (labels, ids) too.
+    """
+    if value.isprintable():
+        return None
+    for i, ch in enumerate(value):
+        o = ord(ch)
+        if ch in "\t\n\r" and multiline:
+            continue
+        if o < 0x20 or 0x7F <= o <= 0x9F or (not multiline and ch in _BIDI_CONTROLS):
+            return i
+    return None
+
+
 def _shown(raw: str) -> str:
     value = yaml.safe_load(raw)
     if isinstance(value, bool):
@@ -528,6 +559,14 @@ def build(root: Node, text: str, file: str, problems: list[Problem], default_tit
     if root.kind != "map":
         c.add(root, "", "a codebook is a mapping (qcode_codebook, title, codes, ...), not a list or text.",
               "Start the file with `qcode_codebook: 1` and put the codes under `codes:`.")
+        return None
+    names = [k.value for k, _ in root.value if k.kind == "scalar"]
+    if not any(n in TOP_KEYS or str(n).startswith("x-") for n in names):
+        # Not a codebook at all (a wrong path, another file): say so without quoting its content,
+        # which may be anything (issue 14: `[codebook] path = "/etc/shadow"` printed its lines).
+        c.add(root, "", f"this is not a qcode codebook: none of its {len(names)} top-level keys is a codebook "
+              "key (qcode_codebook, title, codes, ...).",
+              "Check the path: a codebook is a YAML file with a `codes:` list.")
         return None
     keys = c.mapping(root, "", TOP_KEYS)
     meta: dict[str, Any] = {"title": default_title or "Untitled codebook", "extra": {}}

@@ -28,6 +28,7 @@ from typing import Any
 from qcode.core.errors import ImportFormatError
 
 REQUIRED = ("transcript", "start", "end", "code")
+MAX_BYTES = 512 * 2**20
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 CSV_SUFFIXES = (".csv", ".tsv")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -55,10 +56,14 @@ class Row:
 
 def read_rows(path: Path) -> Iterator[Row]:
     """Rows of a .jsonl or .csv codings file, with their line numbers."""
+    from qcode.formats.files import read_limited
+
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_BYTES)
     except OSError as exc:
-        raise ImportFormatError(f"Cannot read {path}: {exc.strerror}.") from exc
+        raise ImportFormatError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    if len(raw) > MAX_BYTES:
+        raise ImportFormatError(f"{path} is larger than {MAX_BYTES // 2**20} MB; split it into several files.")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -75,6 +80,9 @@ def read_rows(path: Path) -> Iterator[Row]:
                 data = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ImportFormatError(f"{path}, line {n}: not valid JSON ({exc.msg}, column {exc.colno}).") from exc
+            except RecursionError:
+                raise ImportFormatError(f"{path}, line {n}: JSON nested too deeply to read.",
+                                        hint="A coding is one flat JSON object per line.") from None
             if not isinstance(data, dict):
                 raise ImportFormatError(f"{path}, line {n}: each line must be a JSON object {{...}}.")
             yield Row(n, data)

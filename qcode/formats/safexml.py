@@ -14,7 +14,15 @@ from typing import Any
 
 from qcode.core.errors import ImportFormatError
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
+
+
+def xml_text(text: str) -> str:
+    """Text any XML-based file (Word, Excel, REFI-QDA) can hold: characters XML 1.0 forbids
+    (C0 controls but TAB/LF/CR, U+FFFE/FFFF, lone surrogates) become a visible U+FFFD,
+    never dropped silently. Writers call it on every string they did not make themselves."""
+    return _NOT_XML.sub("\ufffd", text) if not text.isprintable() or "\ufffe" in text or "\uffff" in text else text
 _ENTITY = re.compile(rb"<!ENTITY", re.I)
 _INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[")
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import stat
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -130,7 +132,8 @@ class SafeZip:
                             f"{self.filename}: part '{name}' expands beyond {cap / 1e6:.0f} MB; refusing it "
                             "(possible ZIP bomb)."
                         )
-        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError, ValueError,
+                zlib.error, struct.error) as exc:  # a damaged stream surfaces as any of these
             raise ImportFormatError(
                 f"{self.filename}: part '{name}' cannot be read ({exc}); the file is corrupt, encrypted or malicious.",
                 hint=f"Open it in its application and save it again as {self.kind}.",

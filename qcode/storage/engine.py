@@ -45,6 +45,7 @@ def sqlite_engine(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, rea
         url = f"sqlite+pysqlite:///file:{quote(str(Path(path).resolve()))}?mode=ro{'&immutable=1' if immutable else ''}&uri=true"
     engine = sa.create_engine(
         url,
+        hide_parameters=True,  # error messages never quote the interview text being written
         connect_args={"timeout": busy_timeout, "check_same_thread": False, "isolation_level": None},
         poolclass=sa.pool.QueuePool,
         pool_size=4,

@@ -106,7 +106,8 @@ def make_engine(url: str, **kw: object) -> Engine:
         connect_args["sslmode"] = "prefer"
     # Connections idle for 5 minutes are replaced when next used (firewalls drop idle ones); no pre-ping,
     # which would cost a round trip per transaction.
-    return sa.create_engine(u, pool_recycle=300, hide_parameters=True, connect_args=connect_args, **kw)  # type: ignore[arg-type]
+    kw.setdefault("hide_parameters", True)  # error messages never quote the interview text being written
+    return sa.create_engine(u, pool_recycle=300, connect_args=connect_args, **kw)  # type: ignore[arg-type]
 
 
 def describe(url: str) -> str:

@@ -84,6 +84,7 @@ class QcodeApp(App[None]):
 
             self.feed = ChangeFeed(self.project.store)
             self.set_interval(0.25, self._others_changes)
+        self.call_after_refresh(self._check_coder)
 
     def _others_changes(self) -> None:
         """Show other coders' committed changes: reload the coding screen when it is in front."""
@@ -104,7 +105,6 @@ class QcodeApp(App[None]):
         if self.feed.error:
             return "live updates off"
         return "synced " + time.strftime("%H:%M:%S", time.localtime(self.feed.last_refresh))
-        self.call_after_refresh(self._check_coder)
 
     def _check_coder(self) -> None:
         """Ask for the coder's name when neither qcode.toml nor QCODE_CODER gives one."""
@@ -152,8 +152,8 @@ class QcodeApp(App[None]):
         shown = "\n".join(lines[:8]) + ("\n..." if len(lines) > 8 else "")
         self.push_screen(ConfirmDialog(
             f"The codebook file {status.shown} was edited since the project took it in "
-            f"({status.change.diff.summary()}):\n{shown}\n\nTake the edit in now? Codings of removed codes are kept "
-            "(their codes are retired).", yes="Take it in"), lambda yes: self._take_codebook(status, yes))
+            f"({status.change.diff.summary()}):\n\n{shown}\n\nTake the edit in now? Codings of removed codes are "
+            "kept (their codes are retired).", yes="Take it in"), lambda yes: self._take_codebook(status, yes))
 
     def _take_codebook(self, status: Any, yes: bool | None) -> None:
         from qcode.usecases.codebook import attach_codebook
@@ -376,6 +376,24 @@ class QcodeApp(App[None]):
                 seen.add(name)
                 key = b.key.split(",")[0] if name != b.description else b.key_display or b.key.split(",")[0]
                 yield SystemCommand(name, f"key: {key}", partial(self.run_action, b.action, target))
+
+
+    def _fatal_error(self) -> None:
+        """Textual's crash screen prints a traceback *with local variables*, which quote interview
+        text; ours shows where it happened, and writes the traceback (no locals) to a private file."""
+        import sys
+
+        from qcode.usecases import crash
+
+        exc = sys.exc_info()[1]
+        if exc is None or crash.debugging():
+            super()._fatal_error()
+            return
+        from rich.text import Text
+
+        self.bell()
+        self._exit_renderables.append(Text(crash.summary(exc, crash.write_report(exc))))
+        self._close_messages_no_wait()
 
 
 def make_app(project_dir: Path | None = None, *, transcript: str | int | None = None) -> QcodeApp:

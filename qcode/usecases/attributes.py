@@ -114,10 +114,15 @@ def import_attributes(project: Project, path: Path) -> int:
 
 
 def import_attributes_report(project: Project, path: Path) -> AttributeReport:
+    from qcode.formats.files import read_limited
+
+    limit = 64 * 2**20
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, limit)
     except OSError as exc:
-        raise ImportFormatError(f"Cannot read attributes file {path}: {exc.strerror}.", hint="Check the path.") from exc
+        raise ImportFormatError(f"Cannot read attributes file {path}: {exc.strerror or exc}.", hint="Check the path.") from exc
+    if len(raw) > limit:
+        raise ImportFormatError(f"{path}: an attributes file of more than {limit // 2**20} MB is not a sidecar.")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -45,9 +45,12 @@ def export_codings(project: Project, out: Path, *, force: bool = False, **filter
     """
     import io
 
-    from qcode.usecases.outputs import check_output
+    from qcode.usecases.outputs import OutputPathError, check_output
 
-    fmt = file_format(Path(out))
+    try:
+        fmt = file_format(Path(out))
+    except ImportFormatError as exc:
+        raise OutputPathError(exc.message, hint=exc.hint) from None
     check_output(Path(out), fmt, force=force, project_root=project.root)
     buf = io.StringIO()
     records = (coding_record(project, c) for c in project.store.iter_codings(**filters))

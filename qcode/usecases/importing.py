@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -90,17 +91,27 @@ def default_options(project: Project, **overrides: object) -> ImportOptions:
     return replace(base, **{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
 
 
-def collect_files(paths: list[Path]) -> list[Path]:
-    """Expand folders to the supported files inside them (sorted; hidden files skipped)."""
+def collect_files(paths: list[Path], refused: list[tuple[Path, str]] | None = None) -> list[Path]:
+    """Expand folders to the supported files inside them (sorted; hidden files skipped).
+
+    Links inside a folder are followed only when they lead to a file inside
+    that folder: a link out of it (to ``~/.ssh`` or another study's data) is
+    not read, and is reported in *refused* with its reason.
+    """
     known = set(registry())
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in known
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            ))
+            base = Path(os.path.realpath(p))
+            for f in sorted(p.rglob("*")):
+                if f.suffix.lower() not in known or any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                if not Path(os.path.realpath(f)).is_relative_to(base):  # a link, or inside a linked folder
+                    if refused is not None:
+                        refused.append((f, f"a link to {os.path.realpath(f)}, outside {p}; not followed"))
+                    continue
+                if f.is_file():
+                    out.append(f)
         else:
             out.append(p)
     return out
@@ -108,16 +119,20 @@ def collect_files(paths: list[Path]) -> list[Path]:
 
 def read_source(path: Path, options: ImportOptions) -> bytes:
     """The file's bytes, after checking the size limit *before* reading."""
+    from qcode.formats.files import NotRegularFileError, read_limited
+
     try:
         size = path.stat().st_size
+        if size > options.max_bytes:
+            raise size_error(path.name, size, options.max_bytes)
+        data = read_limited(path, options.max_bytes)
+    except NotRegularFileError as exc:
+        raise ImportFormatError(f"{exc}; qcode imports files only.", hint="Give the path of a transcript file.") from exc
     except OSError as exc:
         raise ImportFormatError(f"Cannot read {path}: {exc.strerror}.", hint="Check the path and permissions.") from exc
-    if size > options.max_bytes:
-        raise size_error(path.name, size, options.max_bytes)
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ImportFormatError(f"Cannot read {path}: {exc.strerror}.", hint="Check the path and permissions.") from exc
+    if len(data) > options.max_bytes:  # it grew, or its size was not what stat said
+        raise size_error(path.name, len(data), options.max_bytes)
+    return data
 
 
 def parse_file(path: Path, options: ImportOptions) -> tuple[Transcript, bytes]:
@@ -223,8 +238,9 @@ def import_paths(
     project: Project, paths: list[Path], options: ImportOptions | None = None, progress: Progress = no_progress
 ) -> ImportReport:
     """Import every file; a bad file is reported and does not stop the others."""
-    files = collect_files(paths)
-    report = ImportReport()
+    refused: list[tuple[Path, str]] = []
+    files = collect_files(paths, refused)
+    report = ImportReport([FileResult(f, "failed", message=why) for f, why in refused])
     for i, f in enumerate(files):
         progress(i, len(files), f.name)
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,12 @@ from qcode.usecases.sources import source_of
 VARIABLE_TYPES = {"text": "Text", "number": "Float", "date": "Date", "category": "Text"}
 
 
+@lru_cache(maxsize=4096)
 def user_guid(name: str) -> str:
     return stable_guid("coder", name)
+
+
+_code_guid = lru_cache(maxsize=65536)(code_guid)
 
 
 def transcript_guid(name: str) -> str:
@@ -115,7 +120,7 @@ def build_model(project: Project) -> RefiProject:
             s0, s1 = smap.text_to_source(c.start, c.end)
             if smap.source_to_text(s0, s1) != (c.start, c.end):  # it starts or ends on spacing the source lacks
                 spans[c.guid] = [c.start, c.end]
-            coding = RefiCoding(c.guid, code_guid(c.code_id), user_guid(c.coder), c.created,
+            coding = RefiCoding(c.guid, _code_guid(c.code_id), user_guid(c.coder), c.created,
                                 note_refs=notes_for.get(("coding", str(c.id)), []))
             src.selections.append(RefiSelection(
                 stable_guid("selection", c.guid), s0, s1, name=src_text[s0:s1][:60], description=c.memo,

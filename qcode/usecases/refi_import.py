@@ -63,6 +63,8 @@ class ProjectImportReport:
     codes_reused: int = 0
     coders: list[str] = field(default_factory=list)
     codings: int = 0
+    duplicates: int = 0
+    """Codings given twice in the file (same span, code and coder), imported once."""
     exact: int = 0
     adjusted: list[str] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
@@ -84,7 +86,8 @@ class ProjectImportReport:
             f"{self.codes_added} new codes ({self.codes_reused} already there), {len(self.coders)} coders "
             f"({', '.join(self.coders) or 'none'}), {self.codings} codings, {self.memos} memos, "
             f"{self.participants} participants.",
-            f"Selections: {self.exact} exact, {len(self.adjusted)} adjusted, {len(self.unplaced)} not placed.",
+            f"Selections: {self.exact} exact, {len(self.adjusted)} adjusted, {len(self.unplaced)} not placed"
+            + (f"; {self.duplicates} duplicate codings imported once." if self.duplicates else "."),
         ]
         out += [f"  skipped source: {s}" for s in self.skipped_sources]
         out += [f"  adjusted: {a}" for a in self.adjusted]
@@ -375,6 +378,14 @@ def _typed(value: Any, qtype: str) -> Any:
     return value
 
 
+def preview_project(path: Path) -> dict[str, Any]:
+    """What :func:`import_project` would read from *path* (``qcode import --dry-run``)."""
+    model = read_any(Path(path))
+    return {"path": str(path), "tool": origin_name(model.origin), "positions": choose_convention(model).name,
+            "sources": len(model.sources), "codes": len(model.codebook), "users": len(model.users),
+            "selections": sum(len(s.selections) for s in model.sources), "warnings": model.warnings}
+
+
 def import_project(project: Project, path: Path) -> ProjectImportReport:
     """Import another tool's project file or folder into *project* (all or nothing)."""
     path = Path(path)
@@ -437,7 +448,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
             continue
         t = _transcript(model, src, project)
         dup = store.transcript_by_source_hash(t.source.sha256) if t.source else None
-        if dup is not None:
+        if dup is not None and dup[0] not in source_tid.values():  # in the project before; twins in the file stay
             report.skipped_sources.append(f"{src.name}: already in the project as '{dup[1]}'")
             continue
         base = t.name or slugify(src.name)
@@ -461,9 +472,13 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
         side = (model.extra.get("sources") or {}).get(src.guid, {}) if model.extra else {}
         exact_spans = side.get("spans") or {} if t.source_text == src.text else {}
         pending: list[tuple[Coding, list[str]]] = []
+        seen_spans: set[tuple[int, int, str, str]] = set()
         converted = conv.import_positions(src.text, [x for sel in src.selections for x in (sel.start, sel.end)])
         for i, sel in enumerate(src.selections):
             placed = _place(src.text, t.source_map, sel, converted[2 * i], converted[2 * i + 1])
+            own = exact_spans.get(sel.codings[0].guid) if sel.codings and isinstance(placed, str) else None
+            if own and 0 <= int(own[0]) < int(own[1]) <= len(t.text) and sel.start == sel.end:
+                placed = (int(own[0]), int(own[1]), "")  # spacing only qcode's text has (qcode.json)
             if isinstance(placed, str):
                 report.unplaced.append(Unplaced(src.name, sel.guid, sel.start, sel.end, placed))
                 continue
@@ -491,6 +506,11 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
                                 created=created, modified=sel.modified or created, codebook_hash=codebook_hash,
                                 **({"guid": c.guid} if _fresh_guid(c.guid, taken_guids) else {}))
                 taken_guids.add(c.guid)
+                key = (start, end, code_id, coding.coder)
+                if key in seen_spans:
+                    report.duplicates += 1
+                    continue
+                seen_spans.add(key)
                 pending.append((coding, c.note_refs + sel.note_refs))
         added = store.add_codings([c for c, _ in pending])
         report.codings += len(added)

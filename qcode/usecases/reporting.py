@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from qcode.core.analysis import AnalysisData, Filters, check_filters
+from qcode.core.analysis import AnalysisData, Filters, check_filters, find_interviewers
 from qcode.core.errors import ReportError
 from qcode.usecases.project import Progress, Project, no_progress
 
@@ -37,6 +37,14 @@ class ReportRequest:
     reference_docx: Path | None = None
     date: str | None = None
     title: str | None = None
+    lang: str | None = None
+    """Report language (``en``, ``fr``); None: the project's language when there is a catalogue for it."""
+    max_words: int | None = None
+    """Longest quote in words in Word/HTML/Markdown (the XLSX/CSV keep every quote whole)."""
+    quote_mode: str = "span"
+    """``span``: the coded passage; ``turn``: the whole speaker turn, the passage in bold."""
+    include_interviewers: bool = False
+    """Count interviewers as people (by default they are left out of participant/speaker counts)."""
     force: bool = False  # replace an existing file of another format (never a project file)
 
     def filters(self) -> Filters:
@@ -46,6 +54,13 @@ class ReportRequest:
             coders=tuple(self.coders) if self.coders else None,
             where={k: tuple(v) for k, v in self.where.items() if v},
         )
+
+
+def report_languages() -> list[str]:
+    """Languages a report can be written in (``--lang``)."""
+    from qcode.formats.reports.i18n import languages
+
+    return languages()
 
 
 def parse_where(items: list[str] | tuple[str, ...]) -> dict[str, list[str]]:
@@ -84,6 +99,8 @@ def report_date(explicit: str | None = None) -> str:
 def load_analysis_data(project: Project, request_or_filters: ReportRequest | Filters | None = None) -> AnalysisData:
     """Read transcripts, participants, codings and memos for the analyses.
 
+    Interviewers (:func:`~qcode.core.analysis.find_interviewers`) are left out of the
+    counts of people unless the request says ``include_interviewers``.
     Unknown codes, transcripts, coders or attributes raise a
     :class:`~qcode.core.errors.NotFoundError` naming them. Only the
     transcripts named by a transcript filter are loaded.
@@ -114,6 +131,9 @@ def load_analysis_data(project: Project, request_or_filters: ReportRequest | Fil
         project=project.settings.name,
         language=project.settings.language if _has_language(codebook, project.settings.language) else "",
     )
+    include = isinstance(request_or_filters, ReportRequest) and request_or_filters.include_interviewers
+    if not include:
+        data = replace(data, interviewers=find_interviewers(data))
     check_filters(data, filters, by)
     if isinstance(request_or_filters, ReportRequest) and request_or_filters.transcripts:
         request_or_filters.transcripts = list(filters.transcripts or ())
@@ -156,6 +176,15 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
     output = Path(request.output)
     if output.is_dir():
         raise ReportError(f"{output} is a folder.", hint=f"Give a file name, e.g. {output / ('report.' + fmt)}.")
+    from qcode.formats.reports.data import QUOTE_MODES
+    from qcode.formats.reports.i18n import resolve_language
+
+    if request.quote_mode not in QUOTE_MODES:
+        raise ReportError(f"Unknown quote mode '{request.quote_mode}'.", hint="Use --quotes span or --quotes turn.")
+    if request.max_words is not None and request.max_words < 5:
+        raise ReportError(f"--max-words {request.max_words} is too short for a quote.",
+                          hint="Give at least 5 words, e.g. --max-words 80 (or leave it out for whole quotes).")
+    lang = resolve_language(request.lang, project.settings.language)
     from qcode.usecases.outputs import check_output
 
     check_output(output, fmt, force=request.force, project_root=project.root)
@@ -172,6 +201,10 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
         qcode_version=qcode.__version__,
         codebook_hash=record.get("content_hash") or "",
         codebook_version=record.get("version") or "",
+        lang=lang,
+        max_words=request.max_words,
+        quote_mode=request.quote_mode,
+        include_interviewers=request.include_interviewers,
     )
     progress(10, 100, "analysing")
     report = build_report(data, options)
@@ -209,8 +242,13 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
 
 
 def _read_template(path: Path) -> str:
+    from qcode.formats.files import read_limited
+
     try:
-        return Path(path).read_text(encoding="utf-8")
+        data = read_limited(Path(path), 8 * 2**20)
+        if len(data) > 8 * 2**20:
+            raise ReportError(f"Template {path} is larger than 8 MB; a template is a page of markup, not data.")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except FileNotFoundError:
         raise ReportError(f"Template {path} not found.", hint="Check the path given to --template.") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -218,14 +256,21 @@ def _read_template(path: Path) -> str:
 
 
 def _charts(report: Any, colors: dict[str, str], progress: Progress) -> dict[str, bytes]:
-    from qcode.formats.reports.charts import cooccurrence_heatmap, frequency_chart
+    """The charts that carry information: frequencies when something is coded, one theme-by-group chart
+    per ``--by`` attribute with people in its groups, co-occurrence when two themes overlap."""
+    from qcode.formats.reports.charts import cooccurrence_heatmap, frequency_chart, groups_chart
 
     out: dict[str, bytes] = {}
+    steps = 2 + len(report.crosstabs)
     if any(r.total_codings for r in report.frequencies):
-        out["frequencies"] = frequency_chart(report.frequencies, colors)
-    progress(1, 2, "charts")
-    m = report.heatmap
-    if len(m.codes) >= 2 and any(v for i, row in enumerate(m.values) for j, v in enumerate(row) if i != j):
-        out["cooccurrence"] = cooccurrence_heatmap(report.heatmap)
-    progress(2, 2, "charts")
+        out["frequencies"] = frequency_chart(report.frequencies, colors, report.m)
+    progress(1, steps, "charts")
+    for i, table in enumerate(report.crosstabs):
+        png = groups_chart(table, report.m)
+        if png is not None:
+            out[f"groups-{i}"] = png
+        progress(2 + i, steps, "charts")
+    if len(report.heatmap.codes) >= 2:
+        out["cooccurrence"] = cooccurrence_heatmap(report.heatmap, report.m)
+    progress(steps, steps, "charts")
     return out

@@ -19,6 +19,7 @@ with the database (``project.sqlite``), backups and caches. Example::
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -28,6 +29,7 @@ from pathlib import Path
 from qcode.core.errors import SettingsError, did_you_mean
 
 SETTINGS_FILE = "qcode.toml"
+MAX_SETTINGS_BYTES = 1024 * 1024
 DATA_DIR = ".qcode"
 DB_FILE = "project.sqlite"
 
@@ -70,9 +72,14 @@ class Settings:
 
 def load_settings(root: Path) -> Settings:
     """Read ``root/qcode.toml``; every problem names the file, line and key."""
+    from qcode.formats.files import read_limited
+
     path = root / SETTINGS_FILE
     try:
-        raw_text = path.read_text(encoding="utf-8")
+        raw = read_limited(path, MAX_SETTINGS_BYTES)
+        if len(raw) > MAX_SETTINGS_BYTES:
+            raise SettingsError(f"{path} is larger than {MAX_SETTINGS_BYTES // 1024} KB; that is not a settings file.")
+        raw_text = raw.decode("utf-8").removeprefix("\ufeff")  # Windows editors write a BOM
     except FileNotFoundError:
         raise SettingsError(
             f"{root} is not a qcode project (no {SETTINGS_FILE}).",
@@ -84,6 +91,9 @@ def load_settings(root: Path) -> Settings:
         data = tomllib.loads(raw_text)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: {exc}.", hint="Fix the TOML syntax at that line (strings need quotes).") from exc
+    except (RecursionError, MemoryError):
+        raise SettingsError(f"{path}: values nested too deeply to read.",
+                            hint="qcode.toml holds a few sections of plain values; see README.md.") from None
     s = Settings()
     for section, values in data.items():
         if section not in _ALLOWED:
@@ -109,6 +119,12 @@ def load_settings(root: Path) -> Settings:
                 )
             if isinstance(value, list) and not all(isinstance(v, str) for v in value):
                 raise SettingsError(f"{where}: [{section}] {key} must be a list of paths in quotes.")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise SettingsError(f"{where}: [{section}] {key} must be a number, not {value}.",
+                                    hint="Write a plain number, for example 100.")
+            if section == "seed":
+                for rel in value:
+                    _check_inside(root, rel, f"{where}: [seed] {key}")
     project = data.get("project", {})
     s.name = project.get("name", root.resolve().name)
     s.language = project.get("language", s.language)
@@ -135,6 +151,17 @@ def load_settings(root: Path) -> Settings:
                 hint="Give a size in megabytes, for example 100.",
             )
     return s
+
+
+def _check_inside(root: Path, rel: str, where: str) -> None:
+    """[seed] files are imported without asking: they must be inside the project folder."""
+    target = Path(rel)
+    inside = not target.is_absolute() and Path(os.path.realpath(root / target)).is_relative_to(os.path.realpath(root))
+    if not inside:
+        raise SettingsError(
+            f"{where}: '{rel}' is outside the project folder; [seed] files must be inside it.",
+            hint="Copy the file into the project folder and give its path relative to qcode.toml.",
+        )
 
 
 def check_database_url(url: str, where: str) -> None:

@@ -135,7 +135,7 @@ def run_suggestions(
     t0 = time.perf_counter()
     codebook = project.codebook
     if not len(codebook):
-        raise SuggestError("The project has no codebook codes to suggest.", hint="Attach a codebook with `qcode codebook attach FILE`.")
+        raise SuggestError("The project has no codebook codes to suggest.", hint="Attach a codebook with `qcode codebook use FILE`.")
     code_ids = [codebook.get(c).id for c in codes] if codes else None
     score_floor = _min_score(project, min_score)
     cap = per_unit_cap(project, per_unit)

@@ -39,7 +39,8 @@ def test_report_docx_from_the_extension(proj: str, tmp_path: Path, capsys: pytes
     assert f"Wrote {out}" in stdout
     doc = docx.Document(str(out))
     assert doc.paragraphs[0].text == "My study"
-    assert "4 Themes across groups" in [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:2] == ["1 Corpus", "2 Findings by theme"] and "3.2 Themes by kind" in headings
 
 
 def test_report_csv_with_filters(proj: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -164,3 +165,17 @@ def test_help_ends_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
     for args in (["report", "--help"], ["stats", "--help"], ["stats", "crosstab", "--help"]):
         code, out, _ = run(capsys, *args)
         assert code == 0 and "Example:" in out
+
+
+def test_report_language_and_quote_options(proj: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.md"
+    code, _, err = run(capsys, "-p", proj, "report", "-o", str(out), "--lang", "fr", "--max-words", "5",
+                       "--quotes", "turn", "--include-interviewers", "--date", "2025-03-31")
+    assert code == 0, err
+    md = out.read_text(encoding="utf-8")
+    assert "## 2 Résultats par thème" in md and "31 mars 2025" in md
+    assert "> **Unstable.** Some weeks there is \\[…\\]\n" in md  # the coded part in bold, its turn cut at 5 words
+    assert "tour de parole entier, 5 mots au plus" in md
+    assert "Les enquêteurs sont comptés comme des personnes" in md
+    code, _, err = run(capsys, "-p", proj, "report", "-o", str(out), "--lang", "xx")
+    assert code == 2 and "No report text in language 'xx'" in err

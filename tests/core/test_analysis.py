@@ -17,6 +17,8 @@ Participants: Amina f, Brian m, Chloe f, Dmitri m (in no transcript).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from qcode.core.analysis import (
@@ -26,6 +28,7 @@ from qcode.core.analysis import (
     code_transcript_matrix,
     cooccurrence,
     crosstab,
+    find_interviewers,
     format_time,
     frequencies,
     make_segments,
@@ -233,14 +236,46 @@ def test_segment_spanning_two_turns_has_both_speakers() -> None:
     assert quote.who == "Amina & Brian"
 
 
-def test_unlinked_speaker_counts_as_person_only_when_coded() -> None:
-    # The moderator says something coded: now a Kenyan group member of their own.
+def test_with_participant_data_shares_count_participants_only() -> None:
+    # The moderator says something coded; with participant data the share stays a share of
+    # participants: the unlinked moderator counts neither in the group size nor among the people.
     extra = Coding(1, 0, 12, "C", "ann", id=8)
     data = AnalysisData(DATA.codebook, DATA.transcripts, DATA.participants, (*DATA.codings, extra))
     table = crosstab(data, "country")
-    assert table.sizes == (1, 3)
-    assert {r.code_id: r.people for r in table.rows}["C"] == (0, 1)
+    assert table.unit == "participants"
+    assert table.sizes == (1, 2)
+    assert {r.code_id: (r.counts, r.people) for r in table.rows}["C"] == ((0, 1), (0, 0))
     assert [(f.code_id, f.speakers, f.participants) for f in frequencies(data) if f.code_id == "C"] == [("C", 1, 0)]
+
+
+def test_without_participant_data_shares_count_every_speaker_but_interviewers() -> None:
+    # No speaker linked: the unit is the speaker, every speaker of the kept transcripts counts
+    # (coded or not), so one coded speaker of two is 50%, not 100%; interviewers are left out.
+    t1, t2 = (replace(t, speakers={}) for t in DATA.transcripts)
+    data = AnalysisData(DATA.codebook, (t1, t2), (), DATA.codings)
+    table = crosstab(data, "country")
+    assert table.unit == "speakers"
+    assert table.groups == ("France", "Kenya") and table.sizes == (2, 3)  # Q+Chloe, Moderator+Amina+Brian
+    beta = {r.code_id: r for r in table.rows}["B"]
+    assert beta.people == (1, 1) and beta.shares == (0.5, 1 / 3)
+    interviewers = find_interviewers(data)
+    assert interviewers == {(1, "Moderator"), (2, "Q")}
+    table = crosstab(replace(data, interviewers=interviewers), "country")
+    assert table.sizes == (1, 2)
+    assert {r.code_id: r for r in table.rows}["B"].shares == (1.0, 0.5)
+
+
+def test_interviewers_named_by_attribute_or_role_and_left_out_of_counts() -> None:
+    t1, t2 = DATA.transcripts
+    t1 = replace(t1, attributes={**t1.attributes, "interviewer": "Brian"})
+    people = (*DATA.participants[:2], Participant("Chloe", {"role": "Enquêtrice"}))
+    data = AnalysisData(DATA.codebook, (t1, t2), people, DATA.codings)
+    found = find_interviewers(data)
+    assert found == {(1, "Moderator"), (1, "Brian"), (2, "Q"), (2, "Chloe")}
+    assert find_interviewers(AnalysisData(DATA.codebook, (replace(t2, speakers={}, turns=[
+        replace(t2.turns[0], speaker="Sonia B. (ENQ)"), t2.turns[1]]),))) == {(2, "Sonia B. (ENQ)")}
+    freq = {f.code_id: f for f in frequencies(replace(data, interviewers=found))}
+    assert (freq["A"].total_speakers, freq["A"].total_participants) == (1, 1)  # Amina only
 
 
 @pytest.mark.parametrize(

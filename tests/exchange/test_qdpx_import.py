@@ -229,3 +229,34 @@ def test_source_path_outside_the_archive_is_not_followed(empty: Project, tmp_pat
     assert r.sources == [] and any("outside the project" in w for w in r.warnings)
     assert hashlib.sha256(secret.read_bytes()).hexdigest()  # untouched, and never read into the project
     assert all("secret" not in (empty.transcript(s["id"]).text) for s in empty.store.transcript_summaries())
+
+
+def test_dry_run_stores_nothing(empty: Project, tmp_path: Path) -> None:
+    a = TEXT.index("Piece rates")
+    f = qdpx(tmp_path / "s.qdpx", {"project.qde": qde("NVivo 14", [(a, a + 11, "Piece rates", C_B, U1)]),
+                                   f"sources/{SRC}.txt": TEXT.encode()})
+    root = empty.root
+    empty.close()
+    r = CliRunner().invoke(cli, ["-p", str(root), "import", "--dry-run", str(f)])
+    assert r.exit_code == 0, r.output
+    assert "NVivo project" in r.output and "1 sources" in r.output and "nothing stored" in r.output
+    with Project.open(root) as p:
+        assert p.store.transcript_summaries() == [] and p.store.codings() == []
+
+
+def test_duplicate_codings_in_the_file_are_imported_once(empty: Project, tmp_path: Path) -> None:
+    a = TEXT.index("Piece rates")
+    sel = (a, a + 11, "Piece rates", C_B, U1)
+    f = qdpx(tmp_path / "d.qdpx", {"project.qde": qde("NVivo", [sel, sel]), f"sources/{SRC}.txt": TEXT.encode()})
+    r = import_project(empty, f)
+    assert (r.codings, r.duplicates) == (1, 1)
+    assert len(empty.store.codings()) == 1
+
+
+def test_two_identical_sources_in_one_file_both_come_in_but_not_twice(empty: Project, tmp_path: Path) -> None:
+    other = SRC[:-1] + "9"
+    x = qde("NVivo", []).replace(b"</Sources>", f'<TextSource guid="{other}" name="Copy" plainTextPath="internal://{other}.txt"/></Sources>'.encode())
+    f = qdpx(tmp_path / "t.qdpx", {"project.qde": x, f"sources/{SRC}.txt": TEXT.encode(), f"sources/{other}.txt": TEXT.encode()})
+    assert len(import_project(empty, f).sources) == 2
+    again = import_project(empty, f)
+    assert again.sources == [] and len(again.skipped_sources) == 2

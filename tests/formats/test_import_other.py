@@ -17,7 +17,7 @@ def spoken(t):
 
 
 def test_registry_covers_every_format() -> None:
-    assert {".txt", ".md", ".docx", ".odt", ".rtf", ".vtt", ".srt", ".trs", ".pdf"} <= set(registry())
+    assert {".txt", ".md", ".docx", ".odt", ".rtf", ".vtt", ".srt", ".trs", ".xml", ".pdf"} <= set(registry())
     with pytest.raises(ImportFormatError, match="cannot import '.doc'"):
         importer_for(Path("old.doc"))
 
@@ -37,6 +37,17 @@ def test_odt_paragraphs_spaces_table_and_tracked_changes() -> None:
                          ("Lucie", "Dans un tableau"), ("Enquêteur", "Merci")]
     assert "deleted" not in t.text
     assert any("tracked changes" in w for w in t.warnings)
+
+
+def test_odt_speaker_table_then_name_colon_paragraphs() -> None:
+    cell = "<table:table-cell><text:p>{}</text:p></table:table-cell>"
+    rows = [["Lucie", "enquêtée"], ["Jo", "enquêteur"]]
+    body = ("<table:table>" + "".join("<table:table-row>" + "".join(cell.format(c) for c in r) + "</table:table-row>"
+                                      for r in rows) + "</table:table>"
+            "<text:p>Jo : Vous êtes payée comment ?</text:p><text:p>Lucie : À la tâche.</text:p>")
+    t = importer_for(Path("x.odt")).read(odt_bytes(body), "x.odt", ImportOptions())
+    assert spoken(t) == [("Jo", "Vous êtes payée comment ?"), ("Lucie", "À la tâche.")]
+    assert [n.text for n in t.notes] == ["speakers: Lucie (enquêtée); Jo (enquêteur)"]
 
 
 def test_rtf_with_codepage_escapes() -> None:

@@ -70,3 +70,19 @@ def test_demo_subtitles(name: str) -> None:
     t = importer_for(path).read(path.read_bytes(), name, ImportOptions())
     assert len(t.speaker_labels()) == 2 and all(tr.time_start is not None for tr in t.turns)
     assert 600 <= t.words <= 2000
+
+
+def test_srt_block_without_number_and_timing_is_not_merged_silently() -> None:
+    """Issue 14, finding 12: "Bob: yo" was merged into Amina's cue without a word."""
+    from qcode.formats.importers.base import ImportOptions
+    from qcode.formats.importers.subtitles import SrtImporter
+
+    data = (
+        b"1\n00:00:01,000 --> 00:00:02,000\nAmina: hello there\n\nBob: yo\n\n"
+        b"2\n00:00:05,000 --> 00:00:06,000\nAmina: again\n"
+    )
+    t = SrtImporter().read(data, "talk.srt", ImportOptions())
+    turns = [(tr.speaker, t.text[tr.start:tr.end]) for tr in t.turns]
+    assert ("Bob", "yo") in turns and all("yo" not in text for sp, text in turns if sp == "Amina")
+    [warning] = [w for w in t.warnings if "without a cue number" in w]
+    assert warning.startswith("line 5:") and "cue 1" in warning

@@ -26,7 +26,9 @@ def _write(tmp_path: Path, data: AnalysisData = DATA, *, by: tuple[str, ...] = (
            reference: Path | None = None, filters: Filters | None = None) -> docx.document.Document:
     report = build_report(data, ReportOptions(title="Test report", date="2025-03-31", by=by, filters=filters or Filters(),
                                               qcode_version="9.9"))
-    pngs = {"frequencies": frequency_chart(report.frequencies), "cooccurrence": cooccurrence_heatmap(report.heatmap)} if charts else {}
+    pngs = {"frequencies": frequency_chart(report.frequencies)} if charts else {}
+    if charts and report.heatmap.codes:
+        pngs["cooccurrence"] = cooccurrence_heatmap(report.heatmap)
     out = tmp_path / "r.docx"
     write_docx(report, out, charts=pngs, reference_docx=reference)
     return docx.Document(str(out))
@@ -51,11 +53,12 @@ def _quotes_by_heading(doc) -> dict[str, list[str]]:
 def test_headings_follow_the_codebook_and_skip_uncoded_themes(tmp_path: Path) -> None:
     doc = _write(tmp_path)
     assert _headings(doc) == [
-        "1 Codebook", "2 Theme frequencies", "3 Themes and quotes", "3.1 Alpha", "3.1.1 Alpha one", "3.2 Beta",
-        "4 Themes across groups", "5 Co-occurrence of themes", "6 Themes by transcript", "Appendix: memos",
+        "1 Corpus", "2 Findings by theme", "2.1 Alpha", "2.1.1 Alpha one", "2.2 Beta",
+        "3 Analysis tables and charts", "3.1 Theme frequencies", "3.2 Themes by country", "3.3 Co-occurrence of themes",
+        "3.4 Themes by transcript", "Appendix A. Codebook", "Appendix B. Memos",
     ]
     styles = {p.text: p.style.name for p in doc.paragraphs if p.style.name.startswith("Heading")}
-    assert (styles["3.1 Alpha"], styles["3.1.1 Alpha one"], styles["3 Themes and quotes"]) == ("Heading 2", "Heading 3", "Heading 1")
+    assert (styles["2.1 Alpha"], styles["2.1.1 Alpha one"], styles["2 Findings by theme"]) == ("Heading 2", "Heading 3", "Heading 1")
     body = "\n".join(p.text for p in doc.paragraphs)
     assert "Themes with no coded passage: Gamma." in body
 
@@ -63,11 +66,11 @@ def test_headings_follow_the_codebook_and_skip_uncoded_themes(tmp_path: Path) ->
 def test_quotes_per_theme_with_attribution_and_memo(tmp_path: Path) -> None:
     quotes = _quotes_by_heading(_write(tmp_path))
     # Codings 1 and 5 are the same passage coded by ann and bob: quoted once.
-    assert [len(quotes[h]) for h in ("3.1 Alpha", "3.1.1 Alpha one", "3.2 Beta")] == [2, 2, 2]
-    assert quotes["3.1 Alpha"][0] == "Work is unstable\n— Amina, focus group Nairobi 2, 00:00:05 · coded by ann, bob"
-    assert quotes["3.1 Alpha"][1] == "Same for me here.\n— Brian, focus group Nairobi 2, 00:12:34"
-    assert quotes["3.1.1 Alpha one"][0] == "Work is unstable and pay is low.\n— Amina, focus group Nairobi 2, 00:00:05\nMemo: m3"
-    assert quotes["3.1.1 Alpha one"][1] == "No contract\n— Chloe, interview Paris, turn 2"
+    assert [len(quotes[h]) for h in ("2.1 Alpha", "2.1.1 Alpha one", "2.2 Beta")] == [2, 2, 2]
+    assert quotes["2.1 Alpha"][0] == "Work is unstable\n— Amina, focus group Nairobi 2, 00:00:05 · coded by ann, bob"
+    assert quotes["2.1 Alpha"][1] == "Same for me here.\n— Brian, focus group Nairobi 2, 00:12:34"
+    assert quotes["2.1.1 Alpha one"][0] == "Work is unstable and pay is low.\n— Amina, focus group Nairobi 2, 00:00:05\nMemo: m3"
+    assert quotes["2.1.1 Alpha one"][1] == "No contract\n— Chloe, interview Paris, turn 2"
 
 
 def test_title_page_provenance_and_toc_field(tmp_path: Path) -> None:
@@ -78,7 +81,7 @@ def test_title_page_provenance_and_toc_field(tmp_path: Path) -> None:
     assert prov["Coders"] == "ann"
     assert prov["Filters"] == "coders: ann"
     assert prov["Codings"] == "5"
-    assert prov["Date"] == "2025-03-31"
+    assert prov["Date"] == "31 March 2025"
     assert prov["Made with"] == "qcode 9.9"
     assert prov["Codebook hash"] == DATA.codebook.content_hash()[:16]
     xml = doc.element.body.xml
@@ -105,20 +108,24 @@ def _rows(table) -> list[list[str]]:
 
 def test_frequency_crosstab_cooccurrence_and_transcript_tables(tmp_path: Path) -> None:
     doc = _write(tmp_path)
-    freq = _rows(_table_after(doc, "Table 1."))
+    corpus = _rows(_table_after(doc, "Table 1."))
+    assert corpus == [["Transcript", "Kind", "Words", "Participants", "Codings"],
+                      ["focus group Nairobi 2", "focus group", "14", "2", "5"], ["interview Paris", "interview", "6", "1", "2"]]
+    assert _rows(_table_after(doc, "Table 2.")) == [["Attribute", "Values"], ["gender", "f (2); m (1)"]]
+    freq = _rows(_table_after(doc, "Table 3."))
     assert freq[0] == ["Theme", "Codings", "With sub-themes", "Transcripts", "Participants", "Words"]
     assert freq[1] == ["Alpha", "3", "5", "2", "3", "13"]
-    assert freq[2] == ["    Alpha one", "2", "2", "2", "2", "9"]
+    assert freq[2] == ["\u2003Alpha one", "2", "2", "2", "2", "9"]
     assert freq[4] == ["Gamma", "0", "0", "0", "0", "0"]
-    cross = _rows(_table_after(doc, "Table 2."))
+    cross = _rows(_table_after(doc, "Table 4."))
     assert cross[0][:2] == ["Theme", "France (1)"] and cross[0][3] == "Kenya (2)"
     assert cross[1] == ["", "n", "%", "n", "%"]
     assert cross[2] == ["Alpha", "1", "100%", "4", "100%"]
     assert cross[4] == ["Beta", "1", "100%", "1", "50%"]
-    cooc = _rows(_table_after(doc, "Table 3."))
+    cooc = _rows(_table_after(doc, "Table 5."))
     assert cooc == [["Theme", "1", "2", "3"], ["1. Alpha", "(3)", "2", "0"], ["2. Alpha one", "2", "(2)", "1"],
                     ["3. Beta", "0", "1", "(2)"]]
-    by_t = _rows(_table_after(doc, "Table 4."))
+    by_t = _rows(_table_after(doc, "Table 6."))
     assert by_t[0] == ["Theme", "focus group Nairobi 2", "interview Paris"]
     assert by_t[1] == ["Alpha", "4", "1"]
     assert all(t.style is not None and t.style.name == "Light Grid Accent 1" for t in doc.tables)
@@ -131,7 +138,7 @@ def test_two_charts_are_embedded(tmp_path: Path) -> None:
 
 def test_memos_appendix(tmp_path: Path) -> None:
     texts = [p.text for p in _write(tmp_path).paragraphs]
-    start = len(texts) - 1 - texts[::-1].index("Appendix: memos")  # the first one is in the contents
+    start = len(texts) - 1 - texts[::-1].index("Appendix B. Memos")
     assert texts[start + 1].startswith("Coding 6 (Alpha one, interview Paris)")
     assert texts[start + 2] == "check with Chloe's second interview"
 
@@ -177,7 +184,7 @@ def test_control_characters_and_markup_are_kept_visible(tmp_path: Path) -> None:
     t = replace(t1, text=t1.text[:14] + "Work\x07is <b>&" + t1.text[25:])
     data = AnalysisData(DATA.codebook, (t,), DATA.participants, (Coding(1, 14, 30, "A", "ann", id=1),))
     quotes = _quotes_by_heading(_write(tmp_path, data, by=()))
-    assert quotes["3.1 Alpha"][0].startswith("Work\ufffdis <b>&")
+    assert quotes["2.1 Alpha"][0].startswith("Work\ufffdis <b>&")
 
 
 def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -49,11 +49,13 @@ def _report(data: AnalysisData | None = None):
                                                        codebook_hash="abc123"))
 
 
-# Written by hand from the data above (counts, numbering, attribution), then
-# compared line by line with the output. Beta's passage is coded by ann and bob:
+# Checked by hand against the data above (counts, numbering, attribution, the
+# sections in registry order with consecutive numbers), line by line. Beta's passage is coded by ann and bob:
 # two codings, one quote "coded by ann, bob".
 GOLDEN = """\
 # Mini report
+
+Report on coded interviews · 2 January 2025
 
 - **Project:** mini
 - **Codebook:** Mini, version 1
@@ -62,12 +64,98 @@ GOLDEN = """\
 - **Transcripts:** 1 with codings, of 1
 - **Codings:** 3
 - **Filters:** none (all codings)
-- **Date:** 2025-01-02
+- **Quotes:** coded passage
+- **Interviewers:** left out of the counts of people
+- **Language:** en-GB
+- **Date:** 2 January 2025
 - **Made with:** qcode 9.9
 
-## 1 Codebook
+## Contents
 
-**1.1 Alpha** (`A`)
+- 1 Corpus
+- 2 Findings by theme
+  - 2.1 Alpha
+  - 2.2 Beta
+- 3 Analysis tables and charts
+  - 3.1 Theme frequencies
+  - 3.2 Co-occurrence of themes
+  - 3.3 Themes by transcript
+- Appendix A. Codebook
+
+## 1 Corpus
+
+The report covers 1 transcript (1 interview), 4 words in all, coded by ann and bob (3 codings).
+
+The participant data describes 1 participant; shares in the tables are shares of participants.
+
+| Transcript | Kind | Words | Participants | Codings |
+|---|---|--:|--:|--:|
+| Interview one | interview | 4 | 1 | 3 |
+
+## 2 Findings by theme
+
+Each theme lists its coded passages, with who said them and where. Quotes show the coded passage.
+
+### 2.1 Alpha
+
+*About alpha.*
+
+1 coding in 1 transcript from 1 participant (1 word).
+
+> Alpha
+>
+> — Amina, Interview one, turn 2
+>
+> Memo: first
+
+### 2.2 Beta
+
+2 codings in 1 transcript from 1 participant (1 word).
+
+> beta.
+>
+> — Amina, Interview one, turn 2 · coded by ann, bob
+
+Themes with no coded passage: Alpha one.
+
+## 3 Analysis tables and charts
+
+### 3.1 Theme frequencies
+
+| Theme | Codings | With sub-themes | Transcripts | Participants | Words |
+|---|--:|--:|--:|--:|--:|
+| Alpha | 1 | 1 | 1 | 1 | 1 |
+| ↳ Alpha one | 0 | 0 | 0 | 0 | 0 |
+| Beta | 2 | 2 | 1 | 1 | 1 |
+
+**How to read the numbers**
+
+- Codings: coded passages. Transcripts, participants: how many have at least one.
+- Words: words in the text the code covers; overlapping codings of one code are merged first.
+- With sub-themes: a theme counts its own codings and those of all its sub-themes.
+- Share: participants of a group who said something coded with the theme, over all participants of that group in the transcripts, coded or not.
+- Interviewers are left out of the counts of people.
+- Co-occurrence: pairs of codings whose passages overlap; the diagonal holds each theme's own codings.
+
+### 3.2 Co-occurrence of themes
+
+No two themes overlap in the coded passages: there is no co-occurrence to chart.
+
+### 3.3 Themes by transcript
+
+| Theme | 1 |
+|---|--:|
+| Alpha | 1 |
+| ↳ Alpha one | 0 |
+| Beta | 2 |
+
+**Columns:** 1: Interview one.
+
+## Appendix A. Codebook
+
+Mini, version 1.
+
+**A.1 Alpha** (`A`)
 
 About alpha.
 
@@ -81,64 +169,10 @@ About alpha.
 
 - “a beta”
 
-**1.1.1 Alpha one** (`A1`)
+**A.1.1 Alpha one** (`A1`)
 
-**1.2 Beta** (`B`)
+**A.2 Beta** (`B`)
 
-## 2 Theme frequencies
-
-| Theme | Codings | With sub-themes | Transcripts | Participants | Words |
-|---|--:|--:|--:|--:|--:|
-| Alpha | 1 | 1 | 1 | 1 | 1 |
-| ↳ Alpha one | 0 | 0 | 0 | 0 | 0 |
-| Beta | 2 | 2 | 1 | 1 | 1 |
-
-- Codings: coded passages. Transcripts, speakers and participants: how many have at least one.
-- Words: words in the text the code covers; overlapping codings of one code are merged first.
-- With sub-themes: a theme counts its own codings and those of all its sub-themes.
-- Share of participants: participants of a group who said something coded with the theme, over the participants of that group. Speakers not linked to a participant count as persons of their own when some of their speech is coded.
-- Co-occurrence: pairs of codings whose passages overlap; the diagonal holds each code's own codings.
-
-## 3 Themes and quotes
-
-### 3.1 Alpha
-
-*About alpha.*
-
-1 coding in 1 transcript from 1 participant (1 word).
-
-> Alpha
->
-> — Amina, Interview one, turn 2
->
-> Memo: first
-
-### 3.2 Beta
-
-2 codings in 1 transcript from 1 participant (1 word).
-
-> beta.
->
-> — Amina, Interview one, turn 2 · coded by ann, bob
-
-Themes with no coded passage: Alpha one.
-
-## Co-occurrence of themes
-
-Pairs of overlapping codings; the diagonal (in brackets) holds each theme's own codings.
-
-| Theme | 1 | 2 |
-|---|--:|--:|
-| 1. Alpha | (1) | 0 |
-| 2. Beta | 0 | (2) |
-
-## Themes by transcript
-
-| Theme | Interview one |
-|---|--:|
-| Alpha | 1 |
-| ↳ Alpha one | 0 |
-| Beta | 2 |
 """
 
 
@@ -173,7 +207,7 @@ def test_markdown_escapes_for_markdown_not_html(tmp_path: Path) -> None:
     md = out.read_text(encoding="utf-8")
     assert "&amp;" not in md.replace("\\&amp;", "")  # only the user's own '&amp;', escaped
     assert "> — Sara & Mateo, Sara & Mateo's interview, turn 1\n" in md
-    assert "**1.1 \\# Not a heading** (`job_instability`)" in md
+    assert "**A.1 \\# Not a heading** (`job_instability`)" in md
     assert "| Pay \\| rates |" in md
     assert "> \\> not a quote\n> \\<b>x\\</b> & \\&amp; ok\n" in md
     assert "\\- not a list\n1\\. not numbered\n\nnot code\n" in md
@@ -187,8 +221,9 @@ def test_markdown_report_renders_user_text_as_text(tmp_path: Path) -> None:
     tokens = markdown_it.MarkdownIt("commonmark").enable("table").parse(out.read_text(encoding="utf-8"))
     shown_text = lambda tok: "".join(c.content for c in tok.children or () if c.type in ("text", "code_inline"))  # noqa: E731
     headings = [shown_text(tokens[i + 1]) for i, tok in enumerate(tokens) if tok.type == "heading_open"]
-    assert headings == ["Mini report", "1 Codebook", "2 Theme frequencies", "3 Themes and quotes",
-                        "3.1 # Not a heading", "3.2 Pay | rates", "Co-occurrence of themes", "Themes by transcript"]
+    assert headings == ["Mini report", "Contents", "1 Corpus", "2 Findings by theme", "2.1 # Not a heading",
+                        "2.2 Pay | rates", "3 Analysis tables and charts", "3.1 Theme frequencies",
+                        "3.2 Co-occurrence of themes", "3.3 Themes by transcript", "Appendix A. Codebook"]
     assert not any(t.type in ("html_block", "html_inline", "code_block", "ordered_list_open") for t in tokens)
     inline = [c for t in tokens if t.type == "inline" for c in t.children or ()]
     assert [c.content for c in inline if c.type == "code_inline"] == ["job_instability", "B"]
@@ -232,8 +267,9 @@ def test_html_escapes_script_in_labels_and_quotes_and_is_self_contained(tmp_path
     parser = _Tags()
     parser.feed(html)
     assert "script" not in parser.tags
-    assert parser.tags.count("img") == 2
-    assert all(s.startswith("data:image/png;base64,") for s in parser.srcs) and len(parser.srcs) == 2
+    # No two themes overlap here, so the co-occurrence chart is left out even when one is passed.
+    assert parser.tags.count("img") == 1
+    assert all(s.startswith("data:image/png;base64,") for s in parser.srcs) and len(parser.srcs) == 1
     assert "Content-Security-Policy" in html
 
 
@@ -322,7 +358,7 @@ def test_missing_field_lists_the_fields_of_that_value(mode: dict[str, float]) ->
         render("{% for t in themes %}\n{{ t.lable }}{% endfor %}", _report(), "md", name="mine.j2", **mode)
     assert err.value.message == "Template mine.j2 (line 2): this value has no field 'lable'. Did you mean 'label'?"
     # The keys of a theme (see to_context), not the top-level names.
-    assert err.value.hint.startswith("Its fields: code, label, depth, number, definition, summary, counts, quotes.")
+    assert err.value.hint.startswith("Its fields: code, label, depth, number, heading, anchor, definition, summary, counts, quotes.")
     assert "Available names" not in err.value.hint and "cooccurrence" not in err.value.hint
     with pytest.raises(ReportError) as err:
         render("{% for t in themes %}{% for q in t.quotes %}{{ q.attributes.country }}{% endfor %}{% endfor %}",
@@ -335,7 +371,7 @@ def test_missing_top_level_name_and_fields_of_lists_and_text() -> None:
     with pytest.raises(ReportError) as err:
         render("{{ thems }}", _report(), "md", name="mine.j2")
     assert err.value.message == "Template mine.j2 (line 1): 'thems' is undefined. Did you mean 'themes'?"
-    assert err.value.hint.startswith("Available names: by_transcript, charts, codebook,")
+    assert err.value.hint.startswith("Available names: by_transcript, captions, charts, codebook,")
     with pytest.raises(ReportError) as err:
         render("{{ themes.label }}", _report(), "md", name="mine.j2")
     assert err.value.message == "Template mine.j2 (line 1): 'label' was looked up on a list of 2 items, not on one item."
@@ -376,9 +412,9 @@ def test_builtin_html_has_every_theme_and_quote(tmp_path: Path) -> None:
 
 
 def _keys(value: object) -> set[str]:
-    """Every dict key in *value*, at any depth (the values of 'attributes' and 'charts' are data, not names)."""
+    """Every dict key in *value*, at any depth (the values of 'attributes', 'charts', 't', 'headings' and 'captions' are keyed by data, not names)."""
     if isinstance(value, dict):
-        return {k for k, v in value.items() for k in [k, *(() if k in ("attributes", "charts") else _keys(v))]}
+        return {k for k, v in value.items() for k in [k, *(() if k in ("attributes", "charts", "t", "headings", "captions") else _keys(v))]}
     if isinstance(value, list):
         return {k for item in value for k in _keys(item)}
     return set()

@@ -168,6 +168,8 @@ async def test_new_code_from_selection(make, project_dir: Path) -> None:
         await pilot.pause()
         await pilot.press("enter")  # accept the suggested label (the selection, without its full stop)
         await pilot.pause()
+        status = pilot.app.screen.query_one("#status").render().plain
+        assert status.startswith("✓ new code “Unstable” in the codebook and coded, saved")
     stored = codings_in(project_dir)
     assert len(stored) == 1
     assert stored[0].quote == "Unstable."

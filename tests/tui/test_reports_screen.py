@@ -130,3 +130,20 @@ async def test_code_field_completes_ids_and_accepts_labels(make, coded_dir: Path
         cb = app.project.codebook
     assert resolve_codes(cb, ["Piece rates", "PAY", "instability", "nope"], "en") == ["piece-rates", "pay", "instability", "nope"]
     assert resolve_codes(cb, None, "en") is None
+
+
+async def test_french_report_with_whole_turns_shortened(make, coded_dir: Path) -> None:
+    from textual.widgets import Select
+
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_reports(pilot)
+        screen.query_one("#rep-format", Select).value = "md"
+        screen.query_one("#rep-lang", Select).value = "fr"
+        screen.query_one("#rep-quotes", Select).value = "turn"
+        screen.query_one("#rep-max-words").focus()
+        await pilot.press(*"x6", "ctrl+g")  # letters are refused: 6 words
+        await _until(pilot, lambda: "Report written" in _log(app))
+    text = (coded_dir / "reports" / "report.md").read_text(encoding="utf-8")
+    assert "## 2 Résultats par thème" in text
+    assert "> **Unstable.** Some weeks there is nothing \\[…\\]" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -133,10 +134,11 @@ def test_same_project_and_options_give_the_same_content(coded: Project, tmp_path
     a = generate_report(coded, ReportRequest("docx", tmp_path / "a.docx", by=["country"]))
     b = generate_report(coded, ReportRequest("docx", tmp_path / "b.docx", by=["country"]))
     assert _parts(a) == _parts(b)
-    assert "2025-03-31" in "\n".join(p.text for p in docx.Document(str(a)).paragraphs)
+    assert a.read_bytes() == b.read_bytes()
+    assert "31 March 2025" in "\n".join(p.text for p in docx.Document(str(a)).paragraphs)
     m1 = generate_report(coded, ReportRequest("md", tmp_path / "a.md"))
     m2 = generate_report(coded, ReportRequest("md", tmp_path / "b.md"))
-    assert m1.read_text() == m2.read_text() and "**Date:** 2025-03-31" in m1.read_text()
+    assert m1.read_text() == m2.read_text() and "**Date:** 31 March 2025" in m1.read_text()
 
 
 def test_user_template(coded: Project, tmp_path: Path) -> None:
@@ -179,3 +181,61 @@ def test_parse_where_and_report_date(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_load_with_plain_filters(coded: Project) -> None:
     data = load_analysis_data(coded, Filters(coders=("other",)))
     assert len(data.codings) == 3  # filters are applied by the analyses, not at load
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx", "html", "md", "csv"])
+def test_reports_are_byte_for_byte_reproducible(coded: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                fmt: str) -> None:
+    import time
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1743379200")  # 2025-03-31 00:00 UTC
+    real = time.time
+    a = run_report(coded, ReportRequest(fmt, tmp_path / f"a.{fmt}", by=["country"]))
+    monkeypatch.setattr(time, "time", lambda: real() + 3 * 86400 + 7)  # the wall clock moves on between runs
+    b = run_report(coded, ReportRequest(fmt, tmp_path / f"b.{fmt}", by=["country"]))
+    assert [p.read_bytes() for p in a.files] == [p.read_bytes() for p in b.files]
+    if fmt in ("docx", "xlsx"):
+        with zipfile.ZipFile(a.path) as z:
+            assert {i.date_time for i in z.infolist()} == {(2025, 3, 31, 0, 0, 0)}
+            core = z.read("docProps/core.xml").decode()
+        assert re.search(r"<dcterms:created[^>]*>2025-03-31T00:00:00Z<", core)
+        assert re.search(r"<dcterms:modified[^>]*>2025-03-31T00:00:00Z<", core)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1743465600")  # a day later: a different report
+    c = run_report(coded, ReportRequest(fmt, tmp_path / f"c.{fmt}", by=["country"]))
+    assert (c.path.read_bytes() != a.path.read_bytes()) == (fmt != "csv")  # the CSV holds no date
+
+
+def test_charts_only_when_they_carry_information(coded: Project) -> None:
+    from qcode.formats.reports.data import ReportOptions, build_report
+    from qcode.usecases.reporting import _charts
+
+    data = load_analysis_data(coded)
+    report = build_report(data, ReportOptions(by=("country",)))
+    # No two codings overlap: no co-occurrence chart (it would be blank).
+    assert sorted(_charts(report, {}, lambda *a: None)) == ["frequencies", "groups-0"]
+    assert report.heatmap.codes == ()
+    _code(coded, "Piece rates", "pay")  # inside the piece-rates coding
+    report = build_report(load_analysis_data(coded), ReportOptions(by=("country",)))
+    assert sorted(_charts(report, {}, lambda *a: None)) == ["cooccurrence", "frequencies", "groups-0"]
+    assert report.heatmap.codes == ("pay", "piece-rates")
+    lone = build_report(data, ReportOptions(filters=Filters(codes=("instability",))))
+    assert sorted(_charts(lone, {}, lambda *a: None)) == ["frequencies"]
+
+
+def test_interviewers_are_left_out_unless_asked(coded: Project, tmp_path: Path) -> None:
+    data = load_analysis_data(coded)
+    t = data.transcripts[0]
+    assert data.interviewers == {(t.id, "Interviewer")}
+    assert load_analysis_data(coded, ReportRequest("md", tmp_path / "x.md", include_interviewers=True)).interviewers == set()
+    out = generate_report(coded, ReportRequest("md", tmp_path / "r.md", include_interviewers=True))
+    assert "Interviewers are counted as people" in out.read_text(encoding="utf-8")
+
+
+def test_report_options_are_checked(coded: Project, tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="No report text in language 'xx'"):
+        generate_report(coded, ReportRequest("md", tmp_path / "r.md", lang="xx"))
+    with pytest.raises(ReportError, match="too short"):
+        generate_report(coded, ReportRequest("md", tmp_path / "r.md", max_words=2))
+    with pytest.raises(ReportError, match="Unknown quote mode"):
+        generate_report(coded, ReportRequest("md", tmp_path / "r.md", quote_mode="sentence"))
+    assert not (tmp_path / "r.md").exists()

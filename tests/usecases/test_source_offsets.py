@@ -144,3 +144,31 @@ def test_pdpilot_codings_are_placed_through_source_offsets(shared_real: Path, tm
         assert len(got) == placed
         assert not wrong
         print(f"PDPilot: {placed}/262 placed through source offsets; not placed: {report.failed}")
+
+
+def test_non_text_formats_get_a_rendered_source() -> None:
+    from qcode.core.transcript import SourceInfo, build_text
+    from qcode.formats.source_text import attach_source
+
+    text, turns = build_text([("Ana", "Hello there", 5.0, None), ("Ben", "Fine", 65.0, None)])
+    from qcode.core.transcript import Transcript
+
+    t = Transcript("x", "x", text, turns, source=SourceInfo("x.srt", "0", "srt"))
+    attach_source(t, b"1\n00:00:05,000 --> 00:00:06,000\nAna: Hello there\n")
+    assert t.source_text == "[00:00:05] Ana: Hello there\n\n[00:01:05] Ben: Fine"
+    assert t.source_map is not None and t.source_map.source_to_text(0, 27) == (0, 11)
+
+
+def test_transcript_imported_before_source_maps_existed(crlf: Project) -> None:
+    """Older projects have no stored source: it is computed from the original bytes on demand."""
+    import sqlalchemy as sa
+
+    from qcode.storage import schema
+
+    t = crlf.transcript("crlf")
+    with crlf.store.transaction() as conn:
+        conn.execute(sa.delete(schema.transcript_sources))
+    assert crlf.store.transcript_source(t.id) is None
+    src, smap = source_of(crlf, t)
+    assert src == SOURCE and smap.source_to_text(SOURCE.index("Piece"), SOURCE.index("Piece") + 5) == (
+        t.text.index("Piece"), t.text.index("Piece") + 5)

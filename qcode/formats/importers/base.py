@@ -242,9 +242,15 @@ class TextBudget:
     nothing large is ever allocated.
     """
 
-    def __init__(self, filename: str, options: ImportOptions) -> None:
+    def __init__(self, filename: str, options: ImportOptions, source_size: int | None = None) -> None:
+        from qcode.formats.safezip import DEFAULT_LIMITS
+
         self.filename = filename
         self.limit = options.max_bytes
+        if source_size is not None:
+            # Like a ZIP member, text may not expand more than max_ratio times the file it came from
+            # (with 1 MiB of slack for small files): a 672-byte .odt does not become 100 MB of spaces.
+            self.limit = min(self.limit, max(2**20, int(DEFAULT_LIMITS.max_ratio * source_size)))
         self.used = 0
 
     def take(self, n: int) -> int:
@@ -252,8 +258,8 @@ class TextBudget:
         if self.used > self.limit:
             raise ImportFormatError(
                 f"{self.filename}: its text expands to more than the import limit of "
-                f"{self.limit / 2**20:.1f} MB (repeated spaces, tabs or other markup that multiplies text); "
-                "refusing it.",
+                f"{self.limit / 2**20:.1f} MB for this file (repeated spaces, tabs or other markup that "
+                "multiplies text); refusing it.",
                 hint="A genuine transcript does not do this; re-save it from its application, or raise "
                 "--max-mb if it really is that long.",
             )

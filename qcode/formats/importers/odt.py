@@ -16,7 +16,7 @@ from typing import Any
 from qcode.core.errors import ImportFormatError
 from qcode.core.transcript import Transcript
 from qcode.formats.importers.base import ImportOptions, TextBudget, check_size, finish, register
-from qcode.formats.importers.docx import table_paras
+from qcode.formats.importers.docx import table_paras, take_speaker_tables
 from qcode.formats.importers.speakers import Para, detect_turns
 from qcode.formats.safexml import parse_xml
 from qcode.formats.safezip import SafeZip
@@ -58,6 +58,7 @@ class _Walker:
         self.budget = budget
         self.paras: list[Para] = []
         self.after_table = False
+        self.tables: list[tuple[int, int, list[list[str]]]] = []
 
     def block(self, el: Any) -> None:
         for child in el:
@@ -85,7 +86,9 @@ class _Walker:
                 sub.block(cell)
                 cells.append("\n".join(p.text for p in sub.paras).strip())
             rows.append(cells)
+        start = len(self.paras)
         self.paras.extend(table_paras(rows))
+        self.tables.append((start, len(self.paras), rows))
         self.after_table = True
 
 
@@ -100,13 +103,15 @@ class OdtImporter:
         body = root.find(f"{OFFICE}body/{OFFICE}text")
         if body is None:
             raise ImportFormatError(f"{filename}: content.xml has no text body; this is not an .odt text document.")
-        walker = _Walker(TextBudget(filename, options))
+        walker = _Walker(TextBudget(filename, options, source_size=len(data)))
         walker.block(body)
         warnings = []
         if body.find(TEXT + "tracked-changes") is not None:
             warnings.append("the document has tracked changes; the text was imported as if all were accepted")
-        detection = detect_turns(walker.paras, options.speaker_pattern)
-        return finish(detection.turns, data, filename, options, self.format, warnings=warnings, notes_at=detection.notes)
+        paras, known, table_notes = take_speaker_tables(walker.paras, walker.tables)
+        detection = detect_turns(paras, options.speaker_pattern, known=known)
+        return finish(detection.turns, data, filename, options, self.format, warnings=warnings,
+                      notes_at=table_notes + detection.notes)
 
 
 register(".odt")(OdtImporter)

@@ -135,11 +135,41 @@ class SrtImporter:
             ) from exc
         if not subs and text.strip():
             raise ImportFormatError(f"{filename}: no SubRip cues found.", hint="Is this really an .srt file?")
-        paras = [
-            Para(_strip_tags(s.content), time=s.start.total_seconds(), time_end=s.end.total_seconds())
-            for s in subs
-        ]
-        return _cues_to_transcript(paras, decoded, data, filename, options, self.format)
+        paras, stray = _srt_paras(subs, text)
+        transcript = _cues_to_transcript(paras, decoded, data, filename, options, self.format)
+        for line, cue in stray[:5]:
+            transcript.warnings.append(
+                f"line {line}: a block without a cue number and timing followed cue {cue}; it was kept as a "
+                "separate passage (timed at the end of that cue), not merged into it. Check the file there"
+            )
+        if len(stray) > 5:
+            transcript.warnings.append(f"{len(stray) - 5} more blocks without cue number and timing")
+        return transcript
+
+
+_BLANK = re.compile(r"\n[ \t]*\n")
+
+
+def _srt_paras(subs: list[Any], text: str) -> tuple[list[Para], list[tuple[int, Any]]]:
+    """Cue paragraphs; a blank line inside a cue's content means the srt library joined a malformed
+    block (no number, no timing) to it: that block becomes its own paragraph, and is reported."""
+    paras: list[Para] = []
+    stray: list[tuple[int, Any]] = []
+    pos = 0
+    for s in subs:
+        start, end = s.start.total_seconds(), s.end.total_seconds()
+        chunks = _BLANK.split(s.content)
+        paras.append(Para(_strip_tags(chunks[0]), time=start, time_end=end))
+        pos = max(pos, text.find(chunks[0], pos))
+        for chunk in chunks[1:]:
+            if not chunk.strip():
+                continue
+            at = text.find(chunk, pos)
+            if at != -1:
+                pos = at
+            stray.append((text.count("\n", 0, max(at, 0)) + 1, s.index))
+            paras.append(Para(_strip_tags(chunk), time=end, time_end=end))
+    return paras, stray
 
 
 register(".vtt")(VttImporter)

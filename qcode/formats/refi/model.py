@@ -9,6 +9,21 @@ from typing import Any
 from qcode.core.codebook import Codebook
 
 
+def parse_time(value: object) -> datetime | None:
+    """An ISO 8601 time as written by the tools (``Z``, naive times taken as UTC); None when absent or invalid."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        from datetime import UTC
+
+        dt = dt.replace(tzinfo=UTC)
+    return dt
+
+
 @dataclass
 class RefiUser:
     guid: str

@@ -9,7 +9,6 @@ Tables read (QualCoder 3): ``source`` (``fulltext``), ``code_cat`` (categories,
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from qcode.core.codebook import Code, Codebook, new_code_id, tree_order
@@ -25,20 +24,9 @@ from qcode.formats.refi.model import (
     RefiUser,
     RefiVariable,
 )
-
-
-def _time(value: object) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        from datetime import UTC
-
-        dt = dt.replace(tzinfo=UTC)
-    return dt
+from qcode.formats.refi.model import (
+    parse_time as _time,
+)
 
 
 def read_qualcoder(path: Path) -> RefiProject:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,9 @@ from qcode.formats.refi.model import (
     RefiSource,
     RefiUser,
     RefiVariable,
+)
+from qcode.formats.refi.model import (
+    parse_time as _time,
 )
 from qcode.formats.refi.writer import SIDE_FILE
 from qcode.formats.safexml import parse_xml
@@ -76,20 +79,6 @@ def _kids(el: Any, name: str) -> list[Any]:
 
 def _kid(el: Any, name: str) -> Any | None:
     return next((c for c in el if _local(c) == name), None)
-
-
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        from datetime import UTC
-
-        dt = dt.replace(tzinfo=UTC)
-    return dt
 
 
 def _int(value: str | None, what: str) -> int:

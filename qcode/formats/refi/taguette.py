@@ -21,6 +21,7 @@ from qcode.core.codebook import Code, Codebook, new_code_id, tree_order
 from qcode.core.coding import stable_guid
 from qcode.formats.refi.foreign import columns, open_untrusted, require, tables
 from qcode.formats.refi.model import RefiCoding, RefiProject, RefiSelection, RefiSource, RefiUser
+from qcode.formats.refi.model import parse_time as _time
 
 BLOCKS = frozenset("p div br li tr h1 h2 h3 h4 h5 h6 blockquote pre table ul ol".split())
 
@@ -75,20 +76,6 @@ def html_text(html: str) -> _Text:
     parser.feed(html or "")
     parser.close()
     return parser
-
-
-def _time(value: object) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        from datetime import UTC
-
-        dt = dt.replace(tzinfo=UTC)
-    return dt
 
 
 def read_taguette(path: Path) -> RefiProject:

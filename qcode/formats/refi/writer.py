@@ -25,7 +25,14 @@ SIDE_FILE = "qcode.json"
 
 
 def _ts(dt: datetime | None) -> str | None:
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ") if dt is not None else None
+    """``xsd:dateTime`` in UTC to the second (f-string: strftime is the slow part of 50,000 codings)."""
+    if dt is None:
+        return None
+    if dt.utcoffset():
+        from datetime import UTC
+
+        dt = dt.astimezone(UTC)
+    return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"
 
 
 def _q(tag: str) -> str:

@@ -1,8 +1,11 @@
-"""Report charts as PNG bytes: theme frequencies and a co-occurrence heatmap.
+"""Report charts as PNG bytes: theme frequencies, themes by group, co-occurrence.
 
 matplotlib is imported lazily and used through its object API with the Agg
 canvas (no pyplot, no global state, no display needed). PNG metadata is
-emptied so the same data gives the same bytes.
+emptied so the same data gives the same bytes. Every chart has a title and
+axis labels in the report's language (*m*, a
+:class:`~qcode.formats.reports.i18n.Messages`); the report adds a caption
+saying what is counted.
 """
 
 from __future__ import annotations
@@ -11,9 +14,13 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from qcode.core.analysis import CodeFrequency, Cooccurrence
+from qcode.core.analysis import CodeFrequency, Cooccurrence, Crosstab
+from qcode.formats.reports.i18n import Messages
 
 DEFAULT_COLOR = "#4472c4"
+GROUP_COLORS = ("#4472c4", "#ed7d31", "#70ad47", "#7f5fa8", "#ffc000", "#5b9bd5", "#a5a5a5", "#c0504d")
+MAX_GROUPS = 12
+"""A theme-by-group chart shows at most this many groups (the table has them all)."""
 
 
 def _short(label: str, width: int = 34) -> str:
@@ -35,41 +42,78 @@ def _figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def frequency_chart(rows: Sequence[CodeFrequency], colors: dict[str, str] | None = None) -> bytes:
+def _clean(ax: Any) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def frequency_chart(rows: Sequence[CodeFrequency], colors: dict[str, str] | None = None,
+                    m: Messages | None = None) -> bytes:
     """Horizontal bars: codings per theme (with sub-themes), sub-themes indented and lighter."""
+    m = m or Messages("en")
     colors = colors or {}
     rows = list(rows)
-    fig = _figure(6.3, max(1.6, 0.6 + 0.26 * len(rows)))
+    fig = _figure(6.3, max(2.0, 1.0 + 0.26 * len(rows)))
     ax = fig.add_subplot()
     ys = list(range(len(rows)))[::-1]
     values = [r.total_codings for r in rows]
-    bar_colors = [colors.get(r.code_id) or DEFAULT_COLOR for r in rows]
-    bars = ax.barh(ys, values, color=bar_colors, alpha=1.0, height=0.7)
+    bars = ax.barh(ys, values, color=[colors.get(r.code_id) or DEFAULT_COLOR for r in rows], height=0.7)
     for bar, r in zip(bars, rows, strict=True):
         if r.depth:
             bar.set_alpha(0.55)
     ax.set_yticks(ys, ["    " * r.depth + _short(r.label, 34 - 2 * r.depth) for r in rows], fontsize=8)
     top = max(values, default=0)
     for y, v in zip(ys, values, strict=True):
-        ax.text(v + top * 0.01, y, f"{v:,}", va="center", fontsize=7)
+        ax.text(v + top * 0.01, y, m.num(v), va="center", fontsize=7)
     ax.set_xlim(0, top * 1.12 + 1)
-    ax.set_xlabel("Codings (a theme includes its sub-themes)", fontsize=8)
+    ax.set_title(m("fig_frequencies_title"), fontsize=10, loc="left")
+    ax.set_xlabel(m("fig_frequencies_x"), fontsize=8)
+    ax.set_ylabel(m("fig_frequencies_y"), fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    _clean(ax)
     return _png(fig)
 
 
-def cooccurrence_heatmap(m: Cooccurrence) -> bytes:
+def groups_chart(table: Crosstab, m: Messages | None = None) -> bytes | None:
+    """Themes (top level) by groups: each cell the share of the group's people who said something coded
+    with the theme, written in the cell (None when no group has people or nothing is coded)."""
+    m = m or Messages("en")
+    rows = [r for r in table.rows if r.depth == 0 and any(r.people)]
+    groups = [i for i, n in enumerate(table.sizes) if n][:MAX_GROUPS]
+    if not rows or not groups:
+        return None
+    people = m("word_speakers" if table.unit == "speakers" else "word_participants")
+    width = min(9.5, 2.8 + 0.75 * len(groups))
+    fig = _figure(width, min(8.0, 1.6 + 0.34 * len(rows)))
+    ax = fig.add_subplot()
+    grid = [[100 * (r.shares[g] or 0) for g in groups] for r in rows]
+    image = ax.imshow(grid, cmap="Blues", vmin=0, vmax=100, aspect="auto")
+    for i, row in enumerate(grid):
+        for j, v in enumerate(row):
+            ax.text(j, i, m.pct(v / 100), ha="center", va="center", fontsize=7, color="white" if v > 60 else "black")
+    ax.set_xticks(range(len(groups)), [f"{_short(table.groups[g], 16)}\n({m.num(table.sizes[g])})" for g in groups],
+                  fontsize=7)
+    ax.set_yticks(range(len(rows)), [_short(r.label, 32) for r in rows], fontsize=7)
+    ax.set_title(m("fig_groups_title", people=people, attribute=table.attribute), fontsize=10, loc="left")
+    ax.set_xlabel(f"{table.attribute} ({people})", fontsize=8)
+    ax.set_ylabel(m("fig_frequencies_y"), fontsize=8)
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    bar.ax.tick_params(labelsize=7)
+    bar.set_label(m("fig_groups_x", people=people), fontsize=8)
+    return _png(fig)
+
+
+def cooccurrence_heatmap(mat: Cooccurrence, m: Messages | None = None) -> bytes:
     """Heatmap of the off-diagonal counts; numbers written in cells when there is room."""
-    n = len(m.codes)
-    size = min(9.0, max(3.5, 1.8 + 0.24 * n))
+    m = m or Messages("en")
+    n = len(mat.codes)
+    size = min(9.0, max(3.8, 2.2 + 0.26 * n))
     fig = _figure(size + 1.2, size)
     ax = fig.add_subplot()
-    grid = [[(v if i != j else 0) for j, v in enumerate(row)] for i, row in enumerate(m.values)]
+    grid = [[(v if i != j else 0) for j, v in enumerate(row)] for i, row in enumerate(mat.values)]
     top = max((v for row in grid for v in row), default=0)
     image = ax.imshow(grid, cmap="Blues", vmin=0, vmax=max(1, top), aspect="equal")
-    labels = [_short(label, 28) for label in m.labels]
+    labels = [_short(label, 28) for label in mat.labels]
     font = 8 if n <= 15 else 6 if n <= 30 else 5
     ax.set_xticks(range(n), labels, rotation=60, ha="right", rotation_mode="anchor", fontsize=font)
     ax.set_yticks(range(n), labels, fontsize=font)
@@ -80,10 +124,14 @@ def cooccurrence_heatmap(m: Cooccurrence) -> bytes:
                     ax.text(j, i, "–", ha="center", va="center", fontsize=font, color="#999999")
                 elif grid[i][j]:
                     dark = grid[i][j] > top * 0.6
-                    ax.text(j, i, str(grid[i][j]), ha="center", va="center", fontsize=font, color="white" if dark else "black")
+                    ax.text(j, i, m.num(grid[i][j]), ha="center", va="center", fontsize=font,
+                            color="white" if dark else "black")
     from matplotlib.ticker import MaxNLocator
 
+    ax.set_title(m("fig_cooc_title"), fontsize=10, loc="left")
+    ax.set_xlabel(m("fig_frequencies_y"), fontsize=8)
+    ax.set_ylabel(m("fig_frequencies_y"), fontsize=8)
     bar = fig.colorbar(image, ax=ax, shrink=0.6, ticks=MaxNLocator(integer=True))
     bar.ax.tick_params(labelsize=7)
-    bar.set_label("overlapping codings" if m.mode == "overlap" else "turns with both codes", fontsize=8)
+    bar.set_label(m("fig_cooc_bar"), fontsize=8)
     return _png(fig)

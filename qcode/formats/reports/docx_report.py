@@ -1,6 +1,6 @@
 """The Word report (python-docx), laid out with Word's built-in styles.
 
-Headings use ``Heading 1-3``, quotes ``Quote``, tables a built-in table style
+Headings use ``Heading 1-4``, quotes ``Quote``, tables a built-in table style
 and figures ``Caption``, so ``--reference-docx`` (a lab's house template)
 restyles everything: its styles are used and its body text is dropped. A
 style the template lacks is created with a plain look. The thousands of
@@ -8,27 +8,36 @@ quote paragraphs, runs and table rows are deep copies of elements prepared
 once (:mod:`qcode.formats.reports.docx_xml`), the same XML python-docx writes
 for the equivalent calls at a fraction of the cost; python-docx does the rest
 (document, styles, table shells, pictures, fields, saving).
+
+The order of the sections is :data:`qcode.formats.reports.sections.SECTIONS`;
+:data:`WRITERS` maps each section key to the function that writes it. Tables
+follow :mod:`qcode.formats.reports.layout` (landscape pages, numbered
+columns with a key, or several tables, so that no header breaks inside a
+word); language, contents, page numbers and sections are in
+:mod:`qcode.formats.reports.docx_fields`.
 """
 
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from qcode.core.errors import ReportError
 from qcode.formats.atomic import atomic_write_with
-from qcode.formats.reports.data import Report, share_text
+from qcode.formats.reports import docx_fields as fields
+from qcode.formats.reports.data import Report
 from qcode.formats.reports.docx_xml import GREY, Xml
+from qcode.formats.reports.layout import TABLE_PT, fixed_widths, plan_table
+from qcode.formats.reports.reproducible import fix_zip
+from qcode.formats.reports.sections import Heading
+from qcode.formats.safexml import xml_text
 
 TABLE_STYLES = ("Light Grid Accent 1", "Table Grid")
 """Preferred built-in table style, then a fallback every Word template has."""
-MAX_MATRIX_COLUMNS = 12
-GROUPS_PER_TABLE = 4
-"""Crosstab groups side by side in one Word table (two columns each)."""
+TOC_LEVELS = 2
 Progress = Callable[[int, int, str], None]
 
 
@@ -40,9 +49,15 @@ def write_docx(
     reference_docx: Path | None = None,
     progress: Progress | None = None,
 ) -> None:
-    """Write *report* to *target* atomically (nothing is left behind on failure)."""
+    """Write *report* to *target* atomically (nothing is left behind on failure); the same report gives the
+    same bytes (zip entry times and document properties come from the report date)."""
     doc = build_docx(report, charts=charts, reference_docx=reference_docx, progress=progress)
-    atomic_write_with(target, lambda tmp: doc.save(str(tmp)))
+
+    def save(tmp: Path) -> None:
+        doc.save(str(tmp))
+        fix_zip(tmp, report.date)
+
+    atomic_write_with(target, save)
 
 
 def open_reference(reference_docx: Path | None) -> Any:
@@ -56,7 +71,9 @@ def open_reference(reference_docx: Path | None) -> Any:
         # python-docx's template is US Letter; researchers here print on A4.
         for section in doc.sections:
             section.page_width, section.page_height = Mm(210), Mm(297)
-            section.left_margin = section.right_margin = Mm(25)
+            section.left_margin = section.right_margin = Mm(20)
+            section.top_margin = section.bottom_margin = Mm(22)
+            section.header_distance = section.footer_distance = Mm(10)
         return doc
     path = Path(reference_docx)
     if not path.is_file():
@@ -75,12 +92,7 @@ def open_reference(reference_docx: Path | None) -> Any:
     return doc
 
 
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _x(text: str) -> str:
-    """Text Word can store: characters XML forbids become U+FFFD (visible, never dropped silently)."""
-    return _NOT_XML.sub("\ufffd", text)
+_x = xml_text
 
 
 def _clip(text: str, limit: int = 255) -> str:
@@ -89,11 +101,11 @@ def _clip(text: str, limit: int = 255) -> str:
 
 
 class _Writer:
-    def __init__(self, doc: Any) -> None:
+    def __init__(self, doc: Any, report: Report) -> None:
         from docx.enum.style import WD_STYLE_TYPE
         from docx.shared import Pt, RGBColor
 
-        self.doc = doc
+        self.doc, self.report, self.m = doc, report, report.m
         self.Pt, self.RGB = Pt, RGBColor
         names = {s.name for s in doc.styles}
         self.table_style = next((s for s in TABLE_STYLES if s in names), None)
@@ -103,27 +115,29 @@ class _Writer:
         self._ensure(names, "Quote", WD_STYLE_TYPE.PARAGRAPH, italic=True, indent=0.4)
         self._ensure(names, "Caption", WD_STYLE_TYPE.PARAGRAPH, size=9, italic=True)
         self._ensure(names, "TOC Heading", WD_STYLE_TYPE.PARAGRAPH, size=16, bold=True)
-        self._ensure(names, "TOC 1", WD_STYLE_TYPE.PARAGRAPH)
-        self._ensure(names, "TOC 2", WD_STYLE_TYPE.PARAGRAPH, indent=0.25)
+        for level in range(1, 5):
+            self._ensure(names, f"TOC {level}", WD_STYLE_TYPE.PARAGRAPH, indent=0.25 * (level - 1) or None)
         self._ensure(names, "List Bullet", WD_STYLE_TYPE.PARAGRAPH, indent=0.25)
-        self._ensure(names, "Table Text", WD_STYLE_TYPE.PARAGRAPH, size=8)
+        self._ensure(names, "Table Text", WD_STYLE_TYPE.PARAGRAPH, size=TABLE_PT)
         tt = doc.styles["Table Text"].paragraph_format
         tt.space_after = Pt(0)
         tt.space_before = Pt(0)
         self.fig = 0
         self.tab = 0
         self._ids: dict[str, str] = {}
+        self._bookmarks: dict[str, str] = {}
         sec = doc.sections[-1]
-        try:
-            self.usable = (sec.page_width - sec.left_margin - sec.right_margin) / 914400
-        except TypeError:
-            self.usable = 6.0
-        self.usable = max(3.0, min(self.usable, 12.0))
+        self.portrait = max(3.0, min(fields.usable_width(sec, False), 12.0))
+        self.landscape = max(self.portrait, min(fields.usable_width(sec, True), 16.0))
+        self.usable = self.portrait
         self.x = Xml(doc)
         self._attribution_rpr = self.x.rpr(italic=False, size=9)
         self._memo_rpr = self.x.rpr(italic=False, size=8, color=GREY)
+        self._coded_rpr = self.x.rpr(bold=True)
+        self.charts: dict[str, bytes] = {}
+        self.tick: Callable[..., None] = lambda label, n=1: None
 
-    def _ensure(self, names: set[str], name: str, kind: Any, *, size: int | None = None, bold: bool = False,
+    def _ensure(self, names: set[str], name: str, kind: Any, *, size: float | None = None, bold: bool = False,
                 italic: bool = False, indent: float | None = None) -> None:
         if name in names:
             return
@@ -157,14 +171,21 @@ class _Writer:
         self.x.insert(p)
         return Paragraph(p, self.doc._body)
 
-    def heading(self, text: str, level: int) -> None:
-        self.add(f"Heading {min(level, 4)}", text)
+    def bookmark_name(self, anchor: str) -> str:
+        name = self._bookmarks.get(anchor)
+        if name is None:
+            name = self._bookmarks[anchor] = f"_Toc{len(self._bookmarks) + 1:08d}"
+        return name
+
+    def heading(self, h: Heading) -> None:
+        p = self.add(f"Heading {min(h.level, 4)}", h.text)
+        fields.bookmark(p._p, self.bookmark_name(h.anchor), len(self._bookmarks))
 
     def para(self, text: str = "", style: str | None = None, *, bold_lead: str = "", size: float | None = None,
              grey: bool = False, indent: float = 0) -> Any:
         p = self.add(style)
         if bold_lead:
-            self.x.run(p._p, _x(bold_lead), self.x.rpr(bold=True))
+            self.x.run(p._p, _x(bold_lead), self.x.rpr(bold=True, size=size))
         if text:
             self.x.run(p._p, _x(text), self.x.rpr(size=size, color=GREY if grey else None))
         if indent:
@@ -173,46 +194,52 @@ class _Writer:
             p.paragraph_format.left_indent = Inches(indent)
         return p
 
-    def quote(self, text: str, attribution: str, memo: str) -> None:
-        """The quote in the Quote style; attribution (9 pt) and memo (8 pt, grey) upright below it."""
+    def quote(self, before: str, coded: str, after: str, attribution: str, memo: str, marked: bool = False) -> None:
+        """The quote in the Quote style (the coded part bold when context surrounds it); attribution (9 pt)
+        and memo (8 pt, grey) upright below it."""
         x = self.x
         p = x.paragraph(self.style_id("Quote"))
-        if text:
-            x.run(p, _x(text))
-        x.run(p, "\n" + _x(attribution), self._attribution_rpr)
+        if before:
+            x.run(p, _x(before))
+        if coded:
+            x.run(p, _x(coded), self._coded_rpr if marked else None)
+        if after:
+            x.run(p, _x(after))
+        x.run(p, "\n— " + _x(attribution), self._attribution_rpr)
         if memo:
-            x.run(p, "\nMemo: " + _x(memo), self._memo_rpr)
+            x.run(p, "\n" + self.m("memo_lead") + _x(memo), self._memo_rpr)
         x.insert(p)
 
     def caption(self, text: str, kind: str) -> None:
-        if kind == "Figure":
+        if kind == "figure":
             self.fig += 1
-            n = self.fig
+            label = self.m("figure_label", n=self.fig)
         else:
             self.tab += 1
-            n = self.tab
-        p = self.add("Caption", f"{kind} {n}. ", self.x.rpr(bold=True))
+            label = self.m("table_label", n=self.tab)
+        p = self.add("Caption", label + " ", self.x.rpr(bold=True))
         self.x.run(p._p, _x(text))
-        p.paragraph_format.keep_with_next = kind == "Table"
+        p.paragraph_format.keep_with_next = kind == "table"
 
     def picture(self, png: bytes, width_in: float) -> None:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.shared import Inches
 
         p = self.add()
-        p.add_run().add_picture(io.BytesIO(png), width=Inches(width_in))
+        p.add_run().add_picture(io.BytesIO(png), width=Inches(min(width_in, self.usable)))
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         p.paragraph_format.keep_with_next = True
 
     def table(self, header_rows: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], widths: Sequence[float],
               merges: Sequence[tuple[int, int]] = (), numeric_from: int = 1, header: bool = True) -> Any:
-        """A table with *header_rows* repeated on each page; numbers right-aligned."""
+        """A table with *header_rows* repeated on each page; numbers right-aligned; *widths* in inches
+        (scaled down to the page when wider)."""
         from docx.oxml import OxmlElement
         from docx.oxml.ns import qn
         from docx.shared import Inches
 
         n_cols = len(widths)
-        scale = self.usable / sum(widths)
+        scale = min(1.0, self.usable / sum(widths))
         widths = [w * scale for w in widths]
         table = self.doc.add_table(rows=0, cols=n_cols)
         if self.table_style:
@@ -235,70 +262,235 @@ class _Writer:
         self.x.table_rows(table._tbl, rows, twips, text_style, numeric_from=numeric_from)
         return table
 
-
-_AFTER_UPDATE_FIELDS = (
-    "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "attachedSchema",
-    "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures",
-    "forceUpgrade", "captions", "readModeInkLockDown", "smartTagType", "shapeDefaults",
-    "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
-)
-
-
-def _heading_plan(report: Report) -> list[tuple[int, str]]:
-    plan = [(1, "1 Codebook"), (1, "2 Theme frequencies"), (1, "3 Themes and quotes")]
-    plan += [(2, f"{t.number} {t.label}") for t in report.themes if t.depth == 0]
-    n = 4
-    if report.crosstabs:
-        plan.append((1, f"{n} Themes across groups"))
-        n += 1
-    plan.append((1, f"{n} Co-occurrence of themes"))
-    plan.append((1, f"{n + 1} Themes by transcript"))
-    if report.memos:
-        plan.append((1, "Appendix: memos"))
-    return plan
-
-
-def _toc(w: _Writer, plan: list[tuple[int, str]]) -> None:
-    """A TOC field whose current result is the outline (Word refreshes page numbers on open)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    w.para("Contents", "TOC Heading")
-
-    def fld(p: Any, kind: str, instr: str = "") -> None:
-        r = OxmlElement("w:r")
-        if instr:
-            t = OxmlElement("w:instrText")
-            t.set(qn("xml:space"), "preserve")
-            t.text = instr
-            r.append(t)
+    def landscape_on(self, on: bool) -> None:
+        """Switch to landscape pages (or back) before the next block."""
+        if on:
+            fields.begin_landscape(self.doc)
+            self.usable = self.landscape
         else:
-            c = OxmlElement("w:fldChar")
-            c.set(qn("w:fldCharType"), kind)
-            r.append(c)
-        p._p.append(r)
+            fields.end_landscape(self.doc)
+            self.usable = self.portrait
 
-    for i, (level, text) in enumerate(plan):
-        p = w.add(f"TOC {min(level, 2)}")
-        if i == 0:
-            fld(p, "begin")
-            fld(p, "", ' TOC \\o "1-2" \\h \\z \\u ')
-            fld(p, "separate")
-        p.add_run(_x(text))
-        if i == len(plan) - 1:
-            fld(p, "end")
-    # Ask Word to refresh fields (page numbers) on open. CT_Settings is an
-    # ordered sequence: insert before the first element that must follow it.
-    settings = w.doc.settings.element
-    if settings.find(qn("w:updateFields")) is None:
-        el = OxmlElement("w:updateFields")
-        el.set(qn("w:val"), "true")
-        after = {qn(f"w:{n}") for n in _AFTER_UPDATE_FIELDS} | {qn("m:mathPr"), qn("sl:schemaLibrary")}
-        nxt = next((c for c in settings if c.tag in after), None)
-        if nxt is None:
-            settings.append(el)
-        else:
-            nxt.addprevious(el)
+
+def _contents(w: _Writer, report: Report) -> None:
+    """The contents: a TOC field listing every heading down to :data:`TOC_LEVELS` with its page."""
+    from docx.shared import Inches
+
+    w.para(report.m("contents"), "TOC Heading")
+    heads = [h for h in report.outline if h.level <= TOC_LEVELS]
+    tab = Inches(w.portrait).twips
+    for i, h in enumerate(heads):
+        p = w.add(f"TOC {h.level}")
+        fields.toc_entry(p._p, _x(h.text), w.bookmark_name(h.anchor), tab, i == 0, i == len(heads) - 1,
+                         f"1-{TOC_LEVELS}")
+    fields.update_fields_on_open(w.doc)
+
+
+def _indent(depth: int) -> str:
+    return "\u2003" * depth
+
+
+def _num(m: Any, value: int) -> str:
+    return m.num(value)
+
+
+def write_corpus(w: _Writer, report: Report, h: Heading) -> None:
+    m, c = report.m, report.corpus
+    w.heading(h)
+    for sentence in c.text:
+        w.para(sentence)
+    people = m(f"h_{report.unit}")
+    headers = [m("h_transcript"), m("h_kind"), m("h_words"), people, m("h_codings")]
+    w.caption(m("cap_transcripts", people=report.people_word()), "table")
+    rows = [[r.title, r.kind, _num(m, r.words), _num(m, r.people), _num(m, r.codings)] for r in c.transcripts]
+    w.table([headers], rows, fixed_widths(headers, w.usable, numeric_from=2, rows=rows), numeric_from=2)
+    if c.attributes:
+        w.para("")
+        w.caption(m("cap_attributes"), "table")
+        rows = [[k, "; ".join(f"{v} ({_num(m, n)})" for v, n in values)] for k, values in c.attributes]
+        w.table([[m("h_attribute"), m("h_values")]], rows, [1.8, w.usable - 1.8], numeric_from=99)
+
+
+def write_findings(w: _Writer, report: Report, h: Heading) -> None:
+    m = report.m
+    w.heading(h)
+    w.para(m("findings_lead") + " " + " ".join(report.quote_notes), size=9, grey=True)
+    if not report.themes:
+        w.para(m("no_themes"))
+    for t in report.themes:
+        w.heading(report.heading(f"theme-{t.code_id}"))
+        if t.definition:
+            w.para(t.definition, size=9, grey=True)
+        w.para(t.summary)
+        for q in t.quotes:
+            ex = q.excerpt
+            w.quote(ex.before, ex.coded, ex.after, q.attribution + (f" · {q.coded_by}" if q.coded_by else ""), q.memo,
+                    q.marked)
+        w.tick(t.label, len(t.quotes))
+    if report.uncoded:
+        w.para(m("uncoded", labels=", ".join(report.uncoded)), size=9, grey=True)
+
+
+def write_analysis(w: _Writer, report: Report, h: Heading) -> None:
+    m = report.m
+    w.heading(h)
+    charts = w.charts
+    w.heading(report.heading("analysis-frequencies"))
+    people = m(f"h_{report.unit}")
+    w.caption(m("cap_frequencies", people=report.people_word()), "table")
+    headers = [m("h_theme"), m("h_codings"), m("h_with_sub"), m("h_transcripts"), people, m("h_words")]
+    key = "total_participants" if report.unit == "participants" else "total_speakers"
+    rows = [[_indent(r.depth) + r.label, _num(m, r.codings), _num(m, r.total_codings), _num(m, r.total_transcripts),
+             _num(m, getattr(r, key)), _num(m, r.total_words)] for r in report.frequencies]
+    w.table([headers], rows, fixed_widths(headers, w.usable))
+    lead = w.para(m("reading_head"), size=9)
+    lead.runs[0].bold = True
+    lead.paragraph_format.space_before = w.Pt(10)
+    lead.paragraph_format.keep_with_next = True
+    for note in report.notes:
+        w.para(note, "List Bullet", size=9, grey=True)
+    if "frequencies" in charts:
+        w.picture(charts["frequencies"], 6.2)
+        w.caption(m("cap_fig_frequencies"), "figure")
+    for i, c in enumerate(report.crosstabs):
+        _crosstab(w, report, c, report.heading(f"analysis-by-{i}"), charts.get(f"groups-{i}"))
+    _cooccurrence(w, report, report.heading("analysis-cooccurrence"), charts.get("cooccurrence"))
+    _by_transcript(w, report, report.heading("analysis-by-transcript"))
+
+
+def _key(w: _Writer, names: Sequence[tuple[int, str]]) -> None:
+    """The key of numbered columns: ``Columns: 1: Interview 1; 2: ...``."""
+    w.para("; ".join(f"{n}: {name}" for n, name in names) + ".", bold_lead=w.m("key_lead"), size=9)
+
+
+def _crosstab(w: _Writer, report: Report, c: Any, h: Heading, png: bytes | None) -> None:
+    m = report.m
+    groups = [f"{g} ({_num(m, n)})" for g, n in zip(c.groups, c.sizes, strict=True)]
+    labels = [_indent(r.depth) + r.label for r in c.rows]
+    cells = {_num(m, v) for r in c.rows for v in r.counts} | {m.pct(s) for r in c.rows for s in r.shares}
+    plan = plan_table(m("h_theme"), labels, groups, portrait=w.portrait, landscape=w.landscape, group=2, keys=False,
+                      cells=sorted(cells))
+    unit = "speakers" if c.unit == "speakers" else "participants"
+    people = m(f"word_{unit}")
+    if plan.landscape:
+        w.landscape_on(True)
+    w.heading(h)
+    for part in plan.parts:
+        label = (m("groups_part", a=part[0] + 1, b=part[-1] + 1, n=len(groups)) if len(plan.parts) > 1 else "")
+        w.caption(m("cap_crosstab", attribute=c.attribute, part=label, people=people,
+                    people_cap=people[:1].upper() + people[1:]), "table")
+        head1, head2, merges, widths = [m("h_theme")], [""], [], [plan.label_width]
+        for g in part:
+            head1 += [groups[g], ""]
+            head2 += [m("col_n"), m("col_pct")]
+            merges.append((len(head1) - 2, len(head1) - 1))
+            widths += [plan.widths[g] / 2] * 2
+        rows = [[labels[k]] + [x for g in part for x in (_num(m, r.counts[g]), m.pct(r.shares[g]))]
+                for k, r in enumerate(c.rows)]
+        w.table([head1, head2], rows, widths, merges=merges)
+        w.para("")
+    if png:
+        w.picture(png, min(w.usable, 2.8 + 0.75 * len(c.groups)))
+        w.caption(m("cap_fig_groups", people=people, attribute=c.attribute), "figure")
+    if plan.landscape:
+        w.landscape_on(False)
+
+
+def _cooccurrence(w: _Writer, report: Report, h: Heading, png: bytes | None) -> None:
+    m = report.m
+    t = report.cooccurrence_table
+    if len(t.codes) < 2 or not report.heatmap.codes:
+        w.heading(h)
+        w.para(m("cooc_too_few") if len(t.codes) < 2 else m("cooc_none"))
+        return
+    labels = [f"{i + 1}. {lab}" for i, lab in enumerate(t.labels)]
+    cells = sorted({f"({_num(m, v)})" for row in t.values for v in row})
+    plan = plan_table(m("h_theme"), labels, [str(i + 1) for i in range(len(t.codes))],
+                      portrait=w.portrait, landscape=w.landscape, keys=False, cells=cells)
+    if plan.landscape:
+        w.landscape_on(True)
+    w.heading(h)
+    if report.cooccurrence_note:
+        w.para(report.cooccurrence_note, size=9, grey=True)
+    w.caption(m("cap_cooc"), "table")
+    for part in plan.parts:
+        rows = [[labels[i]] + [_num(m, row[j]) if i != j else f"({_num(m, row[j])})" for j in part]
+                for i, row in enumerate(t.values)]
+        w.table([[m("h_theme")] + [str(j + 1) for j in part]], rows, [plan.label_width] + [plan.widths[j] for j in part])
+        w.para("")
+    if png:
+        w.picture(png, 5.5 if len(report.heatmap.codes) > 6 else 4.5)
+        w.caption(m("cap_fig_cooc"), "figure")
+    if plan.landscape:
+        w.landscape_on(False)
+
+
+def _by_transcript(w: _Writer, report: Report, h: Heading) -> None:
+    m = report.m
+    t = report.by_transcript
+    if not t.columns:
+        w.heading(h)
+        w.para(m("no_transcripts"))
+        return
+    labels = [_indent(d) + lab for d, lab in zip(t.depths, t.row_labels, strict=True)]
+    names = list(t.column_labels)
+    plan = plan_table(m("h_theme"), labels, names, portrait=w.portrait, landscape=w.landscape,
+                      cells=sorted({_num(m, v) for row in t.values for v in row}))
+    if plan.landscape:
+        w.landscape_on(True)
+    w.heading(h)
+    for part in plan.parts:
+        label = m("transcripts_part", a=part[0] + 1, b=part[-1] + 1, n=len(names)) if len(plan.parts) > 1 else ""
+        w.caption(m("cap_by_transcript", part=label), "table")
+        header = [m("h_theme")] + [str(j + 1) if plan.keyed else names[j] for j in part]
+        rows = [[labels[i]] + [_num(m, t.values[i][j]) for j in part] for i in range(len(t.rows))]
+        w.table([header], rows, [plan.label_width] + [plan.widths[j] for j in part])
+        if plan.keyed:
+            _key(w, [(j + 1, names[j]) for j in part])
+        w.para("")
+    if plan.landscape:
+        w.landscape_on(False)
+
+
+def write_codebook(w: _Writer, report: Report, h: Heading) -> None:
+    m = report.m
+    w.heading(h)
+    w.para(" ".join(x for x in (report.codebook_lead, report.codebook_description) if x))
+    for e in report.codebook:
+        ind = 0.3 * e.depth
+        p = w.para(f"  ({e.code_id})", bold_lead=f"{e.number} {e.label}", size=9, grey=True, indent=ind)
+        p.paragraph_format.keep_with_next = True
+        p.paragraph_format.space_before = w.Pt(8)
+        if e.definition:
+            w.para(e.definition, indent=ind)
+        for lead, text in ((m("cb_include"), e.include), (m("cb_exclude"), e.exclude)):
+            if text:
+                w.para(text, bold_lead=lead, indent=ind)
+        for lead, items in ((m("cb_examples"), e.examples), (m("cb_counterexamples"), e.counterexamples)):
+            if items:
+                w.para("", bold_lead=lead, indent=ind).paragraph_format.keep_with_next = True
+                for ex in items:
+                    w.para(f"“{ex}”", "List Bullet", indent=ind + 0.25)
+
+
+def write_memos(w: _Writer, report: Report, h: Heading) -> None:
+    w.heading(h)
+    for memo in report.memos:
+        p = w.para(f"  {memo.coder}, {report.m.date(memo.date)}",
+                   bold_lead=memo.about + (f": {memo.title}" if memo.title else ""), size=9, grey=True)
+        p.paragraph_format.keep_with_next = True
+        for chunk in memo.text.split("\n\n"):
+            w.para(chunk.strip())
+
+
+WRITERS: dict[str, Callable[[_Writer, Report, Heading], None]] = {
+    "corpus": write_corpus,
+    "findings": write_findings,
+    "analysis": write_analysis,
+    "codebook": write_codebook,
+    "memos": write_memos,
+}
+"""Section key -> the function writing it (headings included); see :mod:`qcode.formats.reports.sections`."""
 
 
 def build_docx(
@@ -311,10 +503,14 @@ def build_docx(
     """The report as a python-docx Document (not saved)."""
     from docx.enum.text import WD_BREAK
 
-    charts = charts or {}
     doc = open_reference(reference_docx)
-    w = _Writer(doc)
+    w = _Writer(doc, report)
+    w.charts = charts or {}
+    m = report.m
+    fields.set_language(doc, m.tag)
     _properties(doc, report)
+    if reference_docx is None or not any(p.text.strip() for p in doc.sections[0].footer.paragraphs):
+        fields.page_furniture(doc, _x(report.title), m.raw("page_of"))
     total = len(report.quotes) + 10
     done = 0
 
@@ -324,157 +520,20 @@ def build_docx(
         if progress:
             progress(min(done, total), total, label)
 
-    # Title page and contents.
+    w.tick = tick
     w.para(report.title, "Title")
-    w.para(f"Coded interview report · {report.date}", grey=True)
-    w.table([], [[k, v] for k, v in report.provenance], [1.4, 4.6], numeric_from=99, header=False)
+    w.para(report.subtitle, grey=True)
+    w.table([], [[k, v] for k, v in report.provenance], [1.9, w.usable - 1.9], numeric_from=99, header=False)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    _toc(w, _heading_plan(report))
+    _contents(w, report)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     tick("title page")
-
-    # 1 Codebook.
-    w.heading("1 Codebook", 1)
-    w.para(f"{report.codebook_title}. {report.codebook_description}".strip())
-    for e in report.codebook:
-        ind = 0.3 * e.depth
-        p = w.para(f"  ({e.code_id})", bold_lead=f"{e.number} {e.label}", size=8, grey=True, indent=ind)
-        p.paragraph_format.keep_with_next = True
-        p.paragraph_format.space_before = w.Pt(8)
-        if e.definition:
-            w.para(e.definition, indent=ind)
-        for lead, text in (("Include: ", e.include), ("Exclude: ", e.exclude)):
-            if text:
-                w.para(text, bold_lead=lead, indent=ind)
-        for lead, items in (("Examples", e.examples), ("Counterexamples", e.counterexamples)):
-            if items:
-                w.para("", bold_lead=lead + ":", indent=ind).paragraph_format.keep_with_next = True
-                for ex in items:
-                    w.para(f"“{ex}”", "List Bullet", indent=ind + 0.25)
-    tick("codebook")
-
-    # 2 Frequencies.
-    w.heading("2 Theme frequencies", 1)
-    w.caption("Codings, transcripts, participants and words per theme. Sub-themes are indented; "
-              "“with sub-themes” counts a theme together with its sub-themes.", "Table")
-    rows = [
-        ["    " * r.depth + r.label, f"{r.codings:,}", f"{r.total_codings:,}", f"{r.total_transcripts:,}",
-         f"{r.total_participants:,}" if r.total_participants or not r.total_speakers else f"{r.total_speakers:,}*", f"{r.total_words:,}"]
-        for r in report.frequencies
-    ]
-    w.table([["Theme", "Codings", "With sub-themes", "Transcripts", "Participants", "Words"]], rows,
-            [1.75, 0.75, 0.85, 0.9, 0.95, 0.7])
-    if any(r.total_participants == 0 and r.total_speakers for r in report.frequencies):
-        w.para("* speakers not linked to participants.", size=8, grey=True)
-    lead = w.para("How to read the numbers", size=9)
-    lead.runs[0].bold = True
-    lead.paragraph_format.space_before = w.Pt(10)
-    lead.paragraph_format.keep_with_next = True
-    for note in report.notes:
-        w.para(note, "List Bullet", size=8, grey=True)
-    if "frequencies" in charts:
-        w.picture(charts["frequencies"], 6.0)
-        w.caption("Codings per theme (a theme includes its sub-themes).", "Figure")
-    tick("frequencies")
-
-    # 3 Themes and quotes.
-    w.heading("3 Themes and quotes", 1)
-    if not report.themes:
-        w.para("No coded passages match the report's filters.")
-    for t in report.themes:
-        w.heading(f"{t.number} {t.label}", 2 + min(t.depth, 2))
-        if t.definition:
-            w.para(t.definition.strip(), size=9, grey=True)
-        w.para(t.summary())
-        for q in t.quotes:
-            w.quote(q.text, q.attribution() + (f" · {q.coded_by()}" if q.coded_by() else ""), q.memo)
-        if t.quotes:
-            tick(t.label, len(t.quotes))
-    if report.uncoded:
-        w.para("Themes with no coded passage: " + ", ".join(report.uncoded) + ".", size=9, grey=True)
-
-    n = 4
-    if report.crosstabs:
-        w.heading(f"{n} Themes across groups", 1)
-        for c in report.crosstabs:
-            _crosstab(w, c)
-        n += 1
-    _cooccurrence(w, report, n, charts.get("cooccurrence"))
-    _by_transcript(w, report, n + 1)
-    tick("tables")
-    if report.memos:
-        w.heading("Appendix: memos", 1)
-        for m in report.memos:
-            p = w.para(f"  {m.coder}, {m.date}", bold_lead=m.about + (f": {m.title}" if m.title else ""), size=8, grey=True)
-            p.paragraph_format.keep_with_next = True
-            for chunk in m.text.split("\n\n"):
-                w.para(chunk.strip())
-    tick("memos", total)
+    for h in report.outline:
+        if h.level == 1:
+            WRITERS[h.key](w, report, h)
+            tick(h.title)
+    tick("done", total)
     return doc
-
-
-def _crosstab(w: _Writer, c: Any) -> None:
-    groups = list(c.groups)
-    for start in range(0, max(1, len(groups)), GROUPS_PER_TABLE):
-        part = range(start, min(start + GROUPS_PER_TABLE, len(groups)))
-        head1 = ["Theme"]
-        head2 = [""]
-        merges = []
-        for g in part:
-            head1 += [f"{groups[g]} ({c.sizes[g]})", ""]
-            head2 += ["n", "%"]
-            merges.append((len(head1) - 2, len(head1) - 1))
-        rows = [
-            ["    " * r.depth + r.label] + [x for g in part for x in (f"{r.counts[g]:,}", share_text(r.shares[g]))]
-            for r in c.rows
-        ]
-        label = f"groups {start + 1}–{part[-1] + 1} of {len(groups)}; " if len(groups) > GROUPS_PER_TABLE else ""
-        w.caption(f"Themes by {c.attribute} ({label}participants per group in brackets). n: codings; "
-                  "%: share of the group's participants who said something coded with the theme.", "Table")
-        name_w = 2.2
-        w.table([head1, head2], rows, [name_w] + [(6.0 - name_w) / (2 * len(part))] * (2 * len(part)), merges=merges)
-        w.para("")
-
-
-def _cooccurrence(w: _Writer, report: Report, n: int, png: bytes | None) -> None:
-    m = report.cooccurrence_table
-    w.heading(f"{n} Co-occurrence of themes", 1)
-    if len(m.codes) < 2:
-        w.para("Fewer than two themes are coded, so there is no co-occurrence to show.")
-        return
-    if report.cooccurrence_note:
-        w.para(report.cooccurrence_note, size=9, grey=True)
-    w.caption("Pairs of overlapping codings of two themes (columns numbered as the rows); "
-              "the diagonal holds each theme's own codings.", "Table")
-    k = len(m.codes)
-    cell = min(0.45, 3.6 / k)
-    header = ["Theme"] + [str(i + 1) for i in range(k)]
-    rows = [[f"{i + 1}. {m.labels[i]}"] + [f"{v:,}" if i != j else f"({v:,})" for j, v in enumerate(row)]
-            for i, row in enumerate(m.values)]
-    w.table([header], rows, [6.0 - cell * k] + [cell] * k)
-    if not any(v for i, row in enumerate(m.values) for j, v in enumerate(row) if i != j):
-        w.para("No two themes overlap in the coded passages.", size=9, grey=True)
-    if png:
-        w.picture(png, 5.0 if len(m.codes) > 6 else 4.0)
-        w.caption("Co-occurrence heatmap (overlapping codings; the diagonal is left blank).", "Figure")
-
-
-def _by_transcript(w: _Writer, report: Report, n: int) -> None:
-    m = report.by_transcript
-    w.heading(f"{n} Themes by transcript", 1)
-    if not m.columns:
-        w.para("No transcript matches the report's filters.")
-        return
-    cols = list(range(len(m.columns)))
-    for start in range(0, len(cols), MAX_MATRIX_COLUMNS):
-        part = cols[start : start + MAX_MATRIX_COLUMNS]
-        label = f" (transcripts {start + 1}–{part[-1] + 1} of {len(cols)})" if len(cols) > MAX_MATRIX_COLUMNS else ""
-        w.caption(f"Codings per theme (with sub-themes) in each transcript{label}.", "Table")
-        cell = min(0.9, 3.8 / len(part))
-        header = ["Theme"] + [m.column_labels[j] for j in part]
-        rows = [["    " * m.depths[i] + m.row_labels[i]] + [f"{m.values[i][j]:,}" for j in part] for i in range(len(m.rows))]
-        w.table([header], rows, [6.0 - cell * len(part)] + [cell] * len(part))
-        w.para("")
 
 
 def _properties(doc: Any, report: Report) -> None:
@@ -486,9 +545,9 @@ def _properties(doc: Any, report: Report) -> None:
     cp.comments = _clip("; ".join(f"{k}: {v}" for k, v in report.provenance))
     cp.revision = 1
     try:
-        stamp = datetime.fromisoformat(report.date)
+        stamp = datetime.fromisoformat(report.date).replace(tzinfo=UTC)
     except ValueError:
-        stamp = datetime(2000, 1, 1)
+        stamp = datetime(2000, 1, 1, tzinfo=UTC)
     cp.created = stamp
     cp.modified = stamp
     cp.last_printed = stamp

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from copy import deepcopy
 from typing import Any
 
+from qcode.formats.safexml import xml_text
+
 _SPECIAL = re.compile(r"([\t\r\n])")
 GREY = "595959"
 
@@ -111,7 +113,7 @@ class Xml:
         from lxml.etree import SubElement
 
         t = SubElement(r, self.T)
-        t.text = text
+        t.text = xml_text(text)
         if text[0].isspace() or text[-1].isspace():
             t.set(self.SPACE, "preserve")
 

@@ -32,7 +32,7 @@ from typing import Any
 from qcode.core.errors import ReportError, did_you_mean
 from qcode.formats.atomic import atomic_write_text
 from qcode.formats.reports.context import to_context
-from qcode.formats.reports.data import Report, share_text
+from qcode.formats.reports.data import Report
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_REPEAT = 100_000
@@ -86,14 +86,6 @@ def md_code(value: object) -> str:
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _percent(value: float | None) -> str:
-    return share_text(value)
-
-
-def _thousands(value: int | float) -> str:
-    return f"{value:,}"
 
 
 _PADDING = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
@@ -152,8 +144,8 @@ def _check_call(obj: Any, args: Any, kwargs: Any) -> None:
         _check_format(owner, args, args[0] if name == "format_map" and args else kwargs)
 
 
-def make_environment(autoescape: bool, loader: Any = None) -> Any:
-    """The sandboxed environment every report template runs in."""
+def make_environment(autoescape: bool, loader: Any = None, lang: str = "en") -> Any:
+    """The sandboxed environment every report template runs in (``percent`` and ``thousands`` in *lang*)."""
     from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
@@ -186,8 +178,11 @@ def make_environment(autoescape: bool, loader: Any = None) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=md_escape, blockquote=md_blockquote, cell=md_cell, code=md_code, percent=_percent,
-                       thousands=_thousands,
+    from qcode.formats.reports.i18n import Messages
+
+    m = Messages(lang)
+    env.filters.update(md=md_escape, blockquote=md_blockquote, cell=md_cell, code=md_code, percent=m.pct,
+                       thousands=m.num,
                        center=_guarded(env.filters["center"], lambda value, width=80: _check_ints([width])),
                        indent=_guarded(env.filters["indent"], lambda value, width=4, *a, **k: _check_ints([width])),
                        format=_guarded(env.filters["format"], lambda value, *args, **kw: _check_printf(
@@ -328,7 +323,7 @@ def render_context(template_text: str, context: dict[str, Any], fmt: str, name: 
     from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
     from jinja2.sandbox import SecurityError
 
-    env = make_environment(autoescape=fmt == "html")
+    env = make_environment(autoescape=fmt == "html", lang=str(context.get("language") or "en"))
     where = name
     try:
         _check_one_file(env, template_text, where)

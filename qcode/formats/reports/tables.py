@@ -27,6 +27,7 @@ from typing import Any
 
 from qcode.formats.atomic import atomic_write_text, atomic_write_with
 from qcode.formats.reports.data import Report
+from qcode.formats.safexml import xml_text
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_CELL_LIMIT = 32_767
@@ -36,7 +37,6 @@ NEUTRALISED_NOTE = (
     "programs show them as text instead of running them as formulas; the 'neutralised' column names the "
     "columns changed in each row. Remove the apostrophe to get the original text."
 )
-_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass
@@ -129,7 +129,7 @@ def matrices(report: Report) -> dict[str, tuple[list[str], list[list[Any]]]]:
     for c in report.crosstabs:
         header = ["code_id", "theme"]
         for g, n in zip(c.groups, c.sizes, strict=True):
-            header += [f"{g}: codings", f"{g}: participants ({n})", f"{g}: share"]
+            header += [f"{g}: codings", f"{g}: {c.unit} ({n})", f"{g}: share"]
         rows = []
         for r in c.rows:
             row: list[Any] = [r.code_id, r.label]
@@ -182,14 +182,25 @@ def _csv_text(header: list[str], rows: Iterable[list[Any]]) -> str:
 
 def write_xlsx(report: Report, target: Path) -> Written:
     """A workbook: Quotes, the matrices, the codebook, and About (with the neutralising note)."""
+    from qcode.formats.reports.reproducible import fix_zip, stamp
+
     written = Written([Path(target)])
-    atomic_write_with(Path(target), lambda tmp: _workbook(report, written).save(str(tmp)))
+
+    def save(tmp: Path) -> None:
+        wb = _workbook(report, written)
+        when = stamp(report.date).replace(tzinfo=None)
+        wb.properties.created = wb.properties.modified = when
+        wb.properties.creator = wb.properties.lastModifiedBy = "qcode"
+        wb.properties.title = report.title[:255]
+        wb.properties.language = report.m.tag
+        wb.save(str(tmp))
+        fix_zip(tmp, report.date)
+
+    atomic_write_with(Path(target), save)
     return written
 
 
-def _cell_text(value: str) -> str:
-    """Characters XLSX cannot hold become visible U+FFFD."""
-    return _ILLEGAL_XLSX.sub("\ufffd", value)
+_cell_text = xml_text  # characters XLSX cannot hold become visible U+FFFD
 
 
 def _put(ws: Any, rows: Iterable[Sequence[Any]], widths: Sequence[float] = ()) -> None:

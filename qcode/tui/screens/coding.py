@@ -300,7 +300,7 @@ class CodingScreen(Screen[None]):
         except ImportError:
             self.notify(
                 "Creating codes needs qcode.usecases.codebook.add_code, which this version does not have yet. "
-                "Add the code to the codebook YAML and run `qcode codebook attach`.",
+                "Add the code to the codebook YAML and run `qcode codebook use FILE`.",
                 title="Cannot create codes here yet",
                 severity="error",
                 markup=False,
@@ -313,8 +313,8 @@ class CodingScreen(Screen[None]):
         self.project.invalidate(codebook=True)
         self._load_codebook()
         self.saved(f"new code “{safe_label(label, 30)}” in the codebook")
-        if apply and self.view.selection is not None:
-            self.apply(str(code_id))
+        if apply and self.view.selection is not None and self.apply(str(code_id)) is not None:
+            self.saved(f"new code “{safe_label(label, 30)}” in the codebook and coded")
 
     def _choose_coding(self, verb: str, then) -> None:  # noqa: ANN001
         """Pick the coding under the cursor (asks when there are several) and call *then*."""

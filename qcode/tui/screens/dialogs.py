@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from qcode.core.codebook import Codebook
+from qcode.core.safe_text import lines as safe_lines
 from qcode.core.text import fold
 from qcode.tui.safe import label as safe_label
 
@@ -77,7 +78,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-body"):
-            yield Static(Text(safe_label(self.message)), id="dialog-title")
+            yield Static(Text(safe_lines(self.message)), id="dialog-title")  # line breaks kept
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.yes, variant="primary", id="yes")
                 yield Button("Cancel", id="no")

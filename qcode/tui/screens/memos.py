@@ -55,9 +55,9 @@ class MemosScreen(Screen[None]):
         self.sub_title = "Memos"
         table = self.query_one(DataTable)
         table.add_column("About")
+        table.add_column("Memo")  # before who and when: at 80 columns the text must still show
         table.add_column("By")
         table.add_column("Modified")
-        table.add_column("Memo")
         self.refresh_from_store()
         if self.kind:
             self._load(self.kind, self.target_id or "")
@@ -74,10 +74,10 @@ class MemosScreen(Screen[None]):
         table.clear()
         for i, m in enumerate(memos):
             table.add_row(
-                Text(safe_label(uc.target_label(self.project, m), 44)),
+                Text(safe_label(uc.target_label(self.project, m), 36)),
+                Text(safe_label(" ".join(m.text.split()), 40), no_wrap=True, overflow="ellipsis"),
                 Text(safe_label(m.coder, 12)),
                 m.modified.strftime("%Y-%m-%d %H:%M"),
-                Text(safe_label(" ".join(m.text.split()), 80), no_wrap=True, overflow="ellipsis"),
                 key=str(i),
             )
 

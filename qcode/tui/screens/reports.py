@@ -30,6 +30,11 @@ def _engine() -> Any:
     return reporting
 
 
+def _languages() -> list[str]:
+    eng = _engine()
+    return list(eng.report_languages()) if eng is not None and hasattr(eng, "report_languages") else []
+
+
 def _split(value: str) -> list[str] | None:
     items = [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
     return items or None
@@ -103,6 +108,17 @@ class ReportsScreen(Screen[None]):
                 yield Input(placeholder=("attributes, e.g. " + ", ".join(attrs[:3])) if attrs else "no attributes yet",
                             id="rep-by", suggester=ListItemSuggester(attrs), compact=True)
             with Horizontal(classes="form-row"):
+                yield Label("Language")
+                langs = _languages()
+                yield Select([("the project's", "")] + [(lang, lang) for lang in langs], value="", allow_blank=False,
+                             id="rep-lang", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("Quotes")
+                yield Select([("coded passage", "span"), ("whole turn", "turn")], value="span", allow_blank=False,
+                             id="rep-quotes", compact=True)
+                yield Input(placeholder="longest, in words (blank: whole)", id="rep-max-words", compact=True,
+                            restrict=r"\d*")
+            with Horizontal(classes="form-row"):
                 yield Label("")
                 yield Button("Generate (ctrl+g)", variant="primary", id="rep-go", compact=True)
         yield Static(id="report-log")
@@ -144,6 +160,9 @@ class ReportsScreen(Screen[None]):
                 transcripts=_split(self.query_one("#rep-transcripts", Input).value),
                 coders=_split(self.query_one("#rep-coders", Input).value),
                 by=_split(self.query_one("#rep-by", Input).value) or [],
+                lang=str(self.query_one("#rep-lang", Select).value) or None,
+                quote_mode=str(self.query_one("#rep-quotes", Select).value),
+                max_words=int(self.query_one("#rep-max-words", Input).value or 0) or None,
             )
         except (TypeError, ValueError) as exc:
             self.notify(safe_label(str(exc)), title="Report settings", severity="error", markup=False)
