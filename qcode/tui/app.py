@@ -115,7 +115,9 @@ class QcodeApp(App[None]):
 
         if self.project.store.read_only:
             return  # nothing can be written: neither the name nor a new codebook version
-        if self.project.settings.coder or os.environ.get("QCODE_CODER", "").strip():
+        server = self.project.store.server
+        on_server = server is not None and server.prefix  # there the coder is the database role connected
+        if on_server or self.project.settings.coder or os.environ.get("QCODE_CODER", "").strip():
             self._check_codebook_file()
             return
         guess = coder_and_source(self.project.settings)[0]

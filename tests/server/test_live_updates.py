@@ -39,8 +39,10 @@ def test_the_change_feed_hears_a_colleagues_commit(team_server: Team, tmp_path: 
             feed.close()
 
 
-async def test_the_coding_screen_shows_a_colleagues_new_coding(team_server: Team, tmp_path: Path) -> None:
+async def test_the_coding_screen_shows_a_colleagues_new_coding(team_server: Team, tmp_path: Path, monkeypatch) -> None:
     from qcode.tui.app import make_app
+
+    monkeypatch.delenv("QCODE_CODER")  # on the server the role is the coder: the app does not ask for a name
 
     lead, amina = _setup(team_server, tmp_path)
     app = make_app(lead, transcript="i1")
