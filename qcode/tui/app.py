@@ -83,7 +83,7 @@ class QcodeApp(App[None]):
             from qcode.usecases.server import ChangeFeed
 
             self.feed = ChangeFeed(self.project.store)
-            self.set_interval(0.25, self._others_changes)
+            self.set_interval(0.1, self._others_changes)  # a look at a set: cheap
         self.call_after_refresh(self._check_coder)
 
     def _others_changes(self) -> None:

@@ -133,7 +133,7 @@ def main() -> None:
               f"max {max(feed) * 1000:.1f} ms ({len(feed)} rounds)")
         shown = app_latency(work, args.rounds)
         print(f"  the coding screen shows it: median {statistics.median(shown) * 1000:.1f} ms, "
-              f"max {max(shown) * 1000:.1f} ms (the app looks at the feed every 250 ms)")
+              f"max {max(shown) * 1000:.1f} ms (the app looks at the feed every 100 ms)")
 
 
 if __name__ == "__main__":
