@@ -55,7 +55,7 @@ def _ci(f: dict[str, Any], stat: str) -> str:
 
 def _row(name: str, f: dict[str, Any], two: bool) -> str:
     if f["too_rare"]:
-        return f"{name[:28]:<28} {'too rare to judge (' + str(f['codings']) + ' codings)':<60}"
+        return f"{name[:28]:<28} {'too rare to judge (' + str(f['codings']) + (' coding)' if f['codings'] == 1 else ' codings)'):<60}"
     kappa = f"{_num(f['kappa']):>6} {_ci(f, 'kappa'):<14}" if two else ""
     return (
         f"{name[:28]:<28} {_num(f['percent'], True):>6} {_num(f['positive'], True):>6} "
@@ -79,6 +79,10 @@ def print_table(r: dict[str, Any]) -> None:
     say(_row("overall (codes stacked)", r["overall"], two))
     say("agree: % of units coded alike; pos.: % of units anyone coded that all coded; "
                "alpha: Krippendorff (nominal), >= .800 reliable, .667-.800 tentative.")
+    if r.get("clusters", agreement_uc.FEW_CLUSTERS) < agreement_uc.FEW_CLUSTERS:
+        unit = "turns" if r["unit"] == "character" else "units"
+        click.echo(f"Note: the intervals resample only {r['clusters']} {unit}; with so few they are rough. "
+                   "Double-code more material for intervals to rely on.")
 
 
 def print_history(runs: list[dict[str, Any]]) -> None:

@@ -84,12 +84,7 @@ def suggest_cmd(project: Project, transcripts: tuple[str, ...], codes: tuple[str
     finally:
         if hasattr(progress, "close"):
             progress.close()
-    wps = report.words / report.seconds if report.seconds else 0.0
-    say(
-        f"{report.suggestions} pending suggestions for {report.transcripts} transcripts "
-        f"({report.words:,} words in {report.seconds:.1f} s, {wps:,.0f} words/s; "
-        f"{report.cached_docs} parsed documents from the cache)."
-    )
+    say(report.summary())
     say(f"Pipeline: {report.pipeline}")
     for note in report.pipeline_notes:
         say(f"  - {note}")
@@ -154,23 +149,31 @@ def suggestions_group(ctx: click.Context, as_json: bool, transcript: str | None,
 @suggestions_group.command("accept")
 @click.argument("ids", nargs=-1, type=int, required=True)
 @click.option("--coder", help="Coder name (default: [project] coder, $QCODE_CODER or your login).")
+@click.option("--start", type=int, default=None, help="Code from this offset instead of the suggestion's start (one ID only).")
+@click.option("--end", type=int, default=None, help="Code up to this offset instead of the suggestion's end (one ID only).")
 @project_option
-def accept_cmd(project: Project, ids: tuple[int, ...], coder: str | None) -> None:
+def accept_cmd(project: Project, ids: tuple[int, ...], coder: str | None, start: int | None, end: int | None) -> None:
     """Accept suggestions IDS: each becomes a coding (origin "suggestion", evidence kept).
 
-    All or nothing: if one cannot be accepted, none is.
+    All or nothing: if one cannot be accepted, none is. --start/--end adjust
+    the span of one suggestion (offsets as `qcode suggestions` prints them).
 
     Example:
 
     \b
         qcode suggestions accept 12 13 17
+        qcode suggestions accept 12 --start 1040 --end 1102
     """
+    from qcode.core.errors import SuggestError
     from qcode.usecases import suggesting
 
+    if (start is not None or end is not None) and len(set(ids)) != 1:
+        raise SuggestError("--start and --end adjust the span of one suggestion; nothing was accepted.",
+                           hint="Give one suggestion id with them, e.g. `qcode suggestions accept 12 --start 1040 --end 1102`.")
     out = []
     with project.store.transaction():
         for sid in dict.fromkeys(ids):
-            out.append(suggesting.accept(project, sid, coder=coder))
+            out.append(suggesting.accept(project, sid, coder=coder, start=start, end=end))
     for c in out:
         say(f"Coding {c.id}: {c.code_id} on {c.start}-{c.end} by {c.coder}.")
 
@@ -200,35 +203,45 @@ def reject_cmd(project: Project, ids: tuple[int, ...], coder: str | None) -> Non
 @click.option("--unit", type=click.Choice(["turn", "sentence"]), default="turn", show_default=True, help="Unit of analysis.")
 @click.option("--depth", type=int, default=None, help="Roll codes up to this tree depth (1 = top-level themes).")
 @click.option("--folds", type=int, default=5, show_default=True, help="Number of folds (split by transcript).")
-@click.option("--min-score", type=float, default=None, help="Score threshold (default: [suggest] min_score or 0.5).")
+@click.option("--min-score", type=float, default=None, help="Score threshold (default: [suggest] min_score or the calibrated default).")
 @click.option("--per-unit", "per_unit", type=int, default=None,
               help="Count at most K suggested codes per unit, as `qcode suggest` stores (default: [suggest] per_unit or 3; 0 = no limit).")
+@click.option("--signal", "signals", multiple=True,
+              help="Evaluate only these qcode signals (repeatable, e.g. qcode.learned.v2; default: all). For ablations.")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also draw precision and recall across thresholds into this PNG file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (field names documented in qcode.usecases.evaluation).")
 @project_option
 def evaluate_cmd(project: Project, coder: str | None, unit: str, depth: int | None, folds: int,
-                 min_score: float | None, per_unit: int | None, as_json: bool) -> None:
+                 min_score: float | None, per_unit: int | None, signals: tuple[str, ...], plot_file: Path | None,
+                 as_json: bool) -> None:
     """Measure suggestion quality against the project's human codings.
 
     Transcripts are split into K folds; for each fold qcode learns only from
     the other transcripts' codings and suggests on the held-out ones. Reports
     precision, recall and F1 per code and overall (micro, macro), the top-3
-    hit rate, and the same figures for a plain keyword search baseline.
+    hit rate, and the same figures, in the same run on the same units, for a
+    plain keyword search and for a plain supervised baseline (TF-IDF over
+    words + one logistic regression per code).
 
     Example:
 
     \b
-        qcode evaluate --depth 1 --folds 5
+        qcode evaluate --depth 1 --folds 5 --plot pr.png
         qcode evaluate --unit sentence --coder amina --json > eval.json
+        qcode evaluate --depth 1 --signal qcode.learned.v2
     """
     from qcode.usecases import evaluation
 
     progress = _bar_progress("Evaluating") if not as_json else evaluation.no_progress
     try:
         r = evaluation.evaluate(project, coder=coder, unit=unit, depth=depth, folds=folds, min_score=min_score,
-                                per_unit=per_unit, progress=progress)
+                                per_unit=per_unit, progress=progress, signals=list(signals) or None)
     finally:
         if hasattr(progress, "close"):
             progress.close()
+    if plot_file is not None:
+        evaluation.plot(r, plot_file)
     if as_json:
         echo_json(r.to_dict())
         return
@@ -238,13 +251,17 @@ def evaluate_cmd(project: Project, coder: str | None, unit: str, depth: int | No
         f"at most {r.per_unit or 'any number of'} codes per unit"
     )
     say(f"Pipeline: {r.pipeline}; {r.words_per_second:,.0f} words/s over {r.seconds:.1f} s")
-    say(f"{'':22}{'precision':>10}{'recall':>8}{'F1':>8}{'macro F1':>10}{'top-3':>8}")
-    for name, s in (("qcode suggestions", r.suggest), ("keyword baseline", r.baseline)):
-        say(f"{name:22}{s.micro['precision']:>10.3f}{s.micro['recall']:>8.3f}{s.micro['f1']:>8.3f}"
+    say(f"{'':26}{'precision':>10}{'recall':>8}{'F1':>8}{'macro F1':>10}{'top-3':>8}")
+    rows = (("qcode suggestions", r.suggest), ("supervised baseline", r.supervised), ("keyword baseline", r.baseline))
+    for name, s in rows:
+        say(f"{name:26}{s.micro['precision']:>10.3f}{s.micro['recall']:>8.3f}{s.micro['f1']:>8.3f}"
                    f"{s.macro['f1']:>10.3f}{s.top3_hit_rate:>8.3f}")
-    ratio = r.ratio.get("micro_f1")
-    say(f"micro-F1 ratio suggestions/baseline: {ratio:.2f}" if ratio else "micro-F1 ratio: baseline found nothing")
-    say("Per code (support, F1 suggestions vs baseline):")
-    for code, pc in sorted(r.suggest.per_code.items(), key=lambda kv: -kv[1]["support"]):
+    for what, ratio in (("supervised", r.ratio_supervised.get("micro_f1")), ("keyword", r.ratio.get("micro_f1"))):
+        say(f"micro-F1 ratio qcode / {what} baseline: {ratio:.2f}" if ratio else f"micro-F1 ratio: the {what} baseline found nothing")
+    say("Per code (support; F1 of qcode, supervised, keyword):")
+    for code, pc in sorted(r.suggest.per_code.items(), key=lambda kv: (-kv[1]["support"], kv[0])):
+        sv = r.supervised.per_code.get(code, {"f1": 0.0})
         b = r.baseline.per_code.get(code, {"f1": 0.0})
-        say(f"  {code:40} {int(pc['support']):>4}  {pc['f1']:.2f}  vs  {b['f1']:.2f}")
+        say(f"  {code:40} {int(pc['support']):>4}  {pc['f1']:.2f}  {sv['f1']:.2f}  {b['f1']:.2f}")
+    if plot_file is not None:
+        say(f"Precision and recall across thresholds drawn in {plot_file}.")

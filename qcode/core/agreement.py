@@ -38,9 +38,12 @@ to judge: its figures are left out (``None``) rather than shown misleadingly.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Sequence
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from operator import mul
+from itertools import repeat
+from operator import itemgetter, mul, rshift
 from typing import Any
 
 # Table fields (a plain list of floats, summed over units).
@@ -200,13 +203,17 @@ class Clustered:
     base: list[Table] = field(default_factory=list)
     deltas: dict[str, dict[int, Table]] = field(default_factory=dict)
     _columns: list[tuple[float, ...]] | None = field(default=None, repr=False, compare=False)
+    _sparse: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _used: list[bool] = field(default_factory=list, repr=False, compare=False)
 
     def add_cluster(self, base: Table) -> int:
         self.base.append(base)
         self._columns = None
+        self._sparse = {}
         return len(self.base) - 1
 
     def add_delta(self, code: str, cluster: int, delta: Table) -> None:
+        self._sparse.pop(code, None)
         d = self.deltas.setdefault(code, {})
         if cluster in d:
             add_tables(d[cluster], delta)
@@ -217,20 +224,39 @@ class Clustered:
         """Each code's table, with clusters counted *weights* times (one each by default)."""
         if self._columns is None:
             self._columns = list(zip(*self.base, strict=True)) if self.base else [() for _ in range(TABLE_SIZE)]
+            self._used = [any(col) for col in self._columns]
+            self._sparse = {}
         columns = self._columns
         if weights is None:
             base = [float(sum(col)) for col in columns]
         else:
-            base = [float(sum(map(mul, weights, col))) for col in columns]
+            base = [float(sum(map(mul, weights, col))) if self._used[j] else 0.0 for j, col in enumerate(columns)]
         out: dict[str, Table] = {}
         for code in codes:
+            pick, cols = self._code_columns(code)
             t = list(base)
-            for k, delta in self.deltas.get(code, {}).items():
-                w = 1.0 if weights is None else weights[k]
-                if w:
-                    add_tables(t, delta, w)
+            if pick is not None:
+                w = None if weights is None else pick(weights)
+                for j, col in cols:
+                    t[j] += sum(col) if w is None else sum(map(mul, w, col))
             out[code] = t
         return out
+
+    def _code_columns(self, code: str) -> tuple[Callable[[Sequence[float]], Sequence[float]] | None, list[tuple[int, tuple[float, ...]]]]:
+        """The clusters where *code* differs from the base, as a weight picker and delta columns (cached)."""
+        hit = self._sparse.get(code)
+        if hit is None:
+            deltas = self.deltas.get(code, {})
+            if not deltas:
+                hit = (None, [])
+            else:
+                idx = list(deltas)
+                getter = itemgetter(*idx)
+                pick = getter if len(idx) > 1 else (lambda w, g=getter: (g(w),))
+                cols = list(zip(*(deltas[k] for k in idx), strict=True))
+                hit = (pick, [(j, col) for j, col in enumerate(cols) if any(col)])
+            self._sparse[code] = hit
+        return hit
 
 
 def stacked(tables: Iterable[Sequence[float]]) -> Table:
@@ -241,6 +267,20 @@ def stacked(tables: Iterable[Sequence[float]]) -> Table:
     return out
 
 
+Resampler = Callable[["Clustered", Sequence[str], int, int], Iterable[dict[str, Table]]]
+"""resampler(data, codes, resamples, seed) -> each resample's table of every code."""
+
+
+def pure_resamples(data: Clustered, codes: Sequence[str], resamples: int, seed: int) -> Iterator[dict[str, Table]]:
+    """The resamples drawn here, in plain Python (clusters drawn with replacement)."""
+    rng = random.Random(seed)
+    k = len(data.base)
+    population = range(k)
+    for _ in range(resamples):
+        drawn = Counter(draw(rng, k))
+        yield data.totals(codes, list(map(drawn.get, population, repeat(0))))
+
+
 def bootstrap(
     data: Clustered,
     codes: Sequence[str],
@@ -248,22 +288,19 @@ def bootstrap(
     seed: int = DEFAULT_SEED,
     statistics: Sequence[str] = STATISTICS,
     level: float = 0.95,
+    resampler: Resampler | None = None,
 ) -> dict[str, dict[str, tuple[float, float] | None]]:
     """Percentile bootstrap intervals: ``{code or "overall": {statistic: (low, high) or None}}``.
 
     All codes and the overall figure are computed on the same resamples.
+    *resampler* draws them (default :func:`pure_resamples`; the use cases pass
+    a vectorised one).
     """
-    rng = random.Random(seed)
     k = len(data.base)
     samples: dict[str, dict[str, list[float]]] = {c: {s: [] for s in statistics} for c in [*codes, "overall"]}
     if k == 0 or resamples <= 0:
         return {c: dict.fromkeys(statistics) for c in samples}
-    population = range(k)
-    for _ in range(resamples):
-        weights = [0] * k
-        for i in rng.choices(population, k=k):
-            weights[i] += 1
-        tables = data.totals(codes, weights)
+    for tables in (resampler or pure_resamples)(data, codes, resamples, seed):
         tables["overall"] = stacked(tables[c] for c in codes)
         for name, t in tables.items():
             bucket = samples[name]
@@ -273,6 +310,18 @@ def bootstrap(
                     bucket[s].append(v)
     tail = (1.0 - level) / 2.0
     return {name: {s: _percentile_interval(vals, tail) for s, vals in bucket.items()} for name, bucket in samples.items()}
+
+
+_U32 = next(t for t in "IL" if array(t).itemsize == 4)
+
+
+def draw(rng: random.Random, n: int) -> map:
+    """*n* cluster indices drawn uniformly with replacement: 32 random bits each, scaled to
+    ``range(n)`` by multiply-and-shift (C-level loops; reproducible from the seed)."""
+    bits = array(_U32)
+    if n:
+        bits.frombytes(rng.getrandbits(32 * n).to_bytes(4 * n, "little"))
+    return map(rshift, map(n.__mul__, bits), repeat(32))
 
 
 def _percentile_interval(values: list[float], tail: float) -> tuple[float, float] | None:

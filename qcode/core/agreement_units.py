@@ -50,6 +50,7 @@ from qcode.core.agreement import (
     POS_ANY,
     STATISTICS,
     Clustered,
+    Resampler,
     Table,
     add_tables,
     alpha,
@@ -382,12 +383,13 @@ def summarize(
     seed: int = DEFAULT_SEED,
     min_codings: int = DEFAULT_MIN_CODINGS,
     overlap: float | None = None,
+    resampler: Resampler | None = None,
 ) -> Agreement:
     """Figures per code and overall. Codes with fewer than *min_codings* codings are
     ``too rare``: no figures, and left out of the overall figures (so are codes nobody used)."""
     tables = rel.tables()
     judged = [c for c in rel.codes if rel.codings.get(c, 0) >= max(1, min_codings)]
-    intervals = bootstrap(rel.data, judged, resamples, seed) if judged else {}
+    intervals = bootstrap(rel.data, judged, resamples, seed, resampler=resampler) if judged else {}
     out: dict[str, Figures] = {}
     for code in rel.codes:
         n = rel.codings.get(code, 0)

@@ -222,8 +222,7 @@ def apply_security(conn: sa.Connection, prefix: str) -> None:
         x(f"GRANT INSERT, UPDATE, DELETE ON {t} TO {coder}")
     x(f"REVOKE DELETE ON codes, codebooks FROM {coder}")
     x(f"GRANT INSERT ON coders TO {coder}")
-    if "agreement_runs" in tables:  # a coder may keep an agreement computation; reviews are the owners'
-        x(f"GRANT INSERT ON agreement_runs TO {coder}")
+    x(f"GRANT INSERT ON agreement_runs TO {coder}")  # anyone may keep an agreement computation (#13)
     x(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {coder}")
     policies = {
         "codings": [

@@ -11,8 +11,8 @@ actually computed:
 * :mod:`qcode.suggest.units` cuts parsed turns into units (turns, or sentences
   when a turn is long) with their lemma features;
 * :mod:`qcode.suggest.signals` holds the registry of named, versioned signals
-  (``qcode.lemma_keywords.v1``, ``qcode.patterns.v1``, ``qcode.similarity.v1``,
-  ``qcode.learned.v1``);
+  (``qcode.lemma_keywords.v2``, ``qcode.patterns.v2``, ``qcode.similarity.v1``,
+  ``qcode.learned.v2``);
 * :mod:`qcode.suggest.engine` combines them into scored candidates with
   faithful evidence; :mod:`qcode.suggest.baseline` is the plain keyword search
   used as the evaluation baseline.

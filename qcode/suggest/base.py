@@ -6,17 +6,17 @@ tokens that caused it. The engine combines contributions with a noisy-or,
 ``score = 1 - prod(1 - c)``, so removing a signal's evidence can only lower
 the score.
 
-* ``qcode.lemma_keywords.v1``: the code's keywords and label (phrases) and the
+* ``qcode.lemma_keywords.v2``: the code's keywords and label (phrases) and the
   content words of its label, matched on LEMMA with a PhraseMatcher whose
   patterns went through the same pipeline;
-* ``qcode.patterns.v1``: the code's spaCy Matcher token patterns;
+* ``qcode.patterns.v2``: the code's spaCy Matcher token patterns;
 * ``qcode.similarity.v1``: TF-IDF cosine over lemmas to the code's
   definition, inclusion note and examples, and to the nearest passage already
   coded with it;
 * ``qcode.vectors.v1``: cosine of mean word vectors to the code's texts and
   to its nearest coded passage, when the pipeline has vectors
   (:mod:`qcode.suggest.vectors`);
-* ``qcode.learned.v1``: a per-code linear model over lemma features
+* ``qcode.learned.v2``: a per-code linear model over lemma features
   (:mod:`qcode.suggest.learn`), on only for codes that pass the held-out gate.
 """
 
@@ -35,7 +35,7 @@ KEYWORD_WEIGHT = 0.55
 LABEL_WORD_WEIGHT = 0.2
 PATTERN_WEIGHT = 0.6
 RULE_CAP = 0.95
-SUPPORT_FACTOR = 0.5
+SUPPORT_FACTOR = 0.1
 """For a code whose learned model passed its held-out check, the other signals' contributions are scaled by this."""
 
 
@@ -137,7 +137,7 @@ def build_profiles(codebook: Codebook, lang: str, depth: int | None = None, code
 # ---------------------------------------------------------------- registry
 REGISTRY: dict[str, type[Signal]] = {}
 DEFAULT_SIGNALS = (
-    "qcode.lemma_keywords.v1", "qcode.patterns.v1", "qcode.similarity.v1", "qcode.vectors.v1", "qcode.learned.v1",
+    "qcode.lemma_keywords.v2", "qcode.patterns.v2", "qcode.similarity.v1", "qcode.vectors.v1", "qcode.learned.v2",
 )
 """``qcode.vectors.v1`` is off by itself when the pipeline has no word vectors."""
 

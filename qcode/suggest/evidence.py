@@ -10,15 +10,15 @@ contribution (pure Python, JSON-ready, offsets relative to the unit start)::
 
 with ``data`` per signal:
 
-* ``k`` (``qcode.lemma_keywords.v1``): ``[[kind, text, a, b], ...]``, kind 0
+* ``k`` (``qcode.lemma_keywords.v2``): ``[[kind, text, a, b], ...]``, kind 0
   for a keyword or label, 1 for a label word; ``text`` as written in the
   codebook; ``a, b`` the first match in the unit (relative);
-* ``p`` (``qcode.patterns.v1``): ``[[pattern id, a, b], ...]``;
+* ``p`` (``qcode.patterns.v2``): ``[[pattern id, a, b], ...]``;
 * ``s`` (``qcode.similarity.v1``): ``[cosine, [lemmas...]]`` when nearest to
   the code's description, ``[cosine, [lemmas...], coding id]`` when nearest
   to a coded passage (``[cosine, [lemmas...], null, quote]`` for a passage
   without id);
-* ``l`` (``qcode.learned.v1``): ``[p, positives, held-out F1, keyword F1, [lemmas...]]``;
+* ``l`` (``qcode.learned.v2``): ``[p, positives, held-out F1, keyword F1, [lemmas...]]``;
 * ``v`` (``qcode.vectors.v1``): ``[cosine, [lemmas...], "t", text]`` when
   nearest to a text of the code (definition, note or example; its start),
   ``[cosine, [lemmas...], "c", coding id]`` when nearest to a coded passage
@@ -40,17 +40,20 @@ from typing import Any
 
 VERSION = 1
 LONG = {
-    "k": "qcode.lemma_keywords.v1",
-    "p": "qcode.patterns.v1",
+    "k": "qcode.lemma_keywords.v2",
+    "p": "qcode.patterns.v2",
     "s": "qcode.similarity.v1",
-    "l": "qcode.learned.v1",
+    "l": "qcode.learned.v2",
     "v": "qcode.vectors.v1",
 }
 SHORT_OF = {v: k for k, v in LONG.items()}
 SUMMARY_NAMES = {
+    "qcode.lemma_keywords.v2": "keywords",
     "qcode.lemma_keywords.v1": "keywords",
     "qcode.patterns.v1": "patterns",
+    "qcode.patterns.v2": "patterns",
     "qcode.similarity.v1": "similar",
+    "qcode.learned.v2": "learned",
     "qcode.learned.v1": "learned",
     "qcode.vectors.v1": "vectors",
 }
@@ -72,11 +75,22 @@ def _listed(words: Sequence[str]) -> str:
     return ", ".join(f'"{w}"' for w in words)
 
 
-def similarity_detail(sim: float, words: Sequence[str], coding_id: int | None, passage: bool) -> str:
+QUOTE_SHOWN = 120
+"""Characters of a similar coded passage shown in the evidence."""
+
+
+def passage_text(quote: str | None) -> str:
+    """How a similar coded passage is named in the evidence: its text (the start of it), quoted."""
+    q = " ".join((quote or "").split())
+    if not q:
+        return "a coded passage (since deleted)"
+    return f'the coded passage "{q if len(q) <= QUOTE_SHOWN else q[:QUOTE_SHOWN - 1] + "…"}"'
+
+
+def similarity_detail(sim: float, words: Sequence[str], quote: str | None, passage: bool) -> str:
     if not passage:
         return f"close to the code's description (cosine {sim:.2f}), sharing {_listed(words)}"
-    where = f"coding {coding_id}" if coding_id is not None else "a coded passage"
-    return f"close to {where} (cosine {sim:.2f}), sharing {_listed(words)}"
+    return f"close to {passage_text(quote)} (cosine {sim:.2f}), sharing {_listed(words)}"
 
 
 def learned_detail(p: float, positives: int, f1: float, kw_f1: float, words: Sequence[str]) -> str:
@@ -94,9 +108,8 @@ def vectors_evidence(data: Sequence[Any], coding_quote: Callable[[int], str | No
         return f'word vectors close to the code\'s text "{data[3]}" (cosine {sim:.2f}); nearest: {nearest}', None
     cid = data[3]
     quote = data[4] if len(data) >= 5 else ((coding_quote(cid) or "") if cid is not None else "")
-    where = f"coding {cid}" if cid is not None else "a coded passage"
     similar = {"coding_id": cid, "quote": quote, "similarity": round(sim, 4)}
-    return f"word vectors close to {where} (cosine {sim:.2f}); nearest: {nearest}", similar
+    return f"word vectors close to {passage_text(quote)} (cosine {sim:.2f}); nearest: {nearest}", similar
 
 
 def readable(hits: list[tuple[float, str, str, Any]], spans: list[Any]) -> dict[str, Any]:
@@ -169,10 +182,11 @@ def render(
             sim, words = float(data[0]), data[1]
             passage = len(data) >= 3
             cid = data[2] if passage else None
-            detail = similarity_detail(sim, words, cid, passage)
+            text = ""
             if passage:
                 text = data[3] if len(data) >= 4 else ((coding_quote(cid) or "") if cid is not None else "")
                 similar = {"coding_id": cid, "quote": text, "similarity": round(sim, 4)}
+            detail = similarity_detail(sim, words, text, passage)
         elif short == "v" and len(data) >= 4:
             detail, similar = vectors_evidence(data, coding_quote)
         elif short == "l":

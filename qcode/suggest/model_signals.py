@@ -24,7 +24,8 @@ SIM_SCALE = 1.2
 SIM_CAP = 0.7
 MIN_CONTRIBUTION = 0.05
 """Smaller similarity contributions are not reported (they cannot change a suggestion)."""
-LEARNED_FLOOR = 0.15
+LEARNED_FLOOR = 0.25
+"""Calibrated learned scores below this (half the code's held-out threshold) contribute nothing."""
 LEARNED_CAP = 0.95
 EVIDENCE_WORDS = 6
 ROW_CHUNK = 2048
@@ -340,7 +341,7 @@ class Similarity(Signal):
             cid = data[2]
             quote = data[3] if len(data) >= 4 else quotes.get(cid, "")
             similar = {"coding_id": cid, "quote": quote, "similarity": round(sim, 4)}
-            out.append((similarity_detail(sim, listed, cid, True), words, similar))
+            out.append((similarity_detail(sim, listed, quote, True), words, similar))
         return out
 
     def _m_value(self, rows: Any, cols: Any) -> Any:
@@ -359,16 +360,28 @@ class Similarity(Signal):
 
 @register
 class Learned(Signal):
-    """A per-code linear model, switched on per code by the held-out gate."""
+    """Per-code logistic regressions (:mod:`qcode.suggest.learn`), switched on per code by the held-out gate.
 
-    name = "qcode.learned.v1"
+    Scores are calibrated per code: its held-out threshold becomes 0.5.
+    """
+
+    name = "qcode.learned.v2"
     kind = "unit"
 
     def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
+        from qcode.suggest.pipeline import parse
+        from qcode.suggest.units import doc_terms
+
         self.model: learn.LinearModel | None = None
         self.positives: dict[str, int] = {}
         self.index = {p.id: i for i, p in enumerate(profiles)}
+        texts = [(p.id, t) for p in profiles for t in p.texts]
+        self.def_rows: list[tuple[str, list[int]]] = []
+        for (pid, _), doc in zip(texts, parse(info, [t for _, t in texts]), strict=True):
+            terms = doc_terms(doc)[0].tolist()
+            if terms:
+                self.def_rows.append((pid, terms))
 
     def fit(self, training: Training) -> None:
         import numpy as np
@@ -386,7 +399,9 @@ class Learned(Signal):
             units = [units[i] for i in picked]
             labels = [labels[i] for i in picked]
             rules = [rules[i] for i in picked]
-        rows = [u.terms for u in units] + [p.terms for p in training.rejected if p.code in col]
+        rejected = [p for p in training.rejected if p.code in col]
+        defs = [(pid, terms) for pid, terms in self.def_rows if pid in col]
+        rows = [u.terms + u.stops for u in units] + [p.terms for p in rejected] + [t for _, t in defs]
         n, c = len(rows), len(codes)
         if n == 0 or c == 0:
             return
@@ -401,20 +416,28 @@ class Learned(Signal):
             for code in rule:
                 if code in col:
                     R[i, col[code]] = 1.0
-        rejected = [p for p in training.rejected if p.code in col]
-        for k, p in enumerate(rejected, start=len(units)):
+        k = len(units)
+        for p in rejected:
             M[k, col[p.code]] = 1.0
-        self.positives = {code: int(Y[:, j].sum()) for code, j in col.items()}
+            k += 1
+        for pid, _ in defs:
+            M[k, col[pid]] = Y[k, col[pid]] = 1.0
+            k += 1
+        groups = np.array([u.transcript_id for u in units] + [p.transcript_id for p in rejected] + [-1] * len(defs))
+        fixed = np.r_[np.zeros(len(units) + len(rejected), dtype=bool), np.ones(len(defs), dtype=bool)]
+        self.positives = {code: int(Y[:len(units), j].sum()) for code, j in col.items()}
         if not any(v >= learn.MIN_POSITIVES for v in self.positives.values()):
             return
-        report = learn.cross_validate(rows, Y, M, R, codes)
-        model = learn.fit(rows, Y, M, codes)
+        stops = frozenset(t for u in units for t in u.stops)
+        report = learn.cross_validate(rows, Y, M, R, codes, groups=groups, fixed=fixed, stops=stops)
+        model = learn.fit(rows, Y, M, codes, stops)
+        model.evidence_ok = np.array([t not in stops for t in model.terms.tolist()], dtype=bool)
         model.heldout = report
         model.enabled = learn.gate(report)
         self.model = model
 
     def contributions(self, feats: Features) -> tuple[Any, Any]:
-        """(units x profiles) contributions and the feature matrix (kept for the evidence)."""
+        """(units x profiles) contributions (calibrated probabilities) and the feature matrix (kept for the evidence)."""
         import numpy as np
 
         n = len(feats)
@@ -425,11 +448,16 @@ class Learned(Signal):
         on = [j for j, code in enumerate(m.codes) if m.enabled.get(code)]
         if not on:
             return C, None
-        X = m.matrix_of(feats.ptr, feats.terms)
-        P = 1.0 / (1.0 + np.exp(-(np.asarray(X @ m.weights[:, on]) + m.bias[on])))
-        contrib = np.minimum(LEARNED_CAP, P).astype(np.float64)
-        contrib[P < LEARNED_FLOOR] = 0.0
+        X = m.matrix_of(*feats.words())
         cols = [self.index[m.codes[j]] for j in on]
+        P = learn.predict(m, X, on)
+        S = learn.calibrate(P, [m.heldout[m.codes[j]]["threshold"] for j in on])
+        contrib = np.minimum(LEARNED_CAP, S)
+        contrib[S < LEARNED_FLOOR] = 0.0
+        if m.evidence_ok is not None:
+            # no content word of the unit speaks for the code: no contribution (nothing to show as evidence)
+            W = np.where(m.evidence_ok[:, None], np.maximum(m.weights[:, on], 0.0), 0.0)
+            contrib[np.asarray(X @ W) <= 0] = 0.0
         C[:, cols] = contrib
         Pfull = np.zeros_like(C)
         Pfull[:, cols] = P
@@ -447,6 +475,8 @@ class Learned(Signal):
         owner, idx = _ranges(X.indptr[units], X.indptr[units + 1])
         cols = X.indices[idx]
         weight = X.data[idx].astype(np.float64) * m.weights[cols, mcol[profs][owner]]
+        if m.evidence_ok is not None:
+            weight = np.where(m.evidence_ok[cols], weight, 0.0)  # function words are never evidence
         words = _top_word_arrays(owner, weight, m.terms[cols])
         listed = word_json_groups(self.info.nlp.vocab.strings, words, len(units))
         heads: dict[int, str] = {}
@@ -475,9 +505,20 @@ class Learned(Signal):
         return self.model is not None and bool(self.model.enabled.get(code))
 
     def describe(self) -> list[str]:
+        few = sorted(c for c, n in self.positives.items() if n < learn.MIN_POSITIVES)
         if self.model is None:
-            return ["learned model: off (fewer than 3 coded units for every code)"]
+            return [f"learned model: off (every code has fewer than {learn.MIN_POSITIVES} coded units)"]
         on = sorted(c for c, ok in self.model.enabled.items() if ok)
-        off = len(self.model.enabled) - len(on)
-        return [f"learned model on for {len(on)} codes ({', '.join(on[:8])}{'...' if len(on) > 8 else ''}); "
-                f"off for {off} (not better than chance or keywords on held-out units)"]
+        weak = sorted(c for c, ok in self.model.enabled.items() if not ok and c not in few)
+        out = [f"learned model on for {len(on)} of {len(self.model.enabled)} codes ({_listed(on)})" if on
+               else "learned model: off for every code (none beats keywords or chance on held-out units yet)"]
+        if few:
+            out.append(f"too few examples to learn from (under {learn.MIN_POSITIVES} coded units): {_listed(few)}; "
+                       "these are suggested from keywords, patterns and the codebook's texts only")
+        if weak:
+            out.append(f"learned model off for {_listed(weak)}: not better than keywords or chance on held-out units")
+        return out
+
+
+def _listed(codes: list[str], most: int = 8) -> str:
+    return ", ".join(codes[:most]) + (f" and {len(codes) - most} more" if len(codes) > most else "")

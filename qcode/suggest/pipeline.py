@@ -70,10 +70,19 @@ def installed_trained(lang: str) -> list[str]:
     return [n for n in (c.format(lang=lang) for c in TRAINED_CANDIDATES) if spacy.util.is_package(n)]
 
 
+def _key(lang: str, preferred: str | None) -> tuple[str, str]:
+    return ((lang or "en").split("-")[0].split("_")[0].lower(), preferred or "")
+
+
+def is_loaded(lang: str, preferred: str | None = None) -> bool:
+    """Whether :func:`get_pipeline` already loaded this pipeline in this process (then it is instant)."""
+    return _key(lang, preferred) in _LOADED
+
+
 def get_pipeline(lang: str, preferred: str | None = None) -> PipelineInfo:
     """The pipeline for *lang* (loaded once per process and reused)."""
-    lang = (lang or "en").split("-")[0].split("_")[0].lower()
-    key = (lang, preferred or "")
+    key = _key(lang, preferred)
+    lang = key[0]
     with _LOCK:
         if key not in _LOADED:
             _LOADED[key] = _load(lang, preferred)
@@ -110,10 +119,6 @@ def _load_trained(name: str, lang: str) -> PipelineInfo:
     full = f"{meta.get('lang', lang)}_{meta.get('name', name)}"
     has_vectors = bool(nlp.vocab.vectors.shape[0])
     notes = [f"trained pipeline {full} {meta.get('version', '?')} (parser and NER not loaded: not needed)"]
-    if has_vectors:
-        notes.append("word vectors present: similarity uses them (qcode.vectors.v1) as well as TF-IDF over lemmas")
-    else:
-        notes.append("no word vectors: similarity uses TF-IDF over lemmas")
     version = f"{meta.get('version', '?')}+{'-'.join(nlp.pipe_names)}"
     return PipelineInfo(nlp, full, version, lang, notes, has_vectors, None)
 
@@ -130,7 +135,7 @@ def _load_blank(lang: str) -> PipelineInfo:
             f"spaCy has no language '{lang}' (from the transcript's or project's language).",
             hint="Set the transcript language to an ISO 639-1 code spaCy knows (en, fr, de, es...).",
         ) from exc
-    notes = [f"blank '{lang}' pipeline: no part-of-speech tags, morphology, parser or word vectors"]
+    notes = [f"blank '{lang}' pipeline: no part-of-speech tags, morphology or parser"]
     table: dict[str, str] | None = None
     try:
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
@@ -145,7 +150,7 @@ def _load_blank(lang: str) -> PipelineInfo:
         notes.append(f"no lemma data for '{lang}': matching uses lowercase word forms")
         name = f"blank:{lang}"
     nlp.add_pipe("sentencizer")
-    notes.append("similarity uses TF-IDF over lemmas; token patterns on POS/MORPH/DEP cannot match")
+    notes.append("token patterns on POS/MORPH/DEP cannot match")
     try:
         lookups_version = importlib.metadata.version("spacy-lookups-data")
     except importlib.metadata.PackageNotFoundError:

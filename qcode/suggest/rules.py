@@ -75,9 +75,62 @@ class RuleSignal(Signal):
         return repr((self.name, self.rules))
 
 
+MODALS = {
+    "en": {"can", "could", "may", "might", "must", "shall", "should", "will", "would", "ought", "need"},
+    "fr": {"devoir", "pouvoir", "vouloir", "falloir"},
+    "de": {"müssen", "können", "dürfen", "sollen", "wollen", "mögen"},
+    "es": {"deber", "poder", "querer"},
+    "it": {"dovere", "potere", "volere"},
+    "pt": {"dever", "poder", "querer"},
+}
+"""Modal verbs (lemmas): never evidence, whatever their form ("devrait", "should")."""
+LABEL_STOPS = {
+    "en": {"do", "make", "get", "go", "have", "be", "take", "put", "say", "use", "no", "not", "yes", "non", "thing",
+           "way", "something", "lot", "kind", "sort", "like", "as"},
+    "fr": {"faire", "passer", "non", "oui", "être", "avoir", "aller", "mettre", "dire", "prendre", "chose", "truc",
+           "se", "pour", "comme", "ou"},
+}
+"""Words of a label that say nothing about the code on their own ("Se faire passer pour une machine")."""
+NUMBER_WORDS = {
+    "en": {"hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "dozen"},
+    "fr": {"cent", "cents", "mille", "million", "millions", "milliard", "milliards", "vingt", "vingts", "douzaine"},
+}
+"""Words that are numbers in the language (besides what spaCy's ``like_num`` knows): "deux cents" is a number."""
+IDIOMS = {
+    "en": ["you know", "i mean", "kind of", "sort of", "wait and see", "let me see", "pay attention"],
+    "fr": ["gagner du temps", "attendez voir", "attends voir", "attendre de voir", "tu vois", "vous voyez",
+           "je veux dire", "faire attention", "en attendant"],
+}
+"""Fixed expressions whose words do not carry their usual sense: keywords inside them do not count,
+unless the keyword is the whole expression."""
+DETERMINER = {"en": "the", "fr": "le", "de": "das", "es": "el", "it": "il", "pt": "o", "nl": "het"}
+"""Put before a one-word keyword to see whether the tagger reads it as a noun ("le revenu", not "revenir")."""
+POS_GROUPS = {"NOUN": 1, "PROPN": 1, "VERB": 2, "AUX": 2, "ADJ": 3, "ADV": 4}
+
+
+def has_tagger(nlp: Any) -> bool:
+    return any(nlp.has_pipe(n) for n in ("tagger", "morphologizer"))
+
+
+def is_number(token: Any, lang: str) -> bool:
+    return bool(token.like_num) or token.lower_ in NUMBER_WORDS.get(lang, ())
+
+
 @register
 class LemmaKeywords(RuleSignal):
-    name = "qcode.lemma_keywords.v1"
+    """The code's keywords and labels (phrases) and the content words of its label, with sense.
+
+    With a tagger, a keyword matches the tokens with its lemma *and* a
+    compatible part of speech (a one-word keyword's part of speech is read in
+    a determiner frame, so "revenu" is the noun, and "je suis revenu" does not
+    match). Without one, a keyword matches its own form and the forms whose
+    lookup lemma is that form ("contract": "contracts", "contracting";
+    "revenu" does not match "revenir"). Modal verbs, numbers, function words
+    and the label stop-words of :data:`LABEL_STOPS` are never evidence, and
+    neither are keywords inside a fixed expression (:data:`IDIOMS`).
+    """
+
+    name = "qcode.lemma_keywords.v2"
 
     def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
@@ -86,42 +139,63 @@ class LemmaKeywords(RuleSignal):
         from qcode.suggest.pipeline import parse
 
         nlp = info.nlp
+        lang = info.lang
+        strings = nlp.vocab.strings
+        self.tagged = has_tagger(nlp)
         self.matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
         items: list[tuple[str, int, str]] = []
-        docs: list[Any] = []
         for p in profiles:
             items.extend((p.id, KEYWORD, phrase) for phrase in p.phrases)
             items.extend((p.id, LABEL_WORD, w) for w in p.label_words)
-        for (pid, kind, text), doc in zip(items, parse(info, [t for _, _, t in items]), strict=True):
+        docs = list(parse(info, [t for _, _, t in items]))
+        frames: dict[str, Any] = {}
+        if self.tagged and lang in DETERMINER:
+            single = sorted({t for (_, _, t), d in zip(items, docs, strict=True) if len(d) == 1})
+            frames = dict(zip(single, parse(info, [f"{DETERMINER[lang]} {t}" for t in single]), strict=True))
+        seqs: list[tuple[int, ...]] = []
+        self.pos_group: list[int] = []
+        for (pid, kind, text), doc in zip(items, docs, strict=True):
             content = [t for t in doc if not t.is_punct and not t.is_space]
-            if not content or (kind == LABEL_WORD and (content[0].is_stop or not content[0].is_alpha)):
+            if not content or all(is_number(t, lang) for t in content):
                 continue
-            if kind == KEYWORD and all(t.is_stop for t in content):
+            if kind == LABEL_WORD and (content[0].is_stop or not content[0].is_alpha
+                                       or content[0].lower_ in LABEL_STOPS.get(lang, ())):
                 continue
+            if all(t.is_stop or t.lemma_.lower() in MODALS.get(lang, ()) or t.lower_ in MODALS.get(lang, ())
+                   for t in content):
+                continue
+            group = 0
+            if self.tagged:
+                lemmas = [t.lemma_.lower() for t in doc]
+                if len(doc) == 1:
+                    frame = frames.get(text)
+                    tok = frame[-1] if frame is not None and len(frame) == 2 else doc[0]
+                    if doc[0].lemma_.lower() != doc[0].lower_ and POS_GROUPS.get(tok.pos_) in (1, 3):
+                        lemmas = [tok.lemma_.lower()]  # read as a noun or adjective in the frame
+                    else:
+                        tok = doc[0]
+                    group = POS_GROUPS.get(tok.pos_, 0)
+            else:
+                lemmas = [t.lower_ for t in doc]  # the form itself: inflections reach it through their lemma
+            seq = tuple(strings.add(x) for x in lemmas)
             key = f"{pid}\x1f{KIND_NAMES[kind]}\x1f{text}"
             # A LEMMA phrase match has exactly the pattern's lemmas: two phrases with the same
             # lemmas (label "Piece rates", keyword "piece rate") weigh once.
-            self.ids[nlp.vocab.strings.add(key)] = len(self.rules)
-            self.rules.append(Rule(self.name, self.index[pid], kind, text, " ".join(t.lemma_ for t in doc)))
-            self.matcher.add(key, [doc])
-            docs.append(doc)
-        self._sequences(docs)
+            self.ids[strings.add(key)] = len(self.rules)
+            self.rules.append(Rule(self.name, self.index[pid], kind, text, " ".join(t.lemma_.lower() for t in doc)))
+            self.pos_group.append(group)
+            seqs.append(seq)
+        self._sequences(seqs)
+        idioms = [tuple(strings.add(w) for w in i.split()) for i in IDIOMS.get(lang, ())]
+        self.idioms = [i for i in idioms if i]
 
-    def _sequences(self, docs: list[Any]) -> None:
-        """The distinct LEMMA sequences of the phrases, each with its rules in the PhraseMatcher's order.
-
-        The PhraseMatcher reports the keys ending at one token in the order of
-        its trie node; matching each phrase against itself gives that order,
-        so :meth:`find` gives the same matches in the same order.
-        """
+    def _sequences(self, sequences: list[tuple[int, ...]]) -> None:
+        """The distinct hash sequences of the rules, each with its rules (in rule order), as arrays for :meth:`find`."""
         import numpy as np
-        from spacy.attrs import LEMMA
 
         seqs: dict[tuple[int, ...], list[int]] = {}
-        for doc in docs:
-            seq = tuple(doc.to_array(LEMMA).tolist())
-            if seq not in seqs:
-                seqs[seq] = [self.ids[m] for m, a, b in self.matcher(doc) if a == 0 and b == len(doc)]
+        for r, seq in enumerate(sequences):
+            seqs.setdefault(seq, []).append(r)
         self.seqs = list(seqs)
         counts = [len(r) for r in seqs.values()]
         self.seq_rules = np.array([r for rs in seqs.values() for r in rs], dtype=np.int64)
@@ -132,6 +206,38 @@ class LemmaKeywords(RuleSignal):
         self.single_lemma, self.single_seq = first[order], np.array(single, dtype=np.int64)[order]
         self.multi = [k for k, q in enumerate(self.seqs) if len(q) > 1]
         self.multi_first = unique(np.array([self.seqs[k][0] for k in self.multi], dtype=np.uint64))
+
+    def matches(self, tokens: Any) -> tuple[Any, Any, Any]:
+        """(rule, start token, end token) of the keyword matches in a transcript's tokens, with sense (class doc)."""
+        import numpy as np
+        from spacy.parts_of_speech import IDS as POS_IDS
+
+        r, a, b = self.find(tokens.lemma, tokens.offset)
+        if not self.tagged and tokens.norm is not None:
+            r2, a2, b2 = self.find(tokens.norm, tokens.offset)
+            r, a, b = np.concatenate([r, r2]), np.concatenate([a, a2]), np.concatenate([b, b2])
+            if len(r):
+                _, first = np.unique(r.astype(np.int64) * (int(a.max()) + 1) + a, return_index=True)
+                first.sort()
+                r, a, b = r[first], a[first], b[first]
+        if not len(r):
+            return r, a, b
+        keep = np.ones(len(r), dtype=bool)
+        group = np.array(self.pos_group, dtype=np.int64)[r]
+        if self.tagged and tokens.pos is not None and (group > 0).any():
+            pos_group = np.zeros(max(POS_IDS.values()) + 1, dtype=np.int64)
+            for name, g in POS_GROUPS.items():
+                pos_group[POS_IDS[name]] = g
+            tok_pos = tokens.pos[a].astype(np.int64)
+            tok_group = np.where(tok_pos < len(pos_group), pos_group[np.minimum(tok_pos, len(pos_group) - 1)], 0)
+            keep &= (group == 0) | (tok_pos == 0) | (tok_group == group)
+        if self.idioms and tokens.norm is not None:
+            for seq in self.idioms:
+                ir, ia, ib = _find_sequence(tokens.norm, tokens.offset, seq)
+                for s0, e0 in zip(ia.tolist(), ib.tolist(), strict=True):
+                    inside = (a < e0) & (b > s0) & ~((a <= s0) & (b >= e0))
+                    keep &= ~inside
+        return r[keep], a[keep], b[keep]
 
     def find(self, lemma: Any, offsets: Any) -> tuple[Any, Any, Any]:
         """(rule, start token, end token) of every phrase match in the documents whose tokens have the
@@ -183,7 +289,7 @@ class LemmaKeywords(RuleSignal):
 
 @register
 class Patterns(RuleSignal):
-    name = "qcode.patterns.v1"
+    name = "qcode.patterns.v2"
 
     def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
@@ -243,16 +349,18 @@ class RuleSet:
             if not sig.rules:
                 continue
             ids, matcher = sig.ids, sig.matcher
-            if isinstance(sig, LemmaKeywords) and tokens.lemma is not None:
-                r, a, b = sig.find(tokens.lemma, tokens.offset)
+            if isinstance(sig, LemmaKeywords):
+                r, a, b = sig.matches(tokens)
                 if len(r):
                     found.append(np.stack([base_rule + r, a, b], axis=1))
                 continue
+            lang = sig.info.lang
             for k, doc in enumerate(docs):
                 if not len(doc):
                     continue
                 base = offs[k]
-                rows.extend((base_rule + ids[m], base + a, base + b) for m, a, b in matcher(doc))
+                rows.extend((base_rule + ids[m], base + a, base + b) for m, a, b in matcher(doc)
+                            if not all(is_number(t, lang) for t in doc[a:b]))  # numbers are never evidence
         if rows:
             found.append(np.array(rows, dtype=np.int64).reshape(-1, 3))
         if not found:
@@ -391,6 +499,24 @@ class RuleSet:
                 detail = pattern_detail([(pid, text[s:e]) for pid, s, e in data])
             out.append((name, detail, spans))
         return out
+
+
+def _find_sequence(hashes: Any, offsets: Any, seq: tuple[int, ...]) -> tuple[Any, Any, Any]:
+    """(0, start, end) token ranges where *seq* occurs in *hashes* inside one document (``offsets``)."""
+    import numpy as np
+
+    hashes = np.asarray(hashes, dtype=np.uint64)
+    n = len(seq)
+    c = np.nonzero(hashes == np.uint64(seq[0]))[0]
+    if len(c):
+        offsets = np.asarray(offsets, dtype=np.int64)
+        doc_end = offsets[np.searchsorted(offsets, c, side="right")]
+        c = c[c + n <= doc_end]
+    for t in range(1, n):
+        if not len(c):
+            break
+        c = c[hashes[c + t] == np.uint64(seq[t])]
+    return np.zeros(len(c), dtype=np.int64), c.astype(np.int64), (c + n).astype(np.int64)
 
 
 def _expand(starts: Any, ends: Any) -> tuple[Any, Any]:

@@ -1,4 +1,11 @@
-"""Units of suggestion: speaker turns, or sentences when a turn is long.
+"""Units of suggestion: speaker turns, or sentence-like windows when a turn is long.
+
+A long turn (``auto`` mode) is cut at its sentence boundaries; a sentence
+still longer than :data:`MAX_WINDOW_TOKENS` (unpunctuated transcriptions:
+Transcriber files, ASR output) is cut into windows at a pause (a comma, an
+ellipsis, a filler such as "euh", "um", "hein": :data:`PAUSES`) as late as
+the bound allows, else at the bound, so a suggested passage is one a
+researcher would code, not a 1,000-character turn.
 
 A :class:`Unit` keeps only what scoring needs once the parsed document is
 gone: its absolute span in the transcript text and its *terms* (the lemma
@@ -12,10 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 UnitMode = Literal["auto", "turn", "sentence"]
-LONG_TURN_TOKENS = 120
-"""In ``auto`` mode, a turn with more tokens than this is split into sentences."""
+LONG_TURN_TOKENS = 60
+"""In ``auto`` mode, a turn with more tokens than this is split into sentences (then windows)."""
 MIN_SENTENCE_TOKENS = 6
 """In ``auto`` mode, shorter sentences are joined to the next one."""
+MAX_WINDOW_TOKENS = 45
+"""In ``auto`` and ``sentence`` modes, a longer sentence is cut into windows of at most this many tokens."""
+MIN_WINDOW_TOKENS = 12
+"""A window is cut at a pause no earlier than this many tokens after its start."""
+PAUSES = (",", ";", ":", "...", "…", "--", "euh", "heu", "hein", "ben", "bah", "bon", "voilà", "enfin", "quoi",
+          "um", "uh", "erm", "hmm", "mm", "okay")
+"""Tokens (lowercase forms) after which a window may end."""
 
 
 @dataclass(slots=True)
@@ -30,6 +44,8 @@ class Unit:
     turn: int = 0
     tok_start: int = 0
     tok_end: int = 0
+    stops: list[int] = field(default_factory=list)
+    """Lemma hashes of its function words (stop words): features of the learned model, never evidence."""
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -99,6 +115,9 @@ class Features:
     terms: Any
     tstart: Any
     tend: Any
+    sptr: Any = None
+    """``sptr[i]:sptr[i + 1]`` indexes the function words of unit *i* in ``sterms`` (lemma hashes)."""
+    sterms: Any = None
 
     def __len__(self) -> int:
         return len(self.start)
@@ -109,6 +128,7 @@ class Features:
             self.transcript_id, int(self.start[i]), int(self.end[i]), self.terms[a:b].tolist(),
             list(zip(self.tstart[a:b].tolist(), self.tend[a:b].tolist(), strict=True)),
             int(self.turn[i]), int(self.tok[i, 0]), int(self.tok[i, 1]),
+            self.sterms[self.sptr[i]:self.sptr[i + 1]].tolist() if self.sptr is not None else [],
         )
 
     def units(self) -> list[Unit]:
@@ -133,7 +153,22 @@ class Features:
             np.array([t for u in units for t in u.terms], dtype=np.uint64),
             np.array([a for a, _ in spans], dtype=np.int64),
             np.array([b for _, b in spans], dtype=np.int64),
+            np.concatenate([[0], np.cumsum([len(u.stops) for u in units])]).astype(np.int64),
+            np.array([t for u in units for t in u.stops], dtype=np.uint64),
         )
+
+    def words(self) -> tuple[Any, Any]:
+        """(ptr, terms) of each unit's content words followed by its function words (the learned model's rows)."""
+        import numpy as np
+
+        n = len(self)
+        if self.sptr is None:
+            return self.ptr, self.terms
+        own_t = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.ptr))
+        own_s = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.sptr))
+        order = np.argsort(np.concatenate([own_t, own_s]), kind="stable")
+        terms = np.concatenate([self.terms, self.sterms]).astype(np.uint64)[order]
+        return self.ptr + self.sptr, terms
 
     FIELDS = ("start", "end", "turn", "tok", "ptr", "terms", "tstart", "tend")
 
@@ -155,6 +190,10 @@ class Tokens:
     unit_last: Any
     lemma: Any = None
     """LEMMA hash of each token (for the array phrase matching of :mod:`qcode.suggest.rules`)."""
+    norm: Any = None
+    """NORM hash (the lowercase form) of each token."""
+    pos: Any = None
+    """POS id of each token (0 without a tagger)."""
 
 
 def build_features(
@@ -168,7 +207,7 @@ def build_features(
 
     import numpy as np
 
-    cols = [TABLE_ATTRS.index(a) for a in ("LEMMA", "IS_ALPHA", "IS_STOP", "IDX", "LENGTH", "SENT_START")]
+    cols = [TABLE_ATTRS.index(a) for a in ("LEMMA", "IS_ALPHA", "IS_STOP", "IDX", "LENGTH", "SENT_START", "NORM", "POS")]
     if tables is None:
         tables = [token_table(d) for d in docs]
     # All the turns' tables at once (one copy), then the units of each turn from its rows.
@@ -179,13 +218,14 @@ def build_features(
         arr = np.concatenate(filled)[:, cols].astype(np.int64)
         arr[:, 3] += np.repeat(np.array([a for a, _ in turn_spans], dtype=np.int64), lengths)
     else:
-        arr = np.zeros((0, 6), dtype=np.int64)
+        arr = np.zeros((0, 8), dtype=np.int64)
     sent = arr[:, 5]
+    pause = np.isin(arr[:, 6].astype(np.uint64), _pause_hashes())
     pieces, turns = [], []
     for k, n in enumerate(lengths):
         if n:
             o = offsets[k]
-            for a, b in _pieces_arr(sent[o:o + n], n, mode):
+            for a, b in _pieces_arr(sent[o:o + n], n, mode, pause[o:o + n]):
                 pieces.append((o + a, o + b, a, b))
                 turns.append(k)
     starts_all = arr[:, 3]
@@ -202,11 +242,16 @@ def build_features(
     # Units are contiguous and ordered, so their terms are the content tokens between lo and hi.
     sel = np.concatenate([content[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]) if len(p) else content[:0]
     ptr = np.concatenate([[0], np.cumsum(hi - lo)]).astype(np.int64)
+    stop = np.nonzero((arr[:, 1] == 1) & (arr[:, 2] == 1))[0]
+    slo, shi = np.searchsorted(stop, p[:, 0]), np.searchsorted(stop, p[:, 1])
+    ssel = np.concatenate([stop[a:b] for a, b in zip(slo.tolist(), shi.tolist(), strict=True)]) if len(p) else stop[:0]
     feats = Features(
         transcript_id, ustart, uend, turns_arr, p[:, 2:4].copy(), ptr,
         arr[sel, 0].astype(np.uint64), starts_all[sel], ends_all[sel],
+        np.concatenate([[0], np.cumsum(shi - slo)]).astype(np.int64), arr[ssel, 0].astype(np.uint64),
     )
-    tokens = Tokens(np.array(offsets, dtype=np.int64), starts_all, ends_all, p[:, 0].copy(), p[:, 1].copy(), arr[:, 0].astype(np.uint64))
+    tokens = Tokens(np.array(offsets, dtype=np.int64), starts_all, ends_all, p[:, 0].copy(), p[:, 1].copy(),
+                    arr[:, 0].astype(np.uint64), arr[:, 6].astype(np.uint64), arr[:, 7].astype(np.uint64))
     return feats, tokens
 
 
@@ -215,19 +260,52 @@ def make_units(transcript_id: int, turn_spans: list[tuple[int, int]], docs: list
     return build_features(transcript_id, turn_spans, docs, mode)[0].units()
 
 
-def _pieces_arr(sent_start: Any, n: int, mode: UnitMode) -> list[tuple[int, int]]:
-    """:func:`_pieces` from the SENT_START column (1 = starts a sentence; 0 everywhere = not set)."""
+def _pause_hashes() -> Any:
+    import numpy as np
+    from spacy.strings import hash_string
+
+    return np.array([hash_string(p) for p in PAUSES], dtype=np.uint64)
+
+
+def _pieces_arr(sent_start: Any, n: int, mode: UnitMode, pause: Any = None) -> list[tuple[int, int]]:
+    """Token ranges of the units of one turn, from the SENT_START column (1 = starts a sentence;
+    0 everywhere = not set) and, for windows, the tokens after which a pause allows a cut."""
     import numpy as np
 
     if mode == "turn" or (mode == "auto" and n <= LONG_TURN_TOKENS):
         return [(0, n)]
     if not (sent_start != 0).any():
-        return [(0, n)]
-    bounds = np.nonzero(sent_start == 1)[0].tolist()
-    if not bounds or bounds[0] != 0:
-        bounds = [0, *bounds]
-    sents = list(zip(bounds, [*bounds[1:], n], strict=True))
-    return _merge(sents, n, mode)
+        sents = [(0, n)]
+    else:
+        bounds = np.nonzero(sent_start == 1)[0].tolist()
+        if not bounds or bounds[0] != 0:
+            bounds = [0, *bounds]
+        sents = _merge(list(zip(bounds, [*bounds[1:], n], strict=True)), n, mode)
+    out: list[tuple[int, int]] = []
+    for a, b in sents:
+        out.extend(windows(a, b, pause))
+    return out
+
+
+def windows(a: int, b: int, pause: Any = None) -> list[tuple[int, int]]:
+    """Cut the token range a:b into windows of at most MAX_WINDOW_TOKENS, each ending after a pause
+    token (``pause[i]`` true) as late as possible, else at the bound; the last one at least MIN_WINDOW_TOKENS."""
+    out: list[tuple[int, int]] = []
+    s = a
+    while b - s > MAX_WINDOW_TOKENS:
+        cut = s + MAX_WINDOW_TOKENS
+        if pause is not None:
+            for i in range(s + MAX_WINDOW_TOKENS - 1, s + MIN_WINDOW_TOKENS - 2, -1):
+                if pause[i]:
+                    cut = i + 1
+                    break
+        if b - cut < MIN_WINDOW_TOKENS:  # do not leave a scrap at the end
+            cut = b - MIN_WINDOW_TOKENS if b - s > MAX_WINDOW_TOKENS + MIN_WINDOW_TOKENS else b
+        out.append((s, cut))
+        s = cut
+    if s < b:
+        out.append((s, b))
+    return out
 
 
 def _pieces(doc: Any, mode: UnitMode) -> list[tuple[int, int]]:

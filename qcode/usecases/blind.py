@@ -1,14 +1,18 @@
 """Blind coding: a coder sees only their own codings until they choose to compare.
 
-The setting is kept per coder in the project (so it holds across sessions and
-machines sharing a server project). Screens and use cases that show codings
+The setting is kept per coder in the project database (SQLite projects), or,
+on a team server where coders may not write the project's settings, in the
+local project folder (``.qcode/blind.json``); the server's own blind switch
+(``qcode server blind``) hides others' codings in the database itself. Screens and use cases that show codings
 ask :func:`visible_codings` / :func:`visible_counts` / :func:`restrict`
 instead of reading every coder's codings from the store.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from qcode.core.coding import Coding, stable_guid
@@ -19,13 +23,36 @@ def _key(coder: str) -> str:
     return "blind:" + stable_guid("coder", coder)
 
 
+def _local(project: Project) -> Path:
+    return project.data_dir / "blind.json"
+
+
+def _read_local(project: Project) -> dict[str, bool]:
+    try:
+        data = json.loads(_local(project).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def is_blind(project: Project, coder: str | None = None) -> bool:
     """True when *coder* (default: the project's current coder) codes blind."""
-    return project.store.get_meta(_key(coder or project.coder)) == "1"
+    coder = coder or project.coder
+    if project.store.server is not None:
+        return bool(_read_local(project).get(coder))
+    return project.store.get_meta(_key(coder)) == "1"
 
 
 def set_blind(project: Project, on: bool, coder: str | None = None) -> None:
-    project.store.set_meta(_key(coder or project.coder), "1" if on else "0")
+    coder = coder or project.coder
+    if project.store.server is not None:
+        from qcode.formats.atomic import atomic_write_text
+
+        data = _read_local(project)
+        data[coder] = on
+        atomic_write_text(_local(project), json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    project.store.set_meta(_key(coder), "1" if on else "0")
 
 
 def restrict(project: Project, coders: Iterable[str] | None = None) -> list[str] | None:

@@ -23,19 +23,30 @@ Protocol (what ``qcode evaluate`` does):
   units in the same run: case-insensitive search for the code's keywords and
   label words; ranked by the number of distinct terms found.
 
+* The plain supervised baseline (:class:`qcode.suggest.baseline.SupervisedBaseline`:
+  TF-IDF over words and one scikit-learn logistic regression per code) learns
+  on the same training units of each fold and is scored on the same held-out
+  units, with probability 0.5 as its threshold and the same per-unit cap.
+* Curves: micro precision, recall and F1 of qcode and of the supervised
+  baseline at thresholds 0.05, 0.10 ... 0.95 (same per-unit cap), so a
+  threshold can be chosen on held-out figures (``qcode evaluate --plot``).
+
 JSON fields (stable names; ``EvaluationReport.to_dict``)::
 
     unit, depth, folds, coder, min_score,      the settings used
     per_unit                                   (null: no limit per unit)
+    signals                                    qcode's signals evaluated
     transcripts, units, coded_units, words     the data evaluated
     seconds, words_per_second                  wall time of the whole evaluation
     pipeline, pipeline_notes                   spaCy pipeline and what it lacks
-    suggest, baseline: {                       same shape for both methods
-        micro: {precision, recall, f1, tp, fp, fn},
+    suggest, baseline, supervised: {           same shape for the three methods
+        micro: {precision, recall, f1, tp, fp, fn},   (baseline = keyword search)
         macro: {precision, recall, f1},        mean over codes present in the gold standard
         top3_hit_rate,
         per_code: {code: {precision, recall, f1, support, predicted, tp}}}
-    ratio: {micro_f1, macro_f1, top3_hit_rate} suggest / baseline (null when baseline is 0)
+    curves: {suggest, supervised: [{threshold, precision, recall, f1, predicted}]}
+    ratio: {micro_f1, macro_f1, top3_hit_rate} suggest / keyword baseline (null when it is 0)
+    ratio_supervised: {micro_f1, macro_f1, top3_hit_rate} suggest / supervised baseline
 """
 
 from __future__ import annotations
@@ -46,6 +57,9 @@ from typing import Any
 
 from qcode.core.errors import SuggestError
 from qcode.usecases.project import Progress, Project, no_progress
+
+THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 20))
+SUPERVISED_THRESHOLD = 0.5
 
 
 @dataclass
@@ -75,9 +89,17 @@ class EvaluationReport:
     suggest: Scores
     baseline: Scores
     ratio: dict[str, float | None]
+    supervised: Scores = field(default_factory=Scores)
+    ratio_supervised: dict[str, float | None] = field(default_factory=dict)
+    curves: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+    signals: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+Ranked = list[tuple[set[str], dict[str, float]]]
+"""Per held-out unit: its gold codes and each method's score of every code it scored."""
 
 
 class _Tally:
@@ -119,6 +141,27 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
 
 
+def score_units(units: Ranked, threshold: float, cap: int | None) -> Scores:
+    """Figures of a method over held-out units: a code is predicted when its score reaches
+    *threshold* and it is among the unit's *cap* best (ties: code id); top-3 ranks every positive score."""
+    tally = _Tally()
+    for gold, scores in units:
+        ranked = sorted((c for c, v in scores.items() if v > 0), key=lambda c: (-scores[c], c))
+        kept = ranked[:cap] if cap else ranked
+        tally.add(gold, {c for c in kept if scores[c] >= threshold}, ranked)
+    return tally.scores()
+
+
+def curve(units: Ranked, cap: int | None) -> list[dict[str, float]]:
+    """Micro precision, recall, F1 and the number predicted at each of :data:`THRESHOLDS`."""
+    out = []
+    for t in THRESHOLDS:
+        m = score_units(units, t, cap).micro
+        out.append({"threshold": t, "precision": m["precision"], "recall": m["recall"], "f1": m["f1"],
+                    "predicted": m["tp"] + m["fp"]})
+    return out
+
+
 def evaluate(
     project: Project,
     coder: str | None = None,
@@ -130,11 +173,9 @@ def evaluate(
     progress: Progress = no_progress,
     per_unit: int | None = None,
 ) -> EvaluationReport:
-    """Cross-validated quality of suggestions and of the keyword baseline (see module doc)."""
-    import numpy as np
-
-    from qcode.suggest.base import Training, build_profiles
-    from qcode.suggest.baseline import KeywordBaseline
+    """Cross-validated quality of suggestions and of the two baselines (see module doc)."""
+    from qcode.suggest.base import DEFAULT_SIGNALS, Training, build_profiles
+    from qcode.suggest.baseline import KeywordBaseline, SupervisedBaseline
     from qcode.suggest.cache import DocCache
     from qcode.suggest.engine import Engine, add_training, unit_labels
     from qcode.suggest.pipeline import get_pipeline
@@ -176,7 +217,9 @@ def evaluate(
         by_lang.setdefault(summaries[tid]["language"] or default_lang, []).append(tid)
     cache = DocCache(project.data_dir / "cache" / "docs")
     preferred = project.settings.suggest.get("pipeline")
-    ours, base = _Tally(), _Tally()
+    ours: Ranked = []
+    keyword: Ranked = []
+    supervised: Ranked = []
     names: list[str] = []
     notes: list[str] = []
     n_units = n_coded = words = 0
@@ -200,44 +243,79 @@ def evaluate(
             done += 1
             progress(done, len(tids), f"parsing ({info.name})")
         gold = {tid: unit_labels(a.units, [(c, s, e) for c, s, e, _, _ in gold_spans.get(tid, [])]) for tid, a in analysed.items()}
+        texts = {tid: [a.text[s:e] for s, e in zip(a.feats.start.tolist(), a.feats.end.tolist(), strict=True)]
+                 for tid, a in analysed.items()}
         for f in range(k):
             test = [t for t in ltids if fold_of[t] == f]
             if not test:
                 continue
+            train = [t for t in ltids if fold_of[t] != f]
             training = Training()
-            for tid in ltids:
-                if fold_of[tid] != f:
-                    add_training(training, analysed[tid], gold_spans.get(tid, []))
+            for tid in train:
+                add_training(training, analysed[tid], gold_spans.get(tid, []))
             engine.fit(training)
+            sup = SupervisedBaseline.fit([x for t in train for x in texts[t]], [g for t in train for g in gold[t]])
             for tid in test:
-                a = analysed[tid]
-                text = project.transcript(tid).text
-                S = engine.table(a).score
-                codes = engine.codes
+                S = engine.table(analysed[tid]).score
+                sup_scores = sup.scores(texts[tid])
                 for i, g in enumerate(gold[tid]):
-                    row = S[i]
-                    pos = np.nonzero(row > 0)[0].tolist()
-                    ranked = sorted(pos, key=lambda j: (-row[j], codes[j]))
-                    ours.add(g, {codes[j] for j in ranked[:cap] if row[j] >= floor}, [codes[j] for j in ranked])
-                    b = baseline.scores(text[int(a.feats.start[i]):int(a.feats.end[i])])
-                    base.add(g, set(b), sorted(b, key=lambda c: -b[c]))
+                    ours.append((g, {engine.codes[j]: float(S[i, j]) for j in S[i].nonzero()[0].tolist()}))
+                    keyword.append((g, {c: float(v) for c, v in baseline.scores(texts[tid][i]).items()}))
+                    supervised.append((g, sup_scores[i]))
                     n_units += 1
                     n_coded += bool(g)
             progress(f + 1, k, "cross-validating")
         notes.extend(n for n in engine.notes() if n not in notes)
     seconds = time.perf_counter() - t0
-    s, b = ours.scores(), base.scores()
+    s = score_units(ours, floor, cap)
+    b = score_units(keyword, 1.0, cap)
+    sv = score_units(supervised, SUPERVISED_THRESHOLD, cap)
     return EvaluationReport(
         unit=unit, depth=depth, folds=k, coder=coder, min_score=floor, per_unit=cap, transcripts=len(tids), units=n_units,
         coded_units=n_coded, words=words, seconds=seconds, words_per_second=words / seconds if seconds else 0.0,
-        pipeline=", ".join(names), pipeline_notes=notes, suggest=s, baseline=b,
-        ratio={
-            "micro_f1": _ratio(s.micro["f1"], b.micro["f1"]),
-            "macro_f1": _ratio(s.macro["f1"], b.macro["f1"]),
-            "top3_hit_rate": _ratio(s.top3_hit_rate, b.top3_hit_rate),
-        },
+        pipeline=", ".join(names), pipeline_notes=notes, suggest=s, baseline=b, ratio=_ratios(s, b),
+        supervised=sv, ratio_supervised=_ratios(s, sv),
+        curves={"suggest": curve(ours, cap), "supervised": curve(supervised, cap)},
+        signals=list(signals or DEFAULT_SIGNALS),
     )
+
+
+def _ratios(s: Scores, b: Scores) -> dict[str, float | None]:
+    return {
+        "micro_f1": _ratio(s.micro["f1"], b.micro["f1"]),
+        "macro_f1": _ratio(s.macro["f1"], b.macro["f1"]),
+        "top3_hit_rate": _ratio(s.top3_hit_rate, b.top3_hit_rate),
+    }
 
 
 def _ratio(a: float, b: float) -> float | None:
     return a / b if b else None
+
+
+def plot(report: EvaluationReport, path: Any) -> None:
+    """Precision and recall across thresholds of qcode and the supervised baseline, the keyword
+    baseline as a point, and the threshold used marked: a PNG at *path* (matplotlib, no display)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    styles = {"suggest": ("qcode", "tab:blue"), "supervised": ("supervised baseline (TF-IDF + LR)", "tab:orange")}
+    for key, (label, color) in styles.items():
+        pts = report.curves.get(key, [])
+        xs = [p["threshold"] for p in pts]
+        ax.plot(xs, [p["precision"] for p in pts], color=color, label=f"{label}: precision")
+        ax.plot(xs, [p["recall"] for p in pts], color=color, linestyle="--", label=f"{label}: recall")
+    ax.axvline(report.min_score, color="tab:blue", linestyle=":", label=f"qcode threshold {report.min_score:.2f}")
+    kw = report.baseline.micro
+    ax.scatter([1.0], [kw["precision"]], color="tab:gray", marker="o", label="keyword baseline: precision")
+    ax.scatter([1.0], [kw["recall"]], color="tab:gray", marker="x", label="keyword baseline: recall")
+    level = f"depth {report.depth}" if report.depth else "all codes"
+    ax.set(xlabel="threshold (score / probability)", ylabel="micro precision, recall", ylim=(0, 1.02), xlim=(0, 1.05),
+           title=f"{report.transcripts} transcripts, {report.units} {report.unit}s, {level}, {report.folds} folds")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

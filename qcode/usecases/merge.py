@@ -1,8 +1,10 @@
 """Bringing another coder's work into this project, without overwriting anything.
 
 Sources (:func:`merge_path`): another qcode project folder (or its
-``.sqlite`` database), or a codings export (``.jsonl`` / ``.csv``, as
-``qcode codings export`` writes). The core is :func:`merge_store`, which
+``.sqlite`` database), a codings export (``.jsonl`` / ``.csv``, as
+``qcode codings export`` writes), or another tool's project (REFI-QDA
+``.qdpx``/``.qde``, QualCoder, Taguette: imported into a temporary project
+seeded with this project's codebook, as ``qcode import`` would, then merged). The core is :func:`merge_store`, which
 takes any source :class:`~qcode.storage.Store` and a target
 :class:`~qcode.usecases.project.Project`; a sync between a local project and
 a server project can call it in either direction.
@@ -65,6 +67,8 @@ class MergeReport:
     """Memos that differ from one already on the same target by the same coder: both kept."""
     coders: list[str] = field(default_factory=list)
     committed: bool = False
+    notes: list[str] = field(default_factory=list)
+    """What the reading of another tool's file said (selections adjusted or not placed)."""
 
     @property
     def changed(self) -> bool:
@@ -84,6 +88,7 @@ class MergeReport:
             out.append(f"  {self.codings_conflicting} codings share a GUID with a different coding here: this project's kept")
         if self.codings_skipped:
             out.append(f"  {len(self.codings_skipped)} codings not merged (unknown code): " + "; ".join(self.codings_skipped[:5]))
+        out += self.notes
         if self.backup:
             out.append(f"  backup before the merge: {self.backup}")
         if not self.changed:
@@ -230,8 +235,12 @@ def _snapshot(db: Path) -> Iterator[Store]:
 def merge_path(target: Project, path: Path) -> MergeReport:
     """Merge from a project folder, a project ``.sqlite`` file or a codings ``.jsonl`` / ``.csv``."""
     path = Path(path)
+    from qcode.usecases import refi_import
+
     if path.is_dir():
         db = path / DATA_DIR / DB_FILE
+        if refi_import.is_project_path(path) and not db.is_file():
+            return merge_foreign(target, path)
         if not (path / SETTINGS_FILE).is_file() and not db.is_file():
             raise ProjectError(f"{path} is not a qcode project folder (no {SETTINGS_FILE}).", hint="Give the folder made by `qcode init`.")
         if db.resolve() == (target.root / DATA_DIR / DB_FILE).resolve():
@@ -244,14 +253,32 @@ def merge_path(target: Project, path: Path) -> MergeReport:
             return merge_store(target, store, label=str(path))
     if suffix in (".jsonl", ".ndjson", ".csv", ".tsv"):
         return merge_codings_file(target, path)
-    if suffix == ".qdpx":
-        raise ImportFormatError(
-            f"{path.name}: merging a REFI-QDA project (.qdpx) is not available yet.",
-            hint="Export the colleague's codings with `qcode codings export` and merge that file.",
-        )
     if not path.exists():
-        raise ProjectError(f"{path} does not exist.", hint="Give a project folder, a .sqlite, .jsonl or .csv file.")
-    raise ImportFormatError(f"{path.name}: cannot merge a '{suffix}' file.", hint="Give a project folder, a .sqlite, .jsonl or .csv file.")
+        raise ProjectError(f"{path} does not exist.", hint="Give a project folder, a .qdpx, .sqlite, .jsonl or .csv file.")
+    if refi_import.is_project_path(path):
+        return merge_foreign(target, path)
+    raise ImportFormatError(f"{path.name}: cannot merge a '{suffix}' file.", hint="Give a project folder, a .qdpx, .sqlite, .jsonl or .csv file.")
+
+
+def merge_foreign(target: Project, path: Path) -> MergeReport:
+    """Merge another tool's project: imported into a temporary qcode project that starts with
+    this project's codebook (so codes with the same label keep their ids), then merged."""
+    from qcode.usecases import refi_import
+
+    tmp = Path(tempfile.mkdtemp(prefix="qcode-merge-"))
+    try:
+        cb = target.path(target.settings.codebook) if target.settings.codebook else None
+        seed = None
+        if cb is not None and cb.is_file():
+            seed = tmp / cb.name
+            shutil.copy2(cb, seed)
+        with Project.init(tmp / "p", codebook=seed, language=target.settings.language or "en") as temp:
+            imported = refi_import.import_project(temp, path)
+            report = merge_store(target, temp.store, label=str(path))
+        report.notes = [line for line in imported.lines() if line.startswith(("  not placed", "  adjusted", "  warning"))]
+        return report
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def merge_codings_file(target: Project, path: Path) -> MergeReport:

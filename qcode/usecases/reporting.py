@@ -205,6 +205,7 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
         max_words=request.max_words,
         quote_mode=request.quote_mode,
         include_interviewers=request.include_interviewers,
+        agreement=latest_agreement(project),
     )
     progress(10, 100, "analysing")
     report = build_report(data, options)
@@ -239,6 +240,14 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
         neutralised = write_xlsx(report, output).neutralised
     progress(100, 100, "done")
     return ReportResult(output, files, neutralised)
+
+
+def latest_agreement(project: Project) -> dict[str, Any] | None:
+    """The latest kept agreement computation (the reports' appendix), or None."""
+    from qcode.storage import team
+
+    runs = team.agreement_runs(project.store)
+    return runs[-1]["result"] if runs else None
 
 
 def _read_template(path: Path) -> str:

@@ -10,7 +10,7 @@ Each suggestion carries its evidence::
 
     {"summary": "keywords: keyword \\"unstable\\" (\\"Unstable\\") | similar: ...",
      "spans": [[6, 14], ...],            # absolute offsets of the evidence tokens
-     "signals": [{"name": "qcode.lemma_keywords.v1", "contribution": 0.55,
+     "signals": [{"name": "qcode.lemma_keywords.v2", "contribution": 0.55,
                   "detail": "..."}, ...],
      "similar": {"coding_id": 12, "quote": "...", "similarity": 0.41}}   # optional
 
@@ -86,6 +86,34 @@ class SuggestRunReport:
     pipeline_notes: list[str] = field(default_factory=list)
     cached_docs: int = 0
 
+    def summary(self) -> str:
+        """One line for people: what the run stored, on how much text, how fast."""
+        wps = self.words / self.seconds if self.seconds else 0.0
+        return (f"{plural(self.suggestions, 'pending suggestion')} for {plural(self.transcripts, 'transcript')} "
+                f"({self.words:,} words in {self.seconds:.1f} s, {wps:,.0f} words/s; "
+                f"{plural(self.cached_docs, 'parsed transcript')} from the cache).")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+WHY_NAMES = {"keywords": "keywords", "patterns": "pattern", "similar": "similar passage", "vectors": "word vectors",
+             "learned": "learned from your codings"}
+
+
+def why_lines(evidence: dict[str, Any]) -> list[str]:
+    """One full line per signal of a suggestion's evidence (what it found), strongest first."""
+    from qcode.suggest.evidence import SUMMARY_NAMES  # (no spaCy)
+
+    out = []
+    for sig in evidence.get("signals", []):
+        short = SUMMARY_NAMES.get(str(sig.get("name")), str(sig.get("name")))
+        out.append(f"{WHY_NAMES.get(short, short)}: {sig.get('detail', '')}")
+    if not out and evidence.get("summary"):
+        out.append(str(evidence["summary"]))
+    return out
+
 
 def _view(r: store_sugg.SuggestionRow, quotes: dict[int, str] | None = None) -> SuggestionView:
     return SuggestionView(r.id, r.transcript_id, r.code_id, r.start, r.end, r.quote, r.score,
@@ -130,7 +158,7 @@ def run_suggestions(
     from qcode.suggest.base import build_profiles
     from qcode.suggest.cache import DocCache
     from qcode.suggest.engine import Engine
-    from qcode.suggest.pipeline import get_pipeline
+    from qcode.suggest.pipeline import get_pipeline, is_loaded
 
     t0 = time.perf_counter()
     codebook = project.codebook
@@ -168,6 +196,8 @@ def run_suggestions(
     wrote_words: dict[int, int] = {}
     plans = []
     for lang, tids in by_lang.items():
+        if not is_loaded(lang, str(preferred) if preferred else None):
+            progress(0, len(target_ids), f"loading the spaCy pipeline for '{lang}' (once per session)")
         info = get_pipeline(lang, str(preferred) if preferred else None)
         names.append(info.name)
         _add_notes(notes, info, info.notes, len(by_lang) > 1)
@@ -230,7 +260,7 @@ def run_suggestions(
     return SuggestRunReport(inserted, len(target_ids), words, time.perf_counter() - t0, ", ".join(names), notes, cached)
 
 
-ENGINE_VERSION = "4"  # 4: word-vector signal (scores change for pipelines with vectors)
+ENGINE_VERSION = "5"  # 5: learned.v2 (scikit-learn, calibrated), keyword senses, sentence windows
 """Bump when the scores or the evidence change for the same inputs (invalidates the manifest)."""
 
 

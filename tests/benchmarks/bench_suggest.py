@@ -12,11 +12,11 @@ of the best times are printed too:
   after a warm-up);
 * ``qcode suggest`` end to end (``run_suggestions``: read transcripts, learn
   from the coded datawork transcripts, parse, cache, score, store) on a cold
-  cache, in a new process on a fresh copy of the project; target >= 80 % of
-  spaCy's words/s;
-* the same command again, nothing changed (parsed documents cached, and the
-  transcripts whose inputs and stored suggestions did not change are
-  skipped); target >= 10x faster than the first;
+  cache, in a new process on a fresh copy of the project; target >= 50 % of
+  spaCy's words/s (qcode's own work costs at most as much as parsing);
+* the same command again after a codebook change (a keyword added to one
+  code): parsed documents come from the cache, every transcript is scored
+  again; target >= 10x faster than the first;
 * for the breakdown: qcode's own parse (:func:`qcode.suggest.pipeline.parse`,
   same annotations as ``nlp.pipe`` + lemma case fix, array fast path for
   blank+lookup pipelines) over the same turns;
@@ -30,8 +30,12 @@ and 10,000-word transcripts, plus the 50 coded survey transcripts to learn
 from. Without ../shared, a synthetic English corpus is used.
 
 Quality: ``qcode evaluate`` on the datawork survey (5 folds by participant,
-unit = answer), at theme level (--depth 1) and at code level, against the
-plain keyword baseline in the same run. Target: micro-F1 >= 1.5x baseline.
+unit = answer) and on the PDPilot interviews (5 folds by interview, unit =
+turn), at theme level (--depth 1) and at code level, against the keyword
+baseline and the plain supervised baseline (TF-IDF + logistic regression)
+in the same run, and an ablation (each signal left out, and the learned
+model alone). Targets (#12): theme micro-F1 >= 0.30 and >= the supervised
+baseline; theme precision >= 0.35 at the default threshold.
 """
 
 from __future__ import annotations
@@ -51,7 +55,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
-DATAWORK = REPO.parent / "shared" / "data" / "real" / "en" / "datawork_survey"
+SHARED = Path(os.environ.get("QCODE_SHARED", REPO.parent / "shared"))
+"""../shared, or the folder named by $QCODE_SHARED (a worktree elsewhere)."""
+DATAWORK = SHARED / "data" / "real" / "en" / "datawork_survey"
 os.environ.setdefault("QCODE_CODER", "bench")
 
 
@@ -154,6 +160,7 @@ def child(project_dir: Path, processes: int) -> None:
         t0 = time.perf_counter()
         r1 = suggesting.run_suggestions(p, gen, processes=processes)
         first = time.perf_counter() - t0
+        change_codebook(p)
         t0 = time.perf_counter()
         r2 = suggesting.run_suggestions(p, gen, processes=processes)
         second = time.perf_counter() - t0
@@ -164,23 +171,52 @@ def child(project_dir: Path, processes: int) -> None:
                       "peak_rss_mb": rss_mb, "writer_rss_mb": writer_mb}))
 
 
-def quality() -> dict[str, dict]:
-    from qcode.usecases.evaluation import evaluate
-    from tests.suggest.datawork import build_project
+def change_codebook(project) -> None:
+    """A codebook change between the two runs: one keyword more for the first code."""
+    import yaml
 
-    out = {}
-    with tempfile.TemporaryDirectory() as d, build_project(DATAWORK, Path(d) / "dw") as p:
-        for label, depth, unit in (("theme", 1, "turn"), ("code", None, "turn"), ("theme-sentence", 1, "sentence")):
-            r = evaluate(p, depth=depth, unit=unit, folds=5)
-            out[label] = {
-                "units": r.units, "ours_micro_f1": r.suggest.micro["f1"], "base_micro_f1": r.baseline.micro["f1"],
-                "ratio": r.ratio["micro_f1"], "ours_macro_f1": r.suggest.macro["f1"], "base_macro_f1": r.baseline.macro["f1"],
-                "ours_top3": r.suggest.top3_hit_rate, "base_top3": r.baseline.top3_hit_rate,
-                "ours_p": r.suggest.micro["precision"], "ours_r": r.suggest.micro["recall"],
-                "base_p": r.baseline.micro["precision"], "base_r": r.baseline.micro["recall"],
-                "words_per_second": r.words_per_second,
-            }
-    return out
+    from qcode.usecases.codebook import attach_codebook
+
+    path = project.path(project.settings.codebook)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    code = data["codes"][0]
+    code.setdefault("keywords", {}).setdefault("en", []).append("benchmark keyword")
+    changed = path.with_name("codebook-changed.yaml")
+    changed.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    attach_codebook(project, changed)
+
+
+ABLATION = {
+    "all signals": None,
+    "without learned": ["qcode.lemma_keywords.v2", "qcode.patterns.v2", "qcode.similarity.v1", "qcode.vectors.v1"],
+    "without keywords": ["qcode.patterns.v2", "qcode.similarity.v1", "qcode.vectors.v1", "qcode.learned.v2"],
+    "without similarity": ["qcode.lemma_keywords.v2", "qcode.patterns.v2", "qcode.vectors.v1", "qcode.learned.v2"],
+    "learned only": ["qcode.learned.v2"],
+    "keywords only": ["qcode.lemma_keywords.v2"],
+}
+
+
+def quality() -> list[str]:
+    from qcode.usecases.evaluation import evaluate
+    from tests.suggest import datawork, pdpilot
+
+    sets = [("datawork", datawork, DATAWORK), ("pdpilot", pdpilot, DATAWORK.parent / "pdpilot_interviews")]
+    lines = []
+    for name, loader, folder in sets:
+        if not folder.is_dir():
+            continue
+        with tempfile.TemporaryDirectory() as d, loader.build_project(folder, Path(d) / name) as p:
+            for level, depth in (("theme", 1), ("code", None)):
+                r = evaluate(p, depth=depth, folds=5)
+                lines.append(f"{name} {level} ({r.units} units, {r.coded_units} coded): " + "; ".join(
+                    f"{label} P {s.micro['precision']:.3f} R {s.micro['recall']:.3f} F1 {s.micro['f1']:.3f} "
+                    f"macro {s.macro['f1']:.3f} top-3 {s.top3_hit_rate:.3f}"
+                    for label, s in (("qcode", r.suggest), ("supervised", r.supervised), ("keyword", r.baseline))))
+            for label, sig in ABLATION.items():
+                r = evaluate(p, depth=1, folds=5, signals=sig)
+                lines.append(f"  ablation {name} theme, {label:18}: P {r.suggest.micro['precision']:.3f} "
+                             f"R {r.suggest.micro['recall']:.3f} F1 {r.suggest.micro['f1']:.3f}")
+    return lines
 
 
 def main() -> None:
@@ -188,11 +224,16 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=1_000_000)
     ap.add_argument("--processes", type=int, default=1)
     ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--quality-only", action="store_true")
     ap.add_argument("--rounds", type=int, default=3, help="baseline + cold run pairs; the best of each is compared")
     ap.add_argument("--child", type=Path)
     args = ap.parse_args()
     if args.child:
         child(args.child, args.processes)
+        return
+    if args.quality_only:
+        for line in quality():
+            print(line, flush=True)
         return
     rounds = []
     with tempfile.TemporaryDirectory() as d:
@@ -224,20 +265,17 @@ def main() -> None:
     print(f"qcode's parse alone:        {parse_s:7.1f} s  {baseline.words / parse_s:10,.0f} words/s  (same annotations; breakdown only)")
     print(f"qcode suggest (cold cache): {r['first']:7.1f} s  {ours_wps:10,.0f} words/s  "
           f"{r['suggestions']:,} suggestions")
-    print(f"throughput ratio to nlp.pipe, median of the {len(rounds)} paired rounds: {median:.2f} (target >= 0.80); "
+    print(f"throughput ratio to nlp.pipe, median of the {len(rounds)} paired rounds: {median:.2f} (target >= 0.50); "
           f"rounds {', '.join(f'{x:.2f}' for x in per_round)}; best time vs best time {ours_wps / spacy_wps:.2f}")
-    print(f"qcode suggest (cached):     {second:7.1f} s  speed-up {r['first'] / second:.1f}x (target >= 10x); "
+    print(f"after a codebook change:    {second:7.1f} s  speed-up {r['first'] / second:.1f}x (target >= 10x); "
           f"{r['cached_docs']} transcripts from the cache")
     r["peak_rss_mb"] = max(x["peak_rss_mb"] for _, x in rounds)
     writer_mb = max(x["writer_rss_mb"] for _, x in rounds)
     print(f"peak RSS of the suggest process: {r['peak_rss_mb']:,.0f} MB, of its writer process {writer_mb:,.0f} MB, "
           f"together {r['peak_rss_mb'] + writer_mb:,.0f} MB (target < 2048 MB)")
-    if not args.skip_quality and DATAWORK.is_dir():
-        for label, q in quality().items():
-            print(f"datawork {label:15} ({q['units']} units): micro-F1 {q['ours_micro_f1']:.3f} "
-                  f"(P {q['ours_p']:.2f} R {q['ours_r']:.2f}) vs keyword baseline {q['base_micro_f1']:.3f} "
-                  f"(P {q['base_p']:.2f} R {q['base_r']:.2f}) = {q['ratio']:.2f}x; macro-F1 {q['ours_macro_f1']:.3f} vs "
-                  f"{q['base_macro_f1']:.3f}; top-3 hit rate {q['ours_top3']:.3f} vs {q['base_top3']:.3f}")
+    if not args.skip_quality:
+        for line in quality():
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -97,4 +97,4 @@ def test_merge_command_prints_a_summary(project_dir: Path, tmp_path: Path, capsy
     code, out, _ = run(capsys, "-p", proj, "merge", str(tmp_path / "c.jsonl"))
     assert "nothing new" in out
     code, _, err = run(capsys, "-p", proj, "merge", str(tmp_path / "x.qdpx"))
-    assert code == 2 and "not available yet" in err
+    assert code == 2 and "does not exist" in err

@@ -14,6 +14,7 @@ from qcode.core.agreement import (
     alpha,
     bootstrap,
     cohen_kappa,
+    draw,
     kappa,
     nominal_alpha,
     percent,
@@ -90,6 +91,16 @@ def test_binary_tables_match_the_general_forms_and_the_package() -> None:
                 assert kappa(t) is None
             else:
                 assert kappa(t) == pytest.approx(expected_kappa)
+
+
+def test_draws_are_uniform_indices() -> None:
+    r = random.Random(5)
+    got = list(draw(r, 7))
+    assert len(got) == 7 and all(0 <= i < 7 for i in got)
+    counts = [0] * 10
+    for i in draw(random.Random(6), 100_000):
+        counts[i * 10 // 100_000] += 1
+    assert min(counts) > 9_500 and max(counts) < 10_500  # ten equal bins of the range
 
 
 def test_readings() -> None:
@@ -199,7 +210,7 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate() -> None:
     r = random.Random(7)
     for _ in range(300):
         w = [0] * 200
-        for i in r.choices(range(200), k=200):
+        for i in draw(r, 200):
             w[i] += 1
         draws.append(alpha(data.totals(["x"], w)["x"]))
     assert (low, high) == pytest.approx(tuple(np.percentile(draws, [2.5, 97.5])))

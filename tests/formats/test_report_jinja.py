@@ -371,7 +371,7 @@ def test_missing_top_level_name_and_fields_of_lists_and_text() -> None:
     with pytest.raises(ReportError) as err:
         render("{{ thems }}", _report(), "md", name="mine.j2")
     assert err.value.message == "Template mine.j2 (line 1): 'thems' is undefined. Did you mean 'themes'?"
-    assert err.value.hint.startswith("Available names: by_transcript, captions, charts, codebook,")
+    assert err.value.hint.startswith("Available names: agreement, by_transcript, captions, charts, codebook,")
     with pytest.raises(ReportError) as err:
         render("{{ themes.label }}", _report(), "md", name="mine.j2")
     assert err.value.message == "Template mine.j2 (line 1): 'label' was looked up on a list of 2 items, not on one item."

@@ -137,20 +137,20 @@ def test_a_registered_section_is_numbered_and_written(tmp_path: Path, monkeypatc
     monkeypatch.setattr(sections, "SECTIONS", list(sections.SECTIONS))
     from qcode.formats.reports import i18n
 
-    monkeypatch.setitem(i18n.catalogue("en"), "sec_agreement", "Agreement between coders")
-    sections.register(sections.Section("agreement", "sec_agreement",
-                                       subheadings=lambda r: [("agreement-kappa", "Kappa", 2)]), after="analysis")
-    monkeypatch.setitem(WRITERS, "agreement", lambda w, report, h: (w.heading(h), w.heading(report.heading("agreement-kappa"))))
+    monkeypatch.setitem(i18n.catalogue("en"), "sec_example", "An example section")
+    sections.register(sections.Section("example", "sec_example",
+                                       subheadings=lambda r: [("example-kappa", "Kappa", 2)]), after="analysis")
+    monkeypatch.setitem(WRITERS, "example", lambda w, report, h: (w.heading(h), w.heading(report.heading("example-kappa"))))
     report = build_report(DATA, ReportOptions(date="2025-03-31"))
     assert [h.text for h in report.outline if h.level == 1] == [
-        "1 Corpus", "2 Findings by theme", "3 Analysis tables and charts", "4 Agreement between coders",
+        "1 Corpus", "2 Findings by theme", "3 Analysis tables and charts", "4 An example section",
         "Appendix A. Codebook", "Appendix B. Memos"]
-    assert report.heading("agreement-kappa").number == "4.1"
+    assert report.heading("example-kappa").number == "4.1"
     write_docx(report, tmp_path / "r.docx")
     headings = [p.text for p in docx.Document(str(tmp_path / "r.docx")).paragraphs if p.style.name.startswith("Heading")]
-    assert "4 Agreement between coders" in headings and "4.1 Kappa" in headings
+    assert "4 An example section" in headings and "4.1 Kappa" in headings
     with pytest.raises(ValueError, match="already registered"):
-        sections.register(sections.Section("agreement", "sec_agreement"))
+        sections.register(sections.Section("example", "sec_example"))
 
 
 def test_codes_without_codings_leave_no_gap_in_theme_numbers() -> None:

@@ -49,7 +49,7 @@ def test_rendered_compact_evidence_equals_the_evidence_built_directly(en):
         assert rendered[k].get("similar") == direct.get("similar")
         assert len(stored[k]) < len(json.dumps(direct))
     names = {s["name"] for ev in rendered for s in ev["signals"]}
-    assert {"qcode.lemma_keywords.v1", "qcode.patterns.v1", "qcode.similarity.v1"} <= names
+    assert {"qcode.lemma_keywords.v2", "qcode.patterns.v2", "qcode.similarity.v1"} <= names
 
 
 def test_render_by_hand():
@@ -59,13 +59,15 @@ def test_render_by_hand():
                  ["s", 0.2, [0.31, ["task"], 5]]]}
     out = render(ev, quote, 100, {5: "An earlier coded passage"}.get)
     assert out["spans"] == [[108, 121], [123, 131]]
-    assert out["signals"][0] == {"name": "qcode.lemma_keywords.v1", "contribution": 0.55,
+    assert out["signals"][0] == {"name": "qcode.lemma_keywords.v2", "contribution": 0.55,
                                  "detail": 'keyword "unstable" ("unstable")'}
     assert out["signals"][1]["detail"] == 'pattern pay#1 matched "paid per task"'
-    assert out["signals"][2]["detail"] == 'close to coding 5 (cosine 0.31), sharing "task"'
+    assert out["signals"][2]["detail"] == 'close to the coded passage "An earlier coded passage" (cosine 0.31), sharing "task"'
     assert out["similar"] == {"coding_id": 5, "quote": "An earlier coded passage", "similarity": 0.31}
     assert out["summary"].startswith('keywords: keyword "unstable"')
     assert coding_ids(ev) == {5}
+    gone = render(ev, quote, 100, {}.get)  # the coding was deleted since
+    assert gone["signals"][2]["detail"].startswith("close to a coded passage (since deleted)")
     old = {"summary": "x", "spans": [], "signals": []}
     assert render(old, quote, 0) is old
 

@@ -18,7 +18,7 @@ TEXT = "Contracts are short. We sign again each month.\n\nPaid per task, never f
 def test_blank_pipeline_says_what_it_lacks(en):
     assert en.name == "blank:en+lookup"
     notes = " ".join(en.notes)
-    assert "no part-of-speech" in notes and "TF-IDF" in notes
+    assert "no part-of-speech" in notes and "lookup table" in notes
     doc = en.nlp("Contracts")
     from qcode.suggest.pipeline import fix_lemmas
 
@@ -38,7 +38,7 @@ def test_trained_french_pipeline_is_preferred_when_installed():
     info = get_pipeline("fr")
     assert info.name.startswith("fr_core_news")
     assert "parser" not in info.nlp.pipe_names and "ner" not in info.nlp.pipe_names
-    engine = engine_for(info, [Code("c", {"": "Zzz"}, keywords={"": ("précaire",)})], signals=["qcode.lemma_keywords.v1"])
+    engine = engine_for(info, [Code("c", {"": "Zzz"}, keywords={"": ("précaire",)})], signals=["qcode.lemma_keywords.v2"])
     text = "Des contrats précaires. Elle travaillait la nuit."
     a = next(iter(engine.analyse([TranscriptInput(1, text, ((0, len(text)),))])))
     [hit] = a.rule_hits[0]
@@ -73,7 +73,7 @@ def test_damaged_cache_entry_is_reparsed(en, tmp_path):
 
 
 def test_units_turns_sentences_and_long_turns(en):
-    long_turn = " ".join(["We label images all day and the pay is low."] * 15)
+    long_turn = " ".join(["We label images all day and the pay is low."] * 15)  # punctuated: cut at sentences
     text = f"Short turn. Two sentences.\n\n{long_turn}"
     spans = tuple(paragraph_spans(text))
     for mode, expected in (("turn", 2), ("sentence", 2 + 15), ("auto", 1 + 15)):
@@ -89,6 +89,37 @@ def test_units_turns_sentences_and_long_turns(en):
     assert text[a.units[1].start:a.units[1].end] == "We label images all day and the pay is low."
     terms = [en.nlp.vocab.strings[t] for t in a.units[1].terms]
     assert terms == ["label", "image", "day", "pay", "low"]
+
+
+def test_long_unpunctuated_turns_are_cut_into_windows_at_pauses(fr):
+    from qcode.suggest.units import MAX_WINDOW_TOKENS, MIN_WINDOW_TOKENS
+
+    # an ESLO-like turn: no punctuation, fillers
+    part = "alors on travaillait à la tâche toute la journée euh on était payés très peu hein"
+    turn = " ".join([part] * 12)
+    engine = engine_for(fr, [Code("c")], unit_mode="auto")
+    a = next(iter(engine.analyse([TranscriptInput(1, turn, ((0, len(turn)),))])))
+    assert len(a.units) > 3
+    covered = "".join(turn[u.start:u.end] + " " for u in a.units).strip()
+    assert covered == turn  # the windows tile the turn, in order
+    for u in a.units:
+        n = len(turn[u.start:u.end].split())
+        assert MIN_WINDOW_TOKENS <= n <= MAX_WINDOW_TOKENS
+    # every window but the last ends after a pause (a filler), not in the middle of a phrase
+    assert all(turn[u.start:u.end].split()[-1] in ("euh", "hein") for u in a.units[:-1])
+    # the turn mode keeps the whole turn
+    whole = engine_for(fr, [Code("c")], unit_mode="turn")
+    assert len(next(iter(whole.analyse([TranscriptInput(1, turn, ((0, len(turn)),))]))).units) == 1
+
+
+def test_windows_without_pauses_cut_at_the_bound():
+    from qcode.suggest.units import MAX_WINDOW_TOKENS, MIN_WINDOW_TOKENS, windows
+
+    n = 2 * MAX_WINDOW_TOKENS + 3
+    w = windows(0, n)
+    assert w[0] == (0, MAX_WINDOW_TOKENS) and w[-1][1] == n
+    assert all(b - a >= MIN_WINDOW_TOKENS for a, b in w)
+    assert windows(5, 10) == [(5, 10)]
 
 
 def test_paragraph_spans():
@@ -213,7 +244,7 @@ def test_tables_only_parse_leaves_the_same_tables_without_touching_the_docs(en):
 
 def test_token_patterns_still_see_the_docs_lemmas(en):
     code = Code("c", {"": "Zzz"}, patterns=([{"LEMMA": "sign"}, {"LOWER": "again"}],))
-    engine = engine_for(en, [code], signals=["qcode.patterns.v1"])
+    engine = engine_for(en, [code], signals=["qcode.patterns.v2"])
     assert engine.ruleset.needs_docs
     [a] = list(engine.analyse([TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))]))
     hits = [h for hs in a.rule_hits for h in hs]

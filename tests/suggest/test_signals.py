@@ -22,7 +22,7 @@ PATTERN_CASES = [
 
 @pytest.mark.parametrize("pattern,text,expected", PATTERN_CASES)
 def test_token_patterns(en, pattern, text, expected):
-    engine = engine_for(en, [Code("c", {"": "Zzz"}, patterns=(pattern,))], signals=["qcode.patterns.v1"])
+    engine = engine_for(en, [Code("c", {"": "Zzz"}, patterns=(pattern,))], signals=["qcode.patterns.v2"])
     a = analyse_text(engine, text)
     hits = [h for hs in a.rule_hits for h in hs]
     if expected is None:
@@ -35,11 +35,11 @@ def test_token_patterns(en, pattern, text, expected):
 
 def test_named_pattern_and_bad_pattern(en):
     code = Code("c", {"": "Zzz"}, patterns=({"id": "no-contract", "pattern": [{"LOWER": "no"}, {"LOWER": "contract"}]},))
-    engine = engine_for(en, [code], signals=["qcode.patterns.v1"])
+    engine = engine_for(en, [code], signals=["qcode.patterns.v2"])
     [h] = analyse_text(engine, "no contract").rule_hits[0]
     assert "no-contract" in h.detail
     with pytest.raises(SuggestError, match="'c'"):
-        engine_for(en, [Code("c", {"": "Zzz"}, patterns=([{"NOT_AN_ATTR": "x"}],))], signals=["qcode.patterns.v1"])
+        engine_for(en, [Code("c", {"": "Zzz"}, patterns=([{"NOT_AN_ATTR": "x"}],))], signals=["qcode.patterns.v2"])
 
 
 def test_unknown_signal_is_a_clear_error(en):
@@ -57,8 +57,8 @@ def _remove(text: str, spans: list[list[int]] | list[tuple[int, int]]) -> str:
 
 
 FAITHFUL = [
-    (["qcode.lemma_keywords.v1"], "Contracts are precarious and unstable here."),
-    (["qcode.patterns.v1"], "We are paid per task, every week."),
+    (["qcode.lemma_keywords.v2"], "Contracts are precarious and unstable here."),
+    (["qcode.patterns.v2"], "We are paid per task, every week."),
     (["qcode.similarity.v1"], "Deadlines and overtime pressure every single night."),
     (None, "Contracts are precarious, we are paid per task, deadlines and overtime pressure."),
 ]
@@ -97,15 +97,45 @@ def _training_corpus(engine, n_pos: int, n_neg: int):
 
 
 def test_learned_model_stays_off_with_two_examples(en):
-    engine = engine_for(en, [Code("c", {"": "Zzz"})], signals=["qcode.learned.v1"])
+    engine = engine_for(en, [Code("c", {"": "Zzz"})], signals=["qcode.learned.v2"])
     engine.fit(_training_corpus(engine, 2, 20))
     a = analyse_text(engine, "An impossible deadline and more overtime.")
     assert engine.score(a.units[0], a.rule_hits[0]) == []
     assert "off" in engine.notes()[0]
 
 
+def test_a_code_with_too_few_examples_says_so(en):
+    from qcode.suggest import learn
+
+    engine = engine_for(en, [Code("c", {"": "Zzz"}), Code("d", {"": "Yyy"})], signals=["qcode.learned.v2"])
+    training = _training_corpus(engine, 12, 24)
+    for i in range(learn.MIN_POSITIVES - 1):  # d: one example fewer than needed
+        text = "The parking lot was full again."
+        a = analyse_text(engine, text, tid=500 + i)
+        add_training(training, a, [("d", 0, len(text), 2000 + i, text)])
+    engine.fit(training)
+    notes = " ".join(engine.notes())
+    assert "on for 1 of 2 codes (c)" in notes
+    assert f"too few examples to learn from (under {learn.MIN_POSITIVES} coded units): d;" in notes
+    a = analyse_text(engine, "The parking lot was full again.")
+    assert all(c.code != "d" for c in engine.score(a.units[0], a.rule_hits[0]))
+
+
+def test_calibration_puts_each_code_s_held_out_threshold_at_one_half():
+    import numpy as np
+
+    from qcode.suggest.learn import calibrate
+
+    P = np.array([[0.0, 0.0, 0.0], [0.2, 0.4, 0.8], [0.1, 0.7, 0.9], [1.0, 1.0, 1.0]])
+    S = calibrate(P, [0.2, 0.4, 0.8])
+    assert np.allclose(S[1], 0.5)  # each code's threshold -> 0.5
+    assert np.allclose(S[0], 0.0) and np.allclose(S[3], 1.0)
+    assert np.allclose(S[2], [0.25, 0.75, 0.75])
+    assert np.all(np.diff(calibrate(np.linspace(0, 1, 11)[:, None], [0.3]), axis=0) >= 0)  # monotonic
+
+
 def test_learned_model_turns_on_when_it_beats_chance_and_keywords(en):
-    engine = engine_for(en, [Code("c", {"": "Zzz"})], signals=["qcode.learned.v1"])
+    engine = engine_for(en, [Code("c", {"": "Zzz"})], signals=["qcode.learned.v2"])
     engine.fit(_training_corpus(engine, 12, 24))
     text = "An impossible deadline and more overtime."
     cand = best(engine, analyse_text(engine, text), "c")
@@ -114,7 +144,7 @@ def test_learned_model_turns_on_when_it_beats_chance_and_keywords(en):
     words = {text[s:e].lower() for s, e in hit.spans}
     assert words <= {"impossible", "deadline", "overtime"} and words
     assert best(engine, analyse_text(engine, "The canteen food was good."), "c") is None
-    assert "on for 1 codes (c)" in engine.notes()[0]
+    assert "on for 1 of 1 codes (c)" in engine.notes()[0]
 
 
 def test_similarity_names_the_nearest_coded_passage(en):
@@ -127,3 +157,5 @@ def test_similarity_names_the_nearest_coded_passage(en):
     assert cand is not None
     sim = cand.hits[0].similar
     assert sim["coding_id"] == 42 and sim["quote"] == text and 0 < sim["similarity"] <= 1
+    # the evidence shows the similar passage's text, not its id
+    assert f'close to the coded passage "{text}"' in cand.hits[0].detail and "coding 42" not in cand.hits[0].detail

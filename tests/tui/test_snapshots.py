@@ -111,7 +111,7 @@ def _pending_suggestion(root: Path) -> None:
 
 def test_suggestions_screen_100x24(snap_compare, snap_project: Path) -> None:
     """The Suggestions screen (g from the coding screen) at 100x24: the info panel
-    says '1/1  Job instability  score 0.82  (qcode-suggest/1)', 'Why: keyword
+    says '1/1  Job instability  score 0.82' (no suggester id: #16), 'Why: keyword
     "unstable" ("Unstable")' and 'in interview-01'; below it the transcript in
     context with Amina's 'Unstable.' selected and flashed (brown background, the
     cursor on the final '.' bold and underlined, keeping the passage's background), its evidence 'Unstable' in bold light text

@@ -176,3 +176,39 @@ async def test_accept_all_takes_the_suggestions_showing_the_threshold(demo_dir: 
         assert isinstance(app.screen, ConfirmDialog)
         assert "Accept 1 suggestion " in str(app.screen.query_one("#dialog-title", Static).render())
         await pilot.press("n")
+
+
+async def test_the_card_says_why_in_full_without_jargon(demo_dir: Path) -> None:
+    """#16: no "(qcode-suggest/1)" on the card; one full Why line per signal, not cut."""
+    import sqlalchemy as sa
+    from textual.widgets import Static
+
+    from qcode.storage import schema
+    from qcode.tui.app import make_app
+
+    add_pending(demo_dir, [("outsourcing-chains", "Regulation.", 0.9, ["outsourcing"])])
+    long_detail = 'close to the coded passage "' + "a long coded passage about outsourcing chains " * 4 + '" (cosine 0.41)'
+    signals = [{"name": "qcode.lemma_keywords.v2", "contribution": 0.55, "detail": 'keyword "outsourcing" ("outsourcing")'},
+               {"name": "qcode.similarity.v1", "contribution": 0.3, "detail": long_detail}]
+    from qcode.usecases.project import Project
+
+    with Project.open(demo_dir) as p, p.store.transaction() as conn:
+        conn.execute(sa.update(schema.suggestions).values(evidence={"summary": "x", "spans": [], "signals": signals}))
+    app = make_app(demo_dir)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.pause()
+        await pilot.press("f5")
+        await pilot.pause()
+        info = str(app.screen.query_one("#sugg-info", Static).render())
+    assert "qcode-suggest" not in info
+    assert 'Why: keywords: keyword "outsourcing" ("outsourcing")' in info
+    assert "Why: similar passage: " + long_detail in info.replace("\n", "")
+
+
+def test_the_run_report_reads_as_a_sentence():
+    from qcode.usecases.suggesting import SuggestRunReport
+
+    r = SuggestRunReport(1, 1, 2500, 2.0, "blank:en+lookup", [], 0)
+    assert r.summary() == ("1 pending suggestion for 1 transcript (2,500 words in 2.0 s, 1,250 words/s; "
+                           "0 parsed transcripts from the cache).")
+    assert "SuggestRunReport" not in r.summary()

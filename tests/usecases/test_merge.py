@@ -119,3 +119,21 @@ def test_a_failed_merge_changes_nothing(mine: Project, tmp_path: Path) -> None:
         merge_path(mine, tmp_path / "empty")
     with pytest.raises(ProjectError, match="this project itself"):
         merge_path(mine, mine.root)
+
+
+def test_merge_a_qdpx_from_another_tool(mine: Project, colleague: Path, tmp_path: Path) -> None:
+    from qcode.usecases.refi_export import export_qdpx
+
+    with Project.open(colleague) as p:
+        export_qdpx(p, tmp_path / "bob.qdpx")
+    before = _snapshot(mine)
+    r = merge_path(mine, tmp_path / "bob.qdpx")
+    assert r.committed and r.transcripts_matched == 1 and r.transcripts_added == ["interview-02"]
+    assert r.codings_added == 2 and r.codings_identical == 1 and r.codings_skipped == []
+    after = _snapshot(mine)
+    assert set(before["codings"]) <= set(after["codings"])
+    tid = mine.store.find_transcript("interview-01")
+    assert [(c.start, c.end, c.code_id) for c in mine.store.codings(transcript_id=tid, coders=["bob"])] == [(41, 60, "instability")]
+    again = merge_path(mine, tmp_path / "bob.qdpx")
+    assert not again.changed
+    assert _snapshot(mine) == after

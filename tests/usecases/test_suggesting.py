@@ -27,7 +27,7 @@ def test_run_stores_pending_suggestions_with_evidence(project):
     assert inst.status == "pending" and inst.suggester
     ev = inst.evidence
     assert ev["spans"] == [[29, 37]]  # "Unstable"
-    assert ev["signals"][0]["name"] == "qcode.lemma_keywords.v1"
+    assert ev["signals"][0]["name"] == "qcode.lemma_keywords.v2"
     assert 'keyword "unstable"' in ev["summary"]
     [piece] = _by(project, "piece-rates")
     assert (piece.start, piece.end) == (115, 188)
@@ -144,7 +144,11 @@ def test_cli_suggest_and_review(project_dir):
     r = CliRunner()
     out = r.invoke(cli, ["-p", str(project_dir), "suggest", "-q"])
     assert out.exit_code == 0, out.output
-    assert "pending suggestions for 1 transcripts" in out.output and "blank:en+lookup" in out.output
+    assert "pending suggestions for 1 transcript (" in out.output and "blank:en+lookup" in out.output
+    # each note once, no empty list of codes (#16)
+    notes = [line for line in out.output.splitlines() if line.startswith("  - ")]
+    assert len(notes) == len(set(notes)) and sum("vectors" in n for n in notes) == 1
+    assert "()" not in out.output
     out = r.invoke(cli, ["-p", str(project_dir), "suggestions"])
     assert "why: keywords" in out.output
     import json
@@ -155,6 +159,28 @@ def test_cli_suggest_and_review(project_dir):
     assert out.exit_code == 0 and "instability on 29-99" in out.output
     out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "reject", str(item["id"])])
     assert out.exit_code != 0
+
+
+def test_cli_accept_adjusts_the_span(project_dir):
+    import json
+
+    from click.testing import CliRunner
+
+    from qcode.cli import cli
+
+    r = CliRunner()
+    assert r.invoke(cli, ["-p", str(project_dir), "suggest", "-q"]).exit_code == 0
+    items = json.loads(r.invoke(cli, ["-p", str(project_dir), "suggestions", "--json"]).output)
+    first, second = items[0], items[1]
+    start, end = first["start"] + 2, first["end"] - 1
+    out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "accept", str(first["id"]), "--start", str(start), "--end", str(end)])
+    assert out.exit_code == 0, out.output
+    assert f"{first['code_id']} on {start}-{end}" in out.output
+    # with two ids the span is ambiguous: a clear error, nothing accepted
+    out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "accept", str(second["id"]), "99999", "--start", "1"])
+    assert isinstance(out.exception, SuggestError) and "one suggestion" in str(out.exception)
+    pending = json.loads(r.invoke(cli, ["-p", str(project_dir), "suggestions", "--json"]).output)
+    assert second["id"] in [v["id"] for v in pending]
 
 
 def _snapshot(project):

@@ -40,6 +40,8 @@ Top-level names
   ``cooccurrence_note``: text, often empty.
   ``by_transcript``: codings per code and transcript (below).
   ``memos``: project, code, transcript and coding memos (below).
+  ``agreement``: the latest kept ``qcode agreement`` run, or None: a dict with
+    summary (one paragraph), header and rows (the table as text cells).
   ``charts``: name to ``data:image/png`` URI, HTML only and only when there
   is something to draw: ``frequencies``, ``groups_0``, ``groups_1``, ... (one per
   crosstab), ``cooccurrence``; test with ``charts.get('frequencies')``.
@@ -232,9 +234,18 @@ def to_context(report: Report, charts: dict[str, str] | None = None) -> dict[str
         "memos": [vars_of(x) for x in report.memos],
         "charts": {k.replace("-", "_"): v for k, v in (charts or {}).items()},
         "captions": _captions(report),
+        "agreement": _agreement(report),
     }
 
 
 def vars_of(obj: Any) -> dict[str, Any]:
     """A dataclass instance's fields as a dict (tuples left as they are)."""
     return {k: getattr(obj, k) for k in obj.__dataclass_fields__}
+
+
+def _agreement(report: Report) -> dict[str, Any] | None:
+    if not report.agreement:
+        return None
+    from qcode.formats.reports import agreement_section as a
+
+    return {"summary": a.summary(report.agreement), "header": a.DISPLAY_HEADER, "rows": a.display_rows(report.agreement)}

@@ -61,6 +61,8 @@ class ReportOptions:
     """``span``: the coded passage; ``turn``: the whole speaker turn(s), the passage marked."""
     include_interviewers: bool = False
     """Whether ``data.interviewers`` was left empty on purpose (said in the report)."""
+    agreement: dict[str, Any] | None = None
+    """The latest kept ``qcode agreement`` computation, shown as an appendix (None: no appendix)."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,8 @@ class Report:
     attributes: tuple[str, ...]
     """Attribute names found on the quotes (spreadsheet columns)."""
     outline: tuple[Heading, ...] = ()
+    agreement: dict[str, Any] | None = None
+    """The latest kept agreement computation (``qcode agreement --json``), when there is one."""
 
     def heading(self, anchor: str) -> Heading:
         return next(h for h in self.outline if h.anchor == anchor)
@@ -293,7 +297,7 @@ def build_report(data: AnalysisData, options: ReportOptions) -> Report:
         frequencies=tuple(freqs), themes=tuple(themes), quote_notes=tuple(quote_notes), uncoded=uncoded,
         crosstabs=tuple(crosstab(data, a, f, segments=segs) for a in options.by),
         cooccurrence=cooc, cooccurrence_table=table, cooccurrence_note=note, heatmap=_cooccurring(table),
-        by_transcript=code_transcript_matrix(data, f, segments=segs), memos=_memos(data, m),
+        by_transcript=code_transcript_matrix(data, f, segments=segs), memos=_memos(data, m), agreement=options.agreement,
         quotes=tuple(quotes), attributes=tuple(sorted({k for q in quotes for k in q.attributes})),
     )
     return _numbered(report)

@@ -483,12 +483,22 @@ def write_memos(w: _Writer, report: Report, h: Heading) -> None:
             w.para(chunk.strip())
 
 
+def write_agreement(w: _Writer, report: Report, h: Heading) -> None:
+    from qcode.formats.reports import agreement_section as a
+
+    w.heading(h)
+    w.para(a.summary(report.agreement or {}))
+    rows = a.display_rows(report.agreement or {})
+    w.table([a.DISPLAY_HEADER], rows, fixed_widths(a.DISPLAY_HEADER, w.usable, rows=rows))
+
+
 WRITERS: dict[str, Callable[[_Writer, Report, Heading], None]] = {
     "corpus": write_corpus,
     "findings": write_findings,
     "analysis": write_analysis,
     "codebook": write_codebook,
     "memos": write_memos,
+    "agreement": write_agreement,
 }
 """Section key -> the function writing it (headings included); see :mod:`qcode.formats.reports.sections`."""
 

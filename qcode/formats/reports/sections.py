@@ -71,6 +71,7 @@ SECTIONS: list[Section] = [
     Section("analysis", "sec_analysis", subheadings=_analysis_headings),
     Section("codebook", "sec_codebook", appendix=True),
     Section("memos", "sec_memos", appendix=True, applies=lambda report: bool(report.memos)),
+    Section("agreement", "sec_agreement", appendix=True, applies=lambda report: bool(getattr(report, "agreement", None))),
 ]
 
 

@@ -144,6 +144,10 @@ def matrices(report: Report) -> dict[str, tuple[list[str], list[list[Any]]]]:
         ["code_id", "theme", *b.columns],
         [[c, lab, *vals] for c, lab, vals in zip(b.rows, b.row_labels, b.values, strict=True)],
     )
+    if report.agreement:
+        from qcode.formats.reports import agreement_section
+
+        out["agreement"] = (agreement_section.HEADER, agreement_section.rows(report.agreement))
     out["codebook"] = (
         ["number", "code_id", "label", "depth", "definition", "include", "exclude", "examples"],
         [[e.number, e.code_id, e.label, e.depth, e.definition, e.include, e.exclude, "\n".join(e.examples)]

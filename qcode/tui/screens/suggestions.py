@@ -125,10 +125,10 @@ class SuggestionsScreen(Screen[None]):
         t = Text()
         t.append(f"{self.index + 1}/{len(self.items)}  ", style="bold")
         t.append(safe_label(code.display(self.project.settings.language) if code else s.code_id), style="bold")
-        t.append(f"  score {score_text(s.score)}  ({safe_label(str(s.suggester))})\n", style="dim")
-        if ev.get("summary"):
+        t.append(f"  score {score_text(s.score)}\n", style="dim")
+        for line in _engine().why_lines(ev):
             t.append("Why: ", style="bold")
-            t.append(safe_label(str(ev["summary"])) + "\n")
+            t.append(safe_label(line, 1000) + "\n")
         tr = self.project.transcript(s.transcript_id)
         t.append(f"in {safe_label(tr.name)}", style="dim")
         self.query_one("#sugg-info", Static).update(t)
@@ -218,7 +218,7 @@ class SuggestionsScreen(Screen[None]):
     def action_run(self) -> None:
         if _engine() is None:
             return
-        self._say("Running the suggester… (loading the language model can take several seconds)")
+        self._say("Running the suggester… (the language model is loaded once per session, which takes a few seconds)")
         self._run(self.tid, self.code_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="suggest")
@@ -243,7 +243,9 @@ class SuggestionsScreen(Screen[None]):
 
     @on(WorkDone)
     def _done(self, msg: WorkDone) -> None:
-        self.notify(safe_label(str(msg.result))[:300], title="Suggestions ready", markup=False)
+        result = msg.result
+        text = result.summary() if hasattr(result, "summary") else str(result)
+        self.notify(safe_label(text, 300), title="Suggestions ready", markup=False)
         self._shown_tid = None
         self.refresh_from_store()
 

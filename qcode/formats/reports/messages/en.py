@@ -40,6 +40,7 @@ MESSAGES = {
     "sec_analysis": "Analysis tables and charts",
     "sec_codebook": "Codebook",
     "sec_memos": "Memos",
+    "sec_agreement": "Agreement between coders",
     # Corpus
     "corpus_size": "The report covers {transcripts} ({kinds}), {words} in all, coded by {coders} ({codings}).",
     "corpus_participants": "The participant data describes {participants}; shares in the tables are shares of participants.",

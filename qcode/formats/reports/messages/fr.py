@@ -40,6 +40,7 @@ MESSAGES = {
     "sec_analysis": "Tableaux et graphiques d’analyse",
     "sec_codebook": "Grille de codage",
     "sec_memos": "Mémos",
+    "sec_agreement": "Accord entre codeurs",
     # Corpus
     "corpus_size": "Le rapport porte sur {transcripts} ({kinds}), {words} au total, codées par {coders} ({codings}).",
     "corpus_participants": "Les données sur les participants décrivent {participants} ; les parts des tableaux "

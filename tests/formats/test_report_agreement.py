@@ -1,0 +1,63 @@
+"""The agreement appendix of the Word, Markdown, HTML and XLSX reports (the latest kept computation)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+
+from qcode.usecases import agreement, coding
+from qcode.usecases.project import Project
+from qcode.usecases.reporting import ReportRequest, generate_report
+
+
+@pytest.fixture
+def agreed(project: Project) -> dict:
+    for coder, end in (("amina", 49), ("bob", 60)):
+        coding.apply_code(project, "interview-01", 41, end, "instability", coder=coder)
+        coding.apply_code(project, "interview-01", 150, 161, "piece-rates", coder=coder)
+    return agreement.compute(project, resamples=50, min_codings=1)
+
+
+def test_reports_carry_the_latest_agreement(project: Project, agreed: dict, tmp_path: Path) -> None:
+    inst = next(c for c in agreed["codes"] if c["code"] == "instability")
+    alpha = f"{inst['alpha']:.3f}"
+    md = generate_report(project, ReportRequest("md", tmp_path / "r.md"))
+    text = md.read_text(encoding="utf-8")
+    assert re.search(r"^## Appendix [A-Z]\. Agreement between coders$", text, re.M)
+    assert "amina, bob" in text and alpha in text and "not reliable" in text and "overall (codes stacked)" in text
+    html = generate_report(project, ReportRequest("html", tmp_path / "r.html")).read_text(encoding="utf-8")
+    assert "Agreement between coders" in html and alpha in html
+    d = docx.Document(str(generate_report(project, ReportRequest("docx", tmp_path / "r.docx"))))
+    assert any(p.text.endswith(". Agreement between coders") for p in d.paragraphs)
+    cells = [c.text for t in d.tables for row in t.rows for c in row.cells]
+    assert alpha in cells and "reliable" in cells
+    wb = openpyxl.load_workbook(generate_report(project, ReportRequest("xlsx", tmp_path / "r.xlsx")))
+    ws = wb["Agreement"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:6] == ("code", "label", "percent", "positive", "kappa", "alpha")
+    assert rows[1][0] == "instability" and rows[1][5] == pytest.approx(inst["alpha"])
+
+
+def test_no_agreement_no_section(project: Project, tmp_path: Path) -> None:
+    text = generate_report(project, ReportRequest("md", tmp_path / "r.md")).read_text(encoding="utf-8")
+    assert "Agreement between coders" not in text
+    wb = openpyxl.load_workbook(generate_report(project, ReportRequest("xlsx", tmp_path / "r.xlsx")))
+    assert "Agreement" not in wb.sheetnames
+
+
+def test_agreement_table_headers_never_break_inside_a_word(project: Project, agreed: dict, tmp_path: Path) -> None:
+    from docx.oxml.ns import qn
+
+    from qcode.formats.reports.layout import word_need
+
+    d = docx.Document(str(generate_report(project, ReportRequest("docx", tmp_path / "r.docx"))))
+    table = next(t for t in d.tables if t.rows[0].cells[0].text == "Code" and "Agreement" in t.rows[0].cells[1].text)
+    grid = [int(c.get(qn("w:w"))) / 1440 for c in table._tbl.findall(f"{qn('w:tblGrid')}/{qn('w:gridCol')}")]
+    for cell, width in zip(table.rows[0].cells[1:], grid[1:], strict=True):
+        assert word_need(cell.text) <= width + 0.01, cell.text
+    interval = next(c.text for row in table.rows[1:] for c in row.cells if c.text.startswith("["))
+    assert re.fullmatch(r"\[-?\d\.\d\d, -?\d\.\d\d\]", interval) and "-0.00" not in interval

@@ -1,0 +1,104 @@
+"""Keywords with sense: every collision seen on the shared French interviews, and English ones, as a table.
+
+With a tagger (fr_core_news_sm), a keyword lemma matches only with a
+compatible part of speech; without one (spacy.blank + lookup tables), a
+keyword matches its own form and the forms whose lemma it is. Modal verbs,
+numbers, label stop-words and keywords inside fixed expressions are never
+evidence.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from qcode.core.codebook import Code
+from tests.suggest.conftest import analyse_text, engine_for
+
+KW = ["qcode.lemma_keywords.v2"]
+PAT = ["qcode.patterns.v2"]
+
+
+def _found(info, text: str, keywords=(), label="Zzz", patterns=(), signals=KW) -> list[str]:
+    code = Code("c", {"": label}, keywords={"": tuple(keywords)}, patterns=tuple(patterns))
+    engine = engine_for(info, [code], signals=signals)
+    a = analyse_text(engine, text)
+    return [text[s:e] for hs in a.rule_hits for h in hs if h.code == "c" for s, e in h.spans]
+
+
+@pytest.fixture(scope="module")
+def fr_tagged():
+    import spacy.util
+
+    if not spacy.util.is_package("fr_core_news_sm"):
+        pytest.skip("fr_core_news_sm is not installed")
+    from qcode.suggest.pipeline import get_pipeline
+
+    return get_pipeline("fr", "fr_core_news_sm")
+
+
+# (keyword, text, what must be found; [] = nothing)
+FR_TAGGED = [
+    ("revenu", "Je suis revenu travailler à Orléans.", []),          # revenir, a verb: not the income
+    ("revenu", "Mon revenu a baissé cette année.", ["revenu"]),       # the noun
+    ("revenus", "Les revenus sont irréguliers.", ["revenus"]),
+    ("devrait", "Il devrait payer plus, on doit attendre.", []),      # modal verb devoir: never evidence
+    ("gagner", "Comme ça on peut gagner du temps.", []),               # gagner du temps: saving time
+    ("gagner", "On veut gagner plus, on gagne peu.", ["gagner", "gagne"]),
+    ("attendre", "Attendez voir, c'était en quelle année ?", []),     # attendez voir: let me think
+    ("attendre", "J'attends les tâches toute la nuit.", ["attends"]),
+]
+FR_BLANK = [
+    ("revenu", "Je reviens demain, il faut revenir.", []),             # forms of revenir
+    ("revenu", "Mon revenu a baissé.", ["revenu"]),
+    ("devrait", "Il devrait payer, on doit attendre.", []),
+    ("gagner", "Comme ça on peut gagner du temps.", []),
+    ("attendre", "Attendez voir, c'était en quelle année ?", []),
+    ("attendre", "On attend les tâches.", ["attend"]),
+    ("précaire", "Des contrats précaires.", ["précaires"]),
+]
+EN_BLANK = [
+    ("should", "They should pay more.", []),                           # modal
+    ("could", "It could be worse.", []),
+    ("contract", "They signed new contracts.", ["contracts"]),
+    ("contracts", "One contract only.", []),                            # the form, not a stem
+    ("wait", "You know, I wait for tasks.", ["wait"]),
+    ("know", "You know, it was late.", []),                             # "you know" is a filler
+    ("twenty", "Twenty people came.", []),                              # numbers never evidence
+]
+
+
+@pytest.mark.parametrize(("keyword", "text", "expected"), FR_TAGGED)
+def test_french_keywords_with_a_tagger(fr_tagged, keyword, text, expected):
+    assert _found(fr_tagged, text, [keyword]) == expected
+
+
+@pytest.mark.parametrize(("keyword", "text", "expected"), FR_BLANK)
+def test_french_keywords_without_a_tagger(fr, keyword, text, expected):
+    assert _found(fr, text, [keyword]) == expected
+
+
+@pytest.mark.parametrize(("keyword", "text", "expected"), EN_BLANK)
+def test_english_keywords_without_a_tagger(en, keyword, text, expected):
+    assert _found(en, text, [keyword]) == expected
+
+
+NUMBER_PATTERN = [{"LIKE_NUM": True}, {"LOWER": {"IN": ["centimes", "cents", "cent", "euros", "dollars"]}}]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("C'était en dix neuf cent soixante.", []),                        # pay-piece-rates#2 on a year
+    ("Il y avait deux cents personnes.", []),
+    ("On touche trois centimes l'image.", ["trois centimes"]),
+])
+def test_a_pattern_made_only_of_numbers_is_not_evidence(fr, text, expected):
+    assert _found(fr, text, patterns=[NUMBER_PATTERN], signals=PAT) == expected
+
+
+@pytest.mark.parametrize(("lang", "label", "text", "expected"), [
+    ("fr", "Se faire passer pour une machine", "Non, il faut faire ça et passer.", []),
+    ("fr", "Se faire passer pour une machine", "On dirait une machine.", ["machine"]),
+    ("fr", "Travail refusé ou non payé", "Non, non, pas du tout.", []),
+    ("en", "Make do with no contract", "No, we make do.", []),
+])
+def test_label_stop_words_are_never_evidence(en, fr, lang, label, text, expected):
+    assert _found(en if lang == "en" else fr, text, label=label) == expected
