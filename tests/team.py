@@ -107,3 +107,16 @@ def run_coders(folders: list[Path], work: Path, each: int, env: dict[str, str]) 
     for i in range(len(folders)):
         rows += [json.loads(line) for line in (work / f"c{i}.log").read_text().splitlines()]
     return elapsed, rows
+
+
+def lead_project(team: Team, work: Path, text_times: int = 1) -> Path:
+    """The lead's project folder work/lead on the server: the small codebook and transcript i1 imported."""
+    from qcode.usecases import importing
+    from qcode.usecases.project import Project
+    from tests.conftest import SMALL_CODEBOOK, SMALL_TRANSCRIPT
+
+    (work / "cb.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
+    (work / "i1.txt").write_text(SMALL_TRANSCRIPT * text_times, encoding="utf-8")
+    with Project.init(work / "lead", codebook=work / "cb.yaml", database=team.url("lead")) as p:
+        assert not importing.import_paths(p, [work / "i1.txt"]).failed
+    return work / "lead"

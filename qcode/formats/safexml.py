@@ -23,6 +23,8 @@ def xml_text(text: str) -> str:
     (C0 controls but TAB/LF/CR, U+FFFE/FFFF, lone surrogates) become a visible U+FFFD,
     never dropped silently. Writers call it on every string they did not make themselves."""
     return _NOT_XML.sub("\ufffd", text) if not text.isprintable() or "\ufffe" in text or "\uffff" in text else text
+
+
 _ENTITY = re.compile(rb"<!ENTITY", re.I)
 _INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[")
 

@@ -358,17 +358,25 @@ def tool(name: str) -> str:
 
 
 def dump(url: str, target: Path) -> Path:
-    """``pg_dump`` the project database into *target*, then check the archive reads back."""
+    """``pg_dump`` the project database to *target* (through a ``.part`` file), checked to read back."""
+    part = target.with_name(f".{target.name}.part")
+    try:
+        return _dump_to(url, part, target)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _dump_to(url: str, part: Path, target: Path) -> Path:
     env = libpq_env(url)
-    done = subprocess.run([tool("pg_dump"), "-Fc", "-f", str(target)], env=env, capture_output=True, text=True)
+    done = subprocess.run([tool("pg_dump"), "-Fc", "-f", str(part)], env=env, capture_output=True, text=True)
     if done.returncode == 0:
-        check = subprocess.run([tool("pg_restore"), "--list", str(target)], capture_output=True, text=True)
+        check = subprocess.run([tool("pg_restore"), "--list", str(part)], capture_output=True, text=True)
         if check.returncode == 0 and "TABLE DATA public codings" in check.stdout:
+            os.replace(part, target)
             return target
         why = check.stderr.strip() or "the archive has no codings table"
     else:
         why = done.stderr.strip()
-    target.unlink(missing_ok=True)
     hint = "Only the project's owners can back it up (the others do not see every row). Nothing was changed."
     if "before-migration" in target.name:
         hint = ("This qcode must upgrade the server project's schema, after a backup that only its owners can "

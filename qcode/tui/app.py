@@ -83,7 +83,7 @@ class QcodeApp(App[None]):
             from qcode.usecases.server import change_feed
 
             self.feed = change_feed(self.project)
-            self.set_interval(0.25, self._others_changes)
+            self.set_interval(0.1, self._others_changes)  # a look at a set: cheap
         self.call_after_refresh(self._check_coder)
 
     def _others_changes(self) -> None:
@@ -115,7 +115,9 @@ class QcodeApp(App[None]):
 
         if self.project.read_only:
             return  # nothing can be written: neither the name nor a new codebook version
-        if self.project.settings.coder or os.environ.get("QCODE_CODER", "").strip():
+        server = self.project.server
+        on_server = server is not None and server.prefix  # there the coder is the database role connected
+        if on_server or self.project.settings.coder or os.environ.get("QCODE_CODER", "").strip():
             self._check_codebook_file()
             return
         guess = coder_and_source(self.project.settings)[0]

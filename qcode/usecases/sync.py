@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from qcode.core.codebook import Code
 from qcode.core.errors import ProjectError
-from qcode.storage import Store, postgres
+from qcode.storage import Store, postgres, team
+from qcode.usecases.merge import MergeReport, merge_store
 from qcode.usecases.project import Project
 from qcode.usecases.settings import check_database_url, remember_sync_server
 
@@ -34,8 +34,8 @@ class SyncReport:
     codes_added: list[str] = field(default_factory=list)
     code_conflicts: list[str] = field(default_factory=list)
     """Codes that differ on the two sides: the side written to kept its own."""
-    merge: Any = None
-    """The :class:`~qcode.usecases.merge.MergeReport` of transcripts, codings and memos."""
+    merge: MergeReport | None = None
+    """Transcripts, codings and memos brought across."""
 
     def lines(self) -> list[str]:
         out = [f"{self.direction.capitalize()} {'from' if self.direction == 'pull' else 'to'} {self.server}:"]
@@ -91,19 +91,15 @@ def _server_url(local: Project, url: str | None) -> str:
     return url
 
 
-def _merge(target: Project, source: Store, label: str) -> Any:
-    try:
-        from qcode.usecases.merge import merge_store
-    except ImportError as exc:  # pragma: no cover - until issue #13's merge lands
-        raise ProjectError("This qcode has no project merge yet (qcode merge).", hint="Upgrade qcode.") from exc
+def _merge(target: Project, source: Store, label: str) -> MergeReport:
     return merge_store(target, source, label=label)
 
 
 def _sync_codes(source: Store, target: Store, report: SyncReport) -> None:
     """Add the codes *target* lacks (matched by GUID, then id); list those that differ; save nothing else."""
     src_cb, dst_cb = source.get_codebook(), target.get_codebook()
-    dst_by_guid = _guids(target)
-    src_guids = _guids(source)
+    dst_by_guid = team.code_guids(target)
+    src_guids = team.code_guids(source)
     dst_ids = {c.id: c for c in dst_cb.codes}
     new: list[Code] = []
     for code in src_cb.codes:
@@ -122,13 +118,6 @@ def _sync_codes(source: Store, target: Store, report: SyncReport) -> None:
         else:
             target.upsert_codes(new, start_position=len(dst_cb.codes))
     report.codes_added = [c.id for c in new]
-
-
-def _guids(store: Store) -> dict[str, str]:
-    from qcode.storage import schema
-
-    with store.reading() as conn:
-        return {r.id: r.guid for r in conn.execute(schema.codes.select().with_only_columns(schema.codes.c.id, schema.codes.c.guid))}
 
 
 def _key(code: Code) -> str:

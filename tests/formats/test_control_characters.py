@@ -63,6 +63,7 @@ def test_codebook_writers_do_not_crash_on_control_characters(fmt: str) -> None:
         assert any("Pay \ufffd]52" in c.text for t in doc.tables for r in t.rows for c in r.cells)
 
 
+@pytest.mark.filterwarnings("error::UserWarning")  # matplotlib: "Glyph 27 missing" means a control character reached a chart
 @pytest.mark.parametrize("fmt", ["docx", "xlsx"])
 def test_reports_do_not_crash_on_control_characters(project, tmp_path: Path, fmt: str) -> None:
     from qcode.usecases import coding, reporting

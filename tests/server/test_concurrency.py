@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from qcode.usecases import importing
 from qcode.usecases.project import Project
-from tests.conftest import REPO, SMALL_CODEBOOK, SMALL_TRANSCRIPT, fresh_postgres_database
-from tests.team import make_team, run_coders
+from tests.conftest import REPO, fresh_postgres_database
+from tests.team import lead_project, make_team, run_coders
 
 CODERS = 8
 EACH = 500
@@ -17,10 +16,7 @@ def test_eight_coders_at_once_every_acknowledged_coding_is_there_exactly_once(tm
     team = make_team(fresh_postgres_database("many"), tmp_path / "pgpass",
                      {"lead": "owner", **{f"c{i}": "coder" for i in range(CODERS)}})
     monkeypatch.setenv("PGPASSFILE", str(team.passfile))
-    (tmp_path / "cb.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
-    (tmp_path / "i1.txt").write_text(SMALL_TRANSCRIPT, encoding="utf-8")
-    with Project.init(tmp_path / "lead", codebook=tmp_path / "cb.yaml", database=team.url("lead")) as p:
-        assert not importing.import_paths(p, [tmp_path / "i1.txt"]).failed
+    lead_project(team, tmp_path)
     env = {**os.environ, "PYTHONPATH": str(REPO), "PGPASSFILE": str(team.passfile)}
     folders = []
     for i in range(CODERS):

@@ -8,17 +8,13 @@ from pathlib import Path
 
 from qcode.tui.screens.coding import CodingScreen
 from qcode.tui.widgets.status import StatusLine
-from qcode.usecases import coding, importing, server
+from qcode.usecases import coding, server
 from qcode.usecases.project import Project
-from tests.conftest import SMALL_CODEBOOK, SMALL_TRANSCRIPT
-from tests.team import Team
+from tests.team import Team, lead_project
 
 
 def _setup(team: Team, tmp_path: Path) -> tuple[Path, Path]:
-    (tmp_path / "cb.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
-    (tmp_path / "i1.txt").write_text(SMALL_TRANSCRIPT, encoding="utf-8")
-    with Project.init(tmp_path / "lead", codebook=tmp_path / "cb.yaml", database=team.url("lead")) as p:
-        assert not importing.import_paths(p, [tmp_path / "i1.txt"]).failed
+    lead_project(team, tmp_path)
     Project.init(tmp_path / "amina", database=team.url("amina")).close()
     return tmp_path / "lead", tmp_path / "amina"
 
@@ -43,8 +39,10 @@ def test_the_change_feed_hears_a_colleagues_commit(team_server: Team, tmp_path: 
             feed.close()
 
 
-async def test_the_coding_screen_shows_a_colleagues_new_coding(team_server: Team, tmp_path: Path) -> None:
+async def test_the_coding_screen_shows_a_colleagues_new_coding(team_server: Team, tmp_path: Path, monkeypatch) -> None:
     from qcode.tui.app import make_app
+
+    monkeypatch.delenv("QCODE_CODER")  # on the server the role is the coder: the app does not ask for a name
 
     lead, amina = _setup(team_server, tmp_path)
     app = make_app(lead, transcript="i1")

@@ -12,10 +12,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from qcode.usecases import coding, importing, memos, server
+from qcode.usecases import coding, memos, server
 from qcode.usecases.project import Project
-from tests.conftest import SMALL_CODEBOOK, SMALL_TRANSCRIPT
-from tests.team import Team
+from tests.team import Team, lead_project
 
 NOW = "2026-01-01T00:00:00+00:00"
 
@@ -23,10 +22,7 @@ NOW = "2026-01-01T00:00:00+00:00"
 @pytest.fixture
 def coded(team_server: Team, tmp_path: Path) -> Team:
     """The lead set the project up; amina and bob each made a coding and a memo."""
-    (tmp_path / "cb.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
-    (tmp_path / "i1.txt").write_text(SMALL_TRANSCRIPT, encoding="utf-8")
-    with Project.init(tmp_path / "lead", codebook=tmp_path / "cb.yaml", database=team_server.url("lead")) as p:
-        assert not importing.import_paths(p, [tmp_path / "i1.txt"]).failed
+    lead_project(team_server, tmp_path)
     for who, span in (("amina", (0, 11)), ("bob", (12, 20))):
         with Project.init(tmp_path / who, database=team_server.url(who)) as p:
             assert p.coder == team_server.roles[who]

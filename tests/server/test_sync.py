@@ -1,7 +1,6 @@
 """Offline and back: qcode pull / push between a local SQLite project and the server project.
 
-Builds on the project merge of issue #13 (qcode/usecases/merge.py): these
-tests skip, saying so, on a branch where it has not landed yet.
+Builds on the project merge of issue #13 (qcode/usecases/merge.py).
 """
 
 from __future__ import annotations
@@ -12,26 +11,19 @@ from pathlib import Path
 import pytest
 
 from qcode.core.errors import PermissionDeniedError
-from qcode.usecases import coding, importing, memos
+from qcode.usecases import coding, memos, sync
 from qcode.usecases.project import Project
 from qcode.usecases.settings import load_settings
 from tests.cli.test_cli import run
-from tests.conftest import SMALL_CODEBOOK, SMALL_TRANSCRIPT
-from tests.team import Team
-
-pytest.importorskip("qcode.usecases.merge", reason="the project merge of issue #13 (qcode/usecases/merge.py) is not here yet")
-
-from qcode.usecases import sync  # noqa: E402
+from tests.team import Team, lead_project
 
 
 @pytest.fixture
 def lead(team_server: Team, tmp_path: Path) -> Path:
-    (tmp_path / "cb.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
-    (tmp_path / "i1.txt").write_text(SMALL_TRANSCRIPT, encoding="utf-8")
-    with Project.init(tmp_path / "lead", codebook=tmp_path / "cb.yaml", database=team_server.url("lead")) as p:
-        assert not importing.import_paths(p, [tmp_path / "i1.txt"]).failed
+    folder = lead_project(team_server, tmp_path)
+    with Project.open(folder) as p:
         coding.apply_code(p, "i1", 0, 11, "pay")
-    return tmp_path / "lead"
+    return folder
 
 
 def test_pull_code_offline_push_and_nothing_twice(team_server: Team, lead: Path, tmp_path: Path, capsys, monkeypatch) -> None:

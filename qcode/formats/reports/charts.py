@@ -24,6 +24,10 @@ MAX_GROUPS = 12
 
 
 def _short(label: str, width: int = 34) -> str:
+    """*label* cut to *width* characters, with control characters shown as U+FFFD (as in the Word text)."""
+    from qcode.formats.safexml import xml_text
+
+    label = xml_text(label)
     return label if len(label) <= width else label[: width - 1] + "…"
 
 

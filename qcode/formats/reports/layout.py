@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from qcode.formats.safexml import xml_text
+
 TABLE_PT = 9.0
 """Font size of table text (the legible minimum the report uses)."""
 CELL_PADDING = 0.19
@@ -42,7 +44,7 @@ def text_width(text: str, size: float = TABLE_PT, bold: bool = False) -> float:
         return 0.0
     font = _font(bold)
     font.set_size(size, 72)  # type: ignore[attr-defined]
-    font.set_text(text, 0.0)  # type: ignore[attr-defined]
+    font.set_text(xml_text(text), 0.0)  # type: ignore[attr-defined]  # as the writers will write it
     width, _ = font.get_width_height()  # type: ignore[attr-defined]
     return float(width) / 64 / 72
 

@@ -147,6 +147,9 @@ class CodingScreen(Screen[None]):
         else:
             turn = view.turn_index_at(view.cursor)
             t.append(f"turn {turn + 1}/{len(view.turns)}")
+        sync = self.app.sync_label()  # type: ignore[attr-defined]
+        if sync:  # before the codes here, which may fill the line
+            t.append(f" · {sync}", style="dim")
         here = view.codings_at()
         if here:
             t.append(" · here: ")
@@ -155,9 +158,6 @@ class CodingScreen(Screen[None]):
                 code = cb.find(c.code_id)
                 names.append(safe_label(code.display(lang) if code else c.code_id, 24) + ("*" if c.memo else ""))
             t.append(", ".join(names))
-        sync = self.app.sync_label()  # type: ignore[attr-defined]
-        if sync:
-            t.append(f" · {sync}", style="dim")
         self.query_one("#status", StatusLine).update(t)
         self._update_definition()
 
