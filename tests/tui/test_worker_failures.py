@@ -6,22 +6,14 @@ traceback goes to a private crash file.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
+from tests.tui.conftest import until
+
 SIZE = (110, 32)
 SECRET = "words the interviewee said"
-
-
-async def _until(pilot, condition, timeout: float = 30.0) -> None:  # noqa: ANN001
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-        await pilot.pause()
-    raise AssertionError("condition not met in time")
 
 
 def _boom(*args: object, **kwargs: object) -> None:
@@ -60,7 +52,7 @@ async def test_a_suggester_bug_shows_a_dialog_and_clears_running(make, crashes: 
         screen = app.screen
         assert isinstance(screen, SuggestionsScreen)
         await pilot.press("R")
-        await _until(pilot, lambda: isinstance(app.screen, ErrorDialog))
+        await until(pilot, lambda: isinstance(app.screen, ErrorDialog))
         text = _dialog_text(app)
         assert "Internal error" in text and "RuntimeError" in text and "suggest" in text
         assert SECRET not in text
@@ -89,7 +81,7 @@ async def test_a_report_writer_bug_shows_a_dialog_and_frees_the_form(make, crash
         await pilot.pause()
         screen = app.screen
         await pilot.press("ctrl+g")
-        await _until(pilot, lambda: isinstance(app.screen, ErrorDialog))
+        await until(pilot, lambda: isinstance(app.screen, ErrorDialog))
         assert "RuntimeError" in _dialog_text(app) and SECRET not in _dialog_text(app)
         await pilot.press("enter")
         await pilot.pause()
