@@ -8,9 +8,10 @@ from typing import Any
 import click
 
 from qcode.cli.common import cli, echo_json, project_option, say
+from qcode.formats.codebook_formats import export_formats
 
 FILE = click.Path(dir_okay=False, path_type=Path)
-EXPORT_FORMATS = ("qdc", "csv", "xlsx", "md", "docx")
+EXPORT_FORMATS = export_formats()
 
 
 @cli.group("codebook")
@@ -278,45 +279,18 @@ def export_cmd(ctx: click.Context, fmt: str | None, output: Path, source: Path |
         qcode codebook export -o codebook.qdc
         qcode codebook export --file codebooks/data-work.yaml --format docx -o appendix.docx
     """
-    from qcode.core.errors import CodebookError
+    from qcode.usecases.codebook_exchange import export_codebook, export_format
 
-    fmt = fmt or output.suffix.lstrip(".").lower()
-    if fmt not in EXPORT_FORMATS:
-        raise CodebookError(f"Unknown export format '{fmt}'.", hint=f"Use --format with one of: {', '.join(EXPORT_FORMATS)}.")
-    from qcode.usecases.outputs import check_output
-
+    fmt = export_format(output, fmt)
     if source is not None:
-        from qcode.formats.codebook_yaml import load_codebook
-
-        check_output(output, fmt, force=force)
-        _write_export(load_codebook(source)[0], fmt, output, lang or "")
+        export_codebook(source, output, fmt, lang or "", force=force)
     else:
         from qcode.usecases.project import Project
 
         with Project.open((ctx.obj or {}).get("project_dir")) as project:
-            check_output(output, fmt, force=force, project_root=project.root)
-            _write_export(project.codebook, fmt, output, lang or project.settings.language)
+            export_codebook(project.codebook, output, fmt, lang or project.settings.language, force=force,
+                            project_root=project.root)
     say(f"Wrote {output}.")
-
-
-def _write_export(codebook: Any, fmt: str, output: Path, lang: str) -> None:
-    from qcode.formats.atomic import atomic_write_bytes, atomic_write_text
-
-    if fmt == "qdc":
-        from qcode.formats.qdc import export_qdc
-
-        atomic_write_bytes(output, export_qdc(codebook))
-        return
-    from qcode.formats import codebook_tables as tables
-
-    if fmt == "csv":
-        atomic_write_text(output, tables.export_csv(codebook, lang))
-    elif fmt == "md":
-        atomic_write_text(output, tables.export_markdown(codebook, lang))
-    elif fmt == "xlsx":
-        atomic_write_bytes(output, tables.export_xlsx(codebook, lang))
-    else:
-        atomic_write_bytes(output, tables.export_docx(codebook, lang))
 
 
 @codebook_group.command("import")
@@ -332,31 +306,7 @@ def import_cmd(file: Path, output: Path, force: bool) -> None:
         qcode codebook import nvivo-export.qdc -o codebooks/imported.yaml
         qcode codebook import codes.csv -o codebooks/codes.yaml
     """
-    from qcode.core.errors import CodebookError
-    from qcode.formats.atomic import atomic_write_text
-    from qcode.formats.codebook_write import dump_codebook
-    from qcode.formats.codebook_yaml import parse_codebook_text
-    from qcode.usecases.outputs import check_output
+    from qcode.usecases.codebook_exchange import import_codebook
 
-    if output.exists() and not force:
-        raise CodebookError(f"{output} already exists.", hint="Choose another name, or pass --force to overwrite it.")
-    check_output(output, "yaml", force=force)
-    suffix = file.suffix.lower()
-    if suffix in (".qdc", ".qdpx", ".qde"):
-        from qcode.formats.qdc import import_codebook_file
-
-        codebook = import_codebook_file(file)
-    elif suffix in (".csv", ".xlsx"):
-        from qcode.formats.codebook_tables import import_table
-
-        codebook = import_table(file)
-    else:
-        raise CodebookError(f"Cannot import a codebook from '{file.name}'.", hint="Use a .qdc, .qdpx, .csv or .xlsx file.")
-    text = dump_codebook(codebook)
-    _, problems = parse_codebook_text(text, str(output))
-    if problems:
-        from qcode.formats.codebook_yaml import problems_error
-
-        raise problems_error(output, problems)
-    atomic_write_text(output, text)
+    codebook = import_codebook(file, output, force=force)
     say(f"Wrote {output} ({len(codebook)} codes). Check it with `qcode codebook check {output}`.")

@@ -75,7 +75,7 @@ def _filters(code: tuple[str, ...], coder: tuple[str, ...], transcript: str | No
     if coder:
         f["coders"] = list(coder)
     if transcript:
-        f["transcript_id"] = project.store.find_transcript(transcript)
+        f["transcript_id"] = project.find_transcript(transcript)
     return f
 
 
@@ -105,7 +105,7 @@ def codings_group(
         return
     with Project.open(ctx.obj.get("project_dir")) as project:
         report_seed(project)
-        rows = [exchange.coding_record(project, c) for c in project.store.iter_codings(**_filters(code, coder, transcript, project))]
+        rows = [exchange.coding_record(project, c) for c in coding_uc.list_codings(project, **_filters(code, coder, transcript, project))]
         if as_json:
             echo_json(rows)
             return

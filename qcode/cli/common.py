@@ -68,7 +68,7 @@ def project_option(fn: F) -> F:
 
 def report_seed(project: Any) -> None:
     """Tell the user what opening the project did: a read-only open, a new database seeded."""
-    if project.store.read_only:
+    if project.read_only:
         from qcode.usecases.project import read_only_note
 
         say(f"Note: {read_only_note(project)}", err=True, fg="yellow")

@@ -36,9 +36,9 @@ def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | 
     with Project.init(directory, codebook=codebook, language=language, name=name, database=database,
                       coder=coder) as project:
         say(f"Created qcode project '{project.settings.name}' in {directory}.")
-        server = project.store.server
+        server = project.server
         if server is not None:
-            say(f"On the team server {project.store.where} as {server.user} ({server.kind or 'no qcode roles'}).")
+            say(f"On the team server {project.where} as {server.user} ({server.kind or 'no qcode roles'}).")
             if not server.prefix:
                 say("This database has no qcode roles: set them up with `qcode server init URL` as its administrator.")
         if codebook:
@@ -81,7 +81,9 @@ def transcripts_cmd(project: Project, as_json: bool) -> None:
     \b
         qcode transcripts --json
     """
-    rows = project.store.transcript_summaries()
+    from qcode.usecases.project import transcript_summaries
+
+    rows = transcript_summaries(project)
     if as_json:
         echo_json(rows)
         return
@@ -104,7 +106,9 @@ def backup_cmd(project: Project) -> None:
     \b
         qcode backup
     """
-    path = project.store.backup(project.data_dir / "backups", reason="manual")
+    from qcode.usecases.backups import backup_now
+
+    path = backup_now(project)
     say(f"Backup written and verified: {path}")
 
 

@@ -122,21 +122,22 @@ def suggestions_group(ctx: click.Context, as_json: bool, transcript: str | None,
         return
     from qcode.usecases import suggesting
     from qcode.usecases.project import Project as P
+    from qcode.usecases.project import transcript_names
 
     with P.open(ctx.obj.get("project_dir")) as project:
         report_seed(project)
-        tid = project.store.find_transcript(transcript) if transcript else None
+        tid = project.find_transcript(transcript) if transcript else None
         if code:
             project.codebook.get(code)
         views = suggesting.pending(project, transcript_id=tid, code_id=code)
         if as_json:
-            names = {s["id"]: s["name"] for s in project.store.transcript_summaries()}
+            names = transcript_names(project)
             echo_json([{**v.__dict__, "transcript": names.get(v.transcript_id)} for v in views])
             return
         if not views:
             say("No pending suggestions. Run `qcode suggest` to make some.")
             return
-        names = {s["id"]: s["name"] for s in project.store.transcript_summaries()}
+        names = transcript_names(project)
         for v in views:
             quote = v.quote.replace("\n", " ")
             quote = quote if len(quote) <= 100 else quote[:99] + "…"
@@ -170,10 +171,7 @@ def accept_cmd(project: Project, ids: tuple[int, ...], coder: str | None, start:
     if (start is not None or end is not None) and len(set(ids)) != 1:
         raise SuggestError("--start and --end adjust the span of one suggestion; nothing was accepted.",
                            hint="Give one suggestion id with them, e.g. `qcode suggestions accept 12 --start 1040 --end 1102`.")
-    out = []
-    with project.store.transaction():
-        for sid in dict.fromkeys(ids):
-            out.append(suggesting.accept(project, sid, coder=coder, start=start, end=end))
+    out = suggesting.accept_all(project, list(ids), coder=coder, start=start, end=end)
     for c in out:
         say(f"Coding {c.id}: {c.code_id} on {c.start}-{c.end} by {c.coder}.")
 
@@ -192,10 +190,8 @@ def reject_cmd(project: Project, ids: tuple[int, ...], coder: str | None) -> Non
     """
     from qcode.usecases import suggesting
 
-    with project.store.transaction():
-        for sid in dict.fromkeys(ids):
-            suggesting.reject(project, sid, coder=coder)
-    say(f"Rejected {len(set(ids))} suggestions.")
+    n = suggesting.reject_all(project, list(ids), coder=coder)
+    say(f"Rejected {n} suggestions.")
 
 
 @cli.command("evaluate")

@@ -70,19 +70,19 @@ class QcodeApp(App[None]):
 
         self.push_screen(ProjectScreen())
         if self._start_transcript is not None:
-            ok, tid = self.attempt(self.project.store.find_transcript, self._start_transcript)
+            ok, tid = self.attempt(self.project.find_transcript, self._start_transcript)
             if ok:
                 self.open_transcript(tid)
-        if self.project.store.read_only:
+        if self.project.read_only:
             self.notify(read_only_note(self.project), title="Read-only project", severity="warning", markup=False)
         if self.project.notice:
             self.notify(self.project.notice, title="Demo", markup=False, timeout=12)
         if self.project.seed_report and self.project.seed_report.messages:
             self.notify("\n".join(self.project.seed_report.messages), title="Project created", markup=False)
-        if self.project.store.server is not None:
-            from qcode.usecases.server import ChangeFeed
+        if self.project.server is not None:
+            from qcode.usecases.server import change_feed
 
-            self.feed = ChangeFeed(self.project.store)
+            self.feed = change_feed(self.project)
             self.set_interval(0.1, self._others_changes)  # a look at a set: cheap
         self.call_after_refresh(self._check_coder)
 
@@ -113,9 +113,9 @@ class QcodeApp(App[None]):
         from qcode.tui.screens.dialogs import TextDialog
         from qcode.usecases.settings import coder_and_source
 
-        if self.project.store.read_only:
+        if self.project.read_only:
             return  # nothing can be written: neither the name nor a new codebook version
-        server = self.project.store.server
+        server = self.project.server
         on_server = server is not None and server.prefix  # there the coder is the database role connected
         if on_server or self.project.settings.coder or os.environ.get("QCODE_CODER", "").strip():
             self._check_codebook_file()

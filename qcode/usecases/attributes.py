@@ -322,6 +322,11 @@ def typed_transcript_attributes(project: Project, raw: dict[str, str]) -> dict[s
     return _typed(project, "transcript", raw)
 
 
+def attribute_names(project: Project) -> list[str]:
+    """The names of the attributes defined in the project (any scope), sorted."""
+    return sorted({name for name, _scope, _type in project.store.attribute_defs()})
+
+
 def attributes_overview(project: Project) -> dict[str, Any]:
     """Everything for ``qcode attributes show``: types, transcripts, participants, speaker links."""
     defs = [{"name": n, "scope": s, "type": t} for n, s, t in project.store.attribute_defs()]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qcode.core.coding import now
 from qcode.core.errors import NotFoundError, ProjectError, QcodeError
@@ -24,6 +25,9 @@ from qcode.storage.sqlite_files import (
     verify_database,
 )
 from qcode.usecases.settings import DATA_DIR, DB_FILE, load_settings
+
+if TYPE_CHECKING:
+    from qcode.usecases.project import Project
 
 
 @dataclass
@@ -44,6 +48,11 @@ def _paths(root: Path) -> tuple[Path, Path]:
             hint="Ask the server's administrator to restore it.",
         )
     return root / DATA_DIR / DB_FILE, root / DATA_DIR / "backups"
+
+
+def backup_now(project: Project, reason: str = "manual") -> Path:
+    """Take a verified backup of the open project's database (``pg_dump`` on a team server)."""
+    return project.store.backup(project.data_dir / "backups", reason=reason)
 
 
 def backups(root: Path) -> list[BackupInfo]:

@@ -7,6 +7,7 @@ redo every coding action of a session, across screens.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -28,6 +29,22 @@ def _check_code(project: Project, code_id: str) -> None:
             f"Code '{code_id}' is a category (codable: false): it groups codes and is not applied to text.",
             hint="Choose one of its sub-codes, or remove `codable: false` from it in the codebook.",
         )
+
+
+def get_coding(project: Project, coding_id: int) -> Coding:
+    """One coding by its id (NotFoundError when there is none)."""
+    return project.store.get_coding(coding_id)
+
+
+def list_codings(
+    project: Project,
+    *,
+    transcript_id: int | None = None,
+    code_ids: Iterable[str] | None = None,
+    coders: Iterable[str] | None = None,
+) -> Iterator[Coding]:
+    """The codings matching every filter given, in the store's order."""
+    return project.store.iter_codings(transcript_id=transcript_id, code_ids=code_ids, coders=coders)
 
 
 def apply_code(

@@ -47,17 +47,26 @@ def write_report(exc: BaseException) -> Path | None:
         return None
 
 
-def summary(exc: BaseException, report: Path | None) -> str:
-    """One paragraph for the terminal: type and location, not the message."""
+def location(exc: BaseException) -> str:
+    """'KeyError at qcode/x.py:12 in f': the exception's type and the deepest qcode frame, never its message."""
     frames = traceback.extract_tb(exc.__traceback__)
     ours = [f for f in frames if "qcode" in f.filename] or frames
     where = f" at {_short(ours[-1].filename)}:{ours[-1].lineno} in {ours[-1].name}" if ours else ""
-    text = (f"qcode stopped on an internal error ({type(exc).__name__}{where}). This is a bug in qcode, "
+    return type(exc).__name__ + where
+
+
+def details(report: Path | None) -> str:
+    """The sentence pointing to the crash file ('' when none could be written)."""
+    if report is None:
+        return ""
+    return f"Details are in {report} (it may quote interview text: read it before sharing it with the developers)."
+
+
+def summary(exc: BaseException, report: Path | None) -> str:
+    """One paragraph for the terminal: type and location, not the message."""
+    text = (f"qcode stopped on an internal error ({location(exc)}). This is a bug in qcode, "
             "not something you did; the last completed action was saved.")
-    if report is not None:
-        text += (f" Details are in {report} (it may quote interview text: read it before sharing it "
-                 "with the developers).")
-    return text
+    return text + (" " + details(report) if report is not None else "")
 
 
 def _short(filename: str) -> str:

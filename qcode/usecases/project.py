@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from qcode.core.codebook import Codebook
 from qcode.core.errors import ProjectError, SettingsError
 from qcode.core.transcript import Transcript
 from qcode.storage import Store
+
+if TYPE_CHECKING:
+    from qcode.storage.postgres import ServerInfo
 from qcode.usecases.settings import (
     DATA_DIR,
     DB_FILE,
@@ -239,6 +243,21 @@ class Project:
         return p if p.is_absolute() else self.root / p
 
     @property
+    def read_only(self) -> bool:
+        """The database could only be opened for reading: every change is refused."""
+        return self.store.read_only
+
+    @property
+    def server(self) -> ServerInfo | None:
+        """On a team server: who is connected, as what; None for a SQLite project."""
+        return self.store.server
+
+    @property
+    def where(self) -> str:
+        """Where the database is, for messages (a file path or a server URL without password)."""
+        return self.store.where
+
+    @property
     def data_dir(self) -> Path:
         d = self.root / DATA_DIR
         d.mkdir(exist_ok=True)
@@ -268,9 +287,24 @@ class Project:
         else:
             self._transcripts.pop(transcript_id, None)
 
+    def find_transcript(self, ref: str | int) -> int:
+        """The id of a transcript given by id, name or original file name."""
+        return self.store.find_transcript(ref)
+
     def transcript(self, ref: str | int) -> Transcript:
         """A transcript by id, name or original file name (cached)."""
         tid = ref if isinstance(ref, int) else self.store.find_transcript(ref)
         if tid not in self._transcripts:
             self._transcripts[tid] = self.store.get_transcript(tid)
         return self._transcripts[tid]
+
+
+def transcript_summaries(project: Project) -> list[dict[str, Any]]:
+    """One plain record per transcript, by id: id, name, title, kind, language, words, chars, turns,
+    speakers, attributes, source, format, encoding, encoding_guessed."""
+    return project.store.transcript_summaries()
+
+
+def transcript_names(project: Project) -> dict[int, str]:
+    """Each transcript's name by its id."""
+    return {s["id"]: s["name"] for s in project.store.transcript_summaries()}

@@ -18,9 +18,11 @@ from typing import Any
 
 from qcode.core.analysis import AnalysisData, Filters, check_filters, find_interviewers
 from qcode.core.errors import ReportError
+from qcode.formats.reports.writers import WRITERS, WriteOptions, names_that
 from qcode.usecases.project import Progress, Project, no_progress
 
-FORMATS = ("docx", "md", "html", "csv", "xlsx")
+FORMATS = tuple(WRITERS)
+"""The report formats (the registry :data:`qcode.formats.reports.writers.WRITERS`)."""
 
 
 @dataclass
@@ -167,12 +169,14 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
     from qcode.formats.reports.data import ReportOptions, build_report
 
     fmt = (request.format or "").lower().lstrip(".")
-    if fmt not in FORMATS:
+    writer = WRITERS.get(fmt)
+    if writer is None:
         raise ReportError(f"Unknown report format '{request.format}'.", hint="Use one of: " + ", ".join(FORMATS) + ".")
-    if request.template is not None and fmt not in ("md", "html"):
-        raise ReportError("--template works with --format md or html only.", hint="For Word, use --reference-docx.")
-    if request.reference_docx is not None and fmt != "docx":
-        raise ReportError("--reference-docx works with --format docx only.")
+    if request.template is not None and not writer.templates:
+        raise ReportError(f"--template works with --format {names_that('templates')} only.",
+                          hint="For Word, use --reference-docx.")
+    if request.reference_docx is not None and not writer.reference_docx:
+        raise ReportError(f"--reference-docx works with --format {names_that('reference_docx')} only.")
     output = Path(request.output)
     if output.is_dir():
         raise ReportError(f"{output} is a folder.", hint=f"Give a file name, e.g. {output / ('report.' + fmt)}.")
@@ -214,32 +218,18 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
     def sub(lo: int, hi: int) -> Progress:
         return lambda done, total, label: progress(lo + (hi - lo) * done // max(total, 1), 100, label)
 
-    files: tuple[Path, ...] = (output,)
-    neutralised = 0
-    if fmt in ("docx", "html"):
-        charts = _charts(report, colors, sub(20, 35))
-    if fmt == "docx":
-        from qcode.formats.reports.docx_report import write_docx
-
-        write_docx(report, output, charts=charts, reference_docx=request.reference_docx, progress=sub(35, 100))
-    elif fmt in ("md", "html"):
-        from qcode.formats.reports.jinja import TEMPLATE_TIMEOUT, write_template_report
-
-        write_template_report(report, output, fmt, template_text=template_text, charts=charts if fmt == "html" else None,
-                              template_name=request.template.name if request.template else "the user template",
-                              timeout=request.template_timeout or TEMPLATE_TIMEOUT,
-                              memory_mb=project.settings.template_memory_mb)
-    elif fmt == "csv":
-        from qcode.formats.reports.tables import write_csv
-
-        written = write_csv(report, output)
-        files, neutralised = tuple(written.paths), written.neutralised
-    else:
-        from qcode.formats.reports.tables import write_xlsx
-
-        neutralised = write_xlsx(report, output).neutralised
+    write_options = WriteOptions(
+        charts=_charts(report, colors, sub(20, 35)) if writer.charts else None,
+        reference_docx=request.reference_docx,
+        template_text=template_text,
+        template_name=request.template.name if request.template else "the user template",
+        timeout=request.template_timeout,
+        memory_mb=project.settings.template_memory_mb,
+        progress=sub(35, 100),
+    )
+    written = writer.write(report, output, write_options)
     progress(100, 100, "done")
-    return ReportResult(output, files, neutralised)
+    return ReportResult(output, written.paths, written.neutralised)
 
 
 def latest_agreement(project: Project) -> dict[str, Any] | None:

@@ -157,3 +157,8 @@ def _psycopg_args(url: str) -> dict[str, object]:
     args.update({k: (v if isinstance(v, str) else v[0]) for k, v in u.query.items()})
     args.setdefault("application_name", "qcode-feed")
     return args
+
+
+def change_feed(project: Project) -> ChangeFeed:
+    """The feed of other coders' changes to the open project (one that never fires on SQLite)."""
+    return ChangeFeed(project.store)

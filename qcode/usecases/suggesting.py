@@ -506,14 +506,31 @@ def reject(project: Project, suggestion_id: int, *, coder: str | None = None) ->
         store_sugg.decide(project.store, suggestion_id, "rejected", coder or project.coder)
 
 
-def accept_all(project: Project, ids: list[int], *, history: History | None = None) -> list[Coding]:
-    """Accept several suggestions in one transaction (one undo step)."""
+def accept_all(
+    project: Project,
+    ids: list[int],
+    *,
+    coder: str | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    history: History | None = None,
+) -> list[Coding]:
+    """Accept several suggestions in one transaction (all or none; one undo step)."""
     out: list[Coding] = []
     with project.store.transaction():
         for sid in dict.fromkeys(ids):
-            out.append(accept(project, sid))
+            out.append(accept(project, sid, coder=coder, start=start, end=end))
     if history is not None and out:
         with history.group(f"accept {len(out)} suggestions"):
             for c in out:
                 history.record(Change("add", None, c))
     return out
+
+
+def reject_all(project: Project, ids: list[int], *, coder: str | None = None) -> int:
+    """Reject several suggestions in one transaction (all or none); returns how many."""
+    unique = list(dict.fromkeys(ids))
+    with project.store.transaction():
+        for sid in unique:
+            reject(project, sid, coder=coder)
+    return len(unique)

@@ -145,6 +145,50 @@ def test_export_and_import_round_trip(tmp_path: Path) -> None:
     assert r.exit_code == 0 and run("codebook", "check", str(tmp_path / "csv.yaml")).exit_code == 0
 
 
+def _members(data: bytes) -> dict[str, bytes]:
+    """The members of a zip (docx, xlsx) but the creation time openpyxl stamps in docProps/core.xml."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+def test_every_export_format_writes_what_its_format_module_makes(tmp_path: Path) -> None:
+    from qcode.formats import codebook_tables, qdc
+    from qcode.formats.codebook_yaml import load_codebook
+
+    cb = load_codebook(DEMO)[0]
+    expected = {
+        "qdc": qdc.export_qdc(cb), "csv": codebook_tables.export_csv(cb, "fr").encode(),
+        "md": codebook_tables.export_markdown(cb, "fr").encode(), "xlsx": codebook_tables.export_xlsx(cb, "fr"),
+        "docx": codebook_tables.export_docx(cb, "fr"),
+    }
+    for fmt, want in expected.items():
+        out = tmp_path / f"cb-{fmt}.bin"
+        r = run("codebook", "export", "--file", str(DEMO), "--format", fmt, "--lang", "fr", "-o", str(out))
+        assert (r.exit_code, r.output) == (0, f"Wrote {out}.\n"), fmt
+        got = out.read_bytes()
+        if fmt in ("xlsx", "docx"):
+            assert _members(got) == _members(want), fmt
+        else:
+            assert got.replace(b"\r\n", b"\n") == want.replace(b"\r\n", b"\n"), fmt
+
+
+def test_unknown_codebook_formats_are_clear_errors(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "qcode", "codebook", "export", "--file", str(DEMO), "-o",
+                           str(tmp_path / "cb.txt")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Unknown export format 'txt'.\nUse --format with one of: qdc, csv, xlsx, md, docx." in proc.stderr
+    assert not (tmp_path / "cb.txt").exists()
+    (tmp_path / "codes.md").write_text("# codes\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "qcode", "codebook", "import", str(tmp_path / "codes.md"),
+                           "-o", str(tmp_path / "out.yaml")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Cannot import a codebook from 'codes.md'.\nUse a .qdc, .qdpx, .qde, .csv or .xlsx file." in proc.stderr
+    assert not (tmp_path / "out.yaml").exists()
+
+
 def test_import_refuses_to_overwrite(tmp_path: Path) -> None:
     (tmp_path / "codes.csv").write_text("code path\nA\n", encoding="utf-8")
     (tmp_path / "out.yaml").write_text("keep", encoding="utf-8")

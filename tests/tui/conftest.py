@@ -40,3 +40,15 @@ def demo_dir(tmp_path: Path) -> Path:
         else:
             shutil.copy2(src, tmp_path / name)
     return tmp_path
+
+
+async def until(pilot, condition, timeout: float = 30.0) -> None:  # noqa: ANN001
+    """Wait (in Pilot time) until *condition()* holds, e.g. for a thread worker to finish."""
+    import asyncio
+
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+        await pilot.pause()
+    raise AssertionError("condition not met in time")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
+
+from tests.tui.conftest import until
 
 SIZE = (100, 40)
 
@@ -26,16 +27,6 @@ def coded_dir(project_dir: Path) -> Path:
         p.store.link_speaker(t.id, "Amina", "Amina")
         p.store.upsert_participant(Participant("Amina", {"country": "Kenya"}))
     return project_dir
-
-
-async def _until(pilot, condition, timeout: float = 30.0) -> None:  # noqa: ANN001
-    """Wait for a thread worker (report generation runs off the UI thread)."""
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-        await pilot.pause()
-    raise AssertionError("condition not met in time")
 
 
 def _log(app) -> str:  # noqa: ANN001
@@ -69,7 +60,7 @@ async def test_markdown_report_with_codes_and_grouping(make, coded_dir: Path) ->
         screen.query_one("#rep-by").focus()
         await pilot.press(*"country", "ctrl+g")
         out = coded_dir / "reports" / "report.md"
-        await _until(pilot, lambda: "Report written" in _log(app))
+        await until(pilot, lambda: "Report written" in _log(app))
         assert str(out) in _log(app)
     text = out.read_text(encoding="utf-8")
     assert "Piece rates, very low." in text
@@ -90,7 +81,7 @@ async def test_word_report_is_a_valid_docx(make, coded_dir: Path) -> None:
         field.focus()
         await pilot.press(*"mine")  # relative to the project; the extension is added
         await pilot.press("ctrl+g")
-        await _until(pilot, lambda: "Report written" in _log(app))
+        await until(pilot, lambda: "Report written" in _log(app))
     doc = docx.Document(str(out))
     body = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
         c.text for t in doc.tables for r in t.rows for c in r.cells
@@ -107,7 +98,7 @@ async def test_bad_code_shows_an_error_and_writes_nothing(make, coded_dir: Path)
         screen = await _open_reports(pilot)
         screen.query_one("#rep-codes").focus()
         await pilot.press(*"payy", "ctrl+g")
-        await _until(pilot, lambda: not screen.query_one("#rep-go", Button).disabled)
+        await until(pilot, lambda: not screen.query_one("#rep-go", Button).disabled)
         assert "payy" in _log(app)
         assert any("payy" in str(n.message) for n in app._notifications)
     assert not list(coded_dir.glob("reports/report*")) and not list(coded_dir.glob("report*.docx"))
@@ -143,7 +134,7 @@ async def test_french_report_with_whole_turns_shortened(make, coded_dir: Path) -
         screen.query_one("#rep-quotes", Select).value = "turn"
         screen.query_one("#rep-max-words").focus()
         await pilot.press(*"x6", "ctrl+g")  # letters are refused: 6 words
-        await _until(pilot, lambda: "Report written" in _log(app))
+        await until(pilot, lambda: "Report written" in _log(app))
     text = (coded_dir / "reports" / "report.md").read_text(encoding="utf-8")
     assert "## 2 Résultats par thème" in text
     assert "> **Unstable.** Some weeks there is nothing \\[…\\]" in text

@@ -239,3 +239,33 @@ def test_report_options_are_checked(coded: Project, tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="Unknown quote mode"):
         generate_report(coded, ReportRequest("md", tmp_path / "r.md", quote_mode="sentence"))
     assert not (tmp_path / "r.md").exists()
+
+
+def test_formats_come_from_the_writer_registry(coded: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace as changed
+
+    from qcode.formats.reports.writers import WRITERS, ReportFiles, ReportWriter
+    from qcode.usecases.reporting import FORMATS
+
+    assert FORMATS == ("docx", "md", "html", "csv", "xlsx")
+    calls: dict[str, object] = {}
+
+    def spy(name: str):  # noqa: ANN202
+        def write(report, output, options):  # noqa: ANN001, ANN202
+            calls[name] = options
+            output.write_text(report.title, encoding="utf-8")
+            return ReportFiles((output, output.with_suffix(".extra")), 3)
+        return write
+
+    monkeypatch.setitem(WRITERS, "txt", ReportWriter("txt", ".txt", spy("txt"), templates=True))
+    monkeypatch.setitem(WRITERS, "html", changed(WRITERS["html"], write=spy("html")))
+    monkeypatch.setitem(WRITERS, "md", changed(WRITERS["md"], write=spy("md")))
+    (tmp_path / "t.j2").write_text("{{ report.title }}", encoding="utf-8")
+    result = run_report(coded, ReportRequest("txt", tmp_path / "r.txt", template=tmp_path / "t.j2", title="T"))
+    assert (result.path, result.files, result.neutralised) == (tmp_path / "r.txt", (tmp_path / "r.txt", tmp_path / "r.extra"), 3)
+    assert (tmp_path / "r.txt").read_text(encoding="utf-8") == "T"
+    assert calls["txt"].template_text == "{{ report.title }}" and calls["txt"].charts is None
+    run_report(coded, ReportRequest("html", tmp_path / "r.html", template_timeout=5))
+    run_report(coded, ReportRequest("md", tmp_path / "r.md"))
+    assert set(calls["html"].charts) >= {"frequencies"} and calls["html"].timeout == 5
+    assert calls["md"].charts is None and calls["md"].memory_mb == coded.settings.template_memory_mb

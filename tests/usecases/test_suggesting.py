@@ -436,3 +436,22 @@ def test_a_writer_process_that_cannot_start_says_why_and_does_not_hang(project, 
     writer.submit(project.store.find_transcript("interview-01"), [])
     with pytest.raises(ProjectError, match="stopped unexpectedly .*boom: no qcode here"):
         writer.close()
+
+
+def test_reject_all_is_all_or_nothing_and_counts_each_id_once(project):
+    suggesting.run_suggestions(project)
+    ids = [v.id for v in suggesting.pending(project)]
+    with pytest.raises(NotFoundError):
+        suggesting.reject_all(project, [*ids, 99999])
+    assert len(suggesting.pending(project)) == len(ids)
+    assert suggesting.reject_all(project, [*ids, ids[0]], coder="amina") == len(ids)
+    assert suggesting.pending(project) == []
+    with pytest.raises(SuggestError, match="already rejected by amina"):
+        suggesting.accept(project, ids[0])
+
+
+def test_accept_all_passes_coder_and_span_on(project):
+    suggesting.run_suggestions(project)
+    [inst] = _by(project, "instability")
+    [coding] = suggesting.accept_all(project, [inst.id, inst.id], coder="amina", start=29, end=37)
+    assert (coding.coder, coding.start, coding.end) == ("amina", 29, 37)

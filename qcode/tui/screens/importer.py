@@ -15,6 +15,7 @@ from textual.widgets import Button, DirectoryTree, Footer, Header, Input, Static
 from qcode.core.errors import QcodeError
 from qcode.tui.messages import WorkDone, WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
+from qcode.tui.workers import WorkerFailures
 from qcode.usecases import importing
 
 
@@ -54,7 +55,7 @@ def preview_text(path: Path, pv) -> Text:  # noqa: ANN001 - importing.Preview (o
     return t
 
 
-class ImportScreen(Screen[None]):
+class ImportScreen(WorkerFailures, Screen[None]):
     """A file picker with a dry-run preview of speakers, words and warnings."""
 
     BINDINGS = [
@@ -164,6 +165,7 @@ class ImportScreen(Screen[None]):
     def _failed(self, msg: WorkFailed) -> None:
         err = msg.error
         text = str(err)
+        self.sub_title = "Import transcripts"
         self.query_one("#import-preview", Static).update(Text(safe_label(text), style="red"))
         if isinstance(err, QcodeError):
             self.app.show_error(err)  # type: ignore[attr-defined]

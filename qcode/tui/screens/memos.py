@@ -14,6 +14,8 @@ from textual.widgets import DataTable, Footer, Header, Label, TextArea
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.dialogs import ChoiceDialog, CodePicker
 from qcode.usecases import memos as uc
+from qcode.usecases.coding import get_coding
+from qcode.usecases.project import transcript_summaries
 
 CHOOSE_HINT = (
     "Choose what to write about: ctrl+o the project, ctrl+n a transcript, ctrl+k a code; "
@@ -90,7 +92,7 @@ class MemosScreen(Screen[None]):
 
         probe = Memo(kind, uc.PROJECT_TARGET if kind == "project" else target_id, "", self.project.coder)  # type: ignore[arg-type]
         if kind == "transcript":
-            probe = Memo(kind, str(self.project.store.find_transcript(target_id)), "", self.project.coder)  # type: ignore[arg-type]
+            probe = Memo(kind, str(self.project.find_transcript(target_id)), "", self.project.coder)  # type: ignore[arg-type]
         self.query_one("#memo-target", Label).update(
             Text(f"Your memo on {safe_label(uc.target_label(self.project, probe))} (ctrl+s saves)", style="bold")
         )
@@ -102,7 +104,7 @@ class MemosScreen(Screen[None]):
     def _row_chosen(self, event: DataTable.RowSelected) -> None:
         m = self.memos[int(event.row_key.value or 0)]
         if m.target_kind == "coding":  # written with m on the coding: shown there, in its transcript
-            ok, c = self.app.attempt(self.project.store.get_coding, int(m.target_id))  # type: ignore[attr-defined]
+            ok, c = self.app.attempt(get_coding, self.project, int(m.target_id))  # type: ignore[attr-defined]
             if ok:
                 self.app.open_transcript(c.transcript_id, (c.start, c.end))  # type: ignore[attr-defined]
             return
@@ -128,7 +130,7 @@ class MemosScreen(Screen[None]):
         if kind == "project":
             self._load("project", "project")
         elif kind == "transcript":
-            rows = self.project.store.transcript_summaries()
+            rows = transcript_summaries(self.project)
             if not rows:
                 self.notify("No transcripts yet.", markup=False)
                 return

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from qcode.tui.safe import label as safe_label
 from qcode.usecases.progress import coding_progress
+from qcode.usecases.project import transcript_summaries
 
 SORTS = ("name", "words", "progress", "kind")
 
@@ -60,7 +61,7 @@ class ProjectScreen(Screen[None]):
     def refresh_from_store(self) -> None:
         progress = coding_progress(self.project)
         rows = []
-        for s in self.project.store.transcript_summaries():
+        for s in transcript_summaries(self.project):
             p = progress.get(s["id"])
             s = dict(s)
             s["progress"] = p

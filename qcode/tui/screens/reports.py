@@ -18,6 +18,9 @@ from qcode.core.codebook import Codebook
 from qcode.core.errors import QcodeError
 from qcode.tui.messages import WorkDone, WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
+from qcode.tui.workers import WorkerFailures
+from qcode.usecases.attributes import attribute_names
+from qcode.usecases.project import transcript_names
 
 DEFAULT_FORMATS = ("docx", "html", "md", "xlsx", "csv")
 
@@ -69,7 +72,7 @@ def resolve_codes(codebook: Codebook, items: list[str] | None, lang: str | None)
     return [codebook.find(i).id if codebook.find(i) else by_key.get(i.casefold(), i) for i in items]  # type: ignore[union-attr]
 
 
-class ReportsScreen(Screen[None]):
+class ReportsScreen(WorkerFailures, Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+g", "generate", "Generate")]
 
     @property
@@ -79,10 +82,9 @@ class ReportsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         eng = _engine()
         formats = tuple(getattr(eng, "FORMATS", DEFAULT_FORMATS)) if eng else DEFAULT_FORMATS
-        store = self.project.store
         codes = [c.id for c in self.project.codebook.codes]
-        names = [s["name"] for s in store.transcript_summaries()]
-        attrs = sorted({name for name, _scope, _type in store.attribute_defs()})
+        names = list(transcript_names(self.project).values())
+        attrs = attribute_names(self.project)
         yield Header()
         # One compact row per field, so the whole form and the result fit in 80x24.
         with VerticalScroll(id="report-form"):

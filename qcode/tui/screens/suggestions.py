@@ -22,6 +22,7 @@ from qcode.tui.messages import WorkDone, WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.dialogs import ConfirmDialog, TextDialog
 from qcode.tui.widgets.transcript_view import TranscriptView
+from qcode.tui.workers import WorkerFailures
 from qcode.usecases import blind
 
 
@@ -48,7 +49,7 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-class SuggestionsScreen(Screen[None]):
+class SuggestionsScreen(WorkerFailures, Screen[None]):
     """One pending suggestion at a time: a accepts, x rejects, n skips; shift+arrows adjust the span."""
 
     BINDINGS = [
