@@ -10,10 +10,14 @@ anything is read.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 from qcode.core.errors import ImportFormatError
+
+T = TypeVar("T")
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 MAX_DB_BYTES = 4 * 1024**3
@@ -62,3 +66,14 @@ def require(conn: sqlite3.Connection, path: Path, tool: str, needed: set[str]) -
         conn.close()
         raise ImportFormatError(f"{path}: not a {tool} project (no table {', '.join(sorted(missing))}).",
                                 hint=f"Give the {tool} project file itself.")
+
+
+def read_untrusted(path: Path, tool: str, needed: set[str], read: Callable[[sqlite3.Connection, Path], T]) -> T:
+    """``read(conn, path)`` on :func:`open_untrusted`'s connection once the *needed* tables are there;
+    the connection is closed however the reading ends."""
+    conn = open_untrusted(path, tool)
+    try:
+        require(conn, path, tool, needed)
+        return read(conn, path)
+    finally:
+        conn.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from qcode.core.codebook import Code, Codebook, new_code_id, tree_order
 from qcode.core.coding import stable_guid
-from qcode.formats.refi.foreign import columns, open_untrusted, require, tables
+from qcode.formats.refi.foreign import columns, read_untrusted, tables
 from qcode.formats.refi.model import (
     RefiCase,
     RefiCoding,
@@ -30,12 +30,7 @@ from qcode.formats.refi.model import (
 
 
 def read_qualcoder(path: Path) -> RefiProject:
-    conn = open_untrusted(path, "QualCoder")
-    require(conn, path, "QualCoder", {"source", "code_name", "code_text"})
-    try:
-        return _read(conn, path)
-    finally:
-        conn.close()
+    return read_untrusted(path, "QualCoder", {"source", "code_name", "code_text"}, _read)
 
 
 def _read(conn, path: Path) -> RefiProject:  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from qcode.core.codebook import Code, Codebook, new_code_id, tree_order
 from qcode.core.coding import stable_guid
-from qcode.formats.refi.foreign import columns, open_untrusted, require, tables
+from qcode.formats.refi.foreign import columns, read_untrusted, tables
 from qcode.formats.refi.model import RefiCoding, RefiProject, RefiSelection, RefiSource, RefiUser
 from qcode.formats.refi.model import parse_time as _time
 
@@ -79,12 +79,7 @@ def html_text(html: str) -> _Text:
 
 
 def read_taguette(path: Path) -> RefiProject:
-    conn = open_untrusted(path, "Taguette")
-    require(conn, path, "Taguette", {"documents", "highlights", "tags", "highlight_tags"})
-    try:
-        return _read(conn, path)
-    finally:
-        conn.close()
+    return read_untrusted(path, "Taguette", {"documents", "highlights", "tags", "highlight_tags"}, _read)
 
 
 def _read(conn, path: Path) -> RefiProject:  # type: ignore[no-untyped-def]
