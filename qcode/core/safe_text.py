@@ -1,4 +1,4 @@
-"""Showing untrusted text literally on a terminal (RELIABILITY.md C8, T47).
+"""Showing untrusted text literally on a terminal.
 
 Transcript text, code labels, memos and file names come from users and from
 imported files. They may contain terminal escape sequences (``\\x1b]52;...``

@@ -1,6 +1,7 @@
 """Turning the bytes of a text file into ``str`` faithfully, or refusing.
 
-Order of decisions (see RELIABILITY.md T17-T21):
+Order of decisions (a wrong guess would garble text silently, so each step
+is one that cannot mistake a valid file for another encoding):
 
 1. ``--encoding`` given: decode strictly with it.
 2. A byte-order mark: UTF-32, UTF-8, UTF-16 (Word's "Unicode text").

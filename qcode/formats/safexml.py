@@ -1,6 +1,7 @@
 """Hardened XML parsing for untrusted files (docx/odt parts, Transcriber .trs).
 
-RELIABILITY.md T11-T13: no DTD processing, no entity expansion, no network,
+An imported file must not make qcode expand entities, read local files or the
+network, or build an unbounded tree, so: no DTD processing, no entity expansion, no network,
 bounded tree size and depth. Any ``<!ENTITY`` declaration is refused outright
 (billion laughs, XXE). A ``<!DOCTYPE>`` is refused unless the caller allows a
 plain external one (Transcriber files name ``trans-14.dtd``, which is never

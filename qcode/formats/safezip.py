@@ -1,6 +1,7 @@
 """Reading members of untrusted ZIP containers (.docx, .odt) in memory.
 
-RELIABILITY.md T5-T10: nothing is extracted to disk; member names are checked
+A crafted archive must neither write outside a folder nor exhaust memory (zip
+slip, zip bombs), so: nothing is extracted to disk; member names are checked
 (no absolute paths, ``..``, backslashes, drive letters, NUL, duplicates or
 links); the declared uncompressed sizes, the compression ratio and the number
 of members are limited *before* reading, and the bytes actually read are

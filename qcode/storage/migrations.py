@@ -4,7 +4,7 @@
 inside one write transaction together with the version bump, so a crash
 leaves the project either at the old version or at the new one. Before an
 existing project is migrated, the store takes a verified backup
-(:meth:`qcode.storage.store.Store._backup_before_migration`).
+(in :meth:`qcode.storage.store.Store._prepare`, with :meth:`~qcode.storage.store.Store.backup`).
 """
 
 from __future__ import annotations

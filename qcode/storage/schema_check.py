@@ -1,4 +1,4 @@
-"""Checking a SQLite project's schema against what qcode itself creates (RELIABILITY.md T33).
+"""Checking a SQLite project's schema against what qcode itself creates.
 
 A project file may come from a colleague, an archive or an attacker. A
 trigger planted in it runs on qcode's next write (one deleted a transcript on

@@ -1,4 +1,5 @@
-"""Showing untrusted text literally in the app (RELIABILITY C8).
+"""Showing untrusted text literally in the app so that markup or terminal escapes in
+transcripts, labels and file names can neither restyle the screen nor hide text.
 
 The character mapping lives in :mod:`qcode.core.safe_text`, shared with the
 command line. Nothing here builds markup: callers wrap the result in

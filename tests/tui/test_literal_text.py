@@ -1,4 +1,4 @@
-"""Transcript text that looks like markup or holds terminal escapes is shown literally (RELIABILITY C8)."""
+"""Transcript text that looks like markup or holds terminal escapes is shown literally."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 python-docx's ``Document.paragraphs`` skips tables and loses text inside
 tracked insertions (``w:ins``), text boxes and content controls (python-docx
-#1123, #803; RELIABILITY.md T16). So this adapter walks ``word/document.xml``
+#1123, #803), and a transcript must not lose words silently. So this adapter walks ``word/document.xml``
 itself, read through :mod:`qcode.formats.safezip` and parsed with
 :mod:`qcode.formats.safexml`, and takes Word's "final" view:
 

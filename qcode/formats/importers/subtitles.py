@@ -9,7 +9,7 @@ kept exactly.
 
 webvtt-py skips a cue whose timing line is malformed without saying so; qcode
 checks every ``-->`` line itself first and refuses the file naming the line,
-so no cue is lost silently (RELIABILITY.md T25). Timestamps going backwards
+so no cue is lost silently. Timestamps going backwards
 give a warning naming the cue.
 """
 

@@ -145,7 +145,8 @@ def _text_of(el: Any, members: Members, what: str, warnings: list[str]) -> str |
 
 
 def read_project_xml(data: bytes, name: str, members: Members) -> RefiProject:
-    """The model of a ``project.qde`` document (positions still in the writer's units, see :func:`convert`)."""
+    """The model of a ``project.qde`` document (positions still in the writer's units,
+    see :meth:`qcode.formats.refi.positions.Convention.import_positions`)."""
     root = parse_xml(data, name)
     if _local(root) != "Project":
         raise ImportFormatError(f"{name}: the root element is <{_local(root)}>, not <Project>.",

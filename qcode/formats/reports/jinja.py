@@ -6,7 +6,7 @@ data (:func:`~qcode.formats.reports.context.to_context`). HTML is auto-escaped,
 so a code label or quote like ``<script>`` shows as text. The user's template
 is read by qcode and compiled from a string: it cannot include or extend
 files. String repetition, powers and output size are capped so a template
-cannot exhaust memory through them (RELIABILITY.md T40-T42); Jinja2's sandbox
+cannot exhaust memory through them; Jinja2's sandbox
 itself refuses ``range()`` beyond 100,000 items. A user's template has a
 wall-clock limit (:data:`TEMPLATE_TIMEOUT`) so a loop that produces nothing
 for a very long time cannot hang qcode, and, on Linux, a memory limit
@@ -358,7 +358,7 @@ class _Stop(BaseException):
     """Raised asynchronously in the rendering thread when its time is up.
 
     A BaseException, so neither Jinja (which rewrites ``Exception``
-    tracebacks) nor the error mapping in :func:`_render` catches it.
+    tracebacks) nor the error mapping in :func:`render_context` catches it.
     """
 
 
