@@ -4,12 +4,12 @@ The app's quote list and the reports read passages the same way: this module
 only chooses the codings (one code, or two codes; with or without sub-codes;
 by coder) and loads what they need; which passages pass the attribute
 filters, who said them, their attributes and their text come from
-:func:`qcode.core.analysis.retrieve` / :func:`~qcode.core.analysis.retrieve_overlaps`,
+:func:`qcode.core.analysis_quotes.retrieve` / :func:`~qcode.core.analysis_quotes.retrieve_overlaps`,
 as in reports. Filters follow the report definitions (printed in reports):
 an attribute is the speaker's participant's, else the transcript's; values
 compare case-insensitively; a passage spanning several speakers passes when
 one of them does; ``(none)`` selects a missing value. A passage that several
-coders coded alike is listed once with all of them (:func:`~qcode.core.analysis.merge_coders`), as
+coders coded alike is listed once with all of them (:func:`~qcode.core.analysis_quotes.merge_coders`), as
 reports print it ("coded by ann, bob").
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from qcode.core import analysis
+from qcode.core import analysis_quotes
 from qcode.core.analysis import (
     BUILTIN_ATTRIBUTES,
     AnalysisData,
@@ -34,7 +34,7 @@ from qcode.usecases.project import Project
 
 
 @dataclass(frozen=True)
-class Quote(analysis.Quote):
+class Quote(analysis_quotes.Quote):
     """A quote as reports cite it, with the id of its transcript (to open it in the app)."""
 
     transcript_id: int = 0
@@ -74,7 +74,7 @@ def quotes(
     *filters* maps an attribute name to the values to keep (as ``--where`` in
     reports); an unknown attribute name raises a NotFoundError naming it.
     Quotes are in reading order (transcript, position); the same passage coded
-    alike by several coders is one quote (:func:`~qcode.core.analysis.merge_coders`).
+    alike by several coders is one quote (:func:`~qcode.core.analysis_quotes.merge_coders`).
     """
     cb = project.codebook
     first = _scope(cb, code_id, include_children)
@@ -93,14 +93,14 @@ def quotes(
     )
     f = Filters(where=where)
     if with_code is None:
-        cited = analysis.retrieve(data, f, by_code=False)
+        cited = analysis_quotes.retrieve(data, f, by_code=False)
     else:
-        cited = analysis.retrieve_overlaps(data, first, second, f)
+        cited = analysis_quotes.retrieve_overlaps(data, first, second, f)
     ids = {t.name: t.id for t in data.transcripts}
-    return [_with_id(q, ids[q.transcript] or 0) for q in analysis.merge_coders(cited)]
+    return [_with_id(q, ids[q.transcript] or 0) for q in analysis_quotes.merge_coders(cited)]
 
 
-def _with_id(q: analysis.Quote, transcript_id: int) -> Quote:
+def _with_id(q: analysis_quotes.Quote, transcript_id: int) -> Quote:
     return Quote(**{f.name: getattr(q, f.name) for f in fields(q)}, transcript_id=transcript_id)
 
 

@@ -32,9 +32,9 @@ from qcode.core.analysis import (
     format_time,
     frequencies,
     make_segments,
-    retrieve,
     select,
 )
+from qcode.core.analysis_quotes import retrieve
 from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import Coding, Memo
 from qcode.core.errors import NotFoundError

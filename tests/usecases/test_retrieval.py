@@ -99,7 +99,8 @@ def _coded_focus_group(project, tmp_path):  # noqa: ANN001, ANN202
 
 
 def _report_rows(project, code: str, where: dict[str, list[str]]) -> list[tuple]:  # noqa: ANN001
-    from qcode.core.analysis import Filters, retrieve
+    from qcode.core.analysis import Filters
+    from qcode.core.analysis_quotes import retrieve
     from qcode.usecases.reporting import load_analysis_data
 
     f = Filters(codes=(code,), where={k: tuple(v) for k, v in where.items()})

@@ -24,17 +24,15 @@ from qcode.core.analysis import (
     Crosstab,
     Filters,
     Matrix,
-    Quote,
     code_transcript_matrix,
     cooccurrence,
     crosstab,
     format_time,
     format_value,
     frequencies,
-    merge_coders,
-    retrieve,
     select,
 )
+from qcode.core.analysis_quotes import Quote, merge_coders, retrieve
 from qcode.core.transcript import Transcript
 from qcode.formats.reports.excerpt import Excerpt, excerpt
 from qcode.formats.reports.i18n import Messages
