@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from qcode.core.errors import did_you_mean
 
 if TYPE_CHECKING:
-    from qcode.formats.codebook_yaml import Node
+    from qcode.formats.yaml_nodes import Node
 
 _STR_ATTRS = frozenset("ORTH TEXT LOWER POS TAG MORPH DEP LEMMA SHAPE ENT_TYPE ENT_ID ENT_KB_ID NORM".split())
 _BOOL_ATTRS = frozenset(

@@ -17,12 +17,12 @@ import yaml
 from qcode.core.codebook import Code, Codebook
 from qcode.core.errors import CodebookError, did_you_mean
 from qcode.formats.codebook_yaml import (
-    _TAG,
     FORMAT_VERSION,
     parse_codebook_text,
     problems_error,
     read_text,
 )
+from qcode.formats.yaml_nodes import _TAG
 
 
 # ------------------------------------------------------------------ writing
