@@ -131,7 +131,7 @@ def _string_table(store: Any) -> _StringTable:
 
 
 def _write(path: Path, msg: dict[str, Any]) -> None:
-    """Compress and write one entry atomically (on the writer thread; zlib releases the GIL)."""
+    """Compress and write one entry atomically (on the cache's thread; zlib releases the GIL)."""
     import zlib
 
     import srsly
@@ -169,9 +169,6 @@ class DocCache:
         self.folder = Path(folder) if folder is not None else None
         self._writer: Any = None
         self._pending: list[Any] = []
-        self.sink: Any = None
-        """When set, ``sink(path, message)`` writes the entries (e.g. another process) instead of
-        this cache's own background thread; it must write them in order, atomically, with :func:`_write`."""
 
     def path(self, key: str, pipeline_key: str) -> Path | None:
         if self.folder is None:
@@ -198,9 +195,6 @@ class DocCache:
         """
         p = self.path(key, pipeline_key)
         if p is None:
-            return
-        if self.sink is not None:
-            self.sink(p, _docbin_message(docs, tables))
             return
         if self._writer is None:
             from concurrent.futures import ThreadPoolExecutor

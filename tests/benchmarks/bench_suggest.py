@@ -165,10 +165,9 @@ def child(project_dir: Path, processes: int) -> None:
         r2 = suggesting.run_suggestions(p, gen, processes=processes)
         second = time.perf_counter() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    writer_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the writer process
     print(json.dumps({"first": first, "second": second, "words": r1.words, "suggestions": r1.suggestions,
                       "cached_docs": r2.cached_docs, "pipeline": r1.pipeline, "notes": r1.pipeline_notes,
-                      "peak_rss_mb": rss_mb, "writer_rss_mb": writer_mb}))
+                      "peak_rss_mb": rss_mb}))
 
 
 def change_codebook(project) -> None:
@@ -270,9 +269,7 @@ def main() -> None:
     print(f"after a codebook change:    {second:7.1f} s  speed-up {r['first'] / second:.1f}x (target >= 10x); "
           f"{r['cached_docs']} transcripts from the cache")
     r["peak_rss_mb"] = max(x["peak_rss_mb"] for _, x in rounds)
-    writer_mb = max(x["writer_rss_mb"] for _, x in rounds)
-    print(f"peak RSS of the suggest process: {r['peak_rss_mb']:,.0f} MB, of its writer process {writer_mb:,.0f} MB, "
-          f"together {r['peak_rss_mb'] + writer_mb:,.0f} MB (target < 2048 MB)")
+    print(f"peak RSS of the suggest process: {r['peak_rss_mb']:,.0f} MB (target < 2048 MB)")
     if not args.skip_quality:
         for line in quality():
             print(line, flush=True)
