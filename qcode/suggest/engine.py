@@ -160,8 +160,7 @@ class Engine:
                     yield item.text[a:b], n
 
         current, bucket = -1, []
-        tables_only = not self.ruleset.needs_docs
-        for doc, n in parse(self.info, stream(), BATCH_SIZE, processes, as_tuples=True, tables_only=tables_only):
+        for doc, n in parse(self.info, stream(), BATCH_SIZE, processes, as_tuples=True):
             if n != current:
                 if bucket:
                     yield self._store(pending[current], bucket, cache)

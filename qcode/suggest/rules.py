@@ -332,12 +332,6 @@ class RuleSet:
     def fingerprint(self) -> str:
         return repr([s.fingerprint() for s in self.signals])
 
-    @property
-    def needs_docs(self) -> bool:
-        """Whether matching runs spaCy matchers over the docs (token patterns), which need the
-        docs' own annotations; keywords are matched on the token tables' lemmas."""
-        return any(sig.rules for sig in self.signals if not isinstance(sig, LemmaKeywords))
-
     def match(self, docs: list[Any], tokens: Any) -> Matches:
         """Run every matcher over the turns and keep the matches as sorted arrays."""
         import numpy as np

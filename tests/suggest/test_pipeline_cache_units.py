@@ -138,19 +138,26 @@ FAST_TEXTS = [
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_fast_parse_gives_the_same_annotations_as_nlp_pipe(lang, en, fr):
-    """The array fast path of blank+lookup pipelines equals nlp.pipe followed by fix_lemmas."""
-    from qcode.suggest.pipeline import fix_lemmas, parse
+def test_parse_is_nlp_pipe_with_the_registered_case_lemmas_component(lang, en, fr):
+    """parse() is nlp.pipe; the versioned component qcode_case_lemmas_v1 sits after the lemmatizer
+    and lowercases the lemma of capitalised forms ("Contracts" -> "contract")."""
+    from qcode.suggest.pipeline import CASE_LEMMAS, parse
 
     info = en if lang == "en" else fr
-    fr_texts = ["Des contrats précaires. Elle travaillait la nuit, payée à la pièce !", "Instable ? Oui. « Vraiment »."]
-    texts = FAST_TEXTS + (fr_texts if lang == "fr" else [])
-    slow = [fix_lemmas(d, info) for d in info.nlp.pipe(texts)]
-    fast = list(parse(info, texts, batch_size=3))
-    assert len(slow) == len(fast)
-    for a, b in zip(slow, fast, strict=True):
-        assert [(t.text, t.lemma_, t.is_sent_start) for t in a] == [(t.text, t.lemma_, t.is_sent_start) for t in b]
-        assert [s.text for s in a.sents] == [s.text for s in b.sents] if len(a) else True
+    names = info.nlp.pipe_names
+    assert names.index(CASE_LEMMAS) == names.index("lemmatizer") + 1 and "sentencizer" in names
+    texts = FAST_TEXTS + (["Des contrats précaires. Elle travaillait la nuit, payée à la pièce !"] if lang == "fr" else [])
+    with info.nlp.select_pipes(disable=[CASE_LEMMAS]):
+        raw = list(info.nlp.pipe(texts))
+    docs = list(parse(info, texts, batch_size=3))
+    changed = 0
+    for a, b in zip(raw, docs, strict=True):
+        assert [(t.text, t.is_sent_start) for t in a] == [(t.text, t.is_sent_start) for t in b]
+        for x, y in zip(a, b, strict=True):
+            if x.lemma_ != y.lemma_:
+                assert x.lemma_ == x.text and x.text != x.lower_
+                changed += 1
+    assert changed
     pairs = list(parse(info, [(t, n) for n, t in enumerate(texts)], as_tuples=True))
     assert [n for _, n in pairs] == list(range(len(texts)))
 
@@ -162,26 +169,6 @@ TABLE_TEXTS = [
     "One",
     "Émilie's café —  naïve 🙂 co-op\tTAB. Don't stop",
 ]
-
-
-def test_fast_parse_token_table_equals_to_array(en):
-    """The token table the fast parse leaves is exactly doc.to_array of the same columns."""
-    import numpy as np
-    from spacy.attrs import IDS
-
-    from qcode.suggest.pipeline import parse
-    from qcode.suggest.units import TABLE_ATTRS, TABLE_KEY
-
-    docs = list(parse(en, TABLE_TEXTS * 3))
-    checked = 0
-    for d in docs:
-        if not len(d):
-            continue
-        table = d.user_data.get(TABLE_KEY)
-        assert table is not None
-        assert np.array_equal(table, d.to_array([IDS[a] for a in TABLE_ATTRS]).astype(np.uint64)), d.text
-        checked += 1
-    assert checked == 12  # "   " is one whitespace token
 
 
 def test_cache_entry_from_token_tables_equals_the_one_from_docs(en):
@@ -226,26 +213,9 @@ def test_cached_docs_read_back_with_every_table_column(lang, en, fr, tmp_path):
         assert d.has_annotation("TAG") == b.has_annotation("TAG") and d.has_annotation("SENT_START") == b.has_annotation("SENT_START")
 
 
-def test_tables_only_parse_leaves_the_same_tables_without_touching_the_docs(en):
-    """With tables_only the fast parse leaves the same token tables; the docs keep no lemmas (the
-    engine asks for this only when no token pattern needs the docs' own annotations)."""
-    import numpy as np
-
-    from qcode.suggest.pipeline import parse
-    from qcode.suggest.units import TABLE_KEY
-
-    full = list(parse(en, TABLE_TEXTS))
-    bare = list(parse(en, TABLE_TEXTS, tables_only=True))
-    for f, b in zip(full, bare, strict=True):
-        if len(f):
-            assert np.array_equal(f.user_data[TABLE_KEY], b.user_data[TABLE_KEY]), f.text
-    assert any(t.lemma_ for d in full for t in d) and not any(t.lemma_ for d in bare for t in d)
-
-
 def test_token_patterns_still_see_the_docs_lemmas(en):
     code = Code("c", {"": "Zzz"}, patterns=([{"LEMMA": "sign"}, {"LOWER": "again"}],))
     engine = engine_for(en, [code], signals=["qcode.patterns.v2"])
-    assert engine.ruleset.needs_docs
     [a] = list(engine.analyse([TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))]))
     hits = [h for hs in a.rule_hits for h in hs]
     assert [TEXT[s:e] for h in hits for s, e in h.spans] == ["sign again"]
