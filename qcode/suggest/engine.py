@@ -179,7 +179,7 @@ class Engine:
         item, key = entry
         tables = [token_table(d) for d in docs]
         if cache is not None:
-            cache.save(key, self.info.key, docs, tables)
+            cache.save(key, self.info.key, docs)
         return self._finish(item, docs, cached=False, tables=tables)
 
     def _finish(self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None) -> Analysed:

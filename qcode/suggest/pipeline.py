@@ -220,7 +220,10 @@ def _add_case_lemmas(nlp: Any) -> None:
 
 
 def parse(info: PipelineInfo, texts: Any, batch_size: int = 64, n_process: int = 1, as_tuples: bool = False) -> Any:
-    """Parsed docs of *texts*: ``nlp.pipe`` (its :data:`CASE_LEMMAS` component fixes the lemmas' case)."""
+    """Parsed docs of *texts*: ``nlp.pipe`` (its :data:`CASE_LEMMAS` component, added here to a
+    pipeline not loaded by :func:`get_pipeline`, fixes the lemmas' case)."""
+    if not info.nlp.has_pipe(CASE_LEMMAS):
+        _add_case_lemmas(info.nlp)
     kwargs: dict[str, Any] = {"batch_size": batch_size, "as_tuples": as_tuples}
     if n_process > 1:
         kwargs["n_process"] = n_process
