@@ -18,7 +18,7 @@ knows why, for example, a POS pattern never matches.
 
 Lookup lemmatizers do not lowercase: "Contracts" at the start of a sentence
 keeps the lemma "Contracts". The registered component ``qcode_case_lemmas_v1``
-(:func:`fix_lemmas`), added to every pipeline qcode loads, gives such tokens
+(:func:`_case_lemmas`), added to every pipeline qcode loads, gives such tokens
 the lemma of their lowercase form, for both the codebook's patterns and the
 transcripts, so that matching on LEMMA is case-insensitive.
 """
@@ -50,8 +50,6 @@ class PipelineInfo:
     lang: str
     notes: list[str] = field(default_factory=list)
     has_vectors: bool = False
-    lookup_table: Any = None
-    """The spaCy lookup ``Table`` of the lemmatizer, when it uses one (for case fixes)."""
 
     @property
     def key(self) -> str:
@@ -118,7 +116,7 @@ def _load_trained(name: str, lang: str) -> PipelineInfo:
     has_vectors = bool(nlp.vocab.vectors.shape[0])
     notes = [f"trained pipeline {full} {meta.get('version', '?')} (parser and NER not loaded: not needed)"]
     version = f"{meta.get('version', '?')}+{'-'.join(nlp.pipe_names)}"
-    return PipelineInfo(nlp, full, version, lang, notes, has_vectors, None)
+    return PipelineInfo(nlp, full, version, lang, notes, has_vectors)
 
 
 def _load_blank(lang: str) -> PipelineInfo:
@@ -134,12 +132,9 @@ def _load_blank(lang: str) -> PipelineInfo:
             hint="Set the transcript language to an ISO 639-1 code spaCy knows (en, fr, de, es...).",
         ) from exc
     notes = [f"blank '{lang}' pipeline: no part-of-speech tags, morphology or parser"]
-    table: dict[str, str] | None = None
     try:
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         nlp.initialize()
-        lookups = nlp.get_pipe("lemmatizer").lookups
-        table = lookups.get_table("lemma_lookup") if lookups.has_table("lemma_lookup") else None
         notes.append("lemmas from the spacy-lookups-data lookup table (context and part of speech ignored)")
         name = f"blank:{lang}+lookup"
     except Exception:  # noqa: BLE001 - any failure means "no lookup data for this language"
@@ -155,19 +150,13 @@ def _load_blank(lang: str) -> PipelineInfo:
     except importlib.metadata.PackageNotFoundError:
         lookups_version = "none"
     version = f"spacy{spacy.__version__}+lookups{lookups_version}"
-    return PipelineInfo(nlp, name, version, lang, notes, False, table)
-
-
-def fix_lemmas(doc: Any, info: PipelineInfo) -> Any:
-    """Give tokens whose lemma is their capitalised form the lemma of the lowercase form.
-
-    Works on arrays so the cost stays negligible next to parsing. Also fills in
-    lowercase forms as lemmas when the pipeline has no lemmatizer at all.
-    """
-    return _case_lemmas(doc, info.lookup_table)
+    return PipelineInfo(nlp, name, version, lang, notes, False)
 
 
 def _case_lemmas(doc: Any, table: Any) -> Any:
+    """Give tokens whose lemma is their capitalised form the lemma of the lowercase form (from
+    *table*, the lookup table, else the lowercase form itself); lowercase forms as lemmas when the
+    pipeline has no lemmatizer at all. Works on arrays: negligible next to parsing."""
     import numpy as np
     from spacy.attrs import LEMMA, LOWER, ORTH
 
@@ -192,7 +181,7 @@ def _case_lemmas(doc: Any, table: Any) -> Any:
 
 
 CASE_LEMMAS = "qcode_case_lemmas_v1"
-"""The pipeline component that applies :func:`fix_lemmas` (added after the lemmatizer, or last)."""
+"""The pipeline component that applies :func:`_case_lemmas` (added after the lemmatizer, or first)."""
 
 
 def _register() -> None:
@@ -204,7 +193,9 @@ def _register() -> None:
     @Language.factory(CASE_LEMMAS)
     def make_case_lemmas(nlp: Any, name: str) -> Any:
         def case_lemmas(doc: Any) -> Any:
-            lookups = nlp.get_pipe("lemmatizer").lookups if nlp.has_pipe("lemmatizer") else None
+            # The lookup table of a lookup lemmatizer; a trained pipeline's lemmas get the lowercase form.
+            lem = nlp.get_pipe("lemmatizer") if nlp.has_pipe("lemmatizer") else None
+            lookups = lem.lookups if lem is not None and getattr(lem, "mode", "") == "lookup" else None
             table = lookups.get_table("lemma_lookup") if lookups is not None and lookups.has_table("lemma_lookup") else None
             return _case_lemmas(doc, table)
 

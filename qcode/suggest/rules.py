@@ -51,13 +51,9 @@ class Matches:
     rule: Any
     start: Any
     end: Any
-    FIELDS = ("unit", "rule", "start", "end")
 
     def __len__(self) -> int:
         return len(self.unit)
-
-    def arrays(self) -> dict[str, Any]:
-        return {f: getattr(self, f) for f in self.FIELDS}
 
 
 class RuleSignal(Signal):
