@@ -19,7 +19,10 @@ def test_blank_pipeline_says_what_it_lacks(en):
     assert en.name == "blank:en+lookup"
     notes = " ".join(en.notes)
     assert "no part-of-speech" in notes and "lookup table" in notes
-    assert en.nlp("Contracts")[0].lemma_ == "contract"  # qcode_case_lemmas_v1 lowercases it
+    doc = en.nlp("Contracts")
+    from qcode.suggest.pipeline import fix_lemmas
+
+    assert fix_lemmas(doc, en)[0].lemma_ == "contract"
 
 
 def test_a_missing_configured_pipeline_is_a_clear_error():
@@ -135,26 +138,19 @@ FAST_TEXTS = [
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_parse_is_nlp_pipe_with_the_registered_case_lemmas_component(lang, en, fr):
-    """parse() is nlp.pipe; the versioned component qcode_case_lemmas_v1 sits after the lemmatizer
-    and lowercases the lemma of capitalised forms ("Contracts" -> "contract")."""
-    from qcode.suggest.pipeline import CASE_LEMMAS, parse
+def test_fast_parse_gives_the_same_annotations_as_nlp_pipe(lang, en, fr):
+    """The array fast path of blank+lookup pipelines equals nlp.pipe followed by fix_lemmas."""
+    from qcode.suggest.pipeline import fix_lemmas, parse
 
     info = en if lang == "en" else fr
-    names = info.nlp.pipe_names
-    assert names.index(CASE_LEMMAS) == names.index("lemmatizer") + 1 and "sentencizer" in names
-    texts = FAST_TEXTS + (["Des contrats précaires. Elle travaillait la nuit, payée à la pièce !"] if lang == "fr" else [])
-    with info.nlp.select_pipes(disable=[CASE_LEMMAS]):
-        raw = list(info.nlp.pipe(texts))
-    docs = list(parse(info, texts, batch_size=3))
-    changed = 0
-    for a, b in zip(raw, docs, strict=True):
-        assert [(t.text, t.is_sent_start) for t in a] == [(t.text, t.is_sent_start) for t in b]
-        for x, y in zip(a, b, strict=True):
-            if x.lemma_ != y.lemma_:
-                assert x.lemma_ == x.text and x.text != x.lower_
-                changed += 1
-    assert changed
+    fr_texts = ["Des contrats précaires. Elle travaillait la nuit, payée à la pièce !", "Instable ? Oui. « Vraiment »."]
+    texts = FAST_TEXTS + (fr_texts if lang == "fr" else [])
+    slow = [fix_lemmas(d, info) for d in info.nlp.pipe(texts)]
+    fast = list(parse(info, texts, batch_size=3))
+    assert len(slow) == len(fast)
+    for a, b in zip(slow, fast, strict=True):
+        assert [(t.text, t.lemma_, t.is_sent_start) for t in a] == [(t.text, t.lemma_, t.is_sent_start) for t in b]
+        assert [s.text for s in a.sents] == [s.text for s in b.sents] if len(a) else True
     pairs = list(parse(info, [(t, n) for n, t in enumerate(texts)], as_tuples=True))
     assert [n for _, n in pairs] == list(range(len(texts)))
 
@@ -166,6 +162,26 @@ TABLE_TEXTS = [
     "One",
     "Émilie's café —  naïve 🙂 co-op\tTAB. Don't stop",
 ]
+
+
+def test_fast_parse_token_table_equals_to_array(en):
+    """The token table the fast parse leaves is exactly doc.to_array of the same columns."""
+    import numpy as np
+    from spacy.attrs import IDS
+
+    from qcode.suggest.pipeline import parse
+    from qcode.suggest.units import TABLE_ATTRS, TABLE_KEY
+
+    docs = list(parse(en, TABLE_TEXTS * 3))
+    checked = 0
+    for d in docs:
+        if not len(d):
+            continue
+        table = d.user_data.get(TABLE_KEY)
+        assert table is not None
+        assert np.array_equal(table, d.to_array([IDS[a] for a in TABLE_ATTRS]).astype(np.uint64)), d.text
+        checked += 1
+    assert checked == 12  # "   " is one whitespace token
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
