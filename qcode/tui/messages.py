@@ -1,9 +1,14 @@
-"""Messages posted by thread workers to the screens that started them."""
+"""Messages shared by several screens.
+
+A worker's result is a message nested in the screen that runs it
+(``ImportScreen.ImportFinished``, ``SuggestionsScreen.SuggestionsReady``,
+``ReportsScreen.ReportWritten``); progress and user-facing failures look the
+same on every screen, so they live here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from textual.message import Message
 
@@ -15,14 +20,6 @@ class WorkProgress(Message):
     done: int
     total: int
     label: str
-
-
-@dataclass
-class WorkDone(Message):
-    """A slow use case finished: *result* is what it returned."""
-
-    kind: str
-    result: Any
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +11,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from qcode.core.codebook import Codebook
 from qcode.core.errors import QcodeError
-from qcode.tui.messages import WorkDone, WorkFailed, WorkProgress
+from qcode.tui.messages import WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
 from qcode.tui.workers import WorkerFailures
 from qcode.usecases.attributes import attribute_names
@@ -74,6 +76,12 @@ def resolve_codes(codebook: Codebook, items: list[str] | None, lang: str | None)
 
 class ReportsScreen(WorkerFailures, Screen[None]):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+g", "generate", "Generate")]
+
+    @dataclass
+    class ReportWritten(Message):
+        """The report was written to *path*."""
+
+        path: Path
 
     @property
     def project(self):  # noqa: ANN201
@@ -185,17 +193,16 @@ class ReportsScreen(WorkerFailures, Screen[None]):
         except QcodeError as exc:
             self.post_message(WorkFailed("report", exc))
             return
-        self.post_message(WorkDone("report", path))
+        self.post_message(self.ReportWritten(path))
 
     @on(WorkProgress)
     def _progress(self, msg: WorkProgress) -> None:
         self.query_one("#report-log", Static).update(Text(f"Generating… {msg.done}/{msg.total} {safe_label(msg.label, 50)}"))
 
-    @on(WorkDone)
-    def _done(self, msg: WorkDone) -> None:
+    def on_reports_screen_report_written(self, msg: ReportWritten) -> None:
         self.query_one("#rep-go", Button).disabled = False
-        self.query_one("#report-log", Static).update(Text(f"Report written: {safe_label(str(msg.result))}", style="bold green"))
-        self.notify(f"Report written to {safe_label(str(msg.result))}", markup=False)
+        self.query_one("#report-log", Static).update(Text(f"Report written: {safe_label(str(msg.path))}", style="bold green"))
+        self.notify(f"Report written to {safe_label(str(msg.path))}", markup=False)
 
     @on(WorkFailed)
     def _failed(self, msg: WorkFailed) -> None:

@@ -7,18 +7,20 @@ thread worker that posts progress and completion messages.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from qcode.core.errors import QcodeError
 from qcode.tui.colors import code_colors
-from qcode.tui.messages import WorkDone, WorkFailed, WorkProgress
+from qcode.tui.messages import WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.dialogs import ConfirmDialog, TextDialog
 from qcode.tui.widgets.transcript_view import TranscriptView
@@ -61,6 +63,13 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
         Binding("A", "accept_all", "Accept all ≥ score"),
         Binding("R", "run", "Run suggester"),
     ]
+
+    @dataclass
+    class SuggestionsReady(Message):
+        """The suggester finished: *report* counts what it stored as pending."""
+
+        report: Any
+        """A :class:`qcode.usecases.suggesting.SuggestRunReport`."""
 
     def __init__(self, transcript_id: int | None = None, code_id: str | None = None) -> None:
         super().__init__()
@@ -236,15 +245,14 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
         except QcodeError as exc:
             self.post_message(WorkFailed("suggest", exc))
             return
-        self.post_message(WorkDone("suggest", report))
+        self.post_message(self.SuggestionsReady(report))
 
     @on(WorkProgress)
     def _progress(self, msg: WorkProgress) -> None:
         self._say(f"Running the suggester… {msg.done}/{msg.total} {safe_label(msg.label, 40)}")
 
-    @on(WorkDone)
-    def _done(self, msg: WorkDone) -> None:
-        result = msg.result
+    def on_suggestions_screen_suggestions_ready(self, msg: SuggestionsReady) -> None:
+        result = msg.report
         text = result.summary() if hasattr(result, "summary") else str(result)
         self.notify(safe_label(text, 300), title="Suggestions ready", markup=False)
         self._shown_tid = None
