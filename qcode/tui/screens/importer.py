@@ -12,13 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, DirectoryTree, Footer, Header, Input, Static
 
 from qcode.core.errors import QcodeError
 from qcode.tui.messages import WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
-from qcode.tui.workers import WorkerFailures
+from qcode.tui.screens.base import QcodeScreen
 from qcode.usecases import importing
 
 
@@ -58,7 +57,7 @@ def preview_text(path: Path, pv) -> Text:  # noqa: ANN001 - importing.Preview (o
     return t
 
 
-class ImportScreen(WorkerFailures, Screen[None]):
+class ImportScreen(QcodeScreen):
     """A file picker with a dry-run preview of speakers, words and warnings."""
 
     BINDINGS = [
@@ -95,7 +94,7 @@ class ImportScreen(WorkerFailures, Screen[None]):
         """The path box's text as qcode last set it (Esc goes back to it)."""
 
     def compose(self) -> ComposeResult:
-        root = self.start or self.app.project.root  # type: ignore[attr-defined]
+        root = self.start or self.project.root
         yield Header()
         with Horizontal(classes="tool-body"):
             with Vertical():
@@ -147,7 +146,7 @@ class ImportScreen(WorkerFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import-preview")
     def _preview(self, path: Path) -> None:
-        project = self.app.project  # type: ignore[attr-defined]
+        project = self.project
         try:
             if path.is_dir():
                 files = importing.collect_files([path])
@@ -176,7 +175,7 @@ class ImportScreen(WorkerFailures, Screen[None]):
         lines += [f"✗ {r.path.name}: {r.message}" for r in report.failed]
         lines += [f"– {r.path.name}: {r.message}" for r in report.skipped]
         self.notify(safe_label("\n".join(lines)), title="Import", severity="error" if report.failed else "information", markup=False)
-        self.app.project.invalidate()  # type: ignore[attr-defined]
+        self.project.invalidate()
         if report.imported and not report.failed:
             self.dismiss(None)
         else:
@@ -189,7 +188,7 @@ class ImportScreen(WorkerFailures, Screen[None]):
         self.sub_title = "Import transcripts"
         self.query_one("#import-preview", Static).update(Text(safe_label(text), style="red"))
         if isinstance(err, QcodeError):
-            self.app.show_error(err)  # type: ignore[attr-defined]
+            self.qcode_app.show_error(err)
 
     @on(WorkProgress)
     def _progress(self, msg: WorkProgress) -> None:
@@ -205,7 +204,7 @@ class ImportScreen(WorkerFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
     def _import(self, path: Path) -> None:
-        project = self.app.project  # type: ignore[attr-defined]
+        project = self.project
 
         def progress(done: int, total: int, label: str) -> None:
             self.post_message(WorkProgress(done, total, label))

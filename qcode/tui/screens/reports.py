@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
@@ -20,7 +19,7 @@ from qcode.core.codebook import Codebook
 from qcode.core.errors import QcodeError
 from qcode.tui.messages import WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
-from qcode.tui.workers import WorkerFailures
+from qcode.tui.screens.base import QcodeScreen
 from qcode.usecases.attributes import attribute_names
 from qcode.usecases.project import transcript_names
 
@@ -74,7 +73,7 @@ def resolve_codes(codebook: Codebook, items: list[str] | None, lang: str | None)
     return [codebook.find(i).id if codebook.find(i) else by_key.get(i.casefold(), i) for i in items]  # type: ignore[union-attr]
 
 
-class ReportsScreen(WorkerFailures, Screen[None]):
+class ReportsScreen(QcodeScreen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+g", "generate", "Generate")]
 
     @dataclass
@@ -82,10 +81,6 @@ class ReportsScreen(WorkerFailures, Screen[None]):
         """The report was written to *path*."""
 
         path: Path
-
-    @property
-    def project(self):  # noqa: ANN201
-        return self.app.project  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         eng = _engine()
@@ -209,4 +204,4 @@ class ReportsScreen(WorkerFailures, Screen[None]):
         self.query_one("#rep-go", Button).disabled = False
         self.query_one("#report-log", Static).update(Text(safe_label(str(msg.error)), style="red"))
         if isinstance(msg.error, QcodeError):
-            self.app.show_error(msg.error)  # type: ignore[attr-defined]
+            self.qcode_app.show_error(msg.error)

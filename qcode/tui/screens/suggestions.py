@@ -15,16 +15,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from qcode.core.errors import QcodeError
 from qcode.tui.colors import code_colors
 from qcode.tui.messages import WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
+from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import ConfirmDialog, TextDialog
 from qcode.tui.widgets.transcript_view import TranscriptView
-from qcode.tui.workers import WorkerFailures
 from qcode.usecases import blind
 
 
@@ -51,7 +50,7 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-class SuggestionsScreen(WorkerFailures, Screen[None]):
+class SuggestionsScreen(QcodeScreen):
     """One pending suggestion at a time: a accepts, x rejects, n skips; shift+arrows adjust the span."""
 
     BINDINGS = [
@@ -80,10 +79,6 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
         self._shown_tid: int | None = None
 
     @property
-    def project(self):  # noqa: ANN201
-        return self.app.project  # type: ignore[attr-defined]
-
-    @property
     def view(self) -> TranscriptView:
         return self.query_one(TranscriptView)
 
@@ -105,7 +100,7 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
         if eng is None:
             self._say("Suggestions are not available: this qcode has no qcode.usecases.suggesting yet.")
             return
-        ok, items = self.app.attempt(eng.pending, self.project, transcript_id=self.tid, code_id=self.code_id)  # type: ignore[attr-defined]
+        ok, items = self.qcode_app.attempt(eng.pending, self.project, transcript_id=self.tid, code_id=self.code_id)
         if not ok:
             return
         self.items = list(items)
@@ -161,12 +156,12 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
         if s is None or eng is None:
             return
         start, end = self.view.selection or (s.start, s.end)
-        kwargs: dict[str, Any] = {"history": self.app.history}  # type: ignore[attr-defined]
+        kwargs: dict[str, Any] = {"history": self.qcode_app.history}
         if (start, end) != (s.start, s.end):
             kwargs.update(start=start, end=end)
-        ok, _ = self.app.attempt(eng.accept, self.project, s.id, **kwargs)  # type: ignore[attr-defined]
+        ok, _ = self.qcode_app.attempt(eng.accept, self.project, s.id, **kwargs)
         if ok:
-            self.app.touch()  # type: ignore[attr-defined]
+            self.qcode_app.touch()
             self.notify("Saved: suggestion accepted as a coding.", timeout=2, markup=False)
             self.view.set_codings(blind.visible_codings(self.project, transcript_id=s.transcript_id))
             self._remove_current()
@@ -175,7 +170,7 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
         s, eng = self._current(), _engine()
         if s is None or eng is None:
             return
-        ok, _ = self.app.attempt(eng.reject, self.project, s.id)  # type: ignore[attr-defined]
+        ok, _ = self.qcode_app.attempt(eng.reject, self.project, s.id)
         if ok:
             self.notify("Saved: suggestion rejected.", timeout=2, markup=False)
             self._remove_current()
@@ -209,9 +204,9 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
             def confirmed(yes: bool | None) -> None:
                 if not yes:
                     return
-                ok, _ = self.app.attempt(eng.accept_all, self.project, ids, history=self.app.history)  # type: ignore[attr-defined]
+                ok, _ = self.qcode_app.attempt(eng.accept_all, self.project, ids, history=self.qcode_app.history)
                 if ok:
-                    self.app.touch()  # type: ignore[attr-defined]
+                    self.qcode_app.touch()
                     self.notify(f"Saved: accepted {many} (u undoes them together).", markup=False)
                     self._shown_tid = None
                     self.refresh_from_store()
@@ -261,5 +256,5 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
     @on(WorkFailed)
     def _failed(self, msg: WorkFailed) -> None:
         if isinstance(msg.error, QcodeError):
-            self.app.show_error(msg.error)  # type: ignore[attr-defined]
+            self.qcode_app.show_error(msg.error)
         self._show()
