@@ -28,3 +28,11 @@ class WorkFailed(Message):
 
     kind: str
     error: Exception
+
+
+class CodingsChanged(Message, bubble=False):
+    """Codings were saved elsewhere (a tool screen, another coder): screens showing codings reload.
+
+    Screens post it to the app, which hands it to every screen on the stack;
+    it does not bubble, so a screen's copy never comes back to the app.
+    """

@@ -17,6 +17,7 @@ from qcode.core.coding import Coding
 from qcode.core.errors import QcodeError
 from qcode.core.text import label_from_quote
 from qcode.tui.colors import code_colors
+from qcode.tui.messages import CodingsChanged
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import NEW_PREFIX, ChoiceDialog, CodePicker, TextDialog
@@ -52,7 +53,8 @@ class CodingScreen(QcodeScreen):
         self._jump = jump
         self._keys: dict[str, str] = {}
         self._last_saved = ""
-        self._seen_version = 0
+        self._stale = False
+        """Codings changed while another screen was in front: reload on return."""
         self._blind = False
 
     # ---------------------------------------------------------------- layout
@@ -116,10 +118,15 @@ class CodingScreen(QcodeScreen):
             self._left_for_screen = False
             self._last_saved = ""
             self._update_status()
-        version = self.qcode_app.data_version
-        if version != self._seen_version:
-            self._seen_version = version
+        if self._stale:
+            self._stale = False
             self.refresh_from_store()
+
+    def on_codings_changed(self, message: CodingsChanged) -> None:
+        if self.is_current:
+            self.refresh_from_store()
+        else:
+            self._stale = True
 
     def jump_to(self, start: int, end: int) -> None:
         self.view.jump_to(start, end)
@@ -291,17 +298,8 @@ class CodingScreen(QcodeScreen):
         self.app.push_screen(TextDialog("New code (in-vivo): label", default, placeholder="label of the new code"), named)
 
     def _create_code(self, label: str, *, apply: bool) -> None:
-        try:
-            from qcode.usecases.codebook import add_code
-        except ImportError:
-            self.notify(
-                "Creating codes needs qcode.usecases.codebook.add_code, which this version does not have yet. "
-                "Add the code to the codebook YAML and run `qcode codebook use FILE`.",
-                title="Cannot create codes here yet",
-                severity="error",
-                markup=False,
-            )
-            return
+        from qcode.usecases.codebook import add_code
+
         ok, code = self._attempt(add_code, self.project, label)
         if not ok:
             return

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from qcode.tui.messages import CodingsChanged
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import ChoiceDialog, CodePicker, TextDialog
@@ -150,7 +151,7 @@ class ReviewScreen(QcodeScreen):
         )
         if ok:
             self._undo.append(it)
-            self.qcode_app.touch()
+            self.qcode_app.post_message(CodingsChanged())
             self._fill()
             self._next_open()
 
@@ -206,7 +207,7 @@ class ReviewScreen(QcodeScreen):
         it = self._undo.pop()
         ok, _ = self.qcode_app.attempt(uc.undo, self.project, it, self.qcode_app.history)
         if ok:
-            self.qcode_app.touch()
+            self.qcode_app.post_message(CodingsChanged())
             self.notify("Decision taken back (saved).", markup=False, timeout=3)
             self._fill()
             if it in self.items:  # back on the item whose decision was taken back

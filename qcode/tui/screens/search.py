@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
 
+from qcode.tui.messages import CodingsChanged
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import ChoiceDialog, CodePicker, ConfirmDialog
@@ -171,7 +172,7 @@ class SearchScreen(QcodeScreen):
                         uc.code_all, self.project, chosen, code_id, history=self.qcode_app.history, unit=unit
                     )
                     if ok:
-                        self.qcode_app.touch()
+                        self.qcode_app.post_message(CodingsChanged())
                         extra = f" ({report.already} were already coded)" if report.already else ""
                         self.notify(f"Saved: coded {len(report.coded)} passages “{safe_label(name)}”{extra}. u undoes.", markup=False)
 
