@@ -18,6 +18,7 @@ from qcode.core.errors import QcodeError
 from qcode.tui.messages import WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.base import QcodeScreen
+from qcode.tui.workers import WorkCancelled, stop_if_cancelled
 from qcode.usecases import importing
 
 
@@ -207,10 +208,13 @@ class ImportScreen(QcodeScreen):
         project = self.project
 
         def progress(done: int, total: int, label: str) -> None:
+            stop_if_cancelled()
             self.post_message(WorkProgress(done, total, label))
 
         try:
             report = importing.import_paths(project, [path], progress=progress)
+        except WorkCancelled:
+            return  # the screen was left: nothing to show
         except QcodeError as exc:
             self.post_message(WorkFailed("import", exc))
             return

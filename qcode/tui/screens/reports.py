@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -20,23 +19,9 @@ from qcode.core.errors import QcodeError
 from qcode.tui.messages import WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.base import QcodeScreen
+from qcode.usecases import reporting
 from qcode.usecases.attributes import attribute_names
 from qcode.usecases.project import transcript_names
-
-DEFAULT_FORMATS = ("docx", "html", "md", "xlsx", "csv")
-
-
-def _engine() -> Any:
-    try:
-        from qcode.usecases import reporting
-    except ImportError:
-        return None
-    return reporting
-
-
-def _languages() -> list[str]:
-    eng = _engine()
-    return list(eng.report_languages()) if eng is not None and hasattr(eng, "report_languages") else []
 
 
 def _split(value: str) -> list[str] | None:
@@ -83,8 +68,7 @@ class ReportsScreen(QcodeScreen):
         path: Path
 
     def compose(self) -> ComposeResult:
-        eng = _engine()
-        formats = tuple(getattr(eng, "FORMATS", DEFAULT_FORMATS)) if eng else DEFAULT_FORMATS
+        formats = reporting.FORMATS
         codes = [c.id for c in self.project.codebook.codes]
         names = list(transcript_names(self.project).values())
         attrs = attribute_names(self.project)
@@ -114,7 +98,7 @@ class ReportsScreen(QcodeScreen):
                             id="rep-by", suggester=ListItemSuggester(attrs), compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Language")
-                langs = _languages()
+                langs = list(reporting.report_languages())
                 yield Select([("the project's", "")] + [(lang, lang) for lang in langs], value="", allow_blank=False,
                              id="rep-lang", compact=True)
             with Horizontal(classes="form-row"):
@@ -133,17 +117,11 @@ class ReportsScreen(QcodeScreen):
         self.sub_title = "Reports"
         self.query_one("#rep-format", Select).focus()
         log = self.query_one("#report-log", Static)
-        if _engine() is None:
-            log.update("Reports are not available: this qcode has no qcode.usecases.reporting yet.")
-        else:
-            log.update(Text("Empty fields mean everything. → completes a code, transcript or attribute name. "
-                            "ctrl+g writes the report (nothing in the project changes).", style="dim"))
+        log.update(Text("Empty fields mean everything. → completes a code, transcript or attribute name. "
+                        "ctrl+g writes the report (nothing in the project changes).", style="dim"))
 
     @on(Button.Pressed, "#rep-go")
     def action_generate(self) -> None:
-        eng = _engine()
-        if eng is None:
-            return
         fmt = str(self.query_one("#rep-format", Select).value)
         out = Path(self.query_one("#rep-output", Input).value).expanduser()
         if out.suffix.lower() != f".{fmt}":
@@ -158,7 +136,7 @@ class ReportsScreen(QcodeScreen):
                 self.notify(f"Cannot create {safe_label(str(out.parent))}: {exc.strerror}", severity="error", markup=False)
                 return
         try:
-            request = eng.ReportRequest(
+            request = reporting.ReportRequest(
                 format=fmt,
                 output=out,
                 codes=resolve_codes(self.project.codebook, _split(self.query_one("#rep-codes", Input).value), self.project.settings.language),
@@ -177,14 +155,12 @@ class ReportsScreen(QcodeScreen):
         self._generate(request)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="report")
-    def _generate(self, request: Any) -> None:
-        eng = _engine()
-
+    def _generate(self, request: reporting.ReportRequest) -> None:
         def progress(done: int, total: int, label: str) -> None:
             self.post_message(WorkProgress(done, total, label))
 
         try:
-            path = eng.generate_report(self.project, request, progress=progress)
+            path = reporting.generate_report(self.project, request, progress=progress)
         except QcodeError as exc:
             self.post_message(WorkFailed("report", exc))
             return
