@@ -3,9 +3,9 @@
 :func:`run_suggestions` learns from the project's codings and decisions,
 scores every unit (speaker turn, or sentence of a long turn) of the chosen
 transcripts and replaces their pending suggestions a few transcripts per
-transaction while the next ones are parsed, from a background thread or, for
-large runs, a separate process (:mod:`qcode.usecases.suggest_writer`); an
-interrupted run keeps the transcripts it wrote, and a re-run skips them.
+transaction while the next ones are parsed, from a background thread
+(:mod:`qcode.usecases.suggest_writer`); an interrupted run keeps the
+transcripts it wrote, and a re-run skips them.
 Each suggestion carries its evidence::
 
     {"summary": "keywords: keyword \\"unstable\\" (\\"Unstable\\") | similar: ...",
@@ -158,6 +158,7 @@ def run_suggestions(
     from qcode.suggest.base import build_profiles
     from qcode.suggest.cache import DocCache
     from qcode.suggest.engine import Engine
+    from qcode.suggest.learn import FitCache
     from qcode.suggest.pipeline import get_pipeline, is_loaded
 
     t0 = time.perf_counter()
@@ -225,17 +226,14 @@ def run_suggestions(
                 cached += 1
                 done += 1
         work.append((info, profiles, by_t, rej, [tid for tid in tids if tid not in unchanged]))
-    todo_words = sum(int(summaries[t]["words"] or 0) for *_, todo in work for t in todo)
-    big = todo_words >= suggest_writer.PROCESS_WORDS and suggest_writer.ProcessWriter.available()
-    writer: Any = suggest_writer.ProcessWriter(project.store, covered) if big else suggest_writer.ThreadWriter(project.store, covered)
-    cache.sink = writer.save_cache
+    writer = suggest_writer.ThreadWriter(project.store, covered)
     failed, interrupted = True, False
     try:
         for info, profiles, by_t, rej, todo in work:
             progress(done, len(target_ids), f"suggesting ({info.name})")
             if not todo:
                 continue
-            engine = Engine(info, profiles)
+            engine = Engine(info, profiles, fit_cache=FitCache(project.data_dir / "cache" / "suggest" / "models"))
             _learn(project, engine, cache, processes, by_t, rej, progress)
             _add_notes(notes, info, engine.notes(), len(by_lang) > 1)
             spans_rej, quotes_rej = store_sugg.rejected_keys(project.store, todo)
