@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from qcode.core.errors import ProjectBusyError, QcodeError, StorageError
+from qcode.tui.messages import CodingsChanged
 from qcode.tui.safe import label as safe_label
 from qcode.usecases.coding import History
 from qcode.usecases.project import Project, read_only_note
@@ -55,14 +56,13 @@ class QcodeApp(App[None]):
         self.history = History(project)
         self._start_transcript = transcript
         self.theme = DARK
-        self.data_version = 0
-        """Bumped when a tool screen changes codings, so the coding screen reloads on return."""
         self.feed: Any = None
         """On a team server: tells when other coders changed the project (LISTEN/NOTIFY)."""
 
-    def touch(self) -> None:
-        """Note that codings changed outside the coding screen."""
-        self.data_version += 1
+    def on_codings_changed(self, message: CodingsChanged) -> None:
+        """Tell every screen on the stack that codings changed (the coding screen reloads)."""
+        for screen in self.screen_stack:
+            screen.post_message(CodingsChanged())
 
     # ------------------------------------------------------------------ start
     def on_mount(self) -> None:
@@ -90,11 +90,7 @@ class QcodeApp(App[None]):
         """Show other coders' committed changes: reload the coding screen when it is in front."""
         if not self.feed.poll():
             return
-        self.touch()
-        screen = self._coding_screen()
-        if screen is not None and self.screen is screen:
-            screen._seen_version = self.data_version
-            screen.refresh_from_store()
+        self.post_message(CodingsChanged())
 
     def sync_label(self) -> str:
         """'synced HH:MM:SS' on a team server (when others' changes were last shown), else ''."""
@@ -166,7 +162,6 @@ class QcodeApp(App[None]):
             return
         ok, change = self.attempt(attach_codebook, self.project, status.path)
         if ok:
-            self.touch()
             for screen in self.screen_stack:
                 self._refresh_screen(screen)
             self.notify(f"✓ saved: codebook updated ({change.diff.summary()})", markup=False, timeout=5)

@@ -13,7 +13,7 @@ interview text; the traceback goes to a private crash file), and a
 
 from __future__ import annotations
 
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from qcode.tui.messages import WorkFailed
 
@@ -46,3 +46,17 @@ class WorkerFailures:
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             worker_failed(event.worker)
+
+
+class WorkCancelled(Exception):
+    """Raised inside a thread worker whose screen was left (Textual cancelled the worker)."""
+
+
+def stop_if_cancelled() -> None:
+    """In a thread worker: stop (raise :class:`WorkCancelled`) once the worker is cancelled.
+
+    Called from a use case's progress callback, i.e. between two units of work
+    (files, transcripts), so what was saved before stays whole.
+    """
+    if get_current_worker().is_cancelled:
+        raise WorkCancelled

@@ -212,3 +212,33 @@ def test_the_run_report_reads_as_a_sentence():
     assert r.summary() == ("1 pending suggestion for 1 transcript (2,500 words in 2.0 s, 1,250 words/s; "
                            "0 parsed transcripts from the cache).")
     assert "SuggestRunReport" not in r.summary()
+
+
+async def test_accepting_tells_the_coding_screen_through_codings_changed(demo_dir: Path) -> None:
+    """Accepting on the suggestions screen posts CodingsChanged; the coding screen below shows the
+    new coding when the user comes back to it."""
+    from qcode.tui.app import make_app
+    from qcode.tui.messages import CodingsChanged
+    from qcode.tui.screens.coding import CodingScreen
+    from qcode.tui.screens.suggestions import SuggestionsScreen
+
+    [(start, end, _)] = add_pending(demo_dir, [("pay-piece-rates", "Per task, always.", 0.9, ["Per task"])])
+    messages: list[object] = []
+    app = make_app(demo_dir, transcript="focus-group-annotators")
+    async with app.run_test(size=(120, 40), message_hook=messages.append) as pilot:
+        await pilot.pause()
+        coding = app.screen
+        assert isinstance(coding, CodingScreen)
+        before = len(coding.view.codings)
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, SuggestionsScreen)
+        assert not any(isinstance(m, CodingsChanged) for m in messages)
+        await pilot.press("a")
+        await pilot.pause()
+        assert any(isinstance(m, CodingsChanged) for m in messages)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is coding
+        assert len(coding.view.codings) == before + 1
+        assert any((c.start, c.end, c.code_id) == (start, end, "pay-piece-rates") for c in coding.view.codings)

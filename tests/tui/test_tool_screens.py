@@ -366,3 +366,58 @@ async def test_memos_screen_says_how_to_start(make, project_dir: Path) -> None:
     with Project.open(project_dir) as p:
         m = memos.my_memo(p, "code", "piece-rates")
         assert m is not None and m.text == "per-task pay"
+
+
+async def test_leaving_the_import_screen_cancels_the_import_between_files(make, project_dir: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Escape during a folder import cancels the worker: the file being imported is finished
+    (whole, in its own transaction), the rest are not started, and nothing says "Imported"."""
+    import threading
+
+    from qcode.tui.screens.importer import ImportScreen
+    from qcode.usecases import importing
+    from qcode.usecases.project import Project
+
+    folder = project_dir / "batch"
+    folder.mkdir()
+    for n in range(4):
+        (folder / f"b{n}.txt").write_text(f"Interviewer: Hello {n}?\nBea: Hello, I label images.\n", encoding="utf-8")
+    first_done, go_on, ended = threading.Event(), threading.Event(), threading.Event()
+    real, real_paths = importing.import_file, importing.import_paths
+
+    def slow_first(project, path, options=None):  # noqa: ANN001, ANN202
+        result = real(project, path, options)
+        first_done.set()
+        go_on.wait(10)
+        return result
+
+    def import_paths(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        try:
+            return real_paths(*args, **kwargs)
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(importing, "import_file", slow_first)
+    monkeypatch.setattr(importing, "import_paths", import_paths)
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        screen.chosen = folder
+        await pilot.press("ctrl+g")
+        await _wait_for(pilot, first_done.is_set)
+        [worker] = [w for w in screen.workers if w.group == "import"]
+        screen.dismiss(None)  # what Esc does outside the path box
+        await pilot.pause()
+        assert app.screen is not screen and worker.is_cancelled
+        go_on.set()
+        await _wait_for(pilot, ended.is_set)
+        await pilot.pause()
+        assert not any("Imported" in n.message for n in app._notifications)
+    with Project.open(project_dir) as p:
+        names = sorted(s["name"] for s in p.store.transcript_summaries())
+        assert names == ["b0", "interview-01"]
+        assert len(p.transcript("b0").turns) == 2  # whole: both turns

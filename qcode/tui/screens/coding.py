@@ -11,14 +11,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from qcode.core.coding import Coding
 from qcode.core.errors import QcodeError
 from qcode.core.text import label_from_quote
 from qcode.tui.colors import code_colors
+from qcode.tui.messages import CodingsChanged
 from qcode.tui.safe import label as safe_label
+from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import NEW_PREFIX, ChoiceDialog, CodePicker, TextDialog
 from qcode.tui.widgets.code_tree import CodeTree, number_keys
 from qcode.tui.widgets.status import StatusLine
@@ -27,7 +28,7 @@ from qcode.usecases import blind
 from qcode.usecases import coding as uc
 
 
-class CodingScreen(Screen[None]):
+class CodingScreen(QcodeScreen):
     """One transcript with the codebook beside it."""
 
     BINDINGS = [
@@ -52,7 +53,8 @@ class CodingScreen(Screen[None]):
         self._jump = jump
         self._keys: dict[str, str] = {}
         self._last_saved = ""
-        self._seen_version = 0
+        self._stale = False
+        """Codings changed while another screen was in front: reload on return."""
         self._blind = False
 
     # ---------------------------------------------------------------- layout
@@ -63,10 +65,6 @@ class CodingScreen(Screen[None]):
     @property
     def tree(self) -> CodeTree:
         return self.query_one(CodeTree)
-
-    @property
-    def project(self):  # noqa: ANN201 - Project
-        return self.app.project  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -120,10 +118,15 @@ class CodingScreen(Screen[None]):
             self._left_for_screen = False
             self._last_saved = ""
             self._update_status()
-        version = self.app.data_version  # type: ignore[attr-defined]
-        if version != self._seen_version:
-            self._seen_version = version
+        if self._stale:
+            self._stale = False
             self.refresh_from_store()
+
+    def on_codings_changed(self, message: CodingsChanged) -> None:
+        if self.is_current:
+            self.refresh_from_store()
+        else:
+            self._stale = True
 
     def jump_to(self, start: int, end: int) -> None:
         self.view.jump_to(start, end)
@@ -147,7 +150,7 @@ class CodingScreen(Screen[None]):
         else:
             turn = view.turn_index_at(view.cursor)
             t.append(f"turn {turn + 1}/{len(view.turns)}")
-        sync = self.app.sync_label()  # type: ignore[attr-defined]
+        sync = self.qcode_app.sync_label()
         if sync:  # before the codes here, which may fill the line
             t.append(f" · {sync}", style="dim")
         here = view.codings_at()
@@ -215,7 +218,7 @@ class CodingScreen(Screen[None]):
 
     # ---------------------------------------------------------------- coding actions
     def _attempt(self, fn, *args, **kwargs):  # noqa: ANN001, ANN202
-        return self.app.attempt(fn, *args, **kwargs)  # type: ignore[attr-defined]
+        return self.qcode_app.attempt(fn, *args, **kwargs)
 
     def palette_description(self, binding: Binding) -> str | None:
         """The command palette's name for *binding*: number keys name their code ("" hides a key
@@ -242,7 +245,7 @@ class CodingScreen(Screen[None]):
             )
             return None
         ok, coding = self._attempt(
-            uc.apply_code, self.project, self.tid, sel[0], sel[1], code_id, history=self.app.history  # type: ignore[attr-defined]
+            uc.apply_code, self.project, self.tid, sel[0], sel[1], code_id, history=self.qcode_app.history
         )
         if not ok:
             return None
@@ -295,17 +298,8 @@ class CodingScreen(Screen[None]):
         self.app.push_screen(TextDialog("New code (in-vivo): label", default, placeholder="label of the new code"), named)
 
     def _create_code(self, label: str, *, apply: bool) -> None:
-        try:
-            from qcode.usecases.codebook import add_code
-        except ImportError:
-            self.notify(
-                "Creating codes needs qcode.usecases.codebook.add_code, which this version does not have yet. "
-                "Add the code to the codebook YAML and run `qcode codebook use FILE`.",
-                title="Cannot create codes here yet",
-                severity="error",
-                markup=False,
-            )
-            return
+        from qcode.usecases.codebook import add_code
+
         ok, code = self._attempt(add_code, self.project, label)
         if not ok:
             return
@@ -340,7 +334,7 @@ class CodingScreen(Screen[None]):
 
     def action_uncode(self) -> None:
         def remove(c: Coding) -> None:
-            ok, _ = self._attempt(uc.remove_coding, self.project, c.id, history=self.app.history)  # type: ignore[attr-defined]
+            ok, _ = self._attempt(uc.remove_coding, self.project, c.id, history=self.qcode_app.history)
             if ok:
                 self.view.remove_coding(c.id)
                 self.tree.set_counts(blind.visible_counts(self.project))
@@ -353,7 +347,7 @@ class CodingScreen(Screen[None]):
             def chosen(code_id: str | None) -> None:
                 if not code_id or code_id.startswith(NEW_PREFIX) or code_id == c.code_id:
                     return
-                ok, new = self._attempt(uc.recode, self.project, c.id, code_id, history=self.app.history)  # type: ignore[attr-defined]
+                ok, new = self._attempt(uc.recode, self.project, c.id, code_id, history=self.qcode_app.history)
                 if ok:
                     self.view.replace_coding(new)
                     self.tree.set_counts(blind.visible_counts(self.project))
@@ -374,7 +368,7 @@ class CodingScreen(Screen[None]):
             def written(text: str | None) -> None:
                 if text is None or text == c.memo:
                     return
-                ok, new = self._attempt(uc.set_memo, self.project, c.id, text, history=self.app.history)  # type: ignore[attr-defined]
+                ok, new = self._attempt(uc.set_memo, self.project, c.id, text, history=self.qcode_app.history)
                 if ok:
                     self.view.replace_coding(new)
                     self.saved("memo removed" if not text.strip() else "memo written" if not c.memo else "memo changed")
@@ -384,10 +378,10 @@ class CodingScreen(Screen[None]):
         self._choose_coding("write a memo on", memo)
 
     def action_transcript_memo(self) -> None:
-        self.app.open_memos(kind="transcript", target_id=str(self.tid))  # type: ignore[attr-defined]
+        self.qcode_app.open_memos(kind="transcript", target_id=str(self.tid))
 
     def action_suggestions_here(self) -> None:
-        self.app.open_suggestions(transcript_id=self.tid)  # type: ignore[attr-defined]
+        self.qcode_app.open_suggestions(transcript_id=self.tid)
 
 
 __all__ = ["CodingScreen", "QcodeError"]

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import Button, DirectoryTree, Footer, Header, Input, Static
 
 from qcode.core.errors import QcodeError
-from qcode.tui.messages import WorkDone, WorkFailed, WorkProgress
+from qcode.tui.messages import WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
-from qcode.tui.workers import WorkerFailures
+from qcode.tui.screens.base import QcodeScreen
+from qcode.tui.workers import WorkCancelled, stop_if_cancelled
 from qcode.usecases import importing
 
 
@@ -55,13 +58,34 @@ def preview_text(path: Path, pv) -> Text:  # noqa: ANN001 - importing.Preview (o
     return t
 
 
-class ImportScreen(WorkerFailures, Screen[None]):
+class ImportScreen(QcodeScreen):
     """A file picker with a dry-run preview of speakers, words and warnings."""
 
     BINDINGS = [
         Binding("ctrl+g", "do_import", "Import it"),
         Binding("escape", "back", "Back"),
     ]
+
+    @dataclass
+    class FolderListed(Message):
+        """The importable files of the folder *path* were listed."""
+
+        path: Path
+        files: list[Path]
+
+    @dataclass
+    class PreviewReady(Message):
+        """The dry run of importing the file *path* is ready."""
+
+        path: Path
+        preview: Any
+        """An :class:`importing.Preview` (or a transcript's summary)."""
+
+    @dataclass
+    class ImportFinished(Message):
+        """Importing finished: *report* says what was imported, skipped and failed."""
+
+        report: importing.ImportReport
 
     def __init__(self, start: Path | None = None) -> None:
         super().__init__()
@@ -71,7 +95,7 @@ class ImportScreen(WorkerFailures, Screen[None]):
         """The path box's text as qcode last set it (Esc goes back to it)."""
 
     def compose(self) -> ComposeResult:
-        root = self.start or self.app.project.root  # type: ignore[attr-defined]
+        root = self.start or self.project.root
         yield Header()
         with Horizontal(classes="tool-body"):
             with Vertical():
@@ -123,43 +147,40 @@ class ImportScreen(WorkerFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import-preview")
     def _preview(self, path: Path) -> None:
-        project = self.app.project  # type: ignore[attr-defined]
+        project = self.project
         try:
             if path.is_dir():
                 files = importing.collect_files([path])
-                self.post_message(WorkDone("preview-dir", (path, files)))
+                self.post_message(self.FolderListed(path, files))
             else:
-                self.post_message(WorkDone("preview", (path, importing.preview_file(project, path))))
+                self.post_message(self.PreviewReady(path, importing.preview_file(project, path)))
         except QcodeError as exc:
             self.post_message(WorkFailed("preview", exc))
         except OSError as exc:
             self.post_message(WorkFailed("preview", QcodeError(f"Cannot read {path}: {exc.strerror}.")))
 
-    @on(WorkDone)
-    def _done(self, msg: WorkDone) -> None:
-        out = self.query_one("#import-preview", Static)
-        if msg.kind == "preview-dir":
-            path, files = msg.result
-            t = Text(f"Folder {safe_label(str(path))}: {len(files)} importable files\n", style="bold")
-            for f in files[:30]:
-                t.append(f"  {safe_label(f.name)}\n")
-            out.update(t)
-            self.query_one("#import-go", Button).disabled = not files
-        elif msg.kind == "preview":
-            path, pv = msg.result
-            out.update(preview_text(path, pv))
-            self.query_one("#import-go", Button).disabled = bool(getattr(pv, "error", None))
-        elif msg.kind == "import":
-            report = msg.result
-            lines = [f"Imported {len(report.imported)}, skipped {len(report.skipped)}, failed {len(report.failed)}."]
-            lines += [f"✗ {r.path.name}: {r.message}" for r in report.failed]
-            lines += [f"– {r.path.name}: {r.message}" for r in report.skipped]
-            self.notify(safe_label("\n".join(lines)), title="Import", severity="error" if report.failed else "information", markup=False)
-            self.app.project.invalidate()  # type: ignore[attr-defined]
-            if report.imported and not report.failed:
-                self.dismiss(None)
-            else:
-                out.update(Text("\n".join(safe_label(x) for x in lines)))
+    def on_import_screen_folder_listed(self, msg: FolderListed) -> None:
+        t = Text(f"Folder {safe_label(str(msg.path))}: {len(msg.files)} importable files\n", style="bold")
+        for f in msg.files[:30]:
+            t.append(f"  {safe_label(f.name)}\n")
+        self.query_one("#import-preview", Static).update(t)
+        self.query_one("#import-go", Button).disabled = not msg.files
+
+    def on_import_screen_preview_ready(self, msg: PreviewReady) -> None:
+        self.query_one("#import-preview", Static).update(preview_text(msg.path, msg.preview))
+        self.query_one("#import-go", Button).disabled = bool(getattr(msg.preview, "error", None))
+
+    def on_import_screen_import_finished(self, msg: ImportFinished) -> None:
+        report = msg.report
+        lines = [f"Imported {len(report.imported)}, skipped {len(report.skipped)}, failed {len(report.failed)}."]
+        lines += [f"✗ {r.path.name}: {r.message}" for r in report.failed]
+        lines += [f"– {r.path.name}: {r.message}" for r in report.skipped]
+        self.notify(safe_label("\n".join(lines)), title="Import", severity="error" if report.failed else "information", markup=False)
+        self.project.invalidate()
+        if report.imported and not report.failed:
+            self.dismiss(None)
+        else:
+            self.query_one("#import-preview", Static).update(Text("\n".join(safe_label(x) for x in lines)))
 
     @on(WorkFailed)
     def _failed(self, msg: WorkFailed) -> None:
@@ -168,7 +189,7 @@ class ImportScreen(WorkerFailures, Screen[None]):
         self.sub_title = "Import transcripts"
         self.query_one("#import-preview", Static).update(Text(safe_label(text), style="red"))
         if isinstance(err, QcodeError):
-            self.app.show_error(err)  # type: ignore[attr-defined]
+            self.qcode_app.show_error(err)
 
     @on(WorkProgress)
     def _progress(self, msg: WorkProgress) -> None:
@@ -184,14 +205,17 @@ class ImportScreen(WorkerFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
     def _import(self, path: Path) -> None:
-        project = self.app.project  # type: ignore[attr-defined]
+        project = self.project
 
         def progress(done: int, total: int, label: str) -> None:
+            stop_if_cancelled()
             self.post_message(WorkProgress(done, total, label))
 
         try:
             report = importing.import_paths(project, [path], progress=progress)
+        except WorkCancelled:
+            return  # the screen was left: nothing to show
         except QcodeError as exc:
             self.post_message(WorkFailed("import", exc))
             return
-        self.post_message(WorkDone("import", report))
+        self.post_message(self.ImportFinished(report))

@@ -8,10 +8,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, TextArea
 
 from qcode.tui.safe import label as safe_label
+from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import ChoiceDialog, CodePicker
 from qcode.usecases import memos as uc
 from qcode.usecases.coding import get_coding
@@ -24,7 +24,7 @@ CHOOSE_HINT = (
 )
 
 
-class MemosScreen(Screen[None]):
+class MemosScreen(QcodeScreen):
     """All memos in a list; the editor below writes the selected target's memo."""
 
     BINDINGS = [
@@ -40,10 +40,6 @@ class MemosScreen(Screen[None]):
         self.kind = kind
         self.target_id = target_id
         self.memos: list = []
-
-    @property
-    def project(self):  # noqa: ANN201
-        return self.app.project  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,7 +64,7 @@ class MemosScreen(Screen[None]):
             table.focus()
 
     def refresh_from_store(self) -> None:
-        ok, memos = self.app.attempt(uc.list_memos, self.project)  # type: ignore[attr-defined]
+        ok, memos = self.qcode_app.attempt(uc.list_memos, self.project)
         if not ok:
             return
         self.memos = memos
@@ -84,7 +80,7 @@ class MemosScreen(Screen[None]):
             )
 
     def _load(self, kind: str, target_id: str) -> None:
-        ok, memo = self.app.attempt(uc.my_memo, self.project, kind, target_id)  # type: ignore[attr-defined]
+        ok, memo = self.qcode_app.attempt(uc.my_memo, self.project, kind, target_id)
         if not ok:
             return
         self.kind, self.target_id = kind, target_id
@@ -104,9 +100,9 @@ class MemosScreen(Screen[None]):
     def _row_chosen(self, event: DataTable.RowSelected) -> None:
         m = self.memos[int(event.row_key.value or 0)]
         if m.target_kind == "coding":  # written with m on the coding: shown there, in its transcript
-            ok, c = self.app.attempt(get_coding, self.project, int(m.target_id))  # type: ignore[attr-defined]
+            ok, c = self.qcode_app.attempt(get_coding, self.project, int(m.target_id))
             if ok:
-                self.app.open_transcript(c.transcript_id, (c.start, c.end))  # type: ignore[attr-defined]
+                self.qcode_app.open_transcript(c.transcript_id, (c.start, c.end))
             return
         if m.coder != self.project.coder:
             self.notify(f"This memo is by {safe_label(m.coder)}; you can read it here but edit only yours.", markup=False)
@@ -121,7 +117,7 @@ class MemosScreen(Screen[None]):
             self.notify("Choose what the memo is about first (ctrl+o project, ctrl+n transcript, ctrl+k code).", markup=False)
             return
         text = self.query_one(TextArea).text
-        ok, _ = self.app.attempt(uc.write_memo, self.project, self.kind, self.target_id or "", text)  # type: ignore[attr-defined]
+        ok, _ = self.qcode_app.attempt(uc.write_memo, self.project, self.kind, self.target_id or "", text)
         if ok:
             self.notify("Saved: memo.", timeout=2, markup=False)
             self.refresh_from_store()
@@ -151,7 +147,7 @@ class MemosScreen(Screen[None]):
     def action_back(self) -> None:
         area = self.query_one(TextArea)
         if self.kind is not None and area.text.strip():
-            ok, memo = self.app.attempt(uc.my_memo, self.project, self.kind, self.target_id or "")  # type: ignore[attr-defined]
+            ok, memo = self.qcode_app.attempt(uc.my_memo, self.project, self.kind, self.target_id or "")
             if ok and (memo is None or memo.text != area.text):
                 self.action_save()  # never lose a memo by leaving the screen
         self.app.pop_screen()

@@ -8,17 +8,17 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from qcode.tui.safe import label as safe_label
+from qcode.tui.screens.base import QcodeScreen
 from qcode.usecases.progress import coding_progress
 from qcode.usecases.project import transcript_summaries
 
 SORTS = ("name", "words", "progress", "kind")
 
 
-class ProjectScreen(Screen[None]):
+class ProjectScreen(QcodeScreen):
     """Pick a transcript to code; import more."""
 
     BINDINGS = [
@@ -33,10 +33,6 @@ class ProjectScreen(Screen[None]):
         super().__init__()
         self.sort_key = "name"
         self._rows: list[dict[str, Any]] = []
-
-    @property
-    def project(self):  # noqa: ANN201 - Project
-        return self.app.project  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -124,14 +120,14 @@ class ProjectScreen(Screen[None]):
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
-            self.app.open_transcript(int(event.row_key.value))  # type: ignore[attr-defined]
+            self.qcode_app.open_transcript(int(event.row_key.value))
 
     def action_open_selected(self) -> None:
         table = self.query_one(DataTable)
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             if key is not None:
-                self.app.open_transcript(int(key))  # type: ignore[attr-defined]
+                self.qcode_app.open_transcript(int(key))
 
     def action_import_files(self) -> None:
         from qcode.tui.screens.importer import ImportScreen
@@ -139,7 +135,7 @@ class ProjectScreen(Screen[None]):
         self.app.push_screen(ImportScreen(), lambda _r: self.refresh_from_store())
 
     def action_project_memo(self) -> None:
-        self.app.open_memos(kind="project", target_id="project")  # type: ignore[attr-defined]
+        self.qcode_app.open_memos(kind="project", target_id="project")
 
     def key_escape(self) -> None:
         if self.query_one("#filter", Input).has_focus:

@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
+from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from qcode.core.codebook import Codebook
 from qcode.core.errors import QcodeError
-from qcode.tui.messages import WorkDone, WorkFailed, WorkProgress
+from qcode.tui.messages import WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
-from qcode.tui.workers import WorkerFailures
+from qcode.tui.screens.base import QcodeScreen
+from qcode.usecases import reporting
 from qcode.usecases.attributes import attribute_names
 from qcode.usecases.project import transcript_names
-
-DEFAULT_FORMATS = ("docx", "html", "md", "xlsx", "csv")
-
-
-def _engine() -> Any:
-    try:
-        from qcode.usecases import reporting
-    except ImportError:
-        return None
-    return reporting
-
-
-def _languages() -> list[str]:
-    eng = _engine()
-    return list(eng.report_languages()) if eng is not None and hasattr(eng, "report_languages") else []
 
 
 def _split(value: str) -> list[str] | None:
@@ -72,16 +58,17 @@ def resolve_codes(codebook: Codebook, items: list[str] | None, lang: str | None)
     return [codebook.find(i).id if codebook.find(i) else by_key.get(i.casefold(), i) for i in items]  # type: ignore[union-attr]
 
 
-class ReportsScreen(WorkerFailures, Screen[None]):
+class ReportsScreen(QcodeScreen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+g", "generate", "Generate")]
 
-    @property
-    def project(self):  # noqa: ANN201
-        return self.app.project  # type: ignore[attr-defined]
+    @dataclass
+    class ReportWritten(Message):
+        """The report was written to *path*."""
+
+        path: Path
 
     def compose(self) -> ComposeResult:
-        eng = _engine()
-        formats = tuple(getattr(eng, "FORMATS", DEFAULT_FORMATS)) if eng else DEFAULT_FORMATS
+        formats = reporting.FORMATS
         codes = [c.id for c in self.project.codebook.codes]
         names = list(transcript_names(self.project).values())
         attrs = attribute_names(self.project)
@@ -111,7 +98,7 @@ class ReportsScreen(WorkerFailures, Screen[None]):
                             id="rep-by", suggester=ListItemSuggester(attrs), compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Language")
-                langs = _languages()
+                langs = list(reporting.report_languages())
                 yield Select([("the project's", "")] + [(lang, lang) for lang in langs], value="", allow_blank=False,
                              id="rep-lang", compact=True)
             with Horizontal(classes="form-row"):
@@ -130,17 +117,11 @@ class ReportsScreen(WorkerFailures, Screen[None]):
         self.sub_title = "Reports"
         self.query_one("#rep-format", Select).focus()
         log = self.query_one("#report-log", Static)
-        if _engine() is None:
-            log.update("Reports are not available: this qcode has no qcode.usecases.reporting yet.")
-        else:
-            log.update(Text("Empty fields mean everything. → completes a code, transcript or attribute name. "
-                            "ctrl+g writes the report (nothing in the project changes).", style="dim"))
+        log.update(Text("Empty fields mean everything. → completes a code, transcript or attribute name. "
+                        "ctrl+g writes the report (nothing in the project changes).", style="dim"))
 
     @on(Button.Pressed, "#rep-go")
     def action_generate(self) -> None:
-        eng = _engine()
-        if eng is None:
-            return
         fmt = str(self.query_one("#rep-format", Select).value)
         out = Path(self.query_one("#rep-output", Input).value).expanduser()
         if out.suffix.lower() != f".{fmt}":
@@ -155,7 +136,7 @@ class ReportsScreen(WorkerFailures, Screen[None]):
                 self.notify(f"Cannot create {safe_label(str(out.parent))}: {exc.strerror}", severity="error", markup=False)
                 return
         try:
-            request = eng.ReportRequest(
+            request = reporting.ReportRequest(
                 format=fmt,
                 output=out,
                 codes=resolve_codes(self.project.codebook, _split(self.query_one("#rep-codes", Input).value), self.project.settings.language),
@@ -174,32 +155,29 @@ class ReportsScreen(WorkerFailures, Screen[None]):
         self._generate(request)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="report")
-    def _generate(self, request: Any) -> None:
-        eng = _engine()
-
+    def _generate(self, request: reporting.ReportRequest) -> None:
         def progress(done: int, total: int, label: str) -> None:
             self.post_message(WorkProgress(done, total, label))
 
         try:
-            path = eng.generate_report(self.project, request, progress=progress)
+            path = reporting.generate_report(self.project, request, progress=progress)
         except QcodeError as exc:
             self.post_message(WorkFailed("report", exc))
             return
-        self.post_message(WorkDone("report", path))
+        self.post_message(self.ReportWritten(path))
 
     @on(WorkProgress)
     def _progress(self, msg: WorkProgress) -> None:
         self.query_one("#report-log", Static).update(Text(f"Generating… {msg.done}/{msg.total} {safe_label(msg.label, 50)}"))
 
-    @on(WorkDone)
-    def _done(self, msg: WorkDone) -> None:
+    def on_reports_screen_report_written(self, msg: ReportWritten) -> None:
         self.query_one("#rep-go", Button).disabled = False
-        self.query_one("#report-log", Static).update(Text(f"Report written: {safe_label(str(msg.result))}", style="bold green"))
-        self.notify(f"Report written to {safe_label(str(msg.result))}", markup=False)
+        self.query_one("#report-log", Static).update(Text(f"Report written: {safe_label(str(msg.path))}", style="bold green"))
+        self.notify(f"Report written to {safe_label(str(msg.path))}", markup=False)
 
     @on(WorkFailed)
     def _failed(self, msg: WorkFailed) -> None:
         self.query_one("#rep-go", Button).disabled = False
         self.query_one("#report-log", Static).update(Text(safe_label(str(msg.error)), style="red"))
         if isinstance(msg.error, QcodeError):
-            self.app.show_error(msg.error)  # type: ignore[attr-defined]
+            self.qcode_app.show_error(msg.error)

@@ -13,11 +13,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 
 from qcode.core.errors import QcodeError
 from qcode.tui.safe import label as safe_label
+from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import CodePicker
 from qcode.tui.widgets.layout import fmt_time
 from qcode.usecases import retrieval as uc
@@ -66,7 +66,7 @@ def coders_cell(q: uc.Quote, room: int) -> str:
     return names if len(names) <= room else f"{len(q.coders)} coders"
 
 
-class RetrievalScreen(Screen[None]):
+class RetrievalScreen(QcodeScreen):
     """Quotes of one code, or where two codes overlap; Enter jumps into the transcript."""
 
     BINDINGS = [
@@ -85,10 +85,6 @@ class RetrievalScreen(Screen[None]):
         self.quotes: list[uc.Quote] = []
         self._applied_filter = ""
         self._width = 0
-
-    @property
-    def project(self):  # noqa: ANN201
-        return self.app.project  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -120,10 +116,10 @@ class RetrievalScreen(Screen[None]):
         could not (no code yet, or an error was shown) and the list is left as it was."""
         if self.code_id is None:
             return False
-        ok, filters = self.app.attempt(parse_filters, self.query_one("#ret-filter", Input).value)  # type: ignore[attr-defined]
+        ok, filters = self.qcode_app.attempt(parse_filters, self.query_one("#ret-filter", Input).value)
         if not ok:
             return False
-        ok, quotes = self.app.attempt(  # type: ignore[attr-defined]
+        ok, quotes = self.qcode_app.attempt(
             uc.quotes, self.project, self.code_id, with_code=self.with_code, filters=filters
         )
         if not ok:
@@ -214,7 +210,7 @@ class RetrievalScreen(Screen[None]):
         i = self._row()
         if i is not None and i < len(self.quotes):
             q = self.quotes[i]
-            self.app.open_transcript(q.transcript_id, (q.start, q.end))  # type: ignore[attr-defined]
+            self.qcode_app.open_transcript(q.transcript_id, (q.start, q.end))
 
     def _pick(self, title: str, then) -> None:  # noqa: ANN001
         self.app.push_screen(CodePicker(self.project.codebook, self.project.settings.language, title=title, allow_new=False), then)

@@ -13,10 +13,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from qcode.tui.messages import CodingsChanged
 from qcode.tui.safe import label as safe_label
+from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import ChoiceDialog, CodePicker, TextDialog
 from qcode.usecases import review as uc
 
@@ -24,7 +25,7 @@ CONTEXT = 160
 """Characters of context shown before and after the passage."""
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(QcodeScreen):
     """Disagreements of one code or all, with keep one / both / neither."""
 
     BINDINGS = [
@@ -46,10 +47,6 @@ class ReviewScreen(Screen[None]):
         self.consensus = uc.agreement.CONSENSUS
         self._undo: list[uc.Item] = []
 
-    @property
-    def project(self):  # noqa: ANN201
-        return self.app.project  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
         yield Header()
         yield DataTable(id="rev-items", cursor_type="row", classes="tool-list")
@@ -65,7 +62,7 @@ class ReviewScreen(Screen[None]):
         table.focus()
 
     def refresh_from_store(self) -> None:
-        ok, items = self.app.attempt(uc.items, self.project, self.code_id, consensus=self.consensus)  # type: ignore[attr-defined]
+        ok, items = self.qcode_app.attempt(uc.items, self.project, self.code_id, consensus=self.consensus)
         if not ok:
             items = []
         self.items = items
@@ -149,12 +146,12 @@ class ReviewScreen(Screen[None]):
         if it.decision:
             self.notify("Already decided: u takes the decision back first.", severity="warning", markup=False)
             return
-        ok, _ = self.app.attempt(  # type: ignore[attr-defined]
-            uc.decide, self.project, it, decision, coder=coder, consensus=self.consensus, history=self.app.history  # type: ignore[attr-defined]
+        ok, _ = self.qcode_app.attempt(
+            uc.decide, self.project, it, decision, coder=coder, consensus=self.consensus, history=self.qcode_app.history
         )
         if ok:
             self._undo.append(it)
-            self.app.touch()  # type: ignore[attr-defined]
+            self.qcode_app.post_message(CodingsChanged())
             self._fill()
             self._next_open()
 
@@ -196,7 +193,7 @@ class ReviewScreen(Screen[None]):
 
         def written(text: str | None) -> None:
             if text is not None:
-                ok, _ = self.app.attempt(uc.set_decision_memo, self.project, it, text, self.app.history)  # type: ignore[attr-defined]
+                ok, _ = self.qcode_app.attempt(uc.set_decision_memo, self.project, it, text, self.qcode_app.history)
                 if ok:
                     self._show()
 
@@ -205,12 +202,12 @@ class ReviewScreen(Screen[None]):
     def action_undo(self) -> None:
         """Take back the last decision made here (app-wide undo elsewhere)."""
         if not self._undo:
-            self.app.action_undo()  # type: ignore[attr-defined]
+            self.qcode_app.action_undo()
             return
         it = self._undo.pop()
-        ok, _ = self.app.attempt(uc.undo, self.project, it, self.app.history)  # type: ignore[attr-defined]
+        ok, _ = self.qcode_app.attempt(uc.undo, self.project, it, self.qcode_app.history)
         if ok:
-            self.app.touch()  # type: ignore[attr-defined]
+            self.qcode_app.post_message(CodingsChanged())
             self.notify("Decision taken back (saved).", markup=False, timeout=3)
             self._fill()
             if it in self.items:  # back on the item whose decision was taken back
@@ -235,7 +232,7 @@ class ReviewScreen(Screen[None]):
         it = self.current()
         if it is not None:
             d = it.disagreement
-            self.app.open_transcript(d.transcript_id, (d.start, d.end))  # type: ignore[attr-defined]
+            self.qcode_app.open_transcript(d.transcript_id, (d.start, d.end))
 
     @on(DataTable.RowSelected)
     def _chosen(self) -> None:

@@ -7,10 +7,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
 
+from qcode.tui.messages import CodingsChanged
 from qcode.tui.safe import label as safe_label
+from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import ChoiceDialog, CodePicker, ConfirmDialog
 from qcode.tui.widgets.layout import fmt_time
 from qcode.usecases import search as uc
@@ -31,7 +32,7 @@ class OnOffBox(Checkbox):
         return "X" if self.value else " "
 
 
-class SearchScreen(Screen[None]):
+class SearchScreen(QcodeScreen):
     """Type a word or phrase; review the hits (space excludes one); C codes them all."""
 
     BINDINGS = [
@@ -47,10 +48,6 @@ class SearchScreen(Screen[None]):
         self.initial = query
         self.hits: list[uc.Hit] = []
         self.excluded: set[int] = set()
-
-    @property
-    def project(self):  # noqa: ANN201
-        return self.app.project  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -81,7 +78,7 @@ class SearchScreen(Screen[None]):
     @on(Input.Submitted, "#search-query")
     def run_search(self) -> None:
         query = self.query_one("#search-query", Input).value
-        ok, hits = self.app.attempt(  # type: ignore[attr-defined]
+        ok, hits = self.qcode_app.attempt(
             uc.search,
             self.project,
             query,
@@ -149,7 +146,7 @@ class SearchScreen(Screen[None]):
         i = self._row()
         if i is not None:
             h = self.hits[i]
-            self.app.open_transcript(h.transcript_id, (h.start, h.end))  # type: ignore[attr-defined]
+            self.qcode_app.open_transcript(h.transcript_id, (h.start, h.end))
 
     def action_code_all(self) -> None:
         chosen = [h for i, h in enumerate(self.hits) if i not in self.excluded]
@@ -171,11 +168,11 @@ class SearchScreen(Screen[None]):
                 def confirmed(yes: bool | None) -> None:
                     if not yes:
                         return
-                    ok, report = self.app.attempt(  # type: ignore[attr-defined]
-                        uc.code_all, self.project, chosen, code_id, history=self.app.history, unit=unit  # type: ignore[attr-defined]
+                    ok, report = self.qcode_app.attempt(
+                        uc.code_all, self.project, chosen, code_id, history=self.qcode_app.history, unit=unit
                     )
                     if ok:
-                        self.app.touch()  # type: ignore[attr-defined]
+                        self.qcode_app.post_message(CodingsChanged())
                         extra = f" ({report.already} were already coded)" if report.already else ""
                         self.notify(f"Saved: coded {len(report.coded)} passages “{safe_label(name)}”{extra}. u undoes.", markup=False)
 

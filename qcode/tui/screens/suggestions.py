@@ -7,31 +7,25 @@ thread worker that posts progress and completion messages.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
 from qcode.core.errors import QcodeError
 from qcode.tui.colors import code_colors
-from qcode.tui.messages import WorkDone, WorkFailed, WorkProgress
+from qcode.tui.messages import CodingsChanged, WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
+from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import ConfirmDialog, TextDialog
 from qcode.tui.widgets.transcript_view import TranscriptView
-from qcode.tui.workers import WorkerFailures
-from qcode.usecases import blind
-
-
-def _engine() -> Any:
-    try:
-        from qcode.usecases import suggesting
-    except ImportError:
-        return None
-    return suggesting
+from qcode.tui.workers import WorkCancelled, stop_if_cancelled
+from qcode.usecases import blind, suggesting
 
 
 def score_text(score: float) -> str:
@@ -49,7 +43,7 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-class SuggestionsScreen(WorkerFailures, Screen[None]):
+class SuggestionsScreen(QcodeScreen):
     """One pending suggestion at a time: a accepts, x rejects, n skips; shift+arrows adjust the span."""
 
     BINDINGS = [
@@ -62,6 +56,13 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
         Binding("R", "run", "Run suggester"),
     ]
 
+    @dataclass
+    class SuggestionsReady(Message):
+        """The suggester finished: *report* counts what it stored as pending."""
+
+        report: Any
+        """A :class:`qcode.usecases.suggesting.SuggestRunReport`."""
+
     def __init__(self, transcript_id: int | None = None, code_id: str | None = None) -> None:
         super().__init__()
         self.tid = transcript_id
@@ -69,10 +70,6 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
         self.items: list[Any] = []
         self.index = 0
         self._shown_tid: int | None = None
-
-    @property
-    def project(self):  # noqa: ANN201
-        return self.app.project  # type: ignore[attr-defined]
 
     @property
     def view(self) -> TranscriptView:
@@ -92,11 +89,7 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
         self.view.focus()
 
     def refresh_from_store(self) -> None:
-        eng = _engine()
-        if eng is None:
-            self._say("Suggestions are not available: this qcode has no qcode.usecases.suggesting yet.")
-            return
-        ok, items = self.app.attempt(eng.pending, self.project, transcript_id=self.tid, code_id=self.code_id)  # type: ignore[attr-defined]
+        ok, items = self.qcode_app.attempt(suggesting.pending, self.project, transcript_id=self.tid, code_id=self.code_id)
         if not ok:
             return
         self.items = list(items)
@@ -127,7 +120,7 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
         t.append(f"{self.index + 1}/{len(self.items)}  ", style="bold")
         t.append(safe_label(code.display(self.project.settings.language) if code else s.code_id), style="bold")
         t.append(f"  score {score_text(s.score)}\n", style="dim")
-        for line in _engine().why_lines(ev):
+        for line in suggesting.why_lines(ev):
             t.append("Why: ", style="bold")
             t.append(safe_label(line, 1000) + "\n")
         tr = self.project.transcript(s.transcript_id)
@@ -148,25 +141,25 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
         self._show()
 
     def action_accept(self) -> None:
-        s, eng = self._current(), _engine()
-        if s is None or eng is None:
+        s = self._current()
+        if s is None:
             return
         start, end = self.view.selection or (s.start, s.end)
-        kwargs: dict[str, Any] = {"history": self.app.history}  # type: ignore[attr-defined]
+        kwargs: dict[str, Any] = {"history": self.qcode_app.history}
         if (start, end) != (s.start, s.end):
             kwargs.update(start=start, end=end)
-        ok, _ = self.app.attempt(eng.accept, self.project, s.id, **kwargs)  # type: ignore[attr-defined]
+        ok, _ = self.qcode_app.attempt(suggesting.accept, self.project, s.id, **kwargs)
         if ok:
-            self.app.touch()  # type: ignore[attr-defined]
+            self.qcode_app.post_message(CodingsChanged())
             self.notify("Saved: suggestion accepted as a coding.", timeout=2, markup=False)
             self.view.set_codings(blind.visible_codings(self.project, transcript_id=s.transcript_id))
             self._remove_current()
 
     def action_reject(self) -> None:
-        s, eng = self._current(), _engine()
-        if s is None or eng is None:
+        s = self._current()
+        if s is None:
             return
-        ok, _ = self.app.attempt(eng.reject, self.project, s.id)  # type: ignore[attr-defined]
+        ok, _ = self.qcode_app.attempt(suggesting.reject, self.project, s.id)
         if ok:
             self.notify("Saved: suggestion rejected.", timeout=2, markup=False)
             self._remove_current()
@@ -178,8 +171,7 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
             self._show()
 
     def action_accept_all(self) -> None:
-        eng = _engine()
-        if eng is None or not self.items:
+        if not self.items:
             return
 
         def threshold(value: str | None) -> None:
@@ -200,9 +192,9 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
             def confirmed(yes: bool | None) -> None:
                 if not yes:
                     return
-                ok, _ = self.app.attempt(eng.accept_all, self.project, ids, history=self.app.history)  # type: ignore[attr-defined]
+                ok, _ = self.qcode_app.attempt(suggesting.accept_all, self.project, ids, history=self.qcode_app.history)
                 if ok:
-                    self.app.touch()  # type: ignore[attr-defined]
+                    self.qcode_app.post_message(CodingsChanged())
                     self.notify(f"Saved: accepted {many} (u undoes them together).", markup=False)
                     self._shown_tid = None
                     self.refresh_from_store()
@@ -217,34 +209,32 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
         )
 
     def action_run(self) -> None:
-        if _engine() is None:
-            return
         self._say("Running the suggester… (the language model is loaded once per session, which takes a few seconds)")
         self._run(self.tid, self.code_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="suggest")
     def _run(self, tid: int | None, code_id: str | None) -> None:
-        eng = _engine()
-
         def progress(done: int, total: int, label: str) -> None:
+            stop_if_cancelled()
             self.post_message(WorkProgress(done, total, label))
 
         try:
-            report = eng.run_suggestions(
+            report = suggesting.run_suggestions(
                 self.project, transcripts=[tid] if tid is not None else None, codes=[code_id] if code_id else None, progress=progress
             )
+        except WorkCancelled:
+            return  # the screen was left: nothing to show
         except QcodeError as exc:
             self.post_message(WorkFailed("suggest", exc))
             return
-        self.post_message(WorkDone("suggest", report))
+        self.post_message(self.SuggestionsReady(report))
 
     @on(WorkProgress)
     def _progress(self, msg: WorkProgress) -> None:
         self._say(f"Running the suggester… {msg.done}/{msg.total} {safe_label(msg.label, 40)}")
 
-    @on(WorkDone)
-    def _done(self, msg: WorkDone) -> None:
-        result = msg.result
+    def on_suggestions_screen_suggestions_ready(self, msg: SuggestionsReady) -> None:
+        result = msg.report
         text = result.summary() if hasattr(result, "summary") else str(result)
         self.notify(safe_label(text, 300), title="Suggestions ready", markup=False)
         self._shown_tid = None
@@ -253,5 +243,5 @@ class SuggestionsScreen(WorkerFailures, Screen[None]):
     @on(WorkFailed)
     def _failed(self, msg: WorkFailed) -> None:
         if isinstance(msg.error, QcodeError):
-            self.app.show_error(msg.error)  # type: ignore[attr-defined]
+            self.qcode_app.show_error(msg.error)
         self._show()
