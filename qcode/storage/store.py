@@ -31,6 +31,8 @@ from qcode.storage.engine import (
     translate_error,
 )
 from qcode.storage.records import RecordsMixin
+from qcode.storage.repositories.coders import SqlCoders
+from qcode.storage.repositories.coders import names_by_id as coder_names
 
 
 def _ts(dt: datetime) -> str:
@@ -53,7 +55,7 @@ class Store(RecordsMixin):
         self.backup_path: Path | None = None
         self.read_only = False
         """Opened read-only (the file or its folder is not writable): every write is refused."""
-        self._coder_ids: dict[str, int] = {}
+        self.coders = SqlCoders(self.tx)
         self._known_codes: set[str] = set()
         self._seen_versions: dict[str, tuple[int, str]] = {}
         self._seen_codebook: int | None = None
@@ -64,7 +66,6 @@ class Store(RecordsMixin):
 
     def _forget_cached_ids(self) -> None:
         """After a rollback, ids cached during the transaction may name rows that were never committed."""
-        self._coder_ids = {}
         self._known_codes = set()
 
     # ------------------------------------------------------------------ open
@@ -252,23 +253,11 @@ class Store(RecordsMixin):
 
     # --------------------------------------------------------------- coders
     def coder_id(self, name: str) -> int:
-        """The id of coder *name*, created on first use."""
-        if name in self._coder_ids:
-            return self._coder_ids[name]
-        t = schema.coders
-        with self.transaction() as conn:
-            cid = conn.execute(sa.select(t.c.id).where(t.c.name == name)).scalar()
-            if cid is None:
-                cid = conn.execute(sa.insert(t).values(name=name, guid=stable_guid("coder", name))).inserted_primary_key[0]
-        self._coder_ids[name] = int(cid)
-        return int(cid)
-
-    def coders(self) -> list[str]:
-        with self.reading() as conn:
-            return list(conn.execute(sa.select(schema.coders.c.name).order_by(schema.coders.c.name)).scalars())
+        """The id of coder *name*, created on first use (``store.coders.id``)."""
+        return self.coders.id(name)
 
     def _coder_names(self, conn: sa.Connection) -> dict[int, str]:
-        return {r.id: r.name for r in conn.execute(sa.select(schema.coders.c.id, schema.coders.c.name))}
+        return coder_names(conn)
 
     # ----------------------------------------------------------- transcripts
     def add_transcript(self, t: Transcript, source_bytes: bytes | None = None) -> int:

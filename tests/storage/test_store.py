@@ -133,7 +133,7 @@ def test_batch_insert_returns_ids_and_filters(store: Store) -> None:
     assert len(store.codings(code_ids=["a"])) == 5
     assert len(store.codings(coders=["c2"])) == 5
     assert store.count_codings() == {"a": 5, "b": 5}
-    assert store.coders() == ["c1", "c2"]
+    assert store.coders.names() == ["c1", "c2"]
 
 
 def test_participants_and_speaker_links(store: Store) -> None:

@@ -1,0 +1,34 @@
+"""What the use cases may ask of a store: one ``typing.Protocol`` per repository.
+
+:class:`qcode.storage.store.Store` is the one implementation (SQLAlchemy Core,
+SQLite and PostgreSQL); ``tests/storage/test_interface.py`` checks it satisfies
+these Protocols on both backends. Repositories take and return core dataclasses.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class CodersRepository(Protocol):
+    """The coders of a project (people and suggesters)."""
+
+    def id(self, name: str) -> int:
+        """The id of coder *name*, created on first use."""
+        ...
+
+    def names(self) -> list[str]:
+        """Every coder's name, sorted."""
+        ...
+
+    def names_by_id(self) -> dict[int, str]:
+        """Coder names by id."""
+        ...
+
+
+@runtime_checkable
+class StoreProtocol(Protocol):
+    """A project store, made of repositories."""
+
+    coders: CodersRepository
