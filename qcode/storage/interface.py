@@ -7,7 +7,33 @@ these Protocols on both backends. Repositories take and return core dataclasses.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class TurnSpan:
+    transcript_id: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class CodedSpan:
+    transcript_id: int
+    start: int
+    end: int
+    coder: str
+
+
+@dataclass(frozen=True)
+class CoverageRows:
+    """What coding progress is computed from (``store.progress.coverage()``)."""
+
+    turns: list[TurnSpan]
+    """Every turn, by transcript id then turn index."""
+    codings: list[CodedSpan]
+    transcript_ids: list[int]
 
 
 @runtime_checkable
@@ -28,7 +54,17 @@ class CodersRepository(Protocol):
 
 
 @runtime_checkable
+class ProgressRepository(Protocol):
+    """The spans coding progress is computed from."""
+
+    def coverage(self) -> CoverageRows:
+        """Every turn's and coding's span, and every transcript id, read in one transaction."""
+        ...
+
+
+@runtime_checkable
 class StoreProtocol(Protocol):
     """A project store, made of repositories."""
 
     coders: CodersRepository
+    progress: ProgressRepository

@@ -33,6 +33,7 @@ from qcode.storage.engine import (
 from qcode.storage.records import RecordsMixin
 from qcode.storage.repositories.coders import SqlCoders
 from qcode.storage.repositories.coders import names_by_id as coder_names
+from qcode.storage.repositories.progress import SqlProgress
 
 
 def _ts(dt: datetime) -> str:
@@ -56,6 +57,7 @@ class Store(RecordsMixin):
         self.read_only = False
         """Opened read-only (the file or its folder is not writable): every write is refused."""
         self.coders = SqlCoders(self.tx)
+        self.progress = SqlProgress(self.tx)
         self._known_codes: set[str] = set()
         self._seen_versions: dict[str, tuple[int, str]] = {}
         self._seen_codebook: int | None = None

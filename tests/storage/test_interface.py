@@ -29,7 +29,7 @@ def test_the_store_satisfies_the_store_protocol(any_store: Store) -> None:
     assert isinstance(_typed(any_store), interface.StoreProtocol)
 
 
-@pytest.mark.parametrize(("attribute", "protocol"), [("coders", interface.CodersRepository)])
+@pytest.mark.parametrize(("attribute", "protocol"), [("coders", interface.CodersRepository), ("progress", interface.ProgressRepository)])
 def test_each_repository_satisfies_its_protocol(any_store: Store, attribute: str, protocol: type) -> None:
     assert isinstance(getattr(any_store, attribute), protocol)
 
@@ -48,3 +48,16 @@ def test_coders_round_trip_through_the_repository(any_store: Store) -> None:
     any_store.coders.id("bob")
     assert any_store.coders.names() == ["amina", "bob"]
     assert any_store.coders.names_by_id()[a] == "amina"
+
+
+def test_progress_coverage_lists_turns_codings_and_transcripts(any_store: Store) -> None:
+    from qcode.core import Code, Codebook, Coding, Transcript, build_text
+
+    text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
+    tid = any_store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+    any_store.save_codebook(Codebook(codes=[Code("x", "X")]))
+    any_store.add_coding(Coding(transcript_id=tid, code_id="x", start=turns[1].start, end=turns[1].end, coder="amina"))
+    rows = any_store.progress.coverage()
+    assert rows.transcript_ids == [tid]
+    assert [(t.start, t.end) for t in rows.turns] == [(t.start, t.end) for t in turns]
+    assert [(c.transcript_id, c.start, c.coder) for c in rows.codings] == [(tid, turns[1].start, "amina")]
