@@ -23,6 +23,7 @@ from qcode.core.text import count_words
 from qcode.suggest.arrays import decimal_strings, four_digit_strings, unique
 from qcode.suggest.base import SUPPORT_FACTOR, CodeProfile, Hit, Passage, Training
 from qcode.suggest.cache import DocCache, text_key
+from qcode.suggest.learn import FitCache
 from qcode.suggest.model_signals import (
     Learned,
     Similarity,
@@ -125,7 +126,9 @@ class Engine:
         profiles: list[CodeProfile],
         signals: Sequence[str] | None = None,
         unit_mode: UnitMode = "auto",
+        fit_cache: FitCache | None = None,
     ) -> None:
+        """*fit_cache*: where the learned signal finds per-code fits to reuse (:class:`~qcode.suggest.learn.FitCache`)."""
         self.info = info
         self.profiles = profiles
         self.unit_mode = unit_mode
@@ -134,6 +137,9 @@ class Engine:
         self.ruleset = RuleSet([s for s in self.signals if isinstance(s, RuleSignal)], len(profiles))
         self.unit_signals = [s for s in self.signals if s.kind == "unit"]
         self.member_of = {m: p.id for p in profiles for m in p.members}
+        for sig in self.signals:
+            if isinstance(sig, Learned):
+                sig.fit_cache = fit_cache
 
     # ------------------------------------------------------------- parsing
     def analyse(

@@ -157,9 +157,120 @@ def tfidf_rows(ptr: Any, terms: Any, keys: Any, key_col: Any, key_idf: Any, unse
     return sp.csr_matrix((w[m].astype(dtype), (u[m], c[m])), shape=(n, n_cols))
 
 
-def fit(rows: list[list[int]], Y: Any, M: Any, codes: list[str], stops: frozenset[int] = frozenset()) -> LinearModel:
+class FitCache:
+    """Fitted per-code regressions, keyed by a hash of exactly what each fit sees.
+
+    A code's regression depends only on the feature matrix (the vocabulary and
+    IDF come from every training row) and on its own labels and mask: the key
+    is ``sha256(matrix, known rows, their labels, the solver's settings)``, so
+    a reused fit is the one that would be computed again (liblinear is
+    deterministic for a fixed seed) and suggestions are identical. When only
+    the codebook's keywords change, or one code's codings, the other codes'
+    models (and those of the held-out folds) are read back instead of refit.
+
+    On disk (*path*), one ``.npz`` file per feature matrix holds the fits made
+    on it; without a path the cache lives in memory only. :attr:`fits` and
+    :attr:`hits` count the regressions fitted and reused (for tests and the
+    benchmark). At most :data:`KEEP_FILES` files are kept, the least recently
+    used are removed.
+    """
+
+    KEEP_FILES = 32
+
+    def __init__(self, path: Any = None) -> None:
+        from pathlib import Path
+
+        self.path = Path(path) if path is not None else None
+        self.fits = 0
+        self.hits = 0
+        self._mem: dict[str, dict[str, tuple[Any, float] | None]] = {}
+        self._dirty: set[str] = set()
+
+    def _file(self, xkey: str) -> Any:
+        assert self.path is not None
+        return self.path / f"{xkey}.npz"
+
+    def _group(self, xkey: str) -> dict[str, tuple[Any, float] | None]:
+        if xkey in self._mem:
+            return self._mem[xkey]
+        group: dict[str, tuple[Any, float] | None] = {}
+        if self.path is not None:
+            import numpy as np
+
+            try:
+                with np.load(self._file(xkey), allow_pickle=False) as z:
+                    for name in z.files:
+                        if name.startswith("w_"):
+                            group[name[2:]] = (z[name], float(z["b_" + name[2:]]))
+                        elif name.startswith("n_"):
+                            group[name[2:]] = None
+                self._file(xkey).touch()
+            except (OSError, ValueError, KeyError):
+                group = {}
+        self._mem[xkey] = group
+        return group
+
+    def get(self, xkey: str, key: str) -> tuple[bool, tuple[Any, float] | None]:
+        group = self._group(xkey)
+        if key in group:
+            self.hits += 1
+            return True, group[key]
+        return False, None
+
+    def put(self, xkey: str, key: str, value: tuple[Any, float] | None) -> None:
+        self.fits += 1
+        self._group(xkey)[key] = value
+        self._dirty.add(xkey)
+
+    def flush(self) -> None:
+        """Write the groups that got new fits (atomically), and drop the oldest files."""
+        if self.path is None or not self._dirty:
+            self._dirty.clear()
+            return
+        import os
+        import tempfile
+
+        import numpy as np
+
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            for xkey in sorted(self._dirty):
+                arrays: dict[str, Any] = {}
+                for key, value in self._mem[xkey].items():
+                    if value is None:
+                        arrays["n_" + key] = np.zeros(0, np.float32)
+                    else:
+                        arrays["w_" + key], arrays["b_" + key] = value[0], np.float64(value[1])
+                fd, tmp = tempfile.mkstemp(dir=self.path, suffix=".tmp")
+                with os.fdopen(fd, "wb") as f:
+                    np.savez(f, **arrays)
+                os.replace(tmp, self._file(xkey))
+            files = sorted(self.path.glob("*.npz"), key=lambda f: f.stat().st_mtime, reverse=True)
+            for old in files[self.KEEP_FILES:]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only or full disk costs speed next time, not correctness
+        self._dirty.clear()
+
+
+def _digest(*arrays: Any) -> str:
+    import hashlib
+
+    import numpy as np
+
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(str((a.dtype.str, a.shape)).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:32]
+
+
+def fit(rows: list[list[int]], Y: Any, M: Any, codes: list[str], stops: frozenset[int] = frozenset(),
+        cache: FitCache | None = None) -> LinearModel:
     """Train on term rows, labels *Y* (rows x codes, 0/1) and mask *M* (1 = label known); the
-    function words *stops* weigh :data:`STOP_WEIGHT` of their TF-IDF."""
+    function words *stops* weigh :data:`STOP_WEIGHT` of their TF-IDF. Per-code fits already
+    in *cache* are reused."""
     import numpy as np
 
     vocab, idf = build_vocab(rows)
@@ -172,8 +283,17 @@ def fit(rows: list[list[int]], Y: Any, M: Any, codes: list[str], stops: frozense
     if not vocab or not rows:
         return model
     X = _matrix(model, rows)
+    xkey = _digest(X.data, X.indices, X.indptr, np.array(X.shape)) if cache is not None else ""
     for j in range(c):
-        fitted = _fit_one(X, Y[:, j], M[:, j])
+        if cache is None:
+            fitted = _fit_one(X, Y[:, j], M[:, j])
+        else:
+            known = np.nonzero(M[:, j] > 0)[0]
+            key = _digest(known, Y[known, j] > 0, np.array([C, SEED], dtype=np.float64))
+            found, fitted = cache.get(xkey, key)
+            if not found:
+                fitted = _fit_one(X, Y[:, j], M[:, j])
+                cache.put(xkey, key, fitted)
         if fitted is not None:
             model.weights[:, j], model.bias[j] = fitted
     return model
@@ -212,7 +332,8 @@ def calibrate(P: Any, thresholds: Any) -> Any:
 
 
 def cross_validate(rows: list[list[int]], Y: Any, M: Any, R: Any, codes: list[str], groups: Any = None,
-                   fixed: Any = None, folds: int = 3, stops: frozenset[int] = frozenset()) -> dict[str, dict[str, float]]:
+                   fixed: Any = None, folds: int = 3, stops: frozenset[int] = frozenset(),
+                   cache: FitCache | None = None) -> dict[str, dict[str, float]]:
     """Held-out figures per code: the model's threshold and F1 there, the rule signals' F1 (*R*) and chance's.
 
     *groups*: the transcript of each row (folds by transcript when there are
@@ -240,7 +361,7 @@ def cross_validate(rows: list[list[int]], Y: Any, M: Any, R: Any, codes: list[st
         test = np.nonzero(fold_of == f)[0]
         if len(test) == 0 or len(train) == 0:
             continue
-        m = fit([rows[i] for i in train], Y[train], M[train], codes, stops)
+        m = fit([rows[i] for i in train], Y[train], M[train], codes, stops, cache)
         if m.vocab:
             P[test] = predict(m, _matrix(m, [rows[i] for i in test]))
     out: dict[str, dict[str, float]] = {}

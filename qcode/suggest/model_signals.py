@@ -374,6 +374,8 @@ class Learned(Signal):
         from qcode.suggest.units import doc_terms
 
         self.model: learn.LinearModel | None = None
+        self.fit_cache: learn.FitCache | None = None
+        """Per-code fits to reuse (set by the engine; None: fit every code)."""
         self.positives: dict[str, int] = {}
         self.index = {p.id: i for i, p in enumerate(profiles)}
         texts = [(p.id, t) for p in profiles for t in p.texts]
@@ -429,8 +431,10 @@ class Learned(Signal):
         if not any(v >= learn.MIN_POSITIVES for v in self.positives.values()):
             return
         stops = frozenset(t for u in units for t in u.stops)
-        report = learn.cross_validate(rows, Y, M, R, codes, groups=groups, fixed=fixed, stops=stops)
-        model = learn.fit(rows, Y, M, codes, stops)
+        report = learn.cross_validate(rows, Y, M, R, codes, groups=groups, fixed=fixed, stops=stops, cache=self.fit_cache)
+        model = learn.fit(rows, Y, M, codes, stops, self.fit_cache)
+        if self.fit_cache is not None:
+            self.fit_cache.flush()
         model.evidence_ok = np.array([t not in stops for t in model.terms.tolist()], dtype=bool)
         model.heldout = report
         model.enabled = learn.gate(report)

@@ -158,6 +158,7 @@ def run_suggestions(
     from qcode.suggest.base import build_profiles
     from qcode.suggest.cache import DocCache
     from qcode.suggest.engine import Engine
+    from qcode.suggest.learn import FitCache
     from qcode.suggest.pipeline import get_pipeline, is_loaded
 
     t0 = time.perf_counter()
@@ -235,7 +236,7 @@ def run_suggestions(
             progress(done, len(target_ids), f"suggesting ({info.name})")
             if not todo:
                 continue
-            engine = Engine(info, profiles)
+            engine = Engine(info, profiles, fit_cache=FitCache(project.data_dir / "cache" / "suggest" / "models"))
             _learn(project, engine, cache, processes, by_t, rej, progress)
             _add_notes(notes, info, engine.notes(), len(by_lang) > 1)
             spans_rej, quotes_rej = store_sugg.rejected_keys(project.store, todo)
