@@ -64,7 +64,10 @@ class ProgressRepository(Protocol):
 
 @runtime_checkable
 class StoreProtocol(Protocol):
-    """A project store, made of repositories."""
+    """A project store, made of repositories (read-only properties, so implementations may narrow their types)."""
 
-    coders: CodersRepository
-    progress: ProgressRepository
+    @property
+    def coders(self) -> CodersRepository: ...
+
+    @property
+    def progress(self) -> ProgressRepository: ...

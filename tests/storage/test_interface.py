@@ -55,7 +55,7 @@ def test_progress_coverage_lists_turns_codings_and_transcripts(any_store: Store)
 
     text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
     tid = any_store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
-    any_store.save_codebook(Codebook(codes=[Code("x", "X")]))
+    any_store.save_codebook(Codebook(codes=(Code("x", {"": "X"}),)))
     any_store.add_coding(Coding(transcript_id=tid, code_id="x", start=turns[1].start, end=turns[1].end, coder="amina"))
     rows = any_store.progress.coverage()
     assert rows.transcript_ids == [tid]
