@@ -63,6 +63,15 @@ class ProgressRepository(Protocol):
 
 
 @runtime_checkable
+class MetaRepository(Protocol):
+    """Small key/value project settings kept in the database."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+
+@runtime_checkable
 class StoreProtocol(Protocol):
     """A project store, made of repositories (read-only properties, so implementations may narrow their types)."""
 
@@ -71,3 +80,6 @@ class StoreProtocol(Protocol):
 
     @property
     def progress(self) -> ProgressRepository: ...
+
+    @property
+    def meta(self) -> MetaRepository: ...

@@ -33,6 +33,7 @@ from qcode.storage.engine import (
 from qcode.storage.records import RecordsMixin
 from qcode.storage.repositories.coders import SqlCoders
 from qcode.storage.repositories.coders import names_by_id as coder_names
+from qcode.storage.repositories.meta import SqlMeta
 from qcode.storage.repositories.progress import SqlProgress
 
 
@@ -58,6 +59,7 @@ class Store(RecordsMixin):
         """Opened read-only (the file or its folder is not writable): every write is refused."""
         self.coders = SqlCoders(self.tx)
         self.progress = SqlProgress(self.tx)
+        self.meta = SqlMeta(self.tx)
         self._known_codes: set[str] = set()
         self._seen_versions: dict[str, tuple[int, str]] = {}
         self._seen_codebook: int | None = None
@@ -241,17 +243,6 @@ class Store(RecordsMixin):
             stem = self.engine.url.database or "server"
             return postgres_hooks().dump(self.url, sqlite_files.backup_target(backup_dir, stem, reason, ".dump"))
         return sqlite_files.backup_database(self.path, backup_dir, reason, self.where)
-
-    # ---------------------------------------------------------------- meta
-    def get_meta(self, key: str) -> str | None:
-        with self.reading() as conn:
-            return conn.execute(sa.select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
-
-    def set_meta(self, key: str, value: str) -> None:
-        t = schema.meta
-        with self.transaction() as conn:
-            if conn.execute(sa.update(t).where(t.c.key == key).values(value=value)).rowcount == 0:
-                conn.execute(sa.insert(t).values(key=key, value=value))
 
     # --------------------------------------------------------------- coders
     def coder_id(self, name: str) -> int:

@@ -29,7 +29,7 @@ def test_the_store_satisfies_the_store_protocol(any_store: Store) -> None:
     assert isinstance(_typed(any_store), interface.StoreProtocol)
 
 
-@pytest.mark.parametrize(("attribute", "protocol"), [("coders", interface.CodersRepository), ("progress", interface.ProgressRepository)])
+@pytest.mark.parametrize(("attribute", "protocol"), [("coders", interface.CodersRepository), ("progress", interface.ProgressRepository), ("meta", interface.MetaRepository)])
 def test_each_repository_satisfies_its_protocol(any_store: Store, attribute: str, protocol: type) -> None:
     assert isinstance(getattr(any_store, attribute), protocol)
 
@@ -61,3 +61,10 @@ def test_progress_coverage_lists_turns_codings_and_transcripts(any_store: Store)
     assert rows.transcript_ids == [tid]
     assert [(t.start, t.end) for t in rows.turns] == [(t.start, t.end) for t in turns]
     assert [(c.transcript_id, c.start, c.coder) for c in rows.codings] == [(tid, turns[1].start, "amina")]
+
+
+def test_meta_set_overwrites_and_get_reads_back(any_store: Store) -> None:
+    assert any_store.meta.get("k") is None
+    any_store.meta.set("k", "1")
+    any_store.meta.set("k", "2")
+    assert any_store.meta.get("k") == "2"
