@@ -166,8 +166,7 @@ class Engine:
                     yield item.text[a:b], n
 
         current, bucket = -1, []
-        tables_only = not self.ruleset.needs_docs
-        for doc, n in parse(self.info, stream(), BATCH_SIZE, processes, as_tuples=True, tables_only=tables_only):
+        for doc, n in parse(self.info, stream(), BATCH_SIZE, processes, as_tuples=True):
             if n != current:
                 if bucket:
                     yield self._store(pending[current], bucket, cache)
@@ -186,7 +185,7 @@ class Engine:
         item, key = entry
         tables = [token_table(d) for d in docs]
         if cache is not None:
-            cache.save(key, self.info.key, docs, tables)
+            cache.save(key, self.info.key, docs)
         return self._finish(item, docs, cached=False, tables=tables)
 
     def _finish(self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None) -> Analysed:

@@ -272,9 +272,8 @@ class _FastBlank:
             number = self.forms.find(orth)
         return self.lemmas[number], self.kinds[number], number
 
-    def annotate_batch(self, docs: list[Any], set_docs: bool = True) -> list[Any]:
-        """Lemmas and sentence starts of *docs*, left in each doc's token table (``user_data``) and,
-        when *set_docs*, on the docs themselves (a caller that reads only the tables skips that)."""
+    def annotate_batch(self, docs: list[Any]) -> list[Any]:
+        """Lemmas and sentence starts of *docs*, set on the docs and left in each doc's token table (``user_data``)."""
         import numpy as np
         from spacy.attrs import LEMMA, NORM, ORTH, SENT_START, SPACY
 
@@ -318,8 +317,7 @@ class _FastBlank:
         ends = np.cumsum(step)
         table[:, 8] = (ends - step - np.repeat(ends[bounds[:-1]] - step[bounds[:-1]], lengths)).astype(np.uint64)
         for d, a, b in zip(docs_nz, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-            if set_docs:
-                d.from_array([LEMMA, SENT_START], table[a:b, 2:4])
+            d.from_array([LEMMA, SENT_START], table[a:b, 2:4])
             d.user_data[TABLE_KEY] = table[a:b]
         return docs
 
@@ -327,15 +325,11 @@ class _FastBlank:
 _FAST: dict[int, _FastBlank | None] = {}
 
 
-def parse(info: PipelineInfo, texts: Any, batch_size: int = 64, n_process: int = 1, as_tuples: bool = False,
-          tables_only: bool = False) -> Any:
+def parse(info: PipelineInfo, texts: Any, batch_size: int = 64, n_process: int = 1, as_tuples: bool = False) -> Any:
     """Parsed docs of *texts* (like ``nlp.pipe``, lemmas fixed by :func:`fix_lemmas`).
 
     Blank pipelines with the lookup lemmatizer and the sentencizer take the
     array fast path (same annotations); others go through ``nlp.pipe``.
-    *tables_only*: the caller reads the annotations from the token tables
-    (:func:`qcode.suggest.units.token_table`) only, so the fast path need not
-    set them on the docs too.
     """
     nlp = info.nlp
     key = id(info)
@@ -350,11 +344,11 @@ def parse(info: PipelineInfo, texts: Any, batch_size: int = 64, n_process: int =
             return ((fix_lemmas(d, info), ctx) for d, ctx in nlp.pipe(texts, **kwargs))
         return (fix_lemmas(d, info) for d in nlp.pipe(texts, **kwargs))
     if as_tuples:
-        return _fast_batches(fast, texts, batch_size, not tables_only)
-    return (d for d, _ in _fast_batches(fast, ((t, None) for t in texts), batch_size, not tables_only))
+        return _fast_batches(fast, texts, batch_size)
+    return (d for d, _ in _fast_batches(fast, ((t, None) for t in texts), batch_size))
 
 
-def _fast_batches(fast: _FastBlank, items: Any, batch_size: int, set_docs: bool = True) -> Any:
+def _fast_batches(fast: _FastBlank, items: Any, batch_size: int) -> Any:
     from itertools import islice
 
     it = iter(items)
@@ -363,5 +357,5 @@ def _fast_batches(fast: _FastBlank, items: Any, batch_size: int, set_docs: bool 
         batch = list(islice(it, batch_size))
         if not batch:
             return
-        docs = fast.annotate_batch([tokenizer(t) for t, _ in batch], set_docs)
+        docs = fast.annotate_batch([tokenizer(t) for t, _ in batch])
         yield from zip(docs, (c for _, c in batch), strict=True)

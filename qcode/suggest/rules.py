@@ -51,13 +51,9 @@ class Matches:
     rule: Any
     start: Any
     end: Any
-    FIELDS = ("unit", "rule", "start", "end")
 
     def __len__(self) -> int:
         return len(self.unit)
-
-    def arrays(self) -> dict[str, Any]:
-        return {f: getattr(self, f) for f in self.FIELDS}
 
 
 class RuleSignal(Signal):
@@ -134,15 +130,12 @@ class LemmaKeywords(RuleSignal):
 
     def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
-        from spacy.matcher import PhraseMatcher
-
         from qcode.suggest.pipeline import parse
 
         nlp = info.nlp
         lang = info.lang
         strings = nlp.vocab.strings
         self.tagged = has_tagger(nlp)
-        self.matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
         items: list[tuple[str, int, str]] = []
         for p in profiles:
             items.extend((p.id, KEYWORD, phrase) for phrase in p.phrases)
@@ -190,9 +183,14 @@ class LemmaKeywords(RuleSignal):
         self.idioms = [i for i in idioms if i]
 
     def _sequences(self, sequences: list[tuple[int, ...]]) -> None:
-        """The distinct hash sequences of the rules, each with its rules (in rule order), as arrays for :meth:`find`."""
+        """The distinct hash sequences of the rules, each with its rules (in rule order), as phrase
+        patterns of a ``PhraseMatcher`` on LEMMA and (without a tagger) one on NORM."""
         import numpy as np
+        from spacy.attrs import LEMMA, NORM
+        from spacy.matcher import PhraseMatcher
+        from spacy.tokens import Doc
 
+        vocab = self.info.nlp.vocab
         seqs: dict[tuple[int, ...], list[int]] = {}
         for r, seq in enumerate(sequences):
             seqs.setdefault(seq, []).append(r)
@@ -200,21 +198,24 @@ class LemmaKeywords(RuleSignal):
         counts = [len(r) for r in seqs.values()]
         self.seq_rules = np.array([r for rs in seqs.values() for r in rs], dtype=np.int64)
         self.seq_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        single = [k for k, q in enumerate(self.seqs) if len(q) == 1]
-        first = np.array([self.seqs[k][0] for k in single], dtype=np.uint64)
-        order = np.argsort(first, kind="stable")
-        self.single_lemma, self.single_seq = first[order], np.array(single, dtype=np.int64)[order]
-        self.multi = [k for k, q in enumerate(self.seqs) if len(q) > 1]
-        self.multi_first = unique(np.array([self.seqs[k][0] for k in self.multi], dtype=np.uint64))
+        self.matchers = [PhraseMatcher(vocab, attr="LEMMA")] + ([] if self.tagged else [PhraseMatcher(vocab, attr="NORM")])
+        self.seq_of: dict[int, int] = {}
+        for k, seq in enumerate(self.seqs):
+            values = np.array(seq, dtype=np.uint64).reshape(-1, 1)
+            key = f"{self.name}\x1fseq\x1f{k}"
+            self.seq_of[vocab.strings.add(key)] = k
+            for matcher, attr in zip(self.matchers, (LEMMA, NORM), strict=False):
+                pattern = Doc(vocab, words=[vocab.strings[h] for h in seq])
+                matcher.add(key, [pattern.from_array([attr], values)])
 
-    def matches(self, tokens: Any) -> tuple[Any, Any, Any]:
-        """(rule, start token, end token) of the keyword matches in a transcript's tokens, with sense (class doc)."""
+    def matches(self, docs: list[Any], tokens: Any) -> tuple[Any, Any, Any]:
+        """(rule, start token, end token) of the keyword matches in a transcript's turns, with sense (class doc)."""
         import numpy as np
         from spacy.parts_of_speech import IDS as POS_IDS
 
-        r, a, b = self.find(tokens.lemma, tokens.offset)
-        if not self.tagged and tokens.norm is not None:
-            r2, a2, b2 = self.find(tokens.norm, tokens.offset)
+        r, a, b = self.find(docs, tokens.offset, self.matchers[0])
+        if len(self.matchers) > 1:
+            r2, a2, b2 = self.find(docs, tokens.offset, self.matchers[1])
             r, a, b = np.concatenate([r, r2]), np.concatenate([a, a2]), np.concatenate([b, b2])
             if len(r):
                 _, first = np.unique(r.astype(np.int64) * (int(a.max()) + 1) + a, return_index=True)
@@ -239,50 +240,22 @@ class LemmaKeywords(RuleSignal):
                     keep &= ~inside
         return r[keep], a[keep], b[keep]
 
-    def find(self, lemma: Any, offsets: Any) -> tuple[Any, Any, Any]:
-        """(rule, start token, end token) of every phrase match in the documents whose tokens have the
-        LEMMA hashes *lemma* (concatenated; document *k* is ``offsets[k]:offsets[k + 1]``).
-
-        The same matches as the PhraseMatcher on each document (a phrase never
-        spans two documents), with the rules of one span in its order.
-        """
+    def find(self, docs: list[Any], offsets: Any, matcher: Any) -> tuple[Any, Any, Any]:
+        """(rule, start token, end token) of every phrase match of *matcher* in *docs* (token
+        positions global: document *k* starts at ``offsets[k]``): single words by position, then
+        each phrase's matches by position; the rules of one phrase in their order."""
         import numpy as np
 
-        lemma = np.asarray(lemma, dtype=np.uint64)
-        pos_l: list[Any] = []
-        seq_l: list[Any] = []
-        if len(self.single_lemma) and len(lemma):
-            at = np.minimum(np.searchsorted(self.single_lemma, lemma), len(self.single_lemma) - 1)
-            hit = np.nonzero(self.single_lemma[at] == lemma)[0]
-            pos_l.append(hit)
-            seq_l.append(self.single_seq[at[hit]])
-        if self.multi and len(lemma):
-            at = np.minimum(np.searchsorted(self.multi_first, lemma), len(self.multi_first) - 1)
-            cand = np.nonzero(self.multi_first[at] == lemma)[0]
-            if len(cand):
-                offsets = np.asarray(offsets, dtype=np.int64)
-                doc_end = offsets[np.searchsorted(offsets, cand, side="right")]
-                # Candidates grouped by first lemma (stable: positions stay ascending within a group).
-                by_first = np.argsort(lemma[cand], kind="stable")
-                firsts = lemma[cand][by_first]
-                for k in self.multi:
-                    seq = self.seqs[k]
-                    n = len(seq)
-                    lo, hi = np.searchsorted(firsts, np.uint64(seq[0])), np.searchsorted(firsts, np.uint64(seq[0]), side="right")
-                    pick = by_first[lo:hi]
-                    c = cand[pick][cand[pick] + n <= doc_end[pick]]
-                    for t in range(1, n):
-                        if not len(c):
-                            break
-                        c = c[lemma[c + t] == np.uint64(seq[t])]
-                    if len(c):
-                        pos_l.append(c)
-                        seq_l.append(np.full(len(c), k, dtype=np.int64))
-        if not pos_l:
+        found = [(int(offsets[k]) + s, self.seq_of[m]) for k, doc in enumerate(docs) if len(doc)
+                 for m, s, _ in matcher(doc)]
+        if not found:
             z = np.zeros(0, dtype=np.int64)
             return z, z.copy(), z.copy()
-        pos, seq = np.concatenate(pos_l), np.concatenate(seq_l)
         lens = np.array([len(q) for q in self.seqs], dtype=np.int64)
+        arr = np.array(found, dtype=np.int64).reshape(-1, 2)
+        multi = lens[arr[:, 1]] > 1
+        arr = arr[np.lexsort((arr[:, 0], np.where(multi, arr[:, 1], -1), multi))]
+        pos, seq = arr[:, 0], arr[:, 1]
         owner, idx = _expand(self.seq_ptr[seq], self.seq_ptr[seq + 1])
         return self.seq_rules[idx], pos[owner], pos[owner] + lens[seq[owner]]
 
@@ -332,12 +305,6 @@ class RuleSet:
     def fingerprint(self) -> str:
         return repr([s.fingerprint() for s in self.signals])
 
-    @property
-    def needs_docs(self) -> bool:
-        """Whether matching runs spaCy matchers over the docs (token patterns), which need the
-        docs' own annotations; keywords are matched on the token tables' lemmas."""
-        return any(sig.rules for sig in self.signals if not isinstance(sig, LemmaKeywords))
-
     def match(self, docs: list[Any], tokens: Any) -> Matches:
         """Run every matcher over the turns and keep the matches as sorted arrays."""
         import numpy as np
@@ -350,7 +317,7 @@ class RuleSet:
                 continue
             ids, matcher = sig.ids, sig.matcher
             if isinstance(sig, LemmaKeywords):
-                r, a, b = sig.matches(tokens)
+                r, a, b = sig.matches(docs, tokens)
                 if len(r):
                     found.append(np.stack([base_rule + r, a, b], axis=1))
                 continue

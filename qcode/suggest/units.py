@@ -134,9 +134,6 @@ class Features:
     def units(self) -> list[Unit]:
         return [self.unit(i) for i in range(len(self))]
 
-    def unit_terms(self, i: int) -> Any:
-        return self.terms[self.ptr[i]:self.ptr[i + 1]]
-
     @classmethod
     def from_units(cls, transcript_id: int, units: list[Unit]) -> Features:
         import numpy as np
@@ -169,11 +166,6 @@ class Features:
         order = np.argsort(np.concatenate([own_t, own_s]), kind="stable")
         terms = np.concatenate([self.terms, self.sterms]).astype(np.uint64)[order]
         return self.ptr + self.sptr, terms
-
-    FIELDS = ("start", "end", "turn", "tok", "ptr", "terms", "tstart", "tend")
-
-    def arrays(self) -> dict[str, Any]:
-        return {f: getattr(self, f) for f in self.FIELDS}
 
 
 @dataclass(eq=False)
@@ -255,11 +247,6 @@ def build_features(
     return feats, tokens
 
 
-def make_units(transcript_id: int, turn_spans: list[tuple[int, int]], docs: list[Any], mode: UnitMode) -> list[Unit]:
-    """Cut each parsed turn into units and attach their terms."""
-    return build_features(transcript_id, turn_spans, docs, mode)[0].units()
-
-
 def _pause_hashes() -> Any:
     import numpy as np
     from spacy.strings import hash_string
@@ -306,14 +293,6 @@ def windows(a: int, b: int, pause: Any = None) -> list[tuple[int, int]]:
     if s < b:
         out.append((s, b))
     return out
-
-
-def _pieces(doc: Any, mode: UnitMode) -> list[tuple[int, int]]:
-    """Token ranges of the units of one turn."""
-    if mode == "turn" or (mode == "auto" and len(doc) <= LONG_TURN_TOKENS):
-        return [(0, len(doc))]
-    sents = [(s.start, s.end) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(doc))]
-    return _merge(sents, len(doc), mode)
 
 
 def _merge(sents: list[tuple[int, int]], n: int, mode: UnitMode) -> list[tuple[int, int]]:

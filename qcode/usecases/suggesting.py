@@ -3,9 +3,9 @@
 :func:`run_suggestions` learns from the project's codings and decisions,
 scores every unit (speaker turn, or sentence of a long turn) of the chosen
 transcripts and replaces their pending suggestions a few transcripts per
-transaction while the next ones are parsed, from a background thread or, for
-large runs, a separate process (:mod:`qcode.usecases.suggest_writer`); an
-interrupted run keeps the transcripts it wrote, and a re-run skips them.
+transaction while the next ones are parsed, from a background thread
+(:mod:`qcode.usecases.suggest_writer`); an interrupted run keeps the
+transcripts it wrote, and a re-run skips them.
 Each suggestion carries its evidence::
 
     {"summary": "keywords: keyword \\"unstable\\" (\\"Unstable\\") | similar: ...",
@@ -226,10 +226,7 @@ def run_suggestions(
                 cached += 1
                 done += 1
         work.append((info, profiles, by_t, rej, [tid for tid in tids if tid not in unchanged]))
-    todo_words = sum(int(summaries[t]["words"] or 0) for *_, todo in work for t in todo)
-    big = todo_words >= suggest_writer.PROCESS_WORDS and suggest_writer.ProcessWriter.available()
-    writer: Any = suggest_writer.ProcessWriter(project.store, covered) if big else suggest_writer.ThreadWriter(project.store, covered)
-    cache.sink = writer.save_cache
+    writer = suggest_writer.ThreadWriter(project.store, covered)
     failed, interrupted = True, False
     try:
         for info, profiles, by_t, rej, todo in work:

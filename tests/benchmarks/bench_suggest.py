@@ -2,7 +2,7 @@
 
     python tests/benchmarks/bench_suggest.py [--words 1000000] [--processes 1] [--rounds 3] [--skip-quality]
 
-Speed (same run, same pipeline: spacy.blank("en") + lookup lemmatizer), in
+Speed (same run, same pipeline: spacy.blank("en") + lookup lemmatizer + sentencizer), in
 rounds that each time run the two back to back, so that both see the same
 machine load (the machine is shared and its speed drifts by a fifth): the
 ratio is the median of the rounds' ratios; each round's ratio and the ratio
@@ -20,9 +20,7 @@ of the best times are printed too:
 * for the breakdown: qcode's own parse (:func:`qcode.suggest.pipeline.parse`,
   same annotations as ``nlp.pipe`` + lemma case fix, array fast path for
   blank+lookup pipelines) over the same turns;
-* peak resident memory of the process running ``qcode suggest`` and of the
-  process that stores its results (runs of 200,000 words and more); target
-  < 2 GB together.
+* peak resident memory of the process running ``qcode suggest``; target < 2 GB.
 
 The corpus: the datawork survey answers (CC BY 4.0, read at run time from
 ../shared, never copied into the repository) shuffled into 100-word turns
@@ -165,10 +163,9 @@ def child(project_dir: Path, processes: int) -> None:
         r2 = suggesting.run_suggestions(p, gen, processes=processes)
         second = time.perf_counter() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    writer_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the writer process
     print(json.dumps({"first": first, "second": second, "words": r1.words, "suggestions": r1.suggestions,
                       "cached_docs": r2.cached_docs, "pipeline": r1.pipeline, "notes": r1.pipeline_notes,
-                      "peak_rss_mb": rss_mb, "writer_rss_mb": writer_mb}))
+                      "peak_rss_mb": rss_mb}))
 
 
 def change_codebook(project) -> None:
@@ -270,9 +267,7 @@ def main() -> None:
     print(f"after a codebook change:    {second:7.1f} s  speed-up {r['first'] / second:.1f}x (target >= 10x); "
           f"{r['cached_docs']} transcripts from the cache")
     r["peak_rss_mb"] = max(x["peak_rss_mb"] for _, x in rounds)
-    writer_mb = max(x["writer_rss_mb"] for _, x in rounds)
-    print(f"peak RSS of the suggest process: {r['peak_rss_mb']:,.0f} MB, of its writer process {writer_mb:,.0f} MB, "
-          f"together {r['peak_rss_mb'] + writer_mb:,.0f} MB (target < 2048 MB)")
+    print(f"peak RSS of the suggest process: {r['peak_rss_mb']:,.0f} MB (target < 2048 MB)")
     if not args.skip_quality:
         for line in quality():
             print(line, flush=True)

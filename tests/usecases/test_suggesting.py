@@ -311,12 +311,10 @@ def test_a_failed_write_stops_the_run_and_keeps_the_transcripts_written(project,
     assert report.suggestions == sum(len(v) for v in after.values())
 
 
-@pytest.mark.parametrize("writer", ["thread", "process"])
 @pytest.mark.parametrize("batch_rows", [1, 5000])  # one transcript per transaction; all in the last batch
-def test_an_interrupted_run_keeps_what_it_wrote_and_a_rerun_skips_it(project, monkeypatch, batch_rows, writer):
+def test_an_interrupted_run_keeps_what_it_wrote_and_a_rerun_skips_it(project, monkeypatch, batch_rows):
     tids = _three_transcripts(project)
     monkeypatch.setattr(suggest_writer, "BATCH_ROWS", batch_rows)
-    monkeypatch.setattr(suggest_writer, "PROCESS_WORDS", 0 if writer == "process" else 10**12)
 
     def progress(done, total, message):
         if done == 2:
@@ -333,7 +331,7 @@ def test_an_interrupted_run_keeps_what_it_wrote_and_a_rerun_skips_it(project, mo
     assert report.suggestions == sum(len(v) for v in after.values())
 
 
-def _suggest_three(root, database: str = "", process_words: int = 10**12) -> list[tuple]:
+def _suggest_three(root, database: str = "") -> list[tuple]:
     from qcode.usecases import importing
     from qcode.usecases.project import Project
 
@@ -348,57 +346,18 @@ def _suggest_three(root, database: str = "", process_words: int = 10**12) -> lis
     with Project.open(root) as p:
         assert not importing.import_paths(p, sorted(root.glob("t*.txt"))).failed
         batch, suggest_writer.BATCH_ROWS = suggest_writer.BATCH_ROWS, 1  # one transcript per transaction
-        words, suggest_writer.PROCESS_WORDS = suggest_writer.PROCESS_WORDS, process_words
         try:
             report = suggesting.run_suggestions(p)
         finally:
-            suggest_writer.BATCH_ROWS, suggest_writer.PROCESS_WORDS = batch, words
+            suggest_writer.BATCH_ROWS = batch
         rows = [(p.store.get_transcript(v.transcript_id).name, v.code_id, v.start, v.end, v.score) for v in suggesting.pending(p)]
         assert report.suggestions == len(rows) == 6
         return sorted(rows)
 
 
 def test_suggestions_on_a_postgresql_server_are_those_of_a_local_project(tmp_path, postgres_url):
-    from tests.conftest import fresh_postgres_database
-
     local = _suggest_three(tmp_path / "local")
     assert _suggest_three(tmp_path / "server", postgres_url) == local
-    from qcode.storage.postgres import without_password
-
-    # The writer process on a server (its password in PGPASSWORD, as postgres_url's).
-    other = without_password(fresh_postgres_database("w"))
-    assert _suggest_three(tmp_path / "server-process", other, process_words=0) == local
-
-
-def test_large_runs_write_from_a_separate_process_with_the_same_result(tmp_path):
-    assert _suggest_three(tmp_path / "process", process_words=0) == _suggest_three(tmp_path / "thread")
-
-
-def test_a_write_error_in_the_writer_process_is_the_run_s_error_and_writes_nothing_after(project):
-    from qcode.core.errors import QcodeError
-
-    tid = project.store.find_transcript("interview-01")
-    writer = suggest_writer.ProcessWriter(project.store, ["pay"])
-    row = (tid, "no-such-code", 0, 5, "quote", 0.9, "{}", "test")  # the code is not in the codebook
-    good = (tid, "pay", 0, 5, "quote", 0.9, "{}", "test")
-    writer.batches.add(tid, [row])
-    writer.batches.flush()
-    with pytest.raises(QcodeError):
-        for _ in range(200):  # the error comes back with the next answer
-            writer.submit(tid, [good])
-            writer.batches.flush()
-    assert writer.close(raise_errors=False) == {}
-    assert suggesting.pending(project) == []
-
-
-def test_a_writer_process_that_dies_is_a_clear_error(project):
-    from qcode.core.errors import ProjectError
-
-    writer = suggest_writer.ProcessWriter(project.store, ["pay"])
-    writer.proc.popen.kill()
-    writer.proc.join(5)
-    with pytest.raises(ProjectError, match="stopped unexpectedly"):
-        writer.close()
 
 
 def test_cli_interrupt_says_what_was_kept(project_dir, monkeypatch):
@@ -426,16 +385,6 @@ def test_notes_name_their_language_when_a_run_uses_several(project):
     assert any(n.startswith("en (blank:en+lookup): ") for n in notes) and any(n.startswith("fr (") for n in notes)
     one = suggesting.run_suggestions(project, transcripts=["interview-01"]).pipeline_notes
     assert one and not any(n.startswith(("en (", "fr (")) for n in one)
-
-
-def test_a_writer_process_that_cannot_start_says_why_and_does_not_hang(project, monkeypatch):
-    from qcode.core.errors import ProjectError
-
-    monkeypatch.setattr(suggest_writer, "_BOOT", "raise SystemExit('boom: no qcode here')\n")
-    writer = suggest_writer.ProcessWriter(project.store, ["pay"])
-    writer.submit(project.store.find_transcript("interview-01"), [])
-    with pytest.raises(ProjectError, match="stopped unexpectedly .*boom: no qcode here"):
-        writer.close()
 
 
 def test_reject_all_is_all_or_nothing_and_counts_each_id_once(project):
