@@ -31,6 +31,10 @@ from qcode.storage.engine import (
     translate_error,
 )
 from qcode.storage.records import RecordsMixin
+from qcode.storage.repositories.coders import SqlCoders
+from qcode.storage.repositories.coders import names_by_id as coder_names
+from qcode.storage.repositories.meta import SqlMeta
+from qcode.storage.repositories.progress import SqlProgress
 
 
 def _ts(dt: datetime) -> str:
@@ -53,7 +57,9 @@ class Store(RecordsMixin):
         self.backup_path: Path | None = None
         self.read_only = False
         """Opened read-only (the file or its folder is not writable): every write is refused."""
-        self._coder_ids: dict[str, int] = {}
+        self.coders = SqlCoders(self.tx)
+        self.progress = SqlProgress(self.tx)
+        self.meta = SqlMeta(self.tx)
         self._known_codes: set[str] = set()
         self._seen_versions: dict[str, tuple[int, str]] = {}
         self._seen_codebook: int | None = None
@@ -64,7 +70,6 @@ class Store(RecordsMixin):
 
     def _forget_cached_ids(self) -> None:
         """After a rollback, ids cached during the transaction may name rows that were never committed."""
-        self._coder_ids = {}
         self._known_codes = set()
 
     # ------------------------------------------------------------------ open
@@ -239,36 +244,13 @@ class Store(RecordsMixin):
             return postgres_hooks().dump(self.url, sqlite_files.backup_target(backup_dir, stem, reason, ".dump"))
         return sqlite_files.backup_database(self.path, backup_dir, reason, self.where)
 
-    # ---------------------------------------------------------------- meta
-    def get_meta(self, key: str) -> str | None:
-        with self.reading() as conn:
-            return conn.execute(sa.select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
-
-    def set_meta(self, key: str, value: str) -> None:
-        t = schema.meta
-        with self.transaction() as conn:
-            if conn.execute(sa.update(t).where(t.c.key == key).values(value=value)).rowcount == 0:
-                conn.execute(sa.insert(t).values(key=key, value=value))
-
     # --------------------------------------------------------------- coders
     def coder_id(self, name: str) -> int:
-        """The id of coder *name*, created on first use."""
-        if name in self._coder_ids:
-            return self._coder_ids[name]
-        t = schema.coders
-        with self.transaction() as conn:
-            cid = conn.execute(sa.select(t.c.id).where(t.c.name == name)).scalar()
-            if cid is None:
-                cid = conn.execute(sa.insert(t).values(name=name, guid=stable_guid("coder", name))).inserted_primary_key[0]
-        self._coder_ids[name] = int(cid)
-        return int(cid)
-
-    def coders(self) -> list[str]:
-        with self.reading() as conn:
-            return list(conn.execute(sa.select(schema.coders.c.name).order_by(schema.coders.c.name)).scalars())
+        """The id of coder *name*, created on first use (``store.coders.id``)."""
+        return self.coders.id(name)
 
     def _coder_names(self, conn: sa.Connection) -> dict[int, str]:
-        return {r.id: r.name for r in conn.execute(sa.select(schema.coders.c.id, schema.coders.c.name))}
+        return coder_names(conn)
 
     # ----------------------------------------------------------- transcripts
     def add_transcript(self, t: Transcript, source_bytes: bytes | None = None) -> int:

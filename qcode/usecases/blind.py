@@ -40,7 +40,7 @@ def is_blind(project: Project, coder: str | None = None) -> bool:
     coder = coder or project.coder
     if project.store.server is not None:
         return bool(_read_local(project).get(coder))
-    return project.store.get_meta(_key(coder)) == "1"
+    return project.store.meta.get(_key(coder)) == "1"
 
 
 def set_blind(project: Project, on: bool, coder: str | None = None) -> None:
@@ -52,7 +52,7 @@ def set_blind(project: Project, on: bool, coder: str | None = None) -> None:
         data[coder] = on
         atomic_write_text(_local(project), json.dumps(data, ensure_ascii=False, indent=1))
         return
-    project.store.set_meta(_key(coder), "1" if on else "0")
+    project.store.meta.set(_key(coder), "1" if on else "0")
 
 
 def restrict(project: Project, coders: Iterable[str] | None = None) -> list[str] | None:

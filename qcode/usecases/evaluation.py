@@ -191,10 +191,10 @@ def evaluate(
     floor = _min_score(project, min_score)
     cap = per_unit_cap(project, per_unit)
     codebook = project.codebook
-    if coder is not None and coder not in project.store.coders():
+    if coder is not None and coder not in project.store.coders.names():
         raise SuggestError(
             f"No coder named '{coder}' in this project.",
-            hint="Known coders: " + (", ".join(project.store.coders()) or "none yet") + ".",
+            hint="Known coders: " + (", ".join(project.store.coders.names()) or "none yet") + ".",
         )
     codings = [c for c in project.store.codings(coders=[coder] if coder else None) if c.origin != "suggestion"]
     if not codings:

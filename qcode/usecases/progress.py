@@ -5,9 +5,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
-from qcode.storage import schema
 from qcode.usecases.blind import is_blind
 from qcode.usecases.project import Project
 
@@ -34,35 +31,29 @@ class TranscriptProgress:
 def coding_progress(project: Project, coder: str | None = None) -> dict[int, TranscriptProgress]:
     """Progress of every transcript (one read transaction, no per-transcript queries)."""
     coder = coder or project.coder
-    tu, ct, co = schema.turns, schema.codings, schema.coders
-    with project.store.reading() as conn:
-        turn_rows = conn.execute(sa.select(tu.c.transcript_id, tu.c.start, tu.c.end).order_by(tu.c.transcript_id, tu.c.idx)).all()
-        coding_rows = conn.execute(
-            sa.select(ct.c.transcript_id, ct.c.start, ct.c.end, co.c.name).select_from(ct.join(co, ct.c.coder_id == co.c.id))
-        ).all()
-        tids = list(conn.execute(sa.select(schema.transcripts.c.id)).scalars())
+    rows = project.store.progress.coverage()
     turns: dict[int, tuple[list[int], list[int]]] = {}
-    for r in turn_rows:
-        s, e = turns.setdefault(r.transcript_id, ([], []))
-        s.append(r.start)
-        e.append(r.end)
+    for turn in rows.turns:
+        s, e = turns.setdefault(turn.transcript_id, ([], []))
+        s.append(turn.start)
+        e.append(turn.end)
     mine: dict[int, set[int]] = {}
     others: dict[int, set[int]] = {}
     counts: dict[int, int] = {}
     hide_others = is_blind(project, coder)
-    for r in coding_rows:
-        if hide_others and r.name != coder:
+    for r in rows.codings:
+        if hide_others and r.coder != coder:
             continue  # blind coding: other coders' work is not shown, not even counted
         counts[r.transcript_id] = counts.get(r.transcript_id, 0) + 1
         starts, ends = turns.get(r.transcript_id, ([], []))
-        bucket = (mine if r.name == coder else others).setdefault(r.transcript_id, set())
+        bucket = (mine if r.coder == coder else others).setdefault(r.transcript_id, set())
         i = max(0, bisect_right(starts, r.start) - 1)
         while i < len(starts) and starts[i] < r.end:
             if ends[i] > r.start:
                 bucket.add(i)
             i += 1
     out: dict[int, TranscriptProgress] = {}
-    for tid in tids:
+    for tid in rows.transcript_ids:
         n = len(turns.get(tid, ([], []))[0])
         out[tid] = TranscriptProgress(tid, n, len(mine.get(tid, ())), len(others.get(tid, ())), counts.get(tid, 0))
     return out

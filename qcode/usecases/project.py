@@ -47,7 +47,7 @@ def _needs_first_use(store: Store) -> bool:
     """
     if store.server is not None and store.server.prefix and store.server.kind != "owner":
         return False
-    return store.get_meta("seeded") is None and not store.transcript_summaries() and not store.get_codebook().ids
+    return store.meta.get("seeded") is None and not store.transcript_summaries() and not store.get_codebook().ids
 
 
 def find_root(start: Path) -> Path:

@@ -83,7 +83,7 @@ def build_model(project: Project) -> RefiProject:
     """The exchange model of the whole project."""
     store = project.store
     codebook = project.codebook
-    coders = sorted(set(store.coders()))
+    coders = sorted(set(store.coders.names()))
     model = RefiProject(name=project.settings.name or project.root.name, origin="qcode",
                         codebook=codebook)
     defs = sorted(store.attribute_defs(), key=lambda d: (d[1], d[0]))  # (name, scope, type)

@@ -412,7 +412,7 @@ def import_project(project: Project, path: Path) -> ProjectImportReport:
     project.invalidate(codebook=True)
     project.invalidate()
     report.warnings += model.warnings
-    report.coders = sorted({c for c in ctx.users.values() if c in set(store.coders())})
+    report.coders = sorted({c for c in ctx.users.values() if c in set(store.coders.names())})
     return report
 
 

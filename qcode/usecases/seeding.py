@@ -18,7 +18,7 @@ def seed_project(project: Project, include_seed: bool = True) -> SeedReport:
     report = SeedReport()
     s = project.settings
     with project.store.transaction():
-        project.store.set_meta("seeded", "yes")
+        project.store.meta.set("seeded", "yes")
         if s.codebook:
             codebook.attach_codebook(project, project.path(s.codebook))
         if not include_seed:

@@ -34,9 +34,9 @@ def test_a_rolled_back_first_coding_of_a_new_coder_leaves_no_stale_coder_id(stor
         with store.transaction():
             store.add_coding(Coding(1, 0, 4, "a", "newcomer"))
             raise RuntimeError("disk full at commit")
-    assert store.coders() == []  # the coder row was rolled back...
+    assert store.coders.names() == []  # the coder row was rolled back...
     c = store.add_coding(Coding(1, 0, 4, "a", "newcomer"))  # ...and is not remembered from the cache
-    assert c.coder == "newcomer" and store.coders() == ["newcomer"]
+    assert c.coder == "newcomer" and store.coders.names() == ["newcomer"]
 
 
 def test_a_rolled_back_code_is_not_remembered_as_known(store: Store) -> None:

@@ -85,7 +85,7 @@ def test_failed_migration_leaves_the_project_at_the_old_version(tmp_path: Path, 
 def test_project_from_a_newer_qcode_is_refused_unchanged(tmp_path: Path) -> None:
     path = tmp_path / "p.sqlite"
     s = Store.open_sqlite(path, create=True)
-    s.set_meta("schema_version", str(SCHEMA_VERSION + 5))
+    s.meta.set("schema_version", str(SCHEMA_VERSION + 5))
     s.close()
     before = path.read_bytes()
     with pytest.raises(ProjectError) as err:

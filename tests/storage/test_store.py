@@ -133,7 +133,7 @@ def test_batch_insert_returns_ids_and_filters(store: Store) -> None:
     assert len(store.codings(code_ids=["a"])) == 5
     assert len(store.codings(coders=["c2"])) == 5
     assert store.count_codings() == {"a": 5, "b": 5}
-    assert store.coders() == ["c1", "c2"]
+    assert store.coders.names() == ["c1", "c2"]
 
 
 def test_participants_and_speaker_links(store: Store) -> None:
@@ -195,7 +195,7 @@ def test_second_writer_gets_project_busy_after_the_timeout(tmp_path: Path) -> No
 
     def hold_lock() -> None:
         with s1.transaction():
-            s1.set_meta("k", "v1")
+            s1.meta.set("k", "v1")
             holding.set()
             release.wait(5)
 
@@ -204,15 +204,15 @@ def test_second_writer_gets_project_busy_after_the_timeout(tmp_path: Path) -> No
     holding.wait(5)
     t0 = time.monotonic()
     with pytest.raises(ProjectBusyError) as err:
-        s2.set_meta("k", "v2")
+        s2.meta.set("k", "v2")
     waited = time.monotonic() - t0
     release.set()
     th.join()
     assert waited >= 0.25
     assert "busy" in err.value.message and "Nothing was changed" in err.value.hint
-    assert s2.get_meta("k") == "v1"
-    s2.set_meta("k", "v2")  # works once the first writer is done
-    assert s1.get_meta("k") == "v2"
+    assert s2.meta.get("k") == "v1"
+    s2.meta.set("k", "v2")  # works once the first writer is done
+    assert s1.meta.get("k") == "v2"
     with s1.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     s1.close()

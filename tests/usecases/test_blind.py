@@ -27,6 +27,6 @@ def test_on_a_team_server_the_setting_is_kept_in_the_local_folder(project: Proje
     monkeypatch.setattr(project.store, "server", object())
     blind.set_blind(project, True)
     assert blind.is_blind(project) and (project.data_dir / "blind.json").is_file()
-    assert project.store.get_meta(blind._key(project.coder)) is None
+    assert project.store.meta.get(blind._key(project.coder)) is None
     blind.set_blind(project, False)
     assert not blind.is_blind(project)

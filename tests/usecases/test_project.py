@@ -112,7 +112,7 @@ def test_a_database_that_exists_but_was_never_seeded_is_seeded_once(tmp_path: Pa
     Store.open_sqlite(tmp_path / ".qcode" / "project.sqlite", create=True).close()  # empty, like a new server
     with Project.open(tmp_path) as p:
         assert p.codebook.ids == ["pay"]
-        assert p.store.get_meta("seeded") == "yes"
+        assert p.store.meta.get("seeded") == "yes"
 
 
 def test_a_project_on_a_postgresql_server_works_like_a_local_one(tmp_path: Path, postgres_url: str) -> None:
