@@ -14,15 +14,15 @@ from qcode.cli.common import cli, say
 from qcode.core.errors import QcodeError
 
 # Each module adds its commands to `cli`.
-from qcode.cli import project_cmds  # noqa: E402,F401  isort: skip
-from qcode.cli import coding_cmds  # noqa: E402,F401  isort: skip
-from qcode.cli import import_cmds  # noqa: E402,F401  isort: skip
-from qcode.cli import codebook_cmds  # noqa: E402,F401  isort: skip
-from qcode.cli import suggest_cmds  # noqa: E402,F401  isort: skip
-from qcode.cli import report_cmds  # noqa: E402,F401  isort: skip
-from qcode.cli import exchange_cmds  # noqa: E402,F401  isort: skip
-from qcode.cli import agreement_cmds  # noqa: E402,F401  isort: skip
-from qcode.cli import server_cmds  # noqa: E402,F401  isort: skip
+from qcode.cli import project_cmds  # noqa: F401  isort: skip
+from qcode.cli import coding_cmds  # noqa: F401  isort: skip
+from qcode.cli import import_cmds  # noqa: F401  isort: skip
+from qcode.cli import codebook_cmds  # noqa: F401  isort: skip
+from qcode.cli import suggest_cmds  # noqa: F401  isort: skip
+from qcode.cli import report_cmds  # noqa: F401  isort: skip
+from qcode.cli import exchange_cmds  # noqa: F401  isort: skip
+from qcode.cli import agreement_cmds  # noqa: F401  isort: skip
+from qcode.cli import server_cmds  # noqa: F401  isort: skip
 
 __all__ = ["cli", "main"]
 

@@ -6,7 +6,7 @@ import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -47,13 +47,7 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
 def project_option(fn: F) -> F:
     """Add ``--project DIR`` to a command and pass an open ``project`` argument."""
 
-    @click.option(
-        "--project", "-p", "project_dir", type=click.Path(file_okay=False, path_type=Path),
-        help="Project folder (default: the current folder or a parent).",
-    )
-    @click.pass_context
-    @functools.wraps(fn)
-    def wrapper(ctx: click.Context, *args: Any, project_dir: Path | None = None, **kwargs: Any) -> Any:
+    def wrapper(ctx: click.Context, /, *args: Any, project_dir: Path | None = None, **kwargs: Any) -> Any:
         from qcode.usecases.project import Project
 
         folder = project_dir or (ctx.obj or {}).get("project_dir")
@@ -63,7 +57,12 @@ def project_option(fn: F) -> F:
                 report_codebook_file(project)
             return fn(project, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    functools.update_wrapper(wrapper, fn)
+    command = click.option(
+        "--project", "-p", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+        help="Project folder (default: the current folder or a parent).",
+    )(click.pass_context(wrapper))
+    return cast(F, command)
 
 
 def report_seed(project: Any) -> None:

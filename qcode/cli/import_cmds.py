@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from qcode.cli.common import cli, echo_json, project_option, say
 from qcode.core.safe_text import label
 from qcode.usecases.project import Project
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 
 @cli.command("import")
@@ -114,8 +118,10 @@ def _run_with_progress(project: Project, files: list[Path], options, quiet: bool
 
     if len(files) < 2 or quiet:
         return importing.import_paths(project, files, options)
-    with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
-                           item_show_func=lambda s: label(s or "")) as bar:
+    progressbar: ProgressBar[str] = click.progressbar(
+        length=len(files), label="Importing", file=sys.stderr, item_show_func=lambda s: label(s or "")
+    )
+    with progressbar as bar:
         state = {"done": 0}
 
         def progress(done: int, total: int, label: str) -> None:
@@ -170,7 +176,7 @@ def _dry_run(project: Project, files: list[Path], options, as_json: bool) -> Non
     _exit_if_failed(previews)
 
 
-def _exit_if_failed(previews: list) -> None:  # type: ignore[type-arg]
+def _exit_if_failed(previews: list) -> None:
     """A dry run that finds files the import would refuse exits 2, like the import itself."""
     if any(p.error for p in previews):
         raise SystemExit(2)

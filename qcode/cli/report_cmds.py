@@ -179,7 +179,7 @@ def stats_frequencies(project: Project, by: str | None, codes: tuple[str, ...], 
     """
     from dataclasses import asdict
 
-    from qcode.core.analysis import frequencies
+    from qcode.core.analysis_tables import frequencies
 
     if by:
         _print_crosstab(project, by, codes, transcripts, coders, where, as_json)
@@ -214,7 +214,7 @@ def _print_crosstab(project: Project, by: str, codes: tuple[str, ...], transcrip
                     coders: tuple[str, ...], where: tuple[str, ...], as_json: bool) -> None:
     from dataclasses import asdict
 
-    from qcode.core.analysis import crosstab
+    from qcode.core.analysis_tables import crosstab
     from qcode.formats.reports.data import share_text
 
     data, filters = _load(project, codes, transcripts, coders, where, (by,))
@@ -248,7 +248,7 @@ def stats_cooccurrence(project: Project, mode: str, level: int | None, codes: tu
     """
     from dataclasses import asdict
 
-    from qcode.core.analysis import cooccurrence
+    from qcode.core.analysis_tables import cooccurrence
 
     data, filters = _load(project, codes, transcripts, coders, where)
     m = cooccurrence(data, filters, mode=mode, level=level)

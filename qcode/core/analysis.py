@@ -62,10 +62,10 @@ class AnalysisData:
         object.__setattr__(self, "_p_by_name", {p.name: p for p in self.participants})
 
     def transcript(self, transcript_id: int | None) -> Transcript | None:
-        return self._t_by_id.get(transcript_id)  # type: ignore[attr-defined,no-any-return]
+        return self._t_by_id.get(transcript_id)  # type: ignore[attr-defined]
 
     def participant(self, name: str | None) -> Participant | None:
-        return self._p_by_name.get(name) if name else None  # type: ignore[attr-defined,no-any-return]
+        return self._p_by_name.get(name) if name else None  # type: ignore[attr-defined]
 
     def attribute_names(self) -> list[str]:
         """Built-in attributes, then transcript and participant attributes (sorted)."""

@@ -300,12 +300,12 @@ def cooccurrence(
             for s in items:
                 for ti in s.turns:
                     turns.setdefault(ti, set()).add(_rolled(data, s.coding.code_id, level))
-            for codes in turns.values():
-                for a in codes:
-                    diag[a] = diag.get(a, 0) + 1
-                    for b in codes:
-                        if a < b:
-                            add(a, b)
+            for members in turns.values():
+                for x in members:
+                    diag[x] = diag.get(x, 0) + 1
+                    for y in members:
+                        if x < y:
+                            add(x, y)
     order = {c.id: i for i, c in enumerate(data.codebook.codes)}
     codes = tuple(sorted(diag, key=lambda c: (order.get(c, len(order)), c)))
     values = tuple(tuple(diag[a] if a == b else pair.get((a, b), 0) for b in codes) for a in codes)

@@ -117,7 +117,7 @@ class Codebook:
         return len(self.codes)
 
     def find(self, code_id: str) -> Code | None:
-        return self._index.get(code_id)  # type: ignore[attr-defined,no-any-return]
+        return self._index.get(code_id)  # type: ignore[attr-defined]
 
     def get(self, code_id: str) -> Code:
         """The code with *code_id*, or a :class:`NotFoundError` that suggests a spelling."""

@@ -8,6 +8,8 @@ libraries.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 
 class QcodeError(Exception):
     """A problem the user can fix. Never shown with a traceback."""
@@ -79,13 +81,13 @@ class ReportError(QcodeError):
     title = "Report problem"
 
 
-def did_you_mean(word: str, options: list[str] | tuple[str, ...] | set[str]) -> str:
+def did_you_mean(word: str, options: Collection[str]) -> str:
     """Return ' Did you mean 'x'?' for the closest option, or ''."""
     close = closest(word, options)
     return f" Did you mean '{close}'?" if close else ""
 
 
-def closest(word: str, options: list[str] | tuple[str, ...] | set[str]) -> str | None:
+def closest(word: str, options: Collection[str]) -> str | None:
     """The option *word* most likely stands for: the closest spelling, else the shortest option
     it begins (``pay`` -> ``pay-piece-rates``, ``CFP`` -> ``CFPP2000``), else None."""
     import difflib

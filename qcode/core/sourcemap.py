@@ -56,7 +56,7 @@ class SourceMap:
     @classmethod
     def from_json(cls, data: dict[str, object]) -> SourceMap:
         runs = tuple(
-            (int(r[0]), int(r[1]), int(r[2]), int(r[3] if len(r) > 3 else r[2]))  # type: ignore[index]
+            (int(r[0]), int(r[1]), int(r[2]), int(r[3] if len(r) > 3 else r[2]))
             for r in data["runs"]  # type: ignore[attr-defined]
         )
         return cls(runs, int(data["text_len"]), int(data["source_len"]))  # type: ignore[call-overload]

@@ -61,7 +61,7 @@ def _read_xlsx(path: Path) -> list[list[str]]:
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for bad files
+    except Exception as exc:  # openpyxl raises many kinds for bad files
         raise CodebookError(f"{path}: cannot read this spreadsheet ({exc}).", hint="Save it again as .xlsx.") from exc
     try:
         ws = wb.worksheets[0]

@@ -335,11 +335,11 @@ class _Checker(PatternChecks):
                 for i, (ref, item) in enumerate(zip(ids, items, strict=False)):
                     self.refs.append((ref, item, f"{fp}[{i}]" if v.kind == "seq" else fp))
             elif name == "retired":
-                value = self.boolean(v, fp)
-                fields["retired"] = bool(value)
+                flag = self.boolean(v, fp)
+                fields["retired"] = bool(flag)
             elif name == "codable":
-                value = self.boolean(v, fp)
-                fields["codable"] = value is not False
+                flag = self.boolean(v, fp)
+                fields["codable"] = flag is not False
             elif name.startswith("x-"):
                 fields.setdefault("extra", {})[name] = v.python()
         if code_id is not None:

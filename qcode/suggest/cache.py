@@ -78,7 +78,7 @@ class DocCache:
 
         try:
             return list(DocBin().from_bytes(p.read_bytes()).get_docs(vocab))
-        except Exception:  # noqa: BLE001 - a damaged cache entry is just a miss
+        except Exception:  # a damaged cache entry is just a miss
             return None
 
     def save(self, key: str, pipeline_key: str, docs: Sequence[Any]) -> None:

@@ -144,7 +144,7 @@ def _load_blank(lang: str) -> PipelineInfo:
         table = lookups.get_table("lemma_lookup") if lookups.has_table("lemma_lookup") else None
         notes.append("lemmas from the spacy-lookups-data lookup table (context and part of speech ignored)")
         name = f"blank:{lang}+lookup"
-    except Exception:  # noqa: BLE001 - any failure means "no lookup data for this language"
+    except Exception:  # any failure means "no lookup data for this language"
         if nlp.has_pipe("lemmatizer"):
             nlp.remove_pipe("lemmatizer")
         notes.append(f"no lemma data for '{lang}': matching uses lowercase word forms")

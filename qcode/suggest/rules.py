@@ -274,7 +274,7 @@ class Patterns(RuleSignal):
                 key = f"{p.id}\x1f{pat_id}"
                 try:
                     self.matcher.add(key, [pattern])
-                except Exception as exc:  # noqa: BLE001 - spaCy raises several types for bad patterns
+                except Exception as exc:  # spaCy raises several types for bad patterns
                     raise SuggestError(
                         f"Code '{p.id}': token pattern '{pat_id}' is not a valid spaCy pattern: {exc}",
                         hint="See https://spacy.io/usage/rule-based-matching for the pattern syntax.",

@@ -21,7 +21,7 @@ def code_colors(codebook: Codebook) -> dict[str, Color]:
         if code.color:
             try:
                 col = Color.parse(code.color)
-            except Exception:  # noqa: BLE001 - any bad colour string falls back
+            except Exception:  # any bad colour string falls back
                 col = None
         out[code.id] = col or Color.parse(PALETTE[i % len(PALETTE)])
     return out

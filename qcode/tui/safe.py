@@ -13,7 +13,7 @@ from qcode.core.safe_text import label, visible
 __all__ = ["label", "text", "visible"]
 
 
-def text(value: str, style: str = "", limit: int | None = None):  # noqa: ANN201 - rich.text.Text
+def text(value: str, style: str = "", limit: int | None = None):  # rich.text.Text
     """A :class:`rich.text.Text` of *value* shown literally (never parsed as markup)."""
     from rich.text import Text
 

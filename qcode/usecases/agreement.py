@@ -150,7 +150,7 @@ def gather(
     for tid in sorted({c.transcript_id for c in codings}):
         t = project.transcript(tid)
         turns = tuple((tr.start, tr.end) for tr in t.turns)
-        sentences = ()
+        sentences: tuple[tuple[int, int], ...] = ()
         if unit == "sentence":
             sentences = sentence_spans(t.text, turns or ((0, len(t.text)),), t.language or project.settings.language)
         docs.append(Doc(tid, len(t.text), turns, sentences))
@@ -233,7 +233,7 @@ def _figures(f: Figures) -> dict[str, Any]:
         "positive": f.positive,
         "kappa": f.kappa,
         "alpha": f.alpha,
-        "ci": {s: (list(f.ci[s]) if f.ci.get(s) else None) for s in STATISTICS},
+        "ci": {s: (list(ci) if (ci := f.ci.get(s)) else None) for s in STATISTICS},
         "reading": f.reading,
         "units": f.units,
         "coded_units": f.coded_units,
@@ -260,7 +260,7 @@ def result_dict(project: Project, a: Agreement) -> dict[str, Any]:
         "level": 0.95,
         "min_codings": a.min_codings,
         "overall": _figures(a.overall),
-        "codes": [{"code": cid, "label": cb.find(cid).display() if cb.find(cid) else cid, **_figures(f)} for cid, f in a.codes.items()],
+        "codes": [{"code": cid, "label": code.display() if (code := cb.find(cid)) else cid, **_figures(f)} for cid, f in a.codes.items()],
     }
 
 

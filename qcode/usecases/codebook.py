@@ -389,7 +389,11 @@ def merge_files(base: Path, ours: Path, theirs: Path, out: Path) -> Any:
             blocks[mark] = _note_markers(conflict)
     text = editor.dumps()
     for mark, block in blocks.items():
-        text = re.sub(rf"(?m)^( *)(?:- )?[\w-]+: {mark}\n", lambda m, block=block: _indent_block(block, m.group(1)), text)
+
+        def put(m: re.Match[str], block: str = block) -> str:
+            return _indent_block(block, m.group(1))
+
+        text = re.sub(rf"(?m)^( *)(?:- )?[\w-]+: {mark}\n", put, text)
     atomic_write_text(Path(out), text)
     return result
 

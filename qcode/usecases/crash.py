@@ -25,7 +25,7 @@ def crash_dir() -> Path:
         from platformdirs import user_log_dir
 
         return Path(user_log_dir("qcode", appauthor=False))
-    except Exception:  # noqa: BLE001 - no home folder: fall back to the temp folder
+    except Exception:  # no home folder: fall back to the temp folder
         import tempfile
 
         return Path(tempfile.gettempdir()) / "qcode-crashes"

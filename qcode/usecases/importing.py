@@ -147,7 +147,7 @@ def parse_file(path: Path, options: ImportOptions) -> tuple[Transcript, bytes]:
         raise
     except (RecursionError, MemoryError) as exc:
         raise ImportFormatError(f"{path.name}: too deeply nested or too large to read ({type(exc).__name__}).") from exc
-    except Exception as exc:  # noqa: BLE001 - a library choked on a malformed file
+    except Exception as exc:  # a library choked on a malformed file
         raise ImportFormatError(
             f"{path.name}: could not be read as {importer.format} ({type(exc).__name__}: {exc}).",
             hint="The file may be damaged; open and re-save it in its application, or export it as .txt.",

@@ -141,12 +141,12 @@ def merge_store(target: Project, source: Store, *, label: str = "", backup: bool
         new_src: list[int | None] = []
         for c in source.codings():
             code = code_map.get(c.code_id)
-            tid = t_map.get(c.transcript_id)
-            if code is None or tid is None:
+            dst_tid = t_map.get(c.transcript_id)
+            if code is None or dst_tid is None:
                 report.codings_skipped.append(f"{c.code_id} by {c.coder} at {c.start}-{c.end}")
                 continue
-            mine = replace(c, transcript_id=tid, code_id=code, id=None)
-            key = (tid, mine.start, mine.end, code, mine.coder)
+            mine = replace(c, transcript_id=dst_tid, code_id=code, id=None)
+            key = (dst_tid, mine.start, mine.end, code, mine.coder)
             same = keys.get(key)
             if same is None and c.guid in guids:
                 report.codings_conflicting += 1

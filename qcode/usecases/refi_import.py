@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from qcode.core.anchor import find_quote_tolerant, make_anchor, squash
 from qcode.core.codebook import Code, Codebook, new_code_id
@@ -422,7 +422,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
     used_notes: set[str] = set()
     memos: list[Memo] = []
 
-    def memo(kind: str, target: str, guids: list[str]) -> None:
+    def memo(kind: Literal["project", "transcript", "code", "coding"], target: str, guids: list[str]) -> None:
         for g in guids:
             n = notes.get(g)
             if n is None or g in used_notes:
@@ -503,8 +503,9 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
                 created = c.created or sel.created or now()
                 coding = Coding(tid, start, end, code_id, _coder(ctx, c.user_guid), memo=sel.description,
                                 origin="imported", quote=a.quote, prefix=a.prefix, suffix=a.suffix,
-                                created=created, modified=sel.modified or created, codebook_hash=codebook_hash,
-                                **({"guid": c.guid} if _fresh_guid(c.guid, taken_guids) else {}))
+                                created=created, modified=sel.modified or created, codebook_hash=codebook_hash)
+                if _fresh_guid(c.guid, taken_guids):
+                    coding = replace(coding, guid=c.guid)
                 taken_guids.add(c.guid)
                 key = (start, end, code_id, coding.coder)
                 if key in seen_spans:

@@ -112,8 +112,8 @@ def hit_span(text: str, turns: list[tuple[int, int]], start: int, end: int, unit
         a = lo
         for m in _SENTENCE_END.finditer(text, lo, start):
             a = m.end()
-        m = _SENTENCE_END.search(text, max(end - 1, lo), hi)
-        b = m.end() if m and m.group() != "\n" else (m.start() if m else hi)
+        after = _SENTENCE_END.search(text, max(end - 1, lo), hi)
+        b = after.end() if after and after.group() != "\n" else (after.start() if after else hi)
         lo, hi = a, max(b, end)
     while lo < start and text[lo].isspace():
         lo += 1

@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qcode.core.errors import ProjectError
 from qcode.storage import Store, postgres
@@ -151,9 +152,9 @@ class ChangeFeed:
             self._thread.join(timeout=2)
 
 
-def _psycopg_args(url: str) -> dict[str, object]:
+def _psycopg_args(url: str) -> dict[str, Any]:
     u = postgres.parse_url(url)
-    args: dict[str, object] = {k: v for k, v in u.translate_connect_args(username="user", database="dbname").items() if v is not None}
+    args: dict[str, Any] = {k: v for k, v in u.translate_connect_args(username="user", database="dbname").items() if v is not None}
     args.update({k: (v if isinstance(v, str) else v[0]) for k, v in u.query.items()})
     args.setdefault("application_name", "qcode-feed")
     return args

@@ -122,7 +122,7 @@ def load_settings(root: Path) -> Settings:
             if isinstance(value, float) and not math.isfinite(value):
                 raise SettingsError(f"{where}: [{section}] {key} must be a number, not {value}.",
                                     hint="Write a plain number, for example 100.")
-            if section == "seed":
+            if section == "seed" and isinstance(value, list):
                 for rel in value:
                     _check_inside(root, rel, f"{where}: [seed] {key}")
     project = data.get("project", {})
@@ -261,7 +261,7 @@ def os_full_name() -> str:
 
         login = getpass.getuser()
         full = pwd.getpwnam(login).pw_gecos.split(",", 1)[0].strip()
-    except Exception:  # noqa: BLE001 - no pwd module (Windows), no entry in containers
+    except Exception:  # no pwd module (Windows), no entry in containers
         return ""
     return full if full and full.lower() != login.lower() else ""
 
@@ -283,7 +283,7 @@ def coder_and_source(s: Settings, given: str | None = None) -> tuple[str, str]:
         import getpass
 
         return getpass.getuser() or "coder", "your login name"
-    except Exception:  # noqa: BLE001 - no login name in some containers
+    except Exception:  # no login name in some containers
         return "coder", "the default"
 
 

@@ -88,7 +88,7 @@ class ThreadWriter:
         while self.queued:
             try:
                 self.done.update(self.queued.pop(0).result())
-            except BaseException as exc:  # noqa: BLE001 - re-raised below, after the other writes
+            except BaseException as exc:  # re-raised below, after the other writes
                 error = error or exc
         self.pool.shutdown(wait=True)
         if error is not None and raise_errors:

@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import krippendorff  # noqa: E402
-import numpy as np  # noqa: E402
+import krippendorff
+import numpy as np
 
-from qcode.core.agreement import alpha  # noqa: E402
-from qcode.core.agreement_units import Doc, reliability, summarize  # noqa: E402
-from qcode.core.coding import Coding  # noqa: E402
-from qcode.usecases.agreement import numpy_resamples  # noqa: E402
+from qcode.core.agreement import alpha
+from qcode.core.agreement_units import Doc, reliability, summarize
+from qcode.core.coding import Coding
+from qcode.usecases.agreement import numpy_resamples
 
 N_TRANSCRIPTS, WORDS, TURN_WORDS, N_CODES, PER_CODER = 20, 10_000, 50, 20, 2000
 CHARS_PER_WORD = 6

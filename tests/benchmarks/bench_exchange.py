@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from qcode.core.anchor import make_anchor  # noqa: E402
-from qcode.core.coding import Coding  # noqa: E402
-from qcode.usecases import importing  # noqa: E402
-from qcode.usecases.project import Project  # noqa: E402
-from qcode.usecases.refi_export import export_qdpx  # noqa: E402
-from qcode.usecases.refi_import import import_project  # noqa: E402
+from qcode.core.anchor import make_anchor
+from qcode.core.coding import Coding
+from qcode.usecases import importing
+from qcode.usecases.project import Project
+from qcode.usecases.refi_export import export_qdpx
+from qcode.usecases.refi_import import import_project
 
 VOCAB = ("the pay per task was low and the platform changed the rules without notice we were never told "
          "who the client was travail tâche plateforme rémunération été très précaire 😀 annotation").split()

@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from qcode.formats.importers.base import ImportOptions  # noqa: E402
-from qcode.formats.importers.docx import DocxImporter  # noqa: E402
-from qcode.formats.importers.plain_text import PlainTextImporter  # noqa: E402
+from qcode.formats.importers.base import ImportOptions
+from qcode.formats.importers.docx import DocxImporter
+from qcode.formats.importers.plain_text import PlainTextImporter
 
 VOCAB = ("the pay per task was low and the platform changed the rules without notice we were never told "
          "who the client was travail tâche plateforme rémunération été très précaire annotation modération "

@@ -26,10 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from qcode.core.analysis import AnalysisData, Filters  # noqa: E402
-from qcode.core.codebook import Code, Codebook  # noqa: E402
-from qcode.core.coding import Coding  # noqa: E402
-from qcode.core.transcript import Participant, Transcript, build_text  # noqa: E402
+from qcode.core.analysis import AnalysisData, Filters
+from qcode.core.codebook import Code, Codebook
+from qcode.core.coding import Coding
+from qcode.core.transcript import Participant, Transcript, build_text
 
 WORDS = ("work platform task pay week money client account rejected waiting night queue contract "
          "moderation images stress tired team union alone screen score manager email rate").split()

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from qcode.core import Code, Codebook, Coding, Transcript, build_text  # noqa: E402
-from qcode.storage import Store  # noqa: E402
+from qcode.core import Code, Codebook, Coding, Transcript, build_text
+from qcode.storage import Store
 
 N_CODES = 50
 N_CODERS = 4

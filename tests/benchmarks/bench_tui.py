@@ -75,7 +75,7 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-async def timed_keys(pilot, keys: list[str], before=None) -> list[float]:  # noqa: ANN001
+async def timed_keys(pilot, keys: list[str], before=None) -> list[float]:
     out = []
     for key in keys:
         if before is not None:

@@ -103,7 +103,7 @@ def test_every_command_has_help_with_an_example(name: str, command: click.Comman
     assert "Example" in command.help, f"`qcode {name}` help has no example"
 
 
-def test_init_says_which_coder_and_where_it_came_from(tmp_path) -> None:  # noqa: ANN001
+def test_init_says_which_coder_and_where_it_came_from(tmp_path) -> None:
     from click.testing import CliRunner
 
     from qcode.cli import cli

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "codebooks" / "data-work.yaml"
 
 
-def run(*args: str, cwd: Path | None = None):  # noqa: ANN201
+def run(*args: str, cwd: Path | None = None):
     runner = CliRunner()
     if cwd is not None:
         args = ("-p", str(cwd), *args)

@@ -77,7 +77,7 @@ def test_deeply_nested_json_in_a_codings_file_is_a_clear_error(project, tmp_path
 def test_an_internal_error_shows_where_not_the_interview_text(project_dir: Path, capsys, monkeypatch, tmp_path) -> None:
     from qcode.usecases import coding, crash
 
-    def broken(*a, **kw):  # noqa: ANN002, ANN003
+    def broken(*a, **kw):
         raise ValueError("while handling 'Amina: my employer never paid me'")
 
     monkeypatch.setattr(coding, "apply_code", broken)

@@ -16,16 +16,15 @@ from qcode.core.analysis import (
     AnalysisData,
     Filters,
     check_attributes,
-    retrieve,
-    retrieve_overlaps,
 )
+from qcode.core.analysis_quotes import retrieve, retrieve_overlaps
 from qcode.core.coding import Coding, Memo
 from qcode.core.errors import NotFoundError
 from qcode.core.transcript import Participant
 from tests.core.test_analysis import DATA
 
 
-def _with(*, participants=None, codings=(), memos=()) -> AnalysisData:  # noqa: ANN001
+def _with(*, participants=None, codings=(), memos=()) -> AnalysisData:
     return AnalysisData(
         DATA.codebook, DATA.transcripts, participants if participants is not None else DATA.participants,
         (*DATA.codings, *codings), (*DATA.memos, *memos),

@@ -60,7 +60,7 @@ def test_keyword_change_lists_words() -> None:
     assert d.lines() == ["~ a: keywords changed (+en:z, -en:y)"]
 
 
-def ids(result) -> list[str]:  # noqa: ANN001
+def ids(result) -> list[str]:
     return [c.id for c in result.codebook.codes]
 
 
@@ -96,7 +96,7 @@ def ids(result) -> list[str]:  # noqa: ANN001
          ["a", "c", "b"], lambda m: m.get("a").parent is None, [("a", "parent")]),
     ],
 )
-def test_merge_cases(name, ours, theirs, expect_ids, check, conflicts) -> None:  # noqa: ANN001
+def test_merge_cases(name, ours, theirs, expect_ids, check, conflicts) -> None:
     base = cb(A, C, B)
     result = merge_codebooks(base, ours, theirs)
     assert sorted(ids(result)) == sorted(expect_ids), name

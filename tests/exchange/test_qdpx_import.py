@@ -136,7 +136,7 @@ def test_cli_import_prints_the_report(empty: Project, tmp_path: Path) -> None:
     assert "Imported s.qdpx (QualCoder" in r.output and "1 exact, 0 adjusted, 0 not placed" in r.output
 
 
-def test_failed_import_leaves_the_project_as_it_was(project: Project, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_failed_import_leaves_the_project_as_it_was(project: Project, tmp_path: Path, monkeypatch) -> None:
     from qcode.formats.codebook_yaml import load_codebook  # noqa: F401
 
     cb_file = project.root / "codebook.yaml"
@@ -186,7 +186,7 @@ GOOD_QDE = qde("NVivo", [])
     ({"a.qde": GOOD_QDE, "b.qde": GOOD_QDE}, (), "one .qde"),
     ({"project.qde": b"<Project><unclosed></Project>"}, (), "not well-formed"),
 ])
-def test_hostile_archives_are_refused(empty: Project, tmp_path: Path, members, links, needle) -> None:  # noqa: ANN001
+def test_hostile_archives_are_refused(empty: Project, tmp_path: Path, members, links, needle) -> None:
     f = qdpx(tmp_path / "bad.qdpx", members, links)
     with pytest.raises(ImportFormatError, match=needle):
         import_project(empty, f)

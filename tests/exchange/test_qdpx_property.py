@@ -68,7 +68,7 @@ def test_qdpx_round_trip_keeps_everything(transcripts: list, positions: str, dat
                         uc.apply_code(p, t.id, a, b, data.draw(st.sampled_from(CODES)),
                                       coder=data.draw(st.sampled_from(CODERS)),
                                       memo=data.draw(st.sampled_from(["", "memo ✍", "deux\nlignes"])))
-                    except Exception as exc:  # noqa: BLE001 - only an exact duplicate may be refused
+                    except Exception as exc:  # only an exact duplicate may be refused
                         assert "already coded" in str(exc)
                 p.store.update_transcript_fields(t.id, attributes={"country": data.draw(st.sampled_from(["Kenya", "Côte d'Ivoire"]))})
                 p.store.add_memo(Memo("transcript", str(t.id), data.draw(st.sampled_from(["note 😀", "é\u0301"])), "bob"))

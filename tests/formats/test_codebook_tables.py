@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def demo():  # noqa: ANN201
+def demo():
     return load_codebook(REPO / "codebooks" / "data-work.yaml")[0]
 
 
@@ -33,7 +33,7 @@ def test_import_minimal_csv_builds_the_tree(tmp_path: Path) -> None:
     assert cb.title == "codes"
 
 
-def test_csv_export_import_round_trip(tmp_path: Path, demo) -> None:  # noqa: ANN001
+def test_csv_export_import_round_trip(tmp_path: Path, demo) -> None:
     path = tmp_path / "cb.csv"
     path.write_text(tables.export_csv(demo, "en"), encoding="utf-8")
     back = tables.import_table(path)
@@ -44,7 +44,7 @@ def test_csv_export_import_round_trip(tmp_path: Path, demo) -> None:  # noqa: AN
         assert b.label == {"": a.display("en")}
 
 
-def test_xlsx_export_import_round_trip(tmp_path: Path, demo) -> None:  # noqa: ANN001
+def test_xlsx_export_import_round_trip(tmp_path: Path, demo) -> None:
     path = tmp_path / "cb.xlsx"
     path.write_bytes(tables.export_xlsx(demo, "fr"))
     back = tables.import_table(path)
@@ -83,7 +83,7 @@ def test_bad_tables(tmp_path: Path, content: str, needle: str | None) -> None:
         assert needle in info.value.message
 
 
-def test_markdown_export(demo) -> None:  # noqa: ANN001
+def test_markdown_export(demo) -> None:
     md = tables.export_markdown(demo, "en")
     assert md.startswith("# Data work in Europe\n")
     assert "## Job instability (`job-instability`)" in md
@@ -91,7 +91,7 @@ def test_markdown_export(demo) -> None:  # noqa: ANN001
     assert "**Exclude.** Talk about how much a task pays" in md
 
 
-def test_word_export_has_a_table_per_theme(tmp_path: Path, demo) -> None:  # noqa: ANN001
+def test_word_export_has_a_table_per_theme(tmp_path: Path, demo) -> None:
     import docx
 
     path = tmp_path / "cb.docx"

@@ -69,7 +69,7 @@ def test_category_exports_as_not_codable_and_comes_back() -> None:
     assert b'isCodable="false"' in export_qdc(book)
 
 
-def test_category_cannot_be_applied(project) -> None:  # noqa: ANN001
+def test_category_cannot_be_applied(project) -> None:
     import pytest
 
     from qcode.core.codebook import Code

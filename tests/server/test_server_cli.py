@@ -195,7 +195,7 @@ def test_a_new_roles_password_works_and_is_never_sent_in_clear(team_server: Team
 
     sent: list[str] = []
 
-    def capture(conn, cursor, statement, params, context, executemany) -> None:  # noqa: ANN001
+    def capture(conn, cursor, statement, params, context, executemany) -> None:
         sent.append(f"{statement} {params}")
 
     event.listen(sa.engine.Engine, "before_cursor_execute", capture)

@@ -69,14 +69,14 @@ def test_an_interrupted_backup_leaves_no_partial_backup(project_dir: Path, monke
     class Failing:
         """A connection whose backup dies half-way (disk error; a kill leaves the same files)."""
 
-        def __init__(self, *a, **kw) -> None:  # noqa: ANN002, ANN003
+        def __init__(self, *a, **kw) -> None:
             self._c = real_connect(*a, **kw)
 
-        def backup(self, target, **kw) -> None:  # noqa: ANN001, ANN003
+        def backup(self, target, **kw) -> None:
             target.execute("CREATE TABLE half (x)")
             raise sqlite3.OperationalError("disk I/O error")
 
-        def __getattr__(self, name: str):  # noqa: ANN204
+        def __getattr__(self, name: str):
             return getattr(self._c, name)
 
     with Project.open(project_dir) as p:

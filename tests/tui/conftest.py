@@ -42,7 +42,7 @@ def demo_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-async def until(pilot, condition, timeout: float = 30.0) -> None:  # noqa: ANN001
+async def until(pilot, condition, timeout: float = 30.0) -> None:
     """Wait (in Pilot time) until *condition()* holds, e.g. for a thread worker to finish."""
     import asyncio
 

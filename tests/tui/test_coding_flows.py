@@ -11,7 +11,7 @@ from tests.tui.conftest import codings_in
 SIZE = (100, 30)
 
 
-async def _coding(pilot) -> CodingScreen:  # noqa: ANN001
+async def _coding(pilot) -> CodingScreen:
     await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, CodingScreen)
@@ -142,7 +142,7 @@ async def test_store_error_is_shown_and_not_applied(make, project_dir: Path, mon
     async with app.run_test(size=SIZE) as pilot:
         screen = await _coding(pilot)
 
-        def busy(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        def busy(*a, **k):
             raise ProjectBusyError("The project is busy: another qcode process is writing to it.")
 
         monkeypatch.setattr(app.project.store, "add_coding", busy)

@@ -12,7 +12,7 @@ from qcode.tui.screens.dialogs import ConfirmDialog, TextDialog
 SIZE = (100, 30)
 
 
-async def until(pilot, condition, timeout: float = 10.0) -> None:  # noqa: ANN001
+async def until(pilot, condition, timeout: float = 10.0) -> None:
     """Wait until *condition()* holds (the start-up checks run after the first refresh)."""
     import asyncio
 
@@ -24,7 +24,7 @@ async def until(pilot, condition, timeout: float = 10.0) -> None:  # noqa: ANN00
     raise AssertionError("condition not met in time")
 
 
-async def test_app_asks_for_the_coders_name_when_none_is_set(make, project_dir: Path, monkeypatch) -> None:  # noqa: ANN001
+async def test_app_asks_for_the_coders_name_when_none_is_set(make, project_dir: Path, monkeypatch) -> None:
     from qcode.usecases import settings
 
     toml = project_dir / "qcode.toml"
@@ -89,7 +89,7 @@ async def test_the_demo_works_on_a_copy_and_leaves_the_checkout_alone(demo_dir: 
     assert sorted(p.name for p in demo_dir.iterdir()) == [".qcode", "codebooks", "qcode.toml", "transcripts"]
 
 
-async def test_picker_puts_new_code_first_when_no_code_contains_what_was_typed(make) -> None:  # noqa: ANN001
+async def test_picker_puts_new_code_first_when_no_code_contains_what_was_typed(make) -> None:
     from textual.widgets import OptionList
 
     from qcode.tui.screens.dialogs import CodePicker
@@ -112,7 +112,7 @@ async def test_picker_puts_new_code_first_when_no_code_contains_what_was_typed(m
         assert ids[0] == "piece-rates" and ids[-1] == "new:piec"
 
 
-async def test_the_cursor_character_is_drawn_as_selected(make) -> None:  # noqa: ANN001
+async def test_the_cursor_character_is_drawn_as_selected(make) -> None:
     app = make("interview-01")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -129,7 +129,7 @@ async def test_the_cursor_character_is_drawn_as_selected(make) -> None:  # noqa:
         assert styles["w"].bold and styles["w"].underline
 
 
-async def test_import_screen_starts_in_the_path_box_and_escape_undoes_typing_first(make, project_dir: Path) -> None:  # noqa: ANN001
+async def test_import_screen_starts_in_the_path_box_and_escape_undoes_typing_first(make, project_dir: Path) -> None:
     from textual.widgets import Input
 
     from qcode.tui.screens.importer import ImportScreen
@@ -159,7 +159,7 @@ async def test_import_screen_starts_in_the_path_box_and_escape_undoes_typing_fir
         assert isinstance(app.screen, ProjectScreen)
 
 
-async def test_help_lists_the_keys_of_the_current_screen(make) -> None:  # noqa: ANN001
+async def test_help_lists_the_keys_of_the_current_screen(make) -> None:
     from qcode.tui.screens.help import HelpScreen, help_table
 
     def described(screen: object) -> list[str]:
@@ -181,7 +181,7 @@ async def test_help_lists_the_keys_of_the_current_screen(make) -> None:  # noqa:
         assert "Recode" not in keys and "Select turn" not in keys and "Undo" in keys
 
 
-async def test_search_check_boxes_are_empty_when_off(make) -> None:  # noqa: ANN001
+async def test_search_check_boxes_are_empty_when_off(make) -> None:
     from textual.widgets import Checkbox
 
     app = make()
@@ -196,7 +196,7 @@ async def test_search_check_boxes_are_empty_when_off(make) -> None:  # noqa: ANN
         assert "▐X▌" in box.render().plain
 
 
-async def test_palette_entries_of_number_keys_name_their_code(make) -> None:  # noqa: ANN001
+async def test_palette_entries_of_number_keys_name_their_code(make) -> None:
     app = make("interview-01")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -207,7 +207,7 @@ async def test_palette_entries_of_number_keys_name_their_code(make) -> None:  # 
         assert "Code" not in commands
 
 
-async def test_saved_message_is_worded_as_done_and_cleared_after_another_screen(make) -> None:  # noqa: ANN001
+async def test_saved_message_is_worded_as_done_and_cleared_after_another_screen(make) -> None:
     from qcode.tui.widgets.status import StatusLine
 
     app = make("interview-01")
@@ -231,7 +231,7 @@ async def test_saved_message_is_worded_as_done_and_cleared_after_another_screen(
         assert app.screen is coding and "✓" not in status()
 
 
-async def test_memos_screen_lists_memos_on_codings_and_opens_them(make, project_dir: Path) -> None:  # noqa: ANN001
+async def test_memos_screen_lists_memos_on_codings_and_opens_them(make, project_dir: Path) -> None:
     from textual.widgets import DataTable
 
     from qcode.tui.screens.coding import CodingScreen

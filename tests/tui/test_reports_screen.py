@@ -29,11 +29,11 @@ def coded_dir(project_dir: Path) -> Path:
     return project_dir
 
 
-def _log(app) -> str:  # noqa: ANN001
+def _log(app) -> str:
     return str(app.screen.query_one("#report-log").render())
 
 
-async def _open_reports(pilot):  # noqa: ANN001, ANN202
+async def _open_reports(pilot):
     from qcode.tui.screens.reports import ReportsScreen
 
     await pilot.pause()

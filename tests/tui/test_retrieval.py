@@ -24,14 +24,14 @@ def fg_project(project_dir: Path) -> Path:
     return project_dir
 
 
-def _cells(screen) -> list[tuple[str, str]]:  # noqa: ANN001
+def _cells(screen) -> list[tuple[str, str]]:
     from textual.widgets import DataTable
 
     table = screen.query_one(DataTable)
     return [(str(table.get_row_at(i)[0]), str(table.get_row_at(i)[1])) for i in range(table.row_count)]
 
 
-async def _filter(pilot, text: str) -> None:  # noqa: ANN001
+async def _filter(pilot, text: str) -> None:
     from textual.widgets import Input
 
     pilot.app.screen.query_one("#ret-filter", Input).value = text
@@ -72,7 +72,7 @@ async def test_quote_list_names_every_speaker_and_filters_like_reports(fg_projec
 JOSEPH = "Many of my colleagues cannot sleep. I still see some images when I close my eyes."
 
 
-async def _choose_psychological_toll(pilot):  # noqa: ANN001, ANN202
+async def _choose_psychological_toll(pilot):
     from qcode.tui.screens.retrieval import RetrievalScreen
 
     await pilot.pause()
@@ -86,7 +86,7 @@ async def _choose_psychological_toll(pilot):  # noqa: ANN001, ANN202
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
-async def test_quote_columns_fit_the_screen_from_the_first_display(demo_dir: Path, size, monkeypatch) -> None:  # noqa: ANN001
+async def test_quote_columns_fit_the_screen_from_the_first_display(demo_dir: Path, size, monkeypatch) -> None:
     from textual.widgets import DataTable
 
     from qcode.tui.app import make_app
@@ -97,7 +97,7 @@ async def test_quote_columns_fit_the_screen_from_the_first_display(demo_dir: Pat
     drawn: list[str] = []
     fill = RetrievalScreen.refresh_from_store
 
-    def spy(self) -> bool:  # noqa: ANN001
+    def spy(self) -> bool:
         done = fill(self)
         table = self.query_one(DataTable)
         if table.row_count:

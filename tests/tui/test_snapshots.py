@@ -34,7 +34,7 @@ def snap_project(tmp_path: Path) -> Path:
     return root
 
 
-def _app(root: Path, transcript: str | None = None):  # noqa: ANN202
+def _app(root: Path, transcript: str | None = None):
     from qcode.tui.app import make_app
 
     return make_app(root, transcript=transcript)
@@ -55,7 +55,7 @@ def test_coding_screen_80x24(snap_compare, snap_project: Path) -> None:
     the status line and a footer with 1-9 Code, c Any code…, x Uncode, r Recode,
     m Memo and ? Help (all visible at 80 columns)."""
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         await pilot.pause()
 
     assert snap_compare(_app(snap_project, "interview-01"), terminal_size=(80, 24), run_before=run_before)
@@ -81,7 +81,7 @@ def test_retrieval_screen(snap_compare, snap_project: Path) -> None:
     """Quotes of 'Pay' (cursor on the coded passage, F4): one row for Amina with
     the quote 'very low. You are paid per task' and the detail panel below it."""
 
-    async def run_before(pilot) -> None:  # noqa: ANN001
+    async def run_before(pilot) -> None:
         view = pilot.app.screen.view
         t = view.transcript
         view.cursor = t.text.index("You are paid")

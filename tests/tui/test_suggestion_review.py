@@ -41,7 +41,7 @@ def add_pending(root: Path, rows: list[tuple[str, str, float, list[str]]]) -> li
     return out
 
 
-def _colors(style):  # noqa: ANN001, ANN202
+def _colors(style):
     """The (text, background) colours a segment shows, reverse applied."""
     from textual.color import Color
 
@@ -49,7 +49,7 @@ def _colors(style):  # noqa: ANN001, ANN202
     return (bg, fg) if style.reverse else (fg, bg)
 
 
-def _segment_at(view, offset: int):  # noqa: ANN001, ANN202
+def _segment_at(view, offset: int):
     """The style of the rendered segment showing transcript *offset*."""
     lay = view._layout
     row = lay.row_of(offset)
@@ -65,8 +65,8 @@ def _segment_at(view, offset: int):  # noqa: ANN001, ANN202
     raise AssertionError("offset not drawn")
 
 
-def _contrast(a, b) -> float:  # noqa: ANN001
-    def lum(c) -> float:  # noqa: ANN001
+def _contrast(a, b) -> float:
+    def lum(c) -> float:
         def ch(v: int) -> float:
             v = v / 255
             return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
@@ -120,7 +120,7 @@ async def test_score_is_rounded_as_the_cli_prints_it(demo_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-async def test_the_turn_header_stays_in_view_with_the_passage(demo_dir: Path, size) -> None:  # noqa: ANN001
+async def test_the_turn_header_stays_in_view_with_the_passage(demo_dir: Path, size) -> None:
     from qcode.tui.app import make_app
     from qcode.tui.widgets.layout import BLANK, HEAD, fmt_time
 

@@ -20,7 +20,7 @@ def _two_coders(project_dir: Path) -> None:
         coding.apply_code(p, "interview-01", 150, 161, "piece-rates", coder="bob")
 
 
-def _status(app) -> str:  # noqa: ANN001
+def _status(app) -> str:
     return str(app.screen.query_one("#status").render())
 
 

@@ -96,7 +96,7 @@ async def test_retrieval_of_a_code_and_jump(make, project_dir: Path) -> None:
         assert screen.view.flash == (coded.start, coded.end)
 
 
-async def _wait_for(pilot, condition, timeout: float = 10.0):  # noqa: ANN001, ANN202
+async def _wait_for(pilot, condition, timeout: float = 10.0):
     """Wait until *condition()* holds (thread workers finish on their own time)."""
     import asyncio
 
@@ -385,13 +385,13 @@ async def test_leaving_the_import_screen_cancels_the_import_between_files(make, 
     first_done, go_on, ended = threading.Event(), threading.Event(), threading.Event()
     real, real_paths = importing.import_file, importing.import_paths
 
-    def slow_first(project, path, options=None):  # noqa: ANN001, ANN202
+    def slow_first(project, path, options=None):
         result = real(project, path, options)
         first_done.set()
         go_on.wait(10)
         return result
 
-    def import_paths(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def import_paths(*args, **kwargs):
         try:
             return real_paths(*args, **kwargs)
         finally:

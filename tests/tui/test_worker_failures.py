@@ -30,7 +30,7 @@ def crashes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def _dialog_text(app) -> str:  # noqa: ANN001
+def _dialog_text(app) -> str:
     from textual.widgets import Label, Static
 
     return "\n".join(str(w.render()) for w in app.screen.query(Label)) + "\n".join(

@@ -23,7 +23,7 @@ def test_blind_filters_what_the_current_coder_sees(project: Project) -> None:
     assert len(project.store.codings()) == 2  # nothing hidden in the store itself
 
 
-def test_on_a_team_server_the_setting_is_kept_in_the_local_folder(project: Project, monkeypatch) -> None:  # noqa: ANN001
+def test_on_a_team_server_the_setting_is_kept_in_the_local_folder(project: Project, monkeypatch) -> None:
     monkeypatch.setattr(project.store, "server", object())
     blind.set_blind(project, True)
     assert blind.is_blind(project) and (project.data_dir / "blind.json").is_file()

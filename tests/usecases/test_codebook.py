@@ -30,7 +30,7 @@ codes:
 """
 
 
-def code_some(project) -> None:  # noqa: ANN001
+def code_some(project) -> None:
     t = project.transcript("interview-01")
     start = t.text.index("Piece rates")
     apply_code(project, "interview-01", start, start + len("Piece rates"), "piece-rates")
@@ -38,7 +38,7 @@ def code_some(project) -> None:  # noqa: ANN001
     apply_code(project, "interview-01", start, start + len("Unstable"), "instability")
 
 
-def test_switch_version_retires_removed_code_with_codings(project, tmp_path: Path) -> None:  # noqa: ANN001
+def test_switch_version_retires_removed_code_with_codings(project, tmp_path: Path) -> None:
     code_some(project)
     (tmp_path / "v2.yaml").write_text(V2, encoding="utf-8")
     preview = uc.preview_codebook(project, tmp_path / "v2.yaml")
@@ -57,7 +57,7 @@ def test_switch_version_retires_removed_code_with_codings(project, tmp_path: Pat
     assert rec["version"] == "2.0.0" and rec["content_hash"] == load_codebook(tmp_path / "v2.yaml")[0].content_hash()
 
 
-def test_switch_version_can_delete_or_move_codings(project, tmp_path: Path) -> None:  # noqa: ANN001
+def test_switch_version_can_delete_or_move_codings(project, tmp_path: Path) -> None:
     code_some(project)
     (tmp_path / "v2.yaml").write_text(V2, encoding="utf-8")
     change = uc.attach_codebook(project, tmp_path / "v2.yaml", removed="move:pay")
@@ -66,7 +66,7 @@ def test_switch_version_can_delete_or_move_codings(project, tmp_path: Path) -> N
     assert "piece-rates" not in project.codebook
 
 
-def test_switch_version_delete(project, tmp_path: Path) -> None:  # noqa: ANN001
+def test_switch_version_delete(project, tmp_path: Path) -> None:
     code_some(project)
     (tmp_path / "v2.yaml").write_text(V2, encoding="utf-8")
     change = uc.attach_codebook(project, tmp_path / "v2.yaml", removed="delete")
@@ -74,7 +74,7 @@ def test_switch_version_delete(project, tmp_path: Path) -> None:  # noqa: ANN001
     assert project.store.count_codings() == {"instability": 1}
 
 
-def test_bad_choices_change_nothing(project, tmp_path: Path) -> None:  # noqa: ANN001
+def test_bad_choices_change_nothing(project, tmp_path: Path) -> None:
     code_some(project)
     (tmp_path / "v2.yaml").write_text(V2, encoding="utf-8")
     before = project.store.codebook_record()
@@ -86,7 +86,7 @@ def test_bad_choices_change_nothing(project, tmp_path: Path) -> None:  # noqa: A
     assert "piece-rates" in project.store.get_codebook()
 
 
-def test_add_code_writes_yaml_keeping_comments(project, project_dir: Path) -> None:  # noqa: ANN001
+def test_add_code_writes_yaml_keeping_comments(project, project_dir: Path) -> None:
     path = project_dir / "codebook.yaml"
     path.write_text("# Our team's codebook\n" + path.read_text(encoding="utf-8").replace(
         "  - id: pay\n", "  # money matters\n  - id: pay\n"), encoding="utf-8")
@@ -104,7 +104,7 @@ def test_add_code_writes_yaml_keeping_comments(project, project_dir: Path) -> No
     assert uc.add_code(project, "Night work!").id == "night-work-2"
 
 
-def test_failed_edit_leaves_file_and_store_unchanged(project, project_dir: Path) -> None:  # noqa: ANN001
+def test_failed_edit_leaves_file_and_store_unchanged(project, project_dir: Path) -> None:
     path = project_dir / "codebook.yaml"
     before_text = path.read_text(encoding="utf-8")
     before_codes = project.store.get_codebook().ids
@@ -116,7 +116,7 @@ def test_failed_edit_leaves_file_and_store_unchanged(project, project_dir: Path)
     assert project.store.get_codebook().ids == before_codes
 
 
-def test_merge_codes_moves_codings_and_children(project, project_dir: Path) -> None:  # noqa: ANN001
+def test_merge_codes_moves_codings_and_children(project, project_dir: Path) -> None:
     code_some(project)
     n = uc.merge_codes(project, "pay", "instability")
     assert n == 0  # pay itself had no codings
@@ -131,7 +131,7 @@ def test_merge_codes_moves_codings_and_children(project, project_dir: Path) -> N
         uc.merge_codes(project, "instability", "instability")
 
 
-def test_move_code(project, project_dir: Path) -> None:  # noqa: ANN001
+def test_move_code(project, project_dir: Path) -> None:
     code_some(project)
     uc.move_code(project, "piece-rates", None)
     assert project.codebook.get("piece-rates").parent is None
@@ -144,13 +144,13 @@ def test_move_code(project, project_dir: Path) -> None:  # noqa: ANN001
     assert project.store.count_codings()["piece-rates"] == 1
 
 
-def test_split_code(project) -> None:  # noqa: ANN001
+def test_split_code(project) -> None:
     made = uc.split_code(project, "pay", ["Hourly", "Per task"])
     assert [c.id for c in made] == ["hourly", "per-task"]
     assert [c.id for c in project.codebook.children("pay")] == ["piece-rates", "hourly", "per-task"]
 
 
-def test_tree_with_counts(project) -> None:  # noqa: ANN001
+def test_tree_with_counts(project) -> None:
     code_some(project)
     rows = {r["id"]: r for r in uc.codebook_tree(project)}
     assert rows["pay"]["codings"] == 0 and rows["pay"]["codings_with_subcodes"] == 1

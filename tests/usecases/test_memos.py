@@ -40,7 +40,7 @@ def test_unknown_targets_are_errors_and_store_nothing(project) -> None:
     assert memos.list_memos(project) == []
 
 
-def test_memos_on_codings_are_listed_with_the_others(project) -> None:  # noqa: ANN001
+def test_memos_on_codings_are_listed_with_the_others(project) -> None:
     from qcode.usecases import coding
 
     memos.write_memo(project, "project", "", "overall")

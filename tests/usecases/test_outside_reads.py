@@ -83,7 +83,7 @@ def test_device_files_and_fifos_are_refused_without_hanging(project, tmp_path: P
         try:
             importing.import_file(project, target)
             done.append(None)
-        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion below
+        except BaseException as exc:  # recorded for the assertion below
             done.append(exc)
 
     t = threading.Thread(target=attempt, daemon=True)
@@ -119,7 +119,7 @@ def test_other_readers_refuse_fifos(tmp_path: Path, reader: str, project) -> Non
 
                 import_codings(project, target)
             result.append(None)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             result.append(exc)
 
     t = threading.Thread(target=attempt, daemon=True)

@@ -250,8 +250,8 @@ def test_formats_come_from_the_writer_registry(coded: Project, tmp_path: Path, m
     assert FORMATS == ("docx", "md", "html", "csv", "xlsx")
     calls: dict[str, object] = {}
 
-    def spy(name: str):  # noqa: ANN202
-        def write(report, output, options):  # noqa: ANN001, ANN202
+    def spy(name: str):
+        def write(report, output, options):
             calls[name] = options
             output.write_text(report.title, encoding="utf-8")
             return ReportFiles((output, output.with_suffix(".extra")), 3)

@@ -10,7 +10,7 @@ from qcode.usecases import retrieval
 from qcode.usecases.coding import apply_code
 
 
-def _span(t, phrase: str) -> tuple[int, int]:  # noqa: ANN001
+def _span(t, phrase: str) -> tuple[int, int]:
     i = t.text.index(phrase)
     return i, i + len(phrase)
 
@@ -69,7 +69,7 @@ def test_attribute_filters_use_transcript_and_participant_attributes(project) ->
 FG = "Moderator: How is work?\nAmina: Work is unstable and pay is low.\nBrian: Same for me here.\n"
 
 
-def make_focus_group(project, tmp_path):  # noqa: ANN001, ANN201
+def make_focus_group(project, tmp_path):
     """Import fg-nairobi into *project* (file written to *tmp_path*), attributes and links as above."""
     from qcode.usecases import importing
 
@@ -87,7 +87,7 @@ def make_focus_group(project, tmp_path):  # noqa: ANN001, ANN201
     return t
 
 
-def _coded_focus_group(project, tmp_path):  # noqa: ANN001, ANN202
+def _coded_focus_group(project, tmp_path):
     t = make_focus_group(project, tmp_path)
     i = project.transcript("interview-01")
     apply_code(project, i.id, *_span(i, "Unstable."), "instability")
@@ -98,7 +98,7 @@ def _coded_focus_group(project, tmp_path):  # noqa: ANN001, ANN202
     return t
 
 
-def _report_rows(project, code: str, where: dict[str, list[str]]) -> list[tuple]:  # noqa: ANN001
+def _report_rows(project, code: str, where: dict[str, list[str]]) -> list[tuple]:
     from qcode.core.analysis import Filters
     from qcode.core.analysis_quotes import retrieve
     from qcode.usecases.reporting import load_analysis_data
@@ -107,11 +107,11 @@ def _report_rows(project, code: str, where: dict[str, list[str]]) -> list[tuple]
     return [(q.transcript, q.start, q.end, q.speakers, q.text, q.attributes) for q in retrieve(load_analysis_data(project, f), f)]
 
 
-def _screen_rows(project, code: str, where: dict[str, list[str]]) -> list[tuple]:  # noqa: ANN001
+def _screen_rows(project, code: str, where: dict[str, list[str]]) -> list[tuple]:
     return [(q.transcript, q.start, q.end, q.speakers, q.text, q.attributes) for q in retrieval.quotes(project, code, filters=where)]
 
 
-def test_focus_group_rows_speakers_and_attributes(project, tmp_path) -> None:  # noqa: ANN001
+def test_focus_group_rows_speakers_and_attributes(project, tmp_path) -> None:
     _coded_focus_group(project, tmp_path)
     got = [(q.transcript, q.start, q.end, q.speaker, q.attributes) for q in retrieval.quotes(project, "instability")]
     i0 = project.transcript("interview-01").text.index("Unstable.")
@@ -141,14 +141,14 @@ def test_focus_group_rows_speakers_and_attributes(project, tmp_path) -> None:  #
         ({"gender": ["m", "f"], "country": []}, [(12, 30), (20, 55), (48, 65)]),  # OR within a filter; empty = none
     ],
 )
-def test_quote_list_and_report_give_the_same_rows(project, tmp_path, where, spans) -> None:  # noqa: ANN001
+def test_quote_list_and_report_give_the_same_rows(project, tmp_path, where, spans) -> None:
     _coded_focus_group(project, tmp_path)
     screen = _screen_rows(project, "instability", where)
     assert screen == _report_rows(project, "instability", where)
     assert [(s, e) for name, s, e, *_ in screen if name == "fg-nairobi"] == spans
 
 
-def test_unknown_filter_attribute_is_an_error_not_an_empty_list(project, tmp_path) -> None:  # noqa: ANN001
+def test_unknown_filter_attribute_is_an_error_not_an_empty_list(project, tmp_path) -> None:
     from qcode.core.errors import NotFoundError
 
     _coded_focus_group(project, tmp_path)
@@ -156,7 +156,7 @@ def test_unknown_filter_attribute_is_an_error_not_an_empty_list(project, tmp_pat
         retrieval.quotes(project, "instability", filters={"gendr": ["m"]})
 
 
-def test_attribute_of_a_transcript_without_codings_is_known(project, tmp_path) -> None:  # noqa: ANN001
+def test_attribute_of_a_transcript_without_codings_is_known(project, tmp_path) -> None:
     make_focus_group(project, tmp_path)
     t = project.transcript("interview-01")
     apply_code(project, t.id, *_span(t, "Unstable."), "instability")
@@ -165,7 +165,7 @@ def test_attribute_of_a_transcript_without_codings_is_known(project, tmp_path) -
     assert [q.text for q in retrieval.quotes(project, "instability", filters={"country": ["(none)"]})] == ["Unstable."]
 
 
-def test_co_occurrence_filters_on_every_speaker_of_the_union(project, tmp_path) -> None:  # noqa: ANN001
+def test_co_occurrence_filters_on_every_speaker_of_the_union(project, tmp_path) -> None:
     t = make_focus_group(project, tmp_path)
     apply_code(project, t.id, 35, 55, "pay")  # "pay is low." + Brian's "Same fo"
     apply_code(project, t.id, 14, 40, "instability")  # Amina only
@@ -176,7 +176,7 @@ def test_co_occurrence_filters_on_every_speaker_of_the_union(project, tmp_path) 
         retrieval.quotes(project, "instability", with_code="pay", filters={"country": ["France"]})
 
 
-def test_co_occurrence_of_a_code_with_itself_lists_each_pair_once(project) -> None:  # noqa: ANN001
+def test_co_occurrence_of_a_code_with_itself_lists_each_pair_once(project) -> None:
     t = project.transcript("interview-01")
     a = _span(t, "Piece rates, very low.")
     b = _span(t, "very low. You are paid")
@@ -187,7 +187,7 @@ def test_co_occurrence_of_a_code_with_itself_lists_each_pair_once(project) -> No
     assert q.coding_ids == tuple(c.id for c in project.store.codings(code_ids=["pay"]))
 
 
-def test_children_are_listed_in_reading_order(project) -> None:  # noqa: ANN001
+def test_children_are_listed_in_reading_order(project) -> None:
     t = project.transcript("interview-01")
     apply_code(project, t.id, *_span(t, "very low. You are paid"), "pay")
     apply_code(project, t.id, *_span(t, "Piece rates"), "piece-rates")

@@ -50,7 +50,7 @@ def test_code_all_failure_leaves_store_unchanged(project, monkeypatch) -> None:
     calls = {"n": 0}
     real = project.store.add_coding
 
-    def flaky(c):  # noqa: ANN001, ANN202
+    def flaky(c):
         calls["n"] += 1
         if calls["n"] == 2:
             raise QcodeError("disk full")

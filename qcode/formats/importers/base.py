@@ -37,9 +37,12 @@ class ImportOptions:
 
 
 class Importer(Protocol):
-    format: str
-    """Short format name stored with the transcript (txt, docx, vtt, ...)."""
-    extensions: tuple[str, ...]
+    @property
+    def format(self) -> str:
+        """Short format name stored with the transcript (txt, docx, vtt, ...)."""
+
+    @property
+    def extensions(self) -> tuple[str, ...]: ...
 
     def read(self, data: bytes, filename: str, options: ImportOptions) -> Transcript:
         """Parse *data* (the whole file) into a transcript."""

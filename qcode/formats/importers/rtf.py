@@ -40,7 +40,7 @@ class RtfImporter:
                 f"{filename}: its characters cannot be decoded with code page {codepage} ({exc}).",
                 hint="Pass --encoding with the right code page (for example --encoding cp1252).",
             ) from exc
-        except Exception as exc:  # noqa: BLE001 - striprtf raises bare errors on broken groups
+        except Exception as exc:  # striprtf raises bare errors on broken groups
             raise ImportFormatError(f"{filename}: this RTF document cannot be read ({exc}).",
                                     hint="Open it in Word or LibreOffice and save it again.") from exc
         text = normalize_text(clean_text(text))

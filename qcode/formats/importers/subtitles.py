@@ -89,7 +89,7 @@ class VttImporter:
                     )
                 timing_lines += 1
         try:
-            captions = list(webvtt.from_string(text))
+            captions = list(webvtt.from_string(text).captions)
         except (MalformedFileError, MalformedCaptionError) as exc:
             raise ImportFormatError(
                 f"{filename}: not a valid WebVTT file ({exc}).",

@@ -86,12 +86,12 @@ def _read(conn, path: Path) -> RefiProject:  # type: ignore[no-untyped-def]
         sources[fid] = src
     for ctid, cid, fid, seltext, pos0, pos1, owner, date, memo in conn.execute(
             "SELECT ctid, cid, fid, seltext, pos0, pos1, owner, date, memo FROM code_text ORDER BY fid, pos0, ctid"):
-        src = sources.get(fid)
-        if src is None or cid not in code_of:
+        target = sources.get(fid)
+        if target is None or cid not in code_of:
             p.warnings.append(f"{path.name}: coding {ctid} refers to a missing source or code; not imported.")
             continue
         ug = user(owner)
-        src.selections.append(RefiSelection(
+        target.selections.append(RefiSelection(
             stable_guid("qualcoder-selection", str(ctid)), int(pos0), int(pos1), name=seltext or "",
             description=memo or "", user_guid=ug, created=_time(date),
             codings=[RefiCoding(stable_guid("qualcoder-coding", str(ctid)), stable_guid("qualcoder-code", str(cid)),
@@ -99,12 +99,12 @@ def _read(conn, path: Path) -> RefiProject:  # type: ignore[no-untyped-def]
     if "annotation" in have:
         for anid, fid, pos0, pos1, memo, owner, date in conn.execute(
                 "SELECT anid, fid, pos0, pos1, memo, owner, date FROM annotation ORDER BY anid"):
-            src = sources.get(fid)
-            if src is None or not memo:
+            target = sources.get(fid)
+            if target is None or not memo:
                 continue
             g = stable_guid("qualcoder-annotation", str(anid))
             p.notes.append(RefiNote(g, "annotation", memo, user(owner), _time(date)))
-            src.selections.append(RefiSelection(stable_guid("qualcoder-annotation-sel", str(anid)), int(pos0),
+            target.selections.append(RefiSelection(stable_guid("qualcoder-annotation-sel", str(anid)), int(pos0),
                                                 int(pos1), note_refs=[g], user_guid=user(owner)))
     if "journal" in have:
         for jid, jname, entry, date, owner in conn.execute("SELECT jid, name, jentry, date, owner FROM journal"):

@@ -217,8 +217,8 @@ def read_project_xml(data: bytes, name: str, members: Members) -> RefiProject:
                                              [n.get("targetGUID") or "" for n in _kids(c, "NoteRef")]))
             src.selections.append(rs)
         p.sources.append(src)
-    notes = _kid(root, "Notes")
-    for n in _kids(notes, "Note") if notes is not None else []:
+    notes_el = _kid(root, "Notes")
+    for n in _kids(notes_el, "Note") if notes_el is not None else []:
         text = _text_of(n, members, f"{name}: note '{n.get('name') or n.get('guid')}'", p.warnings)
         p.notes.append(RefiNote(n.get("guid") or "", n.get("name") or "", text or "", n.get("creatingUser"),
                                 _time(n.get("creationDateTime")), _time(n.get("modifiedDateTime"))))

@@ -140,11 +140,12 @@ def project_xml(p: RefiProject, convention: Convention) -> bytes:
                 _value(el, g, vtypes.get(g, "Text"), v)
     if p.notes:
         notes = etree.SubElement(root, _q("Notes"))
-        for n in p.notes:
+        for note in p.notes:
             el = etree.SubElement(notes, _q("Note"))
-            _set(el, guid=n.guid, name=n.name or None, creatingUser=n.user_guid, creationDateTime=_ts(n.created),
-                 modifyingUser=n.user_guid if n.modified else None, modifiedDateTime=_ts(n.modified))
-            etree.SubElement(el, _q("PlainTextContent")).text = n.text
+            _set(el, guid=note.guid, name=note.name or None, creatingUser=note.user_guid,
+                 creationDateTime=_ts(note.created), modifyingUser=note.user_guid if note.modified else None,
+                 modifiedDateTime=_ts(note.modified))
+            etree.SubElement(el, _q("PlainTextContent")).text = note.text
     if p.description:
         etree.SubElement(root, _q("Description")).text = p.description
     for n in p.note_refs:

@@ -152,7 +152,7 @@ def make_environment(autoescape: bool, loader: Any = None, lang: str = "en") -> 
     class LimitedEnvironment(ImmutableSandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**", "%"})
 
-        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
             _check_call(__obj, args, kwargs)
             return super().call(__context, __obj, *args, **kwargs)
 

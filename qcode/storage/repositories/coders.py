@@ -29,7 +29,9 @@ class SqlCoders:
         with self._tx.write() as conn:
             cid = conn.execute(sa.select(t.c.id).where(t.c.name == name)).scalar()
             if cid is None:
-                cid = conn.execute(sa.insert(t).values(name=name, guid=stable_guid("coder", name))).inserted_primary_key[0]
+                key = conn.execute(sa.insert(t).values(name=name, guid=stable_guid("coder", name))).inserted_primary_key
+                assert key is not None  # a single-row INSERT always reports its key
+                cid = key[0]
         self._ids[name] = int(cid)
         return int(cid)
 

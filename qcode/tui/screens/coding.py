@@ -217,7 +217,7 @@ class CodingScreen(QcodeScreen):
         self._update_definition()
 
     # ---------------------------------------------------------------- coding actions
-    def _attempt(self, fn, *args, **kwargs):  # noqa: ANN001, ANN202
+    def _attempt(self, fn, *args, **kwargs):
         return self.qcode_app.attempt(fn, *args, **kwargs)
 
     def palette_description(self, binding: Binding) -> str | None:
@@ -310,7 +310,7 @@ class CodingScreen(QcodeScreen):
         if apply and self.view.selection is not None and self.apply(str(code_id)) is not None:
             self.saved(f"new code “{safe_label(label, 30)}” in the codebook and coded")
 
-    def _choose_coding(self, verb: str, then) -> None:  # noqa: ANN001
+    def _choose_coding(self, verb: str, then) -> None:
         """Pick the coding under the cursor (asks when there are several) and call *then*."""
         here = self.view.codings_at()
         if not here:

@@ -22,7 +22,7 @@ from qcode.tui.workers import WorkCancelled, stop_if_cancelled
 from qcode.usecases import importing
 
 
-def preview_text(path: Path, pv) -> Text:  # noqa: ANN001 - importing.Preview (or a Transcript)
+def preview_text(path: Path, pv) -> Text:  # importing.Preview (or a Transcript)
     """The dry run as text: words, turns, speakers with their first line, warnings."""
     t = Text()
     t.append(f"{safe_label(getattr(pv, 'name', '') or path.name)}\n", style="bold")

@@ -212,7 +212,7 @@ class RetrievalScreen(QcodeScreen):
             q = self.quotes[i]
             self.qcode_app.open_transcript(q.transcript_id, (q.start, q.end))
 
-    def _pick(self, title: str, then) -> None:  # noqa: ANN001
+    def _pick(self, title: str, then) -> None:
         self.app.push_screen(CodePicker(self.project.codebook, self.project.settings.language, title=title, allow_new=False), then)
 
     def action_choose_code(self) -> None:

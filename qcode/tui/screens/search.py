@@ -28,7 +28,7 @@ class OnOffBox(Checkbox):
     """A check-box whose mark is empty when off (Textual's draws a dim X, which reads as checked)."""
 
     @property
-    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual's name
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # Textual's name
         return "X" if self.value else " "
 
 

@@ -108,8 +108,8 @@ class SuggestionsScreen(QcodeScreen):
             return
         s = self.items[self.index]
         if self._shown_tid != s.transcript_id:
-            t = self.project.transcript(s.transcript_id)
-            self.view.load(t, blind.visible_codings(self.project, transcript_id=s.transcript_id))
+            shown = self.project.transcript(s.transcript_id)
+            self.view.load(shown, blind.visible_codings(self.project, transcript_id=s.transcript_id))
             self._shown_tid = s.transcript_id
         ev = s.evidence or {}
         self.view.evidence = [(int(a), int(b)) for a, b in ev.get("spans", []) if int(b) > int(a)]

@@ -49,7 +49,7 @@ class CodeTree(Tree[str]):
         def control(self) -> CodeTree:
             return self.tree
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+    def __init__(self, *, id: str | None = None) -> None:  # Textual's name
         super().__init__("Codes", id=id)
         self.show_root = False
         self.guide_depth = 2

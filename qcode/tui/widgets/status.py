@@ -9,7 +9,7 @@ from textual.widget import Widget
 class StatusLine(Widget):
     DEFAULT_CSS = "StatusLine { height: 1; }"
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+    def __init__(self, *, id: str | None = None) -> None:  # Textual's name
         super().__init__(id=id)
         self._text = Text()
 

@@ -92,7 +92,7 @@ class TranscriptView(ScrollView, can_focus=True):
         def control(self) -> TranscriptView:
             return self.view
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+    def __init__(self, *, id: str | None = None) -> None:  # Textual's name
         super().__init__(id=id)
         self.transcript: Transcript | None = None
         self.turns: list[Turn] = []
