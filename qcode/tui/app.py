@@ -247,7 +247,7 @@ class QcodeApp(App[None]):
         if screen is None:
             return None
         here = screen.view.codings_at()
-        return here[0].code_id if here else screen.tree.highlighted_code
+        return here[0].code_id if here else screen.code_tree.highlighted_code
 
     def _current_transcript(self) -> int | None:
         screen = self._coding_screen()

@@ -8,12 +8,17 @@ command line. Nothing here builds markup: callers wrap the result in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from qcode.core.safe_text import label, visible
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 __all__ = ["label", "text", "visible"]
 
 
-def text(value: str, style: str = "", limit: int | None = None):  # rich.text.Text
+def text(value: str, style: str = "", limit: int | None = None) -> Text:
     """A :class:`rich.text.Text` of *value* shown literally (never parsed as markup)."""
     from rich.text import Text
 

@@ -236,7 +236,7 @@ async def test_long_transcript_has_no_horizontal_scrollbars(make, project_dir: P
         await pilot.pause()
         assert view.show_vertical_scrollbar
         assert not view.show_horizontal_scrollbar
-        assert not screen.tree.show_horizontal_scrollbar
+        assert not screen.code_tree.show_horizontal_scrollbar
         lay = view._layout
         widest = max(e - s for s, e in zip(lay.starts, lay.ends, strict=True))
         assert widest + MARGIN <= view.scrollable_content_region.width

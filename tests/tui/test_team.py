@@ -36,7 +36,7 @@ async def test_blind_coding_hides_other_coders_until_compare(make, project_dir: 
         await pilot.pause()
         assert [c.coder for c in screen.view.codings] == ["tester"]
         assert "blind" in _status(app)
-        assert screen.tree._counts == {"instability": 1}  # the tree's counts: mine only
+        assert screen.code_tree._counts == {"instability": 1}  # the tree's counts: mine only
         assert blind.visible_counts(app.project) == {"instability": 1}
         assert [q.coder for q in retrieval.quotes(app.project, "instability")] == ["tester"]
         app.open_retrieval("instability")

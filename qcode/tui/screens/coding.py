@@ -6,6 +6,8 @@ No business logic here: every change goes through :mod:`qcode.usecases.coding`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -63,7 +65,7 @@ class CodingScreen(QcodeScreen):
         return self.query_one(TranscriptView)
 
     @property
-    def tree(self) -> CodeTree:
+    def code_tree(self) -> CodeTree:
         return self.query_one(CodeTree)
 
     def compose(self) -> ComposeResult:
@@ -96,7 +98,7 @@ class CodingScreen(QcodeScreen):
         cb = self.project.codebook
         colors = code_colors(cb)
         self._keys = number_keys(cb)
-        self.tree.show_codebook(cb, colors, blind.visible_counts(self.project), self.project.settings.language)
+        self.code_tree.show_codebook(cb, colors, blind.visible_counts(self.project), self.project.settings.language)
         self.view.set_code_colors(colors)
 
     def refresh_from_store(self) -> None:
@@ -179,11 +181,11 @@ class CodingScreen(QcodeScreen):
         if not panel.display:
             return
         code_id = None
-        if self.tree.has_focus:
-            code_id = self.tree.highlighted_code
+        if self.code_tree.has_focus:
+            code_id = self.code_tree.highlighted_code
         else:
             here = self.view.codings_at()
-            code_id = here[0].code_id if here else self.tree.highlighted_code
+            code_id = here[0].code_id if here else self.code_tree.highlighted_code
         code = self.project.codebook.find(code_id) if code_id else None
         if code is None:
             panel.update("Highlight a code in the tree (tab) to see its definition.")
@@ -251,7 +253,7 @@ class CodingScreen(QcodeScreen):
             return None
         self.view.add_coding(coding)
         self.view.action_clear_selection()
-        self.tree.set_counts(blind.visible_counts(self.project))
+        self.code_tree.set_counts(blind.visible_counts(self.project))
         self.saved(f"coded “{self._code_name(code_id)}”")
         return coding
 
@@ -310,7 +312,7 @@ class CodingScreen(QcodeScreen):
         if apply and self.view.selection is not None and self.apply(str(code_id)) is not None:
             self.saved(f"new code “{safe_label(label, 30)}” in the codebook and coded")
 
-    def _choose_coding(self, verb: str, then) -> None:
+    def _choose_coding(self, verb: str, then: Callable[[Coding], None]) -> None:
         """Pick the coding under the cursor (asks when there are several) and call *then*."""
         here = self.view.codings_at()
         if not here:
@@ -337,7 +339,7 @@ class CodingScreen(QcodeScreen):
             ok, _ = self._attempt(uc.remove_coding, self.project, c.id, history=self.qcode_app.history)
             if ok:
                 self.view.remove_coding(c.id)
-                self.tree.set_counts(blind.visible_counts(self.project))
+                self.code_tree.set_counts(blind.visible_counts(self.project))
                 self.saved(f"removed “{self._code_name(c.code_id)}”", hint="u undoes")
 
         self._choose_coding("remove", remove)
@@ -350,7 +352,7 @@ class CodingScreen(QcodeScreen):
                 ok, new = self._attempt(uc.recode, self.project, c.id, code_id, history=self.qcode_app.history)
                 if ok:
                     self.view.replace_coding(new)
-                    self.tree.set_counts(blind.visible_counts(self.project))
+                    self.code_tree.set_counts(blind.visible_counts(self.project))
                     self.saved(f"recoded as “{self._code_name(code_id)}”")
 
             self.app.push_screen(

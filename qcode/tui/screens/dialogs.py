@@ -158,7 +158,8 @@ class CodePicker(ModalScreen[str | None]):
             if code.retired:
                 continue
             name = code.display(self.lang)
-            path = " › ".join(self.codebook.find(p).display(self.lang) for p in self.codebook.path(code.id)[:-1] if self.codebook.find(p))
+            parents = [self.codebook.find(p) for p in self.codebook.path(code.id)[:-1]]
+            path = " › ".join(p.display(self.lang) for p in parents if p)
             hay = f"{name} {code.id} {path}"
             score = matcher.match(hay) if matcher else 1.0
             if score <= 0:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -25,7 +25,7 @@ NUMBER_KEYS = (
 )
 
 
-def _sections() -> list[tuple[str, list[Binding]]]:
+def _sections() -> list[tuple[str, list[BindingType]]]:
     from qcode.tui.app import QcodeApp
     from qcode.tui.screens.coding import CodingScreen
     from qcode.tui.screens.memos import MemosScreen
@@ -60,7 +60,7 @@ def _key_text(key: str) -> str:
     return " ".join(names.get(k, k) for k in key.split(","))
 
 
-def screen_sections(screen: object) -> list[tuple[str, list[Binding]]]:
+def screen_sections(screen: object) -> list[tuple[str, list[BindingType]]]:
     """The sections for *screen*: its own keys, moving and selecting when it shows a transcript, then
     the keys that work everywhere."""
     from qcode.tui.app import QcodeApp

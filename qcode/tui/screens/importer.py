@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -22,38 +21,33 @@ from qcode.tui.workers import WorkCancelled, stop_if_cancelled
 from qcode.usecases import importing
 
 
-def preview_text(path: Path, pv) -> Text:  # importing.Preview (or a Transcript)
+def preview_text(path: Path, pv: importing.Preview) -> Text:
     """The dry run as text: words, turns, speakers with their first line, warnings."""
     t = Text()
-    t.append(f"{safe_label(getattr(pv, 'name', '') or path.name)}\n", style="bold")
-    if getattr(pv, "error", None):
+    t.append(f"{safe_label(pv.name or path.name)}\n", style="bold")
+    if pv.error:
         t.append(safe_label(str(pv.error)) + "\n", style="red")
         return t
-    turns = pv.turns if isinstance(pv.turns, int) else len(pv.turns)
-    t.append(f"{pv.words:,} words · {turns} turns")
-    if getattr(pv, "format", None):
+    t.append(f"{pv.words:,} words · {pv.turns} turns")
+    if pv.format:
         t.append(f" · {safe_label(pv.format)}")
-    if getattr(pv, "encoding", None):
+    if pv.encoding:
         t.append(f" · {safe_label(pv.encoding)}{' (guessed)' if pv.encoding_guessed else ''}")
     t.append("\n")
-    if getattr(pv, "duplicate_of", None):
+    if pv.duplicate_of:
         t.append(f"Already in the project as '{safe_label(pv.duplicate_of)}': it will be skipped.\n", style="yellow")
     t.append("Speakers:\n", style="bold")
-    speakers = pv.speakers if isinstance(pv.speakers, list) else [{"label": k} for k in pv.speakers]
-    for sp in speakers[:20]:
-        if hasattr(sp, "label"):
-            t.append(f"  {safe_label(sp.label, 30)}", style="bold")
-            t.append(f"  {sp.turns} turns  ", style="dim")
-            t.append(safe_label(sp.first_line, 60) + "\n", style="italic")
-        else:
-            t.append(f"  {safe_label(str(sp), 30)}\n")
-    if not speakers:
+    for sp in pv.speakers[:20]:
+        t.append(f"  {safe_label(sp.label, 30)}", style="bold")
+        t.append(f"  {sp.turns} turns  ", style="dim")
+        t.append(safe_label(sp.first_line, 60) + "\n", style="italic")
+    if not pv.speakers:
         t.append("  none detected: the text will be one block per paragraph\n", style="yellow")
-    if getattr(pv, "unlabelled_turns", 0):
+    if pv.unlabelled_turns:
         t.append(f"{pv.unlabelled_turns} turns without a speaker\n", style="yellow")
-    for m in list(getattr(pv, "metadata", []))[:6]:
+    for m in pv.metadata[:6]:
         t.append(f"kept as a note: {safe_label(m, 70)}\n", style="dim")
-    for w in list(getattr(pv, "warnings", []))[:8]:
+    for w in pv.warnings[:8]:
         t.append(f"⚠ {safe_label(str(w))}\n", style="yellow")
     return t
 
@@ -78,8 +72,7 @@ class ImportScreen(QcodeScreen):
         """The dry run of importing the file *path* is ready."""
 
         path: Path
-        preview: Any
-        """An :class:`importing.Preview` (or a transcript's summary)."""
+        preview: importing.Preview
 
     @dataclass
     class ImportFinished(Message):

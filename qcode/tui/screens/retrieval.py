@@ -8,6 +8,8 @@ only when idle, and a frame drawn before that kept the header-label widths
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -212,7 +214,7 @@ class RetrievalScreen(QcodeScreen):
             q = self.quotes[i]
             self.qcode_app.open_transcript(q.transcript_id, (q.start, q.end))
 
-    def _pick(self, title: str, then) -> None:
+    def _pick(self, title: str, then: Callable[[str | None], None]) -> None:
         self.app.push_screen(CodePicker(self.project.codebook, self.project.settings.language, title=title, allow_new=False), then)
 
     def action_choose_code(self) -> None:

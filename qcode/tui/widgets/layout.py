@@ -76,8 +76,14 @@ def build_layout(text: str, turns: list[Turn], width: int) -> Layout:
     rfind = text.rfind
     for ti, turn in enumerate(turns):
         if ti:
-            kinds.append(BLANK), turn_of.append(ti), starts.append(turn.start), ends.append(turn.start)
-        kinds.append(HEAD), turn_of.append(ti), starts.append(turn.start), ends.append(turn.start)
+            kinds.append(BLANK)
+            turn_of.append(ti)
+            starts.append(turn.start)
+            ends.append(turn.start)
+        kinds.append(HEAD)
+        turn_of.append(ti)
+        starts.append(turn.start)
+        ends.append(turn.start)
         p = turn.start
         while p <= turn.end:
             nl = text.find("\n", p, turn.end)
@@ -94,8 +100,12 @@ def build_layout(text: str, turns: list[Turn], width: int) -> Layout:
                     # Wide characters (CJK, emoji) take two cells: shorten the row.
                     while end > pos + 1 and cell_len(text[pos:end]) > width:
                         end -= 1
-                ts.append(pos), tr.append(len(kinds))
-                kinds.append(TEXT), turn_of.append(ti), starts.append(pos), ends.append(end)
+                ts.append(pos)
+                tr.append(len(kinds))
+                kinds.append(TEXT)
+                turn_of.append(ti)
+                starts.append(pos)
+                ends.append(end)
                 if end >= pe:
                     break
                 pos = end

@@ -107,7 +107,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self._stripe_styles: dict[str, Style] = {}
         self.cursor = 0
         """Offset of the character under the cursor."""
-        self.anchor: int | None = None
+        self.mark: int | None = None
         """Other end of the selection (inclusive), or None when nothing is selected."""
         self.extend_mode = False
         """When on (``v``), every movement extends the selection."""
@@ -122,7 +122,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self._visible_text = visible(transcript.text)
         self._units = L.build_units(transcript.text, self.turns)
         self.cursor = self.turns[0].start if self.turns else 0
-        self.anchor = None
+        self.mark = None
         self.flash = None
         self._layout = None
         self.codings = sorted(codings, key=lambda c: (c.start, c.end, c.id or 0))
@@ -164,7 +164,10 @@ class TranscriptView(ScrollView, can_focus=True):
             self._stripe_styles[cid] = Style(color=col.rich_color, bgcolor=base.bgcolor)
 
     def on_mount(self) -> None:
-        self.watch(self.app, "theme", lambda _t: self.call_after_refresh(self._theme_changed), init=False)
+        self.watch(self.app, "theme", self._on_theme, init=False)
+
+    def _on_theme(self, _theme: str) -> None:
+        self.call_after_refresh(self._theme_changed)
 
     def _theme_changed(self) -> None:
         self._update_styles()
@@ -234,9 +237,9 @@ class TranscriptView(ScrollView, can_focus=True):
     @property
     def selection(self) -> tuple[int, int] | None:
         """The selected span ``(start, end)`` (end exclusive), or None."""
-        if self.anchor is None:
+        if self.mark is None:
             return None
-        a, b = sorted((self.anchor, self.cursor))
+        a, b = sorted((self.mark, self.cursor))
         return a, b + 1
 
     def codings_at(self, offset: int | None = None) -> list[Coding]:
@@ -353,10 +356,10 @@ class TranscriptView(ScrollView, can_focus=True):
         n = len(self.transcript.text)
         pos = max(0, min(pos, max(0, n - 1)))
         if extend or self.extend_mode:
-            if self.anchor is None:
-                self.anchor = self.cursor
+            if self.mark is None:
+                self.mark = self.cursor
         else:
-            self.anchor = None
+            self.mark = None
         self.cursor = pos
         self._keep_cursor_visible()
         self.refresh()
@@ -387,12 +390,12 @@ class TranscriptView(ScrollView, can_focus=True):
         starts, ends = self._unit_lists(unit, u)
         if unit != "line":
             # With a selection, the moving end goes to unit ends when it is after
-            # the anchor (the selection grows or shrinks by whole units).
+            # the mark (the selection grows or shrinks by whole units).
             if forward:
-                after_anchor = self.anchor is None or self.anchor <= pos
+                after_mark = self.mark is None or self.mark <= pos
             else:
-                after_anchor = self.anchor is not None and self.anchor < pos
-            if extending and after_anchor:
+                after_mark = self.mark is not None and self.mark < pos
+            if extending and after_mark:
                 target = L.next_end(ends, pos) if forward else L.prev_end(ends, pos)
             else:
                 target = L.next_start(starts, pos) if forward else L.prev_start(starts, pos)
@@ -445,18 +448,18 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def action_toggle_extend(self) -> None:
         self.extend_mode = not self.extend_mode
-        if self.extend_mode and self.anchor is None:
-            self.anchor = self.cursor
+        if self.extend_mode and self.mark is None:
+            self.mark = self.cursor
         self.refresh()
         self.post_message(self.SelectionChanged(self, self.cursor, self.selection))
 
     def action_clear_selection(self) -> None:
-        if self.anchor is None and not self.extend_mode and self.flash is None and not self.evidence:
+        if self.mark is None and not self.extend_mode and self.flash is None and not self.evidence:
             from textual.actions import SkipAction
 
             raise SkipAction()  # nothing to clear: escape goes on to the screen (e.g. Back)
         self.extend_mode = False
-        self.anchor = None
+        self.mark = None
         self.flash = None
         self.evidence = []
         self.refresh()
@@ -480,7 +483,7 @@ class TranscriptView(ScrollView, can_focus=True):
         if end <= start:
             return
         self.extend_mode = False
-        self.anchor = start
+        self.mark = start
         if flash:
             self.flash = (start, end)
         self.cursor = start
@@ -515,7 +518,7 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def jump_to(self, start: int, end: int) -> None:
         """Put the cursor on *start* and mark ``start:end`` (a search hit or a quote)."""
-        self.anchor = None
+        self.mark = None
         self.extend_mode = False
         self.flash = (start, end)
         self.cursor = start
@@ -561,10 +564,10 @@ class TranscriptView(ScrollView, can_focus=True):
             return
         self.focus()
         self.extend_mode = False
-        if event.shift and self.anchor is None:
-            self.anchor = self.cursor
+        if event.shift and self.mark is None:
+            self.mark = self.cursor
         elif not event.shift:
-            self.anchor = None
+            self.mark = None
         self._dragging = True
         self.capture_mouse()
         self.cursor = pos
@@ -577,8 +580,8 @@ class TranscriptView(ScrollView, can_focus=True):
         pos = self._offset_at(event)
         if pos is None or pos == self.cursor:
             return
-        if self.anchor is None:
-            self.anchor = self.cursor
+        if self.mark is None:
+            self.mark = self.cursor
         self.cursor = pos
         self.refresh()
         self.post_message(self.SelectionChanged(self, self.cursor, self.selection))
