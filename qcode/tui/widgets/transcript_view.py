@@ -7,52 +7,29 @@ passages in their code's colour, a margin of code stripes (one per coding on
 that row, so overlaps are visible), the keyboard/mouse selection, and a
 "flash" span (the passage a search, retrieval or suggestion jumped to).
 
+Three layers: :mod:`transcript_base` (state, layout, queries),
+:mod:`transcript_render` (drawing) and this module (keys, mouse, messages).
 Attributes down: the screen calls :meth:`load`, :meth:`set_codings` and
 :meth:`set_code_colors`. Messages up: :class:`SelectionChanged`.
 """
 
 from __future__ import annotations
 
-import zlib
-from bisect import bisect_left
 from dataclasses import dataclass
 
-from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.color import Color
-from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
-from qcode.core.coding import Coding
-from qcode.core.transcript import Transcript, Turn
-from qcode.tui.safe import label as safe_label
-from qcode.tui.safe import visible
 from qcode.tui.widgets import layout as L
+from qcode.tui.widgets.transcript_base import MARGIN
+from qcode.tui.widgets.transcript_render import TranscriptRendering
 
-MARGIN = 4
-"""Cells left of the text: up to three code stripes and a space."""
-
-SPEAKER_COLORS = ["#4e9a06", "#3465a4", "#c4a000", "#75507b", "#06989a", "#cc0000", "#ce5c00", "#8f5902"]
-
-
-CURSOR_IN_SELECTION = Style(bold=True, underline=True)
+__all__ = ["MARGIN", "TranscriptView"]
 
 
-class TranscriptView(ScrollView, can_focus=True):
+class TranscriptView(TranscriptRendering, can_focus=True):
     """The transcript, selectable by keyboard and mouse."""
-
-    COMPONENT_CLASSES = {
-        "transcript--selection",
-        "transcript--cursor",
-        "transcript--speaker",
-        "transcript--time",
-        "transcript--flash",
-        "transcript--evidence",
-    }
 
     BINDINGS = [
         Binding("right,l", "move('word', 1)", "Next word", show=False),
@@ -92,263 +69,6 @@ class TranscriptView(ScrollView, can_focus=True):
         def control(self) -> TranscriptView:
             return self.view
 
-    def __init__(self, *, id: str | None = None) -> None:  # Textual's name
-        super().__init__(id=id)
-        self.transcript: Transcript | None = None
-        self.turns: list[Turn] = []
-        self._layout: L.Layout | None = None
-        self._units: L.Units | None = None
-        self._visible_text = ""
-        self.codings: list[Coding] = []
-        self._row_codings: dict[int, list[Coding]] = {}
-        self._qstyles: dict[str, Style] | None = None
-        self._code_colors: dict[str, Color] = {}
-        self._code_styles: dict[str, Style] = {}
-        self._stripe_styles: dict[str, Style] = {}
-        self.cursor = 0
-        """Offset of the character under the cursor."""
-        self.mark: int | None = None
-        """Other end of the selection (inclusive), or None when nothing is selected."""
-        self.extend_mode = False
-        """When on (``v``), every movement extends the selection."""
-        self.flash: tuple[int, int] | None = None
-        self.evidence: list[tuple[int, int]] = []
-
-    # ------------------------------------------------------------ attributes down
-    def load(self, transcript: Transcript, codings: list[Coding]) -> None:
-        """Show *transcript* with *codings*; the cursor goes to the start."""
-        self.transcript = transcript
-        self.turns = L.effective_turns(transcript)
-        self._visible_text = visible(transcript.text)
-        self._units = L.build_units(transcript.text, self.turns)
-        self.cursor = self.turns[0].start if self.turns else 0
-        self.mark = None
-        self.flash = None
-        self._layout = None
-        self.codings = sorted(codings, key=lambda c: (c.start, c.end, c.id or 0))
-        self._relayout()  # lays out now when the size is known, else on the first resize
-        self.refresh()
-
-    def set_codings(self, codings: list[Coding]) -> None:
-        """Replace the codings shown (sorted by start)."""
-        self.codings = sorted(codings, key=lambda c: (c.start, c.end, c.id or 0))
-        self._index_codings()
-        self.refresh()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._qstyles = None
-
-    def _styles(self) -> dict[str, Style]:
-        """The widget's base style and component styles, computed once per style change."""
-        cache = getattr(self, "_qstyles", None)
-        if cache is None:
-            cache = {name: self.get_component_rich_style(name) for name in self.COMPONENT_CLASSES}
-            cache["base"] = self.rich_style
-            self._qstyles = cache
-        return cache
-
-    def set_code_colors(self, colors: dict[str, Color]) -> None:
-        self._code_colors = dict(colors)
-        self._update_styles()
-        self.refresh()
-
-    def _update_styles(self) -> None:
-        self._qstyles = None
-        base = self._styles()["base"]
-        bg = Color.from_rich_color(base.bgcolor) if base.bgcolor else Color(0, 0, 0)
-        self._code_styles = {}
-        self._stripe_styles = {}
-        for cid, col in self._code_colors.items():
-            self._code_styles[cid] = Style(bgcolor=bg.blend(col, 0.45).rich_color)
-            self._stripe_styles[cid] = Style(color=col.rich_color, bgcolor=base.bgcolor)
-
-    def on_mount(self) -> None:
-        self.watch(self.app, "theme", self._on_theme, init=False)
-
-    def _on_theme(self, _theme: str) -> None:
-        self.call_after_refresh(self._theme_changed)
-
-    def _theme_changed(self) -> None:
-        self._update_styles()
-        self.refresh()
-
-    # ------------------------------------------------------------ layout
-    @property
-    def text_width(self) -> int:
-        return max(8, self.scrollable_content_region.width - MARGIN)
-
-    def _relayout(self) -> None:
-        if self.transcript is None or not self.scrollable_content_region.width:
-            return
-        width = self.text_width
-        if self._layout is not None and self._layout.width == width:
-            return
-        self._layout = L.build_layout(self.transcript.text, self.turns, width)
-        self._index_codings()
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._layout))
-        self._keep_cursor_visible()
-        self.refresh()
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._relayout()
-
-    def watch_show_vertical_scrollbar(self) -> None:
-        # The scrollbar takes a column: wrap again at the narrower width, or
-        # the last cell of the longest rows would be cut off.
-        self.call_after_refresh(self._relayout)
-
-    def _index_codings(self) -> None:
-        """Row -> codings shown on it (only rows that have codings)."""
-        self._row_codings = {}
-        for c in self.codings:
-            self._index_one(c)
-
-    def _rows_of(self, c: Coding) -> range:
-        lay = self._layout
-        if lay is None:
-            return range(0)
-        return range(lay.row_of(c.start), lay.row_of(max(c.start, c.end - 1)) + 1)
-
-    def _index_one(self, c: Coding) -> None:
-        rows = self._row_codings
-        for r in self._rows_of(c):
-            rows.setdefault(r, []).append(c)
-
-    def add_coding(self, c: Coding) -> None:
-        """Show one more coding (after the store committed it)."""
-        self.codings.append(c)
-        self._index_one(c)
-        self.refresh()
-
-    def remove_coding(self, coding_id: int | None) -> None:
-        gone = [c for c in self.codings if c.id == coding_id]
-        self.codings = [c for c in self.codings if c.id != coding_id]
-        for c in gone:
-            for r in self._rows_of(c):
-                self._row_codings[r] = [x for x in self._row_codings.get(r, []) if x.id != coding_id]
-        self.refresh()
-
-    def replace_coding(self, new: Coding) -> None:
-        self.remove_coding(new.id)
-        self.add_coding(new)
-
-    # ------------------------------------------------------------ queries
-    @property
-    def selection(self) -> tuple[int, int] | None:
-        """The selected span ``(start, end)`` (end exclusive), or None."""
-        if self.mark is None:
-            return None
-        a, b = sorted((self.mark, self.cursor))
-        return a, b + 1
-
-    def codings_at(self, offset: int | None = None) -> list[Coding]:
-        """Codings covering *offset* (default: the cursor), innermost first."""
-        pos = self.cursor if offset is None else offset
-        if self._layout is None:
-            return []
-        hits = list(self._row_codings.get(self._layout.row_of(pos), ()))
-        hits = [c for c in hits if c.start <= pos < c.end]
-        return sorted(hits, key=lambda c: c.end - c.start)
-
-    def turn_index_at(self, offset: int) -> int:
-        starts = [t.start for t in self.turns]
-        return max(0, bisect_left(starts, offset + 1) - 1)
-
-    # ------------------------------------------------------------ rendering
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        styles = self._styles()
-        base = styles["base"]
-        lay = self._layout
-        row = self.scroll_offset.y + y
-        if lay is None or row >= len(lay):
-            return Strip.blank(width, base)
-        kind = lay.kinds[row]
-        if kind == L.BLANK:
-            return Strip.blank(width, base)
-        if kind == L.HEAD:
-            turn = self.turns[lay.turn_of[row]]
-            name = safe_label(turn.speaker or "—", 40)
-            col = SPEAKER_COLORS[zlib.crc32((turn.speaker or "").encode()) % len(SPEAKER_COLORS)]
-            segs = [
-                Segment(" " * MARGIN, base),
-                Segment(name, base + styles["transcript--speaker"] + Style(color=col)),
-            ]
-            when = L.fmt_time(turn.time_start)
-            if when:
-                segs.append(Segment("  " + when, base + styles["transcript--time"]))
-            if turn.overlap:
-                segs.append(Segment("  (overlapping speech)", base + styles["transcript--time"]))
-            return Strip(segs).adjust_cell_length(width, base)
-        return self._render_text_row(row, width, base)
-
-    def _render_text_row(self, row: int, width: int, base: Style) -> Strip:
-        lay = self._layout
-        assert lay is not None
-        s, e = lay.starts[row], lay.ends[row]
-        covering = self._row_codings.get(row, ())
-        # Margin: one stripe per distinct code on this row (innermost first), '+' when more.
-        codes: list[str] = []
-        for c in sorted(covering, key=lambda c: c.end - c.start):
-            if c.code_id not in codes:
-                codes.append(c.code_id)
-        segs: list[Segment] = []
-        for slot in range(MARGIN - 1):
-            if slot < len(codes):
-                if slot == MARGIN - 2 and len(codes) > MARGIN - 1:
-                    segs.append(Segment("+", base))
-                else:
-                    segs.append(Segment("▌", self._stripe_styles.get(codes[slot], base)))
-            else:
-                segs.append(Segment(" ", base))
-        segs.append(Segment(" ", base))
-        # Text: cut at every point where the style may change.
-        points = {s, e}
-        for c in covering:
-            points.add(min(max(c.start, s), e))
-            points.add(min(max(c.end, s), e))
-        sel = self.selection
-        extra = [sel, self.flash, (self.cursor, self.cursor + 1), *self.evidence]
-        for span in extra:
-            if span is not None:
-                points.add(min(max(span[0], s), e))
-                points.add(min(max(span[1], s), e))
-        cuts = sorted(points)
-        styles = self._styles()
-        sel_style = styles["transcript--selection"]
-        cur_style = styles["transcript--cursor"]
-        flash_style = styles["transcript--flash"]
-        ev_style = styles["transcript--evidence"]
-        focused = self.has_focus
-        text = self._visible_text
-        for a, b in zip(cuts, cuts[1:], strict=False):
-            if a >= b:
-                continue
-            style = base
-            inside = [c for c in covering if c.start <= a < c.end]
-            if inside:
-                inner = min(inside, key=lambda c: c.end - c.start)
-                style = style + self._code_styles.get(inner.code_id, Style())
-                if len({c.code_id for c in inside}) > 1:
-                    style = style + Style(underline=True)
-            if self.flash and self.flash[0] <= a < self.flash[1]:
-                style = style + flash_style
-            selected = bool(sel and sel[0] <= a < sel[1])
-            if selected:
-                style = style + sel_style
-            if any(ev[0] <= a < ev[1] for ev in self.evidence):
-                # after the selection: a suggestion's passage is selected, its evidence must show
-                style = style + ev_style
-            if a == self.cursor and focused:
-                # Inside the selection the cursor keeps the selection's background (reverse video
-                # would draw it as if it were outside) and is marked bold and underlined.
-                style = style + (CURSOR_IN_SELECTION if selected else cur_style)
-            segs.append(Segment(text[a:b], style))
-        if self.cursor == e and focused and e == s:
-            segs.append(Segment(" ", base + cur_style))
-        return Strip(segs).adjust_cell_length(width, base)
-
     # ------------------------------------------------------------ movement
     def _set_cursor(self, pos: int, extend: bool) -> None:
         if self.transcript is None:
@@ -365,19 +85,6 @@ class TranscriptView(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.SelectionChanged(self, self.cursor, self.selection))
 
-    def _keep_cursor_visible(self) -> None:
-        lay = self._layout
-        if lay is None or not self.size.height:
-            return
-        row = lay.row_of(self.cursor)
-        top = self.scroll_offset.y
-        height = self.scrollable_content_region.height
-        if row < top + 1:
-            # Show the turn header when the cursor is on a turn's first row.
-            want = row - 1 if row > 0 and lay.kinds[row - 1] == L.HEAD else row
-            self.scroll_to(y=max(0, want), animate=False, immediate=True)
-        elif row >= top + height - 1:
-            self.scroll_to(y=row - height + 2, animate=False, immediate=True)
 
     def action_move(self, unit: str, direction: int, extend: bool = False) -> None:
         if self.transcript is None or self._units is None or self._layout is None:
@@ -600,9 +307,3 @@ class TranscriptView(ScrollView, can_focus=True):
             return
         self.cursor = pos
         self.action_select_unit("word" if event.chain == 2 else "turn")
-
-    def on_focus(self) -> None:
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self.refresh()
