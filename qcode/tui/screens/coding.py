@@ -13,6 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import Reactive, var
 from textual.widgets import Footer, Header, Static
 
 from qcode.core.coding import Coding
@@ -49,12 +50,14 @@ class CodingScreen(QcodeScreen):
         Binding("g", "suggestions_here", "Suggestions for this transcript", show=False),
     ]
 
+    last_saved: Reactive[str] = var("", always_update=True, init=False)
+    """The last action done and committed, shown first in the status line ("" when none)."""
+
     def __init__(self, transcript_id: int, jump: tuple[int, int] | None = None) -> None:
         super().__init__()
         self.tid = transcript_id
         self._jump = jump
         self._keys: dict[str, str] = {}
-        self._last_saved = ""
         self._stale = False
         """Codings changed while another screen was in front: reload on return."""
         self._blind = False
@@ -118,8 +121,7 @@ class CodingScreen(QcodeScreen):
     def on_screen_resume(self) -> None:
         if getattr(self, "_left_for_screen", False):
             self._left_for_screen = False
-            self._last_saved = ""
-            self._update_status()
+            self.last_saved = ""
         if self._stale:
             self._stale = False
             self.refresh_from_store()
@@ -142,8 +144,8 @@ class CodingScreen(QcodeScreen):
         t = Text(no_wrap=True, overflow="ellipsis")
         if self._blind:
             t.append("blind: only your codings (b to compare) · ", style="bold magenta")
-        if self._last_saved:
-            t.append(f"✓ {self._last_saved} · ", style="green")
+        if self.last_saved:
+            t.append(f"✓ {self.last_saved} · ", style="green")
         sel = view.selection
         if sel:
             t.append(f"{sel[1] - sel[0]} chars selected", style="bold")
@@ -172,7 +174,9 @@ class CodingScreen(QcodeScreen):
 
     def saved(self, what: str, hint: str = "") -> None:
         """Say in the status bar that *what* was done and committed ("coded “Pay”, saved")."""
-        self._last_saved = f"{what}, saved" + (f" · {hint}" if hint else "")
+        self.last_saved = f"{what}, saved" + (f" · {hint}" if hint else "")
+
+    def watch_last_saved(self) -> None:
         self._update_status()
 
     # ---------------------------------------------------------------- definition

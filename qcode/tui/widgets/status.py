@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.reactive import Reactive, reactive
 from textual.widget import Widget
 
 
 class StatusLine(Widget):
     DEFAULT_CSS = "StatusLine { height: 1; }"
 
-    def __init__(self, *, id: str | None = None) -> None:  # Textual's name
-        super().__init__(id=id)
-        self._text = Text()
+    text: Reactive[Text] = reactive(Text, layout=False)
+    """What the line shows (a rich Text built from data with no markup); setting it repaints."""
 
     def update(self, text: Text) -> None:
-        """Show *text* (a rich Text built from data with no markup)."""
-        self._text = text
-        self.refresh()
+        """Show *text*."""
+        self.text = text
 
     def render(self) -> Text:
-        return self._text
+        return self.text

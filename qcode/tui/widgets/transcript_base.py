@@ -10,6 +10,7 @@ from bisect import bisect_left
 
 from textual import events
 from textual.geometry import Size
+from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
 
 from qcode.core.coding import Coding
@@ -22,7 +23,21 @@ MARGIN = 4
 
 
 class TranscriptBase(ScrollView):
-    """A transcript laid out in rows at the widget's width, with its codings and selection."""
+    """A transcript laid out in rows at the widget's width, with its codings and selection.
+
+    The cursor, the selection and the highlights are reactives: setting one repaints the view.
+    """
+
+    cursor: Reactive[int] = reactive(0, init=False)
+    """Offset of the character under the cursor."""
+    mark: Reactive[int | None] = reactive(None, init=False)
+    """Other end of the selection (inclusive), or None when nothing is selected."""
+    extend_mode: Reactive[bool] = reactive(False, init=False)
+    """When on (``v``), every movement extends the selection."""
+    flash: Reactive[tuple[int, int] | None] = reactive(None, init=False)
+    """The passage a search, a quote or a suggestion jumped to, marked until Esc or the next jump."""
+    evidence: Reactive[list[tuple[int, int]]] = reactive(list, init=False)
+    """The spans a suggestion's evidence points at (its keywords, its similar passages)."""
 
     def __init__(self, *, id: str | None = None) -> None:  # Textual's name
         super().__init__(id=id)
@@ -33,14 +48,6 @@ class TranscriptBase(ScrollView):
         self._visible_text = ""
         self.codings: list[Coding] = []
         self._row_codings: dict[int, list[Coding]] = {}
-        self.cursor = 0
-        """Offset of the character under the cursor."""
-        self.mark: int | None = None
-        """Other end of the selection (inclusive), or None when nothing is selected."""
-        self.extend_mode = False
-        """When on (``v``), every movement extends the selection."""
-        self.flash: tuple[int, int] | None = None
-        self.evidence: list[tuple[int, int]] = []
 
     # ------------------------------------------------------------ attributes down
     def load(self, transcript: Transcript, codings: list[Coding]) -> None:

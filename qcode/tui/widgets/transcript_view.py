@@ -82,7 +82,6 @@ class TranscriptView(TranscriptRendering, can_focus=True):
             self.mark = None
         self.cursor = pos
         self._keep_cursor_visible()
-        self.refresh()
         self.post_message(self.SelectionChanged(self, self.cursor, self.selection))
 
 
@@ -157,7 +156,6 @@ class TranscriptView(TranscriptRendering, can_focus=True):
         self.extend_mode = not self.extend_mode
         if self.extend_mode and self.mark is None:
             self.mark = self.cursor
-        self.refresh()
         self.post_message(self.SelectionChanged(self, self.cursor, self.selection))
 
     def action_clear_selection(self) -> None:
@@ -169,7 +167,6 @@ class TranscriptView(TranscriptRendering, can_focus=True):
         self.mark = None
         self.flash = None
         self.evidence = []
-        self.refresh()
         self.post_message(self.SelectionChanged(self, self.cursor, self.selection))
 
     def action_select_unit(self, unit: str) -> None:
@@ -196,7 +193,6 @@ class TranscriptView(TranscriptRendering, can_focus=True):
         self.cursor = start
         self._keep_cursor_visible()
         self.cursor = end - 1
-        self.refresh()
         self.post_message(self.SelectionChanged(self, self.cursor, self.selection))
 
     def reveal(self, start: int, end: int) -> None:
@@ -235,7 +231,6 @@ class TranscriptView(TranscriptRendering, can_focus=True):
             # Centre the passage when there is room.
             row = lay.row_of(start)
             self.scroll_to(y=max(0, row - self.scrollable_content_region.height // 3), animate=False, immediate=True)
-        self.refresh()
         self.post_message(self.SelectionChanged(self, self.cursor, self.selection))
 
     # ------------------------------------------------------------ mouse
@@ -278,7 +273,6 @@ class TranscriptView(TranscriptRendering, can_focus=True):
         self._dragging = True
         self.capture_mouse()
         self.cursor = pos
-        self.refresh()
         self.post_message(self.SelectionChanged(self, self.cursor, self.selection))
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
@@ -290,7 +284,6 @@ class TranscriptView(TranscriptRendering, can_focus=True):
         if self.mark is None:
             self.mark = self.cursor
         self.cursor = pos
-        self.refresh()
         self.post_message(self.SelectionChanged(self, self.cursor, self.selection))
 
     def on_mouse_up(self, event: events.MouseUp) -> None:
