@@ -1,4 +1,10 @@
-"""Reports screen: choose format, codes, transcripts, coders and grouping; generate in a worker."""
+"""Reports screen: choose format, codes, transcripts, coders and grouping; generate in a worker.
+
+Leaving the screen (Esc) cancels a report being generated: the worker stops at
+its next progress step. No partial file is left behind, because the report writers
+build the document in memory and write it to a temporary file that is renamed into
+place (:mod:`qcode.formats.atomic`), and no progress step falls inside that write.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from qcode.core.errors import QcodeError
 from qcode.tui.messages import WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.base import QcodeScreen
+from qcode.tui.workers import WorkCancelled, stop_if_cancelled
 from qcode.usecases import reporting
 from qcode.usecases.attributes import attribute_names
 from qcode.usecases.project import transcript_names
@@ -157,10 +164,14 @@ class ReportsScreen(QcodeScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="report")
     def _generate(self, request: reporting.ReportRequest) -> None:
         def progress(done: int, total: int, label: str) -> None:
+            if done < total:  # the last step comes once the file is written: keep it
+                stop_if_cancelled()
             self.post_message(WorkProgress(done, total, label))
 
         try:
             path = reporting.generate_report(self.project, request, progress=progress)
+        except WorkCancelled:
+            return  # the screen was left: nothing written, nothing to show
         except QcodeError as exc:
             self.post_message(WorkFailed("report", exc))
             return
