@@ -60,8 +60,7 @@ class SuggestionsScreen(QcodeScreen):
     class SuggestionsReady(Message):
         """The suggester finished: *report* counts what it stored as pending."""
 
-        report: Any
-        """A :class:`qcode.usecases.suggesting.SuggestRunReport`."""
+        report: suggesting.SuggestRunReport
 
     def __init__(self, transcript_id: int | None = None, code_id: str | None = None) -> None:
         super().__init__()
@@ -234,9 +233,7 @@ class SuggestionsScreen(QcodeScreen):
         self._say(f"Running the suggester… {msg.done}/{msg.total} {safe_label(msg.label, 40)}")
 
     def on_suggestions_screen_suggestions_ready(self, msg: SuggestionsReady) -> None:
-        result = msg.report
-        text = result.summary() if hasattr(result, "summary") else str(result)
-        self.notify(safe_label(text, 300), title="Suggestions ready", markup=False)
+        self.notify(safe_label(msg.report.summary(), 300), title="Suggestions ready", markup=False)
         self._shown_tid = None
         self.refresh_from_store()
 
