@@ -27,14 +27,18 @@ from qcode.storage import migrations, schema, sqlite_files
 from qcode.storage.engine import (
     DEFAULT_BUSY_TIMEOUT,
     TransactionManager,
+    inserted_id,
     sqlite_engine,
     translate_error,
 )
 from qcode.storage.records import RecordsMixin
 from qcode.storage.repositories.coders import SqlCoders
 from qcode.storage.repositories.coders import names_by_id as coder_names
+from qcode.storage.repositories.memos import SqlMemos
 from qcode.storage.repositories.meta import SqlMeta
 from qcode.storage.repositories.progress import SqlProgress
+from qcode.storage.repositories.roles import SqlRoles
+from qcode.storage.repositories.suggestions import SqlSuggestions
 
 
 def _ts(dt: datetime) -> str:
@@ -60,6 +64,10 @@ class Store(RecordsMixin):
         self.coders = SqlCoders(self.tx)
         self.progress = SqlProgress(self.tx)
         self.meta = SqlMeta(self.tx)
+        self.suggestions = SqlSuggestions(self.tx, self.coders)
+        self.memos = SqlMemos(self.tx, self.coders)
+        self.roles = SqlRoles(self.tx)
+        """A team server's roles and policies (PostgreSQL only)."""
         self._known_codes: set[str] = set()
         self._seen_versions: dict[str, tuple[int, str]] = {}
         self._seen_codebook: int | None = None
@@ -266,7 +274,7 @@ class Store(RecordsMixin):
                     f"A transcript named '{t.name}' already exists.",
                     hint="Give the new one another name (--name) or replace the old one with `qcode import --replace`.",
                 )
-            tid = conn.execute(
+            tid = inserted_id(conn,
                 sa.insert(schema.transcripts).values(
                     guid=new_guid(),
                     name=t.name,
@@ -288,7 +296,7 @@ class Store(RecordsMixin):
                     created=stamp,
                     modified=stamp,
                 )
-            ).inserted_primary_key[0]
+            )
             self._write_turns(conn, tid, t.turns)
             self._write_speakers(conn, tid, t)
             self._write_source(conn, tid, t)
@@ -414,7 +422,7 @@ class Store(RecordsMixin):
                     sa.func.length(tt.c.text).label("chars"),
                 ).order_by(tt.c.id)
             ).all()
-            turn_counts = dict(
+            turn_counts: dict[int, int] = dict(
                 conn.execute(
                     sa.select(schema.turns.c.transcript_id, sa.func.count()).group_by(schema.turns.c.transcript_id)
                 ).all()
@@ -489,9 +497,9 @@ class Store(RecordsMixin):
         pt = schema.participants
         pid = conn.execute(sa.select(pt.c.id).where(pt.c.name == name)).scalar()
         if pid is None:
-            pid = conn.execute(
+            pid = inserted_id(conn,
                 sa.insert(pt).values(name=name, guid=stable_guid("participant", name), attributes={})
-            ).inserted_primary_key[0]
+            )
         return int(pid)
 
     def upsert_participant(self, p: Participant, merge: bool = True) -> int:

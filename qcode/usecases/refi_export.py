@@ -91,7 +91,7 @@ def build_model(project: Project) -> RefiProject:
         model.variables.append(RefiVariable(variable_guid(scope, name), name, VARIABLE_TYPES.get(type_, "Text"),
                                             f"qcode type: {type_}; scope: {scope}"))
     var_of = {(scope, name): variable_guid(scope, name) for name, scope, _t in defs}
-    memos = store.memos()
+    memos = store.memos.find()
     notes_for: dict[tuple[str, str], list[str]] = {}
     for m in memos:
         assert m.id is not None

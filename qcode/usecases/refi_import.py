@@ -434,7 +434,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
     used_by_sources = {g for s in model.sources for g in s.values}
     var_info = _attributes(ctx, used_by_sources)
     known = {s["name"] for s in store.transcript_summaries()}
-    taken_guids = _coding_guids(store)
+    taken_guids = store.coding_guids()
     source_tid: dict[str, int] = {}
     codebook_hash = project.codebook_hash
     for src in model.sources:
@@ -526,7 +526,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
         report.participants += 1
     memo("project", "project", model.note_refs + [n.guid for n in model.notes if n.guid not in used_notes])
     for m in memos:
-        store.add_memo(m)
+        store.memos.add(m)
     report.memos = len(memos)
 
 
@@ -539,15 +539,6 @@ def _refine(text: str, start: int, end: int, exact: Any) -> tuple[int, int]:
     if 0 <= s <= start < end <= e <= len(text) and not text[s:start].strip() and not text[end:e].strip():
         return s, e
     return start, end
-
-
-def _coding_guids(store: Any) -> set[str]:
-    import sqlalchemy as sa
-
-    from qcode.storage import schema
-
-    with store.reading() as conn:
-        return set(conn.execute(sa.select(schema.codings.c.guid)).scalars())
 
 
 def _fresh_guid(guid: str, taken: set[str]) -> bool:

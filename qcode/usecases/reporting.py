@@ -129,7 +129,7 @@ def load_analysis_data(project: Project, request_or_filters: ReportRequest | Fil
         transcripts=transcripts,
         participants=tuple(store.participants()),
         codings=codings,
-        memos=tuple(store.memos()),
+        memos=tuple(store.memos.find()),
         project=project.settings.name,
         language=project.settings.language if _has_language(codebook, project.settings.language) else "",
     )

@@ -54,9 +54,9 @@ def enrich(project: Project, tmp: Path) -> None:
     project.store.update_transcript_fields(t.id, attributes={"country": "Kenya"})
     project.store.upsert_participant(Participant("Amina W.", {"age": 34}))
     project.store.link_speaker(t.id, "Amina", "Amina W.")
-    project.store.add_memo(Memo("project", "project", "Overall notes ✍", "amina", title="Project"))
-    project.store.add_memo(Memo("transcript", str(t.id), "Recorded in a café", "bob"))
-    project.store.add_memo(Memo("code", "pay", "Check against the rates table", "amina"))
+    project.store.memos.add(Memo("project", "project", "Overall notes ✍", "amina", title="Project"))
+    project.store.memos.add(Memo("transcript", str(t.id), "Recorded in a café", "bob"))
+    project.store.memos.add(Memo("code", "pay", "Check against the rates table", "amina"))
     project.invalidate()
 
 
@@ -74,7 +74,7 @@ def snapshot(project: Project) -> dict[str, Any]:
         out["codings"].append((names[c.transcript_id], c.start, c.end, c.code_id, c.coder, c.memo, c.quote,
                                c.created.replace(microsecond=0)))
     out["codings"].sort()
-    for m in store.memos():
+    for m in store.memos.find():
         target = names.get(int(m.target_id)) if m.target_kind == "transcript" else m.target_id
         out["memos"].append((m.target_kind, target, m.text, m.coder, m.title))
     out["memos"].sort()

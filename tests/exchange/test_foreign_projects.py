@@ -93,7 +93,7 @@ def test_qualcoder_folder(empty: Project, tmp_path: Path) -> None:
     got = sorted((c.code_id, c.coder, c.quote, c.memo) for c in empty.store.codings())
     assert got == [("instability", "ana", "Unstable. Some weeks nothing.", "memo"), ("instability", "ben", "Unstable.", ""),
                    ("pay", "ben", "Piece rates, very low.", "")]
-    memos = sorted((m.target_kind, m.text) for m in empty.store.memos())
+    memos = sorted((m.target_kind, m.text) for m in empty.store.memos.find())
     assert memos == [("project", "First thoughts"), ("transcript", "ask about rates"), ("transcript", "phone interview")]
     [p] = empty.store.participants()
     assert (p.name, p.attributes) == ("Amina W.", {"age": 34.0})

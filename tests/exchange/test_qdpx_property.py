@@ -71,15 +71,15 @@ def test_qdpx_round_trip_keeps_everything(transcripts: list, positions: str, dat
                     except Exception as exc:  # only an exact duplicate may be refused
                         assert "already coded" in str(exc)
                 p.store.update_transcript_fields(t.id, attributes={"country": data.draw(st.sampled_from(["Kenya", "Côte d'Ivoire"]))})
-                p.store.add_memo(Memo("transcript", str(t.id), data.draw(st.sampled_from(["note 😀", "é\u0301"])), "bob"))
+                p.store.memos.add(Memo("transcript", str(t.id), data.draw(st.sampled_from(["note 😀", "é\u0301"])), "bob"))
                 labels = t.speaker_labels()
                 if labels:
                     p.store.link_speaker(t.id, labels[-1], f"P {labels[-1]}")
             for pt in p.store.participants():
                 p.store.upsert_participant(Participant(pt.name, {"age": data.draw(st.sampled_from([34, 40.5])),
                                                                  "since": "2023-05-01"}))
-            p.store.add_memo(Memo("project", "project", "Overall ✍", "ana", title="Notes"))
-            p.store.add_memo(Memo("code", "pay", "rates table", "Zoë"))
+            p.store.memos.add(Memo("project", "project", "Overall ✍", "ana", title="Notes"))
+            p.store.memos.add(Memo("code", "pay", "rates table", "Zoë"))
             p.invalidate()
             out = root / "x.qdpx"
             export_qdpx(p, out, positions=positions)

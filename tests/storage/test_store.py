@@ -120,9 +120,9 @@ def test_transaction_is_all_or_nothing(store: Store) -> None:
     with pytest.raises(RuntimeError):
         with store.transaction():
             store.add_coding(Coding(tid, 0, 5, "a", "x"))
-            store.add_memo(Memo("project", "", "note", "x"))
+            store.memos.add(Memo("project", "", "note", "x"))
             raise RuntimeError("boom")
-    assert store.codings() == [] and store.memos() == []
+    assert store.codings() == [] and store.memos.find() == []
 
 
 def test_batch_insert_returns_ids_and_filters(store: Store) -> None:
