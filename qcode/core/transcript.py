@@ -71,6 +71,27 @@ class Participant:
 
 
 @dataclass(frozen=True, slots=True)
+class TranscriptSummary:
+    """What lists of transcripts show, read without the text: its size, turns, speakers and source."""
+
+    id: int
+    name: str
+    title: str
+    kind: str
+    language: str | None
+    words: int
+    chars: int
+    turns: int
+    speakers: list[str]
+    attributes: dict[str, AttributeValue]
+    source: str | None
+    """The original file's name."""
+    format: str | None
+    encoding: str | None
+    encoding_guessed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class AttributeDef:
     name: str
     type: AttributeType = "text"

@@ -22,7 +22,7 @@ from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import Coding, Memo, new_guid, now, stable_guid
 from qcode.core.errors import AmbiguousError, CodingError, NotFoundError, ProjectError
 from qcode.core.sourcemap import SourceMap
-from qcode.core.transcript import Note, Participant, SourceInfo, Transcript, Turn
+from qcode.core.transcript import Note, Participant, SourceInfo, Transcript, TranscriptSummary, Turn
 from qcode.storage import migrations, schema, sqlite_files
 from qcode.storage.engine import (
     DEFAULT_BUSY_TIMEOUT,
@@ -411,8 +411,8 @@ class Store(RecordsMixin):
             ).all()
         return _transcript_from_row(row, turn_rows, {r.label: r.name for r in spk})
 
-    def transcript_summaries(self) -> list[dict[str, Any]]:
-        """id, name, title, kind, language, words, turns, speakers, attributes, source of every transcript."""
+    def transcript_summaries(self) -> list[TranscriptSummary]:
+        """Every transcript's summary, by id."""
         tt = schema.transcripts
         with self.reading() as conn:
             rows = conn.execute(
@@ -431,22 +431,22 @@ class Store(RecordsMixin):
             for r in conn.execute(sa.select(schema.speakers.c.transcript_id, schema.speakers.c.label)):
                 speakers.setdefault(r.transcript_id, []).append(r.label)
         return [
-            {
-                "id": r.id,
-                "name": r.name,
-                "title": r.title,
-                "kind": r.kind,
-                "language": r.language,
-                "words": r.words,
-                "chars": r.chars,
-                "turns": turn_counts.get(r.id, 0),
-                "speakers": speakers.get(r.id, []),
-                "attributes": r.attributes or {},
-                "source": r.source_filename,
-                "format": r.source_format,
-                "encoding": r.source_encoding,
-                "encoding_guessed": bool(r.encoding_guessed),
-            }
+            TranscriptSummary(
+                id=r.id,
+                name=r.name,
+                title=r.title,
+                kind=r.kind,
+                language=r.language,
+                words=r.words,
+                chars=r.chars,
+                turns=turn_counts.get(r.id, 0),
+                speakers=speakers.get(r.id, []),
+                attributes=r.attributes or {},
+                source=r.source_filename,
+                format=r.source_format,
+                encoding=r.source_encoding,
+                encoding_guessed=bool(r.encoding_guessed),
+            )
             for r in rows
         ]
 

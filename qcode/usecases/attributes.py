@@ -330,10 +330,10 @@ def attribute_names(project: Project) -> list[str]:
 def attributes_overview(project: Project) -> dict[str, Any]:
     """Everything for ``qcode attributes show``: types, transcripts, participants, speaker links."""
     defs = [{"name": n, "scope": s, "type": t} for n, s, t in project.store.attribute_defs()]
-    transcripts = [{"name": s["name"], "kind": s["kind"], "language": s["language"], "attributes": s["attributes"]}
+    transcripts = [{"name": s.name, "kind": s.kind, "language": s.language, "attributes": s.attributes}
                    for s in project.store.transcript_summaries()]
     participants = [{"name": p.name, "attributes": p.attributes} for p in project.store.participants()]
-    names = {s["id"]: s["name"] for s in project.store.transcript_summaries()}
+    names = {s.id: s.name for s in project.store.transcript_summaries()}
     links = [{"transcript": names.get(tid, str(tid)), "speaker": label, "participant": pname}
              for (tid, label), pname in sorted(project.store.speaker_participants().items())]
     return {"types": defs, "transcripts": transcripts, "participants": participants, "speakers": links}

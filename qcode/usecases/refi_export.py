@@ -107,7 +107,7 @@ def build_model(project: Project) -> RefiProject:
         "title": codebook.title, "version": codebook.version, "languages": list(codebook.languages),
         "authors": list(codebook.authors), "description": codebook.description}, "sources": {}}
     for summary in store.transcript_summaries():
-        t = project.transcript(summary["id"])
+        t = project.transcript(summary.id)
         assert t.id is not None
         src_text, smap = source_of(project, t)
         guid = transcript_guid(t.name)

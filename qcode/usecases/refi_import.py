@@ -433,7 +433,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
 
     used_by_sources = {g for s in model.sources for g in s.values}
     var_info = _attributes(ctx, used_by_sources)
-    known = {s["name"] for s in store.transcript_summaries()}
+    known = {s.name for s in store.transcript_summaries()}
     taken_guids = store.coding_guids()
     source_tid: dict[str, int] = {}
     codebook_hash = project.codebook_hash

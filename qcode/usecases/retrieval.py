@@ -116,7 +116,7 @@ def attribute_values(project: Project) -> dict[str, list[str]]:
             values.setdefault(k, set()).add(format_value(v))
 
     for s in project.store.transcript_summaries():
-        add(s["attributes"] or {})
+        add(s.attributes or {})
     for p in project.store.participants():
         add(p.attributes)
     return {k: sorted(v) for k, v in sorted(values.items())}

@@ -170,7 +170,7 @@ def run_suggestions(
     cap = per_unit_cap(project, per_unit)
     if processes < 1:
         raise SuggestError(f"--processes must be at least 1 (got {processes}).", hint="Use 1 on small projects.")
-    summaries = {s["id"]: s for s in project.store.transcript_summaries()}
+    summaries = {s.id: s for s in project.store.transcript_summaries()}
     if transcripts:
         target_ids = list(dict.fromkeys(project.store.find_transcript(ref) for ref in transcripts))
     else:
@@ -178,7 +178,7 @@ def run_suggestions(
     if not target_ids:
         raise SuggestError("The project has no transcripts yet.", hint="Import some with `qcode import FILES`.")
     default_lang = project.settings.language or "en"
-    lang_of = {tid: s["language"] or default_lang for tid, s in summaries.items()}
+    lang_of = {tid: s.language or default_lang for tid, s in summaries.items()}
     by_lang: dict[str, list[int]] = {}
     for tid in target_ids:
         by_lang.setdefault(lang_of[tid], []).append(tid)
@@ -237,7 +237,7 @@ def run_suggestions(
             _learn(project, engine, cache, processes, by_t, rej, progress)
             _add_notes(notes, info, engine.notes(), len(by_lang) > 1)
             spans_rej, quotes_rej = project.store.suggestions.rejected_keys(todo)
-            for a in engine.analyse(_inputs(project, todo, {t: summaries[t]["words"] for t in todo}), cache, processes):
+            for a in engine.analyse(_inputs(project, todo, {t: summaries[t].words for t in todo}), cache, processes):
                 words += a.words
                 wrote_words[a.transcript_id] = a.words
                 cached += int(a.cached)

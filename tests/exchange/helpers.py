@@ -66,7 +66,7 @@ def snapshot(project: Project) -> dict[str, Any]:
     out: dict[str, Any] = {"transcripts": {}, "codings": [], "memos": [], "codes": []}
     names = {}
     for s in store.transcript_summaries():
-        t = project.transcript(s["id"])
+        t = project.transcript(s.id)
         names[t.id] = t.name
         out["transcripts"][t.name] = (t.title, t.text, [(x.start, x.end, x.speaker, x.time_start) for x in t.turns],
                                       dict(t.attributes), dict(t.speakers))

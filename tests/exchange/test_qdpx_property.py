@@ -59,7 +59,7 @@ def test_qdpx_round_trip_keeps_everything(transcripts: list, positions: str, dat
             p.store.set_attribute_def("age", "number", "participant")
             p.store.set_attribute_def("since", "date", "participant")
             for s in p.store.transcript_summaries():
-                t = p.transcript(s["id"])
+                t = p.transcript(s.id)
                 n = len(t.text)
                 for _ in range(data.draw(st.integers(0, 6))):
                     a = data.draw(st.integers(0, n - 1))

@@ -56,7 +56,7 @@ def test_transcript_round_trip(store: Store) -> None:
     assert back.source is not None and back.source.sha256 == "ab" * 32
     assert store.source_bytes(tid) == b"raw"
     [summary] = store.transcript_summaries()
-    assert summary["words"] == 5 and summary["turns"] == 2 and summary["speakers"] == ["Interviewer", "Amina"]
+    assert summary.words == 5 and summary.turns == 2 and summary.speakers == ["Interviewer", "Amina"]
 
 
 def test_find_transcript_by_id_name_and_file_and_ambiguity(store: Store) -> None:
@@ -257,7 +257,7 @@ def test_backup_is_verified_and_complete(sqlite_store: Store, tmp_path: Path) ->
     store.add_transcript(_transcript())
     path = store.backup(tmp_path / "backups")
     copy = Store.open_sqlite(path)
-    assert [t["name"] for t in copy.transcript_summaries()] == ["t1"]
+    assert [t.name for t in copy.transcript_summaries()] == ["t1"]
     copy.close()
 
 

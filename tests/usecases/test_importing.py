@@ -14,13 +14,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def names(project) -> list[str]:
-    return [s["name"] for s in project.store.transcript_summaries()]
+    return [s.name for s in project.store.transcript_summaries()]
 
 
 def test_demo_transcripts_import_with_sidecars(project) -> None:
     report = importing.import_paths(project, [REPO / "transcripts"])
     assert not report.failed, [r.message for r in report.failed]
-    formats = {s["format"] for s in project.store.transcript_summaries()}
+    formats = {s.format for s in project.store.transcript_summaries()}
     assert {"txt", "docx", "vtt", "srt"} <= formats
     assert "readme" not in names(project)
     fg = project.transcript("focus-group-annotators")
