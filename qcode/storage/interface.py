@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from qcode.core.coding import Memo
+from qcode.core.transcript import AttributeDef, Participant
 
 if TYPE_CHECKING:
     from qcode.storage.postgres import ServerInfo
@@ -199,6 +200,40 @@ class MemosRepository(Protocol):
 
 
 @runtime_checkable
+class ParticipantsRepository(Protocol):
+    """The people who speak in transcripts (cases, in REFI-QDA terms) and which speaker label is whom."""
+
+    def upsert(self, p: Participant, merge: bool = True) -> int:
+        """Create or update *p* (its attributes merged into the stored ones with *merge*); its id."""
+        ...
+
+    def link_speaker(self, transcript_id: int, label: str, participant: str | None) -> None:
+        """Speaker *label* of the transcript is *participant* (None: nobody)."""
+        ...
+
+    def find(self) -> list[Participant]:
+        """Every participant, by name."""
+        ...
+
+    def speakers(self) -> dict[tuple[int, str], str]:
+        """(transcript id, speaker label) -> participant name, for every linked speaker."""
+        ...
+
+
+@runtime_checkable
+class AttributesRepository(Protocol):
+    """The declared attributes of transcripts and participants."""
+
+    def define(self, definition: AttributeDef) -> None:
+        """Declare an attribute, or change its type."""
+        ...
+
+    def definitions(self) -> list[AttributeDef]:
+        """Every declared attribute, by scope then name."""
+        ...
+
+
+@runtime_checkable
 class RolesRepository(Protocol):
     """A team server's group roles, logins, policies and blind coding (PostgreSQL only)."""
 
@@ -239,6 +274,12 @@ class StoreProtocol(Protocol):
 
     @property
     def memos(self) -> MemosRepository: ...
+
+    @property
+    def participants(self) -> ParticipantsRepository: ...
+
+    @property
+    def attributes(self) -> AttributesRepository: ...
 
     @property
     def roles(self) -> RolesRepository: ...

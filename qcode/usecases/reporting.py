@@ -127,7 +127,7 @@ def load_analysis_data(project: Project, request_or_filters: ReportRequest | Fil
     data = AnalysisData(
         codebook=codebook,
         transcripts=transcripts,
-        participants=tuple(store.participants()),
+        participants=tuple(store.participants.find()),
         codings=codings,
         memos=tuple(store.memos.find()),
         project=project.settings.name,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from qcode.core.coding import Memo
-from qcode.core.transcript import Participant
+from qcode.core.transcript import AttributeDef, Participant
 from qcode.usecases import coding as uc
 from qcode.usecases import importing
 from qcode.usecases.project import Project
@@ -49,11 +49,11 @@ def enrich(project: Project, tmp: Path) -> None:
     a, b = t.text.index("then everything"), t.text.index("per task") + 8
     uc.apply_code(project, "rich", a, b, "pay", coder="bob")  # across turns
     uc.apply_code(project, "rich", s, b, "invisible-work", coder="bob")  # overlapping
-    project.store.set_attribute_def("country", "category", "transcript")
-    project.store.set_attribute_def("age", "number", "participant")
+    project.store.attributes.define(AttributeDef("country", "category", "transcript"))
+    project.store.attributes.define(AttributeDef("age", "number", "participant"))
     project.store.update_transcript_fields(t.id, attributes={"country": "Kenya"})
-    project.store.upsert_participant(Participant("Amina W.", {"age": 34}))
-    project.store.link_speaker(t.id, "Amina", "Amina W.")
+    project.store.participants.upsert(Participant("Amina W.", {"age": 34}))
+    project.store.participants.link_speaker(t.id, "Amina", "Amina W.")
     project.store.memos.add(Memo("project", "project", "Overall notes ✍", "amina", title="Project"))
     project.store.memos.add(Memo("transcript", str(t.id), "Recorded in a café", "bob"))
     project.store.memos.add(Memo("code", "pay", "Check against the rates table", "amina"))
@@ -81,6 +81,6 @@ def snapshot(project: Project) -> dict[str, Any]:
     cb = store.get_codebook()
     out["codes"] = [(c.id, c.parent, c.display(), c.color, c.definition, c.include, c.exclude, c.examples, c.codable)
                     for c in cb.codes]
-    out["participants"] = sorted((p.name, tuple(sorted(p.attributes.items()))) for p in store.participants())
-    out["attribute_defs"] = sorted(store.attribute_defs())
+    out["participants"] = sorted((p.name, tuple(sorted(p.attributes.items()))) for p in store.participants.find())
+    out["attribute_defs"] = sorted((d.name, d.scope, d.type) for d in store.attributes.definitions())
     return out

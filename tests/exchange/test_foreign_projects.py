@@ -95,7 +95,7 @@ def test_qualcoder_folder(empty: Project, tmp_path: Path) -> None:
                    ("pay", "ben", "Piece rates, very low.", "")]
     memos = sorted((m.target_kind, m.text) for m in empty.store.memos.find())
     assert memos == [("project", "First thoughts"), ("transcript", "ask about rates"), ("transcript", "phone interview")]
-    [p] = empty.store.participants()
+    [p] = empty.store.participants.find()
     assert (p.name, p.attributes) == ("Amina W.", {"age": 34.0})
     [t] = empty.store.transcript_summaries()
     assert t.attributes == {"site": "Nairobi"}

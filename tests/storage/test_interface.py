@@ -37,6 +37,8 @@ def test_the_store_satisfies_the_store_protocol(any_store: Store) -> None:
         ("meta", interface.MetaRepository),
         ("suggestions", interface.SuggestionsRepository),
         ("memos", interface.MemosRepository),
+        ("participants", interface.ParticipantsRepository),
+        ("attributes", interface.AttributesRepository),
         ("roles", interface.RolesRepository),
     ],
 )
@@ -146,7 +148,9 @@ def test_roles_report_the_database_and_who_is_connected_on_postgresql() -> None:
     with Store.open_url(url, create=True) as store:
         assert store.roles.database() == sa.make_url(url).database
         info, tls = store.roles.connection()
-        assert info.user == sa.make_url(url).username and info.prefix is None and tls is None
+        with store.engine.connect() as conn:
+            expected = conn.exec_driver_sql("SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()").scalar()
+        assert info.user == sa.make_url(url).username and info.prefix is None and tls == expected
         store.roles.set_blind(True)
         assert store.roles.connection()[0].blind is True
 
@@ -168,3 +172,41 @@ def test_memos_are_added_found_by_target_updated_and_deleted(any_store: Store) -
     assert repo.find() == [project]
     with pytest.raises(NotFoundError):
         repo.update(code)
+
+
+def test_participants_merge_attributes_and_link_speakers(any_store: Store) -> None:
+    from qcode.core import Participant
+
+    tid, _turns = _one_transcript(any_store)
+    repo = any_store.participants
+    first = repo.upsert(Participant("P01", {"gender": "f"}))
+    assert repo.upsert(Participant("P01", {"country": "KE"})) == first
+    assert repo.find() == [Participant("P01", {"gender": "f", "country": "KE"})]
+    repo.upsert(Participant("P01", {"age": 30}), merge=False)
+    assert repo.find() == [Participant("P01", {"age": 30})]
+    repo.link_speaker(tid, "A", "P01")
+    repo.link_speaker(tid, "B", "INT")  # a new participant, made on first use
+    assert repo.speakers() == {(tid, "A"): "P01", (tid, "B"): "INT"}
+    repo.link_speaker(tid, "B", None)
+    assert repo.speakers() == {(tid, "A"): "P01"}
+    assert [p.name for p in repo.find()] == ["INT", "P01"]
+
+
+def test_attribute_definitions_are_declared_and_retyped(any_store: Store) -> None:
+    from qcode.core.transcript import AttributeDef
+
+    repo = any_store.attributes
+    repo.define(AttributeDef("country", "category", "transcript"))
+    repo.define(AttributeDef("age", "text", "participant"))
+    repo.define(AttributeDef("age", "number", "participant"))
+    assert repo.definitions() == [AttributeDef("age", "number", "participant"), AttributeDef("country", "category", "transcript")]
+
+
+def test_transcript_summaries_are_dataclasses_without_the_text(any_store: Store) -> None:
+    from qcode.core.transcript import TranscriptSummary
+
+    tid, turns = _one_transcript(any_store)
+    [summary] = any_store.transcript_summaries()
+    assert isinstance(summary, TranscriptSummary)
+    assert (summary.id, summary.name, summary.turns, summary.speakers, summary.words) == (tid, "t", 2, ["A", "B"], 4)
+    assert summary.chars == len(any_store.get_transcript(tid).text) > turns[-1].start

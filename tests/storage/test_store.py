@@ -138,11 +138,11 @@ def test_batch_insert_returns_ids_and_filters(store: Store) -> None:
 
 def test_participants_and_speaker_links(store: Store) -> None:
     tid = store.add_transcript(_transcript())
-    store.upsert_participant(Participant("P01", {"gender": "f"}))
-    store.upsert_participant(Participant("P01", {"country": "KE"}))
-    assert store.participants() == [Participant("P01", {"gender": "f", "country": "KE"})]
-    store.link_speaker(tid, "Interviewer", "INT")
-    assert store.speaker_participants() == {(tid, "Amina"): "P01", (tid, "Interviewer"): "INT"}
+    store.participants.upsert(Participant("P01", {"gender": "f"}))
+    store.participants.upsert(Participant("P01", {"country": "KE"}))
+    assert store.participants.find() == [Participant("P01", {"gender": "f", "country": "KE"})]
+    store.participants.link_speaker(tid, "Interviewer", "INT")
+    assert store.participants.speakers() == {(tid, "Amina"): "P01", (tid, "Interviewer"): "INT"}
 
 
 def test_reassign_codings_dedupes(store: Store) -> None:
