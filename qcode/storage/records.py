@@ -1,4 +1,4 @@
-"""Store methods for the codebook, codings and memos (mixed into :class:`Store`)."""
+"""Store methods for the codebook and codings (mixed into :class:`Store`; memos are ``store.memos``)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _ts(dt: datetime) -> str:
 
 
 class RecordsMixin:
-    """Codebook, coding and memo persistence."""
+    """Codebook and coding persistence."""
 
     _known_codes: set[str] = set()
     """Code ids seen in the database (a cache; the foreign key is the real guard)."""

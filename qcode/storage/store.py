@@ -500,7 +500,7 @@ class Store(RecordsMixin):
         with self.reading() as conn:
             return conn.execute(sa.select(tt.c.source_bytes).where(tt.c.id == tid)).scalar()
 
-    # Codebook, codings and memos live in qcode.storage.records (mixed in below).
+    # The codebook and codings: RecordsMixin (qcode.storage.records), the base class of Store.
 
 
 def postgres_hooks() -> Any:
