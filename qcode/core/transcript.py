@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, cast
 
 from qcode.core.errors import CodingError
 from qcode.core.sourcemap import SourceMap
 from qcode.core.text import count_words, normalize_text
 
 AttributeType = Literal["text", "number", "date", "category"]
+AttributeScope = Literal["transcript", "participant"]
 AttributeValue = str | float | int | date | None
 
 TURN_SEPARATOR = "\n\n"
@@ -71,10 +72,36 @@ class Participant:
 
 
 @dataclass(frozen=True, slots=True)
+class TranscriptSummary:
+    """What lists of transcripts show, read without the text: its size, turns, speakers and source."""
+
+    id: int
+    name: str
+    title: str
+    kind: str
+    language: str | None
+    words: int
+    chars: int
+    turns: int
+    speakers: list[str]
+    attributes: dict[str, AttributeValue]
+    source: str | None
+    """The original file's name."""
+    format: str | None
+    encoding: str | None
+    encoding_guessed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class AttributeDef:
     name: str
     type: AttributeType = "text"
-    scope: Literal["transcript", "participant"] = "participant"
+    scope: AttributeScope = "participant"
+
+
+def attribute_def(name: str, type_: str, scope: str) -> AttributeDef:
+    """An :class:`AttributeDef` from text read from a file or the database (kept as declared, not checked)."""
+    return AttributeDef(name, cast(AttributeType, type_), cast(AttributeScope, scope))
 
 
 @dataclass(slots=True)

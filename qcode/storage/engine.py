@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -213,6 +214,13 @@ class TransactionManager:
                 yield conn
         except sa.exc.DBAPIError as exc:
             raise translate_error(exc, self.where) from exc
+
+
+def inserted_id(conn: sa.Connection, statement: sa.Executable, parameters: dict[str, Any] | None = None) -> int:
+    """Run a single-row ``INSERT`` on *conn*; the id of the row it made."""
+    key = conn.execute(statement, parameters).inserted_primary_key
+    assert key is not None  # a single-row INSERT always reports its key
+    return int(key[0])
 
 
 def param_marker(conn: sa.Connection) -> str:

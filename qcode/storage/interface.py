@@ -7,8 +7,16 @@ these Protocols on both backends. Repositories take and return core dataclasses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from qcode.core.coding import Memo
+from qcode.core.transcript import AttributeDef, Participant
+
+if TYPE_CHECKING:
+    from qcode.storage.postgres import ServerInfo
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,38 @@ class CoverageRows:
     """Every turn, by transcript id then turn index."""
     codings: list[CodedSpan]
     transcript_ids: list[int]
+
+
+@dataclass(frozen=True)
+class SuggestionRow:
+    """A stored suggestion and the decision on it (status ``pending``, ``accepted``, ``rejected``)."""
+
+    id: int
+    transcript_id: int
+    code_id: str
+    start: int
+    end: int
+    quote: str
+    score: float
+    evidence: dict[str, Any]
+    suggester: str
+    status: str
+    coder: str | None
+    """Who decided (None while pending)."""
+    coding_id: int | None
+    """The coding an accepted suggestion made."""
+    created: datetime
+    decided: datetime | None
+
+
+SuggestionInput = tuple[int, str, int, int, str, float, Any, str]
+"""A suggestion to write: (transcript_id, code_id, start, end, quote, score, evidence, suggester).
+
+The evidence is a dict or its JSON text (what ``replace_pending`` stores).
+"""
+
+Fingerprint = tuple[int, int, float]
+"""(count, sum of ids, sum of scores) of a transcript's pending suggestions."""
 
 
 @runtime_checkable
@@ -72,6 +112,151 @@ class MetaRepository(Protocol):
 
 
 @runtime_checkable
+class SuggestionsRepository(Protocol):
+    """Suggestions and the decisions on them; pending ones are replaced by each run, decided ones kept."""
+
+    def replace_pending(
+        self,
+        transcript_ids: Iterable[int],
+        code_ids: Iterable[str],
+        rows: Sequence[SuggestionInput | dict[str, Any]],
+        unchanged: Iterable[int] = (),
+    ) -> int:
+        """Make *rows* the pending suggestions of these transcripts x codes; the number written or kept."""
+        ...
+
+    def replace_transcripts_pending(
+        self, items: Sequence[tuple[int, Sequence[SuggestionInput]]], code_ids: Sequence[str]
+    ) -> dict[int, tuple[int, Fingerprint]]:
+        """``replace_pending`` per transcript in one transaction: rows written and the fingerprint left."""
+        ...
+
+    def pending_aggregates(self, transcript_ids: Iterable[int], code_ids: Iterable[str]) -> dict[int, Fingerprint]:
+        """The fingerprint of each transcript's pending suggestions of these codes."""
+        ...
+
+    def transcript_inputs(
+        self, transcript_ids: Sequence[int], text: bool = True
+    ) -> dict[int, tuple[str, str, list[tuple[int, int]]]]:
+        """Text (empty when not *text*), its SHA-256 and the turn spans of each transcript."""
+        ...
+
+    def reconcile(self) -> int:
+        """Accepted suggestions whose coding is gone are pending again, and back; the rows changed."""
+        ...
+
+    def rejected_keys(
+        self, transcript_ids: Iterable[int] | None = None
+    ) -> tuple[set[tuple[int, str, int, int]], set[tuple[int, str, str]]]:
+        """Rejected (transcript, code, start, end) spans and (transcript, code, quote) quotes."""
+        ...
+
+    def find(
+        self, *, status: str | None = "pending", transcript_id: int | None = None, code_id: str | None = None
+    ) -> list[SuggestionRow]:
+        """Suggestions matching the filters, best score first."""
+        ...
+
+    def get(self, suggestion_id: int) -> SuggestionRow:
+        """One suggestion (NotFoundError when there is none)."""
+        ...
+
+    def decide(self, suggestion_id: int, status: str, coder: str, coding_id: int | None = None) -> None:
+        """Record *coder*'s decision (``accepted`` with the coding made, or ``rejected``)."""
+        ...
+
+    def delete(self, suggestion_id: int) -> None: ...
+
+    def drop_pending(self, transcript_id: int) -> int:
+        """Forget a transcript's pending suggestions (its text changed); how many."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """The number of suggestions per status."""
+        ...
+
+    def coding_quotes(self, coding_ids: Iterable[int]) -> dict[int, str]:
+        """The quote of each of these codings that still exists."""
+        ...
+
+
+@runtime_checkable
+class MemosRepository(Protocol):
+    """Memos on the project, a transcript, a code or a coding (``Memo.target_kind``/``target_id``)."""
+
+    def add(self, memo: Memo) -> Memo:
+        """Store *memo*; returns it with its id."""
+        ...
+
+    def update(self, memo: Memo) -> Memo:
+        """New title and text for memo ``memo.id`` (NotFoundError when it is gone)."""
+        ...
+
+    def delete(self, memo_id: int) -> None: ...
+
+    def find(self, target_kind: str | None = None, target_id: str | None = None) -> list[Memo]:
+        """The memos on these targets (all when none is given), oldest first."""
+        ...
+
+
+@runtime_checkable
+class ParticipantsRepository(Protocol):
+    """The people who speak in transcripts (cases, in REFI-QDA terms) and which speaker label is whom."""
+
+    def upsert(self, p: Participant, merge: bool = True) -> int:
+        """Create or update *p* (its attributes merged into the stored ones with *merge*); its id."""
+        ...
+
+    def link_speaker(self, transcript_id: int, label: str, participant: str | None) -> None:
+        """Speaker *label* of the transcript is *participant* (None: nobody)."""
+        ...
+
+    def find(self) -> list[Participant]:
+        """Every participant, by name."""
+        ...
+
+    def speakers(self) -> dict[tuple[int, str], str]:
+        """(transcript id, speaker label) -> participant name, for every linked speaker."""
+        ...
+
+
+@runtime_checkable
+class AttributesRepository(Protocol):
+    """The declared attributes of transcripts and participants."""
+
+    def define(self, definition: AttributeDef) -> None:
+        """Declare an attribute, or change its type."""
+        ...
+
+    def definitions(self) -> list[AttributeDef]:
+        """Every declared attribute, by scope then name."""
+        ...
+
+
+@runtime_checkable
+class RolesRepository(Protocol):
+    """A team server's group roles, logins, policies and blind coding (PostgreSQL only)."""
+
+    def database(self) -> str:
+        """The database's name."""
+        ...
+
+    def set_up(self, prefix: str, *, record_prefix: bool) -> None:
+        """Group roles of *prefix*, table ownership, grants and row-level security (run again: harmless)."""
+        ...
+
+    def add_login(self, prefix: str, name: str, kind: str, password: str | None = None) -> bool:
+        """Login role *name* in group *kind*; True when it is new."""
+        ...
+
+    def set_blind(self, on: bool) -> None: ...
+
+    def connection(self) -> tuple[ServerInfo, str | None]:
+        """Who is connected, as what, and the TLS version (None without TLS)."""
+        ...
+
+
+@runtime_checkable
 class StoreProtocol(Protocol):
     """A project store, made of repositories (read-only properties, so implementations may narrow their types)."""
 
@@ -83,3 +268,18 @@ class StoreProtocol(Protocol):
 
     @property
     def meta(self) -> MetaRepository: ...
+
+    @property
+    def suggestions(self) -> SuggestionsRepository: ...
+
+    @property
+    def memos(self) -> MemosRepository: ...
+
+    @property
+    def participants(self) -> ParticipantsRepository: ...
+
+    @property
+    def attributes(self) -> AttributesRepository: ...
+
+    @property
+    def roles(self) -> RolesRepository: ...

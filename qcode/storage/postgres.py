@@ -107,7 +107,7 @@ def make_engine(url: str, **kw: object) -> Engine:
     # Connections idle for 5 minutes are replaced when next used (firewalls drop idle ones); no pre-ping,
     # which would cost a round trip per transaction.
     kw.setdefault("hide_parameters", True)  # error messages never quote the interview text being written
-    return sa.create_engine(u, pool_recycle=300, connect_args=connect_args, **kw)  # type: ignore[arg-type]
+    return sa.create_engine(u, pool_recycle=300, connect_args=connect_args, **kw)
 
 
 def describe(url: str) -> str:
@@ -155,7 +155,7 @@ def _q(conn: sa.Connection, name: str) -> str:
 
 def server_info(conn: sa.Connection) -> ServerInfo:
     user = conn.exec_driver_sql("SELECT session_user").scalar_one()
-    meta = dict(conn.exec_driver_sql("SELECT key, value FROM qcode_meta WHERE key IN ('role_prefix', 'blind')").all())
+    meta: dict[str, str] = dict(conn.exec_driver_sql("SELECT key, value FROM qcode_meta WHERE key IN ('role_prefix', 'blind')").all())
     prefix = meta.get("role_prefix")
     kind = None
     if prefix:
@@ -331,14 +331,16 @@ def libpq_env(url: str) -> dict[str, str]:
     """Environment for libpq tools (pg_dump) from *url*: the password, if any, never on a command line."""
     u = parse_url(url)
     env = dict(os.environ)
-    for var, value in (("PGHOST", u.host), ("PGPORT", u.port), ("PGUSER", u.username), ("PGDATABASE", u.database),
-                       ("PGPASSWORD", u.password)):
+    parts: tuple[tuple[str, str | int | None], ...] = (
+        ("PGHOST", u.host), ("PGPORT", u.port), ("PGUSER", u.username), ("PGDATABASE", u.database), ("PGPASSWORD", u.password)
+    )
+    for var, value in parts:
         if value is not None:
             env[var] = str(value)
-    for key, value in u.query.items():
-        var = {"sslmode": "PGSSLMODE", "service": "PGSERVICE", "sslrootcert": "PGSSLROOTCERT", "passfile": "PGPASSFILE"}.get(key)
-        if var:
-            env[var] = value if isinstance(value, str) else value[0]
+    for key, option in u.query.items():
+        name = {"sslmode": "PGSSLMODE", "service": "PGSERVICE", "sslrootcert": "PGSSLROOTCERT", "passfile": "PGPASSFILE"}.get(key)
+        if name:
+            env[name] = option if isinstance(option, str) else option[0]
     env.setdefault("PGSSLMODE", "prefer")
     return env
 

@@ -1,4 +1,4 @@
-"""Store methods for the codebook, codings and memos (mixed into :class:`Store`)."""
+"""Store methods for the codebook and codings (mixed into :class:`Store`; memos are ``store.memos``)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from qcode.core.codebook import Code, Codebook
-from qcode.core.coding import Coding, Memo, now, stable_guid
+from qcode.core.coding import Coding, now, stable_guid
 from qcode.core.errors import CodingError, EditConflictError, NotFoundError, did_you_mean
 from qcode.storage import schema
-from qcode.storage.engine import insert_sql
+from qcode.storage.engine import insert_sql, inserted_id
 
 _INSERT_CODING = sa.insert(schema.codings)
 
@@ -25,7 +25,7 @@ def _ts(dt: datetime) -> str:
 
 
 class RecordsMixin:
-    """Codebook, coding and memo persistence."""
+    """Codebook and coding persistence."""
 
     _known_codes: set[str] = set()
     """Code ids seen in the database (a cache; the foreign key is the real guard)."""
@@ -35,10 +35,17 @@ class RecordsMixin:
     """row_version of the active codebook when this store last read or wrote it."""
 
     # Provided by Store.
-    def transaction(self) -> AbstractContextManager[sa.Connection]: ...  # pragma: no cover
-    def reading(self) -> AbstractContextManager[sa.Connection]: ...  # pragma: no cover
-    def coder_id(self, name: str) -> int: ...  # pragma: no cover
-    def _coder_names(self, conn: sa.Connection) -> dict[int, str]: ...  # pragma: no cover
+    def transaction(self) -> AbstractContextManager[sa.Connection]:
+        raise NotImplementedError  # pragma: no cover
+
+    def reading(self) -> AbstractContextManager[sa.Connection]:
+        raise NotImplementedError  # pragma: no cover
+
+    def coder_id(self, name: str) -> int:
+        raise NotImplementedError  # pragma: no cover
+
+    def _coder_names(self, conn: sa.Connection) -> dict[int, str]:
+        raise NotImplementedError  # pragma: no cover
 
     # ------------------------------------------------------------- codebook
     def save_codebook(self, codebook: Codebook, *, source_text: str | None = None, path: str | None = None) -> None:
@@ -188,7 +195,7 @@ class RecordsMixin:
             coder_ids = {name: self.coder_id(name) for name in {c.coder for c in items}}
             rows = [self._coding_row(c, coder_ids[c.coder]) for c in items]
             if len(rows) == 1:
-                new_id = conn.execute(_INSERT_CODING, rows[0]).inserted_primary_key[0]
+                new_id = inserted_id(conn, _INSERT_CODING, rows[0])
                 return [_with_id(items[0], int(new_id))]
             _bulk_insert(conn, schema.codings, rows)
             guids = [c.guid for c in items]
@@ -334,12 +341,10 @@ class RecordsMixin:
                 )
             ).scalar()
 
-    def delete_pending_suggestions(self, transcript_id: int) -> int:
-        """Forget the pending suggestions of a transcript (its text changed); returns how many."""
-        st = schema.suggestions
-        with self.transaction() as conn:
-            result = conn.execute(sa.delete(st).where((st.c.transcript_id == transcript_id) & (st.c.status == "pending")))
-        return result.rowcount or 0
+    def coding_guids(self) -> set[str]:
+        """The GUID of every coding (an imported coding keeps its own GUID only when it is not taken)."""
+        with self.reading() as conn:
+            return set(conn.execute(sa.select(schema.codings.c.guid)).scalars())
 
     def count_codings(self) -> dict[str, int]:
         """Number of codings per code id."""
@@ -370,62 +375,6 @@ class RecordsMixin:
                     conn.execute(sa.update(ct).where(ct.c.id == row.id).values(code_id=to_code, modified=_ts(now())))
                 moved += 1
         return moved
-
-    # ---------------------------------------------------------------- memos
-    def add_memo(self, memo: Memo) -> Memo:
-        with self.transaction() as conn:
-            new_id = conn.execute(
-                sa.insert(schema.memos).values(
-                    target_kind=memo.target_kind,
-                    target_id=memo.target_id,
-                    title=memo.title,
-                    text=memo.text,
-                    coder_id=self.coder_id(memo.coder),
-                    created=_ts(memo.created),
-                    modified=_ts(memo.modified),
-                )
-            ).inserted_primary_key[0]
-        return replace(memo, id=int(new_id))
-
-    def update_memo(self, memo: Memo) -> Memo:
-        updated = replace(memo, modified=now())
-        with self.transaction() as conn:
-            n = conn.execute(
-                sa.update(schema.memos).where(schema.memos.c.id == memo.id).values(
-                    title=memo.title, text=memo.text, modified=_ts(updated.modified)
-                )
-            ).rowcount
-            if n == 0:
-                raise NotFoundError(f"No memo with id {memo.id}.")
-        return updated
-
-    def delete_memo(self, memo_id: int) -> None:
-        with self.transaction() as conn:
-            conn.execute(sa.delete(schema.memos).where(schema.memos.c.id == memo_id))
-
-    def memos(self, target_kind: str | None = None, target_id: str | None = None) -> list[Memo]:
-        mt = schema.memos
-        q = sa.select(mt)
-        if target_kind is not None:
-            q = q.where(mt.c.target_kind == target_kind)
-        if target_id is not None:
-            q = q.where(mt.c.target_id == target_id)
-        with self.reading() as conn:
-            names = self._coder_names(conn)
-            rows = conn.execute(q.order_by(mt.c.id)).all()
-        return [
-            Memo(
-                target_kind=r.target_kind,
-                target_id=r.target_id,
-                text=r.text,
-                coder=names.get(r.coder_id, "?"),
-                title=r.title,
-                created=datetime.fromisoformat(r.created),
-                modified=datetime.fromisoformat(r.modified),
-                id=r.id,
-            )
-            for r in rows
-        ]
 
 
 def _code_key(values: Any) -> str:

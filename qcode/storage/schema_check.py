@@ -53,7 +53,7 @@ def _index_cols(conn: Any, index: str) -> tuple[Any, ...]:
 
 
 def _without_rowid(sql: str | None) -> bool:
-    return bool(sql) and "without rowid" in " ".join(sql.lower().split())
+    return sql is not None and "without rowid" in " ".join(sql.lower().split())
 
 
 @functools.lru_cache(maxsize=8)

@@ -19,22 +19,32 @@ from typing import Any
 import sqlalchemy as sa
 
 from qcode.core.codebook import Code, Codebook
-from qcode.core.coding import Coding, Memo, new_guid, now, stable_guid
+from qcode.core.coding import Coding, Memo, new_guid, now
 from qcode.core.errors import AmbiguousError, CodingError, NotFoundError, ProjectError
 from qcode.core.sourcemap import SourceMap
-from qcode.core.transcript import Note, Participant, SourceInfo, Transcript, Turn
+from qcode.core.transcript import Note, SourceInfo, Transcript, TranscriptSummary, Turn
 from qcode.storage import migrations, schema, sqlite_files
 from qcode.storage.engine import (
     DEFAULT_BUSY_TIMEOUT,
     TransactionManager,
+    inserted_id,
     sqlite_engine,
     translate_error,
 )
 from qcode.storage.records import RecordsMixin
 from qcode.storage.repositories.coders import SqlCoders
 from qcode.storage.repositories.coders import names_by_id as coder_names
+from qcode.storage.repositories.memos import SqlMemos
 from qcode.storage.repositories.meta import SqlMeta
+from qcode.storage.repositories.participants import (
+    SqlAttributes,
+    SqlParticipants,
+    json_attributes,
+    participant_id,
+)
 from qcode.storage.repositories.progress import SqlProgress
+from qcode.storage.repositories.roles import SqlRoles
+from qcode.storage.repositories.suggestions import SqlSuggestions
 
 
 def _ts(dt: datetime) -> str:
@@ -60,6 +70,12 @@ class Store(RecordsMixin):
         self.coders = SqlCoders(self.tx)
         self.progress = SqlProgress(self.tx)
         self.meta = SqlMeta(self.tx)
+        self.suggestions = SqlSuggestions(self.tx, self.coders)
+        self.memos = SqlMemos(self.tx, self.coders)
+        self.participants = SqlParticipants(self.tx)
+        self.attributes = SqlAttributes(self.tx)
+        self.roles = SqlRoles(self.tx)
+        """A team server's roles and policies (PostgreSQL only)."""
         self._known_codes: set[str] = set()
         self._seen_versions: dict[str, tuple[int, str]] = {}
         self._seen_codebook: int | None = None
@@ -266,7 +282,7 @@ class Store(RecordsMixin):
                     f"A transcript named '{t.name}' already exists.",
                     hint="Give the new one another name (--name) or replace the old one with `qcode import --replace`.",
                 )
-            tid = conn.execute(
+            tid = inserted_id(conn,
                 sa.insert(schema.transcripts).values(
                     guid=new_guid(),
                     name=t.name,
@@ -276,7 +292,7 @@ class Store(RecordsMixin):
                     language=t.language,
                     kind=t.kind,
                     words=t.words,
-                    attributes=_json_attrs(t.attributes),
+                    attributes=json_attributes(t.attributes),
                     notes=[_note_dict(n) for n in t.notes],
                     warnings=list(t.warnings),
                     source_filename=src.filename if src else None,
@@ -288,7 +304,7 @@ class Store(RecordsMixin):
                     created=stamp,
                     modified=stamp,
                 )
-            ).inserted_primary_key[0]
+            )
             self._write_turns(conn, tid, t.turns)
             self._write_speakers(conn, tid, t)
             self._write_source(conn, tid, t)
@@ -320,7 +336,7 @@ class Store(RecordsMixin):
         rows = []
         for label in t.speaker_labels():
             pname = t.speakers.get(label)
-            pid = self._participant_id(conn, pname) if pname else None
+            pid = participant_id(conn, pname) if pname else None
             rows.append({"transcript_id": tid, "label": label, "participant_id": pid})
         if rows:
             conn.execute(sa.insert(schema.speakers), rows)
@@ -371,7 +387,7 @@ class Store(RecordsMixin):
         if bad:
             raise ValueError(f"cannot update {sorted(bad)}")
         if "attributes" in fields:
-            fields["attributes"] = _json_attrs(fields["attributes"])
+            fields["attributes"] = json_attributes(fields["attributes"])
         with self.transaction() as conn:
             conn.execute(sa.update(schema.transcripts).where(schema.transcripts.c.id == tid).values(modified=_ts(now()), **fields))
 
@@ -403,8 +419,8 @@ class Store(RecordsMixin):
             ).all()
         return _transcript_from_row(row, turn_rows, {r.label: r.name for r in spk})
 
-    def transcript_summaries(self) -> list[dict[str, Any]]:
-        """id, name, title, kind, language, words, turns, speakers, attributes, source of every transcript."""
+    def transcript_summaries(self) -> list[TranscriptSummary]:
+        """Every transcript's summary, by id."""
         tt = schema.transcripts
         with self.reading() as conn:
             rows = conn.execute(
@@ -414,7 +430,7 @@ class Store(RecordsMixin):
                     sa.func.length(tt.c.text).label("chars"),
                 ).order_by(tt.c.id)
             ).all()
-            turn_counts = dict(
+            turn_counts: dict[int, int] = dict(
                 conn.execute(
                     sa.select(schema.turns.c.transcript_id, sa.func.count()).group_by(schema.turns.c.transcript_id)
                 ).all()
@@ -423,22 +439,22 @@ class Store(RecordsMixin):
             for r in conn.execute(sa.select(schema.speakers.c.transcript_id, schema.speakers.c.label)):
                 speakers.setdefault(r.transcript_id, []).append(r.label)
         return [
-            {
-                "id": r.id,
-                "name": r.name,
-                "title": r.title,
-                "kind": r.kind,
-                "language": r.language,
-                "words": r.words,
-                "chars": r.chars,
-                "turns": turn_counts.get(r.id, 0),
-                "speakers": speakers.get(r.id, []),
-                "attributes": r.attributes or {},
-                "source": r.source_filename,
-                "format": r.source_format,
-                "encoding": r.source_encoding,
-                "encoding_guessed": bool(r.encoding_guessed),
-            }
+            TranscriptSummary(
+                id=r.id,
+                name=r.name,
+                title=r.title,
+                kind=r.kind,
+                language=r.language,
+                words=r.words,
+                chars=r.chars,
+                turns=turn_counts.get(r.id, 0),
+                speakers=speakers.get(r.id, []),
+                attributes=r.attributes or {},
+                source=r.source_filename,
+                format=r.source_format,
+                encoding=r.source_encoding,
+                encoding_guessed=bool(r.encoding_guessed),
+            )
             for r in rows
         ]
 
@@ -484,63 +500,7 @@ class Store(RecordsMixin):
         with self.reading() as conn:
             return conn.execute(sa.select(tt.c.source_bytes).where(tt.c.id == tid)).scalar()
 
-    # ---------------------------------------------------------- participants
-    def _participant_id(self, conn: sa.Connection, name: str) -> int:
-        pt = schema.participants
-        pid = conn.execute(sa.select(pt.c.id).where(pt.c.name == name)).scalar()
-        if pid is None:
-            pid = conn.execute(
-                sa.insert(pt).values(name=name, guid=stable_guid("participant", name), attributes={})
-            ).inserted_primary_key[0]
-        return int(pid)
-
-    def upsert_participant(self, p: Participant, merge: bool = True) -> int:
-        """Create or update participant *p*; attributes are merged into existing ones."""
-        pt = schema.participants
-        with self.transaction() as conn:
-            pid = self._participant_id(conn, p.name)
-            old = conn.execute(sa.select(pt.c.attributes).where(pt.c.id == pid)).scalar() or {}
-            attrs = {**old, **_json_attrs(p.attributes)} if merge else _json_attrs(p.attributes)
-            conn.execute(sa.update(pt).where(pt.c.id == pid).values(attributes=attrs))
-        return pid
-
-    def link_speaker(self, tid: int, label: str, participant: str | None) -> None:
-        sp = schema.speakers
-        with self.transaction() as conn:
-            pid = self._participant_id(conn, participant) if participant else None
-            n = conn.execute(
-                sa.update(sp).where((sp.c.transcript_id == tid) & (sp.c.label == label)).values(participant_id=pid)
-            ).rowcount
-            if n == 0:
-                conn.execute(sa.insert(sp).values(transcript_id=tid, label=label, participant_id=pid))
-
-    def participants(self) -> list[Participant]:
-        pt = schema.participants
-        with self.reading() as conn:
-            return [Participant(r.name, dict(r.attributes or {})) for r in conn.execute(sa.select(pt).order_by(pt.c.name))]
-
-    def speaker_participants(self) -> dict[tuple[int, str], str]:
-        """(transcript id, speaker label) -> participant name, for every linked speaker."""
-        sp, pt = schema.speakers, schema.participants
-        with self.reading() as conn:
-            rows = conn.execute(
-                sa.select(sp.c.transcript_id, sp.c.label, pt.c.name).select_from(sp.join(pt, sp.c.participant_id == pt.c.id))
-            ).all()
-        return {(r.transcript_id, r.label): r.name for r in rows}
-
-    def set_attribute_def(self, name: str, type_: str, scope: str) -> None:
-        ad = schema.attribute_defs
-        with self.transaction() as conn:
-            n = conn.execute(sa.update(ad).where((ad.c.name == name) & (ad.c.scope == scope)).values(type=type_)).rowcount
-            if n == 0:
-                conn.execute(sa.insert(ad).values(name=name, scope=scope, type=type_))
-
-    def attribute_defs(self) -> list[tuple[str, str, str]]:
-        ad = schema.attribute_defs
-        with self.reading() as conn:
-            return [(r.name, r.scope, r.type) for r in conn.execute(sa.select(ad).order_by(ad.c.scope, ad.c.name))]
-
-    # Codebook, codings and memos live in qcode.storage.records (mixed in below).
+    # The codebook and codings: RecordsMixin (qcode.storage.records), the base class of Store.
 
 
 def postgres_hooks() -> Any:
@@ -550,12 +510,6 @@ def postgres_hooks() -> Any:
     return postgres
 
 
-
-def _json_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in attrs.items():
-        out[k] = v.isoformat() if hasattr(v, "isoformat") else v
-    return out
 
 
 def _note_dict(n: Note) -> dict[str, Any]:

@@ -12,18 +12,19 @@ import sqlalchemy as sa
 
 from qcode.core.coding import now
 from qcode.storage import schema
+from qcode.storage.engine import inserted_id
 from qcode.storage.store import Store
 
 
 def add_agreement_run(store: Store, unit: str, coders: list[str], codebook_hash: str | None, codebook_version: str, result: dict[str, Any]) -> int:
     """Keep one agreement computation; returns its id."""
     with store.transaction() as conn:
-        rid = conn.execute(
+        rid = inserted_id(conn,
             sa.insert(schema.agreement_runs).values(
                 created=now().isoformat(), unit=unit, coders=coders, codebook_hash=codebook_hash,
                 codebook_version=codebook_version or "", result=result,
             )
-        ).inserted_primary_key[0]
+        )
     return int(rid)
 
 
@@ -43,7 +44,7 @@ def add_review(store: Store, **values: Any) -> int:
     """Record a decision on a disagreement (transcript_id, code_id, start, end, decision, kept,
     consensus, reviewer, memo)."""
     with store.transaction() as conn:
-        rid = conn.execute(sa.insert(schema.reviews).values(created=now().isoformat(), **values)).inserted_primary_key[0]
+        rid = inserted_id(conn, sa.insert(schema.reviews).values(created=now().isoformat(), **values))
     return int(rid)
 
 

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from qcode.core.errors import ImportFormatError, QcodeError
-from qcode.core.transcript import AttributeValue, Participant
+from qcode.core.transcript import AttributeValue, Participant, attribute_def
 from qcode.usecases.project import Project
 
 TYPES = ("text", "number", "date", "category")
@@ -174,7 +174,7 @@ def _apply_csv(project: Project, path: Path, text: str) -> AttributeReport:
     report = AttributeReport(types=types)
     with project.store.transaction():
         for k, t in types.items():
-            project.store.set_attribute_def(k, t, scope)
+            project.store.attributes.define(attribute_def(k, t, scope))
         for n, rec in records:
             where = f"{path}, line {n}"
             name = (rec.get(keys[0]) or "").strip()
@@ -183,7 +183,7 @@ def _apply_csv(project: Project, path: Path, text: str) -> AttributeReport:
             values = {k: parse_value(rec.get(k), types[k], f"{where}, column '{k}'") for k in attr_keys}
             values = {k: v for k, v in values.items() if v is not None}
             if scope == "participant":
-                project.store.upsert_participant(Participant(name, values))
+                project.store.participants.upsert(Participant(name, values))
                 report.participants += 1
                 tref, label = (rec.get("transcript") or "").strip(), (rec.get("speaker") or "").strip()
                 if tref or label:
@@ -215,7 +215,7 @@ def _link(project: Project, tref: str, label: str, participant: str | None, wher
             f"{where}: transcript '{tref}' has no speaker '{label}'." + did_you_mean(label, labels),
             hint=f"Its speakers are: {', '.join(labels) or '(none)'}.",
         )
-    project.store.link_speaker(tid, label, participant)
+    project.store.participants.link_speaker(tid, label, participant)
 
 
 def _set_transcript(project: Project, ref: str, values: dict[str, AttributeValue], where: str) -> None:
@@ -252,7 +252,7 @@ def _apply_yaml(project: Project, path: Path, text: str) -> AttributeReport:
             keys = sorted({k for v in block.values() if isinstance(v, dict) for k in v})
             types = {k: declared.get(k) or infer_type([v.get(k) for v in block.values() if isinstance(v, dict)]) for k in keys}
             for k, t in types.items():
-                project.store.set_attribute_def(k, t, scope)
+                project.store.attributes.define(attribute_def(k, t, scope))
                 report.types[k] = t
             for name, attrs in block.items():
                 where = f"{path}: {section}.{name}"
@@ -261,7 +261,7 @@ def _apply_yaml(project: Project, path: Path, text: str) -> AttributeReport:
                 values = {k: parse_value(v, types[k], f"{where}.{k}") for k, v in attrs.items()}
                 values = {k: v for k, v in values.items() if v is not None}
                 if scope == "participant":
-                    project.store.upsert_participant(Participant(str(name), values))
+                    project.store.participants.upsert(Participant(str(name), values))
                     report.participants += 1
                 else:
                     _set_transcript(project, str(name), values, where)
@@ -288,13 +288,13 @@ def parse_pairs(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 
 def _typed(project: Project, scope: str, raw: dict[str, str]) -> dict[str, AttributeValue]:
-    known = {(n, s): t for n, s, t in project.store.attribute_defs()}
+    known: dict[tuple[str, str], str] = {(d.name, d.scope): d.type for d in project.store.attributes.definitions()}
     out: dict[str, AttributeValue] = {}
     for k, v in raw.items():
         key, declared = _split_header(k, f"attribute '{k}'")
         t = declared or known.get((key, scope)) or infer_type([v])
         if (key, scope) not in known or declared:
-            project.store.set_attribute_def(key, t, scope)
+            project.store.attributes.define(attribute_def(key, t, scope))
         out[key] = parse_value(v, t, f"attribute '{key}'")
     return out
 
@@ -304,7 +304,7 @@ def set_attributes(project: Project, target: str, pairs: dict[str, str], scope: 
     with project.store.transaction():
         values = _typed(project, scope, pairs)
         if scope == "participant":
-            project.store.upsert_participant(Participant(target, {k: v for k, v in values.items() if v is not None}))
+            project.store.participants.upsert(Participant(target, {k: v for k, v in values.items() if v is not None}))
         else:
             _set_transcript(project, target, values, f"transcript '{target}'")
     project.invalidate()
@@ -324,16 +324,16 @@ def typed_transcript_attributes(project: Project, raw: dict[str, str]) -> dict[s
 
 def attribute_names(project: Project) -> list[str]:
     """The names of the attributes defined in the project (any scope), sorted."""
-    return sorted({name for name, _scope, _type in project.store.attribute_defs()})
+    return sorted({d.name for d in project.store.attributes.definitions()})
 
 
 def attributes_overview(project: Project) -> dict[str, Any]:
     """Everything for ``qcode attributes show``: types, transcripts, participants, speaker links."""
-    defs = [{"name": n, "scope": s, "type": t} for n, s, t in project.store.attribute_defs()]
-    transcripts = [{"name": s["name"], "kind": s["kind"], "language": s["language"], "attributes": s["attributes"]}
+    defs = [{"name": d.name, "scope": d.scope, "type": d.type} for d in project.store.attributes.definitions()]
+    transcripts = [{"name": s.name, "kind": s.kind, "language": s.language, "attributes": s.attributes}
                    for s in project.store.transcript_summaries()]
-    participants = [{"name": p.name, "attributes": p.attributes} for p in project.store.participants()]
-    names = {s["id"]: s["name"] for s in project.store.transcript_summaries()}
+    participants = [{"name": p.name, "attributes": p.attributes} for p in project.store.participants.find()]
+    names = {s.id: s.name for s in project.store.transcript_summaries()}
     links = [{"transcript": names.get(tid, str(tid)), "speaker": label, "participant": pname}
-             for (tid, label), pname in sorted(project.store.speaker_participants().items())]
+             for (tid, label), pname in sorted(project.store.participants.speakers().items())]
     return {"types": defs, "transcripts": transcripts, "participants": participants, "speakers": links}

@@ -202,7 +202,7 @@ def evaluate(
             "There are no human codings to evaluate against" + (f" by {coder}" if coder else "") + ".",
             hint="Code some transcripts first (or import codings with `qcode codings import`).",
         )
-    summaries = {s["id"]: s for s in project.store.transcript_summaries()}
+    summaries = {s.id: s for s in project.store.transcript_summaries()}
     tids = sorted({c.transcript_id for c in codings})
     if len(tids) < 2:
         raise SuggestError(
@@ -214,7 +214,7 @@ def evaluate(
     default_lang = project.settings.language or "en"
     by_lang: dict[str, list[int]] = {}
     for tid in tids:
-        by_lang.setdefault(summaries[tid]["language"] or default_lang, []).append(tid)
+        by_lang.setdefault(summaries[tid].language or default_lang, []).append(tid)
     cache = DocCache(project.data_dir / "cache" / "docs")
     preferred = project.settings.suggest.get("pipeline")
     ours: Ranked = []

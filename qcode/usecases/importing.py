@@ -223,11 +223,11 @@ def preview_file(project: Project, path: Path, options: ImportOptions | None = N
 
 
 def _name_taken(project: Project, name: str) -> bool:
-    return any(s["name"] == name for s in project.store.transcript_summaries())
+    return any(s.name == name for s in project.store.transcript_summaries())
 
 
 def _unique_name(project: Project, name: str) -> str:
-    taken = {s["name"] for s in project.store.transcript_summaries()}
+    taken = {s.name for s in project.store.transcript_summaries()}
     candidate, n = name, 2
     while candidate in taken:
         candidate, n = f"{name}-{n}", n + 1

@@ -175,11 +175,11 @@ def _merge_memos(
     dst: Store, source: Store, t_map: dict[int, int], code_map: dict[str, str | None], coding_map: dict[str, int],
     extra: list[Memo], report: MergeReport,
 ) -> None:
-    have = dst.memos()
+    have = dst.memos.find()
     texts = {(m.target_kind, m.target_id, m.text) for m in have}
     mine = {(m.target_kind, m.target_id, m.coder) for m in have}
     incoming = list(extra)
-    for m in source.memos():
+    for m in source.memos.find():
         target: str | None = m.target_id
         if m.target_kind == "transcript":
             tid = t_map.get(int(m.target_id)) if m.target_id.isdigit() else None
@@ -199,7 +199,7 @@ def _merge_memos(
             report.memo_conflicts += 1
             if not m.title:
                 m = replace(m, title=MERGED_MEMO_TITLE)
-        dst.add_memo(m)
+        dst.memos.add(m)
         texts.add((m.target_kind, m.target_id, m.text))
         report.memos_added += 1
 
@@ -298,7 +298,7 @@ def merge_codings_file(target: Project, path: Path) -> MergeReport:
                 hint="Fix those lines (or import the others with `qcode codings import --skip-bad`).",
             )
         report.codings_added, report.codings_identical = r.imported, r.duplicates
-        notes = {(m.target_id, m.text) for m in target.store.memos("coding")}
+        notes = {(m.target_id, m.text) for m in target.store.memos.find("coding")}
         for row in read_rows(path):
             d = row.data
             memo = str(d.get("memo") or "")
@@ -311,7 +311,7 @@ def merge_codings_file(target: Project, path: Path) -> MergeReport:
                 continue
             same = existing.get(key)
             if same is not None and memo != same.memo and (str(same.id), memo) not in notes:
-                target.store.add_memo(Memo("coding", str(same.id), memo, key[4], MERGED_MEMO_TITLE))
+                target.store.memos.add(Memo("coding", str(same.id), memo, key[4], MERGED_MEMO_TITLE))
                 notes.add((str(same.id), memo))
                 report.memos_added += 1
                 report.memo_conflicts += 1

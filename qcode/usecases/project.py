@@ -8,7 +8,7 @@ touch Textual or click.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -300,11 +300,11 @@ class Project:
 
 
 def transcript_summaries(project: Project) -> list[dict[str, Any]]:
-    """One plain record per transcript, by id: id, name, title, kind, language, words, chars, turns,
-    speakers, attributes, source, format, encoding, encoding_guessed."""
-    return project.store.transcript_summaries()
+    """One plain record per transcript, by id: the fields of :class:`qcode.core.transcript.TranscriptSummary`
+    (what ``qcode transcripts --json`` prints)."""
+    return [asdict(s) for s in project.store.transcript_summaries()]
 
 
 def transcript_names(project: Project) -> dict[int, str]:
     """Each transcript's name by its id."""
-    return {s["id"]: s["name"] for s in project.store.transcript_summaries()}
+    return {s.id: s.name for s in project.store.transcript_summaries()}

@@ -86,12 +86,12 @@ def build_model(project: Project) -> RefiProject:
     coders = sorted(set(store.coders.names()))
     model = RefiProject(name=project.settings.name or project.root.name, origin="qcode",
                         codebook=codebook)
-    defs = sorted(store.attribute_defs(), key=lambda d: (d[1], d[0]))  # (name, scope, type)
+    defs = [(d.name, d.scope, d.type) for d in sorted(store.attributes.definitions(), key=lambda d: (d.scope, d.name))]
     for name, scope, type_ in defs:
         model.variables.append(RefiVariable(variable_guid(scope, name), name, VARIABLE_TYPES.get(type_, "Text"),
                                             f"qcode type: {type_}; scope: {scope}"))
     var_of = {(scope, name): variable_guid(scope, name) for name, scope, _t in defs}
-    memos = store.memos()
+    memos = store.memos.find()
     notes_for: dict[tuple[str, str], list[str]] = {}
     for m in memos:
         assert m.id is not None
@@ -101,13 +101,13 @@ def build_model(project: Project) -> RefiProject:
         coders.append(m.coder)
     model.note_refs = notes_for.get(("project", "project"), [])
     model.code_notes = {cid: refs for (kind, cid), refs in notes_for.items() if kind == "code"}
-    links = store.speaker_participants()
+    links = store.participants.speakers()
     sources_of_participant: dict[str, list[str]] = {}
     side: dict[str, Any] = {"format": 1, "codebook": {
         "title": codebook.title, "version": codebook.version, "languages": list(codebook.languages),
         "authors": list(codebook.authors), "description": codebook.description}, "sources": {}}
     for summary in store.transcript_summaries():
-        t = project.transcript(summary["id"])
+        t = project.transcript(summary.id)
         assert t.id is not None
         src_text, smap = source_of(project, t)
         guid = transcript_guid(t.name)
@@ -138,7 +138,7 @@ def build_model(project: Project) -> RefiProject:
             "map": smap.to_json(), "spans": spans, "source_format": t.source.format if t.source else None,
             "source_filename": t.source.filename if t.source else None,
         }
-    for p in store.participants():
+    for p in store.participants.find():
         model.cases.append(RefiCase(
             stable_guid("participant", p.name), p.name,
             values={var_of[("participant", k)]: _value(v) for k, v in sorted(p.attributes.items())

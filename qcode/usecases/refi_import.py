@@ -31,7 +31,7 @@ from qcode.core.codebook import Code, Codebook, new_code_id
 from qcode.core.coding import Coding, Memo, now
 from qcode.core.errors import ImportFormatError, QcodeError
 from qcode.core.sourcemap import SourceMap, align
-from qcode.core.transcript import Note, Participant, SourceInfo, Transcript, Turn
+from qcode.core.transcript import Note, Participant, SourceInfo, Transcript, Turn, attribute_def
 from qcode.formats.importers.base import ImportOptions, slugify
 from qcode.formats.refi.model import RefiProject, RefiSelection, RefiSource
 from qcode.formats.refi.positions import Convention, for_origin, origin_name
@@ -364,7 +364,7 @@ def _attributes(ctx: _Ctx, used_by_sources: set[str]) -> dict[str, tuple[str, st
             bits = dict(part.split(": ", 1) for part in v.description.split("; ") if ": " in part)
             qtype, scope = bits.get("qcode type", qtype), bits.get("scope", scope)
         out[v.guid] = (v.name, qtype, scope)
-        ctx.project.store.set_attribute_def(v.name, qtype, scope)
+        ctx.project.store.attributes.define(attribute_def(v.name, qtype, scope))
         ctx.report.attributes += 1
     return out
 
@@ -433,8 +433,8 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
 
     used_by_sources = {g for s in model.sources for g in s.values}
     var_info = _attributes(ctx, used_by_sources)
-    known = {s["name"] for s in store.transcript_summaries()}
-    taken_guids = _coding_guids(store)
+    known = {s.name for s in store.transcript_summaries()}
+    taken_guids = store.coding_guids()
     source_tid: dict[str, int] = {}
     codebook_hash = project.codebook_hash
     for src in model.sources:
@@ -466,7 +466,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
         report.sources.append(name)
         for label, pname in speakers.items():
             if pname:
-                store.link_speaker(tid, label, pname)
+                store.participants.link_speaker(tid, label, pname)
         memo("transcript", str(tid), src.note_refs)
         assert t.source_map is not None
         side = (model.extra.get("sources") or {}).get(src.guid, {}) if model.extra else {}
@@ -522,11 +522,11 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
         memo("code", ctx.id_map.get(cid, cid), refs)
     for case in model.cases:
         attrs = {var_info[g][0]: _typed(v, var_info[g][1]) for g, v in case.values.items() if g in var_info}
-        store.upsert_participant(Participant(case.name, attrs))
+        store.participants.upsert(Participant(case.name, attrs))
         report.participants += 1
     memo("project", "project", model.note_refs + [n.guid for n in model.notes if n.guid not in used_notes])
     for m in memos:
-        store.add_memo(m)
+        store.memos.add(m)
     report.memos = len(memos)
 
 
@@ -539,15 +539,6 @@ def _refine(text: str, start: int, end: int, exact: Any) -> tuple[int, int]:
     if 0 <= s <= start < end <= e <= len(text) and not text[s:start].strip() and not text[end:e].strip():
         return s, e
     return start, end
-
-
-def _coding_guids(store: Any) -> set[str]:
-    import sqlalchemy as sa
-
-    from qcode.storage import schema
-
-    with store.reading() as conn:
-        return set(conn.execute(sa.select(schema.codings.c.guid)).scalars())
 
 
 def _fresh_guid(guid: str, taken: set[str]) -> bool:

@@ -97,6 +97,6 @@ def replace_transcript(project: Project, ref: str, path: Path, options: ImportOp
                 status = "flagged"
             setattr(report, status, getattr(report, status) + 1)
             report.moves.append(CodingMove(c.id or 0, c.code_id, status, (c.start, c.end), (start, end), quote, fresh.quote))
-        report.suggestions_dropped = store.delete_pending_suggestions(tid)
+        report.suggestions_dropped = store.suggestions.drop_pending(tid)
     project.invalidate(tid)
     return report

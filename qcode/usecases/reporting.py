@@ -120,16 +120,16 @@ def load_analysis_data(project: Project, request_or_filters: ReportRequest | Fil
         names = [store.get_transcript(i).name for i in ids]
         filters = Filters(filters.codes, tuple(names), filters.coders, filters.where)
     else:
-        ids = [s["id"] for s in store.transcript_summaries()]
+        ids = [s.id for s in store.transcript_summaries()]
     transcripts = tuple(project.transcript(i) for i in ids)
     wanted = set(ids)
     codings = tuple(c for c in store.iter_codings() if c.transcript_id in wanted)
     data = AnalysisData(
         codebook=codebook,
         transcripts=transcripts,
-        participants=tuple(store.participants()),
+        participants=tuple(store.participants.find()),
         codings=codings,
-        memos=tuple(store.memos()),
+        memos=tuple(store.memos.find()),
         project=project.settings.name,
         language=project.settings.language if _has_language(codebook, project.settings.language) else "",
     )

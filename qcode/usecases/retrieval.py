@@ -88,7 +88,7 @@ def quotes(
     data = AnalysisData(
         codebook=cb,
         transcripts=tuple(project.transcript(tid) for tid in sorted({c.transcript_id for c in codings})),
-        participants=tuple(project.store.participants()),
+        participants=tuple(project.store.participants.find()),
         codings=tuple(codings),
     )
     f = Filters(where=where)
@@ -116,7 +116,7 @@ def attribute_values(project: Project) -> dict[str, list[str]]:
             values.setdefault(k, set()).add(format_value(v))
 
     for s in project.store.transcript_summaries():
-        add(s["attributes"] or {})
-    for p in project.store.participants():
+        add(s.attributes or {})
+    for p in project.store.participants.find():
         add(p.attributes)
     return {k: sorted(v) for k, v in sorted(values.items())}

@@ -39,14 +39,8 @@ def server_init(url: str, *, prefix: str | None = None, backup_dir: Path = Path(
                 f"This database was set up with roles '{known}_*', not '{prefix}_*'.",
                 hint=f"Leave out --roles (or give --roles {known}). Nothing was changed.",
             )
-        prefix = postgres.check_role_name(prefix or known or postgres.default_prefix(store.engine.url.database or ""))
-        with store.transaction() as conn:
-            postgres.create_groups(conn, prefix)
-            postgres.hand_over(conn, prefix)
-            if not known:
-                conn.exec_driver_sql("INSERT INTO qcode_meta (key, value) VALUES ('role_prefix', %(p)s)", {"p": prefix})
-            postgres.before_migration(conn)  # act as the owner group, which owns the tables now
-            postgres.apply_security(conn, prefix)
+        prefix = postgres.check_role_name(prefix or known or postgres.default_prefix(store.roles.database()))
+        store.roles.set_up(prefix, record_prefix=not known)
         return InitReport(prefix, [postgres.group_role(prefix, k) for k in postgres.ROLE_KINDS], store.migrated, store.backup_path)
 
 
@@ -54,15 +48,13 @@ def add_coder(url: str, name: str, kind: str, *, password: str | None = None) ->
     """Create login role *name* in group *kind* (or move it there); True when the role is new."""
     with Store.open_url(url) as store:
         prefix = _prefix(store)
-        with store.transaction() as conn:
-            return postgres.add_login_role(conn, prefix, name, kind, password)
+        return store.roles.add_login(prefix, name, kind, password)
 
 
 def set_blind(project: Project, on: bool) -> None:
     """Blind coding on: coders and readers see only their own codings until the owner turns it off."""
     _prefix(project.store)
-    with project.store.transaction() as conn:
-        postgres.set_blind(conn, on)
+    project.store.roles.set_blind(on)
 
 
 def status(project: Project) -> dict[str, object]:
@@ -73,16 +65,14 @@ def status(project: Project) -> dict[str, object]:
             "This project is a local SQLite file, not on a team server.",
             hint="Team projects are made with `qcode init DIR --database postgresql://USER@HOST/DB`.",
         )
-    with store.reading() as conn:
-        info = postgres.server_info(conn)
-        ssl = conn.exec_driver_sql("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()").first()
+    info, tls = store.roles.connection()
     return {
         "server": store.where,
         "user": info.user,
         "role": info.kind or "(no qcode roles: run `qcode server init`)",
         "roles_prefix": info.prefix,
         "blind": info.blind,
-        "tls": f"yes ({ssl.version})" if ssl and ssl.ssl else "no",
+        "tls": f"yes ({tls})" if tls else "no",
     }
 
 

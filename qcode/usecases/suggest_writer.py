@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from qcode.storage import suggestions as store_sugg
+from qcode.storage.interface import SuggestionInput
 
 BATCH_ROWS = 5000
 """Rows gathered before a transaction is started (fewer commits, each one a disk flush)."""
@@ -26,12 +26,12 @@ Result = dict[int, tuple[int, tuple[int, int, float]]]
 class _Batches:
     """The rows of finished transcripts, gathered into batches of about :data:`BATCH_ROWS` rows."""
 
-    def __init__(self, send: Callable[[list[tuple[int, list[store_sugg.Row]]]], None]) -> None:
+    def __init__(self, send: Callable[[list[tuple[int, list[SuggestionInput]]]], None]) -> None:
         self.send = send
-        self.batch: list[tuple[int, list[store_sugg.Row]]] = []
+        self.batch: list[tuple[int, list[SuggestionInput]]] = []
         self.rows = 0
 
-    def add(self, transcript_id: int, rows: list[store_sugg.Row]) -> None:
+    def add(self, transcript_id: int, rows: list[SuggestionInput]) -> None:
         self.batch.append((transcript_id, rows))
         self.rows += len(rows) + 1
         if self.rows >= BATCH_ROWS:
@@ -57,19 +57,19 @@ class ThreadWriter:
         self.failed = False
         """Set (on the writer thread) when a batch failed: the batches after it are not written."""
 
-    def submit(self, transcript_id: int, rows: list[store_sugg.Row]) -> None:
+    def submit(self, transcript_id: int, rows: list[SuggestionInput]) -> None:
         self.batches.add(transcript_id, rows)
         while len(self.queued) > MAX_QUEUED or (self.queued and (self.queued[0].done() or self.failed)):
             self.done.update(self.queued.pop(0).result())
 
-    def _send(self, batch: list[tuple[int, list[store_sugg.Row]]]) -> None:
+    def _send(self, batch: list[tuple[int, list[SuggestionInput]]]) -> None:
         self.queued.append(self.pool.submit(self._write, batch))
 
-    def _write(self, batch: list[tuple[int, list[store_sugg.Row]]]) -> Result:
+    def _write(self, batch: list[tuple[int, list[SuggestionInput]]]) -> Result:
         if self.failed:
             return {}
         try:
-            return store_sugg.replace_transcripts_pending(self.store, batch, self.code_ids)
+            return self.store.suggestions.replace_transcripts_pending(batch, self.code_ids)
         except BaseException:
             self.failed = True
             raise

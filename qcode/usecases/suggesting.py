@@ -34,7 +34,7 @@ from typing import Any
 
 from qcode.core.coding import Coding
 from qcode.core.errors import SuggestError
-from qcode.storage import suggestions as store_sugg
+from qcode.storage.interface import SuggestionInput, SuggestionRow
 from qcode.usecases import blind, suggest_writer
 from qcode.usecases.coding import Change, History, apply_code
 from qcode.usecases.project import Progress, Project, no_progress
@@ -115,25 +115,25 @@ def why_lines(evidence: dict[str, Any]) -> list[str]:
     return out
 
 
-def _view(r: store_sugg.SuggestionRow, quotes: dict[int, str] | None = None) -> SuggestionView:
+def _view(r: SuggestionRow, quotes: dict[int, str] | None = None) -> SuggestionView:
     return SuggestionView(r.id, r.transcript_id, r.code_id, r.start, r.end, r.quote, r.score,
                           _readable(r, quotes or {}), r.suggester, r.status)
 
 
-def _readable(r: store_sugg.SuggestionRow, quotes: dict[int, str]) -> dict[str, Any]:
+def _readable(r: SuggestionRow, quotes: dict[int, str]) -> dict[str, Any]:
     """The readable evidence of a stored suggestion (built now from its compact form)."""
     from qcode.suggest.evidence import render
 
     return render(r.evidence, r.quote, r.start, lambda cid: quotes.get(cid, ""))
 
 
-def _views(project: Project, rows: list[store_sugg.SuggestionRow]) -> list[SuggestionView]:
+def _views(project: Project, rows: list[SuggestionRow]) -> list[SuggestionView]:
     from qcode.suggest.evidence import coding_ids
 
     ids: set[int] = set()
     for r in rows:
         ids |= coding_ids(r.evidence)
-    quotes = store_sugg.coding_quotes(project.store, ids) if ids else {}
+    quotes = project.store.suggestions.coding_quotes(ids) if ids else {}
     return [_view(r, quotes) for r in rows]
 
 
@@ -170,7 +170,7 @@ def run_suggestions(
     cap = per_unit_cap(project, per_unit)
     if processes < 1:
         raise SuggestError(f"--processes must be at least 1 (got {processes}).", hint="Use 1 on small projects.")
-    summaries = {s["id"]: s for s in project.store.transcript_summaries()}
+    summaries = {s.id: s for s in project.store.transcript_summaries()}
     if transcripts:
         target_ids = list(dict.fromkeys(project.store.find_transcript(ref) for ref in transcripts))
     else:
@@ -178,13 +178,13 @@ def run_suggestions(
     if not target_ids:
         raise SuggestError("The project has no transcripts yet.", hint="Import some with `qcode import FILES`.")
     default_lang = project.settings.language or "en"
-    lang_of = {tid: s["language"] or default_lang for tid, s in summaries.items()}
+    lang_of = {tid: s.language or default_lang for tid, s in summaries.items()}
     by_lang: dict[str, list[int]] = {}
     for tid in target_ids:
         by_lang.setdefault(lang_of[tid], []).append(tid)
-    store_sugg.reconcile(project.store)
+    project.store.suggestions.reconcile()
     all_codings = blind.visible_codings(project)  # a blind coder's suggestions learn from their own codings only
-    rejected_rows = store_sugg.list_suggestions(project.store, status="rejected")
+    rejected_rows = project.store.suggestions.find(status="rejected")
     cache = DocCache(project.data_dir / "cache" / "docs")
     manifest = _Manifest(project.data_dir / "cache" / "suggest" / "manifest.json")
     preferred = project.settings.suggest.get("pipeline")
@@ -206,8 +206,8 @@ def run_suggestions(
         covered_codes.update(m for p in profiles for m in p.members)
         plans.append((lang, tids, info, profiles))
     covered = sorted(covered_codes)
-    stored = store_sugg.pending_aggregates(project.store, target_ids, covered)
-    metas = store_sugg.transcript_inputs(project.store, sorted(set(target_ids) | {c.transcript_id for c in all_codings}
+    stored = project.store.suggestions.pending_aggregates(target_ids, covered)
+    metas = project.store.suggestions.transcript_inputs(sorted(set(target_ids) | {c.transcript_id for c in all_codings}
                                                                   | {r.transcript_id for r in rejected_rows}), text=False)
     work = []
     for lang, tids, info, profiles in plans:
@@ -236,8 +236,8 @@ def run_suggestions(
             engine = Engine(info, profiles, fit_cache=FitCache(project.data_dir / "cache" / "suggest" / "models"))
             _learn(project, engine, cache, processes, by_t, rej, progress)
             _add_notes(notes, info, engine.notes(), len(by_lang) > 1)
-            spans_rej, quotes_rej = store_sugg.rejected_keys(project.store, todo)
-            for a in engine.analyse(_inputs(project, todo, {t: summaries[t]["words"] for t in todo}), cache, processes):
+            spans_rej, quotes_rej = project.store.suggestions.rejected_keys(todo)
+            for a in engine.analyse(_inputs(project, todo, {t: summaries[t].words for t in todo}), cache, processes):
                 words += a.words
                 wrote_words[a.transcript_id] = a.words
                 cached += int(a.cached)
@@ -327,8 +327,8 @@ def _rows(
     spans_rej: set[tuple[int, str, int, int]],
     quotes_rej: set[tuple[int, str, str]],
     already: dict[tuple[int, str], list[tuple[int, int]]],
-) -> list[store_sugg.Row]:
-    """The suggestion rows of one analysed transcript (:data:`qcode.storage.suggestions.Row` tuples).
+) -> list[SuggestionInput]:
+    """The suggestion rows of one analysed transcript (:data:`qcode.storage.interface.SuggestionInput` tuples).
 
     Per unit, the *per_unit* best codes (all when None) whose score is >=
     *floor*, leaving out rejected and already coded passages (so the next
@@ -398,7 +398,7 @@ def _inputs(project: Project, tids: list[int], words: dict[int, int] | None = No
 
     for part in range(0, len(tids), 50):
         chunk = tids[part:part + 50]
-        metas = store_sugg.transcript_inputs(project.store, chunk)
+        metas = project.store.suggestions.transcript_inputs(chunk)
         for tid in chunk:
             text, _, turns = metas[tid]
             spans = tuple((a, b) for a, b in turns if b > a) or tuple(paragraph_spans(text))
@@ -406,7 +406,7 @@ def _inputs(project: Project, tids: list[int], words: dict[int, int] | None = No
 
 
 def _training_spans(
-    codings: list[Coding], rejected: list[store_sugg.SuggestionRow], same_lang: set[int], member_of: dict[str, str]
+    codings: list[Coding], rejected: list[SuggestionRow], same_lang: set[int], member_of: dict[str, str]
 ) -> tuple[dict[int, list[tuple[str, int, int, int | None, str]]], dict[int, list[tuple[str, int, int]]]]:
     """Coded passages and rejected suggestions to learn from, per transcript of the language."""
     by_t: dict[int, list[tuple[str, int, int, int | None, str]]] = {}
@@ -457,14 +457,14 @@ def _is_coded(index: dict[tuple[int, str], list[tuple[int, int]]], tid: int, cod
 # ---------------------------------------------------------------- decisions
 def pending(project: Project, transcript_id: int | None = None, code_id: str | None = None) -> list[SuggestionView]:
     """Pending suggestions, best first."""
-    store_sugg.reconcile(project.store)
-    rows = store_sugg.list_suggestions(project.store, status="pending", transcript_id=transcript_id, code_id=code_id)
+    project.store.suggestions.reconcile()
+    rows = project.store.suggestions.find(status="pending", transcript_id=transcript_id, code_id=code_id)
     return _views(project, rows)
 
 
-def _pending_row(project: Project, suggestion_id: int) -> store_sugg.SuggestionRow:
-    store_sugg.reconcile(project.store)
-    r = store_sugg.get_suggestion(project.store, suggestion_id)
+def _pending_row(project: Project, suggestion_id: int) -> SuggestionRow:
+    project.store.suggestions.reconcile()
+    r = project.store.suggestions.get(suggestion_id)
     if r.status != "pending":
         raise SuggestError(
             f"Suggestion {suggestion_id} was already {r.status}"
@@ -491,7 +491,7 @@ def accept(
             project, r.transcript_id, r.start if start is None else start, r.end if end is None else end, r.code_id,
             coder=coder, origin="suggestion", evidence={**_views(project, [r])[0].evidence, "suggestion_id": r.id, "score": r.score},
         )
-        store_sugg.decide(project.store, suggestion_id, "accepted", coder, coding.id)
+        project.store.suggestions.decide(suggestion_id, "accepted", coder, coding.id)
     if history is not None:
         history.record(Change("add", None, coding))
     return coding
@@ -501,7 +501,7 @@ def reject(project: Project, suggestion_id: int, *, coder: str | None = None) ->
     """Reject a pending suggestion: that passage is never suggested again for that code."""
     with project.store.transaction():
         _pending_row(project, suggestion_id)
-        store_sugg.decide(project.store, suggestion_id, "rejected", coder or project.coder)
+        project.store.suggestions.decide(suggestion_id, "rejected", coder or project.coder)
 
 
 def accept_all(

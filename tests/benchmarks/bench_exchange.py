@@ -49,7 +49,7 @@ def build(root: Path, n_transcripts: int, n_codings: int, words: int, rng: rando
     assert not importing.import_paths(p, files).failed
     per = n_codings // n_transcripts
     for s in p.store.transcript_summaries():
-        t = p.transcript(s["id"])
+        t = p.transcript(s.id)
         items = []
         for _ in range(per):
             a = rng.randrange(0, len(t.text) - 200)

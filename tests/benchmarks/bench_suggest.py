@@ -119,8 +119,8 @@ class SpacyBaseline:
         with Project.open(project_dir) as p:
             self.texts = []
             for s in p.store.transcript_summaries():
-                if s["name"].startswith("gen-"):
-                    t = p.store.get_transcript(s["id"])
+                if s.name.startswith("gen-"):
+                    t = p.store.get_transcript(s.id)
                     self.texts.extend(t.text[tr.start:tr.end] for tr in t.turns)
         self.words = sum(len(x.split()) for x in self.texts)
         self.info, self.batch = get_pipeline("en"), BATCH_SIZE
@@ -154,7 +154,7 @@ def child(project_dir: Path, processes: int) -> None:
 
     get_pipeline("en")
     with Project.open(project_dir) as p:
-        gen = [s["id"] for s in p.store.transcript_summaries() if s["name"].startswith("gen-")]
+        gen = [s.id for s in p.store.transcript_summaries() if s.name.startswith("gen-")]
         t0 = time.perf_counter()
         r1 = suggesting.run_suggestions(p, gen, processes=processes)
         first = time.perf_counter() - t0

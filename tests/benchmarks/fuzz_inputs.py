@@ -70,9 +70,9 @@ def kill_trials(n: int, seed: int = 1) -> dict[str, int]:
                 with s.engine.connect() as conn:
                     ok = conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
                 for r in rows:
-                    text = s.get_transcript(r["id"]).text
+                    text = s.get_transcript(r.id).text
                     expected_chars = expected_chars or len(text)
-                    half += len(text) != expected_chars or r["turns"] != 20000
+                    half += len(text) != expected_chars or r.turns != 20000
                     s.delete_transcript(r["id"])
                 s.close()
                 bad += not ok

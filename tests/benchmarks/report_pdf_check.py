@@ -114,7 +114,7 @@ def french_report(work: Path, shared: Path = SHARED_FR, *extra: str) -> Path:
     rows = ["transcript,corpus,interviewer"]
     with Project.open(project) as p:
         for s in p.store.transcript_summaries():
-            t = p.transcript(s["id"])
+            t = p.transcript(s.id)
             corpus = "ESLO" if t.name.startswith("eslo") else "CFPP"
             asking = [lab for lab in t.speaker_labels() if corpus == "ESLO" and re.fullmatch(r"[A-Z]{2,3}", lab)]
             rows.append(f"{t.name},{corpus},{';'.join(asking)}")
@@ -127,7 +127,7 @@ def french_report(work: Path, shared: Path = SHARED_FR, *extra: str) -> Path:
 
         skip = find_interviewers(load_analysis_data(p))
         for s in p.store.transcript_summaries():
-            t = p.transcript(s["id"])
+            t = p.transcript(s.id)
             done: dict[str, int] = {}
             for turn in t.turns:
                 text = t.text[turn.start : turn.end]

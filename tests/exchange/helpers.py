@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from qcode.core.coding import Memo
-from qcode.core.transcript import Participant
+from qcode.core.transcript import AttributeDef, Participant
 from qcode.usecases import coding as uc
 from qcode.usecases import importing
 from qcode.usecases.project import Project
@@ -49,14 +49,14 @@ def enrich(project: Project, tmp: Path) -> None:
     a, b = t.text.index("then everything"), t.text.index("per task") + 8
     uc.apply_code(project, "rich", a, b, "pay", coder="bob")  # across turns
     uc.apply_code(project, "rich", s, b, "invisible-work", coder="bob")  # overlapping
-    project.store.set_attribute_def("country", "category", "transcript")
-    project.store.set_attribute_def("age", "number", "participant")
+    project.store.attributes.define(AttributeDef("country", "category", "transcript"))
+    project.store.attributes.define(AttributeDef("age", "number", "participant"))
     project.store.update_transcript_fields(t.id, attributes={"country": "Kenya"})
-    project.store.upsert_participant(Participant("Amina W.", {"age": 34}))
-    project.store.link_speaker(t.id, "Amina", "Amina W.")
-    project.store.add_memo(Memo("project", "project", "Overall notes ✍", "amina", title="Project"))
-    project.store.add_memo(Memo("transcript", str(t.id), "Recorded in a café", "bob"))
-    project.store.add_memo(Memo("code", "pay", "Check against the rates table", "amina"))
+    project.store.participants.upsert(Participant("Amina W.", {"age": 34}))
+    project.store.participants.link_speaker(t.id, "Amina", "Amina W.")
+    project.store.memos.add(Memo("project", "project", "Overall notes ✍", "amina", title="Project"))
+    project.store.memos.add(Memo("transcript", str(t.id), "Recorded in a café", "bob"))
+    project.store.memos.add(Memo("code", "pay", "Check against the rates table", "amina"))
     project.invalidate()
 
 
@@ -66,7 +66,7 @@ def snapshot(project: Project) -> dict[str, Any]:
     out: dict[str, Any] = {"transcripts": {}, "codings": [], "memos": [], "codes": []}
     names = {}
     for s in store.transcript_summaries():
-        t = project.transcript(s["id"])
+        t = project.transcript(s.id)
         names[t.id] = t.name
         out["transcripts"][t.name] = (t.title, t.text, [(x.start, x.end, x.speaker, x.time_start) for x in t.turns],
                                       dict(t.attributes), dict(t.speakers))
@@ -74,13 +74,13 @@ def snapshot(project: Project) -> dict[str, Any]:
         out["codings"].append((names[c.transcript_id], c.start, c.end, c.code_id, c.coder, c.memo, c.quote,
                                c.created.replace(microsecond=0)))
     out["codings"].sort()
-    for m in store.memos():
+    for m in store.memos.find():
         target = names.get(int(m.target_id)) if m.target_kind == "transcript" else m.target_id
         out["memos"].append((m.target_kind, target, m.text, m.coder, m.title))
     out["memos"].sort()
     cb = store.get_codebook()
     out["codes"] = [(c.id, c.parent, c.display(), c.color, c.definition, c.include, c.exclude, c.examples, c.codable)
                     for c in cb.codes]
-    out["participants"] = sorted((p.name, tuple(sorted(p.attributes.items()))) for p in store.participants())
-    out["attribute_defs"] = sorted(store.attribute_defs())
+    out["participants"] = sorted((p.name, tuple(sorted(p.attributes.items()))) for p in store.participants.find())
+    out["attribute_defs"] = sorted((d.name, d.scope, d.type) for d in store.attributes.definitions())
     return out

@@ -93,12 +93,12 @@ def test_qualcoder_folder(empty: Project, tmp_path: Path) -> None:
     got = sorted((c.code_id, c.coder, c.quote, c.memo) for c in empty.store.codings())
     assert got == [("instability", "ana", "Unstable. Some weeks nothing.", "memo"), ("instability", "ben", "Unstable.", ""),
                    ("pay", "ben", "Piece rates, very low.", "")]
-    memos = sorted((m.target_kind, m.text) for m in empty.store.memos())
+    memos = sorted((m.target_kind, m.text) for m in empty.store.memos.find())
     assert memos == [("project", "First thoughts"), ("transcript", "ask about rates"), ("transcript", "phone interview")]
-    [p] = empty.store.participants()
+    [p] = empty.store.participants.find()
     assert (p.name, p.attributes) == ("Amina W.", {"age": 34.0})
     [t] = empty.store.transcript_summaries()
-    assert t["attributes"] == {"site": "Nairobi"}
+    assert t.attributes == {"site": "Nairobi"}
 
 
 def test_qualcoder_data_qda_file_directly(empty: Project, tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_taguette_database(empty: Project, tmp_path: Path) -> None:
     got = sorted((c.code_id, c.coder, c.quote) for c in empty.store.codings())
     assert got == [("precarite", "ana", "instable & précaire."), ("travail", "ben", "À la pièce")]
     assert empty.codebook.get("precarite").parent == "travail"
-    [t] = [empty.transcript(s["id"]) for s in empty.store.transcript_summaries()]
+    [t] = [empty.transcript(s.id) for s in empty.store.transcript_summaries()]
     assert [x.speaker for x in t.turns] == ["Interviewer", "Amina", "Interviewer", "Amina"]
 
 

@@ -81,7 +81,7 @@ def test_nvivo_utf16_bom_crlf_and_capital_sources(empty: Project, tmp_path: Path
     cb = empty.codebook
     assert cb.get("work").codable is False and cb.get("instability").parent == "work"
     assert cb.get("instability").color == "#FF0000" and cb.get("instability").definition == "Work that stops"
-    t = empty.transcript(empty.store.transcript_summaries()[0]["id"])
+    t = empty.transcript(empty.store.transcript_summaries()[0].id)
     assert [x.speaker for x in t.turns] == ["Interviewer", "Amina", "Interviewer", "Amina"]
 
 
@@ -228,7 +228,7 @@ def test_source_path_outside_the_archive_is_not_followed(empty: Project, tmp_pat
     r = import_project(empty, f)
     assert r.sources == [] and any("outside the project" in w for w in r.warnings)
     assert hashlib.sha256(secret.read_bytes()).hexdigest()  # untouched, and never read into the project
-    assert all("secret" not in (empty.transcript(s["id"]).text) for s in empty.store.transcript_summaries())
+    assert all("secret" not in (empty.transcript(s.id).text) for s in empty.store.transcript_summaries())
 
 
 def test_dry_run_stores_nothing(empty: Project, tmp_path: Path) -> None:

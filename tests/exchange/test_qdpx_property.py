@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qcode.core.coding import Memo
-from qcode.core.transcript import Participant
+from qcode.core.transcript import AttributeDef, Participant
 from qcode.usecases import coding as uc
 from qcode.usecases import importing
 from qcode.usecases.project import Project
@@ -55,11 +55,11 @@ def test_qdpx_round_trip_keeps_everything(transcripts: list, positions: str, dat
                 f.write_bytes(source_file(turns, crlf, times, blank).encode("utf-8"))
                 files.append(f)
             assert not importing.import_paths(p, files).failed
-            p.store.set_attribute_def("country", "category", "transcript")
-            p.store.set_attribute_def("age", "number", "participant")
-            p.store.set_attribute_def("since", "date", "participant")
+            p.store.attributes.define(AttributeDef("country", "category", "transcript"))
+            p.store.attributes.define(AttributeDef("age", "number", "participant"))
+            p.store.attributes.define(AttributeDef("since", "date", "participant"))
             for s in p.store.transcript_summaries():
-                t = p.transcript(s["id"])
+                t = p.transcript(s.id)
                 n = len(t.text)
                 for _ in range(data.draw(st.integers(0, 6))):
                     a = data.draw(st.integers(0, n - 1))
@@ -71,15 +71,15 @@ def test_qdpx_round_trip_keeps_everything(transcripts: list, positions: str, dat
                     except Exception as exc:  # only an exact duplicate may be refused
                         assert "already coded" in str(exc)
                 p.store.update_transcript_fields(t.id, attributes={"country": data.draw(st.sampled_from(["Kenya", "Côte d'Ivoire"]))})
-                p.store.add_memo(Memo("transcript", str(t.id), data.draw(st.sampled_from(["note 😀", "é\u0301"])), "bob"))
+                p.store.memos.add(Memo("transcript", str(t.id), data.draw(st.sampled_from(["note 😀", "é\u0301"])), "bob"))
                 labels = t.speaker_labels()
                 if labels:
-                    p.store.link_speaker(t.id, labels[-1], f"P {labels[-1]}")
-            for pt in p.store.participants():
-                p.store.upsert_participant(Participant(pt.name, {"age": data.draw(st.sampled_from([34, 40.5])),
+                    p.store.participants.link_speaker(t.id, labels[-1], f"P {labels[-1]}")
+            for pt in p.store.participants.find():
+                p.store.participants.upsert(Participant(pt.name, {"age": data.draw(st.sampled_from([34, 40.5])),
                                                                  "since": "2023-05-01"}))
-            p.store.add_memo(Memo("project", "project", "Overall ✍", "ana", title="Notes"))
-            p.store.add_memo(Memo("code", "pay", "rates table", "Zoë"))
+            p.store.memos.add(Memo("project", "project", "Overall ✍", "ana", title="Notes"))
+            p.store.memos.add(Memo("code", "pay", "rates table", "Zoë"))
             p.invalidate()
             out = root / "x.qdpx"
             export_qdpx(p, out, positions=positions)

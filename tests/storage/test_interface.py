@@ -29,7 +29,19 @@ def test_the_store_satisfies_the_store_protocol(any_store: Store) -> None:
     assert isinstance(_typed(any_store), interface.StoreProtocol)
 
 
-@pytest.mark.parametrize(("attribute", "protocol"), [("coders", interface.CodersRepository), ("progress", interface.ProgressRepository), ("meta", interface.MetaRepository)])
+@pytest.mark.parametrize(
+    ("attribute", "protocol"),
+    [
+        ("coders", interface.CodersRepository),
+        ("progress", interface.ProgressRepository),
+        ("meta", interface.MetaRepository),
+        ("suggestions", interface.SuggestionsRepository),
+        ("memos", interface.MemosRepository),
+        ("participants", interface.ParticipantsRepository),
+        ("attributes", interface.AttributesRepository),
+        ("roles", interface.RolesRepository),
+    ],
+)
 def test_each_repository_satisfies_its_protocol(any_store: Store, attribute: str, protocol: type) -> None:
     assert isinstance(getattr(any_store, attribute), protocol)
 
@@ -68,3 +80,133 @@ def test_meta_set_overwrites_and_get_reads_back(any_store: Store) -> None:
     any_store.meta.set("k", "1")
     any_store.meta.set("k", "2")
     assert any_store.meta.get("k") == "2"
+
+
+def _one_transcript(store: Store) -> tuple[int, list]:
+    from qcode.core import Code, Codebook, Transcript, build_text
+
+    text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
+    tid = store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+    store.save_codebook(Codebook(codes=(Code("x", {"": "X"}), Code("y", {"": "Y"}))))
+    return tid, turns
+
+
+def test_suggestions_are_replaced_decided_and_never_proposed_again_once_rejected(any_store: Store) -> None:
+    tid, turns = _one_transcript(any_store)
+    repo = any_store.suggestions
+    a, b = turns
+    rows: list[interface.SuggestionInput] = [
+        (tid, "x", a.start, a.end, "One two.", 0.9, {"s": 1}, "rules"),
+        (tid, "y", b.start, b.end, "Three four.", 0.5, {"s": 2}, "rules"),
+    ]
+    assert repo.replace_pending([tid], ["x", "y"], rows) == 2
+    found = repo.find()
+    assert [(r.code_id, r.score, r.status, r.evidence) for r in found] == [("x", 0.9, "pending", {"s": 1}), ("y", 0.5, "pending", {"s": 2})]
+    first, second = found
+    assert repo.get(first.id) == first
+    fingerprint = repo.pending_aggregates([tid], ["x", "y"])
+    assert fingerprint == {tid: (2, first.id + second.id, 1.4)}
+
+    repo.decide(second.id, "rejected", "amina")
+    decided = repo.get(second.id)
+    assert (decided.status, decided.coder, decided.decided is not None) == ("rejected", "amina", True)
+    assert repo.rejected_keys([tid]) == ({(tid, "y", b.start, b.end)}, {(tid, "y", "Three four.")})
+    # a re-run proposing the rejected passage again writes only the other one, keeping its id
+    written = repo.replace_transcripts_pending([(tid, rows)], ["x", "y"])
+    assert written == {tid: (1, (1, first.id, 0.9))}
+    assert [r.id for r in repo.find()] == [first.id]
+    assert repo.counts() == {"pending": 1, "rejected": 1}
+    assert repo.find(status=None, code_id="y") == [decided]
+
+    repo.delete(first.id)
+    assert repo.find() == []
+    repo.replace_pending([tid], ["x"], rows[:1])
+    assert repo.drop_pending(tid) == 1 and repo.counts() == {"rejected": 1}
+
+
+def test_an_accepted_suggestion_whose_coding_is_gone_is_pending_again(any_store: Store) -> None:
+    from qcode.core import Coding
+
+    tid, turns = _one_transcript(any_store)
+    repo = any_store.suggestions
+    a = turns[0]
+    repo.replace_pending([tid], ["x"], [(tid, "x", a.start, a.end, "One two.", 0.9, "{}", "rules")])
+    [s] = repo.find()
+    coding = any_store.add_coding(Coding(transcript_id=tid, code_id="x", start=a.start, end=a.end, coder="amina", quote="One two."))
+    repo.decide(s.id, "accepted", "amina", coding.id)
+    assert repo.reconcile() == 0 and repo.coding_quotes([coding.id]) == {coding.id: "One two."}
+    any_store.delete_coding(coding.id)
+    assert repo.reconcile() == 1
+    assert (repo.get(s.id).status, repo.get(s.id).coding_id) == ("pending", None)
+    assert repo.transcript_inputs([tid], text=False)[tid][2] == [(t.start, t.end) for t in turns]
+
+
+def test_roles_report_the_database_and_who_is_connected_on_postgresql() -> None:
+    import sqlalchemy as sa
+
+    url = fresh_postgres_database("roles")
+    with Store.open_url(url, create=True) as store:
+        assert store.roles.database() == sa.make_url(url).database
+        info, tls = store.roles.connection()
+        with store.engine.connect() as conn:
+            expected = conn.exec_driver_sql("SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()").scalar()
+        assert info.user == sa.make_url(url).username and info.prefix is None and tls == expected
+        store.roles.set_blind(True)
+        assert store.roles.connection()[0].blind is True
+
+
+def test_memos_are_added_found_by_target_updated_and_deleted(any_store: Store) -> None:
+    from qcode.core import Memo
+    from qcode.core.errors import NotFoundError
+
+    repo = any_store.memos
+    project = repo.add(Memo("project", "project", "Overall ✍", "amina", title="Notes"))
+    code = repo.add(Memo("code", "pay", "rates table", "bob"))
+    assert project.id is not None and code.id is not None and project.id != code.id
+    assert repo.find() == [project, code]
+    assert repo.find("code", "pay") == [code] and repo.find("code", "other") == []
+    changed = repo.update(Memo("code", "pay", "the rates table", "bob", "Pay", code.created, code.modified, code.id))
+    [stored] = repo.find("code")
+    assert (stored.text, stored.title, stored.coder, stored.modified) == ("the rates table", "Pay", "bob", changed.modified)
+    repo.delete(code.id)
+    assert repo.find() == [project]
+    with pytest.raises(NotFoundError):
+        repo.update(code)
+
+
+def test_participants_merge_attributes_and_link_speakers(any_store: Store) -> None:
+    from qcode.core import Participant
+
+    tid, _turns = _one_transcript(any_store)
+    repo = any_store.participants
+    first = repo.upsert(Participant("P01", {"gender": "f"}))
+    assert repo.upsert(Participant("P01", {"country": "KE"})) == first
+    assert repo.find() == [Participant("P01", {"gender": "f", "country": "KE"})]
+    repo.upsert(Participant("P01", {"age": 30}), merge=False)
+    assert repo.find() == [Participant("P01", {"age": 30})]
+    repo.link_speaker(tid, "A", "P01")
+    repo.link_speaker(tid, "B", "INT")  # a new participant, made on first use
+    assert repo.speakers() == {(tid, "A"): "P01", (tid, "B"): "INT"}
+    repo.link_speaker(tid, "B", None)
+    assert repo.speakers() == {(tid, "A"): "P01"}
+    assert [p.name for p in repo.find()] == ["INT", "P01"]
+
+
+def test_attribute_definitions_are_declared_and_retyped(any_store: Store) -> None:
+    from qcode.core.transcript import AttributeDef
+
+    repo = any_store.attributes
+    repo.define(AttributeDef("country", "category", "transcript"))
+    repo.define(AttributeDef("age", "text", "participant"))
+    repo.define(AttributeDef("age", "number", "participant"))
+    assert repo.definitions() == [AttributeDef("age", "number", "participant"), AttributeDef("country", "category", "transcript")]
+
+
+def test_transcript_summaries_are_dataclasses_without_the_text(any_store: Store) -> None:
+    from qcode.core.transcript import TranscriptSummary
+
+    tid, turns = _one_transcript(any_store)
+    [summary] = any_store.transcript_summaries()
+    assert isinstance(summary, TranscriptSummary)
+    assert (summary.id, summary.name, summary.turns, summary.speakers, summary.words) == (tid, "t", 2, ["A", "B"], 4)
+    assert summary.chars == len(any_store.get_transcript(tid).text) > turns[-1].start

@@ -125,7 +125,7 @@ def test_a_read_only_project_opens_for_reading_and_refuses_writes(project_dir: P
     before = db.read_bytes()
     with Project.open(project_dir) as p:
         assert p.store.read_only
-        assert p.store.transcript_summaries()[0]["name"] == "interview-01"
+        assert p.store.transcript_summaries()[0].name == "interview-01"
         with pytest.raises(StorageError, match="read-only|readonly"):
             p.store.add_coding(Coding(1, 0, 4, "pay", "amina"))
     with pytest.raises(SystemExit) as exit_:

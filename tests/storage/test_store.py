@@ -56,7 +56,7 @@ def test_transcript_round_trip(store: Store) -> None:
     assert back.source is not None and back.source.sha256 == "ab" * 32
     assert store.source_bytes(tid) == b"raw"
     [summary] = store.transcript_summaries()
-    assert summary["words"] == 5 and summary["turns"] == 2 and summary["speakers"] == ["Interviewer", "Amina"]
+    assert summary.words == 5 and summary.turns == 2 and summary.speakers == ["Interviewer", "Amina"]
 
 
 def test_find_transcript_by_id_name_and_file_and_ambiguity(store: Store) -> None:
@@ -120,9 +120,9 @@ def test_transaction_is_all_or_nothing(store: Store) -> None:
     with pytest.raises(RuntimeError):
         with store.transaction():
             store.add_coding(Coding(tid, 0, 5, "a", "x"))
-            store.add_memo(Memo("project", "", "note", "x"))
+            store.memos.add(Memo("project", "", "note", "x"))
             raise RuntimeError("boom")
-    assert store.codings() == [] and store.memos() == []
+    assert store.codings() == [] and store.memos.find() == []
 
 
 def test_batch_insert_returns_ids_and_filters(store: Store) -> None:
@@ -138,11 +138,11 @@ def test_batch_insert_returns_ids_and_filters(store: Store) -> None:
 
 def test_participants_and_speaker_links(store: Store) -> None:
     tid = store.add_transcript(_transcript())
-    store.upsert_participant(Participant("P01", {"gender": "f"}))
-    store.upsert_participant(Participant("P01", {"country": "KE"}))
-    assert store.participants() == [Participant("P01", {"gender": "f", "country": "KE"})]
-    store.link_speaker(tid, "Interviewer", "INT")
-    assert store.speaker_participants() == {(tid, "Amina"): "P01", (tid, "Interviewer"): "INT"}
+    store.participants.upsert(Participant("P01", {"gender": "f"}))
+    store.participants.upsert(Participant("P01", {"country": "KE"}))
+    assert store.participants.find() == [Participant("P01", {"gender": "f", "country": "KE"})]
+    store.participants.link_speaker(tid, "Interviewer", "INT")
+    assert store.participants.speakers() == {(tid, "Amina"): "P01", (tid, "Interviewer"): "INT"}
 
 
 def test_reassign_codings_dedupes(store: Store) -> None:
@@ -257,7 +257,7 @@ def test_backup_is_verified_and_complete(sqlite_store: Store, tmp_path: Path) ->
     store.add_transcript(_transcript())
     path = store.backup(tmp_path / "backups")
     copy = Store.open_sqlite(path)
-    assert [t["name"] for t in copy.transcript_summaries()] == ["t1"]
+    assert [t.name for t in copy.transcript_summaries()] == ["t1"]
     copy.close()
 
 

@@ -24,8 +24,8 @@ def coded_dir(project_dir: Path) -> Path:
                              ("You are paid per task", "pay")):
             i = t.text.index(phrase)
             uc.apply_code(p, t.id, i, i + len(phrase), code)
-        p.store.link_speaker(t.id, "Amina", "Amina")
-        p.store.upsert_participant(Participant("Amina", {"country": "Kenya"}))
+        p.store.participants.link_speaker(t.id, "Amina", "Amina")
+        p.store.participants.upsert(Participant("Amina", {"country": "Kenya"}))
     return project_dir
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from qcode.core.errors import ImportFormatError, QcodeError
+from qcode.core.transcript import AttributeDef
 from qcode.usecases import importing
 from qcode.usecases.attributes import import_attributes, set_attributes
 
@@ -14,25 +15,25 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def names(project) -> list[str]:
-    return [s["name"] for s in project.store.transcript_summaries()]
+    return [s.name for s in project.store.transcript_summaries()]
 
 
 def test_demo_transcripts_import_with_sidecars(project) -> None:
     report = importing.import_paths(project, [REPO / "transcripts"])
     assert not report.failed, [r.message for r in report.failed]
-    formats = {s["format"] for s in project.store.transcript_summaries()}
+    formats = {s.format for s in project.store.transcript_summaries()}
     assert {"txt", "docx", "vtt", "srt"} <= formats
     assert "readme" not in names(project)
     fg = project.transcript("focus-group-annotators")
     assert fg.kind == "focus_group" and len(fg.speaker_labels()) >= 5
     assert import_attributes(project, REPO / "transcripts" / "transcripts.csv") == 5
     assert import_attributes(project, REPO / "transcripts" / "participants.csv") == 8
-    links = project.store.speaker_participants()
+    links = project.store.participants.speakers()
     tid = project.store.find_transcript("entretien-lucie")
     assert links[(tid, "LUCIE")] == "Lucie"
     assert project.transcript("entretien-hery").attributes["date"] == "2024-05-22"
-    assert ("date", "transcript", "date") in project.store.attribute_defs()
-    amina = next(p for p in project.store.participants() if p.name == "Amina")
+    assert AttributeDef("date", "date", "transcript") in project.store.attributes.definitions()
+    amina = next(p for p in project.store.participants.find() if p.name == "Amina")
     assert amina.attributes["platform"] == "TaskHive"
 
 
@@ -121,7 +122,7 @@ def test_attribute_csv_error_leaves_project_unchanged(project, tmp_path) -> None
                  "Bob,interview-01,Nobody,30\n", encoding="utf-8")
     with pytest.raises(QcodeError, match=r"p.csv, line 3: transcript 'interview-01' has no speaker 'Nobody'"):
         import_attributes(project, f)
-    assert project.store.participants() == []
+    assert project.store.participants.find() == []
 
 
 def test_attribute_yaml_sidecar(project, tmp_path) -> None:
@@ -131,5 +132,5 @@ def test_attribute_yaml_sidecar(project, tmp_path) -> None:
                  encoding="utf-8")
     assert import_attributes(project, f) == 2
     tid = project.store.find_transcript("interview-01")
-    assert project.store.speaker_participants()[(tid, "Amina")] == "Amina"
-    assert next(p for p in project.store.participants()).attributes == {"age": 29, "gender": "woman"}
+    assert project.store.participants.speakers()[(tid, "Amina")] == "Amina"
+    assert next(p for p in project.store.participants.find()).attributes == {"age": 29, "gender": "woman"}

@@ -38,8 +38,8 @@ def coded(project: Project) -> Project:
     _code(project, "Piece rates, very low.", "piece-rates")
     _code(project, "You are paid per task", "pay", coder="other")
     tid = project.store.find_transcript("interview-01")
-    project.store.link_speaker(tid, "Amina", "Amina")
-    project.store.upsert_participant(Participant("Amina", {"country": "Kenya"}))
+    project.store.participants.link_speaker(tid, "Amina", "Amina")
+    project.store.participants.upsert(Participant("Amina", {"country": "Kenya"}))
     project.invalidate()
     return project
 
@@ -107,7 +107,7 @@ def test_run_report_lists_the_files_and_counts_neutralised_cells(coded: Project,
     assert result.path == tmp_path / "q.csv" and result.neutralised == 0
     assert sorted(p.name for p in result.files) == sorted(
         ["q.csv", "q-frequencies.csv", "q-cooccurrence.csv", "q-by-transcript.csv", "q-codebook.csv"])
-    coded.store.upsert_participant(Participant("Amina", {"country": "-Kenya"}))
+    coded.store.participants.upsert(Participant("Amina", {"country": "-Kenya"}))
     coded.invalidate()
     # '-Kenya' in the country column of the three quotes Amina said.
     assert run_report(coded, ReportRequest("xlsx", tmp_path / "q.xlsx")).neutralised == 3

@@ -44,8 +44,8 @@ def test_co_occurrence_gives_union_of_overlapping_codings(project) -> None:
 
 def test_attribute_filters_use_transcript_and_participant_attributes(project) -> None:
     t = project.transcript("interview-01")
-    project.store.upsert_participant(Participant("Amina B.", {"country": "MA"}))
-    project.store.link_speaker(t.id, "Amina", "Amina B.")
+    project.store.participants.upsert(Participant("Amina B.", {"country": "MA"}))
+    project.store.participants.link_speaker(t.id, "Amina", "Amina B.")
     project.store.update_transcript_fields(t.id, attributes={"mode": "video"})
     project.invalidate()
     apply_code(project, t.id, *_span(t, "Unstable."), "instability")
@@ -77,10 +77,10 @@ def make_focus_group(project, tmp_path):
     assert not importing.import_paths(project, [tmp_path / "fg-nairobi.txt"]).failed
     t = project.transcript("fg-nairobi")
     project.store.update_transcript_fields(t.id, attributes={"country": "Kenya"})
-    project.store.upsert_participant(Participant("Amina", {"gender": "f"}))
-    project.store.upsert_participant(Participant("Brian", {"gender": "m", "country": "Uganda"}))
-    project.store.link_speaker(t.id, "Amina", "Amina")
-    project.store.link_speaker(t.id, "Brian", "Brian")
+    project.store.participants.upsert(Participant("Amina", {"gender": "f"}))
+    project.store.participants.upsert(Participant("Brian", {"gender": "m", "country": "Uganda"}))
+    project.store.participants.link_speaker(t.id, "Amina", "Amina")
+    project.store.participants.link_speaker(t.id, "Brian", "Brian")
     project.invalidate()
     t = project.transcript("fg-nairobi")
     assert (t.text[0:12], t.text[14:46], t.text[48:65]) == ("How is work?", "Work is unstable and pay is low.", "Same for me here.")

@@ -197,15 +197,10 @@ def test_rerun_without_change_skips_the_work_and_keeps_ids(project):
 
 
 def test_rerun_notices_suggestions_changed_behind_its_back(project):
-    import sqlalchemy as sa
-
-    from qcode.storage import schema
-
     suggesting.run_suggestions(project)
     before = _snapshot(project)
     [inst] = _by(project, "instability")
-    with project.store.transaction() as conn:
-        conn.execute(sa.delete(schema.suggestions).where(schema.suggestions.c.id == inst.id))
+    project.store.suggestions.delete(inst.id)
     assert _by(project, "instability") == []
     suggesting.run_suggestions(project)
     after = _snapshot(project)
@@ -231,15 +226,11 @@ def test_undoing_an_accept_makes_the_suggestion_pending_again_and_redo_accepts_i
     assert again.id == inst.id and again.status == "pending"
     history.redo()
     assert _by(project, "instability") == []
-    from qcode.storage import suggestions as store_sugg
-
-    row = store_sugg.get_suggestion(project.store, inst.id)
+    row = project.store.suggestions.get(inst.id)
     assert row.status == "accepted" and row.coding_id == coding.id
 
 
 def test_per_unit_keeps_only_the_best_codes_of_each_unit(project):
-    from qcode.storage import suggestions as store_sugg
-
     suggesting.run_suggestions(project, min_score=0.0, per_unit=0)
     everything = suggesting.pending(project)
     per_span: dict[tuple[int, int], list] = {}
@@ -256,7 +247,7 @@ def test_per_unit_keeps_only_the_best_codes_of_each_unit(project):
     suggesting.run_suggestions(project, min_score=0.0)
     assert len(suggesting.pending(project)) == len(per_span)
     # stored compact, read in full
-    [raw] = [r for r in store_sugg.list_suggestions(project.store) if r.id == kept[0].id]
+    [raw] = [r for r in project.store.suggestions.find() if r.id == kept[0].id]
     assert raw.evidence.get("q") == 1 and "summary" not in raw.evidence
     assert kept[0].evidence["summary"] and kept[0].evidence["signals"]
 
@@ -286,25 +277,25 @@ def _pending_by_transcript(project):
 
 def test_a_failed_write_stops_the_run_and_keeps_the_transcripts_written(project, monkeypatch):
     from qcode.core.errors import ProjectError
-    from qcode.storage import suggestions as store_sugg
 
     tids = _three_transcripts(project)
     monkeypatch.setattr(suggest_writer, "BATCH_ROWS", 1)  # one transcript per transaction
-    real, calls = store_sugg.replace_transcripts_pending, []
+    repo = project.store.suggestions
+    real, calls = repo.replace_transcripts_pending, []
 
-    def failing(store, items, code_ids):
+    def failing(items, code_ids):
         calls.append([tid for tid, _ in items])
         if len(calls) == 2:
             raise ProjectError("The disk is full.")
-        return real(store, items, code_ids)
+        return real(items, code_ids)
 
-    monkeypatch.setattr(store_sugg, "replace_transcripts_pending", failing)
+    monkeypatch.setattr(repo, "replace_transcripts_pending", failing)
     with pytest.raises(ProjectError, match="disk is full"):
         suggesting.run_suggestions(project)
     assert calls[0] == [tids[0]] and calls[1] == [tids[1]]
     written = _pending_by_transcript(project)
     assert list(written) == [tids[0]]  # the first transcript's transaction committed, the others wrote nothing
-    monkeypatch.setattr(store_sugg, "replace_transcripts_pending", real)
+    monkeypatch.setattr(repo, "replace_transcripts_pending", real)
     report = suggesting.run_suggestions(project)
     after = _pending_by_transcript(project)
     assert sorted(after) == tids and after[tids[0]] == written[tids[0]]  # kept, not rewritten
