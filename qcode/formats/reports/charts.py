@@ -14,7 +14,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from qcode.core.analysis import CodeFrequency, Cooccurrence, Crosstab
+from qcode.core.analysis_tables import CodeFrequency, Cooccurrence, Crosstab
 from qcode.formats.reports.i18n import Messages
 
 DEFAULT_COLOR = "#4472c4"

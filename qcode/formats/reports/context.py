@@ -115,7 +115,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qcode.core.analysis import CodeFrequency, Cooccurrence
+from qcode.core.analysis_tables import CodeFrequency, Cooccurrence
 from qcode.formats.reports.data import Report, ReportQuote
 from qcode.formats.reports.i18n import catalogue
 from qcode.formats.reports.sections import Heading

@@ -17,22 +17,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from qcode.core.analysis import (
-    AnalysisData,
+from qcode.core.analysis import AnalysisData, Filters, format_time, format_value, select
+from qcode.core.analysis_quotes import Quote, merge_coders, retrieve
+from qcode.core.analysis_tables import (
     CodeFrequency,
     Cooccurrence,
     Crosstab,
-    Filters,
     Matrix,
     code_transcript_matrix,
     cooccurrence,
     crosstab,
-    format_time,
-    format_value,
     frequencies,
-    select,
 )
-from qcode.core.analysis_quotes import Quote, merge_coders, retrieve
 from qcode.core.transcript import Transcript
 from qcode.formats.reports.excerpt import Excerpt, excerpt
 from qcode.formats.reports.i18n import Messages

@@ -134,7 +134,8 @@ def matrices(report: Report) -> dict[str, tuple[list[str], list[list[Any]]]]:
         for r in c.rows:
             row: list[Any] = [r.code_id, r.label]
             for k in range(len(c.groups)):
-                row += [r.counts[k], r.people[k], round(r.shares[k], 4) if r.shares[k] is not None else ""]
+                share = r.shares[k]
+                row += [r.counts[k], r.people[k], round(share, 4) if share is not None else ""]
             rows.append(row)
         out[f"by {c.attribute}"] = (header, rows)
     m = report.cooccurrence
@@ -237,7 +238,7 @@ def _workbook(report: Report, written: Written) -> Any:
     from openpyxl import Workbook
 
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the default sheet
     header = quote_header(report)
     text_at = header.index("text")
     rows = [_safe_row(header, r, written) for r in quote_rows(report)]
