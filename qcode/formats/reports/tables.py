@@ -23,11 +23,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qcode.formats.atomic import atomic_write_text, atomic_write_with
 from qcode.formats.reports.data import Report
 from qcode.formats.safexml import xml_text
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_CELL_LIMIT = 32_767
@@ -208,7 +212,7 @@ def write_xlsx(report: Report, target: Path) -> Written:
 _cell_text = xml_text  # characters XLSX cannot hold become visible U+FFFD
 
 
-def _put(ws: Any, rows: Iterable[Sequence[Any]], widths: Sequence[float] = ()) -> None:
+def _put(ws: Worksheet, rows: Iterable[Sequence[Any]], widths: Sequence[float] = ()) -> None:
     from openpyxl.styles import Alignment, Font
 
     bold = Font(bold=True)
@@ -234,7 +238,7 @@ def _col(j: int) -> str:
     return get_column_letter(j + 1)
 
 
-def _workbook(report: Report, written: Written) -> Any:
+def _workbook(report: Report, written: Written) -> Workbook:
     from openpyxl import Workbook
 
     wb = Workbook()
