@@ -35,7 +35,7 @@ from qcode.formats.reports.context import to_context
 from qcode.formats.reports.data import Report
 
 if TYPE_CHECKING:
-    from jinja2 import StrictUndefined
+    from jinja2 import BaseLoader, Environment, StrictUndefined
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_REPEAT = 100_000
@@ -147,7 +147,7 @@ def _check_call(obj: Any, args: Any, kwargs: Any) -> None:
         _check_format(owner, args, args[0] if name == "format_map" and args else kwargs)
 
 
-def make_environment(autoescape: bool, loader: Any = None, lang: str = "en") -> Any:
+def make_environment(autoescape: bool, loader: BaseLoader | None = None, lang: str = "en") -> Environment:
     """The sandboxed environment every report template runs in (``percent`` and ``thousands`` in *lang*)."""
     from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
@@ -257,7 +257,7 @@ def _sentence(text: object) -> str:
 _NOT_ONE_FILE = {"Include": "include", "Import": "import", "FromImport": "from ... import", "Extends": "extends"}
 
 
-def _check_one_file(env: Any, template_text: str, where: str) -> None:
+def _check_one_file(env: Environment, template_text: str, where: str) -> None:
     """Refuse include/import/extends with the tag and line: a report template is a single file."""
     from jinja2 import nodes
 
