@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from qcode.core.codebook import Codebook
 from qcode.core.coding import Coding, Memo
@@ -58,14 +59,20 @@ class AnalysisData:
     def __post_init__(self) -> None:
         for name in ("transcripts", "participants", "codings", "memos"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
-        object.__setattr__(self, "_t_by_id", {t.id: t for t in self.transcripts})
-        object.__setattr__(self, "_p_by_name", {p.name: p for p in self.participants})
+
+    @cached_property
+    def _t_by_id(self) -> dict[int | None, Transcript]:
+        return {t.id: t for t in self.transcripts}
+
+    @cached_property
+    def _p_by_name(self) -> dict[str, Participant]:
+        return {p.name: p for p in self.participants}
 
     def transcript(self, transcript_id: int | None) -> Transcript | None:
-        return self._t_by_id.get(transcript_id)  # type: ignore[attr-defined]
+        return self._t_by_id.get(transcript_id)
 
     def participant(self, name: str | None) -> Participant | None:
-        return self._p_by_name.get(name) if name else None  # type: ignore[attr-defined]
+        return self._p_by_name.get(name) if name else None
 
     def attribute_names(self) -> list[str]:
         """Built-in attributes, then transcript and participant attributes (sorted)."""

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from qcode.core.errors import NotFoundError, closest, did_you_mean
@@ -99,8 +100,10 @@ class Codebook:
     codes: tuple[Code, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_index", {c.id: c for c in self.codes})
+    @cached_property
+    def _index(self) -> dict[str, Code]:
+        # cached in the instance's __dict__, which a frozen dataclass still allows
+        return {c.id: c for c in self.codes}
 
     # -- lookup ---------------------------------------------------------
     @property
@@ -108,7 +111,7 @@ class Codebook:
         return [c.id for c in self.codes]
 
     def __contains__(self, code_id: object) -> bool:
-        return code_id in self._index  # type: ignore[attr-defined]
+        return code_id in self._index
 
     def __iter__(self) -> Iterator[Code]:
         return iter(self.codes)
@@ -117,7 +120,7 @@ class Codebook:
         return len(self.codes)
 
     def find(self, code_id: str) -> Code | None:
-        return self._index.get(code_id)  # type: ignore[attr-defined]
+        return self._index.get(code_id)
 
     def get(self, code_id: str) -> Code:
         """The code with *code_id*, or a :class:`NotFoundError` that suggests a spelling."""

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 RESYNC_WINDOW = 4000
 """How far ahead in the source a left-out stretch (a label, a header) may reach."""
@@ -38,11 +40,23 @@ class SourceMap:
     text_len: int
     source_len: int
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_src_starts", [r[1] for r in self.runs])
-        object.__setattr__(self, "_src_ends", [r[1] + r[3] for r in self.runs])
-        object.__setattr__(self, "_txt_starts", [r[0] for r in self.runs])
-        object.__setattr__(self, "_txt_ends", [r[0] + r[2] for r in self.runs])
+    # The run boundaries, for bisection; cached in the instance's __dict__ (a frozen
+    # dataclass still allows it).
+    @cached_property
+    def _src_starts(self) -> list[int]:
+        return [r[1] for r in self.runs]
+
+    @cached_property
+    def _src_ends(self) -> list[int]:
+        return [r[1] + r[3] for r in self.runs]
+
+    @cached_property
+    def _txt_starts(self) -> list[int]:
+        return [r[0] for r in self.runs]
+
+    @cached_property
+    def _txt_ends(self) -> list[int]:
+        return [r[0] + r[2] for r in self.runs]
 
     # -- storage ---------------------------------------------------------
     def to_json(self) -> dict[str, object]:
@@ -54,20 +68,21 @@ class SourceMap:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> SourceMap:
+    def from_json(cls, data: Mapping[str, Any]) -> SourceMap:
+        """The map :meth:`to_json` wrote (parsed JSON, hence ``Any`` values)."""
         runs = tuple(
             (int(r[0]), int(r[1]), int(r[2]), int(r[3] if len(r) > 3 else r[2]))
-            for r in data["runs"]  # type: ignore[attr-defined]
+            for r in data["runs"]
         )
-        return cls(runs, int(data["text_len"]), int(data["source_len"]))  # type: ignore[call-overload]
+        return cls(runs, int(data["text_len"]), int(data["source_len"]))
 
     # -- mapping ---------------------------------------------------------
     def source_to_text(self, start: int, end: int) -> tuple[int, int] | None:
         """The text span covering what ``source[start:end]`` holds of the text; None when nothing."""
         if start >= end:
             return None
-        i = bisect_right(self._src_ends, start)  # type: ignore[attr-defined]
-        j = bisect_left(self._src_starts, end) - 1  # type: ignore[attr-defined]
+        i = bisect_right(self._src_ends, start)
+        j = bisect_left(self._src_starts, end) - 1
         if i > j:
             return None
         t0, s0, n0, m0 = self.runs[i]
@@ -80,8 +95,8 @@ class SourceMap:
         """The source span of ``text[start:end]`` (from its first to its last character found there)."""
         if not 0 <= start <= end <= self.text_len:
             raise ValueError(f"text span {start}-{end} outside text of length {self.text_len}")
-        i = bisect_right(self._txt_ends, start)  # type: ignore[attr-defined]
-        j = bisect_left(self._txt_starts, end) - 1  # type: ignore[attr-defined]
+        i = bisect_right(self._txt_ends, start)
+        j = bisect_left(self._txt_starts, end) - 1
         if i > j or start == end:
             pos = self._point(start)
             return pos, pos
@@ -93,7 +108,7 @@ class SourceMap:
 
     def _point(self, offset: int) -> int:
         """Source position of a text boundary with no character of its own mapped."""
-        i = bisect_right(self._txt_starts, offset) - 1  # type: ignore[attr-defined]
+        i = bisect_right(self._txt_starts, offset) - 1
         if i < 0:
             return self.runs[0][1] if self.runs else 0
         t, s, n, m = self.runs[i]

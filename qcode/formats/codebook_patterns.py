@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from qcode.core.errors import did_you_mean
 
 if TYPE_CHECKING:
-    from qcode.formats.yaml_nodes import Node
+    from qcode.formats.yaml_nodes import Node, Problem
 
 _STR_ATTRS = frozenset("ORTH TEXT LOWER POS TAG MORPH DEP LEMMA SHAPE ENT_TYPE ENT_ID ENT_KB_ID NORM".split())
 _BOOL_ATTRS = frozenset(
@@ -31,9 +31,29 @@ _MATCHER_HINT = "See https://spacy.io/usage/rule-based-matching (token attribute
 
 
 class PatternChecks:
-    """Mixed into the codebook checker: the pattern part of the checks."""
+    """Mixed into the codebook checker: the pattern part of the checks.
+
+    The checker (``codebook_yaml._Checker``) provides the problem list and the
+    generic value checks declared here.
+    """
+
+    problems: list[Problem]
 
     def add(self, node: Node, path: str, message: str, hint: str = "") -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def mapping(
+        self, node: Node, path: str, allowed: tuple[str, ...] | None
+    ) -> dict[str, tuple[Node, Node]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def text(self, node: Node, path: str, *, what: str = "text", empty_ok: bool = True) -> str | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def texts(self, node: Node, path: str, what: str = "text") -> list[str]:  # pragma: no cover
+        raise NotImplementedError
+
+    def boolean(self, node: Node, path: str) -> bool | None:  # pragma: no cover
         raise NotImplementedError
 
     def patterns(self, node: Node, path: str) -> list[Any]:

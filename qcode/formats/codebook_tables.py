@@ -82,10 +82,10 @@ def codebook_from_rows(rows: list[list[str]], name: str, title: str = "") -> Cod
         raise CodebookError(f"{name}: the table is empty.", hint="The first row names the columns: code path, description, colour.")
     header = [h.strip().lower() for h in rows[0]]
     cols: dict[str, int] = {}
-    for key, names in _ALIASES.items():
+    for column, names in _ALIASES.items():
         for i, h in enumerate(header):
-            if h in names and key not in cols:
-                cols[key] = i
+            if h in names and column not in cols:
+                cols[column] = i
     if "code path" not in cols:
         raise CodebookError(
             f"{name}: no 'code path' column (found: {', '.join(h for h in header if h) or 'nothing'})."
@@ -168,7 +168,7 @@ def export_xlsx(codebook: Codebook, lang: str = "") -> bytes:
     from openpyxl.styles import Font
 
     wb = openpyxl.Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook holds one (ordinary) worksheet
     ws.title = "Codebook"
     for row in rows(codebook, lang):
         ws.append([_no_formula(xml_text(c)) for c in row])

@@ -9,6 +9,7 @@ Tables read (QualCoder 3): ``source`` (``fulltext``), ``code_cat`` (categories,
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from qcode.core.codebook import Code, Codebook, new_code_id, tree_order
@@ -33,7 +34,7 @@ def read_qualcoder(path: Path) -> RefiProject:
     return read_untrusted(path, "QualCoder", {"source", "code_name", "code_text"}, _read)
 
 
-def _read(conn, path: Path) -> RefiProject:  # type: ignore[no-untyped-def]
+def _read(conn: sqlite3.Connection, path: Path) -> RefiProject:
     have = tables(conn)
     version = ""
     if "project" in have and "databaseversion" in columns(conn, "project"):
@@ -117,7 +118,7 @@ def _read(conn, path: Path) -> RefiProject:  # type: ignore[no-untyped-def]
     return p
 
 
-def _cases_and_attributes(conn, have: set[str], p: RefiProject, sources: dict[int, RefiSource]) -> None:  # type: ignore[no-untyped-def]
+def _cases_and_attributes(conn: sqlite3.Connection, have: set[str], p: RefiProject, sources: dict[int, RefiSource]) -> None:
     case_guid: dict[int, RefiCase] = {}
     if "cases" in have:
         for caseid, cname, memo in conn.execute("SELECT caseid, name, memo FROM cases ORDER BY caseid"):

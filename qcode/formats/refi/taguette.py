@@ -12,6 +12,7 @@ gives the tree when present), their description the definition.
 from __future__ import annotations
 
 import json
+import sqlite3
 from bisect import bisect_left, bisect_right
 from datetime import datetime
 from html.parser import HTMLParser
@@ -82,7 +83,7 @@ def read_taguette(path: Path) -> RefiProject:
     return read_untrusted(path, "Taguette", {"documents", "highlights", "tags", "highlight_tags"}, _read)
 
 
-def _read(conn, path: Path) -> RefiProject:  # type: ignore[no-untyped-def]
+def _read(conn: sqlite3.Connection, path: Path) -> RefiProject:
     have = tables(conn)
     p = RefiProject(name=path.stem, origin="Taguette")
     if "projects" in have:

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
-from qcode.core.analysis import CodeFrequency, Cooccurrence, Crosstab
+from qcode.core.analysis_tables import CodeFrequency, Cooccurrence, Crosstab
 from qcode.formats.reports.i18n import Messages
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 DEFAULT_COLOR = "#4472c4"
 GROUP_COLORS = ("#4472c4", "#ed7d31", "#70ad47", "#7f5fa8", "#ffc000", "#5b9bd5", "#a5a5a5", "#c0504d")
@@ -31,7 +35,7 @@ def _short(label: str, width: int = 34) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
-def _png(fig: Any) -> bytes:
+def _png(fig: Figure) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
@@ -40,13 +44,13 @@ def _png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def _figure(width: float, height: float) -> Any:
+def _figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), layout="constrained")
 
 
-def _clean(ax: Any) -> None:
+def _clean(ax: Axes) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 

@@ -115,7 +115,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qcode.core.analysis import CodeFrequency, Cooccurrence
+from qcode.core.analysis_tables import CodeFrequency, Cooccurrence, Crosstab
 from qcode.formats.reports.data import Report, ReportQuote
 from qcode.formats.reports.i18n import catalogue
 from qcode.formats.reports.sections import Heading
@@ -158,7 +158,7 @@ def _captions(report: Report) -> dict[str, str]:
     return out
 
 
-def crosstab_caption(report: Report, c: Any, part: str = "") -> str:
+def crosstab_caption(report: Report, c: Crosstab, part: str = "") -> str:
     m = report.m
     people = m("word_speakers" if c.unit == "speakers" else "word_participants")
     return m("cap_crosstab", attribute=c.attribute, part=part, people=people, people_cap=people[:1].upper() + people[1:])

@@ -17,22 +17,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from qcode.core.analysis import (
-    AnalysisData,
+from qcode.core.analysis import AnalysisData, Filters, Segment, format_time, format_value, select
+from qcode.core.analysis_quotes import Quote, merge_coders, retrieve
+from qcode.core.analysis_tables import (
     CodeFrequency,
     Cooccurrence,
     Crosstab,
-    Filters,
     Matrix,
     code_transcript_matrix,
     cooccurrence,
     crosstab,
-    format_time,
-    format_value,
     frequencies,
-    select,
 )
-from qcode.core.analysis_quotes import Quote, merge_coders, retrieve
 from qcode.core.transcript import Transcript
 from qcode.formats.reports.excerpt import Excerpt, excerpt
 from qcode.formats.reports.i18n import Messages
@@ -327,7 +323,7 @@ def _kind(m: Messages, kind: str) -> str:
     return m(key) if m.has(key) else kind.replace("_", " ")
 
 
-def _corpus(data: AnalysisData, kept: list[Transcript], segs: list[Any], coders: list[str], unit: str, options: ReportOptions,
+def _corpus(data: AnalysisData, kept: list[Transcript], segs: list[Segment], coders: list[str], unit: str, options: ReportOptions,
             m: Messages) -> Corpus:
     skip = data.interviewers
     codings = Counter(s.transcript.id for s in segs)

@@ -18,7 +18,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from docx.document import Document
 
 _AFTER_UPDATE_FIELDS = (
     "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "attachedSchema",
@@ -61,7 +64,7 @@ def field_runs(p: Any, instr: str, result: str = "", rpr: Any = None) -> None:
     run(_el("w:fldChar", w_fldCharType="end"))
 
 
-def set_language(doc: Any, tag: str) -> None:
+def set_language(doc: Document, tag: str) -> None:
     """Make *tag* (``fr-FR``) the language of the document's text, styles and properties."""
     from docx.oxml.ns import qn
 
@@ -89,7 +92,7 @@ def set_language(doc: Any, tag: str) -> None:
     doc.core_properties.language = tag
 
 
-def update_fields_on_open(doc: Any) -> None:
+def update_fields_on_open(doc: Document) -> None:
     """``w:updateFields`` in settings, at its place in the schema sequence."""
     from docx.oxml.ns import qn
 
@@ -156,7 +159,7 @@ def toc_entry(p: Any, text: str, anchor: str, tab_pos_twips: int, first: bool, l
         p.append(end)
 
 
-def page_furniture(doc: Any, header_text: str, page_of: str, size_half_points: int = 16) -> None:
+def page_furniture(doc: Document, header_text: str, page_of: str, size_half_points: int = 16) -> None:
     """Title in the header and ``Page N of M`` in the footer of every page but the title page."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
@@ -191,7 +194,7 @@ def _set_orientation(section: Any, landscape: bool) -> None:
     section.page_width, section.page_height = (long, short) if landscape else (short, long)
 
 
-def begin_landscape(doc: Any) -> None:
+def begin_landscape(doc: Document) -> None:
     """End the current section here; what follows is on landscape pages."""
     from docx.enum.section import WD_SECTION
 
@@ -200,7 +203,7 @@ def begin_landscape(doc: Any) -> None:
     _set_orientation(section, True)
 
 
-def end_landscape(doc: Any) -> None:
+def end_landscape(doc: Document) -> None:
     from docx.enum.section import WD_SECTION
 
     section = doc.add_section(WD_SECTION.NEW_PAGE)

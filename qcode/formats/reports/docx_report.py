@@ -23,8 +23,9 @@ import io
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from qcode.core.analysis_tables import Crosstab
 from qcode.core.errors import ReportError
 from qcode.formats.atomic import atomic_write_with
 from qcode.formats.reports import docx_fields as fields
@@ -34,6 +35,13 @@ from qcode.formats.reports.layout import TABLE_PT, fixed_widths, plan_table
 from qcode.formats.reports.reproducible import fix_zip
 from qcode.formats.reports.sections import Heading
 from qcode.formats.safexml import xml_text
+
+if TYPE_CHECKING:
+    from docx.document import Document
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    from qcode.formats.reports.i18n import Messages
 
 TABLE_STYLES = ("Light Grid Accent 1", "Table Grid")
 """Preferred built-in table style, then a fallback every Word template has."""
@@ -60,7 +68,7 @@ def write_docx(
     atomic_write_with(target, save)
 
 
-def open_reference(reference_docx: Path | None) -> Any:
+def open_reference(reference_docx: Path | None) -> Document:
     """A new document: python-docx's default template, or the user's with its body emptied."""
     import docx
 
@@ -101,7 +109,7 @@ def _clip(text: str, limit: int = 255) -> str:
 
 
 class _Writer:
-    def __init__(self, doc: Any, report: Report) -> None:
+    def __init__(self, doc: Document, report: Report) -> None:
         from docx.enum.style import WD_STYLE_TYPE
         from docx.shared import Pt, RGBColor
 
@@ -161,7 +169,7 @@ class _Writer:
             sid = self._ids[name] = self.doc.styles[name].style_id
         return sid
 
-    def add(self, style: str | None = None, text: str = "", rpr: Any = None) -> Any:
+    def add(self, style: str | None = None, text: str = "", rpr: Any = None) -> Paragraph:
         """A new paragraph with *style* (by cached id) and *text*, appended to the body."""
         from docx.text.paragraph import Paragraph
 
@@ -182,7 +190,7 @@ class _Writer:
         fields.bookmark(p._p, self.bookmark_name(h.anchor), len(self._bookmarks))
 
     def para(self, text: str = "", style: str | None = None, *, bold_lead: str = "", size: float | None = None,
-             grey: bool = False, indent: float = 0) -> Any:
+             grey: bool = False, indent: float = 0) -> Paragraph:
         p = self.add(style)
         if bold_lead:
             self.x.run(p._p, _x(bold_lead), self.x.rpr(bold=True, size=size))
@@ -231,7 +239,7 @@ class _Writer:
         p.paragraph_format.keep_with_next = True
 
     def table(self, header_rows: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], widths: Sequence[float],
-              merges: Sequence[tuple[int, int]] = (), numeric_from: int = 1, header: bool = True) -> Any:
+              merges: Sequence[tuple[int, int]] = (), numeric_from: int = 1, header: bool = True) -> Table:
         """A table with *header_rows* repeated on each page; numbers right-aligned; *widths* in inches
         (scaled down to the page when wider)."""
         from docx.oxml import OxmlElement
@@ -290,7 +298,7 @@ def _indent(depth: int) -> str:
     return "\u2003" * depth
 
 
-def _num(m: Any, value: int) -> str:
+def _num(m: Messages, value: int) -> str:
     return m.num(value)
 
 
@@ -363,7 +371,7 @@ def _key(w: _Writer, names: Sequence[tuple[int, str]]) -> None:
     w.para("; ".join(f"{n}: {name}" for n, name in names) + ".", bold_lead=w.m("key_lead"), size=9)
 
 
-def _crosstab(w: _Writer, report: Report, c: Any, h: Heading, png: bytes | None) -> None:
+def _crosstab(w: _Writer, report: Report, c: Crosstab, h: Heading, png: bytes | None) -> None:
     m = report.m
     groups = [f"{g} ({_num(m, n)})" for g, n in zip(c.groups, c.sizes, strict=True)]
     labels = [_indent(r.depth) + r.label for r in c.rows]
@@ -509,7 +517,7 @@ def build_docx(
     charts: dict[str, bytes] | None = None,
     reference_docx: Path | None = None,
     progress: Progress | None = None,
-) -> Any:
+) -> Document:
     """The report as a python-docx Document (not saved)."""
     from docx.enum.text import WD_BREAK
 
@@ -546,7 +554,7 @@ def build_docx(
     return doc
 
 
-def _properties(doc: Any, report: Report) -> None:
+def _properties(doc: Document, report: Report) -> None:
     """Fixed metadata so the same project and options give the same document."""
     cp = doc.core_properties
     cp.author = "qcode"

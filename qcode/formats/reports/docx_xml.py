@@ -19,9 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from copy import deepcopy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qcode.formats.safexml import xml_text
+
+if TYPE_CHECKING:
+    from docx.document import Document
 
 _SPECIAL = re.compile(r"([\t\r\n])")
 GREY = "595959"
@@ -30,7 +33,7 @@ GREY = "595959"
 class Xml:
     """Element factory and body insertion point for one document."""
 
-    def __init__(self, doc: Any) -> None:
+    def __init__(self, doc: Document) -> None:
         from docx.oxml.ns import nsdecls, qn
 
         self._decl = nsdecls("w")

@@ -27,12 +27,15 @@ import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qcode.core.errors import ReportError, did_you_mean
 from qcode.formats.atomic import atomic_write_text
 from qcode.formats.reports.context import to_context
 from qcode.formats.reports.data import Report
+
+if TYPE_CHECKING:
+    from jinja2 import BaseLoader, Environment, StrictUndefined
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_REPEAT = 100_000
@@ -119,10 +122,10 @@ def _check_printf(fmt: str, args: Any) -> None:
 
 def _check_format(fmt: str, args: Any, kwargs: Any) -> None:
     """Refuse ``'{:999999999}'.format(x)``; a width given as ``{:{}}`` is checked against the arguments."""
-    import _string
+    import string
 
     try:
-        fields = list(_string.formatter_parser(fmt))
+        fields = list(string.Formatter().parse(fmt))
     except ValueError:  # str.format reports the bad format itself
         return
     for _, _, spec, _ in fields:
@@ -144,9 +147,8 @@ def _check_call(obj: Any, args: Any, kwargs: Any) -> None:
         _check_format(owner, args, args[0] if name == "format_map" and args else kwargs)
 
 
-def make_environment(autoescape: bool, loader: Any = None, lang: str = "en") -> Any:
+def make_environment(autoescape: bool, loader: BaseLoader | None = None, lang: str = "en") -> Environment:
     """The sandboxed environment every report template runs in (``percent`` and ``thousands`` in *lang*)."""
-    from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
     class LimitedEnvironment(ImmutableSandboxedEnvironment):
@@ -173,7 +175,7 @@ def make_environment(autoescape: bool, loader: Any = None, lang: str = "en") -> 
     env = LimitedEnvironment(
         loader=loader,
         autoescape=autoescape,
-        undefined=_undefined_class(StrictUndefined),
+        undefined=_undefined_class(),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -191,14 +193,14 @@ def make_environment(autoescape: bool, loader: Any = None, lang: str = "en") -> 
 
 
 @functools.cache
-def _undefined_class(base: Any) -> Any:
-    """*base* (StrictUndefined) whose errors remember the value and the name looked up on it.
+def _undefined_class() -> type[StrictUndefined]:
+    """StrictUndefined whose errors remember the value and the name looked up on it.
 
     Jinja's message for ``{{ t.lable }}`` is "'dict object' has no attribute
     'lable'"; with the value at hand, :func:`_undefined_error` can list its
     fields instead of the template's top-level names.
     """
-    from jinja2 import UndefinedError
+    from jinja2 import StrictUndefined, TemplateRuntimeError, UndefinedError
     from jinja2.utils import missing
 
     class Missing(UndefinedError):
@@ -209,12 +211,14 @@ def _undefined_class(base: Any) -> Any:
             self.obj = obj
             self.name = name
 
-    class RememberingUndefined(base):  # type: ignore[misc, valid-type]
+    class RememberingUndefined(StrictUndefined):
         __slots__ = ()
 
         def __init__(self, hint: str | None = None, obj: Any = missing, name: str | None = None,
-                     exc: type[Exception] = UndefinedError) -> None:
+                     exc: type[TemplateRuntimeError] = UndefinedError) -> None:
             if exc is UndefinedError:  # the sandbox passes SecurityError for unsafe attributes: left alone
+                # Jinja types `exc` as an exception class but only calls it with the message, so a
+                # partial that builds a Missing fits; the stub cannot say "a callable returning one".
                 exc = functools.partial(Missing, obj=obj, name=name)  # type: ignore[assignment]
             super().__init__(hint, obj, name, exc)
 
@@ -253,7 +257,7 @@ def _sentence(text: object) -> str:
 _NOT_ONE_FILE = {"Include": "include", "Import": "import", "FromImport": "from ... import", "Extends": "extends"}
 
 
-def _check_one_file(env: Any, template_text: str, where: str) -> None:
+def _check_one_file(env: Environment, template_text: str, where: str) -> None:
     """Refuse include/import/extends with the tag and line: a report template is a single file."""
     from jinja2 import nodes
 

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from qcode.formats.safexml import xml_text
+
+if TYPE_CHECKING:
+    from matplotlib.ft2font import FT2Font
 
 TABLE_PT = 9.0
 """Font size of table text (the legible minimum the report uses)."""
@@ -29,7 +33,7 @@ LABEL_MIN = 1.6
 
 
 @cache
-def _font(bold: bool) -> object:
+def _font(bold: bool) -> FT2Font:
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
@@ -43,9 +47,9 @@ def text_width(text: str, size: float = TABLE_PT, bold: bool = False) -> float:
     if not text:
         return 0.0
     font = _font(bold)
-    font.set_size(size, 72)  # type: ignore[attr-defined]
-    font.set_text(xml_text(text), 0.0)  # type: ignore[attr-defined]  # as the writers will write it
-    width, _ = font.get_width_height()  # type: ignore[attr-defined]
+    font.set_size(size, 72)
+    font.set_text(xml_text(text), 0.0)  # as the writers will write it
+    width, _ = font.get_width_height()
     return float(width) / 64 / 72
 
 

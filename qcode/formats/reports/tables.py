@@ -23,11 +23,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qcode.formats.atomic import atomic_write_text, atomic_write_with
 from qcode.formats.reports.data import Report
 from qcode.formats.safexml import xml_text
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_CELL_LIMIT = 32_767
@@ -134,7 +138,8 @@ def matrices(report: Report) -> dict[str, tuple[list[str], list[list[Any]]]]:
         for r in c.rows:
             row: list[Any] = [r.code_id, r.label]
             for k in range(len(c.groups)):
-                row += [r.counts[k], r.people[k], round(r.shares[k], 4) if r.shares[k] is not None else ""]
+                share = r.shares[k]
+                row += [r.counts[k], r.people[k], round(share, 4) if share is not None else ""]
             rows.append(row)
         out[f"by {c.attribute}"] = (header, rows)
     m = report.cooccurrence
@@ -207,7 +212,7 @@ def write_xlsx(report: Report, target: Path) -> Written:
 _cell_text = xml_text  # characters XLSX cannot hold become visible U+FFFD
 
 
-def _put(ws: Any, rows: Iterable[Sequence[Any]], widths: Sequence[float] = ()) -> None:
+def _put(ws: Worksheet, rows: Iterable[Sequence[Any]], widths: Sequence[float] = ()) -> None:
     from openpyxl.styles import Alignment, Font
 
     bold = Font(bold=True)
@@ -233,11 +238,11 @@ def _col(j: int) -> str:
     return get_column_letter(j + 1)
 
 
-def _workbook(report: Report, written: Written) -> Any:
+def _workbook(report: Report, written: Written) -> Workbook:
     from openpyxl import Workbook
 
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the default sheet
     header = quote_header(report)
     text_at = header.index("text")
     rows = [_safe_row(header, r, written) for r in quote_rows(report)]
