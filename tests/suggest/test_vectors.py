@@ -143,7 +143,8 @@ def test_the_pipelines_own_vectors_come_before_glove(vec):
     from qcode.suggest.vectors import vector_table
 
     table = vector_table(vec)
-    assert table is not None and table.name == "test:en+vectors" and table.data.shape == (len(WORDS), 4)
+    assert table is not None and table.name == "test:en+vectors"
+    assert table.data.shape[1] == 4 and len(table.used_rows()) == len(WORDS)
 
 
 def test_a_blank_english_pipeline_stays_without_vectors_and_says_how_to_get_them(en):
