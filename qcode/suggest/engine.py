@@ -135,6 +135,9 @@ class Engine:
         self.signals = make_signals(signals, info, profiles)
         self.codes = [p.id for p in profiles]
         self.ruleset = RuleSet([s for s in self.signals if isinstance(s, RuleSignal)], len(profiles))
+        from qcode.suggest.components import CodebookMatcher
+
+        self.matcher = CodebookMatcher(self.ruleset)
         self.unit_signals = [s for s in self.signals if s.kind == "unit"]
         self.member_of = {m: p.id for p in profiles for m in p.members}
         for sig in self.signals:
@@ -189,8 +192,9 @@ class Engine:
         return self._finish(item, docs, cached=False, tables=tables)
 
     def _finish(self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None) -> Analysed:
-        feats, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode, tables)
-        matches = self.ruleset.match(docs, tokens)
+        from qcode.suggest.components import analyse_docs
+
+        feats, matches = analyse_docs(item.transcript_id, list(item.turns), docs, self.unit_mode, self.matcher, tables)
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
 
     # ------------------------------------------------------------ learning

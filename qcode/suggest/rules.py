@@ -307,6 +307,12 @@ class RuleSet:
 
     def match(self, docs: list[Any], tokens: Any) -> Matches:
         """Run every matcher over the turns and keep the matches as sorted arrays."""
+        unit, rule, a, b = self.match_tokens(docs, tokens)
+        return Matches(unit, rule, tokens.start[a], tokens.end[b - 1])
+
+    def match_tokens(self, docs: list[Any], tokens: Any) -> tuple[Any, Any, Any, Any]:
+        """(unit, rule, start token, end token) of the matches in the turns *docs*, token positions
+        global (document *k* starts at ``tokens.offset[k]``), sorted by (unit, profile, kind, token, -end)."""
         import numpy as np
 
         rows: list[tuple[int, int, int]] = []
@@ -331,10 +337,10 @@ class RuleSet:
         if rows:
             found.append(np.array(rows, dtype=np.int64).reshape(-1, 3))
         if not found:
-            return _empty_matches()
+            return _empty_tokens()
         raw = np.concatenate(found) if len(found) > 1 else found[0]
         if not len(raw):
-            return _empty_matches()
+            return _empty_tokens()
         rule, a, b = raw[:, 0], raw[:, 1], raw[:, 2]
         unit = np.searchsorted(tokens.unit_first, a, side="right") - 1
         ok = (unit >= 0) & (a < tokens.unit_last[np.maximum(unit, 0)])
@@ -359,7 +365,7 @@ class RuleSet:
             first[idx[firsts]] = True
             keep = ~lw | first
             rule, a, b, unit = rule[keep], a[keep], b[keep], unit[keep]
-        return Matches(unit, rule, tokens.start[a], tokens.end[b - 1])
+        return unit, rule, a, b
 
     def contributions(self, m: Matches, n: int) -> tuple[Any, Any]:
         """(keywords, patterns): contribution arrays of shape (units, profiles)."""
@@ -494,6 +500,13 @@ def _expand(starts: Any, ends: Any) -> tuple[Any, Any]:
     owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
     index = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts, lens)
     return owner, index
+
+
+def _empty_tokens() -> tuple[Any, Any, Any, Any]:
+    import numpy as np
+
+    z = np.zeros(0, dtype=np.int64)
+    return z, z.copy(), z.copy(), z.copy()
 
 
 def _empty_matches() -> Matches:

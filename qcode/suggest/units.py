@@ -67,12 +67,17 @@ TABLE_KEY = "qcode.token_table"
 """``Doc.user_data`` key under which the fast parse leaves the ready-made token table."""
 
 
-def token_table(doc: Any) -> Any:
-    """The (tokens x TABLE_ATTRS) uint64 array of *doc* (``doc.to_array``), taken from the parse when it left it."""
+UNITS_KEY = "qcode_units"
+"""``doc.spans`` key of the units of a turn (set by the ``qcode_units_v1`` component)."""
+
+
+def token_table(doc: Any, keep: bool = False) -> Any:
+    """The (tokens x TABLE_ATTRS) uint64 array of *doc* (``doc.to_array``), taken from the parse when it
+    left it (and then dropped from the doc, unless *keep*)."""
     import numpy as np
     from spacy.attrs import IDS
 
-    table = doc.user_data.pop(TABLE_KEY, None) if doc.user_data else None
+    table = (doc.user_data.get if keep else doc.user_data.pop)(TABLE_KEY, None) if doc.user_data else None
     if table is not None and len(table) == len(doc):
         return table
     if not len(doc):
@@ -217,7 +222,10 @@ def build_features(
     for k, n in enumerate(lengths):
         if n:
             o = offsets[k]
-            for a, b in _pieces_arr(sent[o:o + n], n, mode, pause[o:o + n]):
+            group = docs[k].spans.get(UNITS_KEY) if docs[k].spans else None
+            ranges = ([(s.start, s.end) for s in group] if group is not None
+                      else _pieces_arr(sent[o:o + n], n, mode, pause[o:o + n]))
+            for a, b in ranges:
                 pieces.append((o + a, o + b, a, b))
                 turns.append(k)
     starts_all = arr[:, 3]
@@ -247,6 +255,27 @@ def build_features(
     return feats, tokens
 
 
+def turn_pieces(table: Any, mode: UnitMode, cuts: Any = None) -> list[tuple[int, int]]:
+    """Token ranges of the units of one turn from its token table; *cuts*: character offsets (in the
+    turn) where a window should preferably end (Transcriber ``<Sync>`` times), before any pause."""
+    import numpy as np
+
+    sent_col, norm_col, idx_col = (TABLE_ATTRS.index(a) for a in ("SENT_START", "NORM", "IDX"))
+    n = len(table)
+    if mode == "turn" or (mode == "auto" and n <= LONG_TURN_TOKENS):
+        return [(0, n)] if n else []
+    sent = table[:, sent_col].astype(np.int64)
+    pause = np.isin(table[:, norm_col], _pause_hashes())
+    prefer = None
+    if cuts:
+        # the token that ends just before a cut (the next token starts at or after it)
+        idx = table[:, idx_col].astype(np.int64)
+        at = np.searchsorted(idx, np.asarray(sorted(cuts), dtype=np.int64)) - 1
+        prefer = np.zeros(n, dtype=bool)
+        prefer[at[(at >= 0) & (at < n - 1)]] = True
+    return _pieces_arr(sent, n, mode, pause, prefer)
+
+
 def _pause_hashes() -> Any:
     import numpy as np
     from spacy.strings import hash_string
@@ -254,9 +283,10 @@ def _pause_hashes() -> Any:
     return np.array([hash_string(p) for p in PAUSES], dtype=np.uint64)
 
 
-def _pieces_arr(sent_start: Any, n: int, mode: UnitMode, pause: Any = None) -> list[tuple[int, int]]:
+def _pieces_arr(sent_start: Any, n: int, mode: UnitMode, pause: Any = None, prefer: Any = None) -> list[tuple[int, int]]:
     """Token ranges of the units of one turn, from the SENT_START column (1 = starts a sentence;
-    0 everywhere = not set) and, for windows, the tokens after which a pause allows a cut."""
+    0 everywhere = not set) and, for windows, the tokens after which a pause allows a cut
+    (*prefer*: those after which a cut is preferred to a pause)."""
     import numpy as np
 
     if mode == "turn" or (mode == "auto" and n <= LONG_TURN_TOKENS):
@@ -270,22 +300,25 @@ def _pieces_arr(sent_start: Any, n: int, mode: UnitMode, pause: Any = None) -> l
         sents = _merge(list(zip(bounds, [*bounds[1:], n], strict=True)), n, mode)
     out: list[tuple[int, int]] = []
     for a, b in sents:
-        out.extend(windows(a, b, pause))
+        out.extend(windows(a, b, pause, prefer))
     return out
 
 
-def windows(a: int, b: int, pause: Any = None) -> list[tuple[int, int]]:
-    """Cut the token range a:b into windows of at most MAX_WINDOW_TOKENS, each ending after a pause
-    token (``pause[i]`` true) as late as possible, else at the bound; the last one at least MIN_WINDOW_TOKENS."""
+def windows(a: int, b: int, pause: Any = None, prefer: Any = None) -> list[tuple[int, int]]:
+    """Cut the token range a:b into windows of at most MAX_WINDOW_TOKENS, each ending after a preferred
+    cut (``prefer[i]`` true: a ``<Sync>`` time), else after a pause token (``pause[i]`` true), as late
+    as possible, else at the bound; the last one at least MIN_WINDOW_TOKENS."""
     out: list[tuple[int, int]] = []
     s = a
     while b - s > MAX_WINDOW_TOKENS:
         cut = s + MAX_WINDOW_TOKENS
-        if pause is not None:
-            for i in range(s + MAX_WINDOW_TOKENS - 1, s + MIN_WINDOW_TOKENS - 2, -1):
-                if pause[i]:
-                    cut = i + 1
-                    break
+        for marks in (prefer, pause):
+            if marks is None:
+                continue
+            found = next((i for i in range(s + MAX_WINDOW_TOKENS - 1, s + MIN_WINDOW_TOKENS - 2, -1) if marks[i]), None)
+            if found is not None:
+                cut = found + 1
+                break
         if b - cut < MIN_WINDOW_TOKENS:  # do not leave a scrap at the end
             cut = b - MIN_WINDOW_TOKENS if b - s > MAX_WINDOW_TOKENS + MIN_WINDOW_TOKENS else b
         out.append((s, cut))
