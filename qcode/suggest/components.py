@@ -173,5 +173,5 @@ def make_codebook_matcher(nlp: Language, name: str, codes: list[dict[str, Any]])
 
     profiles = [CodeProfile(str(c["id"]), (str(c["id"]),), list(c.get("phrases", [])), list(c.get("label_words", [])),
                             [(str(i), p) for i, p in c.get("patterns", [])]) for c in codes]
-    info = PipelineInfo(nlp, f"{nlp.lang}:{name}", "", nlp.lang)
+    info = PipelineInfo(nlp, f"{nlp.lang}:{name}", "", str(nlp.lang))
     return CodebookMatcher(RuleSet([LemmaKeywords(info, profiles), Patterns(info, profiles)], len(profiles)))

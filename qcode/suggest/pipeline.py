@@ -140,7 +140,8 @@ def _load_blank(lang: str) -> PipelineInfo:
     try:
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         nlp.initialize()
-        lookups = nlp.get_pipe("lemmatizer").lookups
+        lemmatizer: Any = nlp.get_pipe("lemmatizer")
+        lookups = lemmatizer.lookups
         table = lookups.get_table("lemma_lookup") if lookups.has_table("lemma_lookup") else None
         notes.append("lemmas from the spacy-lookups-data lookup table (context and part of speech ignored)")
         name = f"blank:{lang}+lookup"

@@ -16,7 +16,14 @@ that documents can be streamed and dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # numpy is imported only inside functions (quick commands do not load it)
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Ints = NDArray[np.int64]
+    Hashes = NDArray[np.uint64]
 
 UnitMode = Literal["auto", "turn", "sentence"]
 LONG_TURN_TOKENS = 60
@@ -71,7 +78,7 @@ UNITS_KEY = "qcode_units"
 """``doc.spans`` key of the units of a turn (set by the ``qcode_units_v1`` component)."""
 
 
-def token_table(doc: Any, keep: bool = False) -> Any:
+def token_table(doc: Any, keep: bool = False) -> Hashes:
     """The (tokens x TABLE_ATTRS) uint64 array of *doc* (``doc.to_array``), taken from the parse when it
     left it (and then dropped from the doc, unless *keep*)."""
     import numpy as np
@@ -85,7 +92,7 @@ def token_table(doc: Any, keep: bool = False) -> Any:
     return doc.to_array([IDS[a] for a in TABLE_ATTRS]).astype(np.uint64).reshape(len(doc), len(TABLE_ATTRS))
 
 
-def doc_terms(doc: Any) -> tuple[Any, Any, Any, Any]:
+def doc_terms(doc: Any) -> tuple[Hashes, Ints, Ints, Ints]:
     """Arrays (lemma hash, start char, end char, token index) of the content tokens of *doc*."""
     import numpy as np
     from spacy.attrs import IDX, IS_ALPHA, IS_STOP, LEMMA, LENGTH
@@ -111,18 +118,18 @@ class Features:
     """
 
     transcript_id: int
-    start: Any
-    end: Any
-    turn: Any
-    tok: Any
+    start: Ints
+    end: Ints
+    turn: Ints
+    tok: Ints
     """(n, 2): token range of each unit inside its turn's document."""
-    ptr: Any
-    terms: Any
-    tstart: Any
-    tend: Any
-    sptr: Any = None
+    ptr: Ints
+    terms: Hashes
+    tstart: Ints
+    tend: Ints
+    sptr: Ints | None = None
     """``sptr[i]:sptr[i + 1]`` indexes the function words of unit *i* in ``sterms`` (lemma hashes)."""
-    sterms: Any = None
+    sterms: Hashes | None = None
 
     def __len__(self) -> int:
         return len(self.start)
@@ -133,7 +140,7 @@ class Features:
             self.transcript_id, int(self.start[i]), int(self.end[i]), self.terms[a:b].tolist(),
             list(zip(self.tstart[a:b].tolist(), self.tend[a:b].tolist(), strict=True)),
             int(self.turn[i]), int(self.tok[i, 0]), int(self.tok[i, 1]),
-            self.sterms[self.sptr[i]:self.sptr[i + 1]].tolist() if self.sptr is not None else [],
+            self.sterms[self.sptr[i]:self.sptr[i + 1]].tolist() if self.sptr is not None and self.sterms is not None else [],
         )
 
     def units(self) -> list[Unit]:
@@ -159,7 +166,7 @@ class Features:
             np.array([t for u in units for t in u.stops], dtype=np.uint64),
         )
 
-    def words(self) -> tuple[Any, Any]:
+    def words(self) -> tuple[Ints, Hashes]:
         """(ptr, terms) of each unit's content words followed by its function words (the learned model's rows)."""
         import numpy as np
 
@@ -177,24 +184,24 @@ class Features:
 class Tokens:
     """Per-token arrays of a transcript's parsed turns, concatenated (for rule matching)."""
 
-    offset: Any
+    offset: Ints
     """First global token index of each turn's document (length turns + 1)."""
-    start: Any
+    start: Ints
     """Absolute start offset of each token."""
-    end: Any
-    unit_first: Any
+    end: Ints
+    unit_first: Ints
     """Global token range of each unit."""
-    unit_last: Any
-    lemma: Any = None
+    unit_last: Ints
+    lemma: Hashes | None = None
     """LEMMA hash of each token (for the array phrase matching of :mod:`qcode.suggest.rules`)."""
-    norm: Any = None
+    norm: Hashes | None = None
     """NORM hash (the lowercase form) of each token."""
-    pos: Any = None
+    pos: Hashes | None = None
     """POS id of each token (0 without a tagger)."""
 
 
 def build_features(
-    transcript_id: int, turn_spans: list[tuple[int, int]], docs: list[Any], mode: UnitMode, tables: list[Any] | None = None
+    transcript_id: int, turn_spans: list[tuple[int, int]], docs: list[Any], mode: UnitMode, tables: list[Hashes] | None = None
 ) -> tuple[Features, Tokens]:
     """Cut each parsed turn into units and collect their terms, with arrays instead of spaCy objects.
 
@@ -255,7 +262,7 @@ def build_features(
     return feats, tokens
 
 
-def turn_pieces(table: Any, mode: UnitMode, cuts: Any = None) -> list[tuple[int, int]]:
+def turn_pieces(table: Hashes, mode: UnitMode, cuts: list[int] | None = None) -> list[tuple[int, int]]:
     """Token ranges of the units of one turn from its token table; *cuts*: character offsets (in the
     turn) where a window should preferably end (Transcriber ``<Sync>`` times), before any pause."""
     import numpy as np
@@ -276,14 +283,16 @@ def turn_pieces(table: Any, mode: UnitMode, cuts: Any = None) -> list[tuple[int,
     return _pieces_arr(sent, n, mode, pause, prefer)
 
 
-def _pause_hashes() -> Any:
+def _pause_hashes() -> Hashes:
     import numpy as np
-    from spacy.strings import hash_string
+    from spacy.strings import get_string_id
 
-    return np.array([hash_string(p) for p in PAUSES], dtype=np.uint64)
+    return np.array([get_string_id(p) for p in PAUSES], dtype=np.uint64)
 
 
-def _pieces_arr(sent_start: Any, n: int, mode: UnitMode, pause: Any = None, prefer: Any = None) -> list[tuple[int, int]]:
+def _pieces_arr(
+    sent_start: Ints, n: int, mode: UnitMode, pause: NDArray[np.bool_] | None = None, prefer: NDArray[np.bool_] | None = None
+) -> list[tuple[int, int]]:
     """Token ranges of the units of one turn, from the SENT_START column (1 = starts a sentence;
     0 everywhere = not set) and, for windows, the tokens after which a pause allows a cut
     (*prefer*: those after which a cut is preferred to a pause)."""
@@ -304,7 +313,9 @@ def _pieces_arr(sent_start: Any, n: int, mode: UnitMode, pause: Any = None, pref
     return out
 
 
-def windows(a: int, b: int, pause: Any = None, prefer: Any = None) -> list[tuple[int, int]]:
+def windows(
+    a: int, b: int, pause: NDArray[np.bool_] | None = None, prefer: NDArray[np.bool_] | None = None
+) -> list[tuple[int, int]]:
     """Cut the token range a:b into windows of at most MAX_WINDOW_TOKENS, each ending after a preferred
     cut (``prefer[i]`` true: a ``<Sync>`` time), else after a pause token (``pause[i]`` true), as late
     as possible, else at the bound; the last one at least MIN_WINDOW_TOKENS."""
