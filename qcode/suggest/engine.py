@@ -187,9 +187,12 @@ class Engine:
     def _store(self, entry: tuple[TranscriptInput, str], docs: list[Any], cache: DocCache | None) -> Analysed:
         item, key = entry
         tables = [token_table(d) for d in docs]
+        done = self._finish(item, docs, cached=False, tables=tables)
         if cache is not None:
+            for d in docs:  # the cache keeps the parse only (units: unit mode; matches: codebook)
+                d.spans.clear()
             cache.save(key, self.info.key, docs)
-        return self._finish(item, docs, cached=False, tables=tables)
+        return done
 
     def _finish(self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None) -> Analysed:
         from qcode.suggest.components import analyse_docs
