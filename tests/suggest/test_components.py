@@ -75,3 +75,18 @@ def test_the_engine_reads_what_the_components_set(en):
     n_matches = sum(len(d.spans[MATCHES_KEY]) for d in docs)
     assert n_matches == len(matches) == len(a.matches) > 0
     assert all(s.label_ == "pay" for d in docs for s in d.spans[MATCHES_KEY])
+
+
+def test_the_cache_keeps_the_parse_without_the_span_groups(en, tmp_path):
+    from qcode.suggest.cache import DocCache, text_key
+    from qcode.suggest.engine import TranscriptInput
+
+    engine = engine_for(en, [Code("pay", {"": "Pay"}, keywords={"en": ("wage",)})])
+    text = "Wages were low.\n\nThe wage went up."
+    item = TranscriptInput(1, text, ((0, 15), (17, len(text))))
+    cache = DocCache(tmp_path)
+    first = next(iter(engine.analyse([item], cache)))
+    docs = cache.load(text_key(text, item.turns), en.key, en.nlp.vocab)
+    assert docs is not None and all(not d.spans for d in docs)  # units and matches are not cached
+    again = next(iter(engine.analyse([item], cache)))
+    assert again.cached and len(again.matches) == len(first.matches) == 2
