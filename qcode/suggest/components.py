@@ -22,14 +22,12 @@ them; the package's ``spacy_factories`` entry points do so without an import)::
   :class:`~qcode.suggest.rules.LemmaKeywords`) and token patterns (a
   ``Matcher``) inside each unit, with ``kb_id`` ``<signal>|<kind>|<text>``.
 
-The engine uses the same code (:func:`analyse_docs`) after the parse, on the
-documents of one transcript at a time, not inside ``nlp.pipe``: the parsed
-documents are cached without units and matches (units depend on the unit
-mode, matches on the codebook), and the blank-pipeline fast parse of
-:func:`qcode.suggest.pipeline.parse` stays a tokenizer plus array lookups. It
-takes the arrays the components turn into span groups, not the span groups
-themselves: creating and reading back Span objects costs three times the
-rest of the step (see :func:`analyse_docs`).
+The engine runs the same components (:func:`analyse_docs`) after the parse,
+on the documents of one transcript at a time, not inside ``nlp.pipe``, and
+reads the span groups back as arrays: the parsed documents are cached
+without units and matches (units depend on the unit mode, matches on the
+codebook), and the blank-pipeline fast parse of
+:func:`qcode.suggest.pipeline.parse` stays a tokenizer plus array lookups.
 """
 
 from __future__ import annotations
@@ -151,13 +149,13 @@ def analyse_docs(
 ) -> tuple[Any, Any]:
     """(features, matches) of one transcript's parsed turns: what the two components compute.
 
-    With *spans*, through the span groups (set, then read back as arrays);
-    without, straight from the same arrays. Both give the same result (tested),
-    but Span objects cost: over the datawork corpus (about 320 units and matches
-    per 1,000 words), setting and reading the groups cost about 40 s per
-    million words against 14 s for the arrays, which would take ``qcode
-    suggest`` under half of ``nlp.pipe``'s throughput. The engine therefore
-    uses the arrays; a spaCy user's pipeline gets the span groups.
+    With *spans* (the engine's way), through the span groups: set, then read
+    back as arrays; without, straight from the arrays the components turn into
+    span groups. Both give the same result (tested). Span objects cost: over
+    the datawork corpus (about 320 units and matches per 1,000 words) the span
+    groups took 5-10 s per million words against about 2 s for the arrays
+    (same process, paired, on the shared 2-core machine), a tenth of a cold
+    ``qcode suggest``.
     """
     from qcode.suggest.units import build_features
 

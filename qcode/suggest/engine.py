@@ -197,7 +197,8 @@ class Engine:
     def _finish(self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None) -> Analysed:
         from qcode.suggest.components import analyse_docs
 
-        feats, matches = analyse_docs(item.transcript_id, list(item.turns), docs, self.unit_mode, self.matcher, tables)
+        feats, matches = analyse_docs(item.transcript_id, list(item.turns), docs, self.unit_mode, self.matcher, tables,
+                                      spans=True)
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
 
     # ------------------------------------------------------------ learning
