@@ -65,10 +65,20 @@ class UnitSegmenter:
 
     def set_units(self, docs: list[Doc], tables: list[Any] | None = None) -> None:
         """Set the units span group of each of *docs* (*tables*: their token tables, when known)."""
-        for k, doc in enumerate(docs):
-            table = tables[k] if tables is not None else token_table(doc, keep=True)
-            cuts = doc._.get(CUTS_EXTENSION)
-            pieces = turn_pieces(table, self.mode, cuts) if len(doc) else []
+        import numpy as np
+
+        from qcode.suggest.units import TABLE_ATTRS, _pause_hashes
+
+        if tables is None:
+            tables = [token_table(doc, keep=True) for doc in docs]
+        filled = [t for t in tables if len(t)]
+        norm = TABLE_ATTRS.index("NORM")
+        pause = np.isin(np.concatenate(filled)[:, norm], _pause_hashes()) if filled else None
+        o = 0
+        for doc, table in zip(docs, tables, strict=True):
+            n = len(table)
+            pieces = turn_pieces(table, self.mode, doc._.get(CUTS_EXTENSION), pause[o:o + n] if pause is not None else None) if n else []
+            o += n
             doc.spans[UNITS_KEY] = SpanGroup(doc, name=UNITS_KEY, spans=[doc[a:b] for a, b in pieces])
 
 

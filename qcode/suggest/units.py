@@ -262,9 +262,12 @@ def build_features(
     return feats, tokens
 
 
-def turn_pieces(table: Hashes, mode: UnitMode, cuts: list[int] | None = None) -> list[tuple[int, int]]:
+def turn_pieces(
+    table: Hashes, mode: UnitMode, cuts: list[int] | None = None, pause: NDArray[np.bool_] | None = None
+) -> list[tuple[int, int]]:
     """Token ranges of the units of one turn from its token table; *cuts*: character offsets (in the
-    turn) where a window should preferably end (Transcriber ``<Sync>`` times), before any pause."""
+    turn) where a window should preferably end (Transcriber ``<Sync>`` times), before any pause;
+    *pause*: which tokens are pauses, when the caller computed it for many turns at once."""
     import numpy as np
 
     sent_col, norm_col, idx_col = (TABLE_ATTRS.index(a) for a in ("SENT_START", "NORM", "IDX"))
@@ -272,7 +275,8 @@ def turn_pieces(table: Hashes, mode: UnitMode, cuts: list[int] | None = None) ->
     if mode == "turn" or (mode == "auto" and n <= LONG_TURN_TOKENS):
         return [(0, n)] if n else []
     sent = table[:, sent_col].astype(np.int64)
-    pause = np.isin(table[:, norm_col], _pause_hashes())
+    if pause is None:
+        pause = np.isin(table[:, norm_col], _pause_hashes())
     prefer = None
     if cuts:
         # the token that ends just before a cut (the next token starts at or after it)
