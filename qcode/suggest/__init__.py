@@ -9,7 +9,11 @@ actually computed:
 * :mod:`qcode.suggest.cache` keeps parsed documents on disk (DocBin), keyed by
   text hash, pipeline name and version;
 * :mod:`qcode.suggest.units` cuts parsed turns into units (turns, or sentences
-  when a turn is long) with their lemma features;
+  and sentence-like windows when a turn is long) with their lemma features;
+* :mod:`qcode.suggest.components` makes the units and the codebook's keyword
+  and pattern matches registered spaCy components (``qcode_units_v1``,
+  ``qcode_codebook_matcher_v1``) that set ``doc.spans["qcode_units"]`` and
+  ``doc.spans["qcode_matches"]``; the engine reads those span groups;
 * :mod:`qcode.suggest.signals` holds the registry of named, versioned signals
   (``qcode.lemma_keywords.v2``, ``qcode.patterns.v2``, ``qcode.similarity.v1``,
   ``qcode.learned.v2``);

@@ -135,6 +135,9 @@ class Engine:
         self.signals = make_signals(signals, info, profiles)
         self.codes = [p.id for p in profiles]
         self.ruleset = RuleSet([s for s in self.signals if isinstance(s, RuleSignal)], len(profiles))
+        from qcode.suggest.components import CodebookMatcher
+
+        self.matcher = CodebookMatcher(self.ruleset)
         self.unit_signals = [s for s in self.signals if s.kind == "unit"]
         self.member_of = {m: p.id for p in profiles for m in p.members}
         for sig in self.signals:
@@ -184,13 +187,18 @@ class Engine:
     def _store(self, entry: tuple[TranscriptInput, str], docs: list[Any], cache: DocCache | None) -> Analysed:
         item, key = entry
         tables = [token_table(d) for d in docs]
+        done = self._finish(item, docs, cached=False, tables=tables)
         if cache is not None:
+            for d in docs:  # the cache keeps the parse only (units: unit mode; matches: codebook)
+                d.spans.clear()
             cache.save(key, self.info.key, docs)
-        return self._finish(item, docs, cached=False, tables=tables)
+        return done
 
     def _finish(self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None) -> Analysed:
-        feats, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode, tables)
-        matches = self.ruleset.match(docs, tokens)
+        from qcode.suggest.components import analyse_docs
+
+        feats, matches = analyse_docs(item.transcript_id, list(item.turns), docs, self.unit_mode, self.matcher, tables,
+                                      spans=True)
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
 
     # ------------------------------------------------------------ learning

@@ -19,6 +19,16 @@ For ``blank + lookup`` pipelines, :func:`parse` gives the same annotations as
 sentence starts once per distinct word form with arrays instead of spaCy's
 per-token Python loops: the tokenizer is then most of the cost.
 
+Large corpora: ``qcode suggest --processes N`` (or ``[suggest] processes``)
+parses through ``nlp.pipe(n_process=N)``. It pays with a trained pipeline
+(the tagger dominates) on a machine with free cores. It does not pay for
+``blank + lookup`` pipelines on a small machine: spaCy's multiprocessing
+pickles every document back to the parent and leaves the array fast path,
+so on 2 shared cores (load 13-19), over 489,000 words of survey answers,
+the fast path parsed 29,000-30,000 words/s, ``nlp.pipe`` with one process
+11,900 and ``nlp.pipe(n_process=2)`` 5,800-6,100 (``/tmp`` script in the
+#12 closing note). The default stays 1.
+
 Lookup lemmatizers do not lowercase: "Contracts" at the start of a sentence
 keeps the lemma "Contracts". :func:`fix_lemmas` gives such tokens the lemma of
 their lowercase form, for both the codebook's patterns and the transcripts,
@@ -140,7 +150,8 @@ def _load_blank(lang: str) -> PipelineInfo:
     try:
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         nlp.initialize()
-        lookups = nlp.get_pipe("lemmatizer").lookups
+        lemmatizer: Any = nlp.get_pipe("lemmatizer")
+        lookups = lemmatizer.lookups
         table = lookups.get_table("lemma_lookup") if lookups.has_table("lemma_lookup") else None
         notes.append("lemmas from the spacy-lookups-data lookup table (context and part of speech ignored)")
         name = f"blank:{lang}+lookup"

@@ -13,7 +13,7 @@ of the contribution, and their offsets are reported.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qcode.core.errors import SuggestError
 from qcode.suggest.arrays import unique
@@ -26,6 +26,12 @@ from qcode.suggest.base import (
     Signal,
     register,
 )
+
+if TYPE_CHECKING:  # numpy is imported only inside functions
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Ints = NDArray[np.int64]
 
 KEYWORD, LABEL_WORD, PATTERN = 0, 1, 2
 KIND_NAMES = {KEYWORD: "keyword", LABEL_WORD: "label word"}
@@ -47,10 +53,10 @@ class Rule:
 class Matches:
     """Rule matches of one transcript, sorted by (unit, profile, kind, token, -end)."""
 
-    unit: Any
-    rule: Any
-    start: Any
-    end: Any
+    unit: Ints
+    rule: Ints
+    start: Ints
+    end: Ints
 
     def __len__(self) -> int:
         return len(self.unit)
@@ -201,14 +207,14 @@ class LemmaKeywords(RuleSignal):
         self.matchers = [PhraseMatcher(vocab, attr="LEMMA")] + ([] if self.tagged else [PhraseMatcher(vocab, attr="NORM")])
         self.seq_of: dict[int, int] = {}
         for k, seq in enumerate(self.seqs):
-            values = np.array(seq, dtype=np.uint64).reshape(-1, 1)
+            values: Any = np.array(seq, dtype=np.uint64).reshape(-1, 1)  # thinc's Ints2d in spaCy's stubs
             key = f"{self.name}\x1fseq\x1f{k}"
             self.seq_of[vocab.strings.add(key)] = k
             for matcher, attr in zip(self.matchers, (LEMMA, NORM), strict=False):
                 pattern = Doc(vocab, words=[vocab.strings[h] for h in seq])
                 matcher.add(key, [pattern.from_array([attr], values)])
 
-    def matches(self, docs: list[Any], tokens: Any) -> tuple[Any, Any, Any]:
+    def matches(self, docs: list[Any], tokens: Any) -> tuple[Ints, Ints, Ints]:
         """(rule, start token, end token) of the keyword matches in a transcript's turns, with sense (class doc)."""
         import numpy as np
         from spacy.parts_of_speech import IDS as POS_IDS
@@ -240,7 +246,7 @@ class LemmaKeywords(RuleSignal):
                     keep &= ~inside
         return r[keep], a[keep], b[keep]
 
-    def find(self, docs: list[Any], offsets: Any, matcher: Any) -> tuple[Any, Any, Any]:
+    def find(self, docs: list[Any], offsets: Ints, matcher: Any) -> tuple[Ints, Ints, Ints]:
         """(rule, start token, end token) of every phrase match of *matcher* in *docs* (token
         positions global: document *k* starts at ``offsets[k]``): single words by position, then
         each phrase's matches by position; the rules of one phrase in their order."""
@@ -307,6 +313,12 @@ class RuleSet:
 
     def match(self, docs: list[Any], tokens: Any) -> Matches:
         """Run every matcher over the turns and keep the matches as sorted arrays."""
+        unit, rule, a, b = self.match_tokens(docs, tokens)
+        return Matches(unit, rule, tokens.start[a], tokens.end[b - 1])
+
+    def match_tokens(self, docs: list[Any], tokens: Any) -> tuple[Ints, Ints, Ints, Ints]:
+        """(unit, rule, start token, end token) of the matches in the turns *docs*, token positions
+        global (document *k* starts at ``tokens.offset[k]``), sorted by (unit, profile, kind, token, -end)."""
         import numpy as np
 
         rows: list[tuple[int, int, int]] = []
@@ -331,10 +343,10 @@ class RuleSet:
         if rows:
             found.append(np.array(rows, dtype=np.int64).reshape(-1, 3))
         if not found:
-            return _empty_matches()
+            return _empty_tokens()
         raw = np.concatenate(found) if len(found) > 1 else found[0]
         if not len(raw):
-            return _empty_matches()
+            return _empty_tokens()
         rule, a, b = raw[:, 0], raw[:, 1], raw[:, 2]
         unit = np.searchsorted(tokens.unit_first, a, side="right") - 1
         ok = (unit >= 0) & (a < tokens.unit_last[np.maximum(unit, 0)])
@@ -359,9 +371,9 @@ class RuleSet:
             first[idx[firsts]] = True
             keep = ~lw | first
             rule, a, b, unit = rule[keep], a[keep], b[keep], unit[keep]
-        return Matches(unit, rule, tokens.start[a], tokens.end[b - 1])
+        return unit, rule, a, b
 
-    def contributions(self, m: Matches, n: int) -> tuple[Any, Any]:
+    def contributions(self, m: Matches, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(keywords, patterns): contribution arrays of shape (units, profiles)."""
         import numpy as np
 
@@ -468,7 +480,7 @@ class RuleSet:
         return out
 
 
-def _find_sequence(hashes: Any, offsets: Any, seq: tuple[int, ...]) -> tuple[Any, Any, Any]:
+def _find_sequence(hashes: Any, offsets: Any, seq: tuple[int, ...]) -> tuple[Ints, Ints, Ints]:
     """(0, start, end) token ranges where *seq* occurs in *hashes* inside one document (``offsets``)."""
     import numpy as np
 
@@ -486,7 +498,7 @@ def _find_sequence(hashes: Any, offsets: Any, seq: tuple[int, ...]) -> tuple[Any
     return np.zeros(len(c), dtype=np.int64), c.astype(np.int64), (c + n).astype(np.int64)
 
 
-def _expand(starts: Any, ends: Any) -> tuple[Any, Any]:
+def _expand(starts: Ints, ends: Ints) -> tuple[Ints, Ints]:
     """(owner, index): every index of the ranges ``starts[k]:ends[k]``, with its range number."""
     import numpy as np
 
@@ -494,6 +506,13 @@ def _expand(starts: Any, ends: Any) -> tuple[Any, Any]:
     owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
     index = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts, lens)
     return owner, index
+
+
+def _empty_tokens() -> tuple[Ints, Ints, Ints, Ints]:
+    import numpy as np
+
+    z = np.zeros(0, dtype=np.int64)
+    return z, z.copy(), z.copy(), z.copy()
 
 
 def _empty_matches() -> Matches:

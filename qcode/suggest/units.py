@@ -16,7 +16,14 @@ that documents can be streamed and dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # numpy is imported only inside functions (quick commands do not load it)
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Ints = NDArray[np.int64]
+    Hashes = NDArray[np.uint64]
 
 UnitMode = Literal["auto", "turn", "sentence"]
 LONG_TURN_TOKENS = 60
@@ -67,12 +74,17 @@ TABLE_KEY = "qcode.token_table"
 """``Doc.user_data`` key under which the fast parse leaves the ready-made token table."""
 
 
-def token_table(doc: Any) -> Any:
-    """The (tokens x TABLE_ATTRS) uint64 array of *doc* (``doc.to_array``), taken from the parse when it left it."""
+UNITS_KEY = "qcode_units"
+"""``doc.spans`` key of the units of a turn (set by the ``qcode_units_v1`` component)."""
+
+
+def token_table(doc: Any, keep: bool = False) -> Hashes:
+    """The (tokens x TABLE_ATTRS) uint64 array of *doc* (``doc.to_array``), taken from the parse when it
+    left it (and then dropped from the doc, unless *keep*)."""
     import numpy as np
     from spacy.attrs import IDS
 
-    table = doc.user_data.pop(TABLE_KEY, None) if doc.user_data else None
+    table = (doc.user_data.get if keep else doc.user_data.pop)(TABLE_KEY, None) if doc.user_data else None
     if table is not None and len(table) == len(doc):
         return table
     if not len(doc):
@@ -80,7 +92,7 @@ def token_table(doc: Any) -> Any:
     return doc.to_array([IDS[a] for a in TABLE_ATTRS]).astype(np.uint64).reshape(len(doc), len(TABLE_ATTRS))
 
 
-def doc_terms(doc: Any) -> tuple[Any, Any, Any, Any]:
+def doc_terms(doc: Any) -> tuple[Hashes, Ints, Ints, Ints]:
     """Arrays (lemma hash, start char, end char, token index) of the content tokens of *doc*."""
     import numpy as np
     from spacy.attrs import IDX, IS_ALPHA, IS_STOP, LEMMA, LENGTH
@@ -106,18 +118,18 @@ class Features:
     """
 
     transcript_id: int
-    start: Any
-    end: Any
-    turn: Any
-    tok: Any
+    start: Ints
+    end: Ints
+    turn: Ints
+    tok: Ints
     """(n, 2): token range of each unit inside its turn's document."""
-    ptr: Any
-    terms: Any
-    tstart: Any
-    tend: Any
-    sptr: Any = None
+    ptr: Ints
+    terms: Hashes
+    tstart: Ints
+    tend: Ints
+    sptr: Ints | None = None
     """``sptr[i]:sptr[i + 1]`` indexes the function words of unit *i* in ``sterms`` (lemma hashes)."""
-    sterms: Any = None
+    sterms: Hashes | None = None
 
     def __len__(self) -> int:
         return len(self.start)
@@ -128,7 +140,7 @@ class Features:
             self.transcript_id, int(self.start[i]), int(self.end[i]), self.terms[a:b].tolist(),
             list(zip(self.tstart[a:b].tolist(), self.tend[a:b].tolist(), strict=True)),
             int(self.turn[i]), int(self.tok[i, 0]), int(self.tok[i, 1]),
-            self.sterms[self.sptr[i]:self.sptr[i + 1]].tolist() if self.sptr is not None else [],
+            self.sterms[self.sptr[i]:self.sptr[i + 1]].tolist() if self.sptr is not None and self.sterms is not None else [],
         )
 
     def units(self) -> list[Unit]:
@@ -154,7 +166,7 @@ class Features:
             np.array([t for u in units for t in u.stops], dtype=np.uint64),
         )
 
-    def words(self) -> tuple[Any, Any]:
+    def words(self) -> tuple[Ints, Hashes]:
         """(ptr, terms) of each unit's content words followed by its function words (the learned model's rows)."""
         import numpy as np
 
@@ -172,24 +184,24 @@ class Features:
 class Tokens:
     """Per-token arrays of a transcript's parsed turns, concatenated (for rule matching)."""
 
-    offset: Any
+    offset: Ints
     """First global token index of each turn's document (length turns + 1)."""
-    start: Any
+    start: Ints
     """Absolute start offset of each token."""
-    end: Any
-    unit_first: Any
+    end: Ints
+    unit_first: Ints
     """Global token range of each unit."""
-    unit_last: Any
-    lemma: Any = None
+    unit_last: Ints
+    lemma: Hashes | None = None
     """LEMMA hash of each token (for the array phrase matching of :mod:`qcode.suggest.rules`)."""
-    norm: Any = None
+    norm: Hashes | None = None
     """NORM hash (the lowercase form) of each token."""
-    pos: Any = None
+    pos: Hashes | None = None
     """POS id of each token (0 without a tagger)."""
 
 
 def build_features(
-    transcript_id: int, turn_spans: list[tuple[int, int]], docs: list[Any], mode: UnitMode, tables: list[Any] | None = None
+    transcript_id: int, turn_spans: list[tuple[int, int]], docs: list[Any], mode: UnitMode, tables: list[Hashes] | None = None
 ) -> tuple[Features, Tokens]:
     """Cut each parsed turn into units and collect their terms, with arrays instead of spaCy objects.
 
@@ -217,7 +229,10 @@ def build_features(
     for k, n in enumerate(lengths):
         if n:
             o = offsets[k]
-            for a, b in _pieces_arr(sent[o:o + n], n, mode, pause[o:o + n]):
+            group = docs[k].spans.get(UNITS_KEY) if docs[k].spans else None
+            ranges = ([(s.start, s.end) for s in group] if group is not None
+                      else _pieces_arr(sent[o:o + n], n, mode, pause[o:o + n]))
+            for a, b in ranges:
                 pieces.append((o + a, o + b, a, b))
                 turns.append(k)
     starts_all = arr[:, 3]
@@ -247,16 +262,44 @@ def build_features(
     return feats, tokens
 
 
-def _pause_hashes() -> Any:
+def turn_pieces(
+    table: Hashes, mode: UnitMode, cuts: list[int] | None = None, pause: NDArray[np.bool_] | None = None
+) -> list[tuple[int, int]]:
+    """Token ranges of the units of one turn from its token table; *cuts*: character offsets (in the
+    turn) where a window should preferably end (Transcriber ``<Sync>`` times), before any pause;
+    *pause*: which tokens are pauses, when the caller computed it for many turns at once."""
     import numpy as np
-    from spacy.strings import hash_string
 
-    return np.array([hash_string(p) for p in PAUSES], dtype=np.uint64)
+    sent_col, norm_col, idx_col = (TABLE_ATTRS.index(a) for a in ("SENT_START", "NORM", "IDX"))
+    n = len(table)
+    if mode == "turn" or (mode == "auto" and n <= LONG_TURN_TOKENS):
+        return [(0, n)] if n else []
+    sent = table[:, sent_col].astype(np.int64)
+    if pause is None:
+        pause = np.isin(table[:, norm_col], _pause_hashes())
+    prefer = None
+    if cuts:
+        # the token that ends just before a cut (the next token starts at or after it)
+        idx = table[:, idx_col].astype(np.int64)
+        at = np.searchsorted(idx, np.asarray(sorted(cuts), dtype=np.int64)) - 1
+        prefer = np.zeros(n, dtype=bool)
+        prefer[at[(at >= 0) & (at < n - 1)]] = True
+    return _pieces_arr(sent, n, mode, pause, prefer)
 
 
-def _pieces_arr(sent_start: Any, n: int, mode: UnitMode, pause: Any = None) -> list[tuple[int, int]]:
+def _pause_hashes() -> Hashes:
+    import numpy as np
+    from spacy.strings import get_string_id
+
+    return np.array([get_string_id(p) for p in PAUSES], dtype=np.uint64)
+
+
+def _pieces_arr(
+    sent_start: Ints, n: int, mode: UnitMode, pause: NDArray[np.bool_] | None = None, prefer: NDArray[np.bool_] | None = None
+) -> list[tuple[int, int]]:
     """Token ranges of the units of one turn, from the SENT_START column (1 = starts a sentence;
-    0 everywhere = not set) and, for windows, the tokens after which a pause allows a cut."""
+    0 everywhere = not set) and, for windows, the tokens after which a pause allows a cut
+    (*prefer*: those after which a cut is preferred to a pause)."""
     import numpy as np
 
     if mode == "turn" or (mode == "auto" and n <= LONG_TURN_TOKENS):
@@ -270,22 +313,27 @@ def _pieces_arr(sent_start: Any, n: int, mode: UnitMode, pause: Any = None) -> l
         sents = _merge(list(zip(bounds, [*bounds[1:], n], strict=True)), n, mode)
     out: list[tuple[int, int]] = []
     for a, b in sents:
-        out.extend(windows(a, b, pause))
+        out.extend(windows(a, b, pause, prefer))
     return out
 
 
-def windows(a: int, b: int, pause: Any = None) -> list[tuple[int, int]]:
-    """Cut the token range a:b into windows of at most MAX_WINDOW_TOKENS, each ending after a pause
-    token (``pause[i]`` true) as late as possible, else at the bound; the last one at least MIN_WINDOW_TOKENS."""
+def windows(
+    a: int, b: int, pause: NDArray[np.bool_] | None = None, prefer: NDArray[np.bool_] | None = None
+) -> list[tuple[int, int]]:
+    """Cut the token range a:b into windows of at most MAX_WINDOW_TOKENS, each ending after a preferred
+    cut (``prefer[i]`` true: a ``<Sync>`` time), else after a pause token (``pause[i]`` true), as late
+    as possible, else at the bound; the last one at least MIN_WINDOW_TOKENS."""
     out: list[tuple[int, int]] = []
     s = a
     while b - s > MAX_WINDOW_TOKENS:
         cut = s + MAX_WINDOW_TOKENS
-        if pause is not None:
-            for i in range(s + MAX_WINDOW_TOKENS - 1, s + MIN_WINDOW_TOKENS - 2, -1):
-                if pause[i]:
-                    cut = i + 1
-                    break
+        for marks in (prefer, pause):
+            if marks is None:
+                continue
+            found = next((i for i in range(s + MAX_WINDOW_TOKENS - 1, s + MIN_WINDOW_TOKENS - 2, -1) if marks[i]), None)
+            if found is not None:
+                cut = found + 1
+                break
         if b - cut < MIN_WINDOW_TOKENS:  # do not leave a scrap at the end
             cut = b - MIN_WINDOW_TOKENS if b - s > MAX_WINDOW_TOKENS + MIN_WINDOW_TOKENS else b
         out.append((s, cut))

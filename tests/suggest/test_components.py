@@ -1,0 +1,95 @@
+"""qcode's registered spaCy components: units and codebook matches as span groups."""
+
+from __future__ import annotations
+
+import pytest
+
+from qcode.core.codebook import Code
+from tests.suggest.conftest import engine_for
+
+
+@pytest.fixture()
+def nlp():
+    import spacy
+
+    import qcode.suggest.components  # noqa: F401  (registers the factories)
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def test_the_components_are_ordinary_spacy_factories(nlp):
+    nlp.add_pipe("qcode_units_v1", config={"mode": "turn"})
+    nlp.add_pipe("qcode_codebook_matcher_v1", config={"codes": [
+        {"id": "pay", "phrases": ["piece rate", "wage"], "patterns": [["per-task", [{"LOWER": "per"}, {"LOWER": "task"}]]]},
+        {"id": "time", "phrases": ["deadline"]},
+    ]})
+    assert nlp.pipe_names[-2:] == ["qcode_units_v1", "qcode_codebook_matcher_v1"]
+    doc = nlp("Our wages were paid per task. The piece rates fell before every deadline.")
+    assert [s.text for s in doc.spans["qcode_units"]] == [doc.text]
+    found = sorted((s.label_, s.text) for s in doc.spans["qcode_matches"])
+    assert found == [("pay", "per task"), ("pay", "piece rates"), ("pay", "wages"), ("time", "deadline")]
+    assert {s.kb_id_.split("|")[0] for s in doc.spans["qcode_matches"]} == {"qcode.lemma_keywords.v2", "qcode.patterns.v2"}
+
+
+def test_units_prefer_a_sync_cut_to_a_pause(nlp):
+    from qcode.suggest.units import MAX_WINDOW_TOKENS
+
+    nlp.add_pipe("qcode_units_v1")
+    words = [f"w{i}" for i in range(100)]
+    words[30] = "um"  # a pause the window would end after
+    text = " ".join(words)
+    doc = nlp(text)
+    plain = [(s.start, s.end) for s in doc.spans["qcode_units"]]
+    assert plain[0] == (0, 31)
+    doc = nlp.make_doc(text)
+    doc._.qcode_cuts = [text.index("w20 ")]  # a <Sync time> before w20
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    cut = [(s.start, s.end) for s in doc.spans["qcode_units"]]
+    assert cut[0] == (0, 20)
+    assert all(b - a <= MAX_WINDOW_TOKENS for a, b in cut) and cut[-1][1] == len(doc)
+
+
+def test_the_engine_reads_what_the_components_set(en):
+    from qcode.suggest.components import MATCHES_KEY
+    from qcode.suggest.engine import TranscriptInput
+    from qcode.suggest.pipeline import parse
+    from qcode.suggest.units import UNITS_KEY
+
+    engine = engine_for(en, [Code("pay", {"": "Pay"}, keywords={"en": ("wage", "piece rate")})], unit_mode="auto")
+    turns = ["Wages were low. " * 20, "We had piece rates and a wage cut."]
+    text = "\n\n".join(turns)
+    spans = ((0, len(turns[0])), (len(turns[0]) + 2, len(text)))
+    a = next(iter(engine.analyse([TranscriptInput(1, text, spans)])))
+    docs = list(parse(en, turns))
+    from qcode.suggest.components import analyse_docs
+
+    feats, matches = analyse_docs(1, list(spans), docs, "auto", engine.matcher, spans=False)  # the arrays alone
+    assert (matches.rule == a.matches.rule).all() and (matches.start == a.matches.start).all()
+    assert (matches.unit == a.matches.unit).all() and (matches.end == a.matches.end).all()
+    assert [(u.start, u.end) for u in a.units] == [(int(s), int(e)) for s, e in zip(feats.start, feats.end, strict=True)]
+    analyse_docs(1, list(spans), docs, "auto", engine.matcher, spans=True)
+    n_units = sum(len(d.spans[UNITS_KEY]) for d in docs)
+    assert n_units == len(a.units) > 2  # the long turn is cut into sentences
+    n_matches = sum(len(d.spans[MATCHES_KEY]) for d in docs)
+    assert n_matches == len(matches) == len(a.matches) > 0
+    assert all(s.label_ == "pay" for d in docs for s in d.spans[MATCHES_KEY])
+
+
+def test_the_cache_keeps_the_parse_without_the_span_groups(en, tmp_path):
+    from qcode.suggest.cache import DocCache, text_key
+    from qcode.suggest.engine import TranscriptInput
+
+    engine = engine_for(en, [Code("pay", {"": "Pay"}, keywords={"en": ("wage",)})])
+    text = "Wages were low.\n\nThe wage went up."
+    item = TranscriptInput(1, text, ((0, 15), (17, len(text))))
+    cache = DocCache(tmp_path)
+    first = next(iter(engine.analyse([item], cache)))
+    docs = cache.load(text_key(text, item.turns), en.key, en.nlp.vocab)
+    assert docs is not None and all(not d.spans for d in docs)  # units and matches are not cached
+    again = next(iter(engine.analyse([item], cache)))
+    assert again.cached and len(again.matches) == len(first.matches) == 2
