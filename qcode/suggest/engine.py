@@ -17,7 +17,7 @@ import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qcode.core.text import count_words
 from qcode.suggest.arrays import decimal_strings, four_digit_strings, unique
@@ -44,6 +44,10 @@ from qcode.suggest.rules import (
 from qcode.suggest.signals import make_signals
 from qcode.suggest.units import Features, Unit, UnitMode, build_features, token_table
 from qcode.suggest.vectors import Vectors
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 BATCH_SIZE = 64
 ORDER = (LemmaKeywords.name, Patterns.name, Similarity.name, Vectors.name, Learned.name)
@@ -165,7 +169,7 @@ class Engine:
                 for a, b in item.turns:
                     yield item.text[a:b], n
 
-        current, bucket = -1, []
+        current, bucket = -1, list[Any]()
         for doc, n in parse(self.info, stream(), BATCH_SIZE, processes, as_tuples=True):
             if n != current:
                 if bucket:
@@ -218,7 +222,7 @@ class Engine:
         n, P = len(feats), len(self.profiles)
         ctx: dict[str, Any] = {}
         for sig in self.unit_signals:
-            parts[sig.name], ctx[sig.name] = sig.contributions(feats)  # type: ignore[attr-defined]
+            parts[sig.name], ctx[sig.name] = sig.contributions(feats)
         leads = {sig.name: np.array([sig.leads(c) for c in self.codes], dtype=bool) for sig in self.unit_signals}
         lead = np.zeros(P, dtype=bool)
         for v in leads.values():
@@ -269,18 +273,24 @@ class Engine:
                 else:
                     w_owner.append(np.repeat(on, [len(w) for w in found]))
                     w_terms.append(np.array([x for w in found for x in w], dtype=np.uint64))
-        owners, starts, ends = [], [], []
+        owners: list[NDArray[np.int64]] = []
+        starts: list[NDArray[np.int64]] = []
+        ends: list[NDArray[np.int64]] = []
         o, a, b = word_span_arrays(t.feats, units, (np.concatenate(w_owner), np.concatenate(w_terms)))
-        owners.append(o), starts.append(a), ends.append(b)
+        owners.append(o)
+        starts.append(a)
+        ends.append(b)
         m = t.matches
         if m is not None and len(m):
             key = m.unit * P + self.ruleset.profile[m.rule]
             lo_a, hi_a = np.searchsorted(key, units * P + profs), np.searchsorted(key, units * P + profs, side="right")
             o, idx = _ranges(lo_a, hi_a)
-            owners.append(o), starts.append(m.start[idx]), ends.append(m.end[idx])
+            owners.append(o)
+            starts.append(m.start[idx])
+            ends.append(m.end[idx])
             for name, col in self.ruleset.explain_json(m, o, idx, base, n).items():
                 on = np.array([k for k, d in enumerate(col) if d is not None], dtype=np.int64)
-                data[name] = (on, [col[k] for k in on.tolist()])
+                data[name] = (on, [str(col[k]) for k in on.tolist()])
         o, a, b = np.concatenate(owners), np.concatenate(starts), np.concatenate(ends)
         order = np.lexsort((b, a, o))
         o, a, b = o[order], a[order], b[order]
@@ -290,7 +300,10 @@ class Engine:
         rel[0::2], rel[1::2] = a[distinct] - base[o], b[distinct] - base[o]
         spans = join_groups(np.repeat(o, 2), decimal_strings(rel), n)
         # The signals of each pair, strongest first (ties: in ORDER), as ["short",contribution,data].
-        s_owner, s_c, s_rank, s_frag = [], [], [], []
+        s_owner: list[NDArray[np.int64]] = []
+        s_c: list[NDArray[np.float64]] = []
+        s_rank: list[NDArray[np.int64]] = []
+        s_frag: list[str] = []
         for rank, name in enumerate(ORDER):
             if name not in data:
                 continue
@@ -299,7 +312,9 @@ class Engine:
             pos = np.nonzero(C > 0)[0]
             c = np.round(C[pos], 4)
             short = SHORT_OF.get(name, name)
-            s_owner.append(on[pos]), s_c.append(c), s_rank.append(np.full(len(pos), rank))
+            s_owner.append(on[pos])
+            s_c.append(c)
+            s_rank.append(np.full(len(pos), rank, dtype=np.int64))
             picked = frags if len(pos) == len(frags) else list(map(frags.__getitem__, pos.tolist()))
             s_frag.extend(map(f'["{short}",{{}},{{}}]'.format, four_digit_strings(c), picked))
         if s_owner:
@@ -477,7 +492,8 @@ def top_pairs(score: Any, eligible: Any, k: int | None, codes: Sequence[str]) ->
     import numpy as np
 
     if k is None or k >= score.shape[1]:
-        return np.nonzero(eligible)
+        nz = np.nonzero(eligible)
+        return nz[0], nz[1]
     rows = np.nonzero(eligible.any(axis=1))[0]
     if not len(rows):
         return rows, rows.copy()
