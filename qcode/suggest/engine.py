@@ -144,6 +144,7 @@ class Engine:
         for sig in self.signals:
             if isinstance(sig, Learned):
                 sig.fit_cache = fit_cache
+        self._rules_key: str | None = None
 
     # ------------------------------------------------------------- parsing
     def analyse(
@@ -156,9 +157,13 @@ class Engine:
                 yield self._empty(item)
                 continue
             key = text_key(item.text, item.turns)
+            known = self._load_arrays(item, key, cache) if cache else None
+            if known is not None:
+                yield known
+                continue
             docs = cache.load(key, self.info.key, self.info.nlp.vocab) if cache else None
             if docs is not None and len(docs) == len(item.turns):
-                yield self._finish(item, docs, cached=True)
+                yield self._finish(item, docs, cached=True, key=key, cache=cache)
             else:
                 pending.append((item, key))
         if not pending:
@@ -190,12 +195,45 @@ class Engine:
         tables = [token_table(d) for d in docs]
         if cache is not None:
             cache.save(key, self.info.key, docs)
-        return self._finish(item, docs, cached=False, tables=tables)
+        return self._finish(item, docs, cached=False, tables=tables, key=key, cache=cache)
 
-    def _finish(self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None) -> Analysed:
+    def _finish(
+        self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None,
+        key: str = "", cache: DocCache | None = None,
+    ) -> Analysed:
         feats, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode, tables)
         matches = self.ruleset.match(docs, tokens)
+        if cache is not None and key:
+            cache.arrays.save(_feature_arrays(feats, matches, self.info.nlp.vocab.strings), *self._array_key(key))
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
+
+    def _array_key(self, key: str) -> tuple[str, str, str, str]:
+        """Key of the units and matches of the parse *key*: they depend on the parse, the unit mode and the rules."""
+        if self._rules_key is None:
+            import hashlib
+
+            state = [(type(s).__name__, getattr(s, "tagged", None), getattr(s, "pos_group", None),
+                      getattr(s, "idioms", None)) for s in self.ruleset.signals]
+            self._rules_key = hashlib.sha256(repr((self.ruleset.fingerprint(), state)).encode("utf-8")).hexdigest()[:40]
+        return key, self.info.key, str(self.unit_mode), self._rules_key
+
+    def _load_arrays(self, item: TranscriptInput, key: str, cache: DocCache) -> Analysed | None:
+        """The transcript's units and matches from the array cache (no documents), or None."""
+        arrays = cache.arrays.load(*self._array_key(key))
+        if arrays is None:
+            return None
+        try:
+            feats, matches = _from_arrays(item.transcript_id, arrays)
+            words = arrays["strings"].tolist()
+        except KeyError:
+            return None
+        # The evidence reads the terms' text from the vocabulary, which the documents used to fill.
+        strings = self.info.nlp.vocab.strings
+        for w in words:
+            strings.add(w)
+        if len(feats) and int(feats.end.max()) > len(item.text):
+            return None
+        return Analysed(item.transcript_id, feats, matches, item.word_count(), True, item.text, self)
 
     # ------------------------------------------------------------ learning
     def fit(self, training: Training) -> None:
@@ -415,6 +453,35 @@ class Engine:
 
 
 # ----------------------------------------------------------------- helpers
+_FEATURE_FIELDS = ("start", "end", "turn", "tok", "ptr", "terms", "tstart", "tend")
+_MATCH_FIELDS = ("unit", "rule", "start", "end")
+
+
+def _feature_arrays(feats: Features, matches: Matches, strings: Any) -> dict[str, NDArray[Any]]:
+    """*feats* and *matches* as named arrays (for :class:`~qcode.suggest.cache.ArrayCache`), with the text
+    of their terms (from the StringStore *strings*)."""
+    import numpy as np
+
+    out = {f"f_{name}": getattr(feats, name) for name in _FEATURE_FIELDS}
+    hashes = [feats.terms]
+    if feats.sptr is not None:
+        out["f_sptr"], out["f_sterms"] = feats.sptr, feats.sterms
+        hashes.append(feats.sterms)
+    words = [strings[h] for h in unique(np.concatenate(hashes).astype(np.uint64)).tolist() if h in strings]
+    out["strings"] = np.array(words, dtype=str)
+    out.update({f"m_{name}": getattr(matches, name) for name in _MATCH_FIELDS})
+    return out
+
+
+def _from_arrays(transcript_id: int, arrays: dict[str, NDArray[Any]]) -> tuple[Features, Matches]:
+    """The inverse of :func:`_feature_arrays` (KeyError when an array is missing)."""
+    f = {name: arrays[f"f_{name}"] for name in _FEATURE_FIELDS}
+    m = {name: arrays[f"m_{name}"] for name in _MATCH_FIELDS}
+    feats = Features(transcript_id, f["start"], f["end"], f["turn"], f["tok"], f["ptr"], f["terms"], f["tstart"],
+                     f["tend"], arrays.get("f_sptr"), arrays.get("f_sterms"))
+    return feats, Matches(m["unit"], m["rule"], m["start"], m["end"])
+
+
 def covers(u_start: int, u_end: int, c_start: int, c_end: int) -> bool:
     """The evaluation rule: the coding covers >= half the unit, or the unit holds >= half the coding."""
     inter = min(u_end, c_end) - max(u_start, c_start)
