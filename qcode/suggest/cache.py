@@ -107,18 +107,27 @@ class DocCache:
         p = self.path(key, pipeline_key)
         if p is None:
             return
+        # Serialised on the writer thread (the docs are not changed after this); its compression
+        # releases the GIL, so it overlaps with the parsing of the next transcript.
+        self._submit(_write, p, docs)
+
+    def save_arrays(self, arrays: dict[str, NDArray[Any]], *parts: str) -> None:
+        """:meth:`ArrayCache.save` on :attr:`arrays`, on the writer thread like :meth:`save`."""
+        if self.arrays.folder is None:
+            return
+        self._submit(self.arrays.save, arrays, *parts)
+
+    def _submit(self, fn: Any, *args: Any) -> None:
         if self._writer is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qcode-doc-cache")
-        # Serialised on the writer thread (the docs are not changed after this); its compression
-        # releases the GIL, so it overlaps with the parsing of the next transcript.
-        self._pending.append(self._writer.submit(_write, p, docs))
+        self._pending.append(self._writer.submit(fn, *args))
         if len(self._pending) > 4:  # bound the memory held by queued entries
             self._pending.pop(0).result()
 
     def flush(self) -> None:
-        """Wait until every entry given to :meth:`save` is on disk."""
+        """Wait until every entry given to :meth:`save` or :meth:`save_arrays` is on disk."""
         while self._pending:
             self._pending.pop(0).result()
 

@@ -167,6 +167,8 @@ class Engine:
             else:
                 pending.append((item, key))
         if not pending:
+            if cache is not None:
+                cache.flush()
             return
 
         def stream() -> Iterator[tuple[str, int]]:
@@ -204,7 +206,7 @@ class Engine:
         feats, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode, tables)
         matches = self.ruleset.match(docs, tokens)
         if cache is not None and key:
-            cache.arrays.save(_feature_arrays(feats, matches, self.info.nlp.vocab.strings), *self._array_key(key))
+            cache.save_arrays(_feature_arrays(feats, matches, self.info.nlp.vocab.strings), *self._array_key(key))
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
 
     def _array_key(self, key: str) -> tuple[str, str, str, str]:
