@@ -9,10 +9,14 @@ distinct values.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
 
 
-def unique(values: Any) -> Any:
+def unique(values: ArrayLike) -> NDArray[Any]:
     """The sorted distinct values of *values* (flattened), like ``np.unique(values)``."""
     import numpy as np
 
@@ -29,7 +33,7 @@ _DECIMAL: list[str] = []
 _DECIMAL_MAX = 1 << 20
 
 
-def decimal_strings(values: Any) -> list[str]:
+def decimal_strings(values: NDArray[np.integer[Any]]) -> list[str]:
     """``str(v)`` of each non-negative integer of the array *values*, from a table of ready-made strings.
 
     The evidence of a run writes hundreds of thousands of small offsets as
@@ -49,7 +53,7 @@ def decimal_strings(values: Any) -> list[str]:
 _FOUR_DIGITS: list[str] = []
 
 
-def four_digit_strings(values: Any) -> list[str]:
+def four_digit_strings(values: ArrayLike) -> list[str]:
     """``repr(v)`` of each value of *values*, which were rounded to 4 decimals (``np.round(x, 4)``).
 
     Values in [0, 1] (scores and contributions) are looked up in a table of
@@ -57,14 +61,14 @@ def four_digit_strings(values: Any) -> list[str]:
     """
     import numpy as np
 
-    values = np.asarray(values, dtype=np.float64)
-    if not len(values):
+    arr = np.asarray(values, dtype=np.float64)
+    if not len(arr):
         return []
     if not _FOUR_DIGITS:
         _FOUR_DIGITS.extend(repr(k / 10000) for k in range(10001))
-    if values.min() < 0.0 or values.max() > 1.0:
-        return list(map(repr, values.tolist()))
-    return list(map(_FOUR_DIGITS.__getitem__, np.rint(values * 10000).astype(np.int64).tolist()))
+    if arr.min() < 0.0 or arr.max() > 1.0:
+        return list(map(repr, arr.tolist()))
+    return list(map(_FOUR_DIGITS.__getitem__, np.rint(arr * 10000).astype(np.int64).tolist()))
 
 
 class HashIndex:
@@ -79,31 +83,31 @@ class HashIndex:
     def __init__(self) -> None:
         import numpy as np
 
-        self.keys = np.zeros(0, dtype=np.uint64)
+        self.keys: NDArray[np.uint64] = np.zeros(0, dtype=np.uint64)
         """The keys, sorted."""
-        self.number = np.zeros(0, dtype=np.int64)
+        self.number: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         """For each of :attr:`keys`, when it was added (0 for the first)."""
 
     def __len__(self) -> int:
         return len(self.keys)
 
-    def find(self, keys: Any) -> Any:
+    def find(self, keys: ArrayLike) -> NDArray[np.int64]:
         """The number of each of *keys* (uint64), -1 for a key not added yet."""
         import numpy as np
 
-        keys = np.asarray(keys, dtype=np.uint64)
+        k = np.asarray(keys, dtype=np.uint64)
         if not len(self.keys):
-            return np.full(len(keys), -1, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        return np.where(self.keys[pos] == keys, self.number[pos], -1)
+            return np.full(len(k), -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.keys, k), len(self.keys) - 1)
+        return np.where(self.keys[pos] == k, self.number[pos], -1)
 
-    def add(self, new: Any) -> None:
+    def add(self, new: ArrayLike) -> None:
         """Add distinct keys not added yet; they get the next numbers, in their order."""
         import numpy as np
 
-        new = np.asarray(new, dtype=np.uint64)
-        keys = np.concatenate([self.keys, new])
+        fresh = np.asarray(new, dtype=np.uint64)
+        keys = np.concatenate([self.keys, fresh])
         order = np.argsort(keys, kind="stable")
         first = len(self.keys)
         self.keys = keys[order]
-        self.number = np.concatenate([self.number, np.arange(first, first + len(new), dtype=np.int64)])[order]
+        self.number = np.concatenate([self.number, np.arange(first, first + len(fresh), dtype=np.int64)])[order]

@@ -7,6 +7,14 @@ again. A codebook change does not touch the key, so re-suggesting after
 editing codes does not parse again. Entries are written to a temporary file
 and renamed, so a crash never leaves a torn entry; an unreadable entry is
 treated as missing and rewritten.
+
+Beside each parse, :class:`ArrayCache` keeps what the engine derives from it
+for one set of rules (the units, their terms and the rule matches) as an
+uncompressed ``.npz``: loading a few arrays is many times faster than
+rebuilding the spaCy documents from a ``DocBin``, so a re-run after a change
+that leaves the rules alone (a definition, examples, codings, decisions)
+reads no documents at all. Its key adds the rules' fingerprint, so a changed
+keyword or pattern finds no entry and the documents are matched again.
 """
 
 from __future__ import annotations
@@ -16,7 +24,10 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 ATTRS = ["ORTH", "NORM", "LEMMA", "SENT_START", "POS", "TAG", "MORPH"]
 
@@ -33,9 +44,14 @@ def to_bytes(docs: Sequence[Any]) -> bytes:
 
 def _write(path: Path, docs: Sequence[Any]) -> None:
     """Serialise and write one entry atomically (on the cache's thread)."""
+    _write_bytes(path, lambda: to_bytes(docs))
+
+
+def _write_bytes(path: Path, make: Any) -> None:
+    """Write the bytes ``make()`` returns to *path* atomically (temp file + rename); errors only lose the entry."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = to_bytes(docs)
+        data = make()
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -60,6 +76,8 @@ class DocCache:
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = Path(folder) if folder is not None else None
+        self.arrays = ArrayCache(self.folder / "units" if self.folder is not None else None)
+        """What the engine derived from these parses (units, rule matches), by parse and rules."""
         self._writer: Any = None
         self._pending: list[Any] = []
 
@@ -89,17 +107,72 @@ class DocCache:
         p = self.path(key, pipeline_key)
         if p is None:
             return
+        # Serialised on the writer thread (the docs are not changed after this); its compression
+        # releases the GIL, so it overlaps with the parsing of the next transcript.
+        self._submit(_write, p, docs)
+
+    def save_arrays(self, arrays: dict[str, NDArray[Any]], *parts: str) -> None:
+        """:meth:`ArrayCache.save` on :attr:`arrays`, on the writer thread like :meth:`save`."""
+        if self.arrays.folder is None:
+            return
+        self._submit(self.arrays.save, arrays, *parts)
+
+    def _submit(self, fn: Any, *args: Any) -> None:
         if self._writer is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qcode-doc-cache")
-        # Serialised on the writer thread (the docs are not changed after this); its compression
-        # releases the GIL, so it overlaps with the parsing of the next transcript.
-        self._pending.append(self._writer.submit(_write, p, docs))
+        self._pending.append(self._writer.submit(fn, *args))
         if len(self._pending) > 4:  # bound the memory held by queued entries
             self._pending.pop(0).result()
 
     def flush(self) -> None:
-        """Wait until every entry given to :meth:`save` is on disk."""
+        """Wait until every entry given to :meth:`save` or :meth:`save_arrays` is on disk."""
         while self._pending:
             self._pending.pop(0).result()
+
+
+class ArrayCache:
+    """A folder of ``<key>.npz`` files: named NumPy arrays, written atomically, read without copying text."""
+
+    VERSION = "1"
+    """Bump when what is stored for the same key changes (units, terms or matches computed differently)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = Path(folder) if folder is not None else None
+
+    def path(self, *parts: str) -> Path | None:
+        if self.folder is None:
+            return None
+        h = hashlib.sha256(repr((self.VERSION, *parts)).encode("utf-8")).hexdigest()[:40]
+        return self.folder / f"{h}.npz"
+
+    def load(self, *parts: str) -> dict[str, NDArray[Any]] | None:
+        """The arrays stored under the key *parts*, or None when absent or unreadable."""
+        p = self.path(*parts)
+        if p is None or not p.is_file():
+            return None
+        import numpy as np
+
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        except Exception:  # a damaged entry is just a miss
+            return None
+
+    def save(self, arrays: dict[str, NDArray[Any]], *parts: str) -> None:
+        """Store *arrays* under the key *parts* (uncompressed: they are small next to the parse)."""
+        p = self.path(*parts)
+        if p is None:
+            return
+
+        def make() -> bytes:
+            import io
+
+            import numpy as np
+
+            buf = io.BytesIO()
+            np.savez(buf, **arrays)  # type: ignore[arg-type]
+            return buf.getvalue()
+
+        _write_bytes(p, make)

@@ -17,7 +17,7 @@ import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qcode.core.text import count_words
 from qcode.suggest.arrays import decimal_strings, four_digit_strings, unique
@@ -44,6 +44,10 @@ from qcode.suggest.rules import (
 from qcode.suggest.signals import make_signals
 from qcode.suggest.units import Features, Unit, UnitMode, build_features, token_table
 from qcode.suggest.vectors import Vectors
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 BATCH_SIZE = 64
 ORDER = (LemmaKeywords.name, Patterns.name, Similarity.name, Vectors.name, Learned.name)
@@ -143,6 +147,7 @@ class Engine:
         for sig in self.signals:
             if isinstance(sig, Learned):
                 sig.fit_cache = fit_cache
+        self._rules_key: str | None = None
 
     # ------------------------------------------------------------- parsing
     def analyse(
@@ -155,12 +160,18 @@ class Engine:
                 yield self._empty(item)
                 continue
             key = text_key(item.text, item.turns)
+            known = self._load_arrays(item, key, cache) if cache else None
+            if known is not None:
+                yield known
+                continue
             docs = cache.load(key, self.info.key, self.info.nlp.vocab) if cache else None
             if docs is not None and len(docs) == len(item.turns):
-                yield self._finish(item, docs, cached=True)
+                yield self._finish(item, docs, cached=True, key=key, cache=cache)
             else:
                 pending.append((item, key))
         if not pending:
+            if cache is not None:
+                cache.flush()
             return
 
         def stream() -> Iterator[tuple[str, int]]:
@@ -168,7 +179,7 @@ class Engine:
                 for a, b in item.turns:
                     yield item.text[a:b], n
 
-        current, bucket = -1, []
+        current, bucket = -1, list[Any]()
         for doc, n in parse(self.info, stream(), BATCH_SIZE, processes, as_tuples=True):
             if n != current:
                 if bucket:
@@ -187,19 +198,52 @@ class Engine:
     def _store(self, entry: tuple[TranscriptInput, str], docs: list[Any], cache: DocCache | None) -> Analysed:
         item, key = entry
         tables = [token_table(d) for d in docs]
-        done = self._finish(item, docs, cached=False, tables=tables)
+        done = self._finish(item, docs, cached=False, tables=tables, key=key, cache=cache)
         if cache is not None:
             for d in docs:  # the cache keeps the parse only (units: unit mode; matches: codebook)
                 d.spans.clear()
             cache.save(key, self.info.key, docs)
         return done
 
-    def _finish(self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None) -> Analysed:
+    def _finish(
+        self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None,
+        key: str = "", cache: DocCache | None = None,
+    ) -> Analysed:
         from qcode.suggest.components import analyse_docs
 
         feats, matches = analyse_docs(item.transcript_id, list(item.turns), docs, self.unit_mode, self.matcher, tables,
                                       spans=True)
+        if cache is not None and key:
+            cache.save_arrays(_feature_arrays(feats, matches, self.info.nlp.vocab.strings), *self._array_key(key))
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
+
+    def _array_key(self, key: str) -> tuple[str, str, str, str]:
+        """Key of the units and matches of the parse *key*: they depend on the parse, the unit mode and the rules."""
+        if self._rules_key is None:
+            import hashlib
+
+            state = [(type(s).__name__, getattr(s, "tagged", None), getattr(s, "pos_group", None),
+                      getattr(s, "idioms", None)) for s in self.ruleset.signals]
+            self._rules_key = hashlib.sha256(repr((self.ruleset.fingerprint(), state)).encode("utf-8")).hexdigest()[:40]
+        return key, self.info.key, str(self.unit_mode), self._rules_key
+
+    def _load_arrays(self, item: TranscriptInput, key: str, cache: DocCache) -> Analysed | None:
+        """The transcript's units and matches from the array cache (no documents), or None."""
+        arrays = cache.arrays.load(*self._array_key(key))
+        if arrays is None:
+            return None
+        try:
+            feats, matches = _from_arrays(item.transcript_id, arrays)
+            words = arrays["strings"].tolist()
+        except KeyError:
+            return None
+        # The evidence reads the terms' text from the vocabulary, which the documents used to fill.
+        strings = self.info.nlp.vocab.strings
+        for w in words:
+            strings.add(w)
+        if len(feats) and int(feats.end.max()) > len(item.text):
+            return None
+        return Analysed(item.transcript_id, feats, matches, item.word_count(), True, item.text, self)
 
     # ------------------------------------------------------------ learning
     def fit(self, training: Training) -> None:
@@ -226,7 +270,7 @@ class Engine:
         n, P = len(feats), len(self.profiles)
         ctx: dict[str, Any] = {}
         for sig in self.unit_signals:
-            parts[sig.name], ctx[sig.name] = sig.contributions(feats)  # type: ignore[attr-defined]
+            parts[sig.name], ctx[sig.name] = sig.contributions(feats)
         leads = {sig.name: np.array([sig.leads(c) for c in self.codes], dtype=bool) for sig in self.unit_signals}
         lead = np.zeros(P, dtype=bool)
         for v in leads.values():
@@ -277,18 +321,24 @@ class Engine:
                 else:
                     w_owner.append(np.repeat(on, [len(w) for w in found]))
                     w_terms.append(np.array([x for w in found for x in w], dtype=np.uint64))
-        owners, starts, ends = [], [], []
+        owners: list[NDArray[np.int64]] = []
+        starts: list[NDArray[np.int64]] = []
+        ends: list[NDArray[np.int64]] = []
         o, a, b = word_span_arrays(t.feats, units, (np.concatenate(w_owner), np.concatenate(w_terms)))
-        owners.append(o), starts.append(a), ends.append(b)
+        owners.append(o)
+        starts.append(a)
+        ends.append(b)
         m = t.matches
         if m is not None and len(m):
             key = m.unit * P + self.ruleset.profile[m.rule]
             lo_a, hi_a = np.searchsorted(key, units * P + profs), np.searchsorted(key, units * P + profs, side="right")
             o, idx = _ranges(lo_a, hi_a)
-            owners.append(o), starts.append(m.start[idx]), ends.append(m.end[idx])
+            owners.append(o)
+            starts.append(m.start[idx])
+            ends.append(m.end[idx])
             for name, col in self.ruleset.explain_json(m, o, idx, base, n).items():
                 on = np.array([k for k, d in enumerate(col) if d is not None], dtype=np.int64)
-                data[name] = (on, [col[k] for k in on.tolist()])
+                data[name] = (on, [str(col[k]) for k in on.tolist()])
         o, a, b = np.concatenate(owners), np.concatenate(starts), np.concatenate(ends)
         order = np.lexsort((b, a, o))
         o, a, b = o[order], a[order], b[order]
@@ -298,7 +348,10 @@ class Engine:
         rel[0::2], rel[1::2] = a[distinct] - base[o], b[distinct] - base[o]
         spans = join_groups(np.repeat(o, 2), decimal_strings(rel), n)
         # The signals of each pair, strongest first (ties: in ORDER), as ["short",contribution,data].
-        s_owner, s_c, s_rank, s_frag = [], [], [], []
+        s_owner: list[NDArray[np.int64]] = []
+        s_c: list[NDArray[np.float64]] = []
+        s_rank: list[NDArray[np.int64]] = []
+        s_frag: list[str] = []
         for rank, name in enumerate(ORDER):
             if name not in data:
                 continue
@@ -307,7 +360,9 @@ class Engine:
             pos = np.nonzero(C > 0)[0]
             c = np.round(C[pos], 4)
             short = SHORT_OF.get(name, name)
-            s_owner.append(on[pos]), s_c.append(c), s_rank.append(np.full(len(pos), rank))
+            s_owner.append(on[pos])
+            s_c.append(c)
+            s_rank.append(np.full(len(pos), rank, dtype=np.int64))
             picked = frags if len(pos) == len(frags) else list(map(frags.__getitem__, pos.tolist()))
             s_frag.extend(map(f'["{short}",{{}},{{}}]'.format, four_digit_strings(c), picked))
         if s_owner:
@@ -408,6 +463,35 @@ class Engine:
 
 
 # ----------------------------------------------------------------- helpers
+_FEATURE_FIELDS = ("start", "end", "turn", "tok", "ptr", "terms", "tstart", "tend")
+_MATCH_FIELDS = ("unit", "rule", "start", "end")
+
+
+def _feature_arrays(feats: Features, matches: Matches, strings: Any) -> dict[str, NDArray[Any]]:
+    """*feats* and *matches* as named arrays (for :class:`~qcode.suggest.cache.ArrayCache`), with the text
+    of their terms (from the StringStore *strings*)."""
+    import numpy as np
+
+    out = {f"f_{name}": getattr(feats, name) for name in _FEATURE_FIELDS}
+    hashes = [feats.terms]
+    if feats.sptr is not None and feats.sterms is not None:
+        out["f_sptr"], out["f_sterms"] = feats.sptr, feats.sterms
+        hashes.append(feats.sterms)
+    words = [strings[h] for h in unique(np.concatenate(hashes).astype(np.uint64)).tolist() if h in strings]
+    out["strings"] = np.array(words, dtype=str)
+    out.update({f"m_{name}": getattr(matches, name) for name in _MATCH_FIELDS})
+    return out
+
+
+def _from_arrays(transcript_id: int, arrays: dict[str, NDArray[Any]]) -> tuple[Features, Matches]:
+    """The inverse of :func:`_feature_arrays` (KeyError when an array is missing)."""
+    f = {name: arrays[f"f_{name}"] for name in _FEATURE_FIELDS}
+    m = {name: arrays[f"m_{name}"] for name in _MATCH_FIELDS}
+    feats = Features(transcript_id, f["start"], f["end"], f["turn"], f["tok"], f["ptr"], f["terms"], f["tstart"],
+                     f["tend"], arrays.get("f_sptr"), arrays.get("f_sterms"))
+    return feats, Matches(m["unit"], m["rule"], m["start"], m["end"])
+
+
 def covers(u_start: int, u_end: int, c_start: int, c_end: int) -> bool:
     """The evaluation rule: the coding covers >= half the unit, or the unit holds >= half the coding."""
     inter = min(u_end, c_end) - max(u_start, c_start)
@@ -485,7 +569,8 @@ def top_pairs(score: Any, eligible: Any, k: int | None, codes: Sequence[str]) ->
     import numpy as np
 
     if k is None or k >= score.shape[1]:
-        return np.nonzero(eligible)
+        nz = np.nonzero(eligible)
+        return nz[0], nz[1]
     rows = np.nonzero(eligible.any(axis=1))[0]
     if not len(rows):
         return rows, rows.copy()

@@ -135,7 +135,8 @@ def tfidf_rows(ptr: Any, terms: Any, keys: Any, key_col: Any, key_idf: Any, unse
 
     n = len(ptr) - 1
     if len(terms) == 0 or n_cols == 0:
-        return sp.csr_matrix((n, n_cols), dtype=dtype)
+        empty = (np.zeros(0, dtype=dtype), np.zeros(0, dtype=np.int32), np.zeros(n + 1, dtype=np.int32))
+        return sp.csr_matrix(empty, shape=(n, n_cols))
     uniq, u, t, cnt = _term_cells(ptr, terms)
     if len(keys):
         pos = np.minimum(np.searchsorted(keys, uniq), len(keys) - 1)

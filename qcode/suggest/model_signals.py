@@ -156,7 +156,7 @@ def word_spans(feats: Features, units: Any, words: list[list[int]]) -> list[list
     return out
 
 
-class _WordJson(dict):  # type: ignore[type-arg]
+class _WordJson(dict[int, str]):
     """Lemma hash -> the lemma as JSON text (filled on demand)."""
 
     def __init__(self, strings: Any) -> None:
@@ -308,13 +308,14 @@ class Similarity(Signal):
     def _tails(self) -> list[str]:
         """Per vector (in sorted order), what follows the words in the evidence data."""
 
-        if getattr(self, "_tails_of", None) is None or len(self._tails_of) != len(self.vectors):
-            out = []
+        tails: list[str] | None = getattr(self, "_tails_of", None)
+        if tails is None or len(tails) != len(self.vectors):
+            out: list[str] = []
             for pos in range(len(self.vectors)):
                 _, _, passage = self.vectors[int(self.order[pos])]
                 out.append("" if passage is None else "," + passage_json(passage))
-            self._tails_of = out
-        return self._tails_of
+            self._tails_of = tails = out
+        return tails
 
     def explain_data_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[list[Any], list[int]]]:
         """:meth:`explain_json_many` with the data as Python lists."""
@@ -332,7 +333,7 @@ class Similarity(Signal):
         from qcode.suggest.evidence import similarity_detail
 
         quotes = self.passage_quotes()
-        out = []
+        out: list[tuple[str, list[int], dict[str, Any] | None]] = []
         for data, words in self.explain_data_many(feats, units, profs, ctx):
             sim, listed = data[0], data[1]
             if len(data) < 3:

@@ -259,8 +259,8 @@ class Vectors(Signal):
         texts = [(j, t) for j, p in enumerate(profiles) for t in p.texts]
         per_text: dict[int, list[tuple[str, list[int]]]] = {}
         for (j, text), doc in zip(texts, parse(info, [t for _, t in texts]), strict=True):
-            terms = doc_terms(doc)[0]
-            per_text.setdefault(j, []).append((text, [t for t, r in zip(terms.tolist(), self.lookup(terms).tolist(), strict=True) if r >= 0]))
+            found = doc_terms(doc)[0]
+            per_text.setdefault(j, []).append((text, [t for t, r in zip(found.tolist(), self.lookup(found).tolist(), strict=True) if r >= 0]))
         for j, items in per_text.items():
             own = [(text, terms) for text, terms in items if len(terms) >= MIN_TEXT_TERMS]
             if not own:

@@ -189,7 +189,8 @@ def run_suggestions(
     manifest = _Manifest(project.data_dir / "cache" / "suggest" / "manifest.json")
     preferred = project.settings.suggest.get("pipeline")
     coded = _coded_index(all_codings)
-    names, notes = [], []
+    names: list[str] = []
+    notes: list[str] = []
     words = cached = done = 0
     covered_codes: set[str] = set()
     unchanged: set[int] = set()

@@ -68,8 +68,38 @@ def test_damaged_cache_entry_is_reparsed(en, tmp_path):
     list(engine.analyse([item], cache))
     [f] = tmp_path.glob("*.spacy")
     f.write_bytes(b"garbage")
+    [units] = (tmp_path / "units").glob("*.npz")
+    units.write_bytes(b"garbage")
     [a] = list(engine.analyse([item], cache))
     assert not a.cached and len(a.units) == 2
+
+
+def test_units_and_matches_come_from_the_array_cache_until_the_rules_change(en, tmp_path):
+    codes = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)}, definition="One thing.")]
+    item = TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))
+    cache = DocCache(tmp_path)
+    [first] = list(engine_for(en, codes).analyse([item], cache))
+    [f] = tmp_path.glob("*.spacy")
+    f.unlink()  # without the parse, only the array cache can answer
+    redefined = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)}, definition="Another thing.")]
+    engine = engine_for(en, redefined)
+    [again] = list(engine.analyse([TranscriptInput(7, TEXT, item.turns)], cache))
+    assert again.cached and again.transcript_id == 7 and again.feats.transcript_id == 7
+    assert [(u.start, u.end, u.terms, u.spans, u.stops) for u in again.units] == [
+        (u.start, u.end, u.terms, u.spans, u.stops) for u in first.units]
+    assert [[h.spans for h in hs] for hs in again.rule_hits] == [[h.spans for h in hs] for hs in first.rule_hits]
+    assert any(again.rule_hits)
+    # The terms' text is stored too: a new process reads the evidence's words from the vocabulary.
+    import numpy as np
+    from spacy.strings import hash_string
+
+    [npz] = (tmp_path / "units").glob("*.npz")
+    stored = {hash_string(w) for w in np.load(npz)["strings"].tolist()}
+    assert stored == {t for u in first.units for t in [*u.terms, *u.stops]} and stored
+    # Another keyword: other rules, so the transcript is parsed and matched again.
+    rekeyed = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "month")}, definition="One thing.")]
+    [other] = list(engine_for(en, rekeyed).analyse([item], cache))
+    assert not other.cached
 
 
 def test_units_turns_sentences_and_long_turns(en):
