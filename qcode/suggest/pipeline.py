@@ -140,6 +140,18 @@ def _load_blank(lang: str) -> PipelineInfo:
 
     try:
         nlp = spacy.blank(lang)
+    except ModuleNotFoundError as exc:
+        if exc.name and not exc.name.startswith("spacy.lang"):
+            # spaCy imports every package's registered factories: a stale entry point breaks all pipelines
+            raise SuggestError(
+                f"spaCy could not start: an installed package registers spaCy components from module '{exc.name}', "
+                "which cannot be imported.",
+                hint="Reinstall the package that provides it (for qcode itself: python3 -m pip install -e .).",
+            ) from exc
+        raise SuggestError(
+            f"spaCy has no language '{lang}' (from the transcript's or project's language).",
+            hint="Set the transcript language to an ISO 639-1 code spaCy knows (en, fr, de, es...).",
+        ) from exc
     except (ImportError, KeyError) as exc:
         raise SuggestError(
             f"spaCy has no language '{lang}' (from the transcript's or project's language).",

@@ -8,6 +8,12 @@ is made for it, and the commands in COMMANDS run with that revision's code on PY
 normalised (project paths, timestamps, durations; .docx/.xlsx compared by their XML parts without the
 zip's dates and docProps) and compared. Exit 0 when everything is the same, 1 with a unified diff of
 each difference otherwise.
+
+The installed package's metadata is shared by both revisions: qcode registers its spaCy components
+as ``spacy_factories`` entry points, which spaCy imports when it builds any pipeline, so a revision
+older than ``qcode/suggest/components.py`` fails ``suggest`` with "could not start" while the
+current install registers them. To compare against such a revision, drop the ``[spacy_factories]``
+section from ``qcode-*.dist-info/entry_points.txt`` for the run (and reinstall afterwards).
 """
 from __future__ import annotations
 

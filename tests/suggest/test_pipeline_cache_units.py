@@ -31,6 +31,21 @@ def test_a_missing_configured_pipeline_is_a_clear_error():
     assert "never downloads" in exc.value.hint
 
 
+def test_an_unknown_language_and_a_broken_spacy_plugin_are_told_apart(monkeypatch):
+    from qcode.suggest import pipeline
+
+    with pytest.raises(SuggestError, match="no language 'zz'"):
+        pipeline._load_blank("zz")
+
+    def broken(lang):  # what spaCy raises when a package's entry point names a module that is gone
+        raise ModuleNotFoundError("No module named 'gone.components'", name="gone.components")
+
+    monkeypatch.setattr("spacy.blank", broken)
+    with pytest.raises(SuggestError, match="'gone.components'") as exc:
+        pipeline._load_blank("en")
+    assert "no language" not in str(exc.value) and "Reinstall" in exc.value.hint
+
+
 @pytest.mark.model
 def test_trained_french_pipeline_is_preferred_when_installed():
     if "fr_core_news_sm" not in installed_trained("fr"):
