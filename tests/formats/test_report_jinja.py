@@ -494,8 +494,11 @@ def _children() -> set[int]:
     """Process ids of this process's live children (Linux ``/proc``)."""
     found: set[int] = set()
     for task in Path("/proc/self/task").iterdir():
-        with open(task / "children", encoding="ascii") as f:
-            found.update(int(pid) for pid in f.read().split())
+        try:
+            with open(task / "children", encoding="ascii") as f:
+                found.update(int(pid) for pid in f.read().split())
+        except FileNotFoundError:  # the thread ended between the listing and the read: it has no children
+            continue
     return found
 
 
