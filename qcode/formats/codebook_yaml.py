@@ -415,7 +415,7 @@ def build(root: Node, text: str, file: str, problems: list[Problem], default_tit
     names = [k.raw for k, _ in root.pairs if k.kind == "scalar"]
     if not any(n in TOP_KEYS or str(n).startswith("x-") for n in names):
         # Not a codebook at all (a wrong path, another file): say so without quoting its content,
-        # which may be anything (issue 14: `[codebook] path = "/etc/shadow"` printed its lines).
+        # which may be anything, e.g. a system file a mistyped `[codebook] path` points to.
         c.add(root, "", f"this is not a qcode codebook: none of its {len(names)} top-level keys is a codebook "
               "key (qcode_codebook, title, codes, ...).",
               "Check the path: a codebook is a YAML file with a `codes:` list.")
