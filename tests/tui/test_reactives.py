@@ -149,3 +149,27 @@ async def test_setting_the_code_reloads_retrieval_and_review(make, project_dir) 
         review.code_id = "piece-rates"
         await pilot.pause()
         assert review.items == [] and review.sub_title == "Review disagreements: Piece rates"
+
+
+async def test_setting_the_index_shows_that_suggestion(demo_dir) -> None:
+    from qcode.tui.app import make_app
+    from qcode.tui.screens.suggestions import SuggestionsScreen
+    from tests.tui.test_suggestion_review import add_pending
+
+    (first, _, _), (second, second_end, spans) = add_pending(demo_dir, [
+        ("pay-piece-rates", "Per task, always.", 0.98, ["Per task"]),
+        ("outsourcing-chains", "Regulation.", 0.61, ["outsourcing"]),
+    ])
+    app = make_app(demo_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.open_suggestions()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SuggestionsScreen)
+        info = screen.query_one("#sugg-info")
+        assert screen.view.flash[0] == first and "1/2" in info.render().plain
+        screen.index = 1
+        await pilot.pause()
+        assert screen.view.flash == (second, second_end) and screen.view.evidence == spans
+        assert "2/2" in info.render().plain and "score 0.61" in info.render().plain
