@@ -8,7 +8,7 @@ spaCy's own validator.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qcode.core.errors import did_you_mean
 
@@ -56,13 +56,13 @@ class PatternChecks:
     def boolean(self, node: Node, path: str) -> bool | None:  # pragma: no cover
         raise NotImplementedError
 
-    def patterns(self, node: Node, path: str) -> list[Any]:
+    def patterns(self, node: Node, path: str) -> list[object]:
         if node.kind != "seq":
             self.add(node, path, "`patterns:` must be a list of token patterns.",
                      "Each pattern is a list of token descriptions, e.g. - [{LOWER: piece}, {LOWER: rate}].")
             return []
         out = []
-        for i, pat in enumerate(node.value):
+        for i, pat in enumerate(node.items):
             before = len(self.problems)
             self.pattern(pat, f"{path}[{i}]")
             if len(self.problems) == before:
@@ -70,11 +70,11 @@ class PatternChecks:
         return out
 
     def pattern(self, node: Node, path: str) -> None:
-        if node.kind != "seq" or not node.value:
+        if node.kind != "seq" or not node.items:
             self.add(node, path, "a pattern must be a non-empty list of token descriptions.",
                      "Example: [{LEMMA: payer}, {LOWER: à}, {LOWER: la}, {LEMMA: tâche}].")
             return
-        for j, tok in enumerate(node.value):
+        for j, tok in enumerate(node.items):
             tp = f"{path}[{j}]"
             if tok.kind != "map":
                 self.add(tok, tp, "each token in a pattern must be a mapping such as {LOWER: rate}.", _MATCHER_HINT)
@@ -93,7 +93,7 @@ class PatternChecks:
                     if op is not None and not _OP_RE.match(op):
                         self.add(v, ap, f"'{op}' is not a Matcher operator.", "Use one of + * ? ! or {n}, {n,m}, {n,}, {,m}, in quotes.")
                 elif attr == "ENT_IOB":
-                    if v.kind != "scalar" or v.value not in ("", "I", "O", "B", "0", "1", "2", "3"):
+                    if v.kind != "scalar" or v.raw not in ("", "I", "O", "B", "0", "1", "2", "3"):
                         self.add(v, ap, "ENT_IOB must be one of I, O, B (or 0-3).", _MATCHER_HINT)
                 elif attr == "_":
                     if v.kind != "map":
@@ -129,7 +129,7 @@ class PatternChecks:
             pred = name.upper()
             pp = f"{path}.{name}"
             if pred in _LIST_PREDICATES:
-                if pv.kind != "seq" or any(i.kind != "scalar" or i.type != "int" for i in pv.value):
+                if pv.kind != "seq" or any(i.kind != "scalar" or i.type != "int" for i in pv.items):
                     self.add(pv, pp, f"{name} needs a list of whole numbers.", _MATCHER_HINT)
             elif pred in _NUM_COMPARE:
                 if pv.kind != "scalar" or pv.type not in ("int", "float"):

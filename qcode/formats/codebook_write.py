@@ -9,8 +9,9 @@ before it replaces the file.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -24,6 +25,10 @@ from qcode.formats.codebook_yaml import (
 )
 from qcode.formats.yaml_nodes import _TAG
 
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
 
 # ------------------------------------------------------------------ writing
 def dump_codebook(codebook: Codebook) -> str:
@@ -34,7 +39,7 @@ def dump_codebook(codebook: Codebook) -> str:
     return out.getvalue()
 
 
-def _ruamel(mapping: int, sequence: int, offset: int, width: int = 4096) -> Any:
+def _ruamel(mapping: int, sequence: int, offset: int, width: int = 4096) -> YAML:
     from ruamel.yaml import YAML
 
     y = YAML(typ="rt")
@@ -61,10 +66,10 @@ class CodebookEditor:
         _, problems = parse_codebook_text(self.text, str(self.path))
         if problems:
             raise problems_error(self.path, problems)
-        best: tuple[int, Any, Any] | None = None
+        best: tuple[int, YAML, CommentedMap] | None = None
         for layout in self._LAYOUTS:
             y = _ruamel(*layout)
-            data = y.load(self.text)
+            data: CommentedMap = y.load(self.text)  # a mapping: the reader checked the text above
             buf = io.StringIO()
             y.dump(data, buf)
             out = buf.getvalue()
@@ -77,19 +82,21 @@ class CodebookEditor:
         _, self._yaml, self.data = best
 
     # -- lookup --------------------------------------------------------
-    def _entries(self) -> list[tuple[Any, Any, Any]]:
+    def _entries(self) -> list[tuple[CommentedMap, CommentedSeq, CommentedMap | None]]:
         """(code mapping, containing list, parent mapping or None) for every code."""
-        out: list[tuple[Any, Any, Any]] = []
+        out: list[tuple[CommentedMap, CommentedSeq, CommentedMap | None]] = []
 
-        def rec(seq: Any, parent: Any) -> None:
-            for item in seq or []:
+        def rec(seq: CommentedSeq | None, parent: CommentedMap | None) -> None:
+            if seq is None:
+                return
+            for item in seq:
                 out.append((item, seq, parent))
                 rec(item.get("children"), item)
 
         rec(self.data.get("codes"), None)
         return out
 
-    def find(self, code_id: str) -> Any:
+    def find(self, code_id: str) -> CommentedMap:
         for item, _, _ in self._entries():
             if str(item.get("id")) == code_id:
                 return item
@@ -97,11 +104,11 @@ class CodebookEditor:
         raise CodebookError(f"{self.path}: no code '{code_id}' in the file." + did_you_mean(code_id, ids),
                             hint="List the codes with `qcode codebook show`.")
 
-    def _locate(self, code_id: str) -> tuple[Any, Any, Any]:
+    def _locate(self, code_id: str) -> tuple[CommentedMap, CommentedSeq, CommentedMap | None]:
         self.find(code_id)
         return next(e for e in self._entries() if str(e[0].get("id")) == code_id)
 
-    def _children_seq(self, parent_id: str | None) -> Any:
+    def _children_seq(self, parent_id: str | None) -> CommentedSeq:
         from ruamel.yaml.comments import CommentedSeq
 
         if parent_id is None:
@@ -114,7 +121,7 @@ class CodebookEditor:
         return parent["children"]
 
     # -- edits -----------------------------------------------------------
-    def add_node(self, node: Any, parent_id: str | None) -> None:
+    def add_node(self, node: CommentedMap, parent_id: str | None) -> None:
         """Append a code's YAML mapping taken from another file (its comments and sub-codes come along)."""
         import copy
 
@@ -162,7 +169,7 @@ class CodebookEditor:
         if parent is not None and not parent.get("children"):
             del parent["children"]
 
-    def set_field(self, code_id: str, key: str, value: Any) -> None:
+    def set_field(self, code_id: str, key: str, value: object) -> None:
         """Set (or with ``None`` remove) one field of a code."""
         item = self.find(code_id)
         if value is None:
@@ -189,7 +196,7 @@ class CodebookEditor:
         return text
 
 
-def _walk(item: Any) -> list[Any]:
+def _walk(item: CommentedMap) -> list[CommentedMap]:
     out = [item]
     for kid in item.get("children") or []:
         out.extend(_walk(kid))
@@ -205,17 +212,17 @@ def _diff_size(a: str, b: str) -> int:
 # ------------------------------------------------------------------ checking
 
 # ------------------------------------------------------------------ to YAML data
-def code_to_data(code: Code, children: list[Any] | None = None) -> Any:
+def code_to_data(code: Code, children: list[CommentedMap] | None = None) -> CommentedMap:
     """A ruamel mapping for *code*, in the documented key order."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString
 
-    def flow_seq(items: Any) -> Any:
+    def flow_seq(items: Iterable[object]) -> CommentedSeq:
         s = CommentedSeq(quoted(i) for i in items)
         s.fa.set_flow_style()
         return s
 
-    def long_text(value: str) -> Any:
+    def long_text(value: str) -> object:
         return FoldedScalarString(value) if len(value) > 80 and "\n" not in value else quoted(value)
 
     m = CommentedMap()
@@ -255,7 +262,7 @@ def code_to_data(code: Code, children: list[Any] | None = None) -> Any:
     return m
 
 
-def quoted(value: Any) -> Any:
+def quoted(value: object) -> object:
     """*value* with strings that YAML 1.1 would read as non-text (``no``, ``1.10``) double-quoted."""
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
@@ -266,7 +273,7 @@ def quoted(value: Any) -> Any:
     return value
 
 
-def _flow(value: Any) -> Any:
+def _flow(value: object) -> object:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     if isinstance(value, str):
@@ -282,7 +289,7 @@ def _flow(value: Any) -> Any:
     return value
 
 
-def codebook_to_data(codebook: Codebook) -> Any:
+def codebook_to_data(codebook: Codebook) -> CommentedMap:
     """A ruamel document for *codebook* (nested children, documented key order)."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import FoldedScalarString
@@ -303,7 +310,7 @@ def codebook_to_data(codebook: Codebook) -> Any:
         if key == "license" or key.startswith("x-"):
             doc[key] = value
 
-    def rec(parent: str | None) -> list[Any]:
+    def rec(parent: str | None) -> list[CommentedMap]:
         return [code_to_data(c, rec(c.id)) for c in codebook.children(parent)]
 
     doc["codes"] = CommentedSeq(rec(None))

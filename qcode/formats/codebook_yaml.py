@@ -19,6 +19,7 @@ order, quoting and indentation.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,8 @@ class _Pending:
     parent: str | None
     parent_node: Node | None  # the `parent:` value, for flat codebooks
     fields: dict[str, Any]
+    """Keyword arguments of :class:`Code`, each checked as its key is read (keys come from the file,
+    so a TypedDict, which needs literal keys, cannot hold them)."""
 
 
 class _Checker(PatternChecks):
@@ -171,8 +174,8 @@ class _Checker(PatternChecks):
     # -- generic values ------------------------------------------------
     def mapping(self, node: Node, path: str, allowed: tuple[str, ...] | None) -> dict[str, tuple[Node, Node]]:
         out: dict[str, tuple[Node, Node]] = {}
-        for k, v in node.value:
-            name = self.text(k, f"{path}.{k.value}" if path else k.value, what="a key")
+        for k, v in node.pairs:
+            name = self.text(k, f"{path}.{k.raw}" if path else k.raw, what="a key")
             if name is None:
                 continue
             kp = f"{path}.{name}" if path else name
@@ -194,25 +197,25 @@ class _Checker(PatternChecks):
             return None
         t = node.type
         if t == "str":
-            if not empty_ok and not node.value.strip():
+            if not empty_ok and not node.raw.strip():
                 self.add(node, path, f"{what} is empty.")
                 return None
-            bad = _control_char(node.value, multiline=what not in _ONE_LINE)
+            bad = _control_char(node.raw, multiline=what not in _ONE_LINE)
             if bad is not None:
-                self.add(node, path, f"{what} contains the control character {label(node.value[bad])} "
+                self.add(node, path, f"{what} contains the control character {label(node.raw[bad])} "
                          f"(character {bad + 1}); it can garble terminals and breaks Word and Excel files.",
                          "Remove it: such characters are often pasted invisibly from another program, or "
                          "written as \\e or \\x.. escapes in quotes.")
                 return None
-            return node.value
+            return node.raw
         if t == "null":
             if empty_ok:
                 return ""
             self.add(node, path, f"{what} is empty.", "Give it a value.")
             return None
-        shown = _shown(node.value)
-        self.add(node, path, f"`{node.value}` is read by YAML as {_TYPE_WORDS.get(t, t)} ({shown}), not as {what}.",
-                 f'Put it in quotes: "{node.value}".')
+        shown = _shown(node.raw)
+        self.add(node, path, f"`{node.raw}` is read by YAML as {_TYPE_WORDS.get(t, t)} ({shown}), not as {what}.",
+                 f'Put it in quotes: "{node.raw}".')
         return None
 
     def texts(self, node: Node, path: str, what: str = "text") -> list[str]:
@@ -225,16 +228,16 @@ class _Checker(PatternChecks):
             self.add(node, path, f"expected a list of {what}, found a mapping.", "Write it as [a, b] or as '- ' lines.")
             return []
         out = []
-        for i, item in enumerate(node.value):
+        for i, item in enumerate(node.items):
             value = self.text(item, f"{path}[{i}]", what=what, empty_ok=False)
             if value is not None:
                 out.append(value)
         return out
 
     def boolean(self, node: Node, path: str) -> bool | None:
-        if node.kind == "scalar" and node.type == "bool" and node.value.lower() in ("true", "false"):
-            return node.value.lower() == "true"
-        self.add(node, path, f"expected true or false, found `{node.value if node.kind == 'scalar' else node.kind}`.",
+        if node.kind == "scalar" and node.type == "bool" and node.raw.lower() in ("true", "false"):
+            return node.raw.lower() == "true"
+        self.add(node, path, f"expected true or false, found `{node.raw if node.kind == 'scalar' else node.kind}`.",
                  "Write true or false (YAML 1.1 also reads yes/no/on/off as booleans; avoid them).")
         return None
 
@@ -256,25 +259,31 @@ class _Checker(PatternChecks):
                      f"Add '{lang}' to `language:` at the top of the file, or fix this key.")
         return lang
 
-    def per_language(self, node: Node, path: str, what: str, many: bool) -> dict[str, Any]:
-        """A plain value (stored under "") or a mapping language -> value."""
+    def per_language(self, node: Node, path: str, what: str) -> dict[str, str]:
+        """A plain text (stored under "") or a mapping language -> text."""
         if node.kind != "map":
-            if many:
-                return {"": tuple(self.texts(node, path, what))}
             value = self.text(node, path, what=what, empty_ok=False)
             return {"": value} if value is not None else {}
-        out: dict[str, Any] = {}
+        out: dict[str, str] = {}
+        for name, v in self._languages(node, path):
+            value = self.text(v, f"{path}.{name}", what=what, empty_ok=False)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def per_language_lists(self, node: Node, path: str, what: str) -> dict[str, tuple[str, ...]]:
+        """A plain list of texts (stored under "") or a mapping language -> list of texts."""
+        if node.kind != "map":
+            return {"": tuple(self.texts(node, path, what))}
+        return {lang: tuple(self.texts(v, f"{path}.{lang}", what)) for lang, v in self._languages(node, path)}
+
+    def _languages(self, node: Node, path: str) -> Iterator[tuple[str, Node]]:
+        """The (language, value) pairs of a per-language mapping; keys that are no language are reported
+        (lazily, so that each key's problems come before its value's)."""
         for name, (k, v) in self.mapping(node, path, None).items():
             lang = self.language(k, f"{path}.{name}")
-            if lang is None:
-                continue
-            if many:
-                out[lang] = tuple(self.texts(v, f"{path}.{name}", what))
-            else:
-                value = self.text(v, f"{path}.{name}", what=what, empty_ok=False)
-                if value is not None:
-                    out[lang] = value
-        return out
+            if lang is not None:
+                yield lang, v
 
     # -- codes -----------------------------------------------------------
     def code(self, node: Node, path: str, parent: str | None, nested: bool) -> None:
@@ -308,7 +317,7 @@ class _Checker(PatternChecks):
             if name in ("id", "children"):
                 continue
             if name == "label":
-                fields["label"] = self.per_language(v, fp, "a label", many=False)
+                fields["label"] = self.per_language(v, fp, "a label")
             elif name == "parent":
                 if nested:
                     self.add(k, fp, "a nested code takes its parent from where it is written.",
@@ -325,13 +334,13 @@ class _Checker(PatternChecks):
             elif name in ("examples", "counterexamples"):
                 fields[name] = tuple(self.texts(v, fp, "quotes"))
             elif name == "keywords":
-                fields["keywords"] = {k2: v2 for k2, v2 in self.per_language(v, fp, "keywords", many=True).items() if v2}
+                fields["keywords"] = {k2: v2 for k2, v2 in self.per_language_lists(v, fp, "keywords").items() if v2}
             elif name == "patterns":
                 fields["patterns"] = tuple(self.patterns(v, fp))
             elif name == "see_also":
                 ids = self.texts(v, fp, "code ids")
                 fields.setdefault("extra", {})["see_also"] = ids
-                items = v.value if v.kind == "seq" else [v]
+                items = v.items if v.kind == "seq" else [v]
                 for i, (ref, item) in enumerate(zip(ids, items, strict=False)):
                     self.refs.append((ref, item, f"{fp}[{i}]" if v.kind == "seq" else fp))
             elif name == "retired":
@@ -349,7 +358,7 @@ class _Checker(PatternChecks):
         if "children" in keys:
             k, v = keys["children"]
             if v.kind == "seq":
-                for i, child in enumerate(v.value):
+                for i, child in enumerate(v.items):
                     self.code(child, f"{path}.children[{i}]", code_id, nested=True)
             elif not (v.kind == "scalar" and v.type == "null"):
                 self.add(v, f"{path}.children", "`children:` must be a list of codes.", "Write each sub-code as `- id: ...`.")
@@ -403,42 +412,44 @@ def build(root: Node, text: str, file: str, problems: list[Problem], default_tit
         c.add(root, "", "a codebook is a mapping (qcode_codebook, title, codes, ...), not a list or text.",
               "Start the file with `qcode_codebook: 1` and put the codes under `codes:`.")
         return None
-    names = [k.value for k, _ in root.value if k.kind == "scalar"]
+    names = [k.raw for k, _ in root.pairs if k.kind == "scalar"]
     if not any(n in TOP_KEYS or str(n).startswith("x-") for n in names):
         # Not a codebook at all (a wrong path, another file): say so without quoting its content,
-        # which may be anything (issue 14: `[codebook] path = "/etc/shadow"` printed its lines).
+        # which may be anything, e.g. a system file a mistyped `[codebook] path` points to.
         c.add(root, "", f"this is not a qcode codebook: none of its {len(names)} top-level keys is a codebook "
               "key (qcode_codebook, title, codes, ...).",
               "Check the path: a codebook is a YAML file with a `codes:` list.")
         return None
     keys = c.mapping(root, "", TOP_KEYS)
-    meta: dict[str, Any] = {"title": default_title or "Untitled codebook", "extra": {}}
+    texts: dict[str, str] = {}
+    extra: dict[str, object] = {}
+    authors: tuple[str, ...] = ()
     if "qcode_codebook" in keys:
         v = keys["qcode_codebook"][1]
-        if not (v.kind == "scalar" and v.type == "int" and int(v.value) == FORMAT_VERSION):
-            c.add(v, "qcode_codebook", f"this qcode reads codebook format {FORMAT_VERSION}, not `{v.value if v.kind == 'scalar' else v.kind}`.",
+        if not (v.kind == "scalar" and v.type == "int" and int(v.raw) == FORMAT_VERSION):
+            c.add(v, "qcode_codebook", f"this qcode reads codebook format {FORMAT_VERSION}, not `{v.raw if v.kind == 'scalar' else v.kind}`.",
                   "Write `qcode_codebook: 1`, or update qcode.")
     if "language" in keys:
         v = keys["language"][1]
-        items = v.value if v.kind == "seq" else [v]
+        items = v.items if v.kind == "seq" else [v]
         langs = [c.language(item, f"language[{i}]" if v.kind == "seq" else "language", declared=False) for i, item in enumerate(items)]
         c.languages = tuple(lang for lang in langs if lang)
     for name in ("title", "version", "description", "license"):
         if name in keys:
             value = c.text(keys[name][1], name)
             if value is not None:
-                (meta if name != "license" else meta["extra"])[name] = value.strip()
+                (texts if name != "license" else extra)[name] = value.strip()
     if "authors" in keys:
-        meta["authors"] = tuple(c.texts(keys["authors"][1], "authors", "names"))
+        authors = tuple(c.texts(keys["authors"][1], "authors", "names"))
     for name, (_, v) in keys.items():
         if name.startswith("x-"):
-            meta["extra"][name] = v.python()
+            extra[name] = v.python()
     if "codes" not in keys:
         c.add(root, "", "the codebook has no `codes:` list.", "Add `codes:` with one `- id: ...` entry per code.")
     else:
         v = keys["codes"][1]
         if v.kind == "seq":
-            for i, item in enumerate(v.value):
+            for i, item in enumerate(v.items):
                 c.code(item, f"codes[{i}]", None, nested=False)
         elif not (v.kind == "scalar" and v.type == "null"):
             c.add(v, "codes", "`codes:` must be a list of codes.", "Write each code as `- id: ...`.")
@@ -447,9 +458,9 @@ def build(root: Node, text: str, file: str, problems: list[Problem], default_tit
         return None
     codes = [Code(id=p.id, parent=p.parent, **p.fields) for p in c.codes]
     return Codebook(
-        title=meta["title"], version=meta.get("version", ""), languages=c.languages,
-        authors=meta.get("authors", ()), description=meta.get("description", ""),
-        codes=tuple(tree_order(codes)), extra=meta["extra"],
+        title=texts.get("title", default_title or "Untitled codebook"), version=texts.get("version", ""),
+        languages=c.languages, authors=authors, description=texts.get("description", ""),
+        codes=tuple(tree_order(codes)), extra=extra,
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ def file_format(path: Path) -> str:
 class Row:
     line: int
     data: dict[str, Any]
+    """The row's fields as the file gives them (JSON values, or CSV text), not yet checked."""
 
 
 def read_rows(path: Path) -> Iterator[Row]:
@@ -99,17 +100,17 @@ def read_rows(path: Path) -> Iterator[Row]:
             yield Row(reader.line_num, {k: _unprotect(v) for k, v in data.items() if k is not None})
 
 
-def _unprotect(v: Any) -> Any:
+def _unprotect(v: object) -> object:
     return v[1:] if isinstance(v, str) and v.startswith("'") and v[1:2] in _FORMULA else v
 
 
-def _protect(v: Any) -> Any:
+def _protect(v: object) -> object:
     return "'" + v if isinstance(v, str) and v.startswith(_FORMULA) else v
 
 
-def write_csv(rows: Iterable[dict[str, Any]], out: io.TextIOBase, *, tab: bool = False) -> int:
+def write_csv(rows: Iterable[Mapping[str, object]], out: io.TextIOBase, *, tab: bool = False) -> int:
     """Codings as CSV with a header (the columns of the first row), readable by :func:`read_rows`."""
-    writer: Any = None
+    writer: csv.DictWriter[str] | None = None
     n = 0
     for row in rows:
         if writer is None:
@@ -123,7 +124,7 @@ def write_csv(rows: Iterable[dict[str, Any]], out: io.TextIOBase, *, tab: bool =
     return n
 
 
-def write_jsonl(rows: Iterable[dict[str, Any]], out: io.TextIOBase) -> int:
+def write_jsonl(rows: Iterable[Mapping[str, object]], out: io.TextIOBase) -> int:
     n = 0
     for row in rows:
         out.write(json.dumps(row, ensure_ascii=False, sort_keys=False) + "\n")

@@ -1,7 +1,7 @@
 """Reading a user's file safely: only regular files, never more than a limit.
 
 A device (``/dev/zero``, ``/dev/urandom``) reports size 0 and never ends; a
-FIFO blocks the reader forever (issue 14, finding 10). Files are opened
+FIFO blocks the reader forever. Files are opened
 without blocking, checked with ``fstat`` on the open descriptor (no race with
 a swap of the path), and read up to a limit.
 """

@@ -19,14 +19,18 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qcode.core.codebook import Code, Codebook, new_code_id
 from qcode.core.coding import stable_guid
 from qcode.core.errors import CodebookError
 from qcode.formats.codebook_yaml import CODE_ID_RE
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
 NS_PROJECT = "urn:QDA-XML:project:1.0"
@@ -75,7 +79,7 @@ def _cont(value: str) -> str:
     return value.replace("\n", "\n  ")
 
 
-def add_codes(parent: Any, codebook: Codebook, ns: str, lang: str | None,
+def add_codes(parent: _Element, codebook: Codebook, ns: str, lang: str | None,
               note_refs: dict[str, list[str]] | None = None) -> None:
     """Append the code tree of *codebook* to *parent* as REFI ``Code`` elements in namespace *ns*.
 
@@ -83,7 +87,7 @@ def add_codes(parent: Any, codebook: Codebook, ns: str, lang: str | None,
     """
     from lxml import etree
 
-    def add(el_parent: Any, code: Code) -> None:
+    def add(el_parent: _Element, code: Code) -> None:
         el = etree.SubElement(el_parent, f"{{{ns}}}Code")
         el.set("guid", code_guid(code.id))
         el.set("name", code.display(lang))
@@ -119,54 +123,78 @@ def export_qdc(codebook: Codebook, lang: str | None = None) -> bytes:
 
 
 # ------------------------------------------------------------------ import
-def parse_description(text: str) -> dict[str, Any]:
+@dataclass
+class DescriptionFields:
+    """The fields of a code's ``Description``: all of them when :func:`describe` wrote it,
+    else only the definition (the foreign text)."""
+
+    definition: str = ""
+    include: str = ""
+    exclude: str = ""
+    examples: list[str] = field(default_factory=list)
+    counterexamples: list[str] = field(default_factory=list)
+    keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Language (``""``: every language) -> keywords."""
+    label: dict[str, str] = field(default_factory=dict)
+    """Language -> label, for the languages other than the exported name's."""
+    patterns: list[object] = field(default_factory=list)
+    """spaCy Matcher patterns as JSON gave them (checked when the codebook is validated)."""
+    see_also: list[str] = field(default_factory=list)
+    retired: bool = False
+    id: str | None = None
+    """The qcode id written by :func:`describe` (None in a foreign file)."""
+
+
+def parse_description(text: str) -> DescriptionFields:
     """Fields of a Description written by :func:`describe`; foreign text becomes the definition."""
     lines = (text or "").replace("\r\n", "\n").split("\n")
     if not any(line.startswith("qcode id: ") for line in lines):
-        return {"definition": (text or "").strip()}
-    out: dict[str, Any] = {"keywords": {}, "label": {}, "patterns": [], "examples": [], "counterexamples": []}
+        return DescriptionFields(definition=(text or "").strip())
+    out = DescriptionFields()
+    texts = {"include": "", "exclude": ""}
+    lists: dict[str, list[str]] = {"examples": out.examples, "counterexamples": out.counterexamples}
     body: list[str] = []
-    current: tuple[str, Any] | None = None  # (field, key) receiving continuation lines
+    started = False
+    current: str | None = None  # the field receiving continuation lines (a key of texts or lists)
     for line in lines:
         m = _HEADER_RE.match(line)
-        if m and (out.get("_started") or not line.startswith(" ")):
-            out["_started"] = True
+        if m and (started or not line.startswith(" ")):
+            started = True
             name, kw_lang, label_lang, value = m.group(1), m.group(2), m.group(3), m.group(4) or ""
             current = None
             if name in ("Include", "Exclude"):
-                out[name.lower()] = value
-                current = (name.lower(), None)
+                current = name.lower()
+                texts[current] = value
             elif name in ("Examples", "Counterexamples"):
-                current = (name.lower(), "list")
+                current = name.lower()
             elif name.startswith("Keywords"):
-                out["keywords"][kw_lang or ""] = tuple(w for w in value.split("; ") if w)
+                out.keywords[kw_lang or ""] = tuple(w for w in value.split("; ") if w)
             elif name.startswith("Label"):
-                out["label"][label_lang] = value
+                out.label[label_lang] = value
             elif name == "Pattern":
-                out["patterns"].append(json.loads(value))
+                out.patterns.append(json.loads(value))
             elif name == "See also":
-                out["see_also"] = [x.strip() for x in value.split(",") if x.strip()]
+                out.see_also = [x.strip() for x in value.split(",") if x.strip()]
             elif name == "Retired":
-                out["retired"] = value.strip().lower() == "yes"
+                out.retired = value.strip().lower() == "yes"
             elif name == "qcode id":
-                out["id"] = value.strip()
+                out.id = value.strip()
             continue
-        if not out.get("_started"):
+        if not started:
             body.append(line)
-        elif current and current[1] == "list" and line.startswith("- "):
-            out[current[0]].append(line[2:])
+        elif current in lists and line.startswith("- "):
+            lists[current].append(line[2:])
         elif current and line.startswith("  "):
-            field = current[0]
-            if current[1] == "list":
-                out[field][-1] += "\n" + line[2:]
+            if current in lists:
+                lists[current][-1] += "\n" + line[2:]
             else:
-                out[field] += "\n" + line[2:]
-    out.pop("_started", None)
-    out["definition"] = "\n".join(body).strip()
+                texts[current] += "\n" + line[2:]
+    out.include, out.exclude = texts["include"], texts["exclude"]
+    out.definition = "\n".join(body).strip()
     return out
 
 
-def parse_xml(data: bytes, name: str) -> Any:
+def parse_xml(data: bytes, name: str) -> _Element:
     """Parse untrusted XML: no DTD, no entities, no network, bounded size."""
     from lxml import etree
 
@@ -183,12 +211,12 @@ def parse_xml(data: bytes, name: str) -> Any:
         raise CodebookError(f"{name}: not well-formed XML ({exc}).", hint="Check that this is a .qdc or .qdpx export.") from exc
 
 
-def _local(el: Any) -> str:
+def _local(el: _Element) -> str:
     tag = el.tag if isinstance(el.tag, str) else ""
     return tag.rsplit("}", 1)[-1]
 
 
-def codebook_from_xml(root: Any, name: str, title: str = "") -> Codebook:
+def codebook_from_xml(root: _Element, name: str, title: str = "") -> Codebook:
     """The codebook in a ``CodeBook`` root, or in the ``CodeBook`` of a ``Project`` root."""
     book = root if _local(root) == "CodeBook" else next((c for c in root if _local(c) == "CodeBook"), None)
     if book is None:
@@ -198,33 +226,33 @@ def codebook_from_xml(root: Any, name: str, title: str = "") -> Codebook:
     taken: set[str] = set()
     langs: dict[str, None] = {}
 
-    def rec(el: Any, parent: str | None) -> None:
+    def rec(el: _Element, parent: str | None) -> None:
         for child in el:
             if _local(child) != "Code":
                 continue
             label = (child.get("name") or "").strip() or "Unnamed code"
             desc_el = next((d for d in child if _local(d) == "Description"), None)
-            fields = parse_description(desc_el.text if desc_el is not None else "")
-            cid = fields.pop("id", None)
+            fields = parse_description((desc_el.text or "") if desc_el is not None else "")
+            cid = fields.id
             if not cid or cid in taken or not CODE_ID_RE.match(cid):
                 cid = new_code_id(label, taken)
             taken.add(cid)
             color = child.get("color")
-            labels = fields.pop("label", None) or {"": label}
+            labels = fields.label or {"": label}
             # The language whose label is the exported name comes first (it was the primary one).
             langs.update(dict.fromkeys(sorted((k for k in labels if k), key=lambda k: labels[k] != label)))
-            langs.update(dict.fromkeys(k for k in fields.get("keywords", {}) if k))
-            extra = {"see_also": fields.pop("see_also")} if fields.get("see_also") else {}
+            langs.update(dict.fromkeys(k for k in fields.keywords if k))
+            extra = {"see_also": fields.see_also} if fields.see_also else {}
             codes.append(Code(
                 id=cid, label=labels, parent=parent,
                 color=color if color and _COLOR_RE.match(color) else None,
-                definition=fields.get("definition", ""), include=fields.get("include", ""),
-                exclude=fields.get("exclude", ""), examples=tuple(fields.get("examples", ())),
-                counterexamples=tuple(fields.get("counterexamples", ())),
-                keywords=fields.get("keywords", {}), patterns=tuple(fields.get("patterns", ())),
-                retired=bool(fields.get("retired", False)), extra=extra,
+                definition=fields.definition, include=fields.include,
+                exclude=fields.exclude, examples=tuple(fields.examples),
+                counterexamples=tuple(fields.counterexamples),
+                keywords=fields.keywords, patterns=tuple(fields.patterns),
+                retired=fields.retired, extra=extra,
                 # isCodable="false" is a category, unless qcode wrote it for a retired code.
-                codable=child.get("isCodable", "true").strip().lower() != "false" or bool(fields.get("retired")),
+                codable=child.get("isCodable", "true").strip().lower() != "false" or fields.retired,
             ))
             rec(child, cid)
 

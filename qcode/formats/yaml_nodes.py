@@ -9,8 +9,7 @@ them at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import yaml
 
@@ -40,7 +39,7 @@ class Problem:
         text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
         return f"{text} {self.hint}".rstrip()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, str | int]:
         return {"file": self.file, "line": self.line, "column": self.column, "path": self.path,
                 "message": self.message, "hint": self.hint}
 
@@ -52,7 +51,12 @@ class Node:
     kind: str  # "map", "seq" or "scalar"
     line: int
     column: int
-    value: Any = None  # scalar: the raw text; seq: list[Node]; map: list[tuple[Node, Node]]
+    raw: str = ""
+    """A scalar's text as written (without quotes)."""
+    items: list[Node] = field(default_factory=list)
+    """A sequence's values."""
+    pairs: list[tuple[Node, Node]] = field(default_factory=list)
+    """A mapping's (key, value) pairs in file order; the keys are scalars."""
     tag: str = ""
     plain: bool = False  # unquoted scalar, subject to YAML 1.1 type resolution
 
@@ -62,25 +66,26 @@ class Node:
         return self.tag.removeprefix(_TAG)
 
     def get(self, key: str) -> Node | None:
-        for k, v in self.value:
-            if k.value == key:
+        for k, v in self.pairs:
+            if k.raw == key:
                 return v
         return None
 
-    def python(self) -> Any:
+    def python(self) -> object:
         """The value as plain Python (YAML 1.1 typing, used for Matcher patterns)."""
         if self.kind == "seq":
-            return [n.python() for n in self.value]
+            return [n.python() for n in self.items]
         if self.kind == "map":
-            return {str(k.python()): v.python() for k, v in self.value}
+            return {str(k.python()): v.python() for k, v in self.pairs}
         t = self.type
         if t == "bool":
-            return self.value.lower() in ("true", "yes", "on", "y")
+            return self.raw.lower() in ("true", "yes", "on", "y")
         if t == "null":
             return None
         if t in ("int", "float"):
-            return yaml.safe_load(self.value)
-        return self.value
+            number: int | float = yaml.safe_load(self.raw)
+            return number
+        return self.raw
 
 
 class _Abort(Exception):
@@ -110,14 +115,14 @@ def compose(text: str, file: str, problems: list[Problem]) -> Node | None:
             return
         parent, pending = stack[-1]
         if parent.kind == "seq":
-            parent.value.append(node)
+            parent.items.append(node)
         elif pending[0] is None:
             if node.kind != "scalar":
                 fail(node.line, node.column, "a key must be plain text, not a list or mapping.",
                      "Check the indentation and the ':' on this line.")
             pending[0] = node
         else:
-            parent.value.append((pending[0], node))
+            parent.pairs.append((pending[0], node))
             pending[0] = None
 
     try:
@@ -141,13 +146,13 @@ def compose(text: str, file: str, problems: list[Problem]) -> Node | None:
                     plain = ev.implicit[0] and ev.style in (None, "")
                     if not tag:
                         tag = loader.resolve(yaml.ScalarNode, ev.value, ev.implicit)
-                    attach(Node("scalar", line, col, ev.value, tag, bool(plain)))
+                    attach(Node("scalar", line, col, raw=ev.value, tag=tag, plain=bool(plain)))
                 else:
                     if len(stack) >= MAX_DEPTH:
                         fail(line, col, f"the YAML is nested more than {MAX_DEPTH} levels deep.",
                              "A codebook needs only a few levels of sub-codes; check for runaway brackets.")
                     kind = "seq" if isinstance(ev, yaml.SequenceStartEvent) else "map"
-                    node = Node(kind, line, col, [], tag or _TAG + kind)
+                    node = Node(kind, line, col, tag=tag or _TAG + kind)
                     attach(node)
                     stack.append((node, [None]))
             elif isinstance(ev, yaml.SequenceEndEvent | yaml.MappingEndEvent):

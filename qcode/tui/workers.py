@@ -1,8 +1,8 @@
 """What the app does when a thread worker fails with an unexpected error (a bug).
 
 Screens catch :class:`~qcode.core.errors.QcodeError` in their workers and
-post :class:`~qcode.tui.messages.WorkFailed`; anything else used to end the
-worker silently, leaving "Running the suggester…" on screen for ever.
+post :class:`~qcode.tui.messages.WorkFailed`; with ``exit_on_error=False`` anything
+else would end the worker silently, leaving "Running the suggester…" on screen for ever.
 Textual tells only the worker's own screen (``Worker.StateChanged`` does not
 bubble), so screens that run workers mix in :class:`WorkerFailures`,
 which hands such a failure to :func:`worker_failed`: one error dialog for the

@@ -62,8 +62,8 @@ def test_description_layout_is_readable_and_stable() -> None:
         "Keywords (en): rate; cents\nLabel (en): Pay\nLabel (fr): Paie\nRetired: yes\nqcode id: pay"
     )
     fields = parse_description(text)
-    assert fields["include"] == "Rates.\nBonuses." and fields["examples"] == ["one", "two"]
-    assert fields["label"] == {"en": "Pay", "fr": "Paie"} and fields["retired"] is True
+    assert fields.include == "Rates.\nBonuses." and fields.examples == ["one", "two"]
+    assert fields.label == {"en": "Pay", "fr": "Paie"} and fields.retired is True
 
 
 def test_validates_against_the_refi_project_schema(demo: Codebook) -> None:

@@ -177,6 +177,19 @@ def test_bad_reference_docx_is_a_clear_error(tmp_path: Path, content: bytes) -> 
         _write(tmp_path, reference=tmp_path / "missing.docx")
 
 
+def test_reference_docx_without_page_size_is_a_clear_error(tmp_path: Path) -> None:
+    from docx.oxml.ns import qn
+
+    ref = docx.Document()
+    sect = ref.element.body.find(qn("w:sectPr"))
+    sect.remove(sect.find(qn("w:pgSz")))
+    ref.save(str(tmp_path / "no-size.docx"))
+    with pytest.raises(ReportError, match="sets no page size or no margins") as caught:
+        _write(tmp_path, reference=tmp_path / "no-size.docx")
+    assert "Layout" in caught.value.hint
+    assert not (tmp_path / "r.docx").exists()
+
+
 def test_control_characters_and_markup_are_kept_visible(tmp_path: Path) -> None:
     t1 = DATA.transcripts[0]
     from dataclasses import replace

@@ -48,3 +48,128 @@ async def test_the_status_line_follows_what_was_saved(make) -> None:
         screen.last_saved = ""
         await pilot.pause()
         assert "✓" not in status.render().plain
+
+
+def _status_of(screen) -> str:
+    return screen.query_one("#status").render().plain
+
+
+async def test_setting_the_transcript_shows_it(make, project_dir) -> None:
+    from qcode.usecases import coding, importing
+    from qcode.usecases.project import Project
+
+    (project_dir / "interview-02.txt").write_text(
+        "Interviewer: Where do you work?\nBo: At home, on the kitchen table.\n", encoding="utf-8"
+    )
+    with Project.open(project_dir) as p:
+        assert not importing.import_paths(p, [project_dir / "interview-02.txt"]).failed
+        second = p.find_transcript("interview-02")
+        start = p.transcript(second).text.index("At home")
+        coding.apply_code(p, second, start, start + 7, "invisible-work")
+    app = make(transcript="interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.sub_title == "interview-01" and not screen.view.codings
+        screen.tid = second
+        await pilot.pause()
+        assert screen.sub_title == "interview-02"
+        assert screen.view.transcript.id == second
+        assert [(c.start, c.end, c.code_id) for c in screen.view.codings] == [(start, start + 7, "invisible-work")]
+        assert "turn 1/2" in _status_of(screen)
+
+
+async def test_the_blind_coding_flag_drives_the_status_line(make) -> None:
+    app = make(transcript="interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert not screen.blind_coding and "blind" not in _status_of(screen)
+        screen.blind_coding = True
+        await pilot.pause()
+        assert _status_of(screen).startswith("blind: only your codings")
+        screen.blind_coding = False
+        await pilot.pause()
+        assert "blind" not in _status_of(screen)
+
+
+async def test_setting_the_sort_key_sorts_the_transcripts(make, project_dir) -> None:
+    from qcode.usecases import importing
+    from qcode.usecases.project import Project
+
+    (project_dir / "a-short.txt").write_text("Interviewer: Hello?\nBo: Hi.\n", encoding="utf-8")
+    with Project.open(project_dir) as p:
+        assert not importing.import_paths(p, [project_dir / "a-short.txt"]).failed
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#transcripts")
+
+        def names() -> list[str]:
+            return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+        assert names() == ["a-short", "interview-01"]
+        screen.sort_key = "words"
+        await pilot.pause()
+        assert names() == ["interview-01", "a-short"]
+        assert "sorted by words" in screen.query_one("#project-status").render().plain
+
+
+async def test_setting_the_code_reloads_retrieval_and_review(make, project_dir) -> None:
+    from qcode.tui.screens.retrieval import RetrievalScreen
+    from qcode.tui.screens.review import ReviewScreen
+    from qcode.usecases import coding
+    from qcode.usecases.project import Project
+
+    with Project.open(project_dir) as p:
+        coding.apply_code(p, "interview-01", 41, 50, "instability", coder="tester")
+        coding.apply_code(p, "interview-01", 150, 161, "piece-rates", coder="tester")
+        coding.apply_code(p, "interview-01", 150, 161, "piece-rates", coder="bob")
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_retrieval("instability")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RetrievalScreen)
+        assert [q.start for q in screen.quotes] == [41]
+        screen.code_id = "piece-rates"
+        await pilot.pause()
+        assert [q.start for q in screen.quotes] == [150]
+        assert screen.sub_title == "Quotes of “Piece rates”"
+        screen.with_code = "instability"  # the two codes never overlap
+        await pilot.pause()
+        assert screen.quotes == [] and "with “Job instability”" in screen.sub_title
+        app.open_review()
+        await pilot.pause()
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        assert {it.disagreement.code_id for it in review.items} == {"instability"}  # bob did not code it
+        review.code_id = "piece-rates"
+        await pilot.pause()
+        assert review.items == [] and review.sub_title == "Review disagreements: Piece rates"
+
+
+async def test_setting_the_index_shows_that_suggestion(demo_dir) -> None:
+    from qcode.tui.app import make_app
+    from qcode.tui.screens.suggestions import SuggestionsScreen
+    from tests.tui.test_suggestion_review import add_pending
+
+    (first, _, _), (second, second_end, spans) = add_pending(demo_dir, [
+        ("pay-piece-rates", "Per task, always.", 0.98, ["Per task"]),
+        ("outsourcing-chains", "Regulation.", 0.61, ["outsourcing"]),
+    ])
+    app = make_app(demo_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.open_suggestions()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SuggestionsScreen)
+        info = screen.query_one("#sugg-info")
+        assert screen.view.flash[0] == first and "1/2" in info.render().plain
+        screen.index = 1
+        await pilot.pause()
+        assert screen.view.flash == (second, second_end) and screen.view.evidence == spans
+        assert "2/2" in info.render().plain and "score 0.61" in info.render().plain

@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qcode.core.transcript import Note, Transcript
 from qcode.formats.importers.base import ImportOptions, check_size, finish, register
 from qcode.formats.importers.speakers import Para, _valid_label, detect_turns, parse_time
 from qcode.formats.safexml import parse_xml
 from qcode.formats.safezip import SafeZip
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -51,9 +54,9 @@ class _Walker:
         """(first paragraph index, end index, cell texts) of each top-level table."""
 
     # -- paragraphs -----------------------------------------------------
-    def paragraph(self, p: Any) -> None:
+    def paragraph(self, p: _Element) -> None:
         parts: list[str] = []
-        boxes: list[Any] = []
+        boxes: list[_Element] = []
         bold_prefix: list[str] | None = []
         self._collect(p, parts, boxes, bold_prefix)
         text = "".join(parts)
@@ -68,7 +71,7 @@ class _Walker:
         for box in boxes:
             self.block(box)
 
-    def _collect(self, el: Any, parts: list[str], boxes: list[Any], bold: list[str] | None) -> list[str] | None:
+    def _collect(self, el: _Element, parts: list[str], boxes: list[_Element], bold: list[str] | None) -> list[str] | None:
         for child in el:
             tag = child.tag
             if tag in SKIP:
@@ -111,7 +114,7 @@ class _Walker:
         return bold
 
     # -- blocks ---------------------------------------------------------
-    def block(self, container: Any) -> None:
+    def block(self, container: _Element) -> None:
         for child in container:
             tag = child.tag
             if tag == T_P:
@@ -128,7 +131,7 @@ class _Walker:
             elif tag == T_SDT or len(child):
                 self.block(child)
 
-    def table(self, tbl: Any) -> None:
+    def table(self, tbl: _Element) -> None:
         rows: list[list[str]] = []
         for tr in _direct(tbl, T_TR):
             cells = []
@@ -194,7 +197,7 @@ def table_paras(rows: list[list[str]]) -> list[Para]:
     return out
 
 
-def _is_bold(run: Any) -> bool:
+def _is_bold(run: _Element) -> bool:
     rpr = run.find(T_RPR)
     if rpr is None:
         return False
@@ -202,7 +205,7 @@ def _is_bold(run: Any) -> bool:
     return b is not None and b.get(W + "val", "true").lower() not in ("0", "false", "off")
 
 
-def _inside_fallback(el: Any, stop: Any) -> bool:
+def _inside_fallback(el: _Element, stop: _Element) -> bool:
     p = el.getparent()
     while p is not None and p is not stop:
         if p.tag == T_FALLBACK:
@@ -211,7 +214,7 @@ def _inside_fallback(el: Any, stop: Any) -> bool:
     return False
 
 
-def _direct(parent: Any, tag: str) -> Iterator[Any]:
+def _direct(parent: _Element, tag: str) -> Iterator[_Element]:
     """Children with *tag*, also those wrapped in content controls (w:sdt/w:sdtContent)."""
     for child in parent:
         if child.tag == tag:

@@ -11,7 +11,7 @@ tracked deletions (``text:tracked-changes``) and annotations are left out.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qcode.core.errors import ImportFormatError
 from qcode.core.transcript import Transcript
@@ -21,6 +21,9 @@ from qcode.formats.importers.speakers import Para, detect_turns
 from qcode.formats.safexml import parse_xml
 from qcode.formats.safezip import SafeZip
 
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
 TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -28,7 +31,7 @@ SKIP = {TEXT + "tracked-changes", OFFICE + "annotation", OFFICE + "annotation-en
         TEXT + "sequence-decls", TEXT + "variable-decls", TEXT + "user-field-decls"}
 
 
-def _count(el: Any) -> int:
+def _count(el: _Element) -> int:
     """The repeat count of a ``text:s`` element (1 when absent or not a number)."""
     try:
         return max(1, int(el.get(TEXT + "c", "1") or 1))
@@ -36,7 +39,7 @@ def _count(el: Any) -> int:
         return 1
 
 
-def _inline(el: Any, parts: list[str], budget: TextBudget) -> None:
+def _inline(el: _Element, parts: list[str], budget: TextBudget) -> None:
     if el.text:
         parts.append(el.text[: budget.take(len(el.text))])
     for child in el:
@@ -60,7 +63,7 @@ class _Walker:
         self.after_table = False
         self.tables: list[tuple[int, int, list[list[str]]]] = []
 
-    def block(self, el: Any) -> None:
+    def block(self, el: _Element) -> None:
         for child in el:
             tag = child.tag
             if tag in SKIP:
@@ -75,7 +78,7 @@ class _Walker:
             else:
                 self.block(child)
 
-    def table(self, tbl: Any) -> None:
+    def table(self, tbl: _Element) -> None:
         rows: list[list[str]] = []
         for row in tbl.iter(TABLE + "table-row"):
             cells = []

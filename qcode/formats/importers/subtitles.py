@@ -21,7 +21,7 @@ from typing import Any
 from qcode.core.errors import ImportFormatError
 from qcode.core.text import normalize_text
 from qcode.core.transcript import Transcript
-from qcode.formats.encoding import decode_bytes
+from qcode.formats.encoding import Decoded, decode_bytes
 from qcode.formats.importers.base import ImportOptions, RawTurn, check_size, finish, register
 from qcode.formats.importers.plain_text import encoding_warning
 from qcode.formats.importers.speakers import Para, detect_turns
@@ -58,7 +58,7 @@ def _check_monotonic(times: list[float], filename: str) -> list[str]:
 
 
 def _cues_to_transcript(
-    paras: list[Para], decoded: Any, data: bytes, filename: str, options: ImportOptions, fmt: str
+    paras: list[Para], decoded: Decoded, data: bytes, filename: str, options: ImportOptions, fmt: str
 ) -> Transcript:
     """Shared by .vtt and .srt: cue paragraphs -> turns (one speaker's consecutive cues merged)."""
     warnings = encoding_warning(decoded.label, decoded.guessed)
@@ -150,11 +150,11 @@ class SrtImporter:
 _BLANK = re.compile(r"\n[ \t]*\n")
 
 
-def _srt_paras(subs: list[Any], text: str) -> tuple[list[Para], list[tuple[int, Any]]]:
+def _srt_paras(subs: list[Any], text: str) -> tuple[list[Para], list[tuple[int, int]]]:
     """Cue paragraphs; a blank line inside a cue's content means the srt library joined a malformed
     block (no number, no timing) to it: that block becomes its own paragraph, and is reported."""
     paras: list[Para] = []
-    stray: list[tuple[int, Any]] = []
+    stray: list[tuple[int, int]] = []
     pos = 0
     for s in subs:
         start, end = s.start.total_seconds(), s.end.total_seconds()

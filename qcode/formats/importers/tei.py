@@ -23,7 +23,7 @@ The DOCTYPE (a DTD that is not shipped, or a URL) is never loaded.
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qcode.core.errors import ImportFormatError
 from qcode.core.transcript import Note, Transcript
@@ -37,6 +37,9 @@ from qcode.formats.importers.base import (
 )
 from qcode.formats.safexml import parse_xml
 
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
 _UTTERANCES = {"annotationGrp", "annotatedU", "annotationBlock"}
 _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 _EVENTS = {"incident", "vocal", "kinesic"}
@@ -44,16 +47,22 @@ _EVENTS = {"incident", "vocal", "kinesic"}
 _SILENT = {"pause", "anchor", "link", "incident", "desc", "note", "spanGrp", "span", "gap", "vocal", "kinesic"}
 
 
-def _local(el: Any) -> str:
+def _local(el: _Element) -> str:
     tag = el.tag
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _children(el: Any, name: str) -> list[Any]:
+def _inside_utterance(el: _Element) -> bool:
+    """Whether *el*'s parent is an utterance-like element (its ``u`` is then part of that one)."""
+    parent = el.getparent()
+    return parent is not None and _local(parent) in _UTTERANCES
+
+
+def _children(el: _Element, name: str) -> list[_Element]:
     return [c for c in el if _local(c) == name]
 
 
-def _descendants(el: Any, name: str) -> list[Any]:
+def _descendants(el: _Element, name: str) -> list[_Element]:
     return [c for c in el.iter() if _local(c) == name]
 
 
@@ -65,15 +74,16 @@ def _words(text: str | None) -> list[str]:
     return unicodedata.normalize("NFC", text).split() if text else []
 
 
-def _timeline(root: Any) -> dict[str, float]:
+def _timeline(root: _Element) -> dict[str, float]:
     """``when`` id -> seconds from the origin (``since`` chains followed)."""
     whens: dict[str, tuple[float | None, str]] = {}
     for w in _descendants(root, "when"):
         wid = w.get(_XML_ID) or w.get("id")
         if not wid:
             continue
+        given = w.get("interval")
         try:
-            interval = float(w.get("interval")) if w.get("interval") not in (None, "") else None
+            interval = float(given) if given else None
         except ValueError:
             interval = None
         whens[wid] = (interval, _ref(w.get("since")))
@@ -100,7 +110,7 @@ def _timeline(root: Any) -> dict[str, float]:
     return resolved
 
 
-def _speakers(root: Any) -> dict[str, str]:
+def _speakers(root: _Element) -> dict[str, str]:
     """Speaker id -> name, for the three ways TEI declares people."""
     names: dict[str, str] = {}
     for person in _descendants(root, "person"):
@@ -114,7 +124,7 @@ def _speakers(root: Any) -> dict[str, str]:
     return names
 
 
-def _header_notes(root: Any) -> list[Note]:
+def _header_notes(root: _Element) -> list[Note]:
     notes: list[Note] = []
     header = next(iter(_descendants(root, "teiHeader")), None)
     if header is None:
@@ -129,13 +139,14 @@ def _header_notes(root: Any) -> list[Note]:
         if text or dur:
             notes.append(Note(0, "metadata", f"recorded: {text}" + (f" (duration {dur} s)" if dur else "")))
     for note in _descendants(header, "note"):
-        if note.get("type") == "scribe" and (note.text or "").strip():
-            notes.append(Note(0, "metadata", f"scribe: {note.text.strip()}"))
+        scribe = (note.text or "").strip()
+        if note.get("type") == "scribe" and scribe:
+            notes.append(Note(0, "metadata", f"scribe: {scribe}"))
             break
     return notes
 
 
-def _incident_text(incident: Any) -> str:
+def _incident_text(incident: _Element) -> str:
     descs = _children(incident, "desc")
     what = next((" ".join((d.text or "").split()) for d in descs if d.get("type") in (None, "desc")), "")
     extent = next(((d.text or "").strip() for d in descs if d.get("type") == "extent"), "")
@@ -169,7 +180,7 @@ class TeiImporter:
         seen_topic_div: set[int] = set()
         body = next(iter(_descendants(root, "body")), root)
         utterances = [el for el in body.iter() if _local(el) in _UTTERANCES
-                      or (_local(el) == "u" and _local(el.getparent()) not in _UTTERANCES)]
+                      or (_local(el) == "u" and not _inside_utterance(el))]
         for el in utterances:
             div = next((a for a in el.iterancestors() if _local(a) == "div" and a.get("subtype") in topics), None)
             if div is not None and id(div) not in seen_topic_div:
@@ -207,7 +218,7 @@ class TeiImporter:
             overlaps=overlaps, notes_at=notes_at, warnings=warnings, language=lang,
         )
 
-    def _collect(self, el: Any, words: list[str], notes: list[tuple[int, Note]], time: float | None) -> None:
+    def _collect(self, el: _Element, words: list[str], notes: list[tuple[int, Note]], time: float | None) -> None:
         """Spoken words of *el* (its text and its children's tails); incidents, vocals and kinesics become notes."""
         words.extend(_words(el.text))
         for child in el:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from qcode.core.codebook import Codebook
+
+VariableValue = str | bool | int | float | date | None
+"""A REFI-QDA variable's value, as its ``TextValue``, ``BooleanValue``, ... element gives it
+(a number or date that does not parse stays text; no value element: None)."""
 
 
 def parse_time(value: object) -> datetime | None:
@@ -70,7 +74,7 @@ class RefiSource:
     name: str
     text: str
     selections: list[RefiSelection] = field(default_factory=list)
-    values: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, VariableValue] = field(default_factory=dict)
     """Variable guid -> value."""
     note_refs: list[str] = field(default_factory=list)
     user_guid: str | None = None
@@ -93,7 +97,7 @@ class RefiNote:
 class RefiCase:
     guid: str
     name: str
-    values: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, VariableValue] = field(default_factory=dict)
     source_refs: list[str] = field(default_factory=list)
     description: str = ""
 

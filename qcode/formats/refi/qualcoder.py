@@ -24,6 +24,7 @@ from qcode.formats.refi.model import (
     RefiSource,
     RefiUser,
     RefiVariable,
+    VariableValue,
 )
 from qcode.formats.refi.model import (
     parse_time as _time,
@@ -139,7 +140,7 @@ def _cases_and_attributes(conn: sqlite3.Connection, have: set[str], p: RefiProje
             if aname not in kinds or value in (None, ""):
                 continue
             g, vtype = kinds[aname]
-            v: object = value
+            v: VariableValue = value
             if vtype == "numeric":
                 try:
                     v = float(value)

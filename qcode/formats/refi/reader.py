@@ -16,7 +16,7 @@ import json
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qcode.core.errors import ImportFormatError
 from qcode.formats.encoding import decode_bytes
@@ -30,6 +30,7 @@ from qcode.formats.refi.model import (
     RefiSource,
     RefiUser,
     RefiVariable,
+    VariableValue,
 )
 from qcode.formats.refi.model import (
     parse_time as _time,
@@ -37,6 +38,9 @@ from qcode.formats.refi.model import (
 from qcode.formats.refi.writer import SIDE_FILE
 from qcode.formats.safexml import parse_xml
 from qcode.formats.safezip import SafeZip, ZipLimits
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 MAX_ATTRIBUTE = 1_000_000
 """Longest attribute value accepted (characters); real exports stay far below."""
@@ -68,16 +72,16 @@ class Members:
         return None
 
 
-def _local(el: Any) -> str:
+def _local(el: _Element) -> str:
     tag = el.tag if isinstance(el.tag, str) else ""
     return tag.rsplit("}", 1)[-1]
 
 
-def _kids(el: Any, name: str) -> list[Any]:
+def _kids(el: _Element, name: str) -> list[_Element]:
     return [c for c in el if _local(c) == name]
 
 
-def _kid(el: Any, name: str) -> Any | None:
+def _kid(el: _Element, name: str) -> _Element | None:
     return next((c for c in el if _local(c) == name), None)
 
 
@@ -88,7 +92,7 @@ def _int(value: str | None, what: str) -> int:
         raise ImportFormatError(f"{what}: {value!r} is not a whole number.") from None
 
 
-def _check_attributes(root: Any, name: str) -> None:
+def _check_attributes(root: _Element, name: str) -> None:
     for el in root.iter():
         for k, v in el.attrib.items():
             if len(v) > MAX_ATTRIBUTE:
@@ -99,7 +103,7 @@ def _check_attributes(root: Any, name: str) -> None:
                 )
 
 
-def _value(vv: Any) -> tuple[str | None, Any]:
+def _value(vv: _Element) -> tuple[str | None, VariableValue]:
     ref = _kid(vv, "VariableRef")
     guid = ref.get("targetGUID") if ref is not None else None
     for c in vv:
@@ -126,7 +130,7 @@ def _value(vv: Any) -> tuple[str | None, Any]:
     return guid, None
 
 
-def _text_of(el: Any, members: Members, what: str, warnings: list[str]) -> str | None:
+def _text_of(el: _Element, members: Members, what: str, warnings: list[str]) -> str | None:
     content = _kid(el, "PlainTextContent")
     if content is not None:
         return content.text or ""
@@ -161,7 +165,7 @@ def read_project_xml(data: bytes, name: str, members: Members) -> RefiProject:
         p.codebook = codebook_from_xml(root, name, title=p.name)
         guids: list[tuple[str, list[str]]] = []
 
-        def walk(el: Any) -> None:
+        def walk(el: _Element) -> None:
             for c in _kids(el, "Code"):
                 guids.append((c.get("guid") or "", [n.get("targetGUID") or "" for n in _kids(c, "NoteRef")]))
                 walk(c)
@@ -212,7 +216,7 @@ def read_project_xml(data: bytes, name: str, members: Members) -> RefiProject:
                 note_refs=[n.get("targetGUID") or "" for n in _kids(sel, "NoteRef")])
             for c in _kids(sel, "Coding"):
                 ref = _kid(c, "CodeRef")
-                rs.codings.append(RefiCoding(c.get("guid") or "", ref.get("targetGUID") if ref is not None else "",
+                rs.codings.append(RefiCoding(c.get("guid") or "", (ref.get("targetGUID") if ref is not None else None) or "",
                                              c.get("creatingUser") or rs.user_guid, _time(c.get("creationDateTime")) or rs.created,
                                              [n.get("targetGUID") or "" for n in _kids(c, "NoteRef")]))
             src.selections.append(rs)

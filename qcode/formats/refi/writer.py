@@ -12,12 +12,15 @@ import io
 import json
 import zipfile
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qcode.core.errors import ImportFormatError
 from qcode.formats.qdc import NS_PROJECT, add_codes
-from qcode.formats.refi.model import RefiProject, RefiSelection, RefiSource
+from qcode.formats.refi.model import RefiProject, RefiSelection, RefiSource, VariableValue
 from qcode.formats.refi.positions import Convention
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 SIDE_FILE = "qcode.json"
@@ -39,13 +42,13 @@ def _q(tag: str) -> str:
     return f"{{{NS_PROJECT}}}{tag}"
 
 
-def _set(el: Any, **attrs: str | None) -> None:
+def _set(el: _Element, **attrs: str | None) -> None:
     for k, v in attrs.items():
         if v is not None:
             el.set(k, v)
 
 
-def _value(parent: Any, var_guid: str, vtype: str, value: Any) -> None:
+def _value(parent: _Element, var_guid: str, vtype: str, value: VariableValue) -> None:
     from lxml import etree
 
     vv = etree.SubElement(parent, _q("VariableValue"))
@@ -65,7 +68,7 @@ def _value(parent: Any, var_guid: str, vtype: str, value: Any) -> None:
     etree.SubElement(vv, _q(tag)).text = text
 
 
-def _selection(parent: Any, sel: RefiSelection, start: int, end: int) -> None:
+def _selection(parent: _Element, sel: RefiSelection, start: int, end: int) -> None:
     from lxml import etree
 
     el = etree.SubElement(parent, _q("PlainTextSelection"))
@@ -117,8 +120,8 @@ def project_xml(p: RefiProject, convention: Convention) -> bytes:
             _set(el, guid=c.guid, name=c.name)
             if c.description:
                 etree.SubElement(el, _q("Description")).text = c.description
-            for g, v in c.values.items():
-                _value(el, g, vtypes.get(g, "Text"), v)
+            for g, value in c.values.items():
+                _value(el, g, vtypes.get(g, "Text"), value)
             for s in c.source_refs:
                 etree.SubElement(el, _q("SourceRef")).set("targetGUID", s)
     if p.sources:
@@ -136,8 +139,8 @@ def project_xml(p: RefiProject, convention: Convention) -> bytes:
                 _selection(el, sel, pos[2 * i], pos[2 * i + 1])
             for n in src.note_refs:
                 etree.SubElement(el, _q("NoteRef")).set("targetGUID", n)
-            for g, v in src.values.items():
-                _value(el, g, vtypes.get(g, "Text"), v)
+            for g, value in src.values.items():
+                _value(el, g, vtypes.get(g, "Text"), value)
     if p.notes:
         notes = etree.SubElement(root, _q("Notes"))
         for note in p.notes:

@@ -38,7 +38,7 @@ def rows(result: dict[str, Any]) -> list[list[Any]]:
     return out
 
 
-def fmt(value: Any, pct: bool = False) -> str:
+def fmt(value: object, pct: bool = False) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):

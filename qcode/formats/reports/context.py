@@ -113,15 +113,18 @@ Markdown code span), ``percent`` (a share as ``67%``, ``67 %`` in French),
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qcode.core.analysis_tables import CodeFrequency, Cooccurrence, Crosstab
 from qcode.formats.reports.data import Report, ReportQuote
 from qcode.formats.reports.i18n import catalogue
 from qcode.formats.reports.sections import Heading
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
-def _quote_dict(rq: ReportQuote, unknown: str) -> dict[str, Any]:
+
+def _quote_dict(rq: ReportQuote, unknown: str) -> dict[str, object]:
     q, ex = rq.quote, rq.excerpt
     return {
         "coding_id": q.coding_id, "code": q.code_id, "code_path": list(q.code_path),
@@ -135,17 +138,17 @@ def _quote_dict(rq: ReportQuote, unknown: str) -> dict[str, Any]:
     }
 
 
-def _freq_dict(r: CodeFrequency, unit: str) -> dict[str, Any]:
+def _freq_dict(r: CodeFrequency, unit: str) -> dict[str, object]:
     out = {k: getattr(r, k) for k in CodeFrequency.__dataclass_fields__}
     out["people"] = r.total_participants if unit == "participants" else r.total_speakers
     return out
 
 
-def _cooc(m: Cooccurrence) -> dict[str, Any]:
+def _cooc(m: Cooccurrence) -> dict[str, object]:
     return {"mode": m.mode, "codes": list(m.codes), "labels": list(m.labels), "cells": [list(r) for r in m.values]}
 
 
-def _heading(h: Heading) -> dict[str, Any]:
+def _heading(h: Heading) -> dict[str, object]:
     return {"key": h.key, "anchor": h.anchor, "number": h.number, "title": h.title, "text": h.text, "level": h.level}
 
 
@@ -164,7 +167,7 @@ def crosstab_caption(report: Report, c: Crosstab, part: str = "") -> str:
     return m("cap_crosstab", attribute=c.attribute, part=part, people=people, people_cap=people[:1].upper() + people[1:])
 
 
-def to_context(report: Report, charts: dict[str, str] | None = None) -> dict[str, Any]:
+def to_context(report: Report, charts: dict[str, str] | None = None) -> dict[str, object]:
     """Plain data (dict, list, str, int, float, None) for templates, as the module docstring describes."""
     m, c = report.m, report.corpus
     unit = report.unit
@@ -238,12 +241,12 @@ def to_context(report: Report, charts: dict[str, str] | None = None) -> dict[str
     }
 
 
-def vars_of(obj: Any) -> dict[str, Any]:
+def vars_of(obj: DataclassInstance) -> dict[str, object]:
     """A dataclass instance's fields as a dict (tuples left as they are)."""
     return {k: getattr(obj, k) for k in obj.__dataclass_fields__}
 
 
-def _agreement(report: Report) -> dict[str, Any] | None:
+def _agreement(report: Report) -> dict[str, object] | None:
     if not report.agreement:
         return None
     from qcode.formats.reports import agreement_section as a

@@ -18,10 +18,13 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from docx.document import Document
+    from docx.section import Section
+    from docx.shared import Length
+    from lxml.etree import _Element
 
 _AFTER_UPDATE_FIELDS = (
     "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "attachedSchema",
@@ -31,7 +34,7 @@ _AFTER_UPDATE_FIELDS = (
 )
 
 
-def _el(tag: str, **attrs: str) -> Any:
+def _el(tag: str, **attrs: str) -> _Element:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -41,11 +44,11 @@ def _el(tag: str, **attrs: str) -> Any:
     return el
 
 
-def field_runs(p: Any, instr: str, result: str = "", rpr: Any = None) -> None:
+def field_runs(p: _Element, instr: str, result: str = "", rpr: _Element | None = None) -> None:
     """Append a complex field (begin, instruction, separate, cached *result*, end) to paragraph element *p*."""
     from copy import deepcopy
 
-    def run(child: Any) -> None:
+    def run(child: _Element) -> None:
         r = _el("w:r")
         if rpr is not None:
             r.append(deepcopy(rpr))
@@ -108,7 +111,7 @@ def update_fields_on_open(doc: Document) -> None:
         nxt.addprevious(el)
 
 
-def bookmark(p: Any, name: str, ident: int) -> None:
+def bookmark(p: _Element, name: str, ident: int) -> None:
     """Wrap the content of paragraph element *p* in bookmark *name*."""
     from docx.oxml.ns import qn
 
@@ -121,11 +124,14 @@ def bookmark(p: Any, name: str, ident: int) -> None:
     p.append(_el("w:bookmarkEnd", w_id=str(ident)))
 
 
-def toc_entry(p: Any, text: str, anchor: str, tab_pos_twips: int, first: bool, last: bool, levels: str) -> None:
+def toc_entry(p: _Element, text: str, anchor: str, tab_pos_twips: int, first: bool, last: bool, levels: str) -> None:
     """One line of the contents: hyperlink text, dot-leader tab, ``PAGEREF`` page number."""
     from docx.oxml.ns import qn
 
     ppr = p.find(qn("w:pPr"))
+    if ppr is None:  # an entry paragraph has its style's pPr; a bare one gets an empty pPr first
+        ppr = _el("w:pPr")
+        p.insert(0, ppr)
     tabs = _el("w:tabs")
     tabs.append(_el("w:tab", w_val="right", w_leader="dot", w_pos=str(tab_pos_twips)))
     ppr.append(tabs)
@@ -161,6 +167,8 @@ def toc_entry(p: Any, text: str, anchor: str, tab_pos_twips: int, first: bool, l
 
 def page_furniture(doc: Document, header_text: str, page_of: str, size_half_points: int = 16) -> None:
     """Title in the header and ``Page N of M`` in the footer of every page but the title page."""
+    from copy import deepcopy
+
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     section = doc.sections[0]
@@ -171,7 +179,7 @@ def page_furniture(doc: Document, header_text: str, page_of: str, size_half_poin
     hp = section.header.paragraphs[0]
     hp.text = ""
     r = hp.add_run(header_text)
-    r._r.insert(0, rpr.__copy__())
+    r._r.insert(0, deepcopy(rpr))
     hp.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     fp = section.footer.paragraphs[0]
     fp.text = ""
@@ -183,13 +191,26 @@ def page_furniture(doc: Document, header_text: str, page_of: str, size_half_poin
             field_runs(fp._p, "NUMPAGES", "1", rpr)
         elif piece:
             run = fp.add_run(piece)
-            run._r.insert(0, rpr.__copy__())
+            run._r.insert(0, deepcopy(rpr))
 
 
-def _set_orientation(section: Any, landscape: bool) -> None:
+def _page(section: Section) -> tuple[Length, Length, Length, Length]:
+    """The long and short sides of *section*'s page and its left and right margins, in EMU."""
+    width, height = section.page_width, section.page_height
+    left, right = section.left_margin, section.right_margin
+    if width is None or height is None or left is None or right is None:
+        from qcode.core.errors import ReportError
+
+        raise ReportError("The Word template sets no page size or no margins.",
+                          hint="Open the reference .docx in Word, set the page size and margins (Layout), save it, "
+                               "and write the report again.")
+    return max(width, height), min(width, height), left, right
+
+
+def _set_orientation(section: Section, landscape: bool) -> None:
     from docx.enum.section import WD_ORIENT
 
-    long, short = max(section.page_width, section.page_height), min(section.page_width, section.page_height)
+    long, short, _, _ = _page(section)
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (long, short) if landscape else (short, long)
 
@@ -211,8 +232,8 @@ def end_landscape(doc: Document) -> None:
     _set_orientation(section, False)
 
 
-def usable_width(section: Any, landscape: bool) -> float:
+def usable_width(section: Section, landscape: bool) -> float:
     """Inches between the margins of *section* turned to portrait or landscape."""
-    long, short = max(section.page_width, section.page_height), min(section.page_width, section.page_height)
+    long, short, left, right = _page(section)
     width = long if landscape else short
-    return float(width - section.left_margin - section.right_margin) / 914400
+    return float(width - left - right) / 914400

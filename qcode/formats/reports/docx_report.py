@@ -23,7 +23,7 @@ import io
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qcode.core.analysis_tables import Crosstab
 from qcode.core.errors import ReportError
@@ -38,8 +38,10 @@ from qcode.formats.safexml import xml_text
 
 if TYPE_CHECKING:
     from docx.document import Document
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.table import Table
     from docx.text.paragraph import Paragraph
+    from lxml.etree import _Element
 
     from qcode.formats.reports.i18n import Messages
 
@@ -145,7 +147,7 @@ class _Writer:
         self.charts: dict[str, bytes] = {}
         self.tick: Callable[..., None] = lambda label, n=1: None
 
-    def _ensure(self, names: set[str], name: str, kind: Any, *, size: float | None = None, bold: bool = False,
+    def _ensure(self, names: set[str], name: str, kind: WD_STYLE_TYPE, *, size: float | None = None, bold: bool = False,
                 italic: bool = False, indent: float | None = None) -> None:
         if name in names:
             return
@@ -169,7 +171,7 @@ class _Writer:
             sid = self._ids[name] = self.doc.styles[name].style_id
         return sid
 
-    def add(self, style: str | None = None, text: str = "", rpr: Any = None) -> Paragraph:
+    def add(self, style: str | None = None, text: str = "", rpr: _Element | None = None) -> Paragraph:
         """A new paragraph with *style* (by cached id) and *text*, appended to the body."""
         from docx.text.paragraph import Paragraph
 

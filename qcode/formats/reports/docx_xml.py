@@ -19,12 +19,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from copy import deepcopy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qcode.formats.safexml import xml_text
 
 if TYPE_CHECKING:
     from docx.document import Document
+    from docx.oxml.text.paragraph import CT_P
+    from docx.oxml.xmlchemy import BaseOxmlElement
+    from lxml.etree import _Element
 
 _SPECIAL = re.compile(r"([\t\r\n])")
 GREY = "595959"
@@ -41,10 +44,10 @@ class Xml:
         self.sect = self.body.find(qn("w:sectPr"))
         self.R, self.T, self.BR, self.TAB = qn("w:r"), qn("w:t"), qn("w:br"), qn("w:tab")
         self.SPACE = qn("xml:space")
-        self._p: dict[str | None, Any] = {}
-        self._rpr: dict[tuple[bool, bool | None, float | None, str | None], Any] = {}
+        self._p: dict[str | None, CT_P] = {}
+        self._rpr: dict[tuple[bool, bool | None, float | None, str | None], BaseOxmlElement] = {}
 
-    def parse(self, xml: str) -> Any:
+    def parse(self, xml: str) -> BaseOxmlElement:
         """An element from *xml* written with the ``w:`` prefix (namespace declared here)."""
         from docx.oxml.parser import parse_xml
 
@@ -54,25 +57,27 @@ class Xml:
         return parse_xml(f"{head} {self._decl}>{rest}")
 
     # ------------------------------------------------------------ body
-    def insert(self, el: Any) -> None:
+    def insert(self, el: _Element) -> None:
         """Append *el* to the body, before the final section properties."""
         if self.sect is not None:
             self.sect.addprevious(el)
         else:
             self.body.append(el)
 
-    def paragraph(self, style_id: str | None = None) -> Any:
+    def paragraph(self, style_id: str | None = None) -> CT_P:
         """A new, not yet inserted ``w:p`` with paragraph style *style_id*."""
         tpl = self._p.get(style_id)
         if tpl is None:
-            tpl = self._p[style_id] = self.parse(
-                f'<w:p><w:pPr><w:pStyle w:val="{_attr(style_id)}"/></w:pPr></w:p>' if style_id else "<w:p/>"
-            )
+            from docx.oxml.text.paragraph import CT_P
+
+            el = self.parse(f'<w:p><w:pPr><w:pStyle w:val="{_attr(style_id)}"/></w:pPr></w:p>' if style_id else "<w:p/>")
+            assert isinstance(el, CT_P)  # python-docx's parser gives each w: tag its element class
+            tpl = self._p[style_id] = el
         return deepcopy(tpl)
 
     # ------------------------------------------------------------ runs
     def rpr(self, *, bold: bool = False, italic: bool | None = None, size: float | None = None,
-            color: str | None = None) -> Any:
+            color: str | None = None) -> BaseOxmlElement | None:
         """A prepared ``w:rPr`` (children in schema order: b, i, color, sz), or None when plain."""
         key = (bold, italic, size, color)
         if key == (False, None, None, None):
@@ -91,7 +96,7 @@ class Xml:
             el = self._rpr[key] = self.parse("<w:rPr>" + "".join(parts) + "</w:rPr>")
         return el
 
-    def run(self, p: Any, text: str, rpr: Any = None) -> Any:
+    def run(self, p: _Element, text: str, rpr: _Element | None = None) -> _Element:
         """Append a run with *text* to *p*: tabs become ``w:tab``, line ends ``w:br``, as python-docx does."""
         from lxml.etree import SubElement
 
@@ -110,7 +115,7 @@ class Xml:
                 self._t(r, piece)
         return r
 
-    def _t(self, r: Any, text: str) -> None:
+    def _t(self, r: _Element, text: str) -> None:
         if not text:
             return
         from lxml.etree import SubElement
@@ -121,7 +126,7 @@ class Xml:
             t.set(self.SPACE, "preserve")
 
     # ------------------------------------------------------------ tables
-    def table_rows(self, tbl: Any, rows: Sequence[Sequence[str]], widths: Sequence[int], text_style: str, *,
+    def table_rows(self, tbl: _Element, rows: Sequence[Sequence[str]], widths: Sequence[int], text_style: str, *,
                    header: bool = False, numeric_from: int = 99, merges: Sequence[tuple[int, int]] = ()) -> None:
         """Append *rows* to *tbl*: one prepared row per shape, deep-copied, its cells' runs filled.
 
@@ -132,7 +137,7 @@ class Xml:
         """
         style = _attr(text_style)
 
-        def row_template(spans: dict[int, int]) -> tuple[Any, list[int]]:
+        def row_template(spans: dict[int, int]) -> tuple[BaseOxmlElement, list[int]]:
             cells, cols = [], []
             j = 0
             while j < len(widths):

@@ -19,9 +19,11 @@ import pkgutil
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from qcode.core.errors import ReportError
+
+Message = str | dict[str, str]
+"""A catalogue entry: a text with ``{placeholders}``, or a counted text by CLDR plural form (``one``, ``other``...)."""
 
 TAGS = {"en": "en-GB", "fr": "fr-FR"}
 """Language -> the BCP 47 tag the documents carry (the region decides spelling and paper habits)."""
@@ -34,7 +36,7 @@ def languages() -> list[str]:
 
 
 @cache
-def catalogue(lang: str) -> dict[str, Any]:
+def catalogue(lang: str) -> dict[str, Message]:
     return dict(importlib.import_module(f"qcode.formats.reports.messages.{lang}").MESSAGES)
 
 
@@ -69,7 +71,7 @@ class Messages:
         self._table = catalogue(self.lang)
         self._fallback = catalogue("en")
 
-    def __call__(self, key: str, **values: Any) -> str:
+    def __call__(self, key: str, **values: object) -> str:
         text = self._table.get(key, self._fallback[key])
         if isinstance(text, dict):
             raise KeyError(f"{key} is a counted message: use Messages.count")
@@ -84,9 +86,11 @@ class Messages:
     def has(self, key: str) -> bool:
         return key in self._fallback
 
-    def count(self, n: int, key: str, **values: Any) -> str:
+    def count(self, n: int, key: str, **values: object) -> str:
         """``3 codings`` / ``1 coding`` / ``3 codages``: the plural form of the language for *n*."""
         forms = self._table.get(key, self._fallback[key])
+        if isinstance(forms, str):
+            raise KeyError(f"{key} is not a counted message: use Messages(key)")
         form = self.locale.plural_form(n)
         text = forms.get(form) or forms["other"]
         return text.format(n=self.num(n), **values)

@@ -25,9 +25,9 @@ from __future__ import annotations
 import base64
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qcode.core.errors import ReportError, did_you_mean
 from qcode.formats.atomic import atomic_write_text
@@ -36,6 +36,7 @@ from qcode.formats.reports.data import Report
 
 if TYPE_CHECKING:
     from jinja2 import BaseLoader, Environment, StrictUndefined
+    from jinja2.runtime import Context
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_REPEAT = 100_000
@@ -102,12 +103,12 @@ def _width_error() -> Exception:
     return SecurityError(f"padding or formatting text wider than {MAX_REPEAT:,} characters")
 
 
-def _check_ints(values: Any) -> None:
+def _check_ints(values: Iterable[object]) -> None:
     if any(isinstance(v, int) and not isinstance(v, bool) and v > MAX_REPEAT for v in values):
         raise _width_error()
 
 
-def _check_printf(fmt: str, args: Any) -> None:
+def _check_printf(fmt: str, args: object) -> None:
     """Refuse ``'%999999999s' % x`` (and ``*`` widths taken from large arguments) before Python builds it."""
     stars = False
     for match in _PRINTF.finditer(fmt):
@@ -120,7 +121,7 @@ def _check_printf(fmt: str, args: Any) -> None:
         _check_ints(args if isinstance(args, tuple) else (args,))
 
 
-def _check_format(fmt: str, args: Any, kwargs: Any) -> None:
+def _check_format(fmt: str, args: Sequence[object], kwargs: Mapping[str, object]) -> None:
     """Refuse ``'{:999999999}'.format(x)``; a width given as ``{:{}}`` is checked against the arguments."""
     import string
 
@@ -135,7 +136,7 @@ def _check_format(fmt: str, args: Any, kwargs: Any) -> None:
             _check_ints(int(d) for d in _DIGITS.findall(spec))
 
 
-def _check_call(obj: Any, args: Any, kwargs: Any) -> None:
+def _check_call(obj: object, args: Sequence[object], kwargs: Mapping[str, object]) -> None:
     """Refuse string methods that would build text wider than :data:`MAX_REPEAT` characters."""
     name = getattr(obj, "__name__", "")
     owner = getattr(getattr(obj, "__wrapped__", obj), "__self__", None)
@@ -143,8 +144,10 @@ def _check_call(obj: Any, args: Any, kwargs: Any) -> None:
         return
     if name in _PADDING:
         _check_ints(list(args) + list(kwargs.values()))
-    elif name in ("format", "format_map"):
-        _check_format(owner, args, args[0] if name == "format_map" and args else kwargs)
+    elif name == "format":
+        _check_format(owner, args, kwargs)
+    elif name == "format_map" and args and isinstance(args[0], Mapping):  # else str.format_map refuses it
+        _check_format(owner, (), args[0])
 
 
 def make_environment(autoescape: bool, loader: BaseLoader | None = None, lang: str = "en") -> Environment:
@@ -154,11 +157,11 @@ def make_environment(autoescape: bool, loader: BaseLoader | None = None, lang: s
     class LimitedEnvironment(ImmutableSandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**", "%"})
 
-        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        def call(__self, __context: Context, __obj: object, *args: object, **kwargs: object) -> object:
             _check_call(__obj, args, kwargs)
             return super().call(__context, __obj, *args, **kwargs)
 
-        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        def call_binop(self, context: Context, operator: str, left: object, right: object) -> object:
             if operator == "%":
                 if isinstance(left, str):
                     _check_printf(left, right)
@@ -206,7 +209,7 @@ def _undefined_class() -> type[StrictUndefined]:
     class Missing(UndefinedError):
         """An undefined name or field, with the value it was looked up on (``missing`` for a top-level name)."""
 
-        def __init__(self, message: str | None = None, obj: Any = missing, name: Any = None) -> None:
+        def __init__(self, message: str | None = None, obj: object = missing, name: object = None) -> None:
             super().__init__(message)
             self.obj = obj
             self.name = name
@@ -214,7 +217,7 @@ def _undefined_class() -> type[StrictUndefined]:
     class RememberingUndefined(StrictUndefined):
         __slots__ = ()
 
-        def __init__(self, hint: str | None = None, obj: Any = missing, name: str | None = None,
+        def __init__(self, hint: str | None = None, obj: object = missing, name: str | None = None,
                      exc: type[TemplateRuntimeError] = UndefinedError) -> None:
             if exc is UndefinedError:  # the sandbox passes SecurityError for unsafe attributes: left alone
                 # Jinja types `exc` as an exception class but only calls it with the message, so a
@@ -225,7 +228,7 @@ def _undefined_class() -> type[StrictUndefined]:
     return RememberingUndefined
 
 
-def _undefined_error(exc: Exception, context: dict[str, Any]) -> tuple[str, str]:
+def _undefined_error(exc: Exception, context: Mapping[str, object]) -> tuple[str, str]:
     """(message, hint) for an undefined name: the value's own fields when a field is missing."""
     from jinja2.utils import missing
 
@@ -272,12 +275,12 @@ def _check_one_file(env: Environment, template_text: str, where: str) -> None:
         )
 
 
-def _guarded(func: Callable[..., Any], check: Callable[..., None]) -> Callable[..., Any]:
+def _guarded(func: Callable[..., object], check: Callable[..., None]) -> Callable[..., object]:
     """The filter *func*, calling ``check`` with the same arguments first."""
     import functools
 
     @functools.wraps(func)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
+    def guarded(*args: object, **kwargs: object) -> object:
         check(*args, **kwargs)
         return func(*args, **kwargs)
 
@@ -322,7 +325,7 @@ def render(template_text: str, report: Report, fmt: str, *, charts: dict[str, by
     return _with_time_limit(lambda: render_context(template_text, context, fmt, name), timeout, name)
 
 
-def render_context(template_text: str, context: dict[str, Any], fmt: str, name: str) -> str:
+def render_context(template_text: str, context: dict[str, object], fmt: str, name: str) -> str:
     """Render *template_text* with the plain-data *context* in this process (no time or memory limit)."""
     from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
     from jinja2.sandbox import SecurityError
@@ -379,18 +382,21 @@ def _with_time_limit(func: Callable[[], str], timeout: float, name: str) -> str:
     import ctypes
     import threading
 
-    box: dict[str, Any] = {}
+    value = ""
+    error: BaseException | None = None
+    stopped = False
 
     def run() -> None:
+        nonlocal value, error, stopped
         try:
             try:
-                box["value"] = func()
+                value = func()
             except _Stop:
-                box["stopped"] = True
+                stopped = True
             except BaseException as exc:  # handed to the caller's thread below
-                box["error"] = exc
+                error = exc
         except _Stop:  # the stop landed just as func returned
-            box["stopped"] = True
+            stopped = True
 
     def stop(worker: threading.Thread) -> None:
         if worker.ident is not None and worker.is_alive():
@@ -411,11 +417,11 @@ def _with_time_limit(func: Callable[[], str], timeout: float, name: str) -> str:
             hint="Check the template for nested loops over large ranges or lists, "
             "or allow more time with --template-timeout SECONDS.",
         )
-    if "error" in box:
-        raise box["error"]
-    if "stopped" in box:  # pragma: no cover - only when the stop raced the end of rendering
+    if error is not None:
+        raise error
+    if stopped:  # pragma: no cover - only when the stop raced the end of rendering
         raise ReportError(f"Template {name} took longer than {timeout:g} s to render; stopped.")
-    return box["value"]
+    return value
 
 
 def _at(line: int | None) -> str:

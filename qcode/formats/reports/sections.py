@@ -22,7 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qcode.formats.reports.data import Report
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,8 @@ class Section:
     title_key: str
     """Message key of the heading."""
     appendix: bool = False
-    applies: Callable[[Any], bool] = field(default=lambda report: True)
-    subheadings: Callable[[Any], list[tuple[str, str, int]]] = field(default=lambda report: [])
+    applies: Callable[[Report], bool] = field(default=lambda report: True)
+    subheadings: Callable[[Report], list[tuple[str, str, int]]] = field(default=lambda report: [])
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,11 @@ class Heading:
         return f"{self.number} {self.title}" if self.number else self.title
 
 
-def _theme_headings(report: Any) -> list[tuple[str, str, int]]:
+def _theme_headings(report: Report) -> list[tuple[str, str, int]]:
     return [(f"theme-{t.code_id}", t.label, 2 + t.depth) for t in report.themes]
 
 
-def _analysis_headings(report: Any) -> list[tuple[str, str, int]]:
+def _analysis_headings(report: Report) -> list[tuple[str, str, int]]:
     m = report.m
     out = [("analysis-frequencies", m("sub_frequencies"), 2)]
     out += [(f"analysis-by-{i}", m("sub_groups", attribute=c.attribute), 2) for i, c in enumerate(report.crosstabs)]
@@ -86,7 +89,7 @@ def register(section: Section, *, after: str | None = None) -> None:
     SECTIONS.insert(at, section)
 
 
-def outline(report: Any) -> tuple[Heading, ...]:
+def outline(report: Report) -> tuple[Heading, ...]:
     """Every heading of *report*, numbered: sections 1, 2, ...; sub-headings 2.1, 2.1.1; appendices A, B."""
     m = report.m
     out: list[Heading] = []

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qcode.formats.atomic import atomic_write_text, atomic_write_with
 from qcode.formats.reports.data import Report
@@ -32,6 +32,9 @@ from qcode.formats.safexml import xml_text
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
+
+Cell = str | int | float | None
+"""A value in a table: text, a count or a share ("" or None: an empty cell)."""
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_CELL_LIMIT = 32_767
@@ -77,14 +80,15 @@ def quote_header(report: Report) -> list[str]:
     )
 
 
-def quote_rows(report: Report) -> Iterable[list[Any]]:
+def quote_rows(report: Report) -> Iterable[list[Cell]]:
     """Rows under :func:`quote_header` (values not yet neutralised)."""
     depth = max((len(q.code_path) for q in report.quotes), default=1)
     for q in report.quotes:
         path = [_label(report, c) for c in q.code_path] + [""] * (depth - len(q.code_path))
+        first: list[Cell] = [q.coding_id, q.transcript, q.transcript_title, "; ".join(q.speakers), "; ".join(q.participants),
+                             q.turn if q.turn is not None else "", q.where if q.time is not None else ""]
         yield (
-            [q.coding_id, q.transcript, q.transcript_title, "; ".join(q.speakers), "; ".join(q.participants),
-             q.turn if q.turn is not None else "", q.where if q.time is not None else ""]
+            first
             + [q.attributes.get(a, "") for a in report.attributes]
             + path
             + [q.code_id, q.text, "\n\n".join(m for m in (q.memo, *q.notes) if m), q.coder, q.start, q.end]
@@ -98,10 +102,10 @@ def _label(report: Report, code_id: str) -> str:
     return code_id
 
 
-def _safe_row(header: Sequence[str], row: Sequence[Any], written: Written) -> list[Any]:
+def _safe_row(header: Sequence[str], row: Sequence[Cell], written: Written) -> list[Cell]:
     """Neutralise every text cell (counted in *written*); append the 'neutralised' column."""
     changed = []
-    out: list[Any] = []
+    out: list[Cell] = []
     for name, value in zip(header, row, strict=True):
         if isinstance(value, str):
             value, hit = neutralise(value)
@@ -119,9 +123,9 @@ def _safe_header(header: Sequence[str], written: Written) -> list[str]:
     return [h for h, _ in cells] + ["neutralised"]
 
 
-def matrices(report: Report) -> dict[str, tuple[list[str], list[list[Any]]]]:
+def matrices(report: Report) -> dict[str, tuple[list[str], list[list[Cell]]]]:
     """Name -> (header, rows) of every summary table."""
-    out: dict[str, tuple[list[str], list[list[Any]]]] = {}
+    out: dict[str, tuple[list[str], list[list[Cell]]]] = {}
     out["frequencies"] = (
         ["code_id", "theme", "depth", "codings", "transcripts", "speakers", "participants", "words",
          "codings_with_subthemes", "transcripts_with_subthemes", "speakers_with_subthemes",
@@ -136,7 +140,7 @@ def matrices(report: Report) -> dict[str, tuple[list[str], list[list[Any]]]]:
             header += [f"{g}: codings", f"{g}: {c.unit} ({n})", f"{g}: share"]
         rows = []
         for r in c.rows:
-            row: list[Any] = [r.code_id, r.label]
+            row: list[Cell] = [r.code_id, r.label]
             for k in range(len(c.groups)):
                 share = r.shares[k]
                 row += [r.counts[k], r.people[k], round(share, 4) if share is not None else ""]
@@ -179,7 +183,7 @@ def write_csv(report: Report, target: Path) -> Written:
     return written
 
 
-def _csv_text(header: list[str], rows: Iterable[list[Any]]) -> str:
+def _csv_text(header: list[str], rows: Iterable[list[Cell]]) -> str:
     buf = io.StringIO()
     buf.write("\ufeff")  # so Excel opens UTF-8 correctly
     w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
@@ -212,7 +216,7 @@ def write_xlsx(report: Report, target: Path) -> Written:
 _cell_text = xml_text  # characters XLSX cannot hold become visible U+FFFD
 
 
-def _put(ws: Worksheet, rows: Iterable[Sequence[Any]], widths: Sequence[float] = ()) -> None:
+def _put(ws: Worksheet, rows: Iterable[Sequence[Cell]], widths: Sequence[float] = ()) -> None:
     from openpyxl.styles import Alignment, Font
 
     bold = Font(bold=True)
@@ -246,12 +250,12 @@ def _workbook(report: Report, written: Written) -> Workbook:
     header = quote_header(report)
     text_at = header.index("text")
     rows = [_safe_row(header, r, written) for r in quote_rows(report)]
-    parts_needed = max((len(split_long(r[text_at])) for r in rows), default=1)
+    parts_needed = max((len(split_long(str(r[text_at]))) for r in rows), default=1)  # the quote: text
     extra = [f"text ({k})" for k in range(2, parts_needed + 1)]
     full_header = _safe_header(header[: text_at + 1] + extra + header[text_at + 1 :], written)
 
-    def expand(r: list[Any]) -> list[Any]:
-        parts = split_long(r[text_at])
+    def expand(r: list[Cell]) -> list[Cell]:
+        parts = split_long(str(r[text_at]))
         parts += [""] * (parts_needed - len(parts))
         tail = r[text_at + 1 :]
         tail = [split_long(v)[0] if isinstance(v, str) and len(v) > EXCEL_CELL_LIMIT else v for v in tail]

@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-from typing import Any
 
 from qcode.core.errors import ReportError
 from qcode.formats.interpreter import child_sys_path
@@ -62,7 +61,7 @@ def available() -> bool:
         return False
 
 
-def render_in_child(template_text: str, context: dict[str, Any], fmt: str, name: str, *,
+def render_in_child(template_text: str, context: dict[str, object], fmt: str, name: str, *,
                     timeout: float | None, memory_mb: float) -> str:
     """Render *template_text* with *context* in a child process; errors become :class:`ReportError`.
 
@@ -159,8 +158,12 @@ def _virtual_size() -> int:
         return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def child_main(payload: tuple[Any, ...]) -> None:
-    """The child's side: cap memory, say ready, render, write the result, exit."""
+def child_main(payload: tuple[list[str], str, dict[str, object], str, str, int]) -> None:
+    """The child's side: cap memory, say ready, render, write the result, exit.
+
+    *payload* is what :func:`render_in_child` marshals: the parent's ``sys.path``, the
+    template, the context, the format, the template's name and the memory limit in bytes.
+    """
     import resource
 
     from qcode.formats.reports.jinja import _line_of, render_context

@@ -53,14 +53,21 @@ class CodingScreen(QcodeScreen):
     last_saved: Reactive[str] = var("", always_update=True, init=False)
     """The last action done and committed, shown first in the status line ("" when none)."""
 
+    tid: Reactive[int] = var(0, init=False)
+    """The id of the transcript shown: setting it shows that transcript (title, text, codings, status)."""
+
+    blind_coding: Reactive[bool] = var(False, init=False)
+    """Whether the current coder codes blind (only their own codings shown), as the store says
+    on the last reload; the status line starts with a reminder while it is on."""
+
     def __init__(self, transcript_id: int, jump: tuple[int, int] | None = None) -> None:
         super().__init__()
-        self.tid = transcript_id
+        # The watcher needs the mounted view: on_mount shows the first transcript.
+        self.set_reactive(CodingScreen.tid, transcript_id)
         self._jump = jump
         self._keys: dict[str, str] = {}
         self._stale = False
         """Codings changed while another screen was in front: reload on return."""
-        self._blind = False
 
     # ---------------------------------------------------------------- layout
     @property
@@ -83,15 +90,25 @@ class CodingScreen(QcodeScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        t = self.project.transcript(self.tid)
-        self.sub_title = safe_label(t.title or t.name, 60)
         self.title = safe_label(self.project.settings.name, 40)
-        self._blind = blind.is_blind(self.project)
+        # Without its watcher: the status line is drawn once the transcript is shown.
+        self.set_reactive(CodingScreen.blind_coding, blind.is_blind(self.project))
         self._load_codebook()
-        self.view.load(t, blind.visible_codings(self.project, transcript_id=self.tid))
+        self._show_transcript()
         self.view.focus()
         if self._jump:
             self.call_after_refresh(self.view.jump_to, *self._jump)
+
+    def watch_tid(self) -> None:
+        self._show_transcript()
+
+    def watch_blind_coding(self) -> None:
+        self._update_status()
+
+    def _show_transcript(self) -> None:
+        t = self.project.transcript(self.tid)
+        self.sub_title = safe_label(t.title or t.name, 60)
+        self.view.load(t, blind.visible_codings(self.project, transcript_id=self.tid))
         self._update_status()
 
     def on_resize(self) -> None:
@@ -107,9 +124,9 @@ class CodingScreen(QcodeScreen):
     def refresh_from_store(self) -> None:
         """Reload what the store holds (after undo/redo or work on another screen)."""
         self.project.invalidate(codebook=True)
-        self._blind = blind.is_blind(self.project)
         self._load_codebook()
         self.view.set_codings(blind.visible_codings(self.project, transcript_id=self.tid))
+        self.blind_coding = blind.is_blind(self.project)
         self._update_status()
 
     def on_screen_suspend(self) -> None:
@@ -142,7 +159,7 @@ class CodingScreen(QcodeScreen):
         cb = self.project.codebook
         lang = self.project.settings.language
         t = Text(no_wrap=True, overflow="ellipsis")
-        if self._blind:
+        if self.blind_coding:
             t.append("blind: only your codings (b to compare) · ", style="bold magenta")
         if self.last_saved:
             t.append(f"✓ {self.last_saved} · ", style="green")

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.reactive import Reactive, var
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from qcode.tui.safe import label as safe_label
@@ -29,9 +30,11 @@ class ProjectScreen(QcodeScreen):
         Binding("M", "project_memo", "Project memo", show=False),
     ]
 
+    sort_key: Reactive[str] = var("name", init=False)
+    """The column the transcripts are sorted by (one of :data:`SORTS`); setting it re-sorts the table."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.sort_key = "name"
         self._rows: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
@@ -115,6 +118,8 @@ class ProjectScreen(QcodeScreen):
 
     def action_cycle_sort(self) -> None:
         self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
+
+    def watch_sort_key(self) -> None:
         self._fill()
 
     @on(DataTable.RowSelected)

@@ -15,6 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.reactive import Reactive, var
 from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 
 from qcode.core.errors import QcodeError
@@ -80,10 +81,17 @@ class RetrievalScreen(QcodeScreen):
         Binding("enter", "open_quote", "Open", show=False),
     ]
 
+    code_id: Reactive[str | None] = var(None, init=False)
+    """The code whose quotes are listed (None until one is chosen); setting it reloads the quotes."""
+
+    with_code: Reactive[str | None] = var(None, init=False)
+    """A second code: only the passages where both overlap are listed (None: all quotes of the first)."""
+
     def __init__(self, code_id: str | None = None, with_code: str | None = None) -> None:
         super().__init__()
-        self.code_id = code_id
-        self.with_code = with_code
+        # on_mount loads the first quotes (or asks for a code)
+        self.set_reactive(RetrievalScreen.code_id, code_id)
+        self.set_reactive(RetrievalScreen.with_code, with_code)
         self.quotes: list[uc.Quote] = []
         self._applied_filter = ""
         self._width = 0
@@ -221,7 +229,6 @@ class RetrievalScreen(QcodeScreen):
         def chosen(code_id: str | None) -> None:
             if code_id:
                 self.code_id = code_id
-                self.refresh_from_store()
 
         self._pick("Show the quotes of…", chosen)
 
@@ -229,12 +236,16 @@ class RetrievalScreen(QcodeScreen):
         def chosen(code_id: str | None) -> None:
             if code_id:
                 self.with_code = code_id
-                self.refresh_from_store()
 
         self._pick("…where it overlaps with", chosen)
 
     def action_clear_with(self) -> None:
         self.with_code = None
+
+    def watch_code_id(self) -> None:
+        self.refresh_from_store()
+
+    def watch_with_code(self) -> None:
         self.refresh_from_store()
 
     def action_back(self) -> None:

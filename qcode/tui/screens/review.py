@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.reactive import Reactive, var
 from textual.widgets import DataTable, Footer, Header, Static
 
 from qcode.tui.messages import CodingsChanged
@@ -40,9 +41,12 @@ class ReviewScreen(QcodeScreen):
         Binding("enter", "open_passage", "Open", show=False),
     ]
 
+    code_id: Reactive[str | None] = var(None, init=False)
+    """The code whose disagreements are listed (None: every code); setting it reloads the list."""
+
     def __init__(self, code_id: str | None = None) -> None:
         super().__init__()
-        self.code_id = code_id
+        self.set_reactive(ReviewScreen.code_id, code_id)  # on_mount loads the first list
         self.items: list[uc.Item] = []
         self.consensus = uc.agreement.CONSENSUS
         self._undo: list[uc.Item] = []
@@ -217,7 +221,6 @@ class ReviewScreen(QcodeScreen):
         def chosen(code_id: str | None) -> None:
             if code_id:
                 self.code_id = code_id
-                self.refresh_from_store()
 
         self.app.push_screen(
             CodePicker(self.project.codebook, self.project.settings.language, title="Review the disagreements on…", allow_new=False),
@@ -226,6 +229,8 @@ class ReviewScreen(QcodeScreen):
 
     def action_all_codes(self) -> None:
         self.code_id = None
+
+    def watch_code_id(self) -> None:
         self.refresh_from_store()
 
     def action_open_passage(self) -> None:

@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import Reactive, var
 from textual.widgets import Footer, Header, Static
 
 from qcode.core.errors import QcodeError
@@ -62,12 +63,15 @@ class SuggestionsScreen(QcodeScreen):
 
         report: suggesting.SuggestRunReport
 
+    index: Reactive[int] = var(0, always_update=True, init=False)
+    """The place in :attr:`items` of the suggestion shown; setting it (even to the same place,
+    after the list changed) shows the suggestion there."""
+
     def __init__(self, transcript_id: int | None = None, code_id: str | None = None) -> None:
         super().__init__()
         self.tid = transcript_id
         self.code_id = code_id
-        self.items: list[Any] = []
-        self.index = 0
+        self.items: list[suggesting.SuggestionView] = []
         self._shown_tid: int | None = None
 
     @property
@@ -93,6 +97,8 @@ class SuggestionsScreen(QcodeScreen):
             return
         self.items = list(items)
         self.index = min(self.index, max(0, len(self.items) - 1))
+
+    def watch_index(self) -> None:
         self._show()
 
     def _say(self, message: str) -> None:
@@ -129,15 +135,13 @@ class SuggestionsScreen(QcodeScreen):
         self.call_after_refresh(self.view.reveal, s.start, s.end)
         status.update(Text(f"{len(self.items)} pending in {scope} · shift+arrows or v adjust the span · a accept · x reject · n skip"))
 
-    def _current(self) -> Any:
+    def _current(self) -> suggesting.SuggestionView | None:
         return self.items[self.index] if self.items else None
 
     def _remove_current(self) -> None:
         del self.items[self.index]
-        if self.index >= len(self.items):
-            self.index = max(0, len(self.items) - 1)
         self.view.evidence = []
-        self._show()
+        self.index = min(self.index, max(0, len(self.items) - 1))
 
     def action_accept(self) -> None:
         s = self._current()
@@ -165,9 +169,8 @@ class SuggestionsScreen(QcodeScreen):
 
     def action_skip(self, step: int) -> None:
         if self.items:
-            self.index = (self.index + step) % len(self.items)
             self.view.evidence = []
-            self._show()
+            self.index = (self.index + step) % len(self.items)
 
     def action_accept_all(self) -> None:
         if not self.items:
