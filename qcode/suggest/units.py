@@ -2,9 +2,10 @@
 
 A long turn (``auto`` mode) is cut at its sentence boundaries; a sentence
 still longer than :data:`MAX_WINDOW_TOKENS` (unpunctuated transcriptions:
-Transcriber files, ASR output) is cut into windows at a pause (a comma, an
-ellipsis, a filler such as "euh", "um", "hein": :data:`PAUSES`) as late as
-the bound allows, else at the bound, so a suggested passage is one a
+Transcriber files, ASR output) is cut into windows at a preferred cut (a
+Transcriber ``<Sync>`` time point inside the turn), else at a pause (a comma,
+an ellipsis, a filler such as "euh", "um", "hein": :data:`PAUSES`), as late
+as the bound allows, else at the bound, so a suggested passage is one a
 researcher would code, not a 1,000-character turn.
 
 A :class:`Unit` keeps only what scoring needs once the parsed document is
