@@ -238,7 +238,9 @@ def build_features(
             if group is not None:
                 ranges = [(s.start, s.end) for s in group]
             else:
-                prefer = _preferred(tables[k], cuts[k]) if cuts and cuts[k] else None
+                prefer = None
+                if cuts and cuts[k] and (mode == "sentence" or (mode == "auto" and n > LONG_TURN_TOKENS)):
+                    prefer = _preferred(tables[k], cuts[k])  # only where the turn may be cut into windows
                 ranges = _pieces_arr(sent[o:o + n], n, mode, pause[o:o + n], prefer)
             for a, b in ranges:
                 pieces.append((o + a, o + b, a, b))
