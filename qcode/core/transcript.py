@@ -51,6 +51,11 @@ class Note:
     time: float | None = None
 
 
+SYNC = "sync"
+"""Kind of the notes that are time points inside a turn (Transcriber ``<Sync time>``): empty text, the
+time in seconds. They tell where a passage may end in unpunctuated speech, and are never shown."""
+
+
 @dataclass(frozen=True, slots=True)
 class SourceInfo:
     """Provenance of an imported transcript."""

@@ -137,8 +137,9 @@ class SuggestionsRepository(Protocol):
 
     def transcript_inputs(
         self, transcript_ids: Sequence[int], text: bool = True
-    ) -> dict[int, tuple[str, str, list[tuple[int, int]]]]:
-        """Text (empty when not *text*), its SHA-256 and the turn spans of each transcript."""
+    ) -> dict[int, tuple[str, str, list[tuple[int, int]], list[tuple[int, float | None]]]]:
+        """Text (empty when not *text*), its SHA-256, the turn spans and the time points (offset, seconds:
+        its :data:`~qcode.core.transcript.SYNC` notes, by offset) of each transcript."""
         ...
 
     def reconcile(self) -> int:

@@ -32,7 +32,7 @@ codebook), and the blank-pipeline fast parse of
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from spacy.language import Language
@@ -156,8 +156,12 @@ class CodebookMatcher:
 def analyse_docs(
     transcript_id: int, turns: list[tuple[int, int]], docs: list[Doc], mode: UnitMode,
     matcher: CodebookMatcher, tables: list[Any] | None = None, spans: bool = False,
+    cuts: Sequence[Sequence[int]] | None = None,
 ) -> tuple[Any, Any]:
     """(features, matches) of one transcript's parsed turns: what the two components compute.
+
+    *cuts*: per turn, the offsets (in the turn) where a window should preferably end: the docs'
+    ``Doc._.qcode_cuts``, set here for the span groups.
 
     With *spans* (the engine's way), through the span groups: set, then read
     back as arrays; without, straight from the arrays the components turn into
@@ -172,8 +176,11 @@ def analyse_docs(
     if tables is None:
         tables = [token_table(d) for d in docs]
     if not spans:
-        feats, tokens = build_features(transcript_id, turns, docs, mode, tables)
+        feats, tokens = build_features(transcript_id, turns, docs, mode, tables, cuts)
         return feats, matcher.ruleset.match(docs, tokens)
+    if cuts is not None:
+        for doc, at in zip(docs, cuts, strict=True):
+            doc._.set(CUTS_EXTENSION, list(at) or None)
     UnitSegmenter(mode).set_units(docs, tables)
     feats, tokens = build_features(transcript_id, turns, docs, mode, tables)
     matcher.set_matches(docs, tokens)

@@ -61,6 +61,9 @@ class TranscriptInput:
     turns: tuple[tuple[int, int], ...]
     words: int | None = None
     """Its word count when known (the store keeps it), else counted from *text*."""
+    cuts: tuple[tuple[int, ...], ...] = ()
+    """Per turn (or none at all), the offsets in the turn where a window should preferably end
+    (its Transcriber ``<Sync>`` times)."""
 
     def word_count(self) -> int:
         return self.words if self.words is not None else count_words(self.text)
@@ -215,16 +218,19 @@ class Engine:
         # (tests/suggest/test_components.py checks they are equal) without building ~320 Span objects
         # per 1,000 words: 1M-word cold run 0.49 of nlp.pipe instead of 0.43 (bench_suggest.py)
         feats, matches = analyse_docs(item.transcript_id, list(item.turns), docs, self.unit_mode, self.matcher, tables,
-                                      spans=False)
+                                      spans=False, cuts=item.cuts or None)
         if cache is not None and key:
-            cache.save_arrays(_feature_arrays(feats, matches, self.info.nlp.vocab.strings), *self._array_key(key))
+            cache.save_arrays(_feature_arrays(feats, matches, self.info.nlp.vocab.strings), *self._array_key(key, item.cuts))
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
 
-    def _array_key(self, key: str) -> tuple[str, str, str, str]:
-        """Key of the units and matches of the parse *key*: they depend on the parse, the unit mode and the rules."""
-        if self._rules_key is None:
-            import hashlib
+    def _array_key(self, key: str, cuts: tuple[tuple[int, ...], ...] = ()) -> tuple[str, str, str, str]:
+        """Key of the units and matches of the parse *key*: they depend on the parse, the cuts, the unit mode
+        and the rules."""
+        import hashlib
 
+        if cuts:
+            key = hashlib.sha256(repr((key, cuts)).encode("ascii")).hexdigest()[:40]
+        if self._rules_key is None:
             state = [(type(s).__name__, getattr(s, "tagged", None), getattr(s, "pos_group", None),
                       getattr(s, "idioms", None)) for s in self.ruleset.signals]
             self._rules_key = hashlib.sha256(repr((self.ruleset.fingerprint(), state)).encode("utf-8")).hexdigest()[:40]
@@ -232,7 +238,7 @@ class Engine:
 
     def _load_arrays(self, item: TranscriptInput, key: str, cache: DocCache) -> Analysed | None:
         """The transcript's units and matches from the array cache (no documents), or None."""
-        arrays = cache.arrays.load(*self._array_key(key))
+        arrays = cache.arrays.load(*self._array_key(key, item.cuts))
         if arrays is None:
             return None
         try:

@@ -2,9 +2,10 @@
 
 A long turn (``auto`` mode) is cut at its sentence boundaries; a sentence
 still longer than :data:`MAX_WINDOW_TOKENS` (unpunctuated transcriptions:
-Transcriber files, ASR output) is cut into windows at a pause (a comma, an
-ellipsis, a filler such as "euh", "um", "hein": :data:`PAUSES`) as late as
-the bound allows, else at the bound, so a suggested passage is one a
+Transcriber files, ASR output) is cut into windows at a preferred cut (a
+Transcriber ``<Sync>`` time point inside the turn), else at a pause (a comma,
+an ellipsis, a filler such as "euh", "um", "hein": :data:`PAUSES`), as late
+as the bound allows, else at the bound, so a suggested passage is one a
 researcher would code, not a 1,000-character turn.
 
 A :class:`Unit` keeps only what scoring needs once the parsed document is
@@ -15,6 +16,7 @@ that documents can be streamed and dropped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -201,11 +203,14 @@ class Tokens:
 
 
 def build_features(
-    transcript_id: int, turn_spans: list[tuple[int, int]], docs: list[Any], mode: UnitMode, tables: list[Hashes] | None = None
+    transcript_id: int, turn_spans: list[tuple[int, int]], docs: list[Any], mode: UnitMode, tables: list[Hashes] | None = None,
+    cuts: Sequence[Sequence[int]] | None = None,
 ) -> tuple[Features, Tokens]:
     """Cut each parsed turn into units and collect their terms, with arrays instead of spaCy objects.
 
-    *tables*: the :func:`token_table` of each doc, when the caller has them.
+    *tables*: the :func:`token_table` of each doc, when the caller has them; *cuts*: per turn, the
+    character offsets (in the turn) where a window should preferably end (see :func:`turn_pieces`).
+    A doc that has the ``qcode_units`` span group keeps those units.
     """
     import itertools
 
@@ -230,8 +235,13 @@ def build_features(
         if n:
             o = offsets[k]
             group = docs[k].spans.get(UNITS_KEY) if docs[k].spans else None
-            ranges = ([(s.start, s.end) for s in group] if group is not None
-                      else _pieces_arr(sent[o:o + n], n, mode, pause[o:o + n]))
+            if group is not None:
+                ranges = [(s.start, s.end) for s in group]
+            else:
+                prefer = None
+                if cuts and cuts[k] and (mode == "sentence" or (mode == "auto" and n > LONG_TURN_TOKENS)):
+                    prefer = _preferred(tables[k], cuts[k])  # only where the turn may be cut into windows
+                ranges = _pieces_arr(sent[o:o + n], n, mode, pause[o:o + n], prefer)
             for a, b in ranges:
                 pieces.append((o + a, o + b, a, b))
                 turns.append(k)
@@ -263,28 +273,34 @@ def build_features(
 
 
 def turn_pieces(
-    table: Hashes, mode: UnitMode, cuts: list[int] | None = None, pause: NDArray[np.bool_] | None = None
+    table: Hashes, mode: UnitMode, cuts: Sequence[int] | None = None, pause: NDArray[np.bool_] | None = None
 ) -> list[tuple[int, int]]:
     """Token ranges of the units of one turn from its token table; *cuts*: character offsets (in the
     turn) where a window should preferably end (Transcriber ``<Sync>`` times), before any pause;
     *pause*: which tokens are pauses, when the caller computed it for many turns at once."""
     import numpy as np
 
-    sent_col, norm_col, idx_col = (TABLE_ATTRS.index(a) for a in ("SENT_START", "NORM", "IDX"))
+    sent_col, norm_col = (TABLE_ATTRS.index(a) for a in ("SENT_START", "NORM"))
     n = len(table)
     if mode == "turn" or (mode == "auto" and n <= LONG_TURN_TOKENS):
         return [(0, n)] if n else []
     sent = table[:, sent_col].astype(np.int64)
     if pause is None:
         pause = np.isin(table[:, norm_col], _pause_hashes())
-    prefer = None
-    if cuts:
-        # the token that ends just before a cut (the next token starts at or after it)
-        idx = table[:, idx_col].astype(np.int64)
-        at = np.searchsorted(idx, np.asarray(sorted(cuts), dtype=np.int64)) - 1
-        prefer = np.zeros(n, dtype=bool)
-        prefer[at[(at >= 0) & (at < n - 1)]] = True
-    return _pieces_arr(sent, n, mode, pause, prefer)
+    return _pieces_arr(sent, n, mode, pause, _preferred(table, cuts) if cuts else None)
+
+
+def _preferred(table: Hashes, cuts: Sequence[int]) -> NDArray[np.bool_]:
+    """Which tokens of a turn (its token table) end just before one of *cuts* (character offsets in the
+    turn): the next token starts at or after the cut. A cut before the first or after the last token is none."""
+    import numpy as np
+
+    n = len(table)
+    idx = table[:, TABLE_ATTRS.index("IDX")].astype(np.int64)
+    at = np.searchsorted(idx, np.asarray(sorted(cuts), dtype=np.int64)) - 1
+    prefer = np.zeros(n, dtype=bool)
+    prefer[at[(at >= 0) & (at < n - 1)]] = True
+    return prefer
 
 
 def _pause_hashes() -> Hashes:

@@ -28,7 +28,7 @@ its evidence. spaCy is loaded only by :func:`run_suggestions`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -269,9 +269,10 @@ def _digest(*parts: Any) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:40]
 
 
-def _meta_key(meta: tuple[str, str, list[tuple[int, int]]]) -> str:
-    _, sha, turns = meta
-    return _digest(sha, turns)
+def _meta_key(meta: tuple[str, str, list[tuple[int, int]], list[tuple[int, float | None]]]) -> str:
+    _, sha, turns, syncs = meta
+    # the time points decide where long turns are cut (the key of a transcript without them is unchanged)
+    return _digest(sha, turns, [a for a, _ in syncs]) if syncs else _digest(sha, turns)
 
 
 def coded_spans(index: dict[tuple[int, str], list[tuple[int, int]]], tid: int) -> list[tuple[str, int, int]]:
@@ -401,9 +402,21 @@ def _inputs(project: Project, tids: list[int], words: dict[int, int] | None = No
         chunk = tids[part:part + 50]
         metas = project.store.suggestions.transcript_inputs(chunk)
         for tid in chunk:
-            text, _, turns = metas[tid]
+            text, _, turns, syncs = metas[tid]
             spans = tuple((a, b) for a, b in turns if b > a) or tuple(paragraph_spans(text))
-            yield TranscriptInput(tid, text, spans, (words or {}).get(tid))
+            yield TranscriptInput(tid, text, spans, (words or {}).get(tid), turn_cuts(spans, [a for a, _ in syncs]))
+
+
+def turn_cuts(turns: Sequence[tuple[int, int]], points: Sequence[int]) -> tuple[tuple[int, ...], ...]:
+    """The offsets *points* (sorted, in the text) that fall strictly inside each turn, relative to it: where
+    a long turn's windows should preferably end. Empty when no turn has one."""
+    import bisect
+
+    out = []
+    for a, b in turns:
+        lo, hi = bisect.bisect_right(points, a), bisect.bisect_left(points, b)
+        out.append(tuple(dict.fromkeys(p - a for p in points[lo:hi])))
+    return tuple(out) if any(out) else ()
 
 
 def _training_spans(

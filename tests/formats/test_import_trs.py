@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qcode.core.errors import ImportFormatError
+from qcode.core.transcript import SYNC
 from qcode.formats.importers.base import ImportOptions
 from qcode.formats.importers.transcriber import TranscriberImporter
 
@@ -67,6 +68,16 @@ def test_turns_overlap_notes_and_latin1() -> None:
     assert ("event", "noise: rire (begin)", "c'est") in notes
     assert "rire" not in t.text and "coupure" not in t.text
     assert t.source.encoding == "iso-8859-1"
+
+
+def test_sync_times_are_notes_at_their_place() -> None:
+    t = read(TRS.encode("iso-8859-1"))
+    syncs = [(n.offset, n.time, n.text) for n in t.notes if n.kind == SYNC]
+    # the empty first turn's <Sync time="0"> is not moved to the next turn, whose start it would misdate
+    assert syncs == [(0, 1.0, ""), (20, 5.0, ""), (34, 10.0, ""), (62, 12.0, "")]
+    assert t.text[20:] .startswith(" à Orléans")  # after "enseignant", where <Sync time="5"/> stands
+    # a <Sync> before the first <Who> of an overlapped turn: that speaker's part starts there
+    assert t.turns[1].start == 34 and t.turns[1].overlap
 
 
 def test_entities_in_trs_refused() -> None:
@@ -132,3 +143,30 @@ def test_eslo_418_is_utf8(shared_real) -> None:
     t = read((shared_real / "fr" / "eslo" / "ESLO1_INTPERS_418_C.trs").read_bytes())
     assert t.source.encoding == "utf-8"
     assert "é" in t.text and "\ufffd" not in t.text
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("stem", sorted(ESLO))
+def test_eslo_sync_points(shared_real, stem: str) -> None:
+    """Every <Sync> of a turn that has words is a time point between two words of that turn, in time order."""
+    import re
+
+    data = (shared_real / "fr" / "eslo" / f"{stem}.trs").read_bytes()
+    t = read(data)
+    syncs = [n for n in t.notes if n.kind == SYNC]
+    in_file = len(re.findall(rb"<Sync ", data))
+    # each non-empty <Turn> opens with one (overlapped turns count once, they give a turn per speaker)
+    opening = len({(tr.time_start, tr.time_end) for tr in t.turns})
+    assert opening <= len(syncs) <= in_file and len(syncs) > 0.9 * in_file
+    import bisect
+
+    starts = [tr.start for tr in t.turns]
+    last: dict[int, float] = {}
+    for n in syncs:
+        k = bisect.bisect_right(starts, n.offset) - 1
+        tr = t.turns[k]
+        assert tr.start <= n.offset <= tr.end  # in a turn, never in the blank line between two
+        assert n.offset in (tr.start, tr.end) or t.text[n.offset] == " "  # between two words
+        assert n.time is not None and tr.time_start - 0.001 <= n.time <= tr.time_end + 0.001
+        assert n.time >= last.get(k, n.time)
+        last[k] = n.time

@@ -83,12 +83,21 @@ def test_meta_set_overwrites_and_get_reads_back(any_store: Store) -> None:
 
 
 def _one_transcript(store: Store) -> tuple[int, list]:
-    from qcode.core import Code, Codebook, Transcript, build_text
+    from qcode.core import Code, Codebook, Note, Transcript, build_text
 
     text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
-    tid = store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+    notes = [Note(14, "sync", "", 1.5), Note(0, "event", "noise: rire", 0.0), Note(4, "sync", "", None), Note(0, "sync", "", 0.0)]
+    tid = store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns, notes=notes))
     store.save_codebook(Codebook(codes=(Code("x", {"": "X"}), Code("y", {"": "Y"}))))
     return tid, turns
+
+
+def test_transcript_inputs_give_the_time_points_by_offset(any_store: Store) -> None:
+    tid, turns = _one_transcript(any_store)
+    for text in (True, False):
+        _, _, spans, syncs = any_store.suggestions.transcript_inputs([tid], text=text)[tid]
+        assert spans == [(t.start, t.end) for t in turns]
+        assert syncs == [(0, 0.0), (4, None), (14, 1.5)]  # the sync notes only, an unknown time kept as None
 
 
 def test_suggestions_are_replaced_decided_and_never_proposed_again_once_rejected(any_store: Store) -> None:

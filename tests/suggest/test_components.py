@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qcode.core.codebook import Code
+from qcode.suggest.engine import TranscriptInput
 from tests.suggest.conftest import engine_for
 
 
@@ -93,3 +94,36 @@ def test_the_cache_keeps_the_parse_without_the_span_groups(en, tmp_path):
     assert docs is not None and all(not d.spans for d in docs)  # units and matches are not cached
     again = next(iter(engine.analyse([item], cache)))
     assert again.cached and len(again.matches) == len(first.matches) == 2
+
+
+def test_the_arrays_equal_the_span_groups_with_cuts(en):
+    from qcode.suggest.components import CUTS_EXTENSION, analyse_docs
+    from qcode.suggest.pipeline import parse
+    from qcode.suggest.units import MAX_WINDOW_TOKENS, UNITS_KEY
+
+    engine = engine_for(en, [Code("pay", {"": "Pay"}, keywords={"en": ("wage",)})], unit_mode="auto")
+    long_turn = " ".join(f"wage{i % 7} w{i}" if i % 9 == 0 else f"w{i}" for i in range(130))  # no punctuation
+    turns = [long_turn, "the wage went up", long_turn]
+    text = "\n\n".join(turns)
+    spans, pos = [], 0
+    for turn in turns:
+        spans.append((pos, pos + len(turn)))
+        pos += len(turn) + 2
+    cuts = [tuple(long_turn.index(f" w{i} ") for i in (17, 33, 50, 64, 99)), (), ()]  # the third turn has none
+    arrays, _ = analyse_docs(1, spans, list(parse(en, turns)), "auto", engine.matcher, spans=False, cuts=cuts)
+    docs = list(parse(en, turns))
+    groups, _ = analyse_docs(1, spans, docs, "auto", engine.matcher, spans=True, cuts=cuts)
+    assert [d._.get(CUTS_EXTENSION) for d in docs] == [list(cuts[0]), None, None]
+    got = [(int(s), int(e)) for s, e in zip(arrays.start, arrays.end, strict=True)]
+    assert got == [(int(s), int(e)) for s, e in zip(groups.start, groups.end, strict=True)]
+    assert got == [(spans[k][0] + d[u.start:u.end].start_char, spans[k][0] + d[u.start:u.end].end_char)
+                   for k, d in enumerate(docs) for u in d.spans[UNITS_KEY]]
+    first = [(s, e) for s, e in got if e <= spans[0][1]]
+    # windows end at the latest cut within the bound (17 and 50 are passed over), the last one at the turn's end
+    assert [e - spans[0][0] for _, e in first] == [cuts[0][1], cuts[0][3], cuts[0][4], len(long_turn)]
+    assert all(len(text[s:e].split()) <= MAX_WINDOW_TOKENS for s, e in first)
+    third = [(s, e) for s, e in got if s >= spans[2][0]]
+    # at the bound, as without cuts (the last window takes the 10 tokens that would be a scrap)
+    assert [len(text[s:e].split()) for s, e in third] == [45, 45, 55]
+    engine_units = next(iter(engine.analyse([TranscriptInput(1, text, tuple(spans), cuts=cuts)]))).feats
+    assert [(int(s), int(e)) for s, e in zip(engine_units.start, engine_units.end, strict=True)] == got

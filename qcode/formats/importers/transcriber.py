@@ -4,7 +4,9 @@ Structure: ``<Trans>`` > ``<Speakers>`` + ``<Topics>`` + ``<Episode>`` >
 ``<Section>`` > ``<Turn speaker startTime endTime>``. Text sits between empty
 milestone elements:
 
-* ``<Sync time>``: a time point (the turn keeps its start and end times);
+* ``<Sync time>``: a time point; the turn keeps its start and end times, and
+  each Sync is a :data:`~qcode.core.transcript.SYNC` note at its place in the
+  text (where a suggested passage may end in speech without punctuation);
 * ``<Who nb="N"/>``: the N-th speaker of an overlapped turn
   (``speaker="spk2 spk1"``). Each speaker's part becomes its own turn with
   ``overlap=True`` and the times of the shared turn, so who said what is kept;
@@ -24,7 +26,7 @@ import unicodedata
 from typing import Any
 
 from qcode.core.errors import ImportFormatError
-from qcode.core.transcript import Note, Transcript
+from qcode.core.transcript import SYNC, Note, Transcript
 from qcode.formats.importers.base import (
     ImportOptions,
     RawTurn,
@@ -114,13 +116,14 @@ class TranscriberImporter:
             seg = segments[-1]
             if tag == "Sync":
                 time = _float(child.get("time"))
+                seg.notes.append((seg.here(), Note(0, SYNC, "", time)))
             elif tag == "Who":
                 try:
                     nb = int(child.get("nb", "1"))
                 except ValueError:
                     nb = 1
                 label = labels[nb - 1] if 0 < nb <= len(labels) else first
-                if seg.words or seg.notes:
+                if seg.words or any(n.kind != SYNC for _, n in seg.notes):
                     segments.append(_Segment(label))
                 else:
                     seg.speaker = label
@@ -132,6 +135,9 @@ class TranscriberImporter:
             else:
                 segments[-1].add(child.text)
             segments[-1].add(child.tail)
+        for seg in segments:
+            if not seg.words:  # its notes move to the next turn, where this segment's time points would be wrong
+                seg.notes = [(at, n) for at, n in seg.notes if n.kind != SYNC]
         return segments
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from qcode.core.coding import now
 from qcode.core.errors import NotFoundError
+from qcode.core.transcript import SYNC
 from qcode.storage import schema
 from qcode.storage.engine import TransactionManager, insert_sql, param_marker
 from qcode.storage.interface import SuggestionInput, SuggestionRow
@@ -228,15 +229,20 @@ class SqlSuggestions:
         with self._tx.read() as conn:
             return _aggregates(conn, list(transcript_ids), list(code_ids))
 
-    def transcript_inputs(self, transcript_ids: Sequence[int], text: bool = True) -> dict[int, tuple[str, str, list[tuple[int, int]]]]:
-        """Text (empty when not *text*), its SHA-256 and the turn spans of each transcript, read in bulk."""
+    def transcript_inputs(
+        self, transcript_ids: Sequence[int], text: bool = True
+    ) -> dict[int, tuple[str, str, list[tuple[int, int]], list[tuple[int, float | None]]]]:
+        """Text (empty when not *text*), its SHA-256, the turn spans and the time points (sync notes) of each
+        transcript, read in bulk."""
         tt, tu = schema.transcripts, schema.turns
-        out: dict[int, tuple[str, str, list[tuple[int, int]]]] = {}
+        out: dict[int, tuple[str, str, list[tuple[int, int]], list[tuple[int, float | None]]]] = {}
         with self._tx.read() as conn:
             for part in _chunks(list(transcript_ids)):
                 body = tt.c.text if text else sa.literal("").label("text")
-                for r in conn.execute(sa.select(tt.c.id, body, tt.c.text_sha256).where(tt.c.id.in_(part))):
-                    out[r.id] = (r.text, r.text_sha256, [])
+                for r in conn.execute(sa.select(tt.c.id, body, tt.c.text_sha256, tt.c.notes).where(tt.c.id.in_(part))):
+                    syncs = sorted(((int(n["offset"]), n.get("time")) for n in (r.notes or []) if n.get("kind") == SYNC),
+                                   key=lambda p: p[0])
+                    out[r.id] = (r.text, r.text_sha256, [], syncs)
                 q = sa.select(tu.c.transcript_id, tu.c.start, tu.c.end).where(tu.c.transcript_id.in_(part)).order_by(tu.c.transcript_id, tu.c.idx)
                 for tid, a, b in conn.execute(q):
                     out[tid][2].append((a, b))
