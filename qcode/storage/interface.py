@@ -7,12 +7,13 @@ these Protocols on both backends. Repositories take and return core dataclasses.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import builtins
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from qcode.core.coding import Memo
+from qcode.core.coding import Coding, Memo
 from qcode.core.transcript import AttributeDef, Participant
 
 if TYPE_CHECKING:
@@ -181,6 +182,77 @@ class SuggestionsRepository(Protocol):
 
 
 @runtime_checkable
+class CodingsRepository(Protocol):
+    """Codings: a code applied by a coder to a span of a transcript (annotations spell ``builtins.list``)."""
+
+    def add(self, coding: Coding) -> Coding:
+        """Store *coding*; returns it with its id (CodingError for an unknown code or a duplicate span)."""
+        ...
+
+    def add_many(self, items: Sequence[Coding]) -> builtins.list[Coding]:
+        """Store *items* in one transaction; returns them with their ids, in order."""
+        ...
+
+    def update(self, coding: Coding) -> Coding:
+        """Write back every field of coding ``coding.id``; returns it with a new modified time."""
+        ...
+
+    def update_many(self, items: Sequence[Coding]) -> None:
+        """``update`` each of *items*, in one transaction."""
+        ...
+
+    def delete(self, coding_id: int) -> Coding:
+        """Delete one coding; returns what was deleted (for undo)."""
+        ...
+
+    def restore(self, coding: Coding) -> Coding:
+        """Re-insert a deleted coding with its id, guid and times (undo)."""
+        ...
+
+    def get(self, coding_id: int) -> Coding:
+        """One coding (NotFoundError when there is none)."""
+        ...
+
+    def list(
+        self,
+        *,
+        transcript_id: int | None = None,
+        code_ids: Iterable[str] | None = None,
+        coders: Iterable[str] | None = None,
+        status: str | None = None,
+    ) -> builtins.list[Coding]:
+        """Codings matching every filter given, by transcript then position."""
+        ...
+
+    def iter(
+        self,
+        *,
+        transcript_id: int | None = None,
+        code_ids: Iterable[str] | None = None,
+        coders: Iterable[str] | None = None,
+        status: str | None = None,
+    ) -> Iterator[Coding]:
+        """``list``, one coding at a time."""
+        ...
+
+    def find(self, transcript_id: int, code_id: str, coder: str, start: int, end: int) -> int | None:
+        """The id of the coding with exactly this span, code and coder, if any."""
+        ...
+
+    def guids(self) -> set[str]:
+        """The GUID of every coding."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """The number of codings per code id."""
+        ...
+
+    def reassign(self, from_code: str, to_code: str) -> int:
+        """Move every coding of *from_code* to *to_code*, dropping exact duplicates; how many moved."""
+        ...
+
+
+@runtime_checkable
 class MemosRepository(Protocol):
     """Memos on the project, a transcript, a code or a coding (``Memo.target_kind``/``target_id``)."""
 
@@ -271,6 +343,9 @@ class StoreProtocol(Protocol):
 
     @property
     def suggestions(self) -> SuggestionsRepository: ...
+
+    @property
+    def codings(self) -> CodingsRepository: ...
 
     @property
     def memos(self) -> MemosRepository: ...

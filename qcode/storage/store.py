@@ -33,7 +33,7 @@ from qcode.storage.engine import (
 )
 from qcode.storage.records import RecordsMixin
 from qcode.storage.repositories.coders import SqlCoders
-from qcode.storage.repositories.coders import names_by_id as coder_names
+from qcode.storage.repositories.codings import SqlCodings
 from qcode.storage.repositories.memos import SqlMemos
 from qcode.storage.repositories.meta import SqlMeta
 from qcode.storage.repositories.participants import (
@@ -72,21 +72,16 @@ class Store(RecordsMixin):
         self.meta = SqlMeta(self.tx)
         self.suggestions = SqlSuggestions(self.tx, self.coders)
         self.memos = SqlMemos(self.tx, self.coders)
+        self.codings = SqlCodings(self.tx, self.coders)
         self.participants = SqlParticipants(self.tx)
         self.attributes = SqlAttributes(self.tx)
         self.roles = SqlRoles(self.tx)
         """A team server's roles and policies (PostgreSQL only)."""
-        self._known_codes: set[str] = set()
         self._seen_versions: dict[str, tuple[int, str]] = {}
         self._seen_codebook: int | None = None
         self.url: str = ""
         self.server: Any = None
         """On a PostgreSQL server: who is connected, as what (:class:`qcode.storage.postgres.ServerInfo`)."""
-        self.tx.on_rollback.append(self._forget_cached_ids)
-
-    def _forget_cached_ids(self) -> None:
-        """After a rollback, ids cached during the transaction may name rows that were never committed."""
-        self._known_codes = set()
 
     # ------------------------------------------------------------------ open
     @classmethod
@@ -259,14 +254,6 @@ class Store(RecordsMixin):
             stem = self.engine.url.database or "server"
             return postgres_hooks().dump(self.url, sqlite_files.backup_target(backup_dir, stem, reason, ".dump"))
         return sqlite_files.backup_database(self.path, backup_dir, reason, self.where)
-
-    # --------------------------------------------------------------- coders
-    def coder_id(self, name: str) -> int:
-        """The id of coder *name*, created on first use (``store.coders.id``)."""
-        return self.coders.id(name)
-
-    def _coder_names(self, conn: sa.Connection) -> dict[int, str]:
-        return coder_names(conn)
 
     # ----------------------------------------------------------- transcripts
     def add_transcript(self, t: Transcript, source_bytes: bytes | None = None) -> int:

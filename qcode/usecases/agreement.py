@@ -77,7 +77,7 @@ class Inputs:
 
 def compared_coders(project: Project, coders: Sequence[str] | None, consensus: str = CONSENSUS) -> list[str]:
     """The coders to compare: those given (checked), else every coder with codings but the consensus coder."""
-    known = sorted({c.coder for c in project.store.iter_codings()})
+    known = sorted({c.coder for c in project.store.codings.iter()})
     if coders:
         for name in coders:
             if name not in known:
@@ -142,7 +142,7 @@ def gather(
     cb = project.codebook
     for cid in codes or ():
         cb.get(cid)
-    codings = project.store.codings(coders=chosen)
+    codings = project.store.codings.list(coders=chosen)
     used = {c.code_id for c in codings}
     code_ids = list(dict.fromkeys(codes)) if codes else [c.id for c in cb.codes if c.id in used]
     code_ids += sorted(used - set(cb.ids)) if not codes else []

@@ -76,7 +76,7 @@ def _change(project: Project, new: Codebook) -> CodebookChange:
     old = project.store.get_codebook()
     active = Codebook(**{**_meta(old), "codes": tuple(c for c in old.codes if not c.retired)})
     d = diff_codebooks(active, new)
-    counts = project.store.count_codings()
+    counts = project.store.codings.counts()
     gone = [c.id for c in old.codes if c.id not in new]
     return CodebookChange(d, {cid: counts[cid] for cid in gone if counts.get(cid)})
 
@@ -122,11 +122,11 @@ def _sync(project: Project, codebook: Codebook, text: str, path: Path, policy: t
             change.retired.append(code.id)
             continue
         if n and mode == "move":
-            change.moved_codings += store.reassign_codings(code.id, target or "")
+            change.moved_codings += store.codings.reassign(code.id, target or "")
         elif n and mode == "delete":
-            for coding in store.codings(code_ids=[code.id]):
+            for coding in store.codings.list(code_ids=[code.id]):
                 assert coding.id is not None
-                store.delete_coding(coding.id)
+                store.codings.delete(coding.id)
             change.deleted_codings += n
         _reparent_retired_children(project, code.id, codebook)
         store.delete_code(code.id)
@@ -256,7 +256,7 @@ def merge_codes(project: Project, from_id: str, into_id: str) -> int:
     in_file = _in_file(project, from_id)
 
     def db() -> None:
-        moved.append(project.store.reassign_codings(from_id, into_id))
+        moved.append(project.store.codings.reassign(from_id, into_id))
         cb = project.store.get_codebook()
         kids = [replace(k, parent=into_id) for k in cb.children(from_id)]
         if kids:
@@ -298,7 +298,7 @@ def _in_file(project: Project, code_id: str) -> bool:
 def codebook_tree(project: Project) -> list[dict[str, Any]]:
     """Every code in display order with its depth, label and number of codings."""
     cb = project.codebook
-    counts = project.store.count_codings()
+    counts = project.store.codings.counts()
     out = []
     for depth, code in cb.walk():
         sub = sum(counts.get(c.id, 0) for c in cb.descendants(code.id))

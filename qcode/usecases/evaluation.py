@@ -196,7 +196,7 @@ def evaluate(
             f"No coder named '{coder}' in this project.",
             hint="Known coders: " + (", ".join(project.store.coders.names()) or "none yet") + ".",
         )
-    codings = [c for c in project.store.codings(coders=[coder] if coder else None) if c.origin != "suggestion"]
+    codings = [c for c in project.store.codings.list(coders=[coder] if coder else None) if c.origin != "suggestion"]
     if not codings:
         raise SuggestError(
             "There are no human codings to evaluate against" + (f" by {coder}" if coder else "") + ".",

@@ -434,7 +434,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
     used_by_sources = {g for s in model.sources for g in s.values}
     var_info = _attributes(ctx, used_by_sources)
     known = {s.name for s in store.transcript_summaries()}
-    taken_guids = store.coding_guids()
+    taken_guids = store.codings.guids()
     source_tid: dict[str, int] = {}
     codebook_hash = project.codebook_hash
     for src in model.sources:
@@ -513,7 +513,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
                     continue
                 seen_spans.add(key)
                 pending.append((coding, c.note_refs + sel.note_refs))
-        added = store.add_codings([c for c, _ in pending])
+        added = store.codings.add_many([c for c, _ in pending])
         report.codings += len(added)
         for coding, (_, refs) in zip(added, pending, strict=True):
             if refs:

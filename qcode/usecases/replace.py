@@ -67,7 +67,7 @@ def replace_transcript(project: Project, ref: str, path: Path, options: ImportOp
         report.unchanged = True
         return report
     new.speakers = {label: old.speakers.get(label) for label in new.speaker_labels()}
-    codings = store.codings(transcript_id=tid)
+    codings = store.codings.list(transcript_id=tid)
     if store.path is not None:
         report.backup = store.backup(project.data_dir / "backups", reason=f"before-replace-{old.name}"[:60])
     with store.transaction():
@@ -92,7 +92,7 @@ def replace_transcript(project: Project, ref: str, path: Path, options: ImportOp
                 status="review" if flag else c.status,
             )
             if updated != c:
-                store.update_coding(updated)
+                store.codings.update(updated)
             if status == "moved" and flag:
                 status = "flagged"
             setattr(report, status, getattr(report, status) + 1)

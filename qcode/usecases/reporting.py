@@ -123,7 +123,7 @@ def load_analysis_data(project: Project, request_or_filters: ReportRequest | Fil
         ids = [s.id for s in store.transcript_summaries()]
     transcripts = tuple(project.transcript(i) for i in ids)
     wanted = set(ids)
-    codings = tuple(c for c in store.iter_codings() if c.transcript_id in wanted)
+    codings = tuple(c for c in store.codings.iter() if c.transcript_id in wanted)
     data = AnalysisData(
         codebook=codebook,
         transcripts=transcripts,

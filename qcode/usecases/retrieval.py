@@ -84,7 +84,7 @@ def quotes(
         values = attribute_values(project)
         check_attributes(where, list(dict.fromkeys([*BUILTIN_ATTRIBUTES, *values])))
         check_attribute_values(where, values)
-    codings = project.store.codings(code_ids=dict.fromkeys(first + second), coders=blind.restrict(project, coders))
+    codings = project.store.codings.list(code_ids=dict.fromkeys(first + second), coders=blind.restrict(project, coders))
     data = AnalysisData(
         codebook=cb,
         transcripts=tuple(project.transcript(tid) for tid in sorted({c.transcript_id for c in codings})),

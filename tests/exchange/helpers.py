@@ -70,7 +70,7 @@ def snapshot(project: Project) -> dict[str, Any]:
         names[t.id] = t.name
         out["transcripts"][t.name] = (t.title, t.text, [(x.start, x.end, x.speaker, x.time_start) for x in t.turns],
                                       dict(t.attributes), dict(t.speakers))
-    for c in store.codings():
+    for c in store.codings.list():
         out["codings"].append((names[c.transcript_id], c.start, c.end, c.code_id, c.coder, c.memo, c.quote,
                                c.created.replace(microsecond=0)))
     out["codings"].sort()

@@ -90,7 +90,7 @@ def test_qualcoder_folder(empty: Project, tmp_path: Path) -> None:
     cb = empty.codebook
     assert (cb.get("work").codable, cb.get("money").parent, cb.get("pay").parent) == (False, "work", "money")
     assert cb.get("instability").color == "#AA0000" and cb.get("work").definition == "All about work"
-    got = sorted((c.code_id, c.coder, c.quote, c.memo) for c in empty.store.codings())
+    got = sorted((c.code_id, c.coder, c.quote, c.memo) for c in empty.store.codings.list())
     assert got == [("instability", "ana", "Unstable. Some weeks nothing.", "memo"), ("instability", "ben", "Unstable.", ""),
                    ("pay", "ben", "Piece rates, very low.", "")]
     memos = sorted((m.target_kind, m.text) for m in empty.store.memos.find())
@@ -166,7 +166,7 @@ def test_taguette_database(empty: Project, tmp_path: Path) -> None:
     r = import_project(empty, db)
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert (r.tool, r.codings, r.exact, r.unplaced) == ("Taguette", 2, 2, [])
-    got = sorted((c.code_id, c.coder, c.quote) for c in empty.store.codings())
+    got = sorted((c.code_id, c.coder, c.quote) for c in empty.store.codings.list())
     assert got == [("precarite", "ana", "instable & précaire."), ("travail", "ben", "À la pièce")]
     assert empty.codebook.get("precarite").parent == "travail"
     [t] = [empty.transcript(s.id) for s in empty.store.transcript_summaries()]

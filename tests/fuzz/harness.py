@@ -311,8 +311,8 @@ class Target:
         if kind.startswith("codings"):
             r = exchange.import_codings(p, f)
             if r.committed:
-                for c in p.store.codings():
-                    p.store.delete_coding(c.id)  # back to the empty state for the next input
+                for c in p.store.codings.list():
+                    p.store.codings.delete(c.id)  # back to the empty state for the next input
             return r.committed
         attributes.import_attributes(p, f)
         return True

@@ -139,7 +139,7 @@ def test_safety_pragmas_on_every_connection(tmp_path: Path) -> None:
 def test_damage_in_data_pages_is_caught_by_quick_check_on_open(tmp_path: Path) -> None:
     s = _store(tmp_path)
     for i in range(300):
-        s.add_coding(Coding(1, i, i + 5, "a", "amina", memo=f"memo {i} " * 20))
+        s.codings.add(Coding(1, i, i + 5, "a", "amina", memo=f"memo {i} " * 20))
     s.close()
     db = tmp_path / "p.sqlite"
     data = bytearray(db.read_bytes())
@@ -177,7 +177,7 @@ store = Store.open_sqlite(Path(sys.argv[1]), create=True)
 store.save_codebook(Codebook(title="c", codes=(Code("a"),)))
 text, turns = build_text([("S", "word " * 2000, None, None)])
 store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
-store.add_codings([Coding(1, i, i + 5, "a", "amina", memo="old " * 500) for i in range(3000)])
+store.codings.add_many([Coding(1, i, i + 5, "a", "amina", memo="old " * 500) for i in range(3000)])
 print("ready", flush=True)
 with store.transaction() as conn:  # rewrites every committed page, many times over, in one transaction
     for n in range(1_000_000):
@@ -210,7 +210,7 @@ def test_sigkill_inside_a_large_transaction_leaves_nothing_of_it(tmp_path: Path)
         conn.close()
     s = Store.open_sqlite(db)
     try:
-        memos = {c.memo for c in s.codings()}
+        memos = {c.memo for c in s.codings.list()}
     finally:
         s.close()
     assert memos == {"old " * 500}

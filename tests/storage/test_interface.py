@@ -36,6 +36,7 @@ def test_the_store_satisfies_the_store_protocol(any_store: Store) -> None:
         ("progress", interface.ProgressRepository),
         ("meta", interface.MetaRepository),
         ("suggestions", interface.SuggestionsRepository),
+        ("codings", interface.CodingsRepository),
         ("memos", interface.MemosRepository),
         ("participants", interface.ParticipantsRepository),
         ("attributes", interface.AttributesRepository),
@@ -68,7 +69,7 @@ def test_progress_coverage_lists_turns_codings_and_transcripts(any_store: Store)
     text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
     tid = any_store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
     any_store.save_codebook(Codebook(codes=(Code("x", {"": "X"}),)))
-    any_store.add_coding(Coding(transcript_id=tid, code_id="x", start=turns[1].start, end=turns[1].end, coder="amina"))
+    any_store.codings.add(Coding(transcript_id=tid, code_id="x", start=turns[1].start, end=turns[1].end, coder="amina"))
     rows = any_store.progress.coverage()
     assert rows.transcript_ids == [tid]
     assert [(t.start, t.end) for t in rows.turns] == [(t.start, t.end) for t in turns]
@@ -132,10 +133,10 @@ def test_an_accepted_suggestion_whose_coding_is_gone_is_pending_again(any_store:
     a = turns[0]
     repo.replace_pending([tid], ["x"], [(tid, "x", a.start, a.end, "One two.", 0.9, "{}", "rules")])
     [s] = repo.find()
-    coding = any_store.add_coding(Coding(transcript_id=tid, code_id="x", start=a.start, end=a.end, coder="amina", quote="One two."))
+    coding = any_store.codings.add(Coding(transcript_id=tid, code_id="x", start=a.start, end=a.end, coder="amina", quote="One two."))
     repo.decide(s.id, "accepted", "amina", coding.id)
     assert repo.reconcile() == 0 and repo.coding_quotes([coding.id]) == {coding.id: "One two."}
-    any_store.delete_coding(coding.id)
+    any_store.codings.delete(coding.id)
     assert repo.reconcile() == 1
     assert (repo.get(s.id).status, repo.get(s.id).coding_id) == ("pending", None)
     assert repo.transcript_inputs([tid], text=False)[tid][2] == [(t.start, t.end) for t in turns]
@@ -210,3 +211,43 @@ def test_transcript_summaries_are_dataclasses_without_the_text(any_store: Store)
     assert isinstance(summary, TranscriptSummary)
     assert (summary.id, summary.name, summary.turns, summary.speakers, summary.words) == (tid, "t", 2, ["A", "B"], 4)
     assert summary.chars == len(any_store.get_transcript(tid).text) > turns[-1].start
+
+
+def test_codings_are_added_listed_updated_moved_deleted_and_restored(any_store: Store) -> None:
+    from dataclasses import replace
+
+    from qcode.core import Coding
+    from qcode.core.errors import CodingError, NotFoundError
+
+    tid, turns = _one_transcript(any_store)
+    repo = any_store.codings
+    a, b = turns
+    one = repo.add(Coding(transcript_id=tid, code_id="x", start=a.start, end=a.end, coder="amina", quote="One two."))
+    two, three = repo.add_many([
+        Coding(transcript_id=tid, code_id="y", start=b.start, end=b.end, coder="bob"),
+        Coding(transcript_id=tid, code_id="y", start=a.start, end=a.end, coder="amina"),
+    ])
+    assert None not in (one.id, two.id, three.id)
+    assert repo.get(one.id) == one
+    assert repo.list() == [one, three, two]  # by transcript, then position
+    assert [c.id for c in repo.iter(coders=["bob"])] == [two.id]
+    assert repo.list(code_ids=["x"], transcript_id=tid) == [one]
+    assert repo.find(tid, "y", "bob", b.start, b.end) == two.id and repo.find(tid, "y", "bob", 0, 1) is None
+    assert repo.guids() == {one.guid, two.guid, three.guid}
+    assert repo.counts() == {"x": 1, "y": 2}
+    with pytest.raises(CodingError, match="Unknown code 'z'"):
+        repo.add(Coding(transcript_id=tid, code_id="z", start=0, end=1, coder="amina"))
+
+    edited = repo.update(replace(one, memo="why"))
+    assert repo.get(one.id).memo == "why" and repo.get(one.id).modified == edited.modified
+    repo.update_many([replace(two, status="checked"), replace(three, memo="m")])
+    assert (repo.get(two.id).status, repo.get(three.id).memo) == ("checked", "m")
+    assert repo.list(status="checked") == [repo.get(two.id)]
+
+    # three duplicates one's span once moved to x: it is dropped, and counted as moved
+    assert repo.reassign("y", "x") == 2
+    assert repo.counts() == {"x": 2}
+    gone = repo.delete(one.id)
+    with pytest.raises(NotFoundError):
+        repo.get(one.id)
+    assert repo.restore(gone) == gone and repo.get(one.id) == gone

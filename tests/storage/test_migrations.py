@@ -49,7 +49,7 @@ def test_older_project_is_backed_up_then_migrated_keeping_data(tmp_path: Path) -
     assert s.migrated == [f"{v}: {migrations.MIGRATIONS[v][0]}" for v in range(2, SCHEMA_VERSION + 1)]
     assert s.schema_version() == SCHEMA_VERSION
     assert s.backup_path is not None and s.backup_path.exists()
-    [coding] = s.codings()
+    [coding] = s.codings.list()
     assert (coding.quote, coding.coder) == ("Some", "amina")
     assert "suggestions" in sa.inspect(s.engine).get_table_names()
     with s.reading() as conn:  # the version column exists and the old code starts at version 1

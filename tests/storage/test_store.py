@@ -80,16 +80,16 @@ def test_codebook_round_trip(store: Store) -> None:
 
 def test_coding_round_trip_update_delete_restore(store: Store) -> None:
     tid = store.add_transcript(_transcript())
-    c = store.add_coding(Coding(tid, 0, 5, "a", "amina", memo="m", quote="How i", evidence={"x": 1}))
+    c = store.codings.add(Coding(tid, 0, 5, "a", "amina", memo="m", quote="How i", evidence={"x": 1}))
     assert c.id is not None
-    got = store.get_coding(c.id)
+    got = store.codings.get(c.id)
     assert (got.coder, got.memo, got.quote, got.evidence, got.guid) == ("amina", "m", "How i", {"x": 1}, c.guid)
-    store.update_coding(_with(got, code_id="b"))
-    assert store.get_coding(c.id).code_id == "b"
-    old = store.delete_coding(c.id)
-    assert store.codings() == []
-    store.restore_coding(old)
-    assert store.get_coding(c.id).guid == c.guid
+    store.codings.update(_with(got, code_id="b"))
+    assert store.codings.get(c.id).code_id == "b"
+    old = store.codings.delete(c.id)
+    assert store.codings.list() == []
+    store.codings.restore(old)
+    assert store.codings.get(c.id).guid == c.guid
 
 
 def _with(c: Coding, **kw: object) -> Coding:
@@ -101,9 +101,9 @@ def _with(c: Coding, **kw: object) -> Coding:
 def test_unknown_code_is_refused_with_suggestion(store: Store) -> None:
     tid = store.add_transcript(_transcript())
     with pytest.raises(CodingError) as err:
-        store.add_coding(Coding(tid, 0, 5, "aa", "x"))
+        store.codings.add(Coding(tid, 0, 5, "aa", "x"))
     assert "Unknown code 'aa'" in err.value.message
-    assert store.codings() == []
+    assert store.codings.list() == []
 
 
 def test_database_refuses_invalid_span_even_without_use_case(store: Store) -> None:
@@ -111,7 +111,7 @@ def test_database_refuses_invalid_span_even_without_use_case(store: Store) -> No
     from qcode.core.errors import StorageError
 
     with pytest.raises(StorageError) as err:  # the constraint, reported as a user-facing error
-        store.add_coding(Coding(tid, 5, 5, "a", "x"))
+        store.codings.add(Coding(tid, 5, 5, "a", "x"))
     assert isinstance(err.value.__cause__, sa.exc.IntegrityError)
 
 
@@ -119,20 +119,20 @@ def test_transaction_is_all_or_nothing(store: Store) -> None:
     tid = store.add_transcript(_transcript())
     with pytest.raises(RuntimeError):
         with store.transaction():
-            store.add_coding(Coding(tid, 0, 5, "a", "x"))
+            store.codings.add(Coding(tid, 0, 5, "a", "x"))
             store.memos.add(Memo("project", "", "note", "x"))
             raise RuntimeError("boom")
-    assert store.codings() == [] and store.memos.find() == []
+    assert store.codings.list() == [] and store.memos.find() == []
 
 
 def test_batch_insert_returns_ids_and_filters(store: Store) -> None:
     tid = store.add_transcript(_transcript())
     items = [Coding(tid, i, i + 3, "a" if i % 2 else "b", "c1" if i < 5 else "c2") for i in range(10)]
-    stored = store.add_codings(items)
+    stored = store.codings.add_many(items)
     assert len({c.id for c in stored}) == 10
-    assert len(store.codings(code_ids=["a"])) == 5
-    assert len(store.codings(coders=["c2"])) == 5
-    assert store.count_codings() == {"a": 5, "b": 5}
+    assert len(store.codings.list(code_ids=["a"])) == 5
+    assert len(store.codings.list(coders=["c2"])) == 5
+    assert store.codings.counts() == {"a": 5, "b": 5}
     assert store.coders.names() == ["c1", "c2"]
 
 
@@ -147,9 +147,9 @@ def test_participants_and_speaker_links(store: Store) -> None:
 
 def test_reassign_codings_dedupes(store: Store) -> None:
     tid = store.add_transcript(_transcript())
-    store.add_codings([Coding(tid, 0, 5, "a", "x"), Coding(tid, 0, 5, "b", "x"), Coding(tid, 6, 9, "a", "x")])
-    assert store.reassign_codings("a", "b") == 2
-    assert sorted((c.start, c.code_id) for c in store.codings()) == [(0, "b"), (6, "b")]
+    store.codings.add_many([Coding(tid, 0, 5, "a", "x"), Coding(tid, 0, 5, "b", "x"), Coding(tid, 6, 9, "a", "x")])
+    assert store.codings.reassign("a", "b") == 2
+    assert sorted((c.start, c.code_id) for c in store.codings.list()) == [(0, "b"), (6, "b")]
 
 
 def test_safety_pragmas_are_set(sqlite_store: Store) -> None:
@@ -233,7 +233,7 @@ def test_damaged_database_is_detected(tmp_path: Path) -> None:
     path = tmp_path / "p.sqlite"
     s = Store.open_sqlite(path, create=True)
     tid = s.add_transcript(_transcript())
-    s.add_codings([Coding(tid, i % 20, i % 20 + 2, "a", "x") for i in range(2000)] if s.get_codebook().ids else [])
+    s.codings.add_many([Coding(tid, i % 20, i % 20 + 2, "a", "x") for i in range(2000)] if s.get_codebook().ids else [])
     s.close()
     data = bytearray(path.read_bytes())
     # Scribble over the middle pages, keeping the header intact.

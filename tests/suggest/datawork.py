@@ -104,6 +104,6 @@ def build_project(folder: Path, target: Path):
                 for cid in dict.fromkeys(targets):
                     codings.append(Coding(tid, turn.start, turn.end, cid, CODER, origin="imported",
                                           quote=a.quote, prefix=a.prefix, suffix=a.suffix))
-        project.store.add_codings(codings)
+        project.store.codings.add_many(codings)
     project.invalidate()
     return project

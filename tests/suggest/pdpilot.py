@@ -156,7 +156,7 @@ def build_project(folder: Path, target: Path):
         codings.append(Coding(tid, s, e, ids[r["code"].strip()], CODER, origin="imported",
                               quote=a.quote, prefix=a.prefix, suffix=a.suffix))
     with project.store.transaction():
-        project.store.add_codings(codings)
+        project.store.codings.add_many(codings)
     project.invalidate()
     return project
 

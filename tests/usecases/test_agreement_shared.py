@@ -60,7 +60,7 @@ def double_coded(shared_real: Path, tmp_path: Path) -> tuple[Project, list[Codin
     ones = sorted(first.values(), key=lambda c: (c.transcript_id, c.start, c.end, c.code_id))
     assert len(ones) >= 60  # the published segments found verbatim in the imported text
     twos = [s for i, c in enumerate(ones) if (s := _second(i, c, codes[(codes.index(c.code_id) + 1) % len(codes)]))]
-    p.store.add_codings(ones + twos)
+    p.store.codings.add_many(ones + twos)
     yield p, ones, twos
     p.close()
 

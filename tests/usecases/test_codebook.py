@@ -49,7 +49,7 @@ def test_switch_version_retires_removed_code_with_codings(project, tmp_path: Pat
     assert change.retired == ["piece-rates"]
     cb = project.codebook
     assert cb.get("piece-rates").retired and cb.get("piece-rates").parent == "pay"
-    assert project.store.count_codings() == {"piece-rates": 1, "instability": 1}
+    assert project.store.codings.counts() == {"piece-rates": 1, "instability": 1}
     with pytest.raises(CodingError, match="retired"):
         apply_code(project, "interview-01", 0, 5, "piece-rates")
     assert "[codebook]\npath = \"v2.yaml\"" in (tmp_path / "qcode.toml").read_text(encoding="utf-8")
@@ -62,7 +62,7 @@ def test_switch_version_can_delete_or_move_codings(project, tmp_path: Path) -> N
     (tmp_path / "v2.yaml").write_text(V2, encoding="utf-8")
     change = uc.attach_codebook(project, tmp_path / "v2.yaml", removed="move:pay")
     assert change.moved_codings == 1
-    assert project.store.count_codings() == {"pay": 1, "instability": 1}
+    assert project.store.codings.counts() == {"pay": 1, "instability": 1}
     assert "piece-rates" not in project.codebook
 
 
@@ -71,7 +71,7 @@ def test_switch_version_delete(project, tmp_path: Path) -> None:
     (tmp_path / "v2.yaml").write_text(V2, encoding="utf-8")
     change = uc.attach_codebook(project, tmp_path / "v2.yaml", removed="delete")
     assert change.deleted_codings == 1
-    assert project.store.count_codings() == {"instability": 1}
+    assert project.store.codings.counts() == {"instability": 1}
 
 
 def test_bad_choices_change_nothing(project, tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_merge_codes_moves_codings_and_children(project, project_dir: Path) -> N
     assert "pay" not in cb and cb.get("piece-rates").parent == "instability"
     n = uc.merge_codes(project, "piece-rates", "instability")
     assert n == 1
-    assert project.store.count_codings() == {"instability": 2}
+    assert project.store.codings.counts() == {"instability": 2}
     text = (project_dir / "codebook.yaml").read_text(encoding="utf-8")
     assert "id: pay\n" not in text and "piece-rates" not in text
     with pytest.raises(CodebookError, match="into itself"):
@@ -141,7 +141,7 @@ def test_move_code(project, project_dir: Path) -> None:
         uc.move_code(project, "piece-rates", "pay")
     cb, _ = load_codebook(project_dir / "codebook.yaml")
     assert cb.get("pay").parent == "piece-rates"
-    assert project.store.count_codings()["piece-rates"] == 1
+    assert project.store.codings.counts()["piece-rates"] == 1
 
 
 def test_split_code(project) -> None:

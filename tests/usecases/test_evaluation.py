@@ -208,7 +208,7 @@ def test_pdpilot_interviews_meet_the_theme_level_targets(shared_real, tmp_path):
 
     with build_project(shared_real / "en" / "pdpilot_interviews", tmp_path / "pd") as p:
         assert len(p.store.transcript_summaries()) == 7
-        assert len(p.store.codings()) == 262
+        assert len(p.store.codings.list()) == 262
         r = evaluate(p, depth=1, folds=5)
     assert r.transcripts == 7 and r.coded_units > 300
     assert r.suggest.micro["f1"] >= 0.30
@@ -226,7 +226,7 @@ def test_pdpilot_segments_are_placed_on_their_text(shared_real, tmp_path):
     folder = shared_real / "en" / "pdpilot_interviews"
     rows = list(csv.DictReader((folder / "coded_segments.csv").open(encoding="utf-8")))
     with build_project(folder, tmp_path / "pd") as p:
-        codings = sorted(p.store.codings(), key=lambda c: c.id)
+        codings = sorted(p.store.codings.list(), key=lambda c: c.id)
     assert len(codings) == len(rows)
 
     def words(t: str) -> list[str]:

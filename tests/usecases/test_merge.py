@@ -63,13 +63,13 @@ def test_merge_project_adds_without_overwriting_and_twice_is_a_no_op(mine: Proje
     assert set(before["codings"]) <= set(after["codings"])
     assert set(before["memos"]) <= set(after["memos"])
     tid = mine.store.find_transcript("interview-01")
-    [bob] = mine.store.codings(transcript_id=tid, coders=["bob"])
+    [bob] = mine.store.codings.list(transcript_id=tid, coders=["bob"])
     assert (bob.start, bob.end, bob.code_id, bob.memo) == (41, 60, "instability", "bob's view")
-    assert mine.store.codings(transcript_id=mine.store.find_transcript("interview-02"))[0].coder == "bob"
+    assert mine.store.codings.list(transcript_id=mine.store.find_transcript("interview-02"))[0].coder == "bob"
     # Conflicting memos: both kept (code memo by bob; the identical coding's other memo).
     pay = [m.text for m in mine.store.memos.find("code", "pay")]
     assert sorted(pay) == ["Bob: an older note.", "Bob: pay means money received."]
-    [amina] = mine.store.codings(transcript_id=tid, coders=["amina"])
+    [amina] = mine.store.codings.list(transcript_id=tid, coders=["amina"])
     assert amina.memo == "amina's memo"
     assert [(m.text, m.title) for m in mine.store.memos.find("coding", str(amina.id))] == [("amina, other memo", MERGED_MEMO_TITLE)]
     assert r.memos_identical == 1  # the identical project memo
@@ -87,7 +87,7 @@ def test_codes_are_matched_by_guid_when_renamed(mine: Project, colleague: Path) 
         conn.execute(sa.text("UPDATE codes SET guid = 'g-shared' WHERE id = 'invisible-work'"))
     merge_path(mine, colleague)
     tid = mine.store.find_transcript("interview-01")
-    assert [c.code_id for c in mine.store.codings(transcript_id=tid, coders=["bob"])] == ["invisible-work"]
+    assert [c.code_id for c in mine.store.codings.list(transcript_id=tid, coders=["bob"])] == ["invisible-work"]
 
 
 def test_merge_codings_export_and_twice_is_a_no_op(mine: Project, colleague: Path, tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ def test_merge_a_qdpx_from_another_tool(mine: Project, colleague: Path, tmp_path
     after = _snapshot(mine)
     assert set(before["codings"]) <= set(after["codings"])
     tid = mine.store.find_transcript("interview-01")
-    assert [(c.start, c.end, c.code_id) for c in mine.store.codings(transcript_id=tid, coders=["bob"])] == [(41, 60, "instability")]
+    assert [(c.start, c.end, c.code_id) for c in mine.store.codings.list(transcript_id=tid, coders=["bob"])] == [(41, 60, "instability")]
     again = merge_path(mine, tmp_path / "bob.qdpx")
     assert not again.changed
     assert _snapshot(mine) == after

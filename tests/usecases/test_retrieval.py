@@ -184,7 +184,7 @@ def test_co_occurrence_of_a_code_with_itself_lists_each_pair_once(project) -> No
     apply_code(project, t.id, *b, "pay")
     [q] = retrieval.quotes(project, "pay", with_code="pay")
     assert (q.start, q.end, q.code_ids) == (a[0], b[1], ("pay", "pay"))
-    assert q.coding_ids == tuple(c.id for c in project.store.codings(code_ids=["pay"]))
+    assert q.coding_ids == tuple(c.id for c in project.store.codings.list(code_ids=["pay"]))
 
 
 def test_children_are_listed_in_reading_order(project) -> None:
