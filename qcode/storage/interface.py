@@ -13,11 +13,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import Coding, Memo
 from qcode.core.transcript import AttributeDef, Participant
 
 if TYPE_CHECKING:
     from qcode.storage.postgres import ServerInfo
+
+
+@dataclass(frozen=True)
+class CodebookRecord:
+    """Where the active codebook came from, and which version of it is active (``store.codes.record()``)."""
+
+    path: str | None
+    """The YAML file it was read from, as given when it was attached."""
+    content_hash: str
+    """:meth:`qcode.core.codebook.Codebook.content_hash` (recorded on each new coding)."""
+    version: str | None
+    title: str | None
+    source_text: str | None
+    """The YAML text it was read from."""
+    attached: str
+    """When it was made active (ISO 8601)."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +195,31 @@ class SuggestionsRepository(Protocol):
 
     def coding_quotes(self, coding_ids: Iterable[int]) -> dict[int, str]:
         """The quote of each of these codings that still exists."""
+        ...
+
+
+@runtime_checkable
+class CodesRepository(Protocol):
+    """The active codebook and its codes; a write that would overwrite someone else's change raises EditConflictError."""
+
+    def save(self, codebook: Codebook, *, source_text: str | None = None, path: str | None = None) -> None:
+        """Make *codebook* the active one and upsert its codes (codes not in it are left alone)."""
+        ...
+
+    def upsert(self, codes: Iterable[Code], start_position: int = 0) -> None:
+        """Insert new codes and write changed ones, at positions from *start_position*."""
+        ...
+
+    def delete(self, code_id: str) -> None:
+        """Delete a code that no coding uses (CodingError otherwise)."""
+        ...
+
+    def codebook(self) -> Codebook:
+        """The active codebook, with every stored code (retired ones too)."""
+        ...
+
+    def record(self) -> CodebookRecord | None:
+        """Path, hash, version and source text of the active codebook (None before one is attached)."""
         ...
 
 
@@ -343,6 +385,9 @@ class StoreProtocol(Protocol):
 
     @property
     def suggestions(self) -> SuggestionsRepository: ...
+
+    @property
+    def codes(self) -> CodesRepository: ...
 
     @property
     def codings(self) -> CodingsRepository: ...

@@ -31,8 +31,8 @@ from qcode.storage.engine import (
     sqlite_engine,
     translate_error,
 )
-from qcode.storage.records import RecordsMixin
 from qcode.storage.repositories.coders import SqlCoders
+from qcode.storage.repositories.codes import SqlCodes
 from qcode.storage.repositories.codings import SqlCodings
 from qcode.storage.repositories.memos import SqlMemos
 from qcode.storage.repositories.meta import SqlMeta
@@ -55,7 +55,7 @@ def _dt(s: str) -> datetime:
     return datetime.fromisoformat(s)
 
 
-class Store(RecordsMixin):
+class Store:
     """Access to one project's database."""
 
     def __init__(self, engine: sa.Engine, where: str, path: Path | None = None) -> None:
@@ -73,12 +73,11 @@ class Store(RecordsMixin):
         self.suggestions = SqlSuggestions(self.tx, self.coders)
         self.memos = SqlMemos(self.tx, self.coders)
         self.codings = SqlCodings(self.tx, self.coders)
+        self.codes = SqlCodes(self.tx, self.codings)
         self.participants = SqlParticipants(self.tx)
         self.attributes = SqlAttributes(self.tx)
         self.roles = SqlRoles(self.tx)
         """A team server's roles and policies (PostgreSQL only)."""
-        self._seen_versions: dict[str, tuple[int, str]] = {}
-        self._seen_codebook: int | None = None
         self.url: str = ""
         self.server: Any = None
         """On a PostgreSQL server: who is connected, as what (:class:`qcode.storage.postgres.ServerInfo`)."""
@@ -486,8 +485,6 @@ class Store(RecordsMixin):
         tt = schema.transcripts
         with self.reading() as conn:
             return conn.execute(sa.select(tt.c.source_bytes).where(tt.c.id == tid)).scalar()
-
-    # The codebook and codings: RecordsMixin (qcode.storage.records), the base class of Store.
 
 
 def postgres_hooks() -> Any:

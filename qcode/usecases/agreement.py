@@ -244,7 +244,7 @@ def _figures(f: Figures) -> dict[str, Any]:
 
 def result_dict(project: Project, a: Agreement) -> dict[str, Any]:
     names = {s.id: s.name for s in project.store.transcript_summaries()}
-    rec = project.store.codebook_record() or {}
+    rec = project.store.codes.record()
     cb = project.codebook
     return {
         "id": None,
@@ -252,7 +252,8 @@ def result_dict(project: Project, a: Agreement) -> dict[str, Any]:
         "unit": a.unit,
         "overlap": a.overlap,
         "coders": list(a.coders),
-        "codebook": {"hash": rec.get("content_hash"), "version": rec.get("version") or cb.version or None},
+        "codebook": {"hash": rec.content_hash if rec else None,
+                     "version": (rec.version if rec else None) or cb.version or None},
         "transcripts": [names.get(t, str(t)) for t in a.transcripts],
         "units": a.units,
         "resamples": a.resamples,

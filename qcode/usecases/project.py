@@ -47,7 +47,7 @@ def _needs_first_use(store: Store) -> bool:
     """
     if store.server is not None and store.server.prefix and store.server.kind != "owner":
         return False
-    return store.meta.get("seeded") is None and not store.transcript_summaries() and not store.get_codebook().ids
+    return store.meta.get("seeded") is None and not store.transcript_summaries() and not store.codes.codebook().ids
 
 
 def find_root(start: Path) -> Path:
@@ -266,15 +266,15 @@ class Project:
     @property
     def codebook(self) -> Codebook:
         if self._codebook is None:
-            self._codebook = self.store.get_codebook()
+            self._codebook = self.store.codes.codebook()
         return self._codebook
 
     @property
     def codebook_hash(self) -> str | None:
         """Content hash of the attached codebook version (recorded on each new coding)."""
         if self._codebook_hash is None:
-            rec = self.store.codebook_record()
-            self._codebook_hash = (rec["content_hash"] if rec else None,)
+            rec = self.store.codes.record()
+            self._codebook_hash = (rec.content_hash if rec else None,)
         return self._codebook_hash[0]
 
     def invalidate(self, transcript_id: int | None = None, codebook: bool = False) -> None:

@@ -276,7 +276,7 @@ def _coder(ctx: _Ctx, guid: str | None) -> str:
 
 def _merge_codebook(ctx: _Ctx) -> Codebook | None:
     """The project codebook with the file's codes added (None when nothing is new)."""
-    current = ctx.project.store.get_codebook()
+    current = ctx.project.store.codes.codebook()
     incoming = ctx.model.codebook
     taken = set(current.ids)
     id_map: dict[str, str] = {}
@@ -317,7 +317,7 @@ def _write_codebook(ctx: _Ctx, merged: Codebook) -> list[tuple[Path, str | None]
     if path is not None and path.is_file():
         old_text = path.read_text(encoding="utf-8")
         editor = CodebookEditor(path)
-        known = set(project.store.get_codebook().ids)
+        known = set(project.store.codes.codebook().ids)
         for code in merged.codes:
             if code.id not in known:
                 editor.add_code(code)
@@ -332,7 +332,7 @@ def _write_codebook(ctx: _Ctx, merged: Codebook) -> list[tuple[Path, str | None]
     codebook, problems = parse_codebook_text(text, str(path))
     if codebook is None:
         raise problems_error(path, problems)
-    project.store.save_codebook(codebook, source_text=text, path=str(path))
+    project.store.codes.save(codebook, source_text=text, path=str(path))
     undo.append((path, old_text))
     atomic_write_text(path, text)
     if old_text is None:

@@ -28,7 +28,7 @@ N_CODERS = 4
 
 def make_store(folder: Path) -> tuple[Store, list[int]]:
     store = Store.open_sqlite(folder / "p.sqlite", create=True)
-    store.save_codebook(Codebook(title="bench", codes=tuple(Code(f"c{i}", {"": f"Code {i}"}) for i in range(N_CODES))))
+    store.codes.save(Codebook(title="bench", codes=tuple(Code(f"c{i}", {"": f"Code {i}"}) for i in range(N_CODES))))
     tids = []
     for t in range(20):
         text, turns = build_text([("S", "word " * 2500, None, None)])

@@ -29,8 +29,8 @@ from qcode.storage import Store
 
 path = Path(sys.argv[1])
 store = Store.open_sqlite(path, create=True)
-if not store.get_codebook().ids:
-    store.save_codebook(Codebook(title="c", codes=(Code("a"),)))
+if not store.codes.codebook().ids:
+    store.codes.save(Codebook(title="c", codes=(Code("a"),)))
     text, turns = build_text([("S", "word " * 1000, None, None)])
     store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
 print("ready", flush=True)

@@ -78,7 +78,7 @@ def snapshot(project: Project) -> dict[str, Any]:
         target = names.get(int(m.target_id)) if m.target_kind == "transcript" else m.target_id
         out["memos"].append((m.target_kind, target, m.text, m.coder, m.title))
     out["memos"].sort()
-    cb = store.get_codebook()
+    cb = store.codes.codebook()
     out["codes"] = [(c.id, c.parent, c.display(), c.color, c.definition, c.include, c.exclude, c.examples, c.codable)
                     for c in cb.codes]
     out["participants"] = sorted((p.name, tuple(sorted(p.attributes.items()))) for p in store.participants.find())

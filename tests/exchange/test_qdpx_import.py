@@ -141,7 +141,7 @@ def test_failed_import_leaves_the_project_as_it_was(project: Project, tmp_path: 
 
     cb_file = project.root / "codebook.yaml"
     before_yaml = cb_file.read_text(encoding="utf-8")
-    before = (project.store.transcript_summaries(), len(project.store.codings.list()), project.store.get_codebook().ids)
+    before = (project.store.transcript_summaries(), len(project.store.codings.list()), project.store.codes.codebook().ids)
     a = TEXT.index("Piece rates")
     f = qdpx(tmp_path / "s.qdpx", {"project.qde": qde("NVivo", [(a, a + 11, "Piece rates", C_B, U1)]),
                                    f"sources/{SRC}.txt": TEXT.encode()})
@@ -154,7 +154,7 @@ def test_failed_import_leaves_the_project_as_it_was(project: Project, tmp_path: 
         import_project(project, f)
     monkeypatch.undo()
     project.invalidate(codebook=True)
-    assert (project.store.transcript_summaries(), len(project.store.codings.list()), project.store.get_codebook().ids) == before
+    assert (project.store.transcript_summaries(), len(project.store.codings.list()), project.store.codes.codebook().ids) == before
     assert cb_file.read_text(encoding="utf-8") == before_yaml
     assert list((project.data_dir / "backups").glob("*before-import-project*.sqlite"))
 
@@ -190,7 +190,7 @@ def test_hostile_archives_are_refused(empty: Project, tmp_path: Path, members, l
     f = qdpx(tmp_path / "bad.qdpx", members, links)
     with pytest.raises(ImportFormatError, match=needle):
         import_project(empty, f)
-    assert empty.store.transcript_summaries() == [] and empty.store.get_codebook().ids == []
+    assert empty.store.transcript_summaries() == [] and empty.store.codes.codebook().ids == []
 
 
 def test_zip_bomb_is_refused(empty: Project, tmp_path: Path) -> None:

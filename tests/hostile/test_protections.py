@@ -84,7 +84,7 @@ def test_safexml_finds_entity_declarations_in_utf16_documents(encoding: str) -> 
 # ------------------------------------------------------------------ SQLite pragmas
 def _store(tmp_path: Path) -> Store:
     s = Store.open_sqlite(tmp_path / "p.sqlite", create=True)
-    s.save_codebook(Codebook(title="cb", codes=(Code("a"),)))
+    s.codes.save(Codebook(title="cb", codes=(Code("a"),)))
     text, turns = build_text([("S", "word " * 400, None, None)])
     s.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
     return s
@@ -174,7 +174,7 @@ from qcode.core import Code, Codebook, Coding, Transcript, build_text
 from qcode.storage import Store, schema
 
 store = Store.open_sqlite(Path(sys.argv[1]), create=True)
-store.save_codebook(Codebook(title="c", codes=(Code("a"),)))
+store.codes.save(Codebook(title="c", codes=(Code("a"),)))
 text, turns = build_text([("S", "word " * 2000, None, None)])
 store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
 store.codings.add_many([Coding(1, i, i + 5, "a", "amina", memo="old " * 500) for i in range(3000)])

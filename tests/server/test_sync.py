@@ -36,7 +36,7 @@ def test_pull_code_offline_push_and_nothing_twice(team_server: Team, lead: Path,
     assert "codes: 4 added" in out and "1 added" in out  # the codebook, then the transcript and the lead's coding
     assert load_settings(train).sync_server == team_server.url("amina")
     with Project.open(train) as p:
-        assert p.store.get_codebook().ids == ["instability", "pay", "piece-rates", "invisible-work"]
+        assert p.store.codes.codebook().ids == ["instability", "pay", "piece-rates", "invisible-work"]
         [c] = p.store.codings.list()
         assert c.coder == team_server.roles["lead"]
         mine = [coding.apply_code(p, "i1", 12, 20, "instability"), coding.apply_code(p, "i1", 40, 52, "pay")]
@@ -64,10 +64,10 @@ def test_conflicts_are_listed_and_both_sides_keep_their_work(team_server: Team, 
     with Project.init(tmp_path / "train") as p:
         sync.pull(p, team_server.url("amina"))
     with Project.open(lead) as p:  # meanwhile on the server
-        p.store.upsert_codes([replace(p.codebook.get("pay"), label={"": "Pay (server)"})])
+        p.store.codes.upsert([replace(p.codebook.get("pay"), label={"": "Pay (server)"})])
         memos.write_memo(p, "project", "", "the lead's view")
     with Project.open(tmp_path / "train") as p:  # and offline
-        p.store.upsert_codes([replace(p.codebook.get("pay"), label={"": "Pay (train)"})])
+        p.store.codes.upsert([replace(p.codebook.get("pay"), label={"": "Pay (train)"})])
         memos.write_memo(p, "project", "", "amina's view")
         pulled = sync.pull(p)
         assert pulled.code_conflicts == ["pay"] and "pay" in "\n".join(pulled.lines())

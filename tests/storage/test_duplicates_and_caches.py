@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def store(tmp_path: Path):
     s = Store.open_sqlite(tmp_path / "p.sqlite", create=True)
-    s.save_codebook(Codebook(title="cb", codes=(Code("a"), Code("b"))))
+    s.codes.save(Codebook(title="cb", codes=(Code("a"), Code("b"))))
     text, turns = build_text([("S", "word " * 200, None, None)])
     s.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
     yield s
@@ -42,7 +42,7 @@ def test_a_rolled_back_first_coding_of_a_new_coder_leaves_no_stale_coder_id(stor
 def test_a_rolled_back_code_is_not_remembered_as_known(store: Store) -> None:
     with pytest.raises(RuntimeError):
         with store.transaction():
-            store.upsert_codes([Code("ghost")], start_position=5)
+            store.codes.upsert([Code("ghost")], start_position=5)
             store.codings.add(Coding(1, 0, 4, "ghost", "amina"))
             raise RuntimeError("failed later in the same action")
     with pytest.raises(CodingError, match="Unknown code 'ghost'"):

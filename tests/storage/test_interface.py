@@ -36,6 +36,7 @@ def test_the_store_satisfies_the_store_protocol(any_store: Store) -> None:
         ("progress", interface.ProgressRepository),
         ("meta", interface.MetaRepository),
         ("suggestions", interface.SuggestionsRepository),
+        ("codes", interface.CodesRepository),
         ("codings", interface.CodingsRepository),
         ("memos", interface.MemosRepository),
         ("participants", interface.ParticipantsRepository),
@@ -68,7 +69,7 @@ def test_progress_coverage_lists_turns_codings_and_transcripts(any_store: Store)
 
     text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
     tid = any_store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
-    any_store.save_codebook(Codebook(codes=(Code("x", {"": "X"}),)))
+    any_store.codes.save(Codebook(codes=(Code("x", {"": "X"}),)))
     any_store.codings.add(Coding(transcript_id=tid, code_id="x", start=turns[1].start, end=turns[1].end, coder="amina"))
     rows = any_store.progress.coverage()
     assert rows.transcript_ids == [tid]
@@ -88,7 +89,7 @@ def _one_transcript(store: Store) -> tuple[int, list]:
 
     text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
     tid = store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
-    store.save_codebook(Codebook(codes=(Code("x", {"": "X"}), Code("y", {"": "Y"}))))
+    store.codes.save(Codebook(codes=(Code("x", {"": "X"}), Code("y", {"": "Y"}))))
     return tid, turns
 
 
@@ -251,3 +252,38 @@ def test_codings_are_added_listed_updated_moved_deleted_and_restored(any_store: 
     with pytest.raises(NotFoundError):
         repo.get(one.id)
     assert repo.restore(gone) == gone and repo.get(one.id) == gone
+
+
+def test_the_codebook_is_saved_recorded_upserted_and_its_unused_codes_deleted(any_store: Store) -> None:
+    from qcode.core import Code, Codebook, Coding
+    from qcode.core.errors import CodingError
+
+    repo = any_store.codes
+    assert repo.record() is None and repo.codebook().codes == ()
+    cb = Codebook(title="Work", version="1", codes=(Code("x", {"": "X"}), Code("y", {"": "Y"}, parent="x")))
+    repo.save(cb, source_text="codes: ...", path="codebook.yaml")
+    record = repo.record()
+    assert isinstance(record, interface.CodebookRecord)
+    assert (record.path, record.content_hash, record.version, record.title, record.source_text) == (
+        "codebook.yaml", cb.content_hash(), "1", "Work", "codes: ...")
+    assert repo.codebook() == cb
+
+    repo.upsert([Code("z", {"": "Z"})], start_position=2)
+    repo.upsert([Code("x", {"": "X, changed"})])
+    assert [(c.id, c.label[""]) for c in repo.codebook().codes] == [("x", "X, changed"), ("y", "Y"), ("z", "Z")]
+
+    tid, turns = _one_transcript_without_codebook(any_store)
+    any_store.codings.add(Coding(transcript_id=tid, code_id="z", start=turns[0].start, end=turns[0].end, coder="amina"))
+    with pytest.raises(CodingError, match="still has 1 codings"):
+        repo.delete("z")
+    repo.delete("y")
+    assert [c.id for c in repo.codebook().codes] == ["x", "z"]
+    with pytest.raises(CodingError, match="Unknown code 'y'"):
+        any_store.codings.add(Coding(transcript_id=tid, code_id="y", start=0, end=1, coder="amina"))
+
+
+def _one_transcript_without_codebook(store: Store) -> tuple[int, list]:
+    from qcode.core import Transcript, build_text
+
+    text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
+    return store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns)), turns

@@ -21,7 +21,7 @@ from qcode.storage import Store
 
 def _project_db(path: Path) -> Path:
     s = Store.open_sqlite(path, create=True)
-    s.save_codebook(Codebook(title="cb", codes=(Code("a"),)))
+    s.codes.save(Codebook(title="cb", codes=(Code("a"),)))
     text, turns = build_text([("S", "some interview text " * 20, None, None)])
     s.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
     s.close()

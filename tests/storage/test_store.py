@@ -33,7 +33,7 @@ def _fresh_postgres() -> Store:
 def store(request: pytest.FixtureRequest, tmp_path: Path):
     """The same store behaviour on SQLite and (when configured) on a PostgreSQL server."""
     s = Store.open_sqlite(tmp_path / "p.sqlite", create=True) if request.param == "sqlite" else _fresh_postgres()
-    s.save_codebook(Codebook(title="cb", version="1", codes=(Code("a", {"": "A"}), Code("b", {"": "B"}, parent="a"))))
+    s.codes.save(Codebook(title="cb", version="1", codes=(Code("a", {"": "A"}), Code("b", {"": "B"}, parent="a"))))
     yield s
     s.close()
 
@@ -41,7 +41,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path):
 @pytest.fixture
 def sqlite_store(tmp_path: Path):
     s = Store.open_sqlite(tmp_path / "p.sqlite", create=True)
-    s.save_codebook(Codebook(title="cb", version="1", codes=(Code("a", {"": "A"}), Code("b", {"": "B"}, parent="a"))))
+    s.codes.save(Codebook(title="cb", version="1", codes=(Code("a", {"": "A"}), Code("b", {"": "B"}, parent="a"))))
     yield s
     s.close()
 
@@ -73,9 +73,9 @@ def test_find_transcript_by_id_name_and_file_and_ambiguity(store: Store) -> None
 
 
 def test_codebook_round_trip(store: Store) -> None:
-    cb = store.get_codebook()
+    cb = store.codes.codebook()
     assert cb.title == "cb" and cb.ids == ["a", "b"] and cb.get("b").parent == "a"
-    assert store.codebook_record()["content_hash"] == cb.content_hash()
+    assert store.codes.record().content_hash == cb.content_hash()
 
 
 def test_coding_round_trip_update_delete_restore(store: Store) -> None:
@@ -233,7 +233,7 @@ def test_damaged_database_is_detected(tmp_path: Path) -> None:
     path = tmp_path / "p.sqlite"
     s = Store.open_sqlite(path, create=True)
     tid = s.add_transcript(_transcript())
-    s.codings.add_many([Coding(tid, i % 20, i % 20 + 2, "a", "x") for i in range(2000)] if s.get_codebook().ids else [])
+    s.codings.add_many([Coding(tid, i % 20, i % 20 + 2, "a", "x") for i in range(2000)] if s.codes.codebook().ids else [])
     s.close()
     data = bytearray(path.read_bytes())
     # Scribble over the middle pages, keeping the header intact.

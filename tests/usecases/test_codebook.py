@@ -53,8 +53,8 @@ def test_switch_version_retires_removed_code_with_codings(project, tmp_path: Pat
     with pytest.raises(CodingError, match="retired"):
         apply_code(project, "interview-01", 0, 5, "piece-rates")
     assert "[codebook]\npath = \"v2.yaml\"" in (tmp_path / "qcode.toml").read_text(encoding="utf-8")
-    rec = project.store.codebook_record()
-    assert rec["version"] == "2.0.0" and rec["content_hash"] == load_codebook(tmp_path / "v2.yaml")[0].content_hash()
+    rec = project.store.codes.record()
+    assert rec.version == "2.0.0" and rec.content_hash == load_codebook(tmp_path / "v2.yaml")[0].content_hash()
 
 
 def test_switch_version_can_delete_or_move_codings(project, tmp_path: Path) -> None:
@@ -77,43 +77,43 @@ def test_switch_version_delete(project, tmp_path: Path) -> None:
 def test_bad_choices_change_nothing(project, tmp_path: Path) -> None:
     code_some(project)
     (tmp_path / "v2.yaml").write_text(V2, encoding="utf-8")
-    before = project.store.codebook_record()
+    before = project.store.codes.record()
     with pytest.raises(CodebookError, match="not in the new codebook"):
         uc.attach_codebook(project, tmp_path / "v2.yaml", removed="move:piece-rate")
     with pytest.raises(CodebookError, match="Unknown choice"):
         uc.attach_codebook(project, tmp_path / "v2.yaml", removed="drop")
-    assert project.store.codebook_record() == before
-    assert "piece-rates" in project.store.get_codebook()
+    assert project.store.codes.record() == before
+    assert "piece-rates" in project.store.codes.codebook()
 
 
 def test_add_code_writes_yaml_keeping_comments(project, project_dir: Path) -> None:
     path = project_dir / "codebook.yaml"
     path.write_text("# Our team's codebook\n" + path.read_text(encoding="utf-8").replace(
         "  - id: pay\n", "  # money matters\n  - id: pay\n"), encoding="utf-8")
-    old_hash = project.store.codebook_record()["content_hash"]
+    old_hash = project.store.codes.record().content_hash
     code = uc.add_code(project, "Night work!", parent="instability")
     assert code.id == "night-work" and code.parent == "instability"
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# Our team's codebook\n") and "  # money matters\n  - id: pay\n" in text
     assert "    children:\n      - id: night-work\n        label: Night work!\n" in text
     assert check_codebook(path) == []
-    assert project.store.codebook_record()["content_hash"] != old_hash
+    assert project.store.codes.record().content_hash != old_hash
     # a coding made now records the new codebook version
     c = apply_code(project, "interview-01", 0, 5, "night-work")
-    assert c.codebook_hash == project.store.codebook_record()["content_hash"]
+    assert c.codebook_hash == project.store.codes.record().content_hash
     assert uc.add_code(project, "Night work!").id == "night-work-2"
 
 
 def test_failed_edit_leaves_file_and_store_unchanged(project, project_dir: Path) -> None:
     path = project_dir / "codebook.yaml"
     before_text = path.read_text(encoding="utf-8")
-    before_codes = project.store.get_codebook().ids
+    before_codes = project.store.codes.codebook().ids
     with pytest.raises(CodebookError, match="is not a colour"):
         uc.add_code(project, "Bad", color="blue")
     with pytest.raises(NotFoundError, match="Unknown code 'nope'"):
         uc.add_code(project, "Orphan", parent="nope")
     assert path.read_text(encoding="utf-8") == before_text
-    assert project.store.get_codebook().ids == before_codes
+    assert project.store.codes.codebook().ids == before_codes
 
 
 def test_merge_codes_moves_codings_and_children(project, project_dir: Path) -> None:

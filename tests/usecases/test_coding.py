@@ -22,7 +22,7 @@ def test_apply_code_stores_quote_context_and_codebook_version(project: Project) 
     assert stored.quote == "Piece rates, very low"
     assert stored.prefix.endswith("\n\n") and stored.suffix.startswith(". You are paid")
     assert stored.coder == "tester" and stored.memo == "clear" and stored.origin == "manual"
-    assert stored.codebook_hash == project.store.codebook_record()["content_hash"]
+    assert stored.codebook_hash == project.store.codes.record().content_hash
 
 
 def test_apply_code_by_file_name_and_id(project: Project) -> None:
@@ -58,7 +58,7 @@ def test_same_coding_twice_is_refused(project: Project) -> None:
 def test_retired_code_is_not_offered(project: Project) -> None:
     from dataclasses import replace
 
-    project.store.upsert_codes([replace(project.codebook.get("pay"), retired=True)], start_position=1)
+    project.store.codes.upsert([replace(project.codebook.get("pay"), retired=True)], start_position=1)
     project.invalidate(codebook=True)
     with pytest.raises(CodingError, match="retired"):
         uc.apply_code(project, "interview-01", 0, 5, "pay")

@@ -1,11 +1,9 @@
-"""Store methods for the codebook (mixed into :class:`Store`; codings are ``store.codings``)."""
+"""The codebook: its codes, and the record of each version made active (``codebooks`` table)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,31 +12,28 @@ from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import now, stable_guid
 from qcode.core.errors import CodingError, EditConflictError
 from qcode.storage import schema
+from qcode.storage.engine import TransactionManager
+from qcode.storage.interface import CodebookRecord
 from qcode.storage.repositories.codings import SqlCodings
 
 
-def _ts(dt: datetime) -> str:
-    return dt.isoformat()
+class SqlCodes:
+    """The active codebook and its codes.
 
+    A code is written only if nobody changed it since this store last read
+    it: the repository remembers the ``row_version`` it saw of each code and
+    of the active codebook (edit-conflict detection between team members).
+    """
 
-class RecordsMixin:
-    """Codebook persistence."""
+    def __init__(self, tx: TransactionManager, codings: SqlCodings) -> None:
+        self._tx = tx
+        self._codings = codings
+        self._seen_versions: dict[str, tuple[int, str]] = {}
+        """row_version and content of each code when this store last read or wrote it."""
+        self._seen_codebook: int | None = None
+        """row_version of the active codebook when this store last read or wrote it."""
 
-    codings: SqlCodings
-    _seen_versions: dict[str, tuple[int, str]]
-    """row_version and content of each code when this store last read or wrote it (edit-conflict detection)."""
-    _seen_codebook: int | None
-    """row_version of the active codebook when this store last read or wrote it."""
-
-    # Provided by Store.
-    def transaction(self) -> AbstractContextManager[sa.Connection]:
-        raise NotImplementedError  # pragma: no cover
-
-    def reading(self) -> AbstractContextManager[sa.Connection]:
-        raise NotImplementedError  # pragma: no cover
-
-    # ------------------------------------------------------------- codebook
-    def save_codebook(self, codebook: Codebook, *, source_text: str | None = None, path: str | None = None) -> None:
+    def save(self, codebook: Codebook, *, source_text: str | None = None, path: str | None = None) -> None:
         """Make *codebook* the active one: record its version and upsert its codes.
 
         Codes that are in the store but not in *codebook* are left alone: the
@@ -46,7 +41,7 @@ class RecordsMixin:
         """
         cb = schema.codebooks
         new_hash = codebook.content_hash()
-        with self.transaction() as conn:
+        with self._tx.write() as conn:
             cur = conn.execute(
                 sa.select(cb.c.row_version, cb.c.content_hash, cb.c.version, cb.c.attached)
                 .where(cb.c.active.is_(True)).order_by(cb.c.id.desc())
@@ -70,14 +65,14 @@ class RecordsMixin:
                     path=path,
                     source_text=source_text,
                     data=_codebook_meta(codebook),
-                    attached=_ts(now()),
+                    attached=now().isoformat(),
                     active=True,
                 )
             )
-            self.upsert_codes(codebook.codes)
+            self.upsert(codebook.codes)
             self._seen_codebook = revision
 
-    def upsert_codes(self, codes: Iterable[Code], start_position: int = 0) -> None:
+    def upsert(self, codes: Iterable[Code], start_position: int = 0) -> None:
         """Insert new codes and write changed ones.
 
         A changed code is written only if nobody changed it since this store
@@ -86,7 +81,7 @@ class RecordsMixin:
         """
         ct = schema.codes
         conflicts: list[str] = []
-        with self.transaction() as conn:
+        with self._tx.write() as conn:
             existing = {r.id: r for r in conn.execute(sa.select(ct.c.id, ct.c.parent, ct.c.retired, ct.c.data, ct.c.position, ct.c.row_version))}
             for pos, code in enumerate(codes, start=start_position):
                 values = {"parent": code.parent, "retired": code.retired, "data": code.to_dict()}
@@ -119,9 +114,9 @@ class RecordsMixin:
                     hint="Nothing was saved. Reload the project to see their change, then make yours again.",
                 )
 
-    def delete_code(self, code_id: str) -> None:
+    def delete(self, code_id: str) -> None:
         """Delete a code that no coding uses (raises otherwise)."""
-        with self.transaction() as conn:
+        with self._tx.write() as conn:
             used = conn.execute(sa.select(sa.func.count()).where(schema.codings.c.code_id == code_id)).scalar()
             if used:
                 raise CodingError(
@@ -130,12 +125,12 @@ class RecordsMixin:
                 )
             conn.execute(sa.delete(schema.suggestions).where(schema.suggestions.c.code_id == code_id))
             conn.execute(sa.delete(schema.codes).where(schema.codes.c.id == code_id))
-            self.codings.forget_code(code_id)
+            self._codings.forget_code(code_id)
 
-    def get_codebook(self) -> Codebook:
+    def codebook(self) -> Codebook:
         """The active codebook, including retired codes still in use."""
         cb, ct = schema.codebooks, schema.codes
-        with self.reading() as conn:
+        with self._tx.read() as conn:
             active = conn.execute(sa.select(cb.c.data, cb.c.row_version).where(cb.c.active.is_(True)).order_by(cb.c.id.desc())).first()
             code_rows = conn.execute(
                 sa.select(ct.c.id, ct.c.parent, ct.c.retired, ct.c.data, ct.c.row_version).order_by(ct.c.position)
@@ -155,21 +150,21 @@ class RecordsMixin:
             extra=meta.get("extra", {}),
         )
 
-    def codebook_record(self) -> dict[str, Any] | None:
+    def record(self) -> CodebookRecord | None:
         """Path, hash, version and source text of the active codebook."""
         cb = schema.codebooks
-        with self.reading() as conn:
+        with self._tx.read() as conn:
             row = conn.execute(sa.select(cb).where(cb.c.active.is_(True)).order_by(cb.c.id.desc())).first()
         if row is None:
             return None
-        return {
-            "path": row.path,
-            "content_hash": row.content_hash,
-            "version": row.version,
-            "title": row.title,
-            "source_text": row.source_text,
-            "attached": row.attached,
-        }
+        return CodebookRecord(
+            path=row.path,
+            content_hash=row.content_hash,
+            version=row.version,
+            title=row.title,
+            source_text=row.source_text,
+            attached=row.attached,
+        )
 
 
 def _code_key(values: Any) -> str:
