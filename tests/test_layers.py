@@ -29,7 +29,7 @@ def store_accesses(source: str) -> list[int]:
 
 def test_the_check_sees_every_way_of_reaching_the_store() -> None:
     source = (
-        "rows = project.store.transcript_summaries()\n"
+        "rows = project.store.transcripts.summaries()\n"
         "s = self.app.project.store\n"
         "t = getattr(project, 'store')\n"
         "with project.store.transaction():\n    pass\n"

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import Coding, Memo
-from qcode.core.transcript import AttributeDef, Participant
+from qcode.core.sourcemap import SourceMap
+from qcode.core.transcript import AttributeDef, Participant, Transcript, TranscriptSummary
 
 if TYPE_CHECKING:
     from qcode.storage.postgres import ServerInfo
@@ -195,6 +196,51 @@ class SuggestionsRepository(Protocol):
 
     def coding_quotes(self, coding_ids: Iterable[int]) -> dict[int, str]:
         """The quote of each of these codings that still exists."""
+        ...
+
+
+@runtime_checkable
+class TranscriptsRepository(Protocol):
+    """Transcripts with their turns, speakers and source; referred to by id, name or original file name."""
+
+    def add(self, t: Transcript, source_bytes: bytes | None = None) -> int:
+        """Store *t* (and the bytes of its original file); its new id (ProjectError for a taken name)."""
+        ...
+
+    def replace_content(self, tid: int, new: Transcript, source_bytes: bytes | None = None) -> None:
+        """New text, turns and source for transcript *tid* (its codings are the caller's job)."""
+        ...
+
+    def update_fields(self, tid: int, **fields: Any) -> None:
+        """Change the name, title, kind, language or attributes of transcript *tid*."""
+        ...
+
+    def delete(self, tid: int) -> None:
+        """Delete transcript *tid* with its codings and memos."""
+        ...
+
+    def get(self, tid: int) -> Transcript:
+        """One transcript (NotFoundError when there is none)."""
+        ...
+
+    def summaries(self) -> list[TranscriptSummary]:
+        """Every transcript's summary (no text), by id."""
+        ...
+
+    def find(self, ref: str | int) -> int:
+        """The id of the transcript with this id, name or original file name (NotFoundError, AmbiguousError)."""
+        ...
+
+    def by_source_hash(self, sha256: str) -> tuple[int, str] | None:
+        """The id and name of the transcript imported from a file with this SHA-256."""
+        ...
+
+    def source(self, tid: int) -> tuple[str, SourceMap] | None:
+        """The source text of transcript *tid* and its map to the text (None when not stored)."""
+        ...
+
+    def source_bytes(self, tid: int) -> bytes | None:
+        """The bytes of the file transcript *tid* was imported from (None when not stored)."""
         ...
 
 
@@ -385,6 +431,9 @@ class StoreProtocol(Protocol):
 
     @property
     def suggestions(self) -> SuggestionsRepository: ...
+
+    @property
+    def transcripts(self) -> TranscriptsRepository: ...
 
     @property
     def codes(self) -> CodesRepository: ...

@@ -243,7 +243,7 @@ def _figures(f: Figures) -> dict[str, Any]:
 
 
 def result_dict(project: Project, a: Agreement) -> dict[str, Any]:
-    names = {s.id: s.name for s in project.store.transcript_summaries()}
+    names = {s.id: s.name for s in project.store.transcripts.summaries()}
     rec = project.store.codes.record()
     cb = project.codebook
     return {

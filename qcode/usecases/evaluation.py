@@ -202,7 +202,7 @@ def evaluate(
             "There are no human codings to evaluate against" + (f" by {coder}" if coder else "") + ".",
             hint="Code some transcripts first (or import codings with `qcode codings import`).",
         )
-    summaries = {s.id: s for s in project.store.transcript_summaries()}
+    summaries = {s.id: s for s in project.store.transcripts.summaries()}
     tids = sorted({c.transcript_id for c in codings})
     if len(tids) < 2:
         raise SuggestError(

@@ -28,7 +28,7 @@ def _check_target(project: Project, kind: str, target_id: str) -> str:
     if kind == "project":
         return PROJECT_TARGET
     if kind == "transcript":
-        return str(project.store.find_transcript(target_id))
+        return str(project.store.transcripts.find(target_id))
     project.codebook.get(target_id)  # raises NotFoundError with a suggestion
     return target_id
 

@@ -122,13 +122,13 @@ def merge_store(target: Project, source: Store, *, label: str = "", backup: bool
                 t_map[tid] = dst_hash[sha]
                 report.transcripts_matched += 1
                 continue
-            t = source.get_transcript(tid)
+            t = source.transcripts.get(tid)
             new_name, n = t.name, 1
             while new_name in names:
                 n += 1
                 new_name = f"{t.name}-{n}"
             t.name, t.id = new_name, None
-            t_map[tid] = dst.add_transcript(t, source.source_bytes(tid))
+            t_map[tid] = dst.transcripts.add(t, source.transcripts.source_bytes(tid))
             names.add(new_name)
             dst_hash[sha] = t_map[tid]
             report.transcripts_added.append(new_name)
@@ -305,7 +305,7 @@ def merge_codings_file(target: Project, path: Path) -> MergeReport:
             if not memo:
                 continue
             try:
-                tid = target.store.find_transcript(str(d["transcript"]))
+                tid = target.store.transcripts.find(str(d["transcript"]))
                 key = (tid, int(d["start"]), int(d["end"]), str(d["code"]), str(d.get("coder") or target.coder))
             except (KeyError, ValueError, TypeError, QcodeError):
                 continue

@@ -106,7 +106,7 @@ def build_model(project: Project) -> RefiProject:
     side: dict[str, Any] = {"format": 1, "codebook": {
         "title": codebook.title, "version": codebook.version, "languages": list(codebook.languages),
         "authors": list(codebook.authors), "description": codebook.description}, "sources": {}}
-    for summary in store.transcript_summaries():
+    for summary in store.transcripts.summaries():
         t = project.transcript(summary.id)
         assert t.id is not None
         src_text, smap = source_of(project, t)

@@ -433,7 +433,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
 
     used_by_sources = {g for s in model.sources for g in s.values}
     var_info = _attributes(ctx, used_by_sources)
-    known = {s.name for s in store.transcript_summaries()}
+    known = {s.name for s in store.transcripts.summaries()}
     taken_guids = store.codings.guids()
     source_tid: dict[str, int] = {}
     codebook_hash = project.codebook_hash
@@ -447,7 +447,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
             report.skipped_sources.append(f"{src.name}: empty text")
             continue
         t = _transcript(model, src, project)
-        dup = store.transcript_by_source_hash(t.source.sha256) if t.source else None
+        dup = store.transcripts.by_source_hash(t.source.sha256) if t.source else None
         if dup is not None and dup[0] not in source_tid.values():  # in the project before; twins in the file stay
             report.skipped_sources.append(f"{src.name}: already in the project as '{dup[1]}'")
             continue
@@ -461,7 +461,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
         t.attributes = {var_info[g][0]: _typed(v, var_info[g][1]) for g, v in src.values.items() if g in var_info}
         speakers = dict(t.speakers)
         t.speakers = {}
-        tid = store.add_transcript(t, source_bytes=src.text.encode("utf-8"))
+        tid = store.transcripts.add(t, source_bytes=src.text.encode("utf-8"))
         source_tid[src.guid] = tid
         report.sources.append(name)
         for label, pname in speakers.items():

@@ -116,11 +116,11 @@ def load_analysis_data(project: Project, request_or_filters: ReportRequest | Fil
     for cid in filters.codes or ():
         codebook.get(cid)
     if filters.transcripts:
-        ids = [store.find_transcript(ref) for ref in filters.transcripts]
-        names = [store.get_transcript(i).name for i in ids]
+        ids = [store.transcripts.find(ref) for ref in filters.transcripts]
+        names = [store.transcripts.get(i).name for i in ids]
         filters = Filters(filters.codes, tuple(names), filters.coders, filters.where)
     else:
-        ids = [s.id for s in store.transcript_summaries()]
+        ids = [s.id for s in store.transcripts.summaries()]
     transcripts = tuple(project.transcript(i) for i in ids)
     wanted = set(ids)
     codings = tuple(c for c in store.codings.iter() if c.transcript_id in wanted)

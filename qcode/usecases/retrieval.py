@@ -115,7 +115,7 @@ def attribute_values(project: Project) -> dict[str, list[str]]:
         for k, v in attributes.items():
             values.setdefault(k, set()).add(format_value(v))
 
-    for s in project.store.transcript_summaries():
+    for s in project.store.transcripts.summaries():
         add(s.attributes or {})
     for p in project.store.participants.find():
         add(p.attributes)

@@ -48,7 +48,7 @@ def build(root: Path, n_transcripts: int, n_codings: int, words: int, rng: rando
         files.append(f)
     assert not importing.import_paths(p, files).failed
     per = n_codings // n_transcripts
-    for s in p.store.transcript_summaries():
+    for s in p.store.transcripts.summaries():
         t = p.transcript(s.id)
         items = []
         for _ in range(per):

@@ -32,7 +32,7 @@ def make_store(folder: Path) -> tuple[Store, list[int]]:
     tids = []
     for t in range(20):
         text, turns = build_text([("S", "word " * 2500, None, None)])
-        tids.append(store.add_transcript(Transcript(name=f"t{t}", title=f"t{t}", text=text, turns=turns)))
+        tids.append(store.transcripts.add(Transcript(name=f"t{t}", title=f"t{t}", text=text, turns=turns)))
     return store, tids
 
 

@@ -57,7 +57,7 @@ def make_project(root: Path, n_words: int, n_codings: int) -> None:
         words += n
     text, tr = build_text(turns)
     with Project.init(root, codebook=root / "codebook.yaml", name="bench") as p:
-        tid = p.store.add_transcript(Transcript(name="focus-group", title="Focus group", text=text, turns=tr))
+        tid = p.store.transcripts.add(Transcript(name="focus-group", title="Focus group", text=text, turns=tr))
         items = []
         for i in range(n_codings):
             turn = rng.choice(tr)

@@ -32,7 +32,7 @@ store = Store.open_sqlite(path, create=True)
 if not store.codes.codebook().ids:
     store.codes.save(Codebook(title="c", codes=(Code("a"),)))
     text, turns = build_text([("S", "word " * 1000, None, None)])
-    store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+    store.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns))
 print("ready", flush=True)
 i = len(store.codings.list())  # a later round goes on with new spans: one coding per span and code
 while True:

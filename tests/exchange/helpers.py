@@ -51,7 +51,7 @@ def enrich(project: Project, tmp: Path) -> None:
     uc.apply_code(project, "rich", s, b, "invisible-work", coder="bob")  # overlapping
     project.store.attributes.define(AttributeDef("country", "category", "transcript"))
     project.store.attributes.define(AttributeDef("age", "number", "participant"))
-    project.store.update_transcript_fields(t.id, attributes={"country": "Kenya"})
+    project.store.transcripts.update_fields(t.id, attributes={"country": "Kenya"})
     project.store.participants.upsert(Participant("Amina W.", {"age": 34}))
     project.store.participants.link_speaker(t.id, "Amina", "Amina W.")
     project.store.memos.add(Memo("project", "project", "Overall notes ✍", "amina", title="Project"))
@@ -65,7 +65,7 @@ def snapshot(project: Project) -> dict[str, Any]:
     store = project.store
     out: dict[str, Any] = {"transcripts": {}, "codings": [], "memos": [], "codes": []}
     names = {}
-    for s in store.transcript_summaries():
+    for s in store.transcripts.summaries():
         t = project.transcript(s.id)
         names[t.id] = t.name
         out["transcripts"][t.name] = (t.title, t.text, [(x.start, x.end, x.speaker, x.time_start) for x in t.turns],

@@ -290,7 +290,7 @@ class Target:
             f.write_bytes(data)
             r = importing.import_file(p, f, importing.default_options(p, max_bytes=4 * 2**20))
             if r.status == "imported" and r.transcript_id is not None:
-                p.store.delete_transcript(r.transcript_id)
+                p.store.transcripts.delete(r.transcript_id)
                 p.invalidate()
             return True
         if kind == "codebook":

@@ -86,7 +86,7 @@ def _store(tmp_path: Path) -> Store:
     s = Store.open_sqlite(tmp_path / "p.sqlite", create=True)
     s.codes.save(Codebook(title="cb", codes=(Code("a"),)))
     text, turns = build_text([("S", "word " * 400, None, None)])
-    s.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+    s.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns))
     return s
 
 
@@ -176,7 +176,7 @@ from qcode.storage import Store, schema
 store = Store.open_sqlite(Path(sys.argv[1]), create=True)
 store.codes.save(Codebook(title="c", codes=(Code("a"),)))
 text, turns = build_text([("S", "word " * 2000, None, None)])
-store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+store.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns))
 store.codings.add_many([Coding(1, i, i + 5, "a", "amina", memo="old " * 500) for i in range(3000)])
 print("ready", flush=True)
 with store.transaction() as conn:  # rewrites every committed page, many times over, in one transaction

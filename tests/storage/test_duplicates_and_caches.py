@@ -24,7 +24,7 @@ def store(tmp_path: Path):
     s = Store.open_sqlite(tmp_path / "p.sqlite", create=True)
     s.codes.save(Codebook(title="cb", codes=(Code("a"), Code("b"))))
     text, turns = build_text([("S", "word " * 200, None, None)])
-    s.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+    s.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns))
     yield s
     s.close()
 

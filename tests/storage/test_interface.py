@@ -36,6 +36,7 @@ def test_the_store_satisfies_the_store_protocol(any_store: Store) -> None:
         ("progress", interface.ProgressRepository),
         ("meta", interface.MetaRepository),
         ("suggestions", interface.SuggestionsRepository),
+        ("transcripts", interface.TranscriptsRepository),
         ("codes", interface.CodesRepository),
         ("codings", interface.CodingsRepository),
         ("memos", interface.MemosRepository),
@@ -68,7 +69,7 @@ def test_progress_coverage_lists_turns_codings_and_transcripts(any_store: Store)
     from qcode.core import Code, Codebook, Coding, Transcript, build_text
 
     text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
-    tid = any_store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+    tid = any_store.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns))
     any_store.codes.save(Codebook(codes=(Code("x", {"": "X"}),)))
     any_store.codings.add(Coding(transcript_id=tid, code_id="x", start=turns[1].start, end=turns[1].end, coder="amina"))
     rows = any_store.progress.coverage()
@@ -88,7 +89,7 @@ def _one_transcript(store: Store) -> tuple[int, list]:
     from qcode.core import Code, Codebook, Transcript, build_text
 
     text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
-    tid = store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+    tid = store.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns))
     store.codes.save(Codebook(codes=(Code("x", {"": "X"}), Code("y", {"": "Y"}))))
     return tid, turns
 
@@ -208,10 +209,10 @@ def test_transcript_summaries_are_dataclasses_without_the_text(any_store: Store)
     from qcode.core.transcript import TranscriptSummary
 
     tid, turns = _one_transcript(any_store)
-    [summary] = any_store.transcript_summaries()
+    [summary] = any_store.transcripts.summaries()
     assert isinstance(summary, TranscriptSummary)
     assert (summary.id, summary.name, summary.turns, summary.speakers, summary.words) == (tid, "t", 2, ["A", "B"], 4)
-    assert summary.chars == len(any_store.get_transcript(tid).text) > turns[-1].start
+    assert summary.chars == len(any_store.transcripts.get(tid).text) > turns[-1].start
 
 
 def test_codings_are_added_listed_updated_moved_deleted_and_restored(any_store: Store) -> None:
@@ -286,4 +287,56 @@ def _one_transcript_without_codebook(store: Store) -> tuple[int, list]:
     from qcode.core import Transcript, build_text
 
     text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
-    return store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns)), turns
+    return store.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns)), turns
+
+
+def test_transcripts_are_added_found_changed_replaced_and_deleted(any_store: Store) -> None:
+    from dataclasses import replace
+
+    from qcode.core import Coding, Transcript, build_text
+    from qcode.core.errors import NotFoundError, ProjectError
+    from qcode.core.sourcemap import SourceMap
+    from qcode.core.transcript import SourceInfo
+
+    repo = any_store.transcripts
+    text, turns = build_text([("A", "Olá, tudo bem?", 0.0, 1.0), ("B", "Sim.", 1.0, 2.0)])
+    source_text = "# " + text
+    source_map = SourceMap(((0, 2, len(text), len(text)),), len(text), len(source_text))
+    info = SourceInfo(filename="int-01.txt", sha256="ab" * 32, format="txt", encoding="utf-8")
+    t = Transcript(name="int-01", title="First", text=text, turns=turns, language="pt",
+                   attributes={"site": "Porto"}, speakers={"A": "P01"}, source=info,
+                   source_text=source_text, source_map=source_map)
+    tid = repo.add(t, source_bytes=source_text.encode())
+    stored = repo.get(tid)
+    assert (stored.id, stored.name, stored.title, stored.text, stored.turns, stored.language) == (tid, "int-01", "First", text, turns, "pt")
+    assert (stored.attributes, stored.speakers, stored.source) == ({"site": "Porto"}, {"A": "P01", "B": None}, info)
+    assert repo.source(tid) == (source_text, source_map)
+    assert repo.source_bytes(tid) == source_text.encode()
+    assert repo.find(tid) == repo.find(str(tid)) == repo.find("int-01") == repo.find("some/dir/int-01.txt") == tid
+    assert repo.by_source_hash("ab" * 32) == (tid, "int-01") and repo.by_source_hash("cd" * 32) is None
+    with pytest.raises(NotFoundError, match="Did you mean 'int-01'"):
+        repo.find("int-02")
+    with pytest.raises(ProjectError, match="already exists"):
+        repo.add(replace(t, id=None))
+
+    repo.update_fields(tid, title="Premier", attributes={"site": "Lisboa"})
+    [summary] = repo.summaries()
+    assert (summary.title, summary.attributes, summary.source, summary.turns, summary.speakers) == (
+        "Premier", {"site": "Lisboa"}, "int-01.txt", 2, ["A", "B"])
+    with pytest.raises(ValueError):
+        repo.update_fields(tid, text="no")
+
+    text2, turns2 = build_text([("A", "Tudo.", 0.0, 1.0)])
+    repo.replace_content(tid, Transcript(name="int-01", title="", text=text2, turns=turns2))
+    again = repo.get(tid)
+    assert (again.text, again.turns, again.title, again.source) == (text2, turns2, "Premier", None)
+    assert repo.source(tid) is None and repo.source_bytes(tid) is None
+
+    from qcode.core import Code, Codebook
+
+    any_store.codes.save(Codebook(codes=(Code("x", {"": "X"}),)))
+    any_store.codings.add(Coding(transcript_id=tid, code_id="x", start=0, end=4, coder="amina"))
+    repo.delete(tid)
+    assert repo.summaries() == [] and any_store.codings.list() == []
+    with pytest.raises(NotFoundError):
+        repo.get(tid)

@@ -23,7 +23,7 @@ def _project_db(path: Path) -> Path:
     s = Store.open_sqlite(path, create=True)
     s.codes.save(Codebook(title="cb", codes=(Code("a"),)))
     text, turns = build_text([("S", "some interview text " * 20, None, None)])
-    s.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+    s.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns))
     s.close()
     return path
 
@@ -125,7 +125,7 @@ def test_a_read_only_project_opens_for_reading_and_refuses_writes(project_dir: P
     before = db.read_bytes()
     with Project.open(project_dir) as p:
         assert p.store.read_only
-        assert p.store.transcript_summaries()[0].name == "interview-01"
+        assert p.store.transcripts.summaries()[0].name == "interview-01"
         with pytest.raises(StorageError, match="read-only|readonly"):
             p.store.codings.add(Coding(1, 0, 4, "pay", "amina"))
     with pytest.raises(SystemExit) as exit_:
@@ -144,7 +144,7 @@ def test_a_really_read_only_folder(project_dir: Path) -> None:
         p.chmod(0o555 if p.is_dir() else 0o444)
     try:
         with Project.open(project_dir) as p:
-            assert p.store.read_only and p.store.transcript_summaries()
+            assert p.store.read_only and p.store.transcripts.summaries()
             with pytest.raises(QcodeError):
                 p.store.codings.add(Coding(1, 0, 4, "pay", "amina"))
     finally:

@@ -295,7 +295,7 @@ async def test_import_with_preview(make, project_dir: Path) -> None:
     from qcode.usecases.project import Project
 
     with Project.open(project_dir) as p:
-        names = [s.name for s in p.store.transcript_summaries()]
+        names = [s.name for s in p.store.transcripts.summaries()]
         assert "second" in names
 
 
@@ -418,6 +418,6 @@ async def test_leaving_the_import_screen_cancels_the_import_between_files(make, 
         await pilot.pause()
         assert not any("Imported" in n.message for n in app._notifications)
     with Project.open(project_dir) as p:
-        names = sorted(s.name for s in p.store.transcript_summaries())
+        names = sorted(s.name for s in p.store.transcripts.summaries())
         assert names == ["b0", "interview-01"]
         assert len(p.transcript("b0").turns) == 2  # whole: both turns

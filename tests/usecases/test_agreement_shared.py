@@ -48,7 +48,7 @@ def double_coded(shared_real: Path, tmp_path: Path) -> tuple[Project, list[Codin
     root = tmp_path / "p"
     p = Project.init(root, codebook=tmp_path / "cb.yaml")
     assert not importing.import_paths(p, sorted(src.glob("P*.txt"))).failed
-    by_doc = {Path(s.source).stem: s.id for s in p.store.transcript_summaries()}
+    by_doc = {Path(s.source).stem: s.id for s in p.store.transcripts.summaries()}
     first: dict[tuple[int, int, int, str], Coding] = {}
     for r in rows:
         t = p.transcript(by_doc[r["doc"]])

@@ -16,7 +16,7 @@ def add(project, tid: int, quote: str, code: str = "pay") -> Coding:
 
 
 def test_replace_keeps_moves_and_flags_never_drops(project, tmp_path) -> None:
-    tid = project.store.find_transcript("interview-01")
+    tid = project.store.transcripts.find("interview-01")
     old = project.transcript(tid)
     c_exact = add(project, tid, "Piece rates, very low")
     c_edit = add(project, tid, "Some weeks there is nothing at all", "instability")
@@ -57,7 +57,7 @@ def test_failed_replace_leaves_transcript(project, tmp_path) -> None:
 
     from qcode.core.errors import QcodeError
 
-    tid = project.store.find_transcript("interview-01")
+    tid = project.store.transcripts.find("interview-01")
     text = project.transcript(tid).text
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"")

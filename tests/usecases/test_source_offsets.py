@@ -33,7 +33,7 @@ def crlf(project: Project, tmp_path: Path) -> Project:
 def test_source_text_is_the_decoded_file_and_is_stored(crlf: Project) -> None:
     t = crlf.transcript("crlf")
     src, smap = source_of(crlf, t)
-    assert src == SOURCE and crlf.store.transcript_source(t.id) is not None
+    assert src == SOURCE and crlf.store.transcripts.source(t.id) is not None
     assert smap.text_len == len(t.text) and smap.source_len == len(SOURCE)
 
 
@@ -168,7 +168,7 @@ def test_transcript_imported_before_source_maps_existed(crlf: Project) -> None:
     t = crlf.transcript("crlf")
     with crlf.store.transaction() as conn:
         conn.execute(sa.delete(schema.transcript_sources))
-    assert crlf.store.transcript_source(t.id) is None
+    assert crlf.store.transcripts.source(t.id) is None
     src, smap = source_of(crlf, t)
     assert src == SOURCE and smap.source_to_text(SOURCE.index("Piece"), SOURCE.index("Piece") + 5) == (
         t.text.index("Piece"), t.text.index("Piece") + 5)

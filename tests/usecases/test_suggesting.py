@@ -264,8 +264,8 @@ def _three_transcripts(project):
 
     base = project.transcript("interview-01")
     for name in ("interview-02", "interview-03"):
-        project.store.add_transcript(Transcript(name=name, title=name, text=base.text, turns=list(base.turns), language="en"))
-    return [project.store.find_transcript(n) for n in ("interview-01", "interview-02", "interview-03")]
+        project.store.transcripts.add(Transcript(name=name, title=name, text=base.text, turns=list(base.turns), language="en"))
+    return [project.store.transcripts.find(n) for n in ("interview-01", "interview-02", "interview-03")]
 
 
 def _pending_by_transcript(project):
@@ -341,7 +341,7 @@ def _suggest_three(root, database: str = "") -> list[tuple]:
             report = suggesting.run_suggestions(p)
         finally:
             suggest_writer.BATCH_ROWS = batch
-        rows = [(p.store.get_transcript(v.transcript_id).name, v.code_id, v.start, v.end, v.score) for v in suggesting.pending(p)]
+        rows = [(p.store.transcripts.get(v.transcript_id).name, v.code_id, v.start, v.end, v.score) for v in suggesting.pending(p)]
         assert report.suggestions == len(rows) == 6
         return sorted(rows)
 
@@ -370,7 +370,7 @@ def test_notes_name_their_language_when_a_run_uses_several(project):
     from qcode.core.transcript import Transcript, build_text
 
     text, turns = build_text([("A", "Le travail est précaire, payé à la tâche.", None, None)])
-    project.store.add_transcript(Transcript(name="fr-01", title="fr", text=text, turns=turns, language="fr"))
+    project.store.transcripts.add(Transcript(name="fr-01", title="fr", text=text, turns=turns, language="fr"))
     notes = suggesting.run_suggestions(project).pipeline_notes
     assert notes and all(n.startswith(("en (", "fr (")) for n in notes)
     assert any(n.startswith("en (blank:en+lookup): ") for n in notes) and any(n.startswith("fr (") for n in notes)
