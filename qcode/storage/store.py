@@ -1,9 +1,13 @@
 """The project store: one interface over SQLite (default) or PostgreSQL.
 
-Every public method that changes data runs in one transaction. Callers that
-need several changes to succeed or fail together wrap them in
-``with store.transaction():``; nested calls join that transaction. Nothing is
-reported done before its transaction has committed.
+A :class:`Store` opens, checks, migrates, backs up and closes a project
+database; what it holds is read and written through its repositories
+(``store.transcripts``, ``store.codes``, ``store.codings``, ...; their
+Protocols are in :mod:`qcode.storage.interface`). Every repository method
+that changes data runs in one transaction. Callers that need several changes
+to succeed or fail together wrap them in ``with store.transaction():``, the
+unit of work; nested calls join it. Nothing is reported done before its
+transaction has committed.
 """
 
 from __future__ import annotations
@@ -44,22 +48,23 @@ class Store:
         self.engine = engine
         self.where = where
         self.path = path
-        self.tx = TransactionManager(engine, where)
+        self._tx = TransactionManager(engine, where)
+        """Connections and transactions: the repositories' (and the storage package's) own, never a use case's."""
         self.migrated: list[str] = []
         self.backup_path: Path | None = None
         self.read_only = False
         """Opened read-only (the file or its folder is not writable): every write is refused."""
-        self.coders = SqlCoders(self.tx)
-        self.progress = SqlProgress(self.tx)
-        self.meta = SqlMeta(self.tx)
-        self.suggestions = SqlSuggestions(self.tx, self.coders)
-        self.memos = SqlMemos(self.tx, self.coders)
-        self.codings = SqlCodings(self.tx, self.coders)
-        self.codes = SqlCodes(self.tx, self.codings)
-        self.participants = SqlParticipants(self.tx)
-        self.transcripts = SqlTranscripts(self.tx)
-        self.attributes = SqlAttributes(self.tx)
-        self.roles = SqlRoles(self.tx)
+        self.coders = SqlCoders(self._tx)
+        self.progress = SqlProgress(self._tx)
+        self.meta = SqlMeta(self._tx)
+        self.suggestions = SqlSuggestions(self._tx, self.coders)
+        self.memos = SqlMemos(self._tx, self.coders)
+        self.codings = SqlCodings(self._tx, self.coders)
+        self.codes = SqlCodes(self._tx, self.codings)
+        self.participants = SqlParticipants(self._tx)
+        self.transcripts = SqlTranscripts(self._tx)
+        self.attributes = SqlAttributes(self._tx)
+        self.roles = SqlRoles(self._tx)
         """A team server's roles and policies (PostgreSQL only)."""
         self.url: str = ""
         self.server: Any = None
@@ -115,7 +120,7 @@ class Store:
         store.url = url
         try:
             store._prepare(new=create, backup_dir=backup_dir)
-            with store.reading() as conn:
+            with store._tx.read() as conn:
                 store.server = postgres.server_info(conn)
         except BaseException:
             store.engine.dispose()
@@ -143,7 +148,7 @@ class Store:
         if current < target:
             if current > 0 and backup_dir is not None:
                 self.backup_path = self.backup(backup_dir, reason=f"before-migration-v{current}-to-v{target}")
-            with self.tx.write() as conn:
+            with self._tx.write() as conn:
                 server = self.engine.dialect.name == "postgresql"
                 prefix = postgres_hooks().before_migration(conn) if server else None
                 self.migrated = migrations.apply(conn, current, target)
@@ -189,7 +194,7 @@ class Store:
             )
 
     def schema_version(self) -> int:
-        with self.tx.read() as conn:
+        with self._tx.read() as conn:
             insp = sa.inspect(conn)
             if not insp.has_table("qcode_meta"):
                 if insp.get_table_names():
@@ -218,17 +223,16 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ------------------------------------------------------------ transactions
+    # ------------------------------------------------------------ unit of work
     @contextmanager
-    def transaction(self) -> Iterator[sa.Connection]:
-        """One atomic write transaction (nested calls join the outer one)."""
-        with self.tx.write() as conn:
-            yield conn
+    def transaction(self) -> Iterator[None]:
+        """A unit of work: repositories called inside share one transaction.
 
-    @contextmanager
-    def reading(self) -> Iterator[sa.Connection]:
-        with self.tx.read() as conn:
-            yield conn
+        It commits at the end and rolls back on error (then nothing of it is
+        saved); a ``transaction()`` opened inside joins the outer one.
+        """
+        with self._tx.write():
+            yield
 
     def backup(self, backup_dir: Path, reason: str = "manual") -> Path:
         """Copy the database with SQLite's online backup API (``pg_dump`` on a server), then verify the copy."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from qcode.tui.screens.coding import CodingScreen
+from tests.helpers import raw_connection
 from tests.tui.conftest import codings_in
 
 SIZE = (110, 32)
@@ -131,7 +132,7 @@ def _insert_suggestions(project_dir: Path, *, third: bool = False) -> list[int]:
             rows.append(dict(transcript_id=t.id, code_id="invisible-work", start=k, end=k + len(q), quote=q,
                              score=0.55, evidence={"summary": "similar to a coded passage", "spans": [], "signals": []}))
         ids = []
-        with p.store.transaction() as conn:
+        with raw_connection(p.store) as conn:  # fixed creation times
             for r in rows:
                 ids.append(conn.execute(sa.insert(schema.suggestions).values(
                     suggester="test.v1", status="pending", created="2024-01-01T00:00:00+00:00", **r)).inserted_primary_key[0])

@@ -13,10 +13,11 @@ from qcode.usecases import coding, exchange, importing, memos
 from qcode.usecases.merge import MERGED_MEMO_TITLE, merge_path
 from qcode.usecases.project import Project
 from tests.conftest import SMALL_CODEBOOK, SMALL_TRANSCRIPT
+from tests.helpers import raw_connection
 
 
 def _snapshot(p: Project) -> dict[str, list[tuple]]:
-    with p.store.reading() as conn:
+    with raw_connection(p.store) as conn:
         return {
             "codings": sorted(conn.exec_driver_sql(
                 "SELECT c.guid, c.transcript_id, c.code_id, k.name, c.start, c.\"end\", c.memo, c.modified"
@@ -81,9 +82,9 @@ def test_merge_project_adds_without_overwriting_and_twice_is_a_no_op(mine: Proje
 
 def test_codes_are_matched_by_guid_when_renamed(mine: Project, colleague: Path) -> None:
     with Project.open(colleague) as p:
-        with p.store.transaction() as conn:
+        with raw_connection(p.store) as conn:  # two codes that are one, renamed
             conn.execute(sa.text("UPDATE codes SET guid = 'g-shared' WHERE id = 'instability'"))
-    with mine.store.transaction() as conn:
+    with raw_connection(mine.store) as conn:
         conn.execute(sa.text("UPDATE codes SET guid = 'g-shared' WHERE id = 'invisible-work'"))
     merge_path(mine, colleague)
     tid = mine.store.transcripts.find("interview-01")

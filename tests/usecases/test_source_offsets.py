@@ -164,9 +164,10 @@ def test_transcript_imported_before_source_maps_existed(crlf: Project) -> None:
     import sqlalchemy as sa
 
     from qcode.storage import schema
+    from tests.helpers import raw_connection
 
     t = crlf.transcript("crlf")
-    with crlf.store.transaction() as conn:
+    with raw_connection(crlf.store) as conn:
         conn.execute(sa.delete(schema.transcript_sources))
     assert crlf.store.transcripts.source(t.id) is None
     src, smap = source_of(crlf, t)
