@@ -159,6 +159,7 @@ class SqlTranscripts:
             conn.execute(sa.delete(schema.transcripts).where(schema.transcripts.c.id == tid))
 
     def get(self, tid: int) -> Transcript:
+        """One transcript with its turns and speakers (NotFoundError when there is none)."""
         tt = schema.transcripts
         with self._tx.read() as conn:
             row = conn.execute(sa.select(tt).where(tt.c.id == tid)).first()
@@ -243,12 +244,14 @@ class SqlTranscripts:
         )
 
     def by_source_hash(self, sha256: str) -> tuple[int, str] | None:
+        """The id and name of the transcript imported from a file with this SHA-256, if any."""
         tt = schema.transcripts
         with self._tx.read() as conn:
             row = conn.execute(sa.select(tt.c.id, tt.c.name).where(tt.c.source_sha256 == sha256)).first()
         return (int(row.id), row.name) if row else None
 
     def source_bytes(self, tid: int) -> bytes | None:
+        """The bytes of the file transcript *tid* was imported from (None when not stored)."""
         tt = schema.transcripts
         with self._tx.read() as conn:
             return conn.execute(sa.select(tt.c.source_bytes).where(tt.c.id == tid)).scalar()
