@@ -7,16 +7,35 @@ these Protocols on both backends. Repositories take and return core dataclasses.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import builtins
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from qcode.core.coding import Memo
-from qcode.core.transcript import AttributeDef, Participant
+from qcode.core.codebook import Code, Codebook
+from qcode.core.coding import Coding, Memo
+from qcode.core.sourcemap import SourceMap
+from qcode.core.transcript import AttributeDef, Participant, Transcript, TranscriptSummary
 
 if TYPE_CHECKING:
     from qcode.storage.postgres import ServerInfo
+
+
+@dataclass(frozen=True)
+class CodebookRecord:
+    """Where the active codebook came from, and which version of it is active (``store.codes.record()``)."""
+
+    path: str | None
+    """The YAML file it was read from, as given when it was attached."""
+    content_hash: str
+    """:meth:`qcode.core.codebook.Codebook.content_hash` (recorded on each new coding)."""
+    version: str | None
+    title: str | None
+    source_text: str | None
+    """The YAML text it was read from."""
+    attached: str
+    """When it was made active (ISO 8601)."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +201,147 @@ class SuggestionsRepository(Protocol):
 
 
 @runtime_checkable
+class TranscriptsRepository(Protocol):
+    """Transcripts with their turns, speakers and source; referred to by id, name or original file name."""
+
+    def add(self, t: Transcript, source_bytes: bytes | None = None) -> int:
+        """Store *t* (and the bytes of its original file); its new id (ProjectError for a taken name)."""
+        ...
+
+    def replace_content(self, tid: int, new: Transcript, source_bytes: bytes | None = None) -> None:
+        """New text, turns and source for transcript *tid* (its codings are the caller's job)."""
+        ...
+
+    def update_fields(self, tid: int, **fields: Any) -> None:
+        """Change the name, title, kind, language or attributes of transcript *tid*."""
+        ...
+
+    def delete(self, tid: int) -> None:
+        """Delete transcript *tid* with its codings and memos."""
+        ...
+
+    def get(self, tid: int) -> Transcript:
+        """One transcript (NotFoundError when there is none)."""
+        ...
+
+    def summaries(self) -> list[TranscriptSummary]:
+        """Every transcript's summary (no text), by id."""
+        ...
+
+    def find(self, ref: str | int) -> int:
+        """The id of the transcript with this id, name or original file name (NotFoundError, AmbiguousError)."""
+        ...
+
+    def by_source_hash(self, sha256: str) -> tuple[int, str] | None:
+        """The id and name of the transcript imported from a file with this SHA-256."""
+        ...
+
+    def source(self, tid: int) -> tuple[str, SourceMap] | None:
+        """The source text of transcript *tid* and its map to the text (None when not stored)."""
+        ...
+
+    def source_bytes(self, tid: int) -> bytes | None:
+        """The bytes of the file transcript *tid* was imported from (None when not stored)."""
+        ...
+
+
+@runtime_checkable
+class CodesRepository(Protocol):
+    """The active codebook and its codes; a write that would overwrite someone else's change raises EditConflictError."""
+
+    def save(self, codebook: Codebook, *, source_text: str | None = None, path: str | None = None) -> None:
+        """Make *codebook* the active one and upsert its codes (codes not in it are left alone)."""
+        ...
+
+    def upsert(self, codes: Iterable[Code], start_position: int = 0) -> None:
+        """Insert new codes and write changed ones, at positions from *start_position*."""
+        ...
+
+    def delete(self, code_id: str) -> None:
+        """Delete a code that no coding uses (CodingError otherwise)."""
+        ...
+
+    def codebook(self) -> Codebook:
+        """The active codebook, with every stored code (retired ones too)."""
+        ...
+
+    def record(self) -> CodebookRecord | None:
+        """Path, hash, version and source text of the active codebook (None before one is attached)."""
+        ...
+
+
+@runtime_checkable
+class CodingsRepository(Protocol):
+    """Codings: a code applied by a coder to a span of a transcript (annotations spell ``builtins.list``)."""
+
+    def add(self, coding: Coding) -> Coding:
+        """Store *coding*; returns it with its id (CodingError for an unknown code or a duplicate span)."""
+        ...
+
+    def add_many(self, items: Sequence[Coding]) -> builtins.list[Coding]:
+        """Store *items* in one transaction; returns them with their ids, in order."""
+        ...
+
+    def update(self, coding: Coding) -> Coding:
+        """Write back every field of coding ``coding.id``; returns it with a new modified time."""
+        ...
+
+    def update_many(self, items: Sequence[Coding]) -> None:
+        """``update`` each of *items*, in one transaction."""
+        ...
+
+    def delete(self, coding_id: int) -> Coding:
+        """Delete one coding; returns what was deleted (for undo)."""
+        ...
+
+    def restore(self, coding: Coding) -> Coding:
+        """Re-insert a deleted coding with its id, guid and times (undo)."""
+        ...
+
+    def get(self, coding_id: int) -> Coding:
+        """One coding (NotFoundError when there is none)."""
+        ...
+
+    def list(
+        self,
+        *,
+        transcript_id: int | None = None,
+        code_ids: Iterable[str] | None = None,
+        coders: Iterable[str] | None = None,
+        status: str | None = None,
+    ) -> builtins.list[Coding]:
+        """Codings matching every filter given, by transcript then position."""
+        ...
+
+    def iter(
+        self,
+        *,
+        transcript_id: int | None = None,
+        code_ids: Iterable[str] | None = None,
+        coders: Iterable[str] | None = None,
+        status: str | None = None,
+    ) -> Iterator[Coding]:
+        """``list``, one coding at a time."""
+        ...
+
+    def find(self, transcript_id: int, code_id: str, coder: str, start: int, end: int) -> int | None:
+        """The id of the coding with exactly this span, code and coder, if any."""
+        ...
+
+    def guids(self) -> set[str]:
+        """The GUID of every coding."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """The number of codings per code id."""
+        ...
+
+    def reassign(self, from_code: str, to_code: str) -> int:
+        """Move every coding of *from_code* to *to_code*, dropping exact duplicates; how many moved."""
+        ...
+
+
+@runtime_checkable
 class MemosRepository(Protocol):
     """Memos on the project, a transcript, a code or a coding (``Memo.target_kind``/``target_id``)."""
 
@@ -272,6 +432,15 @@ class StoreProtocol(Protocol):
 
     @property
     def suggestions(self) -> SuggestionsRepository: ...
+
+    @property
+    def transcripts(self) -> TranscriptsRepository: ...
+
+    @property
+    def codes(self) -> CodesRepository: ...
+
+    @property
+    def codings(self) -> CodingsRepository: ...
 
     @property
     def memos(self) -> MemosRepository: ...

@@ -77,7 +77,7 @@ class Inputs:
 
 def compared_coders(project: Project, coders: Sequence[str] | None, consensus: str = CONSENSUS) -> list[str]:
     """The coders to compare: those given (checked), else every coder with codings but the consensus coder."""
-    known = sorted({c.coder for c in project.store.iter_codings()})
+    known = sorted({c.coder for c in project.store.codings.iter()})
     if coders:
         for name in coders:
             if name not in known:
@@ -142,7 +142,7 @@ def gather(
     cb = project.codebook
     for cid in codes or ():
         cb.get(cid)
-    codings = project.store.codings(coders=chosen)
+    codings = project.store.codings.list(coders=chosen)
     used = {c.code_id for c in codings}
     code_ids = list(dict.fromkeys(codes)) if codes else [c.id for c in cb.codes if c.id in used]
     code_ids += sorted(used - set(cb.ids)) if not codes else []
@@ -243,8 +243,8 @@ def _figures(f: Figures) -> dict[str, Any]:
 
 
 def result_dict(project: Project, a: Agreement) -> dict[str, Any]:
-    names = {s.id: s.name for s in project.store.transcript_summaries()}
-    rec = project.store.codebook_record() or {}
+    names = {s.id: s.name for s in project.store.transcripts.summaries()}
+    rec = project.store.codes.record()
     cb = project.codebook
     return {
         "id": None,
@@ -252,7 +252,8 @@ def result_dict(project: Project, a: Agreement) -> dict[str, Any]:
         "unit": a.unit,
         "overlap": a.overlap,
         "coders": list(a.coders),
-        "codebook": {"hash": rec.get("content_hash"), "version": rec.get("version") or cb.version or None},
+        "codebook": {"hash": rec.content_hash if rec else None,
+                     "version": (rec.version if rec else None) or cb.version or None},
         "transcripts": [names.get(t, str(t)) for t in a.transcripts],
         "units": a.units,
         "resamples": a.resamples,

@@ -200,14 +200,14 @@ def _apply_csv(project: Project, path: Path, text: str) -> AttributeReport:
 
 def _find(project: Project, ref: str, where: str) -> int:
     try:
-        return project.store.find_transcript(ref)
+        return project.store.transcripts.find(ref)
     except QcodeError as exc:
         raise ImportFormatError(f"{where}: {exc.message}", hint=exc.hint or "Import the transcript first.") from exc
 
 
 def _link(project: Project, tref: str, label: str, participant: str | None, where: str) -> None:
     tid = _find(project, tref, where)
-    labels = project.store.get_transcript(tid).speaker_labels()
+    labels = project.store.transcripts.get(tid).speaker_labels()
     if label not in labels:
         from qcode.core.errors import did_you_mean
 
@@ -220,9 +220,9 @@ def _link(project: Project, tref: str, label: str, participant: str | None, wher
 
 def _set_transcript(project: Project, ref: str, values: dict[str, AttributeValue], where: str) -> None:
     tid = _find(project, ref, where)
-    old = project.store.get_transcript(tid).attributes
+    old = project.store.transcripts.get(tid).attributes
     fields: dict[str, Any] = {k: str(values[k]) for k in TRANSCRIPT_FIELDS if k in values}
-    project.store.update_transcript_fields(tid, attributes={**old, **values}, **fields)
+    project.store.transcripts.update_fields(tid, attributes={**old, **values}, **fields)
 
 
 def _apply_yaml(project: Project, path: Path, text: str) -> AttributeReport:
@@ -331,9 +331,9 @@ def attributes_overview(project: Project) -> dict[str, Any]:
     """Everything for ``qcode attributes show``: types, transcripts, participants, speaker links."""
     defs = [{"name": d.name, "scope": d.scope, "type": d.type} for d in project.store.attributes.definitions()]
     transcripts = [{"name": s.name, "kind": s.kind, "language": s.language, "attributes": s.attributes}
-                   for s in project.store.transcript_summaries()]
+                   for s in project.store.transcripts.summaries()]
     participants = [{"name": p.name, "attributes": p.attributes} for p in project.store.participants.find()]
-    names = {s.id: s.name for s in project.store.transcript_summaries()}
+    names = {s.id: s.name for s in project.store.transcripts.summaries()}
     links = [{"transcript": names.get(tid, str(tid)), "speaker": label, "participant": pname}
              for (tid, label), pname in sorted(project.store.participants.speakers().items())]
     return {"types": defs, "transcripts": transcripts, "participants": participants, "speakers": links}

@@ -65,16 +65,16 @@ def restrict(project: Project, coders: Iterable[str] | None = None) -> list[str]
 
 
 def visible_codings(project: Project, **filters: Any) -> list[Coding]:
-    """``store.codings(**filters)`` without other coders' codings in blind mode."""
+    """``store.codings.list(**filters)`` without other coders' codings in blind mode."""
     coders = restrict(project, filters.pop("coders", None))
-    return project.store.codings(coders=coders, **filters)
+    return project.store.codings.list(coders=coders, **filters)
 
 
 def visible_counts(project: Project) -> dict[str, int]:
     """Codings per code, counting only the current coder's in blind mode."""
     if not is_blind(project):
-        return project.store.count_codings()
+        return project.store.codings.counts()
     counts: dict[str, int] = {}
-    for c in project.store.iter_codings(coders=[project.coder]):
+    for c in project.store.codings.iter(coders=[project.coder]):
         counts[c.code_id] = counts.get(c.code_id, 0) + 1
     return counts

@@ -73,10 +73,10 @@ def preview_codebook(project: Project, path: Path) -> CodebookChange:
 
 
 def _change(project: Project, new: Codebook) -> CodebookChange:
-    old = project.store.get_codebook()
+    old = project.store.codes.codebook()
     active = Codebook(**{**_meta(old), "codes": tuple(c for c in old.codes if not c.retired)})
     d = diff_codebooks(active, new)
-    counts = project.store.count_codings()
+    counts = project.store.codings.counts()
     gone = [c.id for c in old.codes if c.id not in new]
     return CodebookChange(d, {cid: counts[cid] for cid in gone if counts.get(cid)})
 
@@ -103,7 +103,7 @@ def _sync(project: Project, codebook: Codebook, text: str, path: Path, policy: t
     """Inside a transaction: store *codebook* and deal with removed codes."""
     store = project.store
     change = _change(project, codebook)
-    old = store.get_codebook()
+    old = store.codes.codebook()
     mode, target = policy
     if mode == "move":
         assert target is not None
@@ -112,24 +112,24 @@ def _sync(project: Project, codebook: Codebook, text: str, path: Path, policy: t
                 f"Cannot move codings to '{target}': it is not in the new codebook." + did_you_mean(target, codebook.ids),
                 hint="Choose a code of the new codebook.",
             )
-    store.save_codebook(codebook, source_text=text, path=str(path))
+    store.codes.save(codebook, source_text=text, path=str(path))
     for code in old.codes:
         if code.id in codebook:
             continue
         n = change.removed_with_codings.get(code.id, 0)
         if n and mode == "retire":
-            store.upsert_codes([replace(code, retired=True, parent=_kept_parent(code, codebook, old))], start_position=len(codebook))
+            store.codes.upsert([replace(code, retired=True, parent=_kept_parent(code, codebook, old))], start_position=len(codebook))
             change.retired.append(code.id)
             continue
         if n and mode == "move":
-            change.moved_codings += store.reassign_codings(code.id, target or "")
+            change.moved_codings += store.codings.reassign(code.id, target or "")
         elif n and mode == "delete":
-            for coding in store.codings(code_ids=[code.id]):
+            for coding in store.codings.list(code_ids=[code.id]):
                 assert coding.id is not None
-                store.delete_coding(coding.id)
+                store.codings.delete(coding.id)
             change.deleted_codings += n
         _reparent_retired_children(project, code.id, codebook)
-        store.delete_code(code.id)
+        store.codes.delete(code.id)
     return change
 
 
@@ -143,9 +143,9 @@ def _kept_parent(code: Code, codebook: Codebook, old: Codebook) -> str | None:
 
 def _reparent_retired_children(project: Project, code_id: str, codebook: Codebook) -> None:
     store = project.store
-    kids = [c for c in store.get_codebook().codes if c.parent == code_id and c.id not in codebook]
+    kids = [c for c in store.codes.codebook().codes if c.parent == code_id and c.id not in codebook]
     if kids:
-        store.upsert_codes([replace(k, parent=None) for k in kids], start_position=len(codebook))
+        store.codes.upsert([replace(k, parent=None) for k in kids], start_position=len(codebook))
 
 
 def _remember_path(project: Project, path: Path) -> None:
@@ -164,9 +164,9 @@ def codebook_path(project: Project) -> Path:
     """The YAML file of the project's codebook."""
     if project.settings.codebook:
         return project.path(project.settings.codebook)
-    rec = project.store.codebook_record()
-    if rec and rec.get("path"):
-        return Path(rec["path"])
+    rec = project.store.codes.record()
+    if rec and rec.path:
+        return Path(rec.path)
     raise CodebookError(
         "This project has no codebook file to edit.",
         hint="Attach one with `qcode codebook use FILE` (or create it with `qcode codebook import`).",
@@ -195,7 +195,7 @@ def _edit(project: Project, edit: Callable[[CodebookEditor], None], db: Callable
 
 
 def _require(project: Project, code_id: str) -> Code:
-    return project.store.get_codebook().get(code_id)
+    return project.store.codes.codebook().get(code_id)
 
 
 def add_code(
@@ -217,7 +217,7 @@ def add_code(
     label = label.strip()
     if not label:
         raise CodebookError("A new code needs a label.", hint="Give the code a short name.")
-    current = project.store.get_codebook()
+    current = project.store.codes.codebook()
     if parent is not None:
         _require(project, parent)
     cid = code_id or new_code_id(label, current.ids)
@@ -250,19 +250,19 @@ def merge_codes(project: Project, from_id: str, into_id: str) -> int:
     if from_id == into_id:
         raise CodebookError("Cannot merge a code into itself.", hint="Name two different codes.")
     src, dst = _require(project, from_id), _require(project, into_id)
-    if dst.id in {c.id for c in project.store.get_codebook().descendants(src.id)}:
+    if dst.id in {c.id for c in project.store.codes.codebook().descendants(src.id)}:
         raise CodebookError(f"'{into_id}' is a sub-code of '{from_id}'.", hint="Merge the sub-code into its parent instead, or move it first.")
     moved: list[int] = []
     in_file = _in_file(project, from_id)
 
     def db() -> None:
-        moved.append(project.store.reassign_codings(from_id, into_id))
-        cb = project.store.get_codebook()
+        moved.append(project.store.codings.reassign(from_id, into_id))
+        cb = project.store.codes.codebook()
         kids = [replace(k, parent=into_id) for k in cb.children(from_id)]
         if kids:
-            project.store.upsert_codes(kids, start_position=len(cb))
+            project.store.codes.upsert(kids, start_position=len(cb))
         if not in_file:
-            project.store.delete_code(from_id)
+            project.store.codes.delete(from_id)
 
     if in_file:
         _edit(project, lambda e: e.remove_code(from_id, children_to=into_id), db)
@@ -278,7 +278,7 @@ def move_code(project: Project, code_id: str, parent: str | None) -> Code:
     code = _require(project, code_id)
     if parent is not None:
         _require(project, parent)
-        if parent == code_id or parent in {c.id for c in project.store.get_codebook().descendants(code_id)}:
+        if parent == code_id or parent in {c.id for c in project.store.codes.codebook().descendants(code_id)}:
             raise CodebookError(f"Cannot move '{code_id}' under '{parent}': that would make a cycle.",
                                 hint="Choose a parent outside the code's own sub-tree.")
     if code.parent == parent:
@@ -298,7 +298,7 @@ def _in_file(project: Project, code_id: str) -> bool:
 def codebook_tree(project: Project) -> list[dict[str, Any]]:
     """Every code in display order with its depth, label and number of codings."""
     cb = project.codebook
-    counts = project.store.count_codings()
+    counts = project.store.codings.counts()
     out = []
     for depth, code in cb.walk():
         sub = sum(counts.get(c.id, 0) for c in cb.descendants(code.id))
@@ -494,8 +494,8 @@ def codebook_file_status(project: Project) -> CodebookFileStatus:
         text = read_text(path)
     except CodebookError as exc:
         return CodebookFileStatus("invalid", path, shown, problems=[exc.message])
-    rec = project.store.codebook_record()
-    if rec and rec.get("source_text") == text:
+    rec = project.store.codes.record()
+    if rec and rec.source_text == text:
         return CodebookFileStatus("same", path, shown)
     codebook, problems = parse_codebook_text(text, shown)
     if codebook is None:

@@ -33,7 +33,7 @@ def _check_code(project: Project, code_id: str) -> None:
 
 def get_coding(project: Project, coding_id: int) -> Coding:
     """One coding by its id (NotFoundError when there is none)."""
-    return project.store.get_coding(coding_id)
+    return project.store.codings.get(coding_id)
 
 
 def list_codings(
@@ -44,7 +44,7 @@ def list_codings(
     coders: Iterable[str] | None = None,
 ) -> Iterator[Coding]:
     """The codings matching every filter given, in the store's order."""
-    return project.store.iter_codings(transcript_id=transcript_id, code_ids=code_ids, coders=coders)
+    return project.store.codings.iter(transcript_id=transcript_id, code_ids=code_ids, coders=coders)
 
 
 def apply_code(
@@ -84,20 +84,20 @@ def apply_code(
     # The check and the insert share one write transaction (BEGIN IMMEDIATE holds the write lock),
     # so a second process cannot store the same coding in between; the unique index is the last guard.
     with project.store.transaction():
-        dup = project.store.find_coding(t.id, code_id, coder, start, end)
+        dup = project.store.codings.find(t.id, code_id, coder, start, end)
         if dup is not None:
             raise CodingError(
                 f"This passage ({start}-{end}) of '{t.name}' is already coded '{code_id}' by {coder} (coding {dup}).",
                 hint="Nothing was changed.",
             )
-        stored = project.store.add_coding(coding)
+        stored = project.store.codings.add(coding)
     if history is not None:
         history.record(Change("add", None, stored))
     return stored
 
 
 def remove_coding(project: Project, coding_id: int, *, history: History | None = None) -> Coding:
-    old = project.store.delete_coding(coding_id)
+    old = project.store.codings.delete(coding_id)
     if history is not None:
         history.record(Change("remove", old, None))
     return old
@@ -106,19 +106,19 @@ def remove_coding(project: Project, coding_id: int, *, history: History | None =
 def recode(project: Project, coding_id: int, code_id: str, *, history: History | None = None) -> Coding:
     """Give coding *coding_id* another code, keeping its span, memo and coder."""
     _check_code(project, code_id)
-    old = project.store.get_coding(coding_id)
-    new = project.store.update_coding(replace(old, code_id=code_id))
+    old = project.store.codings.get(coding_id)
+    new = project.store.codings.update(replace(old, code_id=code_id))
     if history is not None:
         history.record(Change("update", old, new))
     return new
 
 
 def resize_coding(project: Project, coding_id: int, start: int, end: int, *, history: History | None = None) -> Coding:
-    old = project.store.get_coding(coding_id)
+    old = project.store.codings.get(coding_id)
     t = project.transcript(old.transcript_id)
     t.check_span(start, end)
     a = make_anchor(t.text, start, end)
-    new = project.store.update_coding(
+    new = project.store.codings.update(
         replace(old, start=start, end=end, quote=a.quote, prefix=a.prefix, suffix=a.suffix, status="ok")
     )
     if history is not None:
@@ -127,16 +127,16 @@ def resize_coding(project: Project, coding_id: int, start: int, end: int, *, his
 
 
 def set_memo(project: Project, coding_id: int, memo: str, *, history: History | None = None) -> Coding:
-    old = project.store.get_coding(coding_id)
-    new = project.store.update_coding(replace(old, memo=memo))
+    old = project.store.codings.get(coding_id)
+    new = project.store.codings.update(replace(old, memo=memo))
     if history is not None:
         history.record(Change("update", old, new))
     return new
 
 
 def mark_reviewed(project: Project, coding_id: int, *, history: History | None = None) -> Coding:
-    old = project.store.get_coding(coding_id)
-    new = project.store.update_coding(replace(old, status="ok"))
+    old = project.store.codings.get(coding_id)
+    new = project.store.codings.update(replace(old, status="ok"))
     if history is not None:
         history.record(Change("update", old, new))
     return new
@@ -215,11 +215,11 @@ class History:
         store = self.project.store
         if current is not None and target is None:
             assert current.id is not None
-            store.delete_coding(current.id)
+            store.codings.delete(current.id)
         elif current is None and target is not None:
-            store.restore_coding(target)
+            store.codings.restore(target)
         elif current is not None and target is not None:
-            store.update_coding(target)
+            store.codings.update(target)
 
 
 class _Group:

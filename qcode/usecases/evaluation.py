@@ -196,13 +196,13 @@ def evaluate(
             f"No coder named '{coder}' in this project.",
             hint="Known coders: " + (", ".join(project.store.coders.names()) or "none yet") + ".",
         )
-    codings = [c for c in project.store.codings(coders=[coder] if coder else None) if c.origin != "suggestion"]
+    codings = [c for c in project.store.codings.list(coders=[coder] if coder else None) if c.origin != "suggestion"]
     if not codings:
         raise SuggestError(
             "There are no human codings to evaluate against" + (f" by {coder}" if coder else "") + ".",
             hint="Code some transcripts first (or import codings with `qcode codings import`).",
         )
-    summaries = {s.id: s for s in project.store.transcript_summaries()}
+    summaries = {s.id: s for s in project.store.transcripts.summaries()}
     tids = sorted({c.transcript_id for c in codings})
     if len(tids) < 2:
         raise SuggestError(

@@ -53,7 +53,7 @@ def export_codings(project: Project, out: Path, *, force: bool = False, **filter
         raise OutputPathError(exc.message, hint=exc.hint) from None
     check_output(Path(out), fmt, force=force, project_root=project.root)
     buf = io.StringIO()
-    records = (coding_record(project, c) for c in project.store.iter_codings(**filters))
+    records = (coding_record(project, c) for c in project.store.codings.iter(**filters))
     if fmt == "csv":
         n = write_csv(records, buf, tab=Path(out).suffix.lower() == ".tsv")
     else:
@@ -117,7 +117,7 @@ def import_codings(project: Project, path: Path, *, skip_bad: bool = False, offs
             coder = str(d.get("coder") or project.coder)
             created = _parse_time(d.get("created"), where)
             if t.id not in existing:
-                existing[t.id] = {(c.start, c.end, c.code_id, c.coder) for c in project.store.codings(transcript_id=t.id)}
+                existing[t.id] = {(c.start, c.end, c.code_id, c.coder) for c in project.store.codings.list(transcript_id=t.id)}
             key = (t.id, start, end, code_id, coder)
             if key in seen or key[1:] in existing[t.id]:
                 report.duplicates += 1
@@ -142,7 +142,7 @@ def import_codings(project: Project, path: Path, *, skip_bad: bool = False, offs
             report.failed.append(msg)
     if report.failed and not skip_bad:
         return report
-    project.store.add_codings([c for _, c in pending])
+    project.store.codings.add_many([c for _, c in pending])
     report.imported = len(pending)
     report.committed = True
     return report

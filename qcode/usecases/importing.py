@@ -162,7 +162,7 @@ def import_file(project: Project, path: Path, options: ImportOptions | None = No
     importer_for(path)  # unsupported extensions fail before reading anything
     data = read_source(path, options)
     sha = hashlib.sha256(data).hexdigest()
-    dup = project.store.transcript_by_source_hash(sha)
+    dup = project.store.transcripts.by_source_hash(sha)
     if dup is not None:
         return FileResult(path, "skipped", dup[0], dup[1], f"already imported as '{dup[1]}' (same file contents)")
     transcript, data = parse_file(path, options)
@@ -182,7 +182,7 @@ def import_file(project: Project, path: Path, options: ImportOptions | None = No
             transcript.attributes = typed_transcript_attributes(project, raw)
             if "kind" in raw and not options.kind:
                 transcript.kind = raw["kind"]
-        tid = project.store.add_transcript(transcript, source_bytes=data)
+        tid = project.store.transcripts.add(transcript, source_bytes=data)
     project.invalidate(tid)
     src = transcript.source
     return FileResult(
@@ -199,7 +199,7 @@ def preview_file(project: Project, path: Path, options: ImportOptions | None = N
         transcript, data = parse_file(path, options)
     except QcodeError as exc:
         return Preview(path, "", "", "", None, False, 0, 0, [], 0, [], error=str(exc))
-    dup = project.store.transcript_by_source_hash(hashlib.sha256(data).hexdigest())
+    dup = project.store.transcripts.by_source_hash(hashlib.sha256(data).hexdigest())
     speakers: dict[str, SpeakerPreview] = {}
     unlabelled = 0
     for t in transcript.turns:
@@ -223,11 +223,11 @@ def preview_file(project: Project, path: Path, options: ImportOptions | None = N
 
 
 def _name_taken(project: Project, name: str) -> bool:
-    return any(s.name == name for s in project.store.transcript_summaries())
+    return any(s.name == name for s in project.store.transcripts.summaries())
 
 
 def _unique_name(project: Project, name: str) -> str:
-    taken = {s.name for s in project.store.transcript_summaries()}
+    taken = {s.name for s in project.store.transcripts.summaries()}
     candidate, n = name, 2
     while candidate in taken:
         candidate, n = f"{name}-{n}", n + 1

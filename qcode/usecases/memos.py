@@ -28,7 +28,7 @@ def _check_target(project: Project, kind: str, target_id: str) -> str:
     if kind == "project":
         return PROJECT_TARGET
     if kind == "transcript":
-        return str(project.store.find_transcript(target_id))
+        return str(project.store.transcripts.find(target_id))
     project.codebook.get(target_id)  # raises NotFoundError with a suggestion
     return target_id
 
@@ -47,7 +47,7 @@ def list_memos(project: Project, kind: str | None = None, target_id: str | None 
 def coding_memos(project: Project) -> list[Memo]:
     """The memos written on single codings (``m`` on the coding screen), oldest first."""
     memos = [Memo("coding", str(c.id), c.memo, c.coder, "", c.created, c.modified)
-             for c in project.store.iter_codings() if c.memo.strip()]
+             for c in project.store.codings.iter() if c.memo.strip()]
     return sorted(memos, key=lambda m: m.created)
 
 
@@ -90,7 +90,7 @@ def target_label(project: Project, memo: Memo) -> str:
             return f"Transcript {memo.target_id} (deleted)"
     if memo.target_kind == "coding":
         try:
-            c = project.store.get_coding(int(memo.target_id))
+            c = project.store.codings.get(int(memo.target_id))
             t = project.transcript(c.transcript_id)
         except (QcodeError, ValueError):
             return f"Coding {memo.target_id} (deleted)"

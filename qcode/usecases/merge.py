@@ -122,24 +122,24 @@ def merge_store(target: Project, source: Store, *, label: str = "", backup: bool
                 t_map[tid] = dst_hash[sha]
                 report.transcripts_matched += 1
                 continue
-            t = source.get_transcript(tid)
+            t = source.transcripts.get(tid)
             new_name, n = t.name, 1
             while new_name in names:
                 n += 1
                 new_name = f"{t.name}-{n}"
             t.name, t.id = new_name, None
-            t_map[tid] = dst.add_transcript(t, source.source_bytes(tid))
+            t_map[tid] = dst.transcripts.add(t, source.transcripts.source_bytes(tid))
             names.add(new_name)
             dst_hash[sha] = t_map[tid]
             report.transcripts_added.append(new_name)
-        existing = dst.codings()
+        existing = dst.codings.list()
         guids = {c.guid: c for c in existing}
         keys = {(c.transcript_id, c.start, c.end, c.code_id, c.coder): c for c in existing}
         coding_map: dict[str, int] = {}
         extra_memos: list[Memo] = []
         new: list[Coding] = []
         new_src: list[int | None] = []
-        for c in source.codings():
+        for c in source.codings.list():
             code = code_map.get(c.code_id)
             dst_tid = t_map.get(c.transcript_id)
             if code is None or dst_tid is None:
@@ -161,7 +161,7 @@ def merge_store(target: Project, source: Store, *, label: str = "", backup: bool
             new_src.append(c.id)
             keys[key] = mine
             coders.setdefault(mine.coder, None)
-        for sid, stored in zip(new_src, dst.add_codings(new), strict=True):
+        for sid, stored in zip(new_src, dst.codings.add_many(new), strict=True):
             coding_map[str(sid)] = stored.id or 0
         report.codings_added = len(new)
         _merge_memos(dst, source, t_map, code_map, coding_map, extra_memos, report)
@@ -288,7 +288,7 @@ def merge_codings_file(target: Project, path: Path) -> MergeReport:
     from qcode.usecases import exchange
 
     report = MergeReport(str(path))
-    existing = {(c.transcript_id, c.start, c.end, c.code_id, c.coder): c for c in target.store.codings()}
+    existing = {(c.transcript_id, c.start, c.end, c.code_id, c.coder): c for c in target.store.codings.list()}
     _backup(target, report)
     with target.store.transaction():
         r = exchange.import_codings(target, path)
@@ -305,7 +305,7 @@ def merge_codings_file(target: Project, path: Path) -> MergeReport:
             if not memo:
                 continue
             try:
-                tid = target.store.find_transcript(str(d["transcript"]))
+                tid = target.store.transcripts.find(str(d["transcript"]))
                 key = (tid, int(d["start"]), int(d["end"]), str(d["code"]), str(d.get("coder") or target.coder))
             except (KeyError, ValueError, TypeError, QcodeError):
                 continue

@@ -47,7 +47,7 @@ def _needs_first_use(store: Store) -> bool:
     """
     if store.server is not None and store.server.prefix and store.server.kind != "owner":
         return False
-    return store.meta.get("seeded") is None and not store.transcript_summaries() and not store.get_codebook().ids
+    return store.meta.get("seeded") is None and not store.transcripts.summaries() and not store.codes.codebook().ids
 
 
 def find_root(start: Path) -> Path:
@@ -266,15 +266,15 @@ class Project:
     @property
     def codebook(self) -> Codebook:
         if self._codebook is None:
-            self._codebook = self.store.get_codebook()
+            self._codebook = self.store.codes.codebook()
         return self._codebook
 
     @property
     def codebook_hash(self) -> str | None:
         """Content hash of the attached codebook version (recorded on each new coding)."""
         if self._codebook_hash is None:
-            rec = self.store.codebook_record()
-            self._codebook_hash = (rec["content_hash"] if rec else None,)
+            rec = self.store.codes.record()
+            self._codebook_hash = (rec.content_hash if rec else None,)
         return self._codebook_hash[0]
 
     def invalidate(self, transcript_id: int | None = None, codebook: bool = False) -> None:
@@ -289,22 +289,22 @@ class Project:
 
     def find_transcript(self, ref: str | int) -> int:
         """The id of a transcript given by id, name or original file name."""
-        return self.store.find_transcript(ref)
+        return self.store.transcripts.find(ref)
 
     def transcript(self, ref: str | int) -> Transcript:
         """A transcript by id, name or original file name (cached)."""
-        tid = ref if isinstance(ref, int) else self.store.find_transcript(ref)
+        tid = ref if isinstance(ref, int) else self.store.transcripts.find(ref)
         if tid not in self._transcripts:
-            self._transcripts[tid] = self.store.get_transcript(tid)
+            self._transcripts[tid] = self.store.transcripts.get(tid)
         return self._transcripts[tid]
 
 
 def transcript_summaries(project: Project) -> list[dict[str, Any]]:
     """One plain record per transcript, by id: the fields of :class:`qcode.core.transcript.TranscriptSummary`
     (what ``qcode transcripts --json`` prints)."""
-    return [asdict(s) for s in project.store.transcript_summaries()]
+    return [asdict(s) for s in project.store.transcripts.summaries()]
 
 
 def transcript_names(project: Project) -> dict[int, str]:
     """Each transcript's name by its id."""
-    return {s.id: s.name for s in project.store.transcript_summaries()}
+    return {s.id: s.name for s in project.store.transcripts.summaries()}

@@ -106,7 +106,7 @@ def build_model(project: Project) -> RefiProject:
     side: dict[str, Any] = {"format": 1, "codebook": {
         "title": codebook.title, "version": codebook.version, "languages": list(codebook.languages),
         "authors": list(codebook.authors), "description": codebook.description}, "sources": {}}
-    for summary in store.transcript_summaries():
+    for summary in store.transcripts.summaries():
         t = project.transcript(summary.id)
         assert t.id is not None
         src_text, smap = source_of(project, t)
@@ -116,7 +116,7 @@ def build_model(project: Project) -> RefiProject:
         src.values = {var_of[("transcript", k)]: _value(v) for k, v in sorted(t.attributes.items())
                       if ("transcript", k) in var_of and v is not None}
         spans: dict[str, list[int]] = {}
-        for c in store.iter_codings(transcript_id=t.id):
+        for c in store.codings.iter(transcript_id=t.id):
             s0, s1 = smap.text_to_source(c.start, c.end)
             if smap.source_to_text(s0, s1) != (c.start, c.end):  # it starts or ends on spacing the source lacks
                 spans[c.guid] = [c.start, c.end]

@@ -276,7 +276,7 @@ def _coder(ctx: _Ctx, guid: str | None) -> str:
 
 def _merge_codebook(ctx: _Ctx) -> Codebook | None:
     """The project codebook with the file's codes added (None when nothing is new)."""
-    current = ctx.project.store.get_codebook()
+    current = ctx.project.store.codes.codebook()
     incoming = ctx.model.codebook
     taken = set(current.ids)
     id_map: dict[str, str] = {}
@@ -317,7 +317,7 @@ def _write_codebook(ctx: _Ctx, merged: Codebook) -> list[tuple[Path, str | None]
     if path is not None and path.is_file():
         old_text = path.read_text(encoding="utf-8")
         editor = CodebookEditor(path)
-        known = set(project.store.get_codebook().ids)
+        known = set(project.store.codes.codebook().ids)
         for code in merged.codes:
             if code.id not in known:
                 editor.add_code(code)
@@ -332,7 +332,7 @@ def _write_codebook(ctx: _Ctx, merged: Codebook) -> list[tuple[Path, str | None]
     codebook, problems = parse_codebook_text(text, str(path))
     if codebook is None:
         raise problems_error(path, problems)
-    project.store.save_codebook(codebook, source_text=text, path=str(path))
+    project.store.codes.save(codebook, source_text=text, path=str(path))
     undo.append((path, old_text))
     atomic_write_text(path, text)
     if old_text is None:
@@ -433,8 +433,8 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
 
     used_by_sources = {g for s in model.sources for g in s.values}
     var_info = _attributes(ctx, used_by_sources)
-    known = {s.name for s in store.transcript_summaries()}
-    taken_guids = store.coding_guids()
+    known = {s.name for s in store.transcripts.summaries()}
+    taken_guids = store.codings.guids()
     source_tid: dict[str, int] = {}
     codebook_hash = project.codebook_hash
     for src in model.sources:
@@ -447,7 +447,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
             report.skipped_sources.append(f"{src.name}: empty text")
             continue
         t = _transcript(model, src, project)
-        dup = store.transcript_by_source_hash(t.source.sha256) if t.source else None
+        dup = store.transcripts.by_source_hash(t.source.sha256) if t.source else None
         if dup is not None and dup[0] not in source_tid.values():  # in the project before; twins in the file stay
             report.skipped_sources.append(f"{src.name}: already in the project as '{dup[1]}'")
             continue
@@ -461,7 +461,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
         t.attributes = {var_info[g][0]: _typed(v, var_info[g][1]) for g, v in src.values.items() if g in var_info}
         speakers = dict(t.speakers)
         t.speakers = {}
-        tid = store.add_transcript(t, source_bytes=src.text.encode("utf-8"))
+        tid = store.transcripts.add(t, source_bytes=src.text.encode("utf-8"))
         source_tid[src.guid] = tid
         report.sources.append(name)
         for label, pname in speakers.items():
@@ -513,7 +513,7 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
                     continue
                 seen_spans.add(key)
                 pending.append((coding, c.note_refs + sel.note_refs))
-        added = store.add_codings([c for c, _ in pending])
+        added = store.codings.add_many([c for c, _ in pending])
         report.codings += len(added)
         for coding, (_, refs) in zip(added, pending, strict=True):
             if refs:

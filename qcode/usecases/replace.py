@@ -57,8 +57,8 @@ class ReplaceReport:
 def replace_transcript(project: Project, ref: str, path: Path, options: ImportOptions | None = None) -> ReplaceReport:
     """Replace transcript *ref*'s content with *path*, re-anchoring its codings."""
     store = project.store
-    tid = store.find_transcript(ref)
-    old = store.get_transcript(tid)
+    tid = store.transcripts.find(ref)
+    old = store.transcripts.get(tid)
     options = options or default_options(project)
     options = replace(options, name=old.name, kind=old.kind, language=options.language or old.language)
     new, data = parse_file(path, options)
@@ -67,11 +67,11 @@ def replace_transcript(project: Project, ref: str, path: Path, options: ImportOp
         report.unchanged = True
         return report
     new.speakers = {label: old.speakers.get(label) for label in new.speaker_labels()}
-    codings = store.codings(transcript_id=tid)
+    codings = store.codings.list(transcript_id=tid)
     if store.path is not None:
         report.backup = store.backup(project.data_dir / "backups", reason=f"before-replace-{old.name}"[:60])
     with store.transaction():
-        store.replace_transcript_content(tid, new, source_bytes=data)
+        store.transcripts.replace_content(tid, new, source_bytes=data)
         for c in codings:
             quote = c.quote or old.text[c.start:c.end]
             anchor = Anchor(quote, c.prefix, c.suffix) if c.quote else make_anchor(old.text, c.start, c.end)
@@ -92,7 +92,7 @@ def replace_transcript(project: Project, ref: str, path: Path, options: ImportOp
                 status="review" if flag else c.status,
             )
             if updated != c:
-                store.update_coding(updated)
+                store.codings.update(updated)
             if status == "moved" and flag:
                 status = "flagged"
             setattr(report, status, getattr(report, status) + 1)

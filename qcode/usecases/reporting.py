@@ -116,14 +116,14 @@ def load_analysis_data(project: Project, request_or_filters: ReportRequest | Fil
     for cid in filters.codes or ():
         codebook.get(cid)
     if filters.transcripts:
-        ids = [store.find_transcript(ref) for ref in filters.transcripts]
-        names = [store.get_transcript(i).name for i in ids]
+        ids = [store.transcripts.find(ref) for ref in filters.transcripts]
+        names = [store.transcripts.get(i).name for i in ids]
         filters = Filters(filters.codes, tuple(names), filters.coders, filters.where)
     else:
-        ids = [s.id for s in store.transcript_summaries()]
+        ids = [s.id for s in store.transcripts.summaries()]
     transcripts = tuple(project.transcript(i) for i in ids)
     wanted = set(ids)
-    codings = tuple(c for c in store.iter_codings() if c.transcript_id in wanted)
+    codings = tuple(c for c in store.codings.iter() if c.transcript_id in wanted)
     data = AnalysisData(
         codebook=codebook,
         transcripts=transcripts,
@@ -196,15 +196,15 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
     template_text = _read_template(request.template) if request.template else None
     progress(0, 100, "reading the project")
     data = load_analysis_data(project, request)
-    record = project.store.codebook_record() or {}
+    record = project.store.codes.record()
     options = ReportOptions(
         title=request.title or "",
         date=when,
         by=tuple(request.by),
         filters=request.filters(),
         qcode_version=qcode.__version__,
-        codebook_hash=record.get("content_hash") or "",
-        codebook_version=record.get("version") or "",
+        codebook_hash=(record.content_hash if record else None) or "",
+        codebook_version=(record.version if record else None) or "",
         lang=lang,
         max_words=request.max_words,
         quote_mode=request.quote_mode,

@@ -84,7 +84,7 @@ def quotes(
         values = attribute_values(project)
         check_attributes(where, list(dict.fromkeys([*BUILTIN_ATTRIBUTES, *values])))
         check_attribute_values(where, values)
-    codings = project.store.codings(code_ids=dict.fromkeys(first + second), coders=blind.restrict(project, coders))
+    codings = project.store.codings.list(code_ids=dict.fromkeys(first + second), coders=blind.restrict(project, coders))
     data = AnalysisData(
         codebook=cb,
         transcripts=tuple(project.transcript(tid) for tid in sorted({c.transcript_id for c in codings})),
@@ -115,7 +115,7 @@ def attribute_values(project: Project) -> dict[str, list[str]]:
         for k, v in attributes.items():
             values.setdefault(k, set()).add(format_value(v))
 
-    for s in project.store.transcript_summaries():
+    for s in project.store.transcripts.summaries():
         add(s.attributes or {})
     for p in project.store.participants.find():
         add(p.attributes)

@@ -48,7 +48,7 @@ def items(
 ) -> list[Item]:
     """The review queue for one code (or all), with each item's current decision."""
     queue = agreement.queue(project, coders, unit, [code] if code else None, consensus=consensus)
-    live = {c.id for c in project.store.codings(coders=[consensus])}
+    live = {c.id for c in project.store.codings.list(coders=[consensus])}
     out = []
     for d in queue:
         item = Item(d)
@@ -91,7 +91,7 @@ def decide(
             if (c.start, c.end) in seen:
                 continue
             seen.add((c.start, c.end))
-            have = project.store.find_coding(d.transcript_id, d.code_id, consensus, c.start, c.end)
+            have = project.store.codings.find(d.transcript_id, d.code_id, consensus, c.start, c.end)
             if have is not None:
                 made.append(have)
                 continue
@@ -112,7 +112,7 @@ def undo(project: Project, item: Item, history: History | None = None) -> None:
     if rec is None:
         return
     history = history or History(project)
-    live = {c.id for c in project.store.codings(coders=[rec["consensus"]])}
+    live = {c.id for c in project.store.codings.list(coders=[rec["consensus"]])}
     from qcode.usecases.coding import remove_coding
 
     with project.store.transaction():
@@ -134,7 +134,7 @@ def set_decision_memo(project: Project, item: Item, memo: str, history: History 
         raise CodingError("Decide first (keep, both or neither), then write the memo.")
     with project.store.transaction():
         team.set_review_memo(project.store, rec["id"], memo)
-        live = {c.id for c in project.store.codings(coders=[rec["consensus"]])}
+        live = {c.id for c in project.store.codings.list(coders=[rec["consensus"]])}
         for cid in rec["kept"]:
             if cid in live:
                 set_memo(project, cid, memo, history=history)

@@ -61,7 +61,7 @@ def search(
 ) -> list[Hit]:
     """Every match of *query* in the chosen transcripts (all by default), in text order."""
     pattern = compile_query(query, case_sensitive=case_sensitive, whole_words=whole_words, regex=regex)
-    refs = list(transcripts) if transcripts is not None else [s.id for s in project.store.transcript_summaries()]
+    refs = list(transcripts) if transcripts is not None else [s.id for s in project.store.transcripts.summaries()]
     hits: list[Hit] = []
     for ref in refs:
         t = project.transcript(ref)

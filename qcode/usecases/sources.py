@@ -25,11 +25,11 @@ OFFSET_MODES = ("auto", "text", "source")
 def source_of(project: Project, t: Transcript) -> tuple[str, SourceMap]:
     """The source text of *t* and its map to ``t.text``."""
     assert t.id is not None
-    stored = project.store.transcript_source(t.id)
+    stored = project.store.transcripts.source(t.id)
     if stored is not None:
         return stored
     copy = Transcript(t.name, t.title, t.text, t.turns, source=t.source)
-    attach_source(copy, project.store.source_bytes(t.id))
+    attach_source(copy, project.store.transcripts.source_bytes(t.id))
     assert copy.source_text is not None and copy.source_map is not None
     return copy.source_text, copy.source_map
 

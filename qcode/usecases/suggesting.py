@@ -170,9 +170,9 @@ def run_suggestions(
     cap = per_unit_cap(project, per_unit)
     if processes < 1:
         raise SuggestError(f"--processes must be at least 1 (got {processes}).", hint="Use 1 on small projects.")
-    summaries = {s.id: s for s in project.store.transcript_summaries()}
+    summaries = {s.id: s for s in project.store.transcripts.summaries()}
     if transcripts:
-        target_ids = list(dict.fromkeys(project.store.find_transcript(ref) for ref in transcripts))
+        target_ids = list(dict.fromkeys(project.store.transcripts.find(ref) for ref in transcripts))
     else:
         target_ids = list(summaries)
     if not target_ids:

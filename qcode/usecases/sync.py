@@ -97,7 +97,7 @@ def _merge(target: Project, source: Store, label: str) -> MergeReport:
 
 def _sync_codes(source: Store, target: Store, report: SyncReport) -> None:
     """Add the codes *target* lacks (matched by GUID, then id); list those that differ; save nothing else."""
-    src_cb, dst_cb = source.get_codebook(), target.get_codebook()
+    src_cb, dst_cb = source.codes.codebook(), target.codes.codebook()
     dst_by_guid = team.code_guids(target)
     src_guids = team.code_guids(source)
     dst_ids = {c.id: c for c in dst_cb.codes}
@@ -112,11 +112,11 @@ def _sync_codes(source: Store, target: Store, report: SyncReport) -> None:
     if not new and dst_cb.ids:
         return
     with target.transaction():
-        if target.codebook_record() is None:
-            rec = source.codebook_record() or {}
-            target.save_codebook(src_cb, source_text=rec.get("source_text"), path=rec.get("path"))
+        if target.codes.record() is None:
+            rec = source.codes.record()
+            target.codes.save(src_cb, source_text=rec.source_text if rec else None, path=rec.path if rec else None)
         else:
-            target.upsert_codes(new, start_position=len(dst_cb.codes))
+            target.codes.upsert(new, start_position=len(dst_cb.codes))
     report.codes_added = [c.id for c in new]
 
 

@@ -48,7 +48,7 @@ def build(root: Path, n_transcripts: int, n_codings: int, words: int, rng: rando
         files.append(f)
     assert not importing.import_paths(p, files).failed
     per = n_codings // n_transcripts
-    for s in p.store.transcript_summaries():
+    for s in p.store.transcripts.summaries():
         t = p.transcript(s.id)
         items = []
         for _ in range(per):
@@ -58,7 +58,7 @@ def build(root: Path, n_transcripts: int, n_codings: int, words: int, rng: rando
             anc = make_anchor(t.text, a, b)
             items.append(Coding(t.id, a, b, f"c{rng.randrange(40)}", rng.choice(["ana", "bob", "chen"]),
                                 quote=anc.quote, prefix=anc.prefix, suffix=anc.suffix))
-        p.store.add_codings(items)
+        p.store.codings.add_many(items)
     return p
 
 
@@ -85,7 +85,7 @@ def main() -> None:
         root = Path(tmp)
         t0 = time.perf_counter()
         p = build(root, args.transcripts, args.codings, args.words, rng)
-        print(f"built project: {args.transcripts} transcripts, {len(p.store.codings())} codings "
+        print(f"built project: {args.transcripts} transcripts, {len(p.store.codings.list())} codings "
               f"in {time.perf_counter() - t0:.1f} s")
         out = root / "bench.qdpx"
         t0 = time.perf_counter()

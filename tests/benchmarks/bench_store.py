@@ -28,11 +28,11 @@ N_CODERS = 4
 
 def make_store(folder: Path) -> tuple[Store, list[int]]:
     store = Store.open_sqlite(folder / "p.sqlite", create=True)
-    store.save_codebook(Codebook(title="bench", codes=tuple(Code(f"c{i}", {"": f"Code {i}"}) for i in range(N_CODES))))
+    store.codes.save(Codebook(title="bench", codes=tuple(Code(f"c{i}", {"": f"Code {i}"}) for i in range(N_CODES))))
     tids = []
     for t in range(20):
         text, turns = build_text([("S", "word " * 2500, None, None)])
-        tids.append(store.add_transcript(Transcript(name=f"t{t}", title=f"t{t}", text=text, turns=turns)))
+        tids.append(store.transcripts.add(Transcript(name=f"t{t}", title=f"t{t}", text=text, turns=turns)))
     return store, tids
 
 
@@ -62,24 +62,24 @@ def main(n: int) -> None:
         (folder / "a").mkdir()
         store, tids = make_store(folder / "a")
         items = codings(n, tids)
-        batch = timed(lambda: store.add_codings(items))
+        batch = timed(lambda: store.codings.add_many(items))
 
         (folder / "b").mkdir()
         store_b, tids_b = make_store(folder / "b")
         items_b = codings(n, tids_b)
-        one_each = timed(lambda: [store_b.add_coding(c) for c in items_b])
+        one_each = timed(lambda: [store_b.codings.add(c) for c in items_b])
         store_b.close()
 
-        q_code = timed(lambda: store.codings(code_ids=["c7"]))
-        q_transcript = timed(lambda: store.codings(transcript_id=tids[3]))
-        q_coder = timed(lambda: store.codings(coders=["coder2"]))
-        n_code = len(store.codings(code_ids=["c7"]))
+        q_code = timed(lambda: store.codings.list(code_ids=["c7"]))
+        q_transcript = timed(lambda: store.codings.list(transcript_id=tids[3]))
+        q_coder = timed(lambda: store.codings.list(coders=["coder2"]))
+        n_code = len(store.codings.list(code_ids=["c7"]))
         store.close()
 
     print(f"codings: {n:,}")
     print(f"baseline bare sqlite3 executemany, 1 transaction: {n / bare:>10,.0f} codings/s  ({bare:.2f} s)")
-    print(f"qcode add_codings, 1 transaction (batch):         {n / batch:>10,.0f} codings/s  ({batch:.2f} s)  = {batch / bare:.1f}x baseline time")
-    print(f"qcode add_coding, 1 transaction each (durable):   {n / one_each:>10,.0f} codings/s  ({one_each:.2f} s)")
+    print(f"qcode codings.add_many, 1 transaction (batch):  {n / batch:>10,.0f} codings/s  ({batch:.2f} s)  = {batch / bare:.1f}x baseline time")
+    print(f"qcode codings.add, 1 transaction each (durable):{n / one_each:>10,.0f} codings/s  ({one_each:.2f} s)")
     print(f"all codings of one code ({n_code:,} rows):        {q_code * 1000:>8.1f} ms")
     print(f"all codings in one transcript:                     {q_transcript * 1000:>8.1f} ms")
     print(f"all codings by one coder:                          {q_coder * 1000:>8.1f} ms")

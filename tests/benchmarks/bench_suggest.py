@@ -105,7 +105,7 @@ def build(target: Path, words: int) -> Path:
                 t_words += tw
             text, tt = build_text(turns)
             n += 1
-            project.store.add_transcript(Transcript(name=f"gen-{n:03d}", title=f"gen {n}", text=text, turns=tt, language="en"))
+            project.store.transcripts.add(Transcript(name=f"gen-{n:03d}", title=f"gen {n}", text=text, turns=tt, language="en"))
             total += t_words
     project.close()
     return target
@@ -121,9 +121,9 @@ class SpacyBaseline:
 
         with Project.open(project_dir) as p:
             self.texts = []
-            for s in p.store.transcript_summaries():
+            for s in p.store.transcripts.summaries():
                 if s.name.startswith("gen-"):
-                    t = p.store.get_transcript(s.id)
+                    t = p.store.transcripts.get(s.id)
                     self.texts.extend(t.text[tr.start:tr.end] for tr in t.turns)
         self.words = sum(len(x.split()) for x in self.texts)
         self.info, self.batch = get_pipeline("en"), BATCH_SIZE
@@ -157,7 +157,7 @@ def child(project_dir: Path, processes: int, changes: list[str]) -> None:
 
     get_pipeline("en")
     with Project.open(project_dir) as p:
-        gen = [s.id for s in p.store.transcript_summaries() if s.name.startswith("gen-")]
+        gen = [s.id for s in p.store.transcripts.summaries() if s.name.startswith("gen-")]
         t0 = time.perf_counter()
         r1 = suggesting.run_suggestions(p, gen, processes=processes)
         first = time.perf_counter() - t0

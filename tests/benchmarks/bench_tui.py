@@ -57,7 +57,7 @@ def make_project(root: Path, n_words: int, n_codings: int) -> None:
         words += n
     text, tr = build_text(turns)
     with Project.init(root, codebook=root / "codebook.yaml", name="bench") as p:
-        tid = p.store.add_transcript(Transcript(name="focus-group", title="Focus group", text=text, turns=tr))
+        tid = p.store.transcripts.add(Transcript(name="focus-group", title="Focus group", text=text, turns=tr))
         items = []
         for i in range(n_codings):
             turn = rng.choice(tr)
@@ -67,7 +67,7 @@ def make_project(root: Path, n_words: int, n_codings: int) -> None:
                 continue
             an = make_anchor(text, a, b)
             items.append(Coding(tid, a, b, f"code-{i % 20}", "bench" if i % 3 else "other", quote=an.quote, prefix=an.prefix, suffix=an.suffix))
-        p.store.add_codings(items)
+        p.store.codings.add_many(items)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -135,7 +135,7 @@ async def bench_app(root: Path, reps: int) -> dict[str, object]:
             await pilot.press(")", "s")
 
         results["apply"] = await timed_keys(pilot, [str(1 + i % 9) for i in range(reps)], before=select_next_sentence)
-        results["stored"] = len(app.project.store.codings())
+        results["stored"] = len(app.project.store.codings.list())
     return results
 
 

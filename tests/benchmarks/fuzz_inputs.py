@@ -66,14 +66,14 @@ def kill_trials(n: int, seed: int = 1) -> dict[str, int]:
             finished += "done" in out
             try:
                 s = Store.open_sqlite(root / ".qcode" / "project.sqlite")
-                rows = s.transcript_summaries()
+                rows = s.transcripts.summaries()
                 with s.engine.connect() as conn:
                     ok = conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
                 for r in rows:
-                    text = s.get_transcript(r.id).text
+                    text = s.transcripts.get(r.id).text
                     expected_chars = expected_chars or len(text)
                     half += len(text) != expected_chars or r.turns != 20000
-                    s.delete_transcript(r["id"])
+                    s.transcripts.delete(r["id"])
                 s.close()
                 bad += not ok
             except Exception:  # a project that does not open is what this counts

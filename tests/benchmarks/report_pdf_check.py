@@ -113,7 +113,7 @@ def french_report(work: Path, shared: Path = SHARED_FR, *extra: str) -> Path:
     # initials, OU, JK...; the people interviewed have codes with digits, BA725, 001LOC1); CFPP marks them "(ENQ)".
     rows = ["transcript,corpus,interviewer"]
     with Project.open(project) as p:
-        for s in p.store.transcript_summaries():
+        for s in p.store.transcripts.summaries():
             t = p.transcript(s.id)
             corpus = "ESLO" if t.name.startswith("eslo") else "CFPP"
             asking = [lab for lab in t.speaker_labels() if corpus == "ESLO" and re.fullmatch(r"[A-Z]{2,3}", lab)]
@@ -126,7 +126,7 @@ def french_report(work: Path, shared: Path = SHARED_FR, *extra: str) -> Path:
         from qcode.usecases.reporting import load_analysis_data
 
         skip = find_interviewers(load_analysis_data(p))
-        for s in p.store.transcript_summaries():
+        for s in p.store.transcripts.summaries():
             t = p.transcript(s.id)
             done: dict[str, int] = {}
             for turn in t.turns:

@@ -58,7 +58,7 @@ def test_report_csv_with_filters(proj: str, tmp_path: Path, capsys: pytest.Captu
 def test_report_says_how_many_cells_were_neutralised(proj: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                      fmt: str) -> None:
     with Project.open(Path(proj)) as p:
-        first, second = (c.id for c in p.store.iter_codings() if c.code_id in ("instability", "pay"))
+        first, second = (c.id for c in p.store.codings.iter() if c.code_id in ("instability", "pay"))
         uc.set_memo(p, first, "=1+1 looks like a formula")
         uc.set_memo(p, second, "-- a dialogue dash")
     out = tmp_path / f"q.{fmt}"

@@ -37,7 +37,7 @@ def nasty_project(project_dir: Path, capsys: pytest.CaptureFixture[str], monkeyp
         code_ = p.codebook.get("pay")
         import dataclasses
 
-        p.store.upsert_codes([dataclasses.replace(code_, label={"": f"Pay {CLIP}"})], start_position=1)
+        p.store.codes.upsert([dataclasses.replace(code_, label={"": f"Pay {CLIP}"})], start_position=1)
     return project_dir
 
 

@@ -29,14 +29,14 @@ from qcode.storage import Store
 
 path = Path(sys.argv[1])
 store = Store.open_sqlite(path, create=True)
-if not store.get_codebook().ids:
-    store.save_codebook(Codebook(title="c", codes=(Code("a"),)))
+if not store.codes.codebook().ids:
+    store.codes.save(Codebook(title="c", codes=(Code("a"),)))
     text, turns = build_text([("S", "word " * 1000, None, None)])
-    store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+    store.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns))
 print("ready", flush=True)
-i = len(store.codings())  # a later round goes on with new spans: one coding per span and code
+i = len(store.codings.list())  # a later round goes on with new spans: one coding per span and code
 while True:
-    c = store.add_coding(Coding(1, i % 900, i % 900 + 1 + i // 900, "a", "w"))
+    c = store.codings.add(Coding(1, i % 900, i % 900 + 1 + i // 900, "a", "w"))
     print(c.id, flush=True)
     i += 1
 """
@@ -63,7 +63,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_coding(tmp_path: Path, seed
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
         assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
-    stored = {c.id for c in store.codings()}
+    stored = {c.id for c in store.codings.list()}
     store.close()
     assert acknowledged, "the writer never got to commit anything"
     assert acknowledged <= stored

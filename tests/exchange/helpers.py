@@ -51,7 +51,7 @@ def enrich(project: Project, tmp: Path) -> None:
     uc.apply_code(project, "rich", s, b, "invisible-work", coder="bob")  # overlapping
     project.store.attributes.define(AttributeDef("country", "category", "transcript"))
     project.store.attributes.define(AttributeDef("age", "number", "participant"))
-    project.store.update_transcript_fields(t.id, attributes={"country": "Kenya"})
+    project.store.transcripts.update_fields(t.id, attributes={"country": "Kenya"})
     project.store.participants.upsert(Participant("Amina W.", {"age": 34}))
     project.store.participants.link_speaker(t.id, "Amina", "Amina W.")
     project.store.memos.add(Memo("project", "project", "Overall notes ✍", "amina", title="Project"))
@@ -65,12 +65,12 @@ def snapshot(project: Project) -> dict[str, Any]:
     store = project.store
     out: dict[str, Any] = {"transcripts": {}, "codings": [], "memos": [], "codes": []}
     names = {}
-    for s in store.transcript_summaries():
+    for s in store.transcripts.summaries():
         t = project.transcript(s.id)
         names[t.id] = t.name
         out["transcripts"][t.name] = (t.title, t.text, [(x.start, x.end, x.speaker, x.time_start) for x in t.turns],
                                       dict(t.attributes), dict(t.speakers))
-    for c in store.codings():
+    for c in store.codings.list():
         out["codings"].append((names[c.transcript_id], c.start, c.end, c.code_id, c.coder, c.memo, c.quote,
                                c.created.replace(microsecond=0)))
     out["codings"].sort()
@@ -78,7 +78,7 @@ def snapshot(project: Project) -> dict[str, Any]:
         target = names.get(int(m.target_id)) if m.target_kind == "transcript" else m.target_id
         out["memos"].append((m.target_kind, target, m.text, m.coder, m.title))
     out["memos"].sort()
-    cb = store.get_codebook()
+    cb = store.codes.codebook()
     out["codes"] = [(c.id, c.parent, c.display(), c.color, c.definition, c.include, c.exclude, c.examples, c.codable)
                     for c in cb.codes]
     out["participants"] = sorted((p.name, tuple(sorted(p.attributes.items()))) for p in store.participants.find())

@@ -90,14 +90,14 @@ def test_qualcoder_folder(empty: Project, tmp_path: Path) -> None:
     cb = empty.codebook
     assert (cb.get("work").codable, cb.get("money").parent, cb.get("pay").parent) == (False, "work", "money")
     assert cb.get("instability").color == "#AA0000" and cb.get("work").definition == "All about work"
-    got = sorted((c.code_id, c.coder, c.quote, c.memo) for c in empty.store.codings())
+    got = sorted((c.code_id, c.coder, c.quote, c.memo) for c in empty.store.codings.list())
     assert got == [("instability", "ana", "Unstable. Some weeks nothing.", "memo"), ("instability", "ben", "Unstable.", ""),
                    ("pay", "ben", "Piece rates, very low.", "")]
     memos = sorted((m.target_kind, m.text) for m in empty.store.memos.find())
     assert memos == [("project", "First thoughts"), ("transcript", "ask about rates"), ("transcript", "phone interview")]
     [p] = empty.store.participants.find()
     assert (p.name, p.attributes) == ("Amina W.", {"age": 34.0})
-    [t] = empty.store.transcript_summaries()
+    [t] = empty.store.transcripts.summaries()
     assert t.attributes == {"site": "Nairobi"}
 
 
@@ -166,10 +166,10 @@ def test_taguette_database(empty: Project, tmp_path: Path) -> None:
     r = import_project(empty, db)
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert (r.tool, r.codings, r.exact, r.unplaced) == ("Taguette", 2, 2, [])
-    got = sorted((c.code_id, c.coder, c.quote) for c in empty.store.codings())
+    got = sorted((c.code_id, c.coder, c.quote) for c in empty.store.codings.list())
     assert got == [("precarite", "ana", "instable & précaire."), ("travail", "ben", "À la pièce")]
     assert empty.codebook.get("precarite").parent == "travail"
-    [t] = [empty.transcript(s.id) for s in empty.store.transcript_summaries()]
+    [t] = [empty.transcript(s.id) for s in empty.store.transcripts.summaries()]
     assert [x.speaker for x in t.turns] == ["Interviewer", "Amina", "Interviewer", "Amina"]
 
 
@@ -190,7 +190,7 @@ def test_damaged_database_fails_integrity_check(empty: Project, tmp_path: Path) 
     db.write_bytes(bytes(data))
     with pytest.raises(ImportFormatError, match="damaged|cannot be read"):
         import_project(empty, db)
-    assert empty.store.transcript_summaries() == []
+    assert empty.store.transcripts.summaries() == []
 
 
 def test_wrong_kind_of_database(empty: Project, tmp_path: Path) -> None:

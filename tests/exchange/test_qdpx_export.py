@@ -48,7 +48,7 @@ def test_sources_are_written_as_the_tools_show_them(rich: Project, tmp_path: Pat
     assert src.text == RICH_SOURCE  # the decoded file: times, labels, CRLF and NFD kept
     t = rich.transcript("rich")
     for sel in src.selections:
-        [coding] = [c for c in rich.store.codings(transcript_id=t.id) if c.guid == sel.codings[0].guid]
+        [coding] = [c for c in rich.store.codings.list(transcript_id=t.id) if c.guid == sel.codings[0].guid]
         spoken = re.sub(r"\[\d\d:\d\d:\d\d\] \w+: ", "", src.text[sel.start:sel.end])
         assert "".join(spoken.split()) == "".join(t.text[coding.start:coding.end].split()).replace("é", "e\u0301")
 

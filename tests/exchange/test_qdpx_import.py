@@ -63,7 +63,7 @@ def empty(tmp_path: Path) -> Project:
 
 
 def _codings(p: Project) -> list[tuple[str, str, str]]:
-    return sorted((c.code_id, c.coder, c.quote) for c in p.store.codings())
+    return sorted((c.code_id, c.coder, c.quote) for c in p.store.codings.list())
 
 
 def test_nvivo_utf16_bom_crlf_and_capital_sources(empty: Project, tmp_path: Path) -> None:
@@ -81,7 +81,7 @@ def test_nvivo_utf16_bom_crlf_and_capital_sources(empty: Project, tmp_path: Path
     cb = empty.codebook
     assert cb.get("work").codable is False and cb.get("instability").parent == "work"
     assert cb.get("instability").color == "#FF0000" and cb.get("instability").definition == "Work that stops"
-    t = empty.transcript(empty.store.transcript_summaries()[0].id)
+    t = empty.transcript(empty.store.transcripts.summaries()[0].id)
     assert [x.speaker for x in t.turns] == ["Interviewer", "Amina", "Interviewer", "Amina"]
 
 
@@ -141,7 +141,7 @@ def test_failed_import_leaves_the_project_as_it_was(project: Project, tmp_path: 
 
     cb_file = project.root / "codebook.yaml"
     before_yaml = cb_file.read_text(encoding="utf-8")
-    before = (project.store.transcript_summaries(), len(project.store.codings()), project.store.get_codebook().ids)
+    before = (project.store.transcripts.summaries(), len(project.store.codings.list()), project.store.codes.codebook().ids)
     a = TEXT.index("Piece rates")
     f = qdpx(tmp_path / "s.qdpx", {"project.qde": qde("NVivo", [(a, a + 11, "Piece rates", C_B, U1)]),
                                    f"sources/{SRC}.txt": TEXT.encode()})
@@ -149,12 +149,12 @@ def test_failed_import_leaves_the_project_as_it_was(project: Project, tmp_path: 
     def boom(*args: object, **kwargs: object) -> None:
         raise QcodeError("disk full while writing codings")
 
-    monkeypatch.setattr(project.store, "add_codings", boom)
+    monkeypatch.setattr(project.store.codings, "add_many", boom)
     with pytest.raises(QcodeError, match="disk full"):
         import_project(project, f)
     monkeypatch.undo()
     project.invalidate(codebook=True)
-    assert (project.store.transcript_summaries(), len(project.store.codings()), project.store.get_codebook().ids) == before
+    assert (project.store.transcripts.summaries(), len(project.store.codings.list()), project.store.codes.codebook().ids) == before
     assert cb_file.read_text(encoding="utf-8") == before_yaml
     assert list((project.data_dir / "backups").glob("*before-import-project*.sqlite"))
 
@@ -168,7 +168,7 @@ def test_codes_added_to_the_projects_codebook_file(project: Project, tmp_path: P
     text = (project.root / "codebook.yaml").read_text(encoding="utf-8")
     assert "id: instability" in text and "id: work" in text and "codable: false" in text
     assert "# " not in text or text.count("id: pay\n") == 1
-    assert [c.code_id for c in project.store.codings()] == ["pay"]
+    assert [c.code_id for c in project.store.codings.list()] == ["pay"]
 
 
 # ------------------------------------------------------------------ hostile archives
@@ -190,7 +190,7 @@ def test_hostile_archives_are_refused(empty: Project, tmp_path: Path, members, l
     f = qdpx(tmp_path / "bad.qdpx", members, links)
     with pytest.raises(ImportFormatError, match=needle):
         import_project(empty, f)
-    assert empty.store.transcript_summaries() == [] and empty.store.get_codebook().ids == []
+    assert empty.store.transcripts.summaries() == [] and empty.store.codes.codebook().ids == []
 
 
 def test_zip_bomb_is_refused(empty: Project, tmp_path: Path) -> None:
@@ -228,7 +228,7 @@ def test_source_path_outside_the_archive_is_not_followed(empty: Project, tmp_pat
     r = import_project(empty, f)
     assert r.sources == [] and any("outside the project" in w for w in r.warnings)
     assert hashlib.sha256(secret.read_bytes()).hexdigest()  # untouched, and never read into the project
-    assert all("secret" not in (empty.transcript(s.id).text) for s in empty.store.transcript_summaries())
+    assert all("secret" not in (empty.transcript(s.id).text) for s in empty.store.transcripts.summaries())
 
 
 def test_dry_run_stores_nothing(empty: Project, tmp_path: Path) -> None:
@@ -241,7 +241,7 @@ def test_dry_run_stores_nothing(empty: Project, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "NVivo project" in r.output and "1 sources" in r.output and "nothing stored" in r.output
     with Project.open(root) as p:
-        assert p.store.transcript_summaries() == [] and p.store.codings() == []
+        assert p.store.transcripts.summaries() == [] and p.store.codings.list() == []
 
 
 def test_duplicate_codings_in_the_file_are_imported_once(empty: Project, tmp_path: Path) -> None:
@@ -250,7 +250,7 @@ def test_duplicate_codings_in_the_file_are_imported_once(empty: Project, tmp_pat
     f = qdpx(tmp_path / "d.qdpx", {"project.qde": qde("NVivo", [sel, sel]), f"sources/{SRC}.txt": TEXT.encode()})
     r = import_project(empty, f)
     assert (r.codings, r.duplicates) == (1, 1)
-    assert len(empty.store.codings()) == 1
+    assert len(empty.store.codings.list()) == 1
 
 
 def test_two_identical_sources_in_one_file_both_come_in_but_not_twice(empty: Project, tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ def test_qdpx_round_trip_keeps_everything(transcripts: list, positions: str, dat
             p.store.attributes.define(AttributeDef("country", "category", "transcript"))
             p.store.attributes.define(AttributeDef("age", "number", "participant"))
             p.store.attributes.define(AttributeDef("since", "date", "participant"))
-            for s in p.store.transcript_summaries():
+            for s in p.store.transcripts.summaries():
                 t = p.transcript(s.id)
                 n = len(t.text)
                 for _ in range(data.draw(st.integers(0, 6))):
@@ -70,7 +70,7 @@ def test_qdpx_round_trip_keeps_everything(transcripts: list, positions: str, dat
                                       memo=data.draw(st.sampled_from(["", "memo ✍", "deux\nlignes"])))
                     except Exception as exc:  # only an exact duplicate may be refused
                         assert "already coded" in str(exc)
-                p.store.update_transcript_fields(t.id, attributes={"country": data.draw(st.sampled_from(["Kenya", "Côte d'Ivoire"]))})
+                p.store.transcripts.update_fields(t.id, attributes={"country": data.draw(st.sampled_from(["Kenya", "Côte d'Ivoire"]))})
                 p.store.memos.add(Memo("transcript", str(t.id), data.draw(st.sampled_from(["note 😀", "é\u0301"])), "bob"))
                 labels = t.speaker_labels()
                 if labels:

@@ -69,7 +69,7 @@ def test_reports_do_not_crash_on_control_characters(project, tmp_path: Path, fmt
     from qcode.usecases import coding, reporting
 
     code = project.codebook.get("pay")
-    project.store.upsert_codes([dataclasses.replace(code, label={"": BAD}, definition="d\x01")], start_position=1)
+    project.store.codes.upsert([dataclasses.replace(code, label={"": BAD}, definition="d\x01")], start_position=1)
     project.invalidate(codebook=True)
     coding.apply_code(project, "interview-01", 0, 12, "pay", memo="memo \x1b[2J")
     out = tmp_path / f"r.{fmt}"

@@ -77,7 +77,7 @@ def test_category_cannot_be_applied(project) -> None:
     from qcode.usecases.coding import _check_code
 
     cb = project.codebook.with_code(Code(id="theme", label={"": "Theme"}, codable=False))
-    project.store.upsert_codes([cb.get("theme")], start_position=len(cb))
+    project.store.codes.upsert([cb.get("theme")], start_position=len(cb))
     project.invalidate(codebook=True)
     with pytest.raises(CodingError, match="category"):
         _check_code(project, "theme")

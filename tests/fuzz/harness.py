@@ -290,7 +290,7 @@ class Target:
             f.write_bytes(data)
             r = importing.import_file(p, f, importing.default_options(p, max_bytes=4 * 2**20))
             if r.status == "imported" and r.transcript_id is not None:
-                p.store.delete_transcript(r.transcript_id)
+                p.store.transcripts.delete(r.transcript_id)
                 p.invalidate()
             return True
         if kind == "codebook":
@@ -311,8 +311,8 @@ class Target:
         if kind.startswith("codings"):
             r = exchange.import_codings(p, f)
             if r.committed:
-                for c in p.store.codings():
-                    p.store.delete_coding(c.id)  # back to the empty state for the next input
+                for c in p.store.codings.list():
+                    p.store.codings.delete(c.id)  # back to the empty state for the next input
             return r.committed
         attributes.import_attributes(p, f)
         return True

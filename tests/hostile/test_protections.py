@@ -84,9 +84,9 @@ def test_safexml_finds_entity_declarations_in_utf16_documents(encoding: str) -> 
 # ------------------------------------------------------------------ SQLite pragmas
 def _store(tmp_path: Path) -> Store:
     s = Store.open_sqlite(tmp_path / "p.sqlite", create=True)
-    s.save_codebook(Codebook(title="cb", codes=(Code("a"),)))
+    s.codes.save(Codebook(title="cb", codes=(Code("a"),)))
     text, turns = build_text([("S", "word " * 400, None, None)])
-    s.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+    s.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns))
     return s
 
 
@@ -95,8 +95,8 @@ def test_write_transactions_take_the_write_lock_at_begin(tmp_path: Path) -> None
     s = _store(tmp_path)
     other = sqlite3.connect(tmp_path / "p.sqlite", timeout=0)
     try:
-        with s.transaction() as conn:
-            conn.exec_driver_sql("SELECT 1")  # a read only: a deferred BEGIN would hold no lock yet
+        with s.transaction():
+            s.meta.get("k")  # a read only: a deferred BEGIN would hold no lock yet
             with pytest.raises(sqlite3.OperationalError, match="locked"):
                 other.execute("BEGIN IMMEDIATE")
         other.execute("BEGIN IMMEDIATE")  # free again after commit
@@ -139,7 +139,7 @@ def test_safety_pragmas_on_every_connection(tmp_path: Path) -> None:
 def test_damage_in_data_pages_is_caught_by_quick_check_on_open(tmp_path: Path) -> None:
     s = _store(tmp_path)
     for i in range(300):
-        s.add_coding(Coding(1, i, i + 5, "a", "amina", memo=f"memo {i} " * 20))
+        s.codings.add(Coding(1, i, i + 5, "a", "amina", memo=f"memo {i} " * 20))
     s.close()
     db = tmp_path / "p.sqlite"
     data = bytearray(db.read_bytes())
@@ -168,20 +168,20 @@ def test_atomic_writes_fsync_the_file_before_the_rename(tmp_path: Path, monkeypa
 
 BATCH = r"""
 import sys
-import sqlalchemy as sa
+from dataclasses import replace
 from pathlib import Path
 from qcode.core import Code, Codebook, Coding, Transcript, build_text
-from qcode.storage import Store, schema
+from qcode.storage import Store
 
 store = Store.open_sqlite(Path(sys.argv[1]), create=True)
-store.save_codebook(Codebook(title="c", codes=(Code("a"),)))
+store.codes.save(Codebook(title="c", codes=(Code("a"),)))
 text, turns = build_text([("S", "word " * 2000, None, None)])
-store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
-store.add_codings([Coding(1, i, i + 5, "a", "amina", memo="old " * 500) for i in range(3000)])
+store.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns))
+codings = store.codings.add_many([Coding(1, i, i + 5, "a", "amina", memo="old " * 500) for i in range(3000)])
 print("ready", flush=True)
-with store.transaction() as conn:  # rewrites every committed page, many times over, in one transaction
+with store.transaction():  # rewrites every committed page, many times over, in one transaction
     for n in range(1_000_000):
-        conn.execute(sa.update(schema.codings).where(schema.codings.c.id == n % 3000 + 1).values(memo=f"new{n} " * 400))
+        store.codings.update(replace(codings[n % 3000], memo=f"new{n} " * 400))
         if n == 6000:
             print("midway", flush=True)
 print("committed", flush=True)
@@ -210,7 +210,7 @@ def test_sigkill_inside_a_large_transaction_leaves_nothing_of_it(tmp_path: Path)
         conn.close()
     s = Store.open_sqlite(db)
     try:
-        memos = {c.memo for c in s.codings()}
+        memos = {c.memo for c in s.codings.list()}
     finally:
         s.close()
     assert memos == {"old " * 500}

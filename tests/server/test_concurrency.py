@@ -27,7 +27,7 @@ def test_eight_coders_at_once_every_acknowledged_coding_is_there_exactly_once(tm
         mine = [r for r in acknowledged if r[2] == team.roles[f"c{i}"]]
         assert len(mine) == EACH
     with Project.open(tmp_path / "lead") as p:
-        stored = p.store.codings()
+        stored = p.store.codings.list()
     by_guid = {c.guid: c for c in stored}
     assert len(stored) == len(by_guid) == CODERS * EACH  # nothing twice, nothing extra
     for cid, guid, coder, start, end in acknowledged:

@@ -142,7 +142,7 @@ def test_blind_coding_hides_others_codings_until_the_owner_opens_them(coded: Tea
         assert owner.execute("SELECT count(*) FROM codings").fetchone()[0] == 2
         _refused(amina, "UPDATE qcode_meta SET value = 'off' WHERE key = 'blind'")
     with Project.open(tmp_path / "amina") as p:  # through qcode too
-        assert [c.coder for c in p.store.codings()] == [coded.roles["amina"]]
+        assert [c.coder for c in p.store.codings.list()] == [coded.roles["amina"]]
     with Project.open(tmp_path / "lead") as lead:
         server.set_blind(lead, False)
     with _sql(coded, "amina") as amina:

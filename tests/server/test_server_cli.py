@@ -67,7 +67,7 @@ def test_a_coder_cannot_code_in_someone_elses_name(team_server: Team, tmp_path: 
     code, out, err = run(capsys, "-p", proj, "code", "i1", "12", "20", "pay", "--coder", team_server.roles["lead"])
     assert code == 2 and "Not allowed" in err and "row-level security" in err
     with Project.open(Path(lead)) as p:
-        assert sorted(c.coder for c in p.store.codings()) == sorted([team_server.roles["lead"], team_server.roles["amina"]])
+        assert sorted(c.coder for c in p.store.codings.list()) == sorted([team_server.roles["lead"], team_server.roles["amina"]])
 
 
 def test_backup_with_pg_dump_by_an_owner_and_refused_to_a_coder(team_server: Team, tmp_path: Path, capsys) -> None:

@@ -36,15 +36,15 @@ def test_pull_code_offline_push_and_nothing_twice(team_server: Team, lead: Path,
     assert "codes: 4 added" in out and "1 added" in out  # the codebook, then the transcript and the lead's coding
     assert load_settings(train).sync_server == team_server.url("amina")
     with Project.open(train) as p:
-        assert p.store.get_codebook().ids == ["instability", "pay", "piece-rates", "invisible-work"]
-        [c] = p.store.codings()
+        assert p.store.codes.codebook().ids == ["instability", "pay", "piece-rates", "invisible-work"]
+        [c] = p.store.codings.list()
         assert c.coder == team_server.roles["lead"]
         mine = [coding.apply_code(p, "i1", 12, 20, "instability"), coding.apply_code(p, "i1", 40, 52, "pay")]
         memos.write_memo(p, "code", "pay", "noticed on the train")
     code, out, err = run(capsys, "-p", str(train), "push")  # the remembered server
     assert code == 0, err
     with Project.open(lead) as p:
-        stored = {c.guid: c for c in p.store.codings()}
+        stored = {c.guid: c for c in p.store.codings.list()}
         assert len(stored) == 3
         for m in mine:
             assert (stored[m.guid].coder, stored[m.guid].start, stored[m.guid].end) == (amina, m.start, m.end)
@@ -56,7 +56,7 @@ def test_pull_code_offline_push_and_nothing_twice(team_server: Team, lead: Path,
         back = sync.push(p)
         assert back.merge.codings_added == 0 and back.merge.memos_added == 0
     with Project.open(lead) as p:
-        assert len(p.store.codings()) == 3
+        assert len(p.store.codings.list()) == 3
 
 
 def test_conflicts_are_listed_and_both_sides_keep_their_work(team_server: Team, lead: Path, tmp_path: Path, monkeypatch) -> None:
@@ -64,10 +64,10 @@ def test_conflicts_are_listed_and_both_sides_keep_their_work(team_server: Team, 
     with Project.init(tmp_path / "train") as p:
         sync.pull(p, team_server.url("amina"))
     with Project.open(lead) as p:  # meanwhile on the server
-        p.store.upsert_codes([replace(p.codebook.get("pay"), label={"": "Pay (server)"})])
+        p.store.codes.upsert([replace(p.codebook.get("pay"), label={"": "Pay (server)"})])
         memos.write_memo(p, "project", "", "the lead's view")
     with Project.open(tmp_path / "train") as p:  # and offline
-        p.store.upsert_codes([replace(p.codebook.get("pay"), label={"": "Pay (train)"})])
+        p.store.codes.upsert([replace(p.codebook.get("pay"), label={"": "Pay (train)"})])
         memos.write_memo(p, "project", "", "amina's view")
         pulled = sync.pull(p)
         assert pulled.code_conflicts == ["pay"] and "pay" in "\n".join(pulled.lines())
@@ -90,4 +90,4 @@ def test_a_push_in_someone_elses_name_is_refused_whole(team_server: Team, lead: 
         with pytest.raises(PermissionDeniedError):
             sync.push(p)
     with Project.open(lead) as p:
-        assert len(p.store.codings()) == 1  # neither of the two: one transaction
+        assert len(p.store.codings.list()) == 1  # neither of the two: one transaction

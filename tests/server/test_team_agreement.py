@@ -36,7 +36,7 @@ def test_coders_keep_agreement_runs_and_the_lead_reviews(double_coded: Team, tmp
         assert [run["id"] for run in agreement.history(lead)] == [r["id"]]
         [item] = review.items(lead)
         review.decide(lead, item, "both")
-        assert sorted((c.start, c.end) for c in lead.store.codings(coders=["consensus"])) == [(41, 49), (41, 60)]
+        assert sorted((c.start, c.end) for c in lead.store.codings.list(coders=["consensus"])) == [(41, 49), (41, 60)]
         assert len(team_store.reviews(lead.store)) == 1
         review.undo(lead, item)
-        assert lead.store.codings(coders=["consensus"]) == [] and team_store.reviews(lead.store) == []
+        assert lead.store.codings.list(coders=["consensus"]) == [] and team_store.reviews(lead.store) == []

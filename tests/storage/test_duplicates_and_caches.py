@@ -22,9 +22,9 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def store(tmp_path: Path):
     s = Store.open_sqlite(tmp_path / "p.sqlite", create=True)
-    s.save_codebook(Codebook(title="cb", codes=(Code("a"), Code("b"))))
+    s.codes.save(Codebook(title="cb", codes=(Code("a"), Code("b"))))
     text, turns = build_text([("S", "word " * 200, None, None)])
-    s.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+    s.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns))
     yield s
     s.close()
 
@@ -32,35 +32,35 @@ def store(tmp_path: Path):
 def test_a_rolled_back_first_coding_of_a_new_coder_leaves_no_stale_coder_id(store: Store) -> None:
     with pytest.raises(RuntimeError):
         with store.transaction():
-            store.add_coding(Coding(1, 0, 4, "a", "newcomer"))
+            store.codings.add(Coding(1, 0, 4, "a", "newcomer"))
             raise RuntimeError("disk full at commit")
     assert store.coders.names() == []  # the coder row was rolled back...
-    c = store.add_coding(Coding(1, 0, 4, "a", "newcomer"))  # ...and is not remembered from the cache
+    c = store.codings.add(Coding(1, 0, 4, "a", "newcomer"))  # ...and is not remembered from the cache
     assert c.coder == "newcomer" and store.coders.names() == ["newcomer"]
 
 
 def test_a_rolled_back_code_is_not_remembered_as_known(store: Store) -> None:
     with pytest.raises(RuntimeError):
         with store.transaction():
-            store.upsert_codes([Code("ghost")], start_position=5)
-            store.add_coding(Coding(1, 0, 4, "ghost", "amina"))
+            store.codes.upsert([Code("ghost")], start_position=5)
+            store.codings.add(Coding(1, 0, 4, "ghost", "amina"))
             raise RuntimeError("failed later in the same action")
     with pytest.raises(CodingError, match="Unknown code 'ghost'"):
-        store.add_coding(Coding(1, 0, 4, "ghost", "amina"))
+        store.codings.add(Coding(1, 0, 4, "ghost", "amina"))
 
 
 def test_database_constraint_errors_reach_the_user_as_qcode_errors(store: Store) -> None:
     with pytest.raises(QcodeError):
-        store.add_coding(Coding(99, 0, 4, "a", "amina"))  # no transcript 99: a foreign-key failure
+        store.codings.add(Coding(99, 0, 4, "a", "amina"))  # no transcript 99: a foreign-key failure
 
 
 def test_the_schema_refuses_a_duplicate_coding(store: Store) -> None:
-    store.add_coding(Coding(1, 0, 4, "a", "amina"))
+    store.codings.add(Coding(1, 0, 4, "a", "amina"))
     with pytest.raises(CodingError, match="already coded"):
-        store.add_coding(Coding(1, 0, 4, "a", "amina"))  # bypassing the use case's check
-    store.add_coding(Coding(1, 0, 4, "a", "other coder"))  # another coder may code the same passage
-    store.add_coding(Coding(1, 0, 4, "b", "amina"))
-    assert len(store.codings()) == 3
+        store.codings.add(Coding(1, 0, 4, "a", "amina"))  # bypassing the use case's check
+    store.codings.add(Coding(1, 0, 4, "a", "other coder"))  # another coder may code the same passage
+    store.codings.add(Coding(1, 0, 4, "b", "amina"))
+    assert len(store.codings.list()) == 3
 
 
 CODER = r"""
@@ -99,7 +99,7 @@ def test_two_processes_coding_the_same_spans_store_each_once(project_dir: Path) 
     stored = sum(int(o[0].split()[0]) for o in outs)
     refused = sum(int(o[0].split()[1]) for o in outs)
     s = Store.open_sqlite(project_dir / ".qcode" / "project.sqlite")
-    rows = s.codings()
+    rows = s.codings.list()
     s.close()
     keys = [(c.transcript_id, c.code_id, c.coder, c.start, c.end) for c in rows]
     assert len(keys) == len(set(keys)) == n
@@ -140,14 +140,14 @@ def test_migration_merges_old_duplicates_keeping_memos_and_suggestion_links(tmp_
     s = Store.open_sqlite(path, backup_dir=tmp_path / "backups")
     assert s.schema_version() == SCHEMA_VERSION
     assert any("merged 2 duplicate codings into 1" in m for m in s.migrated), s.migrated
-    rows = sorted(s.codings(), key=lambda c: c.end)
+    rows = sorted(s.codings.list(), key=lambda c: c.end)
     assert [(c.id, c.end, c.memo) for c in rows] == [(1, 4, "second thoughts"), (4, 8, "other place")]
     with s.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT coding_id FROM suggestions").scalar() == 1
         names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "uq_codings_span" in names
     with pytest.raises(CodingError):
-        s.add_coding(Coding(1, 0, 4, "c", "amina"))
+        s.codings.add(Coding(1, 0, 4, "c", "amina"))
     s.close()
     assert s.backup_path is not None  # the old project, duplicates and all, is in the backup
     old = sa.create_engine(f"sqlite:///{s.backup_path}")

@@ -24,10 +24,10 @@ def two(request: pytest.FixtureRequest, tmp_path: Path):
         url = fresh_postgres_database("conflict")
         opener = lambda: Store.open_url(url, create=True)  # noqa: E731
     first = opener()
-    first.save_codebook(CB)
+    first.codes.save(CB)
     second = opener()
-    first.get_codebook()
-    second.get_codebook()
+    first.codes.codebook()
+    second.codes.codebook()
     yield first, second
     first.close()
     second.close()
@@ -39,32 +39,32 @@ def _relabel(cb: Codebook, code_id: str, label: str) -> tuple[Code, ...]:
 
 def test_a_code_changed_by_someone_else_is_not_overwritten(two) -> None:
     first, second = two
-    first.upsert_codes(_relabel(first.get_codebook(), "a", "Mine"))
+    first.codes.upsert(_relabel(first.codes.codebook(), "a", "Mine"))
     with pytest.raises(EditConflictError, match="Someone else changed 'a'"):
-        second.upsert_codes(_relabel(CB, "a", "Theirs"))
-    assert first.get_codebook().get("a").label == {"": "Mine"}
+        second.codes.upsert(_relabel(CB, "a", "Theirs"))
+    assert first.codes.codebook().get("a").label == {"": "Mine"}
     # After reading the new version, the second researcher's change goes in.
-    second.get_codebook()
-    second.upsert_codes(_relabel(second.get_codebook(), "a", "Theirs"))
-    assert first.get_codebook().get("a").label == {"": "Theirs"}
+    second.codes.codebook()
+    second.codes.upsert(_relabel(second.codes.codebook(), "a", "Theirs"))
+    assert first.codes.codebook().get("a").label == {"": "Theirs"}
 
 
 def test_edits_of_different_codes_or_the_same_edit_do_not_conflict(two) -> None:
     first, second = two
-    first.upsert_codes(_relabel(CB, "a", "A2"))
-    second.upsert_codes(_relabel(CB, "b", "B2"))  # its code a is as it read it: the first one's A2 stays
-    cb = first.get_codebook()
+    first.codes.upsert(_relabel(CB, "a", "A2"))
+    second.codes.upsert(_relabel(CB, "b", "B2"))  # its code a is as it read it: the first one's A2 stays
+    cb = first.codes.codebook()
     assert (cb.get("a").label, cb.get("b").label) == ({"": "A2"}, {"": "B2"})
-    second.get_codebook()
-    first.upsert_codes(_relabel(cb, "a", "same"))
-    second.upsert_codes(_relabel(second.get_codebook(), "a", "same"))  # identical change: nothing lost
+    second.codes.codebook()
+    first.codes.upsert(_relabel(cb, "a", "same"))
+    second.codes.upsert(_relabel(second.codes.codebook(), "a", "same"))  # identical change: nothing lost
 
 
 def test_a_codebook_version_saved_meanwhile_is_not_replaced(two) -> None:
     first, second = two
-    first.save_codebook(replace(CB, version="2", codes=_relabel(CB, "a", "v2")))
+    first.codes.save(replace(CB, version="2", codes=_relabel(CB, "a", "v2")))
     with pytest.raises(EditConflictError, match="codebook was changed by someone else"):
-        second.save_codebook(replace(CB, version="2b", codes=_relabel(CB, "b", "v2b")))
-    back = first.get_codebook()
+        second.codes.save(replace(CB, version="2b", codes=_relabel(CB, "b", "v2b")))
+    back = first.codes.codebook()
     assert back.version == "2" and back.get("b").label == {"": "B"}
-    assert first.codebook_record()["version"] == "2"
+    assert first.codes.record().version == "2"

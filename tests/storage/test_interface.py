@@ -36,6 +36,9 @@ def test_the_store_satisfies_the_store_protocol(any_store: Store) -> None:
         ("progress", interface.ProgressRepository),
         ("meta", interface.MetaRepository),
         ("suggestions", interface.SuggestionsRepository),
+        ("transcripts", interface.TranscriptsRepository),
+        ("codes", interface.CodesRepository),
+        ("codings", interface.CodingsRepository),
         ("memos", interface.MemosRepository),
         ("participants", interface.ParticipantsRepository),
         ("attributes", interface.AttributesRepository),
@@ -66,9 +69,9 @@ def test_progress_coverage_lists_turns_codings_and_transcripts(any_store: Store)
     from qcode.core import Code, Codebook, Coding, Transcript, build_text
 
     text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
-    tid = any_store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
-    any_store.save_codebook(Codebook(codes=(Code("x", {"": "X"}),)))
-    any_store.add_coding(Coding(transcript_id=tid, code_id="x", start=turns[1].start, end=turns[1].end, coder="amina"))
+    tid = any_store.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns))
+    any_store.codes.save(Codebook(codes=(Code("x", {"": "X"}),)))
+    any_store.codings.add(Coding(transcript_id=tid, code_id="x", start=turns[1].start, end=turns[1].end, coder="amina"))
     rows = any_store.progress.coverage()
     assert rows.transcript_ids == [tid]
     assert [(t.start, t.end) for t in rows.turns] == [(t.start, t.end) for t in turns]
@@ -87,8 +90,8 @@ def _one_transcript(store: Store) -> tuple[int, list]:
 
     text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
     notes = [Note(14, "sync", "", 1.5), Note(0, "event", "noise: rire", 0.0), Note(4, "sync", "", None), Note(0, "sync", "", 0.0)]
-    tid = store.add_transcript(Transcript(name="t", title="t", text=text, turns=turns, notes=notes))
-    store.save_codebook(Codebook(codes=(Code("x", {"": "X"}), Code("y", {"": "Y"}))))
+    tid = store.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns, notes=notes))
+    store.codes.save(Codebook(codes=(Code("x", {"": "X"}), Code("y", {"": "Y"}))))
     return tid, turns
 
 
@@ -141,10 +144,10 @@ def test_an_accepted_suggestion_whose_coding_is_gone_is_pending_again(any_store:
     a = turns[0]
     repo.replace_pending([tid], ["x"], [(tid, "x", a.start, a.end, "One two.", 0.9, "{}", "rules")])
     [s] = repo.find()
-    coding = any_store.add_coding(Coding(transcript_id=tid, code_id="x", start=a.start, end=a.end, coder="amina", quote="One two."))
+    coding = any_store.codings.add(Coding(transcript_id=tid, code_id="x", start=a.start, end=a.end, coder="amina", quote="One two."))
     repo.decide(s.id, "accepted", "amina", coding.id)
     assert repo.reconcile() == 0 and repo.coding_quotes([coding.id]) == {coding.id: "One two."}
-    any_store.delete_coding(coding.id)
+    any_store.codings.delete(coding.id)
     assert repo.reconcile() == 1
     assert (repo.get(s.id).status, repo.get(s.id).coding_id) == ("pending", None)
     assert repo.transcript_inputs([tid], text=False)[tid][2] == [(t.start, t.end) for t in turns]
@@ -215,7 +218,134 @@ def test_transcript_summaries_are_dataclasses_without_the_text(any_store: Store)
     from qcode.core.transcript import TranscriptSummary
 
     tid, turns = _one_transcript(any_store)
-    [summary] = any_store.transcript_summaries()
+    [summary] = any_store.transcripts.summaries()
     assert isinstance(summary, TranscriptSummary)
     assert (summary.id, summary.name, summary.turns, summary.speakers, summary.words) == (tid, "t", 2, ["A", "B"], 4)
-    assert summary.chars == len(any_store.get_transcript(tid).text) > turns[-1].start
+    assert summary.chars == len(any_store.transcripts.get(tid).text) > turns[-1].start
+
+
+def test_codings_are_added_listed_updated_moved_deleted_and_restored(any_store: Store) -> None:
+    from dataclasses import replace
+
+    from qcode.core import Coding
+    from qcode.core.errors import CodingError, NotFoundError
+
+    tid, turns = _one_transcript(any_store)
+    repo = any_store.codings
+    a, b = turns
+    one = repo.add(Coding(transcript_id=tid, code_id="x", start=a.start, end=a.end, coder="amina", quote="One two."))
+    two, three = repo.add_many([
+        Coding(transcript_id=tid, code_id="y", start=b.start, end=b.end, coder="bob"),
+        Coding(transcript_id=tid, code_id="y", start=a.start, end=a.end, coder="amina"),
+    ])
+    assert None not in (one.id, two.id, three.id)
+    assert repo.get(one.id) == one
+    assert repo.list() == [one, three, two]  # by transcript, then position
+    assert [c.id for c in repo.iter(coders=["bob"])] == [two.id]
+    assert repo.list(code_ids=["x"], transcript_id=tid) == [one]
+    assert repo.find(tid, "y", "bob", b.start, b.end) == two.id and repo.find(tid, "y", "bob", 0, 1) is None
+    assert repo.guids() == {one.guid, two.guid, three.guid}
+    assert repo.counts() == {"x": 1, "y": 2}
+    with pytest.raises(CodingError, match="Unknown code 'z'"):
+        repo.add(Coding(transcript_id=tid, code_id="z", start=0, end=1, coder="amina"))
+
+    edited = repo.update(replace(one, memo="why"))
+    assert repo.get(one.id).memo == "why" and repo.get(one.id).modified == edited.modified
+    repo.update_many([replace(two, status="checked"), replace(three, memo="m")])
+    assert (repo.get(two.id).status, repo.get(three.id).memo) == ("checked", "m")
+    assert repo.list(status="checked") == [repo.get(two.id)]
+
+    # three duplicates one's span once moved to x: it is dropped, and counted as moved
+    assert repo.reassign("y", "x") == 2
+    assert repo.counts() == {"x": 2}
+    gone = repo.delete(one.id)
+    with pytest.raises(NotFoundError):
+        repo.get(one.id)
+    assert repo.restore(gone) == gone and repo.get(one.id) == gone
+
+
+def test_the_codebook_is_saved_recorded_upserted_and_its_unused_codes_deleted(any_store: Store) -> None:
+    from qcode.core import Code, Codebook, Coding
+    from qcode.core.errors import CodingError
+
+    repo = any_store.codes
+    assert repo.record() is None and repo.codebook().codes == ()
+    cb = Codebook(title="Work", version="1", codes=(Code("x", {"": "X"}), Code("y", {"": "Y"}, parent="x")))
+    repo.save(cb, source_text="codes: ...", path="codebook.yaml")
+    record = repo.record()
+    assert isinstance(record, interface.CodebookRecord)
+    assert (record.path, record.content_hash, record.version, record.title, record.source_text) == (
+        "codebook.yaml", cb.content_hash(), "1", "Work", "codes: ...")
+    assert repo.codebook() == cb
+
+    repo.upsert([Code("z", {"": "Z"})], start_position=2)
+    repo.upsert([Code("x", {"": "X, changed"})])
+    assert [(c.id, c.label[""]) for c in repo.codebook().codes] == [("x", "X, changed"), ("y", "Y"), ("z", "Z")]
+
+    tid, turns = _one_transcript_without_codebook(any_store)
+    any_store.codings.add(Coding(transcript_id=tid, code_id="z", start=turns[0].start, end=turns[0].end, coder="amina"))
+    with pytest.raises(CodingError, match="still has 1 codings"):
+        repo.delete("z")
+    repo.delete("y")
+    assert [c.id for c in repo.codebook().codes] == ["x", "z"]
+    with pytest.raises(CodingError, match="Unknown code 'y'"):
+        any_store.codings.add(Coding(transcript_id=tid, code_id="y", start=0, end=1, coder="amina"))
+
+
+def _one_transcript_without_codebook(store: Store) -> tuple[int, list]:
+    from qcode.core import Transcript, build_text
+
+    text, turns = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
+    return store.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns)), turns
+
+
+def test_transcripts_are_added_found_changed_replaced_and_deleted(any_store: Store) -> None:
+    from dataclasses import replace
+
+    from qcode.core import Coding, Transcript, build_text
+    from qcode.core.errors import NotFoundError, ProjectError
+    from qcode.core.sourcemap import SourceMap
+    from qcode.core.transcript import SourceInfo
+
+    repo = any_store.transcripts
+    text, turns = build_text([("A", "Olá, tudo bem?", 0.0, 1.0), ("B", "Sim.", 1.0, 2.0)])
+    source_text = "# " + text
+    source_map = SourceMap(((0, 2, len(text), len(text)),), len(text), len(source_text))
+    info = SourceInfo(filename="int-01.txt", sha256="ab" * 32, format="txt", encoding="utf-8")
+    t = Transcript(name="int-01", title="First", text=text, turns=turns, language="pt",
+                   attributes={"site": "Porto"}, speakers={"A": "P01"}, source=info,
+                   source_text=source_text, source_map=source_map)
+    tid = repo.add(t, source_bytes=source_text.encode())
+    stored = repo.get(tid)
+    assert (stored.id, stored.name, stored.title, stored.text, stored.turns, stored.language) == (tid, "int-01", "First", text, turns, "pt")
+    assert (stored.attributes, stored.speakers, stored.source) == ({"site": "Porto"}, {"A": "P01", "B": None}, info)
+    assert repo.source(tid) == (source_text, source_map)
+    assert repo.source_bytes(tid) == source_text.encode()
+    assert repo.find(tid) == repo.find(str(tid)) == repo.find("int-01") == repo.find("some/dir/int-01.txt") == tid
+    assert repo.by_source_hash("ab" * 32) == (tid, "int-01") and repo.by_source_hash("cd" * 32) is None
+    with pytest.raises(NotFoundError, match="Did you mean 'int-01'"):
+        repo.find("int-02")
+    with pytest.raises(ProjectError, match="already exists"):
+        repo.add(replace(t, id=None))
+
+    repo.update_fields(tid, title="Premier", attributes={"site": "Lisboa"})
+    [summary] = repo.summaries()
+    assert (summary.title, summary.attributes, summary.source, summary.turns, summary.speakers) == (
+        "Premier", {"site": "Lisboa"}, "int-01.txt", 2, ["A", "B"])
+    with pytest.raises(ValueError):
+        repo.update_fields(tid, text="no")
+
+    text2, turns2 = build_text([("A", "Tudo.", 0.0, 1.0)])
+    repo.replace_content(tid, Transcript(name="int-01", title="", text=text2, turns=turns2))
+    again = repo.get(tid)
+    assert (again.text, again.turns, again.title, again.source) == (text2, turns2, "Premier", None)
+    assert repo.source(tid) is None and repo.source_bytes(tid) is None
+
+    from qcode.core import Code, Codebook
+
+    any_store.codes.save(Codebook(codes=(Code("x", {"": "X"}),)))
+    any_store.codings.add(Coding(transcript_id=tid, code_id="x", start=0, end=4, coder="amina"))
+    repo.delete(tid)
+    assert repo.summaries() == [] and any_store.codings.list() == []
+    with pytest.raises(NotFoundError):
+        repo.get(tid)

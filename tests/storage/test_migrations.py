@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from qcode.core.errors import ProjectError
 from qcode.storage import SCHEMA_VERSION, Store, migrations
 from qcode.storage.engine import sqlite_engine
+from tests.helpers import raw_connection
 
 
 def _make_v1_project(path: Path) -> None:
@@ -49,10 +50,10 @@ def test_older_project_is_backed_up_then_migrated_keeping_data(tmp_path: Path) -
     assert s.migrated == [f"{v}: {migrations.MIGRATIONS[v][0]}" for v in range(2, SCHEMA_VERSION + 1)]
     assert s.schema_version() == SCHEMA_VERSION
     assert s.backup_path is not None and s.backup_path.exists()
-    [coding] = s.codings()
+    [coding] = s.codings.list()
     assert (coding.quote, coding.coder) == ("Some", "amina")
     assert "suggestions" in sa.inspect(s.engine).get_table_names()
-    with s.reading() as conn:  # the version column exists and the old code starts at version 1
+    with raw_connection(s) as conn:  # the version column exists and the old code starts at version 1
         assert conn.exec_driver_sql("SELECT id, row_version FROM codes").all() == [("c", 1)]
     s.close()
     # The backup is the untouched version-1 project.

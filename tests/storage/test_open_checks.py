@@ -21,9 +21,9 @@ from qcode.storage import Store
 
 def _project_db(path: Path) -> Path:
     s = Store.open_sqlite(path, create=True)
-    s.save_codebook(Codebook(title="cb", codes=(Code("a"),)))
+    s.codes.save(Codebook(title="cb", codes=(Code("a"),)))
     text, turns = build_text([("S", "some interview text " * 20, None, None)])
-    s.add_transcript(Transcript(name="t", title="t", text=text, turns=turns))
+    s.transcripts.add(Transcript(name="t", title="t", text=text, turns=turns))
     s.close()
     return path
 
@@ -55,7 +55,7 @@ def test_a_planted_trigger_never_fires(tmp_path: Path) -> None:
     _raw(db, "CREATE TRIGGER wipe AFTER INSERT ON codings BEGIN DELETE FROM transcripts; END;")
     with pytest.raises(ProjectError):
         s = Store.open_sqlite(db)
-        s.add_coding(Coding(1, 0, 4, "a", "amina"))
+        s.codings.add(Coding(1, 0, 4, "a", "amina"))
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM transcripts").fetchone() == (1,)
     conn.close()
@@ -125,9 +125,9 @@ def test_a_read_only_project_opens_for_reading_and_refuses_writes(project_dir: P
     before = db.read_bytes()
     with Project.open(project_dir) as p:
         assert p.store.read_only
-        assert p.store.transcript_summaries()[0].name == "interview-01"
+        assert p.store.transcripts.summaries()[0].name == "interview-01"
         with pytest.raises(StorageError, match="read-only|readonly"):
-            p.store.add_coding(Coding(1, 0, 4, "pay", "amina"))
+            p.store.codings.add(Coding(1, 0, 4, "pay", "amina"))
     with pytest.raises(SystemExit) as exit_:
         main(["-p", str(project_dir), "transcripts"])
     out = capsys.readouterr()
@@ -144,9 +144,9 @@ def test_a_really_read_only_folder(project_dir: Path) -> None:
         p.chmod(0o555 if p.is_dir() else 0o444)
     try:
         with Project.open(project_dir) as p:
-            assert p.store.read_only and p.store.transcript_summaries()
+            assert p.store.read_only and p.store.transcripts.summaries()
             with pytest.raises(QcodeError):
-                p.store.add_coding(Coding(1, 0, 4, "pay", "amina"))
+                p.store.codings.add(Coding(1, 0, 4, "pay", "amina"))
     finally:
         for p in [project_dir, data, data / "project.sqlite"]:
             p.chmod(0o755 if p.is_dir() else 0o644)

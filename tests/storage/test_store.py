@@ -33,7 +33,7 @@ def _fresh_postgres() -> Store:
 def store(request: pytest.FixtureRequest, tmp_path: Path):
     """The same store behaviour on SQLite and (when configured) on a PostgreSQL server."""
     s = Store.open_sqlite(tmp_path / "p.sqlite", create=True) if request.param == "sqlite" else _fresh_postgres()
-    s.save_codebook(Codebook(title="cb", version="1", codes=(Code("a", {"": "A"}), Code("b", {"": "B"}, parent="a"))))
+    s.codes.save(Codebook(title="cb", version="1", codes=(Code("a", {"": "A"}), Code("b", {"": "B"}, parent="a"))))
     yield s
     s.close()
 
@@ -41,55 +41,55 @@ def store(request: pytest.FixtureRequest, tmp_path: Path):
 @pytest.fixture
 def sqlite_store(tmp_path: Path):
     s = Store.open_sqlite(tmp_path / "p.sqlite", create=True)
-    s.save_codebook(Codebook(title="cb", version="1", codes=(Code("a", {"": "A"}), Code("b", {"": "B"}, parent="a"))))
+    s.codes.save(Codebook(title="cb", version="1", codes=(Code("a", {"": "A"}), Code("b", {"": "B"}, parent="a"))))
     yield s
     s.close()
 
 
 def test_transcript_round_trip(store: Store) -> None:
     t = _transcript()
-    tid = store.add_transcript(t, source_bytes=b"raw")
-    back = store.get_transcript(tid)
+    tid = store.transcripts.add(t, source_bytes=b"raw")
+    back = store.transcripts.get(tid)
     assert back.text == t.text and back.turns == t.turns
     assert back.attributes == {"country": "KE"}
     assert back.speakers == {"Interviewer": None, "Amina": "P01"}
     assert back.source is not None and back.source.sha256 == "ab" * 32
-    assert store.source_bytes(tid) == b"raw"
-    [summary] = store.transcript_summaries()
+    assert store.transcripts.source_bytes(tid) == b"raw"
+    [summary] = store.transcripts.summaries()
     assert summary.words == 5 and summary.turns == 2 and summary.speakers == ["Interviewer", "Amina"]
 
 
 def test_find_transcript_by_id_name_and_file_and_ambiguity(store: Store) -> None:
-    a = store.add_transcript(_transcript("one"))
-    b = store.add_transcript(_transcript("two"))
-    assert store.find_transcript(str(a)) == a
-    assert store.find_transcript("two") == b
+    a = store.transcripts.add(_transcript("one"))
+    b = store.transcripts.add(_transcript("two"))
+    assert store.transcripts.find(str(a)) == a
+    assert store.transcripts.find("two") == b
     with pytest.raises(Exception) as err:
-        store.find_transcript("i1.txt")
+        store.transcripts.find("i1.txt")
     assert "matches 2 transcripts" in str(err.value) and "one (id" in str(err.value)
     with pytest.raises(Exception) as err2:
-        store.find_transcript("tow")
+        store.transcripts.find("tow")
     assert "Did you mean 'two'?" in str(err2.value)
 
 
 def test_codebook_round_trip(store: Store) -> None:
-    cb = store.get_codebook()
+    cb = store.codes.codebook()
     assert cb.title == "cb" and cb.ids == ["a", "b"] and cb.get("b").parent == "a"
-    assert store.codebook_record()["content_hash"] == cb.content_hash()
+    assert store.codes.record().content_hash == cb.content_hash()
 
 
 def test_coding_round_trip_update_delete_restore(store: Store) -> None:
-    tid = store.add_transcript(_transcript())
-    c = store.add_coding(Coding(tid, 0, 5, "a", "amina", memo="m", quote="How i", evidence={"x": 1}))
+    tid = store.transcripts.add(_transcript())
+    c = store.codings.add(Coding(tid, 0, 5, "a", "amina", memo="m", quote="How i", evidence={"x": 1}))
     assert c.id is not None
-    got = store.get_coding(c.id)
+    got = store.codings.get(c.id)
     assert (got.coder, got.memo, got.quote, got.evidence, got.guid) == ("amina", "m", "How i", {"x": 1}, c.guid)
-    store.update_coding(_with(got, code_id="b"))
-    assert store.get_coding(c.id).code_id == "b"
-    old = store.delete_coding(c.id)
-    assert store.codings() == []
-    store.restore_coding(old)
-    assert store.get_coding(c.id).guid == c.guid
+    store.codings.update(_with(got, code_id="b"))
+    assert store.codings.get(c.id).code_id == "b"
+    old = store.codings.delete(c.id)
+    assert store.codings.list() == []
+    store.codings.restore(old)
+    assert store.codings.get(c.id).guid == c.guid
 
 
 def _with(c: Coding, **kw: object) -> Coding:
@@ -99,45 +99,45 @@ def _with(c: Coding, **kw: object) -> Coding:
 
 
 def test_unknown_code_is_refused_with_suggestion(store: Store) -> None:
-    tid = store.add_transcript(_transcript())
+    tid = store.transcripts.add(_transcript())
     with pytest.raises(CodingError) as err:
-        store.add_coding(Coding(tid, 0, 5, "aa", "x"))
+        store.codings.add(Coding(tid, 0, 5, "aa", "x"))
     assert "Unknown code 'aa'" in err.value.message
-    assert store.codings() == []
+    assert store.codings.list() == []
 
 
 def test_database_refuses_invalid_span_even_without_use_case(store: Store) -> None:
-    tid = store.add_transcript(_transcript())
+    tid = store.transcripts.add(_transcript())
     from qcode.core.errors import StorageError
 
     with pytest.raises(StorageError) as err:  # the constraint, reported as a user-facing error
-        store.add_coding(Coding(tid, 5, 5, "a", "x"))
+        store.codings.add(Coding(tid, 5, 5, "a", "x"))
     assert isinstance(err.value.__cause__, sa.exc.IntegrityError)
 
 
 def test_transaction_is_all_or_nothing(store: Store) -> None:
-    tid = store.add_transcript(_transcript())
+    tid = store.transcripts.add(_transcript())
     with pytest.raises(RuntimeError):
         with store.transaction():
-            store.add_coding(Coding(tid, 0, 5, "a", "x"))
+            store.codings.add(Coding(tid, 0, 5, "a", "x"))
             store.memos.add(Memo("project", "", "note", "x"))
             raise RuntimeError("boom")
-    assert store.codings() == [] and store.memos.find() == []
+    assert store.codings.list() == [] and store.memos.find() == []
 
 
 def test_batch_insert_returns_ids_and_filters(store: Store) -> None:
-    tid = store.add_transcript(_transcript())
+    tid = store.transcripts.add(_transcript())
     items = [Coding(tid, i, i + 3, "a" if i % 2 else "b", "c1" if i < 5 else "c2") for i in range(10)]
-    stored = store.add_codings(items)
+    stored = store.codings.add_many(items)
     assert len({c.id for c in stored}) == 10
-    assert len(store.codings(code_ids=["a"])) == 5
-    assert len(store.codings(coders=["c2"])) == 5
-    assert store.count_codings() == {"a": 5, "b": 5}
+    assert len(store.codings.list(code_ids=["a"])) == 5
+    assert len(store.codings.list(coders=["c2"])) == 5
+    assert store.codings.counts() == {"a": 5, "b": 5}
     assert store.coders.names() == ["c1", "c2"]
 
 
 def test_participants_and_speaker_links(store: Store) -> None:
-    tid = store.add_transcript(_transcript())
+    tid = store.transcripts.add(_transcript())
     store.participants.upsert(Participant("P01", {"gender": "f"}))
     store.participants.upsert(Participant("P01", {"country": "KE"}))
     assert store.participants.find() == [Participant("P01", {"gender": "f", "country": "KE"})]
@@ -146,10 +146,10 @@ def test_participants_and_speaker_links(store: Store) -> None:
 
 
 def test_reassign_codings_dedupes(store: Store) -> None:
-    tid = store.add_transcript(_transcript())
-    store.add_codings([Coding(tid, 0, 5, "a", "x"), Coding(tid, 0, 5, "b", "x"), Coding(tid, 6, 9, "a", "x")])
-    assert store.reassign_codings("a", "b") == 2
-    assert sorted((c.start, c.code_id) for c in store.codings()) == [(0, "b"), (6, "b")]
+    tid = store.transcripts.add(_transcript())
+    store.codings.add_many([Coding(tid, 0, 5, "a", "x"), Coding(tid, 0, 5, "b", "x"), Coding(tid, 6, 9, "a", "x")])
+    assert store.codings.reassign("a", "b") == 2
+    assert sorted((c.start, c.code_id) for c in store.codings.list()) == [(0, "b"), (6, "b")]
 
 
 def test_safety_pragmas_are_set(sqlite_store: Store) -> None:
@@ -166,8 +166,8 @@ def test_deleted_interview_text_does_not_linger_in_the_file(tmp_path: Path) -> N
     canary = "ZXQ-PARTICIPANT-7781"
     t.text = t.text.replace("Unstable", canary)
     t.turns = build_text([("Interviewer", "How is work?", None, None), ("Amina", f"{canary}, always.", None, None)])[1]
-    tid = s.add_transcript(t)
-    s.delete_transcript(tid)
+    tid = s.transcripts.add(t)
+    s.transcripts.delete(tid)
     s.close()
     blob = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     assert canary.encode() not in blob
@@ -232,8 +232,8 @@ def test_not_a_database_is_refused_and_left_alone(tmp_path: Path) -> None:
 def test_damaged_database_is_detected(tmp_path: Path) -> None:
     path = tmp_path / "p.sqlite"
     s = Store.open_sqlite(path, create=True)
-    tid = s.add_transcript(_transcript())
-    s.add_codings([Coding(tid, i % 20, i % 20 + 2, "a", "x") for i in range(2000)] if s.get_codebook().ids else [])
+    tid = s.transcripts.add(_transcript())
+    s.codings.add_many([Coding(tid, i % 20, i % 20 + 2, "a", "x") for i in range(2000)] if s.codes.codebook().ids else [])
     s.close()
     data = bytearray(path.read_bytes())
     # Scribble over the middle pages, keeping the header intact.
@@ -254,10 +254,10 @@ def test_missing_database_without_create(tmp_path: Path) -> None:
 
 def test_backup_is_verified_and_complete(sqlite_store: Store, tmp_path: Path) -> None:
     store = sqlite_store
-    store.add_transcript(_transcript())
+    store.transcripts.add(_transcript())
     path = store.backup(tmp_path / "backups")
     copy = Store.open_sqlite(path)
-    assert [t.name for t in copy.transcript_summaries()] == ["t1"]
+    assert [t.name for t in copy.transcripts.summaries()] == ["t1"]
     copy.close()
 
 

@@ -92,7 +92,7 @@ def build_project(folder: Path, target: Path):
         for pid, rows in answers.items():
             text, turns = build_text([(pid, r["Text"], None, None) for r in rows])
             t = Transcript(name=slug(pid), title=f"Participant {pid}", text=text, turns=turns, language="en", kind="survey")
-            tid = project.store.add_transcript(t)
+            tid = project.store.transcripts.add(t)
             kept = [r for r in rows if r["Text"].strip()]
             for r, turn in zip(kept, turns, strict=True):
                 dom = r["Domain"].strip()
@@ -104,6 +104,6 @@ def build_project(folder: Path, target: Path):
                 for cid in dict.fromkeys(targets):
                     codings.append(Coding(tid, turn.start, turn.end, cid, CODER, origin="imported",
                                           quote=a.quote, prefix=a.prefix, suffix=a.suffix))
-        project.store.add_codings(codings)
+        project.store.codings.add_many(codings)
     project.invalidate()
     return project

@@ -134,7 +134,7 @@ def build_project(folder: Path, target: Path):
     project = Project.init(target, codebook=target / "codebook.yaml", language="en", name="PDPilot interviews")
     files = sorted(folder.glob("P*.txt"))
     importing.import_paths(project, files)
-    by_name = {s.name: s.id for s in project.store.transcript_summaries()}
+    by_name = {s.name: s.id for s in project.store.transcripts.summaries()}
     rows = list(csv.DictReader((folder / "coded_segments.csv").open(encoding="utf-8")))
     codings: list[Coding] = []
     maps: dict[str, tuple[int, str, list[int]]] = {}
@@ -156,7 +156,7 @@ def build_project(folder: Path, target: Path):
         codings.append(Coding(tid, s, e, ids[r["code"].strip()], CODER, origin="imported",
                               quote=a.quote, prefix=a.prefix, suffix=a.suffix))
     with project.store.transaction():
-        project.store.add_codings(codings)
+        project.store.codings.add_many(codings)
     project.invalidate()
     return project
 

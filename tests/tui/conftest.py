@@ -23,7 +23,7 @@ def codings_in(project_dir: Path):
     from qcode.usecases.project import Project
 
     with Project.open(project_dir) as p:
-        return p.store.codings()
+        return p.store.codings.list()
 
 
 @pytest.fixture

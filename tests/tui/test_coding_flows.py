@@ -145,7 +145,7 @@ async def test_store_error_is_shown_and_not_applied(make, project_dir: Path, mon
         def busy(*a, **k):
             raise ProjectBusyError("The project is busy: another qcode process is writing to it.")
 
-        monkeypatch.setattr(app.project.store, "add_coding", busy)
+        monkeypatch.setattr(app.project.store.codings, "add", busy)
         await pilot.press("t", "1")
         await pilot.pause()
         assert isinstance(app.screen, ErrorDialog)

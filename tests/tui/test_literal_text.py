@@ -15,7 +15,7 @@ def _add_nasty(project_dir: Path) -> None:
 
     text, turns = build_text([("[red]Spk[/red]", NASTY, 1.0, 2.0)])
     with Project.open(project_dir) as p:
-        p.store.add_transcript(Transcript(name="nasty", title="[link=https://evil.example]t[/link]", text=text, turns=turns))
+        p.store.transcripts.add(Transcript(name="nasty", title="[link=https://evil.example]t[/link]", text=text, turns=turns))
 
 
 def test_visible_keeps_offsets_and_hides_controls() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SMALL_CODEBOOK, SMALL_TRANSCRIPT
+from tests.helpers import raw_connection
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def _pending_suggestion(root: Path) -> None:
     with Project.open(root) as p:
         t = p.transcript("interview-01")
         j = t.text.index("Unstable.")
-        with p.store.transaction() as conn:
+        with raw_connection(p.store) as conn:  # a fixed creation time
             conn.execute(sa.insert(schema.suggestions).values(
                 transcript_id=t.id, code_id="instability", start=j, end=j + len("Unstable."), quote="Unstable.",
                 score=0.82, evidence={"summary": "keyword \"unstable\" (\"Unstable\")", "spans": [[j, j + 8]], "signals": []},

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import raw_connection
+
 pytest.importorskip("qcode.usecases.suggesting")
 
 LONG_WHY = (
@@ -28,7 +30,7 @@ def add_pending(root: Path, rows: list[tuple[str, str, float, list[str]]]) -> li
     out = []
     with Project.open(root) as p:
         t = p.transcript("focus-group-annotators")
-        with p.store.transaction() as conn:
+        with raw_connection(p.store) as conn:  # fixed creation times
             for code, opening, score, words in rows:
                 [turn] = [u for u in t.turns if t.text[u.start : u.end].startswith(opening)]
                 spans = [(turn.start + t.text[turn.start : turn.end].index(w), 0) for w in words]
@@ -192,7 +194,7 @@ async def test_the_card_says_why_in_full_without_jargon(demo_dir: Path) -> None:
                {"name": "qcode.similarity.v1", "contribution": 0.3, "detail": long_detail}]
     from qcode.usecases.project import Project
 
-    with Project.open(demo_dir) as p, p.store.transaction() as conn:
+    with Project.open(demo_dir) as p, raw_connection(p.store) as conn:  # evidence no suggester writes
         conn.execute(sa.update(schema.suggestions).values(evidence={"summary": "x", "spans": [], "signals": signals}))
     app = make_app(demo_dir)
     async with app.run_test(size=(200, 50)) as pilot:

@@ -103,5 +103,5 @@ async def test_review_queue_keeps_both_then_undo_then_one(make, project_dir: Pat
         with Project.open(project_dir) as p:
             [rec] = team.reviews(p.store)
             assert (rec["decision"], rec["memo"]) == ("keep", "the short span fits the definition")
-            [c] = p.store.codings(coders=["consensus"])
+            [c] = p.store.codings.list(coders=["consensus"])
             assert c.memo == "the short span fits the definition"

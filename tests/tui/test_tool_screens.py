@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from qcode.tui.screens.coding import CodingScreen
+from tests.helpers import raw_connection
 from tests.tui.conftest import codings_in
 
 SIZE = (110, 32)
@@ -131,7 +132,7 @@ def _insert_suggestions(project_dir: Path, *, third: bool = False) -> list[int]:
             rows.append(dict(transcript_id=t.id, code_id="invisible-work", start=k, end=k + len(q), quote=q,
                              score=0.55, evidence={"summary": "similar to a coded passage", "spans": [], "signals": []}))
         ids = []
-        with p.store.transaction() as conn:
+        with raw_connection(p.store) as conn:  # fixed creation times
             for r in rows:
                 ids.append(conn.execute(sa.insert(schema.suggestions).values(
                     suggester="test.v1", status="pending", created="2024-01-01T00:00:00+00:00", **r)).inserted_primary_key[0])
@@ -295,7 +296,7 @@ async def test_import_with_preview(make, project_dir: Path) -> None:
     from qcode.usecases.project import Project
 
     with Project.open(project_dir) as p:
-        names = [s.name for s in p.store.transcript_summaries()]
+        names = [s.name for s in p.store.transcripts.summaries()]
         assert "second" in names
 
 
@@ -418,6 +419,6 @@ async def test_leaving_the_import_screen_cancels_the_import_between_files(make, 
         await pilot.pause()
         assert not any("Imported" in n.message for n in app._notifications)
     with Project.open(project_dir) as p:
-        names = sorted(s.name for s in p.store.transcript_summaries())
+        names = sorted(s.name for s in p.store.transcripts.summaries())
         assert names == ["b0", "interview-01"]
         assert len(p.transcript("b0").turns) == 2  # whole: both turns

@@ -48,7 +48,7 @@ def double_coded(shared_real: Path, tmp_path: Path) -> tuple[Project, list[Codin
     root = tmp_path / "p"
     p = Project.init(root, codebook=tmp_path / "cb.yaml")
     assert not importing.import_paths(p, sorted(src.glob("P*.txt"))).failed
-    by_doc = {Path(s.source).stem: s.id for s in p.store.transcript_summaries()}
+    by_doc = {Path(s.source).stem: s.id for s in p.store.transcripts.summaries()}
     first: dict[tuple[int, int, int, str], Coding] = {}
     for r in rows:
         t = p.transcript(by_doc[r["doc"]])
@@ -60,7 +60,7 @@ def double_coded(shared_real: Path, tmp_path: Path) -> tuple[Project, list[Codin
     ones = sorted(first.values(), key=lambda c: (c.transcript_id, c.start, c.end, c.code_id))
     assert len(ones) >= 60  # the published segments found verbatim in the imported text
     twos = [s for i, c in enumerate(ones) if (s := _second(i, c, codes[(codes.index(c.code_id) + 1) % len(codes)]))]
-    p.store.add_codings(ones + twos)
+    p.store.codings.add_many(ones + twos)
     yield p, ones, twos
     p.close()
 

@@ -20,7 +20,7 @@ def test_blind_filters_what_the_current_coder_sees(project: Project) -> None:
     assert blind.restrict(project, ["bob"]) == []
     assert [q.coder for q in retrieval.quotes(project, "instability", coders=["bob"])] == []
     assert not blind.is_blind(project, "bob")
-    assert len(project.store.codings()) == 2  # nothing hidden in the store itself
+    assert len(project.store.codings.list()) == 2  # nothing hidden in the store itself
 
 
 def test_on_a_team_server_the_setting_is_kept_in_the_local_folder(project: Project, monkeypatch) -> None:

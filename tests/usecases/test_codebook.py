@@ -49,12 +49,12 @@ def test_switch_version_retires_removed_code_with_codings(project, tmp_path: Pat
     assert change.retired == ["piece-rates"]
     cb = project.codebook
     assert cb.get("piece-rates").retired and cb.get("piece-rates").parent == "pay"
-    assert project.store.count_codings() == {"piece-rates": 1, "instability": 1}
+    assert project.store.codings.counts() == {"piece-rates": 1, "instability": 1}
     with pytest.raises(CodingError, match="retired"):
         apply_code(project, "interview-01", 0, 5, "piece-rates")
     assert "[codebook]\npath = \"v2.yaml\"" in (tmp_path / "qcode.toml").read_text(encoding="utf-8")
-    rec = project.store.codebook_record()
-    assert rec["version"] == "2.0.0" and rec["content_hash"] == load_codebook(tmp_path / "v2.yaml")[0].content_hash()
+    rec = project.store.codes.record()
+    assert rec.version == "2.0.0" and rec.content_hash == load_codebook(tmp_path / "v2.yaml")[0].content_hash()
 
 
 def test_switch_version_can_delete_or_move_codings(project, tmp_path: Path) -> None:
@@ -62,7 +62,7 @@ def test_switch_version_can_delete_or_move_codings(project, tmp_path: Path) -> N
     (tmp_path / "v2.yaml").write_text(V2, encoding="utf-8")
     change = uc.attach_codebook(project, tmp_path / "v2.yaml", removed="move:pay")
     assert change.moved_codings == 1
-    assert project.store.count_codings() == {"pay": 1, "instability": 1}
+    assert project.store.codings.counts() == {"pay": 1, "instability": 1}
     assert "piece-rates" not in project.codebook
 
 
@@ -71,49 +71,49 @@ def test_switch_version_delete(project, tmp_path: Path) -> None:
     (tmp_path / "v2.yaml").write_text(V2, encoding="utf-8")
     change = uc.attach_codebook(project, tmp_path / "v2.yaml", removed="delete")
     assert change.deleted_codings == 1
-    assert project.store.count_codings() == {"instability": 1}
+    assert project.store.codings.counts() == {"instability": 1}
 
 
 def test_bad_choices_change_nothing(project, tmp_path: Path) -> None:
     code_some(project)
     (tmp_path / "v2.yaml").write_text(V2, encoding="utf-8")
-    before = project.store.codebook_record()
+    before = project.store.codes.record()
     with pytest.raises(CodebookError, match="not in the new codebook"):
         uc.attach_codebook(project, tmp_path / "v2.yaml", removed="move:piece-rate")
     with pytest.raises(CodebookError, match="Unknown choice"):
         uc.attach_codebook(project, tmp_path / "v2.yaml", removed="drop")
-    assert project.store.codebook_record() == before
-    assert "piece-rates" in project.store.get_codebook()
+    assert project.store.codes.record() == before
+    assert "piece-rates" in project.store.codes.codebook()
 
 
 def test_add_code_writes_yaml_keeping_comments(project, project_dir: Path) -> None:
     path = project_dir / "codebook.yaml"
     path.write_text("# Our team's codebook\n" + path.read_text(encoding="utf-8").replace(
         "  - id: pay\n", "  # money matters\n  - id: pay\n"), encoding="utf-8")
-    old_hash = project.store.codebook_record()["content_hash"]
+    old_hash = project.store.codes.record().content_hash
     code = uc.add_code(project, "Night work!", parent="instability")
     assert code.id == "night-work" and code.parent == "instability"
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# Our team's codebook\n") and "  # money matters\n  - id: pay\n" in text
     assert "    children:\n      - id: night-work\n        label: Night work!\n" in text
     assert check_codebook(path) == []
-    assert project.store.codebook_record()["content_hash"] != old_hash
+    assert project.store.codes.record().content_hash != old_hash
     # a coding made now records the new codebook version
     c = apply_code(project, "interview-01", 0, 5, "night-work")
-    assert c.codebook_hash == project.store.codebook_record()["content_hash"]
+    assert c.codebook_hash == project.store.codes.record().content_hash
     assert uc.add_code(project, "Night work!").id == "night-work-2"
 
 
 def test_failed_edit_leaves_file_and_store_unchanged(project, project_dir: Path) -> None:
     path = project_dir / "codebook.yaml"
     before_text = path.read_text(encoding="utf-8")
-    before_codes = project.store.get_codebook().ids
+    before_codes = project.store.codes.codebook().ids
     with pytest.raises(CodebookError, match="is not a colour"):
         uc.add_code(project, "Bad", color="blue")
     with pytest.raises(NotFoundError, match="Unknown code 'nope'"):
         uc.add_code(project, "Orphan", parent="nope")
     assert path.read_text(encoding="utf-8") == before_text
-    assert project.store.get_codebook().ids == before_codes
+    assert project.store.codes.codebook().ids == before_codes
 
 
 def test_merge_codes_moves_codings_and_children(project, project_dir: Path) -> None:
@@ -124,7 +124,7 @@ def test_merge_codes_moves_codings_and_children(project, project_dir: Path) -> N
     assert "pay" not in cb and cb.get("piece-rates").parent == "instability"
     n = uc.merge_codes(project, "piece-rates", "instability")
     assert n == 1
-    assert project.store.count_codings() == {"instability": 2}
+    assert project.store.codings.counts() == {"instability": 2}
     text = (project_dir / "codebook.yaml").read_text(encoding="utf-8")
     assert "id: pay\n" not in text and "piece-rates" not in text
     with pytest.raises(CodebookError, match="into itself"):
@@ -141,7 +141,7 @@ def test_move_code(project, project_dir: Path) -> None:
         uc.move_code(project, "piece-rates", "pay")
     cb, _ = load_codebook(project_dir / "codebook.yaml")
     assert cb.get("pay").parent == "piece-rates"
-    assert project.store.count_codings()["piece-rates"] == 1
+    assert project.store.codings.counts()["piece-rates"] == 1
 
 
 def test_split_code(project) -> None:

@@ -18,18 +18,18 @@ def _span(project: Project, needle: str) -> tuple[int, int]:
 def test_apply_code_stores_quote_context_and_codebook_version(project: Project) -> None:
     s, e = _span(project, "Piece rates, very low")
     c = uc.apply_code(project, "interview-01", s, e, "piece-rates", memo="clear")
-    stored = project.store.get_coding(c.id)
+    stored = project.store.codings.get(c.id)
     assert stored.quote == "Piece rates, very low"
     assert stored.prefix.endswith("\n\n") and stored.suffix.startswith(". You are paid")
     assert stored.coder == "tester" and stored.memo == "clear" and stored.origin == "manual"
-    assert stored.codebook_hash == project.store.codebook_record()["content_hash"]
+    assert stored.codebook_hash == project.store.codes.record().content_hash
 
 
 def test_apply_code_by_file_name_and_id(project: Project) -> None:
     tid = project.transcript("interview-01").id
     uc.apply_code(project, "interview-01.txt", 0, 3, "pay")
     uc.apply_code(project, str(tid), 0, 3, "instability")
-    assert len(project.store.codings()) == 2
+    assert len(project.store.codings.list()) == 2
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ def test_bad_input_changes_nothing(project: Project, start: int, end: int, code:
     with pytest.raises(error) as err:
         uc.apply_code(project, "interview-01", start, end, code)
     assert fragment in err.value.message
-    assert project.store.codings() == []
+    assert project.store.codings.list() == []
 
 
 def test_same_coding_twice_is_refused(project: Project) -> None:
@@ -52,13 +52,13 @@ def test_same_coding_twice_is_refused(project: Project) -> None:
     with pytest.raises(CodingError, match="already coded"):
         uc.apply_code(project, "interview-01", 0, 5, "pay")
     uc.apply_code(project, "interview-01", 0, 5, "pay", coder="colleague")  # another coder may
-    assert len(project.store.codings()) == 2
+    assert len(project.store.codings.list()) == 2
 
 
 def test_retired_code_is_not_offered(project: Project) -> None:
     from dataclasses import replace
 
-    project.store.upsert_codes([replace(project.codebook.get("pay"), retired=True)], start_position=1)
+    project.store.codes.upsert([replace(project.codebook.get("pay"), retired=True)], start_position=1)
     project.invalidate(codebook=True)
     with pytest.raises(CodingError, match="retired"):
         uc.apply_code(project, "interview-01", 0, 5, "pay")
@@ -72,24 +72,24 @@ def test_undo_redo_every_kind_of_action(project: Project) -> None:
     s, e = _span(project, "Unstable")
     uc.resize_coding(project, c.id, s, e, history=h)
     uc.remove_coding(project, c.id, history=h)
-    assert project.store.codings() == []
+    assert project.store.codings.list() == []
 
     h.undo()  # remove
-    assert project.store.get_coding(c.id).quote == "Unstable"
+    assert project.store.codings.get(c.id).quote == "Unstable"
     h.undo()  # resize
-    assert project.store.get_coding(c.id).start == 0
+    assert project.store.codings.get(c.id).start == 0
     h.undo()  # memo
-    assert project.store.get_coding(c.id).memo == ""
+    assert project.store.codings.get(c.id).memo == ""
     h.undo()  # recode
-    assert project.store.get_coding(c.id).code_id == "pay"
+    assert project.store.codings.get(c.id).code_id == "pay"
     h.undo()  # add
-    assert project.store.codings() == [] and not h.can_undo
+    assert project.store.codings.list() == [] and not h.can_undo
 
     for _ in range(5):
         h.redo()
-    assert project.store.codings() == [] and not h.can_redo
+    assert project.store.codings.list() == [] and not h.can_redo
     h.undo()
-    restored = project.store.get_coding(c.id)
+    restored = project.store.codings.get(c.id)
     assert (restored.code_id, restored.memo, restored.quote, restored.guid) == ("instability", "why", "Unstable", c.guid)
 
 
@@ -98,10 +98,10 @@ def test_grouped_actions_undo_together(project: Project) -> None:
     with h.group("code all"):
         for i in range(3):
             uc.apply_code(project, "interview-01", i * 4, i * 4 + 3, "pay", history=h)
-    assert len(project.store.codings()) == 3
+    assert len(project.store.codings.list()) == 3
     step = h.undo()
     assert step is not None and step.label == "code all"
-    assert project.store.codings() == []
+    assert project.store.codings.list() == []
 
 
 def test_new_action_clears_redo(project: Project) -> None:
@@ -118,5 +118,5 @@ def test_a_group_that_failed_leaves_nothing_to_undo(project: Project) -> None:
         with project.store.transaction(), h.group("code all"):
             uc.apply_code(project, "interview-01", 0, 3, "pay", history=h)
             uc.apply_code(project, "interview-01", 0, 99999, "pay", history=h)
-    assert project.store.codings() == []
+    assert project.store.codings.list() == []
     assert not h.can_undo

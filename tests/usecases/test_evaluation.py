@@ -41,7 +41,7 @@ def gold(tmp_path):
     p = Project.init(tmp_path, codebook=tmp_path / "cb.yaml", language="en")
     for name, turns in (("t1", T1), ("t2", T2)):
         text, tt = build_text([("P", s, None, None) for s, _ in turns])
-        p.store.add_transcript(Transcript(name=name, title=name, text=text, turns=tt, language="en"))
+        p.store.transcripts.add(Transcript(name=name, title=name, text=text, turns=tt, language="en"))
         for (_, code), turn in zip(turns, tt, strict=True):
             if code:
                 apply_code(p, name, turn.start, turn.end, code, coder="gold")
@@ -92,7 +92,7 @@ def test_half_rule_turn_versus_sentence(tmp_path):
     with Project.init(tmp_path, codebook=tmp_path / "cb.yaml") as p:
         for name in ("a", "b"):
             text, tt = build_text([("P", "Contracts end every month. The canteen is fine.", None, None)])
-            p.store.add_transcript(Transcript(name=name, title=name, text=text, turns=tt, language="en"))
+            p.store.transcripts.add(Transcript(name=name, title=name, text=text, turns=tt, language="en"))
             apply_code(p, name, 0, 26, "contracts", coder="gold")  # the first sentence only
         turn = evaluate(p, folds=2, signals=KEYWORDS_ONLY, unit="turn")
         sent = evaluate(p, folds=2, signals=KEYWORDS_ONLY, unit="sentence")
@@ -123,7 +123,7 @@ def test_datawork_survey_beats_the_keyword_baseline(shared_real, tmp_path):
     from tests.suggest.datawork import build_project
 
     with build_project(shared_real / "en" / "datawork_survey", tmp_path / "dw") as p:
-        assert len(p.store.transcript_summaries()) == 50
+        assert len(p.store.transcripts.summaries()) == 50
         r = evaluate(p, depth=1, folds=5)
         assert r.units == 206 and r.coded_units == 206
         assert r.suggest.micro["f1"] > r.baseline.micro["f1"]
@@ -137,7 +137,7 @@ def test_per_unit_cap_counts_only_the_best_codes_of_a_unit(gold):
     # t3's only turn names two codes; both score 0.55 (keyword), the tie goes to the code id:
     # per_unit=1 keeps "contracts" (gold: TP) and drops "deadlines" (an FP without the cap).
     text, tt = build_text([("P", "The contract deadline passed.", None, None)])
-    gold.store.add_transcript(Transcript(name="t3", title="t3", text=text, turns=tt, language="en"))
+    gold.store.transcripts.add(Transcript(name="t3", title="t3", text=text, turns=tt, language="en"))
     apply_code(gold, "t3", tt[0].start, tt[0].end, "contracts", coder="gold")
     free = evaluate(gold, folds=2, signals=KEYWORDS_ONLY, per_unit=0)
     capped = evaluate(gold, folds=2, signals=KEYWORDS_ONLY, per_unit=1)
@@ -207,8 +207,8 @@ def test_pdpilot_interviews_meet_the_theme_level_targets(shared_real, tmp_path):
     from tests.suggest.pdpilot import build_project
 
     with build_project(shared_real / "en" / "pdpilot_interviews", tmp_path / "pd") as p:
-        assert len(p.store.transcript_summaries()) == 7
-        assert len(p.store.codings()) == 262
+        assert len(p.store.transcripts.summaries()) == 7
+        assert len(p.store.codings.list()) == 262
         r = evaluate(p, depth=1, folds=5)
     assert r.transcripts == 7 and r.coded_units > 300
     assert r.suggest.micro["f1"] >= 0.30
@@ -226,7 +226,7 @@ def test_pdpilot_segments_are_placed_on_their_text(shared_real, tmp_path):
     folder = shared_real / "en" / "pdpilot_interviews"
     rows = list(csv.DictReader((folder / "coded_segments.csv").open(encoding="utf-8")))
     with build_project(folder, tmp_path / "pd") as p:
-        codings = sorted(p.store.codings(), key=lambda c: c.id)
+        codings = sorted(p.store.codings.list(), key=lambda c: c.id)
     assert len(codings) == len(rows)
 
     def words(t: str) -> list[str]:

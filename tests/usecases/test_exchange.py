@@ -35,7 +35,7 @@ def test_import_places_by_quote_when_offsets_differ(project: Project, tmp_path: 
     f = _write(tmp_path / "c.jsonl", [{"transcript": "interview-01", "start": true_start + 3, "end": true_start + 14, "code": "piece-rates", "coder": "nvivo-user", "quote": "Piece rates"}])
     r = exchange.import_codings(project, f)
     assert (r.imported, r.placed_by_quote, r.failed) == (1, 1, [])
-    [c] = project.store.codings()
+    [c] = project.store.codings.list()
     assert (c.start, c.end, c.quote, c.origin, c.coder) == (true_start, true_start + 11, "Piece rates", "imported", "nvivo-user")
 
 
@@ -53,9 +53,9 @@ def test_unplaceable_line_fails_everything_by_default(project: Project, tmp_path
     assert not r.committed and r.imported == 0
     assert [m.split(":")[0] for m in r.failed] == ["c.jsonl, line 2", "c.jsonl, line 3", "c.jsonl, line 4"]
     assert "not found" in r.failed[0] and "No transcript 'missing'" in r.failed[1] and "Unknown code 'nope'" in r.failed[2]
-    assert project.store.codings() == []
+    assert project.store.codings.list() == []
     r2 = exchange.import_codings(project, f, skip_bad=True)
-    assert r2.committed and r2.imported == 1 and len(project.store.codings()) == 1
+    assert r2.committed and r2.imported == 1 and len(project.store.codings.list()) == 1
 
 
 def test_csv_import(project: Project, tmp_path: Path) -> None:
@@ -63,7 +63,7 @@ def test_csv_import(project: Project, tmp_path: Path) -> None:
     f.write_text("transcript,start,end,code,coder,memo,created\ninterview-01.txt,0,3,pay,b,\"a, memo\",2024-05-01T10:00:00\n", encoding="utf-8")
     r = exchange.import_codings(project, f)
     assert r.imported == 1
-    [c] = project.store.codings()
+    [c] = project.store.codings.list()
     assert c.memo == "a, memo" and c.created.year == 2024 and c.coder == "b"
 
 
@@ -76,4 +76,4 @@ def test_bad_json_names_the_line(project: Project, tmp_path: Path) -> None:
     f.write_text('{"transcript": "interview-01", "start": 0, "end": 3, "code": "pay"}\n{oops\n', encoding="utf-8")
     with pytest.raises(ImportFormatError, match="line 2"):
         exchange.import_codings(project, f)
-    assert project.store.codings() == []
+    assert project.store.codings.list() == []

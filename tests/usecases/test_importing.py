@@ -15,13 +15,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def names(project) -> list[str]:
-    return [s.name for s in project.store.transcript_summaries()]
+    return [s.name for s in project.store.transcripts.summaries()]
 
 
 def test_demo_transcripts_import_with_sidecars(project) -> None:
     report = importing.import_paths(project, [REPO / "transcripts"])
     assert not report.failed, [r.message for r in report.failed]
-    formats = {s.format for s in project.store.transcript_summaries()}
+    formats = {s.format for s in project.store.transcripts.summaries()}
     assert {"txt", "docx", "vtt", "srt"} <= formats
     assert "readme" not in names(project)
     fg = project.transcript("focus-group-annotators")
@@ -29,7 +29,7 @@ def test_demo_transcripts_import_with_sidecars(project) -> None:
     assert import_attributes(project, REPO / "transcripts" / "transcripts.csv") == 5
     assert import_attributes(project, REPO / "transcripts" / "participants.csv") == 8
     links = project.store.participants.speakers()
-    tid = project.store.find_transcript("entretien-lucie")
+    tid = project.store.transcripts.find("entretien-lucie")
     assert links[(tid, "LUCIE")] == "Lucie"
     assert project.transcript("entretien-hery").attributes["date"] == "2024-05-22"
     assert AttributeDef("date", "date", "transcript") in project.store.attributes.definitions()
@@ -69,7 +69,7 @@ def test_failure_inside_the_store_rolls_back(project, tmp_path, monkeypatch) -> 
     def boom(*a, **k):
         raise QcodeError("disk full")
 
-    monkeypatch.setattr(project.store, "_write_speakers", boom)
+    monkeypatch.setattr(project.store.transcripts, "_write_speakers", boom)
     with pytest.raises(QcodeError):
         importing.import_file(project, f)
     assert names(project) == before
@@ -131,6 +131,6 @@ def test_attribute_yaml_sidecar(project, tmp_path) -> None:
                  "participants:\n  Amina: {age: 29, gender: woman}\nspeakers:\n  interview-01: {Amina: Amina}\n",
                  encoding="utf-8")
     assert import_attributes(project, f) == 2
-    tid = project.store.find_transcript("interview-01")
+    tid = project.store.transcripts.find("interview-01")
     assert project.store.participants.speakers()[(tid, "Amina")] == "Amina"
     assert next(p for p in project.store.participants.find()).attributes == {"age": 29, "gender": "woman"}

@@ -18,7 +18,7 @@ def test_write_then_update_keeps_one_memo_per_target(project) -> None:
 
 def test_transcript_memo_by_name_is_stored_by_id(project) -> None:
     memos.write_memo(project, "transcript", "interview-01", "long pauses")
-    tid = project.store.find_transcript("interview-01")
+    tid = project.store.transcripts.find("interview-01")
     assert memos.my_memo(project, "transcript", str(tid)).text == "long pauses"
     assert memos.target_label(project, memos.my_memo(project, "transcript", "interview-01")) == "Transcript interview-01"
 

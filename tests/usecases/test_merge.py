@@ -13,10 +13,11 @@ from qcode.usecases import coding, exchange, importing, memos
 from qcode.usecases.merge import MERGED_MEMO_TITLE, merge_path
 from qcode.usecases.project import Project
 from tests.conftest import SMALL_CODEBOOK, SMALL_TRANSCRIPT
+from tests.helpers import raw_connection
 
 
 def _snapshot(p: Project) -> dict[str, list[tuple]]:
-    with p.store.reading() as conn:
+    with raw_connection(p.store) as conn:
         return {
             "codings": sorted(conn.exec_driver_sql(
                 "SELECT c.guid, c.transcript_id, c.code_id, k.name, c.start, c.\"end\", c.memo, c.modified"
@@ -62,14 +63,14 @@ def test_merge_project_adds_without_overwriting_and_twice_is_a_no_op(mine: Proje
     # Nothing that was here changed.
     assert set(before["codings"]) <= set(after["codings"])
     assert set(before["memos"]) <= set(after["memos"])
-    tid = mine.store.find_transcript("interview-01")
-    [bob] = mine.store.codings(transcript_id=tid, coders=["bob"])
+    tid = mine.store.transcripts.find("interview-01")
+    [bob] = mine.store.codings.list(transcript_id=tid, coders=["bob"])
     assert (bob.start, bob.end, bob.code_id, bob.memo) == (41, 60, "instability", "bob's view")
-    assert mine.store.codings(transcript_id=mine.store.find_transcript("interview-02"))[0].coder == "bob"
+    assert mine.store.codings.list(transcript_id=mine.store.transcripts.find("interview-02"))[0].coder == "bob"
     # Conflicting memos: both kept (code memo by bob; the identical coding's other memo).
     pay = [m.text for m in mine.store.memos.find("code", "pay")]
     assert sorted(pay) == ["Bob: an older note.", "Bob: pay means money received."]
-    [amina] = mine.store.codings(transcript_id=tid, coders=["amina"])
+    [amina] = mine.store.codings.list(transcript_id=tid, coders=["amina"])
     assert amina.memo == "amina's memo"
     assert [(m.text, m.title) for m in mine.store.memos.find("coding", str(amina.id))] == [("amina, other memo", MERGED_MEMO_TITLE)]
     assert r.memos_identical == 1  # the identical project memo
@@ -81,20 +82,20 @@ def test_merge_project_adds_without_overwriting_and_twice_is_a_no_op(mine: Proje
 
 def test_codes_are_matched_by_guid_when_renamed(mine: Project, colleague: Path) -> None:
     with Project.open(colleague) as p:
-        with p.store.transaction() as conn:
+        with raw_connection(p.store) as conn:  # two codes that are one, renamed
             conn.execute(sa.text("UPDATE codes SET guid = 'g-shared' WHERE id = 'instability'"))
-    with mine.store.transaction() as conn:
+    with raw_connection(mine.store) as conn:
         conn.execute(sa.text("UPDATE codes SET guid = 'g-shared' WHERE id = 'invisible-work'"))
     merge_path(mine, colleague)
-    tid = mine.store.find_transcript("interview-01")
-    assert [c.code_id for c in mine.store.codings(transcript_id=tid, coders=["bob"])] == ["invisible-work"]
+    tid = mine.store.transcripts.find("interview-01")
+    assert [c.code_id for c in mine.store.codings.list(transcript_id=tid, coders=["bob"])] == ["invisible-work"]
 
 
 def test_merge_codings_export_and_twice_is_a_no_op(mine: Project, colleague: Path, tmp_path: Path) -> None:
     with Project.open(colleague) as p:
         # The export names bob's copy of the transcript; rename it to ours to place it.
-        p.store.update_transcript_fields(p.store.find_transcript("bob-copy"), name="interview-01")
-        exchange.export_codings(p, tmp_path / "bob.jsonl", transcript_id=p.store.find_transcript("interview-01"))
+        p.store.transcripts.update_fields(p.store.transcripts.find("bob-copy"), name="interview-01")
+        exchange.export_codings(p, tmp_path / "bob.jsonl", transcript_id=p.store.transcripts.find("interview-01"))
     r = merge_path(mine, tmp_path / "bob.jsonl")
     assert (r.codings_added, r.codings_identical, r.memo_conflicts) == (1, 1, 1)
     after = _snapshot(mine)
@@ -132,8 +133,8 @@ def test_merge_a_qdpx_from_another_tool(mine: Project, colleague: Path, tmp_path
     assert r.codings_added == 2 and r.codings_identical == 1 and r.codings_skipped == []
     after = _snapshot(mine)
     assert set(before["codings"]) <= set(after["codings"])
-    tid = mine.store.find_transcript("interview-01")
-    assert [(c.start, c.end, c.code_id) for c in mine.store.codings(transcript_id=tid, coders=["bob"])] == [(41, 60, "instability")]
+    tid = mine.store.transcripts.find("interview-01")
+    assert [(c.start, c.end, c.code_id) for c in mine.store.codings.list(transcript_id=tid, coders=["bob"])] == [(41, 60, "instability")]
     again = merge_path(mine, tmp_path / "bob.qdpx")
     assert not again.changed
     assert _snapshot(mine) == after

@@ -63,7 +63,7 @@ def test_folder_import_does_not_follow_links_out_of_the_folder(project, tmp_path
     assert {r.path.name for r in report.imported} == {"a.txt"}  # inner-link: same contents, skipped
     failed = {r.path.name: r.message for r in report.failed}
     assert "out-link.txt" in failed and "outside" in failed["out-link.txt"]
-    texts = [project.store.get_transcript(s.id).text for s in project.store.transcript_summaries()]
+    texts = [project.store.transcripts.get(s.id).text for s in project.store.transcripts.summaries()]
     assert not any("private interview" in t for t in texts)
 
 

@@ -100,7 +100,7 @@ def test_seed_imports_transcripts_attributes_and_codings_once(tmp_path: Path) ->
         assert p.store.participants.find()[0].attributes == {"country": "FR"}
     with Project.open(tmp_path) as p:
         assert p.seed_report is None
-        assert len(p.store.codings()) == 1
+        assert len(p.store.codings.list()) == 1
 
 
 def test_a_database_that_exists_but_was_never_seeded_is_seeded_once(tmp_path: Path) -> None:
@@ -130,7 +130,7 @@ def test_a_project_on_a_postgresql_server_works_like_a_local_one(tmp_path: Path,
         exchange.export_codings(p, tmp_path / "c.jsonl")
     assert not (tmp_path / ".qcode" / "project.sqlite").exists()  # nothing local
     with Project.open(tmp_path) as p:  # a colleague opening the same server project
-        [back] = p.store.codings()
+        [back] = p.store.codings.list()
         assert (back.id, back.quote, back.coder) == (c.id, "pay me", "tester")
 
 

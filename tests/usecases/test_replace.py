@@ -11,12 +11,12 @@ def add(project, tid: int, quote: str, code: str = "pay") -> Coding:
     t = project.transcript(tid)
     s = t.text.index(quote)
     a = make_anchor(t.text, s, s + len(quote))
-    return project.store.add_coding(Coding(tid, s, s + len(quote), code, "tester", quote=a.quote, prefix=a.prefix,
+    return project.store.codings.add(Coding(tid, s, s + len(quote), code, "tester", quote=a.quote, prefix=a.prefix,
                                            suffix=a.suffix))
 
 
 def test_replace_keeps_moves_and_flags_never_drops(project, tmp_path) -> None:
-    tid = project.store.find_transcript("interview-01")
+    tid = project.store.transcripts.find("interview-01")
     old = project.transcript(tid)
     c_exact = add(project, tid, "Piece rates, very low")
     c_edit = add(project, tid, "Some weeks there is nothing at all", "instability")
@@ -29,11 +29,11 @@ def test_replace_keeps_moves_and_flags_never_drops(project, tmp_path) -> None:
     )
     f = tmp_path / "interview-01-corrected.txt"
     f.write_text(corrected, encoding="utf-8")
-    before = project.store.codings(transcript_id=tid)
+    before = project.store.codings.list(transcript_id=tid)
     rep = replace_transcript(project, "interview-01", f)
     project.invalidate()
     new = project.transcript(tid)
-    after = {c.id: c for c in project.store.codings(transcript_id=tid)}
+    after = {c.id: c for c in project.store.codings.list(transcript_id=tid)}
     assert len(after) == len(before) == 3
     assert rep.kept + rep.moved + rep.flagged == 3
     assert rep.backup is not None and rep.backup.exists()
@@ -57,7 +57,7 @@ def test_failed_replace_leaves_transcript(project, tmp_path) -> None:
 
     from qcode.core.errors import QcodeError
 
-    tid = project.store.find_transcript("interview-01")
+    tid = project.store.transcripts.find("interview-01")
     text = project.transcript(tid).text
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"")

@@ -37,7 +37,7 @@ def coded(project: Project) -> Project:
     _code(project, "Unstable.", "instability")
     _code(project, "Piece rates, very low.", "piece-rates")
     _code(project, "You are paid per task", "pay", coder="other")
-    tid = project.store.find_transcript("interview-01")
+    tid = project.store.transcripts.find("interview-01")
     project.store.participants.link_speaker(tid, "Amina", "Amina")
     project.store.participants.upsert(Participant("Amina", {"country": "Kenya"}))
     project.invalidate()

@@ -46,7 +46,7 @@ def test_attribute_filters_use_transcript_and_participant_attributes(project) ->
     t = project.transcript("interview-01")
     project.store.participants.upsert(Participant("Amina B.", {"country": "MA"}))
     project.store.participants.link_speaker(t.id, "Amina", "Amina B.")
-    project.store.update_transcript_fields(t.id, attributes={"mode": "video"})
+    project.store.transcripts.update_fields(t.id, attributes={"mode": "video"})
     project.invalidate()
     apply_code(project, t.id, *_span(t, "Unstable."), "instability")
     apply_code(project, t.id, *_span(t, "How is the work"), "instability")
@@ -76,7 +76,7 @@ def make_focus_group(project, tmp_path):
     (tmp_path / "fg-nairobi.txt").write_text(FG, encoding="utf-8")
     assert not importing.import_paths(project, [tmp_path / "fg-nairobi.txt"]).failed
     t = project.transcript("fg-nairobi")
-    project.store.update_transcript_fields(t.id, attributes={"country": "Kenya"})
+    project.store.transcripts.update_fields(t.id, attributes={"country": "Kenya"})
     project.store.participants.upsert(Participant("Amina", {"gender": "f"}))
     project.store.participants.upsert(Participant("Brian", {"gender": "m", "country": "Uganda"}))
     project.store.participants.link_speaker(t.id, "Amina", "Amina")
@@ -184,7 +184,7 @@ def test_co_occurrence_of_a_code_with_itself_lists_each_pair_once(project) -> No
     apply_code(project, t.id, *b, "pay")
     [q] = retrieval.quotes(project, "pay", with_code="pay")
     assert (q.start, q.end, q.code_ids) == (a[0], b[1], ("pay", "pay"))
-    assert q.coding_ids == tuple(c.id for c in project.store.codings(code_ids=["pay"]))
+    assert q.coding_ids == tuple(c.id for c in project.store.codings.list(code_ids=["pay"]))
 
 
 def test_children_are_listed_in_reading_order(project) -> None:
@@ -231,7 +231,7 @@ def test_misspelt_attribute_lists_each_name_once(project) -> None:
     from qcode.core.errors import NotFoundError
 
     t = project.transcript("interview-01")
-    project.store.update_transcript_fields(t.id, attributes={"language": "en", "mode": "video"})
+    project.store.transcripts.update_fields(t.id, attributes={"language": "en", "mode": "video"})
     project.invalidate()
     with pytest.raises(NotFoundError) as err:
         retrieval.quotes(project, "instability", filters={"mood": ["x"]})

@@ -40,15 +40,15 @@ def test_code_all_is_one_transaction_and_one_undo_step(project) -> None:
     report = search.code_all(project, hits, "pay", history=history)
     assert report.already == 1
     assert len(report.coded) == len(hits) - 1
-    assert len(project.store.codings(code_ids=["pay"])) == len(hits)
+    assert len(project.store.codings.list(code_ids=["pay"])) == len(hits)
     history.undo()
-    assert len(project.store.codings(code_ids=["pay"])) == 1
+    assert len(project.store.codings.list(code_ids=["pay"])) == 1
 
 
 def test_code_all_failure_leaves_store_unchanged(project, monkeypatch) -> None:
     hits = search.search(project, "the", whole_words=True)
     calls = {"n": 0}
-    real = project.store.add_coding
+    real = project.store.codings.add
 
     def flaky(c):
         calls["n"] += 1
@@ -56,11 +56,11 @@ def test_code_all_failure_leaves_store_unchanged(project, monkeypatch) -> None:
             raise QcodeError("disk full")
         return real(c)
 
-    monkeypatch.setattr(project.store, "add_coding", flaky)
+    monkeypatch.setattr(project.store.codings, "add", flaky)
     history = History(project)
     with pytest.raises(QcodeError):
         search.code_all(project, hits, "pay", history=history)
-    assert project.store.codings() == []
+    assert project.store.codings.list() == []
     assert not history.can_undo
 
 

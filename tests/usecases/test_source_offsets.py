@@ -33,7 +33,7 @@ def crlf(project: Project, tmp_path: Path) -> Project:
 def test_source_text_is_the_decoded_file_and_is_stored(crlf: Project) -> None:
     t = crlf.transcript("crlf")
     src, smap = source_of(crlf, t)
-    assert src == SOURCE and crlf.store.transcript_source(t.id) is not None
+    assert src == SOURCE and crlf.store.transcripts.source(t.id) is not None
     assert smap.text_len == len(t.text) and smap.source_len == len(SOURCE)
 
 
@@ -53,7 +53,7 @@ def test_source_offsets_over_labels_and_turns_map_to_the_spoken_text(crlf: Proje
     assert r.imported == 2 and r.placed_by_source == 2
     [msg] = r.failed
     assert "line 3" in msg and "'Amina: '" in msg and "not placed" in msg
-    quotes = sorted(c.quote for c in crlf.store.codings(transcript_id=t.id))
+    quotes = sorted(c.quote for c in crlf.store.codings.list(transcript_id=t.id))
     assert quotes == ["And the pay?\n\nPiece rates,   very low.", "Unstable. Some weeks there is nothing."] or quotes == sorted(
         [t.text[t.text.index("And the pay"):t.text.index("very low.") + 9], "Unstable. Some weeks there is nothing."])
     spoken = t.text[t.text.index("And the pay"):t.text.index("very low.") + 9]
@@ -67,7 +67,7 @@ def test_source_offsets_are_detected_by_their_quote(crlf: Project, tmp_path: Pat
     assert t.text[s:s + 11] != "Piece rates"  # qcode's offsets differ (labels and CR left out)
     r = exchange.import_codings(crlf, _write(tmp_path / "c.jsonl", [row]))
     assert (r.imported, r.placed_by_source, r.failed) == (1, 1, [])
-    [c] = crlf.store.codings(transcript_id=t.id)
+    [c] = crlf.store.codings.list(transcript_id=t.id)
     assert t.text[c.start:c.end] == "Piece rates"
 
 
@@ -79,7 +79,7 @@ def test_quote_found_up_to_normalisation_reports_the_adjustment(crlf: Project, t
     [adj] = r.adjusted
     assert "line ends" in adj and "whitespace" in adj
     t = crlf.transcript("crlf")
-    [c] = crlf.store.codings(transcript_id=t.id)
+    [c] = crlf.store.codings.list(transcript_id=t.id)
     assert t.text[c.start:c.end] == "Piece rates,   very low."
 
 
@@ -139,7 +139,7 @@ def test_pdpilot_codings_are_placed_through_source_offsets(shared_real: Path, tm
             span = texts[int(r["doc"][1:])][int(r["start"]):int(r["end"])]
             spoken = re.sub(r"(?m)^(Dan|Participant|Particpant|Interview):", "", span)
             expected.add((r["doc"].lower(), ids[r["code"]], _alnum(spoken)))
-        got = [(p.transcript(c.transcript_id).name, c.code_id, _alnum(c.quote)) for c in p.store.codings()]
+        got = [(p.transcript(c.transcript_id).name, c.code_id, _alnum(c.quote)) for c in p.store.codings.list()]
         wrong = [g for g in got if g not in expected]
         assert len(got) == placed
         assert not wrong
@@ -164,11 +164,12 @@ def test_transcript_imported_before_source_maps_existed(crlf: Project) -> None:
     import sqlalchemy as sa
 
     from qcode.storage import schema
+    from tests.helpers import raw_connection
 
     t = crlf.transcript("crlf")
-    with crlf.store.transaction() as conn:
+    with raw_connection(crlf.store) as conn:
         conn.execute(sa.delete(schema.transcript_sources))
-    assert crlf.store.transcript_source(t.id) is None
+    assert crlf.store.transcripts.source(t.id) is None
     src, smap = source_of(crlf, t)
     assert src == SOURCE and smap.source_to_text(SOURCE.index("Piece"), SOURCE.index("Piece") + 5) == (
         t.text.index("Piece"), t.text.index("Piece") + 5)

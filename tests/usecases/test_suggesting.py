@@ -57,7 +57,7 @@ def test_accept_makes_a_suggestion_coding_and_keeps_evidence(project):
     assert coding.origin == "suggestion" and coding.code_id == "instability"
     assert (coding.start, coding.end) == (29, 99) and coding.coder == "tester"
     assert coding.evidence["spans"] == [[29, 37]] and coding.evidence["suggestion_id"] == inst.id
-    stored = project.store.get_coding(coding.id)
+    stored = project.store.codings.get(coding.id)
     assert stored.evidence["summary"] == inst.evidence["summary"]
     # Already coded passages are not suggested again for that code.
     suggesting.run_suggestions(project)
@@ -80,7 +80,7 @@ def test_failed_accept_changes_nothing(project):
     with pytest.raises(CodingError):
         suggesting.accept(project, inst.id)
     assert [v.id for v in _by(project, "instability")] == [inst.id]
-    assert len(project.store.codings()) == 1
+    assert len(project.store.codings.list()) == 1
 
 
 def test_accept_all_is_one_transaction_and_one_undo_step(project):
@@ -88,17 +88,17 @@ def test_accept_all_is_one_transaction_and_one_undo_step(project):
     ids = [v.id for v in suggesting.pending(project)]
     history = History(project)
     codings = suggesting.accept_all(project, ids, history=history)
-    assert len(codings) == len(ids) == len(project.store.codings())
+    assert len(codings) == len(ids) == len(project.store.codings.list())
     assert suggesting.pending(project) == []
     assert len(history.undo_stack) == 1
     history.undo()
-    assert project.store.codings() == []
+    assert project.store.codings.list() == []
     # All or nothing: an unknown id leaves everything as it was.
     suggesting.run_suggestions(project)
     ids = [v.id for v in suggesting.pending(project)]
     with pytest.raises(NotFoundError):
         suggesting.accept_all(project, [*ids, 99999])
-    assert project.store.codings() == [] and len(suggesting.pending(project)) == len(ids)
+    assert project.store.codings.list() == [] and len(suggesting.pending(project)) == len(ids)
 
 
 def test_ids_are_stable_across_reruns_and_never_reused(project):
@@ -264,8 +264,8 @@ def _three_transcripts(project):
 
     base = project.transcript("interview-01")
     for name in ("interview-02", "interview-03"):
-        project.store.add_transcript(Transcript(name=name, title=name, text=base.text, turns=list(base.turns), language="en"))
-    return [project.store.find_transcript(n) for n in ("interview-01", "interview-02", "interview-03")]
+        project.store.transcripts.add(Transcript(name=name, title=name, text=base.text, turns=list(base.turns), language="en"))
+    return [project.store.transcripts.find(n) for n in ("interview-01", "interview-02", "interview-03")]
 
 
 def _pending_by_transcript(project):
@@ -341,7 +341,7 @@ def _suggest_three(root, database: str = "") -> list[tuple]:
             report = suggesting.run_suggestions(p)
         finally:
             suggest_writer.BATCH_ROWS = batch
-        rows = [(p.store.get_transcript(v.transcript_id).name, v.code_id, v.start, v.end, v.score) for v in suggesting.pending(p)]
+        rows = [(p.store.transcripts.get(v.transcript_id).name, v.code_id, v.start, v.end, v.score) for v in suggesting.pending(p)]
         assert report.suggestions == len(rows) == 6
         return sorted(rows)
 
@@ -370,7 +370,7 @@ def test_notes_name_their_language_when_a_run_uses_several(project):
     from qcode.core.transcript import Transcript, build_text
 
     text, turns = build_text([("A", "Le travail est précaire, payé à la tâche.", None, None)])
-    project.store.add_transcript(Transcript(name="fr-01", title="fr", text=text, turns=turns, language="fr"))
+    project.store.transcripts.add(Transcript(name="fr-01", title="fr", text=text, turns=turns, language="fr"))
     notes = suggesting.run_suggestions(project).pipeline_notes
     assert notes and all(n.startswith(("en (", "fr (")) for n in notes)
     assert any(n.startswith("en (blank:en+lookup): ") for n in notes) and any(n.startswith("fr (") for n in notes)

@@ -55,7 +55,7 @@ def import_trs(project: Project, tmp_path: Path, text: str, name: str = "eslo-li
     report = importing.import_paths(project, [f])
     assert not report.failed, report
     project.invalidate()
-    return project.store.find_transcript("eslo-like")
+    return project.store.transcripts.find("eslo-like")
 
 
 def syncs(project: Project, tid: int) -> list[int]:
