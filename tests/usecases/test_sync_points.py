@@ -114,7 +114,7 @@ def test_cuts_are_part_of_the_cache_keys(project: Project, tmp_path: Path) -> No
     suggesting.run_suggestions(project, transcripts=[tid], min_score=0.0)
     before = {(v.start, v.end) for v in suggesting.pending(project)}
     t = project.transcript(tid)
-    project.store.replace_transcript_content(tid, type(t)(t.name, t.title, t.text, t.turns, [], source=t.source))
+    project.store.transcripts.replace_content(tid, type(t)(t.name, t.title, t.text, t.turns, [], source=t.source))
     project.invalidate()
     assert syncs(project, tid) == []
     without = units(project, tid, cache)  # same text and turns: the parse is reused, not the units
