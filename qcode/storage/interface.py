@@ -156,7 +156,7 @@ class SuggestionsRepository(Protocol):
 
     def transcript_inputs(
         self, transcript_ids: Sequence[int], text: bool = True
-    ) -> dict[int, tuple[str, str, list[tuple[int, int]], list[tuple[int, float | None]]]]:
+    ) -> dict[int, tuple[str, str, builtins.list[tuple[int, int]], builtins.list[tuple[int, float | None]]]]:
         """Text (empty when not *text*), its SHA-256, the turn spans and the time points (offset, seconds:
         its :data:`~qcode.core.transcript.SYNC` notes, by offset) of each transcript."""
         ...
@@ -171,9 +171,9 @@ class SuggestionsRepository(Protocol):
         """Rejected (transcript, code, start, end) spans and (transcript, code, quote) quotes."""
         ...
 
-    def find(
+    def list(
         self, *, status: str | None = "pending", transcript_id: int | None = None, code_id: str | None = None
-    ) -> list[SuggestionRow]:
+    ) -> builtins.list[SuggestionRow]:
         """Suggestions matching the filters, best score first."""
         ...
 
@@ -355,7 +355,7 @@ class MemosRepository(Protocol):
 
     def delete(self, memo_id: int) -> None: ...
 
-    def find(self, target_kind: str | None = None, target_id: str | None = None) -> list[Memo]:
+    def list(self, target_kind: str | None = None, target_id: str | None = None) -> builtins.list[Memo]:
         """The memos on these targets (all when none is given), oldest first."""
         ...
 
@@ -372,7 +372,7 @@ class ParticipantsRepository(Protocol):
         """Speaker *label* of the transcript is *participant* (None: nobody)."""
         ...
 
-    def find(self) -> list[Participant]:
+    def list(self) -> builtins.list[Participant]:
         """Every participant, by name."""
         ...
 

@@ -332,7 +332,7 @@ def attributes_overview(project: Project) -> dict[str, Any]:
     defs = [{"name": d.name, "scope": d.scope, "type": d.type} for d in project.store.attributes.definitions()]
     transcripts = [{"name": s.name, "kind": s.kind, "language": s.language, "attributes": s.attributes}
                    for s in project.store.transcripts.summaries()]
-    participants = [{"name": p.name, "attributes": p.attributes} for p in project.store.participants.find()]
+    participants = [{"name": p.name, "attributes": p.attributes} for p in project.store.participants.list()]
     names = {s.id: s.name for s in project.store.transcripts.summaries()}
     links = [{"transcript": names.get(tid, str(tid)), "speaker": label, "participant": pname}
              for (tid, label), pname in sorted(project.store.participants.speakers().items())]

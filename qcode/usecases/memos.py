@@ -37,11 +37,11 @@ def list_memos(project: Project, kind: str | None = None, target_id: str | None 
     """Memos of *kind*; when None, every memo: project, transcript and code memos, then the memos
     written on single codings (kind ``coding``, target the coding's id), each group oldest first."""
     if kind is None:
-        return [m for m in project.store.memos.find() if m.target_kind in KINDS] + coding_memos(project)
+        return [m for m in project.store.memos.list() if m.target_kind in KINDS] + coding_memos(project)
     if kind == "coding":
         return [m for m in coding_memos(project) if target_id is None or m.target_id == str(target_id)]
     target = _check_target(project, kind, target_id or "") if target_id is not None or kind == "project" else None
-    return project.store.memos.find(kind, target)
+    return project.store.memos.list(kind, target)
 
 
 def coding_memos(project: Project) -> list[Memo]:
@@ -55,7 +55,7 @@ def my_memo(project: Project, kind: str, target_id: str = "", coder: str | None 
     """The current coder's memo on a target, or None."""
     coder = coder or project.coder
     target = _check_target(project, kind, target_id)
-    for m in project.store.memos.find(kind, target):
+    for m in project.store.memos.list(kind, target):
         if m.coder == coder:
             return m
     return None
@@ -66,14 +66,14 @@ def write_memo(project: Project, kind: str, target_id: str, text: str, *, title:
     coder = coder or project.coder
     target = _check_target(project, kind, target_id)
     with project.store.transaction():
-        for m in project.store.memos.find(kind, target):
+        for m in project.store.memos.list(kind, target):
             if m.coder == coder:
                 return project.store.memos.update(Memo(kind, target, text, coder, title or m.title, m.created, m.modified, m.id))  # type: ignore[arg-type]
         return project.store.memos.add(Memo(kind, target, text, coder, title))  # type: ignore[arg-type]
 
 
 def delete_memo(project: Project, memo_id: int) -> None:
-    if not any(m.id == memo_id for m in project.store.memos.find()):
+    if not any(m.id == memo_id for m in project.store.memos.list()):
         raise NotFoundError(f"No memo with id {memo_id}.")
     project.store.memos.delete(memo_id)
 

@@ -175,11 +175,11 @@ def _merge_memos(
     dst: Store, source: Store, t_map: dict[int, int], code_map: dict[str, str | None], coding_map: dict[str, int],
     extra: list[Memo], report: MergeReport,
 ) -> None:
-    have = dst.memos.find()
+    have = dst.memos.list()
     texts = {(m.target_kind, m.target_id, m.text) for m in have}
     mine = {(m.target_kind, m.target_id, m.coder) for m in have}
     incoming = list(extra)
-    for m in source.memos.find():
+    for m in source.memos.list():
         target: str | None = m.target_id
         if m.target_kind == "transcript":
             tid = t_map.get(int(m.target_id)) if m.target_id.isdigit() else None
@@ -298,7 +298,7 @@ def merge_codings_file(target: Project, path: Path) -> MergeReport:
                 hint="Fix those lines (or import the others with `qcode codings import --skip-bad`).",
             )
         report.codings_added, report.codings_identical = r.imported, r.duplicates
-        notes = {(m.target_id, m.text) for m in target.store.memos.find("coding")}
+        notes = {(m.target_id, m.text) for m in target.store.memos.list("coding")}
         for row in read_rows(path):
             d = row.data
             memo = str(d.get("memo") or "")

@@ -91,7 +91,7 @@ def build_model(project: Project) -> RefiProject:
         model.variables.append(RefiVariable(variable_guid(scope, name), name, VARIABLE_TYPES.get(type_, "Text"),
                                             f"qcode type: {type_}; scope: {scope}"))
     var_of = {(scope, name): variable_guid(scope, name) for name, scope, _t in defs}
-    memos = store.memos.find()
+    memos = store.memos.list()
     notes_for: dict[tuple[str, str], list[str]] = {}
     for m in memos:
         assert m.id is not None
@@ -138,7 +138,7 @@ def build_model(project: Project) -> RefiProject:
             "map": smap.to_json(), "spans": spans, "source_format": t.source.format if t.source else None,
             "source_filename": t.source.filename if t.source else None,
         }
-    for p in store.participants.find():
+    for p in store.participants.list():
         model.cases.append(RefiCase(
             stable_guid("participant", p.name), p.name,
             values={var_of[("participant", k)]: _value(v) for k, v in sorted(p.attributes.items())

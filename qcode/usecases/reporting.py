@@ -127,9 +127,9 @@ def load_analysis_data(project: Project, request_or_filters: ReportRequest | Fil
     data = AnalysisData(
         codebook=codebook,
         transcripts=transcripts,
-        participants=tuple(store.participants.find()),
+        participants=tuple(store.participants.list()),
         codings=codings,
-        memos=tuple(store.memos.find()),
+        memos=tuple(store.memos.list()),
         project=project.settings.name,
         language=project.settings.language if _has_language(codebook, project.settings.language) else "",
     )

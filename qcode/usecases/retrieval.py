@@ -88,7 +88,7 @@ def quotes(
     data = AnalysisData(
         codebook=cb,
         transcripts=tuple(project.transcript(tid) for tid in sorted({c.transcript_id for c in codings})),
-        participants=tuple(project.store.participants.find()),
+        participants=tuple(project.store.participants.list()),
         codings=tuple(codings),
     )
     f = Filters(where=where)
@@ -117,6 +117,6 @@ def attribute_values(project: Project) -> dict[str, list[str]]:
 
     for s in project.store.transcripts.summaries():
         add(s.attributes or {})
-    for p in project.store.participants.find():
+    for p in project.store.participants.list():
         add(p.attributes)
     return {k: sorted(v) for k, v in sorted(values.items())}

@@ -184,7 +184,7 @@ def run_suggestions(
         by_lang.setdefault(lang_of[tid], []).append(tid)
     project.store.suggestions.reconcile()
     all_codings = blind.visible_codings(project)  # a blind coder's suggestions learn from their own codings only
-    rejected_rows = project.store.suggestions.find(status="rejected")
+    rejected_rows = project.store.suggestions.list(status="rejected")
     cache = DocCache(project.data_dir / "cache" / "docs")
     manifest = _Manifest(project.data_dir / "cache" / "suggest" / "manifest.json")
     preferred = project.settings.suggest.get("pipeline")
@@ -472,7 +472,7 @@ def _is_coded(index: dict[tuple[int, str], list[tuple[int, int]]], tid: int, cod
 def pending(project: Project, transcript_id: int | None = None, code_id: str | None = None) -> list[SuggestionView]:
     """Pending suggestions, best first."""
     project.store.suggestions.reconcile()
-    rows = project.store.suggestions.find(status="pending", transcript_id=transcript_id, code_id=code_id)
+    rows = project.store.suggestions.list(status="pending", transcript_id=transcript_id, code_id=code_id)
     return _views(project, rows)
 
 

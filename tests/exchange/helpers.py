@@ -74,13 +74,13 @@ def snapshot(project: Project) -> dict[str, Any]:
         out["codings"].append((names[c.transcript_id], c.start, c.end, c.code_id, c.coder, c.memo, c.quote,
                                c.created.replace(microsecond=0)))
     out["codings"].sort()
-    for m in store.memos.find():
+    for m in store.memos.list():
         target = names.get(int(m.target_id)) if m.target_kind == "transcript" else m.target_id
         out["memos"].append((m.target_kind, target, m.text, m.coder, m.title))
     out["memos"].sort()
     cb = store.codes.codebook()
     out["codes"] = [(c.id, c.parent, c.display(), c.color, c.definition, c.include, c.exclude, c.examples, c.codable)
                     for c in cb.codes]
-    out["participants"] = sorted((p.name, tuple(sorted(p.attributes.items()))) for p in store.participants.find())
+    out["participants"] = sorted((p.name, tuple(sorted(p.attributes.items()))) for p in store.participants.list())
     out["attribute_defs"] = sorted((d.name, d.scope, d.type) for d in store.attributes.definitions())
     return out

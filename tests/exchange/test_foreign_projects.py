@@ -93,9 +93,9 @@ def test_qualcoder_folder(empty: Project, tmp_path: Path) -> None:
     got = sorted((c.code_id, c.coder, c.quote, c.memo) for c in empty.store.codings.list())
     assert got == [("instability", "ana", "Unstable. Some weeks nothing.", "memo"), ("instability", "ben", "Unstable.", ""),
                    ("pay", "ben", "Piece rates, very low.", "")]
-    memos = sorted((m.target_kind, m.text) for m in empty.store.memos.find())
+    memos = sorted((m.target_kind, m.text) for m in empty.store.memos.list())
     assert memos == [("project", "First thoughts"), ("transcript", "ask about rates"), ("transcript", "phone interview")]
-    [p] = empty.store.participants.find()
+    [p] = empty.store.participants.list()
     assert (p.name, p.attributes) == ("Amina W.", {"age": 34.0})
     [t] = empty.store.transcripts.summaries()
     assert t.attributes == {"site": "Nairobi"}

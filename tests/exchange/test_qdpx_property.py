@@ -75,7 +75,7 @@ def test_qdpx_round_trip_keeps_everything(transcripts: list, positions: str, dat
                 labels = t.speaker_labels()
                 if labels:
                     p.store.participants.link_speaker(t.id, labels[-1], f"P {labels[-1]}")
-            for pt in p.store.participants.find():
+            for pt in p.store.participants.list():
                 p.store.participants.upsert(Participant(pt.name, {"age": data.draw(st.sampled_from([34, 40.5])),
                                                                  "since": "2023-05-01"}))
             p.store.memos.add(Memo("project", "project", "Overall ✍", "ana", title="Notes"))

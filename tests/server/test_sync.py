@@ -48,7 +48,7 @@ def test_pull_code_offline_push_and_nothing_twice(team_server: Team, lead: Path,
         assert len(stored) == 3
         for m in mine:
             assert (stored[m.guid].coder, stored[m.guid].start, stored[m.guid].end) == (amina, m.start, m.end)
-        assert [m.text for m in p.store.memos.find("code", "pay")] == ["noticed on the train"]
+        assert [m.text for m in p.store.memos.list("code", "pay")] == ["noticed on the train"]
     # Both ways again: nothing new, nothing twice.
     again = sync.pull(Project.open(train))
     assert again.merge.codings_added == 0 and again.codes_added == [] and not again.merge.transcripts_added
@@ -73,12 +73,12 @@ def test_conflicts_are_listed_and_both_sides_keep_their_work(team_server: Team, 
         assert pulled.code_conflicts == ["pay"] and "pay" in "\n".join(pulled.lines())
         p.invalidate(codebook=True)
         assert p.codebook.get("pay").label == {"": "Pay (train)"}  # the local side keeps its own
-        assert sorted(m.text for m in p.store.memos.find("project")) == ["amina's view", "the lead's view"]
+        assert sorted(m.text for m in p.store.memos.list("project")) == ["amina's view", "the lead's view"]
         pushed = sync.push(p)
         assert pushed.code_conflicts == ["pay"]
     with Project.open(lead) as p:
         assert p.codebook.get("pay").label == {"": "Pay (server)"}
-        assert sorted(m.text for m in p.store.memos.find("project")) == ["amina's view", "the lead's view"]
+        assert sorted(m.text for m in p.store.memos.list("project")) == ["amina's view", "the lead's view"]
 
 
 def test_a_push_in_someone_elses_name_is_refused_whole(team_server: Team, lead: Path, tmp_path: Path, monkeypatch) -> None:

@@ -112,7 +112,7 @@ def test_suggestions_are_replaced_decided_and_never_proposed_again_once_rejected
         (tid, "y", b.start, b.end, "Three four.", 0.5, {"s": 2}, "rules"),
     ]
     assert repo.replace_pending([tid], ["x", "y"], rows) == 2
-    found = repo.find()
+    found = repo.list()
     assert [(r.code_id, r.score, r.status, r.evidence) for r in found] == [("x", 0.9, "pending", {"s": 1}), ("y", 0.5, "pending", {"s": 2})]
     first, second = found
     assert repo.get(first.id) == first
@@ -126,12 +126,12 @@ def test_suggestions_are_replaced_decided_and_never_proposed_again_once_rejected
     # a re-run proposing the rejected passage again writes only the other one, keeping its id
     written = repo.replace_transcripts_pending([(tid, rows)], ["x", "y"])
     assert written == {tid: (1, (1, first.id, 0.9))}
-    assert [r.id for r in repo.find()] == [first.id]
+    assert [r.id for r in repo.list()] == [first.id]
     assert repo.counts() == {"pending": 1, "rejected": 1}
-    assert repo.find(status=None, code_id="y") == [decided]
+    assert repo.list(status=None, code_id="y") == [decided]
 
     repo.delete(first.id)
-    assert repo.find() == []
+    assert repo.list() == []
     repo.replace_pending([tid], ["x"], rows[:1])
     assert repo.drop_pending(tid) == 1 and repo.counts() == {"rejected": 1}
 
@@ -143,7 +143,7 @@ def test_an_accepted_suggestion_whose_coding_is_gone_is_pending_again(any_store:
     repo = any_store.suggestions
     a = turns[0]
     repo.replace_pending([tid], ["x"], [(tid, "x", a.start, a.end, "One two.", 0.9, "{}", "rules")])
-    [s] = repo.find()
+    [s] = repo.list()
     coding = any_store.codings.add(Coding(transcript_id=tid, code_id="x", start=a.start, end=a.end, coder="amina", quote="One two."))
     repo.decide(s.id, "accepted", "amina", coding.id)
     assert repo.reconcile() == 0 and repo.coding_quotes([coding.id]) == {coding.id: "One two."}
@@ -175,13 +175,13 @@ def test_memos_are_added_found_by_target_updated_and_deleted(any_store: Store) -
     project = repo.add(Memo("project", "project", "Overall ✍", "amina", title="Notes"))
     code = repo.add(Memo("code", "pay", "rates table", "bob"))
     assert project.id is not None and code.id is not None and project.id != code.id
-    assert repo.find() == [project, code]
-    assert repo.find("code", "pay") == [code] and repo.find("code", "other") == []
+    assert repo.list() == [project, code]
+    assert repo.list("code", "pay") == [code] and repo.list("code", "other") == []
     changed = repo.update(Memo("code", "pay", "the rates table", "bob", "Pay", code.created, code.modified, code.id))
-    [stored] = repo.find("code")
+    [stored] = repo.list("code")
     assert (stored.text, stored.title, stored.coder, stored.modified) == ("the rates table", "Pay", "bob", changed.modified)
     repo.delete(code.id)
-    assert repo.find() == [project]
+    assert repo.list() == [project]
     with pytest.raises(NotFoundError):
         repo.update(code)
 
@@ -193,15 +193,15 @@ def test_participants_merge_attributes_and_link_speakers(any_store: Store) -> No
     repo = any_store.participants
     first = repo.upsert(Participant("P01", {"gender": "f"}))
     assert repo.upsert(Participant("P01", {"country": "KE"})) == first
-    assert repo.find() == [Participant("P01", {"gender": "f", "country": "KE"})]
+    assert repo.list() == [Participant("P01", {"gender": "f", "country": "KE"})]
     repo.upsert(Participant("P01", {"age": 30}), merge=False)
-    assert repo.find() == [Participant("P01", {"age": 30})]
+    assert repo.list() == [Participant("P01", {"age": 30})]
     repo.link_speaker(tid, "A", "P01")
     repo.link_speaker(tid, "B", "INT")  # a new participant, made on first use
     assert repo.speakers() == {(tid, "A"): "P01", (tid, "B"): "INT"}
     repo.link_speaker(tid, "B", None)
     assert repo.speakers() == {(tid, "A"): "P01"}
-    assert [p.name for p in repo.find()] == ["INT", "P01"]
+    assert [p.name for p in repo.list()] == ["INT", "P01"]
 
 
 def test_attribute_definitions_are_declared_and_retyped(any_store: Store) -> None:

@@ -122,7 +122,7 @@ def test_transaction_is_all_or_nothing(store: Store) -> None:
             store.codings.add(Coding(tid, 0, 5, "a", "x"))
             store.memos.add(Memo("project", "", "note", "x"))
             raise RuntimeError("boom")
-    assert store.codings.list() == [] and store.memos.find() == []
+    assert store.codings.list() == [] and store.memos.list() == []
 
 
 def test_batch_insert_returns_ids_and_filters(store: Store) -> None:
@@ -140,7 +140,7 @@ def test_participants_and_speaker_links(store: Store) -> None:
     tid = store.transcripts.add(_transcript())
     store.participants.upsert(Participant("P01", {"gender": "f"}))
     store.participants.upsert(Participant("P01", {"country": "KE"}))
-    assert store.participants.find() == [Participant("P01", {"gender": "f", "country": "KE"})]
+    assert store.participants.list() == [Participant("P01", {"gender": "f", "country": "KE"})]
     store.participants.link_speaker(tid, "Interviewer", "INT")
     assert store.participants.speakers() == {(tid, "Amina"): "P01", (tid, "Interviewer"): "INT"}
 

@@ -33,7 +33,7 @@ def test_demo_transcripts_import_with_sidecars(project) -> None:
     assert links[(tid, "LUCIE")] == "Lucie"
     assert project.transcript("entretien-hery").attributes["date"] == "2024-05-22"
     assert AttributeDef("date", "date", "transcript") in project.store.attributes.definitions()
-    amina = next(p for p in project.store.participants.find() if p.name == "Amina")
+    amina = next(p for p in project.store.participants.list() if p.name == "Amina")
     assert amina.attributes["platform"] == "TaskHive"
 
 
@@ -122,7 +122,7 @@ def test_attribute_csv_error_leaves_project_unchanged(project, tmp_path) -> None
                  "Bob,interview-01,Nobody,30\n", encoding="utf-8")
     with pytest.raises(QcodeError, match=r"p.csv, line 3: transcript 'interview-01' has no speaker 'Nobody'"):
         import_attributes(project, f)
-    assert project.store.participants.find() == []
+    assert project.store.participants.list() == []
 
 
 def test_attribute_yaml_sidecar(project, tmp_path) -> None:
@@ -133,4 +133,4 @@ def test_attribute_yaml_sidecar(project, tmp_path) -> None:
     assert import_attributes(project, f) == 2
     tid = project.store.transcripts.find("interview-01")
     assert project.store.participants.speakers()[(tid, "Amina")] == "Amina"
-    assert next(p for p in project.store.participants.find()).attributes == {"age": 29, "gender": "woman"}
+    assert next(p for p in project.store.participants.list()).attributes == {"age": 29, "gender": "woman"}

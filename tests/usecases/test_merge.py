@@ -68,11 +68,11 @@ def test_merge_project_adds_without_overwriting_and_twice_is_a_no_op(mine: Proje
     assert (bob.start, bob.end, bob.code_id, bob.memo) == (41, 60, "instability", "bob's view")
     assert mine.store.codings.list(transcript_id=mine.store.transcripts.find("interview-02"))[0].coder == "bob"
     # Conflicting memos: both kept (code memo by bob; the identical coding's other memo).
-    pay = [m.text for m in mine.store.memos.find("code", "pay")]
+    pay = [m.text for m in mine.store.memos.list("code", "pay")]
     assert sorted(pay) == ["Bob: an older note.", "Bob: pay means money received."]
     [amina] = mine.store.codings.list(transcript_id=tid, coders=["amina"])
     assert amina.memo == "amina's memo"
-    assert [(m.text, m.title) for m in mine.store.memos.find("coding", str(amina.id))] == [("amina, other memo", MERGED_MEMO_TITLE)]
+    assert [(m.text, m.title) for m in mine.store.memos.list("coding", str(amina.id))] == [("amina, other memo", MERGED_MEMO_TITLE)]
     assert r.memos_identical == 1  # the identical project memo
     again = merge_path(mine, colleague)
     assert not again.changed and again.codings_identical == 3

@@ -97,7 +97,7 @@ def test_seed_imports_transcripts_attributes_and_codings_once(tmp_path: Path) ->
     )
     with Project.open(tmp_path) as p:
         assert p.seed_report is not None and (p.seed_report.transcripts, p.seed_report.codings) == (1, 1)
-        assert p.store.participants.find()[0].attributes == {"country": "FR"}
+        assert p.store.participants.list()[0].attributes == {"country": "FR"}
     with Project.open(tmp_path) as p:
         assert p.seed_report is None
         assert len(p.store.codings.list()) == 1

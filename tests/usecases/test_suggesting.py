@@ -247,7 +247,7 @@ def test_per_unit_keeps_only_the_best_codes_of_each_unit(project):
     suggesting.run_suggestions(project, min_score=0.0)
     assert len(suggesting.pending(project)) == len(per_span)
     # stored compact, read in full
-    [raw] = [r for r in project.store.suggestions.find() if r.id == kept[0].id]
+    [raw] = [r for r in project.store.suggestions.list() if r.id == kept[0].id]
     assert raw.evidence.get("q") == 1 and "summary" not in raw.evidence
     assert kept[0].evidence["summary"] and kept[0].evidence["signals"]
 

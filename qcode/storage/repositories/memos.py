@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import replace
 from datetime import datetime
 
@@ -54,7 +55,7 @@ class SqlMemos:
         with self._tx.write() as conn:
             conn.execute(sa.delete(schema.memos).where(schema.memos.c.id == memo_id))
 
-    def find(self, target_kind: str | None = None, target_id: str | None = None) -> list[Memo]:
+    def list(self, target_kind: str | None = None, target_id: str | None = None) -> builtins.list[Memo]:
         """The memos on these targets (every memo when none is given), oldest first."""
         mt = schema.memos
         q = sa.select(mt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,7 +52,7 @@ class SqlParticipants:
             if n == 0:
                 conn.execute(sa.insert(sp).values(transcript_id=transcript_id, label=label, participant_id=pid))
 
-    def find(self) -> list[Participant]:
+    def list(self) -> builtins.list[Participant]:
         """Every participant, by name."""
         pt = schema.participants
         with self._tx.read() as conn:

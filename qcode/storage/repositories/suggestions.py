@@ -11,6 +11,7 @@ ever, and :meth:`SqlSuggestions.rejected_keys` lets the engine never propose a r
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -231,11 +232,11 @@ class SqlSuggestions:
 
     def transcript_inputs(
         self, transcript_ids: Sequence[int], text: bool = True
-    ) -> dict[int, tuple[str, str, list[tuple[int, int]], list[tuple[int, float | None]]]]:
+    ) -> dict[int, tuple[str, str, builtins.list[tuple[int, int]], builtins.list[tuple[int, float | None]]]]:
         """Text (empty when not *text*), its SHA-256, the turn spans and the time points (sync notes) of each
         transcript, read in bulk."""
         tt, tu = schema.transcripts, schema.turns
-        out: dict[int, tuple[str, str, list[tuple[int, int]], list[tuple[int, float | None]]]] = {}
+        out: dict[int, tuple[str, str, builtins.list[tuple[int, int]], builtins.list[tuple[int, float | None]]]] = {}
         with self._tx.read() as conn:
             for part in _chunks(list(transcript_ids)):
                 body = tt.c.text if text else sa.literal("").label("text")
@@ -289,13 +290,13 @@ class SqlSuggestions:
         with self._tx.read() as conn:
             return _rejected(conn, list(transcript_ids) if transcript_ids is not None else None)
 
-    def find(
+    def list(
         self,
         *,
         status: str | None = "pending",
         transcript_id: int | None = None,
         code_id: str | None = None,
-    ) -> list[SuggestionRow]:
+    ) -> builtins.list[SuggestionRow]:
         """Suggestions matching the filters, best score first (then by position)."""
         t = schema.suggestions
         q = sa.select(t)
