@@ -10,6 +10,7 @@ import click
 
 from qcode.cli.common import cli, echo_json, project_option, say
 from qcode.core.safe_text import label
+from qcode.core.transcript import SYNC
 from qcode.usecases.project import Project
 
 if TYPE_CHECKING:
@@ -182,6 +183,10 @@ def _exit_if_failed(previews: list) -> None:
         raise SystemExit(2)
 
 
+NOTE_KINDS = {SYNC: "time points", "event": "events", "comment": "comments", "topic": "topics"}
+"""How the replace report names kinds of notes."""
+
+
 def _replace(project: Project, ref: str, paths: tuple[Path, ...], options, dry_run: bool, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     from qcode.core.errors import QcodeError
     from qcode.usecases.replace import replace_transcript
@@ -197,10 +202,18 @@ def _replace(project: Project, ref: str, paths: tuple[Path, ...], options, dry_r
         echo_json({"transcript": rep.transcript, "unchanged": rep.unchanged, "kept": rep.kept, "moved": rep.moved,
                    "flagged": rep.flagged, "backup": str(rep.backup) if rep.backup else None,
                    "suggestions_dropped": rep.suggestions_dropped,
+                   "notes_refreshed": {k: {"before": a, "after": b} for k, (a, b) in rep.notes_refreshed.items()},
                    "codings": [m.__dict__ for m in rep.moves]})
         return
     if rep.unchanged:
         say(f"'{rep.transcript}': the new file is identical; nothing changed.")
+        return
+    if rep.notes_refreshed:
+        what = ", ".join(f"{NOTE_KINDS.get(k, k + ' notes')} {a} -> {b}" for k, (a, b) in rep.notes_refreshed.items())
+        say(f"'{rep.transcript}': the file is identical, but its notes were read anew ({what}). "
+            "Text, turns and codings are unchanged.")
+        if rep.backup:
+            say(f"Backup of the project before the change: {rep.backup}")
         return
     say(f"Replaced the text of '{rep.transcript}'. Codings: {rep.kept} kept exactly, {rep.moved} moved, "
                f"{rep.flagged} flagged for review.")

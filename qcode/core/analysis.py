@@ -32,7 +32,7 @@ from functools import cached_property
 from qcode.core.codebook import Codebook
 from qcode.core.coding import Coding, Memo
 from qcode.core.errors import NotFoundError, did_you_mean
-from qcode.core.transcript import Participant, Transcript
+from qcode.core.transcript import Participant, Timeline, Transcript
 
 BUILTIN_ATTRIBUTES = ("transcript", "kind", "language", "speaker", "participant", "coder")
 """Attributes every coding has, whatever the project defines."""
@@ -70,6 +70,17 @@ class AnalysisData:
 
     def transcript(self, transcript_id: int | None) -> Transcript | None:
         return self._t_by_id.get(transcript_id)
+
+    @cached_property
+    def _timelines(self) -> dict[int, Timeline]:
+        return {}
+
+    def timeline(self, t: Transcript) -> Timeline:
+        """The :class:`Timeline` of *t*, one of :attr:`transcripts`, built once."""
+        found = self._timelines.get(id(t))
+        if found is None:
+            found = self._timelines[id(t)] = Timeline(t)
+        return found
 
     def participant(self, name: str | None) -> Participant | None:
         return self._p_by_name.get(name) if name else None

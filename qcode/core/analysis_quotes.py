@@ -42,6 +42,7 @@ class Quote:
     turn: int | None
     """1-based number of the first turn the quote overlaps."""
     time: float | None
+    """Seconds into the recording where the quote starts (:class:`~qcode.core.transcript.Timeline`), when known."""
     start: int
     end: int
     text: str
@@ -101,7 +102,7 @@ def quote_of(data: AnalysisData, seg: Segment, notes: dict[str, list[str]] | Non
         speakers=seg.speakers,
         participants=who,
         turn=seg.turns[0] + 1 if seg.turns else None,
-        time=first.time_start if first is not None else None,
+        time=data.timeline(t).at(max(c.start, first.start), seg.turns[0]) if first is not None else None,
         start=c.start,
         end=c.end,
         text=seg.text,

@@ -9,6 +9,7 @@ speakers by accident and offsets stay stable when a turn is corrected.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, cast
@@ -161,6 +162,10 @@ class Transcript:
                 return mid
         return None
 
+    def time_at(self, offset: int) -> float | None:
+        """Seconds into the recording at *offset*: see :class:`Timeline` (build one to ask many times)."""
+        return Timeline(self).at(offset)
+
     def check_span(self, start: int, end: int) -> None:
         """Raise :class:`CodingError` unless ``0 <= start < end <= len(text)``."""
         n = len(self.text)
@@ -191,6 +196,44 @@ class Transcript:
                 problems.append(f"turn {i} starts before the previous turn ends")
             prev_end = t.end
         return problems
+
+
+class Timeline:
+    """The time at any character offset of a transcript, from its turns and :data:`SYNC` notes.
+
+    A turn's start time dates only its first words: in a long Transcriber turn a
+    quote can be minutes later, and researchers go back to the recording by the
+    time they cite. So the time at an offset is that of the latest sync point at
+    or before it in the same turn, else the turn's start time. Built once per
+    transcript (the sync points sorted), each :meth:`at` is a binary search.
+    """
+
+    __slots__ = ("_transcript", "_offsets", "_times")
+
+    def __init__(self, transcript: Transcript) -> None:
+        self._transcript = transcript
+        # a stable sort keeps notes at one offset in document order, so the later time point wins
+        points = sorted(
+            ((n.offset, n.time) for n in transcript.notes if n.kind == SYNC and n.time is not None), key=lambda p: p[0]
+        )
+        self._offsets = [o for o, _ in points]
+        self._times = [t for _, t in points]
+
+    def at(self, offset: int, turn: int | None = None) -> float | None:
+        """Seconds at *offset* (None when it is in no turn or nothing there is timed).
+
+        *turn* is the index of the turn to read it in, when the caller knows it
+        (an offset in the blank line before a turn); by default the turn containing *offset*.
+        """
+        t = self._transcript
+        i = t.turn_at(offset) if turn is None else turn
+        if i is None or not 0 <= i < len(t.turns):
+            return None
+        tr = t.turns[i]
+        j = bisect.bisect_right(self._offsets, min(offset, tr.end)) - 1
+        if j >= 0 and self._offsets[j] >= tr.start:
+            return self._times[j]
+        return tr.time_start
 
 
 def build_text(turns: list[tuple[str | None, str, float | None, float | None]]) -> tuple[str, list[Turn]]:

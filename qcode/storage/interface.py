@@ -213,7 +213,7 @@ class TranscriptsRepository(Protocol):
         ...
 
     def update_fields(self, tid: int, **fields: Any) -> None:
-        """Change the name, title, kind, language or attributes of transcript *tid*."""
+        """Change the name, title, kind, language, attributes or notes (:class:`Note` objects) of transcript *tid*."""
         ...
 
     def delete(self, tid: int) -> None:

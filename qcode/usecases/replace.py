@@ -15,15 +15,23 @@ prefix and suffix (:func:`qcode.core.anchor.reanchor`):
 No coding is ever dropped. Speaker-participant links are carried over for
 labels that still exist. Pending suggestions on the old text are discarded
 (their offsets point into the old text; run the suggester again).
+
+The very same file again changes nothing, except the notes when this
+version of qcode reads more of them than the one that imported it did (a
+Transcriber file imported before its ``<Sync time>`` points were kept): then
+only the notes are refreshed, and the codings, turns and pending suggestions
+stay as they are (the text is the same, so their offsets still hold).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qcode.core.anchor import Anchor, make_anchor, reanchor
+from qcode.core.transcript import Note
 from qcode.formats.importers import ImportOptions
 from qcode.usecases.importing import default_options, parse_file
 from qcode.usecases.project import Project
@@ -50,6 +58,8 @@ class ReplaceReport:
     suggestions_dropped: int = 0
     backup: Path | None = None
     unchanged: bool = False
+    notes_refreshed: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """The same file, its notes read anew: note kind -> (count before, count after), for the kinds that changed."""
     moves: list[CodingMove] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -64,7 +74,10 @@ def replace_transcript(project: Project, ref: str, path: Path, options: ImportOp
     new, data = parse_file(path, options)
     report = ReplaceReport(old.name, warnings=list(new.warnings))
     if new.text == old.text and (old.source and old.source.sha256 == hashlib.sha256(data).hexdigest()):
-        report.unchanged = True
+        if new.notes != old.notes:
+            _refresh_notes(project, tid, old.notes, new.notes, report)
+        else:
+            report.unchanged = True
         return report
     new.speakers = {label: old.speakers.get(label) for label in new.speaker_labels()}
     codings = store.codings.list(transcript_id=tid)
@@ -100,3 +113,15 @@ def replace_transcript(project: Project, ref: str, path: Path, options: ImportOp
         report.suggestions_dropped = store.suggestions.drop_pending(tid)
     project.invalidate(tid)
     return report
+
+
+def _refresh_notes(project: Project, tid: int, old: list[Note], new: list[Note], report: ReplaceReport) -> None:
+    store = project.store
+    before, after = Counter(n.kind for n in old), Counter(n.kind for n in new)
+    changed = {n.kind for n in set(old) ^ set(new)}
+    report.notes_refreshed = {k: (before[k], after[k]) for k in sorted(changed)}
+    if store.path is not None:
+        report.backup = store.backup(project.data_dir / "backups", reason=f"before-notes-{report.transcript}"[:60])
+    with store.transaction():
+        store.transcripts.update_fields(tid, notes=new)
+    project.invalidate(tid)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from qcode.core.coding import Coding
 from qcode.core.errors import CodingError, QcodeError
+from qcode.core.transcript import Timeline
 from qcode.usecases.coding import Change, History, apply_code
 from qcode.usecases.project import Project
 
@@ -66,6 +67,7 @@ def search(
     for ref in refs:
         t = project.transcript(ref)
         assert t.id is not None
+        timeline = Timeline(t)
         for m in pattern.finditer(t.text):
             if m.end() <= m.start():
                 continue
@@ -78,7 +80,7 @@ def search(
                     m.group(),
                     t.text[m.end() : m.end() + context].replace("\n", " "),
                     turn.speaker if turn else None,
-                    turn.time_start if turn else None,
+                    timeline.at(m.start(), i) if turn else None,
                 )
             )
             if len(hits) >= limit:

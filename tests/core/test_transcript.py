@@ -1,7 +1,7 @@
 import pytest
 
 from qcode.core.errors import CodingError
-from qcode.core.transcript import Transcript, Turn, build_text
+from qcode.core.transcript import SYNC, Note, Timeline, Transcript, Turn, build_text
 
 
 def test_build_text_joins_turns_with_a_blank_line_and_records_offsets() -> None:
@@ -52,3 +52,47 @@ def test_validate_finds_overlapping_turns_and_unnormalised_text() -> None:
 def test_speaker_labels_in_order_of_first_appearance() -> None:
     text, turns = build_text([("B", "x", None, None), ("A", "y", None, None), ("B", "z", None, None)])
     assert Transcript(name="t", title="t", text=text, turns=turns).speaker_labels() == ["B", "A"]
+
+
+def timed() -> Transcript:
+    """Three turns: "aaa bbb ccc" at 10 s with time points inside, "ddd eee" at 30 s, "fff" untimed."""
+    text, turns = build_text([("A", "aaa bbb ccc", 10.0, 25.0), ("B", "ddd eee", 30.0, 40.0), ("A", "fff", None, None)])
+    assert [(t.start, t.end) for t in turns] == [(0, 11), (13, 20), (22, 25)]
+    notes = [
+        Note(7, SYNC, "", 18.0),  # out of order on purpose: the list is not assumed sorted
+        Note(0, SYNC, "", 10.0),
+        Note(3, SYNC, "", 14.0),
+        Note(3, SYNC, "", 15.0),  # two time points at one place (no words between): the later one dates what follows
+        Note(5, "event", "rire", 99.0),  # other notes have times too, but are not time points
+        Note(16, SYNC, "", None),  # a time point without a time is no time point
+    ]
+    return Transcript(name="t", title="t", text=text, turns=turns, notes=notes)
+
+
+@pytest.mark.parametrize(
+    ("offset", "turn", "expected"),
+    [
+        (0, None, 10.0), (2, None, 10.0),  # a time point at the turn's start
+        (3, None, 15.0), (5, None, 15.0), (7, None, 18.0), (10, None, 18.0),  # the latest one at or before
+        (11, None, None), (12, None, None),  # between turns: in no turn
+        (13, None, 30.0), (17, None, 30.0), (19, None, 30.0),  # the previous turn's time points do not leak
+        (22, None, None), (24, None, None),  # a turn without times
+        (-1, None, None), (99, None, None),
+        (12, 1, 30.0), (11, 0, 18.0), (99, 0, 18.0), (5, 7, None),  # the turn given by the caller
+    ],
+)
+def test_time_at_an_offset_is_the_latest_sync_point_of_its_turn(offset: int, turn: int | None, expected: float | None) -> None:
+    t = timed()
+    assert Timeline(t).at(offset, turn) == expected
+    if turn is None:
+        assert t.time_at(offset) == expected
+
+
+def test_without_sync_points_the_time_is_the_turns_start() -> None:
+    t = timed()
+    t.notes = [n for n in t.notes if n.kind != SYNC]
+    timeline = Timeline(t)
+    for offset in range(-1, len(t.text) + 2):
+        i = t.turn_at(offset)
+        assert timeline.at(offset) == (t.turns[i].time_start if i is not None else None)
+    assert Timeline(Transcript(name="u", title="u", text="plain")).at(0) is None

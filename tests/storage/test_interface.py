@@ -334,6 +334,11 @@ def test_transcripts_are_added_found_changed_replaced_and_deleted(any_store: Sto
         "Premier", {"site": "Lisboa"}, "int-01.txt", 2, ["A", "B"])
     with pytest.raises(ValueError):
         repo.update_fields(tid, text="no")
+    from qcode.core.transcript import SYNC, Note
+
+    notes = [Note(0, SYNC, "", 0.0), Note(4, "event", "rire", None), Note(5, SYNC, "", 0.5)]
+    repo.update_fields(tid, notes=notes)
+    assert (repo.get(tid).notes, repo.get(tid).text, repo.get(tid).turns) == (notes, text, turns)
 
     text2, turns2 = build_text([("A", "Tudo.", 0.0, 1.0)])
     repo.replace_content(tid, Transcript(name="int-01", title="", text=text2, turns=turns2))

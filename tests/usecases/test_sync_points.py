@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import zipfile
 from collections.abc import Iterator
@@ -218,3 +220,107 @@ def test_moving_only_the_sync_points_suggests_again(project: Project, tmp_path: 
     suggesting.run_suggestions(project, transcripts=[tid], min_score=0.0)  # same text and turns, other inputs
     ends = {v.end for v in suggesting.pending(project) if v.transcript_id == tid and long_turn.start <= v.start < long_turn.end}
     assert ends and ends <= set(inside) | {long_turn.end} and ends - {long_turn.end} <= set(inside[2::3])
+
+
+EVERY = 11.0
+"""Seconds between the long turn's time points in the tests of cited times: chunk *i* starts at 10 + 11 i."""
+
+
+def chunk_time(t, offset: int) -> float:
+    """The time the file gives to the chunk of the long turn holding *offset*, counted in words (20 a chunk)."""
+    long_turn = t.turns[1]
+    assert long_turn.start <= offset < long_turn.end
+    return 10 + EVERY * (len(t.text[long_turn.start:offset].split()) // 20)
+
+
+def test_a_quote_is_cited_at_the_sync_point_before_it(study: Project, tmp_path: Path) -> None:
+    from docx import Document
+
+    from qcode.core.analysis import format_time
+    from qcode.usecases import retrieval, search
+    from qcode.usecases.coding import apply_code
+    from qcode.usecases.reporting import ReportRequest, generate_report
+
+    project = study
+    tid = import_trs(project, tmp_path, trs(LONG, PLAIN, every=EVERY))
+    t = project.transcript(tid)
+    long_turn = t.turns[1]
+    # a passage in chunk 5 of the long turn, three words after its <Sync time="65">
+    start = long_turn.start + len(" ".join(" ".join(LONG).split()[:103])) + 1
+    end = start + len(" ".join(t.text[start:].split()[:6]))
+    assert chunk_time(t, start) == 65.0 and long_turn.time_start == 10.0
+    apply_code(project, "eslo-like", start, end, "instability")
+    [q] = retrieval.quotes(project, "instability")
+    assert (q.start, q.time, q.where) == (start, 65.0, "00:01:05")
+    for fmt in ("md", "html"):
+        text = generate_report(project, ReportRequest(fmt, tmp_path / f"r.{fmt}", date="2026-12-03")).read_text("utf-8")
+        assert "00:01:05" in text and "00:00:10" not in text, fmt
+    table = generate_report(project, ReportRequest("csv", tmp_path / "r.csv", date="2026-12-03"))
+    [row] = [r for r in csv.DictReader(io.StringIO(table.read_text("utf-8-sig"))) if r.get("text") == t.text[start:end]]
+    assert (row["time"], row["turn"]) == ("00:01:05", "2")
+    docx = generate_report(project, ReportRequest("docx", tmp_path / "r.docx", date="2026-12-03"))
+    paragraphs = "\n".join(p.text for p in Document(str(docx)).paragraphs)
+    assert "00:01:05" in paragraphs and "00:00:10" not in paragraphs
+    # every hit of a word of the long turn is dated by its own chunk; the other turns by their start
+    hits = search.search(project, "unstable", transcripts=[tid])
+    in_long = [h for h in hits if long_turn.start <= h.start < long_turn.end]
+    assert len({h.time for h in in_long}) > 3
+    assert all(h.time == chunk_time(t, h.start) for h in in_long)
+    assert all(h.time == 100.0 for h in hits if h.start >= t.turns[2].start)
+    assert format_time(in_long[-1].time) != format_time(long_turn.time_start)
+
+
+def test_without_sync_points_quotes_keep_the_turns_time(study: Project, tmp_path: Path) -> None:
+    from qcode.usecases import retrieval, search
+    from qcode.usecases.coding import apply_code
+
+    project = study
+    tid = import_trs(project, tmp_path, trs(LONG, PLAIN, every=EVERY))
+    t = project.transcript(tid)
+    project.store.transcripts.update_fields(tid, notes=[n for n in t.notes if n.kind != SYNC])
+    project.invalidate()
+    start = t.turns[1].start + 500
+    apply_code(project, "eslo-like", start, start + 30, "instability")
+    assert [q.time for q in retrieval.quotes(project, "instability")] == [10.0]
+    assert {h.time for h in search.search(project, "unstable", transcripts=[tid]) if h.start < t.turns[2].start} == {10.0}
+
+
+def test_reimporting_the_same_file_brings_its_sync_points_to_an_old_import(project: Project, tmp_path: Path) -> None:
+    """A project imported before qcode kept <Sync> points gets them from the very same file, codings untouched."""
+    from click.testing import CliRunner
+
+    from qcode.cli import cli
+    from qcode.usecases.coding import apply_code
+
+    tid = import_trs(project, tmp_path, trs(LONG, PLAIN, every=EVERY))
+    t = project.transcript(tid)
+    kept = list(t.notes)
+    n = sum(note.kind == SYNC for note in kept)
+    project.store.transcripts.update_fields(tid, notes=[n for n in t.notes if n.kind != SYNC])  # as an old import
+    project.invalidate()
+    assert syncs(project, tid) == []
+    apply_code(project, "eslo-like", t.turns[1].start + 200, t.turns[1].start + 260, "instability")
+    suggesting.run_suggestions(project, transcripts=[tid], min_score=0.0)
+    codings = project.store.codings.list(transcript_id=tid)
+    pending = suggesting.pending(project)
+    assert codings and pending
+    f = tmp_path / "eslo-like.trs"
+    assert importing.import_paths(project, [f]).skipped  # a plain import of the same file skips it, as before
+
+    rep = replace_transcript(project, "eslo-like", f)
+    project.invalidate()
+    assert not rep.unchanged and rep.notes_refreshed == {SYNC: (0, n)} and n == len(LONG) + 2
+    assert (rep.kept, rep.moved, rep.flagged, rep.moves, rep.suggestions_dropped) == (0, 0, 0, [], 0)
+    assert project.transcript(tid).notes == kept and project.transcript(tid).text == t.text
+    assert project.store.codings.list(transcript_id=tid) == codings
+    assert suggesting.pending(project) == pending
+    assert replace_transcript(project, "eslo-like", f).unchanged  # now nothing is left to refresh
+
+    project.store.transcripts.update_fields(tid, notes=[note for note in kept if note.kind != SYNC])
+    r = CliRunner().invoke(cli, ["-p", str(project.root), "import", "--replace", "eslo-like", str(f)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.output.split())
+    assert f"its notes were read anew (time points 0 -> {n})" in said and "codings are unchanged" in said
+    r = CliRunner().invoke(cli, ["-p", str(project.root), "import", "--replace", "eslo-like", str(f), "--json"],
+                           catch_exceptions=False)
+    assert json.loads(r.output)["unchanged"] is True and json.loads(r.output)["notes_refreshed"] == {}

@@ -177,14 +177,16 @@ class TeiImporter:
         notes_at: list[tuple[int, int, Note]] = [(0, 0, n) for n in _header_notes(root)]
         unknown: set[str] = set()
         spans: list[tuple[str, str]] = []
-        seen_topic_div: set[int] = set()
+        # the elements themselves, not their id(): lxml makes a new proxy object each time an element is
+        # reached unless one is still referenced, so a freed div's id() can come back as another div's
+        seen_topic_div: set[_Element] = set()
         body = next(iter(_descendants(root, "body")), root)
         utterances = [el for el in body.iter() if _local(el) in _UTTERANCES
                       or (_local(el) == "u" and not _inside_utterance(el))]
         for el in utterances:
             div = next((a for a in el.iterancestors() if _local(a) == "div" and a.get("subtype") in topics), None)
-            if div is not None and id(div) not in seen_topic_div:
-                seen_topic_div.add(id(div))
+            if div is not None and div not in seen_topic_div:
+                seen_topic_div.add(div)
                 t_div = times.get(_ref(div.get("start")))
                 notes_at.append((len(raw), 0, Note(0, "topic", topics[div.get("subtype")], t_div)))
             sid = _ref(el.get("wh") or el.get("who"))

@@ -136,13 +136,15 @@ class SqlTranscripts:
             self._write_source(conn, tid, new)
 
     def update_fields(self, tid: int, **fields: Any) -> None:
-        """Update title, kind, language or attributes of a transcript."""
-        allowed = {"title", "kind", "language", "attributes", "name"}
+        """Update title, kind, language, attributes or notes (a list of :class:`Note`) of a transcript."""
+        allowed = {"title", "kind", "language", "attributes", "name", "notes"}
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"cannot update {sorted(bad)}")
         if "attributes" in fields:
             fields["attributes"] = json_attributes(fields["attributes"])
+        if "notes" in fields:
+            fields["notes"] = [_note_dict(n) for n in fields["notes"]]
         with self._tx.write() as conn:
             conn.execute(sa.update(schema.transcripts).where(schema.transcripts.c.id == tid).values(modified=now().isoformat(), **fields))
 
