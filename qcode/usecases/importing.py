@@ -164,7 +164,11 @@ def import_file(project: Project, path: Path, options: ImportOptions | None = No
     sha = hashlib.sha256(data).hexdigest()
     dup = project.store.transcripts.by_source_hash(sha)
     if dup is not None:
-        return FileResult(path, "skipped", dup[0], dup[1], f"already imported as '{dup[1]}' (same file contents)")
+        return FileResult(
+            path, "skipped", dup[0], dup[1],
+            f"already imported as '{dup[1]}' (same file contents); "
+            f"`qcode import --replace {dup[1]} {path.name}` reads it again, codings kept",
+        )
     transcript, data = parse_file(path, options)
     if transcript.language is None:
         transcript.language = options.language or project.settings.language

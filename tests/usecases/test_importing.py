@@ -43,6 +43,7 @@ def test_same_file_again_is_skipped(project, tmp_path) -> None:
     assert importing.import_file(project, f).status == "imported"
     r = importing.import_file(project, tmp_path / "a.txt")
     assert r.status == "skipped" and "already imported as 'a'" in r.message
+    assert "qcode import --replace a " in r.message
 
 
 def test_bad_file_does_not_stop_others_and_leaves_nothing(project, tmp_path) -> None:
