@@ -135,7 +135,7 @@ class DocCache:
 class ArrayCache:
     """A folder of ``<key>.npz`` files: named NumPy arrays, written atomically, read without copying text."""
 
-    VERSION = "1"
+    VERSION = "2"
     """Bump when what is stored for the same key changes (units, terms or matches computed differently)."""
 
     def __init__(self, folder: Path | None) -> None:

@@ -42,7 +42,7 @@ from qcode.suggest.rules import (
     _empty_matches,
 )
 from qcode.suggest.signals import make_signals
-from qcode.suggest.units import Features, Unit, UnitMode, build_features, token_table
+from qcode.suggest.units import TABLE_ATTRS, Features, Unit, UnitMode, build_features, token_table
 from qcode.suggest.vectors import Vectors
 
 if TYPE_CHECKING:
@@ -147,7 +147,11 @@ class Engine:
         for sig in self.signals:
             if isinstance(sig, Learned):
                 sig.fit_cache = fit_cache
-        self._rules_key: str | None = None
+        self.code_keys = self.ruleset.code_keys(self.codes)
+        """Per profile, the key of its rules: a cached transcript keeps each code's matches under it."""
+        self._rules_of: list[NDArray[np.int64]] | None = None
+        self._subsets: dict[tuple[int, ...], tuple[RuleSet, NDArray[np.int64]]] = {}
+        self._rule_ids: NDArray[np.uint64] | None = None
 
     # ------------------------------------------------------------- parsing
     def analyse(
@@ -191,6 +195,51 @@ class Engine:
         if cache is not None:
             cache.flush()
 
+    def _code_rules(self) -> list[NDArray[np.int64]]:
+        """The rule numbers of each profile, in rule order."""
+        if self._rules_of is None:
+            import numpy as np
+
+            prof = self.ruleset.profile
+            self._rules_of = [np.nonzero(prof == j)[0].astype(np.int64) for j in range(len(self.profiles))]
+        return self._rules_of
+
+    def _subset(self, profs: tuple[int, ...]) -> tuple[RuleSet, NDArray[np.int64]]:
+        """The rules of the profiles *profs* alone (the same rule signals, only these codes), and the
+        number in :attr:`ruleset` of each of its rules."""
+        if profs not in self._subsets:
+            import numpy as np
+
+            sub_profiles = [self.profiles[j] for j in profs]
+            sub = RuleSet([type(s)(self.info, sub_profiles) for s in self.ruleset.signals], len(profs))
+            glob = np.zeros(len(sub.rules), dtype=np.int64)
+            code_rules = self._code_rules()
+            for q, j in enumerate(profs):
+                mine = np.nonzero(sub.profile == q)[0]
+                if len(mine) != len(code_rules[j]):  # cannot happen: rules are built code by code
+                    raise RuntimeError(f"code {self.codes[j]!r}: {len(mine)} rules alone, {len(code_rules[j])} with the others")
+                glob[mine] = code_rules[j]
+            self._subsets[profs] = (sub, glob)
+        return self._subsets[profs]
+
+    def rule_ids(self) -> NDArray[np.uint64]:
+        """See :meth:`~qcode.suggest.rules.RuleSet.rule_ids`."""
+        if self._rule_ids is None:
+            self._rule_ids = self.ruleset.rule_ids(self.codes)
+        return self._rule_ids
+
+    def match_key(self, a: Analysed) -> str:
+        """A key of what the rule matches of *a* say (which code's keyword or pattern, where), whatever the rule numbers."""
+        import hashlib
+
+        import numpy as np
+
+        m = a.matches
+        h = hashlib.sha256()
+        for arr in (m.unit, m.start, m.end, self.rule_ids()[m.rule]):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        return h.hexdigest()[:40]
+
     def _empty(self, item: TranscriptInput) -> Analysed:
         feats, _ = build_features(item.transcript_id, [], [], self.unit_mode)
         return Analysed(item.transcript_id, feats, _empty_matches(), item.word_count(), False, item.text, self)
@@ -211,35 +260,114 @@ class Engine:
     ) -> Analysed:
         from qcode.suggest.components import analyse_docs
 
+        if tables is None:
+            tables = [token_table(d) for d in docs]
         # spans=False: the same arrays as the qcode_units_v1 / qcode_codebook_matcher_v1 span groups
         # (tests/suggest/test_components.py checks they are equal) without building ~320 Span objects
         # per 1,000 words: 1M-word cold run 0.49 of nlp.pipe instead of 0.43 (bench_suggest.py)
         feats, matches = analyse_docs(item.transcript_id, list(item.turns), docs, self.unit_mode, self.matcher, tables,
                                       spans=False)
         if cache is not None and key:
-            cache.save_arrays(_feature_arrays(feats, matches, self.info.nlp.vocab.strings), *self._array_key(key))
+            import numpy as np
+
+            filled = [t for t in tables if len(t)]
+            cols = [TABLE_ATTRS.index("LEMMA"), TABLE_ATTRS.index("NORM")]
+            hashes = unique(np.concatenate(filled)[:, cols]) if filled else np.zeros(0, dtype=np.uint64)
+            arrays = _feature_arrays(feats, self.info.nlp.vocab.strings)
+            arrays["hashes"] = hashes
+            cache.save_arrays(self._with_matches(arrays, matches), *self._array_key(key))
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
 
-    def _array_key(self, key: str) -> tuple[str, str, str, str]:
-        """Key of the units and matches of the parse *key*: they depend on the parse, the unit mode and the rules."""
-        if self._rules_key is None:
-            import hashlib
+    def _array_key(self, key: str) -> tuple[str, str, str]:
+        """Key of the units of the parse *key* (they depend on the parse and the unit mode), and of the matches
+        of each code under its own key (:attr:`code_keys`), so that a codebook change re-matches only the codes
+        it changed."""
+        return key, self.info.key, str(self.unit_mode)
 
-            state = [(type(s).__name__, getattr(s, "tagged", None), getattr(s, "pos_group", None),
-                      getattr(s, "idioms", None)) for s in self.ruleset.signals]
-            self._rules_key = hashlib.sha256(repr((self.ruleset.fingerprint(), state)).encode("utf-8")).hexdigest()[:40]
-        return key, self.info.key, str(self.unit_mode), self._rules_key
+    def _with_matches(self, arrays: dict[str, NDArray[Any]], m: Matches) -> dict[str, NDArray[Any]]:
+        """*arrays* plus the matches *m*, code by code: ``c_keys`` (each code's :attr:`code_keys`), ``c_ptr``
+        (its matches' range) and the matches with each rule's number among its code's rules (``m_rank``)."""
+        import numpy as np
+
+        code_rules = self._code_rules()
+        rank = np.zeros(len(self.ruleset.rules), dtype=np.int64)
+        for rules in code_rules:
+            rank[rules] = np.arange(len(rules))
+        prof = self.ruleset.profile[m.rule]
+        order = np.argsort(prof, kind="stable")
+        out = dict(arrays)
+        out["c_keys"] = np.array(self.code_keys, dtype=str)
+        out["c_ptr"] = np.concatenate([[0], np.cumsum(np.bincount(prof, minlength=len(self.profiles)))]).astype(np.int64)
+        out["m_unit"], out["m_rank"] = m.unit[order], rank[m.rule[order]]
+        out["m_start"], out["m_end"] = m.start[order], m.end[order]
+        return out
+
+    def _cached_matches(
+        self, item: TranscriptInput, key: str, arrays: dict[str, NDArray[Any]], cache: DocCache
+    ) -> tuple[Matches, bool] | None:
+        """(matches of every code, whether some were matched now): a code whose rules are those of the cache entry keeps its matches; the others
+        are matched now, on the parsed turns from the doc cache, and only when one of their phrases has all its
+        words in the transcript (or they have a token pattern). None when that parse is not in the cache."""
+        import numpy as np
+
+        from qcode.suggest.units import build_features
+
+        stored = {k: i for i, k in enumerate(arrays["c_keys"].tolist())}
+        ptr, m_rank = arrays["c_ptr"], arrays["m_rank"]
+        code_rules = self._code_rules()
+        units, rules, starts, ends = [], [], [], []
+        missing = []
+        rematched = False
+        for j, ck in enumerate(self.code_keys):
+            i = stored.get(ck)
+            if i is None:
+                missing.append(j)
+                continue
+            lo, hi = int(ptr[i]), int(ptr[i + 1])
+            if hi > lo:
+                units.append(arrays["m_unit"][lo:hi])
+                rules.append(code_rules[j][m_rank[lo:hi]])
+                starts.append(arrays["m_start"][lo:hi])
+                ends.append(arrays["m_end"][lo:hi])
+        if missing:
+            sub, glob = self._subset(tuple(missing))
+            if sub.candidate(arrays["hashes"]):
+                docs = cache.load(key, self.info.key, self.info.nlp.vocab)
+                if docs is None or len(docs) != len(item.turns):
+                    return None
+                _, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode)
+                u, r, a, b = sub.match_tokens(docs, tokens)
+                units.append(u)
+                rules.append(glob[r])
+                starts.append(tokens.start[a])
+                ends.append(tokens.end[b - 1])
+                rematched = True
+        if not units:
+            return _empty_matches(), rematched
+        unit, rule, start, end = (np.concatenate(x).astype(np.int64) for x in (units, rules, starts, ends))
+        rs = self.ruleset
+        # the order of RuleSet.match_tokens (token order is offset order)
+        order = np.lexsort((rule, -end, start, rs.kind[rule], rs.profile[rule], unit))
+        return Matches(unit[order], rule[order], start[order], end[order]), rematched
 
     def _load_arrays(self, item: TranscriptInput, key: str, cache: DocCache) -> Analysed | None:
-        """The transcript's units and matches from the array cache (no documents), or None."""
-        arrays = cache.arrays.load(*self._array_key(key))
+        """The transcript's units and matches from the array cache (without its documents when no code's rules
+        changed, see :meth:`_cached_matches`), or None."""
+        parts = self._array_key(key)
+        arrays = cache.arrays.load(*parts)
         if arrays is None:
             return None
         try:
-            feats, matches = _from_arrays(item.transcript_id, arrays)
+            feats = _from_arrays(item.transcript_id, arrays)
             words = arrays["strings"].tolist()
+            found = self._cached_matches(item, key, arrays, cache)
         except KeyError:
             return None
+        if found is None:
+            return None
+        matches, rematched = found
+        if rematched:  # keep what was matched on the documents (codes whose phrases cannot match are cheap to redo)
+            cache.save_arrays(self._with_matches(arrays, matches), *parts)
         # The evidence reads the terms' text from the vocabulary, which the documents used to fill.
         strings = self.info.nlp.vocab.strings
         for w in words:
@@ -467,12 +595,11 @@ class Engine:
 
 # ----------------------------------------------------------------- helpers
 _FEATURE_FIELDS = ("start", "end", "turn", "tok", "ptr", "terms", "tstart", "tend")
-_MATCH_FIELDS = ("unit", "rule", "start", "end")
 
 
-def _feature_arrays(feats: Features, matches: Matches, strings: Any) -> dict[str, NDArray[Any]]:
-    """*feats* and *matches* as named arrays (for :class:`~qcode.suggest.cache.ArrayCache`), with the text
-    of their terms (from the StringStore *strings*)."""
+def _feature_arrays(feats: Features, strings: Any) -> dict[str, NDArray[Any]]:
+    """*feats* as named arrays (for :class:`~qcode.suggest.cache.ArrayCache`), with the text of their terms
+    (from the StringStore *strings*)."""
     import numpy as np
 
     out = {f"f_{name}": getattr(feats, name) for name in _FEATURE_FIELDS}
@@ -482,17 +609,14 @@ def _feature_arrays(feats: Features, matches: Matches, strings: Any) -> dict[str
         hashes.append(feats.sterms)
     words = [strings[h] for h in unique(np.concatenate(hashes).astype(np.uint64)).tolist() if h in strings]
     out["strings"] = np.array(words, dtype=str)
-    out.update({f"m_{name}": getattr(matches, name) for name in _MATCH_FIELDS})
     return out
 
 
-def _from_arrays(transcript_id: int, arrays: dict[str, NDArray[Any]]) -> tuple[Features, Matches]:
+def _from_arrays(transcript_id: int, arrays: dict[str, NDArray[Any]]) -> Features:
     """The inverse of :func:`_feature_arrays` (KeyError when an array is missing)."""
     f = {name: arrays[f"f_{name}"] for name in _FEATURE_FIELDS}
-    m = {name: arrays[f"m_{name}"] for name in _MATCH_FIELDS}
-    feats = Features(transcript_id, f["start"], f["end"], f["turn"], f["tok"], f["ptr"], f["terms"], f["tstart"],
-                     f["tend"], arrays.get("f_sptr"), arrays.get("f_sterms"))
-    return feats, Matches(m["unit"], m["rule"], m["start"], m["end"])
+    return Features(transcript_id, f["start"], f["end"], f["turn"], f["tok"], f["ptr"], f["terms"], f["tstart"],
+                    f["tend"], arrays.get("f_sptr"), arrays.get("f_sterms"))
 
 
 def covers(u_start: int, u_end: int, c_start: int, c_end: int) -> bool:

@@ -76,6 +76,14 @@ class RuleSignal(Signal):
     def fingerprint(self) -> str:
         return repr((self.name, self.rules))
 
+    def rule_state(self, r: int) -> Any:
+        """What rule *r* matches beyond its :class:`Rule` record (a code's match cache key is made of these)."""
+        return None
+
+    def state(self) -> Any:
+        """What every rule of this signal depends on (the pipeline's settings read at construction)."""
+        return None
+
 
 MODALS = {
     "en": {"can", "could", "may", "might", "must", "shall", "should", "will", "would", "ought", "need"},
@@ -201,6 +209,8 @@ class LemmaKeywords(RuleSignal):
         for r, seq in enumerate(sequences):
             seqs.setdefault(seq, []).append(r)
         self.seqs = list(seqs)
+        self.rule_seq = list(sequences)
+        """The lemma (or form) hash sequence of each rule."""
         counts = [len(r) for r in seqs.values()]
         self.seq_rules = np.array([r for rs in seqs.values() for r in rs], dtype=np.int64)
         self.seq_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -213,6 +223,12 @@ class LemmaKeywords(RuleSignal):
             for matcher, attr in zip(self.matchers, (LEMMA, NORM), strict=False):
                 pattern = Doc(vocab, words=[vocab.strings[h] for h in seq])
                 matcher.add(key, [pattern.from_array([attr], values)])
+
+    def rule_state(self, r: int) -> Any:
+        return (self.rule_seq[r], self.pos_group[r])
+
+    def state(self) -> Any:
+        return (self.tagged, self.idioms)
 
     def matches(self, docs: list[Any], tokens: Any) -> tuple[Ints, Ints, Ints]:
         """(rule, start token, end token) of the keyword matches in a transcript's turns, with sense (class doc)."""
@@ -275,6 +291,8 @@ class Patterns(RuleSignal):
         from spacy.matcher import Matcher
 
         self.matcher = Matcher(info.nlp.vocab)
+        self.specs: list[str] = []
+        """The token pattern of each rule (as text)."""
         for p in profiles:
             for pat_id, pattern in p.patterns:
                 key = f"{p.id}\x1f{pat_id}"
@@ -287,6 +305,13 @@ class Patterns(RuleSignal):
                     ) from exc
                 self.ids[info.nlp.vocab.strings.add(key)] = len(self.rules)
                 self.rules.append(Rule(self.name, self.index[p.id], PATTERN, pat_id, pat_id))
+                self.specs.append(repr(pattern))
+
+    def rule_state(self, r: int) -> Any:
+        return self.specs[r]
+
+    def state(self) -> Any:
+        return self.info.lang  # numbers are never evidence: the language's number words
 
 
 class RuleSet:
@@ -310,6 +335,45 @@ class RuleSet:
 
     def fingerprint(self) -> str:
         return repr([s.fingerprint() for s in self.signals])
+
+    def code_keys(self, codes: list[str]) -> list[str]:
+        """Per profile, a key of everything its matches depend on: its rules (in order) and the rule signals'
+        settings; equal keys, equal matches of that code in the same parse (whatever the other codes)."""
+        import hashlib
+
+        parts: list[list[Any]] = [[] for _ in codes]
+        for s in self.signals:
+            head = (type(s).__name__, s.state())
+            for j in range(len(codes)):
+                parts[j].append(head)
+            for r, rule in enumerate(s.rules):
+                parts[rule.profile].append((rule.kind, rule.text, rule.group, s.rule_state(r)))
+        return [hashlib.sha256(repr((c, p)).encode("utf-8")).hexdigest()[:32] for c, p in zip(codes, parts, strict=True)]
+
+    def rule_ids(self, codes: list[str]) -> NDArray[np.uint64]:
+        """A 64-bit hash of each rule's identity (code, signal, kind, text, group), for the inputs key of a transcript's
+        suggestions (the rule numbers change with the codebook; what a match says does not)."""
+        import hashlib
+
+        import numpy as np
+
+        return np.array([int.from_bytes(hashlib.sha256(repr((codes[r.profile], r.signal, r.kind, r.text, r.group))
+                                                       .encode("utf-8")).digest()[:8], "little") for r in self.rules],
+                        dtype=np.uint64)
+
+    def candidate(self, hashes: NDArray[np.uint64]) -> bool:
+        """Whether these rules can match in a transcript whose tokens' LEMMA and NORM hashes are *hashes*
+        (sorted): a phrase needs each of its hashes there; a token pattern may match anything."""
+        import numpy as np
+
+        for s in self.signals:
+            if isinstance(s, LemmaKeywords):
+                for seq in s.seqs:
+                    if np.isin(np.array(seq, dtype=np.uint64), hashes).all():
+                        return True
+            elif s.rules:
+                return True
+        return False
 
     def match(self, docs: list[Any], tokens: Any) -> Matches:
         """Run every matcher over the turns and keep the matches as sorted arrays."""
@@ -352,7 +416,10 @@ class RuleSet:
         ok = (unit >= 0) & (a < tokens.unit_last[np.maximum(unit, 0)])
         rule, a, b, unit = rule[ok], a[ok], b[ok], unit[ok]
         prof, kind = self.profile[rule], self.kind[rule]
-        order = np.lexsort((-b, a, kind, prof, unit))
+        # Rule order last: the matches of one code come out the same whether its rules were matched
+        # with the whole codebook's or alone (the re-run after a codebook change matches only the
+        # changed codes, :meth:`qcode.suggest.engine.Engine.analyse`).
+        order = np.lexsort((rule, -b, a, kind, prof, unit))
         rule, a, b, unit, prof, kind = rule[order], a[order], b[order], unit[order], prof[order], kind[order]
         # A label word inside a keyword match of the same code counts once (as the keyword).
         lw = kind == LABEL_WORD
