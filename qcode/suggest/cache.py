@@ -131,6 +131,11 @@ class DocCache:
         while self._pending:
             self._pending.pop(0).result()
 
+    def prune(self) -> None:
+        """Wait for the writes, then :meth:`ArrayCache.prune`."""
+        self.flush()
+        self.arrays.prune()
+
 
 class ArrayCache:
     """A folder of ``<key>.npz`` files: named NumPy arrays, written atomically, read without copying text."""
@@ -138,8 +143,13 @@ class ArrayCache:
     VERSION = "2"
     """Bump when what is stored for the same key changes (units, terms or matches computed differently)."""
 
+    KEEP_FILES = 1000
+    """At most this many entries are kept (more when one run used more): the least recently used go first."""
+
     def __init__(self, folder: Path | None) -> None:
         self.folder = Path(folder) if folder is not None else None
+        self._used: set[str] = set()
+        """Names of the entries read or written by this object (never pruned by it)."""
 
     def path(self, *parts: str) -> Path | None:
         if self.folder is None:
@@ -156,15 +166,22 @@ class ArrayCache:
 
         try:
             with np.load(p, allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
+                out = {k: z[k] for k in z.files}
         except Exception:  # a damaged entry is just a miss
             return None
+        self._used.add(p.name)
+        try:
+            os.utime(p)  # recently used: kept by prune
+        except OSError:
+            pass
+        return out
 
     def save(self, arrays: dict[str, NDArray[Any]], *parts: str) -> None:
         """Store *arrays* under the key *parts* (uncompressed: they are small next to the parse)."""
         p = self.path(*parts)
         if p is None:
             return
+        self._used.add(p.name)
 
         def make() -> bytes:
             import io
@@ -176,3 +193,21 @@ class ArrayCache:
             return buf.getvalue()
 
         _write_bytes(p, make)
+
+    def prune(self) -> None:
+        """Remove the least recently used entries beyond :attr:`KEEP_FILES`, never one this object used.
+
+        Entries are keyed by the parse and the unit mode: an edited or deleted
+        transcript, or another unit mode, leaves its old entries behind.
+        """
+        if self.folder is None:
+            return
+        try:
+            files = [(f.stat().st_mtime, f) for f in self.folder.glob("*.npz")]
+        except OSError:
+            return
+        extra = len(files) - max(self.KEEP_FILES, len(self._used))
+        if extra <= 0:
+            return
+        for _, f in sorted((x for x in files if x[1].name not in self._used), key=lambda x: x[0])[:extra]:
+            f.unlink(missing_ok=True)
