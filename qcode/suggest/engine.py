@@ -34,6 +34,8 @@ from qcode.suggest.model_signals import (
 )
 from qcode.suggest.pipeline import PipelineInfo, parse
 from qcode.suggest.rules import (
+    KEYWORD,
+    PATTERN,
     LemmaKeywords,
     Matches,
     Patterns,
@@ -147,10 +149,8 @@ class Engine:
         for sig in self.signals:
             if isinstance(sig, Learned):
                 sig.fit_cache = fit_cache
-        self.code_keys = self.ruleset.code_keys(self.codes)
-        """Per profile, the key of its rules: a cached transcript keeps each code's matches under it."""
-        self._rules_of: list[NDArray[np.int64]] | None = None
-        self._subsets: dict[tuple[int, ...], tuple[RuleSet, NDArray[np.int64]]] = {}
+        self.rule_keys = self.ruleset.rule_keys()
+        """Per rule, the key of what it matches: a cached transcript keeps each rule's own matches under it."""
         self._rule_ids: NDArray[np.uint64] | None = None
 
     # ------------------------------------------------------------- parsing
@@ -195,33 +195,6 @@ class Engine:
         if cache is not None:
             cache.flush()
 
-    def _code_rules(self) -> list[NDArray[np.int64]]:
-        """The rule numbers of each profile, in rule order."""
-        if self._rules_of is None:
-            import numpy as np
-
-            prof = self.ruleset.profile
-            self._rules_of = [np.nonzero(prof == j)[0].astype(np.int64) for j in range(len(self.profiles))]
-        return self._rules_of
-
-    def _subset(self, profs: tuple[int, ...]) -> tuple[RuleSet, NDArray[np.int64]]:
-        """The rules of the profiles *profs* alone (the same rule signals, only these codes), and the
-        number in :attr:`ruleset` of each of its rules."""
-        if profs not in self._subsets:
-            import numpy as np
-
-            sub_profiles = [self.profiles[j] for j in profs]
-            sub = RuleSet([type(s)(self.info, sub_profiles) for s in self.ruleset.signals], len(profs))
-            glob = np.zeros(len(sub.rules), dtype=np.int64)
-            code_rules = self._code_rules()
-            for q, j in enumerate(profs):
-                mine = np.nonzero(sub.profile == q)[0]
-                if len(mine) != len(code_rules[j]):  # cannot happen: rules are built code by code
-                    raise RuntimeError(f"code {self.codes[j]!r}: {len(mine)} rules alone, {len(code_rules[j])} with the others")
-                glob[mine] = code_rules[j]
-            self._subsets[profs] = (sub, glob)
-        return self._subsets[profs]
-
     def rule_ids(self) -> NDArray[np.uint64]:
         """See :meth:`~qcode.suggest.rules.RuleSet.rule_ids`."""
         if self._rule_ids is None:
@@ -265,8 +238,12 @@ class Engine:
         # spans=False: the same arrays as the qcode_units_v1 / qcode_codebook_matcher_v1 span groups
         # (tests/suggest/test_components.py checks they are equal) without building ~320 Span objects
         # per 1,000 words: 1M-word cold run 0.49 of nlp.pipe instead of 0.43 (bench_suggest.py)
-        feats, matches = analyse_docs(item.transcript_id, list(item.turns), docs, self.unit_mode, self.matcher, tables,
-                                      spans=False)
+        # (analyse_docs(spans=False), keeping each rule's own matches for the cache)
+        feats, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode, tables)
+        unit, rule, a, b = self.ruleset.raw_matches(docs, tokens)
+        start, end = tokens.start[a], tokens.end[b - 1]
+        keep = self.ruleset.ordered(unit, rule, a, b)
+        matches = Matches(unit[keep], rule[keep], start[keep], end[keep])
         if cache is not None and key:
             import numpy as np
 
@@ -275,84 +252,109 @@ class Engine:
             hashes = unique(np.concatenate(filled)[:, cols]) if filled else np.zeros(0, dtype=np.uint64)
             arrays = _feature_arrays(feats, self.info.nlp.vocab.strings)
             arrays["hashes"] = hashes
-            cache.save_arrays(self._with_matches(arrays, matches), *self._array_key(key))
+            cache.save_arrays(self._with_matches(arrays, unit, rule, start, end), *self._array_key(key))
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
 
     def _array_key(self, key: str) -> tuple[str, str, str]:
-        """Key of the units of the parse *key* (they depend on the parse and the unit mode), and of the matches
-        of each code under its own key (:attr:`code_keys`), so that a codebook change re-matches only the codes
-        it changed."""
+        """Key of the units of the parse *key* (they depend on the parse and the unit mode); the matches of
+        each rule are kept in the same entry under the rule's own key (:attr:`rule_keys`), so that a codebook
+        change re-matches only the rules it changed."""
         return key, self.info.key, str(self.unit_mode)
 
-    def _with_matches(self, arrays: dict[str, NDArray[Any]], m: Matches) -> dict[str, NDArray[Any]]:
-        """*arrays* plus the matches *m*, code by code: ``c_keys`` (each code's :attr:`code_keys`), ``c_ptr``
-        (its matches' range) and the matches with each rule's number among its code's rules (``m_rank``)."""
+    def _with_matches(self, arrays: dict[str, NDArray[Any]], unit: NDArray[np.int64], rule: NDArray[np.int64],
+                      start: NDArray[np.int64], end: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
+        """*arrays* plus the rules' own matches (:meth:`~qcode.suggest.rules.RuleSet.raw_matches`, character
+        offsets), rule by rule: ``r_keys`` (the distinct :attr:`rule_keys`), ``r_ptr`` (their matches' range)."""
         import numpy as np
 
-        code_rules = self._code_rules()
-        rank = np.zeros(len(self.ruleset.rules), dtype=np.int64)
-        for rules in code_rules:
-            rank[rules] = np.arange(len(rules))
-        prof = self.ruleset.profile[m.rule]
-        order = np.argsort(prof, kind="stable")
+        keys = list(dict.fromkeys(self.rule_keys))
+        number = {k: i for i, k in enumerate(keys)}
+        of_rule = np.array([number[k] for k in self.rule_keys], dtype=np.int64)
+        dup = np.zeros(len(keys), dtype=bool)  # two rules with one key (a keyword given twice): its matches once
+        first = np.full(len(keys), -1, dtype=np.int64)
+        for r, k in enumerate(of_rule.tolist()):
+            if first[k] < 0:
+                first[k] = r
+            else:
+                dup[k] = True
+        if dup.any():
+            once = first[of_rule[rule]] == rule
+            unit, rule, start, end = unit[once], rule[once], start[once], end[once]
+        k = of_rule[rule]
+        order = np.argsort(k, kind="stable")
         out = dict(arrays)
-        out["c_keys"] = np.array(self.code_keys, dtype=str)
-        out["c_ptr"] = np.concatenate([[0], np.cumsum(np.bincount(prof, minlength=len(self.profiles)))]).astype(np.int64)
-        out["m_unit"], out["m_rank"] = m.unit[order], rank[m.rule[order]]
-        out["m_start"], out["m_end"] = m.start[order], m.end[order]
+        out["r_keys"] = np.array(keys, dtype=str)
+        out["r_ptr"] = np.concatenate([[0], np.cumsum(np.bincount(k, minlength=len(keys)))]).astype(np.int64)
+        out["m_unit"], out["m_start"], out["m_end"] = unit[order], start[order], end[order]
         return out
 
     def _cached_matches(
         self, item: TranscriptInput, key: str, arrays: dict[str, NDArray[Any]], cache: DocCache
-    ) -> tuple[Matches, bool] | None:
-        """(matches of every code, whether some were matched now): a code whose rules are those of the cache entry keeps its matches; the others
-        are matched now, on the parsed turns from the doc cache, and only when one of their phrases has all its
-        words in the transcript (or they have a token pattern). None when that parse is not in the cache."""
+    ) -> tuple[Matches, tuple[Any, ...] | None] | None:
+        """(matches, the rules' own matches when some rules were matched now): a rule the cache entry knows keeps
+        its matches; the others are matched now, on the parsed turns from the doc cache, and only when one of
+        their phrases has all its words in the transcript (or they have a token pattern). None when that parse
+        is not in the cache."""
         import numpy as np
 
+        from qcode.suggest.model_signals import _ranges
         from qcode.suggest.units import build_features
 
-        stored = {k: i for i, k in enumerate(arrays["c_keys"].tolist())}
-        ptr, m_rank = arrays["c_ptr"], arrays["m_rank"]
-        code_rules = self._code_rules()
-        units, rules, starts, ends = [], [], [], []
-        missing = []
-        rematched = False
-        for j, ck in enumerate(self.code_keys):
-            i = stored.get(ck)
-            if i is None:
-                missing.append(j)
-                continue
-            lo, hi = int(ptr[i]), int(ptr[i + 1])
-            if hi > lo:
-                units.append(arrays["m_unit"][lo:hi])
-                rules.append(code_rules[j][m_rank[lo:hi]])
-                starts.append(arrays["m_start"][lo:hi])
-                ends.append(arrays["m_end"][lo:hi])
-        if missing:
-            sub, glob = self._subset(tuple(missing))
+        stored = {k: i for i, k in enumerate(arrays["r_keys"].tolist())}
+        ptr = arrays["r_ptr"]
+        at = np.array([stored.get(k, -1) for k in self.rule_keys], dtype=np.int64)
+        known = np.nonzero(at >= 0)[0]
+        owner, pos = _ranges(ptr[at[known]], ptr[at[known] + 1])
+        unit, rule = arrays["m_unit"][pos].astype(np.int64), known[owner]
+        start, end = arrays["m_start"][pos].astype(np.int64), arrays["m_end"][pos].astype(np.int64)
+        missing = np.nonzero(at < 0)[0]
+        raw: tuple[Any, ...] | None = None
+        if len(missing):
+            sub, glob = self._rules_alone(missing)
             if sub.candidate(arrays["hashes"]):
                 docs = cache.load(key, self.info.key, self.info.nlp.vocab)
                 if docs is None or len(docs) != len(item.turns):
                     return None
                 _, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode)
-                u, r, a, b = sub.match_tokens(docs, tokens)
-                units.append(u)
-                rules.append(glob[r])
-                starts.append(tokens.start[a])
-                ends.append(tokens.end[b - 1])
-                rematched = True
-        if not units:
-            return _empty_matches(), rematched
-        unit, rule, start, end = (np.concatenate(x).astype(np.int64) for x in (units, rules, starts, ends))
+                u, r, a, b = sub.raw_matches(docs, tokens)
+                o, g = _ranges(glob[0][r], glob[0][r + 1])  # each of its rules stands for these of ours
+                unit = np.concatenate([unit, u[o]])
+                rule = np.concatenate([rule, glob[1][g]])
+                start = np.concatenate([start, tokens.start[a][o]])
+                end = np.concatenate([end, tokens.end[b - 1][o]])
+                raw = (unit, rule, start, end)
+        keep = self.ruleset.ordered(unit, rule, start, end)
+        return Matches(unit[keep], rule[keep], start[keep], end[keep]), raw
+
+    def _rules_alone(self, rules: NDArray[np.int64]) -> tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]:
+        """The rules *rules* of :attr:`ruleset` alone (the same rule signals, only these keywords, label words and
+        patterns), and for each of its rules the ones of ours it stands for (``ptr``, rule numbers)."""
+        import numpy as np
+
+        from qcode.suggest.base import CodeProfile
+
         rs = self.ruleset
-        # the order of RuleSet.match_tokens (token order is offset order)
-        order = np.lexsort((rule, -end, start, rs.kind[rule], rs.profile[rule], unit))
-        return Matches(unit[order], rule[order], start[order], end[order]), rematched
+        wanted: dict[int, CodeProfile] = {}
+        for r in rules.tolist():
+            rule = rs.rules[r]
+            p = wanted.setdefault(rule.profile, CodeProfile(self.codes[rule.profile], ()))
+            if rule.kind == PATTERN:
+                sig = next(x for x in rs.signals if isinstance(x, Patterns))
+                p.patterns.append((rule.text, sig.patterns[r - rs.offsets[rs.signals.index(sig)]]))
+            else:
+                (p.phrases if rule.kind == KEYWORD else p.label_words).append(rule.text)
+        profiles = list(wanted.values())
+        sub = RuleSet([type(s)(self.info, profiles) for s in rs.signals], len(profiles))
+        ours: dict[str, list[int]] = {}
+        for r in rules.tolist():
+            ours.setdefault(self.rule_keys[r], []).append(r)
+        lists = [ours.pop(k, []) for k in sub.rule_keys()]  # (a key given twice: its matches once)
+        ptr = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
+        return sub, (ptr, np.array([r for x in lists for r in x], dtype=np.int64))
 
     def _load_arrays(self, item: TranscriptInput, key: str, cache: DocCache) -> Analysed | None:
-        """The transcript's units and matches from the array cache (without its documents when no code's rules
-        changed, see :meth:`_cached_matches`), or None."""
+        """The transcript's units and matches from the array cache (without its documents when no rule changed,
+        see :meth:`_cached_matches`), or None."""
         parts = self._array_key(key)
         arrays = cache.arrays.load(*parts)
         if arrays is None:
@@ -365,9 +367,9 @@ class Engine:
             return None
         if found is None:
             return None
-        matches, rematched = found
-        if rematched:  # keep what was matched on the documents (codes whose phrases cannot match are cheap to redo)
-            cache.save_arrays(self._with_matches(arrays, matches), *parts)
+        matches, raw = found
+        if raw is not None:  # keep what was matched on the documents (rules that cannot match are cheap to redo)
+            cache.save_arrays(self._with_matches(arrays, *raw), *parts)
         # The evidence reads the terms' text from the vocabulary, which the documents used to fill.
         strings = self.info.nlp.vocab.strings
         for w in words:

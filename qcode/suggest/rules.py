@@ -291,8 +291,8 @@ class Patterns(RuleSignal):
         from spacy.matcher import Matcher
 
         self.matcher = Matcher(info.nlp.vocab)
-        self.specs: list[str] = []
-        """The token pattern of each rule (as text)."""
+        self.patterns: list[list[dict[str, Any]]] = []
+        """The token pattern of each rule."""
         for p in profiles:
             for pat_id, pattern in p.patterns:
                 key = f"{p.id}\x1f{pat_id}"
@@ -305,10 +305,10 @@ class Patterns(RuleSignal):
                     ) from exc
                 self.ids[info.nlp.vocab.strings.add(key)] = len(self.rules)
                 self.rules.append(Rule(self.name, self.index[p.id], PATTERN, pat_id, pat_id))
-                self.specs.append(repr(pattern))
+                self.patterns.append(pattern)
 
     def rule_state(self, r: int) -> Any:
-        return self.specs[r]
+        return repr(self.patterns[r])
 
     def state(self) -> Any:
         return self.info.lang  # numbers are never evidence: the language's number words
@@ -336,19 +336,18 @@ class RuleSet:
     def fingerprint(self) -> str:
         return repr([s.fingerprint() for s in self.signals])
 
-    def code_keys(self, codes: list[str]) -> list[str]:
-        """Per profile, a key of everything its matches depend on: its rules (in order) and the rule signals'
-        settings; equal keys, equal matches of that code in the same parse (whatever the other codes)."""
+    def rule_keys(self) -> list[str]:
+        """Per rule, a key of everything its own matches (:meth:`raw_matches`) depend on: the rule and its
+        signal's settings. Equal keys, equal matches in the same parse, whatever the other rules."""
         import hashlib
 
-        parts: list[list[Any]] = [[] for _ in codes]
+        out = []
         for s in self.signals:
             head = (type(s).__name__, s.state())
-            for j in range(len(codes)):
-                parts[j].append(head)
             for r, rule in enumerate(s.rules):
-                parts[rule.profile].append((rule.kind, rule.text, rule.group, s.rule_state(r)))
-        return [hashlib.sha256(repr((c, p)).encode("utf-8")).hexdigest()[:32] for c, p in zip(codes, parts, strict=True)]
+                out.append(hashlib.sha256(repr((head, rule.kind, rule.text, rule.group, s.rule_state(r)))
+                                          .encode("utf-8")).hexdigest()[:32])
+        return out
 
     def rule_ids(self, codes: list[str]) -> NDArray[np.uint64]:
         """A 64-bit hash of each rule's identity (code, signal, kind, text, group), for the inputs key of a transcript's
@@ -383,6 +382,13 @@ class RuleSet:
     def match_tokens(self, docs: list[Any], tokens: Any) -> tuple[Ints, Ints, Ints, Ints]:
         """(unit, rule, start token, end token) of the matches in the turns *docs*, token positions
         global (document *k* starts at ``tokens.offset[k]``), sorted by (unit, profile, kind, token, -end)."""
+        unit, rule, a, b = self.raw_matches(docs, tokens)
+        keep = self.ordered(unit, rule, a, b)
+        return unit[keep], rule[keep], a[keep], b[keep]
+
+    def raw_matches(self, docs: list[Any], tokens: Any) -> tuple[Ints, Ints, Ints, Ints]:
+        """(unit, rule, start token, end token) of each rule's own matches inside a unit, before :meth:`ordered`:
+        what one rule finds depends on that rule only (so they can be kept per rule)."""
         import numpy as np
 
         rows: list[tuple[int, int, int]] = []
@@ -414,31 +420,44 @@ class RuleSet:
         rule, a, b = raw[:, 0], raw[:, 1], raw[:, 2]
         unit = np.searchsorted(tokens.unit_first, a, side="right") - 1
         ok = (unit >= 0) & (a < tokens.unit_last[np.maximum(unit, 0)])
-        rule, a, b, unit = rule[ok], a[ok], b[ok], unit[ok]
+        return unit[ok], rule[ok], a[ok], b[ok]
+
+    def ordered(self, unit: Ints, rule: Ints, a: Ints, b: Ints) -> Ints:
+        """Indices of the matches (:meth:`raw_matches`) kept, sorted by (unit, profile, kind, start, -end, rule).
+
+        *a*/*b* are token positions (end exclusive) or character offsets (start of the first token, end of the
+        last): the result is the same. A label word inside a keyword match of the same code counts once (as the
+        keyword), and the same word matched by two label words of one code counts once too.
+        """
+        import numpy as np
+
+        if not len(rule):
+            return np.zeros(0, dtype=np.int64)
         prof, kind = self.profile[rule], self.kind[rule]
         # Rule order last: the matches of one code come out the same whether its rules were matched
         # with the whole codebook's or alone (the re-run after a codebook change matches only the
-        # changed codes, :meth:`qcode.suggest.engine.Engine.analyse`).
+        # changed rules, :meth:`qcode.suggest.engine.Engine.analyse`).
         order = np.lexsort((rule, -b, a, kind, prof, unit))
-        rule, a, b, unit, prof, kind = rule[order], a[order], b[order], unit[order], prof[order], kind[order]
-        # A label word inside a keyword match of the same code counts once (as the keyword).
+        prof, kind, a, b = prof[order], kind[order], a[order], b[order]
         lw = kind == LABEL_WORD
-        if lw.any():
-            kw = np.nonzero(kind == KEYWORD)[0]
-            lens = (b[kw] - a[kw])
-            covered_tok = np.repeat(a[kw], lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
-            covered = unique(np.repeat(prof[kw], lens) * (1 << 32) + covered_tok)
-            key = prof * (1 << 32) + a
-            at = np.minimum(np.searchsorted(covered, key), max(len(covered) - 1, 0))
-            drop = lw & (covered[at] == key) if len(covered) else np.zeros(len(key), dtype=bool)
-            # The same word matched by two label words of one code counts once too.
-            first = np.zeros(len(a), dtype=bool)
-            idx = np.nonzero(lw & ~drop)[0]
-            _, firsts = np.unique(key[idx], return_index=True)
-            first[idx[firsts]] = True
-            keep = ~lw | first
-            rule, a, b, unit = rule[keep], a[keep], b[keep], unit[keep]
-        return unit, rule, a, b
+        if not lw.any():
+            return order
+        big = np.int64(1 << 40)
+        kw = np.nonzero(kind == KEYWORD)[0]
+        key = prof * big + a
+        drop = np.zeros(len(a), dtype=bool)
+        if len(kw):
+            ks = np.argsort(key[kw], kind="stable")
+            kw_key = key[kw][ks]
+            # the furthest end of the keyword matches of the code starting at or before each one
+            reach = np.maximum.accumulate((prof * big + b)[kw][ks])
+            at = np.searchsorted(kw_key, key, side="right") - 1
+            drop = lw & (at >= 0) & (reach[np.maximum(at, 0)] > key)
+        first = np.zeros(len(a), dtype=bool)
+        idx = np.nonzero(lw & ~drop)[0]
+        _, firsts = np.unique(key[idx], return_index=True)
+        first[idx[firsts]] = True
+        return order[~lw | first]
 
     def contributions(self, m: Matches, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(keywords, patterns): contribution arrays of shape (units, profiles)."""
