@@ -142,6 +142,9 @@ class ArrayCache:
 
     VERSION = "2"
     """Bump when what is stored for the same key changes (units, terms or matches computed differently)."""
+    # The numeric arrays of an entry are stored as one array per dtype (:func:`_pack`): reading an
+    # .npz member costs a zip lookup and a header parse, which for ~20 small arrays per transcript
+    # made up most of the reading of a cached re-run.
 
     KEEP_FILES = 1000
     """At most this many entries are kept (more when one run used more): the least recently used go first."""
@@ -166,7 +169,7 @@ class ArrayCache:
 
         try:
             with np.load(p, allow_pickle=False) as z:
-                out = {k: z[k] for k in z.files}
+                out = _unpack({k: z[k] for k in z.files})
         except Exception:  # a damaged entry is just a miss
             return None
         self._used.add(p.name)
@@ -189,7 +192,7 @@ class ArrayCache:
             import numpy as np
 
             buf = io.BytesIO()
-            np.savez(buf, **arrays)  # type: ignore[arg-type]
+            np.savez(buf, **_pack(arrays))  # type: ignore[arg-type]
             return buf.getvalue()
 
         _write_bytes(p, make)
@@ -211,3 +214,39 @@ class ArrayCache:
             return
         for _, f in sorted((x for x in files if x[1].name not in self._used), key=lambda x: x[0])[:extra]:
             f.unlink(missing_ok=True)
+
+
+def _pack(arrays: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
+    """*arrays* with the numeric ones (1-d or 2-d) concatenated into one array per dtype, and their layout."""
+    import numpy as np
+
+    groups: dict[str, list[NDArray[Any]]] = {}
+    names, layout, out = [], [], {}
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        if a.dtype.kind not in "biuf" or a.ndim > 2:
+            out[name] = a
+            continue
+        parts = groups.setdefault(a.dtype.str, [])
+        offset = sum(len(x) for x in parts)
+        g = list(groups).index(a.dtype.str)
+        parts.append(a.ravel())
+        names.append(name)
+        layout.append((g, offset, a.ndim, a.shape[0], a.shape[1] if a.ndim == 2 else 0))
+    for g, parts in enumerate(groups.values()):
+        out[f"__group{g}__"] = np.concatenate(parts)
+    out["__names__"] = np.array(names, dtype=str)
+    out["__layout__"] = np.array(layout, dtype=np.int64).reshape(-1, 5)
+    return out
+
+
+def _unpack(stored: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
+    """The inverse of :func:`_pack` (views into the groups)."""
+    names = stored.pop("__names__").tolist()
+    layout = stored.pop("__layout__").tolist()
+    groups = [stored.pop(f"__group{g}__") for g in range(len({row[0] for row in layout}))]
+    for name, (g, offset, ndim, d0, d1) in zip(names, layout, strict=True):
+        size = d0 * d1 if ndim == 2 else d0
+        a = groups[g][offset:offset + size]
+        stored[name] = a.reshape(d0, d1) if ndim == 2 else a
+    return stored

@@ -152,6 +152,7 @@ class Engine:
         self.rule_keys = self.ruleset.rule_keys()
         """Per rule, the key of what it matches: a cached transcript keeps each rule's own matches under it."""
         self._rule_ids: NDArray[np.uint64] | None = None
+        self._alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]] = {}
 
     # ------------------------------------------------------------- parsing
     def analyse(
@@ -310,7 +311,7 @@ class Engine:
         missing = np.nonzero(at < 0)[0]
         raw: tuple[Any, ...] | None = None
         if len(missing):
-            sub, glob = self._rules_alone(missing)
+            sub, glob = self._rules_alone(tuple(missing.tolist()))
             if sub.candidate(arrays["hashes"]):
                 docs = cache.load(key, self.info.key, self.info.nlp.vocab)
                 if docs is None or len(docs) != len(item.turns):
@@ -326,16 +327,21 @@ class Engine:
         keep = self.ruleset.ordered(unit, rule, start, end)
         return Matches(unit[keep], rule[keep], start[keep], end[keep]), raw
 
-    def _rules_alone(self, rules: NDArray[np.int64]) -> tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    def _rules_alone(self, rules: tuple[int, ...]) -> tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]:
         """The rules *rules* of :attr:`ruleset` alone (the same rule signals, only these keywords, label words and
         patterns), and for each of its rules the ones of ours it stands for (``ptr``, rule numbers)."""
+        if rules not in self._alone:
+            self._alone[rules] = self._make_rules_alone(rules)
+        return self._alone[rules]
+
+    def _make_rules_alone(self, rules: tuple[int, ...]) -> tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]:
         import numpy as np
 
         from qcode.suggest.base import CodeProfile
 
         rs = self.ruleset
         wanted: dict[int, CodeProfile] = {}
-        for r in rules.tolist():
+        for r in rules:
             rule = rs.rules[r]
             p = wanted.setdefault(rule.profile, CodeProfile(self.codes[rule.profile], ()))
             if rule.kind == PATTERN:
@@ -346,7 +352,7 @@ class Engine:
         profiles = list(wanted.values())
         sub = RuleSet([type(s)(self.info, profiles) for s in rs.signals], len(profiles))
         ours: dict[str, list[int]] = {}
-        for r in rules.tolist():
+        for r in rules:
             ours.setdefault(self.rule_keys[r], []).append(r)
         lists = [ours.pop(k, []) for k in sub.rule_keys()]  # (a key given twice: its matches once)
         ptr = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
