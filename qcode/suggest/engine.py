@@ -232,14 +232,12 @@ class Engine:
         self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None,
         key: str = "", cache: DocCache | None = None,
     ) -> Analysed:
-        from qcode.suggest.components import analyse_docs
-
         if tables is None:
             tables = [token_table(d) for d in docs]
-        # spans=False: the same arrays as the qcode_units_v1 / qcode_codebook_matcher_v1 span groups
-        # (tests/suggest/test_components.py checks they are equal) without building ~320 Span objects
-        # per 1,000 words: 1M-word cold run 0.49 of nlp.pipe instead of 0.43 (bench_suggest.py)
-        # (analyse_docs(spans=False), keeping each rule's own matches for the cache)
+        # What components.analyse_docs(spans=False) computes (the same arrays as the qcode_units_v1 /
+        # qcode_codebook_matcher_v1 span groups, tests/suggest/test_components.py), keeping each rule's
+        # own matches for the cache. Without Span objects (~320 per 1,000 words): 1M-word cold run 0.49
+        # of nlp.pipe instead of 0.43 (bench_suggest.py).
         feats, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode, tables)
         unit, rule, a, b = self.ruleset.raw_matches(docs, tokens)
         start, end = tokens.start[a], tokens.end[b - 1]
