@@ -152,6 +152,7 @@ class Engine:
         self.rule_keys = self.ruleset.rule_keys()
         """Per rule, the key of what it matches: a cached transcript keeps each rule's own matches under it."""
         self._rule_ids: NDArray[np.uint64] | None = None
+        self._key_of_rule: tuple[NDArray[np.str_], NDArray[np.int64], NDArray[np.int64]] | None = None
         self._alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]] = {}
 
     # ------------------------------------------------------------- parsing
@@ -266,23 +267,19 @@ class Engine:
         offsets), rule by rule: ``r_keys`` (the distinct :attr:`rule_keys`), ``r_ptr`` (their matches' range)."""
         import numpy as np
 
-        keys = list(dict.fromkeys(self.rule_keys))
-        number = {k: i for i, k in enumerate(keys)}
-        of_rule = np.array([number[k] for k in self.rule_keys], dtype=np.int64)
-        dup = np.zeros(len(keys), dtype=bool)  # two rules with one key (a keyword given twice): its matches once
-        first = np.full(len(keys), -1, dtype=np.int64)
-        for r, k in enumerate(of_rule.tolist()):
-            if first[k] < 0:
-                first[k] = r
-            else:
-                dup[k] = True
-        if dup.any():
+        if self._key_of_rule is None:
+            number: dict[str, int] = {}
+            of_rule = np.array([number.setdefault(k, len(number)) for k in self.rule_keys], dtype=np.int64)
+            first = np.unique(of_rule, return_index=True)[1].astype(np.int64)  # each key's first rule
+            self._key_of_rule = (np.array(list(number), dtype=str), of_rule, first)
+        keys, of_rule, first = self._key_of_rule
+        if len(keys) < len(of_rule):  # two rules with one key (a keyword given twice): its matches once
             once = first[of_rule[rule]] == rule
             unit, rule, start, end = unit[once], rule[once], start[once], end[once]
         k = of_rule[rule]
         order = np.argsort(k, kind="stable")
         out = dict(arrays)
-        out["r_keys"] = np.array(keys, dtype=str)
+        out["r_keys"] = keys
         out["r_ptr"] = np.concatenate([[0], np.cumsum(np.bincount(k, minlength=len(keys)))]).astype(np.int64)
         out["m_unit"], out["m_start"], out["m_end"] = unit[order], start[order], end[order]
         return out

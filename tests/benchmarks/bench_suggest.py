@@ -148,8 +148,10 @@ class SpacyBaseline:
 def child(project_dir: Path, processes: int, changes: list[str]) -> None:
     """Run in a separate process: qcode suggest cold, then cached; print JSON."""
     # Loading libraries and the pipeline is not throughput: the spaCy baseline excludes spaCy's
-    # import and pipeline loading too, so SciPy's (the similarity and learned signals) is done here.
+    # import and pipeline loading too, so SciPy's and scikit-learn's (the similarity and learned
+    # signals; scikit-learn's import alone takes 1-2.5 s on the shared machine) are done here.
     import scipy.sparse  # noqa: F401
+    import sklearn.linear_model  # noqa: F401
 
     from qcode.suggest.pipeline import get_pipeline
     from qcode.usecases import suggesting
