@@ -9,12 +9,12 @@ and renamed, so a crash never leaves a torn entry; an unreadable entry is
 treated as missing and rewritten.
 
 Beside each parse, :class:`ArrayCache` keeps what the engine derives from it
-for one set of rules (the units, their terms and the rule matches) as an
-uncompressed ``.npz``: loading a few arrays is many times faster than
-rebuilding the spaCy documents from a ``DocBin``, so a re-run after a change
-that leaves the rules alone (a definition, examples, codings, decisions)
-reads no documents at all. Its key adds the rules' fingerprint, so a changed
-keyword or pattern finds no entry and the documents are matched again.
+(the units, their terms, the transcript's LEMMA and NORM hashes, and each
+rule's own matches under that rule's key) as an uncompressed ``.npz``:
+loading a few arrays is many times faster than rebuilding the spaCy
+documents from a ``DocBin``, so a re-run reads no documents at all unless a
+new rule can match in the transcript; then only the new rules are matched on
+the cached documents (:meth:`qcode.suggest.engine.Engine.analyse`).
 """
 
 from __future__ import annotations
