@@ -285,7 +285,7 @@ class Engine:
         return out
 
     def _cached_matches(
-        self, item: TranscriptInput, key: str, arrays: dict[str, NDArray[Any]], cache: DocCache
+        self, item: TranscriptInput, key: str, arrays: dict[str, NDArray[Any]], feats: Features, cache: DocCache
     ) -> tuple[Matches, tuple[Any, ...] | None] | None:
         """(matches, the rules' own matches when some rules were matched now): a rule the cache entry knows keeps
         its matches; the others are matched now, on the parsed turns from the doc cache, and only when one of
@@ -312,6 +312,9 @@ class Engine:
                 if docs is None or len(docs) != len(item.turns):
                     return None
                 _, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode)
+                # the cached units, whatever cut them (unit mode, preferred cuts)
+                first_tok = tokens.offset[feats.turn] + feats.tok[:, 0]
+                tokens.unit_first, tokens.unit_last = first_tok, tokens.offset[feats.turn] + feats.tok[:, 1]
                 u, r, a, b = sub.raw_matches(docs, tokens)
                 o, g = _ranges(glob[0][r], glob[0][r + 1])  # each of its rules stands for these of ours
                 unit = np.concatenate([unit, u[o]])
@@ -363,7 +366,7 @@ class Engine:
         try:
             feats = _from_arrays(item.transcript_id, arrays)
             words = arrays["strings"].tolist()
-            found = self._cached_matches(item, key, arrays, cache)
+            found = self._cached_matches(item, key, arrays, feats, cache)
         except KeyError:
             return None
         if found is None:
