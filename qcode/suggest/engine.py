@@ -235,15 +235,13 @@ class Engine:
     ) -> Analysed:
         if tables is None:
             tables = [token_table(d) for d in docs]
-        # What components.analyse_docs(spans=False) computes (the same arrays as the qcode_units_v1 /
-        # qcode_codebook_matcher_v1 span groups, tests/suggest/test_components.py), keeping each rule's
-        # own matches for the cache. Without Span objects (~320 per 1,000 words): 1M-word cold run 0.49
-        # of nlp.pipe instead of 0.43 (bench_suggest.py).
-        feats, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode, tables)
-        unit, rule, a, b = self.ruleset.raw_matches(docs, tokens)
-        start, end = tokens.start[a], tokens.end[b - 1]
-        keep = self.ruleset.ordered(unit, rule, a, b)
-        matches = Matches(unit[keep], rule[keep], start[keep], end[keep])
+        from qcode.suggest.components import analyse_arrays
+
+        # The same arrays as the qcode_units_v1 / qcode_codebook_matcher_v1 span groups
+        # (tests/suggest/test_components.py), with each rule's own matches for the cache. Without Span
+        # objects (~320 per 1,000 words): 1M-word cold run 0.49 of nlp.pipe instead of 0.43 (bench_suggest.py).
+        feats, _, matches, (unit, rule, start, end) = analyse_arrays(
+            item.transcript_id, list(item.turns), docs, self.unit_mode, self.ruleset, tables)
         if cache is not None and key:
             import numpy as np
 
