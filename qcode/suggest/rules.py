@@ -471,12 +471,15 @@ class RuleSet:
         prof, kind, group = self.profile[m.rule], self.kind[m.rule], self.group[m.rule]
         key = unique(((m.unit * P + prof) * 3 + kind) * self.n_groups + group)
         cell, kind_u = key // self.n_groups // 3, (key // self.n_groups) % 3
-        counts = [np.bincount(cell[kind_u == k], minlength=n * P).reshape(n, P) for k in (KEYWORD, LABEL_WORD, PATTERN)]
+        # Only the cells with a match (a few per cent of units x codes) are computed; the others are 0.
+        cells = unique(cell)
+        at = np.searchsorted(cells, cell)
+        counts = [np.bincount(at[kind_u == k], minlength=len(cells)) for k in (KEYWORD, LABEL_WORD, PATTERN)]
         # noisy-or of the distinct keywords and label words (and patterns) found in the unit
-        K = 1.0 - np.power(1.0 - KEYWORD_WEIGHT, counts[0]) * np.power(1.0 - LABEL_WORD_WEIGHT, counts[1])
-        T = 1.0 - np.power(1.0 - PATTERN_WEIGHT, counts[2])
-        np.minimum(K, RULE_CAP, out=K)
-        np.minimum(T, RULE_CAP, out=T)
+        kw = 1.0 - np.power(1.0 - KEYWORD_WEIGHT, counts[0]) * np.power(1.0 - LABEL_WORD_WEIGHT, counts[1])
+        pt = 1.0 - np.power(1.0 - PATTERN_WEIGHT, counts[2])
+        K.ravel()[cells] = np.minimum(kw, RULE_CAP)
+        T.ravel()[cells] = np.minimum(pt, RULE_CAP)
         return K, T
 
     def explain_data(self, m: Matches, lo: int, hi: int, j: int) -> list[tuple[str, list[Any], list[tuple[int, int]]]]:
