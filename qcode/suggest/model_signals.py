@@ -266,6 +266,9 @@ class Similarity(Signal):
         self.seg_start = np.nonzero(np.r_[True, sorted_prof[1:] != sorted_prof[:-1]])[0] if len(prof) else prof
         self.seg_prof = sorted_prof[self.seg_start]
         self.seg_end = np.r_[self.seg_start[1:], len(prof)].astype(np.int64) if len(prof) else prof
+        # Dense for the products with the units' rows (sparse x dense sums each cosine over the unit's
+        # terms in the same order as sparse x sparse: the same values, without the sparse result).
+        self.M_dense = self.M.toarray()
         coo = self.M.tocoo()
         mk = coo.row.astype(np.int64) * self.M.shape[1] + coo.col
         o = np.argsort(mk)
@@ -292,7 +295,7 @@ class Similarity(Signal):
         U = learn.tfidf_rows(feats.ptr, feats.terms, self.keys, self.key_col, self.key_idf, self.unseen_idf, self.M.shape[0])
         D = np.empty((n, self.M.shape[1]), dtype=np.float32)
         for a in range(0, n, ROW_CHUNK):
-            D[a:a + ROW_CHUNK] = (U[a:a + ROW_CHUNK] @ self.M).toarray()
+            D[a:a + ROW_CHUNK] = U[a:a + ROW_CHUNK] @ self.M_dense
         best = np.maximum.reduceat(D, self.seg_start, axis=1)
         contrib = np.minimum(SIM_CAP, (best - SIM_FLOOR) * SIM_SCALE)
         contrib[best < SIM_FLOOR + MIN_CONTRIBUTION / SIM_SCALE] = 0.0
