@@ -47,6 +47,8 @@ LEARNED_FLOOR = 0.25
 LEARNED_CAP = 0.95
 EVIDENCE_WORDS = 6
 ROW_CHUNK = 2048
+DENSE_CELLS = 4_000_000
+"""Terms x vectors of the similarity signal up to which it keeps them dense as well (32 MB)."""
 """Units scored at once (bounds the units x passages similarity matrix)."""
 
 
@@ -266,9 +268,9 @@ class Similarity(Signal):
         self.seg_start = np.nonzero(np.r_[True, sorted_prof[1:] != sorted_prof[:-1]])[0] if len(prof) else prof
         self.seg_prof = sorted_prof[self.seg_start]
         self.seg_end = np.r_[self.seg_start[1:], len(prof)].astype(np.int64) if len(prof) else prof
-        # Dense for the products with the units' rows (sparse x dense sums each cosine over the unit's
-        # terms in the same order as sparse x sparse: the same values, without the sparse result).
-        self.M_dense = self.M.toarray()
+        # Dense for the products with the units' rows when small (sparse x dense sums each cosine over
+        # the unit's terms in the same order as sparse x sparse: the same values, without the sparse result).
+        self.M_dense = self.M.toarray() if self.M.shape[0] * self.M.shape[1] <= DENSE_CELLS else None
         coo = self.M.tocoo()
         mk = coo.row.astype(np.int64) * self.M.shape[1] + coo.col
         o = np.argsort(mk)
@@ -295,7 +297,8 @@ class Similarity(Signal):
         U = learn.tfidf_rows(feats.ptr, feats.terms, self.keys, self.key_col, self.key_idf, self.unseen_idf, self.M.shape[0])
         D = np.empty((n, self.M.shape[1]), dtype=np.float32)
         for a in range(0, n, ROW_CHUNK):
-            D[a:a + ROW_CHUNK] = U[a:a + ROW_CHUNK] @ self.M_dense
+            rows = U[a:a + ROW_CHUNK]
+            D[a:a + ROW_CHUNK] = rows @ self.M_dense if self.M_dense is not None else (rows @ self.M).toarray()
         best = np.maximum.reduceat(D, self.seg_start, axis=1)
         contrib = np.minimum(SIM_CAP, (best - SIM_FLOOR) * SIM_SCALE)
         contrib[best < SIM_FLOOR + MIN_CONTRIBUTION / SIM_SCALE] = 0.0
