@@ -9,12 +9,12 @@ and renamed, so a crash never leaves a torn entry; an unreadable entry is
 treated as missing and rewritten.
 
 Beside each parse, :class:`ArrayCache` keeps what the engine derives from it
-for one set of rules (the units, their terms and the rule matches) as an
-uncompressed ``.npz``: loading a few arrays is many times faster than
-rebuilding the spaCy documents from a ``DocBin``, so a re-run after a change
-that leaves the rules alone (a definition, examples, codings, decisions)
-reads no documents at all. Its key adds the rules' fingerprint, so a changed
-keyword or pattern finds no entry and the documents are matched again.
+(the units, their terms, the transcript's LEMMA and NORM hashes, and each
+rule's own matches under that rule's key) as an uncompressed ``.npz``:
+loading a few arrays is many times faster than rebuilding the spaCy
+documents from a ``DocBin``, so a re-run reads no documents at all unless a
+new rule can match in the transcript; then only the new rules are matched on
+the cached documents (:meth:`qcode.suggest.engine.Engine.analyse`).
 """
 
 from __future__ import annotations
@@ -131,15 +131,28 @@ class DocCache:
         while self._pending:
             self._pending.pop(0).result()
 
+    def prune(self) -> None:
+        """Wait for the writes, then :meth:`ArrayCache.prune`."""
+        self.flush()
+        self.arrays.prune()
+
 
 class ArrayCache:
     """A folder of ``<key>.npz`` files: named NumPy arrays, written atomically, read without copying text."""
 
-    VERSION = "1"
+    VERSION = "2"
     """Bump when what is stored for the same key changes (units, terms or matches computed differently)."""
+    # The numeric arrays of an entry are stored as one array per dtype (:func:`_pack`): reading an
+    # .npz member costs a zip lookup and a header parse, which for ~20 small arrays per transcript
+    # made up most of the reading of a cached re-run.
+
+    KEEP_FILES = 1000
+    """At most this many entries are kept (more when one run used more): the least recently used go first."""
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = Path(folder) if folder is not None else None
+        self._used: set[str] = set()
+        """Names of the entries read or written by this object (never pruned by it)."""
 
     def path(self, *parts: str) -> Path | None:
         if self.folder is None:
@@ -156,15 +169,22 @@ class ArrayCache:
 
         try:
             with np.load(p, allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
+                out = _unpack({k: z[k] for k in z.files})
         except Exception:  # a damaged entry is just a miss
             return None
+        self._used.add(p.name)
+        try:
+            os.utime(p)  # recently used: kept by prune
+        except OSError:
+            pass
+        return out
 
     def save(self, arrays: dict[str, NDArray[Any]], *parts: str) -> None:
         """Store *arrays* under the key *parts* (uncompressed: they are small next to the parse)."""
         p = self.path(*parts)
         if p is None:
             return
+        self._used.add(p.name)
 
         def make() -> bytes:
             import io
@@ -172,7 +192,61 @@ class ArrayCache:
             import numpy as np
 
             buf = io.BytesIO()
-            np.savez(buf, **arrays)  # type: ignore[arg-type]
+            np.savez(buf, **_pack(arrays))  # type: ignore[arg-type]
             return buf.getvalue()
 
         _write_bytes(p, make)
+
+    def prune(self) -> None:
+        """Remove the least recently used entries beyond :attr:`KEEP_FILES`, never one this object used.
+
+        Entries are keyed by the parse and the unit mode: an edited or deleted
+        transcript, or another unit mode, leaves its old entries behind.
+        """
+        if self.folder is None:
+            return
+        try:
+            files = [(f.stat().st_mtime, f) for f in self.folder.glob("*.npz")]
+        except OSError:
+            return
+        extra = len(files) - max(self.KEEP_FILES, len(self._used))
+        if extra <= 0:
+            return
+        for _, f in sorted((x for x in files if x[1].name not in self._used), key=lambda x: x[0])[:extra]:
+            f.unlink(missing_ok=True)
+
+
+def _pack(arrays: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
+    """*arrays* with the numeric ones (1-d or 2-d) concatenated into one array per dtype, and their layout."""
+    import numpy as np
+
+    groups: dict[str, list[NDArray[Any]]] = {}
+    names, layout, out = [], [], {}
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        if a.dtype.kind not in "biuf" or a.ndim > 2:
+            out[name] = a
+            continue
+        parts = groups.setdefault(a.dtype.str, [])
+        offset = sum(len(x) for x in parts)
+        g = list(groups).index(a.dtype.str)
+        parts.append(a.ravel())
+        names.append(name)
+        layout.append((g, offset, a.ndim, a.shape[0], a.shape[1] if a.ndim == 2 else 0))
+    for g, parts in enumerate(groups.values()):
+        out[f"__group{g}__"] = np.concatenate(parts)
+    out["__names__"] = np.array(names, dtype=str)
+    out["__layout__"] = np.array(layout, dtype=np.int64).reshape(-1, 5)
+    return out
+
+
+def _unpack(stored: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
+    """The inverse of :func:`_pack` (views into the groups)."""
+    names = stored.pop("__names__").tolist()
+    layout = stored.pop("__layout__").tolist()
+    groups = [stored.pop(f"__group{g}__") for g in range(len({row[0] for row in layout}))]
+    for name, (g, offset, ndim, d0, d1) in zip(names, layout, strict=True):
+        size = d0 * d1 if ndim == 2 else d0
+        a = groups[g][offset:offset + size]
+        stored[name] = a.reshape(d0, d1) if ndim == 2 else a
+    return stored

@@ -176,8 +176,8 @@ def analyse_docs(
     if tables is None:
         tables = [token_table(d) for d in docs]
     if not spans:
-        feats, tokens = build_features(transcript_id, turns, docs, mode, tables, cuts)
-        return feats, matcher.ruleset.match(docs, tokens)
+        feats, _, matches, _ = analyse_arrays(transcript_id, turns, docs, mode, matcher.ruleset, tables, cuts)
+        return feats, matches
     if cuts is not None:
         for doc, at in zip(docs, cuts, strict=True):
             doc._.set(CUTS_EXTENSION, list(at) or None)
@@ -185,6 +185,23 @@ def analyse_docs(
     feats, tokens = build_features(transcript_id, turns, docs, mode, tables)
     matcher.set_matches(docs, tokens)
     return feats, matcher.read_matches(docs, tokens)
+
+
+def analyse_arrays(
+    transcript_id: int, turns: list[tuple[int, int]], docs: list[Doc], mode: UnitMode, ruleset: Any, tables: list[Any],
+    cuts: Sequence[Sequence[int]] | None = None,
+) -> tuple[Any, Any, Any, tuple[Any, Any, Any, Any]]:
+    """What :func:`analyse_docs` computes without span groups: (features, tokens, matches, and each rule's own
+    matches before the code-level steps, ``RuleSet.raw_matches`` with character offsets: what the engine's cache
+    keeps per rule). *cuts* as in :func:`analyse_docs`."""
+    from qcode.suggest.rules import Matches
+    from qcode.suggest.units import build_features
+
+    feats, tokens = build_features(transcript_id, turns, docs, mode, tables, cuts)
+    unit, rule, a, b = ruleset.raw_matches(docs, tokens)
+    start, end = tokens.start[a], tokens.end[b - 1]
+    keep = ruleset.ordered(unit, rule, a, b)
+    return feats, tokens, Matches(unit[keep], rule[keep], start[keep], end[keep]), (unit, rule, start, end)
 
 
 @Language.factory("qcode_units_v1", default_config={"mode": "auto"}, assigns=["doc.spans"],

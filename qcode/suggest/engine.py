@@ -34,6 +34,8 @@ from qcode.suggest.model_signals import (
 )
 from qcode.suggest.pipeline import PipelineInfo, parse
 from qcode.suggest.rules import (
+    KEYWORD,
+    PATTERN,
     LemmaKeywords,
     Matches,
     Patterns,
@@ -42,7 +44,7 @@ from qcode.suggest.rules import (
     _empty_matches,
 )
 from qcode.suggest.signals import make_signals
-from qcode.suggest.units import Features, Unit, UnitMode, build_features, token_table
+from qcode.suggest.units import TABLE_ATTRS, Features, Unit, UnitMode, build_features, token_table
 from qcode.suggest.vectors import Vectors
 
 if TYPE_CHECKING:
@@ -150,7 +152,11 @@ class Engine:
         for sig in self.signals:
             if isinstance(sig, Learned):
                 sig.fit_cache = fit_cache
-        self._rules_key: str | None = None
+        self.rule_keys = self.ruleset.rule_keys()
+        """Per rule, the key of what it matches: a cached transcript keeps each rule's own matches under it."""
+        self._rule_ids: NDArray[np.uint64] | None = None
+        self._key_of_rule: tuple[NDArray[np.str_], NDArray[np.int64], NDArray[np.int64]] | None = None
+        self._alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]] = {}
 
     # ------------------------------------------------------------- parsing
     def analyse(
@@ -194,6 +200,24 @@ class Engine:
         if cache is not None:
             cache.flush()
 
+    def rule_ids(self) -> NDArray[np.uint64]:
+        """See :meth:`~qcode.suggest.rules.RuleSet.rule_ids`."""
+        if self._rule_ids is None:
+            self._rule_ids = self.ruleset.rule_ids(self.codes)
+        return self._rule_ids
+
+    def match_key(self, a: Analysed) -> str:
+        """A key of what the rule matches of *a* say (which code's keyword or pattern, where), whatever the rule numbers."""
+        import hashlib
+
+        import numpy as np
+
+        m = a.matches
+        h = hashlib.sha256()
+        for arr in (m.unit, m.start, m.end, self.rule_ids()[m.rule]):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        return h.hexdigest()[:40]
+
     def _empty(self, item: TranscriptInput) -> Analysed:
         feats, _ = build_features(item.transcript_id, [], [], self.unit_mode)
         return Analysed(item.transcript_id, feats, _empty_matches(), item.word_count(), False, item.text, self)
@@ -212,40 +236,149 @@ class Engine:
         self, item: TranscriptInput, docs: list[Any], cached: bool, tables: list[Any] | None = None,
         key: str = "", cache: DocCache | None = None,
     ) -> Analysed:
-        from qcode.suggest.components import analyse_docs
+        if tables is None:
+            tables = [token_table(d) for d in docs]
+        from qcode.suggest.components import analyse_arrays
 
-        # spans=False: the same arrays as the qcode_units_v1 / qcode_codebook_matcher_v1 span groups
-        # (tests/suggest/test_components.py checks they are equal) without building ~320 Span objects
-        # per 1,000 words: 1M-word cold run 0.49 of nlp.pipe instead of 0.43 (bench_suggest.py)
-        feats, matches = analyse_docs(item.transcript_id, list(item.turns), docs, self.unit_mode, self.matcher, tables,
-                                      spans=False, cuts=item.cuts or None)
+        # The same arrays as the qcode_units_v1 / qcode_codebook_matcher_v1 span groups
+        # (tests/suggest/test_components.py), with each rule's own matches for the cache. Without Span
+        # objects (~320 per 1,000 words): 1M-word cold run 0.49 of nlp.pipe instead of 0.43 (bench_suggest.py).
+        feats, _, matches, (unit, rule, start, end) = analyse_arrays(
+            item.transcript_id, list(item.turns), docs, self.unit_mode, self.ruleset, tables, item.cuts or None)
         if cache is not None and key:
-            cache.save_arrays(_feature_arrays(feats, matches, self.info.nlp.vocab.strings), *self._array_key(key, item.cuts))
+            import numpy as np
+
+            filled = [t for t in tables if len(t)]
+            cols = [TABLE_ATTRS.index("LEMMA"), TABLE_ATTRS.index("NORM")]
+            hashes = unique(np.concatenate(filled)[:, cols]) if filled else np.zeros(0, dtype=np.uint64)
+            arrays = _feature_arrays(feats, self.info.nlp.vocab.strings)
+            arrays["hashes"] = hashes
+            cache.save_arrays(self._with_matches(arrays, unit, rule, start, end), *self._array_key(key, item.cuts))
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
 
-    def _array_key(self, key: str, cuts: tuple[tuple[int, ...], ...] = ()) -> tuple[str, str, str, str]:
-        """Key of the units and matches of the parse *key*: they depend on the parse, the cuts, the unit mode
-        and the rules."""
-        import hashlib
-
+    def _array_key(self, key: str, cuts: tuple[tuple[int, ...], ...] = ()) -> tuple[str, str, str]:
+        """Key of the units of the parse *key* (they depend on the parse, the preferred cuts and the unit mode);
+        the matches of each rule are kept in the same entry under the rule's own key (:attr:`rule_keys`), so
+        that a codebook change re-matches only the rules it changed."""
         if cuts:
+            import hashlib
+
             key = hashlib.sha256(repr((key, cuts)).encode("ascii")).hexdigest()[:40]
-        if self._rules_key is None:
-            state = [(type(s).__name__, getattr(s, "tagged", None), getattr(s, "pos_group", None),
-                      getattr(s, "idioms", None)) for s in self.ruleset.signals]
-            self._rules_key = hashlib.sha256(repr((self.ruleset.fingerprint(), state)).encode("utf-8")).hexdigest()[:40]
-        return key, self.info.key, str(self.unit_mode), self._rules_key
+        return key, self.info.key, str(self.unit_mode)
+
+    def _with_matches(self, arrays: dict[str, NDArray[Any]], unit: NDArray[np.int64], rule: NDArray[np.int64],
+                      start: NDArray[np.int64], end: NDArray[np.int64]) -> dict[str, NDArray[Any]]:
+        """*arrays* plus the rules' own matches (:meth:`~qcode.suggest.rules.RuleSet.raw_matches`, character
+        offsets), rule by rule: ``r_keys`` (the distinct :attr:`rule_keys`), ``r_ptr`` (their matches' range)."""
+        import numpy as np
+
+        if self._key_of_rule is None:
+            number: dict[str, int] = {}
+            of_rule = np.array([number.setdefault(k, len(number)) for k in self.rule_keys], dtype=np.int64)
+            first = np.unique(of_rule, return_index=True)[1].astype(np.int64)  # each key's first rule
+            self._key_of_rule = (np.array(list(number), dtype=str), of_rule, first)
+        keys, of_rule, first = self._key_of_rule
+        if len(keys) < len(of_rule):  # two rules with one key (a keyword given twice): its matches once
+            once = first[of_rule[rule]] == rule
+            unit, rule, start, end = unit[once], rule[once], start[once], end[once]
+        k = of_rule[rule]
+        order = np.argsort(k, kind="stable")
+        out = dict(arrays)
+        out["r_keys"] = keys
+        out["r_ptr"] = np.concatenate([[0], np.cumsum(np.bincount(k, minlength=len(keys)))]).astype(np.int64)
+        out["m_unit"], out["m_start"], out["m_end"] = unit[order], start[order], end[order]
+        return out
+
+    def _cached_matches(
+        self, item: TranscriptInput, key: str, arrays: dict[str, NDArray[Any]], feats: Features, cache: DocCache
+    ) -> tuple[Matches, tuple[Any, ...] | None] | None:
+        """(matches, the rules' own matches when some rules were matched now): a rule the cache entry knows keeps
+        its matches; the others are matched now, on the parsed turns from the doc cache, and only when one of
+        their phrases has all its words in the transcript (or they have a token pattern). None when that parse
+        is not in the cache."""
+        import numpy as np
+
+        from qcode.suggest.model_signals import _ranges
+        from qcode.suggest.units import build_features
+
+        stored = {k: i for i, k in enumerate(arrays["r_keys"].tolist())}
+        ptr = arrays["r_ptr"]
+        at = np.array([stored.get(k, -1) for k in self.rule_keys], dtype=np.int64)
+        known = np.nonzero(at >= 0)[0]
+        owner, pos = _ranges(ptr[at[known]], ptr[at[known] + 1])
+        unit, rule = arrays["m_unit"][pos].astype(np.int64), known[owner]
+        start, end = arrays["m_start"][pos].astype(np.int64), arrays["m_end"][pos].astype(np.int64)
+        missing = np.nonzero(at < 0)[0]
+        raw: tuple[Any, ...] | None = None
+        if len(missing):
+            sub, glob = self._rules_alone(tuple(missing.tolist()))
+            if sub.candidate(arrays["hashes"]):
+                docs = cache.load(key, self.info.key, self.info.nlp.vocab)
+                if docs is None or len(docs) != len(item.turns):
+                    return None
+                _, tokens = build_features(item.transcript_id, list(item.turns), docs, self.unit_mode)
+                # the cached units, whatever cut them (unit mode, preferred cuts)
+                first_tok = tokens.offset[feats.turn] + feats.tok[:, 0]
+                tokens.unit_first, tokens.unit_last = first_tok, tokens.offset[feats.turn] + feats.tok[:, 1]
+                u, r, a, b = sub.raw_matches(docs, tokens)
+                o, g = _ranges(glob[0][r], glob[0][r + 1])  # each of its rules stands for these of ours
+                unit = np.concatenate([unit, u[o]])
+                rule = np.concatenate([rule, glob[1][g]])
+                start = np.concatenate([start, tokens.start[a][o]])
+                end = np.concatenate([end, tokens.end[b - 1][o]])
+                raw = (unit, rule, start, end)
+        keep = self.ruleset.ordered(unit, rule, start, end)
+        return Matches(unit[keep], rule[keep], start[keep], end[keep]), raw
+
+    def _rules_alone(self, rules: tuple[int, ...]) -> tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]:
+        """The rules *rules* of :attr:`ruleset` alone (the same rule signals, only these keywords, label words and
+        patterns), and for each of its rules the ones of ours it stands for (``ptr``, rule numbers)."""
+        if rules not in self._alone:
+            self._alone[rules] = self._make_rules_alone(rules)
+        return self._alone[rules]
+
+    def _make_rules_alone(self, rules: tuple[int, ...]) -> tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]:
+        import numpy as np
+
+        from qcode.suggest.base import CodeProfile
+
+        rs = self.ruleset
+        wanted: dict[int, CodeProfile] = {}
+        for r in rules:
+            rule = rs.rules[r]
+            p = wanted.setdefault(rule.profile, CodeProfile(self.codes[rule.profile], ()))
+            if rule.kind == PATTERN:
+                sig = next(x for x in rs.signals if isinstance(x, Patterns))
+                p.patterns.append((rule.text, sig.patterns[r - rs.offsets[rs.signals.index(sig)]]))
+            else:
+                (p.phrases if rule.kind == KEYWORD else p.label_words).append(rule.text)
+        profiles = list(wanted.values())
+        sub = RuleSet([type(s)(self.info, profiles) for s in rs.signals], len(profiles))
+        ours: dict[str, list[int]] = {}
+        for r in rules:
+            ours.setdefault(self.rule_keys[r], []).append(r)
+        lists = [ours.pop(k, []) for k in sub.rule_keys()]  # (a key given twice: its matches once)
+        ptr = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
+        return sub, (ptr, np.array([r for x in lists for r in x], dtype=np.int64))
 
     def _load_arrays(self, item: TranscriptInput, key: str, cache: DocCache) -> Analysed | None:
-        """The transcript's units and matches from the array cache (no documents), or None."""
-        arrays = cache.arrays.load(*self._array_key(key, item.cuts))
+        """The transcript's units and matches from the array cache (without its documents when no rule changed,
+        see :meth:`_cached_matches`), or None."""
+        parts = self._array_key(key, item.cuts)
+        arrays = cache.arrays.load(*parts)
         if arrays is None:
             return None
         try:
-            feats, matches = _from_arrays(item.transcript_id, arrays)
+            feats = _from_arrays(item.transcript_id, arrays)
             words = arrays["strings"].tolist()
+            found = self._cached_matches(item, key, arrays, feats, cache)
         except KeyError:
             return None
+        if found is None:
+            return None
+        matches, raw = found
+        if raw is not None:  # keep what was matched on the documents (rules that cannot match are cheap to redo)
+            cache.save_arrays(self._with_matches(arrays, *raw), *parts)
         # The evidence reads the terms' text from the vocabulary, which the documents used to fill.
         strings = self.info.nlp.vocab.strings
         for w in words:
@@ -473,12 +606,11 @@ class Engine:
 
 # ----------------------------------------------------------------- helpers
 _FEATURE_FIELDS = ("start", "end", "turn", "tok", "ptr", "terms", "tstart", "tend")
-_MATCH_FIELDS = ("unit", "rule", "start", "end")
 
 
-def _feature_arrays(feats: Features, matches: Matches, strings: Any) -> dict[str, NDArray[Any]]:
-    """*feats* and *matches* as named arrays (for :class:`~qcode.suggest.cache.ArrayCache`), with the text
-    of their terms (from the StringStore *strings*)."""
+def _feature_arrays(feats: Features, strings: Any) -> dict[str, NDArray[Any]]:
+    """*feats* as named arrays (for :class:`~qcode.suggest.cache.ArrayCache`), with the text of their terms
+    (from the StringStore *strings*)."""
     import numpy as np
 
     out = {f"f_{name}": getattr(feats, name) for name in _FEATURE_FIELDS}
@@ -488,17 +620,14 @@ def _feature_arrays(feats: Features, matches: Matches, strings: Any) -> dict[str
         hashes.append(feats.sterms)
     words = [strings[h] for h in unique(np.concatenate(hashes).astype(np.uint64)).tolist() if h in strings]
     out["strings"] = np.array(words, dtype=str)
-    out.update({f"m_{name}": getattr(matches, name) for name in _MATCH_FIELDS})
     return out
 
 
-def _from_arrays(transcript_id: int, arrays: dict[str, NDArray[Any]]) -> tuple[Features, Matches]:
+def _from_arrays(transcript_id: int, arrays: dict[str, NDArray[Any]]) -> Features:
     """The inverse of :func:`_feature_arrays` (KeyError when an array is missing)."""
     f = {name: arrays[f"f_{name}"] for name in _FEATURE_FIELDS}
-    m = {name: arrays[f"m_{name}"] for name in _MATCH_FIELDS}
-    feats = Features(transcript_id, f["start"], f["end"], f["turn"], f["tok"], f["ptr"], f["terms"], f["tstart"],
-                     f["tend"], arrays.get("f_sptr"), arrays.get("f_sterms"))
-    return feats, Matches(m["unit"], m["rule"], m["start"], m["end"])
+    return Features(transcript_id, f["start"], f["end"], f["turn"], f["tok"], f["ptr"], f["terms"], f["tstart"],
+                    f["tend"], arrays.get("f_sptr"), arrays.get("f_sterms"))
 
 
 def covers(u_start: int, u_end: int, c_start: int, c_end: int) -> bool:

@@ -23,8 +23,22 @@ numpy, scipy and scikit-learn are imported inside functions only.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
+    import numpy as np
+    import scipy.sparse as sp
+    from numpy.typing import ArrayLike, NDArray
+
+    Floats = NDArray[np.float64]
+    Floats32 = NDArray[np.float32]
+    Ints = NDArray[np.int64]
+    Hashes = NDArray[np.uint64]
+    Fit = tuple[NDArray[np.float32], float]
+    """One code's regression: (feature weights, bias)."""
 
 MAX_FEATURES = 4000
 MAX_ROWS = 6000
@@ -45,19 +59,19 @@ SEED = 13
 class LinearModel:
     vocab: dict[int, int]
     """Lemma hash -> column."""
-    idf: Any
-    weights: Any
+    idf: Floats32
+    weights: Floats32
     """(features, codes) float32."""
-    bias: Any
+    bias: Floats32
     codes: list[str]
     enabled: dict[str, bool] = field(default_factory=dict)
     heldout: dict[str, dict[str, float]] = field(default_factory=dict)
     """Per code: f1 (model), keyword_f1, chance_f1, positives, threshold."""
-    evidence_ok: Any = None
+    evidence_ok: NDArray[np.bool_] | None = None
     """(features,) False for function words: they weigh in the model but are never shown as evidence."""
 
     @property
-    def terms(self) -> Any:
+    def terms(self) -> Hashes:
         """Lemma hash of each column."""
         import numpy as np
 
@@ -69,13 +83,13 @@ class LinearModel:
             self._terms, self._keys, self._cols = inv, inv[order], order.astype(np.int64)
         return self._terms
 
-    def matrix_of(self, ptr: Any, terms: Any) -> Any:
+    def matrix_of(self, ptr: Ints, terms: Hashes) -> sp.csr_matrix:
         """CSR feature matrix of the rows ``terms[ptr[i]:ptr[i + 1]]``."""
         _ = self.terms
         return tfidf_rows(ptr, terms, self._keys, self._cols, self.idf[self._cols], None, len(self.vocab), "float32")
 
 
-def build_vocab(rows: list[list[int]]) -> tuple[dict[int, int], Any]:
+def build_vocab(rows: list[list[int]]) -> tuple[dict[int, int], Floats32]:
     """Terms seen in at least two rows (capped to the most frequent), and their IDF."""
     import math
 
@@ -92,7 +106,7 @@ def build_vocab(rows: list[list[int]]) -> tuple[dict[int, int], Any]:
     return vocab, idf
 
 
-def _matrix(model: LinearModel, rows: list[list[int]]) -> Any:
+def _matrix(model: LinearModel, rows: list[list[int]]) -> sp.csr_matrix:
     """Feature matrix (scipy CSR) of *rows*."""
     import numpy as np
 
@@ -101,17 +115,17 @@ def _matrix(model: LinearModel, rows: list[list[int]]) -> Any:
     return model.matrix_of(ptr, terms)
 
 
-_CELLS: list[tuple[Any, Any, Any]] = [(None, None, None)]
+_CELLS: list[tuple[Ints | None, Hashes | None, tuple[Hashes, Ints, Ints, Ints] | None]] = [(None, None, None)]
 """The last (ptr, terms, cells) of :func:`_term_cells` (one tuple, replaced whole: safe across
 threads): the signals of one run weigh the same units one after the other."""
 
 
-def _term_cells(ptr: Any, terms: Any) -> tuple[Any, Any, Any, Any]:
+def _term_cells(ptr: Ints, terms: Hashes) -> tuple[Hashes, Ints, Ints, Ints]:
     """(distinct terms, and per (unit, term) cell: its unit, its term's index, its count), by unit then term."""
     import numpy as np
 
     last = _CELLS[0]
-    if last[0] is ptr and last[1] is terms:
+    if last[0] is ptr and last[1] is terms and last[2] is not None:
         return last[2]
     n = len(ptr) - 1
     unit = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
@@ -122,8 +136,8 @@ def _term_cells(ptr: Any, terms: Any) -> tuple[Any, Any, Any, Any]:
     return out
 
 
-def tfidf_rows(ptr: Any, terms: Any, keys: Any, key_col: Any, key_idf: Any, unseen_idf: float | None,
-               n_cols: int, dtype: str = "float64") -> Any:
+def tfidf_rows(ptr: Ints, terms: Hashes, keys: Hashes, key_col: Ints, key_idf: NDArray[np.floating[Any]],
+               unseen_idf: float | None, n_cols: int, dtype: str = "float64") -> sp.csr_matrix:
     """CSR matrix of L2-normalised sublinear TF-IDF rows, one per ``terms[ptr[i]:ptr[i + 1]]``.
 
     *keys* are the known term hashes (sorted) with their column (-1: the term
@@ -178,23 +192,21 @@ class FitCache:
 
     KEEP_FILES = 32
 
-    def __init__(self, path: Any = None) -> None:
-        from pathlib import Path
-
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else None
         self.fits = 0
         self.hits = 0
-        self._mem: dict[str, dict[str, tuple[Any, float] | None]] = {}
+        self._mem: dict[str, dict[str, Fit | None]] = {}
         self._dirty: set[str] = set()
 
-    def _file(self, xkey: str) -> Any:
+    def _file(self, xkey: str) -> Path:
         assert self.path is not None
         return self.path / f"{xkey}.npz"
 
-    def _group(self, xkey: str) -> dict[str, tuple[Any, float] | None]:
+    def _group(self, xkey: str) -> dict[str, Fit | None]:
         if xkey in self._mem:
             return self._mem[xkey]
-        group: dict[str, tuple[Any, float] | None] = {}
+        group: dict[str, Fit | None] = {}
         if self.path is not None:
             import numpy as np
 
@@ -211,14 +223,14 @@ class FitCache:
         self._mem[xkey] = group
         return group
 
-    def get(self, xkey: str, key: str) -> tuple[bool, tuple[Any, float] | None]:
+    def get(self, xkey: str, key: str) -> tuple[bool, Fit | None]:
         group = self._group(xkey)
         if key in group:
             self.hits += 1
             return True, group[key]
         return False, None
 
-    def put(self, xkey: str, key: str, value: tuple[Any, float] | None) -> None:
+    def put(self, xkey: str, key: str, value: Fit | None) -> None:
         self.fits += 1
         self._group(xkey)[key] = value
         self._dirty.add(xkey)
@@ -228,7 +240,6 @@ class FitCache:
         if self.path is None or not self._dirty:
             self._dirty.clear()
             return
-        import os
         import tempfile
 
         import numpy as np
@@ -236,15 +247,15 @@ class FitCache:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             for xkey in sorted(self._dirty):
-                arrays: dict[str, Any] = {}
+                arrays: dict[str, NDArray[Any]] = {}
                 for key, value in self._mem[xkey].items():
                     if value is None:
                         arrays["n_" + key] = np.zeros(0, np.float32)
                     else:
-                        arrays["w_" + key], arrays["b_" + key] = value[0], np.float64(value[1])
+                        arrays["w_" + key], arrays["b_" + key] = value[0], np.array(value[1], dtype=np.float64)
                 fd, tmp = tempfile.mkstemp(dir=self.path, suffix=".tmp")
                 with os.fdopen(fd, "wb") as f:
-                    np.savez(f, **arrays)
+                    np.savez(f, **arrays)  # type: ignore[arg-type]
                 os.replace(tmp, self._file(xkey))
             files = sorted(self.path.glob("*.npz"), key=lambda f: f.stat().st_mtime, reverse=True)
             for old in files[self.KEEP_FILES:]:
@@ -254,7 +265,7 @@ class FitCache:
         self._dirty.clear()
 
 
-def _digest(*arrays: Any) -> str:
+def _digest(*arrays: ArrayLike) -> str:
     import hashlib
 
     import numpy as np
@@ -267,7 +278,7 @@ def _digest(*arrays: Any) -> str:
     return h.hexdigest()[:32]
 
 
-def fit(rows: list[list[int]], Y: Any, M: Any, codes: list[str], stops: frozenset[int] = frozenset(),
+def fit(rows: list[list[int]], Y: Floats32, M: Floats32, codes: list[str], stops: frozenset[int] = frozenset(),
         cache: FitCache | None = None) -> LinearModel:
     """Train on term rows, labels *Y* (rows x codes, 0/1) and mask *M* (1 = label known); the
     function words *stops* weigh :data:`STOP_WEIGHT` of their TF-IDF. Per-code fits already
@@ -300,7 +311,7 @@ def fit(rows: list[list[int]], Y: Any, M: Any, codes: list[str], stops: frozense
     return model
 
 
-def _fit_one(X: Any, y: Any, m: Any) -> tuple[Any, float] | None:
+def _fit_one(X: sp.csr_matrix, y: Floats32, m: Floats32) -> Fit | None:
     """(feature weights, bias) of one code's logistic regression, or None without both classes."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
@@ -314,7 +325,7 @@ def _fit_one(X: Any, y: Any, m: Any) -> tuple[Any, float] | None:
     return lr.coef_.ravel().astype(np.float32), float(lr.intercept_[0])
 
 
-def predict(model: LinearModel, X: Any, cols: Any = None) -> Any:
+def predict(model: LinearModel, X: sp.csr_matrix, cols: ArrayLike | None = None) -> Floats:
     """Probabilities (rows x codes, or the codes *cols*) of the feature matrix *X*."""
     import numpy as np
 
@@ -323,7 +334,7 @@ def predict(model: LinearModel, X: Any, cols: Any = None) -> Any:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def calibrate(P: Any, thresholds: Any) -> Any:
+def calibrate(P: ArrayLike, thresholds: ArrayLike) -> Floats:
     """Map probabilities so that each code's held-out threshold (per column) becomes 0.5, monotonically."""
     import numpy as np
 
@@ -332,8 +343,9 @@ def calibrate(P: Any, thresholds: Any) -> Any:
     return np.where(P < t, 0.5 * P / t, 0.5 + 0.5 * (P - t) / (1.0 - t))
 
 
-def cross_validate(rows: list[list[int]], Y: Any, M: Any, R: Any, codes: list[str], groups: Any = None,
-                   fixed: Any = None, folds: int = 3, stops: frozenset[int] = frozenset(),
+def cross_validate(rows: list[list[int]], Y: Floats32, M: Floats32, R: Floats32, codes: list[str],
+                   groups: ArrayLike | None = None, fixed: ArrayLike | None = None, folds: int = 3,
+                   stops: frozenset[int] = frozenset(),
                    cache: FitCache | None = None) -> dict[str, dict[str, float]]:
     """Held-out figures per code: the model's threshold and F1 there, the rule signals' F1 (*R*) and chance's.
 
@@ -390,7 +402,7 @@ def cross_validate(rows: list[list[int]], Y: Any, M: Any, R: Any, codes: list[st
     return out
 
 
-def _fbeta(pred: Any, gold: Any, beta: float) -> float:
+def _fbeta(pred: NDArray[np.bool_], gold: NDArray[np.bool_], beta: float) -> float:
     tp = int((pred & gold).sum())
     fp = int((pred & ~gold).sum())
     fn = int((~pred & gold).sum())

@@ -11,12 +11,30 @@ suggestions that are kept.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qcode.suggest import learn
 from qcode.suggest.arrays import unique
 from qcode.suggest.base import CodeProfile, Passage, Signal, Training, register
 from qcode.suggest.units import Features
+
+if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
+    import numpy as np
+    import scipy.sparse as sp
+    from numpy.typing import ArrayLike, NDArray
+    from spacy.strings import StringStore
+
+    from qcode.suggest.pipeline import PipelineInfo
+
+    Ints = NDArray[np.int64]
+    Hashes = NDArray[np.uint64]
+    Floats = NDArray[np.float64]
+    Flat = tuple[Ints, Hashes]
+    """Words of some pairs in flat form: (pair, term), pair-ascending."""
+    SimilarityContext = tuple[sp.csr_matrix, NDArray[np.float32]]
+    """The units' TF-IDF rows and their cosines to every vector."""
+    LearnedContext = tuple[sp.csr_matrix, Floats]
+    """The units' feature rows and each code's (uncalibrated) probability."""
 
 SIM_FLOOR = 0.12
 """Cosines below this contribute nothing (unrelated texts share a few words)."""
@@ -29,10 +47,12 @@ LEARNED_FLOOR = 0.25
 LEARNED_CAP = 0.95
 EVIDENCE_WORDS = 6
 ROW_CHUNK = 2048
+DENSE_CELLS = 4_000_000
+"""Terms x vectors of the similarity signal up to which it keeps them dense as well (32 MB)."""
 """Units scored at once (bounds the units x passages similarity matrix)."""
 
 
-def _ranges(starts: Any, ends: Any) -> tuple[Any, Any]:
+def _ranges(starts: NDArray[np.integer[Any]], ends: NDArray[np.integer[Any]]) -> tuple[Ints, Ints]:
     """(owner, index): every index of the ranges ``starts[k]:ends[k]``, with its range number."""
     import numpy as np
 
@@ -43,7 +63,7 @@ def _ranges(starts: Any, ends: Any) -> tuple[Any, Any]:
     return owner, index
 
 
-def _top_word_arrays(owner: Any, weight: Any, term: Any) -> tuple[Any, Any]:
+def _top_word_arrays(owner: Ints, weight: NDArray[np.floating[Any]], term: Hashes) -> Flat:
     """(pair, term) of the EVIDENCE_WORDS largest positive weights of each pair, pair by pair,
     largest first (ties: larger hash first)."""
     import numpy as np
@@ -70,12 +90,12 @@ def _top_word_arrays(owner: Any, weight: Any, term: Any) -> tuple[Any, Any]:
     return owner[keep].astype(np.int64), term[keep].astype(np.uint64)
 
 
-def _top_words(owner: Any, weight: Any, term: Any, n_pairs: int) -> list[list[int]]:
+def _top_words(owner: Ints, weight: NDArray[np.floating[Any]], term: Hashes, n_pairs: int) -> list[list[int]]:
     """Per pair, the terms of the EVIDENCE_WORDS largest positive weights (ties: larger hash first)."""
     return _word_lists(_top_word_arrays(owner, weight, term), n_pairs)
 
 
-def _word_lists(flat: tuple[Any, Any], n_pairs: int) -> list[list[int]]:
+def _word_lists(flat: Flat, n_pairs: int) -> list[list[int]]:
     """Per pair, the terms of a (pair, term) flat form (pair-ascending)."""
     import numpy as np
 
@@ -93,7 +113,7 @@ def passage_json(passage: Passage) -> str:
     return str(int(passage.coding_id))
 
 
-def join_groups(owner: Any, strings: list[str], n: int, sep: str = ",") -> list[str]:
+def join_groups(owner: ArrayLike, strings: list[str], n: int, sep: str = ",") -> list[str]:
     """For each group ``0..n-1``, its *strings* joined with *sep* (*owner*: the group of each string, ascending).
 
     One C-level join per group over a slice of *strings* (a run writes the
@@ -101,20 +121,21 @@ def join_groups(owner: Any, strings: list[str], n: int, sep: str = ",") -> list[
     """
     import numpy as np
 
-    if not len(owner):
+    groups = np.asarray(owner, dtype=np.int64)
+    if not len(groups):
         return [""] * n
-    bounds = np.searchsorted(np.asarray(owner, dtype=np.int64), np.arange(n + 1)).tolist()
+    bounds = np.searchsorted(groups, np.arange(n + 1)).tolist()
     join = sep.join
     return [join(strings[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def word_json_groups(strings: Any, flat: tuple[Any, Any], n: int) -> list[str]:
+def word_json_groups(strings: StringStore, flat: Flat, n: int) -> list[str]:
     """Per pair, the lemmas of a (pair, term) flat form as JSON strings joined with commas."""
     wj = _word_json(strings)
     return join_groups(flat[0], list(map(wj.__getitem__, flat[1].tolist())), n)
 
 
-def word_span_arrays(feats: Features, units: Any, words: list[list[int]] | tuple[Any, Any]) -> tuple[Any, Any, Any]:
+def word_span_arrays(feats: Features, units: Ints, words: list[list[int]] | tuple[ArrayLike, ArrayLike]) -> tuple[Ints, Ints, Ints]:
     """(pair, start, end) of the tokens of unit ``units[k]`` whose term is in ``words[k]`` (text order per pair).
 
     *words*: a list per pair, or the flat form (pair, term) of two arrays.
@@ -143,13 +164,14 @@ def word_span_arrays(feats: Features, units: Any, words: list[list[int]] | tuple
     return owner[hit], feats.tstart[idx[hit]], feats.tend[idx[hit]]
 
 
-def word_spans(feats: Features, units: Any, words: list[list[int]]) -> list[list[tuple[int, int]]]:
+def word_spans(feats: Features, units: ArrayLike, words: list[list[int]]) -> list[list[tuple[int, int]]]:
     """Per pair, the offsets of the tokens of unit ``units[k]`` whose term is in ``words[k]``."""
     import numpy as np
 
-    if not len(units):
+    us = np.asarray(units, dtype=np.int64)
+    if not len(us):
         return []
-    owner, a, b = word_span_arrays(feats, np.asarray(units, dtype=np.int64), words)
+    owner, a, b = word_span_arrays(feats, us, words)
     out: list[list[tuple[int, int]]] = [[] for _ in words]
     for o, x, y in zip(owner.tolist(), a.tolist(), b.tolist(), strict=True):
         out[o].append((x, y))
@@ -159,7 +181,7 @@ def word_spans(feats: Features, units: Any, words: list[list[int]]) -> list[list
 class _WordJson(dict[int, str]):
     """Lemma hash -> the lemma as JSON text (filled on demand)."""
 
-    def __init__(self, strings: Any) -> None:
+    def __init__(self, strings: StringStore) -> None:
         super().__init__()
         self.strings = strings
 
@@ -173,7 +195,7 @@ class _WordJson(dict[int, str]):
 _WORD_JSON: dict[int, _WordJson] = {}
 
 
-def _word_json(strings: Any) -> _WordJson:
+def _word_json(strings: StringStore) -> _WordJson:
     """The (cached) lemma-as-JSON table of a string store."""
     key = id(strings)
     table = _WORD_JSON.get(key)
@@ -196,7 +218,7 @@ class Similarity(Signal):
     name = "qcode.similarity.v1"
     kind = "unit"
 
-    def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
+    def __init__(self, info: PipelineInfo, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
         from qcode.suggest.pipeline import parse
         from qcode.suggest.units import doc_terms
@@ -208,7 +230,7 @@ class Similarity(Signal):
         self.index = {p.id: i for i, p in enumerate(profiles)}
         self.idf: dict[int, float] = {}
         self.unseen_idf = 1.0
-        self.vectors: list[tuple[str, dict[int, float], Any]] = []
+        self.vectors: list[tuple[str, dict[int, float], Passage | None]] = []
         self.fit(Training())
 
     def fit(self, training: Training) -> None:
@@ -246,6 +268,9 @@ class Similarity(Signal):
         self.seg_start = np.nonzero(np.r_[True, sorted_prof[1:] != sorted_prof[:-1]])[0] if len(prof) else prof
         self.seg_prof = sorted_prof[self.seg_start]
         self.seg_end = np.r_[self.seg_start[1:], len(prof)].astype(np.int64) if len(prof) else prof
+        # Dense for the products with the units' rows when small (sparse x dense sums each cosine over
+        # the unit's terms in the same order as sparse x sparse: the same values, without the sparse result).
+        self.M_dense = self.M.toarray() if self.M.shape[0] * self.M.shape[1] <= DENSE_CELLS else None
         coo = self.M.tocoo()
         mk = coo.row.astype(np.int64) * self.M.shape[1] + coo.col
         o = np.argsort(mk)
@@ -261,7 +286,7 @@ class Similarity(Signal):
         norm = math.sqrt(sum(w * w for w in v.values())) or 1.0
         return {t: w / norm for t, w in v.items()}
 
-    def contributions(self, feats: Features) -> tuple[Any, Any]:
+    def contributions(self, feats: Features) -> tuple[Floats, SimilarityContext | None]:
         """(units x profiles) contributions, and the similarity matrix (kept for the evidence)."""
         import numpy as np
 
@@ -272,14 +297,15 @@ class Similarity(Signal):
         U = learn.tfidf_rows(feats.ptr, feats.terms, self.keys, self.key_col, self.key_idf, self.unseen_idf, self.M.shape[0])
         D = np.empty((n, self.M.shape[1]), dtype=np.float32)
         for a in range(0, n, ROW_CHUNK):
-            D[a:a + ROW_CHUNK] = (U[a:a + ROW_CHUNK] @ self.M).toarray()
+            rows = U[a:a + ROW_CHUNK]
+            D[a:a + ROW_CHUNK] = rows @ self.M_dense if self.M_dense is not None else (rows @ self.M).toarray()
         best = np.maximum.reduceat(D, self.seg_start, axis=1)
         contrib = np.minimum(SIM_CAP, (best - SIM_FLOOR) * SIM_SCALE)
         contrib[best < SIM_FLOOR + MIN_CONTRIBUTION / SIM_SCALE] = 0.0
         C[:, self.seg_prof] = contrib
         return C, (U, D)
 
-    def explain_json_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> tuple[list[str], tuple[Any, Any]]:
+    def explain_json_many(self, feats: Features, units: Ints, profs: Ints, ctx: SimilarityContext) -> tuple[list[str], Flat]:
         """(data as JSON text, words) of each (unit, profile) pair: the nearest vector and the words shared with it.
 
         The data is the compact evidence of :mod:`qcode.suggest.evidence`
@@ -317,7 +343,7 @@ class Similarity(Signal):
             self._tails_of = tails = out
         return tails
 
-    def explain_data_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[list[Any], list[int]]]:
+    def explain_data_many(self, feats: Features, units: Ints, profs: Ints, ctx: SimilarityContext) -> list[tuple[list[Any], list[int]]]:
         """:meth:`explain_json_many` with the data as Python lists."""
         import json
 
@@ -328,7 +354,7 @@ class Similarity(Signal):
         """Quote of each coded passage learned from, by coding id."""
         return {p.coding_id: p.quote for _, _, p in self.vectors if p is not None and p.coding_id is not None}
 
-    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[int], dict[str, Any] | None]]:
+    def explain_many(self, feats: Features, units: Ints, profs: Ints, ctx: SimilarityContext) -> list[tuple[str, list[int], dict[str, Any] | None]]:
         """(detail, words, similar) of each (unit, profile) pair (see :meth:`explain_data_many`)."""
         from qcode.suggest.evidence import similarity_detail
 
@@ -345,7 +371,7 @@ class Similarity(Signal):
             out.append((similarity_detail(sim, listed, quote, True), words, similar))
         return out
 
-    def _m_value(self, rows: Any, cols: Any) -> Any:
+    def _m_value(self, rows: NDArray[np.integer[Any]], cols: Ints) -> Floats:
         """``M[rows, cols]`` elementwise (M is sparse)."""
         import numpy as np
 
@@ -369,7 +395,7 @@ class Learned(Signal):
     name = "qcode.learned.v2"
     kind = "unit"
 
-    def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
+    def __init__(self, info: PipelineInfo, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
         from qcode.suggest.pipeline import parse
         from qcode.suggest.units import doc_terms
@@ -441,7 +467,7 @@ class Learned(Signal):
         model.enabled = learn.gate(report)
         self.model = model
 
-    def contributions(self, feats: Features) -> tuple[Any, Any]:
+    def contributions(self, feats: Features) -> tuple[Floats, LearnedContext | None]:
         """(units x profiles) contributions (calibrated probabilities) and the feature matrix (kept for the evidence)."""
         import numpy as np
 
@@ -468,7 +494,7 @@ class Learned(Signal):
         Pfull[:, cols] = P
         return C, (X, Pfull)
 
-    def explain_json_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> tuple[list[str], tuple[Any, Any]]:
+    def explain_json_many(self, feats: Features, units: Ints, profs: Ints, ctx: LearnedContext) -> tuple[list[str], Flat]:
         """(data as JSON text, words) of each (unit, profile) pair: ``[p, positives, held-out F1,
         keyword F1, lemmas]`` with the words of the largest positive weights (flat form (pair, term))."""
         import numpy as np
@@ -493,14 +519,14 @@ class Learned(Signal):
         frags = list(map("[{!r},{},[{}]]".format, ps, map(heads.__getitem__, profs.tolist()), listed))
         return frags, words
 
-    def explain_data_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[list[Any], list[int]]]:
+    def explain_data_many(self, feats: Features, units: Ints, profs: Ints, ctx: LearnedContext) -> list[tuple[list[Any], list[int]]]:
         """:meth:`explain_json_many` with the data as Python lists."""
         import json
 
         frags, words = self.explain_json_many(feats, units, profs, ctx)
         return [(json.loads(f), w) for f, w in zip(frags, _word_lists(words, len(frags)), strict=True)]
 
-    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[int], None]]:
+    def explain_many(self, feats: Features, units: Ints, profs: Ints, ctx: LearnedContext) -> list[tuple[str, list[int], None]]:
         """(detail, words, None) of each (unit, profile) pair (see :meth:`explain_data_many`)."""
         from qcode.suggest.evidence import learned_detail
 

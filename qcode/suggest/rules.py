@@ -76,6 +76,14 @@ class RuleSignal(Signal):
     def fingerprint(self) -> str:
         return repr((self.name, self.rules))
 
+    def rule_state(self, r: int) -> Any:
+        """What rule *r* matches beyond its :class:`Rule` record (a code's match cache key is made of these)."""
+        return None
+
+    def state(self) -> Any:
+        """What every rule of this signal depends on (the pipeline's settings read at construction)."""
+        return None
+
 
 MODALS = {
     "en": {"can", "could", "may", "might", "must", "shall", "should", "will", "would", "ought", "need"},
@@ -201,6 +209,8 @@ class LemmaKeywords(RuleSignal):
         for r, seq in enumerate(sequences):
             seqs.setdefault(seq, []).append(r)
         self.seqs = list(seqs)
+        self.rule_seq = list(sequences)
+        """The lemma (or form) hash sequence of each rule."""
         counts = [len(r) for r in seqs.values()]
         self.seq_rules = np.array([r for rs in seqs.values() for r in rs], dtype=np.int64)
         self.seq_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -213,6 +223,12 @@ class LemmaKeywords(RuleSignal):
             for matcher, attr in zip(self.matchers, (LEMMA, NORM), strict=False):
                 pattern = Doc(vocab, words=[vocab.strings[h] for h in seq])
                 matcher.add(key, [pattern.from_array([attr], values)])
+
+    def rule_state(self, r: int) -> Any:
+        return (self.rule_seq[r], self.pos_group[r])
+
+    def state(self) -> Any:
+        return (self.tagged, self.idioms)
 
     def matches(self, docs: list[Any], tokens: Any) -> tuple[Ints, Ints, Ints]:
         """(rule, start token, end token) of the keyword matches in a transcript's turns, with sense (class doc)."""
@@ -275,6 +291,8 @@ class Patterns(RuleSignal):
         from spacy.matcher import Matcher
 
         self.matcher = Matcher(info.nlp.vocab)
+        self.patterns: list[list[dict[str, Any]]] = []
+        """The token pattern of each rule."""
         for p in profiles:
             for pat_id, pattern in p.patterns:
                 key = f"{p.id}\x1f{pat_id}"
@@ -287,6 +305,13 @@ class Patterns(RuleSignal):
                     ) from exc
                 self.ids[info.nlp.vocab.strings.add(key)] = len(self.rules)
                 self.rules.append(Rule(self.name, self.index[p.id], PATTERN, pat_id, pat_id))
+                self.patterns.append(pattern)
+
+    def rule_state(self, r: int) -> Any:
+        return repr(self.patterns[r])
+
+    def state(self) -> Any:
+        return self.info.lang  # numbers are never evidence: the language's number words
 
 
 class RuleSet:
@@ -311,6 +336,44 @@ class RuleSet:
     def fingerprint(self) -> str:
         return repr([s.fingerprint() for s in self.signals])
 
+    def rule_keys(self) -> list[str]:
+        """Per rule, a key of everything its own matches (:meth:`raw_matches`) depend on: the rule and its
+        signal's settings. Equal keys, equal matches in the same parse, whatever the other rules."""
+        import hashlib
+
+        out = []
+        for s in self.signals:
+            head = (type(s).__name__, s.state())
+            for r, rule in enumerate(s.rules):
+                out.append(hashlib.sha256(repr((head, rule.kind, rule.text, rule.group, s.rule_state(r)))
+                                          .encode("utf-8")).hexdigest()[:32])
+        return out
+
+    def rule_ids(self, codes: list[str]) -> NDArray[np.uint64]:
+        """A 64-bit hash of each rule's identity (code, signal, kind, text, group), for the inputs key of a transcript's
+        suggestions (the rule numbers change with the codebook; what a match says does not)."""
+        import hashlib
+
+        import numpy as np
+
+        return np.array([int.from_bytes(hashlib.sha256(repr((codes[r.profile], r.signal, r.kind, r.text, r.group))
+                                                       .encode("utf-8")).digest()[:8], "little") for r in self.rules],
+                        dtype=np.uint64)
+
+    def candidate(self, hashes: NDArray[np.uint64]) -> bool:
+        """Whether these rules can match in a transcript whose tokens' LEMMA and NORM hashes are *hashes*
+        (sorted): a phrase needs each of its hashes there; a token pattern may match anything."""
+        import numpy as np
+
+        for s in self.signals:
+            if isinstance(s, LemmaKeywords):
+                for seq in s.seqs:
+                    if np.isin(np.array(seq, dtype=np.uint64), hashes).all():
+                        return True
+            elif s.rules:
+                return True
+        return False
+
     def match(self, docs: list[Any], tokens: Any) -> Matches:
         """Run every matcher over the turns and keep the matches as sorted arrays."""
         unit, rule, a, b = self.match_tokens(docs, tokens)
@@ -319,6 +382,13 @@ class RuleSet:
     def match_tokens(self, docs: list[Any], tokens: Any) -> tuple[Ints, Ints, Ints, Ints]:
         """(unit, rule, start token, end token) of the matches in the turns *docs*, token positions
         global (document *k* starts at ``tokens.offset[k]``), sorted by (unit, profile, kind, token, -end)."""
+        unit, rule, a, b = self.raw_matches(docs, tokens)
+        keep = self.ordered(unit, rule, a, b)
+        return unit[keep], rule[keep], a[keep], b[keep]
+
+    def raw_matches(self, docs: list[Any], tokens: Any) -> tuple[Ints, Ints, Ints, Ints]:
+        """(unit, rule, start token, end token) of each rule's own matches inside a unit, before :meth:`ordered`:
+        what one rule finds depends on that rule only (so they can be kept per rule)."""
         import numpy as np
 
         rows: list[tuple[int, int, int]] = []
@@ -350,28 +420,44 @@ class RuleSet:
         rule, a, b = raw[:, 0], raw[:, 1], raw[:, 2]
         unit = np.searchsorted(tokens.unit_first, a, side="right") - 1
         ok = (unit >= 0) & (a < tokens.unit_last[np.maximum(unit, 0)])
-        rule, a, b, unit = rule[ok], a[ok], b[ok], unit[ok]
+        return unit[ok], rule[ok], a[ok], b[ok]
+
+    def ordered(self, unit: Ints, rule: Ints, a: Ints, b: Ints) -> Ints:
+        """Indices of the matches (:meth:`raw_matches`) kept, sorted by (unit, profile, kind, start, -end, rule).
+
+        *a*/*b* are token positions (end exclusive) or character offsets (start of the first token, end of the
+        last): the result is the same. A label word inside a keyword match of the same code counts once (as the
+        keyword), and the same word matched by two label words of one code counts once too.
+        """
+        import numpy as np
+
+        if not len(rule):
+            return np.zeros(0, dtype=np.int64)
         prof, kind = self.profile[rule], self.kind[rule]
-        order = np.lexsort((-b, a, kind, prof, unit))
-        rule, a, b, unit, prof, kind = rule[order], a[order], b[order], unit[order], prof[order], kind[order]
-        # A label word inside a keyword match of the same code counts once (as the keyword).
+        # Rule order last: the matches of one code come out the same whether its rules were matched
+        # with the whole codebook's or alone (the re-run after a codebook change matches only the
+        # changed rules, :meth:`qcode.suggest.engine.Engine.analyse`).
+        order = np.lexsort((rule, -b, a, kind, prof, unit))
+        prof, kind, a, b = prof[order], kind[order], a[order], b[order]
         lw = kind == LABEL_WORD
-        if lw.any():
-            kw = np.nonzero(kind == KEYWORD)[0]
-            lens = (b[kw] - a[kw])
-            covered_tok = np.repeat(a[kw], lens) + (np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens))
-            covered = unique(np.repeat(prof[kw], lens) * (1 << 32) + covered_tok)
-            key = prof * (1 << 32) + a
-            at = np.minimum(np.searchsorted(covered, key), max(len(covered) - 1, 0))
-            drop = lw & (covered[at] == key) if len(covered) else np.zeros(len(key), dtype=bool)
-            # The same word matched by two label words of one code counts once too.
-            first = np.zeros(len(a), dtype=bool)
-            idx = np.nonzero(lw & ~drop)[0]
-            _, firsts = np.unique(key[idx], return_index=True)
-            first[idx[firsts]] = True
-            keep = ~lw | first
-            rule, a, b, unit = rule[keep], a[keep], b[keep], unit[keep]
-        return unit, rule, a, b
+        if not lw.any():
+            return order
+        big = np.int64(1 << 40)
+        kw = np.nonzero(kind == KEYWORD)[0]
+        key = prof * big + a
+        drop = np.zeros(len(a), dtype=bool)
+        if len(kw):
+            ks = np.argsort(key[kw], kind="stable")
+            kw_key = key[kw][ks]
+            # the furthest end of the keyword matches of the code starting at or before each one
+            reach = np.maximum.accumulate((prof * big + b)[kw][ks])
+            at = np.searchsorted(kw_key, key, side="right") - 1
+            drop = lw & (at >= 0) & (reach[np.maximum(at, 0)] > key)
+        first = np.zeros(len(a), dtype=bool)
+        idx = np.nonzero(lw & ~drop)[0]
+        _, firsts = np.unique(key[idx], return_index=True)
+        first[idx[firsts]] = True
+        return order[~lw | first]
 
     def contributions(self, m: Matches, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(keywords, patterns): contribution arrays of shape (units, profiles)."""
@@ -385,12 +471,15 @@ class RuleSet:
         prof, kind, group = self.profile[m.rule], self.kind[m.rule], self.group[m.rule]
         key = unique(((m.unit * P + prof) * 3 + kind) * self.n_groups + group)
         cell, kind_u = key // self.n_groups // 3, (key // self.n_groups) % 3
-        counts = [np.bincount(cell[kind_u == k], minlength=n * P).reshape(n, P) for k in (KEYWORD, LABEL_WORD, PATTERN)]
+        # Only the cells with a match (a few per cent of units x codes) are computed; the others are 0.
+        cells = unique(cell)
+        at = np.searchsorted(cells, cell)
+        counts = [np.bincount(at[kind_u == k], minlength=len(cells)) for k in (KEYWORD, LABEL_WORD, PATTERN)]
         # noisy-or of the distinct keywords and label words (and patterns) found in the unit
-        K = 1.0 - np.power(1.0 - KEYWORD_WEIGHT, counts[0]) * np.power(1.0 - LABEL_WORD_WEIGHT, counts[1])
-        T = 1.0 - np.power(1.0 - PATTERN_WEIGHT, counts[2])
-        np.minimum(K, RULE_CAP, out=K)
-        np.minimum(T, RULE_CAP, out=T)
+        kw = 1.0 - np.power(1.0 - KEYWORD_WEIGHT, counts[0]) * np.power(1.0 - LABEL_WORD_WEIGHT, counts[1])
+        pt = 1.0 - np.power(1.0 - PATTERN_WEIGHT, counts[2])
+        K.ravel()[cells] = np.minimum(kw, RULE_CAP)
+        T.ravel()[cells] = np.minimum(pt, RULE_CAP)
         return K, T
 
     def explain_data(self, m: Matches, lo: int, hi: int, j: int) -> list[tuple[str, list[Any], list[tuple[int, int]]]]:

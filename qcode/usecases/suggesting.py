@@ -153,7 +153,11 @@ def run_suggestions(
     turns, the codebook, the pipeline, the codings and decisions learned
     from, the minimum score, its rejected and coded passages) and whose
     stored suggestions are still those written then is skipped: its pending
-    suggestions are already the answer (see :class:`_Manifest`).
+    suggestions are already the answer (see :class:`_Manifest`). After a
+    change of keywords, labels or patterns, a transcript whose rule matches
+    say the same as last time (and whose other inputs are the same) is
+    skipped too, once the models are fitted and its matches known: its
+    suggestions cannot differ.
     """
     from qcode.suggest.base import build_profiles
     from qcode.suggest.cache import DocCache
@@ -195,6 +199,11 @@ def run_suggestions(
     covered_codes: set[str] = set()
     unchanged: set[int] = set()
     keys: dict[int, str] = {}
+    own: dict[int, str] = {}
+    """Per transcript, the inputs of its suggestions that are its own (text and turns, coded and rejected passages)."""
+    lates: dict[int, str] = {}
+    kept: dict[int, tuple[str, tuple[int, int, float], int, str]] = {}
+    """Transcripts whose suggestions turned out the same after the rules changed (see :meth:`_Manifest.update`)."""
     wrote_words: dict[int, int] = {}
     plans = []
     for lang, tids in by_lang.items():
@@ -215,33 +224,45 @@ def run_suggestions(
         member_of = {m: p.id for p in profiles for m in p.members}
         same_lang = {tid for tid in lang_of if lang_of[tid] == lang}
         by_t, rej = _training_spans(all_codings, rejected_rows, same_lang, member_of)
-        base = _digest(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key, repr(profiles), covered,
-                       sorted((tid, _meta_key(metas[tid]), by_t.get(tid, []), rej.get(tid, [])) for tid in set(by_t) | set(rej)))
+        training_key = sorted((tid, _meta_key(metas[tid]), by_t.get(tid, []), rej.get(tid, [])) for tid in set(by_t) | set(rej))
+        base = _digest(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key, repr(profiles), covered, training_key)
+        # Without the rules (keywords, labels, patterns): what they change is known once matched.
+        unruled = _digest(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key,
+                          [(p.id, p.members, p.texts) for p in profiles], covered, training_key)
         for tid in tids:
-            keys[tid] = _digest(base, _meta_key(metas[tid]), sorted(coded_spans(coded, tid)),
-                                sorted((r.code_id, r.start, r.end, r.quote) for r in rejected_rows if r.transcript_id == tid))
+            own[tid] = _digest(_meta_key(metas[tid]), sorted(coded_spans(coded, tid)),
+                               sorted((r.code_id, r.start, r.end, r.quote) for r in rejected_rows if r.transcript_id == tid))
+            keys[tid] = _digest(base, own[tid])
             entry = manifest.get(tid)
             if entry is not None and entry[0] == keys[tid] and tuple(entry[1]) == stored.get(tid, (0, 0, 0.0)):
                 unchanged.add(tid)
                 words += entry[2]
                 cached += 1
                 done += 1
-        work.append((info, profiles, by_t, rej, [tid for tid in tids if tid not in unchanged]))
+        work.append((info, profiles, by_t, rej, unruled, [tid for tid in tids if tid not in unchanged]))
     writer = suggest_writer.ThreadWriter(project.store, covered)
     failed, interrupted = True, False
     try:
-        for info, profiles, by_t, rej, todo in work:
+        for info, profiles, by_t, rej, unruled, todo in work:
             progress(done, len(target_ids), f"suggesting ({info.name})")
             if not todo:
                 continue
             engine = Engine(info, profiles, fit_cache=FitCache(project.data_dir / "cache" / "suggest" / "models"))
-            _learn(project, engine, cache, processes, by_t, rej, progress)
+            learned_rules = _learn(project, engine, cache, processes, by_t, rej, progress)
             _add_notes(notes, info, engine.notes(), len(by_lang) > 1)
             spans_rej, quotes_rej = project.store.suggestions.rejected_keys(todo)
             for a in engine.analyse(_inputs(project, todo, {t: summaries[t].words for t in todo}), cache, processes):
+                tid = a.transcript_id
                 words += a.words
-                wrote_words[a.transcript_id] = a.words
                 cached += int(a.cached)
+                lates[tid] = _digest(unruled, learned_rules, own[tid], engine.match_key(a))
+                entry = manifest.get(tid)
+                if entry is not None and entry[3] == lates[tid] and tuple(entry[1]) == stored.get(tid, (0, 0, 0.0)):
+                    kept[tid] = (keys[tid], tuple(entry[1]), a.words, lates[tid])
+                    done += 1
+                    progress(done, len(target_ids), f"suggesting ({info.name})")
+                    continue
+                wrote_words[tid] = a.words
                 writer.submit(a.transcript_id, _rows(engine, a, score_floor, cap, spans_rej, quotes_rej, coded))
                 done += 1
                 progress(done, len(target_ids), f"suggesting ({info.name})")
@@ -251,11 +272,12 @@ def run_suggestions(
     finally:
         # What was written stays (a few transcripts per transaction), and is remembered.
         written = writer.close(raise_errors=not failed)
-        if written:
-            manifest.update({tid: (keys[tid], agg, wrote_words[tid]) for tid, (_, agg) in written.items()})
+        if written or kept:
+            manifest.update({**kept, **{tid: (keys[tid], agg, wrote_words[tid], lates[tid]) for tid, (_, agg) in written.items()}})
+        cache.prune()
     if interrupted:
-        raise SuggestInterrupted(len(written) + len(unchanged), len(target_ids))
-    inserted = sum(n for n, _ in written.values()) + sum(stored.get(tid, (0, 0, 0.0))[0] for tid in unchanged)
+        raise SuggestInterrupted(len(written) + len(unchanged) + len(kept), len(target_ids))
+    inserted = sum(n for n, _ in written.values()) + sum(stored.get(tid, (0, 0, 0.0))[0] for tid in unchanged | set(kept))
     return SuggestRunReport(inserted, len(target_ids), words, time.perf_counter() - t0, ", ".join(names), notes, cached)
 
 
@@ -280,7 +302,10 @@ def coded_spans(index: dict[tuple[int, str], list[tuple[int, int]]], tid: int) -
 
 
 class _Manifest:
-    """What the last runs wrote, per transcript: (inputs key, stored aggregates, words).
+    """What the last runs wrote, per transcript: (inputs key, stored aggregates, words, inputs key without the rules).
+
+    The last key replaces the codebook's keywords, labels and patterns by the transcript's rule matches (and
+    those of the transcripts learned from): a re-run after a rule change compares it once they are known.
 
     A transcript is skipped when its inputs key is the same and its pending
     suggestions still have the same count, sum of ids and sum of scores as
@@ -303,17 +328,17 @@ class _Manifest:
                 self._data = {}
         return self._data
 
-    def get(self, tid: int) -> tuple[str, list[Any], int] | None:
+    def get(self, tid: int) -> tuple[str, list[Any], int, str] | None:
         e = self._load().get(str(tid))
-        return (e[0], e[1], int(e[2])) if isinstance(e, list) and len(e) == 3 else None
+        return (e[0], e[1], int(e[2]), str(e[3])) if isinstance(e, list) and len(e) == 4 else None
 
-    def update(self, entries: dict[int, tuple[str, tuple[int, int, float], int]]) -> None:
+    def update(self, entries: dict[int, tuple[str, tuple[int, int, float], int, str]]) -> None:
         import json
 
         from qcode.formats.atomic import atomic_write_text
 
         data = self._load()
-        data.update({str(tid): [k, list(agg), n] for tid, (k, agg, n) in entries.items()})
+        data.update({str(tid): [k, list(agg), n, late] for tid, (k, agg, n, late) in entries.items()})
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(self.path, json.dumps(data))
@@ -442,8 +467,9 @@ def _learn(
     by_t: dict[int, list[tuple[str, int, int, int | None, str]]],
     rej: dict[int, list[tuple[str, int, int]]],
     progress: Progress,
-) -> None:
-    """Teach the engine's model signals from codings and rejections in transcripts of its language."""
+) -> str:
+    """Teach the engine's model signals from codings and rejections in transcripts of its language; return
+    a key of the rule matches it learned from (the rules' part of what the models depend on)."""
     from qcode.suggest.base import Training
     from qcode.suggest.engine import add_training
 
@@ -453,6 +479,7 @@ def _learn(
         add_training(training, a, by_t.get(a.transcript_id, []), rej.get(a.transcript_id, []))
         progress(n, len(tids), "learning from codings")
     engine.fit(training)
+    return _digest([sorted(c) for c in training.rule_codes])
 
 
 def _coded_index(codings: list[Coding]) -> dict[tuple[int, str], list[tuple[int, int]]]:

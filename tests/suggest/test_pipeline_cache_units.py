@@ -89,7 +89,7 @@ def test_damaged_cache_entry_is_reparsed(en, tmp_path):
     assert not a.cached and len(a.units) == 2
 
 
-def test_units_and_matches_come_from_the_array_cache_until_the_rules_change(en, tmp_path):
+def test_units_and_matches_come_from_the_array_cache_and_only_new_rules_are_matched(en, tmp_path):
     codes = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)}, definition="One thing.")]
     item = TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))
     cache = DocCache(tmp_path)
@@ -111,10 +111,18 @@ def test_units_and_matches_come_from_the_array_cache_until_the_rules_change(en, 
     [npz] = (tmp_path / "units").glob("*.npz")
     stored = {hash_string(w) for w in np.load(npz)["strings"].tolist()}
     assert stored == {t for u in first.units for t in [*u.terms, *u.stops]} and stored
-    # Another keyword: other rules, so the transcript is parsed and matched again.
+    # A keyword whose words are not in the transcript cannot match: still no parse needed.
+    absent = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "benchmark")}, definition="One thing.")]
+    [same] = list(engine_for(en, absent).analyse([item], cache))
+    assert same.cached and [[h.spans for h in hs] for hs in same.rule_hits] == [[h.spans for h in hs] for hs in first.rule_hits]
+    # One that can match is matched on the parse, which is gone here: the transcript is parsed again.
     rekeyed = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "month")}, definition="One thing.")]
     [other] = list(engine_for(en, rekeyed).analyse([item], cache))
-    assert not other.cached
+    assert not other.cached and len(other.matches) == len(first.matches) + 1
+    # With the parse there, only the new keyword is matched, on the cached parse.
+    more = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "month", "sign")}, definition="One thing.")]
+    [cached] = list(engine_for(en, more).analyse([item], cache))
+    assert cached.cached and len(cached.matches) == len(first.matches) + 2
 
 
 def test_units_turns_sentences_and_long_turns(en):

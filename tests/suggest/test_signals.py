@@ -159,3 +159,24 @@ def test_similarity_names_the_nearest_coded_passage(en):
     assert sim["coding_id"] == 42 and sim["quote"] == text and 0 < sim["similarity"] <= 1
     # the evidence shows the similar passage's text, not its id
     assert f'close to the coded passage "{text}"' in cand.hits[0].detail and "coding 42" not in cand.hits[0].detail
+
+
+def test_similarity_is_the_same_with_the_vectors_kept_sparse_only(en, monkeypatch):
+    import numpy as np
+
+    from qcode.suggest import model_signals
+
+    codes = [Code("c", {"": "Night work"}, definition="Working at night, sleep."),
+             Code("d", {"": "Pay"}, definition="Money, wages and the rate per task.")]
+    text = "Night shifts of labelling violent videos left me unable to sleep.\n\nThe pay per task was low."
+    found = []
+    for cells in (model_signals.DENSE_CELLS, 0):
+        monkeypatch.setattr(model_signals, "DENSE_CELLS", cells)
+        engine = engine_for(en, codes, signals=["qcode.similarity.v1"])
+        training = Training()
+        add_training(training, analyse_text(engine, text, tid=7), [("c", 0, 66, 42, text[:66])])
+        engine.fit(training)
+        sim = engine._signal("qcode.similarity.v1")
+        assert (sim.M_dense is None) == (cells == 0)
+        found.append(engine.table(analyse_text(engine, "At night I cannot sleep. The wages are low.")).score)
+    assert np.array_equal(found[0], found[1]) and found[0].max() > 0
