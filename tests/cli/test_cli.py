@@ -143,3 +143,32 @@ def test_report_where_with_an_unknown_value_is_an_error(project_dir: Path, capsy
     assert code == 2 and "No value 'CFP' for attribute 'corpus' in this project. Did you mean 'CFPP'?" in err
     assert not out.exists()
     assert run(capsys, "-p", proj, "report", "-o", str(out), "--where", "corpus=cfpp")[0] == 0
+
+
+def test_importing_a_codings_csv_as_a_transcript_says_which_command_takes_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = str(tmp_path / "p")
+    assert run(capsys, "init", proj)[0] == 0
+    (tmp_path / "coded_segments.csv").write_text("transcript,start,end,code\ni1,0,5,pay\n", encoding="utf-8")
+    before = (tmp_path / "p" / ".qcode" / "project.sqlite").read_bytes()
+    code, _, err = run(capsys, "-p", proj, "import", str(tmp_path / "coded_segments.csv"))
+    assert code == 2
+    assert "cannot import '.csv' files as transcripts" in err
+    assert "qcode codings import FILE" in err and "qcode attributes import FILE" in err
+    assert err.count("coded_segments.csv") == 1  # the path once, not the path and then the name again
+    assert (tmp_path / "p" / ".qcode" / "project.sqlite").read_bytes() == before
+
+
+def test_import_says_when_no_speaker_was_recognised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = str(tmp_path / "p")
+    assert run(capsys, "init", proj)[0] == 0
+    (tmp_path / "notes.txt").write_text("A code system, not an interview.\n", encoding="utf-8")
+    (tmp_path / "i1.txt").write_text("Interviewer: How is it?\nAmina: Unstable.\n", encoding="utf-8")
+    code, out, _ = run(capsys, "-p", proj, "import", str(tmp_path / "notes.txt"), str(tmp_path / "i1.txt"))
+    assert code == 0
+    assert "6 words, 1 turn, speakers (none)" in out
+    assert "no speaker turns recognised" in out and "--replace notes FILE --speaker-pattern" in out
+    assert "4 words, 2 turns, speakers Interviewer, Amina" in out
+    assert out.count("no speaker turns recognised") == 1
+    code, out, _ = run(capsys, "-p", proj, "import", "--dry-run", str(tmp_path / "i1.txt"))
+    assert "1 turn  " in out and "1 turns" not in out
