@@ -357,7 +357,11 @@ async def test_memos_screen_says_how_to_start(make, project_dir: Path) -> None:
         await pilot.pause()
         await pilot.press("f6")
         await pilot.pause()
-        assert str(app.screen.query_one("#memo-target", Label).render()) == CHOOSE_HINT
+        hint = app.screen.query_one("#memo-target", Label)
+        assert str(hint.render()) == CHOOSE_HINT
+        # wrapped to the screen's width, not cut after its first line
+        assert hint.size.height >= 2 and hint.size.width <= SIZE[0]
+        assert hint.size.width * hint.size.height >= len(CHOOSE_HINT)
         await pilot.press("ctrl+k")  # a code memo, through the code picker
         await pilot.pause()
         await pilot.press(*"piece", "enter")
