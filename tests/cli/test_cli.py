@@ -172,3 +172,23 @@ def test_import_says_when_no_speaker_was_recognised(tmp_path: Path, capsys: pyte
     assert out.count("no speaker turns recognised") == 1
     code, out, _ = run(capsys, "-p", proj, "import", "--dry-run", str(tmp_path / "i1.txt"))
     assert "1 turn  " in out and "1 turns" not in out
+
+
+def test_import_warns_when_the_text_is_not_in_the_language_it_gets(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """English interviews imported into a French project would be parsed as French, silently."""
+    from tests.core.test_language import EN, FR
+
+    proj = str(tmp_path / "p")
+    assert run(capsys, "init", proj, "--language", "fr")[0] == 0
+    (tmp_path / "en.txt").write_text(f"Dan: Tell me.\nParticipant: {EN}\n", encoding="utf-8")
+    (tmp_path / "fr.txt").write_text(f"Enquêteur : Racontez.\nLucie : {FR}\n", encoding="utf-8")
+    code, out, _ = run(capsys, "-p", proj, "import", "--dry-run", str(tmp_path / "en.txt"))
+    assert "reads as English (en) but is imported as 'fr'" in out and "import with --language en" in out
+    code, out, _ = run(capsys, "-p", proj, "import", "--json", str(tmp_path / "en.txt"), str(tmp_path / "fr.txt"))
+    en, fr = json.loads(out)
+    assert any("set it with `qcode attributes set en language=en`" in w for w in en["warnings"])
+    assert fr["warnings"] == []
+    (tmp_path / "en2.txt").write_text(f"Dan: Again.\nParticipant: {EN}\n", encoding="utf-8")
+    code, out, _ = run(capsys, "-p", proj, "import", "--language", "en", str(tmp_path / "en2.txt"))
+    assert code == 0 and "reads as" not in out
