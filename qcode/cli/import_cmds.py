@@ -103,7 +103,7 @@ def import_cmd(
                 say(f"imported  {r.path.name} as '{r.name}' ({r.kind}): {_n(r.words, 'word')}, {_n(r.turns, 'turn')}, "
                            f"speakers {', '.join(r.speakers) or '(none)'}{enc}")
                 if not r.speakers:
-                    say(f"          warning: no speaker turns recognised (the whole text is one turn); if the file "
+                    say(f"          warning: no speaker turns recognised (one turn per paragraph); if the file "
                         f"has speakers: qcode import --replace {r.name} FILE --speaker-pattern REGEX", fg="yellow")
                 for w in r.warnings:
                     say(f"          warning: {w}", fg="yellow")

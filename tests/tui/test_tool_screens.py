@@ -426,3 +426,15 @@ async def test_leaving_the_import_screen_cancels_the_import_between_files(make, 
         names = sorted(s.name for s in p.store.transcripts.summaries())
         assert names == ["b0", "interview-01"]
         assert len(p.transcript("b0").turns) == 2  # whole: both turns
+
+
+def test_import_preview_counts_one_turn_in_the_singular(tmp_path: Path) -> None:
+    from qcode.tui.screens.importer import preview_text
+    from qcode.usecases import importing
+
+    pv = importing.Preview(tmp_path / "a.txt", "a", "txt", "interview", "utf-8", False, 1, 2,
+                           [importing.SpeakerPreview("Ana", 1, "Hello")], 1, [])
+    text = str(preview_text(tmp_path / "a.txt", pv))
+    assert "1 word · 2 turns" in text
+    assert "Ana  1 turn  Hello" in text
+    assert "1 turn without a speaker" in text
