@@ -438,3 +438,21 @@ def test_import_preview_counts_one_turn_in_the_singular(tmp_path: Path) -> None:
     assert "1 word · 2 turns" in text
     assert "Ana  1 turn  Hello" in text
     assert "1 turn without a speaker" in text
+
+
+def test_help_names_a_screen_with_a_long_title_in_full() -> None:
+    """'This screen: Review disagreements' is longer than the key column: it is split over both
+    columns instead of being cut to 'This screen: Review d…'."""
+    from qcode.tui.screens.help import KEY_WIDTH, help_table, screen_sections
+    from qcode.tui.screens.review import ReviewScreen
+
+    class Shown:
+        BINDINGS = ReviewScreen.BINDINGS
+        sub_title = ""
+
+    [(title, _), *_] = screen_sections(Shown())
+    assert len(title) > KEY_WIDTH
+    table = help_table(Shown())
+    keys, actions = ([str(c) for c in col._cells] for col in table.columns)
+    assert (keys[0], actions[0]) == ("This screen", title.split(": ", 1)[1])
+    assert "Everywhere" in keys  # short titles stay in the key column
