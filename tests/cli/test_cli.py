@@ -192,3 +192,17 @@ def test_import_warns_when_the_text_is_not_in_the_language_it_gets(tmp_path: Pat
     (tmp_path / "en2.txt").write_text(f"Dan: Again.\nParticipant: {EN}\n", encoding="utf-8")
     code, out, _ = run(capsys, "-p", proj, "import", "--language", "en", str(tmp_path / "en2.txt"))
     assert code == 0 and "reads as" not in out
+
+
+def test_init_here_says_this_folder_and_how_to_add_a_codebook(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`qcode init` in the current folder printed "in .." (the folder '.' and a full stop) and
+    "qcode -p . import"."""
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "init")
+    assert code == 0
+    assert f"Created qcode project '{tmp_path.name}' in this folder." in out
+    assert "Codebook: none yet; take one in with `qcode codebook use FILE`" in out
+    assert "Next: qcode import FILES..." in out and "-p ." not in out
+    code, out, _ = run(capsys, "init", "study")
+    assert "in study." in out and "Next: qcode -p study import FILES..." in out
