@@ -101,8 +101,11 @@ def import_cmd(
         for r in report.results:
             if r.status == "imported":
                 enc = f", encoding {r.encoding} (guessed)" if r.encoding_guessed else ""
-                say(f"imported  {r.path.name} as '{r.name}' ({r.kind}): {r.words} words, {r.turns} turns, "
+                say(f"imported  {r.path.name} as '{r.name}' ({r.kind}): {_n(r.words, 'word')}, {_n(r.turns, 'turn')}, "
                            f"speakers {', '.join(r.speakers) or '(none)'}{enc}")
+                if not r.speakers:
+                    say(f"          warning: no speaker turns recognised (one turn per paragraph); if the file "
+                        f"has speakers: qcode import --replace {r.name} FILE --speaker-pattern REGEX", fg="yellow")
                 for w in r.warnings:
                     say(f"          warning: {w}", fg="yellow")
             elif r.status == "skipped":
@@ -112,6 +115,13 @@ def import_cmd(
         say(f"{len(report.imported)} imported, {len(report.skipped)} skipped, {len(report.failed)} failed.")
     if report.failed:
         raise SystemExit(2)
+
+
+NO_SPEAKERS = "no speaker turns recognised; use --speaker-pattern if the file has them"
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _run_with_progress(project: Project, files: list[Path], options, quiet: bool):  # type: ignore[no-untyped-def]
@@ -158,17 +168,17 @@ def _dry_run(project: Project, files: list[Path], options, as_json: bool) -> Non
             say(f"{p.path}: would fail: {p.error}", fg="red", err=True)
             continue
         enc = f", encoding {p.encoding}{' (guessed)' if p.encoding_guessed else ''}" if p.encoding else ""
-        say(f"{p.path.name} -> '{p.name}' ({p.format}, {p.kind}{enc}): {p.words} words, {p.turns} turns",
+        say(f"{p.path.name} -> '{p.name}' ({p.format}, {p.kind}{enc}): {_n(p.words, 'word')}, {_n(p.turns, 'turn')}",
                     bold=True)
         if p.duplicate_of:
             say(f"  already imported as '{p.duplicate_of}': would be skipped")
         width = min(32, max([20, *(len(s.label) for s in p.speakers)]))
         for s in p.speakers:
-            say(f"  {s.label:<{width}} {s.turns:>4} turns  \"{s.first_line[:70]}\"")
+            say(f"  {s.label:<{width}} {s.turns:>4} {'turn ' if s.turns == 1 else 'turns'}  \"{s.first_line[:70]}\"")
         if p.unlabelled_turns:
-            say(f"  {'(no speaker)':<{width}} {p.unlabelled_turns:>4} turns")
+            say(f"  {'(no speaker)':<{width}} {p.unlabelled_turns:>4} {'turn' if p.unlabelled_turns == 1 else 'turns'}")
         if not p.speakers:
-            say("  no speaker turns recognised; use --speaker-pattern if the file has them", fg="yellow")
+            say(f"  {NO_SPEAKERS}", fg="yellow")
         for m in p.metadata:
             say(f"  kept as a note, not as text: {m[:100]}")
         for w in p.warnings:

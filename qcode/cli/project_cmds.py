@@ -35,7 +35,8 @@ def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | 
     source = coder_and_source(Settings(), coder)[1]
     with Project.init(directory, codebook=codebook, language=language, name=name, database=database,
                       coder=coder) as project:
-        say(f"Created qcode project '{project.settings.name}' in {directory}.")
+        here = directory.resolve() == Path.cwd().resolve()
+        say(f"Created qcode project '{project.settings.name}' in {'this folder' if here else directory}.")
         server = project.server
         if server is not None:
             say(f"On the team server {project.where} as {server.user} ({server.kind or 'no qcode roles'}).")
@@ -44,12 +45,14 @@ def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | 
         if codebook:
             say(f"Codebook: {project.codebook.title} ({len(project.codebook)} codes), "
                        f"path {project.settings.codebook} in qcode.toml.")
+        elif server is None:
+            say("Codebook: none yet; take one in with `qcode codebook use FILE`, or create codes as you code in the app.")
         if project.settings.coder:
             say(f"Coder: {project.settings.coder} (from {source}; change `coder` in qcode.toml).")
         else:
             say("Coder: not set; the app will ask for your name (or pass --coder, set QCODE_CODER, "
                        "or write `coder = \"...\"` under [project] in qcode.toml).")
-        say(f"Next: qcode -p {directory} import FILES...")
+        say("Next: qcode import FILES..." if here else f"Next: qcode -p {directory} import FILES...")
 
 
 @cli.command("open")

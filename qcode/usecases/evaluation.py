@@ -196,10 +196,15 @@ def evaluate(
             f"No coder named '{coder}' in this project.",
             hint="Known coders: " + (", ".join(project.store.coders.names()) or "none yet") + ".",
         )
-    codings = [c for c in project.store.codings.list(coders=[coder] if coder else None) if c.origin != "suggestion"]
+    every = project.store.codings.list(coders=[coder] if coder else None)
+    codings = [c for c in every if c.origin != "suggestion"]
     if not codings:
+        accepted = len(every)
         raise SuggestError(
-            "There are no human codings to evaluate against" + (f" by {coder}" if coder else "") + ".",
+            "There are no human codings to evaluate against" + (f" by {coder}" if coder else "") + "."
+            + ((" The coding made by accepting a suggestion does not count" if accepted == 1 else
+                f" The {accepted} codings made by accepting suggestions do not count")
+               + ": they would grade the suggester on its own output." if accepted else ""),
             hint="Code some transcripts first (or import codings with `qcode codings import`).",
         )
     summaries = {s.id: s for s in project.store.transcripts.summaries()}

@@ -189,11 +189,28 @@ def import_file(project: Project, path: Path, options: ImportOptions | None = No
         tid = project.store.transcripts.add(transcript, source_bytes=data)
     project.invalidate(tid)
     src = transcript.source
+    warnings = list(transcript.warnings)
+    mismatch = language_mismatch(transcript.text, transcript.language)
+    if mismatch:
+        guess, why = mismatch
+        warnings.append(f"{why}; set it with `qcode attributes set {transcript.name} language={guess}`")
     return FileResult(
         path, "imported", tid, transcript.name, "; ".join(transcript.warnings), transcript.words,
-        len(transcript.turns), transcript.speaker_labels(), list(transcript.warnings), transcript.kind,
+        len(transcript.turns), transcript.speaker_labels(), warnings, transcript.kind,
         src.encoding if src else None, bool(src and src.encoding_guessed),
     )
+
+
+def language_mismatch(text: str, language: str | None) -> tuple[str, str] | None:
+    """(the language *text* reads as, a warning) when that is clearly not *language*, else None."""
+    from qcode.core.language import NAMES, guess_language
+
+    guess = guess_language(text)
+    given = (language or "").split("-")[0].lower()
+    if guess is None or not given or guess == given:
+        return None
+    return guess, (f"the text reads as {NAMES[guess]} ({guess}) but is imported as '{given}': suggestions would "
+                   f"use the '{given}' pipeline")
 
 
 def preview_file(project: Project, path: Path, options: ImportOptions | None = None) -> Preview:
@@ -217,10 +234,15 @@ def preview_file(project: Project, path: Path, options: ImportOptions | None = N
         else:
             sp.turns += 1
     src = transcript.source
+    warnings = list(transcript.warnings)
+    mismatch = language_mismatch(transcript.text, transcript.language or options.language or project.settings.language)
+    if mismatch:
+        guess, why = mismatch
+        warnings.append(f"{why}; import with --language {guess}")
     return Preview(
         path, transcript.name, src.format if src else "", transcript.kind,
         src.encoding if src else None, bool(src and src.encoding_guessed), transcript.words,
-        len(transcript.turns), list(speakers.values()), unlabelled, list(transcript.warnings),
+        len(transcript.turns), list(speakers.values()), unlabelled, warnings,
         duplicate_of=dup[1] if dup else None,
         metadata=[n.text for n in transcript.notes if n.kind == "metadata"],
     )

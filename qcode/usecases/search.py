@@ -73,12 +73,14 @@ def search(
                 continue
             i = t.turn_at(m.start())
             turn = t.turns[i] if i is not None else None
+            # the context stays in the hit's turn: the words around it are its speaker's
+            lo, hi = (turn.start, max(turn.end, m.end())) if turn else (0, len(t.text))
             hits.append(
                 Hit(
                     t.id, t.name, m.start(), m.end(),
-                    t.text[max(0, m.start() - context) : m.start()].replace("\n", " "),
+                    t.text[max(lo, m.start() - context) : m.start()].replace("\n", " "),
                     m.group(),
-                    t.text[m.end() : m.end() + context].replace("\n", " "),
+                    t.text[m.end() : min(hi, m.end() + context)].replace("\n", " "),
                     turn.speaker if turn else None,
                     timeline.at(m.start(), i) if turn else None,
                 )

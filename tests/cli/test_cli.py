@@ -143,3 +143,66 @@ def test_report_where_with_an_unknown_value_is_an_error(project_dir: Path, capsy
     assert code == 2 and "No value 'CFP' for attribute 'corpus' in this project. Did you mean 'CFPP'?" in err
     assert not out.exists()
     assert run(capsys, "-p", proj, "report", "-o", str(out), "--where", "corpus=cfpp")[0] == 0
+
+
+def test_importing_a_codings_csv_as_a_transcript_says_which_command_takes_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = str(tmp_path / "p")
+    assert run(capsys, "init", proj)[0] == 0
+    (tmp_path / "coded_segments.csv").write_text("transcript,start,end,code\ni1,0,5,pay\n", encoding="utf-8")
+    before = (tmp_path / "p" / ".qcode" / "project.sqlite").read_bytes()
+    code, _, err = run(capsys, "-p", proj, "import", str(tmp_path / "coded_segments.csv"))
+    assert code == 2
+    assert "cannot import '.csv' files as transcripts" in err
+    assert "qcode codings import FILE" in err and "qcode attributes import FILE" in err
+    assert err.count("coded_segments.csv") == 1  # the path once, not the path and then the name again
+    assert (tmp_path / "p" / ".qcode" / "project.sqlite").read_bytes() == before
+
+
+def test_import_says_when_no_speaker_was_recognised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = str(tmp_path / "p")
+    assert run(capsys, "init", proj)[0] == 0
+    (tmp_path / "notes.txt").write_text("A code system, not an interview.\n", encoding="utf-8")
+    (tmp_path / "i1.txt").write_text("Interviewer: How is it?\nAmina: Unstable.\n", encoding="utf-8")
+    code, out, _ = run(capsys, "-p", proj, "import", str(tmp_path / "notes.txt"), str(tmp_path / "i1.txt"))
+    assert code == 0
+    assert "6 words, 1 turn, speakers (none)" in out
+    assert "no speaker turns recognised" in out and "--replace notes FILE --speaker-pattern" in out
+    assert "4 words, 2 turns, speakers Interviewer, Amina" in out
+    assert out.count("no speaker turns recognised") == 1
+    code, out, _ = run(capsys, "-p", proj, "import", "--dry-run", str(tmp_path / "i1.txt"))
+    assert "1 turn  " in out and "1 turns" not in out
+
+
+def test_import_warns_when_the_text_is_not_in_the_language_it_gets(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """English interviews imported into a French project would be parsed as French, silently."""
+    from tests.core.test_language import EN, FR
+
+    proj = str(tmp_path / "p")
+    assert run(capsys, "init", proj, "--language", "fr")[0] == 0
+    (tmp_path / "en.txt").write_text(f"Dan: Tell me.\nParticipant: {EN}\n", encoding="utf-8")
+    (tmp_path / "fr.txt").write_text(f"Enquêteur : Racontez.\nLucie : {FR}\n", encoding="utf-8")
+    code, out, _ = run(capsys, "-p", proj, "import", "--dry-run", str(tmp_path / "en.txt"))
+    assert "reads as English (en) but is imported as 'fr'" in out and "import with --language en" in out
+    code, out, _ = run(capsys, "-p", proj, "import", "--json", str(tmp_path / "en.txt"), str(tmp_path / "fr.txt"))
+    en, fr = json.loads(out)
+    assert any("set it with `qcode attributes set en language=en`" in w for w in en["warnings"])
+    assert fr["warnings"] == []
+    (tmp_path / "en2.txt").write_text(f"Dan: Again.\nParticipant: {EN}\n", encoding="utf-8")
+    code, out, _ = run(capsys, "-p", proj, "import", "--language", "en", str(tmp_path / "en2.txt"))
+    assert code == 0 and "reads as" not in out
+
+
+def test_init_here_says_this_folder_and_how_to_add_a_codebook(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`qcode init` in the current folder printed "in .." (the folder '.' and a full stop) and
+    "qcode -p . import"."""
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "init")
+    assert code == 0
+    assert f"Created qcode project '{tmp_path.name}' in this folder." in out
+    assert "Codebook: none yet; take one in with `qcode codebook use FILE`" in out
+    assert "Next: qcode import FILES..." in out and "-p ." not in out
+    code, out, _ = run(capsys, "init", "study")
+    assert "in study." in out and "Next: qcode -p study import FILES..." in out

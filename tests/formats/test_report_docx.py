@@ -214,3 +214,16 @@ def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path: Path, monkeypatc
         write_docx(report, out)
     assert out.read_bytes() == b"old report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.docx"]
+
+
+def test_frequency_chart_ticks_count_whole_codings() -> None:
+    """With few codings matplotlib would tick at 0.5, 1.5...: a count has whole ticks only."""
+    from qcode.core.analysis_tables import CodeFrequency
+    from qcode.formats.reports.charts import frequency_figure
+
+    rows = [CodeFrequency("a", "A", 0, 2, 1, 1, 1, 10, 2, 1, 1, 1, 10),
+            CodeFrequency("b", "B", 0, 1, 1, 1, 1, 5, 1, 1, 1, 1, 5)]
+    fig = frequency_figure(rows)
+    ticks = [t for t in fig.axes[0].get_xticks() if 0 <= t <= fig.axes[0].get_xlim()[1]]
+    assert len(ticks) >= 2
+    assert all(float(t).is_integer() for t in ticks), ticks

@@ -255,3 +255,27 @@ async def test_memos_screen_lists_memos_on_codings_and_opens_them(make, project_
         await pilot.pause()
         assert isinstance(app.screen, CodingScreen)
         assert app.screen.view.selection == (c.start, c.end) or app.screen.view.flash == (c.start, c.end)
+
+
+async def test_transcripts_list_says_blind_coding_and_does_not_repeat_the_title(demo_dir: Path) -> None:
+    """With blind coding on, the "others" column reads 0%: the status bar says why. The title
+    and the kind have their own columns, so the Attributes column does not show them again."""
+    from textual.widgets import DataTable, Static
+
+    from qcode.tui.app import make_app
+
+    app = make_app(demo_dir)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        status = app.screen.query_one("#project-status", Static)
+        assert "blind" not in str(status.render())
+        table = app.screen.query_one(DataTable)
+        cells = [str(c) for c in table.get_row_at(0)]
+        assert cells[0] == "Entretien 2 (Antananarivo)"
+        assert cells[-1].startswith("date=2024-05-22, country=")  # not title= nor kind= first
+        await pilot.press("b")
+        await pilot.pause()
+        assert str(status.render()).startswith("blind: only your codings (b to compare) · 5 of 5 transcripts")
+        await pilot.press("b")
+        await pilot.pause()
+        assert "blind" not in str(status.render())

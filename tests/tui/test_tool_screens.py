@@ -357,7 +357,11 @@ async def test_memos_screen_says_how_to_start(make, project_dir: Path) -> None:
         await pilot.pause()
         await pilot.press("f6")
         await pilot.pause()
-        assert str(app.screen.query_one("#memo-target", Label).render()) == CHOOSE_HINT
+        hint = app.screen.query_one("#memo-target", Label)
+        assert str(hint.render()) == CHOOSE_HINT
+        # wrapped to the screen's width, not cut after its first line
+        assert hint.size.height >= 2 and hint.size.width <= SIZE[0]
+        assert hint.size.width * hint.size.height >= len(CHOOSE_HINT)
         await pilot.press("ctrl+k")  # a code memo, through the code picker
         await pilot.pause()
         await pilot.press(*"piece", "enter")
@@ -422,3 +426,33 @@ async def test_leaving_the_import_screen_cancels_the_import_between_files(make, 
         names = sorted(s.name for s in p.store.transcripts.summaries())
         assert names == ["b0", "interview-01"]
         assert len(p.transcript("b0").turns) == 2  # whole: both turns
+
+
+def test_import_preview_counts_one_turn_in_the_singular(tmp_path: Path) -> None:
+    from qcode.tui.screens.importer import preview_text
+    from qcode.usecases import importing
+
+    pv = importing.Preview(tmp_path / "a.txt", "a", "txt", "interview", "utf-8", False, 1, 2,
+                           [importing.SpeakerPreview("Ana", 1, "Hello")], 1, [])
+    text = str(preview_text(tmp_path / "a.txt", pv))
+    assert "1 word · 2 turns" in text
+    assert "Ana  1 turn  Hello" in text
+    assert "1 turn without a speaker" in text
+
+
+def test_help_names_a_screen_with_a_long_title_in_full() -> None:
+    """'This screen: Review disagreements' is longer than the key column: it is split over both
+    columns instead of being cut to 'This screen: Review d…'."""
+    from qcode.tui.screens.help import KEY_WIDTH, help_table, screen_sections
+    from qcode.tui.screens.review import ReviewScreen
+
+    class Shown:
+        BINDINGS = ReviewScreen.BINDINGS
+        sub_title = ""
+
+    [(title, _), *_] = screen_sections(Shown())
+    assert len(title) > KEY_WIDTH
+    table = help_table(Shown())
+    keys, actions = ([str(c) for c in col._cells] for col in table.columns)
+    assert (keys[0], actions[0]) == ("This screen", title.split(": ", 1)[1])
+    assert "Everywhere" in keys  # short titles stay in the key column

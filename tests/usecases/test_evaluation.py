@@ -112,7 +112,11 @@ def test_bad_inputs(gold):
 
 
 def test_needs_two_coded_transcripts(project):
-    with pytest.raises(SuggestError, match="no human codings"):
+    with pytest.raises(SuggestError, match="no human codings") as exc:
+        evaluate(project)
+    assert "accepting suggestions" not in str(exc.value)
+    apply_code(project, "interview-01", 0, 10, "instability", origin="suggestion")
+    with pytest.raises(SuggestError, match="The coding made by accepting a suggestion does not count"):
         evaluate(project)
     apply_code(project, "interview-01", 29, 99, "instability")
     with pytest.raises(SuggestError, match="at least 2 transcripts"):

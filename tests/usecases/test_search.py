@@ -93,3 +93,13 @@ def test_code_all_sentences_gives_one_coding_per_sentence(project) -> None:
         "How is the work these days?", "Some weeks there is nothing at all, then everything at once.",
         "And the pay?", "You are paid per task, not for the time you spend.",
     ])
+
+
+def test_context_stays_in_the_hit_s_turn(project) -> None:
+    """The words shown around a hit are its speaker's: the question before an answer is not
+    shown as if the answerer said it."""
+    [h] = search.search(project, "piece rates", context=40)
+    assert h.speaker == "Amina"
+    assert h.before == ""  # the answer starts with the hit; "And the pay?" is the interviewer's
+    [h] = search.search(project, "pay", whole_words=True, context=60)
+    assert (h.speaker, h.before, h.after) == ("Interviewer", "And the ", "?")

@@ -67,16 +67,29 @@ def registry() -> dict[str, Callable[[], Importer]]:
     return dict(_REGISTRY)
 
 
+SIDECARS = {
+    ".csv": "A file of codings goes in with `qcode codings import FILE`; "
+            "one of transcript or participant attributes with `qcode attributes import FILE`.",
+    ".jsonl": "A file of codings goes in with `qcode codings import FILE`.",
+    ".yaml": "A codebook is taken in with `qcode codebook use FILE`; attributes with `qcode attributes import FILE`.",
+    ".yml": "A codebook is taken in with `qcode codebook use FILE`; attributes with `qcode attributes import FILE`.",
+    ".xlsx": "A codebook spreadsheet is converted with `qcode codebook import FILE -o codebook.yaml`.",
+    ".qdc": "A REFI-QDA codebook is converted with `qcode codebook import FILE -o codebook.yaml`.",
+}
+"""What a file that is not a transcript, but that people put beside them, is imported with."""
+
+
 def importer_for(path: Path) -> Importer:
     _load_builtin()
     ext = path.suffix.lower()
     factory = _REGISTRY.get(ext)
     if factory is None:
         known = ", ".join(sorted(_REGISTRY))
-        raise ImportFormatError(
-            f"{path.name}: qcode cannot import '{ext or 'files without an extension'}' files.",
-            hint=f"Supported: {known}. Convert the file to one of these (for example .docx or .txt).",
-        )
+        hint = f"Supported: {known}. Convert the file to one of these (for example .docx or .txt)."
+        if ext in SIDECARS:
+            hint = SIDECARS[ext] + " " + hint
+        raise ImportFormatError(f"qcode cannot import '{ext or 'files without an extension'}' files as transcripts.",
+                                hint=hint)
     return factory()
 
 

@@ -58,6 +58,14 @@ def _clean(ax: Axes) -> None:
 def frequency_chart(rows: Sequence[CodeFrequency], colors: dict[str, str] | None = None,
                     m: Messages | None = None) -> bytes:
     """Horizontal bars: codings per theme (with sub-themes), sub-themes indented and lighter."""
+    return _png(frequency_figure(rows, colors, m))
+
+
+def frequency_figure(rows: Sequence[CodeFrequency], colors: dict[str, str] | None = None,
+                     m: Messages | None = None) -> Figure:
+    """The figure of :func:`frequency_chart`."""
+    from matplotlib.ticker import MaxNLocator
+
     m = m or Messages("en")
     colors = colors or {}
     rows = list(rows)
@@ -78,8 +86,10 @@ def frequency_chart(rows: Sequence[CodeFrequency], colors: dict[str, str] | None
     ax.set_xlabel(m("fig_frequencies_x"), fontsize=8)
     ax.set_ylabel(m("fig_frequencies_y"), fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
+    # counts of codings: a tick at 0.5 codings means nothing
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     _clean(ax)
-    return _png(fig)
+    return fig
 
 
 def groups_chart(table: Crosstab, m: Messages | None = None) -> bytes | None:

@@ -77,13 +77,21 @@ def screen_sections(screen: object) -> list[tuple[str, list[BindingType]]]:
     return out
 
 
+KEY_WIDTH = 22
+"""Width of the help's key column (section titles longer than this are split over both columns)."""
+
+
 def help_table(screen: object | None = None) -> Table:
     """Keys of *screen* (with the global ones), or of every screen when None."""
     table = Table(show_header=False, box=None, expand=True, padding=(0, 1))
-    table.add_column("key", style="bold", no_wrap=True, width=22)
+    table.add_column("key", style="bold", no_wrap=True, width=KEY_WIDTH)
     table.add_column("action")
     for title, bindings in (_sections() if screen is None else screen_sections(screen)):
-        table.add_row(Text(title, style="bold underline"), "")
+        head, sep, rest = title.partition(": ")
+        if len(title) > KEY_WIDTH and sep:  # "This screen: Review disagreements" would be cut in the key column
+            table.add_row(Text(head, style="bold underline"), Text(rest, style="bold underline"))
+        else:
+            table.add_row(Text(title, style="bold underline"), "")
         for b in bindings:
             if not isinstance(b, Binding) or not b.description or b.action == "app.help":
                 continue  # app.help: a copy of the global key, placed early in a footer

@@ -21,6 +21,10 @@ from qcode.tui.workers import WorkCancelled, stop_if_cancelled
 from qcode.usecases import importing
 
 
+def _n(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 def preview_text(path: Path, pv: importing.Preview) -> Text:
     """The dry run as text: words, turns, speakers with their first line, warnings."""
     t = Text()
@@ -28,7 +32,7 @@ def preview_text(path: Path, pv: importing.Preview) -> Text:
     if pv.error:
         t.append(safe_label(str(pv.error)) + "\n", style="red")
         return t
-    t.append(f"{pv.words:,} words · {pv.turns} turns")
+    t.append(f"{_n(pv.words, 'word')} · {_n(pv.turns, 'turn')}")
     if pv.format:
         t.append(f" · {safe_label(pv.format)}")
     if pv.encoding:
@@ -39,12 +43,12 @@ def preview_text(path: Path, pv: importing.Preview) -> Text:
     t.append("Speakers:\n", style="bold")
     for sp in pv.speakers[:20]:
         t.append(f"  {safe_label(sp.label, 30)}", style="bold")
-        t.append(f"  {sp.turns} turns  ", style="dim")
+        t.append(f"  {_n(sp.turns, 'turn')}  ", style="dim")
         t.append(safe_label(sp.first_line, 60) + "\n", style="italic")
     if not pv.speakers:
         t.append("  none detected: the text will be one block per paragraph\n", style="yellow")
     if pv.unlabelled_turns:
-        t.append(f"{pv.unlabelled_turns} turns without a speaker\n", style="yellow")
+        t.append(f"{_n(pv.unlabelled_turns, 'turn')} without a speaker\n", style="yellow")
     for m in pv.metadata[:6]:
         t.append(f"kept as a note: {safe_label(m, 70)}\n", style="dim")
     for w in pv.warnings[:8]:

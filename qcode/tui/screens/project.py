@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.base import QcodeScreen
+from qcode.usecases import blind
 from qcode.usecases.progress import coding_progress
 from qcode.usecases.project import transcript_summaries
 
@@ -88,7 +89,9 @@ class ProjectScreen(QcodeScreen):
         for r in rows:
             p = r["progress"]
             prog = Text(f"{p.share_me:4.0%} / {p.share_others:4.0%}" if p and p.turns else "—")
-            attrs = ", ".join(f"{k}={v}" for k, v in (r["attributes"] or {}).items())
+            # the title and the kind have their own columns
+            attrs = ", ".join(f"{k}={v}" for k, v in (r["attributes"] or {}).items()
+                              if not (k in ("title", "kind") and v == r[k]))
             table.add_row(
                 Text(safe_label(r["title"] or r["name"], 30)),
                 Text(f"{r['words']:,}", justify="right"),
@@ -99,7 +102,10 @@ class ProjectScreen(QcodeScreen):
                 key=str(r["id"]),
             )
         total = sum(r["words"] for r in self._rows)
-        msg = Text(f"{len(rows)} of {len(self._rows)} transcripts · {total:,} words · sorted by {self.sort_key} · "
+        msg = Text()
+        if blind.is_blind(self.project):  # the "others" column then shows 0%: say why
+            msg.append("blind: only your codings (b to compare) · ", style="bold magenta")
+        msg.append(f"{len(rows)} of {len(self._rows)} transcripts · {total:,} words · sorted by {self.sort_key} · "
                    f"you code as {safe_label(self.project.coder, 20)}")
         if not self._rows:
             msg = Text("No transcripts yet. Press i to import files (.txt, .docx, .vtt, .srt, .trs, TEI .xml...).", style="bold")
