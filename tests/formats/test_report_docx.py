@@ -227,3 +227,16 @@ def test_frequency_chart_ticks_count_whole_codings() -> None:
     ticks = [t for t in fig.axes[0].get_xticks() if 0 <= t <= fig.axes[0].get_xlim()[1]]
     assert len(ticks) >= 2
     assert all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_codebook_entries_are_headed_at_body_size_with_the_id_small_after(tmp_path: Path) -> None:
+    doc = _write(tmp_path)
+    paras = doc.paragraphs
+    start = next(i for i, p in enumerate(paras) if p.text == "Appendix A. Codebook")
+    entries = [p for p in paras[start:] if p.runs and p.runs[0].bold and p.text.endswith(")") and "  (" in p.text]
+    assert [p.text for p in entries][:2] == ["A.1 Alpha  (A)", "A.1.1 Alpha one  (A1)"]
+    for p in entries:
+        label, code_id = p.runs[0], p.runs[-1]
+        assert label.font.size is None  # the body's size, not smaller than the definition below it
+        assert code_id.font.size is not None and code_id.font.size.pt == 9
+        assert p.paragraph_format.keep_with_next

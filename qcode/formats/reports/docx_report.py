@@ -468,7 +468,9 @@ def write_codebook(w: _Writer, report: Report, h: Heading) -> None:
     w.para(" ".join(x for x in (report.codebook_lead, report.codebook_description) if x))
     for e in report.codebook:
         ind = 0.3 * e.depth
-        p = w.para(f"  ({e.code_id})", bold_lead=f"{e.number} {e.label}", size=9, grey=True, indent=ind)
+        # The code's number and label at body size (it heads its entry); its id small and grey after it.
+        p = w.para(bold_lead=f"{e.number} {e.label}", indent=ind)
+        w.x.run(p._p, _x(f"  ({e.code_id})"), w.x.rpr(size=9, color=GREY))
         p.paragraph_format.keep_with_next = True
         p.paragraph_format.space_before = w.Pt(8)
         if e.definition:
