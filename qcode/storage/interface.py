@@ -11,7 +11,7 @@ import builtins
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, runtime_checkable
 
 from qcode.core.codebook import Code, Codebook
 from qcode.core.coding import Coding, Memo
@@ -93,6 +93,36 @@ The evidence is a dict or its JSON text (what ``replace_pending`` stores).
 
 Fingerprint = tuple[int, int, float]
 """(count, sum of ids, sum of scores) of a transcript's pending suggestions."""
+
+
+class AgreementRunRecord(TypedDict):
+    """A kept agreement computation (``qcode agreement --keep``)."""
+
+    id: int
+    created: str
+    unit: str
+    coders: list[str]
+    codebook_hash: str | None
+    codebook_version: str
+    result: dict[str, Any]
+    """What :func:`qcode.usecases.agreement.compute` returned."""
+
+
+class ReviewRecord(TypedDict):
+    """A decision on a disagreement between coders at one place."""
+
+    id: int
+    transcript_id: int
+    code_id: str
+    start: int
+    end: int
+    decision: str
+    kept: list[int]
+    """The consensus codings the decision made."""
+    consensus: str
+    reviewer: str
+    memo: str
+    created: str
 
 
 @runtime_checkable
@@ -244,6 +274,10 @@ class TranscriptsRepository(Protocol):
         """The bytes of the file transcript *tid* was imported from (None when not stored)."""
         ...
 
+    def hashes(self) -> dict[int, tuple[str, str]]:
+        """Transcript id -> (SHA-256 of its text, name)."""
+        ...
+
 
 @runtime_checkable
 class CodesRepository(Protocol):
@@ -267,6 +301,10 @@ class CodesRepository(Protocol):
 
     def record(self) -> CodebookRecord | None:
         """Path, hash, version and source text of the active codebook (None before one is attached)."""
+        ...
+
+    def guids(self) -> dict[str, str]:
+        """Code id -> GUID of every code in the store."""
         ...
 
 
@@ -418,6 +456,25 @@ class RolesRepository(Protocol):
 
 
 @runtime_checkable
+class TeamRepository(Protocol):
+    """Kept agreement computations and decisions on disagreements."""
+
+    def add_agreement_run(self, unit: str, coders: list[str], codebook_hash: str | None, codebook_version: str,
+                          result: dict[str, Any]) -> int: ...
+
+    def agreement_runs(self) -> list[AgreementRunRecord]: ...
+
+    def add_review(self, *, transcript_id: int, code_id: str, start: int, end: int, decision: str, kept: list[int],
+                   consensus: str, reviewer: str, memo: str = "") -> int: ...
+
+    def delete_review(self, review_id: int) -> None: ...
+
+    def reviews(self) -> list[ReviewRecord]: ...
+
+    def set_review_memo(self, review_id: int, memo: str) -> None: ...
+
+
+@runtime_checkable
 class StoreProtocol(Protocol):
     """A project store, made of repositories (read-only properties, so implementations may narrow their types)."""
 
@@ -447,6 +504,9 @@ class StoreProtocol(Protocol):
 
     @property
     def participants(self) -> ParticipantsRepository: ...
+
+    @property
+    def team(self) -> TeamRepository: ...
 
     @property
     def attributes(self) -> AttributesRepository: ...

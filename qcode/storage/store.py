@@ -38,6 +38,7 @@ from qcode.storage.repositories.participants import SqlAttributes, SqlParticipan
 from qcode.storage.repositories.progress import SqlProgress
 from qcode.storage.repositories.roles import SqlRoles
 from qcode.storage.repositories.suggestions import SqlSuggestions
+from qcode.storage.repositories.team import SqlTeam
 from qcode.storage.repositories.transcripts import SqlTranscripts
 
 
@@ -65,6 +66,7 @@ class Store:
         self.transcripts = SqlTranscripts(self._tx)
         self.attributes = SqlAttributes(self._tx)
         self.roles = SqlRoles(self._tx)
+        self.team = SqlTeam(self._tx)
         """A team server's roles and policies (PostgreSQL only)."""
         self.url: str = ""
         self.server: Any = None

@@ -56,7 +56,6 @@ from qcode.core.agreement_units import (
 )
 from qcode.core.coding import Coding, now
 from qcode.core.errors import CodingError, NotFoundError, did_you_mean
-from qcode.storage import team
 from qcode.usecases.project import Project
 
 FEW_CLUSTERS = 30
@@ -186,8 +185,8 @@ def compute(
     )
     result["clusters"] = len(inp.rel.data.base)
     if keep:
-        result["id"] = team.add_agreement_run(
-            project.store, unit, inp.coders, result["codebook"]["hash"], result["codebook"]["version"] or "", result
+        result["id"] = project.store.team.add_agreement_run(
+            unit, inp.coders, result["codebook"]["hash"], result["codebook"]["version"] or "", result
         )
     return result
 
@@ -268,7 +267,7 @@ def result_dict(project: Project, a: Agreement) -> dict[str, Any]:
 def history(project: Project) -> list[dict[str, Any]]:
     """Kept computations, oldest first (each as ``compute`` returned it)."""
     out = []
-    for run in team.agreement_runs(project.store):
+    for run in project.store.team.agreement_runs():
         r = dict(run["result"])
         r["id"] = run["id"]
         out.append(r)
@@ -291,7 +290,7 @@ def queue(
 
 def decisions(project: Project) -> dict[tuple[int, str, int, int], dict[str, Any]]:
     """The latest review decision of each (transcript id, code, start, end)."""
-    return {(r["transcript_id"], r["code_id"], r["start"], r["end"]): r for r in team.reviews(project.store)}
+    return {(r["transcript_id"], r["code_id"], r["start"], r["end"]): dict[str, Any](r) for r in project.store.team.reviews()}
 
 
 def disagreement_dict(project: Project, d: Disagreement, done: dict[tuple[int, str, int, int], dict[str, Any]] | None = None) -> dict[str, Any]:

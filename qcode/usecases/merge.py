@@ -43,7 +43,7 @@ from pathlib import Path
 
 from qcode.core.coding import Coding, Memo
 from qcode.core.errors import ImportFormatError, ProjectError, QcodeError
-from qcode.storage import Store, team
+from qcode.storage import Store
 from qcode.usecases.project import Project
 from qcode.usecases.settings import DATA_DIR, DB_FILE, SETTINGS_FILE
 
@@ -105,18 +105,18 @@ def merge_store(target: Project, source: Store, *, label: str = "", backup: bool
     """Add the source store's transcripts, codings and memos that the target lacks (see module doc)."""
     report = MergeReport(label or source.where)
     dst = target.store
-    src_codes = team.code_guids(source)
-    dst_codes = team.code_guids(dst)
+    src_codes = source.codes.guids()
+    dst_codes = dst.codes.guids()
     by_guid = {g: cid for cid, g in dst_codes.items()}
     code_map = {cid: by_guid.get(g) or (cid if cid in dst_codes else None) for cid, g in src_codes.items()}
-    dst_hash = {sha: tid for tid, (sha, _name) in team.transcript_hashes(dst).items()}
-    src_t = team.transcript_hashes(source)
+    dst_hash = {sha: tid for tid, (sha, _name) in dst.transcripts.hashes().items()}
+    src_t = source.transcripts.hashes()
     if backup:
         _backup(target, report)
     coders: dict[str, None] = {}
     with dst.transaction():
         t_map: dict[int, int] = {}
-        names = {name for _sha, name in team.transcript_hashes(dst).values()}
+        names = {name for _sha, name in dst.transcripts.hashes().values()}
         for tid, (sha, _name) in src_t.items():
             if sha in dst_hash:
                 t_map[tid] = dst_hash[sha]

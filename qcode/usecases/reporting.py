@@ -234,9 +234,7 @@ def run_report(project: Project, request: ReportRequest, progress: Progress = no
 
 def latest_agreement(project: Project) -> dict[str, Any] | None:
     """The latest kept agreement computation (the reports' appendix), or None."""
-    from qcode.storage import team
-
-    runs = team.agreement_runs(project.store)
+    runs = project.store.team.agreement_runs()
     return runs[-1]["result"] if runs else None
 
 

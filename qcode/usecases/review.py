@@ -20,7 +20,6 @@ from typing import Any, Literal
 from qcode.core.agreement_units import Disagreement
 from qcode.core.coding import Coding
 from qcode.core.errors import CodingError
-from qcode.storage import team
 from qcode.usecases import agreement
 from qcode.usecases.coding import History, apply_code, set_memo
 from qcode.usecases.project import Project
@@ -97,8 +96,8 @@ def decide(
                 continue
             new = apply_code(project, d.transcript_id, c.start, c.end, d.code_id, coder=consensus, memo=memo, history=history)
             made.append(new.id or 0)
-        rid = team.add_review(
-            project.store, transcript_id=d.transcript_id, code_id=d.code_id, start=d.start, end=d.end, decision=decision,
+        rid = project.store.team.add_review(
+            transcript_id=d.transcript_id, code_id=d.code_id, start=d.start, end=d.end, decision=decision,
             kept=made, consensus=consensus, reviewer=project.coder, memo=memo,
         )
     rec = {"id": rid, "decision": decision, "kept": made, "memo": memo, "consensus": consensus}
@@ -123,7 +122,7 @@ def undo(project: Project, item: Item, history: History | None = None) -> None:
                 for cid in rec["kept"]:
                     if cid in live:
                         remove_coding(project, cid, history=history)
-        team.delete_review(project.store, rec["id"])
+        project.store.team.delete_review(rec["id"])
     item.decision, item.step = None, None
 
 
@@ -133,7 +132,7 @@ def set_decision_memo(project: Project, item: Item, memo: str, history: History 
     if rec is None:
         raise CodingError("Decide first (keep, both or neither), then write the memo.")
     with project.store.transaction():
-        team.set_review_memo(project.store, rec["id"], memo)
+        project.store.team.set_review_memo(rec["id"], memo)
         live = {c.id for c in project.store.codings.list(coders=[rec["consensus"]])}
         for cid in rec["kept"]:
             if cid in live:

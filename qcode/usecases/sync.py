@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from qcode.core.codebook import Code
 from qcode.core.errors import ProjectError
-from qcode.storage import Store, postgres, team
+from qcode.storage import Store, postgres
 from qcode.usecases.merge import MergeReport, merge_store
 from qcode.usecases.project import Project
 from qcode.usecases.settings import check_database_url, remember_sync_server
@@ -98,8 +98,8 @@ def _merge(target: Project, source: Store, label: str) -> MergeReport:
 def _sync_codes(source: Store, target: Store, report: SyncReport) -> None:
     """Add the codes *target* lacks (matched by GUID, then id); list those that differ; save nothing else."""
     src_cb, dst_cb = source.codes.codebook(), target.codes.codebook()
-    dst_by_guid = team.code_guids(target)
-    src_guids = team.code_guids(source)
+    dst_by_guid = target.codes.guids()
+    src_guids = source.codes.guids()
     dst_ids = {c.id: c for c in dst_cb.codes}
     new: list[Code] = []
     for code in src_cb.codes:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from qcode.storage import team as team_store
 from qcode.usecases import agreement, blind, coding, importing, review
 from qcode.usecases.project import Project
 from tests.conftest import SMALL_CODEBOOK, SMALL_TRANSCRIPT
@@ -37,6 +36,6 @@ def test_coders_keep_agreement_runs_and_the_lead_reviews(double_coded: Team, tmp
         [item] = review.items(lead)
         review.decide(lead, item, "both")
         assert sorted((c.start, c.end) for c in lead.store.codings.list(coders=["consensus"])) == [(41, 49), (41, 60)]
-        assert len(team_store.reviews(lead.store)) == 1
+        assert len(lead.store.team.reviews()) == 1
         review.undo(lead, item)
-        assert lead.store.codings.list(coders=["consensus"]) == [] and team_store.reviews(lead.store) == []
+        assert lead.store.codings.list(coders=["consensus"]) == [] and lead.store.team.reviews() == []

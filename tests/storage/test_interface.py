@@ -43,6 +43,7 @@ def test_the_store_satisfies_the_store_protocol(any_store: Store) -> None:
         ("participants", interface.ParticipantsRepository),
         ("attributes", interface.AttributesRepository),
         ("roles", interface.RolesRepository),
+        ("team", interface.TeamRepository),
     ],
 )
 def test_each_repository_satisfies_its_protocol(any_store: Store, attribute: str, protocol: type) -> None:
@@ -354,3 +355,27 @@ def test_transcripts_are_added_found_changed_replaced_and_deleted(any_store: Sto
     assert repo.summaries() == [] and any_store.codings.list() == []
     with pytest.raises(NotFoundError):
         repo.get(tid)
+
+
+def test_team_keeps_agreement_runs_and_reviews_and_the_guids_and_hashes_merges_use(any_store: Store) -> None:
+    tid, _ = _one_transcript(any_store)
+    team = any_store.team
+    assert team.agreement_runs() == [] and team.reviews() == []
+    first = team.add_agreement_run("turn", ["ann", "bob"], "abc", "1.0", {"alpha": 0.5})
+    second = team.add_agreement_run("char", ["ann"], None, "", {"alpha": 0.75})
+    runs = team.agreement_runs()
+    assert [(r["id"], r["unit"], r["coders"], r["codebook_hash"], r["result"]) for r in runs] == [
+        (first, "turn", ["ann", "bob"], "abc", {"alpha": 0.5}), (second, "char", ["ann"], None, {"alpha": 0.75})]
+    rid = team.add_review(transcript_id=tid, code_id="x", start=0, end=3, decision="both", kept=[7, 8],
+                          consensus="consensus", reviewer="lead")
+    [rec] = team.reviews()
+    assert (rec["id"], rec["transcript_id"], rec["code_id"], rec["start"], rec["end"], rec["decision"], rec["kept"],
+            rec["consensus"], rec["reviewer"], rec["memo"]) == (rid, tid, "x", 0, 3, "both", [7, 8], "consensus", "lead", "")
+    team.set_review_memo(rid, "we agreed")
+    assert team.reviews()[0]["memo"] == "we agreed"
+    team.delete_review(rid)
+    assert team.reviews() == []
+    guids = any_store.codes.guids()
+    assert set(guids) == {"x", "y"} and len(set(guids.values())) == 2
+    [(sha, name)] = any_store.transcripts.hashes().values()
+    assert name == "t" and len(sha) == 64

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qcode.storage import team
 from qcode.tui.screens.coding import CodingScreen
 from qcode.usecases import blind, coding, retrieval
 from qcode.usecases.project import Project
@@ -82,14 +81,14 @@ async def test_review_queue_keeps_both_then_undo_then_one(make, project_dir: Pat
         consensus = sorted((c.start, c.end) for c in codings_in(project_dir) if c.coder == "consensus")
         assert consensus == [(41, 49), (41, 60)]
         with Project.open(project_dir) as p:
-            [rec] = team.reviews(p.store)
+            [rec] = p.store.team.reviews()
             assert (rec["decision"], rec["consensus"], rec["reviewer"]) == ("both", "consensus", "tester")
         assert sorted((c.coder, c.start, c.end, c.code_id) for c in codings_in(project_dir) if c.coder != "consensus") == originals
         await pilot.press("u")  # undo the decision
         await pilot.pause()
         assert [c for c in codings_in(project_dir) if c.coder == "consensus"] == []
         with Project.open(project_dir) as p:
-            assert team.reviews(p.store) == []
+            assert p.store.team.reviews() == []
         await pilot.press("k")  # keep one version: tester's (the second choice, after bob)
         await pilot.pause()
         await pilot.press("down", "enter")
@@ -101,7 +100,7 @@ async def test_review_queue_keeps_both_then_undo_then_one(make, project_dir: Pat
         await pilot.press(*"the short span fits the definition", "ctrl+s")
         await pilot.pause()
         with Project.open(project_dir) as p:
-            [rec] = team.reviews(p.store)
+            [rec] = p.store.team.reviews()
             assert (rec["decision"], rec["memo"]) == ("keep", "the short span fits the definition")
             [c] = p.store.codings.list(coders=["consensus"])
             assert c.memo == "the short span fits the definition"

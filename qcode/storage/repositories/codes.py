@@ -166,6 +166,11 @@ class SqlCodes:
             attached=row.attached,
         )
 
+    def guids(self) -> dict[str, str]:
+        """Code id -> GUID of every code in the store."""
+        with self._tx.read() as conn:
+            return {r.id: r.guid for r in conn.execute(sa.select(schema.codes.c.id, schema.codes.c.guid))}
+
 
 def _code_key(values: Any) -> str:
     """A code's content (parent, retired, data) as one comparable string."""

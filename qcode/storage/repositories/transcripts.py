@@ -258,6 +258,12 @@ class SqlTranscripts:
         with self._tx.read() as conn:
             return conn.execute(sa.select(tt.c.source_bytes).where(tt.c.id == tid)).scalar()
 
+    def hashes(self) -> dict[int, tuple[str, str]]:
+        """Transcript id -> (SHA-256 of its text, name)."""
+        t = schema.transcripts
+        with self._tx.read() as conn:
+            return {r.id: (r.text_sha256, r.name) for r in conn.execute(sa.select(t.c.id, t.c.text_sha256, t.c.name))}
+
 
 def _note_dict(n: Note) -> dict[str, Any]:
     return {"offset": n.offset, "kind": n.kind, "text": n.text, "time": n.time}
