@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import DataTable
+
 from qcode.tui.screens.coding import CodingScreen
 from qcode.usecases import blind, coding, retrieval
 from qcode.usecases.project import Project
@@ -76,6 +78,13 @@ async def test_review_queue_keeps_both_then_undo_then_one(make, project_dir: Pat
         ]
         detail = str(app.screen.query_one("#rev-detail").render())
         assert "tester" in detail and "bob" in detail
+        table = app.screen.query_one(DataTable)
+        with Project.open(project_dir) as p:
+            first = app.screen.items[0].disagreement
+            t = p.transcript(first.transcript_id)
+            turn = t.turn_at(first.start)
+        assert turn is not None
+        assert str(table.get_row_at(0)[2]).startswith(f"turn {turn + 1}")  # where to find it, not offsets
         await pilot.press("a")  # keep both versions
         await pilot.pause()
         consensus = sorted((c.start, c.end) for c in codings_in(project_dir) if c.coder == "consensus")

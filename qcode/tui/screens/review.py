@@ -16,10 +16,12 @@ from textual.binding import Binding
 from textual.reactive import Reactive, var
 from textual.widgets import DataTable, Footer, Header, Static
 
+from qcode.core.transcript import Transcript
 from qcode.tui.messages import CodingsChanged
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import ChoiceDialog, CodePicker, TextDialog
+from qcode.tui.widgets.layout import fmt_time
 from qcode.usecases import review as uc
 
 CONTEXT = 160
@@ -84,7 +86,7 @@ class ReviewScreen(QcodeScreen):
             d = it.disagreement
             t = self.project.transcript(d.transcript_id)
             table.add_row(
-                safe_label(t.name, 24), self._label(d.code_id), f"{d.start}-{d.end}",
+                safe_label(t.name, 24), self._label(d.code_id), _where(t, d.start),
                 safe_label(", ".join(d.coded_by), 30), safe_label(", ".join(d.not_coded_by) or "—", 30),
                 it.decision["decision"] if it.decision else "", key=str(i),
             )
@@ -242,3 +244,13 @@ class ReviewScreen(QcodeScreen):
     @on(DataTable.RowSelected)
     def _chosen(self) -> None:
         self.action_open_passage()
+
+
+def _where(t: Transcript, offset: int) -> str:
+    """Where a passage is, as a researcher finds it again: its turn and the time in the recording (offsets mean
+    nothing to a reader; they are in ``qcode agreement --disagreements --json``)."""
+    turn = t.turn_at(offset)
+    if turn is None:
+        return f"@{offset}"
+    time = fmt_time(t.time_at(offset))
+    return f"turn {turn + 1}" + (f", {time}" if time else "")
