@@ -184,7 +184,7 @@ def _root(ctx: click.Context) -> Path:
 def backups_cmd(ctx: click.Context, as_json: bool) -> None:
     """List the project's backups, newest first (works even when the database is damaged).
 
-    qcode takes one before every migration, text replacement and restore;
+    qcode takes one before every migration, text replacement, transcript removal and restore;
     `qcode backup` takes one by hand.
 
     Example:

@@ -160,3 +160,17 @@ def test_an_error_half_way_leaves_the_project_as_it_was(worked: Project, monkeyp
     worked.invalidate()
     assert contents(worked) == before
     assert len(worked.store.codings.list(transcript_id=worked.find_transcript("interview-01"))) == 3
+
+
+def test_on_a_server_the_removal_is_one_transaction_without_a_local_backup(tmp_path: Path, postgres_url: str) -> None:
+    (tmp_path / "a.txt").write_text(OTHER, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(OTHER.replace("Jo", "Sam"), encoding="utf-8")
+    with Project.init(tmp_path / "p", language="en", database=postgres_url) as p:
+        assert not importing.import_paths(p, [tmp_path / "a.txt", tmp_path / "b.txt"]).failed
+        p.store.memos.add(Memo("transcript", str(p.find_transcript("a")), "wrong file", "tester"))
+        with pytest.raises(ProjectError, match="1 memo"):
+            remove_transcript(p, "a")
+        rep = remove_transcript(p, "a", force=True)
+        assert rep.removed and rep.backup is None
+        assert [s.name for s in p.store.transcripts.summaries()] == ["b"] and p.store.memos.list() == []
+        assert not (tmp_path / "p" / ".qcode" / "backups").exists()
