@@ -105,7 +105,7 @@ def remove_transcript(project: Project, ref: str | int, *, force: bool = False) 
             hint=(f"To keep the codings, export them first (`qcode codings export --transcript {report.id} -o FILE`). "
                   f"To remove the transcript with all of it: `qcode transcripts remove {report.id} --force` "
                   "(a backup is taken first, and `qcode restore` brings it back)."),
-            title="Transcript has codings",
+            title="Transcript not removed",
         )
     if store.path is not None:
         report.backup = store.backup(project.data_dir / "backups", reason=f"before-remove-{report.name}"[:60])
