@@ -1,4 +1,4 @@
-"""Commands: init, open, transcripts, backup, backups, restore."""
+"""Commands: init, open, transcripts (list, remove), backup, backups, restore."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option, say
+from qcode.cli.common import cli, echo_json, project_option, report_codebook_file, report_seed, say
 from qcode.usecases.project import Project
 
 
@@ -73,20 +73,30 @@ def open_app(ctx: click.Context, directory: Path | None) -> None:
     run_app(folder)
 
 
-@cli.command("transcripts")
+@cli.group("transcripts", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (id, name, title, words, turns, speakers...).")
-@project_option
-def transcripts_cmd(project: Project, as_json: bool) -> None:
-    """List the project's transcripts.
+@click.option("--project", "-p", "project_dir", type=click.Path(file_okay=False, path_type=Path), help="Project folder.")
+@click.pass_context
+def transcripts_group(ctx: click.Context, as_json: bool, project_dir: Path | None) -> None:
+    """List the project's transcripts, or remove one (`qcode transcripts remove`).
 
     Example:
 
     \b
         qcode transcripts --json
+        qcode transcripts remove interview-07 --dry-run
     """
+    ctx.ensure_object(dict)
+    if project_dir:
+        ctx.obj["project_dir"] = project_dir
+    if ctx.invoked_subcommand is not None:
+        return
     from qcode.usecases.project import transcript_summaries
 
-    rows = transcript_summaries(project)
+    with Project.open(ctx.obj.get("project_dir")) as project:
+        report_seed(project)
+        report_codebook_file(project)
+        rows = transcript_summaries(project)
     if as_json:
         echo_json(rows)
         return
@@ -97,6 +107,52 @@ def transcripts_cmd(project: Project, as_json: bool) -> None:
     for r in rows:
         spk = ", ".join(r["speakers"][:6]) + (" ..." if len(r["speakers"]) > 6 else "")
         say(f"{r['id']:>4}  {r['name'][:28]:<28} {r['words']:>7} {r['turns']:>6}  {spk}")
+
+
+@transcripts_group.command("remove")
+@click.argument("transcript")
+@click.option("--force", is_flag=True, help="Remove it even with codings, memos or decisions on it (they go too).")
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (id, name, codings, coders, memos, backup...).")
+@project_option
+def transcripts_remove(project: Project, transcript: str, force: bool, dry_run: bool, as_json: bool) -> None:
+    """Remove TRANSCRIPT (id, name or file name) from the project, after a backup.
+
+    While codings, memos, decided suggestions or reviews are on it, it is
+    removed only with --force (they are removed with it). `qcode restore`
+    with the backup it names brings everything back.
+
+    Example:
+
+    \b
+        qcode transcripts remove interview-07 --dry-run
+        qcode transcripts remove interview-07
+        qcode transcripts remove 7 --force
+    """
+    from qcode.usecases.transcripts import removal_preview, remove_transcript
+
+    rep = removal_preview(project, transcript) if dry_run else remove_transcript(project, transcript, force=force)
+    if as_json:
+        echo_json({"id": rep.id, "name": rep.name, "source": rep.source, "words": rep.words,
+                   "removed": rep.removed, "dry_run": dry_run, "codings": rep.codings, "coders": rep.coders,
+                   "memos": rep.memos, "suggestions_decided": rep.suggestions_decided,
+                   "suggestions_pending": rep.suggestions_pending, "reviews": rep.reviews,
+                   "speakers_linked": rep.speakers_linked, "backup": str(rep.backup) if rep.backup else None})
+        return
+    what = f"'{rep.name}' (id {rep.id}, {rep.words} words)"
+    if dry_run:
+        say(f"Would remove {what} with {rep.work_summary()}"
+            + (f" and {rep.suggestions_pending} pending suggestions" if rep.suggestions_pending else "") + ".")
+        if rep.has_work and not force:
+            say("It has work on it: removing it needs --force.", fg="yellow")
+        say("Nothing was changed (--dry-run).")
+        return
+    say(f"Removed {what} with {rep.work_summary()}.")
+    if rep.backup:
+        say(f"Backup of the project before the removal: {rep.backup}")
+        say(f"To undo: qcode restore {rep.backup.name}")
+    else:
+        say("No local backup (the project is on a team server: its backups are the server's).", fg="yellow")
 
 
 @cli.command("backup")
@@ -128,7 +184,7 @@ def _root(ctx: click.Context) -> Path:
 def backups_cmd(ctx: click.Context, as_json: bool) -> None:
     """List the project's backups, newest first (works even when the database is damaged).
 
-    qcode takes one before every migration, text replacement and restore;
+    qcode takes one before every migration, text replacement, transcript removal and restore;
     `qcode backup` takes one by hand.
 
     Example:

@@ -247,7 +247,7 @@ class TranscriptsRepository(Protocol):
         ...
 
     def delete(self, tid: int) -> None:
-        """Delete transcript *tid* with its codings and memos."""
+        """Delete transcript *tid* with its codings, memos (on it and on its codings), suggestions, reviews and speaker links."""
         ...
 
     def get(self, tid: int) -> Transcript:

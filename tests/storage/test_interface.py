@@ -350,9 +350,16 @@ def test_transcripts_are_added_found_changed_replaced_and_deleted(any_store: Sto
     from qcode.core import Code, Codebook
 
     any_store.codes.save(Codebook(codes=(Code("x", {"": "X"}),)))
-    any_store.codings.add(Coding(transcript_id=tid, code_id="x", start=0, end=4, coder="amina"))
+    c = any_store.codings.add(Coding(transcript_id=tid, code_id="x", start=0, end=4, coder="amina"))
+    from qcode.core.coding import Memo
+
+    any_store.memos.add(Memo("coding", str(c.id), "on the coding", "amina"))
+    any_store.memos.add(Memo("transcript", str(tid), "on the transcript", "amina"))
+    any_store.memos.add(Memo("coding", "999", "on another coding", "amina"))
     repo.delete(tid)
     assert repo.summaries() == [] and any_store.codings.list() == []
+    assert [m.text for m in any_store.memos.list()] == ["on another coding"]
+    assert any_store.participants.speakers() == {} and [p.name for p in any_store.participants.list()] == ["P01"]
     with pytest.raises(NotFoundError):
         repo.get(tid)
 

@@ -149,15 +149,25 @@ class SqlTranscripts:
             conn.execute(sa.update(schema.transcripts).where(schema.transcripts.c.id == tid).values(modified=now().isoformat(), **fields))
 
     def delete(self, tid: int) -> None:
-        """Delete a transcript with its codings, memos and suggestions (one transaction)."""
+        """Delete a transcript with everything that belongs to it (one transaction).
+
+        Its codings and the memos on them, its memos, suggestions, reviews,
+        turns, speaker links and source go; the participants its speakers were
+        linked to stay (they are the project's, with their attributes).
+        The cascades of the schema would do part of this; saying it here keeps
+        the list in one place and does not depend on them.
+        """
+        ct, mt = schema.codings, schema.memos
+        coding_ids = sa.select(sa.cast(ct.c.id, mt.c.target_id.type)).where(ct.c.transcript_id == tid)
         with self._tx.write() as conn:
-            conn.execute(sa.delete(schema.codings).where(schema.codings.c.transcript_id == tid))
+            conn.execute(sa.delete(schema.suggestions).where(schema.suggestions.c.transcript_id == tid))
+            conn.execute(sa.delete(schema.reviews).where(schema.reviews.c.transcript_id == tid))
+            conn.execute(sa.delete(mt).where((mt.c.target_kind == "coding") & mt.c.target_id.in_(coding_ids)))
+            conn.execute(sa.delete(ct).where(ct.c.transcript_id == tid))
             conn.execute(sa.delete(schema.transcript_sources).where(schema.transcript_sources.c.transcript_id == tid))
-            conn.execute(
-                sa.delete(schema.memos).where(
-                    (schema.memos.c.target_kind == "transcript") & (schema.memos.c.target_id == str(tid))
-                )
-            )
+            conn.execute(sa.delete(mt).where((mt.c.target_kind == "transcript") & (mt.c.target_id == str(tid))))
+            conn.execute(sa.delete(schema.turns).where(schema.turns.c.transcript_id == tid))
+            conn.execute(sa.delete(schema.speakers).where(schema.speakers.c.transcript_id == tid))
             conn.execute(sa.delete(schema.transcripts).where(schema.transcripts.c.id == tid))
 
     def get(self, tid: int) -> Transcript:
