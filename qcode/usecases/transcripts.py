@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qcode.core.errors import ProjectError
-from qcode.storage import team
 from qcode.usecases.project import Project
 
 
@@ -86,7 +85,7 @@ def removal_preview(project: Project, ref: str | int) -> RemoveReport:
         memos=memos,
         suggestions_decided=sum(n for status, n in suggestions.items() if status != "pending"),
         suggestions_pending=suggestions.get("pending", 0),
-        reviews=sum(1 for r in team.reviews(store) if r["transcript_id"] == tid),
+        reviews=sum(1 for r in store.team.reviews() if r["transcript_id"] == tid),
         speakers_linked=sum(1 for (t, _label) in store.participants.speakers() if t == tid),
     )
 

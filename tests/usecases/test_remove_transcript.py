@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from qcode.core.anchor import make_anchor
 from qcode.core.coding import Coding, Memo
 from qcode.core.errors import NotFoundError, ProjectError
-from qcode.storage import schema, team
+from qcode.storage import schema
 from qcode.usecases import importing
 from qcode.usecases.backups import restore
 from qcode.usecases.project import Project
@@ -65,8 +65,8 @@ def worked(project: Project, project_dir: Path) -> Project:
     store.suggestions.replace_pending([t1], ["instability", "pay"], rows)
     decided = store.suggestions.list(transcript_id=t1)[0]
     store.suggestions.decide(decided.id, "rejected", "tester")
-    team.add_review(store, transcript_id=t1, code_id="pay", start=c1.start, end=c1.end, decision="keep",
-                    kept=["tester"], consensus="tester", reviewer="tester", memo="")
+    store.team.add_review(transcript_id=t1, code_id="pay", start=c1.start, end=c1.end, decision="keep",
+                          kept=[c1.id], consensus="tester", reviewer="tester", memo="")
     return project
 
 
