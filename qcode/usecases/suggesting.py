@@ -98,18 +98,11 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-WHY_NAMES = {"keywords": "keywords", "patterns": "pattern", "similar": "similar passage", "vectors": "word vectors",
-             "learned": "learned from your codings"}
-
-
 def why_lines(evidence: dict[str, Any]) -> list[str]:
     """One full line per signal of a suggestion's evidence (what it found), strongest first."""
-    from qcode.suggest.evidence import SUMMARY_NAMES  # (no spaCy)
+    from qcode.suggest.evidence import line  # (no spaCy)
 
-    out = []
-    for sig in evidence.get("signals", []):
-        short = SUMMARY_NAMES.get(str(sig.get("name")), str(sig.get("name")))
-        out.append(f"{WHY_NAMES.get(short, short)}: {sig.get('detail', '')}")
+    out = [line(str(sig.get("name")), str(sig.get("detail", ""))) for sig in evidence.get("signals", [])]
     if not out and evidence.get("summary"):
         out.append(str(evidence["summary"]))
     return out

@@ -150,7 +150,7 @@ def test_cli_suggest_and_review(project_dir):
     assert len(notes) == len(set(notes)) and sum("vectors" in n for n in notes) == 1
     assert "()" not in out.output
     out = r.invoke(cli, ["-p", str(project_dir), "suggestions"])
-    assert "why: keywords" in out.output
+    assert "why: keyword \"" in out.output and "why: keywords:" not in out.output
     import json
 
     out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "--json", "--code", "instability"])
