@@ -97,10 +97,10 @@ def test_join_groups_joins_each_group_and_keeps_empty_ones():
 def test_keyword_evidence_names_the_found_form_only_when_it_differs():
     quote = "No contract, and the contracts I had were Unstable."
     ev = {"q": 1, "sp": [], "sg": [["k", 0.5, [[0, "no contract", 0, 11], [0, "contract", 21, 30], [0, "unstable", 42, 50],
-                                              [1, "job", 0, 2]]]]}
+                                              [1, "Contract", 0, 11]]]]}
     detail = render(ev, quote, 0)["signals"][0]["detail"]
     # a case difference is not a different form; a plural is
-    assert detail == 'keyword "no contract"; keyword "contract" (found "contracts"); keyword "unstable"; label word "job" (found "No")'
+    assert detail == 'keyword "no contract"; keyword "contract" (found "contracts"); keyword "unstable"; label word "Contract" (found "No contract")'
 
 
 def test_why_lines_say_each_thing_once():
