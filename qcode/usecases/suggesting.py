@@ -8,7 +8,7 @@ transaction while the next ones are parsed, from a background thread
 transcripts it wrote, and a re-run skips them.
 Each suggestion carries its evidence::
 
-    {"summary": "keywords: keyword \\"unstable\\" (\\"Unstable\\") | similar: ...",
+    {"summary": "keyword \\"unstable\\" | similar to the code's description ...",
      "spans": [[6, 14], ...],            # absolute offsets of the evidence tokens
      "signals": [{"name": "qcode.lemma_keywords.v2", "contribution": 0.55,
                   "detail": "..."}, ...],
