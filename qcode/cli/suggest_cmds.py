@@ -150,14 +150,17 @@ def suggestions_group(ctx: click.Context, as_json: bool, transcript: str | None,
 @suggestions_group.command("accept")
 @click.argument("ids", nargs=-1, type=int, required=True)
 @click.option("--coder", help="Coder name (default: [project] coder, $QCODE_CODER or your login).")
-@click.option("--start", type=int, default=None, help="Code from this offset instead of the suggestion's start (one ID only).")
-@click.option("--end", type=int, default=None, help="Code up to this offset instead of the suggestion's end (one ID only).")
+@click.option("--start", type=int, default=None, help="Code from this offset instead of the suggestion's start (one ID only; alone: within its turn).")
+@click.option("--end", type=int, default=None, help="Code up to this offset instead of the suggestion's end (one ID only; alone: within its turn).")
 @project_option
 def accept_cmd(project: Project, ids: tuple[int, ...], coder: str | None, start: int | None, end: int | None) -> None:
     """Accept suggestions IDS: each becomes a coding (origin "suggestion", evidence kept).
 
     All or nothing: if one cannot be accepted, none is. --start/--end adjust
     the span of one suggestion (offsets as `qcode suggestions` prints them).
+    The adjusted span must overlap the suggested passage. With only one of
+    them, the other end is the suggestion's and the span must stay within
+    the suggestion's turn; give both to code a passage across turns.
 
     Example:
 

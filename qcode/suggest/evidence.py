@@ -64,7 +64,14 @@ KEYWORD_KINDS = ("keyword", "label word")
 def keyword_detail(items: Sequence[tuple[int, str, str]]) -> str:
     """*items*: (kind, text as in the codebook, text found). Keywords first, then label words."""
     ordered = [x for x in items if x[0] == 0] + [x for x in items if x[0] != 0]
-    return "; ".join(f'{KEYWORD_KINDS[min(kind, 1)]} "{k}" ("{f}")' for kind, k, f in ordered)
+    return "; ".join(f'{KEYWORD_KINDS[min(kind, 1)]} "{k}"{_found(k, f)}' for kind, k, f in ordered)
+
+
+def _found(written: str, found: str) -> str:
+    """The form found in the text, when it is not the codebook's own (a case difference is not one)."""
+    if " ".join(found.split()).casefold() == " ".join(written.split()).casefold():
+        return ""
+    return f' (found "{found}")'
 
 
 def pattern_detail(items: Sequence[tuple[str, str]]) -> str:
@@ -83,14 +90,14 @@ def passage_text(quote: str | None) -> str:
     """How a similar coded passage is named in the evidence: its text (the start of it), quoted."""
     q = " ".join((quote or "").split())
     if not q:
-        return "a coded passage (since deleted)"
-    return f'the coded passage "{q if len(q) <= QUOTE_SHOWN else q[:QUOTE_SHOWN - 1] + "…"}"'
+        return "a passage once coded with this code (since deleted)"
+    return f'a passage coded with this code: "{q if len(q) <= QUOTE_SHOWN else q[:QUOTE_SHOWN - 1] + "…"}"'
 
 
 def similarity_detail(sim: float, words: Sequence[str], quote: str | None, passage: bool) -> str:
     if not passage:
-        return f"close to the code's description (cosine {sim:.2f}), sharing {_listed(words)}"
-    return f"close to {passage_text(quote)} (cosine {sim:.2f}), sharing {_listed(words)}"
+        return f"similar to the code's description (cosine {sim:.2f}), sharing {_listed(words)}"
+    return f"similar to {passage_text(quote)} (cosine {sim:.2f}), sharing {_listed(words)}"
 
 
 def learned_detail(p: float, positives: int, f1: float, kw_f1: float, words: Sequence[str]) -> str:
@@ -112,15 +119,22 @@ def vectors_evidence(data: Sequence[Any], coding_quote: Callable[[int], str | No
     return f"word vectors close to {passage_text(quote)} (cosine {sim:.2f}); nearest: {nearest}", similar
 
 
+def line(name: str, detail: str) -> str:
+    """A signal's detail as one line: the detail says which signal it is, an unknown signal is named."""
+    return detail if name in SUMMARY_NAMES else f"{name}: {detail}"
+
+
+def short_detail(name: str, detail: str, width: int = 90) -> str:
+    return line(name, detail if len(detail) <= width else detail[: width - 1] + "…")
+
+
 def readable(hits: list[tuple[float, str, str, Any]], spans: list[Any]) -> dict[str, Any]:
     """``summary``, ``spans`` (sorted (start, end) pairs), ``signals`` and the optional ``similar``.
 
     *hits* are (contribution, signal name, detail, similar or None), strongest first.
     """
     out: dict[str, Any] = {
-        "summary": " | ".join(
-            f"{SUMMARY_NAMES.get(name, name)}: {d if len(d) <= 90 else d[:89] + '…'}" for _, name, d, _ in hits
-        ),
+        "summary": " | ".join(short_detail(name, d) for _, name, d, _ in hits),
         "spans": spans,
         "signals": [{"name": name, "contribution": round(c, 4), "detail": d} for c, name, d, _ in hits],
     }

@@ -333,7 +333,7 @@ class QcodeApp(App[None]):
         self.notify(f"{verb}: {safe_label(step.label)} (saved)", markup=False, timeout=3)
         coding = self._coding_screen()
         if coding is not None:
-            coding.saved(f"{verb.lower()}: {safe_label(step.label, 30)}")
+            coding.saved(f"{verb.lower()}: {safe_label(step.label, 60)}")
 
     @staticmethod
     def _refresh_screen(screen: Screen[Any]) -> None:

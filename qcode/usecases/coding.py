@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from qcode.core.anchor import make_anchor
 from qcode.core.coding import Coding, Origin
-from qcode.core.errors import CodingError
+from qcode.core.errors import CodingError, NotFoundError
 from qcode.usecases.project import Project
 
 
@@ -174,7 +174,7 @@ class History:
         if self._group is not None:
             self._group.changes.append(change)
             return
-        self.undo_stack.append(Step(_describe(change), [change]))
+        self.undo_stack.append(Step(_describe(self.project, change), [change]))
         del self.undo_stack[: -self.limit]
         self.redo_stack.clear()
 
@@ -239,13 +239,31 @@ class _Group:
             self.history.redo_stack.clear()
 
 
-def _describe(ch: Change) -> str:
-    if ch.kind == "add" and ch.after:
-        return f"code '{ch.after.code_id}'"
-    if ch.kind == "remove" and ch.before:
-        return f"remove '{ch.before.code_id}'"
-    if ch.before and ch.after and ch.before.code_id != ch.after.code_id:
-        return f"recode '{ch.before.code_id}' → '{ch.after.code_id}'"
-    if ch.before and ch.after and ch.before.memo != ch.after.memo:
-        return "memo"
-    return "edit coding"
+def _describe(project: Project, ch: Change) -> str:
+    """What *ch* did, in words the undo and redo messages use: "Undone: coding 'Pay' on interview-01 120–180"."""
+
+    def code(code_id: str) -> str:
+        c = project.codebook.find(code_id)
+        return f"'{c.display(project.settings.language) if c else code_id}'"
+
+    def where(c: Coding) -> str:
+        try:
+            name = project.transcript(c.transcript_id).name
+        except NotFoundError:  # removed since
+            name = f"transcript {c.transcript_id}"
+        return f"on {name} {c.start}–{c.end}"
+
+    b, a = ch.before, ch.after
+    if ch.kind == "add" and a:
+        return f"coding {code(a.code_id)} {where(a)}"
+    if ch.kind == "remove" and b:
+        return f"removing coding {code(b.code_id)} {where(b)}"
+    if not (a and b):
+        return "change to a coding"
+    if b.code_id != a.code_id:
+        return f"recoding {code(b.code_id)} → {code(a.code_id)} {where(a)}"
+    if (b.start, b.end) != (a.start, a.end):
+        return f"resizing coding {code(a.code_id)} {where(b)} → {a.start}–{a.end}"
+    if b.memo != a.memo:
+        return f"memo of coding {code(a.code_id)} {where(a)}"
+    return f"change to coding {code(a.code_id)} {where(a)}"

@@ -8,7 +8,7 @@ transaction while the next ones are parsed, from a background thread
 transcripts it wrote, and a re-run skips them.
 Each suggestion carries its evidence::
 
-    {"summary": "keywords: keyword \\"unstable\\" (\\"Unstable\\") | similar: ...",
+    {"summary": "keyword \\"unstable\\" | similar to the code's description ...",
      "spans": [[6, 14], ...],            # absolute offsets of the evidence tokens
      "signals": [{"name": "qcode.lemma_keywords.v2", "contribution": 0.55,
                   "detail": "..."}, ...],
@@ -98,18 +98,11 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
-WHY_NAMES = {"keywords": "keywords", "patterns": "pattern", "similar": "similar passage", "vectors": "word vectors",
-             "learned": "learned from your codings"}
-
-
 def why_lines(evidence: dict[str, Any]) -> list[str]:
     """One full line per signal of a suggestion's evidence (what it found), strongest first."""
-    from qcode.suggest.evidence import SUMMARY_NAMES  # (no spaCy)
+    from qcode.suggest.evidence import line  # (no spaCy)
 
-    out = []
-    for sig in evidence.get("signals", []):
-        short = SUMMARY_NAMES.get(str(sig.get("name")), str(sig.get("name")))
-        out.append(f"{WHY_NAMES.get(short, short)}: {sig.get('detail', '')}")
+    out = [line(str(sig.get("name")), str(sig.get("detail", ""))) for sig in evidence.get("signals", [])]
     if not out and evidence.get("summary"):
         out.append(str(evidence["summary"]))
     return out
@@ -515,6 +508,35 @@ def _pending_row(project: Project, suggestion_id: int) -> SuggestionRow:
     return r
 
 
+def _adjusted_span(project: Project, r: SuggestionRow, start: int | None, end: int | None) -> tuple[int, int]:
+    """The span to code when accepting *r* with *start*/*end* (None: the suggestion's own); see :func:`accept`."""
+    a, b = r.start if start is None else start, r.end if end is None else end
+    if start is None and end is None:
+        return a, b
+    t = project.transcript(r.transcript_id)
+    t.check_span(a, b)
+    example = f"qcode suggestions accept {r.id} --start {r.start} --end {r.end}"
+    if b <= r.start or a >= r.end:
+        raise SuggestError(
+            f"The span {a}-{b} does not overlap suggestion {r.id} ({r.start}-{r.end} of '{t.name}'); nothing was accepted.",
+            hint=f"Give offsets that overlap the suggested passage, e.g. `{example}`; to code another passage, "
+            "use `qcode code`.",
+        )
+    if start is None or end is None:
+        first, last = t.turn_at(r.start), t.turn_at(max(r.start, r.end - 1))
+        lo = t.turns[first].start if first is not None else r.start
+        hi = t.turns[last].end if last is not None else r.end
+        if a < lo or b > hi:
+            given = "--start" if end is None else "--end"
+            raise SuggestError(
+                f"With only {given}, suggestion {r.id} would become {a}-{b}, outside its turn ({lo}-{hi} of "
+                f"'{t.name}'); nothing was accepted.",
+                hint=f"Give an offset within {lo}-{hi}, or both --start and --end to code a passage across turns, "
+                f"e.g. `qcode suggestions accept {r.id} --start {a} --end {b}`.",
+            )
+    return a, b
+
+
 def accept(
     project: Project,
     suggestion_id: int,
@@ -524,12 +546,20 @@ def accept(
     coder: str | None = None,
     history: History | None = None,
 ) -> Coding:
-    """Turn a pending suggestion into a coding (origin "suggestion", evidence kept), optionally resized."""
+    """Turn a pending suggestion into a coding (origin "suggestion", evidence kept), optionally resized.
+
+    A resized span must overlap the suggested passage (the evidence is about
+    it). With one end only, the other is the suggestion's and the span stays
+    in the suggestion's turn: a stray offset would otherwise code thousands of
+    characters the evidence says nothing about. With both ends given, the
+    span may cross turns, as a manual coding may.
+    """
     coder = coder or project.coder
     with project.store.transaction():
         r = _pending_row(project, suggestion_id)
+        a, b = _adjusted_span(project, r, start, end)
         coding = apply_code(
-            project, r.transcript_id, r.start if start is None else start, r.end if end is None else end, r.code_id,
+            project, r.transcript_id, a, b, r.code_id,
             coder=coder, origin="suggestion", evidence={**_views(project, [r])[0].evidence, "suggestion_id": r.id, "score": r.score},
         )
         project.store.suggestions.decide(suggestion_id, "accepted", coder, coding.id)

@@ -60,14 +60,14 @@ def test_render_by_hand():
     out = render(ev, quote, 100, {5: "An earlier coded passage"}.get)
     assert out["spans"] == [[108, 121], [123, 131]]
     assert out["signals"][0] == {"name": "qcode.lemma_keywords.v2", "contribution": 0.55,
-                                 "detail": 'keyword "unstable" ("unstable")'}
+                                 "detail": 'keyword "unstable"'}
     assert out["signals"][1]["detail"] == 'pattern pay#1 matched "paid per task"'
-    assert out["signals"][2]["detail"] == 'close to the coded passage "An earlier coded passage" (cosine 0.31), sharing "task"'
+    assert out["signals"][2]["detail"] == 'similar to a passage coded with this code: "An earlier coded passage" (cosine 0.31), sharing "task"'
     assert out["similar"] == {"coding_id": 5, "quote": "An earlier coded passage", "similarity": 0.31}
-    assert out["summary"].startswith('keywords: keyword "unstable"')
+    assert out["summary"].startswith('keyword "unstable" | pattern pay#1 matched "paid per task" | similar to')
     assert coding_ids(ev) == {5}
     gone = render(ev, quote, 100, {}.get)  # the coding was deleted since
-    assert gone["signals"][2]["detail"].startswith("close to a coded passage (since deleted)")
+    assert gone["signals"][2]["detail"].startswith("similar to a passage once coded with this code (since deleted)")
     old = {"summary": "x", "spans": [], "signals": []}
     assert render(old, quote, 0) is old
 
@@ -92,3 +92,24 @@ def test_join_groups_joins_each_group_and_keeps_empty_ones():
     assert join_groups(np.array([0, 0, 2, 2, 2, 4]), ["a", "b", '"c"', "d", "", "f"], 6) == ["a,b", "", '"c",d,', "", "f", ""]
     assert join_groups(np.array([1]), ["x"], 3) == ["", "x", ""]
     assert join_groups(np.zeros(0, dtype=np.int64), [], 2) == ["", ""]
+
+
+def test_keyword_evidence_names_the_found_form_only_when_it_differs():
+    quote = "No contract, and the contracts I had were Unstable."
+    ev = {"q": 1, "sp": [], "sg": [["k", 0.5, [[0, "no contract", 0, 11], [0, "contract", 21, 30], [0, "unstable", 42, 50],
+                                              [1, "Contract", 0, 11]]]]}
+    detail = render(ev, quote, 0)["signals"][0]["detail"]
+    # a case difference is not a different form; a plural is
+    assert detail == 'keyword "no contract"; keyword "contract" (found "contracts"); keyword "unstable"; label word "Contract" (found "No contract")'
+
+
+def test_why_lines_say_each_thing_once():
+    from qcode.usecases.suggesting import why_lines
+
+    quote = "No contract, they paid per task."
+    ev = {"q": 1, "sp": [], "sg": [["k", 0.5, [[0, "no contract", 0, 11]]], ["p", 0.4, [["job-instability#1", 0, 11]]],
+                                   ["s", 0.2, [0.4, ["task"], 5]], ["x.new", 0.1, "data"]]}
+    lines = why_lines(render(ev, quote, 0, {5: "paid per task, never sure"}.get))
+    assert lines == ['keyword "no contract"', 'pattern job-instability#1 matched "No contract"',
+                     'similar to a passage coded with this code: "paid per task, never sure" (cosine 0.40), sharing "task"',
+                     "x.new: data"]  # a signal this version does not know is still named

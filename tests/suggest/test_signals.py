@@ -158,7 +158,7 @@ def test_similarity_names_the_nearest_coded_passage(en):
     sim = cand.hits[0].similar
     assert sim["coding_id"] == 42 and sim["quote"] == text and 0 < sim["similarity"] <= 1
     # the evidence shows the similar passage's text, not its id
-    assert f'close to the coded passage "{text}"' in cand.hits[0].detail and "coding 42" not in cand.hits[0].detail
+    assert f'similar to a passage coded with this code: "{text}"' in cand.hits[0].detail and "coding 42" not in cand.hits[0].detail
 
 
 def test_similarity_is_the_same_with_the_vectors_kept_sparse_only(en, monkeypatch):

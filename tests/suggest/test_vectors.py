@@ -92,7 +92,7 @@ def test_nearest_coded_passage_is_the_evidence_and_rendered_evidence_matches(vec
     direct = evidence(best(engine, a, "c"))
     assert rendered["signals"] == direct["signals"] and rendered["summary"] == direct["summary"]
     assert rendered["similar"] == direct["similar"] == {"coding_id": 42, "quote": coded, "similarity": pytest.approx(1.0, abs=1e-3)}
-    assert f'word vectors close to the coded passage "{coded}"' in direct["signals"][0]["detail"]
+    assert f'word vectors close to a passage coded with this code: "{coded}"' in direct["signals"][0]["detail"]
     assert [a.text[s:e] for s, e in direct["spans"]] == ["tired", "sad"]
     assert "1 coded passages" in engine.notes()[0]
 

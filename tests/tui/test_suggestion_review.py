@@ -13,8 +13,8 @@ from tests.helpers import raw_connection
 pytest.importorskip("qcode.usecases.suggesting")
 
 LONG_WHY = (
-    'keywords: keyword "outsourcing" ("outsourcing"); keyword "country" ("countries"); label word "chain" '
-    '| patterns: pattern outsourcing-chains#1 matched "outsourcing" | similar: close to the code\'s description '
+    'keyword "outsourcing"; keyword "country" (found "countries"); label word "chain" '
+    '| pattern outsourcing-chains#1 matched "outsourcing" | similar to the code\'s description '
     '(cosine 0.17), sharing "chain", "tech", "company", "country"'
 )
 
@@ -189,8 +189,8 @@ async def test_the_card_says_why_in_full_without_jargon(demo_dir: Path) -> None:
     from qcode.tui.app import make_app
 
     add_pending(demo_dir, [("outsourcing-chains", "Regulation.", 0.9, ["outsourcing"])])
-    long_detail = 'close to the coded passage "' + "a long coded passage about outsourcing chains " * 4 + '" (cosine 0.41)'
-    signals = [{"name": "qcode.lemma_keywords.v2", "contribution": 0.55, "detail": 'keyword "outsourcing" ("outsourcing")'},
+    long_detail = 'similar to a passage coded with this code: "' + "a long coded passage about outsourcing chains " * 4 + '" (cosine 0.41)'
+    signals = [{"name": "qcode.lemma_keywords.v2", "contribution": 0.55, "detail": 'keyword "outsourcing"'},
                {"name": "qcode.similarity.v1", "contribution": 0.3, "detail": long_detail}]
     from qcode.usecases.project import Project
 
@@ -203,8 +203,9 @@ async def test_the_card_says_why_in_full_without_jargon(demo_dir: Path) -> None:
         await pilot.pause()
         info = str(app.screen.query_one("#sugg-info", Static).render())
     assert "qcode-suggest" not in info
-    assert 'Why: keywords: keyword "outsourcing" ("outsourcing")' in info
-    assert "Why: similar passage: " + long_detail in info.replace("\n", "")
+    # each line says what was found once: no "keywords: keyword", no "similar passage: similar to"
+    assert 'Why: keyword "outsourcing"\n' in info
+    assert "Why: " + long_detail in info.replace("\n", "")
 
 
 def test_the_run_report_reads_as_a_sentence():

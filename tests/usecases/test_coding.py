@@ -93,6 +93,25 @@ def test_undo_redo_every_kind_of_action(project: Project) -> None:
     assert (restored.code_id, restored.memo, restored.quote, restored.guid) == ("instability", "why", "Unstable", c.guid)
 
 
+def test_each_step_says_what_was_done_with_the_code_label_and_where(project: Project) -> None:
+    h = uc.History(project)
+    c = uc.apply_code(project, "interview-01", 0, 5, "pay", history=h)
+    uc.recode(project, c.id, "instability", history=h)
+    uc.set_memo(project, c.id, "why", history=h)
+    uc.resize_coding(project, c.id, 29, 37, history=h)
+    uc.mark_reviewed(project, c.id, history=h)
+    uc.remove_coding(project, c.id, history=h)
+    # the label, not the id, so "undone: coding 'Pay' …" reads as the coding undone, not the code
+    assert [s.label for s in h.undo_stack] == [
+        "coding 'Pay' on interview-01 0–5",
+        "recoding 'Pay' → 'Job instability' on interview-01 0–5",
+        "memo of coding 'Job instability' on interview-01 0–5",
+        "resizing coding 'Job instability' on interview-01 0–5 → 29–37",
+        "change to coding 'Job instability' on interview-01 29–37",
+        "removing coding 'Job instability' on interview-01 29–37",
+    ]
+
+
 def test_grouped_actions_undo_together(project: Project) -> None:
     h = uc.History(project)
     with h.group("code all"):

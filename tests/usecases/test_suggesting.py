@@ -73,6 +73,44 @@ def test_accept_with_resized_span(project):
     assert coding.quote == "Unstable" and coding.coder == "amina"
 
 
+def _state(project):
+    return [(v.id, v.status) for v in suggesting.pending(project)], list(project.store.codings.iter())
+
+
+def test_accept_with_one_end_keeps_the_other_and_stays_in_the_turn(project):
+    suggesting.run_suggestions(project)
+    [inst] = _by(project, "instability")
+    t = project.transcript("interview-01")
+    turn = t.turns[t.turn_at(inst.start)]
+    assert (turn.start, turn.end) != (0, len(t.text))  # the transcript has other turns
+    assert suggesting.accept(project, inst.id, end=37).quote == "Unstable"  # end only: the suggestion's start
+    [piece] = _by(project, "piece-rates")
+    assert suggesting.accept(project, piece.id, start=138).quote == "You are paid per task, not for the time you spend."
+
+
+@pytest.mark.parametrize(("start", "end", "message"), [
+    (0, None, r"With only --start, suggestion \d+ would become 0-99, outside its turn"),
+    (None, 150, r"With only --end, suggestion \d+ would become 29-150, outside its turn"),
+    (115, 188, r"The span 115-188 does not overlap suggestion \d+ \(29-99"),
+    (0, 29, r"The span 0-29 does not overlap"),
+])
+def test_accept_refuses_a_span_the_evidence_is_not_about(project, start, end, message):
+    suggesting.run_suggestions(project)
+    [inst] = _by(project, "instability")
+    before = _state(project)
+    with pytest.raises(SuggestError, match=message) as err:
+        suggesting.accept(project, inst.id, start=start, end=end)
+    assert "nothing was accepted" in str(err.value) and "--start" in (err.value.hint or "")
+    assert _state(project) == before
+
+
+def test_accept_with_both_ends_may_cross_turns(project):
+    suggesting.run_suggestions(project)
+    [inst] = _by(project, "instability")
+    coding = suggesting.accept(project, inst.id, start=29, end=150)
+    assert coding.quote.startswith("Unstable.") and "And the pay?" in coding.quote
+
+
 def test_failed_accept_changes_nothing(project):
     suggesting.run_suggestions(project)
     [inst] = _by(project, "instability")
@@ -150,7 +188,7 @@ def test_cli_suggest_and_review(project_dir):
     assert len(notes) == len(set(notes)) and sum("vectors" in n for n in notes) == 1
     assert "()" not in out.output
     out = r.invoke(cli, ["-p", str(project_dir), "suggestions"])
-    assert "why: keywords" in out.output
+    assert "why: keyword \"" in out.output and "why: keywords:" not in out.output
     import json
 
     out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "--json", "--code", "instability"])
@@ -181,6 +219,12 @@ def test_cli_accept_adjusts_the_span(project_dir):
     assert isinstance(out.exception, SuggestError) and "one suggestion" in str(out.exception)
     pending = json.loads(r.invoke(cli, ["-p", str(project_dir), "suggestions", "--json"]).output)
     assert second["id"] in [v["id"] for v in pending]
+    # one end only, far outside the suggestion's turn: refused with what to do, nothing accepted
+    out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "accept", str(second["id"]), "--start", "0"])
+    assert out.exit_code != 0 and isinstance(out.exception, SuggestError)
+    assert "outside its turn" in str(out.exception) and "both --start and --end" in (out.exception.hint or "")
+    assert json.loads(r.invoke(cli, ["-p", str(project_dir), "suggestions", "--json"]).output) == pending
+    assert "within the suggestion's turn" in " ".join(r.invoke(cli, ["suggestions", "accept", "--help"]).output.split())
 
 
 def _snapshot(project):
