@@ -151,7 +151,7 @@ def _result_json(r) -> dict:  # type: ignore[no-untyped-def]
 def _dry_run(project: Project, files: list[Path], options, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     from qcode.usecases import importing
 
-    previews = [importing.preview_file(project, f, options) for f in files]
+    previews = importing.preview_files(project, files, options)
     if as_json:
         echo_json([
             {"file": str(p.path), "name": p.name, "format": p.format, "kind": p.kind, "encoding": p.encoding,

@@ -248,12 +248,29 @@ def preview_file(project: Project, path: Path, options: ImportOptions | None = N
     )
 
 
+def preview_files(project: Project, files: list[Path], options: ImportOptions | None = None) -> list[Preview]:
+    """:func:`preview_file` for each file, named as importing them in this order would name them (a name taken
+    by the project or by an earlier file of the batch gets ``-2``, ``-3``...; a duplicate is not imported)."""
+    taken = {s.name for s in project.store.transcripts.summaries()}
+    out = []
+    for f in files:
+        p = preview_file(project, f, options)
+        if p.name and not p.error and p.duplicate_of is None:
+            p.name = _first_free(p.name, taken)
+            taken.add(p.name)
+        out.append(p)
+    return out
+
+
 def _name_taken(project: Project, name: str) -> bool:
     return any(s.name == name for s in project.store.transcripts.summaries())
 
 
 def _unique_name(project: Project, name: str) -> str:
-    taken = {s.name for s in project.store.transcripts.summaries()}
+    return _first_free(name, {s.name for s in project.store.transcripts.summaries()})
+
+
+def _first_free(name: str, taken: set[str]) -> str:
     candidate, n = name, 2
     while candidate in taken:
         candidate, n = f"{name}-{n}", n + 1

@@ -98,6 +98,20 @@ def test_dry_run_preview_stores_nothing(project) -> None:
     assert p.unlabelled_turns == 1 and p.error is None
 
 
+def test_dry_run_names_files_as_the_import_will(project, tmp_path) -> None:
+    (tmp_path / "x.txt").write_text("I: hello\nR: hi\n", encoding="utf-8")
+    (tmp_path / "x.md").write_text("I: other\nR: words\n", encoding="utf-8")
+    (tmp_path / "y.txt").write_text("I: third\nR: file\n", encoding="utf-8")
+    importing.import_file(project, tmp_path / "y.txt")
+    files = [tmp_path / "x.txt", tmp_path / "x.md", tmp_path / "y.txt"]
+    before = names(project)
+    previews = importing.preview_files(project, files)
+    assert names(project) == before
+    assert [(p.name, p.duplicate_of) for p in previews] == [("x", None), ("x-2", None), ("y", "y")]
+    report = importing.import_paths(project, files[:2])
+    assert [r.name for r in report.results] == ["x", "x-2"]
+
+
 def test_attr_option_and_name(project, tmp_path) -> None:
     f = tmp_path / "x.txt"
     f.write_text("I: hello\nR: hi\n", encoding="utf-8")
