@@ -30,7 +30,6 @@ class SqlTranscripts:
         if problems:
             raise ProjectError(f"Transcript '{t.name}' is inconsistent: {'; '.join(problems)}.")
         stamp = now().isoformat()
-        src = t.source
         with self._tx.write() as conn:
             if conn.execute(sa.select(schema.transcripts.c.id).where(schema.transcripts.c.name == t.name)).first():
                 raise ProjectError(
@@ -42,29 +41,22 @@ class SqlTranscripts:
                     guid=new_guid(),
                     name=t.name,
                     title=t.title,
-                    text=t.text,
-                    text_sha256=hashlib.sha256(t.text.encode("utf-8")).hexdigest(),
                     language=t.language,
                     kind=t.kind,
-                    words=t.words,
                     attributes=json_attributes(t.attributes),
-                    notes=[_note_dict(n) for n in t.notes],
-                    warnings=list(t.warnings),
-                    source_filename=src.filename if src else None,
-                    source_sha256=src.sha256 if src else None,
-                    source_format=src.format if src else None,
-                    source_encoding=src.encoding if src else None,
-                    encoding_guessed=bool(src and src.encoding_guessed),
-                    source_bytes=source_bytes,
                     created=stamp,
-                    modified=stamp,
+                    **_content_values(t, source_bytes, stamp),
                 )
             )
-            self._write_turns(conn, tid, t.turns)
-            self._write_speakers(conn, tid, t)
-            self._write_source(conn, tid, t)
+            self._write_parts(conn, tid, t)
         t.id = int(tid)
         return int(tid)
+
+    def _write_parts(self, conn: sa.Connection, tid: int, t: Transcript) -> None:
+        """The rows beside the transcript's own: turns, speakers, source map (rewritten whole)."""
+        self._write_turns(conn, tid, t.turns)
+        self._write_speakers(conn, tid, t)
+        self._write_source(conn, tid, t)
 
     def _write_turns(self, conn: sa.Connection, tid: int, turns: list[Turn]) -> None:
         conn.execute(sa.delete(schema.turns).where(schema.turns.c.transcript_id == tid))
@@ -111,29 +103,13 @@ class SqlTranscripts:
 
     def replace_content(self, tid: int, new: Transcript, source_bytes: bytes | None = None) -> None:
         """Replace the text, turns and source of transcript *tid* (codings are the caller's job)."""
-        src = new.source
         with self._tx.write() as conn:
             conn.execute(
                 sa.update(schema.transcripts)
                 .where(schema.transcripts.c.id == tid)
-                .values(
-                    text=new.text,
-                    text_sha256=hashlib.sha256(new.text.encode("utf-8")).hexdigest(),
-                    words=new.words,
-                    notes=[_note_dict(n) for n in new.notes],
-                    warnings=list(new.warnings),
-                    source_filename=src.filename if src else None,
-                    source_sha256=src.sha256 if src else None,
-                    source_format=src.format if src else None,
-                    source_encoding=src.encoding if src else None,
-                    encoding_guessed=bool(src and src.encoding_guessed),
-                    source_bytes=source_bytes,
-                    modified=now().isoformat(),
-                )
+                .values(**_content_values(new, source_bytes, now().isoformat()))
             )
-            self._write_turns(conn, tid, new.turns)
-            self._write_speakers(conn, tid, new)
-            self._write_source(conn, tid, new)
+            self._write_parts(conn, tid, new)
 
     def update_fields(self, tid: int, **fields: Any) -> None:
         """Update title, kind, language, attributes or notes (a list of :class:`Note`) of a transcript."""
@@ -303,3 +279,22 @@ def _transcript_from_row(row: Any, turn_rows: Iterable[Any], speakers: dict[str,
         source=source,
         warnings=list(row.warnings or []),
     )
+
+
+def _content_values(t: Transcript, source_bytes: bytes | None, modified: str) -> dict[str, Any]:
+    """The columns of a transcript's content: what an import writes and a replacement rewrites."""
+    src = t.source
+    return {
+        "text": t.text,
+        "text_sha256": hashlib.sha256(t.text.encode("utf-8")).hexdigest(),
+        "words": t.words,
+        "notes": [_note_dict(n) for n in t.notes],
+        "warnings": list(t.warnings),
+        "source_filename": src.filename if src else None,
+        "source_sha256": src.sha256 if src else None,
+        "source_format": src.format if src else None,
+        "source_encoding": src.encoding if src else None,
+        "encoding_guessed": bool(src and src.encoding_guessed),
+        "source_bytes": source_bytes,
+        "modified": modified,
+    }
