@@ -8,14 +8,8 @@ from pathlib import Path
 import click
 import pytest
 
-from qcode.cli import cli, main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
+from qcode.cli import cli
+from tests.helpers import run_cli as run
 
 
 def test_full_scripted_session(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,18 +11,12 @@ from pathlib import Path
 import click
 import pytest
 
-from qcode.cli import cli, main
+from qcode.cli import cli
 from qcode.core.errors import ImportFormatError, SettingsError
 from qcode.usecases.settings import load_settings
+from tests.helpers import run_cli as run
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
 
 
 def test_every_command_named_in_a_message_exists() -> None:

@@ -8,16 +8,9 @@ from pathlib import Path
 import docx
 import pytest
 
-from qcode.cli import main
 from qcode.usecases import coding as uc
 from qcode.usecases.project import Project
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
+from tests.helpers import run_cli as run
 
 
 @pytest.fixture

@@ -7,19 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from qcode.cli import main
+from tests.helpers import run_cli as run
 
 TITLE = "\x1b]0;pwned\x07"
 CLIP = "\x1b]52;c;ZWNobyBoaQ==\x07"
 NASTY = f"Amina: fine {TITLE} then {CLIP} and \x9b2J and \u202eevil\n"
 RAW = ("\x1b", "\x07", "\x9b", "\u202e")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
 
 
 @pytest.fixture

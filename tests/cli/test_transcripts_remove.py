@@ -7,17 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from qcode.cli import main
 from qcode.usecases.project import Project
+from tests.helpers import run_cli as run
 
 TEXT_2 = "Interviewer: And the hours?\nJo: Unstable hours, every week.\n"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
 
 
 @pytest.fixture

@@ -10,15 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from qcode.cli import main
 from qcode.formats.atomic import atomic_write_text
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
+from tests.helpers import run_cli as run
 
 
 def _age(p: Path, seconds: float = 3600) -> Path:
