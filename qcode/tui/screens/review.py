@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.reactive import Reactive, var
 from textual.widgets import DataTable, Footer, Header, Static
 
-from qcode.core.transcript import Transcript
+from qcode.core.transcript import Timeline, Transcript
 from qcode.tui.messages import CodingsChanged
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.base import QcodeScreen
@@ -82,11 +82,14 @@ class ReviewScreen(QcodeScreen):
         table = self.query_one(DataTable)
         row = table.cursor_row if table.row_count else 0
         table.clear()
+        timelines: dict[int, Timeline] = {}  # one per transcript: each sorts its sync points
         for i, it in enumerate(self.items):
             d = it.disagreement
             t = self.project.transcript(d.transcript_id)
+            if d.transcript_id not in timelines:
+                timelines[d.transcript_id] = Timeline(t)
             table.add_row(
-                safe_label(t.name, 24), self._label(d.code_id), _where(t, d.start),
+                safe_label(t.name, 24), self._label(d.code_id), _where(t, timelines[d.transcript_id], d.start),
                 safe_label(", ".join(d.coded_by), 30), safe_label(", ".join(d.not_coded_by) or "—", 30),
                 it.decision["decision"] if it.decision else "", key=str(i),
             )
@@ -246,11 +249,11 @@ class ReviewScreen(QcodeScreen):
         self.action_open_passage()
 
 
-def _where(t: Transcript, offset: int) -> str:
+def _where(t: Transcript, timeline: Timeline, offset: int) -> str:
     """Where a passage is, as a researcher finds it again: its turn and the time in the recording (offsets mean
     nothing to a reader; they are in ``qcode agreement --disagreements --json``)."""
     turn = t.turn_at(offset)
     if turn is None:
         return f"@{offset}"
-    time = fmt_time(t.time_at(offset))
+    time = fmt_time(timeline.at(offset))
     return f"turn {turn + 1}" + (f", {time}" if time else "")
