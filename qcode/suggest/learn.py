@@ -58,7 +58,7 @@ SEED = 13
 @dataclass
 class LinearModel:
     vocab: dict[int, int]
-    """Lemma hash -> column."""
+    """Lemma hash -> column: the shared vocabulary, then each code's own terms (:func:`fit`)."""
     idf: Floats32
     weights: Floats32
     """(features, codes) float32."""
@@ -69,6 +69,9 @@ class LinearModel:
     """Per code: f1 (model), keyword_f1, chance_f1, positives, threshold."""
     evidence_ok: NDArray[np.bool_] | None = None
     """(features,) False for function words: they weigh in the model but are never shown as evidence."""
+    norm: tuple[Hashes, Floats32, float] | None = None
+    """(sorted term hashes, their IDF, the IDF of unseen terms): every term of a row counts in its L2 norm,
+    columns or not, so that a row's values do not depend on which terms are columns."""
 
     @property
     def terms(self) -> Hashes:
@@ -79,14 +82,31 @@ class LinearModel:
             inv = np.zeros(len(self.vocab), dtype=np.uint64)
             for t, j in self.vocab.items():
                 inv[j] = t
-            order = np.argsort(inv)
-            self._terms, self._keys, self._cols = inv, inv[order], order.astype(np.int64)
+            self._terms = inv
+            if self.norm is None:
+                order = np.argsort(inv)
+                self._keys, self._cols, self._kidf = inv[order], order.astype(np.int64), self.idf[order]
+                self._unseen: float | None = None
+            else:
+                keys, kidf, self._unseen = self.norm
+                pos = np.searchsorted(keys, inv)
+                cols = np.full(len(keys), -1, dtype=np.int64)
+                cols[pos] = np.arange(len(inv), dtype=np.int64)
+                self._keys, self._cols, self._kidf = keys, cols, kidf
         return self._terms
 
     def matrix_of(self, ptr: Ints, terms: Hashes) -> sp.csr_matrix:
         """CSR feature matrix of the rows ``terms[ptr[i]:ptr[i + 1]]``."""
         _ = self.terms
-        return tfidf_rows(ptr, terms, self._keys, self._cols, self.idf[self._cols], None, len(self.vocab), "float32")
+        return tfidf_rows(ptr, terms, self._keys, self._cols, self._kidf, self._unseen, len(self.vocab), "float32")
+
+
+def document_frequencies(rows: list[list[int]]) -> dict[int, int]:
+    df: dict[int, int] = {}
+    for terms in rows:
+        for t in set(terms):
+            df[t] = df.get(t, 0) + 1
+    return df
 
 
 def build_vocab(rows: list[list[int]]) -> tuple[dict[int, int], Floats32]:
@@ -95,10 +115,7 @@ def build_vocab(rows: list[list[int]]) -> tuple[dict[int, int], Floats32]:
 
     import numpy as np
 
-    df: dict[int, int] = {}
-    for terms in rows:
-        for t in set(terms):
-            df[t] = df.get(t, 0) + 1
+    df = document_frequencies(rows)
     kept = sorted((t for t, n in df.items() if n >= 2), key=lambda t: (-df[t], t))[:MAX_FEATURES]
     vocab = {t: i for i, t in enumerate(kept)}
     n = len(rows)
@@ -279,35 +296,73 @@ def _digest(*arrays: ArrayLike) -> str:
 
 
 def fit(rows: list[list[int]], Y: Floats32, M: Floats32, codes: list[str], stops: frozenset[int] = frozenset(),
-        cache: FitCache | None = None) -> LinearModel:
+        cache: FitCache | None = None, fixed: ArrayLike | None = None) -> LinearModel:
     """Train on term rows, labels *Y* (rows x codes, 0/1) and mask *M* (1 = label known); the
     function words *stops* weigh :data:`STOP_WEIGHT` of their TF-IDF. Per-code fits already
-    in *cache* are reused."""
+    in *cache* are reused.
+
+    Each code has its own vocabulary: the shared one (terms of at least two of the rows that are not
+    *fixed*: the coded units and rejected passages), plus the terms of its own *fixed* rows (its codebook
+    texts) that are not in it. The IDF comes from the rows that are not fixed, and a row's L2 norm counts
+    all its terms, so a code's texts change that code's fit only: editing one code's definition refits
+    that code alone, the other models stay as they were and a re-run rescores that code only
+    (:mod:`qcode.usecases.suggesting`).
+    """
+    import math
+
     import numpy as np
 
-    vocab, idf = build_vocab(rows)
+    free = np.ones(len(rows), dtype=bool) if fixed is None else ~np.asarray(fixed, dtype=bool)
+    free_rows = [r for r, f in zip(rows, free.tolist(), strict=True) if f]
+    df = document_frequencies(free_rows)
+    n_free = len(free_rows)
+    shared = sorted((t for t, k in df.items() if k >= 2), key=lambda t: (-df[t], t))[:MAX_FEATURES]
+    vocab = {t: i for i, t in enumerate(shared)}
+    own: list[list[int]] = []
+    """Per code, the columns of its own terms (beyond the shared vocabulary), by term hash."""
+    for j in range(len(codes)):
+        mine = sorted({t for i in np.nonzero(~free & (M[:, j] > 0))[0].tolist() for t in rows[i]} - vocab.keys())
+        own.append(mine)
+    for t in sorted({t for mine in own for t in mine}):
+        vocab[t] = len(vocab)
+    own_cols = [np.array([vocab[t] for t in mine], dtype=np.int64) for mine in own]
+    n_shared = len(shared)
+    unseen = math.log(n_free + 1) + 1.0
+    keys = np.array(sorted(set(df) | vocab.keys()), dtype=np.uint64)
+    kidf = np.array([math.log((n_free + 1) / (df.get(t, 0) + 1)) + 1.0 for t in keys.tolist()], dtype=np.float32)
     if stops and STOP_WEIGHT != 1.0:
-        for t, j in vocab.items():
-            if t in stops:
-                idf[j] *= STOP_WEIGHT
+        kidf[np.isin(keys, np.array(sorted(stops), dtype=np.uint64))] *= STOP_WEIGHT
+    idf = kidf[np.searchsorted(keys, np.array(list(vocab), dtype=np.uint64))] if vocab else np.zeros(0, np.float32)
     c = len(codes)
-    model = LinearModel(vocab, idf, np.zeros((len(vocab), c), np.float32), np.full(c, -10.0, np.float32), codes)
-    if not vocab or not rows:
+    model = LinearModel(vocab, idf, np.zeros((len(vocab), c), np.float32), np.full(c, -10.0, np.float32), codes,
+                        norm=(keys, kidf, unseen))
+    if not n_shared or not rows:
         return model
     X = _matrix(model, rows)
-    xkey = _digest(X.data, X.indices, X.indptr, np.array(X.shape)) if cache is not None else ""
+    xkey = ""
+    if cache is not None:
+        XF = X[np.nonzero(free)[0]][:, :n_shared]
+        xkey = _digest(XF.data, XF.indices, XF.indptr, np.array(XF.shape))
+    base = np.arange(n_shared, dtype=np.int64)
     for j in range(c):
+        cols = np.r_[base, own_cols[j]]
+        Xj = X[:, cols]
         if cache is None:
-            fitted = _fit_one(X, Y[:, j], M[:, j])
+            fitted = _fit_one(Xj, Y[:, j], M[:, j])
         else:
             known = np.nonzero(M[:, j] > 0)[0]
-            key = _digest(known, Y[known, j] > 0, np.array([C, SEED], dtype=np.float64))
+            mine = known[free[known]]
+            theirs = known[~free[known]]  # the code's own fixed rows (its codebook texts), wherever they are
+            extra = Xj[mine][:, n_shared:]  # the code's own terms in the units
+            text = Xj[theirs]
+            key = _digest(mine, Y[mine, j] > 0, np.array([C, SEED], dtype=np.float64), np.array(own[j], dtype=np.uint64),
+                          extra.data, extra.indices, extra.indptr, text.data, text.indices, text.indptr, Y[theirs, j] > 0)
             found, fitted = cache.get(xkey, key)
             if not found:
-                fitted = _fit_one(X, Y[:, j], M[:, j])
+                fitted = _fit_one(Xj, Y[:, j], M[:, j])
                 cache.put(xkey, key, fitted)
         if fitted is not None:
-            model.weights[:, j], model.bias[j] = fitted
+            model.weights[cols, j], model.bias[j] = fitted
     return model
 
 
@@ -374,7 +429,7 @@ def cross_validate(rows: list[list[int]], Y: Floats32, M: Floats32, R: Floats32,
         test = np.nonzero(fold_of == f)[0]
         if len(test) == 0 or len(train) == 0:
             continue
-        m = fit([rows[i] for i in train], Y[train], M[train], codes, stops, cache)
+        m = fit([rows[i] for i in train], Y[train], M[train], codes, stops, cache, fixed[train])
         if m.vocab:
             P[test] = predict(m, _matrix(m, [rows[i] for i in test]))
     out: dict[str, dict[str, float]] = {}

@@ -45,6 +45,8 @@ MIN_CONTRIBUTION = 0.05
 LEARNED_FLOOR = 0.25
 """Calibrated learned scores below this (half the code's held-out threshold) contribute nothing."""
 LEARNED_CAP = 0.95
+MIN_IDF_UNITS = 200
+"""With fewer units learned from, the similarity signal's IDF also counts the codebook's texts."""
 EVIDENCE_WORDS = 6
 ROW_CHUNK = 2048
 DENSE_CELLS = 4_000_000
@@ -238,7 +240,11 @@ class Similarity(Signal):
         import scipy.sparse as sp
 
         df: dict[int, int] = {}
-        docs = [u.terms for u in training.units] + list(self.def_terms.values())
+        # The IDF comes from the units learned from, so that one code's texts change that code's column only
+        # (a re-run after a definition edit rescores that code alone); with few units, the codebook's texts too.
+        docs = [u.terms for u in training.units]
+        if len(docs) < MIN_IDF_UNITS:
+            docs += list(self.def_terms.values())
         for terms in docs:
             for t in set(terms):
                 df[t] = df.get(t, 0) + 1
@@ -459,7 +465,7 @@ class Learned(Signal):
             return
         stops = frozenset(t for u in units for t in u.stops)
         report = learn.cross_validate(rows, Y, M, R, codes, groups=groups, fixed=fixed, stops=stops, cache=self.fit_cache)
-        model = learn.fit(rows, Y, M, codes, stops, self.fit_cache)
+        model = learn.fit(rows, Y, M, codes, stops, self.fit_cache, fixed)
         if self.fit_cache is not None:
             self.fit_cache.flush()
         model.evidence_ok = np.array([t not in stops for t in model.terms.tolist()], dtype=bool)

@@ -14,7 +14,7 @@ taking the nearest one (the largest cosine above its floor). Mean vectors are ta
 lemmas of its content words: stop words, punctuation and numbers are
 already left out, see :mod:`qcode.suggest.units`); a lemma without a vector
 is looked up in lowercase, else skipped. All vectors are centred on the
-common component (the mean vector of the training units and the code texts,
+common component (the mean vector of the training units,
 or of the vectors table when there are few), which otherwise makes any two
 sentences of a language look alike.
 
@@ -308,7 +308,7 @@ class Vectors(Signal):
         self.passages = len(refs) - len(self.refs)
         units = [u.terms for u in training.units if u.terms]
         if len(units) >= MIN_CENTRE_UNITS:
-            S, counts = self._sums(*_flat(units + [terms for _, terms, _, _ in self.refs]))
+            S, counts = self._sums(*_flat(units))  # units only: one code's texts change that code's column only
             has = counts > 0
             self.mu = (S[has] / counts[has, None]).mean(axis=0).astype(np.float32)
         else:

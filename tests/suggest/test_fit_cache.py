@@ -84,3 +84,22 @@ def test_unchanged_codes_models_are_not_refit(en, tmp_path):
     _, warm = _run(en, _codes(), codings, extra_d=2)
     assert 0 < codings.fits <= per_code and codings.fits + codings.hits == asked
     assert warm == _run(en, _codes(), None, extra_d=2)[1]
+
+
+def test_editing_one_code_s_definition_refits_that_code_only(en, tmp_path):
+    """Each code's vocabulary is the shared one plus its own texts' terms, and the IDF comes from the units:
+    a definition edit leaves the other codes' features, hence their fits, as they were."""
+    cache = FitCache(tmp_path / "models")
+    _, first = _run(en, _codes(), cache)
+    asked = cache.fits + cache.hits
+    per_code = asked // 2
+
+    edited = FitCache(tmp_path / "models")
+    engine, warm = _run(en, _codes(d_definition="Getting to work: parking, buses, traffic, the commute."), edited)
+    assert 0 < edited.fits <= per_code and edited.hits >= per_code  # d refit; c (and its folds) read back
+    assert warm == _run(en, _codes(d_definition="Getting to work: parking, buses, traffic, the commute."), None)[1]
+    model = engine.signals[-1].model
+    own = {engine.info.nlp.vocab.strings[int(t)] for t in model.terms[model.weights[:, 0] == 0].tolist()}
+    assert {"commute", "traffic"} <= own  # d's own terms: columns c's model does not use
+    c_scores = [[row[0] for row in s] for s, _ in first]
+    assert c_scores == [[row[0] for row in s] for s, _ in warm]  # c's column is unchanged
