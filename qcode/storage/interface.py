@@ -94,6 +94,10 @@ The evidence is a dict or its JSON text (what ``replace_pending`` stores).
 Fingerprint = tuple[int, int, float]
 """(count, sum of ids, sum of scores) of a transcript's pending suggestions."""
 
+TranscriptRows = tuple[int, Sequence[SuggestionInput]] | tuple[int, Sequence[SuggestionInput], Sequence[str] | None]
+"""One transcript's new pending suggestions: (transcript_id, rows), or (transcript_id, rows, the codes they
+replace; None: all)."""
+
 
 class AgreementRunRecord(TypedDict):
     """A kept agreement computation (``qcode agreement --keep``)."""
@@ -175,9 +179,11 @@ class SuggestionsRepository(Protocol):
         ...
 
     def replace_transcripts_pending(
-        self, items: Sequence[tuple[int, Sequence[SuggestionInput]]], code_ids: Sequence[str]
+        self, items: Sequence[TranscriptRows], code_ids: Sequence[str]
     ) -> dict[int, tuple[int, Fingerprint]]:
-        """``replace_pending`` per transcript in one transaction: rows written and the fingerprint left."""
+        """``replace_pending`` per transcript in one transaction: rows written and the fingerprint left
+        (over *code_ids*). An item may name the codes its rows replace (a subset of *code_ids*; the
+        transcript's pending suggestions of the other codes stay as they are)."""
         ...
 
     def pending_aggregates(self, transcript_ids: Iterable[int], code_ids: Iterable[str]) -> dict[int, Fingerprint]:

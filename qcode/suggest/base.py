@@ -176,10 +176,16 @@ class Signal:
     def fit(self, training: Training) -> None:
         """Learn from coded passages (model signals only)."""
 
-    def contributions(self, feats: Any) -> tuple[Any, Any]:
+    def contributions(self, feats: Any, cols: Any = None) -> tuple[Any, Any]:
+        """(units x profiles) contributions, filled for the profiles *cols* only (None: all), and a context."""
         import numpy as np
 
         return np.zeros((len(feats), len(self.profiles))), None
+
+    def column_states(self) -> list[str]:
+        """Per profile, a key of everything its column of :meth:`contributions` and its evidence depend on
+        (besides the units): equal keys, equal column, whatever the other profiles."""
+        return [self.name] * len(self.profiles)
 
     def leads(self, code: str) -> bool:
         """True when this signal has proven itself for *code* (the others then only support it)."""
@@ -188,6 +194,36 @@ class Signal:
     def describe(self) -> list[str]:
         """Notes for the run report (e.g. which codes a model is on for)."""
         return []
+
+
+def segments_of(seg_of: dict[int, tuple[int, int]], cols: Any) -> tuple[Any, Any, Any]:
+    """For the profiles *cols*, the reference columns of their segments (*seg_of*: profile -> (start, end) in
+    a signal's sorted references): (columns, each segment's start among them, the segments' profiles)."""
+    import numpy as np
+
+    want = [int(j) for j in cols if int(j) in seg_of]
+    ranges = [seg_of[j] for j in want]
+    idx = np.concatenate([np.arange(a, b) for a, b in ranges]).astype(np.int64) if ranges else np.zeros(0, np.int64)
+    starts = np.cumsum([0] + [b - a for a, b in ranges[:-1]]).astype(np.int64) if ranges else np.zeros(0, np.int64)
+    return idx, starts, np.array(want, dtype=np.int64)
+
+
+def digest(*parts: Any) -> str:
+    """A short SHA-256 of some arrays (their dtype, shape and bytes) and other values (their repr)."""
+    import hashlib
+
+    import numpy as np
+
+    h = hashlib.sha256()
+    for x in parts:
+        if isinstance(x, np.ndarray):
+            a = np.ascontiguousarray(x)
+            h.update(str((a.dtype.str, a.shape)).encode())
+            h.update(a.tobytes())
+        else:
+            h.update(repr(x).encode("utf-8"))
+        h.update(b"|")
+    return h.hexdigest()[:32]
 
 
 def noisy_or(weights: list[float]) -> float:

@@ -399,32 +399,73 @@ class Engine:
         return out
 
     # ------------------------------------------------------------- scoring
-    def table(self, a: Analysed) -> Table:
-        """Scores of every unit of *a* for every code."""
+    def table(self, a: Analysed, cols: Any = None) -> Table:
+        """Scores of every unit of *a* for every code, or for the codes (profile numbers) *cols* only: the
+        other columns are then 0 (a re-run after a codebook change rescores the codes it changed)."""
         K, T = self.ruleset.contributions(a.matches, len(a.feats))
-        t = self._combine(a.feats, {LemmaKeywords.name: K, Patterns.name: T})
+        t = self._combine(a.feats, {LemmaKeywords.name: K, Patterns.name: T}, cols)
         t.matches, t.text = a.matches, a.text
         return t
 
-    def _combine(self, feats: Features, parts: dict[str, Any]) -> Table:
+    def _combine(self, feats: Features, parts: dict[str, Any], cols: Any = None) -> Table:
         import numpy as np
 
         n, P = len(feats), len(self.profiles)
+        sel = np.arange(P) if cols is None else np.asarray(cols, dtype=np.int64)
         ctx: dict[str, Any] = {}
         for sig in self.unit_signals:
-            parts[sig.name], ctx[sig.name] = sig.contributions(feats)
+            parts[sig.name], ctx[sig.name] = sig.contributions(feats, None if cols is None else sel)
         leads = {sig.name: np.array([sig.leads(c) for c in self.codes], dtype=bool) for sig in self.unit_signals}
         lead = np.zeros(P, dtype=bool)
         for v in leads.values():
             lead |= v
-        keep = np.ones((n, P))
+        keep = np.ones((n, len(sel)))
         for name, C in parts.items():
             # Where a signal has proven itself for a code, the others only support it.
             scaled = lead & ~leads[name] if name in leads else lead
+            if cols is not None:  # (the parts' other columns are left as they are: not to be read)
+                on = np.zeros(P, dtype=bool)
+                on[sel] = True
+                scaled = scaled & on
             if scaled.any():
                 C[:, scaled] *= SUPPORT_FACTOR
-            keep *= 1.0 - C
-        return Table(feats, parts, 1.0 - keep, ctx)
+            keep *= 1.0 - (C if cols is None else C[:, sel])
+        if cols is None:
+            return Table(feats, parts, 1.0 - keep, ctx)
+        score = np.zeros((n, P))
+        score[:, sel] = 1.0 - keep
+        return Table(feats, parts, score, ctx)
+
+    def column_keys(self) -> list[str]:
+        """Per code (profile), a key of everything its scores and evidence depend on besides the units and the
+        transcript's rule matches (:meth:`match_prints`): its rules, the signals' fitted state for it
+        (:meth:`~qcode.suggest.base.Signal.column_states`) and which signals lead it. Equal keys and equal
+        matches: equal column, whatever the other codes."""
+        from qcode.suggest.base import digest
+
+        rules: list[list[str]] = [[] for _ in self.profiles]
+        for r, key in enumerate(self.rule_keys):
+            rules[int(self.ruleset.profile[r])].append(key)
+        states = [sig.column_states() for sig in self.unit_signals]
+        return [digest(code, sorted(rules[j]), [st[j] for st in states], [sig.leads(code) for sig in self.unit_signals])
+                for j, code in enumerate(self.codes)]
+
+    def match_prints(self, a: Analysed) -> NDArray[np.uint64]:
+        """Per code (profile), a 64-bit fingerprint of its rule matches in *a* (which rule, which unit, where)."""
+        import numpy as np
+
+        out = np.zeros(len(self.profiles), dtype=np.uint64)
+        m = a.matches
+        if not len(m):
+            return out
+        with np.errstate(over="ignore"):
+            h = self.rule_ids()[m.rule]
+            for col, mult in ((m.unit, 0x9E3779B97F4A7C15), (m.start, 0xC2B2AE3D27D4EB4F), (m.end, 0x165667B19E3779F9)):
+                h = (h ^ (col.astype(np.uint64) * np.uint64(mult))) * np.uint64(0xFF51AFD7ED558CCD)
+                h ^= h >> np.uint64(29)
+            np.add.at(out, self.ruleset.profile[m.rule], h)
+            out ^= np.bincount(self.ruleset.profile[m.rule], minlength=len(self.profiles)).astype(np.uint64) << np.uint64(48)
+        return out
 
     def compact_many(self, t: Table, units: Any, profs: Any) -> list[str]:
         """The compact stored evidence (:mod:`qcode.suggest.evidence`) of each (unit, profile) pair, as JSON text.

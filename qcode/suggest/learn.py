@@ -51,6 +51,8 @@ BETA = 0.65
 STOP_WEIGHT = 0.25
 """Function words weigh this share of their TF-IDF in the features."""
 SHRINK = 20.0
+PRIOR_THRESHOLD = 0.5
+"""The threshold a code's own held-out threshold is pulled towards (by :data:`SHRINK` positives' worth)."""
 """How many positives' worth the threshold shared by all codes weighs in each code's own threshold."""
 SEED = 13
 
@@ -69,6 +71,8 @@ class LinearModel:
     """Per code: f1 (model), keyword_f1, chance_f1, positives, threshold."""
     evidence_ok: NDArray[np.bool_] | None = None
     """(features,) False for function words: they weigh in the model but are never shown as evidence."""
+    base_key: str = ""
+    """A key of what every code's features depend on (the units' terms and IDF, not the codebook)."""
     norm: tuple[Hashes, Floats32, float] | None = None
     """(sorted term hashes, their IDF, the IDF of unseen terms): every term of a row counts in its L2 norm,
     columns or not, so that a row's values do not depend on which terms are columns."""
@@ -334,8 +338,9 @@ def fit(rows: list[list[int]], Y: Floats32, M: Floats32, codes: list[str], stops
         kidf[np.isin(keys, np.array(sorted(stops), dtype=np.uint64))] *= STOP_WEIGHT
     idf = kidf[np.searchsorted(keys, np.array(list(vocab), dtype=np.uint64))] if vocab else np.zeros(0, np.float32)
     c = len(codes)
+    seen = np.isin(keys, np.array(sorted(df), dtype=np.uint64))
     model = LinearModel(vocab, idf, np.zeros((len(vocab), c), np.float32), np.full(c, -10.0, np.float32), codes,
-                        norm=(keys, kidf, unseen))
+                        base_key=_digest(keys[seen], kidf[seen], np.array([unseen])), norm=(keys, kidf, unseen))
     if not n_shared or not rows:
         return model
     X = _matrix(model, rows)
@@ -435,10 +440,11 @@ def cross_validate(rows: list[list[int]], Y: Floats32, M: Floats32, R: Floats32,
     out: dict[str, dict[str, float]] = {}
     tested = ~fixed
     grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
-    # One threshold for all codes (micro F-beta over the held-out rows), each code's own pulled towards it
-    # as much as its few positives warrant (SHRINK positives' worth).
-    known_all = (M > 0) & tested[:, None]
-    pooled = max(grid.tolist(), key=lambda t: _fbeta((P >= t)[known_all], (Y > 0)[known_all], BETA))
+    # Each code's own threshold pulled towards PRIOR_THRESHOLD as much as its few positives warrant (SHRINK
+    # positives' worth). A fixed prior, not one pooled over the codes: a code's threshold then depends on its
+    # own held-out rows only, and a change to one code leaves the others' calibration as it was (same F1 on
+    # the shared sets as a pooled micro F-beta threshold).
+    pooled = PRIOR_THRESHOLD
     for j, code in enumerate(codes):
         known = (M[:, j] > 0) & tested
         y = Y[known, j] > 0

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from qcode.suggest import learn
 from qcode.suggest.arrays import unique
-from qcode.suggest.base import CodeProfile, Passage, Signal, Training, register
+from qcode.suggest.base import CodeProfile, Passage, Signal, Training, digest, register, segments_of
 from qcode.suggest.units import Features
 
 if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
@@ -292,8 +292,9 @@ class Similarity(Signal):
         norm = math.sqrt(sum(w * w for w in v.values())) or 1.0
         return {t: w / norm for t, w in v.items()}
 
-    def contributions(self, feats: Features) -> tuple[Floats, SimilarityContext | None]:
-        """(units x profiles) contributions, and the similarity matrix (kept for the evidence)."""
+    def contributions(self, feats: Features, cols: Ints | None = None) -> tuple[Floats, SimilarityContext | None]:
+        """(units x profiles) contributions (of the profiles *cols*, None: all), and the similarity matrix
+        (kept for the evidence; only the columns of those profiles' vectors are filled)."""
         import numpy as np
 
         n, P = len(feats), len(self.profiles)
@@ -301,15 +302,47 @@ class Similarity(Signal):
         if not self.vectors or not n:
             return C, None
         U = learn.tfidf_rows(feats.ptr, feats.terms, self.keys, self.key_col, self.key_idf, self.unseen_idf, self.M.shape[0])
-        D = np.empty((n, self.M.shape[1]), dtype=np.float32)
+        if cols is None:
+            idx, starts, profs = None, self.seg_start, self.seg_prof
+            D = np.empty((n, self.M.shape[1]), dtype=np.float32)
+        else:
+            idx, starts, profs = segments_of(self.seg_of, cols)
+            D = np.zeros((n, self.M.shape[1]), dtype=np.float32)
+            if not len(idx):
+                return C, (U, D)
+        M_dense = self.M_dense if idx is None or self.M_dense is None else self.M_dense[:, idx]
+        M = self.M if idx is None else self.M[:, idx]
+        S = D if idx is None else np.empty((n, len(idx)), dtype=np.float32)
         for a in range(0, n, ROW_CHUNK):
             rows = U[a:a + ROW_CHUNK]
-            D[a:a + ROW_CHUNK] = rows @ self.M_dense if self.M_dense is not None else (rows @ self.M).toarray()
-        best = np.maximum.reduceat(D, self.seg_start, axis=1)
+            S[a:a + ROW_CHUNK] = rows @ M_dense if M_dense is not None else (rows @ M).toarray()
+        if idx is not None:
+            D[:, idx] = S
+        best = np.maximum.reduceat(S, starts, axis=1)
         contrib = np.minimum(SIM_CAP, (best - SIM_FLOOR) * SIM_SCALE)
         contrib[best < SIM_FLOOR + MIN_CONTRIBUTION / SIM_SCALE] = 0.0
-        C[:, self.seg_prof] = contrib
+        C[:, profs] = contrib
         return C, (U, D)
+
+    def column_states(self) -> list[str]:
+        import numpy as np
+
+        head = digest(self.name, self.keys, self.key_idf, self.unseen_idf)
+        Mc = self.M.tocsc()
+        tails = self._tails()
+        out = []
+        for j in range(len(self.profiles)):
+            if j not in self.seg_of:
+                out.append(digest(head, None))
+                continue
+            a, b = self.seg_of[j]
+            lo, hi = int(Mc.indptr[a]), int(Mc.indptr[b])
+            terms, vals = self.col_term[Mc.indices[lo:hi]], Mc.data[lo:hi]
+            # each vector's (term, weight) pairs in term order: the row numbers depend on the other vectors
+            vec = np.repeat(np.arange(b - a), np.diff(Mc.indptr[a:b + 1]))
+            o = np.lexsort((terms, vec))
+            out.append(digest(head, np.diff(Mc.indptr[a:b + 1]), terms[o], vals[o], tails[a:b]))
+        return out
 
     def explain_json_many(self, feats: Features, units: Ints, profs: Ints, ctx: SimilarityContext) -> tuple[list[str], Flat]:
         """(data as JSON text, words) of each (unit, profile) pair: the nearest vector and the words shared with it.
@@ -473,8 +506,9 @@ class Learned(Signal):
         model.enabled = learn.gate(report)
         self.model = model
 
-    def contributions(self, feats: Features) -> tuple[Floats, LearnedContext | None]:
-        """(units x profiles) contributions (calibrated probabilities) and the feature matrix (kept for the evidence)."""
+    def contributions(self, feats: Features, cols: Ints | None = None) -> tuple[Floats, LearnedContext | None]:
+        """(units x profiles) contributions (calibrated probabilities; of the profiles *cols*, None: all) and the
+        feature matrix (kept for the evidence)."""
         import numpy as np
 
         n = len(feats)
@@ -482,11 +516,12 @@ class Learned(Signal):
         m = self.model
         if m is None or not n:
             return C, None
-        on = [j for j, code in enumerate(m.codes) if m.enabled.get(code)]
+        wanted = None if cols is None else {self.profiles[int(j)].id for j in cols}
+        on = [j for j, code in enumerate(m.codes) if m.enabled.get(code) and (wanted is None or code in wanted)]
         if not on:
             return C, None
         X = m.matrix_of(*feats.words())
-        cols = [self.index[m.codes[j]] for j in on]
+        at = [self.index[m.codes[j]] for j in on]
         P = learn.predict(m, X, on)
         S = learn.calibrate(P, [m.heldout[m.codes[j]]["threshold"] for j in on])
         contrib = np.minimum(LEARNED_CAP, S)
@@ -495,10 +530,31 @@ class Learned(Signal):
             # no content word of the unit speaks for the code: no contribution (nothing to show as evidence)
             W = np.where(m.evidence_ok[:, None], np.maximum(m.weights[:, on], 0.0), 0.0)
             contrib[np.asarray(X @ W) <= 0] = 0.0
-        C[:, cols] = contrib
+        C[:, at] = contrib
         Pfull = np.zeros_like(C)
-        Pfull[:, cols] = P
+        Pfull[:, at] = P
         return C, (X, Pfull)
+
+    def column_states(self) -> list[str]:
+        import numpy as np
+
+        m = self.model
+        if m is None:
+            return [digest(self.name, None)] * len(self.profiles)
+        head = digest(self.name, m.base_key)
+        terms = m.terms
+        out = []
+        for p in self.profiles:
+            if p.id not in m.codes:
+                out.append(digest(head, None))
+                continue
+            j = m.codes.index(p.id)
+            w = m.weights[:, j]
+            nz = np.nonzero(w)[0]
+            r = m.heldout.get(p.id, {})
+            out.append(digest(head, terms[nz], w[nz], float(m.bias[j]), bool(m.enabled.get(p.id)),
+                              sorted(r.items()), self.positives.get(p.id, 0)))
+        return out
 
     def explain_json_many(self, feats: Features, units: Ints, profs: Ints, ctx: LearnedContext) -> tuple[list[str], Flat]:
         """(data as JSON text, words) of each (unit, profile) pair: ``[p, positives, held-out F1,

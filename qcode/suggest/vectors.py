@@ -57,7 +57,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qcode.suggest.arrays import HashIndex, unique
-from qcode.suggest.base import CodeProfile, Signal, Training, register
+from qcode.suggest.base import CodeProfile, Signal, Training, digest, register, segments_of
 from qcode.suggest.model_signals import (
     MIN_CONTRIBUTION,
     _ranges,
@@ -333,8 +333,9 @@ class Vectors(Signal):
         self._tails_of: list[str] | None = None
 
     # ------------------------------------------------------------ scoring
-    def contributions(self, feats: Features) -> tuple[Any, Any]:
-        """(units x profiles) contributions, and (cosines, cosines above the floors) for the evidence."""
+    def contributions(self, feats: Features, cols: Any = None) -> tuple[Any, Any]:
+        """(units x profiles) contributions (of the profiles *cols*, None: all), and (cosines, cosines above the
+        floors) for the evidence."""
         import numpy as np
 
         n, P = len(feats), len(self.profiles)
@@ -342,15 +343,40 @@ class Vectors(Signal):
         if not self.on or not n or not len(self.sorted_refs):
             return C, None
         U = self._unit_vectors(feats.ptr, feats.terms)
-        D = np.empty((n, len(self.sorted_refs)), dtype=np.float32)
+        if cols is None:
+            idx, starts, profs = None, self.seg_start, self.seg_prof
+            D = np.empty((n, len(self.sorted_refs)), dtype=np.float32)
+        else:
+            idx, starts, profs = segments_of(self.seg_of, cols)
+            D = np.zeros((n, len(self.sorted_refs)), dtype=np.float32)
+            if not len(idx):
+                return C, (D, D - self.floor)
+        R = self.R if idx is None else self.R[idx]
+        S = D if idx is None else np.empty((n, len(idx)), dtype=np.float32)
         for a in range(0, n, ROW_CHUNK):
-            D[a:a + ROW_CHUNK] = U[a:a + ROW_CHUNK] @ self.R.T
+            S[a:a + ROW_CHUNK] = U[a:a + ROW_CHUNK] @ R.T
+        if idx is not None:
+            D[:, idx] = S
         E = D - self.floor
-        best = np.maximum.reduceat(E, self.seg_start, axis=1)
+        best = np.maximum.reduceat(E if idx is None else E[:, idx], starts, axis=1)
         contrib = np.minimum(VEC_CAP, best * VEC_SCALE)
         contrib[best < MIN_CONTRIBUTION / VEC_SCALE] = 0.0
-        C[:, self.seg_prof] = contrib
+        C[:, profs] = contrib
         return C, (D, E)
+
+    def column_states(self) -> list[str]:
+        if self.vt is None or not self.on:
+            return [digest(self.name, None)] * len(self.profiles)
+        head = digest(self.name, self.vt.name, self.mu, self.vt.floors)
+        tails = self._tails()
+        out = []
+        for j in range(len(self.profiles)):
+            if j not in self.seg_of:
+                out.append(digest(head, None))
+                continue
+            a, b = self.seg_of[j]
+            out.append(digest(head, self.R[a:b], self.floor[a:b], tails[a:b]))
+        return out
 
     # ------------------------------------------------------------ evidence
     def _nearest(self, units: Any, profs: Any, E: Any) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from qcode.storage.interface import SuggestionInput
+from qcode.storage.interface import SuggestionInput, TranscriptRows
 
 BATCH_ROWS = 5000
 """Rows gathered before a transaction is started (fewer commits, each one a disk flush)."""
@@ -26,13 +26,13 @@ Result = dict[int, tuple[int, tuple[int, int, float]]]
 class _Batches:
     """The rows of finished transcripts, gathered into batches of about :data:`BATCH_ROWS` rows."""
 
-    def __init__(self, send: Callable[[list[tuple[int, list[SuggestionInput]]]], None]) -> None:
+    def __init__(self, send: Callable[[list[TranscriptRows]], None]) -> None:
         self.send = send
-        self.batch: list[tuple[int, list[SuggestionInput]]] = []
+        self.batch: list[TranscriptRows] = []
         self.rows = 0
 
-    def add(self, transcript_id: int, rows: list[SuggestionInput]) -> None:
-        self.batch.append((transcript_id, rows))
+    def add(self, transcript_id: int, rows: list[SuggestionInput], codes: list[str] | None = None) -> None:
+        self.batch.append((transcript_id, rows, codes))
         self.rows += len(rows) + 1
         if self.rows >= BATCH_ROWS:
             self.flush()
@@ -57,15 +57,16 @@ class ThreadWriter:
         self.failed = False
         """Set (on the writer thread) when a batch failed: the batches after it are not written."""
 
-    def submit(self, transcript_id: int, rows: list[SuggestionInput]) -> None:
-        self.batches.add(transcript_id, rows)
+    def submit(self, transcript_id: int, rows: list[SuggestionInput], codes: list[str] | None = None) -> None:
+        """Write *rows* as the pending suggestions of the transcript (of the codes *codes* only; None: all)."""
+        self.batches.add(transcript_id, rows, codes)
         while len(self.queued) > MAX_QUEUED or (self.queued and (self.queued[0].done() or self.failed)):
             self.done.update(self.queued.pop(0).result())
 
-    def _send(self, batch: list[tuple[int, list[SuggestionInput]]]) -> None:
+    def _send(self, batch: list[TranscriptRows]) -> None:
         self.queued.append(self.pool.submit(self._write, batch))
 
-    def _write(self, batch: list[tuple[int, list[SuggestionInput]]]) -> Result:
+    def _write(self, batch: list[TranscriptRows]) -> Result:
         if self.failed:
             return {}
         try:

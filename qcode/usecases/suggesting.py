@@ -34,15 +34,15 @@ from typing import Any
 
 from qcode.core.coding import Coding
 from qcode.core.errors import SuggestError
-from qcode.storage.interface import SuggestionInput, SuggestionRow
+from qcode.storage.interface import SuggestionRow
 from qcode.usecases import blind, suggest_writer
 from qcode.usecases.coding import Change, History, apply_code
 from qcode.usecases.project import Progress, Project, no_progress
+from qcode.usecases.suggest_rows import SUGGESTER, MemoEntry, ScoreMemo, memo_base, transcript_rows
 
 DEFAULT_MIN_SCORE = 0.5
 DEFAULT_PER_UNIT = 3
 """Suggestions kept per unit (speaker turn or sentence), best first."""
-SUGGESTER = "qcode-suggest/1"
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,8 @@ def run_suggestions(
     rejected_rows = project.store.suggestions.list(status="rejected")
     cache = DocCache(project.data_dir / "cache" / "docs")
     manifest = _Manifest(project.data_dir / "cache" / "suggest" / "manifest.json")
+    memo = ScoreMemo(project.data_dir / "cache" / "suggest" / "scores.npz")
+    memo_updates: dict[int, MemoEntry] = {}
     preferred = project.settings.suggest.get("pipeline")
     coded = _coded_index(all_codings)
     names: list[str] = []
@@ -244,19 +246,28 @@ def run_suggestions(
             learned_rules = _learn(project, engine, cache, processes, by_t, rej, progress)
             _add_notes(notes, info, engine.notes(), len(by_lang) > 1)
             spans_rej, quotes_rej = project.store.suggestions.rejected_keys(todo)
+            column_keys = engine.column_keys()
             for a in engine.analyse(_inputs(project, todo, {t: summaries[t].words for t in todo}), cache, processes):
                 tid = a.transcript_id
                 words += a.words
                 cached += int(a.cached)
                 lates[tid] = _digest(unruled, learned_rules, own[tid], engine.match_key(a))
                 entry = manifest.get(tid)
-                if entry is not None and entry[3] == lates[tid] and tuple(entry[1]) == stored.get(tid, (0, 0, 0.0)):
+                now = stored.get(tid, (0, 0, 0.0))
+                if entry is not None and entry[3] == lates[tid] and tuple(entry[1]) == now:
                     kept[tid] = (keys[tid], tuple(entry[1]), a.words, lates[tid])
                     done += 1
                     progress(done, len(target_ids), f"suggesting ({info.name})")
                     continue
                 wrote_words[tid] = a.words
-                writer.submit(a.transcript_id, _rows(engine, a, score_floor, cap, spans_rej, quotes_rej, coded))
+                # What the last run wrote is still what is stored: only the codes whose key changed are scored.
+                last = memo.get(tid)
+                if last is not None and last.stored != now:
+                    last = None
+                base = memo_base(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key, own[tid])
+                scored = transcript_rows(engine, a, score_floor, cap, spans_rej, quotes_rej, coded, column_keys, base, last)
+                memo_updates[tid] = scored.entry
+                writer.submit(a.transcript_id, scored.rows, scored.codes)
                 done += 1
                 progress(done, len(target_ids), f"suggesting ({info.name})")
         failed = False
@@ -265,6 +276,9 @@ def run_suggestions(
     finally:
         # What was written stays (a few transcripts per transaction), and is remembered.
         written = writer.close(raise_errors=not failed)
+        for tid, (_, agg) in written.items():
+            memo_updates[tid].stored = agg
+        memo.save({tid: memo_updates[tid] for tid in written})
         if written or kept:
             manifest.update({**kept, **{tid: (keys[tid], agg, wrote_words[tid], lates[tid]) for tid, (_, agg) in written.items()}})
         cache.prune()
@@ -337,49 +351,6 @@ class _Manifest:
             atomic_write_text(self.path, json.dumps(data))
         except OSError:
             pass  # a read-only or full disk costs speed next time, not correctness
-
-
-def _rows(
-    engine: Any,
-    a: Any,
-    floor: float,
-    per_unit: int | None,
-    spans_rej: set[tuple[int, str, int, int]],
-    quotes_rej: set[tuple[int, str, str]],
-    already: dict[tuple[int, str], list[tuple[int, int]]],
-) -> list[SuggestionInput]:
-    """The suggestion rows of one analysed transcript (:data:`qcode.storage.interface.SuggestionInput` tuples).
-
-    Per unit, the *per_unit* best codes (all when None) whose score is >=
-    *floor*, leaving out rejected and already coded passages (so the next
-    best code can take their place). Evidence is stored compact
-    (:mod:`qcode.suggest.evidence`).
-    """
-    import numpy as np
-
-    from qcode.suggest.engine import top_pairs
-
-    table = engine.table(a)
-    tid, text, feats = a.transcript_id, a.text, a.feats
-    starts, ends = feats.start.tolist(), feats.end.tolist()
-    eligible = (table.score >= floor) & (table.score > 0)
-    rej_spans = {(c, s, e) for (t, c, s, e) in spans_rej if t == tid}
-    rej_quotes = {(c, q) for (t, c, q) in quotes_rej if t == tid}
-    if rej_spans or rej_quotes or any(t == tid for t, _ in already):
-        for i, j in zip(*(x.tolist() for x in np.nonzero(eligible)), strict=True):
-            code, s, e = engine.codes[j], starts[i], ends[i]
-            if (code, s, e) in rej_spans or (code, text[s:e]) in rej_quotes or _is_coded(already, tid, code, s, e):
-                eligible[i, j] = False
-    ii, jj = top_pairs(table.score, eligible, per_unit, engine.codes)
-    order = np.lexsort((jj, ii))
-    ii, jj = ii[order], jj[order]
-    evidence = engine.compact_many(table, ii, jj)
-    codes = engine.codes
-    scores = table.score[ii, jj].tolist()
-    return [
-        (tid, codes[j], starts[i], ends[i], text[starts[i]:ends[i]], round(sc, 6), ev, SUGGESTER)
-        for i, j, sc, ev in zip(ii.tolist(), jj.tolist(), scores, evidence, strict=True)
-    ]
 
 
 def _min_score(project: Project, min_score: float | None) -> float:
@@ -480,12 +451,6 @@ def _coded_index(codings: list[Coding]) -> dict[tuple[int, str], list[tuple[int,
     for c in codings:
         out.setdefault((c.transcript_id, c.code_id), []).append((c.start, c.end))
     return out
-
-
-def _is_coded(index: dict[tuple[int, str], list[tuple[int, int]]], tid: int, code: str, start: int, end: int) -> bool:
-    from qcode.suggest.engine import covers
-
-    return any(covers(start, end, s, e) for s, e in index.get((tid, code), ()))
 
 
 # ---------------------------------------------------------------- decisions

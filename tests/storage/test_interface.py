@@ -137,6 +137,23 @@ def test_suggestions_are_replaced_decided_and_never_proposed_again_once_rejected
     assert repo.drop_pending(tid) == 1 and repo.counts() == {"rejected": 1}
 
 
+def test_rows_given_with_their_codes_replace_those_codes_only(any_store: Store) -> None:
+    tid, turns = _one_transcript(any_store)
+    repo = any_store.suggestions
+    a, b = turns
+    repo.replace_pending([tid], ["x", "y"], [(tid, "x", a.start, a.end, "One two.", 0.9, "{}", "rules"),
+                                            (tid, "y", b.start, b.end, "Three four.", 0.5, "{}", "rules")])
+    y = next(r for r in repo.list() if r.code_id == "y")
+    # only x's suggestions are replaced: y's stays (a row for y given here is not written)
+    written = repo.replace_transcripts_pending(
+        [(tid, [(tid, "x", b.start, b.end, "Three four.", 0.7, "{}", "rules"),
+                (tid, "y", a.start, a.end, "One two.", 0.6, "{}", "rules")], ["x"])], ["x", "y"])
+    left = repo.list()
+    assert sorted((r.code_id, r.start, r.score) for r in left) == [("x", b.start, 0.7), ("y", b.start, 0.5)]
+    assert next(r for r in left if r.code_id == "y") == y
+    assert written == {tid: (1, (2, sum(r.id for r in left), 1.2))}  # the fingerprint covers x and y
+
+
 def test_an_accepted_suggestion_whose_coding_is_gone_is_pending_again(any_store: Store) -> None:
     from qcode.core import Coding
 

@@ -44,7 +44,8 @@ CHANGES = [
 ]
 
 
-def _make(folder: Path) -> Path:
+def _make(folder: Path, size: int = 30, coded: int = 1) -> Path:
+    """Four transcripts of *size* turns, the first *coded* of them coded."""
     from qcode.core.transcript import Transcript, build_text
 
     folder.mkdir()
@@ -53,16 +54,19 @@ def _make(folder: Path) -> Path:
     with Project.init(folder, codebook=folder / "codebook.yaml", language="en") as p:
         for n in range(4):
             turns = [("P" if k % 2 else "I", " ".join(rng.choice(SENTENCES) for _ in range(rng.randint(1, 12))), None, None)
-                     for k in range(30)]
+                     for k in range(size)]
             text, tt = build_text(turns)
             p.store.transcripts.add(Transcript(name=f"t{n}", title=f"t{n}", text=text, turns=tt, language="en"))
         # Codings, so that the learned model and the coded passages take part.
-        t = p.transcript("t0")
-        for turn in t.turns:
-            quote = t.text[turn.start:turn.end]
-            for code, word in (("pay", "pay"), ("rejection", "rejected"), ("time", "night")):
-                if word in quote:
-                    apply_code(p, "t0", turn.start, turn.end, code)
+        for name in [f"t{n}" for n in range(coded)]:
+            t = p.transcript(name)
+            for turn in t.turns:
+                quote = t.text[turn.start:turn.end]
+                # (not only the keywords' words: the learned model then has something to add)
+                for code, words in (("pay", ("pay", "Income")), ("rejection", ("rejected", "Reviews")),
+                                    ("time", ("night", "hours"))):
+                    if any(w in quote for w in words):
+                        apply_code(p, name, turn.start, turn.end, code)
     return folder
 
 
@@ -122,3 +126,78 @@ def test_the_array_cache_keeps_its_most_recently_used_entries(tmp_path, monkeypa
     monkeypatch.setattr(ArrayCache, "KEEP_FILES", 0)
     cache.prune()  # never what this run used
     assert [f.name for f in tmp_path.glob("*.npz")] == [cache.path("entry-1").name]  # type: ignore[union-attr]
+
+
+def _spy(monkeypatch) -> list[tuple[int, int, list[str] | None]]:
+    """(transcript, codes scored, codes written or None for all) of each transcript a run scores."""
+    from qcode.usecases import suggest_rows
+
+    calls: list[tuple[int, int, list[str] | None]] = []
+    real = suggest_rows.transcript_rows
+
+    def spy(engine, a, *args, **kwargs):
+        out = real(engine, a, *args, **kwargs)
+        calls.append((a.transcript_id, out.scored_codes, out.codes))
+        return out
+
+    monkeypatch.setattr(suggesting, "transcript_rows", spy)
+    return calls
+
+
+def _use(p: Project, folder: Path, codebook: dict, name: str) -> None:
+    (folder / name).write_text(yaml.safe_dump(codebook, sort_keys=False), encoding="utf-8")
+    attach_codebook(p, folder / name)
+
+
+def test_a_definition_edit_rescores_and_rewrites_that_code_only(tmp_path, monkeypatch):
+    # enough coded units (>= MIN_IDF_UNITS) for the similarity IDF to come from the units alone
+    folder = _make(tmp_path / "p", size=60, coded=4)
+    codebook = yaml.safe_load((folder / "codebook.yaml").read_text(encoding="utf-8"))
+    calls = _spy(monkeypatch)
+    with Project.open(folder) as p:
+        suggesting.run_suggestions(p)
+        assert calls and all(n == 3 and codes is None for _, n, codes in calls)  # cold: every code, all written
+        ids = {(v.code_id, v.start, v.end, v.transcript_id): v.id for v in suggesting.pending(p)}
+        calls.clear()
+        codebook["codes"][1].update(definition="Work the client refused, with or without a reason.")
+        _use(p, folder, codebook, "cb-def.yaml")
+        suggesting.run_suggestions(p)
+        assert len(calls) == 4 and all(n == 1 and codes == ["rejection"] for _, n, codes in calls), calls
+        after = {(v.code_id, v.start, v.end, v.transcript_id): v.id for v in suggesting.pending(p)}
+        # the other codes' suggestions were not touched: same passages, same ids
+        assert {k: i for k, i in after.items() if k[0] != "rejection"} == {k: i for k, i in ids.items() if k[0] != "rejection"}
+
+        calls.clear()
+        codebook["codes"].append({"id": "content", "label": "Violent content", "definition": "Images that hurt.",
+                                  "keywords": {"en": ["images"]}})
+        _use(p, folder, codebook, "cb-add.yaml")
+        suggesting.run_suggestions(p)
+        scored = {n for _, n, _ in calls}
+        assert scored == {1}, calls  # the new code only (plus any code whose place in a unit it took)
+        assert all(codes is not None and "content" in codes for _, _, codes in calls)
+        assert any(v.code_id == "content" for v in suggesting.pending(p))
+
+
+def test_the_remembered_scores_are_not_used_once_the_stored_suggestions_changed(tmp_path, monkeypatch):
+    folder = _make(tmp_path / "p", size=60, coded=4)
+    codebook = yaml.safe_load((folder / "codebook.yaml").read_text(encoding="utf-8"))
+    calls = _spy(monkeypatch)
+    with Project.open(folder) as p:
+        suggesting.run_suggestions(p)
+        victim = next(v for v in suggesting.pending(p) if v.code_id == "time")
+        p.store.suggestions.delete(victim.id)  # behind the run's back
+        calls.clear()
+        codebook["codes"][0].update(definition="Money earned, or not earned, for the work.")
+        _use(p, folder, codebook, "cb-1.yaml")
+        suggesting.run_suggestions(p)
+        of = {tid: (n, codes) for tid, n, codes in calls}
+        assert of[victim.transcript_id] == (3, None)  # scored whole: what is stored is not what the memo says
+        assert any(codes == ["pay"] for n, codes in of.values())
+        assert any((v.code_id, v.start, v.end) == ("time", victim.start, victim.end) for v in suggesting.pending(p))
+
+        (p.data_dir / "cache" / "suggest" / "scores.npz").write_bytes(b"not an npz")  # damaged: score everything
+        calls.clear()
+        codebook["codes"][0].update(definition="Money earned for the hours worked.")
+        _use(p, folder, codebook, "cb-2.yaml")
+        suggesting.run_suggestions(p)
+        assert calls and all(n == 3 and codes is None for _, n, codes in calls)

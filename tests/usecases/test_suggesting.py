@@ -328,7 +328,7 @@ def test_a_failed_write_stops_the_run_and_keeps_the_transcripts_written(project,
     real, calls = repo.replace_transcripts_pending, []
 
     def failing(items, code_ids):
-        calls.append([tid for tid, _ in items])
+        calls.append([item[0] for item in items])
         if len(calls) == 2:
             raise ProjectError("The disk is full.")
         return real(items, code_ids)

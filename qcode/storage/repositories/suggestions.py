@@ -24,7 +24,7 @@ from qcode.core.errors import NotFoundError
 from qcode.core.transcript import SYNC
 from qcode.storage import schema
 from qcode.storage.engine import TransactionManager, insert_sql, param_marker
-from qcode.storage.interface import SuggestionInput, SuggestionRow
+from qcode.storage.interface import SuggestionInput, SuggestionRow, TranscriptRows
 from qcode.storage.repositories.coders import SqlCoders
 from qcode.storage.repositories.coders import names_by_id as _names
 
@@ -81,20 +81,24 @@ class _Replacer:
         cols = ("transcript_id", "code_id", "start", "end", "quote", "score", "evidence", "suggester", "status", "created")
         self.insert_sql = insert_sql(conn, t, cols)
 
-    def add(self, transcript_ids: list[int], rows: list[Row]) -> None:
-        """Replace the pending suggestions of *transcript_ids* (none of them unchanged) by *rows*."""
+    def add(self, transcript_ids: list[int], rows: list[Row], code_ids: Sequence[str] | None = None) -> None:
+        """Replace the pending suggestions of *transcript_ids* (none of them unchanged) by *rows*, for the codes
+        *code_ids* only (None: the replacer's codes)."""
         t, conn = schema.suggestions, self.conn
         tids = [x for x in transcript_ids if x not in self.done]
         self.done.update(tids)
         if not tids:
             return
+        cids = self.cids if code_ids is None else [c for c in code_ids if c in set(self.cids)]
+        if code_ids is not None:
+            rows = [r for r in rows if r[1] in set(cids)]
         existing: dict[tuple[int, str, int, int], tuple[int, float, str]] = {}
-        if self.cids:
+        if cids:
             for part in _chunks(tids):
                 q = sa.select(
                     t.c.id, t.c.transcript_id, t.c.code_id, t.c.start, t.c.end, t.c.score,
                     sa.cast(t.c.evidence, sa.Text).label("ev"),
-                ).where((t.c.status == "pending") & t.c.transcript_id.in_(part) & t.c.code_id.in_(self.cids))
+                ).where((t.c.status == "pending") & t.c.transcript_id.in_(part) & t.c.code_id.in_(cids))
                 existing.update({(r.transcript_id, r.code_id, r.start, r.end): (r.id, r.score, r.ev) for r in conn.execute(q)})
         spans, quotes = _rejected(conn, tids)
         if spans or quotes:
@@ -201,21 +205,26 @@ class SqlSuggestions:
             return rep.finish()
 
     def replace_transcripts_pending(
-        self, items: Sequence[tuple[int, Sequence[Row]]], code_ids: Sequence[str]
+        self, items: Sequence[TranscriptRows], code_ids: Sequence[str]
     ) -> dict[int, tuple[int, tuple[int, int, float]]]:
         """:meth:`SqlSuggestions.replace_pending` for some transcripts, each given with its rows, in one transaction.
 
-        Returns, per transcript, the number of suggestions written and the
-        :meth:`pending_aggregates` fingerprint of what it leaves (read in the
-        same transaction).
+        An item ``(transcript_id, rows, codes)`` replaces the pending
+        suggestions of those codes only (of *code_ids*); the transcript's other
+        pending suggestions stay as they are. Returns, per transcript, the
+        number of suggestions written and the :meth:`pending_aggregates`
+        fingerprint of what it leaves over *code_ids* (read in the same
+        transaction).
         """
         cids = list(code_ids)
         counts: dict[int, int] = {}
         with self._tx.write() as conn:
             rep = _Replacer(conn, cids, set())
-            for tid, rows in items:
+            for item in items:
+                tid, rows = item[0], item[1]
+                only = item[2] if len(item) > 2 else None
                 before = rep.written
-                rep.add([tid], [_as_row(r) for r in rows])
+                rep.add([tid], [_as_row(r) for r in rows], only)
                 counts[tid] = rep.written - before
             rep.finish()
             aggs = _aggregates(conn, list(counts), cids)
