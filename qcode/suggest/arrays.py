@@ -111,3 +111,14 @@ class HashIndex:
         first = len(self.keys)
         self.keys = keys[order]
         self.number = np.concatenate([self.number, np.arange(first, first + len(fresh), dtype=np.int64)])[order]
+
+
+def ranges(starts: NDArray[np.integer[Any]], ends: NDArray[np.integer[Any]]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(owner, index): every index of the ranges ``starts[k]:ends[k]``, with its range number."""
+    import numpy as np
+
+    lens = (ends - starts).astype(np.int64)
+    total = int(lens.sum())
+    owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+    index = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts.astype(np.int64), lens)
+    return owner, index

@@ -140,11 +140,9 @@ class DocCache:
 class ArrayCache:
     """A folder of ``<key>.npz`` files: named NumPy arrays, written atomically, read without copying text."""
 
-    VERSION = "2"
+    VERSION = "3"
     """Bump when what is stored for the same key changes (units, terms or matches computed differently)."""
-    # The numeric arrays of an entry are stored as one array per dtype (:func:`_pack`): reading an
-    # .npz member costs a zip lookup and a header parse, which for ~20 small arrays per transcript
-    # made up most of the reading of a cached re-run.
+    # The arrays of an entry are stored as one blob and a table (:func:`_pack`).
 
     KEEP_FILES = 1000
     """At most this many entries are kept (more when one run used more): the least recently used go first."""
@@ -217,36 +215,37 @@ class ArrayCache:
 
 
 def _pack(arrays: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
-    """*arrays* with the numeric ones (1-d or 2-d) concatenated into one array per dtype, and their layout."""
+    """*arrays* as two ``.npz`` members: their bytes one after the other (``__blob__``) and a JSON table of their
+    names, dtypes, shapes and offsets (``__meta__``). Reading a member costs a zip lookup and a header parse,
+    which for the ~20 small arrays of a transcript made up most of a cached re-run's reading."""
+    import json
+
     import numpy as np
 
-    groups: dict[str, list[NDArray[Any]]] = {}
-    names, layout, out = [], [], {}
+    meta, parts, offset = [], [], 0
     for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        if a.dtype.kind not in "biuf" or a.ndim > 2:
-            out[name] = a
-            continue
-        parts = groups.setdefault(a.dtype.str, [])
-        offset = sum(len(x) for x in parts)
-        g = list(groups).index(a.dtype.str)
-        parts.append(a.ravel())
-        names.append(name)
-        layout.append((g, offset, a.ndim, a.shape[0], a.shape[1] if a.ndim == 2 else 0))
-    for g, parts in enumerate(groups.values()):
-        out[f"__group{g}__"] = np.concatenate(parts)
-    out["__names__"] = np.array(names, dtype=str)
-    out["__layout__"] = np.array(layout, dtype=np.int64).reshape(-1, 5)
-    return out
+        a = np.asarray(arrays[name])  # (not ascontiguousarray: it makes a 0-d array 1-d)
+        if a.dtype.hasobject:
+            raise TypeError(f"array {name!r} holds Python objects")
+        raw = a.tobytes(order="C")
+        meta.append([name, a.dtype.str, list(a.shape), offset])
+        pad = -len(raw) % 8  # every array starts 8-byte aligned
+        parts.append(raw + b"\0" * pad)
+        offset += len(raw) + pad
+    blob = np.frombuffer(b"".join(parts), dtype=np.uint8) if parts else np.zeros(0, np.uint8)
+    return {"__blob__": blob, "__meta__": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
 
 
 def _unpack(stored: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
-    """The inverse of :func:`_pack` (views into the groups)."""
-    names = stored.pop("__names__").tolist()
-    layout = stored.pop("__layout__").tolist()
-    groups = [stored.pop(f"__group{g}__") for g in range(len({row[0] for row in layout}))]
-    for name, (g, offset, ndim, d0, d1) in zip(names, layout, strict=True):
-        size = d0 * d1 if ndim == 2 else d0
-        a = groups[g][offset:offset + size]
-        stored[name] = a.reshape(d0, d1) if ndim == 2 else a
-    return stored
+    """The inverse of :func:`_pack` (views into the blob)."""
+    import json
+    import math
+
+    import numpy as np
+
+    blob = stored["__blob__"]
+    out: dict[str, NDArray[Any]] = {}
+    for name, dtype, shape, offset in json.loads(stored["__meta__"].tobytes().decode("utf-8")):
+        dt = np.dtype(dtype)
+        out[name] = np.frombuffer(blob, dtype=dt, count=math.prod(shape), offset=offset).reshape(tuple(shape))
+    return out

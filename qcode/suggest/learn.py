@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qcode.suggest.arrays import ranges
+
 if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
     import numpy as np
     import scipy.sparse as sp
@@ -231,15 +233,18 @@ class FitCache:
         if self.path is not None:
             import numpy as np
 
+            from qcode.suggest.cache import _unpack
+
             try:
                 with np.load(self._file(xkey), allow_pickle=False) as z:
-                    for name in z.files:
-                        if name.startswith("w_"):
-                            group[name[2:]] = (z[name], float(z["b_" + name[2:]]))
-                        elif name.startswith("n_"):
-                            group[name[2:]] = None
+                    stored = _unpack({k: z[k] for k in z.files})
+                for name, value in stored.items():
+                    if name.startswith("w_"):
+                        group[name[2:]] = (value, float(stored["b_" + name[2:]]))
+                    elif name.startswith("n_"):
+                        group[name[2:]] = None
                 self._file(xkey).touch()
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, TypeError):
                 group = {}
         self._mem[xkey] = group
         return group
@@ -265,6 +270,8 @@ class FitCache:
 
         import numpy as np
 
+        from qcode.suggest.cache import _pack
+
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             for xkey in sorted(self._dirty):
@@ -276,7 +283,7 @@ class FitCache:
                         arrays["w_" + key], arrays["b_" + key] = value[0], np.array(value[1], dtype=np.float64)
                 fd, tmp = tempfile.mkstemp(dir=self.path, suffix=".tmp")
                 with os.fdopen(fd, "wb") as f:
-                    np.savez(f, **arrays)  # type: ignore[arg-type]
+                    np.savez(f, **_pack(arrays))  # type: ignore[arg-type]
                 os.replace(tmp, self._file(xkey))
             files = sorted(self.path.glob("*.npz"), key=lambda f: f.stat().st_mtime, reverse=True)
             for old in files[self.KEEP_FILES:]:
@@ -346,25 +353,31 @@ def fit(rows: list[list[int]], Y: Floats32, M: Floats32, codes: list[str], stops
     X = _matrix(model, rows)
     xkey = ""
     if cache is not None:
-        XF = X[np.nonzero(free)[0]][:, :n_shared]
+        free_at = np.nonzero(free)[0]
+        XF = X[free_at][:, :n_shared]
         xkey = _digest(XF.data, XF.indices, XF.indptr, np.array(XF.shape))
+        # What else a code's fit sees, read without slicing X per code: its own terms' columns in the units, and
+        # its own texts' rows (their terms by hash: the column numbers depend on the other codes' own terms).
+        XO = X[free_at][:, n_shared:].tocsc()
+        col_term = model.terms
     base = np.arange(n_shared, dtype=np.int64)
     for j in range(c):
         cols = np.r_[base, own_cols[j]]
-        Xj = X[:, cols]
         if cache is None:
-            fitted = _fit_one(Xj, Y[:, j], M[:, j])
+            fitted = _fit_one(X[:, cols], Y[:, j], M[:, j])
         else:
             known = np.nonzero(M[:, j] > 0)[0]
             mine = known[free[known]]
             theirs = known[~free[known]]  # the code's own fixed rows (its codebook texts), wherever they are
-            extra = Xj[mine][:, n_shared:]  # the code's own terms in the units
-            text = Xj[theirs]
+            oc = own_cols[j] - n_shared
+            e_owner, e_idx = ranges(XO.indptr[oc], XO.indptr[oc + 1])
+            t_owner, t_idx = ranges(X.indptr[theirs], X.indptr[theirs + 1])
             key = _digest(mine, Y[mine, j] > 0, np.array([C, SEED], dtype=np.float64), np.array(own[j], dtype=np.uint64),
-                          extra.data, extra.indices, extra.indptr, text.data, text.indices, text.indptr, Y[theirs, j] > 0)
+                          e_owner, XO.indices[e_idx], XO.data[e_idx], t_owner, col_term[X.indices[t_idx]], X.data[t_idx],
+                          Y[theirs, j] > 0)
             found, fitted = cache.get(xkey, key)
             if not found:
-                fitted = _fit_one(Xj, Y[:, j], M[:, j])
+                fitted = _fit_one(X[:, cols], Y[:, j], M[:, j])
                 cache.put(xkey, key, fitted)
         if fitted is not None:
             model.weights[cols, j], model.bias[j] = fitted

@@ -14,6 +14,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from qcode.suggest import learn
+from qcode.suggest.arrays import ranges as _ranges
 from qcode.suggest.arrays import unique
 from qcode.suggest.base import CodeProfile, Passage, Signal, Training, digest, register, segments_of
 from qcode.suggest.units import Features
@@ -52,17 +53,6 @@ ROW_CHUNK = 2048
 DENSE_CELLS = 4_000_000
 """Terms x vectors of the similarity signal up to which it keeps them dense as well (32 MB)."""
 """Units scored at once (bounds the units x passages similarity matrix)."""
-
-
-def _ranges(starts: NDArray[np.integer[Any]], ends: NDArray[np.integer[Any]]) -> tuple[Ints, Ints]:
-    """(owner, index): every index of the ranges ``starts[k]:ends[k]``, with its range number."""
-    import numpy as np
-
-    lens = (ends - starts).astype(np.int64)
-    total = int(lens.sum())
-    owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
-    index = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts.astype(np.int64), lens)
-    return owner, index
 
 
 def _top_word_arrays(owner: Ints, weight: NDArray[np.floating[Any]], term: Hashes) -> Flat:

@@ -108,8 +108,11 @@ def test_units_and_matches_come_from_the_array_cache_and_only_new_rules_are_matc
     import numpy as np
     from spacy.strings import hash_string
 
+    from qcode.suggest.cache import _unpack
+
     [npz] = (tmp_path / "units").glob("*.npz")
-    stored = {hash_string(w) for w in np.load(npz)["strings"].tolist()}
+    with np.load(npz) as z:
+        stored = {hash_string(w) for w in _unpack({k: z[k] for k in z.files})["strings"].tolist()}
     assert stored == {t for u in first.units for t in [*u.terms, *u.stops]} and stored
     # A keyword whose words are not in the transcript cannot match: still no parse needed.
     absent = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "benchmark")}, definition="One thing.")]
@@ -269,3 +272,23 @@ def test_token_patterns_still_see_the_docs_lemmas(en):
     [a] = list(engine.analyse([TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))]))
     hits = [h for hs in a.rule_hits for h in hs]
     assert [TEXT[s:e] for h in hits for s, e in h.spans] == ["sign again"]
+
+
+def test_an_array_cache_entry_gives_back_every_array_as_stored(tmp_path):
+    import numpy as np
+
+    from qcode.suggest.cache import ArrayCache
+
+    arrays = {"scalar": np.array(0.25), "grid": np.arange(6, dtype=np.int64).reshape(3, 2)[:, ::-1],
+              "words": np.array(["été", "a"]), "none": np.zeros(0, np.uint64), "flags": np.array([True, False, True]),
+              "f32": np.linspace(0, 1, 5, dtype=np.float32)}
+    cache = ArrayCache(tmp_path)
+    cache.save(arrays, "k")
+    back = ArrayCache(tmp_path).load("k")
+    assert back is not None and sorted(back) == sorted(arrays)
+    for name, a in arrays.items():
+        assert back[name].dtype == a.dtype and back[name].shape == a.shape and (back[name] == a).all(), name
+    p = cache.path("k")
+    assert p is not None
+    p.write_bytes(p.read_bytes()[:40])  # torn: a miss, not an error
+    assert ArrayCache(tmp_path).load("k") is None
