@@ -168,15 +168,30 @@ class TransactionManager:
         return getattr(self._local, "conn", None)
 
     @contextmanager
-    def write(self) -> Iterator[sa.Connection]:
-        """One atomic write transaction; nested calls join the outer one."""
+    def write(self, *, foreign_keys: bool = True) -> Iterator[sa.Connection]:
+        """One atomic write transaction; nested calls join the outer one.
+
+        ``foreign_keys=False`` (SQLite, for migrations that rebuild tables:
+        :data:`qcode.storage.migrations.REBUILDS`) begins it with foreign keys
+        off, which SQLite allows only outside a transaction, and turns them on
+        again before the connection goes back to the pool.
+        """
         if self.active is not None:
+            if not foreign_keys:
+                raise RuntimeError("a transaction without foreign keys cannot join one already begun")
             yield self.active
             return
         try:
             conn = self.engine.connect().execution_options(qcode_write=True)
         except sa.exc.DBAPIError as exc:
             raise translate_error(exc, self.where) from exc
+        if not foreign_keys:
+            try:
+                _sqlite_foreign_keys(conn, False)
+            except BaseException:
+                conn.invalidate()
+                conn.close()
+                raise
         try:
             try:
                 trans = conn.begin()
@@ -202,6 +217,11 @@ class TransactionManager:
             finally:
                 self._local.conn = None
         finally:
+            if not foreign_keys:
+                try:
+                    _sqlite_foreign_keys(conn, True)
+                except BaseException:
+                    conn.invalidate()  # never back in the pool without its foreign keys
             conn.close()
 
     @contextmanager
@@ -214,6 +234,18 @@ class TransactionManager:
                 yield conn
         except sa.exc.DBAPIError as exc:
             raise translate_error(exc, self.where) from exc
+
+
+def _sqlite_foreign_keys(conn: sa.Connection, on: bool) -> None:
+    """Turn SQLite's foreign keys on or off on *conn*, outside any transaction (on the driver's connection:
+    SQLAlchemy would begin one first)."""
+    if conn.dialect.name != "sqlite":
+        raise RuntimeError("foreign keys are switched off only on SQLite")
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    dbapi.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    if dbapi.execute("PRAGMA foreign_keys").fetchone()[0] != int(on):
+        raise RuntimeError("SQLite did not switch foreign keys (a transaction is open)")
 
 
 def inserted_id(conn: sa.Connection, statement: sa.Executable, parameters: dict[str, Any] | None = None) -> int:

@@ -3,6 +3,15 @@
 Each table is defined once here. Changes to the schema are made by adding a
 migration in :mod:`qcode.storage.migrations`, never by editing a released
 version's tables in place without one.
+
+Ids are never reused. A table's ``id`` is held outside its row: by exported
+files, the suggestion cache's manifest, undo, memos on a coding or a
+transcript (``memos.target_id``), a colleague's note. SQLite gives a table
+with a plain ``INTEGER PRIMARY KEY`` the id ``max(id) + 1``, so removing the
+newest row would hand its id to the next one; every table with an integer id
+is therefore ``AUTOINCREMENT`` on SQLite (``sqlite_autoincrement=True``, from
+schema version 7, whose migration rebuilds the tables of older projects).
+PostgreSQL's sequences never go back anyway.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ coders = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("guid", sa.String(36), nullable=False, unique=True),
+    sqlite_autoincrement=True,
 )
 
 participants = sa.Table(
@@ -33,6 +43,7 @@ participants = sa.Table(
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("guid", sa.String(36), nullable=False, unique=True),
     sa.Column("attributes", sa.JSON, nullable=False, default=dict),
+    sqlite_autoincrement=True,
 )
 
 attribute_defs = sa.Table(
@@ -66,6 +77,7 @@ transcripts = sa.Table(
     sa.Column("source_bytes", sa.LargeBinary),
     sa.Column("created", sa.String(32), nullable=False),
     sa.Column("modified", sa.String(32), nullable=False),
+    sqlite_autoincrement=True,
 )
 
 turns = sa.Table(
@@ -102,6 +114,7 @@ codebooks = sa.Table(
     sa.Column("attached", sa.String(32), nullable=False),
     sa.Column("active", sa.Boolean, nullable=False, default=False),
     sa.Column("row_version", sa.Integer, nullable=False, default=1, system=True),  # added by migration 6 (system: not in CREATE TABLE)
+    sqlite_autoincrement=True,
 )
 
 codes = sa.Table(
@@ -140,6 +153,7 @@ codings = sa.Table(
     sa.Index("ix_codings_code", "code_id"),
     sa.Index("ix_codings_transcript", "transcript_id", "start"),
     sa.Index("ix_codings_coder", "coder_id"),
+    sqlite_autoincrement=True,
 )
 
 memos = sa.Table(
@@ -154,6 +168,7 @@ memos = sa.Table(
     sa.Column("created", sa.String(32), nullable=False),
     sa.Column("modified", sa.String(32), nullable=False),
     sa.Index("ix_memos_target", "target_kind", "target_id"),
+    sqlite_autoincrement=True,
 )
 
 # --- schema version 2: suggestions and the researcher's decisions on them ---
@@ -176,6 +191,7 @@ suggestions = sa.Table(
     sa.Column("decided", sa.String(32)),
     sa.Index("ix_suggestions_status", "status", "transcript_id"),
     sa.Index("ix_suggestions_pair", "transcript_id", "code_id", "start", "end"),
+    sqlite_autoincrement=True,
 )
 
 # --- migration "unique coding spans": one coding per (transcript, code, coder, span) ---
@@ -210,6 +226,7 @@ agreement_runs = sa.Table(
     sa.Column("codebook_hash", sa.String(64)),
     sa.Column("codebook_version", sa.String(64), nullable=False, default=""),
     sa.Column("result", sa.JSON, nullable=False),
+    sqlite_autoincrement=True,
 )
 
 reviews = sa.Table(
@@ -227,6 +244,15 @@ reviews = sa.Table(
     sa.Column("memo", sa.Text, nullable=False, default=""),
     sa.Column("created", sa.String(32), nullable=False),
     sa.Index("ix_reviews_place", "transcript_id", "code_id", "start", "end"),
+    sqlite_autoincrement=True,
 )
 
 AGREEMENT_TABLES = [agreement_runs, reviews]
+
+# --- schema version 7: ids are never reused (see the module docstring) ---
+AUTOINCREMENT_TABLES = [coders, participants, transcripts, codebooks, codings, memos, suggestions, agreement_runs, reviews]
+"""Every table with an integer id, all of them: most lose rows (transcripts, codings, memos, suggestions,
+reviews) and their ids are held elsewhere; the others (coders, participants, codebooks, agreement runs) lose
+none today, and being AUTOINCREMENT too means a removal added to them later cannot bring the reuse back.
+Tables keyed by something else are not here: codes (their id is the codebook's, a name), turns, speakers,
+sources and attribute definitions (keyed by their transcript or name)."""

@@ -6,12 +6,14 @@ the next coding, issue 14 finding 8); a view or an extra table has no business
 there either. Before a database is used, every object in ``sqlite_master`` is
 compared with a fresh database built by qcode's own migrations up to the
 file's schema version: tables (columns, types, keys, generated columns,
-foreign keys) and indexes must match, and nothing else may exist.
+foreign keys, ``WITHOUT ROWID``, ``AUTOINCREMENT``) and indexes must match, and
+nothing else may exist.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,7 +36,7 @@ def describe(conn: Any) -> Shape:
             uniques = tuple(sorted(
                 (r[2], r[3], _index_cols(conn, r[1])) for r in conn.execute(f"PRAGMA index_list({_q(name)})").fetchall()
             ))
-            out[(type_, name)] = (cols, fks, uniques, _without_rowid(sql))
+            out[(type_, name)] = (cols, fks, uniques, _without_rowid(sql), has_autoincrement(sql))
         elif type_ == "index":
             unique = conn.execute(f"PRAGMA index_list({_q(table)})").fetchall()
             flags = next(((r[2], r[4]) for r in unique if r[1] == name), None)
@@ -54,6 +56,17 @@ def _index_cols(conn: Any, index: str) -> tuple[Any, ...]:
 
 def _without_rowid(sql: str | None) -> bool:
     return sql is not None and "without rowid" in " ".join(sql.lower().split())
+
+
+_AUTOINCREMENT = re.compile(r"\bPRIMARY\s+KEY\s+(?:(?:ASC|DESC)\s+)?(?:ON\s+CONFLICT\s+\w+\s+)?AUTOINCREMENT\b", re.I)
+
+
+def has_autoincrement(sql: str | None) -> bool:
+    """Whether a ``CREATE TABLE`` statement (``sqlite_master.sql``) makes an ``AUTOINCREMENT`` table.
+
+    No pragma tells; the statement does (SQLite allows the word only right after ``PRIMARY KEY``).
+    """
+    return sql is not None and _AUTOINCREMENT.search(sql) is not None
 
 
 @functools.lru_cache(maxsize=8)

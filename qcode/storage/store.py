@@ -150,7 +150,8 @@ class Store:
         if current < target:
             if current > 0 and backup_dir is not None:
                 self.backup_path = self.backup(backup_dir, reason=f"before-migration-v{current}-to-v{target}")
-            with self._tx.write() as conn:
+            sqlite = self.engine.dialect.name == "sqlite"
+            with self._tx.write(foreign_keys=not (sqlite and migrations.rebuilds(current, target))) as conn:
                 server = self.engine.dialect.name == "postgresql"
                 prefix = postgres_hooks().before_migration(conn) if server else None
                 self.migrated = migrations.apply(conn, current, target)

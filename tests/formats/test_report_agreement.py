@@ -61,3 +61,13 @@ def test_agreement_table_headers_never_break_inside_a_word(project: Project, agr
         assert word_need(cell.text) <= width + 0.01, cell.text
     interval = next(c.text for row in table.rows[1:] for c in row.cells if c.text.startswith("["))
     assert re.fullmatch(r"\[-?\d\.\d\d, -?\d\.\d\d\]", interval) and "-0.00" not in interval
+
+
+def test_a_french_xlsx_names_the_agreement_sheet_and_columns_in_french(project: Project, agreed: dict, tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(generate_report(project, ReportRequest("xlsx", tmp_path / "r.xlsx", lang="fr")))
+    assert "Agreement" not in wb.sheetnames
+    rows = list(wb["Accord"].iter_rows(values_only=True))
+    assert rows[0] == ("Code", "Libellé", "Accord (%)", "Accord positif", "Kappa", "Alpha", "Alpha (borne basse)",
+                       "Alpha (borne haute)", "Lecture", "Codages", "Cellules neutralisées")
+    inst = next(c for c in agreed["codes"] if c["code"] == "instability")
+    assert rows[1][0] == "instability" and rows[1][5] == pytest.approx(inst["alpha"])

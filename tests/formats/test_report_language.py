@@ -116,14 +116,66 @@ def test_english_word_report_carries_en_gb(tmp_path: Path) -> None:
     assert doc.core_properties.language == "en-GB" and 'w:val="en-GB"' in doc.styles.element.xml
 
 
-def test_spreadsheet_carries_the_language_and_keeps_machine_column_names(tmp_path: Path) -> None:
+def _row1(ws) -> list:
+    return [c.value for c in ws[1]]
+
+
+def test_french_spreadsheet_reads_in_french_and_its_csv_keeps_the_field_names(tmp_path: Path) -> None:
+    """A person opens the XLSX: its headers, sheets and About sheet are in the report's language. A script reads
+    the CSV: its headers are the same field names in every language."""
+    import csv
+
     import openpyxl
 
-    from qcode.formats.reports.tables import write_xlsx
+    from qcode.formats.reports.tables import FIELDS, write_csv, write_xlsx
 
     write_xlsx(_french(), tmp_path / "r.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
     assert wb.properties.language == "fr-FR" and wb.properties.creator == "qcode"
-    assert [c.value for c in wb["Quotes"][1]][:2] == ["coding_id", "transcript"]  # stable for scripts
-    about = {r[0].value: r[1].value for r in wb["About"].iter_rows(min_row=2)}
+    assert wb.sheetnames == ["Extraits", "Fréquences", "Selon country", "Cooccurrence", "Par transcription",
+                             "Grille de codage", "À propos"]
+    assert _row1(wb["Extraits"]) == [
+        "N° de codage", "Transcription", "Titre de la transcription", "Locuteur", "Participant", "Tour", "Temps",
+        "country", "gender", "Thème (niveau 1)", "Thème (niveau 2)", "Identifiant du code", "Texte", "Mémo",
+        "Codeur", "Début", "Fin", "Cellules neutralisées",
+    ]  # the attributes (country, gender) are the project's own names
+    assert _row1(wb["Fréquences"])[:4] == ["Identifiant du code", "Thème", "Niveau", "Codages"]
+    assert _row1(wb["Fréquences"])[-2:] == ["Mots avec sous-thèmes", "Cellules neutralisées"]
+    assert _row1(wb["Selon country"])[:5] == [
+        "Identifiant du code", "Thème", "France : codages", "France : participants (1)", "France : part"]
+    assert _row1(wb["Grille de codage"])[:5] == ["Numéro", "Identifiant du code", "Libellé", "Niveau", "Définition"]
+    about = {r[0].value: r[1].value for r in wb["À propos"].iter_rows(min_row=1)}
+    assert about["Élément"] == "Valeur"
     assert about["Date"] == "31 mars 2025" and about["Projet"] == "demo"
+    assert "apostrophe" in about["Cellules formules"] and "« Cellules neutralisées »" in about["Cellules formules"]
+    assert "Texte, Texte (2)" in about["Cellules longues"] and "suite dans la colonne suivante" in about["Cellules longues"]
+    assert about["Comment lire"].startswith("Cooccurrence : ")  # the last note (one key per row)
+    english = set(FIELDS.values()) | {"Quotes", "About", "Frequencies", "Codebook", "key", "value", "Formula cells"}
+    for ws in wb.worksheets:
+        assert not english & set(_row1(ws)), ws.title
+    assert not english & set(wb.sheetnames) - {"Cooccurrence"}  # the same word in both languages
+
+    # The CSV: stable field names, the same as an English report's.
+    french = write_csv(_french(), tmp_path / "fr.csv")
+    write_csv(build_report(DATA, ReportOptions(date="2025-03-31", by=("country",))), tmp_path / "en.csv")
+    assert [p.name for p in french.paths][:3] == ["fr.csv", "fr-frequencies.csv", "fr-by-country.csv"]
+    for suffix in ("", "-frequencies", "-by-country", "-codebook"):
+        headers = []
+        for lang in ("fr", "en"):
+            with (tmp_path / f"{lang}{suffix}.csv").open(encoding="utf-8-sig", newline="") as fh:
+                headers.append(next(csv.reader(fh)))
+        assert headers[0] == headers[1], suffix
+    with (tmp_path / "fr.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert next(csv.reader(fh))[:2] == ["coding_id", "transcript"]
+    with (tmp_path / "fr-by-country.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert next(csv.reader(fh))[2:5] == ["France: codings", "France: participants (1)", "France: share"]
+
+
+def test_every_spreadsheet_name_has_a_message_and_the_english_ones_are_the_csv_field_names() -> None:
+    from qcode.formats.reports.tables import FIELDS
+
+    en = catalogue("en")
+    for key, field in FIELDS.items():
+        assert f"x_{key}" in en, key
+        if not key.startswith("sheet_"):  # sheet titles are capitalised ("By country"); CSV files are not
+            assert en[f"x_{key}"] == field, key

@@ -38,8 +38,8 @@ def _injection_data(long_text: str = "") -> AnalysisData:
     return AnalysisData(cb, (t,), (Participant("Amina", {"gender": "f"}),), codings, project="p")
 
 
-def _report(data: AnalysisData, by: tuple[str, ...] = ()):
-    return build_report(data, ReportOptions(date="2025-01-01", by=by))
+def _report(data: AnalysisData, by: tuple[str, ...] = (), lang: str = "en"):
+    return build_report(data, ReportOptions(date="2025-01-01", by=by, lang=lang))
 
 
 @pytest.mark.parametrize(
@@ -107,6 +107,26 @@ def test_xlsx_long_quote_is_split_over_columns(tmp_path: Path) -> None:
     assert parts[0].endswith(CONTINUED) and parts[1].endswith(CONTINUED)
     assert "".join(p.removesuffix(CONTINUED) for p in parts) == long_text.strip()
     assert rows[1][i + 1] is None  # short quotes leave the continuation columns empty
+
+
+def test_french_xlsx_names_the_neutralised_and_continued_columns_in_french(tmp_path: Path) -> None:
+    long_text = "mot " * 20_000  # 80,000 characters: three parts
+    out = tmp_path / "r.xlsx"
+    written = write_xlsx(_report(_injection_data(long_text.strip()), lang="fr"), out)
+    english = write_xlsx(_report(_injection_data(long_text.strip())), tmp_path / "en.xlsx")
+    assert written.neutralised == english.neutralised == 21 + 2  # the long quote's row: country and code_level_1
+    ws = openpyxl.load_workbook(out)["Extraits"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = list(rows[0])
+    i = header.index("Texte")
+    assert header[i : i + 4] == ["Texte", "Texte (2)", "Texte (3)", "Mémo"]
+    col = {h: k for k, h in enumerate(header)}
+    assert rows[1][col["Cellules neutralisées"]] == "country, Thème (niveau 1), Texte, Mémo"
+    parts = [p or "" for p in rows[-1][i : i + 3]]
+    marker = " [suite dans la colonne suivante]"
+    assert parts[0].endswith(marker) and parts[1].endswith(marker) and not parts[2].endswith(marker)
+    assert all(len(p) <= EXCEL_CELL_LIMIT for p in parts)
+    assert "".join(p.removesuffix(marker) for p in parts) == long_text.strip()
 
 
 def test_xlsx_matrices_from_the_hand_computed_project(tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
 """Report language: one message catalogue per language, and locale-aware numbers and dates.
 
-Every sentence, heading and table header a report prints comes from
+Every sentence, heading and table header a report prints (the XLSX
+workbook's too; the CSV's column names excepted, which are stable field names,
+:data:`qcode.formats.reports.tables.FIELDS`) comes from
 ``qcode/formats/reports/messages/<lang>.py`` (a plain ``MESSAGES`` table:
 key -> text, or for counted nouns key -> ``{"one": ..., "other": ...}``, the
 plural categories of the language as Babel/CLDR names them). Adding a

@@ -12,6 +12,15 @@ changed (:class:`Written`), so the caller can say so only when it happened.
 quote is split over the columns ``text``, ``text (2)``, ... and every part
 but the last ends with a continuation marker; nothing is cut silently.
 
+**Column names.** The CSV's column names are stable field names, the same
+in every report language (``coding_id``, ``code_level_1``, ``France: share``),
+so that a script reading them works on any report: :data:`FIELDS`. The XLSX
+workbook is for people: its column headers, sheet names, continuation marker
+and About sheet are in the report's language, from the ``x_<key>`` messages of
+the report catalogue (:class:`Names`; in English they are the CSV's names).
+Attribute names and values, group names, code ids and transcript names are
+the project's own and are never translated.
+
 Each file is written atomically (temporary file, then moved into place).
 """
 
@@ -33,17 +42,60 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
+    from qcode.formats.reports.i18n import Messages
+
 Cell = str | int | float | None
 """A value in a table: text, a count or a share ("" or None: an empty cell)."""
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_CELL_LIMIT = 32_767
 CONTINUED = " [continued in next column]"
-NEUTRALISED_NOTE = (
-    "Cells that began with = + - @ TAB or CR were prefixed with an apostrophe (') so that spreadsheet "
-    "programs show them as text instead of running them as formulas; the 'neutralised' column names the "
-    "columns changed in each row. Remove the apostrophe to get the original text."
+
+_COLUMNS = (
+    # quotes
+    "coding_id", "transcript", "transcript_title", "speaker", "participant", "turn", "time", "code_id", "text",
+    "memo", "coder", "start", "end", "neutralised",
+    # summary tables
+    "theme", "depth", "codings", "transcripts", "speakers", "participants", "words", "codings_with_subthemes",
+    "transcripts_with_subthemes", "speakers_with_subthemes", "participants_with_subthemes", "words_with_subthemes",
+    # agreement (agreement_section.HEADER) and codebook
+    "code", "label", "percent", "positive", "kappa", "alpha", "alpha_low", "alpha_high", "reading",
+    "number", "definition", "include", "exclude", "examples",
 )
+FIELDS: dict[str, str] = {
+    **{c: c for c in _COLUMNS},
+    "code_level": "code_level_{n}",
+    "text_part": "text ({n})",
+    "group_codings": "{group}: codings",
+    "group_people": "{group}: {people} ({n})",
+    "group_share": "{group}: share",
+    "people_participants": "participants",
+    "people_speakers": "speakers",
+    "people_coders": "coders",
+    "sheet_frequencies": "frequencies",
+    "sheet_by": "by {attribute}",
+    "sheet_cooccurrence": "cooccurrence",
+    "sheet_by_transcript": "by transcript",
+    "sheet_agreement": "agreement",
+    "sheet_codebook": "codebook",
+}
+"""The CSV's column names (and the matrices' file-name parts): stable, whatever the report's language."""
+
+
+class Names:
+    """Column and sheet names: the CSV's stable :data:`FIELDS`, or, given the report's messages, the XLSX's
+    words in its language (the catalogue's ``x_<key>``)."""
+
+    def __init__(self, m: Messages | None = None) -> None:
+        self.m = m
+
+    def __call__(self, key: str, **values: object) -> str:
+        if self.m is None:
+            return FIELDS[key].format(**values)
+        return self.m(f"x_{key}", **values)
+
+
+CSV_NAMES = Names()
 
 
 @dataclass
@@ -61,22 +113,22 @@ def neutralise(value: str) -> tuple[str, bool]:
     return value, False
 
 
-def split_long(text: str, limit: int = EXCEL_CELL_LIMIT) -> list[str]:
-    """Parts of at most *limit* characters; each part but the last ends with the marker."""
+def split_long(text: str, limit: int = EXCEL_CELL_LIMIT, marker: str = CONTINUED) -> list[str]:
+    """Parts of at most *limit* characters; each part but the last ends with *marker*."""
     if len(text) <= limit:
         return [text]
-    size = limit - len(CONTINUED)
+    size = limit - len(marker)
     parts = [text[i : i + size] for i in range(0, len(text), size)]
-    return [p + CONTINUED for p in parts[:-1]] + [parts[-1]]
+    return [p + marker for p in parts[:-1]] + [parts[-1]]
 
 
-def quote_header(report: Report) -> list[str]:
+def quote_header(report: Report, names: Names = CSV_NAMES) -> list[str]:
     depth = max((len(q.code_path) for q in report.quotes), default=1)
     return (
-        ["coding_id", "transcript", "transcript_title", "speaker", "participant", "turn", "time"]
+        [names(c) for c in ("coding_id", "transcript", "transcript_title", "speaker", "participant", "turn", "time")]
         + list(report.attributes)
-        + [f"code_level_{i + 1}" for i in range(depth)]
-        + ["code_id", "text", "memo", "coder", "start", "end"]
+        + [names("code_level", n=i + 1) for i in range(depth)]
+        + [names(c) for c in ("code_id", "text", "memo", "coder", "start", "end")]
     )
 
 
@@ -116,28 +168,30 @@ def _safe_row(header: Sequence[str], row: Sequence[Cell], written: Written) -> l
     return out + [", ".join(changed)]
 
 
-def _safe_header(header: Sequence[str], written: Written) -> list[str]:
+def _safe_header(header: Sequence[str], written: Written, names: Names = CSV_NAMES) -> list[str]:
     """Header cells (attribute values, transcript names) neutralised too (counted), plus 'neutralised'."""
     cells = [neutralise(h) for h in header]
     written.neutralised += sum(hit for _, hit in cells)
-    return [h for h, _ in cells] + ["neutralised"]
+    return [h for h, _ in cells] + [names("neutralised")]
 
 
-def matrices(report: Report) -> dict[str, tuple[list[str], list[list[Cell]]]]:
-    """Name -> (header, rows) of every summary table."""
+def matrices(report: Report, names: Names = CSV_NAMES) -> dict[str, tuple[list[str], list[list[Cell]]]]:
+    """Name -> (header, rows) of every summary table (names and headers by *names*: the CSV's by default)."""
     out: dict[str, tuple[list[str], list[list[Cell]]]] = {}
-    out["frequencies"] = (
-        ["code_id", "theme", "depth", "codings", "transcripts", "speakers", "participants", "words",
-         "codings_with_subthemes", "transcripts_with_subthemes", "speakers_with_subthemes",
-         "participants_with_subthemes", "words_with_subthemes"],
+    out[names("sheet_frequencies")] = (
+        [names(c) for c in ("code_id", "theme", "depth", "codings", "transcripts", "speakers", "participants", "words",
+                            "codings_with_subthemes", "transcripts_with_subthemes", "speakers_with_subthemes",
+                            "participants_with_subthemes", "words_with_subthemes")],
         [[r.code_id, r.label, r.depth, r.codings, r.transcripts, r.speakers, r.participants, r.words,
           r.total_codings, r.total_transcripts, r.total_speakers, r.total_participants, r.total_words]
          for r in report.frequencies],
     )
     for c in report.crosstabs:
-        header = ["code_id", "theme"]
+        header = [names("code_id"), names("theme")]
+        people = names(f"people_{c.unit}")
         for g, n in zip(c.groups, c.sizes, strict=True):
-            header += [f"{g}: codings", f"{g}: {c.unit} ({n})", f"{g}: share"]
+            header += [names("group_codings", group=g), names("group_people", group=g, people=people, n=str(n)),
+                       names("group_share", group=g)]
         rows = []
         for r in c.rows:
             row: list[Cell] = [r.code_id, r.label]
@@ -145,20 +199,23 @@ def matrices(report: Report) -> dict[str, tuple[list[str], list[list[Cell]]]]:
                 share = r.shares[k]
                 row += [r.counts[k], r.people[k], round(share, 4) if share is not None else ""]
             rows.append(row)
-        out[f"by {c.attribute}"] = (header, rows)
+        out[names("sheet_by", attribute=c.attribute)] = (header, rows)
     m = report.cooccurrence
-    out["cooccurrence"] = (["code_id", "theme", *m.codes], [[c, lab, *vals] for c, lab, vals in zip(m.codes, m.labels, m.values, strict=True)])
+    out[names("sheet_cooccurrence")] = (
+        [names("code_id"), names("theme"), *m.codes],
+        [[c, lab, *vals] for c, lab, vals in zip(m.codes, m.labels, m.values, strict=True)],
+    )
     b = report.by_transcript
-    out["by transcript"] = (
-        ["code_id", "theme", *b.columns],
+    out[names("sheet_by_transcript")] = (
+        [names("code_id"), names("theme"), *b.columns],
         [[c, lab, *vals] for c, lab, vals in zip(b.rows, b.row_labels, b.values, strict=True)],
     )
     if report.agreement:
         from qcode.formats.reports import agreement_section
 
-        out["agreement"] = (agreement_section.HEADER, agreement_section.rows(report.agreement))
-    out["codebook"] = (
-        ["number", "code_id", "label", "depth", "definition", "include", "exclude", "examples"],
+        out[names("sheet_agreement")] = ([names(h) for h in agreement_section.HEADER], agreement_section.rows(report.agreement))
+    out[names("sheet_codebook")] = (
+        [names(c) for c in ("number", "code_id", "label", "depth", "definition", "include", "exclude", "examples")],
         [[e.number, e.code_id, e.label, e.depth, e.definition, e.include, e.exclude, "\n".join(e.examples)]
          for e in report.codebook],
     )
@@ -243,41 +300,46 @@ def _col(j: int) -> str:
 
 
 def _workbook(report: Report, written: Written) -> Workbook:
+    """The workbook, in the report's language (:class:`Names`): its headers, sheets and About sheet."""
     from openpyxl import Workbook
 
+    names = Names(report.m)
+    marker = names("continued")
     wb = Workbook()
     wb.remove(wb.worksheets[0])  # the default sheet
-    header = quote_header(report)
-    text_at = header.index("text")
+    fields = quote_header(report)  # the field names, for the layout
+    header = quote_header(report, names)
+    text_at = fields.index("text")
     rows = [_safe_row(header, r, written) for r in quote_rows(report)]
-    parts_needed = max((len(split_long(str(r[text_at]))) for r in rows), default=1)  # the quote: text
-    extra = [f"text ({k})" for k in range(2, parts_needed + 1)]
-    full_header = _safe_header(header[: text_at + 1] + extra + header[text_at + 1 :], written)
+    parts_needed = max((len(split_long(str(r[text_at]), marker=marker)) for r in rows), default=1)  # the quote: text
+    extra = [names("text_part", n=k) for k in range(2, parts_needed + 1)]
+    full_header = _safe_header(header[: text_at + 1] + extra + header[text_at + 1 :], written, names)
+    full_fields = fields[: text_at + 1] + ["text"] * len(extra) + fields[text_at + 1 :] + ["neutralised"]
 
     def expand(r: list[Cell]) -> list[Cell]:
-        parts = split_long(str(r[text_at]))
+        parts = split_long(str(r[text_at]), marker=marker)
         parts += [""] * (parts_needed - len(parts))
         tail = r[text_at + 1 :]
-        tail = [split_long(v)[0] if isinstance(v, str) and len(v) > EXCEL_CELL_LIMIT else v for v in tail]
+        tail = [split_long(v, marker=marker)[0] if isinstance(v, str) and len(v) > EXCEL_CELL_LIMIT else v for v in tail]
         return r[:text_at] + parts + tail
 
-    ws = wb.create_sheet("Quotes")
+    ws = wb.create_sheet(names("sheet_quotes"))
     ws.freeze_panes = "A2"
-    widths = [10 if h in ("coding_id", "turn", "start", "end") else 60 if h.startswith("text") else 18 for h in full_header]
+    widths = [10 if f in ("coding_id", "turn", "start", "end") else 60 if f == "text" else 18 for f in full_fields]
     _put(ws, [full_header, *(expand(r) for r in rows)], widths)
-    used = {"Quotes"}
-    for name, (head, mrows) in matrices(report).items():
-        title = _sheet_title(name.capitalize(), used)
-        ws = wb.create_sheet(title)
+    used = {ws.title}
+    for name, (head, mrows) in matrices(report, names).items():
+        ws = wb.create_sheet(_sheet_title(name, used))
         ws.freeze_panes = "C2"
-        _put(ws, [_safe_header(head, written), *(_safe_row(head, r, written) for r in mrows)],
+        _put(ws, [_safe_header(head, written, names), *(_safe_row(head, r, written) for r in mrows)],
              [22, 36] + [14] * (len(head) - 2))
-    about = wb.create_sheet("About")
-    _put(about, [["key", "value"], *[[k, v] for k, v in report.provenance],
-                 ["Formula cells", NEUTRALISED_NOTE],
-                 ["Long cells", f"Text longer than Excel's {EXCEL_CELL_LIMIT:,}-character cell limit is split over "
-                  f"the columns text, text (2), ...; each part but the last ends with '{CONTINUED.strip()}'."],
-                 *[["How to read", n] for n in report.notes]], [22, 120])
+    about = wb.create_sheet(_sheet_title(names("sheet_about"), used))
+    long_note = names("long_note", limit=EXCEL_CELL_LIMIT, text=names("text"), text2=names("text_part", n=2),
+                      marker=marker.strip())
+    _put(about, [[names("about_key"), names("about_value")], *[[k, v] for k, v in report.provenance],
+                 [names("formula_cells"), names("formula_note", column=names("neutralised"))],
+                 [names("long_cells"), long_note],
+                 *[[names("how_to_read"), n] for n in report.notes]], [22, 120])
     return wb
 
 
