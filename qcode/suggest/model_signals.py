@@ -212,13 +212,12 @@ class Similarity(Signal):
 
     def __init__(self, info: PipelineInfo, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
-        from qcode.suggest.pipeline import parse
-        from qcode.suggest.units import doc_terms
+        from qcode.suggest.units import text_terms
 
         self.def_terms: dict[str, list[int]] = {}
         texts = [(p.id, t) for p in profiles for t in p.texts]
-        for (pid, _), doc in zip(texts, parse(info, [t for _, t in texts]), strict=True):
-            self.def_terms.setdefault(pid, []).extend(doc_terms(doc)[0].tolist())
+        for (pid, _), found in zip(texts, text_terms(info, [t for _, t in texts]), strict=True):
+            self.def_terms.setdefault(pid, []).extend(found.tolist())
         self.index = {p.id: i for i, p in enumerate(profiles)}
         self.idf: dict[int, float] = {}
         self.unseen_idf = 1.0
@@ -426,8 +425,7 @@ class Learned(Signal):
 
     def __init__(self, info: PipelineInfo, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
-        from qcode.suggest.pipeline import parse
-        from qcode.suggest.units import doc_terms
+        from qcode.suggest.units import text_terms
 
         self.model: learn.LinearModel | None = None
         self.fit_cache: learn.FitCache | None = None
@@ -436,8 +434,8 @@ class Learned(Signal):
         self.index = {p.id: i for i, p in enumerate(profiles)}
         texts = [(p.id, t) for p in profiles for t in p.texts]
         self.def_rows: list[tuple[str, list[int]]] = []
-        for (pid, _), doc in zip(texts, parse(info, [t for _, t in texts]), strict=True):
-            terms = doc_terms(doc)[0].tolist()
+        for (pid, _), found in zip(texts, text_terms(info, [t for _, t in texts]), strict=True):
+            terms = found.tolist()
             if terms:
                 self.def_rows.append((pid, terms))
 

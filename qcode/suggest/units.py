@@ -111,6 +111,25 @@ def doc_terms(doc: Any) -> tuple[Hashes, Ints, Ints, Ints]:
     return lemmas, starts, ends, idx
 
 
+_TEXT_TERMS: dict[tuple[int, str], Hashes] = {}
+"""(id of the pipeline info, text) -> :func:`doc_terms` lemmas of a codebook text (bounded, see :func:`text_terms`)."""
+
+
+def text_terms(info: Any, texts: list[str]) -> list[Hashes]:
+    """The content lemmas (:func:`doc_terms`) of each of some short texts (the codebook's), parsed once per pipeline
+    and session: the signals that read them share one parse, and a re-run in the app parses only edited texts."""
+    from qcode.suggest.pipeline import parse
+
+    key = id(info)
+    todo = list(dict.fromkeys(t for t in texts if (key, t) not in _TEXT_TERMS))
+    if len(_TEXT_TERMS) + len(todo) > 20_000:
+        _TEXT_TERMS.clear()
+        todo = list(dict.fromkeys(texts))
+    for text, doc in zip(todo, parse(info, todo), strict=True):
+        _TEXT_TERMS[(key, text)] = doc_terms(doc)[0]
+    return [_TEXT_TERMS[(key, t)] for t in texts]
+
+
 @dataclass(eq=False)
 class Features:
     """The units of one transcript as arrays (what scoring needs; cacheable without the docs).

@@ -250,16 +250,14 @@ class Vectors(Signal):
         self.passages = 0
         if not self.on:
             return
-        from qcode.suggest.pipeline import parse
-        from qcode.suggest.units import doc_terms
+        from qcode.suggest.units import text_terms
 
         assert self.vt is not None
         self.lookup = _RowLookup(self.vt, info.nlp.vocab.strings)
         self.table = self.vt.data
         texts = [(j, t) for j, p in enumerate(profiles) for t in p.texts]
         per_text: dict[int, list[tuple[str, list[int]]]] = {}
-        for (j, text), doc in zip(texts, parse(info, [t for _, t in texts]), strict=True):
-            found = doc_terms(doc)[0]
+        for (j, text), found in zip(texts, text_terms(info, [t for _, t in texts]), strict=True):
             per_text.setdefault(j, []).append((text, [t for t, r in zip(found.tolist(), self.lookup(found).tolist(), strict=True) if r >= 0]))
         for j, items in per_text.items():
             own = [(text, terms) for text, terms in items if len(terms) >= MIN_TEXT_TERMS]

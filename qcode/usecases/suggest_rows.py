@@ -242,9 +242,9 @@ def transcript_rows(
         assert memo is not None
         # An unchanged code is written again only when its kept suggestions changed (another code took or gave
         # up a unit's place): the same pairs with the same scores are the same rows.
-        before = {(int(u), int(j)) for u, j in zip(mu[memo.kept[keep]].tolist(), mj[memo.kept[keep]].tolist(), strict=True)}
-        now = set(zip(ii.tolist(), jj.tolist(), strict=True))
-        moved = {j for _, j in before ^ now} - set(changed.tolist())
+        was = memo.kept[keep]
+        moved_pairs = np.setxor1d(mu[was] * P + mj[was], ii * P + jj)
+        moved = set((moved_pairs % P).tolist()) - set(changed.tolist())
         affected = np.zeros(P, dtype=bool)
         affected[changed] = True
         if moved:

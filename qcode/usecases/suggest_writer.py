@@ -16,6 +16,9 @@ from qcode.storage.interface import SuggestionInput, TranscriptRows
 
 BATCH_ROWS = 5000
 """Rows gathered before a transaction is started (fewer commits, each one a disk flush)."""
+BATCH_TRANSCRIPTS = 16
+"""...or transcripts: a re-run that rewrites a few rows of each transcript then writes while it scores the next
+ones, instead of writing everything at the end."""
 MAX_QUEUED = 3
 """Batches that may wait to be written (bounds the memory they hold)."""
 
@@ -34,7 +37,7 @@ class _Batches:
     def add(self, transcript_id: int, rows: list[SuggestionInput], codes: list[str] | None = None) -> None:
         self.batch.append((transcript_id, rows, codes))
         self.rows += len(rows) + 1
-        if self.rows >= BATCH_ROWS:
+        if self.rows >= BATCH_ROWS or len(self.batch) >= BATCH_TRANSCRIPTS:
             self.flush()
 
     def flush(self) -> None:
