@@ -259,7 +259,8 @@ def _describe(project: Project, ch: Change) -> str:
 
     def where(c: Coding) -> str:
         try:
-            name = project.transcript(c.transcript_id).name
+            t = project.transcript(c.transcript_id)
+            name = t.title or t.name
         except NotFoundError:  # removed since
             name = f"transcript {c.transcript_id}"
         return f"on {name} {c.start}–{c.end}"

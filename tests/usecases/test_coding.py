@@ -159,3 +159,13 @@ def test_forgetting_a_removed_transcript_drops_only_its_steps(project: Project, 
     assert not h.can_redo and [s.label for s in h.undo_stack] == ["coding 'Pay' on interview-01 0–5"]
     h.undo()  # not stopped by the removed transcript's coding
     assert project.store.codings.list() == []
+
+
+def test_undo_messages_name_the_transcript_by_its_title(project: Project) -> None:
+    from qcode.usecases.attributes import set_attributes
+
+    set_attributes(project, "interview-01", {"title": "Amina, Casablanca"})
+    project.invalidate()
+    h = uc.History(project)
+    uc.apply_code(project, "interview-01", 0, 5, "pay", history=h)
+    assert [s.label for s in h.undo_stack] == ["coding 'Pay' on Amina, Casablanca 0–5"]
