@@ -20,6 +20,7 @@ from textual.screen import Screen
 from qcode.core.errors import ProjectBusyError, QcodeError, StorageError
 from qcode.tui.messages import CodingsChanged
 from qcode.tui.safe import label as safe_label
+from qcode.tui.screens.help import HELP_WHILE_TYPING, key_text
 from qcode.usecases.coding import History
 from qcode.usecases.project import Project, read_only_note
 
@@ -34,7 +35,8 @@ class QcodeApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        # No key_display: the footer shows ?, or f1 while a text box has focus (Textual leaves out the keys it types).
+        Binding("question_mark,f1", "help", "Help", tooltip=HELP_WHILE_TYPING),
         Binding("u,ctrl+z", "undo", "Undo"),
         Binding("U,ctrl+y", "redo", "Redo", show=False),
         Binding("f2", "open_screen('project')", "Transcripts", show=False),
@@ -371,7 +373,7 @@ class QcodeApp(App[None]):
                 if not name or name in seen:
                     continue
                 seen.add(name)
-                key = b.key.split(",")[0] if name != b.description else b.key_display or b.key.split(",")[0]
+                key = b.key.split(",")[0] if name != b.description else b.key_display or key_text(b.key.split(",")[0])
                 yield SystemCommand(name, f"key: {key}", partial(self.run_action, b.action, target))
 
 

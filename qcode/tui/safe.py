@@ -15,7 +15,16 @@ from qcode.core.safe_text import label, visible
 if TYPE_CHECKING:
     from rich.text import Text
 
-__all__ = ["label", "text", "visible"]
+__all__ = ["label", "text", "transcript", "visible"]
+
+
+def transcript(title: str, name: str, limit: int | None = None, *, with_name: bool = False) -> str:
+    """How the app names a transcript to people: its title (its name when it has none), then
+    ``(name)`` when *with_name* and the two differ; shown literally, cut with "…" to *limit*."""
+    shown = title.strip() or name
+    if with_name and shown != name:
+        shown = f"{shown} ({name})"
+    return label(shown, limit)
 
 
 def text(value: str, style: str = "", limit: int | None = None) -> Text:

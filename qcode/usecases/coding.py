@@ -211,6 +211,17 @@ class History:
         self.undo_stack.append(step)
         return step
 
+    def forget_transcript(self, transcript_id: int) -> None:
+        """Drop the steps that change codings of *transcript_id*: it was removed, so they cannot be
+        undone or redone (and would stop every undo behind them)."""
+
+        def touches(step: Step) -> bool:
+            return any(c is not None and c.transcript_id == transcript_id
+                       for ch in step.changes for c in (ch.before, ch.after))
+
+        self.undo_stack[:] = [s for s in self.undo_stack if not touches(s)]
+        self.redo_stack[:] = [s for s in self.redo_stack if not touches(s)]
+
     def _apply(self, current: Coding | None, target: Coding | None) -> None:
         store = self.project.store
         if current is not None and target is None:
@@ -248,7 +259,8 @@ def _describe(project: Project, ch: Change) -> str:
 
     def where(c: Coding) -> str:
         try:
-            name = project.transcript(c.transcript_id).name
+            t = project.transcript(c.transcript_id)
+            name = t.title or t.name
         except NotFoundError:  # removed since
             name = f"transcript {c.transcript_id}"
         return f"on {name} {c.start}–{c.end}"

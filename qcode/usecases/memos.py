@@ -85,7 +85,7 @@ def target_label(project: Project, memo: Memo) -> str:
     if memo.target_kind == "transcript":
         try:
             t = project.transcript(int(memo.target_id))
-            return f"Transcript {t.name}"
+            return f"Transcript {t.title or t.name}"
         except (QcodeError, ValueError):
             return f"Transcript {memo.target_id} (deleted)"
     if memo.target_kind == "coding":
@@ -96,7 +96,7 @@ def target_label(project: Project, memo: Memo) -> str:
             return f"Coding {memo.target_id} (deleted)"
         code = project.codebook.find(c.code_id)
         quote = " ".join(c.quote.split())
-        return (f"Coding {code.display(project.settings.language) if code else c.code_id} · {t.name} "
+        return (f"Coding {code.display(project.settings.language) if code else c.code_id} · {t.title or t.name} "
                 f"“{quote[:24]}{'…' if len(quote) > 24 else ''}”")
     if memo.target_kind == "code":
         code = project.codebook.find(memo.target_id)

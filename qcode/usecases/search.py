@@ -23,6 +23,8 @@ class Hit:
 
     transcript_id: int
     transcript: str
+    """Its name (the handle typed on the command line)."""
+    transcript_title: str
     start: int
     end: int
     before: str
@@ -77,7 +79,7 @@ def search(
             lo, hi = (turn.start, max(turn.end, m.end())) if turn else (0, len(t.text))
             hits.append(
                 Hit(
-                    t.id, t.name, m.start(), m.end(),
+                    t.id, t.name, t.title, m.start(), m.end(),
                     t.text[max(lo, m.start() - context) : m.start()].replace("\n", " "),
                     m.group(),
                     t.text[m.end() : min(hi, m.end() + context)].replace("\n", " "),

@@ -267,3 +267,25 @@ async def test_codes_beyond_nine_by_name(make, project_dir: Path) -> None:
         await pilot.press("]", "w", "c", *"unrecog", "enter")
         await pilot.pause()
     assert [(c.code_id, c.quote) for c in codings_in(project_dir)] == [("invisible-work", "Unstable.")]
+
+
+async def test_a_label_cut_in_the_code_tree_ends_with_an_ellipsis(make, project_dir: Path) -> None:
+    from qcode.usecases.codebook import attach_codebook
+    from qcode.usecases.project import Project
+
+    long = "Unrecognised or invisible work that nobody sees and nobody pays for"
+    cb = project_dir / "codebook.yaml"
+    cb.write_text(cb.read_text(encoding="utf-8").replace("label: Unrecognised work", f"label: {long}"), encoding="utf-8")
+    with Project.open(project_dir) as p:
+        attach_codebook(p, cb)
+    app = make("interview-01")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _coding(pilot)
+        tree = screen.code_tree
+        width = tree.scrollable_content_region.width
+        assert 10 < width < 40  # the label does not fit
+        lines = [tree.render_line(y).text.rstrip() for y in range(tree.last_line + 1)]
+        cut = next(line for line in lines if "Unrecognised" in line)
+        assert cut.endswith("…") and len(cut) == width
+        assert long.startswith(cut.split("  ")[-1].strip().rstrip("…"))
+        assert next(line for line in lines if "Piece rates" in line).endswith("Piece rates")  # what fits is not cut

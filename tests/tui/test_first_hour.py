@@ -280,3 +280,45 @@ async def test_transcripts_list_says_blind_coding_and_does_not_repeat_the_title(
         await pilot.press("b")
         await pilot.pause()
         assert "blind" not in str(status.render())
+
+
+async def test_in_a_text_box_question_mark_is_typed_and_f1_opens_help(make) -> None:
+    """? opens help except where it is typed (a path or search box); f1 opens it everywhere,
+    and the footer shows the key that works where the focus is."""
+    from textual.widgets import Input
+    from textual.widgets._footer import FooterKey
+
+    from qcode.tui.screens.help import HelpScreen, help_table
+    from qcode.tui.screens.importer import ImportScreen
+
+    def footer() -> dict[str, str]:
+        return {k.description: k.key_display for k in app.screen.query(FooterKey)}
+
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert footer()["Help"] == "?"
+        await pilot.press("i")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        box = screen.query_one("#import-path", Input)
+        await pilot.pause()
+        assert box.has_focus and footer()["Help"] == "f1"
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen is screen and box.value.endswith("/?")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and app.screen.for_screen is screen
+        actions = [str(c) for c in help_table(screen).columns[1]._cells]
+        assert "Help (f1 while typing in a box, where ? is typed)" in actions
+        await pilot.press("f1")  # closes it again
+        await pilot.pause()
+        assert app.screen is screen and box.has_focus
+        await pilot.press("tab")  # to the folder tree: nothing is typed there
+        await pilot.pause()
+        assert not box.has_focus and footer()["Help"] == "?"
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)

@@ -44,7 +44,7 @@ def _app(root: Path, transcript: str | None = None):
 def test_project_screen_80x24(snap_compare, snap_project: Path) -> None:
     """The transcript list at 80x24: one row 'interview-01' with 38 words, the
     speakers Interviewer and Amina and a coded share for me; the status line
-    says '1 of 1 transcripts'; the footer shows i Import, f Filter, o Sort, ? Help."""
+    says '1 of 1 transcripts'; the footer shows i Import, f Filter, o Sort, x Remove, ? Help."""
     assert snap_compare(_app(snap_project), terminal_size=(80, 24))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qcode.core.errors import CodingError, NotFoundError
@@ -139,3 +141,31 @@ def test_a_group_that_failed_leaves_nothing_to_undo(project: Project) -> None:
             uc.apply_code(project, "interview-01", 0, 99999, "pay", history=h)
     assert project.store.codings.list() == []
     assert not h.can_undo
+
+
+def test_forgetting_a_removed_transcript_drops_only_its_steps(project: Project, project_dir: Path) -> None:
+    from qcode.usecases import importing
+    from qcode.usecases.transcripts import remove_transcript
+
+    (project_dir / "interview-02.txt").write_text("Interviewer: Pay?\nJo: Per task, and late.\n", encoding="utf-8")
+    importing.import_paths(project, [project_dir / "interview-02.txt"])
+    h = uc.History(project)
+    uc.apply_code(project, "interview-01", 0, 5, "pay", history=h)
+    gone = uc.apply_code(project, "interview-02", 0, 5, "pay", history=h)
+    uc.set_memo(project, gone.id, "late", history=h)
+    h.undo()  # the memo: a redo step on the transcript that goes
+    remove_transcript(project, "interview-02", force=True)
+    h.forget_transcript(gone.transcript_id)
+    assert not h.can_redo and [s.label for s in h.undo_stack] == ["coding 'Pay' on interview-01 0–5"]
+    h.undo()  # not stopped by the removed transcript's coding
+    assert project.store.codings.list() == []
+
+
+def test_undo_messages_name_the_transcript_by_its_title(project: Project) -> None:
+    from qcode.usecases.attributes import set_attributes
+
+    set_attributes(project, "interview-01", {"title": "Amina, Casablanca"})
+    project.invalidate()
+    h = uc.History(project)
+    uc.apply_code(project, "interview-01", 0, 5, "pay", history=h)
+    assert [s.label for s in h.undo_stack] == ["coding 'Pay' on Amina, Casablanca 0–5"]

@@ -50,3 +50,16 @@ def test_memos_on_codings_are_listed_with_the_others(project) -> None:
     assert [(m.target_kind, m.text) for m in listed] == [("project", "overall"), ("coding", "asks about now")]
     assert memos.target_label(project, listed[1]) == "Coding Pay · interview-01 “How is the work”"
     assert memos.list_memos(project, "coding", str(c.id))[0].target_id == str(c.id)
+
+
+def test_memo_targets_name_a_transcript_by_its_title(project) -> None:
+    from qcode.usecases.attributes import set_attributes
+    from qcode.usecases.coding import apply_code
+
+    set_attributes(project, "interview-01", {"title": "Amina, Casablanca"})
+    project.invalidate()
+    apply_code(project, "interview-01", 0, 3, "pay", memo="why")
+    memos.write_memo(project, "transcript", "interview-01", "long pauses")
+    labels = {m.target_kind: memos.target_label(project, m) for m in memos.list_memos(project)}
+    assert labels["transcript"] == "Transcript Amina, Casablanca"
+    assert labels["coding"].startswith("Coding Pay · Amina, Casablanca “")

@@ -24,6 +24,7 @@ from qcode.tui.messages import CodingsChanged
 from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import NEW_PREFIX, ChoiceDialog, CodePicker, TextDialog
+from qcode.tui.screens.help import HELP_WHILE_TYPING
 from qcode.tui.widgets.code_tree import CodeTree, number_keys
 from qcode.tui.widgets.status import StatusLine
 from qcode.tui.widgets.transcript_view import TranscriptView
@@ -42,7 +43,7 @@ class CodingScreen(QcodeScreen):
         Binding("r", "recode", "Recode"),
         Binding("m", "memo", "Memo"),
         # Help early in the footer, so it is visible in an 80-column terminal.
-        Binding("question_mark,f1", "app.help", "Help", key_display="?"),
+        Binding("question_mark,f1", "app.help", "Help", tooltip=HELP_WHILE_TYPING),
         Binding("n", "new_code", "In-vivo"),
         Binding("d", "toggle_definition", "Define"),
         Binding("f", "toggle_tree", "Show/hide the codes panel", show=False),

@@ -67,24 +67,26 @@ class TextDialog(ModalScreen[str | None]):
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """Yes or no. Enter/y confirms, escape/n cancels."""
+    """Yes or no. Enter/y confirms, escape/n cancels; with *danger* (the answer loses work) Enter
+    cancels, and y or the red button confirms."""
 
     BINDINGS = [Binding("escape,n", "answer(False)", "No"), Binding("y", "answer(True)", "Yes")]
 
-    def __init__(self, message: str, yes: str = "Yes") -> None:
+    def __init__(self, message: str, yes: str = "Yes", *, danger: bool = False) -> None:
         super().__init__(classes="dialog")
         self.message = message
         self.yes = yes
+        self.danger = danger
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-body"):
             yield Static(Text(safe_lines(self.message)), id="dialog-title")  # line breaks kept
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.yes, variant="primary", id="yes")
+                yield Button(self.yes, variant="error" if self.danger else "primary", id="yes")
                 yield Button("Cancel", id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
+        self.query_one("#no" if self.danger else "#yes", Button).focus()
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)

@@ -14,8 +14,12 @@ from textual.widgets import Static
 INTRO = (
     "qcode saves every action when you make it: there is no Save and quitting loses nothing. "
     "u undoes and U redoes coding actions for the whole session, on any screen. "
-    "ctrl+p opens the command palette with every action. Press esc or q to close this help."
+    "ctrl+p opens the command palette with every action. ? opens this help, and f1 too, also while "
+    "you type in a box (where ? is typed). Press esc or q to close it."
 )
+
+HELP_WHILE_TYPING = "f1 while typing in a box, where ? is typed"
+"""The help key's note: ``?`` opens help except in a text box, which takes it as text (the footer then shows f1)."""
 
 
 NUMBER_KEYS = (
@@ -51,7 +55,8 @@ def _sections() -> list[tuple[str, list[BindingType]]]:
     ]
 
 
-def _key_text(key: str) -> str:
+def key_text(key: str) -> str:
+    """Keys as people write them: ``question_mark,f1`` -> ``? f1``."""
     names = {
         "question_mark": "?", "slash": "/", "space": "space", "delete": "del", "right_parenthesis": ")",
         "left_parenthesis": "(", "right_square_bracket": "]", "left_square_bracket": "[",
@@ -98,13 +103,13 @@ def help_table(screen: object | None = None) -> Table:
             if b.action == "apply_key('1')":
                 table.add_row("1 … 9", NUMBER_KEYS)
             elif not b.action.startswith("apply_key('"):
-                table.add_row(_key_text(b.key), b.description)
+                table.add_row(key_text(b.key), b.description + (f" ({b.tooltip})" if b.tooltip else ""))
         table.add_row("", "")
     return table
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close help")]
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close help")]
 
     def __init__(self, screen: object | None = None) -> None:
         super().__init__()

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Label, TextArea
 
 from qcode.tui.safe import label as safe_label
+from qcode.tui.safe import transcript as transcript_label
 from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import ChoiceDialog, CodePicker
 from qcode.usecases import memos as uc
@@ -135,7 +136,7 @@ class MemosScreen(QcodeScreen):
                 if i is not None:
                     self._load("transcript", str(rows[i]["id"]))
 
-            self.app.push_screen(ChoiceDialog("Memo on which transcript?", [Text(safe_label(r["name"])) for r in rows]), chosen)
+            self.app.push_screen(ChoiceDialog("Memo on which transcript?", [Text(transcript_label(r["title"], r["name"], with_name=True)) for r in rows]), chosen)
         else:
 
             def picked(code_id: str | None) -> None:

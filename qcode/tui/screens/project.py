@@ -28,6 +28,7 @@ class ProjectScreen(QcodeScreen):
         Binding("i", "import_files", "Import"),
         Binding("f,ctrl+f", "focus_filter", "Filter"),
         Binding("o", "cycle_sort", "Sort"),
+        Binding("x,delete", "remove_transcript", "Remove"),
         Binding("M", "project_memo", "Project memo", show=False),
     ]
 
@@ -133,12 +134,56 @@ class ProjectScreen(QcodeScreen):
         if event.row_key.value is not None:
             self.qcode_app.open_transcript(int(event.row_key.value))
 
-    def action_open_selected(self) -> None:
+    def _selected_id(self) -> int | None:
         table = self.query_one(DataTable)
-        if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            if key is not None:
-                self.qcode_app.open_transcript(int(key))
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    def action_open_selected(self) -> None:
+        tid = self._selected_id()
+        if tid is not None:
+            self.qcode_app.open_transcript(tid)
+
+    def action_remove_transcript(self) -> None:
+        """Ask, saying what goes with it (codings, memos, decisions), then remove the highlighted transcript."""
+        from qcode.tui.screens.dialogs import ConfirmDialog
+        from qcode.usecases.transcripts import removal_preview
+
+        tid = self._selected_id()
+        if tid is None:
+            self.notify("No transcript to remove.", markup=False)
+            return
+        ok, rep = self.qcode_app.attempt(removal_preview, self.project, tid)
+        if not ok:
+            return
+        title = next((r["title"] for r in self._rows if r["id"] == tid), "") or rep.name
+        lost = (f"Deleted with it: {rep.work_summary()}." if rep.has_work
+                else "It has no codings, memos or decisions.")
+        if rep.suggestions_pending:
+            lost += f" Its {rep.suggestions_pending} pending suggestion{'' if rep.suggestions_pending == 1 else 's'} go too."
+        undo = ("A backup is taken first: `qcode restore` brings it back." if self.project.server is None
+                else "The project is on a team server: restoring it needs the server's backups.")
+        about = f"{rep.name}, {rep.words:,} words" if title != rep.name else f"{rep.words:,} words"
+        self.app.push_screen(
+            ConfirmDialog(f"Remove the transcript “{title}” ({about}) from the project?\n\n{lost}\n{undo}",
+                          yes="Remove", danger=rep.has_work),
+            lambda yes: self._remove(tid, rep.has_work, title) if yes else None,
+        )
+
+    def _remove(self, tid: int, force: bool, title: str) -> None:
+        from qcode.usecases.transcripts import remove_transcript
+
+        ok, rep = self.qcode_app.attempt(remove_transcript, self.project, tid, force=force)
+        if not ok:
+            return
+        self.qcode_app.history.forget_transcript(tid)
+        self.refresh_from_store()
+        done = f"✓ removed “{safe_label(title, 40)}” with {safe_label(rep.work_summary())}."
+        if rep.backup:
+            done += f" To undo: qcode restore {rep.backup.name}"
+        self.notify(done, markup=False, timeout=10)
 
     def action_import_files(self) -> None:
         from qcode.tui.screens.importer import ImportScreen

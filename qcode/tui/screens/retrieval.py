@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Static
 
 from qcode.core.errors import QcodeError
 from qcode.tui.safe import label as safe_label
+from qcode.tui.safe import transcript as transcript_label
 from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import CodePicker
 from qcode.tui.widgets.layout import fmt_time
@@ -42,7 +43,7 @@ def parse_filters(text: str) -> dict[str, list[str]]:
 
 
 COLUMNS = ("Transcript", "Speaker", "Time", "Coded by", "Quote")
-_CAPS = {True: (22, 16, 8, 22), False: (14, 12, 8, 12)}
+_CAPS = {True: (26, 16, 8, 22), False: (14, 12, 8, 12)}
 """Widest Transcript, Speaker, Time and Coded-by columns on a wide (True) and a narrow screen."""
 _CHROME = 2 * len(COLUMNS) + 2
 """Cell padding (one each side) plus the vertical scrollbar."""
@@ -148,7 +149,7 @@ class RetrievalScreen(QcodeScreen):
     def _cells(self, width: int) -> list[tuple[str, ...]]:
         room = _CAPS[width >= 110][3]
         return [
-            (safe_label(q.transcript, 30), safe_label(q.speaker or "", 30), fmt_time(q.time),
+            (transcript_label(q.transcript_title, q.transcript, 30), safe_label(q.speaker or "", 30), fmt_time(q.time),
              coders_cell(q, room), safe_label(" ".join(q.text.split()), 300))
             for q in self.quotes
         ]
@@ -199,7 +200,7 @@ class RetrievalScreen(QcodeScreen):
         t = Text()
         by = q.coded_by() or f"coded by {q.coder}"
         who = f"{safe_label(q.speaker or '—')} {fmt_time(q.time)}".rstrip()
-        t.append(f"{safe_label(q.transcript)} · {who} · {safe_label(by)}\n", style="bold")
+        t.append(f"{transcript_label(q.transcript_title, q.transcript, with_name=True)} · {who} · {safe_label(by)}\n", style="bold")
         t.append(safe_label(q.text.replace("\n", " ")) + "\n")
         if q.memo:
             t.append("Memo: ", style="bold")

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from qcode.core.transcript import Timeline, Transcript
 from qcode.tui.messages import CodingsChanged
 from qcode.tui.safe import label as safe_label
+from qcode.tui.safe import transcript as transcript_label
 from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import ChoiceDialog, CodePicker, TextDialog
 from qcode.tui.widgets.layout import fmt_time
@@ -89,7 +90,7 @@ class ReviewScreen(QcodeScreen):
             if d.transcript_id not in timelines:
                 timelines[d.transcript_id] = Timeline(t)
             table.add_row(
-                safe_label(t.name, 24), self._label(d.code_id), _where(t, timelines[d.transcript_id], d.start),
+                transcript_label(t.title, t.name, 24), self._label(d.code_id), _where(t, timelines[d.transcript_id], d.start),
                 safe_label(", ".join(d.coded_by), 30), safe_label(", ".join(d.not_coded_by) or "—", 30),
                 it.decision["decision"] if it.decision else "", key=str(i),
             )

@@ -11,6 +11,7 @@ from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Static
 
 from qcode.tui.messages import CodingsChanged
 from qcode.tui.safe import label as safe_label
+from qcode.tui.safe import transcript as transcript_label
 from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import ChoiceDialog, CodePicker, ConfirmDialog
 from qcode.tui.widgets.layout import fmt_time
@@ -97,7 +98,8 @@ class SearchScreen(QcodeScreen):
     def _fill(self) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        width = max(20, self.size.width - 40)
+        title = 24 if self.size.width >= 100 else 18  # at 80 columns the context comes first
+        width = max(20, self.size.width - 22 - title)
         side = max(8, (width - 10) // 2)
         for i, h in enumerate(self.hits):
             kwic = Text(no_wrap=True, overflow="ellipsis")
@@ -106,7 +108,7 @@ class SearchScreen(QcodeScreen):
             kwic.append(safe_label(h.after)[:side], style="dim")
             table.add_row(
                 "·" if i in self.excluded else "✓",
-                Text(safe_label(h.transcript, 18)),
+                Text(transcript_label(h.transcript_title, h.transcript, title)),
                 Text(safe_label(h.speaker or "", 12)),
                 fmt_time(h.time),
                 kwic,

@@ -22,6 +22,7 @@ from qcode.core.errors import QcodeError
 from qcode.tui.colors import code_colors
 from qcode.tui.messages import CodingsChanged, WorkFailed, WorkProgress
 from qcode.tui.safe import label as safe_label
+from qcode.tui.safe import transcript as transcript_label
 from qcode.tui.screens.base import QcodeScreen
 from qcode.tui.screens.dialogs import ConfirmDialog, TextDialog
 from qcode.tui.widgets.transcript_view import TranscriptView
@@ -129,7 +130,7 @@ class SuggestionsScreen(QcodeScreen):
             t.append("Why: ", style="bold")
             t.append(safe_label(line, 1000) + "\n")
         tr = self.project.transcript(s.transcript_id)
-        t.append(f"in {safe_label(tr.name)}", style="dim")
+        t.append(f"in {transcript_label(tr.title, tr.name, with_name=True)}", style="dim")
         self.query_one("#sugg-info", Static).update(t)
         # the info panel's new height shrinks or grows the view: scroll once it is laid out
         self.call_after_refresh(self.view.reveal, s.start, s.end)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.color import Color
 from textual.message import Message
@@ -99,6 +100,17 @@ class CodeTree(Tree[str]):
         t.append(f"{n:>3} " if n else "    ", style="dim")
         t.append(safe_label(code.display(self.lang), 40), style="strike dim" if code.retired else "")
         return t
+
+    def render_label(self, node: TreeNode[str], base_style: Style, style: Style) -> Text:
+        """The label, cut with "…" to the room beside its guides (the tree would crop it unmarked)."""
+        text = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None and parent is not self.root:
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        if room > 0 and text.cell_len > room:
+            text.truncate(room, overflow="ellipsis")
+        return text
 
     @property
     def highlighted_code(self) -> str | None:
