@@ -131,6 +131,14 @@ class DocCache:
         while self._pending:
             self._pending.pop(0).result()
 
+    def forget(self, key: str) -> int:
+        """Remove the parse of text key *key* (every pipeline) and what was derived from it: a removed
+        transcript's text does not stay on disk in the cache. Returns the number of files removed."""
+        self.flush()
+        if self.folder is None or not key.isalnum():
+            return 0
+        return _remove(self.folder, f"{key}-*.spacy") + self.arrays.forget(key)
+
     def prune(self) -> None:
         """Wait for the writes, then :meth:`ArrayCache.prune`."""
         self.flush()
@@ -153,10 +161,17 @@ class ArrayCache:
         """Names of the entries read or written by this object (never pruned by it)."""
 
     def path(self, *parts: str) -> Path | None:
+        """``<first part>-<hash of all parts>.npz``: the first part is the parse's text key, so that
+        :meth:`forget` finds every entry of a transcript's text."""
         if self.folder is None:
             return None
         h = hashlib.sha256(repr((self.VERSION, *parts)).encode("utf-8")).hexdigest()[:40]
-        return self.folder / f"{h}.npz"
+        head = "".join(c for c in parts[0][:40] if c.isalnum()) if parts else ""
+        return self.folder / f"{head}-{h}.npz"
+
+    def forget(self, key: str) -> int:
+        """Remove every entry whose first part is *key* (a removed transcript's); the number removed."""
+        return _remove(self.folder, f"{key}-*.npz") if self.folder is not None and key.isalnum() else 0
 
     def load(self, *parts: str) -> dict[str, NDArray[Any]] | None:
         """The arrays stored under the key *parts*, or None when absent or unreadable."""
@@ -212,6 +227,17 @@ class ArrayCache:
             return
         for _, f in sorted((x for x in files if x[1].name not in self._used), key=lambda x: x[0])[:extra]:
             f.unlink(missing_ok=True)
+
+
+def _remove(folder: Path, pattern: str) -> int:
+    n = 0
+    try:
+        for f in folder.glob(pattern):
+            f.unlink(missing_ok=True)
+            n += 1
+    except OSError:
+        pass  # (a read-only cache: nothing to do)
+    return n
 
 
 def _pack(arrays: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:

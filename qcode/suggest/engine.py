@@ -256,14 +256,14 @@ class Engine:
             cache.save_arrays(self._with_matches(arrays, unit, rule, start, end), *self._array_key(key, item.cuts))
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
 
-    def _array_key(self, key: str, cuts: tuple[tuple[int, ...], ...] = ()) -> tuple[str, str, str]:
+    def _array_key(self, key: str, cuts: tuple[tuple[int, ...], ...] = ()) -> tuple[str, ...]:
         """Key of the units of the parse *key* (they depend on the parse, the preferred cuts and the unit mode);
         the matches of each rule are kept in the same entry under the rule's own key (:attr:`rule_keys`), so
         that a codebook change re-matches only the rules it changed."""
-        if cuts:
+        if cuts:  # (the text key first: :meth:`~qcode.suggest.cache.ArrayCache.forget` finds the entry by it)
             import hashlib
 
-            key = hashlib.sha256(repr((key, cuts)).encode("ascii")).hexdigest()[:40]
+            return key, self.info.key, str(self.unit_mode), hashlib.sha256(repr(cuts).encode("ascii")).hexdigest()[:40]
         return key, self.info.key, str(self.unit_mode)
 
     def _with_matches(self, arrays: dict[str, NDArray[Any]], unit: NDArray[np.int64], rule: NDArray[np.int64],

@@ -290,12 +290,17 @@ class Similarity(Signal):
         C = np.zeros((n, P))
         if not self.vectors or not n:
             return C, None
-        U = learn.tfidf_rows(feats.ptr, feats.terms, self.keys, self.key_col, self.key_idf, self.unseen_idf, self.M.shape[0])
         if cols is None:
             idx, starts, profs = None, self.seg_start, self.seg_prof
+            U = self._rows(feats)
             D = np.empty((n, self.M.shape[1]), dtype=np.float32)
         else:
             idx, starts, profs = segments_of(self.seg_of, cols)
+            # Only the units sharing a term with these codes' vectors can be close to them.
+            sub = self.M[:, idx].tocsr() if len(idx) else self.M[:, :0]
+            words = self.col_term[np.nonzero(np.diff(sub.indptr))[0]]
+            owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(feats.ptr))
+            U = self._rows(feats, unique(owner[np.isin(feats.terms, words)]))
             D = np.zeros((n, self.M.shape[1]), dtype=np.float32)
             if not len(idx):
                 return C, (U, D)
@@ -312,6 +317,22 @@ class Similarity(Signal):
         contrib[best < SIM_FLOOR + MIN_CONTRIBUTION / SIM_SCALE] = 0.0
         C[:, profs] = contrib
         return C, (U, D)
+
+    def _rows(self, feats: Features, units: Ints | None = None) -> sp.csr_matrix:
+        """The units' TF-IDF rows (of *units* only, the others empty; None: all)."""
+        import numpy as np
+        import scipy.sparse as sp
+
+        width = self.M.shape[0]
+        if units is None:
+            return learn.tfidf_rows(feats.ptr, feats.terms, self.keys, self.key_col, self.key_idf, self.unseen_idf, width)
+        owner, pos = _ranges(feats.ptr[units], feats.ptr[units + 1])
+        ptr = np.concatenate([[0], np.cumsum(feats.ptr[units + 1] - feats.ptr[units])]).astype(np.int64)
+        part = learn.tfidf_rows(ptr, feats.terms[pos], self.keys, self.key_col, self.key_idf, self.unseen_idf, width)
+        counts = np.zeros(len(feats), dtype=np.int64)
+        counts[units] = np.diff(part.indptr)
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(part.indptr.dtype)
+        return sp.csr_matrix((part.data, part.indices, indptr), shape=(len(feats), width))
 
     def column_states(self) -> list[str]:
         import numpy as np

@@ -114,17 +114,29 @@ class ScoreMemo:
         except (OSError, ValueError, KeyError, IndexError):
             self.entries = {}
 
+    def drop(self, tids: list[int]) -> None:
+        """Forget these transcripts (removed ones)."""
+        if not self._loaded:
+            self._load()
+        if any(t in self.entries for t in tids):
+            for t in tids:
+                self.entries.pop(t, None)
+            self._write()
+
     def save(self, updates: dict[int, MemoEntry]) -> None:
         """Remember *updates* (by transcript) beside the other entries, atomically; errors only cost speed."""
-        import tempfile
-
-        import numpy as np
-
         if not updates:
             return
         if not self._loaded:
             self._load()
         self.entries.update(updates)
+        self._write()
+
+    def _write(self) -> None:
+        import tempfile
+
+        import numpy as np
+
         tids = sorted(self.entries)
         codes = sorted({c for e in self.entries.values() for c in e.codes})
         col = {c: i for i, c in enumerate(codes)}

@@ -339,13 +339,23 @@ class _Manifest:
         e = self._load().get(str(tid))
         return (e[0], e[1], int(e[2]), str(e[3])) if isinstance(e, list) and len(e) == 4 else None
 
+    def drop(self, tids: list[int]) -> None:
+        data = self._load()
+        if any(str(t) in data for t in tids):
+            for t in tids:
+                data.pop(str(t), None)
+            self._write(data)
+
     def update(self, entries: dict[int, tuple[str, tuple[int, int, float], int, str]]) -> None:
+        data = self._load()
+        data.update({str(tid): [k, list(agg), n, late] for tid, (k, agg, n, late) in entries.items()})
+        self._write(data)
+
+    def _write(self, data: dict[str, Any]) -> None:
         import json
 
         from qcode.formats.atomic import atomic_write_text
 
-        data = self._load()
-        data.update({str(tid): [k, list(agg), n, late] for tid, (k, agg, n, late) in entries.items()})
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(self.path, json.dumps(data))
@@ -383,17 +393,34 @@ def per_unit_cap(project: Project, per_unit: int | None) -> int | None:
     return value or None
 
 
+def _spans(text: str, turns: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """What the parser sees of a transcript: its non-empty turns, or its paragraphs when it has none."""
+    from qcode.suggest.units import paragraph_spans
+
+    return tuple((a, b) for a, b in turns if b > a) or tuple(paragraph_spans(text))
+
+
 def _inputs(project: Project, tids: list[int], words: dict[int, int] | None = None) -> Iterator[Any]:
     from qcode.suggest.engine import TranscriptInput
-    from qcode.suggest.units import paragraph_spans
 
     for part in range(0, len(tids), 50):
         chunk = tids[part:part + 50]
         metas = project.store.suggestions.transcript_inputs(chunk)
         for tid in chunk:
             text, _, turns, syncs = metas[tid]
-            spans = tuple((a, b) for a, b in turns if b > a) or tuple(paragraph_spans(text))
+            spans = _spans(text, turns)
             yield TranscriptInput(tid, text, spans, (words or {}).get(tid), turn_cuts(spans, [a for a, _ in syncs]))
+
+
+def forget_transcript(project: Project, transcript_id: int, text: str, turns: Sequence[tuple[int, int]]) -> int:
+    """Drop what the suggestion caches keep of a removed transcript: its parse (which holds its text) and what
+    was derived from it, and its entries in the run manifest and score memo. Returns the cache files removed."""
+    from qcode.suggest.cache import DocCache, text_key
+
+    removed = DocCache(project.data_dir / "cache" / "docs").forget(text_key(text, _spans(text, turns)))
+    ScoreMemo(project.data_dir / "cache" / "suggest" / "scores.npz").drop([transcript_id])
+    _Manifest(project.data_dir / "cache" / "suggest" / "manifest.json").drop([transcript_id])
+    return removed
 
 
 def turn_cuts(turns: Sequence[tuple[int, int]], points: Sequence[int]) -> tuple[tuple[int, ...], ...]:

@@ -113,7 +113,12 @@ def remove_transcript(project: Project, ref: str | int, *, force: bool = False) 
         if not force and removal_preview(project, report.id).has_work:
             raise ProjectError(f"Transcript '{report.name}' was coded meanwhile; nothing was removed.",
                                hint="Run the command again to see what is on it now.")
+        gone = store.transcripts.get(report.id)
         store.transcripts.delete(report.id)
     project.invalidate(report.id)
     report.removed = True
+    # Its parse holds its text: not kept in the suggestion caches (the backup has it).
+    from qcode.usecases.suggesting import forget_transcript
+
+    forget_transcript(project, report.id, gone.text, [(t.start, t.end) for t in gone.turns])
     return report

@@ -174,3 +174,29 @@ def test_on_a_server_the_removal_is_one_transaction_without_a_local_backup(tmp_p
         assert rep.removed and rep.backup is None
         assert [s.name for s in p.store.transcripts.summaries()] == ["b"] and p.store.memos.list() == []
         assert not (tmp_path / "p" / ".qcode" / "backups").exists()
+
+
+def test_a_removed_transcript_s_parse_does_not_stay_in_the_suggestion_caches(worked: Project, project_dir: Path) -> None:
+    from qcode.usecases import suggesting
+
+    suggesting.run_suggestions(worked)
+    t1, t2 = worked.find_transcript("interview-01"), worked.find_transcript("interview-02")
+    docs = project_dir / ".qcode" / "cache" / "docs"
+    before = {p.name for p in docs.rglob("*") if p.is_file()}
+    assert len([n for n in before if n.endswith(".spacy")]) == 2 and any(n.endswith(".npz") for n in before)
+    from qcode.suggest.cache import text_key
+
+    def key(tid: int) -> str:
+        t = worked.transcript(tid)
+        return text_key(t.text, [(x.start, x.end) for x in t.turns if x.end > x.start])
+
+    k1, k2 = key(t1), key(t2)
+    assert {n.split("-")[0] for n in before} == {k1, k2}  # every entry is named by its parse's text key
+    remove_transcript(worked, t1, force=True)
+    after = {p.name for p in docs.rglob("*") if p.is_file()}
+    assert after and {n.split("-")[0] for n in after} == {k2}  # interview-02's parse and arrays stay
+    manifest = (project_dir / ".qcode" / "cache" / "suggest" / "manifest.json").read_text(encoding="utf-8")
+    assert f'"{t1}"' not in manifest and f'"{t2}"' in manifest
+    # interview-02 is still suggested from its cached parse
+    again = suggesting.run_suggestions(worked)
+    assert again.transcripts == 1
