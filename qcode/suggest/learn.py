@@ -307,10 +307,11 @@ def _digest(*arrays: ArrayLike) -> str:
 
 
 def fit(rows: list[list[int]], Y: Floats32, M: Floats32, codes: list[str], stops: frozenset[int] = frozenset(),
-        cache: FitCache | None = None, fixed: ArrayLike | None = None) -> LinearModel:
+        cache: FitCache | None = None, fixed: ArrayLike | None = None, skip: ArrayLike | None = None) -> LinearModel:
     """Train on term rows, labels *Y* (rows x codes, 0/1) and mask *M* (1 = label known); the
     function words *stops* weigh :data:`STOP_WEIGHT` of their TF-IDF. Per-code fits already
-    in *cache* are reused.
+    in *cache* are reused. The codes *skip* (booleans per code) are not fitted: their model stays off
+    (:func:`gate` needs :data:`MIN_POSITIVES` coded units).
 
     Each code has its own vocabulary: the shared one (terms of at least two of the rows that are not
     *fixed*: the coded units and rejected passages), plus the terms of its own *fixed* rows (its codebook
@@ -361,7 +362,10 @@ def fit(rows: list[list[int]], Y: Floats32, M: Floats32, codes: list[str], stops
         XO = X[free_at][:, n_shared:].tocsc()
         col_term = model.terms
     base = np.arange(n_shared, dtype=np.int64)
+    skipped = np.zeros(c, dtype=bool) if skip is None else np.asarray(skip, dtype=bool)
     for j in range(c):
+        if skipped[j]:
+            continue
         cols = np.r_[base, own_cols[j]]
         if cache is None:
             fitted = _fit_one(X[:, cols], Y[:, j], M[:, j])
@@ -442,12 +446,13 @@ def cross_validate(rows: list[list[int]], Y: Floats32, M: Floats32, R: Floats32,
         fold_of[rng.permutation(n)] = np.arange(n) % folds
     fold_of[fixed] = -1
     P = np.zeros(Y.shape, dtype=np.float64)
+    few = few_positives(Y, fixed)
     for f in range(folds):
         train = np.nonzero(fold_of != f)[0]
         test = np.nonzero(fold_of == f)[0]
         if len(test) == 0 or len(train) == 0:
             continue
-        m = fit([rows[i] for i in train], Y[train], M[train], codes, stops, cache, fixed[train])
+        m = fit([rows[i] for i in train], Y[train], M[train], codes, stops, cache, fixed[train], few)
         if m.vocab:
             P[test] = predict(m, _matrix(m, [rows[i] for i in test]))
     out: dict[str, dict[str, float]] = {}
@@ -474,6 +479,15 @@ def cross_validate(rows: list[list[int]], Y: Floats32, M: Floats32, R: Floats32,
             "positives": float(p_count),
         }
     return out
+
+
+def few_positives(Y: Floats32, fixed: ArrayLike | None = None) -> NDArray[np.bool_]:
+    """Per code, whether it has fewer than :data:`MIN_POSITIVES` coded rows (not counting the *fixed* ones):
+    its model cannot pass the :func:`gate`, so it is not fitted at all."""
+    import numpy as np
+
+    free = np.ones(len(Y), dtype=bool) if fixed is None else ~np.asarray(fixed, dtype=bool)
+    return np.asarray((Y[free] > 0).sum(axis=0) < MIN_POSITIVES)
 
 
 def _fbeta(pred: NDArray[np.bool_], gold: NDArray[np.bool_], beta: float) -> float:

@@ -507,7 +507,7 @@ class Learned(Signal):
             return
         stops = frozenset(t for u in units for t in u.stops)
         report = learn.cross_validate(rows, Y, M, R, codes, groups=groups, fixed=fixed, stops=stops, cache=self.fit_cache)
-        model = learn.fit(rows, Y, M, codes, stops, self.fit_cache, fixed)
+        model = learn.fit(rows, Y, M, codes, stops, self.fit_cache, fixed, learn.few_positives(Y, fixed))
         if self.fit_cache is not None:
             self.fit_cache.flush()
         model.evidence_ok = np.array([t not in stops for t in model.terms.tolist()], dtype=bool)
