@@ -228,6 +228,7 @@ class Similarity(Signal):
         import numpy as np
         import scipy.sparse as sp
 
+        self._columns_of: dict[tuple[int, ...], tuple[Any, ...]] = {}
         df: dict[int, int] = {}
         # The IDF comes from the units learned from, so that one code's texts change that code's column only
         # (a re-run after a definition edit rescores that code alone); with few units, the codebook's texts too.
@@ -294,18 +295,13 @@ class Similarity(Signal):
             idx, starts, profs = None, self.seg_start, self.seg_prof
             U = self._rows(feats)
             D = np.empty((n, self.M.shape[1]), dtype=np.float32)
+            M_dense, M = self.M_dense, self.M
         else:
-            idx, starts, profs = segments_of(self.seg_of, cols)
-            # Only the units sharing a term with these codes' vectors can be close to them.
-            sub = self.M[:, idx].tocsr() if len(idx) else self.M[:, :0]
-            words = self.col_term[np.nonzero(np.diff(sub.indptr))[0]]
-            owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(feats.ptr))
-            U = self._rows(feats, unique(owner[np.isin(feats.terms, words)]))
+            idx, starts, profs, M_dense, M = self._columns(cols)
+            U = self._rows(feats)
             D = np.zeros((n, self.M.shape[1]), dtype=np.float32)
             if not len(idx):
                 return C, (U, D)
-        M_dense = self.M_dense if idx is None or self.M_dense is None else self.M_dense[:, idx]
-        M = self.M if idx is None else self.M[:, idx]
         S = D if idx is None else np.empty((n, len(idx)), dtype=np.float32)
         for a in range(0, n, ROW_CHUNK):
             rows = U[a:a + ROW_CHUNK]
@@ -318,21 +314,22 @@ class Similarity(Signal):
         C[:, profs] = contrib
         return C, (U, D)
 
-    def _rows(self, feats: Features, units: Ints | None = None) -> sp.csr_matrix:
-        """The units' TF-IDF rows (of *units* only, the others empty; None: all)."""
-        import numpy as np
-        import scipy.sparse as sp
+    def _columns(self, cols: Ints) -> tuple[Any, ...]:
+        """For the profiles *cols*: their vectors (:func:`segments_of`) and the matching columns of the vectors
+        matrix (dense when it is); kept for the run's transcripts."""
 
-        width = self.M.shape[0]
-        if units is None:
-            return learn.tfidf_rows(feats.ptr, feats.terms, self.keys, self.key_col, self.key_idf, self.unseen_idf, width)
-        owner, pos = _ranges(feats.ptr[units], feats.ptr[units + 1])
-        ptr = np.concatenate([[0], np.cumsum(feats.ptr[units + 1] - feats.ptr[units])]).astype(np.int64)
-        part = learn.tfidf_rows(ptr, feats.terms[pos], self.keys, self.key_col, self.key_idf, self.unseen_idf, width)
-        counts = np.zeros(len(feats), dtype=np.int64)
-        counts[units] = np.diff(part.indptr)
-        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(part.indptr.dtype)
-        return sp.csr_matrix((part.data, part.indices, indptr), shape=(len(feats), width))
+        key = tuple(int(j) for j in cols)
+        memo = self._columns_of
+        if key not in memo:
+            idx, starts, profs = segments_of(self.seg_of, cols)
+            memo.clear()
+            memo[key] = (idx, starts, profs, None if self.M_dense is None else self.M_dense[:, idx], self.M[:, idx].tocsr())
+        return memo[key]
+
+    def _rows(self, feats: Features) -> sp.csr_matrix:
+        """The units' TF-IDF rows."""
+        return learn.tfidf_rows(feats.ptr, feats.terms, self.keys, self.key_col, self.key_idf, self.unseen_idf,
+                                self.M.shape[0])
 
     def column_states(self) -> list[str]:
         import numpy as np
