@@ -367,9 +367,20 @@ class RuleSet:
 
         for s in self.signals:
             if isinstance(s, LemmaKeywords):
-                for seq in s.seqs:
-                    if np.isin(np.array(seq, dtype=np.uint64), hashes).all():
-                        return True
+                if not s.seqs:
+                    continue
+                if any(len(seq) == 0 for seq in s.seqs):
+                    return True
+                if not len(hashes):
+                    continue
+                # every hash of every phrase, looked up at once in the sorted hashes
+                flat = np.fromiter((h for seq in s.seqs for h in seq), dtype=np.uint64)
+                at = np.minimum(np.searchsorted(hashes, flat), len(hashes) - 1)
+                found = hashes[at] == flat
+                ends = np.cumsum([len(seq) for seq in s.seqs])
+                missing = np.add.reduceat(~found, np.r_[0, ends[:-1]]) if len(flat) else np.zeros(0, dtype=np.int64)
+                if (missing == 0).any():
+                    return True
             elif s.rules:
                 return True
         return False

@@ -62,6 +62,8 @@ class MemoEntry:
     kept: NDArray[np.bool_]
     stored: tuple[int, int, float] = (0, 0, 0.0)
     """The pending aggregates right after the write (count, sum of ids, sum of scores)."""
+    rows: tuple[str, str, Any] | None = None
+    """(signal name, its rows key, the units' rows it computed: a CSR matrix), given back to it next time."""
 
 
 def memo_base(*parts: Any) -> str:
@@ -107,10 +109,19 @@ class ScoreMemo:
                 a, b = ptr[k], ptr[k + 1]
                 have = d["has"][k]
                 agg = d["stored"][k].tolist()
+                rows = None
+                if "r_name" in d and str(d["r_name"][k]):
+                    import scipy.sparse as sp
+
+                    pa, pb = int(d["r_pptr"][k]), int(d["r_pptr"][k + 1])
+                    da, db = int(d["r_dptr"][k]), int(d["r_dptr"][k + 1])
+                    shape = (pb - pa - 1, int(d["r_width"][k]))
+                    rows = (str(d["r_name"][k]), str(d["r_key"][k]),
+                            sp.csr_matrix((d["r_data"][da:db], d["r_indices"][da:db], d["r_indptr"][pa:pb]), shape=shape))
                 self.entries[int(tid)] = MemoEntry(
                     str(d["base"][k]), [c for c, h in zip(codes, have.tolist(), strict=True) if h],
                     d["keys"][k][have], d["unit"][a:b].astype(np.int64), _remap(d["code"][a:b], have),
-                    d["score"][a:b], d["kept"][a:b], (int(agg[0]), int(agg[1]), float(agg[2])))
+                    d["score"][a:b], d["kept"][a:b], (int(agg[0]), int(agg[1]), float(agg[2])), rows)
         except (OSError, ValueError, KeyError, IndexError):
             self.entries = {}
 
@@ -155,7 +166,32 @@ class ScoreMemo:
             parts["score"].append(e.score.astype(np.float64))
             parts["kept"].append(e.kept.astype(bool))
             ptr.append(ptr[-1] + len(e.unit))
+        r_name, r_key, r_width, r_data, r_indices, r_indptr, r_dptr, r_pptr = [], [], [], [], [], [], [0], [0]
+        for tid in tids:
+            e = self.entries[tid]
+            if e.rows is None:
+                r_name.append("")
+                r_key.append("")
+                r_width.append(0)
+                r_dptr.append(r_dptr[-1])
+                r_pptr.append(r_pptr[-1])
+                continue
+            name, key, U = e.rows
+            r_name.append(name)
+            r_key.append(key)
+            r_width.append(U.shape[1])
+            r_data.append(U.data)
+            r_indices.append(U.indices.astype(np.int32))
+            r_indptr.append(U.indptr.astype(np.int64))
+            r_dptr.append(r_dptr[-1] + len(U.data))
+            r_pptr.append(r_pptr[-1] + len(U.indptr))
         arrays = {name: np.concatenate(v) if v else np.zeros(0) for name, v in parts.items()}
+        arrays.update(r_name=np.array(r_name, dtype=str), r_key=np.array(r_key, dtype=str),
+                      r_width=np.array(r_width, dtype=np.int64),
+                      r_data=np.concatenate(r_data) if r_data else np.zeros(0),
+                      r_indices=np.concatenate(r_indices) if r_indices else np.zeros(0, np.int32),
+                      r_indptr=np.concatenate(r_indptr) if r_indptr else np.zeros(0, np.int64),
+                      r_dptr=np.array(r_dptr, dtype=np.int64), r_pptr=np.array(r_pptr, dtype=np.int64))
         arrays.update(tids=np.array(tids, dtype=np.int64), codes=np.array(codes, dtype=str), keys=keys, has=has,
                       ptr=np.array(ptr, dtype=np.int64), base=np.array([self.entries[t].base for t in tids], dtype=str),
                       stored=np.array([list(self.entries[t].stored) for t in tids], dtype=np.float64).reshape(T, 3))
@@ -218,7 +254,14 @@ def transcript_rows(
     n = len(a.feats)
     tid, text = a.transcript_id, a.text
     starts, ends = a.feats.start.tolist(), a.feats.end.tolist()
-    table = engine.table(a, changed if partial else None)
+    # The units' rows a signal computed last time with the same key are given back to it.
+    given: dict[str, Any] = {}
+    rows_keys = engine.rows_keys()
+    if partial and memo is not None and memo.rows is not None:
+        name, key, U = memo.rows
+        if rows_keys.get(name) == key and U.shape[0] == n:
+            given[name] = U
+    table = engine.table(a, changed if partial else None, given)
     score = table.score
     eligible = (score >= floor) & (score > 0)
     if partial:
@@ -247,8 +290,15 @@ def transcript_rows(
     eu, ej = np.nonzero(eligible)
     kept = np.zeros(eligible.shape, dtype=bool)
     kept[ii, jj] = True
+    remembered = None
+    for name, key in rows_keys.items():
+        ctx = table.ctx.get(name)
+        U = given.get(name, ctx[0] if ctx is not None else None)
+        if U is not None:
+            remembered = (name, key, U)
+            break
     entry = MemoEntry(base, list(codes), keys, eu.astype(np.int64), ej.astype(np.int64), score[eu, ej].astype(np.float64),
-                      kept[eu, ej])
+                      kept[eu, ej], rows=remembered)
     write_codes: list[str] | None = None
     if partial:
         assert memo is not None
@@ -261,7 +311,7 @@ def transcript_rows(
         affected[changed] = True
         if moved:
             affected[sorted(moved)] = True
-            table = engine.table(a, np.nonzero(affected)[0])  # their evidence, and the changed codes' again
+            table = engine.table(a, np.nonzero(affected)[0], given)  # their evidence, and the changed codes' again
         sel = affected[jj]
         ii, jj = ii[sel], jj[sel]
         write_codes = [codes[j] for j in np.nonzero(affected)[0].tolist()]
