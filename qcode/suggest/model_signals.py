@@ -245,18 +245,22 @@ class Similarity(Signal):
         known = set(self.index)
         self.vectors = [(pid, self.vec(terms), None) for pid, terms in self.def_terms.items() if terms]
         self.vectors += [(p.code, self.vec(p.terms), p) for p in training.passages if p.code in known and p.terms]
-        col: dict[int, int] = {}
-        rows, cols, vals = [], [], []
-        for k, (_, vec, _) in enumerate(self.vectors):
-            for t, w in vec.items():
-                rows.append(col.setdefault(t, len(col)))
-                cols.append(k)
-                vals.append(w)
-        # Term lookup: sorted hashes with their idf and column (-1: counts in the norm only).
+        # Term lookup: sorted hashes with their idf; every known term is a column of the units' rows, whatever
+        # the vectors (the rows are then the same after a codebook change, and a re-run reuses them). A term
+        # the IDF has never seen is in no unit row's columns, so the vectors leave it out too.
         keys = np.array(sorted(self.idf), dtype=np.uint64)
         self.keys = keys
         self.key_idf = np.array([self.idf[t] for t in keys.tolist()], dtype=np.float64)
-        self.key_col = np.array([col.get(t, -1) for t in keys.tolist()], dtype=np.int64)
+        self.key_col = np.arange(len(keys), dtype=np.int64)
+        col = {t: i for i, t in enumerate(keys.tolist())}
+        rows, cols, vals = [], [], []
+        for k, (_, vec, _) in enumerate(self.vectors):
+            for t, w in vec.items():
+                c = col.get(t)
+                if c is not None:
+                    rows.append(c)
+                    cols.append(k)
+                    vals.append(w)
         M = sp.csr_matrix((vals, (rows, cols)), shape=(len(col), len(self.vectors)), dtype=np.float64)
         prof = np.array([self.index[pid] for pid, _, _ in self.vectors], dtype=np.int64)
         self.order = np.argsort(prof, kind="stable")
@@ -272,9 +276,7 @@ class Similarity(Signal):
         mk = coo.row.astype(np.int64) * self.M.shape[1] + coo.col
         o = np.argsort(mk)
         self.m_keys, self.m_vals = mk[o], coo.data[o]
-        self.col_term = np.zeros(len(col), dtype=np.uint64)
-        for t, c in col.items():
-            self.col_term[c] = t
+        self.col_term = keys
         self.seg_of = {int(p): (int(a), int(b)) for p, a, b in zip(self.seg_prof, self.seg_start, self.seg_end, strict=True)}
 
     def vec(self, terms: list[int]) -> dict[int, float]:
@@ -288,7 +290,7 @@ class Similarity(Signal):
         which a re-run may then reuse (:meth:`contributions` *rows*)."""
         key = getattr(self, "_rows_key", None)
         if key is None:
-            key = self._rows_key = digest(self.name, self.keys, self.key_idf, self.unseen_idf, self.M.shape[0], self.col_term)
+            key = self._rows_key = digest(self.name, self.keys, self.key_idf, self.unseen_idf)
         return key
 
     def contributions(self, feats: Features, cols: Ints | None = None,
