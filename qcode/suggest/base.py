@@ -163,7 +163,7 @@ class Signal:
 
     Unit signals implement ``contributions(features) -> (array units x
     profiles, context)`` and ``explain(features, i, j, context, ...)``; rule
-    signals contribute rules to :class:`qcode.suggest.rules.RuleSet`.
+    signals contribute rules to :class:`qcode.suggest.ruleset.RuleSet`.
     """
 
     name: ClassVar[str] = ""

@@ -216,7 +216,8 @@ def make_codebook_matcher(nlp: Language, name: str, codes: list[dict[str, Any]])
     """*codes*: ``{"id", "phrases" (keywords and labels), "label_words", "patterns" ([id, pattern] pairs)}`` per code."""
     from qcode.suggest.base import CodeProfile
     from qcode.suggest.pipeline import PipelineInfo
-    from qcode.suggest.rules import LemmaKeywords, Patterns, RuleSet
+    from qcode.suggest.rules import LemmaKeywords, Patterns
+    from qcode.suggest.ruleset import RuleSet
 
     profiles = [CodeProfile(str(c["id"]), (str(c["id"]),), list(c.get("phrases", [])), list(c.get("label_words", [])),
                             [(str(i), p) for i, p in c.get("patterns", [])]) for c in codes]

@@ -6,7 +6,7 @@ score: every pair at or above the minimum score, rejected and coded passages
 left out) and which of them it kept, together with a key per code
 (:meth:`~qcode.suggest.engine.Engine.column_keys` and the code's rule matches
 there, :meth:`~qcode.suggest.engine.Engine.match_prints`): the
-:class:`ScoreMemo`. After a codebook change, a code whose key is the same has
+:class:`~qcode.usecases.suggest_memory.ScoreMemo`. After a codebook change, a code whose key is the same has
 the same column of scores, so the next run scores only the codes whose key
 changed, merges their pairs with the remembered ones, picks the best
 ``per_unit`` codes of each unit again, and writes only the codes whose kept
@@ -15,23 +15,17 @@ with those codes). The result is the rows a full run would write.
 
 The memo is used only when the pending suggestions stored are still the ones
 that run wrote (their count, sum of ids and sum of scores) and the rest of the
-transcript's inputs are the same (:func:`memo_base`); anything else means a
-full scoring. It is one ``.npz`` file, written atomically after the run's
-writes; a missing or unreadable file means "score everything".
+transcript's inputs are the same (:func:`~qcode.usecases.suggest_memory.memo_base`);
+anything else means a full scoring.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from qcode.storage.interface import SuggestionInput
-
-if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
+from qcode.usecases.suggest_memory import MemoEntry, code_keys
 
 SUGGESTER = "qcode-suggest/1"
 
@@ -47,174 +41,6 @@ class Scored:
     """What to remember once the rows are written."""
     scored_codes: int
     """How many codes were scored (all of them, or the changed ones)."""
-
-
-@dataclass
-class MemoEntry:
-    base: str
-    codes: list[str]
-    keys: NDArray[np.uint64]
-    """Per code of *codes*, its 64-bit key (:func:`code_keys`)."""
-    unit: NDArray[np.int64]
-    code: NDArray[np.int64]
-    """Index in *codes* of each eligible pair's code."""
-    score: NDArray[np.float64]
-    kept: NDArray[np.bool_]
-    stored: tuple[int, int, float] = (0, 0, 0.0)
-    """The pending aggregates right after the write (count, sum of ids, sum of scores)."""
-    rows: tuple[str, str, Any] | None = None
-    """(signal name, its rows key, the units' rows it computed: a CSR matrix), given back to it next time."""
-
-
-def memo_base(*parts: Any) -> str:
-    import hashlib
-
-    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:40]
-
-
-def code_keys(column_keys: list[str], prints: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """One 64-bit key per code: its column key (hashed) mixed with the fingerprint of its rule matches."""
-    import hashlib
-
-    import numpy as np
-
-    heads = np.array([int.from_bytes(hashlib.sha256(k.encode("ascii")).digest()[:8], "little") for k in column_keys],
-                     dtype=np.uint64)
-    return heads ^ (prints * np.uint64(0x9E3779B97F4A7C15))
-
-
-class ScoreMemo:
-    """The remembered eligible pairs of each transcript (one ``.npz`` file, see the module docstring)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.entries: dict[int, MemoEntry] = {}
-        self._loaded = False
-
-    def get(self, tid: int) -> MemoEntry | None:
-        if not self._loaded:
-            self._load()
-        return self.entries.get(tid)
-
-    def _load(self) -> None:
-        import numpy as np
-
-        self._loaded = True
-        try:
-            with np.load(self.path, allow_pickle=False) as z:
-                d = {k: z[k] for k in z.files}
-            codes = d["codes"].tolist()
-            ptr = d["ptr"].tolist()
-            for k, tid in enumerate(d["tids"].tolist()):
-                a, b = ptr[k], ptr[k + 1]
-                have = d["has"][k]
-                agg = d["stored"][k].tolist()
-                rows = None
-                if "r_name" in d and str(d["r_name"][k]):
-                    import scipy.sparse as sp
-
-                    pa, pb = int(d["r_pptr"][k]), int(d["r_pptr"][k + 1])
-                    da, db = int(d["r_dptr"][k]), int(d["r_dptr"][k + 1])
-                    shape = (pb - pa - 1, int(d["r_width"][k]))
-                    rows = (str(d["r_name"][k]), str(d["r_key"][k]),
-                            sp.csr_matrix((d["r_data"][da:db], d["r_indices"][da:db], d["r_indptr"][pa:pb]), shape=shape))
-                self.entries[int(tid)] = MemoEntry(
-                    str(d["base"][k]), [c for c, h in zip(codes, have.tolist(), strict=True) if h],
-                    d["keys"][k][have], d["unit"][a:b].astype(np.int64), _remap(d["code"][a:b], have),
-                    d["score"][a:b], d["kept"][a:b], (int(agg[0]), int(agg[1]), float(agg[2])), rows)
-        except (OSError, ValueError, KeyError, IndexError):
-            self.entries = {}
-
-    def drop(self, tids: list[int]) -> None:
-        """Forget these transcripts (removed ones)."""
-        if not self._loaded:
-            self._load()
-        if any(t in self.entries for t in tids):
-            for t in tids:
-                self.entries.pop(t, None)
-            self._write()
-
-    def save(self, updates: dict[int, MemoEntry]) -> None:
-        """Remember *updates* (by transcript) beside the other entries, atomically; errors only cost speed."""
-        if not updates:
-            return
-        if not self._loaded:
-            self._load()
-        self.entries.update(updates)
-        self._write()
-
-    def _write(self) -> None:
-        import tempfile
-
-        import numpy as np
-
-        tids = sorted(self.entries)
-        codes = sorted({c for e in self.entries.values() for c in e.codes})
-        col = {c: i for i, c in enumerate(codes)}
-        T, C = len(tids), len(codes)
-        keys = np.zeros((T, C), dtype=np.uint64)
-        has = np.zeros((T, C), dtype=bool)
-        parts: dict[str, list[Any]] = {"unit": [], "code": [], "score": [], "kept": []}
-        ptr = [0]
-        for k, tid in enumerate(tids):
-            e = self.entries[tid]
-            at = np.array([col[c] for c in e.codes], dtype=np.int64)
-            keys[k, at] = e.keys
-            has[k, at] = True
-            parts["unit"].append(e.unit.astype(np.int32))
-            parts["code"].append(at[e.code].astype(np.int32) if len(e.code) else np.zeros(0, np.int32))
-            parts["score"].append(e.score.astype(np.float64))
-            parts["kept"].append(e.kept.astype(bool))
-            ptr.append(ptr[-1] + len(e.unit))
-        r_name, r_key, r_width, r_data, r_indices, r_indptr, r_dptr, r_pptr = [], [], [], [], [], [], [0], [0]
-        for tid in tids:
-            e = self.entries[tid]
-            if e.rows is None:
-                r_name.append("")
-                r_key.append("")
-                r_width.append(0)
-                r_dptr.append(r_dptr[-1])
-                r_pptr.append(r_pptr[-1])
-                continue
-            name, key, U = e.rows
-            r_name.append(name)
-            r_key.append(key)
-            r_width.append(U.shape[1])
-            r_data.append(U.data)
-            r_indices.append(U.indices.astype(np.int32))
-            r_indptr.append(U.indptr.astype(np.int64))
-            r_dptr.append(r_dptr[-1] + len(U.data))
-            r_pptr.append(r_pptr[-1] + len(U.indptr))
-        arrays = {name: np.concatenate(v) if v else np.zeros(0) for name, v in parts.items()}
-        arrays.update(r_name=np.array(r_name, dtype=str), r_key=np.array(r_key, dtype=str),
-                      r_width=np.array(r_width, dtype=np.int64),
-                      r_data=np.concatenate(r_data) if r_data else np.zeros(0),
-                      r_indices=np.concatenate(r_indices) if r_indices else np.zeros(0, np.int32),
-                      r_indptr=np.concatenate(r_indptr) if r_indptr else np.zeros(0, np.int64),
-                      r_dptr=np.array(r_dptr, dtype=np.int64), r_pptr=np.array(r_pptr, dtype=np.int64))
-        arrays.update(tids=np.array(tids, dtype=np.int64), codes=np.array(codes, dtype=str), keys=keys, has=has,
-                      ptr=np.array(ptr, dtype=np.int64), base=np.array([self.entries[t].base for t in tids], dtype=str),
-                      stored=np.array([list(self.entries[t].stored) for t in tids], dtype=np.float64).reshape(T, 3))
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".scores.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    np.savez(f, **arrays)  # type: ignore[arg-type]
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError:
-            pass  # a read-only or full disk costs speed next time, not correctness
-
-
-def _remap(code: NDArray[Any], has: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """Global code numbers of the stored pairs -> their index among the transcript's own codes."""
-    import numpy as np
-
-    local = np.cumsum(has) - 1
-    return local[code.astype(np.int64)].astype(np.int64)
 
 
 def transcript_rows(

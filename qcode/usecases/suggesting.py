@@ -38,7 +38,8 @@ from qcode.storage.interface import SuggestionRow
 from qcode.usecases import blind, suggest_writer
 from qcode.usecases.coding import Change, History, apply_code
 from qcode.usecases.project import Progress, Project, no_progress
-from qcode.usecases.suggest_rows import SUGGESTER, MemoEntry, ScoreMemo, memo_base, transcript_rows
+from qcode.usecases.suggest_memory import Manifest, MemoEntry, ScoreMemo, memo_base
+from qcode.usecases.suggest_rows import SUGGESTER, transcript_rows
 
 DEFAULT_MIN_SCORE = 0.5
 DEFAULT_PER_UNIT = 3
@@ -146,7 +147,7 @@ def run_suggestions(
     turns, the codebook, the pipeline, the codings and decisions learned
     from, the minimum score, its rejected and coded passages) and whose
     stored suggestions are still those written then is skipped: its pending
-    suggestions are already the answer (see :class:`_Manifest`). After a
+    suggestions are already the answer (see :class:`~qcode.usecases.suggest_memory.Manifest`). After a
     change of keywords, labels or patterns, a transcript whose rule matches
     say the same as last time (and whose other inputs are the same) is
     skipped too, once the models are fitted and its matches known: its
@@ -183,7 +184,7 @@ def run_suggestions(
     all_codings = blind.visible_codings(project)  # a blind coder's suggestions learn from their own codings only
     rejected_rows = project.store.suggestions.list(status="rejected")
     cache = DocCache(project.data_dir / "cache" / "docs")
-    manifest = _Manifest(project.data_dir / "cache" / "suggest" / "manifest.json")
+    manifest = Manifest(project.data_dir / "cache" / "suggest" / "manifest.json")
     memo = ScoreMemo(project.data_dir / "cache" / "suggest" / "scores.npz")
     memo_updates: dict[int, MemoEntry] = {}
     preferred = project.settings.suggest.get("pipeline")
@@ -308,61 +309,6 @@ def coded_spans(index: dict[tuple[int, str], list[tuple[int, int]]], tid: int) -
     return [(code, s, e) for (t, code), spans in index.items() if t == tid for s, e in spans]
 
 
-class _Manifest:
-    """What the last runs wrote, per transcript: (inputs key, stored aggregates, words, inputs key without the rules).
-
-    The last key replaces the codebook's keywords, labels and patterns by the transcript's rule matches (and
-    those of the transcripts learned from): a re-run after a rule change compares it once they are known.
-
-    A transcript is skipped when its inputs key is the same and its pending
-    suggestions still have the same count, sum of ids and sum of scores as
-    right after they were written (so a decision, a deletion or another run
-    in between is noticed). A missing or unreadable file means "recompute".
-    """
-
-    def __init__(self, path: Any) -> None:
-        self.path = path
-        self._data: dict[str, Any] | None = None
-
-    def _load(self) -> dict[str, Any]:
-        if self._data is None:
-            import json
-
-            try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                self._data = data if isinstance(data, dict) else {}
-            except (OSError, ValueError):
-                self._data = {}
-        return self._data
-
-    def get(self, tid: int) -> tuple[str, list[Any], int, str] | None:
-        e = self._load().get(str(tid))
-        return (e[0], e[1], int(e[2]), str(e[3])) if isinstance(e, list) and len(e) == 4 else None
-
-    def drop(self, tids: list[int]) -> None:
-        data = self._load()
-        if any(str(t) in data for t in tids):
-            for t in tids:
-                data.pop(str(t), None)
-            self._write(data)
-
-    def update(self, entries: dict[int, tuple[str, tuple[int, int, float], int, str]]) -> None:
-        data = self._load()
-        data.update({str(tid): [k, list(agg), n, late] for tid, (k, agg, n, late) in entries.items()})
-        self._write(data)
-
-    def _write(self, data: dict[str, Any]) -> None:
-        import json
-
-        from qcode.formats.atomic import atomic_write_text
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.path, json.dumps(data))
-        except OSError:
-            pass  # a read-only or full disk costs speed next time, not correctness
-
-
 def _min_score(project: Project, min_score: float | None) -> float:
     value = min_score if min_score is not None else project.settings.suggest.get("min_score", DEFAULT_MIN_SCORE)
     try:
@@ -419,7 +365,7 @@ def forget_transcript(project: Project, transcript_id: int, text: str, turns: Se
 
     removed = DocCache(project.data_dir / "cache" / "docs").forget(text_key(text, _spans(text, turns)))
     ScoreMemo(project.data_dir / "cache" / "suggest" / "scores.npz").drop([transcript_id])
-    _Manifest(project.data_dir / "cache" / "suggest" / "manifest.json").drop([transcript_id])
+    Manifest(project.data_dir / "cache" / "suggest" / "manifest.json").drop([transcript_id])
     return removed
 
 

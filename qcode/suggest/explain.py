@@ -1,0 +1,252 @@
+"""Evidence of the engine's scores: the compact stored form of many (unit, code) pairs at once, and readable forms.
+
+:class:`Explaining` is the part of :class:`~qcode.suggest.engine.Engine` that
+explains a :class:`~qcode.suggest.engine.Table`: :meth:`Explaining.compact_many`
+writes the compact evidence (:mod:`qcode.suggest.evidence`) of the kept
+suggestions of a transcript with array operations; :meth:`Explaining.evidence_many`
+renders it readable. :meth:`Explaining.score` and :meth:`Explaining.score_batch`
+score units given as objects, with :class:`Hit` evidence (tests and examples).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from qcode.suggest.arrays import decimal_strings, four_digit_strings, unique
+from qcode.suggest.base import Hit
+from qcode.suggest.model_signals import (
+    Learned,
+    Similarity,
+    _ranges,
+    join_groups,
+    word_span_arrays,
+    word_spans,
+)
+from qcode.suggest.rules import LemmaKeywords, Patterns
+from qcode.suggest.ruleset import RuleSet
+from qcode.suggest.units import Features, Unit
+from qcode.suggest.vectors import Vectors
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from qcode.suggest.base import CodeProfile, Signal
+    from qcode.suggest.engine import Analysed, Table
+
+ORDER = (LemmaKeywords.name, Patterns.name, Similarity.name, Vectors.name, Learned.name)
+"""Order of the signals in the evidence (then by contribution, highest first)."""
+
+
+@dataclass
+class Candidate:
+    unit: Unit
+    code: str
+    score: float
+    hits: list[Hit] = field(default_factory=list)
+
+
+class Explaining:
+    """Mixin of :class:`~qcode.suggest.engine.Engine`: the evidence of its scores (module docstring)."""
+
+    profiles: list[CodeProfile]
+    codes: list[str]
+    signals: list[Signal]
+    unit_signals: list[Signal]
+    ruleset: RuleSet
+
+    def _combine(self, feats: Features, parts: dict[str, Any], cols: Any = None,
+                 rows: dict[str, Any] | None = None) -> Table:
+        raise NotImplementedError
+
+    def compact_many(self, t: Table, units: Any, profs: Any) -> list[str]:
+        """The compact stored evidence (:mod:`qcode.suggest.evidence`) of each (unit, profile) pair, as JSON text.
+
+        A run keeps tens of thousands of suggestions, so this is done for all
+        the pairs of a transcript at once: the model signals' words, every
+        pair's evidence offsets (their tokens, and the rule matches) and the
+        first match of each keyword or pattern are found with array
+        operations, and the JSON text is assembled from ready-made pieces.
+        The readable strings are only made when a suggestion is read.
+        """
+        import numpy as np
+
+        from qcode.suggest.evidence import SHORT_OF, VERSION
+
+        units = np.asarray(units, dtype=np.int64)
+        profs = np.asarray(profs, dtype=np.int64)
+        n, P = len(units), len(self.profiles)
+        if not n:
+            return []
+        base = t.feats.start[units]
+        data: dict[str, tuple[Any, list[str]]] = {}
+        """Signal name -> (pairs, their data as JSON text)."""
+        w_owner, w_terms = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.uint64)]
+        for sig in self.unit_signals:
+            C = t.parts.get(sig.name)
+            if C is None:
+                continue
+            on = np.nonzero(C[units, profs] > 0)[0]
+            if len(on):
+                frags, found = sig.explain_json_many(t.feats, units[on], profs[on], t.ctx[sig.name])  # type: ignore[attr-defined]
+                data[sig.name] = (on, frags)
+                if isinstance(found, tuple):  # flat form (pair, term)
+                    w_owner.append(on[found[0]])
+                    w_terms.append(np.asarray(found[1], dtype=np.uint64))
+                else:
+                    w_owner.append(np.repeat(on, [len(w) for w in found]))
+                    w_terms.append(np.array([x for w in found for x in w], dtype=np.uint64))
+        owners: list[NDArray[np.int64]] = []
+        starts: list[NDArray[np.int64]] = []
+        ends: list[NDArray[np.int64]] = []
+        o, a, b = word_span_arrays(t.feats, units, (np.concatenate(w_owner), np.concatenate(w_terms)))
+        owners.append(o)
+        starts.append(a)
+        ends.append(b)
+        m = t.matches
+        if m is not None and len(m):
+            key = m.unit * P + self.ruleset.profile[m.rule]
+            lo_a, hi_a = np.searchsorted(key, units * P + profs), np.searchsorted(key, units * P + profs, side="right")
+            o, idx = _ranges(lo_a, hi_a)
+            owners.append(o)
+            starts.append(m.start[idx])
+            ends.append(m.end[idx])
+            for name, col in self.ruleset.explain_json(m, o, idx, base, n).items():
+                on = np.array([k for k, d in enumerate(col) if d is not None], dtype=np.int64)
+                data[name] = (on, [str(col[k]) for k in on.tolist()])
+        o, a, b = np.concatenate(owners), np.concatenate(starts), np.concatenate(ends)
+        order = np.lexsort((b, a, o))
+        o, a, b = o[order], a[order], b[order]
+        distinct = np.r_[True, (o[1:] != o[:-1]) | (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(o) else o.astype(bool)
+        o = o[distinct]
+        rel = np.empty(2 * len(o), dtype=np.int64)  # start, end, start, end... relative to the unit
+        rel[0::2], rel[1::2] = a[distinct] - base[o], b[distinct] - base[o]
+        spans = join_groups(np.repeat(o, 2), decimal_strings(rel), n)
+        # The signals of each pair, strongest first (ties: in ORDER), as ["short",contribution,data].
+        s_owner: list[NDArray[np.int64]] = []
+        s_c: list[NDArray[np.float64]] = []
+        s_rank: list[NDArray[np.int64]] = []
+        s_frag: list[str] = []
+        for rank, name in enumerate(ORDER):
+            if name not in data:
+                continue
+            on, frags = data[name]
+            C = t.parts[name][units[on], profs[on]]
+            pos = np.nonzero(C > 0)[0]
+            c = np.round(C[pos], 4)
+            short = SHORT_OF.get(name, name)
+            s_owner.append(on[pos])
+            s_c.append(c)
+            s_rank.append(np.full(len(pos), rank, dtype=np.int64))
+            picked = frags if len(pos) == len(frags) else list(map(frags.__getitem__, pos.tolist()))
+            s_frag.extend(map(f'["{short}",{{}},{{}}]'.format, four_digit_strings(c), picked))
+        if s_owner:
+            so, sc, sr = np.concatenate(s_owner), np.concatenate(s_c), np.concatenate(s_rank)
+            order = np.lexsort((sr, -sc, so))
+            sgs = join_groups(so[order], [s_frag[k] for k in order.tolist()], n)
+        else:
+            sgs = [""] * n
+        return list(map(f'{{{{"q":{VERSION},"sp":[{{}}],"sg":[{{}}]}}}}'.format, spans, sgs))
+
+    def passage_quotes(self) -> dict[int, str]:
+        """Quotes of the coded passages the similarity signals learned from, by coding id."""
+        out: dict[int, str] = {}
+        for sig in self.signals:
+            if isinstance(sig, Similarity | Vectors):
+                out.update(sig.passage_quotes())
+        return out
+
+    def evidence_many(self, t: Table, units: Any, profs: Any) -> list[dict[str, Any]]:
+        """The readable evidence dict (see :func:`evidence_of`) of each (unit, profile) pair."""
+        import json
+
+        from qcode.suggest.evidence import render
+
+        quotes = self.passage_quotes()
+        starts, ends = t.feats.start.tolist(), t.feats.end.tolist()
+        return [
+            render(json.loads(ev), t.text[starts[i]:ends[i]], starts[i], lambda cid: quotes.get(cid, ""))
+            for ev, i in zip(self.compact_many(t, units, profs), list(units), strict=True)
+        ]
+
+    def evidence(self, t: Table, i: int, j: int) -> dict[str, Any]:
+        return self.evidence_many(t, [i], [j])[0]
+
+    def _signal(self, name: str) -> Any:
+        return next(s for s in self.signals if s.name == name)
+
+    # ------------------------------------------------- compatibility (tests)
+    def _explain_one(self, t: Table, name: str, i: int, j: int) -> tuple[str, list[tuple[int, int]], Any]:
+        import numpy as np
+
+        detail, words, similar = self._signal(name).explain_many(t.feats, np.array([i]), np.array([j]), t.ctx[name])[0]
+        return detail, word_spans(t.feats, [i], [words])[0], similar
+
+    def rule_hits(self, a: Analysed) -> list[list[Hit]]:
+        """Rule hits of each unit of *a* as :class:`Hit` objects."""
+        import numpy as np
+
+        K, T = self.ruleset.contributions(a.matches, len(a.feats))
+        out: list[list[Hit]] = [[] for _ in range(len(a.feats))]
+        m = a.matches
+        for i in unique(m.unit).tolist():
+            lo, hi = np.searchsorted(m.unit, [i, i + 1]).tolist()
+            profs = sorted(set(self.ruleset.profile[m.rule[lo:hi]].tolist()))
+            for j in profs:
+                for name, detail, spans in self.ruleset.explain(m, lo, hi, j, a.text):
+                    C = T if name == Patterns.name else K
+                    out[i].append(Hit(self.codes[j], name, float(C[i, j]), detail, spans))
+        return out
+
+    def score(self, unit: Unit, rule_hits: list[Hit]) -> list[Candidate]:
+        """Every code with a positive score for *unit*, best first, with evidence."""
+        return self.score_batch([unit], [rule_hits])[0]
+
+    def score_batch(
+        self, units: list[Unit], rule_hits: list[list[Hit]], explain_from: float | None = 0.0
+    ) -> list[list[Candidate]]:
+        """:meth:`score` for units given as objects (evidence built for scores >= *explain_from*)."""
+        import numpy as np
+
+        n, P = len(units), len(self.profiles)
+        index = {c: j for j, c in enumerate(self.codes)}
+        parts = {LemmaKeywords.name: np.zeros((n, P)), Patterns.name: np.zeros((n, P))}
+        for i, hits in enumerate(rule_hits):
+            for h in hits:
+                if h.signal in parts:
+                    parts[h.signal][i, index[h.code]] = h.contribution
+        t = self._combine(Features.from_units(0, units), parts)
+        result = []
+        for i, unit in enumerate(units):
+            out = []
+            for j in np.nonzero(t.score[i] > 0)[0].tolist():
+                code = self.codes[j]
+                hits = [replace(h, contribution=float(t.parts[h.signal][i, j])) for h in rule_hits[i] if h.code == code]
+                for name in (Similarity.name, Vectors.name, Learned.name):
+                    C = t.parts.get(name)
+                    if C is not None and C[i, j] > 0:
+                        hits.append(Hit(code, name, float(C[i, j]), "", [], None, partial(self._explain_one, t, name, i, j)))
+                hits.sort(key=lambda h: -h.contribution)
+                cand = Candidate(unit, code, float(t.score[i, j]), hits)
+                if explain_from is not None and cand.score >= explain_from:
+                    for h in hits:
+                        h.resolve()
+                out.append(cand)
+            out.sort(key=lambda c: (-c.score, c.code))
+            result.append(out)
+        return result
+
+
+def evidence(c: Candidate) -> dict[str, Any]:
+    """The evidence dict stored with a suggestion (see qcode.usecases.suggesting)."""
+    return evidence_of([h.resolve() for h in c.hits])
+
+
+def evidence_of(hits: list[Hit]) -> dict[str, Any]:
+    """The evidence dict of some hits (strongest first)."""
+    from qcode.suggest.evidence import readable
+
+    spans = sorted({(a, b) for h in hits for a, b in h.spans})
+    return readable([(h.contribution, h.signal, h.detail, h.similar) for h in hits], spans)
