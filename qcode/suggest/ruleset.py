@@ -170,7 +170,11 @@ class RuleSet:
         # Rule order last: the matches of one code come out the same whether its rules were matched
         # with the whole codebook's or alone (the re-run after a codebook change matches only the
         # changed rules, :meth:`qcode.suggest.engine.Engine.analyse`).
-        order = np.lexsort((rule, -b, a, kind, prof, unit))
+        # (unit, profile, kind) and (start, -end) each as one integer: the same order as
+        # np.lexsort((rule, -b, a, kind, prof, unit)), with three sort keys instead of six.
+        k1 = (unit * self.n_profiles + prof) * 3 + kind
+        k2 = (a << 32) | ((1 << 32) - 1 - b)  # (offsets below 2**31)
+        order = np.lexsort((rule, k2, k1))
         prof, kind, a, b = prof[order], kind[order], a[order], b[order]
         lw = kind == LABEL_WORD
         if not lw.any():

@@ -49,15 +49,23 @@ def memo_base(*parts: Any) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:40]
 
 
-def code_keys(column_keys: list[str], prints: NDArray[np.uint64]) -> NDArray[np.uint64]:
-    """One 64-bit key per code: its column key (hashed) mixed with the fingerprint of its rule matches."""
+def column_heads(column_keys: list[str]) -> NDArray[np.uint64]:
+    """Each code's column key (:meth:`~qcode.suggest.engine.Engine.column_keys`) as a 64-bit number (once per run)."""
     import hashlib
 
     import numpy as np
 
-    heads = np.array([int.from_bytes(hashlib.sha256(k.encode("ascii")).digest()[:8], "little") for k in column_keys],
-                     dtype=np.uint64)
-    return heads ^ (prints * np.uint64(0x9E3779B97F4A7C15))
+    return np.array([int.from_bytes(hashlib.sha256(k.encode("ascii")).digest()[:8], "little") for k in column_keys],
+                    dtype=np.uint64)
+
+
+def code_keys(heads: NDArray[np.uint64], prints: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """One 64-bit key per code of a transcript: its column head (:func:`column_heads`) mixed with the fingerprint
+    of its rule matches there."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        return heads ^ (prints * np.uint64(0x9E3779B97F4A7C15))
 
 
 class ScoreMemo:

@@ -22,10 +22,14 @@ anything else means a full scoring.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qcode.storage.interface import SuggestionInput
 from qcode.usecases.suggest_memory import MemoEntry, code_keys
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 SUGGESTER = "qcode-suggest/1"
 
@@ -51,7 +55,7 @@ def transcript_rows(
     spans_rej: set[tuple[int, str, int, int]],
     quotes_rej: set[tuple[int, str, str]],
     already: dict[tuple[int, str], list[tuple[int, int]]],
-    column_keys: list[str],
+    heads: NDArray[np.uint64],
     base: str,
     memo: MemoEntry | None = None,
 ) -> Scored:
@@ -69,7 +73,7 @@ def transcript_rows(
 
     codes = engine.codes
     P = len(codes)
-    keys = code_keys(column_keys, engine.match_prints(a))
+    keys = code_keys(heads, engine.match_prints(a))
     usable = memo is not None and memo.base == base
     old: dict[str, int] = {}
     if usable:
@@ -104,7 +108,7 @@ def transcript_rows(
         eligible[mu, mj] = True
     rej_spans = {(c, s, e) for (t, c, s, e) in spans_rej if t == tid}
     rej_quotes = {(c, q) for (t, c, q) in quotes_rej if t == tid}
-    if rej_spans or rej_quotes or any(t == tid for t, _ in already):
+    if rej_spans or rej_quotes or any(already.get((tid, c)) for c in codes):
         check = eligible if not partial else eligible & todo[None, :]
         for i, j in zip(*(x.tolist() for x in np.nonzero(check)), strict=True):
             code, s, e = codes[j], starts[i], ends[i]

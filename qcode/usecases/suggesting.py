@@ -38,7 +38,7 @@ from qcode.storage.interface import SuggestionRow
 from qcode.usecases import blind, suggest_writer
 from qcode.usecases.coding import Change, History, apply_code
 from qcode.usecases.project import Progress, Project, no_progress
-from qcode.usecases.suggest_memory import Manifest, MemoEntry, ScoreMemo, memo_base
+from qcode.usecases.suggest_memory import Manifest, MemoEntry, ScoreMemo, column_heads, memo_base
 from qcode.usecases.suggest_rows import SUGGESTER, transcript_rows
 
 DEFAULT_MIN_SCORE = 0.5
@@ -247,7 +247,7 @@ def run_suggestions(
             learned_rules = _learn(project, engine, cache, processes, by_t, rej, progress)
             _add_notes(notes, info, engine.notes(), len(by_lang) > 1)
             spans_rej, quotes_rej = project.store.suggestions.rejected_keys(todo)
-            column_keys = engine.column_keys()
+            heads = column_heads(engine.column_keys())
             for a in engine.analyse(_inputs(project, todo, {t: summaries[t].words for t in todo}), cache, processes):
                 tid = a.transcript_id
                 words += a.words
@@ -266,7 +266,7 @@ def run_suggestions(
                 if last is not None and last.stored != now:
                     last = None
                 base = memo_base(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key, own[tid])
-                scored = transcript_rows(engine, a, score_floor, cap, spans_rej, quotes_rej, coded, column_keys, base, last)
+                scored = transcript_rows(engine, a, score_floor, cap, spans_rej, quotes_rej, coded, heads, base, last)
                 memo_updates[tid] = scored.entry
                 writer.submit(a.transcript_id, scored.rows, scored.codes)
                 done += 1
