@@ -117,8 +117,11 @@ class Engine(CachedAnalysis, Explaining):
         signals: Sequence[str] | None = None,
         unit_mode: UnitMode = "auto",
         fit_cache: FitCache | None = None,
+        keep_parses: bool | None = None,
     ) -> None:
-        """*fit_cache*: where the learned signal finds per-code fits to reuse (:class:`~qcode.suggest.learn.FitCache`)."""
+        """*fit_cache*: where the learned signal finds per-code fits to reuse (:class:`~qcode.suggest.learn.FitCache`).
+        *keep_parses*: whether the doc cache keeps the parses themselves (None: unless parsing is cheap,
+        :func:`~qcode.suggest.pipeline.parse_is_cheap`)."""
         self.info = info
         self.profiles = profiles
         self.unit_mode = unit_mode
@@ -133,6 +136,10 @@ class Engine(CachedAnalysis, Explaining):
         for sig in self.signals:
             if isinstance(sig, Learned):
                 sig.fit_cache = fit_cache
+        from qcode.suggest.pipeline import parse_is_cheap
+
+        self.keep_parses = not parse_is_cheap(info) if keep_parses is None else keep_parses
+        """Whether the doc cache keeps the parses (units and matches are kept in any case)."""
         self.rule_keys = self.ruleset.rule_keys()
         """Per rule, the key of what it matches: a cached transcript keeps each rule's own matches under it."""
         self._rule_ids: NDArray[np.uint64] | None = None
@@ -207,7 +214,8 @@ class Engine(CachedAnalysis, Explaining):
         item, key = entry
         tables = [token_table(d) for d in docs]
         done = self._finish(item, docs, cached=False, tables=tables, key=key, cache=cache)
-        if cache is not None:
+        if cache is not None and self.keep_parses:
+            # The parse itself, for a re-run whose new rules can match here (a cheap parse is done again instead).
             for d in docs:  # the cache keeps the parse only (units: unit mode; matches: codebook)
                 d.spans.clear()
             cache.save(key, self.info.key, docs)

@@ -37,7 +37,7 @@ _ALLOWED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "project": {"name": str, "language": str, "coder": str, "database": str, "demo": bool},
     "codebook": {"path": str},
     "seed": {"transcripts": list, "attributes": list, "codings": list},
-    "suggest": {"pipeline": str, "min_score": (int, float), "processes": int, "per_unit": int},
+    "suggest": {"pipeline": str, "min_score": (int, float), "processes": int, "per_unit": int, "keep_parses": (bool, str)},
     "import": {"max_mb": (int, float)},
     "report": {"template_memory_mb": (int, float)},
     "sync": {"server": str},

@@ -166,6 +166,7 @@ def run_suggestions(
     code_ids = [codebook.get(c).id for c in codes] if codes else None
     score_floor = _min_score(project, min_score)
     cap = per_unit_cap(project, per_unit)
+    keep_parses = _keep_parses(project)
     if processes < 1:
         raise SuggestError(f"--processes must be at least 1 (got {processes}).", hint="Use 1 on small projects.")
     summaries = {s.id: s for s in project.store.transcripts.summaries()}
@@ -243,7 +244,8 @@ def run_suggestions(
             progress(done, len(target_ids), f"suggesting ({info.name})")
             if not todo:
                 continue
-            engine = Engine(info, profiles, fit_cache=FitCache(project.data_dir / "cache" / "suggest" / "models"))
+            engine = Engine(info, profiles, fit_cache=FitCache(project.data_dir / "cache" / "suggest" / "models"),
+                            keep_parses=keep_parses)
             learned_rules = _learn(project, engine, cache, processes, by_t, rej, progress)
             _add_notes(notes, info, engine.notes(), len(by_lang) > 1)
             spans_rej, quotes_rej = project.store.suggestions.rejected_keys(todo)
@@ -321,6 +323,20 @@ def _min_score(project: Project, min_score: float | None) -> float:
             hint="Scores are in [0, 1]; 0.5 is the default ([suggest] min_score in qcode.toml).",
         )
     return value
+
+
+def _keep_parses(project: Project) -> bool | None:
+    """``[suggest] keep_parses``: ``"auto"`` (default: the parses of trained pipelines are cached, those of blank
+    pipelines, which parse about as fast as a cached parse is read, are not), ``true`` or ``false``."""
+    value = project.settings.suggest.get("keep_parses", "auto")
+    if value == "auto":
+        return None
+    if isinstance(value, bool):
+        return value
+    raise SuggestError(
+        f"[suggest] keep_parses must be true, false or \"auto\" (got {value!r}).",
+        hint="Leave it out (auto) unless you know parsing your transcripts is slow or fast.",
+    )
 
 
 def per_unit_cap(project: Project, per_unit: int | None) -> int | None:

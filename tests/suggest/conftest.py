@@ -25,12 +25,13 @@ def fr():
     return get_pipeline("fr", "blank")
 
 
-def engine_for(info, codes: Sequence[Code], signals=None, unit_mode="turn", depth=None):
+def engine_for(info, codes: Sequence[Code], signals=None, unit_mode="turn", depth=None, keep_parses=None):
     from qcode.suggest.base import build_profiles
     from qcode.suggest.engine import Engine
 
     cb = Codebook(codes=tuple(codes))
-    return Engine(info, build_profiles(cb, info.lang, depth=depth), signals=signals, unit_mode=unit_mode)
+    return Engine(info, build_profiles(cb, info.lang, depth=depth), signals=signals, unit_mode=unit_mode,
+                  keep_parses=keep_parses)
 
 
 def analyse_text(engine, text: str, tid: int = 1):

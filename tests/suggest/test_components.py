@@ -85,7 +85,7 @@ def test_the_cache_keeps_the_parse_without_the_span_groups(en, tmp_path):
     from qcode.suggest.cache import DocCache, text_key
     from qcode.suggest.engine import TranscriptInput
 
-    engine = engine_for(en, [Code("pay", {"": "Pay"}, keywords={"en": ("wage",)})])
+    engine = engine_for(en, [Code("pay", {"": "Pay"}, keywords={"en": ("wage",)})], keep_parses=True)
     text = "Wages were low.\n\nThe wage went up."
     item = TranscriptInput(1, text, ((0, 15), (17, len(text))))
     cache = DocCache(tmp_path)

@@ -61,7 +61,7 @@ def test_trained_french_pipeline_is_preferred_when_installed():
 
 
 def test_cache_round_trip_and_key(en, tmp_path):
-    engine = engine_for(en, [Code("c", {"": "Zzz"}, keywords={"": ("contract",)})])
+    engine = engine_for(en, [Code("c", {"": "Zzz"}, keywords={"": ("contract",)})], keep_parses=True)
     item = TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))
     cache = DocCache(tmp_path)
     [first] = list(engine.analyse([item], cache))
@@ -77,7 +77,7 @@ def test_cache_round_trip_and_key(en, tmp_path):
 
 
 def test_damaged_cache_entry_is_reparsed(en, tmp_path):
-    engine = engine_for(en, [Code("c")])
+    engine = engine_for(en, [Code("c")], keep_parses=True)
     item = TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))
     cache = DocCache(tmp_path)
     list(engine.analyse([item], cache))
@@ -93,11 +93,11 @@ def test_units_and_matches_come_from_the_array_cache_and_only_new_rules_are_matc
     codes = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)}, definition="One thing.")]
     item = TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))
     cache = DocCache(tmp_path)
-    [first] = list(engine_for(en, codes).analyse([item], cache))
+    [first] = list(engine_for(en, codes, keep_parses=True).analyse([item], cache))
     [f] = tmp_path.glob("*.spacy")
     f.unlink()  # without the parse, only the array cache can answer
     redefined = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)}, definition="Another thing.")]
-    engine = engine_for(en, redefined)
+    engine = engine_for(en, redefined, keep_parses=True)
     [again] = list(engine.analyse([TranscriptInput(7, TEXT, item.turns)], cache))
     assert again.cached and again.transcript_id == 7 and again.feats.transcript_id == 7
     assert [(u.start, u.end, u.terms, u.spans, u.stops) for u in again.units] == [
@@ -116,15 +116,15 @@ def test_units_and_matches_come_from_the_array_cache_and_only_new_rules_are_matc
     assert stored == {t for u in first.units for t in [*u.terms, *u.stops]} and stored
     # A keyword whose words are not in the transcript cannot match: still no parse needed.
     absent = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "benchmark")}, definition="One thing.")]
-    [same] = list(engine_for(en, absent).analyse([item], cache))
+    [same] = list(engine_for(en, absent, keep_parses=True).analyse([item], cache))
     assert same.cached and [[h.spans for h in hs] for hs in same.rule_hits] == [[h.spans for h in hs] for hs in first.rule_hits]
     # One that can match is matched on the parse, which is gone here: the transcript is parsed again.
     rekeyed = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "month")}, definition="One thing.")]
-    [other] = list(engine_for(en, rekeyed).analyse([item], cache))
+    [other] = list(engine_for(en, rekeyed, keep_parses=True).analyse([item], cache))
     assert not other.cached and len(other.matches) == len(first.matches) + 1
     # With the parse there, only the new keyword is matched, on the cached parse.
     more = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "month", "sign")}, definition="One thing.")]
-    [cached] = list(engine_for(en, more).analyse([item], cache))
+    [cached] = list(engine_for(en, more, keep_parses=True).analyse([item], cache))
     assert cached.cached and len(cached.matches) == len(first.matches) + 2
 
 
@@ -292,3 +292,30 @@ def test_an_array_cache_entry_gives_back_every_array_as_stored(tmp_path):
     assert p is not None
     p.write_bytes(p.read_bytes()[:40])  # torn: a miss, not an error
     assert ArrayCache(tmp_path).load("k") is None
+
+
+def test_a_blank_pipeline_s_parses_are_not_cached_and_a_new_rule_parses_again(en, tmp_path):
+    """Parsing with a blank pipeline costs about what reading a DocBin does: only units and matches are cached,
+    and a new rule that can match in a transcript has it parsed again, with the matches a cold run finds."""
+    from qcode.suggest.cache import DocCache
+    from qcode.suggest.engine import TranscriptInput
+    from qcode.suggest.pipeline import parse_is_cheap
+
+    assert parse_is_cheap(en)
+    text = "The contract ended.\n\nA new contract, and the wage went up."
+    item = TranscriptInput(3, text, ((0, 19), (21, len(text))))
+    cache = DocCache(tmp_path)
+    codes = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)})]
+    [first] = list(engine_for(en, codes).analyse([item], cache))
+    assert not list(tmp_path.glob("*.spacy")) and list((tmp_path / "units").glob("*.npz"))
+    [again] = list(engine_for(en, codes).analyse([item], cache))
+    assert again.cached and len(again.matches) == len(first.matches) == 2
+    more = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "wage")})]
+    [warm] = list(engine_for(en, more).analyse([item], cache))
+    assert not warm.cached  # "wage" can match here: parsed again
+    [cold] = list(engine_for(en, more).analyse([item], DocCache(tmp_path / "cold")))
+    assert [(m.tolist()) for m in (warm.matches.unit, warm.matches.start, warm.matches.end)] == [
+        (m.tolist()) for m in (cold.matches.unit, cold.matches.start, cold.matches.end)] and len(cold.matches) == 3
+    absent = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "wage", "benchmark")})]
+    [kept] = list(engine_for(en, absent).analyse([item], cache))
+    assert kept.cached  # "benchmark" cannot match here: the cached units and matches serve

@@ -179,6 +179,8 @@ def test_on_a_server_the_removal_is_one_transaction_without_a_local_backup(tmp_p
 def test_a_removed_transcript_s_parse_does_not_stay_in_the_suggestion_caches(worked: Project, project_dir: Path) -> None:
     from qcode.usecases import suggesting
 
+    # the parses themselves are cached too (a blank pipeline's are not, by default: parsing is as fast as reading)
+    worked.settings.suggest["keep_parses"] = True
     suggesting.run_suggestions(worked)
     t1, t2 = worked.find_transcript("interview-01"), worked.find_transcript("interview-02")
     docs = project_dir / ".qcode" / "cache" / "docs"

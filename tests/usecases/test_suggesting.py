@@ -439,3 +439,10 @@ def test_accept_all_passes_coder_and_span_on(project):
     [inst] = _by(project, "instability")
     [coding] = suggesting.accept_all(project, [inst.id, inst.id], coder="amina", start=29, end=37)
     assert (coding.coder, coding.start, coding.end) == ("amina", 29, 37)
+
+
+def test_a_bad_keep_parses_setting_is_a_clear_error_and_changes_nothing(project):
+    project.settings.suggest["keep_parses"] = "sometimes"
+    with pytest.raises(SuggestError, match=r"keep_parses must be true, false or \"auto\" \(got 'sometimes'\)"):
+        suggesting.run_suggestions(project)
+    assert suggesting.pending(project) == []
