@@ -146,9 +146,10 @@ class DocCache:
 
 
 class ArrayCache:
-    """A folder of ``<key>.npz`` files: named NumPy arrays, written atomically, read without copying text."""
+    """A folder of ``<text key>-<key hash>.arrays`` files (:func:`as_bytes`): named NumPy arrays, written
+    atomically; a damaged entry is a miss."""
 
-    VERSION = "3"
+    VERSION = "4"
     """Bump when what is stored for the same key changes (units, terms or matches computed differently)."""
     # The arrays of an entry are stored as one blob and a table (:func:`_pack`).
 
@@ -167,22 +168,20 @@ class ArrayCache:
             return None
         h = hashlib.sha256(repr((self.VERSION, *parts)).encode("utf-8")).hexdigest()[:40]
         head = "".join(c for c in parts[0][:40] if c.isalnum()) if parts else ""
-        return self.folder / f"{head}-{h}.npz"
+        return self.folder / f"{head}-{h}{SUFFIX}"
 
     def forget(self, key: str) -> int:
         """Remove every entry whose first part is *key* (a removed transcript's); the number removed."""
-        return _remove(self.folder, f"{key}-*.npz") if self.folder is not None and key.isalnum() else 0
+        return _remove(self.folder, f"{key}-*{SUFFIX}") if self.folder is not None and key.isalnum() else 0
 
     def load(self, *parts: str) -> dict[str, NDArray[Any]] | None:
         """The arrays stored under the key *parts*, or None when absent or unreadable."""
         p = self.path(*parts)
         if p is None or not p.is_file():
             return None
-        import numpy as np
 
         try:
-            with np.load(p, allow_pickle=False) as z:
-                out = _unpack({k: z[k] for k in z.files})
+            out = from_bytes(p.read_bytes())
         except Exception:  # a damaged entry is just a miss
             return None
         self._used.add(p.name)
@@ -199,16 +198,7 @@ class ArrayCache:
             return
         self._used.add(p.name)
 
-        def make() -> bytes:
-            import io
-
-            import numpy as np
-
-            buf = io.BytesIO()
-            np.savez(buf, **_pack(arrays))  # type: ignore[arg-type]
-            return buf.getvalue()
-
-        _write_bytes(p, make)
+        _write_bytes(p, lambda: as_bytes(arrays))
 
     def prune(self) -> None:
         """Remove the least recently used entries beyond :attr:`KEEP_FILES`, never one this object used.
@@ -219,7 +209,7 @@ class ArrayCache:
         if self.folder is None:
             return
         try:
-            files = [(f.stat().st_mtime, f) for f in self.folder.glob("*.npz")]
+            files = [(f.stat().st_mtime, f) for f in self.folder.glob(f"*{SUFFIX}")]
         except OSError:
             return
         extra = len(files) - max(self.KEEP_FILES, len(self._used))
@@ -227,6 +217,45 @@ class ArrayCache:
             return
         for _, f in sorted((x for x in files if x[1].name not in self._used), key=lambda x: x[0])[:extra]:
             f.unlink(missing_ok=True)
+
+
+SUFFIX = ".arrays"
+MAGIC = b"QCARR1\0\0"
+
+
+def as_bytes(arrays: dict[str, NDArray[Any]]) -> bytes:
+    """*arrays* as one buffer: a magic number, the length of a JSON table (name, dtype, shape, offset of each
+    array, and the CRC-32 of the data), the table, then the arrays' bytes, 8-byte aligned. The arrays of one
+    transcript are small: an ``.npz`` (a zip file with one member per array, each with its header and
+    checksum to read) took most of a cached re-run's reading."""
+    import json
+    import zlib
+
+    meta, blob = _layout(arrays)
+    table = json.dumps({"arrays": meta, "crc": zlib.crc32(blob)}).encode("utf-8")
+    table += b" " * (-len(table) % 8)
+    return MAGIC + len(table).to_bytes(8, "little") + table + blob
+
+
+def from_bytes(data: bytes) -> dict[str, NDArray[Any]]:
+    """The inverse of :func:`as_bytes` (read-only arrays over *data*); ValueError when it is damaged."""
+    import json
+    import math
+    import zlib
+
+    import numpy as np
+
+    if data[:8] != MAGIC:
+        raise ValueError("not a qcode array-cache entry")
+    n = int.from_bytes(data[8:16], "little")
+    table = json.loads(data[16:16 + n].decode("utf-8"))
+    blob = memoryview(data)[16 + n:]
+    if zlib.crc32(blob) != table["crc"]:
+        raise ValueError("damaged array-cache entry")
+    out: dict[str, NDArray[Any]] = {}
+    for name, dtype, shape, offset in table["arrays"]:
+        out[name] = np.frombuffer(blob, dtype=np.dtype(dtype), count=math.prod(shape), offset=offset).reshape(tuple(shape))
+    return out
 
 
 def _remove(folder: Path, pattern: str) -> int:
@@ -240,12 +269,8 @@ def _remove(folder: Path, pattern: str) -> int:
     return n
 
 
-def _pack(arrays: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
-    """*arrays* as two ``.npz`` members: their bytes one after the other (``__blob__``) and a JSON table of their
-    names, dtypes, shapes and offsets (``__meta__``). Reading a member costs a zip lookup and a header parse,
-    which for the ~20 small arrays of a transcript made up most of a cached re-run's reading."""
-    import json
-
+def _layout(arrays: dict[str, NDArray[Any]]) -> tuple[list[list[Any]], bytes]:
+    """The (name, dtype, shape, offset) table of *arrays* and their bytes one after the other, 8-byte aligned."""
     import numpy as np
 
     meta, parts, offset = [], [], 0
@@ -255,11 +280,22 @@ def _pack(arrays: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
             raise TypeError(f"array {name!r} holds Python objects")
         raw = a.tobytes(order="C")
         meta.append([name, a.dtype.str, list(a.shape), offset])
-        pad = -len(raw) % 8  # every array starts 8-byte aligned
+        pad = -len(raw) % 8
         parts.append(raw + b"\0" * pad)
         offset += len(raw) + pad
-    blob = np.frombuffer(b"".join(parts), dtype=np.uint8) if parts else np.zeros(0, np.uint8)
-    return {"__blob__": blob, "__meta__": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
+    return meta, b"".join(parts)
+
+
+def _pack(arrays: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
+    """*arrays* as two ``.npz`` members (the fit cache's few files): their bytes one after the other
+    (``__blob__``) and the JSON table of :func:`_layout` (``__meta__``)."""
+    import json
+
+    import numpy as np
+
+    meta, blob = _layout(arrays)
+    data = np.frombuffer(blob, dtype=np.uint8) if blob else np.zeros(0, np.uint8)
+    return {"__blob__": data, "__meta__": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
 
 
 def _unpack(stored: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:

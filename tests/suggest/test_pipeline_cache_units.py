@@ -83,7 +83,7 @@ def test_damaged_cache_entry_is_reparsed(en, tmp_path):
     list(engine.analyse([item], cache))
     [f] = tmp_path.glob("*.spacy")
     f.write_bytes(b"garbage")
-    [units] = (tmp_path / "units").glob("*.npz")
+    [units] = (tmp_path / "units").glob("*.arrays")
     units.write_bytes(b"garbage")
     [a] = list(engine.analyse([item], cache))
     assert not a.cached and len(a.units) == 2
@@ -105,14 +105,12 @@ def test_units_and_matches_come_from_the_array_cache_and_only_new_rules_are_matc
     assert [[h.spans for h in hs] for hs in again.rule_hits] == [[h.spans for h in hs] for hs in first.rule_hits]
     assert any(again.rule_hits)
     # The terms' text is stored too: a new process reads the evidence's words from the vocabulary.
-    import numpy as np
     from spacy.strings import hash_string
 
-    from qcode.suggest.cache import _unpack
+    from qcode.suggest.cache import from_bytes
 
-    [npz] = (tmp_path / "units").glob("*.npz")
-    with np.load(npz) as z:
-        stored = {hash_string(w) for w in _unpack({k: z[k] for k in z.files})["strings"].tolist()}
+    [entry] = (tmp_path / "units").glob("*.arrays")
+    stored = {hash_string(w) for w in from_bytes(entry.read_bytes())["strings"].tolist()}
     assert stored == {t for u in first.units for t in [*u.terms, *u.stops]} and stored
     # A keyword whose words are not in the transcript cannot match: still no parse needed.
     absent = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "benchmark")}, definition="One thing.")]
@@ -290,7 +288,10 @@ def test_an_array_cache_entry_gives_back_every_array_as_stored(tmp_path):
         assert back[name].dtype == a.dtype and back[name].shape == a.shape and (back[name] == a).all(), name
     p = cache.path("k")
     assert p is not None
-    p.write_bytes(p.read_bytes()[:40])  # torn: a miss, not an error
+    data = p.read_bytes()
+    p.write_bytes(data[:40])  # torn: a miss, not an error
+    assert ArrayCache(tmp_path).load("k") is None
+    p.write_bytes(data[:-9] + bytes([data[-9] ^ 1]) + data[-8:])  # one bit changed in the data: a miss too
     assert ArrayCache(tmp_path).load("k") is None
 
 
@@ -307,7 +308,7 @@ def test_a_blank_pipeline_s_parses_are_not_cached_and_a_new_rule_parses_again(en
     cache = DocCache(tmp_path)
     codes = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)})]
     [first] = list(engine_for(en, codes).analyse([item], cache))
-    assert not list(tmp_path.glob("*.spacy")) and list((tmp_path / "units").glob("*.npz"))
+    assert not list(tmp_path.glob("*.spacy")) and list((tmp_path / "units").glob("*.arrays"))
     [again] = list(engine_for(en, codes).analyse([item], cache))
     assert again.cached and len(again.matches) == len(first.matches) == 2
     more = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "wage")})]

@@ -185,7 +185,7 @@ def test_a_removed_transcript_s_parse_does_not_stay_in_the_suggestion_caches(wor
     t1, t2 = worked.find_transcript("interview-01"), worked.find_transcript("interview-02")
     docs = project_dir / ".qcode" / "cache" / "docs"
     before = {p.name for p in docs.rglob("*") if p.is_file()}
-    assert len([n for n in before if n.endswith(".spacy")]) == 2 and any(n.endswith(".npz") for n in before)
+    assert len([n for n in before if n.endswith(".spacy")]) == 2 and any(n.endswith(".arrays") for n in before)
     from qcode.suggest.cache import text_key
 
     def key(tid: int) -> str:

@@ -127,11 +127,11 @@ def test_the_array_cache_keeps_its_most_recently_used_entries(tmp_path, monkeypa
     assert cache.load("entry-1") is not None  # used now: kept, and the most recent
     monkeypatch.setattr(ArrayCache, "KEEP_FILES", 3)
     cache.prune()
-    left = sorted(f.name for f in tmp_path.glob("*.npz"))
+    left = sorted(f.name for f in tmp_path.glob("*.arrays"))
     assert left == sorted(cache.path(f"entry-{k}").name for k in (1, 4, 5))  # type: ignore[union-attr]
     monkeypatch.setattr(ArrayCache, "KEEP_FILES", 0)
     cache.prune()  # never what this run used
-    assert [f.name for f in tmp_path.glob("*.npz")] == [cache.path("entry-1").name]  # type: ignore[union-attr]
+    assert [f.name for f in tmp_path.glob("*.arrays")] == [cache.path("entry-1").name]  # type: ignore[union-attr]
 
 
 def _spy(monkeypatch) -> list[tuple[int, int, list[str] | None]]:
