@@ -114,12 +114,30 @@ def transcript_rows(
             code, s, e = codes[j], starts[i], ends[i]
             if (code, s, e) in rej_spans or (code, text[s:e]) in rej_quotes or _is_coded(already, tid, code, s, e):
                 eligible[i, j] = False
-    ii, jj = top_pairs(score, eligible, per_unit, codes)
+    if partial:
+        # Only the units with an eligible pair of a rescored code, now or last time, can keep other codes
+        # than last time; the others keep what the memo says they kept.
+        assert memo is not None
+        before = np.zeros(eligible.shape, dtype=bool)
+        was = memo.kept[keep]
+        before[mu[was], mj[was]] = True
+        old_units = memo.unit[(j_now >= 0) & todo[np.maximum(j_now, 0)] & (memo.unit < n)] if len(j_now) else j_now
+        again = np.zeros(n, dtype=bool)
+        again[eligible[:, changed].any(axis=1)] = True
+        again[old_units] = True
+        redo = np.nonzero(again)[0]
+        si, sj = top_pairs(score[redo], eligible[redo], per_unit, codes)
+        kept = before.copy()
+        kept[redo] = False
+        kept[redo[si], sj] = True
+        ii, jj = np.nonzero(kept)
+    else:
+        ii, jj = top_pairs(score, eligible, per_unit, codes)
+        kept = np.zeros(eligible.shape, dtype=bool)
+        kept[ii, jj] = True
     order = np.lexsort((jj, ii))
     ii, jj = ii[order], jj[order]
     eu, ej = np.nonzero(eligible)
-    kept = np.zeros(eligible.shape, dtype=bool)
-    kept[ii, jj] = True
     remembered = None
     for name, key in rows_keys.items():
         ctx = table.ctx.get(name)
@@ -134,9 +152,7 @@ def transcript_rows(
         assert memo is not None
         # An unchanged code is written again only when its kept suggestions changed (another code took or gave
         # up a unit's place): the same pairs with the same scores are the same rows.
-        was = memo.kept[keep]
-        moved_pairs = np.setxor1d(mu[was] * P + mj[was], ii * P + jj)
-        moved = set((moved_pairs % P).tolist()) - set(changed.tolist())
+        moved = set(np.nonzero((kept ^ before).any(axis=0) & ~todo)[0].tolist())
         affected = np.zeros(P, dtype=bool)
         affected[changed] = True
         if moved:
