@@ -287,7 +287,8 @@ def run_suggestions(
         cache.prune()
     if interrupted:
         raise SuggestInterrupted(len(written) + len(unchanged) + len(kept), len(target_ids))
-    inserted = sum(n for n, _ in written.values()) + sum(stored.get(tid, (0, 0, 0.0))[0] for tid in unchanged | set(kept))
+    # (what each written transcript has pending now: a partial write rewrote some of its codes only)
+    inserted = sum(agg[0] for _, agg in written.values()) + sum(stored.get(tid, (0, 0, 0.0))[0] for tid in unchanged | set(kept))
     return SuggestRunReport(inserted, len(target_ids), words, time.perf_counter() - t0, ", ".join(names), notes, cached)
 
 

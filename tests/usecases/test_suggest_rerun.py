@@ -167,7 +167,8 @@ def test_a_definition_edit_rescores_and_rewrites_that_code_only(tmp_path, monkey
         calls.clear()
         codebook["codes"][1].update(definition="Work the client refused, with or without a reason.")
         _use(p, folder, codebook, "cb-def.yaml")
-        suggesting.run_suggestions(p)
+        report = suggesting.run_suggestions(p)
+        assert report.suggestions == len(suggesting.pending(p))  # all pending ones, not only those rewritten
         assert len(calls) == 4 and all(n == 1 and codes == ["rejection"] for _, n, codes in calls), calls
         after = {(v.code_id, v.start, v.end, v.transcript_id): v.id for v in suggesting.pending(p)}
         # the other codes' suggestions were not touched: same passages, same ids
