@@ -208,6 +208,20 @@ def segments_of(seg_of: dict[int, tuple[int, int]], cols: Any) -> tuple[Any, Any
     return idx, starts, np.array(want, dtype=np.int64)
 
 
+def segment_states(head: str, n_profiles: int, seg_of: dict[int, tuple[int, int]],
+                   state: Callable[[int, int], tuple[Any, ...]]) -> list[str]:
+    """:meth:`Signal.column_states` of a signal whose references are sorted by profile (*seg_of*: profile ->
+    (start, end)): per profile, the digest of *head* and ``state(start, end)`` of its references (None when
+    it has none)."""
+    out = []
+    for j in range(n_profiles):
+        if j not in seg_of:
+            out.append(digest(head, None))
+        else:
+            out.append(digest(head, *state(*seg_of[j])))
+    return out
+
+
 def digest(*parts: Any) -> str:
     """A short SHA-256 of some arrays (their dtype, shape and bytes) and other values (their repr)."""
     import hashlib

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any
 from qcode.suggest import learn
 from qcode.suggest.arrays import ranges as _ranges
 from qcode.suggest.arrays import unique
-from qcode.suggest.base import CodeProfile, Passage, Signal, Training, digest, register, segments_of
+from qcode.suggest.base import (
+    CodeProfile,
+    Passage,
+    Signal,
+    Training,
+    digest,
+    register,
+    segment_states,
+    segments_of,
+)
 from qcode.suggest.units import Features
 
 if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
@@ -350,19 +359,16 @@ class Similarity(Signal):
         head = digest(self.name, self.keys, self.key_idf, self.unseen_idf)
         Mc = self.M.tocsc()
         tails = self._tails()
-        out = []
-        for j in range(len(self.profiles)):
-            if j not in self.seg_of:
-                out.append(digest(head, None))
-                continue
-            a, b = self.seg_of[j]
+
+        def state(a: int, b: int) -> tuple[Any, ...]:
             lo, hi = int(Mc.indptr[a]), int(Mc.indptr[b])
             terms, vals = self.col_term[Mc.indices[lo:hi]], Mc.data[lo:hi]
             # each vector's (term, weight) pairs in term order: the row numbers depend on the other vectors
             vec = np.repeat(np.arange(b - a), np.diff(Mc.indptr[a:b + 1]))
             o = np.lexsort((terms, vec))
-            out.append(digest(head, np.diff(Mc.indptr[a:b + 1]), terms[o], vals[o], tails[a:b]))
-        return out
+            return np.diff(Mc.indptr[a:b + 1]), terms[o], vals[o], tails[a:b]
+
+        return segment_states(head, len(self.profiles), self.seg_of, state)
 
     def explain_json_many(self, feats: Features, units: Ints, profs: Ints, ctx: SimilarityContext) -> tuple[list[str], Flat]:
         """(data as JSON text, words) of each (unit, profile) pair: the nearest vector and the words shared with it.

@@ -57,7 +57,15 @@ from collections.abc import Callable
 from typing import Any
 
 from qcode.suggest.arrays import HashIndex, unique
-from qcode.suggest.base import CodeProfile, Signal, Training, digest, register, segments_of
+from qcode.suggest.base import (
+    CodeProfile,
+    Signal,
+    Training,
+    digest,
+    register,
+    segment_states,
+    segments_of,
+)
 from qcode.suggest.model_signals import (
     MIN_CONTRIBUTION,
     _ranges,
@@ -367,14 +375,8 @@ class Vectors(Signal):
             return [digest(self.name, None)] * len(self.profiles)
         head = digest(self.name, self.vt.name, self.mu, self.vt.floors)
         tails = self._tails()
-        out = []
-        for j in range(len(self.profiles)):
-            if j not in self.seg_of:
-                out.append(digest(head, None))
-                continue
-            a, b = self.seg_of[j]
-            out.append(digest(head, self.R[a:b], self.floor[a:b], tails[a:b]))
-        return out
+        return segment_states(head, len(self.profiles), self.seg_of,
+                              lambda a, b: (self.R[a:b], self.floor[a:b], tails[a:b]))
 
     # ------------------------------------------------------------ evidence
     def _nearest(self, units: Any, profs: Any, E: Any) -> Any:
