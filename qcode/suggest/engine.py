@@ -24,8 +24,8 @@ from qcode.suggest.base import SUPPORT_FACTOR, CodeProfile, Hit, Passage, Traini
 from qcode.suggest.cache import DocCache, text_key
 from qcode.suggest.explain import Candidate, Explaining, evidence, evidence_of
 from qcode.suggest.learn import FitCache
+from qcode.suggest.learned import Learned
 from qcode.suggest.match_cache import CachedAnalysis, _feature_arrays
-from qcode.suggest.model_signals import Learned
 from qcode.suggest.pipeline import PipelineInfo, parse
 from qcode.suggest.rules import LemmaKeywords, Matches, Patterns, RuleSignal, _empty_matches
 from qcode.suggest.ruleset import RuleSet

@@ -16,16 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from qcode.suggest.arrays import decimal_strings, four_digit_strings, unique
 from qcode.suggest.base import Hit
-from qcode.suggest.model_signals import (
-    Learned,
-    Similarity,
-    _ranges,
-    join_groups,
-    word_span_arrays,
-    word_spans,
-)
+from qcode.suggest.learned import Learned
+from qcode.suggest.model_signals import _ranges, join_groups, word_span_arrays, word_spans
 from qcode.suggest.rules import LemmaKeywords, Patterns
 from qcode.suggest.ruleset import RuleSet
+from qcode.suggest.similarity import Similarity
 from qcode.suggest.units import Features, Unit
 from qcode.suggest.vectors import Vectors
 

@@ -164,14 +164,14 @@ def test_similarity_names_the_nearest_coded_passage(en):
 def test_similarity_is_the_same_with_the_vectors_kept_sparse_only(en, monkeypatch):
     import numpy as np
 
-    from qcode.suggest import model_signals
+    from qcode.suggest import similarity
 
     codes = [Code("c", {"": "Night work"}, definition="Working at night, sleep."),
              Code("d", {"": "Pay"}, definition="Money, wages and the rate per task.")]
     text = "Night shifts of labelling violent videos left me unable to sleep.\n\nThe pay per task was low."
     found = []
-    for cells in (model_signals.DENSE_CELLS, 0):
-        monkeypatch.setattr(model_signals, "DENSE_CELLS", cells)
+    for cells in (similarity.DENSE_CELLS, 0):
+        monkeypatch.setattr(similarity, "DENSE_CELLS", cells)
         engine = engine_for(en, codes, signals=["qcode.similarity.v1"])
         training = Training()
         add_training(training, analyse_text(engine, text, tid=7), [("c", 0, 66, 42, text[:66])])

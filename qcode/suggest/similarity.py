@@ -1,0 +1,297 @@
+"""The similarity signal (``qcode.similarity.v1``): TF-IDF cosine to the code's texts and to its nearest coded passage."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from qcode.suggest import learn
+from qcode.suggest.base import (
+    CodeProfile,
+    Passage,
+    Signal,
+    Training,
+    digest,
+    register,
+    segment_states,
+    segments_of,
+)
+from qcode.suggest.model_signals import (
+    MIN_CONTRIBUTION,
+    ROW_CHUNK,
+    _ranges,
+    _top_word_arrays,
+    _word_lists,
+    passage_json,
+    unique,
+    word_json_groups,
+)
+from qcode.suggest.units import Features
+
+if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
+    import numpy as np
+    import scipy.sparse as sp
+    from numpy.typing import NDArray
+
+    from qcode.suggest.pipeline import PipelineInfo
+
+    Ints = NDArray[np.int64]
+    Hashes = NDArray[np.uint64]
+    Floats = NDArray[np.float64]
+    Flat = tuple[Ints, Hashes]
+    SimilarityContext = tuple[sp.csr_matrix, NDArray[np.float32]]
+    """The units' TF-IDF rows and their cosines to every vector."""
+
+SIM_FLOOR = 0.12
+"""Cosines below this contribute nothing (unrelated texts share a few words)."""
+SIM_SCALE = 1.2
+SIM_CAP = 0.7
+MIN_IDF_UNITS = 200
+"""With fewer units learned from, the similarity signal's IDF also counts the codebook's texts."""
+DENSE_CELLS = 4_000_000
+"""Terms x vectors of the similarity signal up to which it keeps them dense as well (32 MB)."""
+
+
+def _tf(terms: list[int]) -> dict[int, float]:
+    tf: dict[int, float] = {}
+    for t in terms:
+        tf[t] = tf.get(t, 0.0) + 1.0
+    return tf
+
+
+@register
+class Similarity(Signal):
+    """TF-IDF cosine to the code's description and to its nearest coded passage."""
+
+    name = "qcode.similarity.v1"
+    kind = "unit"
+
+    def __init__(self, info: PipelineInfo, profiles: list[CodeProfile]) -> None:
+        super().__init__(info, profiles)
+        from qcode.suggest.units import text_terms
+
+        self.def_terms: dict[str, list[int]] = {}
+        texts = [(p.id, t) for p in profiles for t in p.texts]
+        for (pid, _), found in zip(texts, text_terms(info, [t for _, t in texts]), strict=True):
+            self.def_terms.setdefault(pid, []).extend(found.tolist())
+        self.index = {p.id: i for i, p in enumerate(profiles)}
+        self.idf: dict[int, float] = {}
+        self.unseen_idf = 1.0
+        self.vectors: list[tuple[str, dict[int, float], Passage | None]] = []
+        self.fit(Training())
+
+    def fit(self, training: Training) -> None:
+        import numpy as np
+        import scipy.sparse as sp
+
+        self._columns_of: dict[tuple[int, ...], tuple[Any, ...]] = {}
+        self._rows_key: str | None = None
+        df: dict[int, int] = {}
+        # The IDF comes from the units learned from, so that one code's texts change that code's column only
+        # (a re-run after a definition edit rescores that code alone); with few units, the codebook's texts too.
+        docs = [u.terms for u in training.units]
+        if len(docs) < MIN_IDF_UNITS:
+            docs += list(self.def_terms.values())
+        for terms in docs:
+            for t in set(terms):
+                df[t] = df.get(t, 0) + 1
+        n = len(docs)
+        self.idf = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
+        self.unseen_idf = math.log(n + 1) + 1.0
+        known = set(self.index)
+        self.vectors = [(pid, self.vec(terms), None) for pid, terms in self.def_terms.items() if terms]
+        self.vectors += [(p.code, self.vec(p.terms), p) for p in training.passages if p.code in known and p.terms]
+        # Term lookup: sorted hashes with their idf; every known term is a column of the units' rows, whatever
+        # the vectors (the rows are then the same after a codebook change, and a re-run reuses them). A term
+        # the IDF has never seen is in no unit row's columns, so the vectors leave it out too.
+        keys = np.array(sorted(self.idf), dtype=np.uint64)
+        self.keys = keys
+        self.key_idf = np.array([self.idf[t] for t in keys.tolist()], dtype=np.float64)
+        self.key_col = np.arange(len(keys), dtype=np.int64)
+        col = {t: i for i, t in enumerate(keys.tolist())}
+        rows, cols, vals = [], [], []
+        for k, (_, vec, _) in enumerate(self.vectors):
+            for t, w in vec.items():
+                c = col.get(t)
+                if c is not None:
+                    rows.append(c)
+                    cols.append(k)
+                    vals.append(w)
+        M = sp.csr_matrix((vals, (rows, cols)), shape=(len(col), len(self.vectors)), dtype=np.float64)
+        prof = np.array([self.index[pid] for pid, _, _ in self.vectors], dtype=np.int64)
+        self.order = np.argsort(prof, kind="stable")
+        self.M = M[:, self.order].tocsr() if len(self.vectors) else M
+        sorted_prof = prof[self.order]
+        self.seg_start = np.nonzero(np.r_[True, sorted_prof[1:] != sorted_prof[:-1]])[0] if len(prof) else prof
+        self.seg_prof = sorted_prof[self.seg_start]
+        self.seg_end = np.r_[self.seg_start[1:], len(prof)].astype(np.int64) if len(prof) else prof
+        # Dense for the products with the units' rows when small (sparse x dense sums each cosine over
+        # the unit's terms in the same order as sparse x sparse: the same values, without the sparse result).
+        self.M_dense = self.M.toarray() if self.M.shape[0] * self.M.shape[1] <= DENSE_CELLS else None
+        coo = self.M.tocoo()
+        mk = coo.row.astype(np.int64) * self.M.shape[1] + coo.col
+        o = np.argsort(mk)
+        self.m_keys, self.m_vals = mk[o], coo.data[o]
+        self.col_term = keys
+        self.seg_of = {int(p): (int(a), int(b)) for p, a, b in zip(self.seg_prof, self.seg_start, self.seg_end, strict=True)}
+
+    def vec(self, terms: list[int]) -> dict[int, float]:
+        """L2-normalised TF-IDF vector of *terms* (sublinear tf)."""
+        v = {t: (1.0 + math.log(c)) * self.idf.get(t, self.unseen_idf) for t, c in _tf(terms).items()}
+        norm = math.sqrt(sum(w * w for w in v.values())) or 1.0
+        return {t: w / norm for t, w in v.items()}
+
+    def rows_key(self) -> str:
+        """A key of what the units' TF-IDF rows depend on besides the units (the IDF): equal keys, equal rows,
+        which a re-run may then reuse (:meth:`contributions` *rows*)."""
+        key = getattr(self, "_rows_key", None)
+        if key is None:
+            key = self._rows_key = digest(self.name, self.keys, self.key_idf, self.unseen_idf)
+        return key
+
+    def contributions(self, feats: Features, cols: Ints | None = None,
+                      rows: sp.csr_matrix | None = None) -> tuple[Floats, SimilarityContext | None]:
+        """(units x profiles) contributions (of the profiles *cols*, None: all), and the similarity matrix
+        (kept for the evidence; only the columns of those profiles' vectors are filled). *rows*: the units'
+        TF-IDF rows when known (computed with the same :meth:`rows_key`)."""
+        import numpy as np
+
+        n, P = len(feats), len(self.profiles)
+        C = np.zeros((n, P))
+        if not self.vectors or not n:
+            return C, None
+        if cols is None:
+            idx, starts, profs = None, self.seg_start, self.seg_prof
+            U = self._rows(feats)
+            D = np.empty((n, self.M.shape[1]), dtype=np.float32)
+            M_dense, M = self.M_dense, self.M
+        else:
+            idx, starts, profs, M_dense, M = self._columns(cols)
+            U = rows if rows is not None else self._rows(feats)
+            D = np.zeros((n, self.M.shape[1]), dtype=np.float32)
+            if not len(idx):
+                return C, (U, D)
+        S = D if idx is None else np.empty((n, len(idx)), dtype=np.float32)
+        for a in range(0, n, ROW_CHUNK):
+            rows = U[a:a + ROW_CHUNK]
+            S[a:a + ROW_CHUNK] = rows @ M_dense if M_dense is not None else (rows @ M).toarray()
+        if idx is not None:
+            D[:, idx] = S
+        best = np.maximum.reduceat(S, starts, axis=1)
+        contrib = np.minimum(SIM_CAP, (best - SIM_FLOOR) * SIM_SCALE)
+        contrib[best < SIM_FLOOR + MIN_CONTRIBUTION / SIM_SCALE] = 0.0
+        C[:, profs] = contrib
+        return C, (U, D)
+
+    def _columns(self, cols: Ints) -> tuple[Any, ...]:
+        """For the profiles *cols*: their vectors (:func:`segments_of`) and the matching columns of the vectors
+        matrix (dense when it is); kept for the run's transcripts."""
+
+        key = tuple(int(j) for j in cols)
+        memo = self._columns_of
+        if key not in memo:
+            idx, starts, profs = segments_of(self.seg_of, cols)
+            memo.clear()
+            memo[key] = (idx, starts, profs, None if self.M_dense is None else self.M_dense[:, idx], self.M[:, idx].tocsr())
+        return memo[key]
+
+    def _rows(self, feats: Features) -> sp.csr_matrix:
+        """The units' TF-IDF rows."""
+        return learn.tfidf_rows(feats.ptr, feats.terms, self.keys, self.key_col, self.key_idf, self.unseen_idf,
+                                self.M.shape[0])
+
+    def column_states(self) -> list[str]:
+        import numpy as np
+
+        head = digest(self.name, self.keys, self.key_idf, self.unseen_idf)
+        Mc = self.M.tocsc()
+        tails = self._tails()
+
+        def state(a: int, b: int) -> tuple[Any, ...]:
+            lo, hi = int(Mc.indptr[a]), int(Mc.indptr[b])
+            terms, vals = self.col_term[Mc.indices[lo:hi]], Mc.data[lo:hi]
+            # each vector's (term, weight) pairs in term order: the row numbers depend on the other vectors
+            vec = np.repeat(np.arange(b - a), np.diff(Mc.indptr[a:b + 1]))
+            o = np.lexsort((terms, vec))
+            return np.diff(Mc.indptr[a:b + 1]), terms[o], vals[o], tails[a:b]
+
+        return segment_states(head, len(self.profiles), self.seg_of, state)
+
+    def explain_json_many(self, feats: Features, units: Ints, profs: Ints, ctx: SimilarityContext) -> tuple[list[str], Flat]:
+        """(data as JSON text, words) of each (unit, profile) pair: the nearest vector and the words shared with it.
+
+        The data is the compact evidence of :mod:`qcode.suggest.evidence`
+        (``[cosine, lemmas]``, plus the coding id for a coded passage), written
+        as JSON text directly because a run keeps tens of thousands of them.
+        The words come in the flat form (pair, term) of :func:`word_span_arrays`.
+        """
+        import numpy as np
+
+        U, D = ctx
+        best = np.empty(len(units), dtype=np.int64)
+        for j in unique(profs).tolist():
+            sel = np.nonzero(profs == j)[0]
+            a, b = self.seg_of[j]
+            best[sel] = a + D[units[sel], a:b].argmax(axis=1)
+        sims = np.round(D[units, best].astype(np.float64), 6).tolist()
+        owner, idx = _ranges(U.indptr[units], U.indptr[units + 1])
+        cols = U.indices[idx]
+        weight = U.data[idx] * self._m_value(cols, best[owner])
+        words = _top_word_arrays(owner, weight, self.col_term[cols])
+        listed = word_json_groups(self.info.nlp.vocab.strings, words, len(units))
+        tails = self._tails()
+        frags = list(map("[{!r},[{}]{}]".format, sims, listed, map(tails.__getitem__, best.tolist())))
+        return frags, words
+
+    def _tails(self) -> list[str]:
+        """Per vector (in sorted order), what follows the words in the evidence data."""
+
+        tails: list[str] | None = getattr(self, "_tails_of", None)
+        if tails is None or len(tails) != len(self.vectors):
+            out: list[str] = []
+            for pos in range(len(self.vectors)):
+                _, _, passage = self.vectors[int(self.order[pos])]
+                out.append("" if passage is None else "," + passage_json(passage))
+            self._tails_of = tails = out
+        return tails
+
+    def explain_data_many(self, feats: Features, units: Ints, profs: Ints, ctx: SimilarityContext) -> list[tuple[list[Any], list[int]]]:
+        """:meth:`explain_json_many` with the data as Python lists."""
+        import json
+
+        frags, words = self.explain_json_many(feats, units, profs, ctx)
+        return [(json.loads(f), w) for f, w in zip(frags, _word_lists(words, len(frags)), strict=True)]
+
+    def passage_quotes(self) -> dict[int, str]:
+        """Quote of each coded passage learned from, by coding id."""
+        return {p.coding_id: p.quote for _, _, p in self.vectors if p is not None and p.coding_id is not None}
+
+    def explain_many(self, feats: Features, units: Ints, profs: Ints, ctx: SimilarityContext) -> list[tuple[str, list[int], dict[str, Any] | None]]:
+        """(detail, words, similar) of each (unit, profile) pair (see :meth:`explain_data_many`)."""
+        from qcode.suggest.evidence import similarity_detail
+
+        quotes = self.passage_quotes()
+        out: list[tuple[str, list[int], dict[str, Any] | None]] = []
+        for data, words in self.explain_data_many(feats, units, profs, ctx):
+            sim, listed = data[0], data[1]
+            if len(data) < 3:
+                out.append((similarity_detail(sim, listed, None, False), words, None))
+                continue
+            cid = data[2]
+            quote = data[3] if len(data) >= 4 else quotes.get(cid, "")
+            similar = {"coding_id": cid, "quote": quote, "similarity": round(sim, 4)}
+            out.append((similarity_detail(sim, listed, quote, True), words, similar))
+        return out
+
+    def _m_value(self, rows: NDArray[np.integer[Any]], cols: Ints) -> Floats:
+        """``M[rows, cols]`` elementwise (M is sparse)."""
+        import numpy as np
+
+        if not len(self.m_keys):
+            return np.zeros(len(rows))
+        key = rows.astype(np.int64) * self.M.shape[1] + cols
+        pos = np.minimum(np.searchsorted(self.m_keys, key), len(self.m_keys) - 1)
+        return np.where(self.m_keys[pos] == key, self.m_vals[pos], 0.0)
+
+    def fingerprint(self) -> Any:
+        return (self.name, sorted(self.def_terms.items()))
