@@ -117,6 +117,12 @@ class DocCache:
             return
         self._submit(self.arrays.save, arrays, *parts)
 
+    def save_side(self, arrays: dict[str, NDArray[Any]], *parts: str) -> None:
+        """:meth:`ArrayCache.save_side` on :attr:`arrays`, on the writer thread."""
+        if self.arrays.folder is None:
+            return
+        self._submit(self.arrays.save_side, arrays, *parts)
+
     def _submit(self, fn: Any, *args: Any) -> None:
         if self._writer is None:
             from concurrent.futures import ThreadPoolExecutor
@@ -172,7 +178,31 @@ class ArrayCache:
 
     def forget(self, key: str) -> int:
         """Remove every entry whose first part is *key* (a removed transcript's); the number removed."""
-        return _remove(self.folder, f"{key}-*{SUFFIX}") if self.folder is not None and key.isalnum() else 0
+        if self.folder is None or not key.isalnum():
+            return 0
+        return _remove(self.folder, f"{key}-*{SUFFIX}") + _remove(self.folder, f"{key}-*.{SIDE}")
+
+    def side_path(self, *parts: str) -> Path | None:
+        """The companion file of an entry (:meth:`save_side`)."""
+        p = self.path(*parts)
+        return p.with_suffix(f".{SIDE}") if p is not None else None
+
+    def load_side(self, *parts: str) -> dict[str, NDArray[Any]] | None:
+        """The arrays of the entry's companion file, or None."""
+        p = self.side_path(*parts)
+        if p is None:
+            return None
+        try:
+            return from_bytes(p.read_bytes())
+        except Exception:  # absent or damaged: a miss
+            return None
+
+    def save_side(self, arrays: dict[str, NDArray[Any]], *parts: str) -> None:
+        """Store small arrays beside the entry *parts* without rewriting it (what depends on more than the parse:
+        the engine keeps there the transcript's final rule matches for one rule list)."""
+        p = self.side_path(*parts)
+        if p is not None:
+            _write_bytes(p, lambda: as_bytes(arrays))
 
     def load(self, *parts: str) -> dict[str, NDArray[Any]] | None:
         """The arrays stored under the key *parts*, or None when absent or unreadable."""
@@ -217,9 +247,11 @@ class ArrayCache:
             return
         for _, f in sorted((x for x in files if x[1].name not in self._used), key=lambda x: x[0])[:extra]:
             f.unlink(missing_ok=True)
+            f.with_suffix(f".{SIDE}").unlink(missing_ok=True)
 
 
 SUFFIX = ".arrays"
+SIDE = "order"
 MAGIC = b"QCARR1\0\0"
 
 

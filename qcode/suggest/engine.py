@@ -242,7 +242,9 @@ class Engine(CachedAnalysis, Explaining):
             hashes = unique(np.concatenate(filled)[:, cols]) if filled else np.zeros(0, dtype=np.uint64)
             arrays = _feature_arrays(feats, self.info.nlp.vocab.strings)
             arrays["hashes"] = hashes
-            cache.save_arrays(self._with_matches(arrays, unit, rule, start, end), *self._array_key(key, item.cuts))
+            parts = self._array_key(key, item.cuts)
+            cache.save_arrays(self._with_matches(arrays, unit, rule, start, end), *parts)
+            cache.save_side(self._final_arrays(matches), *parts)
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
 
     # ------------------------------------------------------------ learning

@@ -74,6 +74,24 @@ class CachedAnalysis:
         out["m_unit"], out["m_start"], out["m_end"] = unit[order], start[order], end[order]
         return out
 
+    def _rules_digest(self) -> str:
+        """A key of the whole rule list, in order: the final matches of a cached transcript (numbered by rule,
+        in :meth:`~qcode.suggest.ruleset.RuleSet.ordered` order) are valid for exactly this list."""
+        digest: str | None = self.__dict__.get("_rules_digest_value")
+        if digest is None:
+            import hashlib
+
+            digest = hashlib.sha256("\n".join(self.rule_keys).encode("ascii")).hexdigest()[:32]
+            self.__dict__["_rules_digest_value"] = digest
+        return digest
+
+    def _final_arrays(self, m: Matches) -> dict[str, NDArray[Any]]:
+        """The transcript's final matches for this rule list (kept beside its cache entry, read back without
+        ordering them again)."""
+        import numpy as np
+
+        return {"unit": m.unit, "rule": m.rule, "start": m.start, "end": m.end, "digest": np.array(self._rules_digest())}
+
     def _cached_matches(
         self, item: TranscriptInput, key: str, arrays: dict[str, NDArray[Any]], feats: Features, cache: DocCache
     ) -> tuple[Matches, tuple[Any, ...] | None] | None:
@@ -156,7 +174,14 @@ class CachedAnalysis:
         try:
             feats = _from_arrays(item.transcript_id, arrays)
             words = arrays["strings"].tolist()
-            found = self._cached_matches(item, key, arrays, feats, cache)
+            final = cache.arrays.load_side(*parts)
+            if final is not None and str(final["digest"]) == self._rules_digest():  # the same rule list
+                found: tuple[Matches, tuple[Any, ...] | None] | None = (Matches(
+                    final["unit"], final["rule"], final["start"], final["end"]), None)
+                fresh = False
+            else:
+                found = self._cached_matches(item, key, arrays, feats, cache)
+                fresh = True
         except KeyError:
             return None
         if found is None:
@@ -164,6 +189,8 @@ class CachedAnalysis:
         matches, raw = found
         if raw is not None:  # keep what was matched on the documents (rules that cannot match are cheap to redo)
             cache.save_arrays(self._with_matches(arrays, *raw), *parts)
+        if fresh:  # the final matches for this rule list, so that the next run does not order them again
+            cache.save_side(self._final_arrays(matches), *parts)
         # The evidence reads the terms' text from the vocabulary, which the documents used to fill.
         strings = self.info.nlp.vocab.strings
         for w in words:

@@ -320,3 +320,31 @@ def test_a_blank_pipeline_s_parses_are_not_cached_and_a_new_rule_parses_again(en
     absent = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "wage", "benchmark")})]
     [kept] = list(engine_for(en, absent).analyse([item], cache))
     assert kept.cached  # "benchmark" cannot match here: the cached units and matches serve
+
+
+def test_the_final_matches_are_kept_for_one_rule_list_and_ordered_again_for_another(en, tmp_path):
+    from qcode.suggest.cache import DocCache
+    from qcode.suggest.engine import TranscriptInput
+
+    text = "The contract ended.\n\nA new contract, and the wage went up."
+    item = TranscriptInput(3, text, ((0, 19), (21, len(text))))
+    cache = DocCache(tmp_path)
+    codes = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)}), Code("d", {"": "Yyy"}, keywords={"": ("wage",)})]
+    [first] = list(engine_for(en, codes).analyse([item], cache))
+    cache.flush()
+    [side] = (tmp_path / "units").glob("*.order")
+    engine = engine_for(en, codes)
+    calls = []
+    real = engine._cached_matches
+    engine._cached_matches = lambda *a: calls.append(1) or real(*a)  # type: ignore[method-assign]
+    [again] = list(engine.analyse([item], cache))
+    assert not calls and again.cached  # the same rule list: the kept final matches, not ordered again
+    assert again.matches.rule.tolist() == first.matches.rule.tolist() and len(first.matches) == 3
+    # another rule list (a code before them): ordered again, with its own rule numbers, and kept for next time
+    more = [Code("a", {"": "Xxx"}, keywords={"": ("ended",)}), *codes]
+    [other] = list(engine_for(en, more).analyse([item], DocCache(tmp_path)))
+    [cold] = list(engine_for(en, more).analyse([item], DocCache(tmp_path / "cold")))
+    assert other.matches.rule.tolist() == cold.matches.rule.tolist() != first.matches.rule.tolist()
+    side.write_bytes(b"damaged")  # a damaged companion file is a miss
+    [same] = list(engine_for(en, codes).analyse([item], DocCache(tmp_path)))
+    assert same.matches.rule.tolist() == first.matches.rule.tolist()
