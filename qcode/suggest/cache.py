@@ -117,12 +117,6 @@ class DocCache:
             return
         self._submit(self.arrays.save, arrays, *parts)
 
-    def save_side(self, arrays: dict[str, NDArray[Any]], *parts: str) -> None:
-        """:meth:`ArrayCache.save_side` on :attr:`arrays`, on the writer thread."""
-        if self.arrays.folder is None:
-            return
-        self._submit(self.arrays.save_side, arrays, *parts)
-
     def _submit(self, fn: Any, *args: Any) -> None:
         if self._writer is None:
             from concurrent.futures import ThreadPoolExecutor
@@ -180,29 +174,30 @@ class ArrayCache:
         """Remove every entry whose first part is *key* (a removed transcript's); the number removed."""
         if self.folder is None or not key.isalnum():
             return 0
-        return _remove(self.folder, f"{key}-*{SUFFIX}") + _remove(self.folder, f"{key}-*.{SIDE}")
+        # (the final matches are kept for all transcripts in one file per rule list: those files go too)
+        return _remove(self.folder, f"{key}-*{SUFFIX}") + _remove(self.folder / FINALS, f"*{SUFFIX}")
 
-    def side_path(self, *parts: str) -> Path | None:
-        """The companion file of an entry (:meth:`save_side`)."""
-        p = self.path(*parts)
-        return p.with_suffix(f".{SIDE}") if p is not None else None
+    def finals(self, digest: str) -> FinalMatches:
+        """The final rule matches kept for the rule list *digest* (:class:`FinalMatches`), one file per rule list."""
+        if not hasattr(self, "_finals"):
+            self._finals: dict[str, FinalMatches] = {}
+        if digest not in self._finals:
+            self._finals[digest] = FinalMatches(self.folder / FINALS / f"{digest}{SUFFIX}" if self.folder else None)
+        return self._finals[digest]
 
-    def load_side(self, *parts: str) -> dict[str, NDArray[Any]] | None:
-        """The arrays of the entry's companion file, or None."""
-        p = self.side_path(*parts)
-        if p is None:
-            return None
+    def save_finals(self) -> None:
+        """Write the final matches added since they were read (:meth:`FinalMatches.save`); keep the files of the
+        :data:`KEEP_FINALS` most recent rule lists."""
+        for f in getattr(self, "_finals", {}).values():
+            f.save()
+        if self.folder is None:
+            return
         try:
-            return from_bytes(p.read_bytes())
-        except Exception:  # absent or damaged: a miss
-            return None
-
-    def save_side(self, arrays: dict[str, NDArray[Any]], *parts: str) -> None:
-        """Store small arrays beside the entry *parts* without rewriting it (what depends on more than the parse:
-        the engine keeps there the transcript's final rule matches for one rule list)."""
-        p = self.side_path(*parts)
-        if p is not None:
-            _write_bytes(p, lambda: as_bytes(arrays))
+            files = sorted((self.folder / FINALS).glob(f"*{SUFFIX}"), key=lambda f: f.stat().st_mtime, reverse=True)
+            for old in files[KEEP_FINALS:]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass
 
     def load(self, *parts: str) -> dict[str, NDArray[Any]] | None:
         """The arrays stored under the key *parts*, or None when absent or unreadable."""
@@ -247,11 +242,60 @@ class ArrayCache:
             return
         for _, f in sorted((x for x in files if x[1].name not in self._used), key=lambda x: x[0])[:extra]:
             f.unlink(missing_ok=True)
-            f.with_suffix(f".{SIDE}").unlink(missing_ok=True)
 
 
 SUFFIX = ".arrays"
-SIDE = "order"
+FINALS = "finals"
+"""The folder (in the array cache's) of the :class:`FinalMatches` files."""
+KEEP_FINALS = 3
+
+
+class FinalMatches:
+    """Every cached transcript's final rule matches (:meth:`~qcode.suggest.ruleset.RuleSet.ordered`, numbered by
+    rule) for one rule list, in one file: a re-run with the same rule list (after a definition edit, or with
+    another minimum score) reads them instead of ordering each rule's matches again. Keyed by the entry's file
+    name; a missing or damaged file is empty."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: dict[str, tuple[NDArray[Any], ...]] | None = None
+        self.added = False
+
+    def _load(self) -> dict[str, tuple[NDArray[Any], ...]]:
+        if self.entries is None:
+            self.entries = {}
+            if self.path is not None:
+                try:
+                    d = from_bytes(self.path.read_bytes())
+                    ptr = d["ptr"].tolist()
+                    for k, name in enumerate(d["names"].tolist()):
+                        a, b = ptr[k], ptr[k + 1]
+                        self.entries[name] = (d["unit"][a:b], d["rule"][a:b], d["start"][a:b], d["end"][a:b])
+                except Exception:  # absent or damaged: nothing kept
+                    self.entries = {}
+        return self.entries
+
+    def get(self, name: str) -> tuple[NDArray[Any], ...] | None:
+        return self._load().get(name)
+
+    def put(self, name: str, arrays: tuple[NDArray[Any], ...]) -> None:
+        self._load()[name] = arrays
+        self.added = True
+
+    def save(self) -> None:
+        if not self.added or self.path is None:
+            return
+        import numpy as np
+
+        entries = self._load()
+        names = sorted(entries)
+        cols = list(zip(*(entries[n] for n in names), strict=True)) if names else [[], [], [], []]
+        arrays = {k: np.concatenate(c).astype(np.int64) if len(c) else np.zeros(0, np.int64)
+                  for k, c in zip(("unit", "rule", "start", "end"), cols, strict=True)}
+        arrays["names"] = np.array(names, dtype=str)
+        arrays["ptr"] = np.concatenate([[0], np.cumsum([len(entries[n][0]) for n in names])]).astype(np.int64)
+        _write_bytes(self.path, lambda: as_bytes(arrays))
+        self.added = False
 MAGIC = b"QCARR1\0\0"
 
 

@@ -169,6 +169,7 @@ class Engine(CachedAnalysis, Explaining):
         if not pending:
             if cache is not None:
                 cache.flush()
+                cache.arrays.save_finals()
             return
 
         def stream() -> Iterator[tuple[str, int]]:
@@ -187,6 +188,7 @@ class Engine(CachedAnalysis, Explaining):
             yield self._store(pending[current], bucket, cache)
         if cache is not None:
             cache.flush()
+            cache.arrays.save_finals()
 
     def rule_ids(self) -> NDArray[np.uint64]:
         """See :meth:`~qcode.suggest.ruleset.RuleSet.rule_ids`."""
@@ -244,7 +246,7 @@ class Engine(CachedAnalysis, Explaining):
             arrays["hashes"] = hashes
             parts = self._array_key(key, item.cuts)
             cache.save_arrays(self._with_matches(arrays, unit, rule, start, end), *parts)
-            cache.save_side(self._final_arrays(matches), *parts)
+            self._keep_final(cache, parts, matches)
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
 
     # ------------------------------------------------------------ learning

@@ -85,12 +85,11 @@ class CachedAnalysis:
             self.__dict__["_rules_digest_value"] = digest
         return digest
 
-    def _final_arrays(self, m: Matches) -> dict[str, NDArray[Any]]:
-        """The transcript's final matches for this rule list (kept beside its cache entry, read back without
-        ordering them again)."""
-        import numpy as np
-
-        return {"unit": m.unit, "rule": m.rule, "start": m.start, "end": m.end, "digest": np.array(self._rules_digest())}
+    def _keep_final(self, cache: DocCache, parts: tuple[str, ...], m: Matches) -> None:
+        """Keep the transcript's final matches for this rule list (:class:`~qcode.suggest.cache.FinalMatches`)."""
+        p = cache.arrays.path(*parts)
+        if p is not None:
+            cache.arrays.finals(self._rules_digest()).put(p.name, (m.unit, m.rule, m.start, m.end))
 
     def _cached_matches(
         self, item: TranscriptInput, key: str, arrays: dict[str, NDArray[Any]], feats: Features, cache: DocCache
@@ -174,10 +173,10 @@ class CachedAnalysis:
         try:
             feats = _from_arrays(item.transcript_id, arrays)
             words = arrays["strings"].tolist()
-            final = cache.arrays.load_side(*parts)
-            if final is not None and str(final["digest"]) == self._rules_digest():  # the same rule list
-                found: tuple[Matches, tuple[Any, ...] | None] | None = (Matches(
-                    final["unit"], final["rule"], final["start"], final["end"]), None)
+            p = cache.arrays.path(*parts)
+            final = cache.arrays.finals(self._rules_digest()).get(p.name) if p is not None else None
+            if final is not None:  # ordered for the same rule list
+                found: tuple[Matches, tuple[Any, ...] | None] | None = (Matches(*final), None)
                 fresh = False
             else:
                 found = self._cached_matches(item, key, arrays, feats, cache)
@@ -190,7 +189,7 @@ class CachedAnalysis:
         if raw is not None:  # keep what was matched on the documents (rules that cannot match are cheap to redo)
             cache.save_arrays(self._with_matches(arrays, *raw), *parts)
         if fresh:  # the final matches for this rule list, so that the next run does not order them again
-            cache.save_side(self._final_arrays(matches), *parts)
+            self._keep_final(cache, parts, matches)
         # The evidence reads the terms' text from the vocabulary, which the documents used to fill.
         strings = self.info.nlp.vocab.strings
         for w in words:

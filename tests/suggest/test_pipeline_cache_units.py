@@ -331,8 +331,7 @@ def test_the_final_matches_are_kept_for_one_rule_list_and_ordered_again_for_anot
     cache = DocCache(tmp_path)
     codes = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)}), Code("d", {"": "Yyy"}, keywords={"": ("wage",)})]
     [first] = list(engine_for(en, codes).analyse([item], cache))
-    cache.flush()
-    [side] = (tmp_path / "units").glob("*.order")
+    [side] = (tmp_path / "units" / "finals").glob("*.arrays")  # one file for the rule list, every transcript in it
     engine = engine_for(en, codes)
     calls = []
     real = engine._cached_matches
@@ -345,6 +344,7 @@ def test_the_final_matches_are_kept_for_one_rule_list_and_ordered_again_for_anot
     [other] = list(engine_for(en, more).analyse([item], DocCache(tmp_path)))
     [cold] = list(engine_for(en, more).analyse([item], DocCache(tmp_path / "cold")))
     assert other.matches.rule.tolist() == cold.matches.rule.tolist() != first.matches.rule.tolist()
-    side.write_bytes(b"damaged")  # a damaged companion file is a miss
+    assert len(list((tmp_path / "units" / "finals").glob("*.arrays"))) == 2  # (one per rule list)
+    side.write_bytes(b"damaged")  # a damaged file is a miss
     [same] = list(engine_for(en, codes).analyse([item], DocCache(tmp_path)))
     assert same.matches.rule.tolist() == first.matches.rule.tolist()
