@@ -17,16 +17,11 @@ from qcode.suggest.model_signals import (
 from qcode.suggest.units import Features
 
 if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
-    import numpy as np
     import scipy.sparse as sp
-    from numpy.typing import NDArray
 
+    from qcode.suggest.model_signals import Flat, Floats, Ints
     from qcode.suggest.pipeline import PipelineInfo
 
-    Ints = NDArray[np.int64]
-    Hashes = NDArray[np.uint64]
-    Floats = NDArray[np.float64]
-    Flat = tuple[Ints, Hashes]
     LearnedContext = tuple[sp.csr_matrix, Floats]
     """The units' feature rows and each code's (uncalibrated) probability."""
 

@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
     from numpy.typing import ArrayLike, NDArray
     from spacy.strings import StringStore
 
-
     Ints = NDArray[np.int64]
     Hashes = NDArray[np.uint64]
     Floats = NDArray[np.float64]

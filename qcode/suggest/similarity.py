@@ -33,12 +33,9 @@ if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
     import scipy.sparse as sp
     from numpy.typing import NDArray
 
+    from qcode.suggest.model_signals import Flat, Floats, Ints
     from qcode.suggest.pipeline import PipelineInfo
 
-    Ints = NDArray[np.int64]
-    Hashes = NDArray[np.uint64]
-    Floats = NDArray[np.float64]
-    Flat = tuple[Ints, Hashes]
     SimilarityContext = tuple[sp.csr_matrix, NDArray[np.float32]]
     """The units' TF-IDF rows and their cosines to every vector."""
 
