@@ -1,4 +1,4 @@
-"""On-disk cache of parsed transcripts (spaCy ``DocBin``), one file per transcript.
+"""On-disk cache of what suggestion runs derive from each transcript, and of trained pipelines' parses.
 
 The key is the SHA-256 of the transcript text *and* its turn boundaries (the
 parser sees one turn at a time), plus the pipeline's name and version: when
@@ -8,15 +8,16 @@ editing codes does not parse again. Entries are written to a temporary file
 and renamed, so a crash never leaves a torn entry; an unreadable entry is
 treated as missing and rewritten.
 
-Beside each parse, :class:`ArrayCache` keeps what the engine derives from it
-(the units, their terms, the transcript's LEMMA and NORM hashes, and each
-rule's own matches under that rule's key) as an uncompressed ``.npz``:
-loading a few arrays is many times faster than rebuilding the spaCy
-documents from a ``DocBin``, so a re-run reads no documents at all unless a
-new rule can match in the transcript; then only the new rules are matched on
-the cached documents (:meth:`qcode.suggest.engine.Engine.analyse`).
+:class:`ArrayCache` keeps what the engine derives from a parse (the units,
+their terms, the transcript's LEMMA and NORM hashes, and each rule's own
+matches under that rule's key) as one buffer per transcript (:func:`as_bytes`),
+and :class:`FinalMatches` the ordered matches of every transcript for one rule
+list: a re-run reads no documents at all unless a new rule can match in the
+transcript; then only the new rules are matched, on the cached documents
+(``DocBin``, kept for trained pipelines only: a blank pipeline parses about as
+fast as a ``DocBin`` is read) or on a new parse
+(:meth:`qcode.suggest.engine.Engine.analyse`).
 """
-
 from __future__ import annotations
 
 import hashlib
@@ -162,7 +163,7 @@ class ArrayCache:
         """Names of the entries read or written by this object (never pruned by it)."""
 
     def path(self, *parts: str) -> Path | None:
-        """``<first part>-<hash of all parts>.npz``: the first part is the parse's text key, so that
+        """``<first part>-<hash of all parts>.arrays``: the first part is the parse's text key, so that
         :meth:`forget` finds every entry of a transcript's text."""
         if self.folder is None:
             return None
