@@ -110,10 +110,27 @@ async def test_setting_the_sort_key_sorts_the_transcripts(make, project_dir) -> 
             return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
 
         assert names() == ["a-short", "interview-01"]
+        assert "sorted by title" in screen.query_one("#project-status").render().plain
         screen.sort_key = "words"
         await pilot.pause()
         assert names() == ["interview-01", "a-short"]
         assert "sorted by words" in screen.query_one("#project-status").render().plain
+
+
+async def test_the_transcript_list_is_sorted_by_the_titles_it_shows(make, project_dir) -> None:
+    from qcode.core.transcript import Transcript, build_text
+    from qcode.usecases.project import Project
+
+    with Project.open(project_dir) as p:
+        text, turns = build_text([("I", "Hello?", None, None), ("Bo", "Hi.", None, None)])
+        p.store.transcripts.add(Transcript(name="z-last", title="Aardvark farm interview", text=text, turns=turns))
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#transcripts")
+        shown = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert shown[0] == "Aardvark farm interview"  # its name, z-last, would sort it last
+        assert shown == sorted(shown, key=str.casefold)
 
 
 async def test_setting_the_code_reloads_retrieval_and_review(make, project_dir) -> None:

@@ -17,7 +17,8 @@ from qcode.usecases import blind
 from qcode.usecases.progress import coding_progress
 from qcode.usecases.project import transcript_summaries
 
-SORTS = ("name", "words", "progress", "kind")
+SORTS = ("title", "words", "progress", "kind")
+"""The orders of the transcript list: by the title it shows (the name when there is none), words, progress, kind."""
 
 
 class ProjectScreen(QcodeScreen):
@@ -32,7 +33,7 @@ class ProjectScreen(QcodeScreen):
         Binding("M", "project_memo", "Project memo", show=False),
     ]
 
-    sort_key: Reactive[str] = var("name", init=False)
+    sort_key: Reactive[str] = var("title", init=False)
     """The column the transcripts are sorted by (one of :data:`SORTS`); setting it re-sorts the table."""
 
     def __init__(self) -> None:
@@ -80,10 +81,10 @@ class ProjectScreen(QcodeScreen):
         query = self.query_one("#filter", Input).value.strip().casefold()
         rows = [r for r in self._rows if not query or query in _haystack(r)]
         key = {
-            "name": lambda r: r["name"].casefold(),
+            "title": lambda r: ((r["title"] or r["name"]).casefold(), r["name"]),
             "words": lambda r: -r["words"],
             "progress": lambda r: -(r["progress"].share_me if r["progress"] else 0),
-            "kind": lambda r: (r["kind"], r["name"]),
+            "kind": lambda r: (r["kind"] or "", (r["title"] or r["name"]).casefold()),
         }[self.sort_key]
         rows.sort(key=key)
         table.clear()
