@@ -71,3 +71,18 @@ def test_a_french_xlsx_names_the_agreement_sheet_and_columns_in_french(project: 
                        "Alpha (borne haute)", "Lecture", "Codages", "Cellules neutralisées")
     inst = next(c for c in agreed["codes"] if c["code"] == "instability")
     assert rows[1][0] == "instability" and rows[1][5] == pytest.approx(inst["alpha"])
+
+
+def test_a_french_report_s_agreement_appendix_is_in_french(project: Project, agreed: dict, tmp_path: Path) -> None:
+    text = generate_report(project, ReportRequest("md", tmp_path / "r.md", lang="fr")).read_text(encoding="utf-8")
+    section = text[text.rindex("Accord entre codeurs"):]  # (the last one: the appendix, after the contents)
+    assert "Alpha de Krippendorff" in section and "amina, bob" in section and "unité : caractère" in section
+    inst = next(c for c in agreed["codes"] if c["code"] == "instability")
+    assert f"{inst['alpha']:.3f}".replace(".", ",") in section  # French numbers
+    assert re.search(r"\\\[\d,\d\d ; \d,\d\d\\\]", section)  # an interval with decimal commas
+    assert "ensemble (codes empilés)" in section and "non fiable" in section and "| Lecture |" in section
+    assert "overall (codes stacked)" not in section and "not reliable" not in section
+    d = docx.Document(str(generate_report(project, ReportRequest("docx", tmp_path / "r.docx", lang="fr"))))
+    header = next(t for t in d.tables if t.rows[0].cells[0].text == "Code" and t.rows[0].cells[1].text == "Accord")
+    assert [c.text for c in header.rows[0].cells] == ["Code", "Accord", "Kappa", "Alpha", "IC 95 %", "Lecture"]
+    assert any(p.text.startswith("Calculé le ") for p in d.paragraphs)

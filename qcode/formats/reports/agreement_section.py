@@ -7,23 +7,31 @@ the run behind it. ``result`` is the JSON of :mod:`qcode.usecases.agreement`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qcode.formats.reports.i18n import Messages
 
 HEADER = ["code", "label", "percent", "positive", "kappa", "alpha", "alpha_low", "alpha_high", "reading", "codings"]
 TITLE = "Appendix: agreement between coders"
 
 
-def summary(result: dict[str, Any]) -> str:
+def summary(result: dict[str, Any], m: Messages | None = None) -> str:
+    """The sentence that says what the figures are, in the report's language (*m*; default English)."""
+    m = m or _english()
     cb = result.get("codebook") or {}
-    unit = result["unit"] + (f" (overlap >= {result['overlap']:.0%} of each coding)" if result.get("overlap") else "")
-    return (
-        f"Computed {str(result.get('computed', ''))[:10]} for {', '.join(result['coders'])} on "
-        f"{len(result['transcripts'])} double-coded transcript(s); unit: {unit}; codebook "
-        f"{cb.get('version') or '(no version)'} {(cb.get('hash') or '')[:8]}. Krippendorff's alpha (nominal) with a "
-        f"95% bootstrap interval ({result['resamples']} resamples); reading: alpha >= .800 reliable, "
-        f".667-.800 tentative, below not reliable. Codes with fewer than {result['min_codings']} codings are too rare "
-        "to judge."
-    )
+    unit = m(f"ag_unit_{result['unit']}") if m.has(f"ag_unit_{result['unit']}") else str(result["unit"])
+    if result.get("overlap"):
+        unit += m("ag_overlap", share=f"{result['overlap']:.0%}")
+    return m("ag_summary", date=str(result.get("computed", ""))[:10], coders=", ".join(result["coders"]),
+             transcripts=len(result["transcripts"]), unit=unit, version=cb.get("version") or m("ag_no_version"),
+             hash=(cb.get("hash") or "")[:8], resamples=result["resamples"], min_codings=result["min_codings"])
+
+
+def _english() -> Messages:
+    from qcode.formats.reports.i18n import Messages
+
+    return Messages("en")
 
 
 def _row(code: str, label: str, f: dict[str, Any]) -> list[Any]:
@@ -31,34 +39,56 @@ def _row(code: str, label: str, f: dict[str, Any]) -> list[Any]:
     return [code, label, f["percent"], f["positive"], f["kappa"], f["alpha"], ci[0], ci[1], f["reading"], f["codings"]]
 
 
-def rows(result: dict[str, Any]) -> list[list[Any]]:
+def rows(result: dict[str, Any], m: Messages | None = None) -> list[list[Any]]:
     """One row per code, then the overall row (raw numbers; None when undefined or too rare)."""
     out = [_row(c["code"], c["label"], c) for c in result["codes"]]
-    out.append(_row("", "overall (codes stacked)", result["overall"]))
+    out.append(_row("", (m or _english())("ag_overall"), result["overall"]))
     return out
 
 
-def fmt(value: object, pct: bool = False) -> str:
+def fmt(value: object, pct: bool = False, m: Messages | None = None) -> str:
+    """A figure as text (a share as a percentage with one decimal, else three decimals), in *m*'s locale."""
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{100 * value:.1f}%" if pct else f"{value:.3f}"
+        if m is None or m.lang == "en":
+            return f"{100 * value:.1f}%" if pct else f"{value:.3f}"
+        from babel.numbers import format_decimal, format_percent
+
+        return format_percent(value, format="#,##0.0%", locale=m.locale) if pct else \
+            format_decimal(value, format="0.000", locale=m.locale)
     return str(value)
 
 
-def _two(x: float) -> str:
+def _two(x: float, m: Messages | None = None) -> str:
     """Two decimals, without a minus sign on a value that rounds to zero ("-0.00")."""
-    text = f"{x:.2f}"
-    return "0.00" if text == "-0.00" else text
+    if m is None or m.lang == "en":
+        text = f"{x:.2f}"
+    else:
+        from babel.numbers import format_decimal
+
+        text = format_decimal(x, format="0.00", locale=m.locale)
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
 
 
-def display_rows(result: dict[str, Any]) -> list[list[str]]:
+def display_rows(result: dict[str, Any], m: Messages | None = None) -> list[list[str]]:
     """Rows as text: label, agreement %, kappa, alpha, 95% interval, reading."""
+    sep = ", " if m is None or m.lang == "en" else " ; "  # (a decimal comma needs another separator)
     out = []
-    for r in rows(result):
-        interval = f"[{_two(r[6])}, {_two(r[7])}]" if r[6] is not None else ""
-        out.append([r[1], fmt(r[2], True), fmt(r[4]), fmt(r[5]), interval, r[8]])
+    for r in rows(result, m):
+        interval = f"[{_two(r[6], m)}{sep}{_two(r[7], m)}]" if r[6] is not None else ""
+        out.append([r[1], fmt(r[2], True, m), fmt(r[4], m=m), fmt(r[5], m=m), interval, reading(r[8], m)])
     return out
 
 
-DISPLAY_HEADER = ["Code", "Agreement", "Kappa", "Alpha", "95% CI", "Reading"]
+def reading(value: object, m: Messages | None = None) -> str:
+    """A reading (reliable, tentative, not reliable, undefined, too rare) in the report's language."""
+    m = m or _english()
+    key = "ag_r_" + str(value).replace(" ", "_")
+    return m(key) if m.has(key) else str(value)
+
+
+def display_header(m: Messages | None = None) -> list[str]:
+    """The headers of :func:`display_rows`."""
+    m = m or _english()
+    return [m(k) for k in ("ag_h_code", "ag_h_agreement", "ag_h_kappa", "ag_h_alpha", "ag_h_ci", "ag_h_reading")]

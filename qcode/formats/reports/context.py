@@ -251,4 +251,5 @@ def _agreement(report: Report) -> dict[str, object] | None:
         return None
     from qcode.formats.reports import agreement_section as a
 
-    return {"summary": a.summary(report.agreement), "header": a.DISPLAY_HEADER, "rows": a.display_rows(report.agreement)}
+    m = report.m
+    return {"summary": a.summary(report.agreement, m), "header": a.display_header(m), "rows": a.display_rows(report.agreement, m)}

@@ -499,9 +499,10 @@ def write_agreement(w: _Writer, report: Report, h: Heading) -> None:
     from qcode.formats.reports import agreement_section as a
 
     w.heading(h)
-    w.para(a.summary(report.agreement or {}))
-    rows = a.display_rows(report.agreement or {})
-    w.table([a.DISPLAY_HEADER], rows, fixed_widths(a.DISPLAY_HEADER, w.usable, rows=rows))
+    w.para(a.summary(report.agreement or {}, w.m))
+    rows = a.display_rows(report.agreement or {}, w.m)
+    header = a.display_header(w.m)
+    w.table([header], rows, fixed_widths(header, w.usable, rows=rows))
 
 
 WRITERS: dict[str, Callable[[_Writer, Report, Heading], None]] = {
