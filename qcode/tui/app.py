@@ -78,7 +78,8 @@ class QcodeApp(App[None]):
         if self.project.read_only:
             self.notify(read_only_note(self.project), title="Read-only project", severity="warning", markup=False)
         if self.project.notice:
-            self.notify(self.project.notice, title="Demo", markup=False, timeout=12)
+            self.notify(self.project.notice, title="Demo" if self.project.settings.demo else "Project", markup=False,
+                        timeout=12)
         if self.project.seed_report and self.project.seed_report.messages:
             self.notify("\n".join(self.project.seed_report.messages), title="Project created", markup=False)
         if self.project.server is not None:

@@ -184,6 +184,12 @@ class Project:
                         (root / DATA_DIR / (DB_FILE + suffix)).unlink(missing_ok=True)
                 raise
         project.notice = demo_note
+        if store.backup_path is not None and store.migrated:  # an existing project file, upgraded on opening
+            from qcode.storage.migrations import SCHEMA_VERSION
+
+            upgraded = (f"The project database was upgraded to schema version {SCHEMA_VERSION} by this qcode "
+                        f"({len(store.migrated)} step(s)); the file as it was is kept in {store.backup_path}.")
+            project.notice = f"{project.notice}\n{upgraded}".strip()
         return project
 
     @classmethod

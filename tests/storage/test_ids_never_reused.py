@@ -270,3 +270,20 @@ def test_a_version_7_file_without_autoincrement_is_refused(tmp_path: Path) -> No
     assert "does not have the structure qcode creates for schema version 7" in err.value.message
     assert "table 'codebooks'" in err.value.message
     assert path.read_bytes() == before
+
+
+def test_opening_an_older_project_says_it_was_upgraded_and_where_the_old_file_is(tmp_path: Path, capsys) -> None:
+    from qcode.storage.migrations import SCHEMA_VERSION
+    from qcode.usecases.project import Project
+    from tests.helpers import run_cli
+
+    Project.init(tmp_path / "study").close()
+    db = tmp_path / "study" / ".qcode" / "project.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    _v6_project(db)
+    code, _, err = run_cli(capsys, "-p", str(tmp_path / "study"), "transcripts")
+    assert code == 0, err
+    assert f"upgraded to schema version {SCHEMA_VERSION}" in err and "before-migration-v6-to-v7" in err
+    with Project.open(tmp_path / "study") as p:  # once upgraded, nothing more to say
+        assert "upgraded" not in p.notice
