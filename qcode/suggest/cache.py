@@ -45,10 +45,10 @@ def to_bytes(docs: Sequence[Any]) -> bytes:
 
 def _write(path: Path, docs: Sequence[Any]) -> None:
     """Serialise and write one entry atomically (on the cache's thread)."""
-    _write_bytes(path, lambda: to_bytes(docs))
+    write_atomically(path, lambda: to_bytes(docs))
 
 
-def _write_bytes(path: Path, make: Any) -> None:
+def write_atomically(path: Path, make: Any) -> None:
     """Write the bytes ``make()`` returns to *path* atomically (temp file + rename); errors only lose the entry."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -224,7 +224,7 @@ class ArrayCache:
             return
         self._used.add(p.name)
 
-        _write_bytes(p, lambda: as_bytes(arrays))
+        write_atomically(p, lambda: as_bytes(arrays))
 
     def prune(self) -> None:
         """Remove the least recently used entries beyond :attr:`KEEP_FILES`, never one this object used.
@@ -295,7 +295,7 @@ class FinalMatches:
                   for k, c in zip(("unit", "rule", "start", "end"), cols, strict=True)}
         arrays["names"] = np.array(names, dtype=str)
         arrays["ptr"] = np.concatenate([[0], np.cumsum([len(entries[n][0]) for n in names])]).astype(np.int64)
-        _write_bytes(self.path, lambda: as_bytes(arrays))
+        write_atomically(self.path, lambda: as_bytes(arrays))
         self.added = False
 MAGIC = b"QCARR1\0\0"
 
@@ -361,30 +361,3 @@ def _layout(arrays: dict[str, NDArray[Any]]) -> tuple[list[list[Any]], bytes]:
         parts.append(raw + b"\0" * pad)
         offset += len(raw) + pad
     return meta, b"".join(parts)
-
-
-def _pack(arrays: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
-    """*arrays* as two ``.npz`` members (the fit cache's few files): their bytes one after the other
-    (``__blob__``) and the JSON table of :func:`_layout` (``__meta__``)."""
-    import json
-
-    import numpy as np
-
-    meta, blob = _layout(arrays)
-    data = np.frombuffer(blob, dtype=np.uint8) if blob else np.zeros(0, np.uint8)
-    return {"__blob__": data, "__meta__": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
-
-
-def _unpack(stored: dict[str, NDArray[Any]]) -> dict[str, NDArray[Any]]:
-    """The inverse of :func:`_pack` (views into the blob)."""
-    import json
-    import math
-
-    import numpy as np
-
-    blob = stored["__blob__"]
-    out: dict[str, NDArray[Any]] = {}
-    for name, dtype, shape, offset in json.loads(stored["__meta__"].tobytes().decode("utf-8")):
-        dt = np.dtype(dtype)
-        out[name] = np.frombuffer(blob, dtype=dt, count=math.prod(shape), offset=offset).reshape(tuple(shape))
-    return out

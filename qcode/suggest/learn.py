@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qcode.suggest.arrays import ranges
+from qcode.suggest.base import digest
+from qcode.suggest.cache import SUFFIX, as_bytes, from_bytes, write_atomically
 
 if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
     import numpy as np
@@ -206,7 +208,7 @@ class FitCache:
     the codebook's keywords change, or one code's codings, the other codes'
     models (and those of the held-out folds) are read back instead of refit.
 
-    On disk (*path*), one ``.npz`` file per feature matrix holds the fits made
+    On disk (*path*), one file per feature matrix (:func:`~qcode.suggest.cache.as_bytes`) holds the fits made
     on it; without a path the cache lives in memory only. :attr:`fits` and
     :attr:`hits` count the regressions fitted and reused (for tests and the
     benchmark). At most :data:`KEEP_FILES` files are kept, the least recently
@@ -224,20 +226,15 @@ class FitCache:
 
     def _file(self, xkey: str) -> Path:
         assert self.path is not None
-        return self.path / f"{xkey}.npz"
+        return self.path / f"{xkey}{SUFFIX}"
 
     def _group(self, xkey: str) -> dict[str, Fit | None]:
         if xkey in self._mem:
             return self._mem[xkey]
         group: dict[str, Fit | None] = {}
         if self.path is not None:
-            import numpy as np
-
-            from qcode.suggest.cache import _unpack
-
             try:
-                with np.load(self._file(xkey), allow_pickle=False) as z:
-                    stored = _unpack({k: z[k] for k in z.files})
+                stored = from_bytes(self._file(xkey).read_bytes())
                 for name, value in stored.items():
                     if name.startswith("w_"):
                         group[name[2:]] = (value, float(stored["b_" + name[2:]]))
@@ -266,14 +263,9 @@ class FitCache:
         if self.path is None or not self._dirty:
             self._dirty.clear()
             return
-        import tempfile
-
         import numpy as np
 
-        from qcode.suggest.cache import _pack
-
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
             for xkey in sorted(self._dirty):
                 arrays: dict[str, NDArray[Any]] = {}
                 for key, value in self._mem[xkey].items():
@@ -281,29 +273,13 @@ class FitCache:
                         arrays["n_" + key] = np.zeros(0, np.float32)
                     else:
                         arrays["w_" + key], arrays["b_" + key] = value[0], np.array(value[1], dtype=np.float64)
-                fd, tmp = tempfile.mkstemp(dir=self.path, suffix=".tmp")
-                with os.fdopen(fd, "wb") as f:
-                    np.savez(f, **_pack(arrays))  # type: ignore[arg-type]
-                os.replace(tmp, self._file(xkey))
-            files = sorted(self.path.glob("*.npz"), key=lambda f: f.stat().st_mtime, reverse=True)
+                write_atomically(self._file(xkey), lambda arrays=arrays: as_bytes(arrays))
+            files = sorted(self.path.glob(f"*{SUFFIX}"), key=lambda f: f.stat().st_mtime, reverse=True)
             for old in files[self.KEEP_FILES:]:
                 old.unlink(missing_ok=True)
         except OSError:
             pass  # a read-only or full disk costs speed next time, not correctness
         self._dirty.clear()
-
-
-def _digest(*arrays: ArrayLike) -> str:
-    import hashlib
-
-    import numpy as np
-
-    h = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(str((a.dtype.str, a.shape)).encode())
-        h.update(a.tobytes())
-    return h.hexdigest()[:32]
 
 
 def fit(rows: list[list[int]], Y: Floats32, M: Floats32, codes: list[str], stops: frozenset[int] = frozenset(),
@@ -348,7 +324,7 @@ def fit(rows: list[list[int]], Y: Floats32, M: Floats32, codes: list[str], stops
     c = len(codes)
     seen = np.isin(keys, np.array(sorted(df), dtype=np.uint64))
     model = LinearModel(vocab, idf, np.zeros((len(vocab), c), np.float32), np.full(c, -10.0, np.float32), codes,
-                        base_key=_digest(keys[seen], kidf[seen], np.array([unseen])), norm=(keys, kidf, unseen))
+                        base_key=digest(keys[seen], kidf[seen], np.array([unseen])), norm=(keys, kidf, unseen))
     if not n_shared or not rows:
         return model
     X = _matrix(model, rows)
@@ -356,7 +332,7 @@ def fit(rows: list[list[int]], Y: Floats32, M: Floats32, codes: list[str], stops
     if cache is not None:
         free_at = np.nonzero(free)[0]
         XF = X[free_at][:, :n_shared]
-        xkey = _digest(XF.data, XF.indices, XF.indptr, np.array(XF.shape))
+        xkey = digest(XF.data, XF.indices, XF.indptr, np.array(XF.shape))
         # What else a code's fit sees, read without slicing X per code: its own terms' columns in the units, and
         # its own texts' rows (their terms by hash: the column numbers depend on the other codes' own terms).
         XO = X[free_at][:, n_shared:].tocsc()
@@ -376,7 +352,7 @@ def fit(rows: list[list[int]], Y: Floats32, M: Floats32, codes: list[str], stops
             oc = own_cols[j] - n_shared
             e_owner, e_idx = ranges(XO.indptr[oc], XO.indptr[oc + 1])
             t_owner, t_idx = ranges(X.indptr[theirs], X.indptr[theirs + 1])
-            key = _digest(mine, Y[mine, j] > 0, np.array([C, SEED], dtype=np.float64), np.array(own[j], dtype=np.uint64),
+            key = digest(mine, Y[mine, j] > 0, np.array([C, SEED], dtype=np.float64), np.array(own[j], dtype=np.uint64),
                           e_owner, XO.indices[e_idx], XO.data[e_idx], t_owner, col_term[X.indices[t_idx]], X.data[t_idx],
                           Y[theirs, j] > 0)
             found, fitted = cache.get(xkey, key)
