@@ -4,7 +4,7 @@
   of the inputs of its last suggestions and the fingerprint of what was stored;
   a transcript whose inputs did not change, or whose rule matches say the same
   after a rule change, is skipped.
-* :class:`ScoreMemo` (``cache/suggest/scores.npz``): per transcript, its
+* :class:`ScoreMemo` (``cache/suggest/scores.arrays``): per transcript, its
   eligible (unit, code, score) pairs, the ones kept, a key per code and the
   similarity signal's unit rows: a re-run after a codebook change scores only
   the codes whose key changed (:func:`qcode.usecases.suggest_rows.transcript_rows`).
@@ -16,7 +16,6 @@ read-only or full disk costs speed, not correctness.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +42,8 @@ class MemoEntry:
     """(signal name, its rows key, the units' rows it computed: a CSR matrix), given back to it next time."""
 
 
-def memo_base(*parts: Any) -> str:
+def inputs_key(*parts: Any) -> str:
+    """A key of some inputs (the SHA-256 of their repr): what the manifest and the memo compare between runs."""
     import hashlib
 
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:40]
@@ -84,10 +84,11 @@ class ScoreMemo:
     def _load(self) -> None:
         import numpy as np
 
+        from qcode.suggest.cache import from_bytes
+
         self._loaded = True
         try:
-            with np.load(self.path, allow_pickle=False) as z:
-                d = {k: z[k] for k in z.files}
+            d = from_bytes(self.path.read_bytes())
             codes = d["codes"].tolist()
             ptr = d["ptr"].tolist()
             for k, tid in enumerate(d["tids"].tolist()):
@@ -102,7 +103,8 @@ class ScoreMemo:
                     da, db = int(d["r_dptr"][k]), int(d["r_dptr"][k + 1])
                     shape = (pb - pa - 1, int(d["r_width"][k]))
                     rows = (str(d["r_name"][k]), str(d["r_key"][k]),
-                            sp.csr_matrix((d["r_data"][da:db], d["r_indices"][da:db], d["r_indptr"][pa:pb]), shape=shape))
+                            sp.csr_matrix((d["r_data"][da:db].copy(), d["r_indices"][da:db].copy(),  # (writable)
+                                           d["r_indptr"][pa:pb].copy()), shape=shape))
                 self.entries[int(tid)] = MemoEntry(
                     str(d["base"][k]), [c for c, h in zip(codes, have.tolist(), strict=True) if h],
                     d["keys"][k][have], d["unit"][a:b].astype(np.int64), _remap(d["code"][a:b], have),
@@ -129,9 +131,9 @@ class ScoreMemo:
         self._write()
 
     def _write(self) -> None:
-        import tempfile
-
         import numpy as np
+
+        from qcode.suggest.cache import as_bytes, write_atomically
 
         tids = sorted(self.entries)
         codes = sorted({c for e in self.entries.values() for c in e.codes})
@@ -180,18 +182,7 @@ class ScoreMemo:
         arrays.update(tids=np.array(tids, dtype=np.int64), codes=np.array(codes, dtype=str), keys=keys, has=has,
                       ptr=np.array(ptr, dtype=np.int64), base=np.array([self.entries[t].base for t in tids], dtype=str),
                       stored=np.array([list(self.entries[t].stored) for t in tids], dtype=np.float64).reshape(T, 3))
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".scores.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    np.savez(f, **arrays)  # type: ignore[arg-type]
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError:
-            pass  # a read-only or full disk costs speed next time, not correctness
+        write_atomically(self.path, lambda: as_bytes(arrays))  # (a read-only or full disk costs speed next time)
 
 
 def _remap(code: NDArray[Any], has: NDArray[np.bool_]) -> NDArray[np.int64]:

@@ -15,7 +15,7 @@ with those codes). The result is the rows a full run would write.
 
 The memo is used only when the pending suggestions stored are still the ones
 that run wrote (their count, sum of ids and sum of scores) and the rest of the
-transcript's inputs are the same (:func:`~qcode.usecases.suggest_memory.memo_base`);
+transcript's inputs are the same (:func:`~qcode.usecases.suggest_memory.inputs_key`);
 anything else means a full scoring.
 """
 

@@ -38,7 +38,7 @@ from qcode.storage.interface import SuggestionRow
 from qcode.usecases import blind, suggest_writer
 from qcode.usecases.coding import Change, History, apply_code
 from qcode.usecases.project import Progress, Project, no_progress
-from qcode.usecases.suggest_memory import Manifest, MemoEntry, ScoreMemo, column_heads, memo_base
+from qcode.usecases.suggest_memory import Manifest, MemoEntry, ScoreMemo, column_heads, inputs_key
 from qcode.usecases.suggest_rows import SUGGESTER, transcript_rows
 
 DEFAULT_MIN_SCORE = 0.5
@@ -185,8 +185,7 @@ def run_suggestions(
     all_codings = blind.visible_codings(project)  # a blind coder's suggestions learn from their own codings only
     rejected_rows = project.store.suggestions.list(status="rejected")
     cache = DocCache(project.data_dir / "cache" / "docs")
-    manifest = Manifest(project.data_dir / "cache" / "suggest" / "manifest.json")
-    memo = ScoreMemo(project.data_dir / "cache" / "suggest" / "scores.npz")
+    manifest, memo = _memory(project)
     memo_updates: dict[int, MemoEntry] = {}
     preferred = project.settings.suggest.get("pipeline")
     coded = _coded_index(all_codings)
@@ -222,14 +221,14 @@ def run_suggestions(
         same_lang = {tid for tid in lang_of if lang_of[tid] == lang}
         by_t, rej = _training_spans(all_codings, rejected_rows, same_lang, member_of)
         training_key = sorted((tid, _meta_key(metas[tid]), by_t.get(tid, []), rej.get(tid, [])) for tid in set(by_t) | set(rej))
-        base = _digest(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key, repr(profiles), covered, training_key)
+        base = inputs_key(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key, repr(profiles), covered, training_key)
         # Without the rules (keywords, labels, patterns): what they change is known once matched.
-        unruled = _digest(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key,
+        unruled = inputs_key(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key,
                           [(p.id, p.members, p.texts) for p in profiles], covered, training_key)
         for tid in tids:
-            own[tid] = _digest(_meta_key(metas[tid]), sorted(coded_spans(coded, tid)),
+            own[tid] = inputs_key(_meta_key(metas[tid]), sorted(coded_spans(coded, tid)),
                                sorted((r.code_id, r.start, r.end, r.quote) for r in rejected_rows if r.transcript_id == tid))
-            keys[tid] = _digest(base, own[tid])
+            keys[tid] = inputs_key(base, own[tid])
             entry = manifest.get(tid)
             if entry is not None and entry[0] == keys[tid] and tuple(entry[1]) == stored.get(tid, (0, 0, 0.0)):
                 unchanged.add(tid)
@@ -254,7 +253,7 @@ def run_suggestions(
                 tid = a.transcript_id
                 words += a.words
                 cached += int(a.cached)
-                lates[tid] = _digest(unruled, learned_rules, own[tid], engine.match_key(a))
+                lates[tid] = inputs_key(unruled, learned_rules, own[tid], engine.match_key(a))
                 entry = manifest.get(tid)
                 now = stored.get(tid, (0, 0, 0.0))
                 if entry is not None and entry[3] == lates[tid] and tuple(entry[1]) == now:
@@ -267,7 +266,7 @@ def run_suggestions(
                 last = memo.get(tid)
                 if last is not None and last.stored != now:
                     last = None
-                base = memo_base(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key, own[tid])
+                base = inputs_key(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key, own[tid])
                 scored = transcript_rows(engine, a, score_floor, cap, spans_rej, quotes_rej, coded, heads, base, last)
                 memo_updates[tid] = scored.entry
                 writer.submit(a.transcript_id, scored.rows, scored.codes)
@@ -296,16 +295,10 @@ ENGINE_VERSION = "5"  # 5: learned.v2 (scikit-learn, calibrated), keyword senses
 """Bump when the scores or the evidence change for the same inputs (invalidates the manifest)."""
 
 
-def _digest(*parts: Any) -> str:
-    import hashlib
-
-    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:40]
-
-
 def _meta_key(meta: tuple[str, str, list[tuple[int, int]], list[tuple[int, float | None]]]) -> str:
     _, sha, turns, syncs = meta
     # the time points decide where long turns are cut (the key of a transcript without them is unchanged)
-    return _digest(sha, turns, [a for a, _ in syncs]) if syncs else _digest(sha, turns)
+    return inputs_key(sha, turns, [a for a, _ in syncs]) if syncs else inputs_key(sha, turns)
 
 
 def coded_spans(index: dict[tuple[int, str], list[tuple[int, int]]], tid: int) -> list[tuple[str, int, int]]:
@@ -375,14 +368,21 @@ def _inputs(project: Project, tids: list[int], words: dict[int, int] | None = No
             yield TranscriptInput(tid, text, spans, (words or {}).get(tid), turn_cuts(spans, [a for a, _ in syncs]))
 
 
+def _memory(project: Project) -> tuple[Manifest, ScoreMemo]:
+    """What the project's suggestion runs remember (:mod:`qcode.usecases.suggest_memory`)."""
+    folder = project.data_dir / "cache" / "suggest"
+    return Manifest(folder / "manifest.json"), ScoreMemo(folder / "scores.arrays")
+
+
 def forget_transcript(project: Project, transcript_id: int, text: str, turns: Sequence[tuple[int, int]]) -> int:
     """Drop what the suggestion caches keep of a removed transcript: its parse (which holds its text) and what
     was derived from it, and its entries in the run manifest and score memo. Returns the cache files removed."""
     from qcode.suggest.cache import DocCache, text_key
 
     removed = DocCache(project.data_dir / "cache" / "docs").forget(text_key(text, _spans(text, turns)))
-    ScoreMemo(project.data_dir / "cache" / "suggest" / "scores.npz").drop([transcript_id])
-    Manifest(project.data_dir / "cache" / "suggest" / "manifest.json").drop([transcript_id])
+    manifest, memo = _memory(project)
+    memo.drop([transcript_id])
+    manifest.drop([transcript_id])
     return removed
 
 
@@ -433,7 +433,7 @@ def _learn(
         add_training(training, a, by_t.get(a.transcript_id, []), rej.get(a.transcript_id, []))
         progress(n, len(tids), "learning from codings")
     engine.fit(training)
-    return _digest([sorted(c) for c in training.rule_codes])
+    return inputs_key([sorted(c) for c in training.rule_codes])
 
 
 def _coded_index(codings: list[Coding]) -> dict[tuple[int, str], list[tuple[int, int]]]:

@@ -202,7 +202,7 @@ def test_the_remembered_scores_are_not_used_once_the_stored_suggestions_changed(
         assert any(codes == ["pay"] for n, codes in of.values())
         assert any((v.code_id, v.start, v.end) == ("time", victim.start, victim.end) for v in suggesting.pending(p))
 
-        (p.data_dir / "cache" / "suggest" / "scores.npz").write_bytes(b"not an npz")  # damaged: score everything
+        (p.data_dir / "cache" / "suggest" / "scores.arrays").write_bytes(b"damaged")  # damaged: score everything
         calls.clear()
         codebook["codes"][0].update(definition="Money earned for the hours worked.")
         _use(p, folder, codebook, "cb-2.yaml")
