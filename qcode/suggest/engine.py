@@ -298,14 +298,12 @@ class Engine(CachedAnalysis, Explaining):
         lead = np.zeros(P, dtype=bool)
         for v in leads.values():
             lead |= v
+        on = np.zeros(P, dtype=bool)  # the columns scored (the parts' other columns are not to be read)
+        on[sel] = True
         keep = np.ones((n, len(sel)))
         for name, C in parts.items():
             # Where a signal has proven itself for a code, the others only support it.
-            scaled = lead & ~leads[name] if name in leads else lead
-            if cols is not None:  # (the parts' other columns are left as they are: not to be read)
-                on = np.zeros(P, dtype=bool)
-                on[sel] = True
-                scaled = scaled & on
+            scaled = (lead & ~leads[name] if name in leads else lead) & on
             if scaled.any():
                 C[:, scaled] *= SUPPORT_FACTOR
             keep *= 1.0 - (C if cols is None else C[:, sel])
