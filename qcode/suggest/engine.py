@@ -141,6 +141,9 @@ class Engine(CachedAnalysis, Explaining):
         self.keep_parses = not parse_is_cheap(info) if keep_parses is None else keep_parses
         """Whether the doc cache keeps the parses (units and matches are kept in any case)."""
         self.rule_keys = self.ruleset.rule_keys()
+        import hashlib
+
+        self.rules_digest = hashlib.sha256("\n".join(self.rule_keys).encode("ascii")).hexdigest()[:32]
         """Per rule, the key of what it matches: a cached transcript keeps each rule's own matches under it."""
         self._rule_ids: NDArray[np.uint64] | None = None
         self._key_of_rule: tuple[NDArray[np.str_], NDArray[np.int64], NDArray[np.int64]] | None = None

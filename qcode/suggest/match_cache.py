@@ -38,6 +38,9 @@ class CachedAnalysis:
     codes: list[str]
     ruleset: RuleSet
     rule_keys: list[str]
+    rules_digest: str
+    """A key of the whole rule list, in order: a transcript's final matches (numbered by rule, in
+    :meth:`~qcode.suggest.ruleset.RuleSet.ordered` order) are valid for exactly this list."""
     _key_of_rule: tuple[NDArray[np.str_], NDArray[np.int64], NDArray[np.int64]] | None
     _alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]]
 
@@ -74,22 +77,11 @@ class CachedAnalysis:
         out["m_unit"], out["m_start"], out["m_end"] = unit[order], start[order], end[order]
         return out
 
-    def _rules_digest(self) -> str:
-        """A key of the whole rule list, in order: the final matches of a cached transcript (numbered by rule,
-        in :meth:`~qcode.suggest.ruleset.RuleSet.ordered` order) are valid for exactly this list."""
-        digest: str | None = self.__dict__.get("_rules_digest_value")
-        if digest is None:
-            import hashlib
-
-            digest = hashlib.sha256("\n".join(self.rule_keys).encode("ascii")).hexdigest()[:32]
-            self.__dict__["_rules_digest_value"] = digest
-        return digest
-
     def _keep_final(self, cache: DocCache, parts: tuple[str, ...], m: Matches) -> None:
         """Keep the transcript's final matches for this rule list (:class:`~qcode.suggest.cache.FinalMatches`)."""
         p = cache.arrays.path(*parts)
         if p is not None:
-            cache.arrays.finals(self._rules_digest()).put(p.name, (m.unit, m.rule, m.start, m.end))
+            cache.arrays.finals(self.rules_digest).put(p.name, (m.unit, m.rule, m.start, m.end))
 
     def _cached_matches(
         self, item: TranscriptInput, key: str, arrays: dict[str, NDArray[Any]], feats: Features, cache: DocCache
@@ -174,7 +166,7 @@ class CachedAnalysis:
             feats = _from_arrays(item.transcript_id, arrays)
             words = arrays["strings"].tolist()
             p = cache.arrays.path(*parts)
-            final = cache.arrays.finals(self._rules_digest()).get(p.name) if p is not None else None
+            final = cache.arrays.finals(self.rules_digest).get(p.name) if p is not None else None
             if final is not None:  # ordered for the same rule list
                 found: tuple[Matches, tuple[Any, ...] | None] | None = (Matches(*final), None)
                 fresh = False
