@@ -191,10 +191,10 @@ class SuggestionsRepository(Protocol):
         ...
 
     def transcript_inputs(
-        self, transcript_ids: Sequence[int], text: bool = True
+        self, transcript_ids: Sequence[int], text: bool = True, turns: bool = True
     ) -> dict[int, tuple[str, str, builtins.list[tuple[int, int]], builtins.list[tuple[int, float | None]]]]:
-        """Text (empty when not *text*), its SHA-256, the turn spans and the time points (offset, seconds:
-        its :data:`~qcode.core.transcript.SYNC` notes, by offset) of each transcript."""
+        """Text (empty when not *text*), its SHA-256, the turn spans (none when not *turns*) and the time points
+        (offset, seconds: its :data:`~qcode.core.transcript.SYNC` notes, by offset) of each transcript."""
         ...
 
     def reconcile(self) -> int:

@@ -51,6 +51,16 @@ def _v1_initial(conn: sa.Connection) -> None:
 
 def _v2_suggestions(conn: sa.Connection) -> None:
     _as_created(conn, schema.V2_TABLES)
+    _create_index(conn, schema.SUGGESTIONS_BY_STATUS)
+
+
+def _create_index(conn: sa.Connection, spec: tuple[str, str, tuple[str, ...]], unique: bool = False) -> None:
+    name, table, cols = spec
+    prep = conn.dialect.identifier_preparer
+    conn.exec_driver_sql(
+        f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {prep.quote(name)} ON {prep.quote(table)} "
+        f"({', '.join(prep.quote(c) for c in cols)})"
+    )
 
 
 def _unique_coding_spans(conn: sa.Connection) -> str | None:
@@ -77,12 +87,7 @@ def _unique_coding_spans(conn: sa.Connection) -> str | None:
         conn.execute(sa.update(st).where(st.c.coding_id.in_(ids)).values(coding_id=keep.id))
         conn.execute(sa.delete(ct).where(ct.c.id.in_(ids)))
         merged += len(ids)
-    name, table, cols = schema.UNIQUE_CODING_SPAN
-    prep = conn.dialect.identifier_preparer
-    conn.exec_driver_sql(
-        f"CREATE UNIQUE INDEX IF NOT EXISTS {prep.quote(name)} ON {prep.quote(table)} "
-        f"({', '.join(prep.quote(c) for c in cols)})"
-    )
+    _create_index(conn, schema.UNIQUE_CODING_SPAN, unique=True)
     if merged:
         return f"merged {merged} duplicate codings into {len(groups)} (their memos kept)"
     return None
@@ -169,6 +174,12 @@ def _rebuild(conn: sa.Connection, table: sa.Table) -> None:
 
 
 
+def _pending_index(conn: sa.Connection) -> None:
+    """A covering index for the pending suggestions' fingerprint, in place of the index it extends."""
+    _create_index(conn, schema.PENDING_SUGGESTIONS)
+    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {conn.dialect.identifier_preparer.quote(schema.SUGGESTIONS_BY_STATUS[0])}")
+
+
 MIGRATIONS: dict[int, tuple[str, Migration]] = {
     1: ("initial schema: transcripts, codebook, codings, memos, coders", _v1_initial),
     2: ("suggestions and decisions", _v2_suggestions),
@@ -177,6 +188,7 @@ MIGRATIONS: dict[int, tuple[str, Migration]] = {
     5: ("agreement runs and reviews of disagreements", _agreement),
     6: ("version columns on codes and codebooks (edit conflicts)", _add_row_versions),
     7: ("ids never reused (AUTOINCREMENT tables)", _ids_never_reused),
+    8: ("an index covering the pending suggestions' fingerprint", _pending_index),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

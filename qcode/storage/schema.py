@@ -189,10 +189,17 @@ suggestions = sa.Table(
     sa.Column("coding_id", sa.Integer, sa.ForeignKey("codings.id", ondelete="SET NULL")),
     sa.Column("created", sa.String(32), nullable=False),
     sa.Column("decided", sa.String(32)),
-    sa.Index("ix_suggestions_status", "status", "transcript_id"),
     sa.Index("ix_suggestions_pair", "transcript_id", "code_id", "start", "end"),
     sqlite_autoincrement=True,
 )
+
+# --- the suggestions' indexes made by migrations (2, 8) ---
+SUGGESTIONS_BY_STATUS = ("ix_suggestions_status", "suggestions", ("status", "transcript_id"))
+"""The index versions 2 to 7 had on suggestions (made by migration 2, dropped by migration 8)."""
+PENDING_SUGGESTIONS = ("ix_suggestions_pending", "suggestions", ("status", "transcript_id", "code_id", "score"))
+"""Covers the fingerprint of a transcript's pending suggestions (count, sum of ids and of scores), which a
+re-run reads for every transcript (:meth:`~qcode.storage.interface.Suggestions.pending_aggregates`), without
+reading the rows; made by migration 8 in place of :data:`SUGGESTIONS_BY_STATUS`, a prefix of it."""
 
 # --- migration "unique coding spans": one coding per (transcript, code, coder, span) ---
 UNIQUE_CODING_SPAN = ("uq_codings_span", "codings", ("transcript_id", "code_id", "coder_id", "start", "end"))

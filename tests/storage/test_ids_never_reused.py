@@ -182,10 +182,15 @@ def test_a_version_6_project_migrates_keeping_every_row_and_then_never_reuses_id
     assert not any(has_autoincrement(sql) for sql in _table_sql(path).values())
 
     s = Store.open_sqlite(path, backup_dir=tmp_path / "backups")
-    assert s.migrated == [f"7: {migrations.MIGRATIONS[7][0]}"]
-    assert s.backup_path is not None and s.backup_path.name.endswith("before-migration-v6-to-v7.sqlite")
+    assert s.migrated == [f"{v}: {migrations.MIGRATIONS[v][0]}" for v in range(7, SCHEMA_VERSION + 1)]
+    assert s.backup_path is not None and s.backup_path.name.endswith(f"before-migration-v6-to-v{SCHEMA_VERSION}.sqlite")
     s.close()
-    assert _content(path) == before  # every row, index and trigger, as it was
+    after = _content(path)
+    assert after["rows"] == before["rows"]  # every row as it was
+    # every index and trigger as it was, but for migration 8's index that replaced the one it extends
+    replaced, added = schema.SUGGESTIONS_BY_STATUS[0], schema.PENDING_SUGGESTIONS[0]
+    assert [o for o in after["objects"] if o[1] != added] == [o for o in before["objects"] if o[1] != replaced]
+    assert replaced in {o[1] for o in before["objects"]} and added in {o[1] for o in after["objects"]}
     sql = _table_sql(path)
     assert {n for n, text in sql.items() if has_autoincrement(text)} == {t.name for t in schema.AUTOINCREMENT_TABLES}
     with sqlite3.connect(path) as conn:
@@ -195,8 +200,8 @@ def test_a_version_6_project_migrates_keeping_every_row_and_then_never_reuses_id
         fks = {(r[2], r[3], r[6]) for r in conn.execute("PRAGMA foreign_key_list(turns)")}
         assert fks == {("transcripts", "transcript_id", "CASCADE")}
 
-    s = Store.open_sqlite(path)  # opens without a further migration: its schema is version 7's
-    assert s.migrated == [] and s.schema_version() == SCHEMA_VERSION == 7
+    s = Store.open_sqlite(path)  # opens without a further migration
+    assert s.migrated == [] and s.schema_version() == SCHEMA_VERSION
     assert [t.name for t in s.transcripts.summaries()] == ["one", "two"]
     [accepted] = s.suggestions.list(status="accepted")
     assert accepted.coding_id == s.codings.list(coders=["amina"])[0].id
@@ -240,9 +245,9 @@ def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path: Path, monkeypatc
 
     monkeypatch.setattr(migrations, "_rebuild", real)
     s = Store.open_sqlite(path, backup_dir=tmp_path / "backups")  # the next opening migrates it
-    assert s.schema_version() == 7
+    assert s.schema_version() == SCHEMA_VERSION
     s.close()
-    assert _content(path) == before
+    assert _content(path)["rows"] == before["rows"]
 
 
 def test_the_rebuild_refuses_to_run_with_foreign_keys_on(tmp_path: Path) -> None:
@@ -284,6 +289,6 @@ def test_opening_an_older_project_says_it_was_upgraded_and_where_the_old_file_is
     _v6_project(db)
     code, _, err = run_cli(capsys, "-p", str(tmp_path / "study"), "transcripts")
     assert code == 0, err
-    assert f"upgraded to schema version {SCHEMA_VERSION}" in err and "before-migration-v6-to-v7" in err
+    assert f"upgraded to schema version {SCHEMA_VERSION}" in err and f"before-migration-v6-to-v{SCHEMA_VERSION}" in err
     with Project.open(tmp_path / "study") as p:  # once upgraded, nothing more to say
         assert "upgraded" not in p.notice

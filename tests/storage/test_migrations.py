@@ -104,3 +104,20 @@ def test_a_foreign_database_is_not_mistaken_for_a_project(tmp_path: Path) -> Non
     with pytest.raises(ProjectError) as err:
         Store.open_sqlite(path)
     assert "not a qcode project" in err.value.message
+
+
+def test_the_pending_fingerprint_is_read_from_the_index_alone(tmp_path: Path) -> None:
+    """Migration 8: a re-run reads every transcript's (count, sum of ids, sum of scores) of pending
+    suggestions; SQLite answers it from the covering index, without reading the rows (their evidence)."""
+    import sqlite3
+
+    from qcode.storage import schema
+
+    Store.open_sqlite(tmp_path / "p.sqlite", create=True).close()
+    with sqlite3.connect(tmp_path / "p.sqlite") as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert schema.PENDING_SUGGESTIONS[0] in names and schema.SUGGESTIONS_BY_STATUS[0] not in names
+        plan = " ".join(r[3] for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT transcript_id, count(*), sum(id), sum(score) FROM suggestions"
+            " WHERE status = 'pending' AND transcript_id IN (1, 2) AND code_id IN ('a', 'b') GROUP BY transcript_id"))
+    assert f"COVERING INDEX {schema.PENDING_SUGGESTIONS[0]}" in plan

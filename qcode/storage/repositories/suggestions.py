@@ -240,10 +240,10 @@ class SqlSuggestions:
             return _aggregates(conn, list(transcript_ids), list(code_ids))
 
     def transcript_inputs(
-        self, transcript_ids: Sequence[int], text: bool = True
+        self, transcript_ids: Sequence[int], text: bool = True, turns: bool = True
     ) -> dict[int, tuple[str, str, builtins.list[tuple[int, int]], builtins.list[tuple[int, float | None]]]]:
-        """Text (empty when not *text*), its SHA-256, the turn spans and the time points (sync notes) of each
-        transcript, read in bulk."""
+        """Text (empty when not *text*), its SHA-256, the turn spans (none when not *turns*) and the time points
+        (sync notes) of each transcript, read in bulk."""
         tt, tu = schema.transcripts, schema.turns
         out: dict[int, tuple[str, str, builtins.list[tuple[int, int]], builtins.list[tuple[int, float | None]]]] = {}
         with self._tx.read() as conn:
@@ -253,6 +253,8 @@ class SqlSuggestions:
                     syncs = sorted(((int(n["offset"]), n.get("time")) for n in (r.notes or []) if n.get("kind") == SYNC),
                                    key=lambda p: p[0])
                     out[r.id] = (r.text, r.text_sha256, [], syncs)
+                if not turns:
+                    continue
                 q = sa.select(tu.c.transcript_id, tu.c.start, tu.c.end).where(tu.c.transcript_id.in_(part)).order_by(tu.c.transcript_id, tu.c.idx)
                 for tid, a, b in conn.execute(q).all():  # (fetchall: a 1M-word corpus has ~17,000 turns)
                     out[tid][2].append((a, b))
