@@ -171,7 +171,9 @@ def run_suggestions(
         raise SuggestError(f"--processes must be at least 1 (got {processes}).", hint="Use 1 on small projects.")
     summaries = {s.id: s for s in project.store.transcripts.summaries()}
     if transcripts:
-        target_ids = list(dict.fromkeys(project.store.transcripts.find(ref) for ref in transcripts))
+        # (an id the project has needs no lookup: a run over 10,000 transcripts by id would ask 10,000 times)
+        target_ids = list(dict.fromkeys(ref if isinstance(ref, int) and ref in summaries
+                                        else project.store.transcripts.find(ref) for ref in transcripts))
     else:
         target_ids = list(summaries)
     if not target_ids:
@@ -245,11 +247,11 @@ def run_suggestions(
                 continue
             engine = Engine(info, profiles, fit_cache=FitCache(project.data_dir / "cache" / "suggest" / "models"),
                             keep_parses=keep_parses)
-            learned_rules = _learn(project, engine, cache, processes, by_t, rej, progress)
+            learned_rules = _learn(project, engine, cache, processes, by_t, rej, progress, metas)
             _add_notes(notes, info, engine.notes(), len(by_lang) > 1)
             spans_rej, quotes_rej = project.store.suggestions.rejected_keys(todo)
             heads = column_heads(engine.column_keys())
-            for a in engine.analyse(_inputs(project, todo, {t: summaries[t].words for t in todo}), cache, processes):
+            for a in engine.analyse(_inputs(project, todo, {t: summaries[t].words for t in todo}, metas), cache, processes):
                 tid = a.transcript_id
                 words += a.words
                 cached += int(a.cached)
@@ -356,12 +358,24 @@ def _spans(text: str, turns: Sequence[tuple[int, int]]) -> tuple[tuple[int, int]
     return tuple((a, b) for a, b in turns if b > a) or tuple(paragraph_spans(text))
 
 
-def _inputs(project: Project, tids: list[int], words: dict[int, int] | None = None) -> Iterator[Any]:
+def _inputs(project: Project, tids: list[int], words: dict[int, int] | None = None,
+            known: dict[int, tuple[str, str, list[tuple[int, int]], list[tuple[int, float | None]]]] | None = None,
+            ) -> Iterator[Any]:
+    """The engine's inputs, read 50 transcripts at a time; *known*: their turns and time points, already read
+    (:meth:`~qcode.storage.interface.SuggestionsRepository.transcript_inputs` without text), so that only the
+    texts are read again."""
     from qcode.suggest.engine import TranscriptInput
 
     for part in range(0, len(tids), 50):
         chunk = tids[part:part + 50]
-        metas = project.store.suggestions.transcript_inputs(chunk)
+        again = known is None or any(t not in known for t in chunk)
+        metas = project.store.suggestions.transcript_inputs(chunk, turns=again)
+        if not again:
+            assert known is not None
+            # (a transcript edited since its turns were read: read again, text and turns together)
+            edited = [t for t in chunk if metas[t][1] != known[t][1]]
+            metas = {**{t: (metas[t][0], *known[t][1:]) for t in chunk},
+                     **(project.store.suggestions.transcript_inputs(edited) if edited else {})}
         for tid in chunk:
             text, _, turns, syncs = metas[tid]
             spans = _spans(text, turns)
@@ -421,6 +435,7 @@ def _learn(
     by_t: dict[int, list[tuple[str, int, int, int | None, str]]],
     rej: dict[int, list[tuple[str, int, int]]],
     progress: Progress,
+    metas: dict[int, Any] | None = None,
 ) -> str:
     """Teach the engine's model signals from codings and rejections in transcripts of its language; return
     a key of the rule matches it learned from (the rules' part of what the models depend on)."""
@@ -429,7 +444,7 @@ def _learn(
 
     tids = sorted(set(by_t) | set(rej))
     training = Training()
-    for n, a in enumerate(engine.analyse(_inputs(project, tids), cache, processes), start=1):
+    for n, a in enumerate(engine.analyse(_inputs(project, tids, known=metas), cache, processes), start=1):
         add_training(training, a, by_t.get(a.transcript_id, []), rej.get(a.transcript_id, []))
         progress(n, len(tids), "learning from codings")
     engine.fit(training)

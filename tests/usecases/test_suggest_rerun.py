@@ -208,3 +208,21 @@ def test_the_remembered_scores_are_not_used_once_the_stored_suggestions_changed(
         _use(p, folder, codebook, "cb-2.yaml")
         suggesting.run_suggestions(p)
         assert calls and all(n == 3 and codes is None for _, n, codes in calls)
+
+
+def test_inputs_read_turns_again_for_a_transcript_edited_since_its_turns_were_read(tmp_path):
+    """A run reads every transcript's turns once (for its keys) and later only the texts; a transcript
+    edited between the two reads gets its new turns with its new text, not the old turns."""
+    from qcode.core.transcript import Transcript, build_text
+
+    folder = _make(tmp_path / "p", size=3)
+    with Project.open(folder) as p:
+        tid = p.store.transcripts.find("t0")
+        known = p.store.suggestions.transcript_inputs([tid, p.store.transcripts.find("t1")], text=False)
+        [before] = suggesting._inputs(p, [tid], known=known)
+        assert (before.text, before.turns) == (p.transcript("t0").text, tuple(known[tid][2]))
+        text, turns = build_text([("P", "A new first turn.", None, None), ("I", "And a second one, longer.", None, None)])
+        p.store.transcripts.replace_content(tid, Transcript(name="t0", title="t0", text=text, turns=turns, language="en"))
+        [after] = suggesting._inputs(p, [tid], known=known)  # *known* is stale now
+    assert after.text == text
+    assert after.turns == tuple((t.start, t.end) for t in turns) != before.turns
