@@ -10,7 +10,7 @@ treated as missing and rewritten.
 
 :class:`ArrayCache` keeps what the engine derives from a parse (the units,
 their terms, the transcript's LEMMA and NORM hashes, and each rule's own
-matches under that rule's key) as one buffer per transcript (:func:`as_bytes`),
+matches under that rule's key) as one buffer per transcript (:func:`as_buffers`),
 and :class:`FinalMatches` the ordered matches of every transcript for one rule
 list: a re-run reads no documents at all unless a new rule can match in the
 transcript; then only the new rules are matched, on the cached documents
@@ -49,14 +49,16 @@ def _write(path: Path, docs: Sequence[Any]) -> None:
 
 
 def write_atomically(path: Path, make: Any) -> None:
-    """Write the bytes ``make()`` returns to *path* atomically (temp file + rename); errors only lose the entry."""
+    """Write what ``make()`` returns (bytes, or a list of buffers written one after the other) to *path*
+    atomically (temp file + rename); errors only lose the entry."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = make()
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                for piece in [data] if isinstance(data, bytes) else data:
+                    fh.write(piece)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -147,7 +149,7 @@ class DocCache:
 
 
 class ArrayCache:
-    """A folder of ``<text key>-<key hash>.arrays`` files (:func:`as_bytes`): named NumPy arrays, written
+    """A folder of ``<text key>-<key hash>.arrays`` files (:func:`as_buffers`): named NumPy arrays, written
     atomically; a damaged entry is a miss."""
 
     VERSION = "4"
@@ -224,7 +226,7 @@ class ArrayCache:
             return
         self._used.add(p.name)
 
-        write_atomically(p, lambda: as_bytes(arrays))
+        write_atomically(p, lambda: as_buffers(arrays))
 
     def prune(self) -> None:
         """Remove the least recently used entries beyond :attr:`KEEP_FILES`, never one this object used.
@@ -263,6 +265,8 @@ class FinalMatches:
         self.added = False
 
     def _load(self) -> dict[str, tuple[NDArray[Any], ...]]:
+        import numpy as np
+
         if self.entries is None:
             self.entries = {}
             if self.path is not None:
@@ -271,7 +275,7 @@ class FinalMatches:
                     ptr = d["ptr"].tolist()
                     for k, name in enumerate(d["names"].tolist()):
                         a, b = ptr[k], ptr[k + 1]
-                        self.entries[name] = (d["unit"][a:b], d["rule"][a:b], d["start"][a:b], d["end"][a:b])
+                        self.entries[name] = tuple(d[c][a:b].astype(np.int64) for c in COLUMNS)
                 except Exception:  # absent or damaged: nothing kept
                     self.entries = {}
         return self.entries
@@ -291,31 +295,46 @@ class FinalMatches:
         entries = self._load()
         names = sorted(entries)
         cols = list(zip(*(entries[n] for n in names), strict=True)) if names else [[], [], [], []]
-        arrays = {k: np.concatenate(c).astype(np.int64) if len(c) else np.zeros(0, np.int64)
-                  for k, c in zip(("unit", "rule", "start", "end"), cols, strict=True)}
+        arrays = {k: _narrow(np.concatenate(c)) if len(c) else np.zeros(0, np.int32) for k, c in zip(COLUMNS, cols, strict=True)}
         arrays["names"] = np.array(names, dtype=str)
         arrays["ptr"] = np.concatenate([[0], np.cumsum([len(entries[n][0]) for n in names])]).astype(np.int64)
-        write_atomically(self.path, lambda: as_bytes(arrays))
+        write_atomically(self.path, lambda: as_buffers(arrays))
         self.added = False
+COLUMNS = ("unit", "rule", "start", "end")
+"""The arrays of one transcript's final matches (:class:`~qcode.suggest.rules.Matches`)."""
+
+
+def _narrow(a: NDArray[Any]) -> NDArray[Any]:
+    """*a* (integers) as 32-bit integers when they fit: half the bytes to write and read."""
+    import numpy as np
+
+    return a.astype(np.int32) if not len(a) or (int(a.min()) >= -(2**31) and int(a.max()) < 2**31) else a.astype(np.int64)
+
+
 MAGIC = b"QCARR1\0\0"
 
 
-def as_bytes(arrays: dict[str, NDArray[Any]]) -> bytes:
-    """*arrays* as one buffer: a magic number, the length of a JSON table (name, dtype, shape, offset of each
-    array, and the CRC-32 of the data), the table, then the arrays' bytes, 8-byte aligned. The arrays of one
-    transcript are small: an ``.npz`` (a zip file with one member per array, each with its header and
-    checksum to read) took most of a cached re-run's reading."""
+def as_buffers(arrays: dict[str, NDArray[Any]]) -> list[Any]:
+    """*arrays* as the pieces of one buffer, to be written one after the other (:func:`write_atomically`): a
+    magic number, the length of a JSON table (name, dtype, shape, offset of each array, and the CRC-32 of the
+    data), the table, then the arrays' bytes, 8-byte aligned. The pieces are views of the arrays, not copies:
+    the final matches and the score memo are ~10 MB at 1M words. (The arrays of one transcript are small:
+    an ``.npz``, a zip file with one member per array, each with its header and checksum to read, took most
+    of a cached re-run's reading.)"""
     import json
     import zlib
 
-    meta, blob = _layout(arrays)
-    table = json.dumps({"arrays": meta, "crc": zlib.crc32(blob)}).encode("utf-8")
+    meta, parts = _layout(arrays)
+    crc = 0
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+    table = json.dumps({"arrays": meta, "crc": crc}).encode("utf-8")
     table += b" " * (-len(table) % 8)
-    return MAGIC + len(table).to_bytes(8, "little") + table + blob
+    return [MAGIC + len(table).to_bytes(8, "little") + table, *parts]
 
 
 def from_bytes(data: bytes) -> dict[str, NDArray[Any]]:
-    """The inverse of :func:`as_bytes` (read-only arrays over *data*); ValueError when it is damaged."""
+    """The inverse of :func:`as_buffers` (joined) (read-only arrays over *data*); ValueError when it is damaged."""
     import json
     import math
     import zlib
@@ -346,18 +365,23 @@ def _remove(folder: Path, pattern: str) -> int:
     return n
 
 
-def _layout(arrays: dict[str, NDArray[Any]]) -> tuple[list[list[Any]], bytes]:
-    """The (name, dtype, shape, offset) table of *arrays* and their bytes one after the other, 8-byte aligned."""
+def _layout(arrays: dict[str, NDArray[Any]]) -> tuple[list[list[Any]], list[Any]]:
+    """The (name, dtype, shape, offset) table of *arrays* and their bytes (views, with padding between them)
+    one after the other, 8-byte aligned."""
     import numpy as np
 
-    meta, parts, offset = [], [], 0
+    meta: list[list[Any]] = []
+    parts: list[Any] = []
+    offset = 0
     for name in sorted(arrays):
-        a = np.asarray(arrays[name])  # (not ascontiguousarray: it makes a 0-d array 1-d)
+        a = np.ascontiguousarray(arrays[name]) if np.ndim(arrays[name]) else np.asarray(arrays[name])
         if a.dtype.hasobject:
             raise TypeError(f"array {name!r} holds Python objects")
-        raw = a.tobytes(order="C")
+        raw = memoryview(a.reshape(-1)).cast("B") if a.size else b""
         meta.append([name, a.dtype.str, list(a.shape), offset])
+        parts.append(raw)
         pad = -len(raw) % 8
-        parts.append(raw + b"\0" * pad)
+        if pad:
+            parts.append(b"\0" * pad)
         offset += len(raw) + pad
-    return meta, b"".join(parts)
+    return meta, parts

@@ -151,9 +151,11 @@ class Engine(CachedAnalysis, Explaining):
 
     # ------------------------------------------------------------- parsing
     def analyse(
-        self, items: Iterable[TranscriptInput], cache: DocCache | None = None, processes: int = 1
+        self, items: Iterable[TranscriptInput], cache: DocCache | None = None, processes: int = 1, finish: bool = True
     ) -> Iterator[Analysed]:
-        """Units and rule matches of each transcript, in no particular order (cached ones first)."""
+        """Units and rule matches of each transcript, in no particular order (cached ones first). *finish*:
+        write the final matches kept for the rule list at the end (a caller that analyses again with the same
+        rules writes them once, :meth:`~qcode.suggest.cache.DocCache.save_finals`)."""
         pending: list[tuple[TranscriptInput, str]] = []
         for item in items:
             if not item.turns:
@@ -172,7 +174,8 @@ class Engine(CachedAnalysis, Explaining):
         if not pending:
             if cache is not None:
                 cache.flush()
-                cache.arrays.save_finals()
+                if finish:
+                    cache.arrays.save_finals()
             return
 
         def stream() -> Iterator[tuple[str, int]]:
@@ -191,7 +194,8 @@ class Engine(CachedAnalysis, Explaining):
             yield self._store(pending[current], bucket, cache)
         if cache is not None:
             cache.flush()
-            cache.arrays.save_finals()
+            if finish:
+                cache.arrays.save_finals()
 
     def rule_ids(self) -> NDArray[np.uint64]:
         """See :meth:`~qcode.suggest.ruleset.RuleSet.rule_ids`."""

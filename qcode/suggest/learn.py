@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from qcode.suggest.arrays import ranges
 from qcode.suggest.base import digest
-from qcode.suggest.cache import SUFFIX, as_bytes, from_bytes, write_atomically
+from qcode.suggest.cache import SUFFIX, as_buffers, from_bytes, write_atomically
 
 if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
     import numpy as np
@@ -208,7 +208,7 @@ class FitCache:
     the codebook's keywords change, or one code's codings, the other codes'
     models (and those of the held-out folds) are read back instead of refit.
 
-    On disk (*path*), one file per feature matrix (:func:`~qcode.suggest.cache.as_bytes`) holds the fits made
+    On disk (*path*), one file per feature matrix (:func:`~qcode.suggest.cache.as_buffers`) holds the fits made
     on it; without a path the cache lives in memory only. :attr:`fits` and
     :attr:`hits` count the regressions fitted and reused (for tests and the
     benchmark). At most :data:`KEEP_FILES` files are kept, the least recently
@@ -273,7 +273,7 @@ class FitCache:
                         arrays["n_" + key] = np.zeros(0, np.float32)
                     else:
                         arrays["w_" + key], arrays["b_" + key] = value[0], np.array(value[1], dtype=np.float64)
-                write_atomically(self._file(xkey), lambda arrays=arrays: as_bytes(arrays))
+                write_atomically(self._file(xkey), lambda arrays=arrays: as_buffers(arrays))
             files = sorted(self.path.glob(f"*{SUFFIX}"), key=lambda f: f.stat().st_mtime, reverse=True)
             for old in files[self.KEEP_FILES:]:
                 old.unlink(missing_ok=True)

@@ -133,7 +133,7 @@ class ScoreMemo:
     def _write(self) -> None:
         import numpy as np
 
-        from qcode.suggest.cache import as_bytes, write_atomically
+        from qcode.suggest.cache import as_buffers, write_atomically
 
         tids = sorted(self.entries)
         codes = sorted({c for e in self.entries.values() for c in e.codes})
@@ -182,7 +182,7 @@ class ScoreMemo:
         arrays.update(tids=np.array(tids, dtype=np.int64), codes=np.array(codes, dtype=str), keys=keys, has=has,
                       ptr=np.array(ptr, dtype=np.int64), base=np.array([self.entries[t].base for t in tids], dtype=str),
                       stored=np.array([list(self.entries[t].stored) for t in tids], dtype=np.float64).reshape(T, 3))
-        write_atomically(self.path, lambda: as_bytes(arrays))  # (a read-only or full disk costs speed next time)
+        write_atomically(self.path, lambda: as_buffers(arrays))  # (a read-only or full disk costs speed next time)
 
 
 def _remap(code: NDArray[Any], has: NDArray[np.bool_]) -> NDArray[np.int64]:

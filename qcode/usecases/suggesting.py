@@ -285,6 +285,7 @@ def run_suggestions(
         memo.save({tid: memo_updates[tid] for tid in written})
         if written or kept:
             manifest.update({**kept, **{tid: (keys[tid], agg, wrote_words[tid], lates[tid]) for tid, (_, agg) in written.items()}})
+        cache.arrays.save_finals()  # (those of the transcripts learned from, when no transcript was analysed)
         cache.prune()
     if interrupted:
         raise SuggestInterrupted(len(written) + len(unchanged) + len(kept), len(target_ids))
@@ -444,7 +445,8 @@ def _learn(
 
     tids = sorted(set(by_t) | set(rej))
     training = Training()
-    for n, a in enumerate(engine.analyse(_inputs(project, tids, known=metas), cache, processes), start=1):
+    # (the run writes the final matches once, after its transcripts are analysed too)
+    for n, a in enumerate(engine.analyse(_inputs(project, tids, known=metas), cache, processes, finish=False), start=1):
         add_training(training, a, by_t.get(a.transcript_id, []), rej.get(a.transcript_id, []))
         progress(n, len(tids), "learning from codings")
     engine.fit(training)

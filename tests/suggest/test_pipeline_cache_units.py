@@ -332,6 +332,9 @@ def test_the_final_matches_are_kept_for_one_rule_list_and_ordered_again_for_anot
     codes = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)}), Code("d", {"": "Yyy"}, keywords={"": ("wage",)})]
     [first] = list(engine_for(en, codes).analyse([item], cache))
     [side] = (tmp_path / "units" / "finals").glob("*.arrays")  # one file for the rule list, every transcript in it
+    from qcode.suggest.cache import from_bytes
+
+    assert {str(a.dtype) for k, a in from_bytes(side.read_bytes()).items() if k in ("unit", "rule", "start", "end")} == {"int32"}
     engine = engine_for(en, codes)
     calls = []
     real = engine._cached_matches
