@@ -377,7 +377,7 @@ def _layout(arrays: dict[str, NDArray[Any]]) -> tuple[list[list[Any]], list[Any]
         a = np.ascontiguousarray(arrays[name]) if np.ndim(arrays[name]) else np.asarray(arrays[name])
         if a.dtype.hasobject:
             raise TypeError(f"array {name!r} holds Python objects")
-        raw = memoryview(a.reshape(-1)).cast("B") if a.size else b""
+        raw = a.reshape(-1).data.cast("B") if a.size else b""
         meta.append([name, a.dtype.str, list(a.shape), offset])
         parts.append(raw)
         pad = -len(raw) % 8
