@@ -148,6 +148,7 @@ class Engine(CachedAnalysis, Explaining):
         self._rule_ids: NDArray[np.uint64] | None = None
         self._key_of_rule: tuple[NDArray[np.str_], NDArray[np.int64], NDArray[np.int64]] | None = None
         self._alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]] = {}
+        self._stored: dict[bytes, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
 
     # ------------------------------------------------------------- parsing
     def analyse(

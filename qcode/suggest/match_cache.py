@@ -43,6 +43,7 @@ class CachedAnalysis:
     :meth:`~qcode.suggest.ruleset.RuleSet.ordered` order) are valid for exactly this list."""
     _key_of_rule: tuple[NDArray[np.str_], NDArray[np.int64], NDArray[np.int64]] | None
     _alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]]
+    _stored: dict[bytes, tuple[NDArray[np.int64], NDArray[np.int64]]]
 
     def _array_key(self, key: str, cuts: tuple[tuple[int, ...], ...] = ()) -> tuple[str, ...]:
         """Key of the units of the parse *key* (they depend on the parse, the preferred cuts and the unit mode);
@@ -95,10 +96,8 @@ class CachedAnalysis:
         from qcode.suggest.model_signals import _ranges
         from qcode.suggest.units import build_features
 
-        stored = {k: i for i, k in enumerate(arrays["r_keys"].tolist())}
         ptr = arrays["r_ptr"]
-        at = np.array([stored.get(k, -1) for k in self.rule_keys], dtype=np.int64)
-        known = np.nonzero(at >= 0)[0]
+        at, known = self._stored_rules(arrays["r_keys"])
         owner, pos = _ranges(ptr[at[known]], ptr[at[known] + 1])
         unit, rule = arrays["m_unit"][pos].astype(np.int64), known[owner]
         start, end = arrays["m_start"][pos].astype(np.int64), arrays["m_end"][pos].astype(np.int64)
@@ -123,6 +122,18 @@ class CachedAnalysis:
                 raw = (unit, rule, start, end)
         keep = self.ruleset.ordered(unit, rule, start, end)
         return Matches(unit[keep], rule[keep], start[keep], end[keep]), raw
+
+    def _stored_rules(self, keys: NDArray[np.str_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """(each of our rules' place among the rule keys *keys* of a cache entry, or -1; those that have one).
+        Most entries were made with the same rule list: the answer is kept per list."""
+        import numpy as np
+
+        digest = keys.tobytes()
+        if digest not in self._stored:
+            stored = {k: i for i, k in enumerate(keys.tolist())}
+            at = np.array([stored.get(k, -1) for k in self.rule_keys], dtype=np.int64)
+            self._stored[digest] = (at, np.nonzero(at >= 0)[0])
+        return self._stored[digest]
 
     def _rules_alone(self, rules: tuple[int, ...]) -> tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]:
         """The rules *rules* of :attr:`ruleset` alone (the same rule signals, only these keywords, label words and

@@ -192,8 +192,9 @@ class RuleSet:
             drop = lw & (at >= 0) & (reach[np.maximum(at, 0)] > key)
         first = np.zeros(len(a), dtype=bool)
         idx = np.nonzero(lw & ~drop)[0]
-        _, firsts = np.unique(key[idx], return_index=True)
-        first[idx[firsts]] = True
+        # The label words of one (unit, code) come together, by start: one word's matches are next to each other.
+        k = key[idx]
+        first[idx[np.r_[True, k[1:] != k[:-1]] if len(k) else k.astype(bool)]] = True
         return order[~lw | first]
 
     def contributions(self, m: Matches, n: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
