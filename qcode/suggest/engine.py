@@ -149,6 +149,7 @@ class Engine(CachedAnalysis, Explaining):
         self._key_of_rule: tuple[NDArray[np.str_], NDArray[np.int64], NDArray[np.int64]] | None = None
         self._alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]] = {}
         self._stored: dict[bytes, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
+        self._strings_added: set[str] = set()
 
     # ------------------------------------------------------------- parsing
     def analyse(

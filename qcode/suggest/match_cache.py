@@ -44,6 +44,8 @@ class CachedAnalysis:
     _key_of_rule: tuple[NDArray[np.str_], NDArray[np.int64], NDArray[np.int64]] | None
     _alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]]
     _stored: dict[bytes, tuple[NDArray[np.int64], NDArray[np.int64]]]
+    _strings_added: set[str]
+    """The words of cache entries this engine added to the pipeline's vocabulary."""
 
     def _array_key(self, key: str, cuts: tuple[tuple[int, ...], ...] = ()) -> tuple[str, ...]:
         """Key of the units of the parse *key* (they depend on the parse, the preferred cuts and the unit mode);
@@ -193,10 +195,13 @@ class CachedAnalysis:
             cache.save_arrays(self._with_matches(arrays, *raw), *parts)
         if fresh:  # the final matches for this rule list, so that the next run does not order them again
             self._keep_final(cache, parts, matches)
-        # The evidence reads the terms' text from the vocabulary, which the documents used to fill.
+        # The evidence reads the terms' text from the vocabulary, which the documents used to fill (most
+        # words are in every transcript: each is added once).
         strings = self.info.nlp.vocab.strings
-        for w in words:
+        new = set(words).difference(self._strings_added)
+        for w in new:
             strings.add(w)
+        self._strings_added.update(new)
         if len(feats) and int(feats.end.max()) > len(item.text):
             return None
         from qcode.suggest.engine import Analysed

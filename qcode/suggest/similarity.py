@@ -170,7 +170,7 @@ class Similarity(Signal):
                 return C, (U, D)
         S = D if idx is None else np.empty((n, len(idx)), dtype=np.float32)
         for a in range(0, n, ROW_CHUNK):
-            rows = U[a:a + ROW_CHUNK]
+            rows = U[a:a + ROW_CHUNK] if n > ROW_CHUNK else U  # (slicing a sparse matrix is not free)
             S[a:a + ROW_CHUNK] = rows @ M_dense if M_dense is not None else (rows @ M).toarray()
         if idx is not None:
             D[:, idx] = S
