@@ -295,7 +295,7 @@ class FinalMatches:
         entries = self._load()
         names = sorted(entries)
         cols = list(zip(*(entries[n] for n in names), strict=True)) if names else [[], [], [], []]
-        arrays = {k: _narrow(np.concatenate(c)) if len(c) else np.zeros(0, np.int32) for k, c in zip(COLUMNS, cols, strict=True)}
+        arrays = {k: narrow(np.concatenate(c)) if len(c) else np.zeros(0, np.int32) for k, c in zip(COLUMNS, cols, strict=True)}
         arrays["names"] = np.array(names, dtype=str)
         arrays["ptr"] = np.concatenate([[0], np.cumsum([len(entries[n][0]) for n in names])]).astype(np.int64)
         write_atomically(self.path, lambda: as_buffers(arrays))
@@ -304,7 +304,7 @@ COLUMNS = ("unit", "rule", "start", "end")
 """The arrays of one transcript's final matches (:class:`~qcode.suggest.rules.Matches`)."""
 
 
-def _narrow(a: NDArray[Any]) -> NDArray[Any]:
+def narrow(a: NDArray[Any]) -> NDArray[Any]:
     """*a* (integers) as 32-bit integers when they fit: half the bytes to write and read."""
     import numpy as np
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from qcode.suggest.arrays import unique
+from qcode.suggest.cache import narrow
 from qcode.suggest.rules import KEYWORD, PATTERN, Matches, Patterns
 from qcode.suggest.ruleset import RuleSet
 from qcode.suggest.units import Features
@@ -77,7 +78,7 @@ class CachedAnalysis:
         out = dict(arrays)
         out["r_keys"] = keys
         out["r_ptr"] = np.concatenate([[0], np.cumsum(np.bincount(k, minlength=len(keys)))]).astype(np.int64)
-        out["m_unit"], out["m_start"], out["m_end"] = unit[order], start[order], end[order]
+        out["m_unit"], out["m_start"], out["m_end"] = (narrow(x[order]) for x in (unit, start, end))
         return out
 
     def _keep_final(self, cache: DocCache, parts: tuple[str, ...], m: Matches) -> None:
@@ -211,6 +212,8 @@ class CachedAnalysis:
 
 # ----------------------------------------------------------------- helpers
 _FEATURE_FIELDS = ("start", "end", "turn", "tok", "ptr", "terms", "tstart", "tend")
+_HASHES = frozenset({"terms"})
+"""The fields that hold string hashes (64-bit), not offsets."""
 
 
 def _feature_arrays(feats: Features, strings: Any) -> dict[str, NDArray[Any]]:
@@ -218,10 +221,11 @@ def _feature_arrays(feats: Features, strings: Any) -> dict[str, NDArray[Any]]:
     (from the StringStore *strings*)."""
     import numpy as np
 
-    out = {f"f_{name}": getattr(feats, name) for name in _FEATURE_FIELDS}
+    # (the offsets and counts as 32-bit integers when they fit: a re-run reads every transcript's entry)
+    out = {f"f_{name}": getattr(feats, name) if name in _HASHES else narrow(getattr(feats, name)) for name in _FEATURE_FIELDS}
     hashes = [feats.terms]
     if feats.sptr is not None and feats.sterms is not None:
-        out["f_sptr"], out["f_sterms"] = feats.sptr, feats.sterms
+        out["f_sptr"], out["f_sterms"] = narrow(feats.sptr), feats.sterms
         hashes.append(feats.sterms)
     words = [strings[h] for h in unique(np.concatenate(hashes).astype(np.uint64)).tolist() if h in strings]
     out["strings"] = np.array(words, dtype=str)
@@ -230,6 +234,10 @@ def _feature_arrays(feats: Features, strings: Any) -> dict[str, NDArray[Any]]:
 
 def _from_arrays(transcript_id: int, arrays: dict[str, NDArray[Any]]) -> Features:
     """The inverse of :func:`_feature_arrays` (KeyError when an array is missing)."""
-    f = {name: arrays[f"f_{name}"] for name in _FEATURE_FIELDS}
+    import numpy as np
+
+    f = {name: arrays[f"f_{name}"] if name in _HASHES else arrays[f"f_{name}"].astype(np.int64, copy=False)
+         for name in _FEATURE_FIELDS}
     return Features(transcript_id, f["start"], f["end"], f["turn"], f["tok"], f["ptr"], f["terms"], f["tstart"],
-                    f["tend"], arrays.get("f_sptr"), arrays.get("f_sterms"))
+                    f["tend"], None if "f_sptr" not in arrays else arrays["f_sptr"].astype(np.int64, copy=False),
+                    arrays.get("f_sterms"))

@@ -351,3 +351,21 @@ def test_the_final_matches_are_kept_for_one_rule_list_and_ordered_again_for_anot
     side.write_bytes(b"damaged")  # a damaged file is a miss
     [same] = list(engine_for(en, codes).analyse([item], DocCache(tmp_path)))
     assert same.matches.rule.tolist() == first.matches.rule.tolist()
+
+
+def test_cache_entries_keep_offsets_as_32_bit_integers_and_give_them_back_as_64_bit(en, tmp_path):
+    """Half the bytes to read per transcript on a re-run; the engine computes with 64-bit integers."""
+    from qcode.suggest.cache import DocCache, from_bytes
+    from qcode.suggest.engine import TranscriptInput
+
+    text = "The contract ended.\n\nA new contract, and the wage went up."
+    item = TranscriptInput(3, text, ((0, 19), (21, len(text))))
+    codes = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)})]
+    [cold] = list(engine_for(en, codes).analyse([item], DocCache(tmp_path)))
+    [entry] = (tmp_path / "units").glob("*.arrays")
+    stored = from_bytes(entry.read_bytes())
+    assert {str(stored[k].dtype) for k in ("f_start", "f_end", "f_tstart", "f_tok", "m_unit", "m_start")} == {"int32"}
+    assert str(stored["f_terms"].dtype) == "uint64"  # (hashes stay whole)
+    [warm] = list(engine_for(en, codes).analyse([item], DocCache(tmp_path)))
+    assert warm.cached and {str(warm.feats.start.dtype), str(warm.feats.tok.dtype), str(warm.matches.start.dtype)} == {"int64"}
+    assert warm.feats.start.tolist() == cold.feats.start.tolist() and warm.matches.end.tolist() == cold.matches.end.tolist()
