@@ -236,8 +236,8 @@ def _from_arrays(transcript_id: int, arrays: dict[str, NDArray[Any]]) -> Feature
     """The inverse of :func:`_feature_arrays` (KeyError when an array is missing)."""
     import numpy as np
 
-    f = {name: arrays[f"f_{name}"] if name in _HASHES else arrays[f"f_{name}"].astype(np.int64, copy=False)
-         for name in _FEATURE_FIELDS}
+    f: dict[str, Any] = {name: arrays[f"f_{name}"] if name in _HASHES else arrays[f"f_{name}"].astype(np.int64, copy=False)
+                         for name in _FEATURE_FIELDS}
     return Features(transcript_id, f["start"], f["end"], f["turn"], f["tok"], f["ptr"], f["terms"], f["tstart"],
                     f["tend"], None if "f_sptr" not in arrays else arrays["f_sptr"].astype(np.int64, copy=False),
                     arrays.get("f_sterms"))
