@@ -79,10 +79,19 @@ def test_a_french_report_s_agreement_appendix_is_in_french(project: Project, agr
     assert "Alpha de Krippendorff" in section and "amina, bob" in section and "unité : caractère" in section
     inst = next(c for c in agreed["codes"] if c["code"] == "instability")
     assert f"{inst['alpha']:.3f}".replace(".", ",") in section  # French numbers
-    assert re.search(r"\\\[\d,\d\d ; \d,\d\d\\\]", section)  # an interval with decimal commas
+    assert re.search(r"\\\[\d,\d\d\u00a0;\u00a0\d,\d\d\\\]", section)  # an interval with decimal commas, on one line
     assert "ensemble (codes empilés)" in section and "non fiable" in section and "| Lecture |" in section
     assert "overall (codes stacked)" not in section and "not reliable" not in section
     d = docx.Document(str(generate_report(project, ReportRequest("docx", tmp_path / "r.docx", lang="fr"))))
     header = next(t for t in d.tables if t.rows[0].cells[0].text == "Code" and t.rows[0].cells[1].text == "Accord")
-    assert [c.text for c in header.rows[0].cells] == ["Code", "Accord", "Kappa", "Alpha", "IC 95 %", "Lecture"]
+    assert [c.text for c in header.rows[0].cells] == ["Code", "Accord", "Kappa", "Alpha", "IC 95\u00a0%", "Lecture"]
+    # No-break spaces reach the file, and the interval column is as wide as a whole interval: none wraps.
+    from docx.shared import Inches
+
+    from qcode.formats.reports.layout import CELL_PADDING, text_width
+
+    col = [r.cells[4].text for r in header.rows[1:] if r.cells[4].text]
+    assert col and all(re.fullmatch(r"\[-?\d,\d\d\u00a0;\u00a0-?\d,\d\d\]", c) for c in col)
+    width = header.columns[4].width or header.rows[1].cells[4].width
+    assert width >= Inches(max(text_width(c) for c in col) + CELL_PADDING) - Inches(0.01)
     assert any(p.text.startswith("Calculé le ") for p in d.paragraphs)

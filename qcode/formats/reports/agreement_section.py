@@ -73,7 +73,8 @@ def _two(x: float, m: Messages | None = None) -> str:
 
 def display_rows(result: dict[str, Any], m: Messages | None = None) -> list[list[str]]:
     """Rows as text: label, agreement %, kappa, alpha, 95% interval, reading."""
-    sep = ", " if m is None or m.lang == "en" else " ; "  # (a decimal comma needs another separator)
+    # (a decimal comma needs another separator; no-break spaces keep an interval on one line of its cell)
+    sep = ", " if m is None or m.lang == "en" else "\u00a0;\u00a0"
     out = []
     for r in rows(result, m):
         interval = f"[{_two(r[6], m)}{sep}{_two(r[7], m)}]" if r[6] is not None else ""

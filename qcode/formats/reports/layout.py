@@ -13,6 +13,7 @@ the longest header word needs, so a header never breaks inside a word.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -54,8 +55,14 @@ def text_width(text: str, size: float = TABLE_PT, bold: bool = False) -> float:
 
 
 def word_need(text: str, size: float = TABLE_PT, bold: bool = True) -> float:
-    """Inches a cell needs so that no word of *text* breaks: its longest word plus the padding."""
-    return max((text_width(w, size, bold) for w in text.split()), default=0.0) + CELL_PADDING
+    """Inches a cell needs so that no word of *text* breaks: its longest word plus the padding. Words are
+    parted by ordinary spaces only: text joined by no-break spaces ("95\u00a0%") is one word, as Word and
+    LibreOffice lay it out."""
+    return max((text_width(w, size, bold) for w in _BREAKS.split(text) if w), default=0.0) + CELL_PADDING
+
+
+_BREAKS = re.compile(r"[ \t\r\n\u2000-\u2006\u2008-\u200a]+")
+"""Where a line may break: ordinary spaces (not U+00A0, U+2007 or U+202F, the no-break ones)."""
 
 
 @dataclass(frozen=True)

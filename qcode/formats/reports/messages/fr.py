@@ -231,7 +231,7 @@ MESSAGES = {
     "ag_h_agreement": "Accord",
     "ag_h_kappa": "Kappa",
     "ag_h_alpha": "Alpha",
-    "ag_h_ci": "IC 95 %",
+    "ag_h_ci": "IC 95\u00a0%",  # (a no-break space: the % stays with its number)
     "ag_h_reading": "Lecture",
     "ag_r_reliable": "fiable",
     "ag_r_tentative": "provisoire",
