@@ -92,6 +92,10 @@ def test_a_french_report_s_agreement_appendix_is_in_french(project: Project, agr
 
     col = [r.cells[4].text for r in header.rows[1:] if r.cells[4].text]
     assert col and all(re.fullmatch(r"\[-?\d,\d\d\u00a0;\u00a0-?\d,\d\d\]", c) for c in col)
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    body = header.rows[-1].cells  # the overall row: every cell filled
+    assert [c.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT for c in body] == [False] + [True] * 4 + [False]
     width = header.columns[4].width or header.rows[1].cells[4].width
     assert width >= Inches(max(text_width(c) for c in col) + CELL_PADDING) - Inches(0.01)
     assert any(p.text.startswith("Calculé le ") for p in d.paragraphs)

@@ -241,9 +241,10 @@ class _Writer:
         p.paragraph_format.keep_with_next = True
 
     def table(self, header_rows: Sequence[Sequence[str]], rows: Sequence[Sequence[str]], widths: Sequence[float],
-              merges: Sequence[tuple[int, int]] = (), numeric_from: int = 1, header: bool = True) -> Table:
-        """A table with *header_rows* repeated on each page; numbers right-aligned; *widths* in inches
-        (scaled down to the page when wider)."""
+              merges: Sequence[tuple[int, int]] = (), numeric_from: int = 1, header: bool = True,
+              numeric_to: int = 99) -> Table:
+        """A table with *header_rows* repeated on each page; numbers (columns *numeric_from* to *numeric_to*,
+        excluded) right-aligned; *widths* in inches (scaled down to the page when wider)."""
         from docx.oxml import OxmlElement
         from docx.oxml.ns import qn
         from docx.shared import Inches
@@ -269,7 +270,7 @@ class _Writer:
         twips = [Inches(w).twips for w in widths]
         text_style = self.style_id("Table Text")
         self.x.table_rows(table._tbl, header_rows, twips, text_style, header=True, merges=merges)
-        self.x.table_rows(table._tbl, rows, twips, text_style, numeric_from=numeric_from)
+        self.x.table_rows(table._tbl, rows, twips, text_style, numeric_from=numeric_from, numeric_to=numeric_to)
         return table
 
     def landscape_on(self, on: bool) -> None:
@@ -502,7 +503,7 @@ def write_agreement(w: _Writer, report: Report, h: Heading) -> None:
     w.para(a.summary(report.agreement or {}, w.m))
     rows = a.display_rows(report.agreement or {}, w.m)
     header = a.display_header(w.m)
-    w.table([header], rows, fixed_widths(header, w.usable, rows=rows))
+    w.table([header], rows, fixed_widths(header, w.usable, rows=rows), numeric_to=len(header) - 1)  # (the reading: text)
 
 
 WRITERS: dict[str, Callable[[_Writer, Report, Heading], None]] = {

@@ -127,11 +127,12 @@ class Xml:
 
     # ------------------------------------------------------------ tables
     def table_rows(self, tbl: _Element, rows: Sequence[Sequence[str]], widths: Sequence[int], text_style: str, *,
-                   header: bool = False, numeric_from: int = 99, merges: Sequence[tuple[int, int]] = ()) -> None:
+                   header: bool = False, numeric_from: int = 99, merges: Sequence[tuple[int, int]] = (),
+                   numeric_to: int = 99) -> None:
         """Append *rows* to *tbl*: one prepared row per shape, deep-copied, its cells' runs filled.
 
         *widths* are twips per grid column. Header rows repeat on each page
-        (``w:tblHeader``); body cells from column *numeric_from* on are
+        (``w:tblHeader``); body cells from column *numeric_from* to *numeric_to* (excluded) are
         right-aligned. *merges* (grid columns ``a``..``b``, first row only)
         become one cell with ``w:gridSpan``, as python-docx's ``merge`` makes.
         """
@@ -144,7 +145,7 @@ class Xml:
                 span = spans.get(j, 1)
                 width = sum(widths[j : j + span])
                 grid = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
-                jc = '<w:jc w:val="right"/>' if not header and j >= numeric_from else ""
+                jc = '<w:jc w:val="right"/>' if not header and numeric_from <= j < numeric_to else ""
                 cells.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/>{grid}</w:tcPr>'
                              f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{jc}</w:pPr></w:p></w:tc>')
                 cols.append(j)
