@@ -22,7 +22,6 @@ the score.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -238,7 +237,3 @@ def digest(*parts: Any) -> str:
             h.update(repr(x).encode("utf-8"))
         h.update(b"|")
     return h.hexdigest()[:32]
-
-
-def noisy_or(weights: list[float]) -> float:
-    return 1.0 - math.prod(1.0 - w for w in weights)

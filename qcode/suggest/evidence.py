@@ -149,14 +149,6 @@ def is_compact(ev: Any) -> bool:
     return isinstance(ev, dict) and ev.get("q") == VERSION and "sg" in ev
 
 
-def compact(signals: list[tuple[str, float, Any]], spans: Sequence[tuple[int, int]], start: int) -> dict[str, Any]:
-    """The stored form: *signals* are (signal name, contribution, data) strongest first, *spans* absolute."""
-    flat: list[int] = []
-    for a, b in spans:
-        flat += (a - start, b - start)
-    return {"q": VERSION, "sp": flat, "sg": [[SHORT_OF.get(n, n), round(c, 4), d] for n, c, d in signals]}
-
-
 def coding_ids(ev: Any) -> set[int]:
     """Ids of the codings a compact evidence refers to (their quotes are shown when read)."""
     out: set[int] = set()

@@ -117,20 +117,6 @@ def document_frequencies(rows: list[list[int]]) -> dict[int, int]:
     return df
 
 
-def build_vocab(rows: list[list[int]]) -> tuple[dict[int, int], Floats32]:
-    """Terms seen in at least two rows (capped to the most frequent), and their IDF."""
-    import math
-
-    import numpy as np
-
-    df = document_frequencies(rows)
-    kept = sorted((t for t, n in df.items() if n >= 2), key=lambda t: (-df[t], t))[:MAX_FEATURES]
-    vocab = {t: i for i, t in enumerate(kept)}
-    n = len(rows)
-    idf = np.array([math.log((n + 1) / (df[t] + 1)) + 1.0 for t in kept], dtype=np.float32)
-    return vocab, idf
-
-
 def _matrix(model: LinearModel, rows: list[list[int]]) -> sp.csr_matrix:
     """Feature matrix (scipy CSR) of *rows*."""
     import numpy as np
