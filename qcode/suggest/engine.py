@@ -150,6 +150,7 @@ class Engine(CachedAnalysis, Explaining):
         self._alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]] = {}
         self._stored: dict[bytes, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
         self._strings_added: set[str] = set()
+        self._lead_flags: dict[str, NDArray[np.bool_]] | None = None
 
     # ------------------------------------------------------------- parsing
     def analyse(
@@ -262,6 +263,16 @@ class Engine(CachedAnalysis, Explaining):
     def fit(self, training: Training) -> None:
         for sig in self.unit_signals:
             sig.fit(training)
+        self._lead_flags = None
+
+    def _leads(self) -> dict[str, NDArray[np.bool_]]:
+        """Per model signal, the codes it leads (what it learned decides it; kept until the next fit)."""
+        import numpy as np
+
+        if self._lead_flags is None:
+            self._lead_flags = {sig.name: np.array([sig.leads(c) for c in self.codes], dtype=bool)
+                                for sig in self.unit_signals}
+        return self._lead_flags
 
     def notes(self) -> list[str]:
         out: list[str] = []
@@ -303,7 +314,7 @@ class Engine(CachedAnalysis, Explaining):
                 parts[sig.name], ctx[sig.name] = sig.contributions(feats, None if cols is None else sel, rows=rows[sig.name])  # type: ignore[call-arg]
             else:
                 parts[sig.name], ctx[sig.name] = sig.contributions(feats, None if cols is None else sel)
-        leads = {sig.name: np.array([sig.leads(c) for c in self.codes], dtype=bool) for sig in self.unit_signals}
+        leads = self._leads()
         lead = np.zeros(P, dtype=bool)
         for v in leads.values():
             lead |= v
