@@ -188,6 +188,24 @@ class ArrayCache:
             self._finals[digest] = FinalMatches(self.folder / FINALS / f"{digest}{SUFFIX}" if self.folder else None)
         return self._finals[digest]
 
+    def previous_finals(self, digest: str) -> FinalMatches | None:
+        """The final matches kept for the most recent other rule list that says which rules it had (a re-run
+        after a codebook change takes the codes whose rules did not change from it), or None."""
+        if self.folder is None:
+            return None
+        if not hasattr(self, "_previous"):
+            try:
+                files = sorted((self.folder / FINALS).glob(f"*{SUFFIX}"), key=lambda f: f.stat().st_mtime, reverse=True)
+            except OSError:
+                files = []
+            self._previous = [f.name[: -len(SUFFIX)] for f in files]
+        for name in self._previous:
+            if name != digest:
+                f = self.finals(name)
+                if f.rules() is not None:
+                    return f
+        return None
+
     def save_finals(self) -> None:
         """Write the final matches added since they were read (:meth:`FinalMatches.save`); keep the files of the
         :data:`KEEP_FINALS` most recent rule lists."""
@@ -263,6 +281,8 @@ class FinalMatches:
         self.path = path
         self.entries: dict[str, tuple[NDArray[Any], ...]] | None = None
         self.added = False
+        self.rule_list: tuple[list[str], list[str]] | None = None
+        """(key, code) of each rule of the list, in rule order (:meth:`rules`)."""
 
     def _load(self) -> dict[str, tuple[NDArray[Any], ...]]:
         import numpy as np
@@ -276,9 +296,16 @@ class FinalMatches:
                     for k, name in enumerate(d["names"].tolist()):
                         a, b = ptr[k], ptr[k + 1]
                         self.entries[name] = tuple(d[c][a:b].astype(np.int64) for c in COLUMNS)
+                    if "rule_keys" in d and self.rule_list is None:
+                        self.rule_list = (d["rule_keys"].tolist(), d["rule_codes"].tolist())
                 except Exception:  # absent or damaged: nothing kept
                     self.entries = {}
         return self.entries
+
+    def rules(self) -> tuple[list[str], list[str]] | None:
+        """(key, code) of each rule of the list these matches are numbered for, or None when not known."""
+        self._load()
+        return self.rule_list
 
     def get(self, name: str) -> tuple[NDArray[Any], ...] | None:
         return self._load().get(name)
@@ -297,6 +324,8 @@ class FinalMatches:
         cols = list(zip(*(entries[n] for n in names), strict=True)) if names else [[], [], [], []]
         arrays = {k: narrow(np.concatenate(c)) if len(c) else np.zeros(0, np.int32) for k, c in zip(COLUMNS, cols, strict=True)}
         arrays["names"] = np.array(names, dtype=str)
+        if self.rule_list is not None:
+            arrays["rule_keys"], arrays["rule_codes"] = (np.array(x, dtype=str) for x in self.rule_list)
         arrays["ptr"] = np.concatenate([[0], np.cumsum([len(entries[n][0]) for n in names])]).astype(np.int64)
         write_atomically(self.path, lambda: as_buffers(arrays))
         self.added = False

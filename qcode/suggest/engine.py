@@ -150,6 +150,7 @@ class Engine(CachedAnalysis, Explaining):
         self._alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]] = {}
         self._stored: dict[bytes, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
         self._strings_added: set[str] = set()
+        self._plans: dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
         self._lead_flags: dict[str, NDArray[np.bool_]] | None = None
 
     # ------------------------------------------------------------- parsing

@@ -369,3 +369,46 @@ def test_cache_entries_keep_offsets_as_32_bit_integers_and_give_them_back_as_64_
     [warm] = list(engine_for(en, codes).analyse([item], DocCache(tmp_path)))
     assert warm.cached and {str(warm.feats.start.dtype), str(warm.feats.tok.dtype), str(warm.matches.start.dtype)} == {"int64"}
     assert warm.feats.start.tolist() == cold.feats.start.tolist() and warm.matches.end.tolist() == cold.matches.end.tolist()
+
+
+@pytest.mark.parametrize("change", ["keyword", "code before", "code removed", "same word twice"])
+def test_after_a_rule_change_only_the_changed_codes_are_ordered_again_and_the_matches_equal_a_cold_run(en, tmp_path, change):
+    """The final matches of the codes whose rules did not change are taken from the previous rule list's,
+    renumbered; only the changed codes' are ordered again; together they are what a cold run finds."""
+    from qcode.suggest.ruleset import RuleSet
+
+    parts = ["The contract ended, the contract was short.", "A new contract, and the wage went up; wages, pay.",
+             "Night shifts: the pay came late, the contract said nothing."]
+    text = "\n\n".join(parts)
+    item = TranscriptInput(3, text, tuple((text.index(t), text.index(t) + len(t)) for t in parts))
+    codes = [Code("c", {"": "Contract work"}, keywords={"": ("contract",)}),
+             Code("d", {"": "Pay and wage"}, keywords={"": ("wage", "pay")}),
+             Code("e", {"": "Night"}, keywords={"": ("night shifts",)})]
+    changed = {
+        # (a keyword that cannot match here: the blank pipeline's parse is not kept, see the test above)
+        "keyword": [codes[0], Code("d", {"": "Pay and wage"}, keywords={"": ("wage", "pay", "benchmark")}), codes[2]],
+        "code before": [Code("a", {"": "Zzz"}, keywords={"": ("benchmark",)}), *codes],
+        "code removed": [codes[0], codes[2]],
+        "same word twice": [codes[0], Code("d", {"": "Pay and wage"}, keywords={"": ("pay", "pay", "wage")}), codes[2]],
+    }[change]
+    list(engine_for(en, codes).analyse([item], DocCache(tmp_path)))  # the previous rule list's final matches
+    seen: list[set[str]] = []
+    real = RuleSet.ordered
+
+    def spy(self, unit, rule, a, b):  # type: ignore[no-untyped-def]
+        seen.append({engine.codes[p] for p in self.profile[rule].tolist()})
+        return real(self, unit, rule, a, b)
+
+    engine = engine_for(en, changed)
+    RuleSet.ordered = spy  # type: ignore[method-assign]
+    try:
+        [warm] = list(engine.analyse([item], DocCache(tmp_path)))
+    finally:
+        RuleSet.ordered = real  # type: ignore[method-assign]
+    [cold] = list(engine_for(en, changed).analyse([item], DocCache(tmp_path / "cold")))
+    assert warm.cached
+    assert [m.tolist() for m in (warm.matches.unit, warm.matches.rule, warm.matches.start, warm.matches.end)] == [
+        m.tolist() for m in (cold.matches.unit, cold.matches.rule, cold.matches.start, cold.matches.end)]
+    assert len(cold.matches) >= 6
+    redone = set().union(*seen)
+    assert redone <= {"a", "d"} and ("d" in redone or change in ("code before", "code removed"))
