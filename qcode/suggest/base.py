@@ -1,8 +1,8 @@
 """Base types and the registry of suggestion signals: named, versioned, individually switchable.
 
-Every signal returns :class:`Hit` objects: a contribution in [0, 1) to the
-score of (unit, code), a one-line detail, and the absolute offsets of the
-tokens that caused it. The engine combines contributions with a noisy-or,
+Every signal gives, for each (unit, code), a contribution in [0, 1) to the
+score, and its evidence: a one-line detail and the offsets of the tokens
+that caused it (:mod:`qcode.suggest.evidence`). The engine combines contributions with a noisy-or,
 ``score = 1 - prod(1 - c)``, so removing a signal's evidence can only lower
 the score.
 
@@ -50,24 +50,6 @@ class CodeProfile:
     patterns: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     """Label, definition, inclusion note and examples (for similarity)."""
-
-
-@dataclass
-class Hit:
-    code: str
-    signal: str
-    contribution: float
-    detail: str
-    spans: list[tuple[int, int]] = field(default_factory=list)
-    similar: dict[str, Any] | None = None
-    explain: Callable[[], tuple[str, list[tuple[int, int]], dict[str, Any] | None]] | None = None
-    """Computes (detail, spans, similar) on demand: evidence is only built for kept suggestions."""
-
-    def resolve(self) -> Hit:
-        if self.explain is not None:
-            self.detail, self.spans, self.similar = self.explain()
-            self.explain = None
-        return self
 
 
 @dataclass

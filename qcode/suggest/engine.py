@@ -7,8 +7,8 @@ matches (:class:`~qcode.suggest.rules.Matches`); the parsed documents are
 dropped. :meth:`Engine.fit` teaches the model signals from coded passages;
 :meth:`Engine.table` scores every (unit, code) of a transcript at once with
 array operations, combining the signals' contributions with a noisy-or, and
-:meth:`Engine.evidence` explains one (unit, code): evidence is only built for
-the suggestions that are kept.
+:meth:`Engine.compact_many` explains the (unit, code) pairs kept: evidence is only built for the
+suggestions that are kept.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from qcode.core.text import count_words
 from qcode.suggest.arrays import unique
-from qcode.suggest.base import SUPPORT_FACTOR, CodeProfile, Hit, Passage, Training
+from qcode.suggest.base import SUPPORT_FACTOR, CodeProfile, Passage, Training
 from qcode.suggest.cache import DocCache, text_key
-from qcode.suggest.explain import Candidate, Explaining, evidence, evidence_of
+from qcode.suggest.explain import Explaining
 from qcode.suggest.learn import FitCache
 from qcode.suggest.learned import Learned
 from qcode.suggest.match_cache import CachedAnalysis, _feature_arrays
@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["BATCH_SIZE", "Analysed", "Candidate", "Engine", "Table", "TranscriptInput", "add_training", "covers",
-           "evidence", "evidence_of", "top_pairs", "unit_labels"]
+__all__ = ["BATCH_SIZE", "Analysed", "Engine", "Table", "TranscriptInput", "add_training", "covers", "top_pairs",
+           "unit_labels"]
 
 BATCH_SIZE = 64
 
@@ -74,13 +74,6 @@ class Analysed:
         if not hasattr(self, "_units"):
             self._units = self.feats.units()
         return self._units
-
-    @property
-    def rule_hits(self) -> list[list[Hit]]:
-        """Rule hits per unit, as :class:`Hit` objects (built on demand)."""
-        if not hasattr(self, "_rule_hits"):
-            self._rule_hits = self.engine.rule_hits(self)
-        return self._rule_hits
 
     def rule_codes(self) -> list[set[str]]:
         codes = self.engine.codes

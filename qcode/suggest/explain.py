@@ -4,24 +4,21 @@
 explains a :class:`~qcode.suggest.engine.Table`: :meth:`Explaining.compact_many`
 writes the compact evidence (:mod:`qcode.suggest.evidence`) of the kept
 suggestions of a transcript with array operations; :meth:`Explaining.evidence_many`
-renders it readable. :meth:`Explaining.score` and :meth:`Explaining.score_batch`
-score units given as objects, with :class:`Hit` evidence (tests and examples).
+renders it readable, as a suggestion read from the store is (:func:`qcode.suggest.evidence.render`):
+there is one scoring path (:meth:`~qcode.suggest.engine.Engine.table`) and one evidence form.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from qcode.suggest.arrays import decimal_strings, four_digit_strings, unique
-from qcode.suggest.base import Hit
+from qcode.suggest.arrays import decimal_strings, four_digit_strings
 from qcode.suggest.learned import Learned
-from qcode.suggest.model_signals import _ranges, join_groups, word_span_arrays, word_spans
+from qcode.suggest.model_signals import _ranges, join_groups, word_span_arrays
 from qcode.suggest.rules import LemmaKeywords, Patterns
 from qcode.suggest.ruleset import RuleSet
 from qcode.suggest.similarity import Similarity
-from qcode.suggest.units import Features, Unit
+from qcode.suggest.units import Features
 from qcode.suggest.vectors import Vectors
 
 if TYPE_CHECKING:
@@ -29,18 +26,10 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from qcode.suggest.base import CodeProfile, Signal
-    from qcode.suggest.engine import Analysed, Table
+    from qcode.suggest.engine import Table
 
 ORDER = (LemmaKeywords.name, Patterns.name, Similarity.name, Vectors.name, Learned.name)
 """Order of the signals in the evidence (then by contribution, highest first)."""
-
-
-@dataclass
-class Candidate:
-    unit: Unit
-    code: str
-    score: float
-    hits: list[Hit] = field(default_factory=list)
 
 
 class Explaining:
@@ -168,80 +157,3 @@ class Explaining:
 
     def evidence(self, t: Table, i: int, j: int) -> dict[str, Any]:
         return self.evidence_many(t, [i], [j])[0]
-
-    def _signal(self, name: str) -> Any:
-        return next(s for s in self.signals if s.name == name)
-
-    # ------------------------------------------------- compatibility (tests)
-    def _explain_one(self, t: Table, name: str, i: int, j: int) -> tuple[str, list[tuple[int, int]], Any]:
-        import numpy as np
-
-        detail, words, similar = self._signal(name).explain_many(t.feats, np.array([i]), np.array([j]), t.ctx[name])[0]
-        return detail, word_spans(t.feats, [i], [words])[0], similar
-
-    def rule_hits(self, a: Analysed) -> list[list[Hit]]:
-        """Rule hits of each unit of *a* as :class:`Hit` objects."""
-        import numpy as np
-
-        K, T = self.ruleset.contributions(a.matches, len(a.feats))
-        out: list[list[Hit]] = [[] for _ in range(len(a.feats))]
-        m = a.matches
-        for i in unique(m.unit).tolist():
-            lo, hi = np.searchsorted(m.unit, [i, i + 1]).tolist()
-            profs = sorted(set(self.ruleset.profile[m.rule[lo:hi]].tolist()))
-            for j in profs:
-                for name, detail, spans in self.ruleset.explain(m, lo, hi, j, a.text):
-                    C = T if name == Patterns.name else K
-                    out[i].append(Hit(self.codes[j], name, float(C[i, j]), detail, spans))
-        return out
-
-    def score(self, unit: Unit, rule_hits: list[Hit]) -> list[Candidate]:
-        """Every code with a positive score for *unit*, best first, with evidence."""
-        return self.score_batch([unit], [rule_hits])[0]
-
-    def score_batch(
-        self, units: list[Unit], rule_hits: list[list[Hit]], explain_from: float | None = 0.0
-    ) -> list[list[Candidate]]:
-        """:meth:`score` for units given as objects (evidence built for scores >= *explain_from*)."""
-        import numpy as np
-
-        n, P = len(units), len(self.profiles)
-        index = {c: j for j, c in enumerate(self.codes)}
-        parts = {LemmaKeywords.name: np.zeros((n, P)), Patterns.name: np.zeros((n, P))}
-        for i, hits in enumerate(rule_hits):
-            for h in hits:
-                if h.signal in parts:
-                    parts[h.signal][i, index[h.code]] = h.contribution
-        t = self._combine(Features.from_units(0, units), parts)
-        result = []
-        for i, unit in enumerate(units):
-            out = []
-            for j in np.nonzero(t.score[i] > 0)[0].tolist():
-                code = self.codes[j]
-                hits = [replace(h, contribution=float(t.parts[h.signal][i, j])) for h in rule_hits[i] if h.code == code]
-                for name in (Similarity.name, Vectors.name, Learned.name):
-                    C = t.parts.get(name)
-                    if C is not None and C[i, j] > 0:
-                        hits.append(Hit(code, name, float(C[i, j]), "", [], None, partial(self._explain_one, t, name, i, j)))
-                hits.sort(key=lambda h: -h.contribution)
-                cand = Candidate(unit, code, float(t.score[i, j]), hits)
-                if explain_from is not None and cand.score >= explain_from:
-                    for h in hits:
-                        h.resolve()
-                out.append(cand)
-            out.sort(key=lambda c: (-c.score, c.code))
-            result.append(out)
-        return result
-
-
-def evidence(c: Candidate) -> dict[str, Any]:
-    """The evidence dict stored with a suggestion (see qcode.usecases.suggesting)."""
-    return evidence_of([h.resolve() for h in c.hits])
-
-
-def evidence_of(hits: list[Hit]) -> dict[str, Any]:
-    """The evidence dict of some hits (strongest first)."""
-    from qcode.suggest.evidence import readable
-
-    spans = sorted({(a, b) for h in hits for a, b in h.spans})
-    return readable([(h.contribution, h.signal, h.detail, h.similar) for h in hits], spans)

@@ -3,14 +3,13 @@ on per code by the held-out gate, calibrated per code."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qcode.suggest import learn
 from qcode.suggest.base import CodeProfile, Signal, Training, digest, register
 from qcode.suggest.model_signals import (
     _ranges,
     _top_word_arrays,
-    _word_lists,
     unique,
     word_json_groups,
 )
@@ -185,19 +184,6 @@ class Learned(Signal):
         ps = np.round(Pfull[units, profs].astype(np.float64), 6).tolist()
         frags = list(map("[{!r},{},[{}]]".format, ps, map(heads.__getitem__, profs.tolist()), listed))
         return frags, words
-
-    def explain_data_many(self, feats: Features, units: Ints, profs: Ints, ctx: LearnedContext) -> list[tuple[list[Any], list[int]]]:
-        """:meth:`explain_json_many` with the data as Python lists."""
-        import json
-
-        frags, words = self.explain_json_many(feats, units, profs, ctx)
-        return [(json.loads(f), w) for f, w in zip(frags, _word_lists(words, len(frags)), strict=True)]
-
-    def explain_many(self, feats: Features, units: Ints, profs: Ints, ctx: LearnedContext) -> list[tuple[str, list[int], None]]:
-        """(detail, words, None) of each (unit, profile) pair (see :meth:`explain_data_many`)."""
-        from qcode.suggest.evidence import learned_detail
-
-        return [(learned_detail(*data), words, None) for data, words in self.explain_data_many(feats, units, profs, ctx)]
 
     def leads(self, code: str) -> bool:
         return self.model is not None and bool(self.model.enabled.get(code))

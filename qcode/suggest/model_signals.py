@@ -20,7 +20,7 @@ from qcode.suggest.base import Passage
 from qcode.suggest.units import Features
 
 __all__ = ["EVIDENCE_WORDS", "MIN_CONTRIBUTION", "ROW_CHUNK", "_ranges", "_top_word_arrays", "_top_words", "_word_json",
-           "_word_lists", "join_groups", "passage_json", "unique", "word_json_groups", "word_span_arrays", "word_spans"]
+           "_word_lists", "join_groups", "passage_json", "unique", "word_json_groups", "word_span_arrays"]
 
 if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
     import numpy as np
@@ -139,20 +139,6 @@ def word_span_arrays(feats: Features, units: Ints, words: list[list[int]] | tupl
     at = np.minimum(np.searchsorted(wanted, key), len(wanted) - 1)
     hit = known & (wanted[at] == key)
     return owner[hit], feats.tstart[idx[hit]], feats.tend[idx[hit]]
-
-
-def word_spans(feats: Features, units: ArrayLike, words: list[list[int]]) -> list[list[tuple[int, int]]]:
-    """Per pair, the offsets of the tokens of unit ``units[k]`` whose term is in ``words[k]``."""
-    import numpy as np
-
-    us = np.asarray(units, dtype=np.int64)
-    if not len(us):
-        return []
-    owner, a, b = word_span_arrays(feats, us, words)
-    out: list[list[tuple[int, int]]] = [[] for _ in words]
-    for o, x, y in zip(owner.tolist(), a.tolist(), b.tolist(), strict=True):
-        out[o].append((x, y))
-    return out
 
 
 class _WordJson(dict[int, str]):

@@ -220,37 +220,6 @@ class RuleSet:
         T.ravel()[cells] = np.minimum(pt, RULE_CAP)
         return K, T
 
-    def explain_data(self, m: Matches, lo: int, hi: int, j: int) -> list[tuple[str, list[Any], list[tuple[int, int]]]]:
-        """(signal, data, spans) of profile *j* from the matches ``lo:hi`` of one unit (absolute offsets).
-
-        Keywords: ``(kind, text, start, end)`` of the first match of each group
-        (keywords then label words); patterns: ``(pattern id, start, end)`` of
-        the first match of each pattern (see :mod:`qcode.suggest.evidence`).
-        """
-        words: dict[tuple[int, str], tuple[int, str, int, int]] = {}
-        pats: dict[str, tuple[str, int, int]] = {}
-        kw_spans: set[tuple[int, int]] = set()
-        pat_spans: set[tuple[int, int]] = set()
-        rules = self.rules
-        for r, s, e in zip(m.rule[lo:hi].tolist(), m.start[lo:hi].tolist(), m.end[lo:hi].tolist(), strict=True):
-            rule = rules[r]
-            if rule.profile != j:
-                continue
-            if rule.kind == PATTERN:
-                pats.setdefault(rule.text, (rule.text, s, e))
-                pat_spans.add((s, e))
-            else:
-                kind = 0 if rule.kind == KEYWORD else 1
-                words.setdefault((kind, rule.group), (kind, rule.text, s, e))
-                kw_spans.add((s, e))
-        out: list[tuple[str, list[Any], list[tuple[int, int]]]] = []
-        if words:
-            found = list(words.values())
-            out.append((LemmaKeywords.name, [w for w in found if w[0] == 0] + [w for w in found if w[0] == 1], sorted(kw_spans)))
-        if pats:
-            out.append((Patterns.name, list(pats.values()), sorted(pat_spans)))
-        return out
-
     def explain_json(self, m: Matches, owner: Any, idx: Any, base: Any, n: int) -> dict[str, list[str | None]]:
         """Per rule signal, the compact evidence data (JSON text, or None) of *n* pairs.
 
@@ -291,17 +260,4 @@ class RuleSet:
                 for o, items in by_pair.items():
                     col[o] = "[" + ",".join(items) + "]"
                 out[name] = col
-        return out
-
-    def explain(self, m: Matches, lo: int, hi: int, j: int, text: str) -> list[tuple[str, str, list[tuple[int, int]]]]:
-        """(signal, detail, spans) of profile *j* from the matches ``lo:hi`` of one unit."""
-        from qcode.suggest.evidence import keyword_detail, pattern_detail
-
-        out = []
-        for name, data, spans in self.explain_data(m, lo, hi, j):
-            if name == LemmaKeywords.name:
-                detail = keyword_detail([(kind, t, text[s:e]) for kind, t, s, e in data])
-            else:
-                detail = pattern_detail([(pid, text[s:e]) for pid, s, e in data])
-            out.append((name, detail, spans))
         return out

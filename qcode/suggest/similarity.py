@@ -21,7 +21,6 @@ from qcode.suggest.model_signals import (
     ROW_CHUNK,
     _ranges,
     _top_word_arrays,
-    _word_lists,
     passage_json,
     unique,
     word_json_groups,
@@ -252,33 +251,9 @@ class Similarity(Signal):
             self._tails_of = tails = out
         return tails
 
-    def explain_data_many(self, feats: Features, units: Ints, profs: Ints, ctx: SimilarityContext) -> list[tuple[list[Any], list[int]]]:
-        """:meth:`explain_json_many` with the data as Python lists."""
-        import json
-
-        frags, words = self.explain_json_many(feats, units, profs, ctx)
-        return [(json.loads(f), w) for f, w in zip(frags, _word_lists(words, len(frags)), strict=True)]
-
     def passage_quotes(self) -> dict[int, str]:
         """Quote of each coded passage learned from, by coding id."""
         return {p.coding_id: p.quote for _, _, p in self.vectors if p is not None and p.coding_id is not None}
-
-    def explain_many(self, feats: Features, units: Ints, profs: Ints, ctx: SimilarityContext) -> list[tuple[str, list[int], dict[str, Any] | None]]:
-        """(detail, words, similar) of each (unit, profile) pair (see :meth:`explain_data_many`)."""
-        from qcode.suggest.evidence import similarity_detail
-
-        quotes = self.passage_quotes()
-        out: list[tuple[str, list[int], dict[str, Any] | None]] = []
-        for data, words in self.explain_data_many(feats, units, profs, ctx):
-            sim, listed = data[0], data[1]
-            if len(data) < 3:
-                out.append((similarity_detail(sim, listed, None, False), words, None))
-                continue
-            cid = data[2]
-            quote = data[3] if len(data) >= 4 else quotes.get(cid, "")
-            similar = {"coding_id": cid, "quote": quote, "similarity": round(sim, 4)}
-            out.append((similarity_detail(sim, listed, quote, True), words, similar))
-        return out
 
     def _m_value(self, rows: NDArray[np.integer[Any]], cols: Ints) -> Floats:
         """``M[rows, cols]`` elementwise (M is sparse)."""

@@ -167,26 +167,6 @@ class Features:
     def units(self) -> list[Unit]:
         return [self.unit(i) for i in range(len(self))]
 
-    @classmethod
-    def from_units(cls, transcript_id: int, units: list[Unit]) -> Features:
-        import numpy as np
-
-        counts = [len(u.terms) for u in units]
-        spans = [s for u in units for s in u.spans]
-        return cls(
-            transcript_id,
-            np.array([u.start for u in units], dtype=np.int64),
-            np.array([u.end for u in units], dtype=np.int64),
-            np.array([u.turn for u in units], dtype=np.int64),
-            np.array([(u.tok_start, u.tok_end) for u in units], dtype=np.int64).reshape(-1, 2),
-            np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-            np.array([t for u in units for t in u.terms], dtype=np.uint64),
-            np.array([a for a, _ in spans], dtype=np.int64),
-            np.array([b for _, b in spans], dtype=np.int64),
-            np.concatenate([[0], np.cumsum([len(u.stops) for u in units])]).astype(np.int64),
-            np.array([t for u in units for t in u.stops], dtype=np.uint64),
-        )
-
     def words(self) -> tuple[Ints, Hashes]:
         """(ptr, terms) of each unit's content words followed by its function words (the learned model's rows)."""
         import numpy as np

@@ -436,18 +436,6 @@ class Vectors(Signal):
         ]
         return frags, words
 
-    def explain_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> list[tuple[str, list[int], dict[str, Any] | None]]:
-        """(detail, words, similar) of each (unit, profile) pair, worded as :func:`~qcode.suggest.evidence.render` does."""
-        from qcode.suggest.evidence import vectors_evidence
-
-        quotes = self.passage_quotes()
-        frags, words = self.explain_json_many(feats, units, profs, ctx)
-        out = []
-        for frag, ws in zip(frags, words, strict=True):
-            detail, similar = vectors_evidence(json.loads(frag), lambda cid: quotes.get(cid, ""))
-            out.append((detail, ws, similar))
-        return out
-
     def passage_quotes(self) -> dict[int, str]:
         """Quote of each coded passage learned from, by coding id."""
         if not self.on:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -42,9 +43,67 @@ def analyse_text(engine, text: str, tid: int = 1):
     return next(iter(engine.analyse([TranscriptInput(tid, text, tuple(paragraph_spans(text)))])))
 
 
-def best(engine, analysed, code: str, i: int = 0):
-    """The candidate for *code* on unit *i*, or None."""
-    for c in engine.score(analysed.units[i], analysed.rule_hits[i]):
-        if c.code == code:
-            return c
-    return None
+@dataclass
+class Hit:
+    """One signal of a suggestion's evidence, as a researcher reads it (the rendered stored evidence)."""
+
+    code: str
+    signal: str
+    contribution: float
+    detail: str
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    similar: dict | None = None
+
+
+@dataclass
+class Scored:
+    """A code's score on one unit and its evidence, read the way a run stores and shows it."""
+
+    code: str
+    score: float
+    hits: list[Hit]
+    evidence: dict
+
+
+def best(engine, analysed, code: str, i: int = 0) -> Scored | None:
+    """*code* on unit *i* (:meth:`~qcode.suggest.engine.Engine.table`, then the compact evidence a run stores,
+    rendered as it is read), or None when it does not score there."""
+    t = engine.table(analysed)
+    j = engine.codes.index(code)
+    if t.score[i, j] <= 0:
+        return None
+    [ev] = engine.evidence_many(t, [i], [j])
+    hits = [Hit(code, s["name"], s["contribution"], s["detail"], [tuple(x) for x in ev["spans"]],
+                ev.get("similar") if s["name"] in ("qcode.similarity.v1", "qcode.vectors.v1") else None)
+            for s in ev["signals"]]
+    return Scored(code, float(t.score[i, j]), hits, ev)
+
+
+def scored(engine, analysed, i: int = 0) -> list[Scored]:
+    """Every code with a positive score on unit *i*, best first (ties by code id)."""
+    out = [best(engine, analysed, c, i) for c in engine.codes]
+    return sorted((s for s in out if s is not None), key=lambda s: (-s.score, s.code))
+
+
+def rule_hits(analysed) -> list[list[Hit]]:
+    """Per unit, the keyword and pattern evidence of each code matched there: its detail (as stored and read)
+    and the offsets of its matches."""
+    import numpy as np
+
+    from qcode.suggest.rules import PATTERN
+
+    engine, m = analysed.engine, analysed.matches
+    t = engine.table(analysed)
+    prof, kind = engine.ruleset.profile[m.rule], engine.ruleset.kind[m.rule]
+    out: list[list[Hit]] = [[] for _ in range(len(analysed.feats))]
+    for i in sorted(set(m.unit.tolist())):
+        for j in sorted(set(prof[m.unit == i].tolist())):
+            [ev] = engine.evidence_many(t, [i], [j])
+            details = {s["name"]: s["detail"] for s in ev["signals"]}
+            for name, is_pattern in (("qcode.lemma_keywords.v2", False), ("qcode.patterns.v2", True)):
+                mine = (m.unit == i) & (prof == j) & ((kind == PATTERN) == is_pattern)
+                if mine.any():
+                    spans = sorted(set(zip(m.start[mine].tolist(), m.end[mine].tolist(), strict=True)))
+                    out[i].append(Hit(engine.codes[j], name, float(np.round(t.parts[name][i, j], 4)),
+                                      details.get(name, ""), spans))
+    return out

@@ -1,14 +1,15 @@
-"""Compact stored evidence: rendered when read, it says exactly what the evidence built directly says."""
+"""Compact stored evidence: rendered when read, it says which words, rules and coded passages made a score."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
+import pytest
 
 from qcode.core.codebook import Code
 from qcode.suggest.base import Training
-from qcode.suggest.engine import add_training, evidence, top_pairs
+from qcode.suggest.engine import add_training, top_pairs
 from qcode.suggest.evidence import coding_ids, render
 from tests.suggest.conftest import analyse_text, engine_for
 
@@ -32,24 +33,42 @@ def _engine(en):
     return engine
 
 
-def test_rendered_compact_evidence_equals_the_evidence_built_directly(en):
+def test_stored_evidence_read_back_says_which_words_rules_and_coded_passage_made_each_score(en):
+    from qcode.suggest.base import KEYWORD_WEIGHT, LABEL_WORD_WEIGHT, PATTERN_WEIGHT
+
     engine = _engine(en)
     a = analyse_text(engine, TEXT)
     t = engine.table(a)
     ii, jj = np.nonzero(t.score > 0)
-    assert len(ii) >= 3
+    pairs = [(i, engine.codes[j]) for i, j in zip(ii.tolist(), jj.tolist(), strict=True)]
+    assert pairs == [(0, "c"), (1, "c"), (1, "d")]  # the canteen turn has nothing of either code
     stored = engine.compact_many(t, ii, jj)
     rendered = engine.evidence_many(t, ii, jj)
-    for k, (i, j) in enumerate(zip(ii.tolist(), jj.tolist(), strict=True)):
-        [cand] = [c for c in engine.score(a.units[i], a.rule_hits[i]) if c.code == engine.codes[j]]
-        direct = evidence(cand)
-        assert rendered[k]["summary"] == direct["summary"]
-        assert rendered[k]["signals"] == direct["signals"]
-        assert [tuple(s) for s in rendered[k]["spans"]] == [tuple(s) for s in direct["spans"]]
-        assert rendered[k].get("similar") == direct.get("similar")
-        assert len(stored[k]) < len(json.dumps(direct))
-    names = {s["name"] for ev in rendered for s in ev["signals"]}
-    assert {"qcode.lemma_keywords.v2", "qcode.patterns.v2", "qcode.similarity.v1"} <= names
+    ev = dict(zip(pairs, rendered, strict=True))
+    for k, e in enumerate(rendered):
+        cs = [s["contribution"] for s in e["signals"]]
+        assert cs == sorted(cs, reverse=True)  # strongest first
+        assert float(t.score[ii[k], jj[k]]) == pytest.approx(1 - np.prod([1 - c for c in cs]), abs=1e-3)  # noisy-or
+        assert e["summary"].startswith(e["signals"][0]["detail"][:40])
+        assert len(stored[k]) < len(json.dumps(e))
+    first = ev[(0, "c")]
+    assert [s["name"] for s in first["signals"]] == ["qcode.lemma_keywords.v2", "qcode.patterns.v2", "qcode.similarity.v1"]
+    # two keywords and the label word "contract": a noisy-or of their weights
+    assert first["signals"][0]["contribution"] == pytest.approx(
+        1 - (1 - KEYWORD_WEIGHT) ** 2 * (1 - LABEL_WORD_WEIGHT), abs=1e-4)
+    assert 'keyword "precarious"' in first["signals"][0]["detail"] and 'keyword "no contract"' in first["signals"][0]["detail"]
+    assert first["signals"][1] == {"name": "qcode.patterns.v2", "contribution": PATTERN_WEIGHT,
+                                   "detail": 'pattern c#1 matched "paid per task"'}
+    assert {"Contracts", "precarious", "paid per task", "no contract"} <= {TEXT[s:e] for s, e in first["spans"]}
+    night = ev[(1, "c")]  # no keyword of c: only the passage coded with c (coding 77) is like it
+    coded = "Overtime and deadlines at night made me exhausted."
+    assert [s["name"] for s in night["signals"]] == ["qcode.similarity.v1"]
+    assert night["similar"]["coding_id"] == 77 and night["similar"]["quote"] == coded
+    assert f'"{coded}"' in night["signals"][0]["detail"]
+    assert {TEXT[s:e].lower() for s, e in night["spans"]} == {"night", "deadlines"}
+    violent = ev[(1, "d")]
+    assert violent["signals"][0] == {"name": "qcode.lemma_keywords.v2", "contribution": KEYWORD_WEIGHT, "detail": 'keyword "violent"'}
+    assert [TEXT[s:e] for s, e in violent["spans"]] == ["violent"]
 
 
 def test_render_by_hand():

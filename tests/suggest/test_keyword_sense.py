@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from qcode.core.codebook import Code
-from tests.suggest.conftest import analyse_text, engine_for
+from tests.suggest.conftest import analyse_text, engine_for, rule_hits
 
 KW = ["qcode.lemma_keywords.v2"]
 PAT = ["qcode.patterns.v2"]
@@ -22,7 +22,7 @@ def _found(info, text: str, keywords=(), label="Zzz", patterns=(), signals=KW) -
     code = Code("c", {"": label}, keywords={"": tuple(keywords)}, patterns=tuple(patterns))
     engine = engine_for(info, [code], signals=signals)
     a = analyse_text(engine, text)
-    return [text[s:e] for hs in a.rule_hits for h in hs if h.code == "c" for s, e in h.spans]
+    return [text[s:e] for hs in rule_hits(a) for h in hs if h.code == "c" for s, e in h.spans]
 
 
 @pytest.fixture(scope="module")

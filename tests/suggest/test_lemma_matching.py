@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qcode.core.codebook import Code
-from tests.suggest.conftest import analyse_text, engine_for
+from tests.suggest.conftest import analyse_text, engine_for, rule_hits
 
 KW = ["qcode.lemma_keywords.v2"]
 
@@ -36,7 +36,7 @@ FR_CASES = [
 def _matched(info, keyword: str, text: str) -> list[str]:
     engine = engine_for(info, [Code("c", {"": "Zzz"}, keywords={"": (keyword,)})], signals=KW)
     a = analyse_text(engine, text)
-    hits = [h for hs in a.rule_hits for h in hs if h.code == "c"]
+    hits = [h for hs in rule_hits(a) for h in hs if h.code == "c"]
     return [text[s:e] for h in hits for s, e in h.spans]
 
 
@@ -54,7 +54,7 @@ def test_keywords_of_other_languages_are_not_used(en):
     code = Code("c", {"": "Zzz"}, keywords={"fr": ("contrat",), "en": ("contract",)})
     engine = engine_for(en, [code], signals=KW)
     a = analyse_text(engine, "Un contrat. A contract.")
-    [hit] = a.rule_hits[0]
+    [hit] = rule_hits(a)[0]
     assert [a_ for a_ in hit.spans] == [(14, 22)]
 
 
@@ -62,8 +62,8 @@ def test_label_words_weigh_less_than_keywords(en):
     code = Code("c", {"": "Job instability"}, keywords={"": ("precarious",)})
     engine = engine_for(en, [code], signals=KW)
     a = analyse_text(engine, "A precarious job.\n\nA job.")
-    first = a.rule_hits[0][0]
-    second = a.rule_hits[1][0]
+    first = rule_hits(a)[0][0]
+    second = rule_hits(a)[1][0]
     # keyword 0.55 and label word 0.2 combine by noisy-or: 1 - 0.45 * 0.8
     assert first.contribution == pytest.approx(1 - 0.45 * 0.8)
     assert second.contribution == pytest.approx(0.2)
@@ -75,7 +75,7 @@ def test_duplicate_phrases_count_once(en):
     code = Code("c", {"": "Piece rates"}, keywords={"": ("piece rate",)})
     engine = engine_for(en, [code], signals=KW)
     a = analyse_text(engine, "Piece rates again.")
-    [hit] = a.rule_hits[0]
+    [hit] = rule_hits(a)[0]
     assert hit.contribution == pytest.approx(0.55)
 
 

@@ -10,7 +10,7 @@ from qcode.suggest.cache import DocCache, text_key
 from qcode.suggest.engine import TranscriptInput
 from qcode.suggest.pipeline import get_pipeline, installed_trained
 from qcode.suggest.units import paragraph_spans
-from tests.suggest.conftest import engine_for
+from tests.suggest.conftest import engine_for, rule_hits
 
 TEXT = "Contracts are short. We sign again each month.\n\nPaid per task, never for the waiting."
 
@@ -56,7 +56,7 @@ def test_trained_french_pipeline_is_preferred_when_installed():
     engine = engine_for(info, [Code("c", {"": "Zzz"}, keywords={"": ("précaire",)})], signals=["qcode.lemma_keywords.v2"])
     text = "Des contrats précaires. Elle travaillait la nuit."
     a = next(iter(engine.analyse([TranscriptInput(1, text, ((0, len(text)),))])))
-    [hit] = a.rule_hits[0]
+    [hit] = rule_hits(a)[0]
     assert [text[s:e] for s, e in hit.spans] == ["précaires"]
 
 
@@ -71,7 +71,7 @@ def test_cache_round_trip_and_key(en, tmp_path):
     [again] = list(engine.analyse([item], cache))
     assert again.cached
     assert [(u.start, u.end, u.terms, u.spans) for u in again.units] == [(u.start, u.end, u.terms, u.spans) for u in first.units]
-    assert [[h.spans for h in hs] for hs in again.rule_hits] == [[h.spans for h in hs] for hs in first.rule_hits]
+    assert [[h.spans for h in hs] for hs in rule_hits(again)] == [[h.spans for h in hs] for hs in rule_hits(first)]
     # Other turn boundaries mean another parse: another key.
     assert text_key(TEXT, ((0, len(TEXT)),)) != text_key(TEXT, item.turns)
 
@@ -102,8 +102,8 @@ def test_units_and_matches_come_from_the_array_cache_and_only_new_rules_are_matc
     assert again.cached and again.transcript_id == 7 and again.feats.transcript_id == 7
     assert [(u.start, u.end, u.terms, u.spans, u.stops) for u in again.units] == [
         (u.start, u.end, u.terms, u.spans, u.stops) for u in first.units]
-    assert [[h.spans for h in hs] for hs in again.rule_hits] == [[h.spans for h in hs] for hs in first.rule_hits]
-    assert any(again.rule_hits)
+    assert [[h.spans for h in hs] for hs in rule_hits(again)] == [[h.spans for h in hs] for hs in rule_hits(first)]
+    assert any(rule_hits(again))
     # The terms' text is stored too: a new process reads the evidence's words from the vocabulary.
     from spacy.strings import hash_string
 
@@ -115,7 +115,7 @@ def test_units_and_matches_come_from_the_array_cache_and_only_new_rules_are_matc
     # A keyword whose words are not in the transcript cannot match: still no parse needed.
     absent = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "benchmark")}, definition="One thing.")]
     [same] = list(engine_for(en, absent, keep_parses=True).analyse([item], cache))
-    assert same.cached and [[h.spans for h in hs] for hs in same.rule_hits] == [[h.spans for h in hs] for hs in first.rule_hits]
+    assert same.cached and [[h.spans for h in hs] for hs in rule_hits(same)] == [[h.spans for h in hs] for hs in rule_hits(first)]
     # One that can match is matched on the parse, which is gone here: the transcript is parsed again.
     rekeyed = [Code("c", {"": "Zzz"}, keywords={"": ("contract", "month")}, definition="One thing.")]
     [other] = list(engine_for(en, rekeyed, keep_parses=True).analyse([item], cache))
@@ -268,7 +268,7 @@ def test_token_patterns_still_see_the_docs_lemmas(en):
     code = Code("c", {"": "Zzz"}, patterns=([{"LEMMA": "sign"}, {"LOWER": "again"}],))
     engine = engine_for(en, [code], signals=["qcode.patterns.v2"])
     [a] = list(engine.analyse([TranscriptInput(1, TEXT, tuple(paragraph_spans(TEXT)))]))
-    hits = [h for hs in a.rule_hits for h in hs]
+    hits = [h for hs in rule_hits(a) for h in hs]
     assert [TEXT[s:e] for h in hits for s, e in h.spans] == ["sign again"]
 
 

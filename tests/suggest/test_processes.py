@@ -7,7 +7,7 @@ import pytest
 from qcode.core.codebook import Code
 from qcode.suggest.engine import TranscriptInput
 from qcode.suggest.units import paragraph_spans
-from tests.suggest.conftest import engine_for
+from tests.suggest.conftest import engine_for, rule_hits
 
 
 @pytest.mark.slow
@@ -18,7 +18,7 @@ def test_two_processes_give_the_same_units_and_hits(en):
 
     def flat(results):
         return sorted((a.transcript_id, u.start, u.end, tuple(u.terms), tuple(h.code for h in hs))
-                      for a in results for u, hs in zip(a.units, a.rule_hits, strict=True))
+                      for a in results for u, hs in zip(a.units, rule_hits(a), strict=True))
 
     one = flat(engine.analyse(items, processes=1))
     two = flat(engine.analyse(items, processes=2))

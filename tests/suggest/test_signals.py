@@ -8,7 +8,7 @@ from qcode.core.codebook import Code
 from qcode.core.errors import SuggestError
 from qcode.suggest.base import Training
 from qcode.suggest.engine import add_training
-from tests.suggest.conftest import analyse_text, best, engine_for
+from tests.suggest.conftest import analyse_text, best, engine_for, rule_hits, scored
 
 PATTERN_CASES = [
     # pattern, text, expected matched text or None
@@ -24,7 +24,7 @@ PATTERN_CASES = [
 def test_token_patterns(en, pattern, text, expected):
     engine = engine_for(en, [Code("c", {"": "Zzz"}, patterns=(pattern,))], signals=["qcode.patterns.v2"])
     a = analyse_text(engine, text)
-    hits = [h for hs in a.rule_hits for h in hs]
+    hits = [h for hs in rule_hits(a) for h in hs]
     if expected is None:
         assert hits == []
     else:
@@ -36,7 +36,7 @@ def test_token_patterns(en, pattern, text, expected):
 def test_named_pattern_and_bad_pattern(en):
     code = Code("c", {"": "Zzz"}, patterns=({"id": "no-contract", "pattern": [{"LOWER": "no"}, {"LOWER": "contract"}]},))
     engine = engine_for(en, [code], signals=["qcode.patterns.v2"])
-    [h] = analyse_text(engine, "no contract").rule_hits[0]
+    [h] = rule_hits(analyse_text(engine, "no contract"))[0]
     assert "no-contract" in h.detail
     with pytest.raises(SuggestError, match="'c'"):
         engine_for(en, [Code("c", {"": "Zzz"}, patterns=([{"NOT_AN_ATTR": "x"}],))], signals=["qcode.patterns.v2"])
@@ -66,8 +66,6 @@ FAITHFUL = [
 
 @pytest.mark.parametrize("signals,text", FAITHFUL)
 def test_removing_the_evidence_lowers_the_score(en, signals, text):
-    from qcode.suggest.engine import evidence
-
     code = Code(
         "c", {"": "Zzz"}, keywords={"": ("contract", "precarious")},
         patterns=([{"LEMMA": "pay"}, {"LOWER": "per"}, {"LOWER": "task"}],),
@@ -76,7 +74,7 @@ def test_removing_the_evidence_lowers_the_score(en, signals, text):
     engine = engine_for(en, [code], signals=signals)
     cand = best(engine, analyse_text(engine, text), "c")
     assert cand is not None and cand.score > 0
-    ev = evidence(cand)
+    ev = cand.evidence
     assert ev["spans"] and all(0 <= s < e <= len(text) for s, e in ev["spans"])
     assert sum(s["contribution"] for s in ev["signals"]) > 0
     stripped = _remove(text, ev["spans"])
@@ -100,7 +98,7 @@ def test_learned_model_stays_off_with_two_examples(en):
     engine = engine_for(en, [Code("c", {"": "Zzz"})], signals=["qcode.learned.v2"])
     engine.fit(_training_corpus(engine, 2, 20))
     a = analyse_text(engine, "An impossible deadline and more overtime.")
-    assert engine.score(a.units[0], a.rule_hits[0]) == []
+    assert scored(engine, a, 0) == []
     assert "off" in engine.notes()[0]
 
 
@@ -118,7 +116,7 @@ def test_a_code_with_too_few_examples_says_so(en):
     assert "on for 1 of 2 codes (c)" in notes
     assert f"too few examples to learn from (under {learn.MIN_POSITIVES} coded units): d;" in notes
     a = analyse_text(engine, "The parking lot was full again.")
-    assert all(c.code != "d" for c in engine.score(a.units[0], a.rule_hits[0]))
+    assert all(c.code != "d" for c in scored(engine, a, 0))
 
 
 def test_calibration_puts_each_code_s_held_out_threshold_at_one_half():
@@ -176,7 +174,7 @@ def test_similarity_is_the_same_with_the_vectors_kept_sparse_only(en, monkeypatc
         training = Training()
         add_training(training, analyse_text(engine, text, tid=7), [("c", 0, 66, 42, text[:66])])
         engine.fit(training)
-        sim = engine._signal("qcode.similarity.v1")
+        sim = next(s for s in engine.signals if s.name == "qcode.similarity.v1")
         assert (sim.M_dense is None) == (cells == 0)
         found.append(engine.table(analyse_text(engine, "At night I cannot sleep. The wages are low.")).score)
     assert np.array_equal(found[0], found[1]) and found[0].max() > 0

@@ -9,7 +9,7 @@ import pytest
 
 from qcode.core.codebook import Code
 from qcode.suggest.base import Training
-from qcode.suggest.engine import add_training, evidence
+from qcode.suggest.engine import add_training
 from qcode.suggest.evidence import coding_ids, render
 from tests.suggest.conftest import analyse_text, best, engine_for
 
@@ -63,7 +63,7 @@ def test_evidence_names_the_words_and_the_code_text_and_removing_them_lowers_the
     text = "My job, my salary and some pizza."
     cand = best(engine, analyse_text(engine, text), "c")
     assert cand is not None
-    ev = evidence(cand)
+    ev = cand.evidence
     [sig] = ev["signals"]
     assert sig["name"] == "qcode.vectors.v1" and sig["contribution"] == pytest.approx(cand.score, abs=1e-4)
     assert 'the code\'s text "Zzz Work and employment"' in sig["detail"]
@@ -89,7 +89,7 @@ def test_nearest_coded_passage_is_the_evidence_and_rendered_evidence_matches(vec
     assert data["sg"][0][0] == "v" and data["sg"][0][2][2:] == ["c", 42]
     assert coding_ids(data) == {42}
     rendered = render(data, a.text[:int(a.feats.end[0])], 0, {42: coded}.get)
-    direct = evidence(best(engine, a, "c"))
+    direct = best(engine, a, "c").evidence
     assert rendered["signals"] == direct["signals"] and rendered["summary"] == direct["summary"]
     assert rendered["similar"] == direct["similar"] == {"coding_id": 42, "quote": coded, "similarity": pytest.approx(1.0, abs=1e-3)}
     assert f'word vectors close to a passage coded with this code: "{coded}"' in direct["signals"][0]["detail"]
