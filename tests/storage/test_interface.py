@@ -154,6 +154,36 @@ def test_rows_given_with_their_codes_replace_those_codes_only(any_store: Store) 
     assert written == {tid: (1, (2, sum(r.id for r in left), 1.2))}  # the fingerprint covers x and y
 
 
+def test_many_transcripts_in_one_call_each_replace_their_own_codes(any_store: Store) -> None:
+    """Consecutive transcripts replacing the same codes are written in one step; each still replaces only its
+    codes, keeps the ids of the passages proposed again, leaves a rejected passage out and gets its own count
+    and fingerprint; a transcript given twice counts once (its first rows)."""
+    from qcode.core import Transcript, build_text
+
+    tid, turns = _one_transcript(any_store)
+    text, again = build_text([("A", "One two.", 0.0, 1.0), ("B", "Three four.", 1.0, 2.0)])
+    tids = [tid, *(any_store.transcripts.add(Transcript(name=f"t{k}", title="t", text=text, turns=again)) for k in (2, 3))]
+    repo = any_store.suggestions
+    a, b = turns
+
+    def rows(t: int, score: float) -> list:
+        return [(t, "x", a.start, a.end, "One two.", score, "{}", "rules"), (t, "y", b.start, b.end, "Three four.", score, "{}", "rules")]
+
+    repo.replace_transcripts_pending([(t, rows(t, 0.5)) for t in tids], ["x", "y"])
+    ids = {(r.transcript_id, r.code_id): r.id for r in repo.list()}
+    repo.decide(ids[(tids[1], "y")], "rejected", "amina")
+    written = repo.replace_transcripts_pending(
+        [(tids[0], rows(tids[0], 0.7), ["x"]), (tids[1], rows(tids[1], 0.6), ["x", "y"]),
+         (tids[2], rows(tids[2], 0.8), ["x", "y"]), (tids[0], rows(tids[0], 0.1), ["x"])], ["x", "y"])
+    pending = {(r.transcript_id, r.code_id): (r.id, r.score) for r in repo.list()}
+    assert pending == {(tids[0], "x"): (ids[(tids[0], "x")], 0.7), (tids[0], "y"): (ids[(tids[0], "y")], 0.5),
+                       (tids[1], "x"): (ids[(tids[1], "x")], 0.6),
+                       (tids[2], "x"): (ids[(tids[2], "x")], 0.8), (tids[2], "y"): (ids[(tids[2], "y")], 0.8)}
+    assert repo.get(ids[(tids[1], "y")]).status == "rejected"
+    assert {t: n for t, (n, _) in written.items()} == {tids[0]: 1, tids[1]: 1, tids[2]: 2}
+    assert {t: f for t, (_, f) in written.items()} == repo.pending_aggregates(tids, ["x", "y"])
+
+
 def test_an_accepted_suggestion_whose_coding_is_gone_is_pending_again(any_store: Store) -> None:
     from qcode.core import Coding
 

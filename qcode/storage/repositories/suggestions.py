@@ -81,14 +81,14 @@ class _Replacer:
         cols = ("transcript_id", "code_id", "start", "end", "quote", "score", "evidence", "suggester", "status", "created")
         self.insert_sql = insert_sql(conn, t, cols)
 
-    def add(self, transcript_ids: list[int], rows: list[Row], code_ids: Sequence[str] | None = None) -> None:
+    def add(self, transcript_ids: list[int], rows: list[Row], code_ids: Sequence[str] | None = None) -> dict[int, int]:
         """Replace the pending suggestions of *transcript_ids* (none of them unchanged) by *rows*, for the codes
-        *code_ids* only (None: the replacer's codes)."""
+        *code_ids* only (None: the replacer's codes); the number of rows written per transcript."""
         t, conn = schema.suggestions, self.conn
         tids = [x for x in transcript_ids if x not in self.done]
         self.done.update(tids)
         if not tids:
-            return
+            return {}
         cids = self.cids if code_ids is None else [c for c in code_ids if c in set(self.cids)]
         if code_ids is not None:
             rows = [r for r in rows if r[1] in set(cids)]
@@ -114,6 +114,9 @@ class _Replacer:
             elif old[1] != score or old[2] != ev:
                 changed.append((quote, score, ev, sugg, old[0]))
         self.written += len(rows)
+        per: dict[int, int] = {}
+        for r in rows:
+            per[r[0]] = per.get(r[0], 0) + 1
         if changed:
             conn.exec_driver_sql(self.update_sql, changed)
         stale = [v[0] for v in existing.values()]
@@ -121,6 +124,7 @@ class _Replacer:
             conn.execute(sa.update(t).where(t.c.id.in_(part)).values(status="superseded", decided=stamp))
         if fresh:
             self._insert(fresh)
+        return per
 
     def _insert(self, fresh: list[tuple[Any, ...]]) -> None:
         # executemany straight through the driver (SQLAlchemy's per-row processing would dominate).
@@ -218,14 +222,25 @@ class SqlSuggestions:
         """
         cids = list(code_ids)
         counts: dict[int, int] = {}
+        # Consecutive transcripts that replace the same codes go in one step (one query of each kind for all of
+        # them: a re-run after one code's edit rewrites a few rows of every transcript).
+        groups: list[tuple[list[int], list[Row], tuple[str, ...] | None]] = []
+        seen: set[int] = set()
+        for item in items:
+            tid = item[0]
+            if tid in seen:
+                continue  # (given twice: the first rows count, as one transcript at a time)
+            seen.add(tid)
+            only = tuple(item[2]) if len(item) > 2 and item[2] is not None else None
+            if not groups or groups[-1][2] != only:
+                groups.append(([], [], only))
+            groups[-1][0].append(tid)
+            groups[-1][1].extend(_as_row(r) for r in item[1])
         with self._tx.write() as conn:
             rep = _Replacer(conn, cids, set())
-            for item in items:
-                tid, rows = item[0], item[1]
-                only = item[2] if len(item) > 2 else None
-                before = rep.written
-                rep.add([tid], [_as_row(r) for r in rows], only)
-                counts[tid] = rep.written - before
+            for tids, rows, only in groups:
+                per = rep.add(tids, rows, only)
+                counts.update({tid: per.get(tid, 0) for tid in tids})
             rep.finish()
             aggs = _aggregates(conn, list(counts), cids)
         return {tid: (n, aggs.get(tid, (0, 0, 0.0))) for tid, n in counts.items()}
