@@ -446,3 +446,26 @@ def test_a_bad_keep_parses_setting_is_a_clear_error_and_changes_nothing(project)
     with pytest.raises(SuggestError, match=r"keep_parses must be true, false or \"auto\" \(got 'sometimes'\)"):
         suggesting.run_suggestions(project)
     assert suggesting.pending(project) == []
+
+
+def test_the_cyclic_garbage_collector_is_paused_during_a_run_and_back_after_it_even_on_error(monkeypatch):
+    import gc
+
+    seen = []
+
+    def run(*args):
+        seen.append(gc.isenabled())
+        raise SuggestError("stopped on purpose")
+
+    monkeypatch.setattr(suggesting, "_run", run)
+    assert gc.isenabled()
+    with pytest.raises(SuggestError):
+        suggesting.run_suggestions(None)  # type: ignore[arg-type]
+    assert seen == [False] and gc.isenabled()
+    gc.disable()  # a caller that had paused it itself keeps it paused
+    try:
+        with pytest.raises(SuggestError):
+            suggesting.run_suggestions(None)  # type: ignore[arg-type]
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
