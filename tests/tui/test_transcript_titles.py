@@ -88,3 +88,23 @@ async def test_disagreements_and_memos_name_transcripts_by_title(demo_dir: Path)
         await pilot.pause()
         assert isinstance(app.screen, ChoiceDialog)
         assert sorted(t.plain for t in app.screen.items) == sorted(f"{t} ({n})" for n, t in shown.items())
+
+
+async def test_the_memo_list_shows_what_a_memo_is_about_in_the_room_the_terminal_gives(demo_dir: Path) -> None:
+    from qcode.usecases.memos import target_label, write_memo
+
+    with Project.open(demo_dir) as p:
+        code = max(p.codebook.codes, key=lambda c: len(c.display(p.settings.language)))
+        full = target_label(p, write_memo(p, "code", code.id, "Ask the team about this one."))
+    assert 36 < len(full) <= 72  # (the demo's longest code: cut at 80 columns, whole at 160)
+    for size, whole in (((80, 30), False), ((160, 30), True)):
+        app = make_app(demo_dir)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await pilot.press("f6")
+            await pilot.pause()
+            table = app.screen.query_one(DataTable)
+            [row] = [k for k, a in enumerate(column(table, 0)) if a.startswith(full[:20])]
+            shown = column(table, 0)[row]
+            assert (shown == full) is whole and shown.endswith("…") is not whole
+            assert column(table, 1)[row].startswith("Ask the team")

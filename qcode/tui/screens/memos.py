@@ -25,6 +25,10 @@ CHOOSE_HINT = (
 )
 
 
+ABOUT_MIN, ABOUT_MAX = 36, 72
+"""Width bounds of the memo list's "About" column (a longer target is cut with "…"; shown whole above the memo)."""
+
+
 class MemosScreen(QcodeScreen):
     """All memos in a list; the editor below writes the selected target's memo."""
 
@@ -69,16 +73,32 @@ class MemosScreen(QcodeScreen):
         if not ok:
             return
         self.memos = memos
+        self._fill()
+
+    def on_resize(self) -> None:
+        if self.memos:
+            self._fill()  # (what a memo is about gets the room a wider terminal gives)
+
+    def _about_width(self) -> int:
+        """Characters for what a memo is about: what the screen leaves once the memo text (40), who (12), when
+        (16) and the cells' padding have theirs, at least 36 (at 80 columns, the memo text still shows)."""
+        return max(ABOUT_MIN, min(ABOUT_MAX, self.size.width - 76))
+
+    def _fill(self) -> None:
         table = self.query_one(DataTable)
+        row = table.cursor_row
         table.clear()
-        for i, m in enumerate(memos):
+        width = self._about_width()
+        for i, m in enumerate(self.memos):
             table.add_row(
-                Text(safe_label(uc.target_label(self.project, m), 36)),
+                Text(safe_label(uc.target_label(self.project, m), width)),
                 Text(safe_label(" ".join(m.text.split()), 40), no_wrap=True, overflow="ellipsis"),
                 Text(safe_label(m.coder, 12)),
                 m.modified.strftime("%Y-%m-%d %H:%M"),
                 key=str(i),
             )
+        if self.memos:
+            table.move_cursor(row=min(row, len(self.memos) - 1))
 
     def _load(self, kind: str, target_id: str) -> None:
         ok, memo = self.qcode_app.attempt(uc.my_memo, self.project, kind, target_id)
