@@ -67,9 +67,10 @@ def write_atomically(path: Path, make: Any) -> None:
         pass  # A read-only or full disk costs speed next time, not correctness.
 
 
-def text_key(text: str, turns: Sequence[tuple[int, int]]) -> str:
-    """Hash of *text* and its turn spans (what the parser's output depends on)."""
-    h = hashlib.sha256(text.encode("utf-8"))
+def text_key(text: str, turns: Sequence[tuple[int, int]], sha256: str = "") -> str:
+    """Hash of *text* and its turn spans (what the parser's output depends on). *sha256*: the text's SHA-256
+    (hex) when known (the store keeps it), so that a re-run does not hash every text again."""
+    h = hashlib.sha256((sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest()).encode("ascii"))
     h.update(repr(list(turns)).encode("ascii"))
     return h.hexdigest()[:40]
 

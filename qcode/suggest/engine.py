@@ -52,6 +52,8 @@ class TranscriptInput:
     cuts: tuple[tuple[int, ...], ...] = ()
     """Per turn (or none at all), the offsets in the turn where a window should preferably end
     (its Transcriber ``<Sync>`` times)."""
+    sha256: str = ""
+    """The SHA-256 (hex) of *text* when known (the store keeps it): see :func:`~qcode.suggest.cache.text_key`."""
 
     def word_count(self) -> int:
         return self.words if self.words is not None else count_words(self.text)
@@ -158,7 +160,7 @@ class Engine(CachedAnalysis, Explaining):
             if not item.turns:
                 yield self._empty(item)
                 continue
-            key = text_key(item.text, item.turns)
+            key = text_key(item.text, item.turns, item.sha256)
             known = self._load_arrays(item, key, cache) if cache else None
             if known is not None:
                 yield known

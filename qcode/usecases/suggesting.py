@@ -405,9 +405,9 @@ def _inputs(project: Project, tids: list[int], words: dict[int, int] | None = No
             metas = {**{t: (metas[t][0], *known[t][1:]) for t in chunk},
                      **(project.store.suggestions.transcript_inputs(edited) if edited else {})}
         for tid in chunk:
-            text, _, turns, syncs = metas[tid]
+            text, sha, turns, syncs = metas[tid]
             spans = _spans(text, turns)
-            yield TranscriptInput(tid, text, spans, (words or {}).get(tid), turn_cuts(spans, [a for a, _ in syncs]))
+            yield TranscriptInput(tid, text, spans, (words or {}).get(tid), turn_cuts(spans, [a for a, _ in syncs]), sha)
 
 
 def _memory(project: Project) -> tuple[Manifest, ScoreMemo]:

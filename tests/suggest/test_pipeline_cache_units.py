@@ -74,6 +74,10 @@ def test_cache_round_trip_and_key(en, tmp_path):
     assert [[h.spans for h in hs] for hs in rule_hits(again)] == [[h.spans for h in hs] for hs in rule_hits(first)]
     # Other turn boundaries mean another parse: another key.
     assert text_key(TEXT, ((0, len(TEXT)),)) != text_key(TEXT, item.turns)
+    # the text's SHA-256 as the store keeps it gives the same key, without hashing the text again
+    import hashlib
+
+    assert text_key(TEXT, item.turns, hashlib.sha256(TEXT.encode("utf-8")).hexdigest()) == text_key(TEXT, item.turns)
 
 
 def test_damaged_cache_entry_is_reparsed(en, tmp_path):
