@@ -364,7 +364,7 @@ def as_buffers(arrays: dict[str, NDArray[Any]]) -> list[Any]:
 
 
 def from_bytes(data: bytes) -> dict[str, NDArray[Any]]:
-    """The inverse of :func:`as_buffers` (joined) (read-only arrays over *data*); ValueError when it is damaged."""
+    """The arrays of the bytes written from :func:`as_buffers` (read-only, over *data*); ValueError when damaged."""
     import json
     import math
     import zlib

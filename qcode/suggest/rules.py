@@ -204,6 +204,9 @@ class LemmaKeywords(RuleSignal):
         for r, seq in enumerate(sequences):
             seqs.setdefault(seq, []).append(r)
         self.seqs = list(seqs)
+        self.seq_hashes = np.fromiter((h for seq in self.seqs for h in seq), dtype=np.uint64)
+        self.seq_heads = np.r_[0, np.cumsum([len(seq) for seq in self.seqs])[:-1]].astype(np.int64)
+        """Every phrase's hashes one after the other, and where each phrase begins (for :meth:`~qcode.suggest.ruleset.RuleSet.candidate`)."""
         self.rule_seq = list(sequences)
         """The lemma (or form) hash sequence of each rule."""
         counts = [len(r) for r in seqs.values()]

@@ -96,7 +96,7 @@ class RuleSet:
                 if not len(hashes):
                     continue
                 # every hash of every phrase, looked up at once in the sorted hashes
-                flat, heads = self._phrase_hashes(s)
+                flat, heads = s.seq_hashes, s.seq_heads
                 at = np.minimum(np.searchsorted(hashes, flat), len(hashes) - 1)
                 found = hashes[at] == flat
                 missing = np.add.reduceat(~found, heads) if len(flat) else np.zeros(0, dtype=np.int64)
@@ -105,17 +105,6 @@ class RuleSet:
             elif s.rules:
                 return True
         return False
-
-    def _phrase_hashes(self, s: LemmaKeywords) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
-        """(the hashes of all the phrases of *s*, one after the other; where each phrase's begin), kept."""
-        import numpy as np
-
-        cached = getattr(s, "_flat_seqs", None)
-        if cached is None or cached[0] is not s.seqs:
-            flat = np.fromiter((h for seq in s.seqs for h in seq), dtype=np.uint64)
-            heads = np.r_[0, np.cumsum([len(seq) for seq in s.seqs])[:-1]].astype(np.int64)
-            cached = s._flat_seqs = (s.seqs, flat, heads)  # type: ignore[attr-defined]
-        return cached[1], cached[2]
 
     def match(self, docs: list[Any], tokens: Any) -> Matches:
         """Run every matcher over the turns and keep the matches as sorted arrays."""
