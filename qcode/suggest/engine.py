@@ -136,10 +136,14 @@ class Engine(CachedAnalysis, Explaining):
         self.keep_parses = not parse_is_cheap(info) if keep_parses is None else keep_parses
         """Whether the doc cache keeps the parses (units and matches are kept in any case)."""
         self.rule_keys = self.ruleset.rule_keys()
+        """Per rule, the key of what it matches: a cached transcript keeps each rule's own matches under it."""
+        self.rule_codes = [self.codes[r.profile] for r in self.ruleset.rules]
+        """Per rule, its code."""
         import hashlib
 
-        self.rules_digest = hashlib.sha256("\n".join(self.rule_keys).encode("ascii")).hexdigest()[:32]
-        """Per rule, the key of what it matches: a cached transcript keeps each rule's own matches under it."""
+        # (the codes too: the same rules given to other codes order their matches otherwise)
+        self.rules_digest = hashlib.sha256("\n".join(f"{c}\x1f{k}" for c, k in zip(self.rule_codes, self.rule_keys,
+                                                                                  strict=True)).encode("utf-8")).hexdigest()[:32]
         self._rule_ids: NDArray[np.uint64] | None = None
         self._key_of_rule: tuple[NDArray[np.str_], NDArray[np.int64], NDArray[np.int64]] | None = None
         self._alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]] = {}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from qcode.suggest.arrays import unique
 from qcode.suggest.cache import narrow
-from qcode.suggest.rules import KEYWORD, PATTERN, Matches, Patterns
+from qcode.suggest.rules import KEYWORD, PATTERN, Matches, Patterns, _empty_matches
 from qcode.suggest.ruleset import RuleSet
 from qcode.suggest.units import Features
 
@@ -39,16 +39,17 @@ class CachedAnalysis:
     codes: list[str]
     ruleset: RuleSet
     rule_keys: list[str]
+    rule_codes: list[str]
     rules_digest: str
-    """A key of the whole rule list, in order: a transcript's final matches (numbered by rule, in
-    :meth:`~qcode.suggest.ruleset.RuleSet.ordered` order) are valid for exactly this list."""
+    """A key of the whole rule list (each rule's key and code), in order: a transcript's final matches
+    (numbered by rule, in :meth:`~qcode.suggest.ruleset.RuleSet.ordered` order) are valid for exactly this list."""
     _key_of_rule: tuple[NDArray[np.str_], NDArray[np.int64], NDArray[np.int64]] | None
     _alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]]
     _stored: dict[bytes, tuple[NDArray[np.int64], NDArray[np.int64]]]
     _strings_added: set[str]
+    """The words of cache entries this engine added to the pipeline's vocabulary."""
     _plans: dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]]
     """Per previous rule list (its finals file): :meth:`_renumbering`."""
-    """The words of cache entries this engine added to the pipeline's vocabulary."""
 
     def _array_key(self, key: str, cuts: tuple[tuple[int, ...], ...] = ()) -> tuple[str, ...]:
         """Key of the units of the parse *key* (they depend on the parse, the preferred cuts and the unit mode);
@@ -88,7 +89,7 @@ class CachedAnalysis:
         p = cache.arrays.path(*parts)
         if p is not None:
             finals = cache.arrays.finals(self.rules_digest)
-            finals.rule_list = (self.rule_keys, [self.codes[r.profile] for r in self.ruleset.rules])
+            finals.rule_list = (self.rule_keys, self.rule_codes)  # (what the file's rule numbers stand for)
             finals.put(p.name, (m.unit, m.rule, m.start, m.end))
 
     def _from_previous(self, cache: DocCache, name: str) -> tuple[Matches, NDArray[np.int64]] | None:
@@ -122,8 +123,8 @@ class CachedAnalysis:
         for r, code in enumerate(codes):
             theirs.setdefault(code, []).append(r)
         ours: dict[str, list[int]] = {}
-        for r, rule in enumerate(self.ruleset.rules):
-            ours.setdefault(self.codes[rule.profile], []).append(r)
+        for r, code in enumerate(self.rule_codes):
+            ours.setdefault(code, []).append(r)
         remap = np.full(len(keys), -1, dtype=np.int64)
         redo: list[int] = []
         for code, rs in ours.items():
@@ -247,7 +248,7 @@ class CachedAnalysis:
                 fresh = False
             elif reuse is not None:  # the codes whose rules changed ordered again, the others' taken as they were
                 kept, redo = reuse
-                found = self._cached_matches(item, key, arrays, feats, cache, only=redo) if len(redo) else (_no_matches(), None)
+                found = self._cached_matches(item, key, arrays, feats, cache, only=redo) if len(redo) else (_empty_matches(), None)
                 if found is not None:
                     found = (_merged(kept, found[0], self.ruleset.profile, len(self.codes)), found[1])
                 fresh = True
@@ -278,12 +279,6 @@ class CachedAnalysis:
 
 
 # ----------------------------------------------------------------- helpers
-def _no_matches() -> Matches:
-    from qcode.suggest.rules import _empty_matches
-
-    return _empty_matches()
-
-
 def _merged(a: Matches, b: Matches, profile: NDArray[np.int64], n_profiles: int) -> Matches:
     """The final matches of two disjoint sets of codes, each in final order, as one list in final order
     (by unit and code: within one unit and code, all come from one of them, in their order)."""

@@ -416,3 +416,21 @@ def test_after_a_rule_change_only_the_changed_codes_are_ordered_again_and_the_ma
     assert len(cold.matches) >= 6
     redone = set().union(*seen)
     assert redone <= {"a", "d"} and ("d" in redone or change in ("code before", "code removed"))
+
+
+def test_the_same_rules_given_to_other_codes_are_not_taken_for_the_same_rule_list(en, tmp_path):
+    """Final matches are kept per rule list; two lists with the same rules in the same order but another code for
+    one of them ("Zzz" is c's label, then d's keyword) are two lists, and each gets what a cold run finds."""
+    text = "Zzz: the contract ended.\n\nA new contract, and the wage went up."
+    item = TranscriptInput(3, text, ((0, 24), (26, len(text))))
+    one = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)}), Code("d", {"": "Wage"})]
+    other = [Code("c", {"": "contract"}), Code("d", {"": "Wage"}, keywords={"": ("Zzz",)})]
+    first = engine_for(en, one)
+    list(first.analyse([item], DocCache(tmp_path)))
+    engine = engine_for(en, other)
+    assert engine.rule_keys == first.rule_keys  # the same rules, in the same order
+    [warm] = list(engine.analyse([item], DocCache(tmp_path)))
+    [cold] = list(engine_for(en, other).analyse([item], DocCache(tmp_path / "cold")))
+    assert [m.tolist() for m in (warm.matches.unit, warm.matches.rule, warm.matches.start)] == [
+        m.tolist() for m in (cold.matches.unit, cold.matches.rule, cold.matches.start)]
+    assert [engine.codes[p] for p in engine.ruleset.profile[warm.matches.rule].tolist()][:2] == ["c", "d"]
