@@ -179,7 +179,8 @@ def evaluate(
     from qcode.suggest.cache import DocCache
     from qcode.suggest.engine import Engine, add_training, unit_labels
     from qcode.suggest.pipeline import get_pipeline
-    from qcode.usecases.suggesting import _inputs, _min_score, per_unit_cap
+    from qcode.usecases.suggest_inputs import read_inputs
+    from qcode.usecases.suggesting import _min_score, per_unit_cap
 
     t0 = time.perf_counter()
     if unit not in ("turn", "sentence"):
@@ -242,7 +243,7 @@ def evaluate(
             if c.transcript_id in ltids and c.code_id in member_of:
                 gold_spans.setdefault(c.transcript_id, []).append((member_of[c.code_id], c.start, c.end, c.id, c.quote))
         analysed = {}
-        for a in engine.analyse(_inputs(project, ltids), cache):
+        for a in engine.analyse(read_inputs(project, ltids), cache):
             analysed[a.transcript_id] = a
             words += a.words
             done += 1

@@ -28,7 +28,7 @@ its evidence. spaCy is loaded only by :func:`run_suggestions`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,14 @@ from qcode.storage.interface import SuggestionRow
 from qcode.usecases import blind, suggest_writer
 from qcode.usecases.coding import Change, History, apply_code
 from qcode.usecases.project import Progress, Project, no_progress
+from qcode.usecases.suggest_inputs import (
+    coded_index,
+    coded_spans,
+    meta_key,
+    read_inputs,
+    spans_of,
+    training_spans,
+)
 from qcode.usecases.suggest_memory import Manifest, MemoEntry, ScoreMemo, column_heads, inputs_key
 from qcode.usecases.suggest_rows import SUGGESTER, transcript_rows
 
@@ -217,7 +225,7 @@ def _run(
     manifest, memo = _memory(project)
     memo_updates: dict[int, MemoEntry] = {}
     preferred = project.settings.suggest.get("pipeline")
-    coded = _coded_index(all_codings)
+    coded = coded_index(all_codings)
     names: list[str] = []
     notes: list[str] = []
     words = cached = done = 0
@@ -248,14 +256,14 @@ def _run(
     for lang, tids, info, profiles in plans:
         member_of = {m: p.id for p in profiles for m in p.members}
         same_lang = {tid for tid in lang_of if lang_of[tid] == lang}
-        by_t, rej = _training_spans(all_codings, rejected_rows, same_lang, member_of)
-        training_key = sorted((tid, _meta_key(metas[tid]), by_t.get(tid, []), rej.get(tid, [])) for tid in set(by_t) | set(rej))
+        by_t, rej = training_spans(all_codings, rejected_rows, same_lang, member_of)
+        training_key = sorted((tid, meta_key(metas[tid]), by_t.get(tid, []), rej.get(tid, [])) for tid in set(by_t) | set(rej))
         base = inputs_key(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key, repr(profiles), covered, training_key)
         # Without the rules (keywords, labels, patterns): what they change is known once matched.
         unruled = inputs_key(ENGINE_VERSION, SUGGESTER, score_floor, cap, info.key,
                           [(p.id, p.members, p.texts) for p in profiles], covered, training_key)
         for tid in tids:
-            own[tid] = inputs_key(_meta_key(metas[tid]), sorted(coded_spans(coded, tid)),
+            own[tid] = inputs_key(meta_key(metas[tid]), sorted(coded_spans(coded, tid)),
                                sorted((r.code_id, r.start, r.end, r.quote) for r in rejected_rows if r.transcript_id == tid))
             keys[tid] = inputs_key(base, own[tid])
             entry = manifest.get(tid)
@@ -278,7 +286,7 @@ def _run(
             _add_notes(notes, info, engine.notes(), len(by_lang) > 1)
             spans_rej, quotes_rej = project.store.suggestions.rejected_keys(todo)
             heads = column_heads(engine.column_keys())
-            for a in engine.analyse(_inputs(project, todo, {t: summaries[t].words for t in todo}, metas), cache, processes):
+            for a in engine.analyse(read_inputs(project, todo, {t: summaries[t].words for t in todo}, metas), cache, processes):
                 tid = a.transcript_id
                 words += a.words
                 cached += int(a.cached)
@@ -325,16 +333,6 @@ ENGINE_VERSION = "5"  # 5: learned.v2 (scikit-learn, calibrated), keyword senses
 """Bump when the scores or the evidence change for the same inputs (invalidates the manifest)."""
 
 
-def _meta_key(meta: tuple[str, str, list[tuple[int, int]], list[tuple[int, float | None]]]) -> str:
-    _, sha, turns, syncs = meta
-    # the time points decide where long turns are cut (the key of a transcript without them is unchanged)
-    return inputs_key(sha, turns, [a for a, _ in syncs]) if syncs else inputs_key(sha, turns)
-
-
-def coded_spans(index: dict[tuple[int, str], list[tuple[int, int]]], tid: int) -> list[tuple[str, int, int]]:
-    return [(code, s, e) for (t, code), spans in index.items() if t == tid for s, e in spans]
-
-
 def _min_score(project: Project, min_score: float | None) -> float:
     value = min_score if min_score is not None else project.settings.suggest.get("min_score", DEFAULT_MIN_SCORE)
     try:
@@ -379,37 +377,6 @@ def per_unit_cap(project: Project, per_unit: int | None) -> int | None:
     return value or None
 
 
-def _spans(text: str, turns: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    """What the parser sees of a transcript: its non-empty turns, or its paragraphs when it has none."""
-    from qcode.suggest.units import paragraph_spans
-
-    return tuple((a, b) for a, b in turns if b > a) or tuple(paragraph_spans(text))
-
-
-def _inputs(project: Project, tids: list[int], words: dict[int, int] | None = None,
-            known: dict[int, tuple[str, str, list[tuple[int, int]], list[tuple[int, float | None]]]] | None = None,
-            ) -> Iterator[Any]:
-    """The engine's inputs, read 50 transcripts at a time; *known*: their turns and time points, already read
-    (:meth:`~qcode.storage.interface.SuggestionsRepository.transcript_inputs` without text), so that only the
-    texts are read again."""
-    from qcode.suggest.engine import TranscriptInput
-
-    for part in range(0, len(tids), 50):
-        chunk = tids[part:part + 50]
-        again = known is None or any(t not in known for t in chunk)
-        metas = project.store.suggestions.transcript_inputs(chunk, turns=again)
-        if not again:
-            assert known is not None
-            # (a transcript edited since its turns were read: read again, text and turns together)
-            edited = [t for t in chunk if metas[t][1] != known[t][1]]
-            metas = {**{t: (metas[t][0], *known[t][1:]) for t in chunk},
-                     **(project.store.suggestions.transcript_inputs(edited) if edited else {})}
-        for tid in chunk:
-            text, sha, turns, syncs = metas[tid]
-            spans = _spans(text, turns)
-            yield TranscriptInput(tid, text, spans, (words or {}).get(tid), turn_cuts(spans, [a for a, _ in syncs]), sha)
-
-
 def _memory(project: Project) -> tuple[Manifest, ScoreMemo]:
     """What the project's suggestion runs remember (:mod:`qcode.usecases.suggest_memory`)."""
     folder = project.data_dir / "cache" / "suggest"
@@ -421,38 +388,11 @@ def forget_transcript(project: Project, transcript_id: int, text: str, turns: Se
     was derived from it, and its entries in the run manifest and score memo. Returns the cache files removed."""
     from qcode.suggest.cache import DocCache, text_key
 
-    removed = DocCache(project.data_dir / "cache" / "docs").forget(text_key(text, _spans(text, turns)))
+    removed = DocCache(project.data_dir / "cache" / "docs").forget(text_key(text, spans_of(text, turns)))
     manifest, memo = _memory(project)
     memo.drop([transcript_id])
     manifest.drop([transcript_id])
     return removed
-
-
-def turn_cuts(turns: Sequence[tuple[int, int]], points: Sequence[int]) -> tuple[tuple[int, ...], ...]:
-    """The offsets *points* (sorted, in the text) that fall strictly inside each turn, relative to it: where
-    a long turn's windows should preferably end. Empty when no turn has one."""
-    import bisect
-
-    out = []
-    for a, b in turns:
-        lo, hi = bisect.bisect_right(points, a), bisect.bisect_left(points, b)
-        out.append(tuple(dict.fromkeys(p - a for p in points[lo:hi])))
-    return tuple(out) if any(out) else ()
-
-
-def _training_spans(
-    codings: list[Coding], rejected: list[SuggestionRow], same_lang: set[int], member_of: dict[str, str]
-) -> tuple[dict[int, list[tuple[str, int, int, int | None, str]]], dict[int, list[tuple[str, int, int]]]]:
-    """Coded passages and rejected suggestions to learn from, per transcript of the language."""
-    by_t: dict[int, list[tuple[str, int, int, int | None, str]]] = {}
-    for c in codings:
-        if c.transcript_id in same_lang and c.code_id in member_of:
-            by_t.setdefault(c.transcript_id, []).append((member_of[c.code_id], c.start, c.end, c.id, c.quote))
-    rej: dict[int, list[tuple[str, int, int]]] = {}
-    for r in rejected:
-        if r.transcript_id in same_lang and r.code_id in member_of:
-            rej.setdefault(r.transcript_id, []).append((member_of[r.code_id], r.start, r.end))
-    return by_t, rej
 
 
 def _learn(
@@ -473,18 +413,11 @@ def _learn(
     tids = sorted(set(by_t) | set(rej))
     training = Training()
     # (the run writes the final matches once, after its transcripts are analysed too)
-    for n, a in enumerate(engine.analyse(_inputs(project, tids, known=metas), cache, processes, finish=False), start=1):
+    for n, a in enumerate(engine.analyse(read_inputs(project, tids, known=metas), cache, processes, finish=False), start=1):
         add_training(training, a, by_t.get(a.transcript_id, []), rej.get(a.transcript_id, []))
         progress(n, len(tids), "learning from codings")
     engine.fit(training)
     return inputs_key([sorted(c) for c in training.rule_codes])
-
-
-def _coded_index(codings: list[Coding]) -> dict[tuple[int, str], list[tuple[int, int]]]:
-    out: dict[tuple[int, str], list[tuple[int, int]]] = {}
-    for c in codings:
-        out.setdefault((c.transcript_id, c.code_id), []).append((c.start, c.end))
-    return out
 
 
 # ---------------------------------------------------------------- decisions

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qcode.usecases import suggesting
+from qcode.usecases import suggest_inputs, suggesting
 from qcode.usecases.codebook import attach_codebook
 from qcode.usecases.coding import apply_code
 from qcode.usecases.project import Project
@@ -219,10 +219,10 @@ def test_inputs_read_turns_again_for_a_transcript_edited_since_its_turns_were_re
     with Project.open(folder) as p:
         tid = p.store.transcripts.find("t0")
         known = p.store.suggestions.transcript_inputs([tid, p.store.transcripts.find("t1")], text=False)
-        [before] = suggesting._inputs(p, [tid], known=known)
+        [before] = suggest_inputs.read_inputs(p, [tid], known=known)
         assert (before.text, before.turns) == (p.transcript("t0").text, tuple(known[tid][2]))
         text, turns = build_text([("P", "A new first turn.", None, None), ("I", "And a second one, longer.", None, None)])
         p.store.transcripts.replace_content(tid, Transcript(name="t0", title="t0", text=text, turns=turns, language="en"))
-        [after] = suggesting._inputs(p, [tid], known=known)  # *known* is stale now
+        [after] = suggest_inputs.read_inputs(p, [tid], known=known)  # *known* is stale now
     assert after.text == text
     assert after.turns == tuple((t.start, t.end) for t in turns) != before.turns

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from qcode.core.transcript import SYNC
-from qcode.usecases import importing, suggesting
+from qcode.usecases import importing, suggest_inputs, suggesting
 from qcode.usecases.project import Project
 from qcode.usecases.replace import replace_transcript
 
@@ -70,7 +70,7 @@ def units(project: Project, tid: int, cache=None) -> list[tuple[int, int]]:
     from qcode.suggest.pipeline import get_pipeline
 
     engine = Engine(get_pipeline("en", "blank"), build_profiles(project.codebook, "en"))
-    [a] = list(engine.analyse(suggesting._inputs(project, [tid]), cache))
+    [a] = list(engine.analyse(suggest_inputs.read_inputs(project, [tid]), cache))
     return [(int(s), int(e)) for s, e in zip(a.feats.start, a.feats.end, strict=True)]
 
 
@@ -83,7 +83,7 @@ def test_a_long_unpunctuated_turn_is_cut_at_its_sync_points(project: Project, tm
     points = syncs(project, tid)
     inside = [p for p in points if long_turn.start < p < long_turn.end]
     assert [t.text[p + 1:].split()[0] for p in inside] == [c.split()[0] for c in LONG[1:]]
-    [item] = suggesting._inputs(project, [tid])
+    [item] = suggest_inputs.read_inputs(project, [tid])
     assert item.cuts[1] == tuple(p - long_turn.start for p in inside) and item.cuts[0] == item.cuts[2] == ()
     got = units(project, tid)
     in_long = [(s, e) for s, e in got if long_turn.start <= s < long_turn.end]
