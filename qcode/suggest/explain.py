@@ -154,6 +154,3 @@ class Explaining:
             render(json.loads(ev), t.text[starts[i]:ends[i]], starts[i], lambda cid: quotes.get(cid, ""))
             for ev, i in zip(self.compact_many(t, units, profs), list(units), strict=True)
         ]
-
-    def evidence(self, t: Table, i: int, j: int) -> dict[str, Any]:
-        return self.evidence_many(t, [i], [j])[0]
