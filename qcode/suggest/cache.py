@@ -14,8 +14,8 @@ matches under that rule's key) as one buffer per transcript (:func:`as_buffers`)
 and :class:`FinalMatches` the ordered matches of every transcript for one rule
 list: a re-run reads no documents at all unless a new rule can match in the
 transcript; then only the new rules are matched, on the cached documents
-(``DocBin``, kept for trained pipelines only: a blank pipeline parses about as
-fast as a ``DocBin`` is read) or on a new parse
+(``DocBin``, kept for trained pipelines only: writing a blank pipeline's parse
+into a ``DocBin`` costs about what parsing again does) or on a new parse
 (:meth:`qcode.suggest.engine.Engine.analyse`).
 """
 from __future__ import annotations

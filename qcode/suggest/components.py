@@ -26,8 +26,7 @@ The engine runs the same components (:func:`analyse_docs`) after the parse,
 on the documents of one transcript at a time, not inside ``nlp.pipe``, and
 reads the span groups back as arrays: the parsed documents are cached
 without units and matches (units depend on the unit mode, matches on the
-codebook), and the blank-pipeline fast parse of
-:func:`qcode.suggest.pipeline.parse` stays a tokenizer plus array lookups.
+codebook).
 """
 
 from __future__ import annotations
@@ -70,7 +69,7 @@ class UnitSegmenter:
         from qcode.suggest.units import TABLE_ATTRS, _pause_hashes
 
         if tables is None:
-            tables = [token_table(doc, keep=True) for doc in docs]
+            tables = [token_table(doc) for doc in docs]
         filled = [t for t in tables if len(t)]
         norm = TABLE_ATTRS.index("NORM")
         pause = np.isin(np.concatenate(filled)[:, norm], _pause_hashes()) if filled else None

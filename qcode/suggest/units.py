@@ -72,23 +72,17 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
 
 TABLE_ATTRS = ("ORTH", "NORM", "LEMMA", "SENT_START", "POS", "TAG", "MORPH", "SPACY", "IDX", "LENGTH", "IS_ALPHA", "IS_STOP")
 """Columns of a document's token table: what the doc cache and the features read from a parsed turn."""
-TABLE_KEY = "qcode.token_table"
-"""``Doc.user_data`` key under which the fast parse leaves the ready-made token table."""
 
 
 UNITS_KEY = "qcode_units"
 """``doc.spans`` key of the units of a turn (set by the ``qcode_units_v1`` component)."""
 
 
-def token_table(doc: Any, keep: bool = False) -> Hashes:
-    """The (tokens x TABLE_ATTRS) uint64 array of *doc* (``doc.to_array``), taken from the parse when it
-    left it (and then dropped from the doc, unless *keep*)."""
+def token_table(doc: Any) -> Hashes:
+    """The (tokens x TABLE_ATTRS) uint64 array of *doc* (``doc.to_array``)."""
     import numpy as np
     from spacy.attrs import IDS
 
-    table = (doc.user_data.get if keep else doc.user_data.pop)(TABLE_KEY, None) if doc.user_data else None
-    if table is not None and len(table) == len(doc):
-        return table
     if not len(doc):
         return np.zeros((0, len(TABLE_ATTRS)), dtype=np.uint64)
     return doc.to_array([IDS[a] for a in TABLE_ATTRS]).astype(np.uint64).reshape(len(doc), len(TABLE_ATTRS))

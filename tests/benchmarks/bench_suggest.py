@@ -26,8 +26,7 @@ of the best times are printed too:
   everything is scored again, without parsing); target >= 10x faster than
   the first, as the median of the rounds' ratios;
 * for the breakdown: qcode's own parse (:func:`qcode.suggest.pipeline.parse`,
-  same annotations as ``nlp.pipe`` + lemma case fix, array fast path for
-  blank+lookup pipelines) over the same turns;
+  ``nlp.pipe`` + the lemma case fix) over the same turns;
 * peak resident memory of the process running ``qcode suggest``; target < 2 GB.
 
 The corpus: the datawork survey answers (CC BY 4.0, read at run time from
@@ -297,7 +296,7 @@ def main() -> None:
     print(f"corpus: {r['words']:,} words (generated transcripts), pipeline {r['pipeline']}, processes {args.processes}, "
           f"best of {args.rounds} rounds")
     print(f"spaCy nlp.pipe:             {base_s:7.1f} s  {spacy_wps:10,.0f} words/s")
-    print(f"qcode's parse alone:        {parse_s:7.1f} s  {baseline.words / parse_s:10,.0f} words/s  (same annotations; breakdown only)")
+    print(f"qcode's parse alone:        {parse_s:7.1f} s  {baseline.words / parse_s:10,.0f} words/s  (nlp.pipe + lemma case fix; breakdown only)")
     print(f"qcode suggest (cold cache): {r['first']:7.1f} s  {ours_wps:10,.0f} words/s  "
           f"{r['suggestions']:,} suggestions")
     print(f"throughput ratio to nlp.pipe, median of the {len(rounds)} paired rounds: {median:.2f} (target >= 0.50); "
