@@ -1,4 +1,11 @@
-"""qcode's steps as registered spaCy components: units and codebook matches as span groups.
+"""qcode's steps as registered spaCy components: lemmas of capitalised words, units and codebook matches.
+
+qcode's own pipelines (:mod:`qcode.suggest.pipeline`) end with
+``qcode_lemma_case_v1``: a lookup lemmatizer does not lowercase, so
+"Contracts" at the start of a sentence keeps the lemma "Contracts"; the
+component gives such tokens the lemma of their lowercase form, so that
+matching on LEMMA is case-insensitive (for the codebook's phrases and the
+transcripts alike).
 
 A spaCy user can put them in any pipeline (importing this module registers
 them; the package's ``spacy_factories`` entry points do so without an import)::
@@ -46,6 +53,43 @@ CUTS_EXTENSION = "qcode_cuts"
 
 if not Doc.has_extension(CUTS_EXTENSION):
     Doc.set_extension(CUTS_EXTENSION, default=None)
+
+
+class LemmaCase:
+    """``qcode_lemma_case_v1``: tokens whose lemma is their capitalised form get the lemma of the lowercase form.
+
+    Works on arrays, so its cost stays small next to the lemmatizer's. The lowercase form's lemma comes from
+    the pipeline's lookup table when its lemmatizer uses one (else it is the lowercase form). Without a
+    lemmatizer, every token gets its lowercase form as lemma.
+    """
+
+    def __init__(self, nlp: Language) -> None:
+        self.table: Any = None
+        if nlp.has_pipe("lemmatizer"):
+            lemmatizer: Any = nlp.get_pipe("lemmatizer")
+            lookups = getattr(lemmatizer, "lookups", None)
+            if getattr(lemmatizer, "mode", "") == "lookup" and lookups is not None and lookups.has_table("lemma_lookup"):
+                self.table = lookups.get_table("lemma_lookup")
+
+    def __call__(self, doc: Doc) -> Doc:
+        import numpy as np
+        from spacy.attrs import LEMMA, LOWER, ORTH
+
+        if len(doc) == 0:
+            return doc
+        arr = doc.to_array([ORTH, LOWER, LEMMA])
+        if not doc.has_annotation("LEMMA"):
+            lower: Any = arr[:, 1:2]  # spaCy's stubs want Ints2d: any 2-D integer array
+            doc.from_array([LEMMA], lower)
+            return doc
+        for i in np.flatnonzero((arr[:, 2] == arr[:, 0]) & (arr[:, 0] != arr[:, 1])).tolist():
+            tok = doc[i]
+            lower = tok.lower_
+            lemma = self.table.get(lower, lower) if self.table is not None else lower
+            if isinstance(lemma, list | tuple):  # some tables list several lemmas: take the first
+                lemma = lemma[0] if lemma else lower
+            tok.lemma_ = lemma
+        return doc
 
 
 class UnitSegmenter:
@@ -201,6 +245,11 @@ def analyse_arrays(
     start, end = tokens.start[a], tokens.end[b - 1]
     keep = ruleset.ordered(unit, rule, a, b)
     return feats, tokens, Matches(unit[keep], rule[keep], start[keep], end[keep]), (unit, rule, start, end)
+
+
+@Language.factory("qcode_lemma_case_v1", assigns=["token.lemma"])
+def make_lemma_case(nlp: Language, name: str) -> LemmaCase:
+    return LemmaCase(nlp)
 
 
 @Language.factory("qcode_units_v1", default_config={"mode": "auto"}, assigns=["doc.spans"],

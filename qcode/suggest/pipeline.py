@@ -14,17 +14,19 @@ use them; they cost most of the time) and with the sentence recogniser on.
 Every choice comes with notes saying what the pipeline lacks, so the user
 knows why, for example, a POS pattern never matches.
 
-:func:`parse` is ``nlp.pipe`` followed by :func:`fix_lemmas`. Large corpora:
+:func:`parse` is ``nlp.pipe``. Large corpora:
 ``qcode suggest --processes N`` (or ``[suggest] processes``) parses through
 ``nlp.pipe(n_process=N)``. It pays with a trained pipeline (the tagger
 dominates) on a machine with free cores; for a blank pipeline spaCy's
 multiprocessing costs more (every document is pickled back to the parent)
 than it saves, so the default stays 1.
 
-Lookup lemmatizers do not lowercase: "Contracts" at the start of a sentence
-keeps the lemma "Contracts". :func:`fix_lemmas` gives such tokens the lemma of
-their lowercase form, for both the codebook's patterns and the transcripts,
-so that matching on LEMMA is case-insensitive.
+Every pipeline ends with qcode's ``qcode_lemma_case_v1`` component
+(:class:`qcode.suggest.components.LemmaCase`): lookup lemmatizers do not
+lowercase, so "Contracts" at the start of a sentence would keep the lemma
+"Contracts"; the component gives such tokens the lemma of their lowercase
+form, for both the codebook's phrases and the transcripts, so that matching
+on LEMMA is case-insensitive.
 """
 
 from __future__ import annotations
@@ -54,8 +56,6 @@ class PipelineInfo:
     lang: str
     notes: list[str] = field(default_factory=list)
     has_vectors: bool = False
-    lookup_table: Any = None
-    """The spaCy lookup ``Table`` of the lemmatizer, when it uses one (for case fixes)."""
 
     @property
     def key(self) -> str:
@@ -116,12 +116,19 @@ def _load_trained(name: str, lang: str) -> PipelineInfo:
         nlp.enable_pipe("senter")
     if not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
         nlp.add_pipe("sentencizer")
+    _add_lemma_case(nlp)
     meta = nlp.meta
     full = f"{meta.get('lang', lang)}_{meta.get('name', name)}"
     has_vectors = bool(nlp.vocab.vectors.shape[0])
     notes = [f"trained pipeline {full} {meta.get('version', '?')} (parser and NER not loaded: not needed)"]
     version = f"{meta.get('version', '?')}+{'-'.join(nlp.pipe_names)}"
-    return PipelineInfo(nlp, full, version, lang, notes, has_vectors, None)
+    return PipelineInfo(nlp, full, version, lang, notes, has_vectors)
+
+
+def _add_lemma_case(nlp: Any) -> None:
+    import qcode.suggest.components  # noqa: F401  (registers qcode's components)
+
+    nlp.add_pipe("qcode_lemma_case_v1")
 
 
 def _load_blank(lang: str) -> PipelineInfo:
@@ -149,13 +156,9 @@ def _load_blank(lang: str) -> PipelineInfo:
             hint="Set the transcript language to an ISO 639-1 code spaCy knows (en, fr, de, es...).",
         ) from exc
     notes = [f"blank '{lang}' pipeline: no part-of-speech tags, morphology or parser"]
-    table: dict[str, str] | None = None
     try:
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         nlp.initialize()
-        lemmatizer: Any = nlp.get_pipe("lemmatizer")
-        lookups = lemmatizer.lookups
-        table = lookups.get_table("lemma_lookup") if lookups.has_table("lemma_lookup") else None
         notes.append("lemmas from the spacy-lookups-data lookup table (context and part of speech ignored)")
         name = f"blank:{lang}+lookup"
     except Exception:  # any failure means "no lookup data for this language"
@@ -164,43 +167,14 @@ def _load_blank(lang: str) -> PipelineInfo:
         notes.append(f"no lemma data for '{lang}': matching uses lowercase word forms")
         name = f"blank:{lang}"
     nlp.add_pipe("sentencizer")
+    _add_lemma_case(nlp)
     notes.append("token patterns on POS/MORPH/DEP cannot match")
     try:
         lookups_version = importlib.metadata.version("spacy-lookups-data")
     except importlib.metadata.PackageNotFoundError:
         lookups_version = "none"
     version = f"spacy{spacy.__version__}+lookups{lookups_version}"
-    return PipelineInfo(nlp, name, version, lang, notes, False, table)
-
-
-def fix_lemmas(doc: Any, info: PipelineInfo) -> Any:
-    """Give tokens whose lemma is their capitalised form the lemma of the lowercase form.
-
-    Works on arrays so the cost stays negligible next to parsing. Also fills in
-    lowercase forms as lemmas when the pipeline has no lemmatizer at all.
-    """
-    import numpy as np
-    from spacy.attrs import LEMMA, LOWER, ORTH
-
-    if len(doc) == 0:
-        return doc
-    arr = doc.to_array([ORTH, LOWER, LEMMA])
-    if not doc.has_annotation("LEMMA"):
-        arr[:, 2] = arr[:, 1]
-        doc.from_array([LEMMA], arr[:, 2:3].astype(np.uint64))
-        return doc
-    todo = np.nonzero((arr[:, 2] == arr[:, 0]) & (arr[:, 0] != arr[:, 1]))[0]
-    if len(todo) == 0:
-        return doc
-    table = info.lookup_table
-    for i in todo.tolist():
-        tok = doc[i]
-        lower = tok.lower_
-        lemma = table.get(lower, lower) if table is not None else lower
-        if isinstance(lemma, list | tuple):  # some tables list several lemmas: take the first
-            lemma = lemma[0] if lemma else lower
-        tok.lemma_ = lemma
-    return doc
+    return PipelineInfo(nlp, name, version, lang, notes, False)
 
 
 def parse_is_cheap(info: PipelineInfo) -> bool:
@@ -212,10 +186,8 @@ def parse_is_cheap(info: PipelineInfo) -> bool:
 
 
 def parse(info: PipelineInfo, texts: Any, batch_size: int = 64, n_process: int = 1, as_tuples: bool = False) -> Any:
-    """Parsed docs of *texts*: ``nlp.pipe`` (with ``n_process`` when above 1), lemmas fixed by :func:`fix_lemmas`."""
+    """Parsed docs of *texts*: ``nlp.pipe`` (with ``n_process`` when above 1)."""
     kwargs: dict[str, Any] = {"batch_size": batch_size, "as_tuples": as_tuples}
     if n_process > 1:
         kwargs["n_process"] = n_process
-    if as_tuples:
-        return ((fix_lemmas(d, info), ctx) for d, ctx in info.nlp.pipe(texts, **kwargs))
-    return (fix_lemmas(d, info) for d in info.nlp.pipe(texts, **kwargs))
+    return info.nlp.pipe(texts, **kwargs)

@@ -2,7 +2,8 @@
 
     python tests/benchmarks/bench_suggest.py [--words 1000000] [--processes 1] [--rounds 3] [--skip-quality]
 
-Speed (same run, same pipeline: spacy.blank("en") + lookup lemmatizer + sentencizer), in
+Speed (same run, same pipeline: spacy.blank("en") + lookup lemmatizer + sentencizer +
+qcode_lemma_case_v1), in
 rounds that each time run the two back to back, so that both see the same
 machine load (the machine is shared and its speed drifts by a fifth): the
 ratio is the median of the rounds' ratios; each round's ratio and the ratio
@@ -25,8 +26,6 @@ of the best times are printed too:
   again (a definition, a label or a new code changes every code's model:
   everything is scored again, without parsing); target >= 10x faster than
   the first, as the median of the rounds' ratios;
-* for the breakdown: qcode's own parse (:func:`qcode.suggest.pipeline.parse`,
-  ``nlp.pipe`` + the lemma case fix) over the same turns;
 * peak resident memory of the process running ``qcode suggest``; target < 2 GB.
 
 The corpus: the datawork survey answers (CC BY 4.0, read at run time from
@@ -116,7 +115,7 @@ def build(target: Path, words: int) -> Path:
 
 
 class SpacyBaseline:
-    """spaCy's ``nlp.pipe`` (and, for the breakdown, qcode's parse) over every turn of the generated transcripts."""
+    """spaCy's ``nlp.pipe`` over every turn of the generated transcripts (qcode's pipeline, as qcode loads it)."""
 
     def __init__(self, project_dir: Path) -> None:
         from qcode.suggest.engine import BATCH_SIZE
@@ -137,14 +136,6 @@ class SpacyBaseline:
     def pipe_seconds(self) -> float:
         t0 = time.perf_counter()
         for _ in self.info.nlp.pipe(self.texts, batch_size=self.batch):
-            pass
-        return time.perf_counter() - t0
-
-    def parse_seconds(self) -> float:
-        from qcode.suggest.pipeline import parse
-
-        t0 = time.perf_counter()
-        for _ in parse(self.info, self.texts, self.batch):
             pass
         return time.perf_counter() - t0
 
@@ -285,7 +276,6 @@ def main() -> None:
             print(f"round {k + 1}: nlp.pipe {base_s:.2f} s, qcode suggest (cold) {rounds[-1][1]['first']:.2f} s: "
                   f"ratio {rounds[-1][1]['words'] / rounds[-1][1]['first'] / (baseline.words / base_s):.2f}; re-runs "
                   + ", ".join(f"{kind} {sec:.2f} s" for kind, sec in rounds[-1][1]["reruns"].items()), flush=True)
-        parse_s = min(baseline.parse_seconds() for _ in range(2))
     base_s = min(b for b, _ in rounds)
     r = min((x for _, x in rounds), key=lambda x: x["first"])
     changes = args.changes.split(",")
@@ -296,7 +286,6 @@ def main() -> None:
     print(f"corpus: {r['words']:,} words (generated transcripts), pipeline {r['pipeline']}, processes {args.processes}, "
           f"best of {args.rounds} rounds")
     print(f"spaCy nlp.pipe:             {base_s:7.1f} s  {spacy_wps:10,.0f} words/s")
-    print(f"qcode's parse alone:        {parse_s:7.1f} s  {baseline.words / parse_s:10,.0f} words/s  (nlp.pipe + lemma case fix; breakdown only)")
     print(f"qcode suggest (cold cache): {r['first']:7.1f} s  {ours_wps:10,.0f} words/s  "
           f"{r['suggestions']:,} suggestions")
     print(f"throughput ratio to nlp.pipe, median of the {len(rounds)} paired rounds: {median:.2f} (target >= 0.50); "

@@ -19,10 +19,19 @@ def test_blank_pipeline_says_what_it_lacks(en):
     assert en.name == "blank:en+lookup"
     notes = " ".join(en.notes)
     assert "no part-of-speech" in notes and "lookup table" in notes
-    doc = en.nlp("Contracts")
-    from qcode.suggest.pipeline import fix_lemmas
+    assert en.nlp.pipe_names[-1] == "qcode_lemma_case_v1"
+    assert [t.lemma_ for t in en.nlp("Contracts WORKERS Workers")] == ["contract", "worker", "worker"]
 
-    assert fix_lemmas(doc, en)[0].lemma_ == "contract"
+
+def test_the_lemma_case_component_without_a_lemmatizer_gives_lowercase_forms():
+    import spacy
+
+    import qcode.suggest.components  # noqa: F401
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("qcode_lemma_case_v1")
+    assert [t.lemma_ for t in nlp("Paid PER Task")] == ["paid", "per", "task"]
+    assert [t.lemma_ for t in nlp("")] == []
 
 
 def test_a_missing_configured_pipeline_is_a_clear_error():

@@ -36,9 +36,11 @@ def vec():
     """spacy.blank("en") with the hand-made vectors (its own vocab: the shared blank pipeline stays vector-free)."""
     import spacy
 
+    import qcode.suggest.components  # noqa: F401  (registers qcode_lemma_case_v1)
     from qcode.suggest.pipeline import PipelineInfo
 
     nlp = spacy.blank("en")
+    nlp.add_pipe("qcode_lemma_case_v1")  # no lemmatizer: lowercase forms as lemmas, as in qcode's own pipelines
     for word, v in WORDS.items():
         nlp.vocab.set_vector(word, np.array(v, dtype=np.float32))
     return PipelineInfo(nlp, "test:en+vectors", "1", "en", [], True)
