@@ -124,10 +124,6 @@ class Similarity(Signal):
         # Dense for the products with the units' rows when small (sparse x dense sums each cosine over
         # the unit's terms in the same order as sparse x sparse: the same values, without the sparse result).
         self.M_dense = self.M.toarray() if self.M.shape[0] * self.M.shape[1] <= DENSE_CELLS else None
-        coo = self.M.tocoo()
-        mk = coo.row.astype(np.int64) * self.M.shape[1] + coo.col
-        o = np.argsort(mk)
-        self.m_keys, self.m_vals = mk[o], coo.data[o]
         self.col_term = keys
         self.seg_of = {int(p): (int(a), int(b)) for p, a, b in zip(self.seg_prof, self.seg_start, self.seg_end, strict=True)}
 
@@ -259,11 +255,9 @@ class Similarity(Signal):
         """``M[rows, cols]`` elementwise (M is sparse)."""
         import numpy as np
 
-        if not len(self.m_keys):
+        if not self.M.nnz:
             return np.zeros(len(rows))
-        key = rows.astype(np.int64) * self.M.shape[1] + cols
-        pos = np.minimum(np.searchsorted(self.m_keys, key), len(self.m_keys) - 1)
-        return np.where(self.m_keys[pos] == key, self.m_vals[pos], 0.0)
+        return np.asarray(self.M[rows, cols], dtype=np.float64).ravel()
 
     def fingerprint(self) -> Any:
         return (self.name, sorted(self.def_terms.items()))

@@ -70,7 +70,7 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
-TABLE_ATTRS = ("ORTH", "NORM", "LEMMA", "SENT_START", "POS", "TAG", "MORPH", "SPACY", "IDX", "LENGTH", "IS_ALPHA", "IS_STOP")
+TABLE_ATTRS = ("LEMMA", "IS_ALPHA", "IS_STOP", "IDX", "LENGTH", "SENT_START", "NORM", "POS")
 """Columns of a document's token table: what the doc cache and the features read from a parsed turn."""
 
 
@@ -85,7 +85,7 @@ def token_table(doc: Any) -> Hashes:
 
     if not len(doc):
         return np.zeros((0, len(TABLE_ATTRS)), dtype=np.uint64)
-    return doc.to_array([IDS[a] for a in TABLE_ATTRS]).astype(np.uint64).reshape(len(doc), len(TABLE_ATTRS))
+    return doc.to_array([IDS[a] for a in TABLE_ATTRS]).reshape(len(doc), len(TABLE_ATTRS))
 
 
 def doc_terms(doc: Any) -> tuple[Hashes, Ints, Ints, Ints]:
