@@ -128,6 +128,9 @@ class Engine(CachedAnalysis, Explaining):
         self.matcher = CodebookMatcher(self.ruleset)
         self.unit_signals = [s for s in self.signals if s.kind == "unit"]
         self.member_of = {m: p.id for p in profiles for m in p.members}
+        self.quotes: dict[int, str] = {}
+        """Quote of each coded passage learned from, by coding id (set by :meth:`fit`; the store gives a
+        suggestion read from it the same)."""
         for sig in self.signals:
             if isinstance(sig, Learned):
                 sig.fit_cache = fit_cache
@@ -261,6 +264,7 @@ class Engine(CachedAnalysis, Explaining):
 
     # ------------------------------------------------------------ learning
     def fit(self, training: Training) -> None:
+        self.quotes = {p.coding_id: p.quote for p in training.passages if p.coding_id is not None}
         for sig in self.unit_signals:
             sig.fit(training)
         self._lead_flags = None

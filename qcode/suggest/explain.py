@@ -3,9 +3,9 @@
 :class:`Explaining` is the part of :class:`~qcode.suggest.engine.Engine` that
 explains a :class:`~qcode.suggest.engine.Table`: :meth:`Explaining.compact_many`
 writes the compact evidence (:mod:`qcode.suggest.evidence`) of the kept
-suggestions of a transcript with array operations; :meth:`Explaining.evidence_many`
-renders it readable, as a suggestion read from the store is (:func:`qcode.suggest.evidence.render`):
-there is one scoring path (:meth:`~qcode.suggest.engine.Engine.table`) and one evidence form.
+suggestions of a transcript with array operations; a suggestion read from the
+store renders it readable (:func:`qcode.suggest.evidence.render`): there is one
+scoring path (:meth:`~qcode.suggest.engine.Engine.table`) and one evidence form.
 """
 
 from __future__ import annotations
@@ -133,24 +133,3 @@ class Explaining:
         else:
             sgs = [""] * n
         return list(map(f'{{{{"q":{VERSION},"sp":[{{}}],"sg":[{{}}]}}}}'.format, spans, sgs))
-
-    def passage_quotes(self) -> dict[int, str]:
-        """Quotes of the coded passages the similarity signals learned from, by coding id."""
-        out: dict[int, str] = {}
-        for sig in self.signals:
-            if isinstance(sig, Similarity | Vectors):
-                out.update(sig.passage_quotes())
-        return out
-
-    def evidence_many(self, t: Table, units: Any, profs: Any) -> list[dict[str, Any]]:
-        """The readable evidence dict (see :func:`evidence_of`) of each (unit, profile) pair."""
-        import json
-
-        from qcode.suggest.evidence import render
-
-        quotes = self.passage_quotes()
-        starts, ends = t.feats.start.tolist(), t.feats.end.tolist()
-        return [
-            render(json.loads(ev), t.text[starts[i]:ends[i]], starts[i], lambda cid: quotes.get(cid, ""))
-            for ev, i in zip(self.compact_many(t, units, profs), list(units), strict=True)
-        ]

@@ -254,7 +254,7 @@ class LemmaKeywords(RuleSignal):
             keep &= (group == 0) | (tok_pos == 0) | (tok_group == group)
         if self.idioms and tokens.norm is not None:
             for seq in self.idioms:
-                ir, ia, ib = _find_sequence(tokens.norm, tokens.offset, seq)
+                _, ia, ib = _find_sequence(tokens.norm, tokens.offset, seq)
                 for s0, e0 in zip(ia.tolist(), ib.tolist(), strict=True):
                     inside = (a < e0) & (b > s0) & ~((a <= s0) & (b >= e0))
                     keep &= ~inside

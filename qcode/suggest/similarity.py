@@ -247,10 +247,6 @@ class Similarity(Signal):
             self._tails_of = tails = out
         return tails
 
-    def passage_quotes(self) -> dict[int, str]:
-        """Quote of each coded passage learned from, by coding id."""
-        return {p.coding_id: p.quote for _, _, p in self.vectors if p is not None and p.coding_id is not None}
-
     def _m_value(self, rows: NDArray[np.integer[Any]], cols: Ints) -> Floats:
         """``M[rows, cols]`` elementwise (M is sparse)."""
         import numpy as np

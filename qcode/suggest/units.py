@@ -51,8 +51,6 @@ class Unit:
     spans: list[tuple[int, int]] = field(default_factory=list)
     """Absolute offsets of the token behind each term (parallel to ``terms``)."""
     turn: int = 0
-    tok_start: int = 0
-    tok_end: int = 0
     stops: list[int] = field(default_factory=list)
     """Lemma hashes of its function words (stop words): features of the learned model, never evidence."""
 
@@ -154,7 +152,7 @@ class Features:
         return Unit(
             self.transcript_id, int(self.start[i]), int(self.end[i]), self.terms[a:b].tolist(),
             list(zip(self.tstart[a:b].tolist(), self.tend[a:b].tolist(), strict=True)),
-            int(self.turn[i]), int(self.tok[i, 0]), int(self.tok[i, 1]),
+            int(self.turn[i]),
             self.sterms[self.sptr[i]:self.sptr[i + 1]].tolist() if self.sptr is not None and self.sterms is not None else [],
         )
 

@@ -436,11 +436,6 @@ class Vectors(Signal):
         ]
         return frags, words
 
-    def passage_quotes(self) -> dict[int, str]:
-        """Quote of each coded passage learned from, by coding id."""
-        if not self.on:
-            return {}
-        return {r.coding_id: r.quote for _, _, kind, r in self.sorted_refs if kind == "c" and r.coding_id is not None}
 
     def describe(self) -> list[str]:
         if self.vt is None:

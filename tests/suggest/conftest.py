@@ -65,6 +65,19 @@ class Scored:
     evidence: dict
 
 
+def evidence_many(engine, t, units, profs) -> list[dict]:
+    """The readable evidence of each (unit, profile) pair of the table *t*: the compact form a run stores,
+    rendered as a suggestion read from the store is (similar passages' quotes by coding id)."""
+    import json
+
+    from qcode.suggest.evidence import render
+
+    quotes = engine.quotes
+    starts, ends = t.feats.start.tolist(), t.feats.end.tolist()
+    return [render(json.loads(ev), t.text[starts[i]:ends[i]], starts[i], lambda cid: quotes.get(cid, ""))
+            for ev, i in zip(engine.compact_many(t, units, profs), list(units), strict=True)]
+
+
 def best(engine, analysed, code: str, i: int = 0) -> Scored | None:
     """*code* on unit *i* (:meth:`~qcode.suggest.engine.Engine.table`, then the compact evidence a run stores,
     rendered as it is read), or None when it does not score there."""
@@ -72,7 +85,7 @@ def best(engine, analysed, code: str, i: int = 0) -> Scored | None:
     j = engine.codes.index(code)
     if t.score[i, j] <= 0:
         return None
-    [ev] = engine.evidence_many(t, [i], [j])
+    [ev] = evidence_many(engine, t, [i], [j])
     hits = [Hit(code, s["name"], s["contribution"], s["detail"], [tuple(x) for x in ev["spans"]],
                 ev.get("similar") if s["name"] in ("qcode.similarity.v1", "qcode.vectors.v1") else None)
             for s in ev["signals"]]
@@ -98,7 +111,7 @@ def rule_hits(analysed) -> list[list[Hit]]:
     out: list[list[Hit]] = [[] for _ in range(len(analysed.feats))]
     for i in sorted(set(m.unit.tolist())):
         for j in sorted(set(prof[m.unit == i].tolist())):
-            [ev] = engine.evidence_many(t, [i], [j])
+            [ev] = evidence_many(engine, t, [i], [j])
             details = {s["name"]: s["detail"] for s in ev["signals"]}
             for name, is_pattern in (("qcode.lemma_keywords.v2", False), ("qcode.patterns.v2", True)):
                 mine = (m.unit == i) & (prof == j) & ((kind == PATTERN) == is_pattern)

@@ -11,7 +11,7 @@ from qcode.core.codebook import Code
 from qcode.suggest.base import Training
 from qcode.suggest.engine import add_training, top_pairs
 from qcode.suggest.evidence import coding_ids, render
-from tests.suggest.conftest import analyse_text, engine_for
+from tests.suggest.conftest import analyse_text, engine_for, evidence_many
 
 CODES = [
     Code("c", {"": "Contract work"}, keywords={"": ("precarious", "no contract")},
@@ -43,7 +43,7 @@ def test_stored_evidence_read_back_says_which_words_rules_and_coded_passage_made
     pairs = [(i, engine.codes[j]) for i, j in zip(ii.tolist(), jj.tolist(), strict=True)]
     assert pairs == [(0, "c"), (1, "c"), (1, "d")]  # the canteen turn has nothing of either code
     stored = engine.compact_many(t, ii, jj)
-    rendered = engine.evidence_many(t, ii, jj)
+    rendered = evidence_many(engine, t, ii, jj)
     ev = dict(zip(pairs, rendered, strict=True))
     for k, e in enumerate(rendered):
         cs = [s["contribution"] for s in e["signals"]]
