@@ -104,10 +104,11 @@ NUMBER_WORDS = {
 IDIOMS = {
     "en": ["you know", "i mean", "kind of", "sort of", "wait and see", "let me see", "pay attention"],
     "fr": ["gagner du temps", "attendez voir", "attends voir", "attendre de voir", "tu vois", "vous voyez",
-           "je veux dire", "faire attention", "en attendant"],
+           "je veux dire", "faire attention", "en attendant", "par l' intermédiaire", "par l’ intermédiaire"],
 }
 """Fixed expressions whose words do not carry their usual sense: keywords inside them do not count,
-unless the keyword is the whole expression."""
+unless the keyword is the whole expression. Words are tokens, matched on NORM ("par l' intermédiaire":
+the tokenizer splits the elided article)."""
 DETERMINER = {"en": "the", "fr": "le", "de": "das", "es": "el", "it": "il", "pt": "o", "nl": "het"}
 """Put before a one-word keyword to see whether the tagger reads it as a noun ("le revenu", not "revenir")."""
 POS_GROUPS = {"NOUN": 1, "PROPN": 1, "VERB": 2, "AUX": 2, "ADJ": 3, "ADV": 4}

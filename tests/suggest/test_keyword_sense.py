@@ -46,6 +46,8 @@ FR_TAGGED = [
     ("gagner", "On veut gagner plus, on gagne peu.", ["gagner", "gagne"]),
     ("attendre", "Attendez voir, c'était en quelle année ?", []),     # attendez voir: let me think
     ("attendre", "J'attends les tâches toute la nuit.", ["attends"]),
+    ("intermédiaire", "Elle agit par l'intermédiaire des chrétiens.", []),  # par l'intermédiaire de: through
+    ("intermédiaire", "Un intermédiaire prend sa part.", ["intermédiaire"]),
 ]
 FR_BLANK = [
     ("revenu", "Je reviens demain, il faut revenir.", []),             # forms of revenir
@@ -55,6 +57,8 @@ FR_BLANK = [
     ("attendre", "Attendez voir, c'était en quelle année ?", []),
     ("attendre", "On attend les tâches.", ["attend"]),
     ("précaire", "Des contrats précaires.", ["précaires"]),
+    ("intermédiaire", "Par l’intermédiaire de l'Etat.", []),
+    ("intermédiaire", "Les intermédiaires prennent leur part.", ["intermédiaires"]),
 ]
 EN_BLANK = [
     ("should", "They should pay more.", []),                           # modal
