@@ -120,6 +120,7 @@ def suggestions_group(ctx: click.Context, as_json: bool, transcript: str | None,
         ctx.obj["project_dir"] = project_dir
     if ctx.invoked_subcommand is not None:
         return
+    from qcode.suggest.evidence import short_detail
     from qcode.usecases import suggesting
     from qcode.usecases.project import Project as P
     from qcode.usecases.project import transcript_names
@@ -143,7 +144,12 @@ def suggestions_group(ctx: click.Context, as_json: bool, transcript: str | None,
             quote = quote if len(quote) <= 100 else quote[:99] + "…"
             say(f"#{v.id}  {v.score:.2f}  {v.code_id}  {names.get(v.transcript_id, v.transcript_id)} {v.start}-{v.end}")
             say(f"    “{quote}”")
-            say(f"    why: {v.evidence.get('summary', '')}")
+            signals = v.evidence.get("signals") or []
+            for k, sig in enumerate(signals):
+                say(f"    {'why:' if k == 0 else '    '} {short_detail(sig['name'], sig['detail'])}"
+                    f"  (contribution {sig['contribution']:.2f})")
+            if not signals:
+                say(f"    why: {v.evidence.get('summary', '')}")
         say(f"{len(views)} pending suggestions.")
 
 

@@ -175,6 +175,8 @@ def test_coded_passages_are_not_suggested_for_their_code(project):
 
 
 def test_cli_suggest_and_review(project_dir):
+    import json
+
     from click.testing import CliRunner
 
     from qcode.cli import cli
@@ -189,8 +191,11 @@ def test_cli_suggest_and_review(project_dir):
     assert "()" not in out.output
     out = r.invoke(cli, ["-p", str(project_dir), "suggestions"])
     assert "why: keyword \"" in out.output and "why: keywords:" not in out.output
-    import json
-
+    # each signal on its own line with its contribution, as the JSON has them
+    [first] = [v for v in json.loads(r.invoke(cli, ["-p", str(project_dir), "suggestions", "--json"]).output)][:1]
+    lines = out.output.split(f"#{first['id']}  ", 1)[1].splitlines()[2:2 + len(first["evidence"]["signals"])]
+    assert [float(x.rsplit("(contribution ", 1)[1].rstrip(")")) for x in lines] == [
+        round(s["contribution"], 2) for s in first["evidence"]["signals"]]
     out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "--json", "--code", "instability"])
     [item] = json.loads(out.output)
     out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "accept", str(item["id"])])
