@@ -256,6 +256,8 @@ def evaluate_cmd(project: Project, coder: str | None, unit: str, depth: int | No
         f"at most {r.per_unit or 'any number of'} codes per unit"
     )
     say(f"Pipeline: {r.pipeline}; {r.words_per_second:,.0f} words/s over {r.seconds:.1f} s")
+    for note in r.pipeline_notes:
+        say(f"  - {note}")
     say(f"{'':26}{'precision':>10}{'recall':>8}{'F1':>8}{'macro F1':>10}{'top-3':>8}")
     rows = (("qcode suggestions", r.suggest), ("supervised baseline", r.supervised), ("keyword baseline", r.baseline))
     for name, s in rows:

@@ -228,6 +228,9 @@ def evaluate(
     supervised: Ranked = []
     names: list[str] = []
     notes: list[str] = []
+    if k < folds:
+        notes.append(f"{k} folds instead of {folds}: only {len(tids)} transcripts have human codings "
+                     "(a fold holds whole transcripts)")
     n_units = n_coded = words = 0
     done = 0
     for lang, ltids in by_lang.items():

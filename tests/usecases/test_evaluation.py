@@ -60,6 +60,9 @@ def test_code_level_figures_match_the_hand_count(gold):
     #   TP 2, FP 1, FN 2 -> P 2/3, R 1/2, F1 4/7
     r = evaluate(gold, folds=2, signals=KEYWORDS_ONLY)
     assert (r.transcripts, r.units, r.coded_units, r.folds) == (2, 6, 4, 2)
+    assert not any("folds instead" in n for n in r.pipeline_notes)
+    fewer = evaluate(gold, folds=5, signals=KEYWORDS_ONLY)  # 2 coded transcripts: 2 folds, and it says so
+    assert fewer.folds == 2 and "2 folds instead of 5: only 2 transcripts have human codings" in " ".join(fewer.pipeline_notes)
     m = r.suggest.micro
     assert (m["tp"], m["fp"], m["fn"]) == (4, 2, 0)
     assert m["precision"] == pytest.approx(4 / 6) and m["recall"] == 1.0 and m["f1"] == pytest.approx(0.8)
@@ -196,12 +199,13 @@ def test_cli_evaluate_prints_the_three_methods_and_draws_the_plot(gold, tmp_path
     from qcode.cli import cli
 
     out = tmp_path / "curve.png"
-    res = CliRunner().invoke(cli, ["evaluate", "--folds", "2", "--plot", str(out), "--signal", KEYWORDS_ONLY[0],
+    res = CliRunner().invoke(cli, ["evaluate", "--folds", "3", "--plot", str(out), "--signal", KEYWORDS_ONLY[0],
                                    "-p", str(gold.root)])
     assert res.exit_code == 0, res.output
     for name in ("qcode suggestions", "supervised baseline", "keyword baseline"):
         assert name in res.output
     assert out.is_file()
+    assert "  - 2 folds instead of 3" in res.output  # the run's notes are printed
 
 
 def test_pdpilot_interviews_meet_the_theme_level_targets(shared_real, tmp_path):
