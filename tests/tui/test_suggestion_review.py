@@ -147,6 +147,8 @@ async def test_the_turn_header_stays_in_view_with_the_passage(demo_dir: Path, si
             last = lay.row_of(end - 1)
             assert last - head < height  # the turn fits: its header and all of it are shown
             assert top <= head and last < top + height, (i, top, height, head, last)
+            if 0 < top < view.max_scroll_y:  # scrolled to it: not on the bottom lines (most free rows below it)
+                assert top + height - 1 - last >= (height - (last - head + 1)) // 2, (i, top, height, head, last)
             header = "".join(seg.text for seg in view.render_line(head - top))
             turn = view.turns[view.turn_index_at(start)]
             assert lay.kinds[head] == HEAD and turn.speaker in header and fmt_time(turn.time_start) in header

@@ -235,7 +235,12 @@ async def test_adjust_span_before_accepting(make, project_dir: Path) -> None:
         await pilot.press("g")
         await pilot.pause()
         s = app.screen.items[0]
+        status = app.screen.query_one("#sugg-status")
+        assert "adjusted" not in str(status.render())
         await pilot.press("shift+left")  # shrink by one word: "Piece rates, very"
+        await pilot.pause()
+        end = s.start + len("Piece rates, very")
+        assert f"adjusted span {s.start}-{end} (3 words; suggested {s.start}-{s.end}) · a accepts it" in str(status.render())
         await pilot.press("a")
         await pilot.pause()
     [c] = codings_in(project_dir)

@@ -134,7 +134,22 @@ class SuggestionsScreen(QcodeScreen):
         self.query_one("#sugg-info", Static).update(t)
         # the info panel's new height shrinks or grows the view: scroll once it is laid out
         self.call_after_refresh(self.view.reveal, s.start, s.end)
-        status.update(Text(f"{len(self.items)} pending in {scope} · shift+arrows or v adjust the span · a accept · x reject · n skip"))
+        self._update_status()
+
+    @on(TranscriptView.SelectionChanged)
+    def _update_status(self) -> None:
+        """The count and keys, and the span that accepting codes once shift+arrows or v changed it."""
+        s = self._current()
+        if s is None:
+            return
+        scope = "this transcript" if self.tid is not None else "all transcripts"
+        span = self.view.selection
+        if span is not None and span != (s.start, s.end) and span[1] > span[0]:
+            words = len(self.view.transcript.text[span[0]:span[1]].split()) if self.view.transcript else 0
+            what = f"adjusted span {span[0]}-{span[1]} ({plural(words, 'word')}; suggested {s.start}-{s.end}) · a accepts it"
+        else:
+            what = "shift+arrows or v adjust the span · a accept"
+        self.query_one("#sugg-status", Static).update(Text(f"{len(self.items)} pending in {scope} · {what} · x reject · n skip"))
 
     def _current(self) -> suggesting.SuggestionView | None:
         return self.items[self.index] if self.items else None
@@ -207,8 +222,10 @@ class SuggestionsScreen(QcodeScreen):
             )
 
         counts = ", ".join(f"{sum(shown_score(x.score) >= t for x in self.items)} at {t} or more" for t in (0.9, 0.8, 0.7, 0.5))
+        where = "in this transcript" if self.tid is not None else "in the project"
         self.app.push_screen(
-            TextDialog(f"Accept every pending suggestion with a score of at least… ({counts})", "0.8", ok="Next"), threshold
+            TextDialog(f"Accept every pending suggestion {where} with a score of at least… ({counts})", "0.8", ok="Next"),
+            threshold
         )
 
     def action_run(self) -> None:

@@ -197,7 +197,8 @@ class TranscriptView(TranscriptRendering, can_focus=True):
 
     def reveal(self, start: int, end: int) -> None:
         """Scroll ``text[start:end]`` into view with its turn's header (speaker, time) above it
-        when both fit; else as much of the passage as fits from its first row.
+        when both fit (a third of the free rows above them, so the passage does not sit on the bottom
+        lines); else as much of the passage as fits from its first row.
 
         Call it once the widget has its final height (e.g. ``call_after_refresh``):
         a panel above that grows after :meth:`select` would push the passage out.
@@ -212,9 +213,9 @@ class TranscriptView(TranscriptRendering, can_focus=True):
             head += 1
         top = self.scroll_offset.y
         if last - head < height:
-            if head >= top and last < top + height:
-                return
-            want = head if head < top else last - height + 1
+            # A third of the free rows above the turn's header, two thirds below the passage (the same place
+            # for every suggestion, wherever the cursor's move left the view).
+            want = head - (height - (last - head + 1)) // 3
         else:
             want = first if first < top or last >= top + height else top
         self.scroll_to(y=max(0, want), animate=False, immediate=True)
