@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option, say
+from qcode.cli.common import cell, cli, echo_json, project_option, say
 from qcode.core.agreement import DEFAULT_MIN_CODINGS, DEFAULT_RESAMPLES, DEFAULT_SEED
 from qcode.core.agreement_units import DEFAULT_OVERLAP, UNITS
 from qcode.usecases import agreement as agreement_uc
@@ -55,10 +55,10 @@ def _ci(f: dict[str, Any], stat: str) -> str:
 
 def _row(name: str, f: dict[str, Any], two: bool) -> str:
     if f["too_rare"]:
-        return f"{name[:28]:<28} {'too rare to judge (' + str(f['codings']) + (' coding)' if f['codings'] == 1 else ' codings)'):<60}"
+        return f"{cell(name, 28)} {'too rare to judge (' + str(f['codings']) + (' coding)' if f['codings'] == 1 else ' codings)'):<60}"
     kappa = f"{_num(f['kappa']):>6} {_ci(f, 'kappa'):<14}" if two else ""
     return (
-        f"{name[:28]:<28} {_num(f['percent'], True):>6} {_num(f['positive'], True):>6} "
+        f"{cell(name, 28)} {_num(f['percent'], True):>6} {_num(f['positive'], True):>6} "
         f"{kappa}{_num(f['alpha']):>6} {_ci(f, 'alpha'):<14} {f['reading']}"
     )
 
@@ -94,7 +94,7 @@ def print_history(runs: list[dict[str, Any]]) -> None:
         cb = (r["codebook"]["version"] or "") + " " + (r["codebook"]["hash"] or "")[:8]
         o = r["overall"]
         say(f"{r['id']:>4}  {r['computed'][:19]:<20} {r['unit']:<10} {cb.strip()[:16]:<16} "
-                   f"{', '.join(r['coders'])[:24]:<24} {_num(o['alpha']):>6}  {o['reading']}")
+                   f"{cell(', '.join(r['coders']), 24)} {_num(o['alpha']):>6}  {o['reading']}")
 
 
 @cli.command("agreement", cls=_Variadic)
@@ -147,7 +147,7 @@ def agreement_cmd(
         for r in rows:
             text = r["text"].replace("\n", " ")
             state = f" [{r['decision']}]" if r["decision"] else ""
-            say(f"{r['transcript'][:20]:<20} {r['start']:>7}-{r['end']:<7} {r['code'][:24]:<24} "
+            say(f"{cell(r['transcript'], 20)} {r['start']:>7}-{r['end']:<7} {cell(r['code'], 24)} "
                        f"coded by {', '.join(r['coded_by'])}; not by {', '.join(r['not_coded_by']) or '-'}{state}: {text[:50]}")
         return
     result = agreement_uc.compute(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option, report_seed, say
+from qcode.cli.common import cell, cli, echo_json, project_option, report_seed, say
 from qcode.usecases import coding as coding_uc
 from qcode.usecases import exchange
 from qcode.usecases.project import Project
@@ -114,7 +114,7 @@ def codings_group(
             return
         for r in rows:
             quote = r["quote"].replace("\n", " ")
-            say(f"{r['id']:>6}  {r['transcript'][:20]:<20} {r['start']:>7}-{r['end']:<7} {r['code'][:24]:<24} {r['coder'][:12]:<12} {quote[:50]}")
+            say(f"{r['id']:>6}  {cell(r['transcript'], 20)} {r['start']:>7}-{r['end']:<7} {cell(r['code'], 24)} {cell(r['coder'], 12)} {cell(quote, 50).rstrip()}")
 
 
 @codings_group.command("export")

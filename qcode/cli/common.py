@@ -92,6 +92,12 @@ def say(message: object = "", *, err: bool = False, nl: bool = True, **style: An
     click.echo(click.style(text, **style) if style else text, err=err, nl=nl)
 
 
+def cell(text: Any, width: int) -> str:
+    """*text* in a column of *width* characters: padded, or cut with "…" so a cut name is seen as cut."""
+    text = str(text)
+    return f"{text:<{width}}" if len(text) <= width else text[: width - 1] + "…"
+
+
 def report_codebook_file(project: Any) -> None:
     """Say on stderr when the codebook file of qcode.toml is edited, invalid or missing."""
     from qcode.usecases.codebook import codebook_file_status

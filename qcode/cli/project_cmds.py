@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option, report_codebook_file, report_seed, say
+from qcode.cli.common import (
+    cell,
+    cli,
+    echo_json,
+    project_option,
+    report_codebook_file,
+    report_seed,
+    say,
+)
 from qcode.usecases.project import Project
 
 
@@ -106,7 +114,7 @@ def transcripts_group(ctx: click.Context, as_json: bool, project_dir: Path | Non
     say(f"{'id':>4}  {'name':<28} {'words':>7} {'turns':>6}  speakers")
     for r in rows:
         spk = ", ".join(r["speakers"][:6]) + (" ..." if len(r["speakers"]) > 6 else "")
-        say(f"{r['id']:>4}  {r['name'][:28]:<28} {r['words']:>7} {r['turns']:>6}  {spk}")
+        say(f"{r['id']:>4}  {cell(r['name'], 28)} {r['words']:>7,} {r['turns']:>6,}  {spk}")
 
 
 @transcripts_group.command("remove")

@@ -100,3 +100,11 @@ def test_codings_json_is_parsed_back_exactly(project, capsys, project_dir: Path)
     run(capsys, "-p", str(project_dir), "code", "interview-01", "0", "5", "pay", "--memo", "é \u2028 ok")
     _, out, _ = run(capsys, "-p", str(project_dir), "codings", "--json")
     assert json.loads(out)[0]["memo"] == "é \u2028 ok"
+
+
+def test_a_cut_column_value_ends_with_an_ellipsis_and_a_short_one_is_padded():
+    from qcode.cli.common import cell
+
+    assert cell("demo-researcher", 12) == "demo-resear…" and len(cell("demo-researcher", 12)) == 12
+    assert cell("lucia", 12) == "lucia       "
+    assert cell("exactly-12ch", 12) == "exactly-12ch"
