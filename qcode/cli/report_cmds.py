@@ -189,9 +189,11 @@ def stats_frequencies(project: Project, by: str | None, codes: tuple[str, ...], 
     if as_json:
         echo_json([asdict(r) for r in rows])
         return
-    _table(["Code", "Codings", "With sub", "Transcripts", "Participants", "Speakers", "Words"],
+    _table(["Code", "Own codings", "Codings*", "Transcripts*", "Participants*", "Speakers*", "Words*"],
            [["  " * r.depth + r.label, str(r.codings), str(r.total_codings), str(r.total_transcripts),
              str(r.total_participants), str(r.total_speakers), str(r.total_words)] for r in rows])
+    say("* with sub-themes: a code counts its own codings and those of all its sub-codes (a word covered by several "
+        "of them once).")
 
 
 @stats_group.command("crosstab")

@@ -128,7 +128,8 @@ def test_stats_frequencies_table_and_json(proj: str, capsys: pytest.CaptureFixtu
     code, out, _ = run(capsys, "-p", proj, "stats", "frequencies")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split()[:3] == ["Code", "Codings", "With"]
+    assert lines[0].split() == ["Code", "Own", "codings", "Codings*", "Transcripts*", "Participants*", "Speakers*", "Words*"]
+    assert lines[-1].startswith("* with sub-themes: a code counts its own codings and those of all its sub-codes")
     pay = next(line for line in lines if line.startswith("Pay "))
     assert pay.split()[1:3] == ["1", "2"]  # own coding, and with its sub-code piece-rates
     code, out, _ = run(capsys, "-p", proj, "stats", "frequencies", "--json")

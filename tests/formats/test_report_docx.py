@@ -113,10 +113,13 @@ def test_frequency_crosstab_cooccurrence_and_transcript_tables(tmp_path: Path) -
                       ["focus group Nairobi 2", "focus group", "14", "2", "5"], ["interview Paris", "interview", "6", "1", "2"]]
     assert _rows(_table_after(doc, "Table 2.")) == [["Attribute", "Values"], ["gender", "f (2); m (1)"]]
     freq = _rows(_table_after(doc, "Table 3."))
-    assert freq[0] == ["Theme", "Codings", "With sub-themes", "Transcripts", "Participants", "Words"]
-    assert freq[1] == ["Alpha", "3", "5", "2", "3", "13"]
-    assert freq[2] == ["\u2003Alpha one", "2", "2", "2", "2", "9"]
-    assert freq[4] == ["Gamma", "0", "0", "0", "0", "0"]
+    # Two header rows: the theme's own codings, then four columns under one "With sub-themes" (python-docx
+    # repeats a merged cell's text in each grid column it spans).
+    assert freq[0] == ["Theme", "Codings"] + ["With sub-themes"] * 4
+    assert freq[1] == ["", "", "Codings", "Transcripts", "Participants", "Words"]
+    assert freq[2] == ["Alpha", "3", "5", "2", "3", "13"]
+    assert freq[3] == ["\u2003Alpha one", "2", "2", "2", "2", "9"]
+    assert freq[5] == ["Gamma", "0", "0", "0", "0", "0"]
     cross = _rows(_table_after(doc, "Table 4."))
     assert cross[0][:2] == ["Theme", "France (1)"] and cross[0][3] == "Kenya (2)"
     assert cross[1] == ["", "n", "%", "n", "%"]
@@ -240,3 +243,69 @@ def test_codebook_entries_are_headed_at_body_size_with_the_id_small_after(tmp_pa
         assert label.font.size is None  # the body's size, not smaller than the definition below it
         assert code_id.font.size is not None and code_id.font.size.pt == 9
         assert p.paragraph_format.keep_with_next
+
+
+def test_each_theme_sentence_names_both_bases_with_the_numbers_of_the_frequency_table(tmp_path: Path) -> None:
+    """Alpha has 3 codings of its own (1 transcript, 2 participants, 7 words) and 5 with its sub-theme (2, 3,
+    13): the sentence of section 2.1 gives both, each named, and they are the numbers of the table's own
+    Codings column and of its "With sub-themes" columns; "How to read the numbers" says which is which."""
+    import re
+
+    doc = _write(tmp_path)
+    texts = [p.text for p in doc.paragraphs]
+    alpha = texts[texts.index("2.1 Alpha") + 1]
+    assert alpha == ("This theme itself: 3 codings in 1 transcript from 2 participants (7 words); with its sub-themes: "
+                     "5 codings in 2 transcripts from 3 participants (13 words).")
+    table = {r[0].strip("\u2003"): r[1:] for r in _rows(_table_after(doc, "Table 3."))[2:]}
+    rolled = re.search(r"with its sub-themes: (\d+) codings in (\d+) transcripts from (\d+) participants \((\d+) words",
+                       alpha)
+    assert rolled is not None and list(rolled.groups()) == table["Alpha"][1:]
+    assert alpha.startswith(f"This theme itself: {table['Alpha'][0]} codings")
+    # A theme whose sub-themes add nothing has one set of numbers, the same on both bases.
+    beta = texts[texts.index("2.2 Beta") + 1]
+    assert beta == "2 codings in 2 transcripts from 2 participants (5 words)."
+    assert table["Beta"] == ["2", "2", "2", "2", "5"]
+    notes = "\n".join(texts)
+    assert "only the first Codings column counts the theme's own codings; the columns headed “with sub-themes” " \
+           "(codings, transcripts, participants, words) count them together" in notes
+
+
+def test_a_theme_coded_only_through_its_sub_themes_gives_all_its_rolled_up_numbers() -> None:
+    from qcode.core.analysis_tables import CodeFrequency
+    from qcode.formats.reports.data import _summary
+    from qcode.formats.reports.i18n import Messages
+
+    c = CodeFrequency("A", "Alpha", 0, 0, 0, 0, 0, 0, 4, 2, 3, 3, 21)
+    assert _summary(Messages("en"), c, "participants") == (
+        "No passage is coded with this theme itself; with its sub-themes: 4 codings in 2 transcripts from "
+        "3 participants (21 words).")
+    assert _summary(Messages("fr"), c, "speakers") == (
+        "Aucun passage n’est codé avec ce thème lui-même ; avec ses sous-thèmes : 4 codages dans 2 transcriptions, "
+        "de 3 locuteurs (21 mots).")
+
+
+def test_frequency_chart_wraps_long_theme_labels_on_two_lines_instead_of_cutting_them() -> None:
+    """The demo's chart showed "Over-qualification and wasted ski…": labels now wrap (whole, on two lines
+    at most), and the figure is tall enough that no two labels touch and every label is on the figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from qcode.core.analysis_tables import CodeFrequency
+    from qcode.formats.reports.charts import frequency_figure
+
+    labels = ["Over-qualification and wasted skills", "North–South dependencies and outsourcing chains",
+              "Pay", "Unrecognised or invisible work", "Exposure to disturbing content"]
+    rows = [CodeFrequency(f"c{i}", lab, i % 2, 1, 1, 1, 1, 5, 2 + i, 1, 1, 1, 5) for i, lab in enumerate(labels)]
+    fig = frequency_figure(rows)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    ticks = fig.axes[0].get_yticklabels()
+    shown = [t.get_text() for t in ticks]
+    assert [" ".join(s.split()) for s in shown] == labels  # whole: no "…"
+    assert all(s.count("\n") <= 1 for s in shown) and any("\n" in s for s in shown)
+    assert all(len(line.strip()) <= 30 for s in shown for line in s.split("\n"))
+    renderer = canvas.get_renderer()
+    boxes = sorted((t.get_window_extent(renderer) for t in ticks), key=lambda b: b.y0)
+    page = fig.bbox
+    for a, b in zip(boxes, boxes[1:], strict=False):
+        assert a.y1 <= b.y0, "two labels overlap"
+    assert all(b.x0 >= page.x0 and b.y0 >= page.y0 and b.y1 <= page.y1 for b in boxes)

@@ -122,7 +122,7 @@ Themes with no coded passage: Alpha one.
 
 ### 3.1 Theme frequencies
 
-| Theme | Codings | With sub-themes | Transcripts | Participants | Words |
+| Theme | Codings | Codings, with sub-themes | Transcripts, with sub-themes | Participants, with sub-themes | Words, with sub-themes |
 |---|--:|--:|--:|--:|--:|
 | Alpha | 1 | 1 | 1 | 1 | 1 |
 | ↳ Alpha one | 0 | 0 | 0 | 0 | 0 |
@@ -132,7 +132,7 @@ Themes with no coded passage: Alpha one.
 
 - Codings: coded passages. Transcripts, participants: how many have at least one.
 - Words: words in the text the code covers; overlapping codings of one code are merged first.
-- With sub-themes: a theme counts its own codings and those of all its sub-themes.
+- With sub-themes: a theme counts its own codings and those of all its sub-themes (a word covered by several of them once). In the frequency table only the first Codings column counts the theme's own codings; the columns headed “with sub-themes” (codings, transcripts, participants, words) count them together. Each theme's section in the findings gives both counts.
 - Share: participants of a group who said something coded with the theme, over all participants of that group in the transcripts, coded or not.
 - Interviewers are left out of the counts of people.
 - Co-occurrence: pairs of codings whose passages overlap; the diagonal holds each theme's own codings.

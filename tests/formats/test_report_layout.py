@@ -162,3 +162,72 @@ def test_codes_without_codings_leave_no_gap_in_theme_numbers() -> None:
 def test_unused_text_helpers_are_exact() -> None:
     text, turns = build_text([("A", "x", None, None)])
     assert Transcript("t", "t", text, turns).words == 1
+
+
+def test_the_key_of_numbered_columns_stands_between_the_caption_and_its_table_kept_with_both(tmp_path: Path) -> None:
+    """A key after its table could be left alone at the top of the next page (the demo's "Themes by
+    transcript"): it comes before the table, and it and the caption above it keep with what follows."""
+    out = tmp_path / "r.docx"
+    write_docx(build_report(_wide_data(), ReportOptions(date="2025-03-31")), out)
+    doc = docx.Document(str(out))
+    keys = [p for p in doc.paragraphs if p.text.startswith("Columns: ")]
+    assert keys
+    for p in keys:
+        after = p._p.getnext()
+        assert after is not None and after.tag == qn("w:tbl"), "the key is right above its table"
+        caption = p._p.getprevious()
+        assert "".join(caption.itertext()).startswith("Table ")
+        assert p.paragraph_format.keep_with_next and p.paragraph_format.keep_together
+        assert docx.text.paragraph.Paragraph(caption, p._parent).paragraph_format.keep_with_next
+
+
+LONG_THEME = "North–South dependencies and outsourcing chains"
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines *text* takes in a cell *width* inches wide (greedy breaks between words, as a word processor)."""
+    lines, line = 1, ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and text_width(trial) + CELL_PADDING > width:
+            lines, line = lines + 1, word
+        else:
+            line = trial
+    return lines
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_frequency_table_numeric_columns_are_narrow_and_the_theme_column_gets_the_rest(tmp_path: Path, lang: str) -> None:
+    """The demo's frequency table wrapped a long theme onto three lines beside wide, nearly empty number
+    columns: each number column is no wider than its own header word (or a number) needs, the group header
+    "With sub-themes" spanning four of them no longer widens one (it needed 1.1 in), and the theme column
+    takes the rest."""
+    report = build_report(DATA, ReportOptions(date="2025-03-31", lang=lang))
+    report = replace(report, frequencies=tuple(replace(r, label=LONG_THEME) if r.code_id == "B" else r
+                                               for r in report.frequencies))
+    out = tmp_path / "r.docx"
+    write_docx(report, out)
+    doc = docx.Document(str(out))
+    caption = next(p for p in doc.paragraphs if p.text.startswith(("Table 3.", "Tableau 3.")))
+    tbl = caption._p.getnext()
+    assert tbl.tag == qn("w:tbl")
+    assert tbl.find(f"{qn('w:tblPr')}/{qn('w:tblLayout')}").get(qn("w:type")) == "fixed"  # autofit off
+    grid = _table_widths(tbl)
+    assert len(grid) == 6
+    rows = tbl.findall(qn("w:tr"))
+    second = ["".join(tc.itertext()) for tc in rows[1].findall(qn("w:tc"))]
+    numbers = [text_width("00 000") + CELL_PADDING]
+    for j in range(1, 6):
+        header = "".join(rows[0].findall(qn("w:tc"))[1].itertext()) if j == 1 else second[j]
+        assert grid[j] <= max(word_need(header), *numbers) + 0.01, (j, header)
+    # Every cell of every row carries its column's width (Word and LibreOffice read either).
+    for tr in rows[2:]:
+        assert [int(tc.find(f"{qn('w:tcPr')}/{qn('w:tcW')}").get(qn("w:w"))) / 1440 for tc in tr.findall(qn("w:tc"))] \
+            == pytest.approx(grid, abs=0.001)
+    assert sum(grid) == pytest.approx(6.69, abs=0.01)  # the theme column takes the rest of the A4 page
+    assert grid[0] > max(grid[1:])
+    # English: two lines (three in the 1.86 in the theme column had). French headers have longer words
+    # ("Transcriptions"), which set their columns' width: the theme column is narrower there.
+    assert grid[0] >= (2.15 if lang == "en" else 1.8)
+    if lang == "en":
+        assert _lines(LONG_THEME, grid[0]) <= 2

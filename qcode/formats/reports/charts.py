@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 DEFAULT_COLOR = "#4472c4"
 GROUP_COLORS = ("#4472c4", "#ed7d31", "#70ad47", "#7f5fa8", "#ffc000", "#5b9bd5", "#a5a5a5", "#c0504d")
+LABEL_CHARS = 30
+"""Characters per line of a theme label on a chart axis (two lines at most)."""
 MAX_GROUPS = 12
 """A theme-by-group chart shows at most this many groups (the table has them all)."""
 
@@ -33,6 +35,20 @@ def _short(label: str, width: int = 34) -> str:
 
     label = xml_text(label)
     return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def _wrap(label: str, width: int = 30, lines: int = 2, indent: str = "") -> str:
+    """*label* on at most *lines* lines of about *width* characters, broken between words (and after the
+    hyphens of long words), each line after *indent*; only a label longer than that is cut, with "…"."""
+    import textwrap
+
+    from qcode.formats.safexml import xml_text
+
+    parts = textwrap.wrap(xml_text(label), width, break_long_words=True, break_on_hyphens=True) or [""]
+    if len(parts) > lines:
+        rest = " ".join(parts[lines - 1 :])
+        parts = parts[: lines - 1] + [rest[: width - 1] + "…"]
+    return "\n".join(indent + part for part in parts)
 
 
 def _png(fig: Figure) -> bytes:
@@ -69,7 +85,11 @@ def frequency_figure(rows: Sequence[CodeFrequency], colors: dict[str, str] | Non
     m = m or Messages("en")
     colors = colors or {}
     rows = list(rows)
-    fig = _figure(6.3, max(2.0, 1.0 + 0.26 * len(rows)))
+    labels = [_wrap(r.label, LABEL_CHARS - 2 * r.depth, indent="    " * r.depth) for r in rows]
+    # The rows are evenly spaced: 0.26 in each for labels of one line of 8-point text, 0.36 in when a label
+    # takes two lines (two lines are 0.27 in high), so that two wrapped labels in a row do not touch.
+    row = 0.36 if any("\n" in label for label in labels) else 0.26
+    fig = _figure(6.3, max(2.0, 1.0 + row * len(rows)))
     ax = fig.add_subplot()
     ys = list(range(len(rows)))[::-1]
     values = [r.total_codings for r in rows]
@@ -77,7 +97,7 @@ def frequency_figure(rows: Sequence[CodeFrequency], colors: dict[str, str] | Non
     for bar, r in zip(bars, rows, strict=True):
         if r.depth:
             bar.set_alpha(0.55)
-    ax.set_yticks(ys, ["    " * r.depth + _short(r.label, 34 - 2 * r.depth) for r in rows], fontsize=8)
+    ax.set_yticks(ys, labels, fontsize=8)
     top = max(values, default=0)
     for y, v in zip(ys, values, strict=True):
         ax.text(v + top * 0.01, y, m.num(v), va="center", fontsize=7)
@@ -111,7 +131,7 @@ def groups_chart(table: Crosstab, m: Messages | None = None) -> bytes | None:
             ax.text(j, i, m.pct(v / 100), ha="center", va="center", fontsize=7, color="white" if v > 60 else "black")
     ax.set_xticks(range(len(groups)), [f"{_short(table.groups[g], 16)}\n({m.num(table.sizes[g])})" for g in groups],
                   fontsize=7)
-    ax.set_yticks(range(len(rows)), [_short(r.label, 32) for r in rows], fontsize=7)
+    ax.set_yticks(range(len(rows)), [_wrap(r.label) for r in rows], fontsize=7)
     ax.set_title(m("fig_groups_title", people=people, attribute=table.attribute), fontsize=10, loc="left")
     ax.set_xlabel(f"{table.attribute} ({people})", fontsize=8)
     ax.set_ylabel(m("fig_frequencies_y"), fontsize=8)

@@ -193,17 +193,23 @@ def _numbers(ids: list[tuple[int, str]], prefix: str) -> dict[str, str]:
 
 
 def _summary(m: Messages, c: CodeFrequency, unit: str) -> str:
-    """'3 codings in 2 transcripts from 2 participants (41 words); with sub-themes: 5 codings in 3 transcripts.'"""
+    """The theme's counts in words, on the two bases of the frequency table, each named: 'This theme itself:
+    3 codings in 2 transcripts from 2 participants (33 words); with its sub-themes: 7 codings in 2 transcripts
+    from 3 participants (75 words).' (just the first part, unnamed, when the sub-themes add nothing: then both
+    bases give the same numbers)."""
+
+    def part(key: str, codings: int, transcripts: int, participants: int, speakers: int, words: int) -> str:
+        who = m.count(participants, "n_participants") if unit == "participants" else m.count(speakers, "n_speakers")
+        return m(key, codings=m.count(codings, "n_codings"), transcripts=m.count(transcripts, "n_transcripts"),
+                 who=who, words=m.count(words, "n_words"))
+
+    totals = (c.total_codings, c.total_transcripts, c.total_participants, c.total_speakers, c.total_words)
     if c.codings == 0:
-        return m("summary_sub_only", codings=m.count(c.total_codings, "n_codings"),
-                 transcripts=m.count(c.total_transcripts, "n_transcripts"))
-    who = m.count(c.participants, "n_participants") if unit == "participants" else m.count(c.speakers, "n_speakers")
-    text = m("summary_own", codings=m.count(c.codings, "n_codings"), transcripts=m.count(c.transcripts, "n_transcripts"),
-             who=who, words=m.count(c.words, "n_words"))
-    if c.total_codings != c.codings:
-        text += m("summary_with_sub", codings=m.count(c.total_codings, "n_codings"),
-                  transcripts=m.count(c.total_transcripts, "n_transcripts"))
-    return text + "."
+        return part("summary_sub_only", *totals)
+    own = part("summary_own", c.codings, c.transcripts, c.participants, c.speakers, c.words)
+    if c.total_codings == c.codings:
+        return own + "."
+    return m("summary_own_lead") + own + part("summary_with_sub", *totals) + "."
 
 
 def _report_quote(t: Transcript | None, q: Quote, options: ReportOptions, m: Messages) -> ReportQuote:
@@ -274,7 +280,8 @@ def build_report(data: AnalysisData, options: ReportOptions) -> Report:
         (m("prov_date"), m.date(options.date)),
         (m("prov_made_with"), f"qcode {options.qcode_version}".strip()),
     )
-    notes = [m("note_codings", people=m(f"word_{unit}")), m("note_words"), m("note_sub"), m(f"note_share_{unit}")]
+    notes = [m("note_codings", people=m(f"word_{unit}")), m("note_words"), m("note_sub", people=m(f"word_{unit}")),
+             m(f"note_share_{unit}")]
     if not options.include_interviewers:
         notes.append(m("note_interviewers"))
     notes.append(m("note_cooc"))

@@ -349,11 +349,15 @@ def write_analysis(w: _Writer, report: Report, h: Heading) -> None:
     w.heading(report.heading("analysis-frequencies"))
     people = m(f"h_{report.unit}")
     w.caption(m("cap_frequencies", people=report.people_word()), "table")
-    headers = [m("h_theme"), m("h_codings"), m("h_with_sub"), m("h_transcripts"), people, m("h_words")]
+    # Two bases, each labelled: the theme's own codings, then four columns under one "With sub-themes" header
+    # (the theme and its sub-themes together), as each theme's summary sentence names them.
+    rolled = [m("h_codings"), m("h_transcripts"), people, m("h_words")]
     key = "total_participants" if report.unit == "participants" else "total_speakers"
     rows = [[_indent(r.depth) + r.label, _num(m, r.codings), _num(m, r.total_codings), _num(m, r.total_transcripts),
              _num(m, getattr(r, key)), _num(m, r.total_words)] for r in report.frequencies]
-    w.table([headers], rows, fixed_widths(headers, w.usable))
+    widths = fixed_widths([m("h_theme"), m("h_codings"), *rolled], w.usable, rows=rows)
+    w.table([[m("h_theme"), m("h_codings"), m("h_with_sub"), "", "", ""], ["", "", *rolled]], rows, widths,
+            merges=[(2, 5)])
     lead = w.para(m("reading_head"), size=9)
     lead.runs[0].bold = True
     lead.paragraph_format.space_before = w.Pt(10)
@@ -370,8 +374,12 @@ def write_analysis(w: _Writer, report: Report, h: Heading) -> None:
 
 
 def _key(w: _Writer, names: Sequence[tuple[int, str]]) -> None:
-    """The key of numbered columns: ``Columns: 1: Interview 1; 2: ...``."""
-    w.para("; ".join(f"{n}: {name}" for n, name in names) + ".", bold_lead=w.m("key_lead"), size=9)
+    """The key of numbered columns, ``Columns: 1: Interview 1; 2: ...``, written between the caption and the
+    table and kept with the table (the caption is kept with it in turn), so the three never part."""
+    p = w.para("; ".join(f"{n}: {name}" for n, name in names) + ".", bold_lead=w.m("key_lead"), size=9)
+    p.paragraph_format.keep_with_next = True
+    p.paragraph_format.keep_together = True
+    p.paragraph_format.space_after = w.Pt(4)
 
 
 def _crosstab(w: _Writer, report: Report, c: Crosstab, h: Heading, png: bytes | None) -> None:
@@ -455,9 +463,9 @@ def _by_transcript(w: _Writer, report: Report, h: Heading) -> None:
         w.caption(m("cap_by_transcript", part=label), "table")
         header = [m("h_theme")] + [str(j + 1) if plan.keyed else names[j] for j in part]
         rows = [[labels[i]] + [_num(m, t.values[i][j]) for j in part] for i in range(len(t.rows))]
-        w.table([header], rows, [plan.label_width] + [plan.widths[j] for j in part])
-        if plan.keyed:
+        if plan.keyed:  # above the table, kept with it: a key alone at the top of the next page explains nothing
             _key(w, [(j + 1, names[j]) for j in part])
+        w.table([header], rows, [plan.label_width] + [plan.widths[j] for j in part])
         w.para("")
     if plan.landscape:
         w.landscape_on(False)

@@ -5,7 +5,7 @@ headers), wider than Calibri or Carlito, so a column wide enough here is wide
 enough in Word and LibreOffice; :data:`CELL_PADDING` adds the cell margins.
 :func:`plan_table` decides, for a table of a label column and N data
 columns (or groups of columns), in this order: all on a portrait page; all
-on a landscape page; numbered columns with a key below the table (portrait,
+on a landscape page; numbered columns with a key above the table (portrait,
 then landscape); and, when even that is too wide, several tables of
 consecutive columns on landscape pages. Column widths never drop below what
 the longest header word needs, so a header never breaks inside a word.
@@ -69,7 +69,7 @@ _BREAKS = re.compile(r"[ \t\r\n\u2000-\u2006\u2008-\u200a]+")
 class TablePlan:
     landscape: bool
     keyed: bool
-    """Data column headers are numbers; the key below the table names them."""
+    """Data column headers are numbers; the key above the table names them."""
     parts: tuple[tuple[int, ...], ...]
     """Data columns (or groups) of each table, in order."""
     label_width: float

@@ -64,8 +64,10 @@ MESSAGES = {
                   "export keeps every quote in full.",
     "no_themes": "No coded passages match the report's filters.",
     "summary_own": "{codings} in {transcripts} from {who} ({words})",
-    "summary_with_sub": "; with sub-themes: {codings} in {transcripts}",
-    "summary_sub_only": "No passage is coded with this theme itself; with its sub-themes: {codings} in {transcripts}.",
+    "summary_own_lead": "This theme itself: ",
+    "summary_with_sub": "; with its sub-themes: {codings} in {transcripts} from {who} ({words})",
+    "summary_sub_only": "No passage is coded with this theme itself; with its sub-themes: {codings} in {transcripts} "
+                        "from {who} ({words}).",
     "uncoded": "Themes with no coded passage: {labels}.",
     "turn_n": "turn {n}",
     "unknown_speaker": "unknown speaker",
@@ -82,6 +84,7 @@ MESSAGES = {
     "h_theme": "Theme",
     "h_codings": "Codings",
     "h_with_sub": "With sub-themes",
+    "h_with_sub_col": "{column}, with sub-themes",
     "h_transcripts": "Transcripts",
     "h_participants": "Participants",
     "h_speakers": "Speakers",
@@ -91,7 +94,10 @@ MESSAGES = {
     "reading_head": "How to read the numbers",
     "note_codings": "Codings: coded passages. Transcripts, {people}: how many have at least one.",
     "note_words": "Words: words in the text the code covers; overlapping codings of one code are merged first.",
-    "note_sub": "With sub-themes: a theme counts its own codings and those of all its sub-themes.",
+    "note_sub": "With sub-themes: a theme counts its own codings and those of all its sub-themes (a word covered by "
+                "several of them once). In the frequency table only the first Codings column counts the theme's own "
+                "codings; the columns headed “with sub-themes” (codings, transcripts, {people}, words) count them "
+                "together. Each theme's section in the findings gives both counts.",
     "note_share_participants": "Share: participants of a group who said something coded with the theme, over all "
                                "participants of that group in the transcripts, coded or not.",
     "note_share_speakers": "Share: speakers of a group who said something coded with the theme, over all speakers "

@@ -65,9 +65,10 @@ MESSAGES = {
                   "tableur garde chaque extrait en entier.",
     "no_themes": "Aucun passage codé ne correspond aux filtres du rapport.",
     "summary_own": "{codings} dans {transcripts}, de {who} ({words})",
-    "summary_with_sub": " ; avec les sous-thèmes : {codings} dans {transcripts}",
+    "summary_own_lead": "Ce thème lui-même : ",
+    "summary_with_sub": " ; avec ses sous-thèmes : {codings} dans {transcripts}, de {who} ({words})",
     "summary_sub_only": "Aucun passage n’est codé avec ce thème lui-même ; avec ses sous-thèmes : {codings} "
-                        "dans {transcripts}.",
+                        "dans {transcripts}, de {who} ({words}).",
     "uncoded": "Thèmes sans passage codé : {labels}.",
     "turn_n": "tour {n}",
     "unknown_speaker": "locuteur inconnu",
@@ -84,6 +85,7 @@ MESSAGES = {
     "h_theme": "Thème",
     "h_codings": "Codages",
     "h_with_sub": "Avec sous-thèmes",
+    "h_with_sub_col": "{column}, avec sous-thèmes",
     "h_transcripts": "Transcriptions",
     "h_participants": "Participants",
     "h_speakers": "Locuteurs",
@@ -94,7 +96,11 @@ MESSAGES = {
     "note_codings": "Codages : passages codés. Transcriptions, {people} : combien en ont au moins un.",
     "note_words": "Mots : mots du texte couvert par le code ; les codages d’un même code qui se chevauchent sont "
                   "d’abord fusionnés.",
-    "note_sub": "Avec sous-thèmes : un thème compte ses propres codages et ceux de tous ses sous-thèmes.",
+    "note_sub": "Avec sous-thèmes : un thème compte ses propres codages et ceux de tous ses sous-thèmes (un mot "
+                "couvert par plusieurs d’entre eux une seule fois). Dans le tableau des fréquences, seule la première "
+                "colonne Codages compte les codages du thème lui-même ; les colonnes intitulées « avec sous-thèmes » "
+                "(codages, transcriptions, {people}, mots) les comptent ensemble. La section de chaque thème dans les "
+                "résultats donne les deux décomptes.",
     "note_share_participants": "Part : participants d’un groupe ayant dit quelque chose codé avec le thème, sur "
                                "l’ensemble des participants de ce groupe dans les transcriptions, codés ou non.",
     "note_share_speakers": "Part : locuteurs d’un groupe ayant dit quelque chose codé avec le thème, sur l’ensemble "
