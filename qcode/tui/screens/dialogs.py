@@ -155,15 +155,21 @@ class CodePicker(ModalScreen[str | None]):
         ol = self.query_one(OptionList)
         ol.clear_options()
         matcher = Matcher(query) if query else None
-        scored: list[tuple[float, int, str, Text]] = []
+        wanted = fold(query)
+        entries = []
         for i, (depth, code) in enumerate(self.codebook.walk()):
             if code.retired:
                 continue
             name = code.display(self.lang)
             parents = [self.codebook.find(p) for p in self.codebook.path(code.id)[:-1]]
             path = " › ".join(p.display(self.lang) for p in parents if p)
-            hay = f"{name} {code.id} {path}"
-            score = matcher.match(hay) if matcher else 1.0
+            entries.append((i, depth, code, name, path))
+        # What was typed, as typed, inside a code's name or id: those codes only (with "isol", Isolation,
+        # not every code with an i, s, o and l in that order); else letters in order (fuzzy).
+        literal = [e for e in entries if wanted and wanted in fold(f"{e[3]} {e[2].id}")]
+        scored: list[tuple[float, int, str, Text]] = []
+        for i, depth, code, name, path in literal or entries:
+            score = matcher.match(f"{name} {code.id} {path}") if matcher else 1.0
             if score <= 0:
                 continue
             t = Text("  " * (0 if query else depth))
@@ -174,12 +180,10 @@ class CodePicker(ModalScreen[str | None]):
             scored.append((-score if query else 0, i, code.id, t))
         scored.sort()
         opts = [Option(t, id=cid) for _, _, cid, t in scored]
-        wanted = fold(query)
         if self.allow_new and wanted and not any(fold(c.display(self.lang)) == wanted for c in self.codebook.codes):
             new = Option(Text(f"+ New code “{safe_label(query.strip(), 40)}”", style="italic"), id=NEW_PREFIX + query.strip())
             # Fuzzy letters in order are no match: without a code containing what was typed, Enter creates it.
-            contains = any(wanted in fold(f"{c.display(self.lang)} {c.id}") for c in self.codebook.codes if not c.retired)
-            opts = [*opts, new] if contains else [new, *opts]
+            opts = [*opts, new] if literal else [new, *opts]
         ol.add_options(opts)
         if opts:
             ol.highlighted = 0
