@@ -109,7 +109,16 @@ async def test_picker_puts_new_code_first_when_no_code_contains_what_was_typed(m
         await pilot.pause()
         ol = app.screen.query_one(OptionList)
         ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
-        assert ids == ["piece-rates", "new:piec"]  # only the code that contains it, not the fuzzy ones
+        assert ids[0] == "piece-rates" and ids[-1] == "new:piec"
+        await pilot.press("backspace", "backspace", "backspace", "backspace", *"ise")
+        await pilot.pause()
+        ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
+        # "ise" is inside "Unrecognised work": that code only, not "Piece rates" (p-I-ece rate-S pi-E-ce, in order)
+        assert ids == ["invisible-work", "new:ise"]
+        await pilot.press("backspace", "backspace", "backspace", *"pay")  # a parent's name lists its children too
+        await pilot.pause()
+        ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
+        assert ids == ["pay", "piece-rates"]
 
 
 async def test_the_cursor_character_is_drawn_as_selected(make) -> None:

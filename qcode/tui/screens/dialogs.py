@@ -164,9 +164,9 @@ class CodePicker(ModalScreen[str | None]):
             parents = [self.codebook.find(p) for p in self.codebook.path(code.id)[:-1]]
             path = " › ".join(p.display(self.lang) for p in parents if p)
             entries.append((i, depth, code, name, path))
-        # What was typed, as typed, inside a code's name or id: those codes only (with "isol", Isolation,
+        # What was typed, as typed, inside a code's name, id or parents: those codes only ("isol": Isolation,
         # not every code with an i, s, o and l in that order); else letters in order (fuzzy).
-        literal = [e for e in entries if wanted and wanted in fold(f"{e[3]} {e[2].id}")]
+        literal = [e for e in entries if wanted and wanted in fold(f"{e[3]} {e[2].id} {e[4]}")]
         scored: list[tuple[float, int, str, Text]] = []
         for i, depth, code, name, path in literal or entries:
             score = matcher.match(f"{name} {code.id} {path}") if matcher else 1.0
