@@ -190,3 +190,21 @@ async def test_setting_the_index_shows_that_suggestion(demo_dir) -> None:
         await pilot.pause()
         assert screen.view.flash == (second, second_end) and screen.view.evidence == spans
         assert "2/2" in info.render().plain and "score 0.61" in info.render().plain
+
+
+async def test_the_kind_column_reads_as_words_and_the_filter_finds_them(make, project_dir) -> None:
+    from qcode.core.transcript import Transcript, build_text
+    from qcode.usecases.project import Project
+
+    with Project.open(project_dir) as p:
+        text, turns = build_text([("Moderator", "Hello all?", None, None), ("Bo", "Hi.", None, None)])
+        p.store.transcripts.add(Transcript(name="fg-1", title="Group one", text=text, turns=turns, kind="focus_group"))
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#transcripts")
+        rows = {str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)}
+        assert "focus group" in rows["Group one"] and "focus_group" not in rows["Group one"]
+        await pilot.press("f", *"focus group")
+        await pilot.pause()
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["Group one"]

@@ -99,7 +99,7 @@ class ProjectScreen(QcodeScreen):
                 Text(f"{r['words']:,}", justify="right"),
                 prog,
                 Text(safe_label(", ".join(r["speakers"]), 28)),
-                Text(safe_label(r["kind"] or "", 12)),
+                Text(safe_label((r["kind"] or "").replace("_", " "), 12)),
                 Text(safe_label(attrs, 40)),
                 key=str(r["id"]),
             )
@@ -200,7 +200,7 @@ class ProjectScreen(QcodeScreen):
 
 
 def _haystack(r: dict[str, Any]) -> str:
-    parts = [r["name"], r["title"] or "", r["kind"] or "", *r["speakers"]]
+    parts = [r["name"], r["title"] or "", r["kind"] or "", (r["kind"] or "").replace("_", " "), *r["speakers"]]
     parts += [f"{k}={v}" for k, v in (r["attributes"] or {}).items()]
     parts += [str(v) for v in (r["attributes"] or {}).values()]
     return " ".join(parts).casefold()
