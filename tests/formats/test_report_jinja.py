@@ -601,3 +601,22 @@ def test_shipped_templates_render_in_process(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(template_process, "render_in_child", None)  # trusted: no child process
     write_template_report(_report(), tmp_path / "r.md", "md", memory_mb=1e-9)
     assert (tmp_path / "r.md").read_text(encoding="utf-8") == GOLDEN
+
+
+@pytest.mark.parametrize(("lang", "uncoded", "corpus", "filtered"), [
+    ("en", "No passage is coded yet.", "nothing is coded yet", "No coded passages match the report's filters."),
+    ("fr", "Aucun passage n’est encore codé.", "rien n’est encore codé", "Aucun passage codé ne correspond aux filtres du rapport."),
+])
+def test_a_report_without_codings_says_nothing_is_coded_not_that_filters_match_nothing(lang, uncoded, corpus, filtered):
+    from dataclasses import replace
+
+    from qcode.core.analysis_tables import Filters
+
+    data = _mini()
+    empty = replace(data, codings=())
+    md = render(builtin_template("md"), build_report(empty, ReportOptions(date="2025-01-02", lang=lang)), "md")
+    assert uncoded in md and corpus in md and filtered not in md
+    assert "by (none)" not in md and "par (aucun)" not in md and "(0 cod" not in md
+    only_b = build_report(data, ReportOptions(date="2025-01-02", lang=lang, filters=Filters(coders=("nobody",))))
+    md = render(builtin_template("md"), only_b, "md")
+    assert filtered in md and uncoded not in md

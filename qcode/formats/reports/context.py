@@ -15,7 +15,9 @@ Top-level names
   ``provenance``: list of ``[key, value]`` pairs (project, codebook, hash,
   coders, filters, ...): ``{% for key, value in provenance %}``.
   ``notes``: list of sentences on how to read the counts; ``quote_notes``:
-  sentences on how quotes are shown (whole turn, shortened).
+  sentences on how quotes are shown (whole turn, shortened); ``no_themes``: what
+  the findings say when no theme has a coded passage (nothing matches the
+  filters, or nothing is coded yet).
   ``unit``: what the tables count as people, ``participants`` or
   ``speakers`` (no participant data); ``people``: that word in the language;
   ``people_header``: the column header for it.
@@ -183,6 +185,7 @@ def to_context(report: Report, charts: dict[str, str] | None = None) -> dict[str
         "provenance": [list(p) for p in report.provenance],
         "notes": list(report.notes),
         "quote_notes": list(report.quote_notes),
+        "no_themes": report.no_themes,
         "unit": unit,
         "people": report.people_word(),
         "people_header": m(f"h_{unit}"),

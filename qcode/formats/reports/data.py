@@ -164,6 +164,8 @@ class Report:
     """The codes of ``cooccurrence_table`` that co-occur with another at least once."""
     by_transcript: Matrix
     memos: tuple[MemoEntry, ...]
+    no_themes: str
+    """What the findings say when no theme has a coded passage: nothing matches the filters, or nothing is coded."""
     quotes: tuple[Quote, ...]
     """Every quote in full (spreadsheets)."""
     attributes: tuple[str, ...]
@@ -299,6 +301,7 @@ def build_report(data: AnalysisData, options: ReportOptions) -> Report:
         crosstabs=tuple(crosstab(data, a, f, segments=segs) for a in options.by),
         cooccurrence=cooc, cooccurrence_table=table, cooccurrence_note=note, heatmap=_cooccurring(table),
         by_transcript=code_transcript_matrix(data, f, segments=segs), memos=_memos(data, m), agreement=options.agreement,
+        no_themes=m("no_themes" if f.describe() else "no_themes_uncoded"),
         quotes=tuple(quotes), attributes=tuple(sorted({k for q in quotes for k in q.attributes})),
     )
     return _numbered(report)
@@ -355,10 +358,14 @@ def _corpus(data: AnalysisData, kept: list[Transcript], segs: list[Segment], cod
             attrs.setdefault(key, Counter())[format_value(value)] += 1
     kinds = Counter(t.kind for t in kept)
     words = sum(r.words for r in rows)
-    text = [m("corpus_size", transcripts=m.count(len(rows), "n_transcripts"),
-              kinds=m.join([m.count(n, f"n_kind_{k}") if m.has(f"n_kind_{k}") else f"{m.num(n)} {k.replace('_', ' ')}"
-                            for k, n in sorted(kinds.items())]), words=m.count(words, "n_words"),
-              coders=m.join(coders) or m("none"), codings=m.count(len(segs), "n_codings"))]
+    kinds_text = m.join([m.count(n, f"n_kind_{k}") if m.has(f"n_kind_{k}") else f"{m.num(n)} {k.replace('_', ' ')}"
+                         for k, n in sorted(kinds.items())])
+    if segs:
+        text = [m("corpus_size", transcripts=m.count(len(rows), "n_transcripts"), kinds=kinds_text,
+                  words=m.count(words, "n_words"), coders=m.join(coders), codings=m.count(len(segs), "n_codings"))]
+    else:
+        text = [m("corpus_size_uncoded", transcripts=m.count(len(rows), "n_transcripts"), kinds=kinds_text,
+                  words=m.count(words, "n_words"))]
     text.append(m("corpus_participants", participants=m.count(len(participants), "n_participants"))
                 if unit == "participants" else m("corpus_no_participants"))
     if options.include_interviewers:

@@ -327,7 +327,7 @@ def write_findings(w: _Writer, report: Report, h: Heading) -> None:
     w.heading(h)
     w.para(m("findings_lead") + " " + " ".join(report.quote_notes), size=9, grey=True)
     if not report.themes:
-        w.para(m("no_themes"))
+        w.para(report.no_themes)
     for t in report.themes:
         w.heading(report.heading(f"theme-{t.code_id}"))
         if t.definition:

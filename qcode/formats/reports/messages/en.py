@@ -62,6 +62,8 @@ MESSAGES = {
     "quotes_turn": "Quotes show the whole speaker turn; the coded passage is in bold.",
     "quotes_max": "A quote longer than {n} words is shortened, {ellipsis} marking each cut; the spreadsheet "
                   "export keeps every quote in full.",
+    "no_themes_uncoded": "No passage is coded yet.",
+    "corpus_size_uncoded": "The report covers {transcripts} ({kinds}), {words} in all; nothing is coded yet.",
     "no_themes": "No coded passages match the report's filters.",
     "summary_own": "{codings} in {transcripts} from {who} ({words})",
     "summary_own_lead": "This theme itself: ",

@@ -63,6 +63,8 @@ MESSAGES = {
     "quotes_turn": "Les extraits reprennent le tour de parole entier ; le passage codé est en gras.",
     "quotes_max": "Un extrait de plus de {n} mots est abrégé, {ellipsis} marquant chaque coupure ; l’export "
                   "tableur garde chaque extrait en entier.",
+    "no_themes_uncoded": "Aucun passage n’est encore codé.",
+    "corpus_size_uncoded": "Le rapport porte sur {transcripts} ({kinds}), {words} au total ; rien n’est encore codé.",
     "no_themes": "Aucun passage codé ne correspond aux filtres du rapport.",
     "summary_own": "{codings} dans {transcripts}, de {who} ({words})",
     "summary_own_lead": "Ce thème lui-même : ",
