@@ -12,6 +12,18 @@ from qcode.cli import cli
 from tests.helpers import run_cli as run
 
 
+def test_no_progress_bar_label_in_a_pipe_or_a_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = str(tmp_path / "p")
+    (tmp_path / "cb.yaml").write_text("title: t\ncodes:\n  - id: tired\n    keywords: [tired]\n", encoding="utf-8")
+    assert run(capsys, "init", proj, "--codebook", str(tmp_path / "cb.yaml"))[0] == 0
+    (tmp_path / "i2.txt").write_text("Interviewer: And now?\nBo: Fine.\n", encoding="utf-8")
+    (tmp_path / "i3.txt").write_text("Interviewer: And you?\nCy: Tired.\n", encoding="utf-8")
+    code, out, err = run(capsys, "-p", proj, "import", str(tmp_path / "i2.txt"), str(tmp_path / "i3.txt"))
+    assert code == 0 and "2 imported" in out and "Importing" not in err
+    code, out, err = run(capsys, "-p", proj, "suggest")
+    assert code == 0 and "suggesting (" not in err and "Suggesting" not in err
+
+
 def test_full_scripted_session(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "cb.yaml").write_text("title: t\ncodes:\n  - id: pay\n  - id: instability\n", encoding="utf-8")
     (tmp_path / "i1.txt").write_text("Interviewer: How is it?\nAmina: Unstable and badly paid.\n", encoding="utf-8")
