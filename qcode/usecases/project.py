@@ -311,6 +311,21 @@ def transcript_summaries(project: Project) -> list[dict[str, Any]]:
     return [asdict(s) for s in project.store.transcripts.summaries()]
 
 
+def participant_text(project: Project) -> dict[int, str]:
+    """Per transcript id, its linked participants' names and attribute values (``name key=value value``...):
+    what a filter of the transcript list also looks in (a focus group with a participant from Kenya is found
+    by "Kenya" though the transcript's own attributes do not say it)."""
+    people = {p.name: p for p in project.store.participants.list()}
+    out: dict[int, list[str]] = {}
+    for (tid, _label), name in sorted(project.store.participants.speakers().items()):
+        p = people.get(name)
+        words = out.setdefault(tid, [])
+        words.append(name)
+        for k, v in (p.attributes.items() if p else ()):
+            words.extend((f"{k}={v}", str(v)))
+    return {tid: " ".join(words) for tid, words in out.items()}
+
+
 def transcript_names(project: Project) -> dict[int, str]:
     """Each transcript's name by its id."""
     return {s.id: s.name for s in project.store.transcripts.summaries()}

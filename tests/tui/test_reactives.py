@@ -208,3 +208,26 @@ async def test_the_kind_column_reads_as_words_and_the_filter_finds_them(make, pr
         await pilot.press("f", *"focus group")
         await pilot.pause()
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["Group one"]
+
+
+async def test_the_filter_finds_a_transcript_by_its_participants_attributes_and_counts_the_words_shown(
+        make, project_dir) -> None:
+    from qcode.core.transcript import Participant, Transcript, build_text
+    from qcode.usecases.project import Project
+
+    with Project.open(project_dir) as p:
+        text, turns = build_text([("Moderator", "Hello all?", None, None), ("Wanjiru", "Hi there.", None, None)])
+        tid = p.store.transcripts.add(Transcript(name="fg-2", title="Group two", text=text, turns=turns))
+        p.store.participants.upsert(Participant("Wanjiru", {"country": "Kenya"}))
+        p.store.participants.link_speaker(tid, "Wanjiru", "Wanjiru")
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#transcripts")
+        await pilot.press("f", *"kenya")
+        await pilot.pause()
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["Group two"]
+        status = screen.query_one("#project-status").render().plain
+        shown = next(r for r in screen._rows if r["name"] == "fg-2")["words"]
+        assert f"1 of 2 transcripts · {shown:,} words" in status, status

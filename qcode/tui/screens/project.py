@@ -15,7 +15,7 @@ from qcode.tui.safe import label as safe_label
 from qcode.tui.screens.base import QcodeScreen
 from qcode.usecases import blind
 from qcode.usecases.progress import coding_progress
-from qcode.usecases.project import transcript_summaries
+from qcode.usecases.project import participant_text, transcript_summaries
 
 SORTS = ("title", "words", "progress", "kind")
 """The orders of the transcript list: by the title it shows (the name when there is none), words, progress, kind."""
@@ -62,11 +62,13 @@ class ProjectScreen(QcodeScreen):
 
     def refresh_from_store(self) -> None:
         progress = coding_progress(self.project)
+        people = participant_text(self.project)
         rows = []
         for s in transcript_summaries(self.project):
             p = progress.get(s["id"])
             s = dict(s)
             s["progress"] = p
+            s["people"] = people.get(s["id"], "")
             rows.append(s)
         self._rows = rows
         self._fill()
@@ -103,7 +105,7 @@ class ProjectScreen(QcodeScreen):
                 Text(safe_label(attrs, 40)),
                 key=str(r["id"]),
             )
-        total = sum(r["words"] for r in self._rows)
+        total = sum(r["words"] for r in rows)  # of the transcripts shown
         msg = Text()
         if blind.is_blind(self.project):  # the "others" column then shows 0%: say why
             msg.append("blind: only your codings (b to compare) · ", style="bold magenta")
@@ -203,4 +205,5 @@ def _haystack(r: dict[str, Any]) -> str:
     parts = [r["name"], r["title"] or "", r["kind"] or "", (r["kind"] or "").replace("_", " "), *r["speakers"]]
     parts += [f"{k}={v}" for k, v in (r["attributes"] or {}).items()]
     parts += [str(v) for v in (r["attributes"] or {}).values()]
+    parts.append(r.get("people", ""))
     return " ".join(parts).casefold()
