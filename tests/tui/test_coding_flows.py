@@ -98,10 +98,13 @@ async def test_memo_on_coding(make, project_dir: Path) -> None:
     app = make("interview-01")
     async with app.run_test(size=SIZE) as pilot:
         await _coding(pilot)
+        status = app.screen.query_one("#status")
         await pilot.press("t", "1", "m")
         await pilot.pause()
+        assert "has a memo" not in str(status.render())
         await pilot.press(*"asks about time", "ctrl+s")
         await pilot.pause()
+        assert "* (* has a memo: m opens it)" in str(status.render())  # the * after the code's name, explained
     [c] = codings_in(project_dir)
     assert c.memo == "asks about time"
 
