@@ -282,14 +282,15 @@ def _run(
                 continue
             engine = Engine(info, profiles, fit_cache=FitCache(project.data_dir / "cache" / "suggest" / "models"),
                             keep_parses=keep_parses)
-            learned_rules = _learn(project, engine, cache, processes, by_t, rej, progress, metas)
+            fresh: set[int] = set()
+            learned_rules = _learn(project, engine, cache, processes, by_t, rej, progress, metas, fresh)
             _add_notes(notes, info, engine.notes(), len(by_lang) > 1)
             spans_rej, quotes_rej = project.store.suggestions.rejected_keys(todo)
             heads = column_heads(engine.column_keys())
             for a in engine.analyse(read_inputs(project, todo, {t: summaries[t].words for t in todo}, metas), cache, processes):
                 tid = a.transcript_id
                 words += a.words
-                cached += int(a.cached)
+                cached += int(a.cached and tid not in fresh)  # (not those parsed a moment ago to learn from)
                 lates[tid] = inputs_key(unruled, learned_rules, own[tid], engine.match_key(a))
                 entry = manifest.get(tid)
                 now = stored.get(tid, (0, 0, 0.0))
@@ -404,9 +405,11 @@ def _learn(
     rej: dict[int, list[tuple[str, int, int]]],
     progress: Progress,
     metas: dict[int, Any] | None = None,
+    fresh: set[int] | None = None,
 ) -> str:
     """Teach the engine's model signals from codings and rejections in transcripts of its language; return
-    a key of the rule matches it learned from (the rules' part of what the models depend on)."""
+    a key of the rule matches it learned from (the rules' part of what the models depend on). *fresh* gets
+    the transcripts it parsed (not read from the cache)."""
     from qcode.suggest.base import Training
     from qcode.suggest.engine import add_training
 
@@ -415,6 +418,8 @@ def _learn(
     # (the run writes the final matches once, after its transcripts are analysed too)
     for n, a in enumerate(engine.analyse(read_inputs(project, tids, known=metas), cache, processes, finish=False), start=1):
         add_training(training, a, by_t.get(a.transcript_id, []), rej.get(a.transcript_id, []))
+        if fresh is not None and not a.cached:
+            fresh.add(a.transcript_id)
         progress(n, len(tids), "learning from codings")
     engine.fit(training)
     return inputs_key([sorted(c) for c in training.rule_codes])
