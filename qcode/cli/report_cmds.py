@@ -193,7 +193,7 @@ def stats_frequencies(project: Project, by: str | None, codes: tuple[str, ...], 
            [["  " * r.depth + r.label, str(r.codings), str(r.total_codings), str(r.total_transcripts),
              str(r.total_participants), str(r.total_speakers), str(r.total_words)] for r in rows])
     say("* with sub-themes: a code counts its own codings and those of all its sub-codes (a word covered by several "
-        "of them once).")
+        "of them counts once).")
 
 
 @stats_group.command("crosstab")

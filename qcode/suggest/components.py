@@ -64,12 +64,21 @@ class LemmaCase:
     """
 
     def __init__(self, nlp: Language) -> None:
-        self.table: Any = None
-        if nlp.has_pipe("lemmatizer"):
-            lemmatizer: Any = nlp.get_pipe("lemmatizer")
-            lookups = getattr(lemmatizer, "lookups", None)
-            if getattr(lemmatizer, "mode", "") == "lookup" and lookups is not None and lookups.has_table("lemma_lookup"):
-                self.table = lookups.get_table("lemma_lookup")
+        self.lemmatizer: Any = nlp.get_pipe("lemmatizer") if nlp.has_pipe("lemmatizer") else None
+
+    def initialize(self, get_examples: Any = None, *, nlp: Language | None = None) -> None:
+        """(``nlp.initialize()``) Find the lemmatizer again: it may have been added after this component."""
+        if nlp is not None and nlp.has_pipe("lemmatizer"):
+            self.lemmatizer = nlp.get_pipe("lemmatizer")
+
+    def _table(self) -> Any:
+        """The lemmatizer's lookup table, read when used: ``initialize()`` and ``spacy.load`` fill it in after
+        the components are made."""
+        lem = self.lemmatizer
+        lookups = getattr(lem, "lookups", None)
+        if getattr(lem, "mode", "") != "lookup" or lookups is None or not lookups.has_table("lemma_lookup"):
+            return None
+        return lookups.get_table("lemma_lookup")
 
     def __call__(self, doc: Doc) -> Doc:
         import numpy as np
@@ -82,10 +91,12 @@ class LemmaCase:
             lower: Any = arr[:, 1:2]  # spaCy's stubs want Ints2d: any 2-D integer array
             doc.from_array([LEMMA], lower)
             return doc
-        for i in np.flatnonzero((arr[:, 2] == arr[:, 0]) & (arr[:, 0] != arr[:, 1])).tolist():
+        todo = np.flatnonzero((arr[:, 2] == arr[:, 0]) & (arr[:, 0] != arr[:, 1])).tolist()
+        table = self._table() if todo else None
+        for i in todo:
             tok = doc[i]
             lower = tok.lower_
-            lemma = self.table.get(lower, lower) if self.table is not None else lower
+            lemma = table.get(lower, lower) if table is not None else lower
             if isinstance(lemma, list | tuple):  # some tables list several lemmas: take the first
                 lemma = lemma[0] if lemma else lower
             tok.lemma_ = lemma

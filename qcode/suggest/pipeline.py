@@ -173,7 +173,7 @@ def _load_blank(lang: str) -> PipelineInfo:
         lookups_version = importlib.metadata.version("spacy-lookups-data")
     except importlib.metadata.PackageNotFoundError:
         lookups_version = "none"
-    version = f"spacy{spacy.__version__}+lookups{lookups_version}"
+    version = f"spacy{spacy.__version__}+lookups{lookups_version}+{'-'.join(nlp.pipe_names)}"
     return PipelineInfo(nlp, name, version, lang, notes, False)
 
 

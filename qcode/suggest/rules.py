@@ -104,7 +104,9 @@ NUMBER_WORDS = {
 IDIOMS = {
     "en": ["you know", "i mean", "kind of", "sort of", "wait and see", "let me see", "pay attention"],
     "fr": ["gagner du temps", "attendez voir", "attends voir", "attendre de voir", "tu vois", "vous voyez",
-           "je veux dire", "faire attention", "en attendant", "par l' intermédiaire", "par l’ intermédiaire"],
+           "je veux dire", "faire attention", "en attendant", "par l' intermédiaire", "par l’ intermédiaire",
+           "par l ' intermédiaire", "par son intermédiaire", "par leur intermédiaire", "par mon intermédiaire",
+           "par ton intermédiaire", "par notre intermédiaire", "par votre intermédiaire"],
 }
 """Fixed expressions whose words do not carry their usual sense: keywords inside them do not count,
 unless the keyword is the whole expression. Words are tokens, matched on NORM ("par l' intermédiaire":

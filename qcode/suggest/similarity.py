@@ -251,7 +251,7 @@ class Similarity(Signal):
         """``M[rows, cols]`` elementwise (M is sparse)."""
         import numpy as np
 
-        if not self.M.nnz:
+        if not self.M.nnz or not len(rows):
             return np.zeros(len(rows))
         return np.asarray(self.M[rows, cols], dtype=np.float64).ravel()
 

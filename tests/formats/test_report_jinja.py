@@ -132,7 +132,7 @@ Themes with no coded passage: Alpha one.
 
 - Codings: coded passages. Transcripts, participants: how many have at least one.
 - Words: words in the text the code covers; overlapping codings of one code are merged first.
-- With sub-themes: a theme counts its own codings and those of all its sub-themes (a word covered by several of them once). In the frequency table only the first Codings column counts the theme's own codings; the columns headed “with sub-themes” (codings, transcripts, participants, words) count them together. Each theme's section in the findings gives both counts.
+- With sub-themes: a theme counts its own codings and those of all its sub-themes (a word covered by several of them counts once). In the frequency table only the first Codings column counts the theme's own codings; the columns headed “with sub-themes” (codings, transcripts, participants, words) count them together. Each theme's section in the findings gives both counts.
 - Share: participants of a group who said something coded with the theme, over all participants of that group in the transcripts, coded or not.
 - Interviewers are left out of the counts of people.
 - Co-occurrence: pairs of codings whose passages overlap; the diagonal holds each theme's own codings.
@@ -619,4 +619,5 @@ def test_a_report_without_codings_says_nothing_is_coded_not_that_filters_match_n
     assert "by (none)" not in md and "par (aucun)" not in md and "(0 cod" not in md
     only_b = build_report(data, ReportOptions(date="2025-01-02", lang=lang, filters=Filters(coders=("nobody",))))
     md = render(builtin_template("md"), only_b, "md")
-    assert filtered in md and uncoded not in md
+    assert filtered in md and uncoded not in md and corpus not in md  # coded, but the filters keep nothing
+    assert ("no coding matches the report's filters" if lang == "en" else "aucun codage ne correspond aux filtres") in md

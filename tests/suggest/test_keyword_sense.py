@@ -47,6 +47,7 @@ FR_TAGGED = [
     ("attendre", "Attendez voir, c'était en quelle année ?", []),     # attendez voir: let me think
     ("attendre", "J'attends les tâches toute la nuit.", ["attends"]),
     ("intermédiaire", "Elle agit par l'intermédiaire des chrétiens.", []),  # par l'intermédiaire de: through
+    ("intermédiaire", "Elle agit par son intermédiaire.", []),
     ("intermédiaire", "Un intermédiaire prend sa part.", ["intermédiaire"]),
 ]
 FR_BLANK = [
@@ -58,6 +59,7 @@ FR_BLANK = [
     ("attendre", "On attend les tâches.", ["attend"]),
     ("précaire", "Des contrats précaires.", ["précaires"]),
     ("intermédiaire", "Par l’intermédiaire de l'Etat.", []),
+    ("intermédiaire", "Par l' intermédiaire de l'Etat, par leur intermédiaire.", []),
     ("intermédiaire", "Les intermédiaires prennent leur part.", ["intermédiaires"]),
 ]
 EN_BLANK = [
@@ -106,3 +108,27 @@ def test_a_pattern_made_only_of_numbers_is_not_evidence(fr, text, expected):
 ])
 def test_label_stop_words_are_never_evidence(en, fr, lang, label, text, expected):
     assert _found(en if lang == "en" else fr, text, label=label) == expected
+
+
+# The demo codebook's job-instability patterns (codebooks/data-work.yaml): "no more work" is evidence, "more work" is not.
+DEMO_INSTABILITY = [
+    ("Il y a de plus en plus de travail cette année.", []),
+    ("On a beaucoup plus de missions qu'avant.", []),
+    ("Il n'y a plus de travail.", ["n'y a plus de travail"]),
+    ("Je n'ai plus de missions depuis mars.", ["n'ai plus de missions"]),
+    ("Pas de tâche aujourd'hui.", ["Pas de tâche"]),
+    ("Il n'y a pas de contrat.", ["pas de contrat"]),
+    ("There is no work this week.", ["no work"]),
+]
+
+
+@pytest.mark.parametrize("tagged", [False, True])
+@pytest.mark.parametrize(("text", "expected"), DEMO_INSTABILITY)
+def test_the_demo_codebook_s_instability_patterns(fr, tagged, text, expected, request):
+    from pathlib import Path
+
+    from qcode.formats.codebook_yaml import load_codebook
+
+    info = request.getfixturevalue("fr_tagged") if tagged else fr
+    code = load_codebook(Path(__file__).resolve().parents[2] / "codebooks" / "data-work.yaml")[0].get("job-instability")
+    assert _found(info, text, patterns=code.patterns, signals=PAT) == expected

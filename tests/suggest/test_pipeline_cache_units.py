@@ -204,26 +204,50 @@ PARSE_TEXTS = [
 ]
 
 
-@pytest.mark.parametrize("lang", ["en", "fr"])
-def test_parse_is_nlp_pipe_with_lemmas_of_the_lowercase_form(lang, en, fr):
-    """parse() is nlp.pipe (same tokens and sentences, contexts kept in order), and a capitalised word whose
-    lookup lemma is itself gets the lemma of its lowercase form."""
+def test_parse_keeps_the_contexts_in_order(en):
     from qcode.suggest.pipeline import parse
 
-    info = en if lang == "en" else fr
-    fr_texts = ["Des contrats précaires. Elle travaillait la nuit, payée à la pièce !", "Instable ? Oui. « Vraiment »."]
-    texts = PARSE_TEXTS + (fr_texts if lang == "fr" else [])
-    plain = list(info.nlp.pipe(texts))
-    docs = list(parse(info, texts, batch_size=3))
-    assert len(plain) == len(docs)
-    for a, b in zip(plain, docs, strict=True):
-        assert [t.text for t in a] == [t.text for t in b]
-        assert [s.text for s in a.sents] == [s.text for s in b.sents] if len(a) else True
-    pairs = list(parse(info, [(t, n) for n, t in enumerate(texts)], as_tuples=True))
-    assert [n for _, n in pairs] == list(range(len(texts)))
-    [doc] = parse(info, ["Workers worked." if lang == "en" else "Contrats signés."])
-    lemmas = [t.lemma_ for t in doc]
-    assert lemmas[0] == ("worker" if lang == "en" else "contrat"), lemmas
+    pairs = list(parse(en, [(t, n) for n, t in enumerate(PARSE_TEXTS)], as_tuples=True, batch_size=3))
+    assert [n for _, n in pairs] == list(range(len(PARSE_TEXTS)))
+    assert [d.text for d, _ in pairs] == PARSE_TEXTS
+
+
+# (pipeline, text, lemmas): capitalised at a sentence start, all capitals, a word no table has, a proper noun.
+CASE_LEMMAS = [
+    ("en", "Contracts end. WORKERS wait. Zorblax tasks.", ["contract", "end", ".", "worker", "wait", ".", "zorblax", "task", "."]),
+    ("fr", "Contrats précaires. PRÉCAIRES aussi. Zorblax.", ["contrat", "précaire", ".", "précaire", "aussi", ".", "zorblax", "."]),
+    ("fr_core_news_sm", "Contrats précaires à Orléans.", ["contrat", "précaire", "à", "orléans", "."]),
+]
+
+
+@pytest.mark.parametrize(("which", "text", "lemmas"), CASE_LEMMAS)
+def test_capitalised_words_get_the_lemma_of_their_lowercase_form(which, text, lemmas, en, fr):
+    from qcode.suggest.pipeline import get_pipeline, parse
+
+    if which == "fr_core_news_sm":
+        import spacy.util
+
+        if not spacy.util.is_package(which):
+            pytest.skip("fr_core_news_sm is not installed")
+        info = get_pipeline("fr", which)
+    else:
+        info = en if which == "en" else fr
+    assert info.nlp.pipe_names[-1] == "qcode_lemma_case_v1"
+    [doc] = parse(info, [text])
+    assert [t.lemma_ for t in doc] == lemmas
+
+
+def test_the_lemma_case_component_reads_the_table_filled_in_after_it_was_added():
+    """A spaCy user's order: add the pipes, then initialize() (or spacy.load of a saved pipeline)."""
+    import spacy
+
+    import qcode.suggest.components  # noqa: F401
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.add_pipe("qcode_lemma_case_v1")
+    nlp.initialize()
+    assert [t.lemma_ for t in nlp("Contracts WORKERS")] == ["contract", "worker"]
 
 
 TABLE_TEXTS = [

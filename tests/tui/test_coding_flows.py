@@ -101,10 +101,10 @@ async def test_memo_on_coding(make, project_dir: Path) -> None:
         status = app.screen.query_one("#status")
         await pilot.press("t", "1", "m")
         await pilot.pause()
-        assert "has a memo" not in str(status.render())
+        assert "= memo" not in str(status.render())
         await pilot.press(*"asks about time", "ctrl+s")
         await pilot.pause()
-        assert "* (* has a memo: m opens it)" in str(status.render())  # the * after the code's name, explained
+        assert "here (* = memo, m opens it): " in str(status.render()) and str(status.render()).rstrip().endswith("*")
     [c] = codings_in(project_dir)
     assert c.memo == "asks about time"
 

@@ -301,7 +301,7 @@ def build_report(data: AnalysisData, options: ReportOptions) -> Report:
         crosstabs=tuple(crosstab(data, a, f, segments=segs) for a in options.by),
         cooccurrence=cooc, cooccurrence_table=table, cooccurrence_note=note, heatmap=_cooccurring(table),
         by_transcript=code_transcript_matrix(data, f, segments=segs), memos=_memos(data, m), agreement=options.agreement,
-        no_themes=m("no_themes" if f.describe() else "no_themes_uncoded"),
+        no_themes=m("no_themes" if data.codings else "no_themes_uncoded"),
         quotes=tuple(quotes), attributes=tuple(sorted({k for q in quotes for k in q.attributes})),
     )
     return _numbered(report)
@@ -363,9 +363,9 @@ def _corpus(data: AnalysisData, kept: list[Transcript], segs: list[Segment], cod
     if segs:
         text = [m("corpus_size", transcripts=m.count(len(rows), "n_transcripts"), kinds=kinds_text,
                   words=m.count(words, "n_words"), coders=m.join(coders), codings=m.count(len(segs), "n_codings"))]
-    else:
-        text = [m("corpus_size_uncoded", transcripts=m.count(len(rows), "n_transcripts"), kinds=kinds_text,
-                  words=m.count(words, "n_words"))]
+    else:  # nothing coded, or nothing the filters keep
+        text = [m("corpus_size_filtered" if data.codings else "corpus_size_uncoded",
+                  transcripts=m.count(len(rows), "n_transcripts"), kinds=kinds_text, words=m.count(words, "n_words"))]
     text.append(m("corpus_participants", participants=m.count(len(participants), "n_participants"))
                 if unit == "participants" else m("corpus_no_participants"))
     if options.include_interviewers:

@@ -177,14 +177,12 @@ class CodingScreen(QcodeScreen):
             t.append(f" · {sync}", style="dim")
         here = view.codings_at()
         if here:
-            t.append(" · here: ")
+            t.append(" · here (* = memo, m opens it): " if any(c.memo for c in here) else " · here: ")
             names = []
             for c in here:
                 code = cb.find(c.code_id)
                 names.append(safe_label(code.display(lang) if code else c.code_id, 24) + ("*" if c.memo else ""))
             t.append(", ".join(names))
-            if any(c.memo for c in here):
-                t.append(" (* has a memo: m opens it)", style="dim")
         self.query_one("#status", StatusLine).update(t)
         self._update_definition()
 

@@ -146,10 +146,12 @@ class SuggestionsScreen(QcodeScreen):
         span = self.view.selection
         if span is not None and span != (s.start, s.end) and span[1] > span[0]:
             words = len(self.view.transcript.text[span[0]:span[1]].split()) if self.view.transcript else 0
-            what = f"adjusted span {span[0]}-{span[1]} ({plural(words, 'word')}; suggested {s.start}-{s.end}) · a accepts it"
+            what = f"adjusted to {plural(words, 'word')} ({span[0]}-{span[1]}): a codes them"
         else:
-            what = "shift+arrows or v adjust the span · a accept"
-        self.query_one("#sugg-status", Static).update(Text(f"{len(self.items)} pending in {scope} · {what} · x reject · n skip"))
+            what = "shift+arrows or v adjust the span"
+        # the keys first: a narrow terminal cuts the end of the line
+        self.query_one("#sugg-status", Static).update(Text(
+            f"{len(self.items)} pending in {scope} · a accept · x reject · n skip · {what}", no_wrap=True, overflow="ellipsis"))
 
     def _current(self) -> suggesting.SuggestionView | None:
         return self.items[self.index] if self.items else None

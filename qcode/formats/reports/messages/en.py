@@ -64,6 +64,8 @@ MESSAGES = {
                   "export keeps every quote in full.",
     "no_themes_uncoded": "No passage is coded yet.",
     "corpus_size_uncoded": "The report covers {transcripts} ({kinds}), {words} in all; nothing is coded yet.",
+    "corpus_size_filtered": "The report covers {transcripts} ({kinds}), {words} in all; no coding matches the "
+                            "report's filters.",
     "no_themes": "No coded passages match the report's filters.",
     "summary_own": "{codings} in {transcripts} from {who} ({words})",
     "summary_own_lead": "This theme itself: ",
@@ -97,7 +99,7 @@ MESSAGES = {
     "note_codings": "Codings: coded passages. Transcripts, {people}: how many have at least one.",
     "note_words": "Words: words in the text the code covers; overlapping codings of one code are merged first.",
     "note_sub": "With sub-themes: a theme counts its own codings and those of all its sub-themes (a word covered by "
-                "several of them once). In the frequency table only the first Codings column counts the theme's own "
+                "several of them counts once). In the frequency table only the first Codings column counts the theme's own "
                 "codings; the columns headed “with sub-themes” (codings, transcripts, {people}, words) count them "
                 "together. Each theme's section in the findings gives both counts.",
     "note_share_participants": "Share: participants of a group who said something coded with the theme, over all "

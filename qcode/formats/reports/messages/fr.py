@@ -65,6 +65,8 @@ MESSAGES = {
                   "tableur garde chaque extrait en entier.",
     "no_themes_uncoded": "Aucun passage n’est encore codé.",
     "corpus_size_uncoded": "Le rapport porte sur {transcripts} ({kinds}), {words} au total ; rien n’est encore codé.",
+    "corpus_size_filtered": "Le rapport porte sur {transcripts} ({kinds}), {words} au total ; aucun codage ne "
+                            "correspond aux filtres du rapport.",
     "no_themes": "Aucun passage codé ne correspond aux filtres du rapport.",
     "summary_own": "{codings} dans {transcripts}, de {who} ({words})",
     "summary_own_lead": "Ce thème lui-même : ",
@@ -99,7 +101,7 @@ MESSAGES = {
     "note_words": "Mots : mots du texte couvert par le code ; les codages d’un même code qui se chevauchent sont "
                   "d’abord fusionnés.",
     "note_sub": "Avec sous-thèmes : un thème compte ses propres codages et ceux de tous ses sous-thèmes (un mot "
-                "couvert par plusieurs d’entre eux une seule fois). Dans le tableau des fréquences, seule la première "
+                "couvert par plusieurs d’entre eux ne compte qu’une fois). Dans le tableau des fréquences, seule la première "
                 "colonne Codages compte les codages du thème lui-même ; les colonnes intitulées « avec sous-thèmes » "
                 "(codages, transcriptions, {people}, mots) les comptent ensemble. La section de chaque thème dans les "
                 "résultats donne les deux décomptes.",
