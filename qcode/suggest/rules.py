@@ -216,14 +216,18 @@ class LemmaKeywords(RuleSignal):
         self.seq_rules = np.array([r for rs in seqs.values() for r in rs], dtype=np.int64)
         self.seq_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self.matchers = [PhraseMatcher(vocab, attr="LEMMA")] + ([] if self.tagged else [PhraseMatcher(vocab, attr="NORM")])
-        self.seq_of: dict[int, int] = {}
+        seq_of: dict[int, int] = {}
         for k, seq in enumerate(self.seqs):
             values: Any = np.array(seq, dtype=np.uint64).reshape(-1, 1)  # thinc's Ints2d in spaCy's stubs
             key = f"{self.name}\x1fseq\x1f{k}"
-            self.seq_of[vocab.strings.add(key)] = k
+            seq_of[vocab.strings.add(key)] = k
             for matcher, attr in zip(self.matchers, (LEMMA, NORM), strict=False):
                 pattern = Doc(vocab, words=[vocab.strings[h] for h in seq])
                 matcher.add(key, [pattern.from_array([attr], values)])
+        self._seq_ids = np.array(sorted(seq_of), dtype=np.uint64)
+        """The matchers' match ids (sorted), with the phrase number of each and each phrase's length."""
+        self._seq_nos = np.array([seq_of[h] for h in self._seq_ids.tolist()], dtype=np.int64)
+        self._seq_lens = np.array([len(q) for q in self.seqs], dtype=np.int64)
 
     def rule_state(self, r: int) -> Any:
         return (self.rule_seq[r], self.pos_group[r])
@@ -269,13 +273,18 @@ class LemmaKeywords(RuleSignal):
         each phrase's matches by position; the rules of one phrase in their order."""
         import numpy as np
 
-        found = [(int(offsets[k]) + s, self.seq_of[m]) for k, doc in enumerate(docs) if len(doc)
-                 for m, s, _ in matcher(doc)]
-        if not found:
+        per_doc = [matcher(doc) if len(doc) else [] for doc in docs]
+        n_found = np.array([len(x) for x in per_doc], dtype=np.int64)
+        if not n_found.sum():
             z = np.zeros(0, dtype=np.int64)
             return z, z.copy(), z.copy()
-        lens = np.array([len(q) for q in self.seqs], dtype=np.int64)
-        arr = np.array(found, dtype=np.int64).reshape(-1, 2)
+        # (match id, start, end) of every match as one array; ids to phrase numbers through the sorted ids
+        flat = np.array([t for x in per_doc for t in x], dtype=np.uint64).reshape(-1, 3)
+        ids = self._seq_ids
+        seq_no = self._seq_nos[np.searchsorted(ids, flat[:, 0])]
+        arr = np.stack([flat[:, 1].astype(np.int64) + np.repeat(np.asarray(offsets[:len(docs)], dtype=np.int64), n_found),
+                        seq_no], axis=1)
+        lens = self._seq_lens
         multi = lens[arr[:, 1]] > 1
         arr = arr[np.lexsort((arr[:, 0], np.where(multi, arr[:, 1], -1), multi))]
         pos, seq = arr[:, 0], arr[:, 1]
