@@ -146,7 +146,7 @@ class SuggestionsScreen(QcodeScreen):
         span = self.view.selection
         if span is not None and span != (s.start, s.end) and span[1] > span[0]:
             words = len(self.view.transcript.text[span[0]:span[1]].split()) if self.view.transcript else 0
-            what = f"adjusted to {plural(words, 'word')} ({span[0]}-{span[1]}): a codes them"
+            what = f"adjusted to {plural(words, 'word')} ({span[0]}-{span[1]})"
         else:
             what = "shift+arrows or v adjust the span"
         # the keys first: a narrow terminal cuts the end of the line
