@@ -92,6 +92,11 @@ def say(message: object = "", *, err: bool = False, nl: bool = True, **style: An
     click.echo(click.style(text, **style) if style else text, err=err, nl=nl)
 
 
+def stderr_is_terminal() -> bool:
+    """Progress bars only on a terminal: in a pipe or a log, click would print their labels as bare lines."""
+    return click.get_text_stream("stderr").isatty()
+
+
 def cell(text: Any, width: int) -> str:
     """*text* in a column of *width* characters: padded, or cut with "…" so a cut name is seen as cut."""
     text = str(text)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option, say
+from qcode.cli.common import cli, echo_json, project_option, say, stderr_is_terminal
 from qcode.core.safe_text import label
 from qcode.core.transcript import SYNC
 from qcode.usecases.project import Project
@@ -127,7 +127,7 @@ def _n(n: int, word: str) -> str:
 def _run_with_progress(project: Project, files: list[Path], options, quiet: bool):  # type: ignore[no-untyped-def]
     from qcode.usecases import importing
 
-    if len(files) < 2 or quiet or not sys.stderr.isatty():  # (a bar's label alone, in a pipe or a log)
+    if len(files) < 2 or quiet or not stderr_is_terminal():
         return importing.import_paths(project, files, options)
     progressbar: ProgressBar[str] = click.progressbar(
         length=len(files), label="Importing", file=sys.stderr, item_show_func=lambda s: label(s or "")

@@ -11,14 +11,9 @@ from typing import Any
 
 import click
 
-from qcode.cli.common import cli, echo_json, project_option, report_seed, say
+from qcode.cli.common import cli, echo_json, project_option, report_seed, say, stderr_is_terminal
 from qcode.core.safe_text import label as safe_label
 from qcode.usecases.project import Project
-
-
-def _stderr_is_terminal() -> bool:
-    """Progress bars only on a terminal: in a pipe or a log, click would print their labels as bare lines."""
-    return click.get_text_stream("stderr").isatty()
 
 
 def _bar_progress(label: str) -> Any:
@@ -74,7 +69,7 @@ def suggest_cmd(project: Project, transcripts: tuple[str, ...], codes: tuple[str
     from qcode.usecases import suggesting
 
     procs = processes if processes is not None else int(project.settings.suggest.get("processes", 1))  # type: ignore[call-overload]
-    progress = _bar_progress("Suggesting") if not quiet and _stderr_is_terminal() else suggesting.no_progress
+    progress = _bar_progress("Suggesting") if not quiet and stderr_is_terminal() else suggesting.no_progress
     try:
         report = suggesting.run_suggestions(
             project, list(transcripts) or None, list(codes) or None, min_score, procs, progress, per_unit=per_unit
@@ -243,7 +238,7 @@ def evaluate_cmd(project: Project, coder: str | None, unit: str, depth: int | No
     """
     from qcode.usecases import evaluation
 
-    progress = _bar_progress("Evaluating") if not as_json and _stderr_is_terminal() else evaluation.no_progress
+    progress = _bar_progress("Evaluating") if not as_json and stderr_is_terminal() else evaluation.no_progress
     try:
         r = evaluation.evaluate(project, coder=coder, unit=unit, depth=depth, folds=folds, min_score=min_score,
                                 per_unit=per_unit, progress=progress, signals=list(signals) or None)

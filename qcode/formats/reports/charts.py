@@ -37,7 +37,7 @@ def _short(label: str, width: int = 34) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
-def _wrap(label: str, width: int = 30, lines: int = 2, indent: str = "") -> str:
+def _wrap(label: str, width: int = LABEL_CHARS, lines: int = 2, indent: str = "") -> str:
     """*label* on at most *lines* lines of about *width* characters, broken between words (and after the
     hyphens of long words), each line after *indent*; only a label longer than that is cut, with "…"."""
     import textwrap

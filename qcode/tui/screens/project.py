@@ -69,6 +69,7 @@ class ProjectScreen(QcodeScreen):
             s = dict(s)
             s["progress"] = p
             s["people"] = people.get(s["id"], "")
+            s["kind_text"] = (s["kind"] or "").replace("_", " ")  # focus_group reads "focus group", as in reports
             rows.append(s)
         self._rows = rows
         self._fill()
@@ -101,7 +102,7 @@ class ProjectScreen(QcodeScreen):
                 Text(f"{r['words']:,}", justify="right"),
                 prog,
                 Text(safe_label(", ".join(r["speakers"]), 28)),
-                Text(safe_label((r["kind"] or "").replace("_", " "), 12)),
+                Text(safe_label(r["kind_text"], 12)),
                 Text(safe_label(attrs, 40)),
                 key=str(r["id"]),
             )
@@ -202,7 +203,7 @@ class ProjectScreen(QcodeScreen):
 
 
 def _haystack(r: dict[str, Any]) -> str:
-    parts = [r["name"], r["title"] or "", r["kind"] or "", (r["kind"] or "").replace("_", " "), *r["speakers"]]
+    parts = [r["name"], r["title"] or "", r["kind"] or "", r["kind_text"], *r["speakers"]]
     parts += [f"{k}={v}" for k, v in (r["attributes"] or {}).items()]
     parts += [str(v) for v in (r["attributes"] or {}).values()]
     parts.append(r.get("people", ""))

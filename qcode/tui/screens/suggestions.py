@@ -105,11 +105,15 @@ class SuggestionsScreen(QcodeScreen):
     def _say(self, message: str) -> None:
         self.query_one("#sugg-info", Static).update(Text(message))
 
+    @property
+    def _scope(self) -> str:
+        """What the screen lists: one transcript's pending suggestions, or the project's."""
+        return "this transcript" if self.tid is not None else "all transcripts"
+
     def _show(self) -> None:
         status = self.query_one("#sugg-status", Static)
-        scope = "this transcript" if self.tid is not None else "all transcripts"
         if not self.items:
-            self._say(f"No pending suggestions for {scope}. Press R to run the suggester (it can take a while).")
+            self._say(f"No pending suggestions for {self._scope}. Press R to run the suggester (it can take a while).")
             status.update("")
             return
         s = self.items[self.index]
@@ -142,7 +146,6 @@ class SuggestionsScreen(QcodeScreen):
         s = self._current()
         if s is None:
             return
-        scope = "this transcript" if self.tid is not None else "all transcripts"
         span = self.view.selection
         if span is not None and span != (s.start, s.end) and span[1] > span[0]:
             words = len(self.view.transcript.text[span[0]:span[1]].split()) if self.view.transcript else 0
@@ -151,7 +154,7 @@ class SuggestionsScreen(QcodeScreen):
             what = "shift+arrows or v adjust the span"
         # the keys first: a narrow terminal cuts the end of the line
         self.query_one("#sugg-status", Static).update(Text(
-            f"{len(self.items)} pending in {scope} · a accept · x reject · n skip · {what}", no_wrap=True, overflow="ellipsis"))
+            f"{len(self.items)} pending in {self._scope} · a accept · x reject · n skip · {what}", no_wrap=True, overflow="ellipsis"))
 
     def _current(self) -> suggesting.SuggestionView | None:
         return self.items[self.index] if self.items else None
