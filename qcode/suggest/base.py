@@ -189,6 +189,33 @@ def segments_of(seg_of: dict[int, tuple[int, int]], cols: Any) -> tuple[Any, Any
     return idx, starts, np.array(want, dtype=np.int64)
 
 
+def profile_bounds(n_profiles: int, seg_prof: Any, seg_start: Any, seg_end: Any) -> tuple[Any, Any]:
+    """Per profile, the (start, end) of its segment of a signal's sorted references ((0, 0): none)."""
+    import numpy as np
+
+    lo, hi = np.zeros(n_profiles, dtype=np.int64), np.zeros(n_profiles, dtype=np.int64)
+    lo[seg_prof], hi[seg_prof] = seg_start, seg_end
+    return lo, hi
+
+
+def nearest(D: Any, units: Any, profs: Any, bounds: tuple[Any, Any]) -> Any:
+    """For each (unit, profile) pair, the column of ``D[unit]`` with the largest value among the profile's
+    references (*bounds*: :func:`profile_bounds`; each pair's profile has some); the first of equal
+    values, as ``argmax``. All the pairs' references as one flat array, then its maximum per pair."""
+    import numpy as np
+
+    from qcode.suggest.arrays import ranges
+
+    lo, hi = bounds[0][profs], bounds[1][profs]
+    pair, col = ranges(lo, hi)
+    vals = D[units[pair], col]
+    if not len(vals):
+        return col
+    top = np.maximum.reduceat(vals, np.r_[0, np.cumsum(hi - lo)[:-1]])
+    hit = np.flatnonzero(vals == top[pair])
+    return col[hit[np.r_[True, pair[hit][1:] != pair[hit][:-1]]]]
+
+
 def segment_states(head: str, n_profiles: int, seg_of: dict[int, tuple[int, int]],
                    state: Callable[[int, int], tuple[Any, ...]]) -> list[str]:
     """:meth:`Signal.column_states` of a signal whose references are sorted by profile (*seg_of*: profile ->

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qcode.core.errors import SuggestError
+from qcode.suggest.arrays import ranges
 from qcode.suggest.base import (
     CodeProfile,
     Signal,
@@ -288,7 +289,7 @@ class LemmaKeywords(RuleSignal):
         multi = lens[arr[:, 1]] > 1
         arr = arr[np.lexsort((arr[:, 0], np.where(multi, arr[:, 1], -1), multi))]
         pos, seq = arr[:, 0], arr[:, 1]
-        owner, idx = _expand(self.seq_ptr[seq], self.seq_ptr[seq + 1])
+        owner, idx = ranges(self.seq_ptr[seq], self.seq_ptr[seq + 1])
         return self.seq_rules[idx], pos[owner], pos[owner] + lens[seq[owner]]
 
 
@@ -340,16 +341,6 @@ def _find_sequence(hashes: Any, offsets: Any, seq: tuple[int, ...]) -> tuple[Int
             break
         c = c[hashes[c + t] == np.uint64(seq[t])]
     return np.zeros(len(c), dtype=np.int64), c.astype(np.int64), (c + n).astype(np.int64)
-
-
-def _expand(starts: Ints, ends: Ints) -> tuple[Ints, Ints]:
-    """(owner, index): every index of the ranges ``starts[k]:ends[k]``, with its range number."""
-    import numpy as np
-
-    lens = (ends - starts).astype(np.int64)
-    owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
-    index = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts, lens)
-    return owner, index
 
 
 def _empty_tokens() -> tuple[Ints, Ints, Ints, Ints]:

@@ -12,6 +12,8 @@ from qcode.suggest.base import (
     Signal,
     Training,
     digest,
+    nearest,
+    profile_bounds,
     register,
     segment_states,
     segments_of,
@@ -22,7 +24,6 @@ from qcode.suggest.model_signals import (
     _ranges,
     _top_word_arrays,
     passage_json,
-    unique,
     word_json_groups,
 )
 from qcode.suggest.units import Features
@@ -220,11 +221,7 @@ class Similarity(Signal):
         import numpy as np
 
         U, D = ctx
-        best = np.empty(len(units), dtype=np.int64)
-        for j in unique(profs).tolist():
-            sel = np.nonzero(profs == j)[0]
-            a, b = self.seg_of[j]
-            best[sel] = a + D[units[sel], a:b].argmax(axis=1)
+        best = nearest(D, units, profs, self._seg_bounds())
         sims = np.round(D[units, best].astype(np.float64), 6).tolist()
         owner, idx = _ranges(U.indptr[units], U.indptr[units + 1])
         cols = U.indices[idx]
@@ -234,6 +231,12 @@ class Similarity(Signal):
         tails = self._tails()
         frags = list(map("[{!r},[{}]{}]".format, sims, listed, map(tails.__getitem__, best.tolist())))
         return frags, words
+
+    def _seg_bounds(self) -> tuple[Ints, Ints]:
+        bounds = getattr(self, "_bounds", None)
+        if bounds is None:
+            self._bounds = bounds = profile_bounds(len(self.profiles), self.seg_prof, self.seg_start, self.seg_end)
+        return bounds
 
     def _tails(self) -> list[str]:
         """Per vector (in sorted order), what follows the words in the evidence data."""

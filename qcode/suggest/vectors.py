@@ -62,6 +62,8 @@ from qcode.suggest.base import (
     Signal,
     Training,
     digest,
+    nearest,
+    profile_bounds,
     register,
     segment_states,
     segments_of,
@@ -337,6 +339,7 @@ class Vectors(Signal):
         text_floor, passage_floor = self.vt.floors
         self.floor = np.array([text_floor if kind == "t" else passage_floor for _, _, kind, _ in self.sorted_refs], dtype=np.float32)
         self._tails_of: list[str] | None = None
+        self._bounds: tuple[Any, Any] | None = None
 
     # ------------------------------------------------------------ scoring
     def contributions(self, feats: Features, cols: Any = None) -> tuple[Any, Any]:
@@ -381,14 +384,9 @@ class Vectors(Signal):
     # ------------------------------------------------------------ evidence
     def _nearest(self, units: Any, profs: Any, E: Any) -> Any:
         """The reference of each pair's profile with the largest cosine above its floor."""
-        import numpy as np
-
-        best = np.empty(len(units), dtype=np.int64)
-        for j in unique(profs).tolist():
-            sel = np.nonzero(profs == j)[0]
-            a, b = self.seg_of[j]
-            best[sel] = a + E[units[sel], a:b].argmax(axis=1)
-        return best
+        if self._bounds is None:
+            self._bounds = profile_bounds(len(self.profiles), self.seg_prof, self.seg_start, self.seg_end)
+        return nearest(E, units, profs, self._bounds)
 
     def _words(self, feats: Features, units: Any, best: Any) -> list[list[int]]:
         """Per pair, the unit's terms with the largest positive share of the cosine to reference ``best[k]``."""

@@ -61,3 +61,18 @@ def test_hash_index_numbers_keys_in_the_order_added():
     index.add(np.array([7], dtype=np.uint64))
     found = index.find(np.array([7, 3, 4, 2**63 + 9, 3], dtype=np.uint64))
     assert found.tolist() == [2, 1, -1, 0, 1] and len(index) == 3
+
+
+def test_nearest_is_the_first_argmax_within_each_pairs_profile_references() -> None:
+    from qcode.suggest.base import nearest, profile_bounds
+
+    rng = np.random.default_rng(3)
+    # 3 profiles with references 0:4, 4:5 and 5:9; profile 3 has none (never asked for)
+    seg_prof, seg_start, seg_end = np.array([0, 1, 2]), np.array([0, 4, 5]), np.array([4, 5, 9])
+    bounds = profile_bounds(4, seg_prof, seg_start, seg_end)
+    D = rng.integers(0, 3, size=(20, 9)).astype(np.float32)  # many ties: the first one must win
+    units = rng.integers(0, 20, size=200)
+    profs = rng.integers(0, 3, size=200)
+    want = np.array([seg_start[j] + D[u, seg_start[j]:seg_end[j]].argmax() for u, j in zip(units, profs, strict=True)])
+    assert nearest(D, units, profs, bounds).tolist() == want.tolist()
+    assert nearest(D, units[:0], profs[:0], bounds).tolist() == []
