@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from qcode.suggest.arrays import ranges
+
 if TYPE_CHECKING:  # numpy is imported only inside functions (quick commands do not load it)
     import numpy as np
     from numpy.typing import NDArray
@@ -69,7 +71,8 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
 
 
 TABLE_ATTRS = ("LEMMA", "IS_ALPHA", "IS_STOP", "IDX", "LENGTH", "SENT_START", "NORM", "POS")
-"""Columns of a document's token table: what the doc cache and the features read from a parsed turn."""
+"""Columns of a document's token table: what the doc cache and the features read from a parsed turn
+(:func:`build_features` reads them by position)."""
 
 
 UNITS_KEY = "qcode_units"
@@ -207,7 +210,6 @@ def build_features(
 
     import numpy as np
 
-    cols = [TABLE_ATTRS.index(a) for a in ("LEMMA", "IS_ALPHA", "IS_STOP", "IDX", "LENGTH", "SENT_START", "NORM", "POS")]
     if tables is None:
         tables = [token_table(d) for d in docs]
     # All the turns' tables at once (one copy), then the units of each turn from its rows.
@@ -215,25 +217,26 @@ def build_features(
     offsets = [0, *itertools.accumulate(lengths)]
     filled = [t for t, n in zip(tables, lengths, strict=True) if n]
     if filled:
-        arr = np.concatenate(filled)[:, cols].astype(np.int64)
+        # one copy (the columns are read by position below: TABLE_ATTRS's order), as int64 (the same bits)
+        arr = np.concatenate(filled).view(np.int64)
         arr[:, 3] += np.repeat(np.array([a for a, _ in turn_spans], dtype=np.int64), lengths)
     else:
         arr = np.zeros((0, 8), dtype=np.int64)
     sent = arr[:, 5]
-    pause = np.isin(arr[:, 6].astype(np.uint64), _pause_hashes())
+    pause = np.isin(arr[:, 6].view(np.uint64), _pause_hashes())
     pieces, turns = [], []
     for k, n in enumerate(lengths):
         if n:
             o = offsets[k]
             group = docs[k].spans.get(UNITS_KEY) if docs[k].spans else None
             if group is not None:
-                ranges = [(s.start, s.end) for s in group]
+                spans = [(s.start, s.end) for s in group]
             else:
                 prefer = None
                 if cuts and cuts[k] and (mode == "sentence" or (mode == "auto" and n > LONG_TURN_TOKENS)):
                     prefer = _preferred(tables[k], cuts[k])  # only where the turn may be cut into windows
-                ranges = _pieces_arr(sent[o:o + n], n, mode, pause[o:o + n], prefer)
-            for a, b in ranges:
+                spans = _pieces_arr(sent[o:o + n], n, mode, pause[o:o + n], prefer)
+            for a, b in spans:
                 pieces.append((o + a, o + b, a, b))
                 turns.append(k)
     starts_all = arr[:, 3]
@@ -248,15 +251,15 @@ def build_features(
     lo = np.searchsorted(content, p[:, 0])
     hi = np.searchsorted(content, p[:, 1])
     # Units are contiguous and ordered, so their terms are the content tokens between lo and hi.
-    sel = np.concatenate([content[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]) if len(p) else content[:0]
+    sel = content[ranges(lo, hi)[1]]
     ptr = np.concatenate([[0], np.cumsum(hi - lo)]).astype(np.int64)
     stop = np.nonzero((arr[:, 1] == 1) & (arr[:, 2] == 1))[0]
     slo, shi = np.searchsorted(stop, p[:, 0]), np.searchsorted(stop, p[:, 1])
-    ssel = np.concatenate([stop[a:b] for a, b in zip(slo.tolist(), shi.tolist(), strict=True)]) if len(p) else stop[:0]
+    ssel = stop[ranges(slo, shi)[1]]
     feats = Features(
         transcript_id, ustart, uend, turns_arr, p[:, 2:4].copy(), ptr,
-        arr[sel, 0].astype(np.uint64), starts_all[sel], ends_all[sel],
-        np.concatenate([[0], np.cumsum(shi - slo)]).astype(np.int64), arr[ssel, 0].astype(np.uint64),
+        arr[sel, 0].view(np.uint64), starts_all[sel], ends_all[sel],
+        np.concatenate([[0], np.cumsum(shi - slo)]).astype(np.int64), arr[ssel, 0].view(np.uint64),
     )
     tokens = Tokens(np.array(offsets, dtype=np.int64), starts_all, ends_all, p[:, 0].copy(), p[:, 1].copy(),
                     arr[:, 0].astype(np.uint64), arr[:, 6].astype(np.uint64), arr[:, 7].astype(np.uint64))
@@ -311,16 +314,19 @@ def _pieces_arr(
 
     if mode == "turn" or (mode == "auto" and n <= LONG_TURN_TOKENS):
         return [(0, n)]
-    if not (sent_start != 0).any():
+    bounds = np.flatnonzero(sent_start == 1).tolist()
+    if not bounds:  # no sentence start set: one sentence
         sents = [(0, n)]
     else:
-        bounds = np.nonzero(sent_start == 1)[0].tolist()
-        if not bounds or bounds[0] != 0:
+        if bounds[0] != 0:
             bounds = [0, *bounds]
         sents = _merge(list(zip(bounds, [*bounds[1:], n], strict=True)), n, mode)
     out: list[tuple[int, int]] = []
     for a, b in sents:
-        out.extend(windows(a, b, pause, prefer))
+        if b - a <= MAX_WINDOW_TOKENS:
+            out.append((a, b))
+        else:
+            out.extend(windows(a, b, pause, prefer))
     return out
 
 
