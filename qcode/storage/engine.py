@@ -260,13 +260,14 @@ def param_marker(conn: sa.Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
-def insert_sql(conn: sa.Connection, table: sa.Table, columns: Sequence[str]) -> str:
-    """Portable ``INSERT`` text for driver-level ``executemany`` (quoting by the dialect).
+def insert_sql(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: int = 1) -> str:
+    """Portable ``INSERT`` text for driver-level ``executemany`` (quoting by the dialect), of *rows* rows
+    per statement (their parameters one row after the other).
 
     Bulk inserts go straight through the driver because SQLAlchemy's per-row
     parameter processing dominates them; this builds their SQL in one place.
     """
     prep = conn.dialect.identifier_preparer
     names = ", ".join(prep.quote(c) for c in columns)
-    marks = ", ".join([param_marker(conn)] * len(columns))
-    return f"INSERT INTO {prep.format_table(table)} ({names}) VALUES ({marks})"
+    marks = "(" + ", ".join([param_marker(conn)] * len(columns)) + ")"
+    return f"INSERT INTO {prep.format_table(table)} ({names}) VALUES {', '.join([marks] * rows)}"

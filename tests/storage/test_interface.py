@@ -137,6 +137,20 @@ def test_suggestions_are_replaced_decided_and_never_proposed_again_once_rejected
     assert repo.drop_pending(tid) == 1 and repo.counts() == {"rejected": 1}
 
 
+def test_a_run_of_many_rows_is_written_whole_with_ids_in_row_order(any_store: Store) -> None:
+    """Rows go in several per INSERT statement (and the rest one per statement): every row is written with
+    its own values, and the ids follow the order of the rows."""
+    from qcode.storage.repositories.suggestions import ROWS_PER_INSERT
+
+    tid, _ = _one_transcript(any_store)
+    n = 2 * ROWS_PER_INSERT + 7
+    rows = [(tid, "xy"[k % 2], k, k + 3, f"q{k} é", round(k / n, 6), f'{{"k":{k}}}', "rules") for k in range(n)]
+    assert any_store.suggestions.replace_pending([tid], ["x", "y"], rows) == n
+    found = sorted(any_store.suggestions.list(), key=lambda r: r.id)
+    assert [(r.code_id, r.start, r.end, r.quote, r.score, r.evidence) for r in found] == [
+        (c, s, e, q, sc, {"k": s}) for _, c, s, e, q, sc, _, _ in rows]
+
+
 def test_rows_given_with_their_codes_replace_those_codes_only(any_store: Store) -> None:
     tid, turns = _one_transcript(any_store)
     repo = any_store.suggestions

@@ -12,6 +12,7 @@ ever, and :meth:`SqlSuggestions.rejected_keys` lets the engine never propose a r
 from __future__ import annotations
 
 import builtins
+import itertools
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -29,6 +30,8 @@ from qcode.storage.repositories.coders import SqlCoders
 from qcode.storage.repositories.coders import names_by_id as _names
 
 STATUSES = ("pending", "accepted", "rejected", "superseded")
+ROWS_PER_INSERT = 90
+"""Rows per ``INSERT`` statement of a suggestion run (10 parameters each: under SQLite's oldest limit of 999)."""
 
 
 def _row(r: Any, names: dict[int, str]) -> SuggestionRow:
@@ -80,6 +83,7 @@ class _Replacer:
         self.update_sql = f"UPDATE {prep.format_table(t)} SET {sets} WHERE {prep.quote('id')} = {marker}"
         cols = ("transcript_id", "code_id", "start", "end", "quote", "score", "evidence", "suggester", "status", "created")
         self.insert_sql = insert_sql(conn, t, cols)
+        self.insert_many_sql = insert_sql(conn, t, cols, ROWS_PER_INSERT)
 
     def add(self, transcript_ids: list[int], rows: list[Row], code_ids: Sequence[str] | None = None) -> dict[int, int]:
         """Replace the pending suggestions of *transcript_ids* (none of them unchanged) by *rows*, for the codes
@@ -127,8 +131,17 @@ class _Replacer:
         return per
 
     def _insert(self, fresh: list[tuple[Any, ...]]) -> None:
-        # executemany straight through the driver (SQLAlchemy's per-row processing would dominate).
-        self.conn.exec_driver_sql(self.insert_sql, fresh)
+        # executemany straight through the driver (SQLAlchemy's per-row processing would dominate), of
+        # ROWS_PER_INSERT rows per statement: the driver lets other threads run during each statement
+        # and a run writes on a thread while it scores, so one statement per row would hand the
+        # interpreter back and forth tens of thousands of times. Ids follow the rows' order either way.
+        full = len(fresh) - len(fresh) % ROWS_PER_INSERT
+        if full:
+            chain = itertools.chain.from_iterable
+            self.conn.exec_driver_sql(self.insert_many_sql, [
+                tuple(chain(fresh[i:i + ROWS_PER_INSERT])) for i in range(0, full, ROWS_PER_INSERT)])
+        if full < len(fresh):
+            self.conn.exec_driver_sql(self.insert_sql, fresh[full:])
 
     def finish(self) -> int:
         """Drop the superseded placeholders below the highest id; the number of pending suggestions written or kept."""
