@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from qcode.core.agreement_units import covers
 from qcode.core.text import count_words
 from qcode.suggest.arrays import unique
 from qcode.suggest.base import SUPPORT_FACTOR, CodeProfile, Passage, Training
@@ -369,14 +370,6 @@ class Engine(CachedAnalysis, Explaining):
         return out
 
 # ----------------------------------------------------------------- helpers
-def covers(u_start: int, u_end: int, c_start: int, c_end: int) -> bool:
-    """The evaluation rule: the coding covers >= half the unit, or the unit holds >= half the coding."""
-    inter = min(u_end, c_end) - max(u_start, c_start)
-    if inter <= 0:
-        return False
-    return 2 * inter >= (u_end - u_start) or 2 * inter >= (c_end - c_start)
-
-
 def unit_labels(units: list[Unit], spans: Iterable[tuple[str, int, int]]) -> list[set[str]]:
     """Codes of each unit (from (code, start, end) codings of the same transcript)."""
     labels: list[set[str]] = [set() for _ in units]

@@ -76,12 +76,8 @@ class Explaining:
             if len(on):
                 frags, found = sig.explain_json_many(t.feats, units[on], profs[on], t.ctx[sig.name])  # type: ignore[attr-defined]
                 data[sig.name] = (on, frags)
-                if isinstance(found, tuple):  # flat form (pair, term)
-                    w_owner.append(on[found[0]])
-                    w_terms.append(np.asarray(found[1], dtype=np.uint64))
-                else:
-                    w_owner.append(np.repeat(on, [len(w) for w in found]))
-                    w_terms.append(np.array([x for w in found for x in w], dtype=np.uint64))
+                w_owner.append(on[found[0]])  # the words in flat form (pair, term)
+                w_terms.append(np.asarray(found[1], dtype=np.uint64))
         owners: list[NDArray[np.int64]] = []
         starts: list[NDArray[np.int64]] = []
         ends: list[NDArray[np.int64]] = []

@@ -55,9 +55,9 @@ BETA = 0.65
 STOP_WEIGHT = 0.25
 """Function words weigh this share of their TF-IDF in the features."""
 SHRINK = 20.0
+"""How many positives' worth the threshold shared by all codes weighs in each code's own threshold."""
 PRIOR_THRESHOLD = 0.5
 """The threshold a code's own held-out threshold is pulled towards (by :data:`SHRINK` positives' worth)."""
-"""How many positives' worth the threshold shared by all codes weighs in each code's own threshold."""
 SEED = 13
 
 
@@ -91,16 +91,12 @@ class LinearModel:
             for t, j in self.vocab.items():
                 inv[j] = t
             self._terms = inv
-            if self.norm is None:
-                order = np.argsort(inv)
-                self._keys, self._cols, self._kidf = inv[order], order.astype(np.int64), self.idf[order]
-                self._unseen: float | None = None
-            else:
-                keys, kidf, self._unseen = self.norm
-                pos = np.searchsorted(keys, inv)
-                cols = np.full(len(keys), -1, dtype=np.int64)
-                cols[pos] = np.arange(len(inv), dtype=np.int64)
-                self._keys, self._cols, self._kidf = keys, cols, kidf
+            assert self.norm is not None  # set by fit()
+            keys, kidf, self._unseen = self.norm
+            pos = np.searchsorted(keys, inv)
+            cols = np.full(len(keys), -1, dtype=np.int64)
+            cols[pos] = np.arange(len(inv), dtype=np.int64)
+            self._keys, self._cols, self._kidf = keys, cols, kidf
         return self._terms
 
     def matrix_of(self, ptr: Ints, terms: Hashes) -> sp.csr_matrix:
@@ -148,12 +144,12 @@ def _term_cells(ptr: Ints, terms: Hashes) -> tuple[Hashes, Ints, Ints, Ints]:
 
 
 def tfidf_rows(ptr: Ints, terms: Hashes, keys: Hashes, key_col: Ints, key_idf: NDArray[np.floating[Any]],
-               unseen_idf: float | None, n_cols: int, dtype: str = "float64") -> sp.csr_matrix:
+               unseen_idf: float, n_cols: int, dtype: str = "float64") -> sp.csr_matrix:
     """CSR matrix of L2-normalised sublinear TF-IDF rows, one per ``terms[ptr[i]:ptr[i + 1]]``.
 
     *keys* are the known term hashes (sorted) with their column (-1: the term
     counts in the norm but is not a column) and idf. Unknown terms weigh
-    *unseen_idf* in the norm, or are ignored when it is None.
+    *unseen_idf* in the norm.
     """
     import numpy as np
     import scipy.sparse as sp
@@ -170,10 +166,7 @@ def tfidf_rows(ptr: Ints, terms: Hashes, keys: Hashes, key_col: Ints, key_idf: N
         pos = np.zeros(len(uniq), dtype=np.int64)
         found = np.zeros(len(uniq), dtype=bool)
     col = np.where(found, key_col[pos] if len(keys) else -1, -1)
-    idf = np.where(found, key_idf[pos] if len(keys) else 0.0, unseen_idf or 0.0)
-    if unseen_idf is None:
-        known = found[t]
-        u, t, cnt = u[known], t[known], cnt[known]
+    idf = np.where(found, key_idf[pos] if len(keys) else 0.0, unseen_idf)
     w = (1.0 + np.log(cnt)) * idf[t]
     norm = np.sqrt(np.bincount(u, w * w, minlength=n))
     norm[norm == 0] = 1.0

@@ -19,8 +19,8 @@ from qcode.suggest.arrays import unique
 from qcode.suggest.base import Passage
 from qcode.suggest.units import Features
 
-__all__ = ["EVIDENCE_WORDS", "MIN_CONTRIBUTION", "ROW_CHUNK", "_ranges", "_top_word_arrays", "_top_words", "_word_json",
-           "_word_lists", "join_groups", "passage_json", "unique", "word_json_groups", "word_span_arrays"]
+__all__ = ["EVIDENCE_WORDS", "MIN_CONTRIBUTION", "ROW_CHUNK", "_ranges", "_top_word_arrays", "_word_json",
+           "join_groups", "passage_json", "unique", "word_json_groups", "word_span_arrays"]
 
 if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
     import numpy as np
@@ -67,20 +67,6 @@ def _top_word_arrays(owner: Ints, weight: NDArray[np.floating[Any]], term: Hashe
     return owner[keep].astype(np.int64), term[keep].astype(np.uint64)
 
 
-def _top_words(owner: Ints, weight: NDArray[np.floating[Any]], term: Hashes, n_pairs: int) -> list[list[int]]:
-    """Per pair, the terms of the EVIDENCE_WORDS largest positive weights (ties: larger hash first)."""
-    return _word_lists(_top_word_arrays(owner, weight, term), n_pairs)
-
-
-def _word_lists(flat: Flat, n_pairs: int) -> list[list[int]]:
-    """Per pair, the terms of a (pair, term) flat form (pair-ascending)."""
-    import numpy as np
-
-    owner, terms = flat[0], flat[1].tolist()
-    bounds = np.searchsorted(owner, np.arange(n_pairs + 1)).tolist()
-    return [terms[bounds[k]:bounds[k + 1]] for k in range(n_pairs)]
-
-
 def passage_json(passage: Passage) -> str:
     """A coded passage in the compact evidence: its coding id, or ``null`` and its quote when it has none."""
     import json
@@ -112,19 +98,13 @@ def word_json_groups(strings: StringStore, flat: Flat, n: int) -> list[str]:
     return join_groups(flat[0], list(map(wj.__getitem__, flat[1].tolist())), n)
 
 
-def word_span_arrays(feats: Features, units: Ints, words: list[list[int]] | tuple[ArrayLike, ArrayLike]) -> tuple[Ints, Ints, Ints]:
-    """(pair, start, end) of the tokens of unit ``units[k]`` whose term is in ``words[k]`` (text order per pair).
-
-    *words*: a list per pair, or the flat form (pair, term) of two arrays.
-    """
+def word_span_arrays(feats: Features, units: Ints, words: tuple[ArrayLike, ArrayLike]) -> tuple[Ints, Ints, Ints]:
+    """(pair, start, end) of the tokens of unit ``units[k]`` whose term is one of pair *k*'s words (text order
+    per pair); *words*: the flat form (pair, term) of two arrays, pair-ascending."""
     import numpy as np
 
     owner, idx = _ranges(feats.ptr[units], feats.ptr[units + 1])
-    if isinstance(words, tuple):
-        w_owner, w_terms = np.asarray(words[0], dtype=np.int64), np.asarray(words[1], dtype=np.uint64)
-    else:
-        w_owner = np.repeat(np.arange(len(words), dtype=np.int64), [len(w) for w in words])
-        w_terms = np.fromiter((t for w in words for t in w), dtype=np.uint64, count=len(w_owner))
+    w_owner, w_terms = np.asarray(words[0], dtype=np.int64), np.asarray(words[1], dtype=np.uint64)
     if not len(w_owner) or not len(idx):
         z = np.zeros(0, dtype=np.int64)
         return z, z.copy(), z.copy()

@@ -55,7 +55,6 @@ class PipelineInfo:
     """Version string that changes whenever the parses could change (cache key)."""
     lang: str
     notes: list[str] = field(default_factory=list)
-    has_vectors: bool = False
 
     @property
     def key(self) -> str:
@@ -119,10 +118,9 @@ def _load_trained(name: str, lang: str) -> PipelineInfo:
     _add_lemma_case(nlp)
     meta = nlp.meta
     full = f"{meta.get('lang', lang)}_{meta.get('name', name)}"
-    has_vectors = bool(nlp.vocab.vectors.shape[0])
     notes = [f"trained pipeline {full} {meta.get('version', '?')} (parser and NER not loaded: not needed)"]
     version = f"{meta.get('version', '?')}+{'-'.join(nlp.pipe_names)}"
-    return PipelineInfo(nlp, full, version, lang, notes, has_vectors)
+    return PipelineInfo(nlp, full, version, lang, notes)
 
 
 def _add_lemma_case(nlp: Any) -> None:
@@ -174,7 +172,7 @@ def _load_blank(lang: str) -> PipelineInfo:
     except importlib.metadata.PackageNotFoundError:
         lookups_version = "none"
     version = f"spacy{spacy.__version__}+lookups{lookups_version}+{'-'.join(nlp.pipe_names)}"
-    return PipelineInfo(nlp, name, version, lang, notes, False)
+    return PipelineInfo(nlp, name, version, lang, notes)
 
 
 def parse_is_cheap(info: PipelineInfo) -> bool:

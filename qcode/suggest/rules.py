@@ -69,9 +69,6 @@ class RuleSignal(Signal):
         """spaCy match id -> index in ``rules``."""
         self.index = {p.id: i for i, p in enumerate(profiles)}
 
-    def fingerprint(self) -> str:
-        return repr((self.name, self.rules))
-
     def rule_state(self, r: int) -> Any:
         """What rule *r* matches beyond its :class:`Rule` record (a code's match cache key is made of these)."""
         return None

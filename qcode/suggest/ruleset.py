@@ -55,9 +55,6 @@ class RuleSet:
         self.n_groups = max(1, len(groups))
         self.n_profiles = n_profiles
 
-    def fingerprint(self) -> str:
-        return repr([s.fingerprint() for s in self.signals])
-
     def rule_keys(self) -> list[str]:
         """Per rule, a key of everything its own matches (:meth:`raw_matches`) depend on: the rule and its
         signal's settings. Equal keys, equal matches in the same parse, whatever the other rules."""

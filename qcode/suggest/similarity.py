@@ -257,6 +257,3 @@ class Similarity(Signal):
         if not self.M.nnz or not len(rows):
             return np.zeros(len(rows))
         return np.asarray(self.M[rows, cols], dtype=np.float64).ravel()
-
-    def fingerprint(self) -> Any:
-        return (self.name, sorted(self.def_terms.items()))

@@ -71,9 +71,9 @@ from qcode.suggest.base import (
 from qcode.suggest.model_signals import (
     MIN_CONTRIBUTION,
     _ranges,
-    _top_words,
-    _word_json,
+    _top_word_arrays,
     passage_json,
+    word_json_groups,
 )
 from qcode.suggest.units import Features
 
@@ -388,8 +388,9 @@ class Vectors(Signal):
             self._bounds = profile_bounds(len(self.profiles), self.seg_prof, self.seg_start, self.seg_end)
         return nearest(E, units, profs, self._bounds)
 
-    def _words(self, feats: Features, units: Any, best: Any) -> list[list[int]]:
-        """Per pair, the unit's terms with the largest positive share of the cosine to reference ``best[k]``."""
+    def _words(self, feats: Features, units: Any, best: Any) -> Any:
+        """The unit's terms with the largest positive share of the cosine to reference ``best[k]``, in the flat
+        form (pair, term) of :func:`~qcode.suggest.model_signals.word_span_arrays`."""
         import numpy as np
 
         owner, idx = _ranges(feats.ptr[units], feats.ptr[units + 1])
@@ -402,7 +403,7 @@ class Vectors(Signal):
         ok = rows >= 0
         owner, terms, rows = owner[ok], terms[ok], rows[ok]
         weight = np.einsum("ij,ij->i", self.table[rows] - self.mu, self.R[best[owner]])
-        return _top_words(owner, weight.astype(np.float64), terms, len(units))
+        return _top_word_arrays(owner, weight.astype(np.float64), terms)
 
     def _tails(self) -> list[str]:
         """Per reference (sorted order), what follows the words in the evidence data, as JSON text."""
@@ -416,7 +417,7 @@ class Vectors(Signal):
             self._tails_of = out
         return self._tails_of
 
-    def explain_json_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> tuple[list[str], list[list[int]]]:
+    def explain_json_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> tuple[list[str], Any]:
         """(data as JSON text, words) of each (unit, profile) pair (format in the module docstring)."""
         import numpy as np
 
@@ -426,13 +427,9 @@ class Vectors(Signal):
         best = self._nearest(units, profs, E)
         sims = np.round(D[units, best].astype(np.float64), 6).tolist()
         words = self._words(feats, units, best)
-        wj = _word_json(self.info.nlp.vocab.strings)
+        listed = word_json_groups(self.info.nlp.vocab.strings, words, len(units))
         tails = self._tails()
-        frags = [
-            f"[{sim!r},[{','.join([wj[t] for t in ws])}]{tails[pos]}]"
-            for sim, ws, pos in zip(sims, words, best.tolist(), strict=True)
-        ]
-        return frags, words
+        return list(map("[{!r},[{}]{}]".format, sims, listed, map(tails.__getitem__, best.tolist()))), words
 
 
     def describe(self) -> list[str]:

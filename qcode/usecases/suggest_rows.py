@@ -171,6 +171,6 @@ def transcript_rows(
 
 
 def _is_coded(index: dict[tuple[int, str], list[tuple[int, int]]], tid: int, code: str, start: int, end: int) -> bool:
-    from qcode.suggest.engine import covers
+    from qcode.core.agreement_units import covers
 
     return any(covers(start, end, s, e) for s, e in index.get((tid, code), ()))

@@ -43,7 +43,7 @@ def vec():
     nlp.add_pipe("qcode_lemma_case_v1")  # no lemmatizer: lowercase forms as lemmas, as in qcode's own pipelines
     for word, v in WORDS.items():
         nlp.vocab.set_vector(word, np.array(v, dtype=np.float32))
-    return PipelineInfo(nlp, "test:en+vectors", "1", "en", [], True)
+    return PipelineInfo(nlp, "test:en+vectors", "1", "en", [])
 
 
 def score(engine, text: str, code: str = "c") -> float:
@@ -164,7 +164,7 @@ def test_a_trained_english_pipeline_without_vectors_and_without_glove_is_off(mon
     from qcode.suggest.pipeline import PipelineInfo
 
     monkeypatch.setattr(vectors, "glove_installed", lambda: False)
-    info = PipelineInfo(spacy.blank("en"), "en_core_web_sm", "3.8.0", "en", [], False)
+    info = PipelineInfo(spacy.blank("en"), "en_core_web_sm", "3.8.0", "en", [])
     engine = engine_for(info, [CODE], signals=VEC)
     assert not engine.table(analyse_text(engine, "Work and employment, a job.")).score.any()
     assert engine.notes()[0].startswith("word vectors: off (pipeline en_core_web_sm has none")
