@@ -286,10 +286,9 @@ class Engine(CachedAnalysis, Explaining):
         return out
 
     # ------------------------------------------------------------- scoring
-    def table(self, a: Analysed, cols: Any = None, rows: dict[str, Any] | None = None) -> Table:
+    def table(self, a: Analysed, cols: Any = None) -> Table:
         """Scores of every unit of *a* for every code, or for the codes (profile numbers) *cols* only: the
-        other columns are then 0 (a re-run after a codebook change rescores the codes it changed). *rows*:
-        signal name -> the units' rows that signal computed last time with the same key (``rows_key()``)."""
+        other columns are then 0 (a re-run after a codebook change rescores the codes it changed)."""
         import numpy as np
 
         m = a.matches
@@ -299,26 +298,18 @@ class Engine(CachedAnalysis, Explaining):
             keep = on[self.ruleset.profile[m.rule]]
             m = Matches(m.unit[keep], m.rule[keep], m.start[keep], m.end[keep])
         K, T = self.ruleset.contributions(m, len(a.feats))
-        t = self._combine(a.feats, {LemmaKeywords.name: K, Patterns.name: T}, cols, rows)
+        t = self._combine(a.feats, {LemmaKeywords.name: K, Patterns.name: T}, cols)
         t.matches, t.text = a.matches, a.text
         return t
 
-    def rows_keys(self) -> dict[str, str]:
-        """Signal name -> key of the units' rows it computes (for the signals that can be given them back)."""
-        return {sig.name: sig.rows_key() for sig in self.unit_signals if hasattr(sig, "rows_key")}
-
-    def _combine(self, feats: Features, parts: dict[str, Any], cols: Any = None,
-                 rows: dict[str, Any] | None = None) -> Table:
+    def _combine(self, feats: Features, parts: dict[str, Any], cols: Any = None) -> Table:
         import numpy as np
 
         n, P = len(feats), len(self.profiles)
         sel = np.arange(P) if cols is None else np.asarray(cols, dtype=np.int64)
         ctx: dict[str, Any] = {}
         for sig in self.unit_signals:
-            if rows and sig.name in rows:
-                parts[sig.name], ctx[sig.name] = sig.contributions(feats, None if cols is None else sel, rows=rows[sig.name])  # type: ignore[call-arg]
-            else:
-                parts[sig.name], ctx[sig.name] = sig.contributions(feats, None if cols is None else sel)
+            parts[sig.name], ctx[sig.name] = sig.contributions(feats, None if cols is None else sel)
         leads = self._leads()
         lead = np.zeros(P, dtype=bool)
         for v in leads.values():

@@ -41,8 +41,7 @@ class Explaining:
     unit_signals: list[Signal]
     ruleset: RuleSet
 
-    def _combine(self, feats: Features, parts: dict[str, Any], cols: Any = None,
-                 rows: dict[str, Any] | None = None) -> Table:
+    def _combine(self, feats: Features, parts: dict[str, Any], cols: Any = None) -> Table:
         raise NotImplementedError
 
     def compact_many(self, t: Table, units: Any, profs: Any) -> list[str]:

@@ -82,7 +82,6 @@ class Similarity(Signal):
         import scipy.sparse as sp
 
         self._columns_of: dict[tuple[int, ...], tuple[Any, ...]] = {}
-        self._rows_key: str | None = None
         df: dict[int, int] = {}
         # The IDF comes from the units learned from, so that one code's texts change that code's column only
         # (a re-run after a definition edit rescores that code alone); with few units, the codebook's texts too.
@@ -134,33 +133,22 @@ class Similarity(Signal):
         norm = math.sqrt(sum(w * w for w in v.values())) or 1.0
         return {t: w / norm for t, w in v.items()}
 
-    def rows_key(self) -> str:
-        """A key of what the units' TF-IDF rows depend on besides the units (the IDF): equal keys, equal rows,
-        which a re-run may then reuse (:meth:`contributions` *rows*)."""
-        key = getattr(self, "_rows_key", None)
-        if key is None:
-            key = self._rows_key = digest(self.name, self.keys, self.key_idf, self.unseen_idf)
-        return key
-
-    def contributions(self, feats: Features, cols: Ints | None = None,
-                      rows: sp.csr_matrix | None = None) -> tuple[Floats, SimilarityContext | None]:
+    def contributions(self, feats: Features, cols: Ints | None = None) -> tuple[Floats, SimilarityContext | None]:
         """(units x profiles) contributions (of the profiles *cols*, None: all), and the similarity matrix
-        (kept for the evidence; only the columns of those profiles' vectors are filled). *rows*: the units'
-        TF-IDF rows when known (computed with the same :meth:`rows_key`)."""
+        (kept for the evidence; only the columns of those profiles' vectors are filled)."""
         import numpy as np
 
         n, P = len(feats), len(self.profiles)
         C = np.zeros((n, P))
         if not self.vectors or not n:
             return C, None
+        U = self._rows(feats)
         if cols is None:
             idx, starts, profs = None, self.seg_start, self.seg_prof
-            U = self._rows(feats)
             D = np.empty((n, self.M.shape[1]), dtype=np.float32)
             M_dense, M = self.M_dense, self.M
         else:
             idx, starts, profs, M_dense, M = self._columns(cols)
-            U = rows if rows is not None else self._rows(feats)
             D = np.zeros((n, self.M.shape[1]), dtype=np.float32)
             if not len(idx):
                 return C, (U, D)

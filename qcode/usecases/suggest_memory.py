@@ -5,8 +5,8 @@
   a transcript whose inputs did not change, or whose rule matches say the same
   after a rule change, is skipped.
 * :class:`ScoreMemo` (``cache/suggest/scores.arrays``): per transcript, its
-  eligible (unit, code, score) pairs, the ones kept, a key per code and the
-  similarity signal's unit rows: a re-run after a codebook change scores only
+  eligible (unit, code, score) pairs, the ones kept and a key per code: a re-run
+  after a codebook change scores only
   the codes whose key changed (:func:`qcode.usecases.suggest_rows.transcript_rows`).
 
 Both are used only while what is stored is what they say was written, and are
@@ -38,8 +38,6 @@ class MemoEntry:
     kept: NDArray[np.bool_]
     stored: tuple[int, int, float] = (0, 0, 0.0)
     """The pending aggregates right after the write (count, sum of ids, sum of scores)."""
-    rows: tuple[str, str, Any] | None = None
-    """(signal name, its rows key, the units' rows it computed: a CSR matrix), given back to it next time."""
 
 
 def inputs_key(*parts: Any) -> str:
@@ -69,7 +67,7 @@ def code_keys(heads: NDArray[np.uint64], prints: NDArray[np.uint64]) -> NDArray[
 
 
 class ScoreMemo:
-    """The remembered eligible pairs of each transcript (one ``.npz`` file, see the module docstring)."""
+    """The remembered eligible pairs of each transcript (one ``.arrays`` file, see the module docstring)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -95,20 +93,10 @@ class ScoreMemo:
                 a, b = ptr[k], ptr[k + 1]
                 have = d["has"][k]
                 agg = d["stored"][k].tolist()
-                rows = None
-                if "r_name" in d and str(d["r_name"][k]):
-                    import scipy.sparse as sp
-
-                    pa, pb = int(d["r_pptr"][k]), int(d["r_pptr"][k + 1])
-                    da, db = int(d["r_dptr"][k]), int(d["r_dptr"][k + 1])
-                    shape = (pb - pa - 1, int(d["r_width"][k]))
-                    rows = (str(d["r_name"][k]), str(d["r_key"][k]),
-                            sp.csr_matrix((d["r_data"][da:db].copy(), d["r_indices"][da:db].copy(),  # (writable)
-                                           d["r_indptr"][pa:pb].copy()), shape=shape))
                 self.entries[int(tid)] = MemoEntry(
                     str(d["base"][k]), [c for c, h in zip(codes, have.tolist(), strict=True) if h],
                     d["keys"][k][have], d["unit"][a:b].astype(np.int64), _remap(d["code"][a:b], have),
-                    d["score"][a:b], d["kept"][a:b], (int(agg[0]), int(agg[1]), float(agg[2])), rows)
+                    d["score"][a:b], d["kept"][a:b], (int(agg[0]), int(agg[1]), float(agg[2])))
         except (OSError, ValueError, KeyError, IndexError):
             self.entries = {}
 
@@ -153,32 +141,7 @@ class ScoreMemo:
             parts["score"].append(e.score.astype(np.float64))
             parts["kept"].append(e.kept.astype(bool))
             ptr.append(ptr[-1] + len(e.unit))
-        r_name, r_key, r_width, r_data, r_indices, r_indptr, r_dptr, r_pptr = [], [], [], [], [], [], [0], [0]
-        for tid in tids:
-            e = self.entries[tid]
-            if e.rows is None:
-                r_name.append("")
-                r_key.append("")
-                r_width.append(0)
-                r_dptr.append(r_dptr[-1])
-                r_pptr.append(r_pptr[-1])
-                continue
-            name, key, U = e.rows
-            r_name.append(name)
-            r_key.append(key)
-            r_width.append(U.shape[1])
-            r_data.append(U.data)
-            r_indices.append(U.indices.astype(np.int32))
-            r_indptr.append(U.indptr.astype(np.int64))
-            r_dptr.append(r_dptr[-1] + len(U.data))
-            r_pptr.append(r_pptr[-1] + len(U.indptr))
         arrays = {name: np.concatenate(v) if v else np.zeros(0) for name, v in parts.items()}
-        arrays.update(r_name=np.array(r_name, dtype=str), r_key=np.array(r_key, dtype=str),
-                      r_width=np.array(r_width, dtype=np.int64),
-                      r_data=np.concatenate(r_data) if r_data else np.zeros(0),
-                      r_indices=np.concatenate(r_indices) if r_indices else np.zeros(0, np.int32),
-                      r_indptr=np.concatenate(r_indptr) if r_indptr else np.zeros(0, np.int64),
-                      r_dptr=np.array(r_dptr, dtype=np.int64), r_pptr=np.array(r_pptr, dtype=np.int64))
         arrays.update(tids=np.array(tids, dtype=np.int64), codes=np.array(codes, dtype=str), keys=keys, has=has,
                       ptr=np.array(ptr, dtype=np.int64), base=np.array([self.entries[t].base for t in tids], dtype=str),
                       stored=np.array([list(self.entries[t].stored) for t in tids], dtype=np.float64).reshape(T, 3))

@@ -84,14 +84,7 @@ def transcript_rows(
     n = len(a.feats)
     tid, text = a.transcript_id, a.text
     starts, ends = a.feats.start.tolist(), a.feats.end.tolist()
-    # The units' rows a signal computed last time with the same key are given back to it.
-    given: dict[str, Any] = {}
-    rows_keys = engine.rows_keys()
-    if partial and memo is not None and memo.rows is not None:
-        name, key, U = memo.rows
-        if rows_keys.get(name) == key and U.shape[0] == n:
-            given[name] = U
-    table = engine.table(a, changed if partial else None, given)
+    table = engine.table(a, changed if partial else None)
     score = table.score
     eligible = (score >= floor) & (score > 0)
     if partial:
@@ -138,15 +131,8 @@ def transcript_rows(
     order = np.lexsort((jj, ii))
     ii, jj = ii[order], jj[order]
     eu, ej = np.nonzero(eligible)
-    remembered = None
-    for name, key in rows_keys.items():
-        ctx = table.ctx.get(name)
-        U = given.get(name, ctx[0] if ctx is not None else None)
-        if U is not None:
-            remembered = (name, key, U)
-            break
     entry = MemoEntry(base, list(codes), keys, eu.astype(np.int64), ej.astype(np.int64), score[eu, ej].astype(np.float64),
-                      kept[eu, ej], rows=remembered)
+                      kept[eu, ej])
     write_codes: list[str] | None = None
     if partial:
         assert memo is not None
@@ -157,7 +143,7 @@ def transcript_rows(
         affected[changed] = True
         if moved:
             affected[sorted(moved)] = True
-            table = engine.table(a, np.nonzero(affected)[0], given)  # their evidence, and the changed codes' again
+            table = engine.table(a, np.nonzero(affected)[0])  # their evidence, and the changed codes' again
         sel = affected[jj]
         ii, jj = ii[sel], jj[sel]
         write_codes = [codes[j] for j in np.nonzero(affected)[0].tolist()]
