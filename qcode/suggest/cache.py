@@ -10,9 +10,8 @@ treated as missing and rewritten.
 
 :class:`ArrayCache` keeps what the engine derives from a parse (the units,
 their terms, the transcript's LEMMA and NORM hashes, and each rule's own
-matches under that rule's key) as one buffer per transcript (:func:`as_buffers`),
-and :class:`FinalMatches` the ordered matches of every transcript for one rule
-list: a re-run reads no documents at all unless a new rule can match in the
+matches under that rule's key) as one buffer per transcript (:func:`as_buffers`):
+a re-run reads no documents at all unless a new rule can match in the
 transcript; then only the new rules are matched, on the cached documents
 (``DocBin``, kept for trained pipelines only: writing a blank pipeline's parse
 into a ``DocBin`` costs about what parsing again does) or on a new parse
@@ -178,48 +177,7 @@ class ArrayCache:
         """Remove every entry whose first part is *key* (a removed transcript's); the number removed."""
         if self.folder is None or not key.isalnum():
             return 0
-        # (the final matches are kept for all transcripts in one file per rule list: those files go too)
-        return _remove(self.folder, f"{key}-*{SUFFIX}") + _remove(self.folder / FINALS, f"*{SUFFIX}")
-
-    def finals(self, digest: str) -> FinalMatches:
-        """The final rule matches kept for the rule list *digest* (:class:`FinalMatches`), one file per rule list."""
-        if not hasattr(self, "_finals"):
-            self._finals: dict[str, FinalMatches] = {}
-        if digest not in self._finals:
-            self._finals[digest] = FinalMatches(self.folder / FINALS / f"{digest}{SUFFIX}" if self.folder else None)
-        return self._finals[digest]
-
-    def previous_finals(self, digest: str) -> FinalMatches | None:
-        """The final matches kept for the most recent other rule list that says which rules it had (a re-run
-        after a codebook change takes the codes whose rules did not change from it), or None."""
-        if self.folder is None:
-            return None
-        if not hasattr(self, "_previous"):
-            try:
-                files = sorted((self.folder / FINALS).glob(f"*{SUFFIX}"), key=lambda f: f.stat().st_mtime, reverse=True)
-            except OSError:
-                files = []
-            self._previous = [f.name[: -len(SUFFIX)] for f in files]
-        for name in self._previous:
-            if name != digest:
-                f = self.finals(name)
-                if f.rules() is not None:
-                    return f
-        return None
-
-    def save_finals(self) -> None:
-        """Write the final matches added since they were read (:meth:`FinalMatches.save`); keep the files of the
-        :data:`KEEP_FINALS` most recent rule lists."""
-        for f in getattr(self, "_finals", {}).values():
-            f.save()
-        if self.folder is None:
-            return
-        try:
-            files = sorted((self.folder / FINALS).glob(f"*{SUFFIX}"), key=lambda f: f.stat().st_mtime, reverse=True)
-            for old in files[KEEP_FINALS:]:
-                old.unlink(missing_ok=True)
-        except OSError:
-            pass
+        return _remove(self.folder, f"{key}-*{SUFFIX}")
 
     def load(self, *parts: str) -> dict[str, NDArray[Any]] | None:
         """The arrays stored under the key *parts*, or None when absent or unreadable."""
@@ -255,6 +213,9 @@ class ArrayCache:
         """
         if self.folder is None:
             return
+        import shutil
+
+        shutil.rmtree(self.folder / "finals", ignore_errors=True)  # (the final matches earlier versions kept)
         try:
             files = [(f.stat().st_mtime, f) for f in self.folder.glob(f"*{SUFFIX}")]
         except OSError:
@@ -267,73 +228,6 @@ class ArrayCache:
 
 
 SUFFIX = ".arrays"
-FINALS = "finals"
-"""The folder (in the array cache's) of the :class:`FinalMatches` files."""
-KEEP_FINALS = 3
-
-
-class FinalMatches:
-    """Every cached transcript's final rule matches (:meth:`~qcode.suggest.ruleset.RuleSet.ordered`, numbered by
-    rule) for one rule list, in one file: a re-run with the same rule list (after a definition edit, or with
-    another minimum score) reads them instead of ordering each rule's matches again. Keyed by the entry's file
-    name; a missing or damaged file is empty."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.entries: dict[str, tuple[NDArray[Any], ...]] | None = None
-        self.added = False
-        self.rule_list: tuple[list[str], list[str]] | None = None
-        """(key, code) of each rule of the list, in rule order (:meth:`rules`)."""
-
-    def _load(self) -> dict[str, tuple[NDArray[Any], ...]]:
-        import numpy as np
-
-        if self.entries is None:
-            self.entries = {}
-            if self.path is not None:
-                try:
-                    d = from_bytes(self.path.read_bytes())
-                    ptr = d["ptr"].tolist()
-                    for k, name in enumerate(d["names"].tolist()):
-                        a, b = ptr[k], ptr[k + 1]
-                        self.entries[name] = tuple(d[c][a:b].astype(np.int64) for c in COLUMNS)
-                    if "rule_keys" in d and self.rule_list is None:
-                        self.rule_list = (d["rule_keys"].tolist(), d["rule_codes"].tolist())
-                except Exception:  # absent or damaged: nothing kept
-                    self.entries = {}
-        return self.entries
-
-    def rules(self) -> tuple[list[str], list[str]] | None:
-        """(key, code) of each rule of the list these matches are numbered for, or None when not known."""
-        self._load()
-        return self.rule_list
-
-    def get(self, name: str) -> tuple[NDArray[Any], ...] | None:
-        return self._load().get(name)
-
-    def put(self, name: str, arrays: tuple[NDArray[Any], ...]) -> None:
-        self._load()[name] = arrays
-        self.added = True
-
-    def save(self) -> None:
-        if not self.added or self.path is None:
-            return
-        import numpy as np
-
-        entries = self._load()
-        names = sorted(entries)
-        cols = list(zip(*(entries[n] for n in names), strict=True)) if names else [[], [], [], []]
-        arrays = {k: narrow(np.concatenate(c)) if len(c) else np.zeros(0, np.int32) for k, c in zip(COLUMNS, cols, strict=True)}
-        arrays["names"] = np.array(names, dtype=str)
-        if self.rule_list is not None:
-            arrays["rule_keys"], arrays["rule_codes"] = (np.array(x, dtype=str) for x in self.rule_list)
-        arrays["ptr"] = np.concatenate([[0], np.cumsum([len(entries[n][0]) for n in names])]).astype(np.int64)
-        write_atomically(self.path, lambda: as_buffers(arrays))
-        self.added = False
-COLUMNS = ("unit", "rule", "start", "end")
-"""The arrays of one transcript's final matches (:class:`~qcode.suggest.rules.Matches`)."""
-
-
 def narrow(a: NDArray[Any]) -> NDArray[Any]:
     """*a* (integers) as 32-bit integers when they fit: half the bytes to write and read."""
     import numpy as np
@@ -348,7 +242,7 @@ def as_buffers(arrays: dict[str, NDArray[Any]]) -> list[Any]:
     """*arrays* as the pieces of one buffer, to be written one after the other (:func:`write_atomically`): a
     magic number, the length of a JSON table (name, dtype, shape, offset of each array, and the CRC-32 of the
     data), the table, then the arrays' bytes, 8-byte aligned. The pieces are views of the arrays, not copies:
-    the final matches and the score memo are ~10 MB at 1M words. (The arrays of one transcript are small:
+    the score memo is ~10 MB at 1M words. (The arrays of one transcript are small:
     an ``.npz``, a zip file with one member per array, each with its header and checksum to read, took most
     of a cached re-run's reading.)"""
     import json

@@ -141,28 +141,18 @@ class Engine(CachedAnalysis, Explaining):
         """Whether the doc cache keeps the parses (units and matches are kept in any case)."""
         self.rule_keys = self.ruleset.rule_keys()
         """Per rule, the key of what it matches: a cached transcript keeps each rule's own matches under it."""
-        self.rule_codes = [self.codes[r.profile] for r in self.ruleset.rules]
-        """Per rule, its code."""
-        import hashlib
-
-        # (the codes too: the same rules given to other codes order their matches otherwise)
-        self.rules_digest = hashlib.sha256("\n".join(f"{c}\x1f{k}" for c, k in zip(self.rule_codes, self.rule_keys,
-                                                                                  strict=True)).encode("utf-8")).hexdigest()[:32]
         self._rule_ids: NDArray[np.uint64] | None = None
         self._key_of_rule: tuple[NDArray[np.str_], NDArray[np.int64], NDArray[np.int64]] | None = None
         self._alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]] = {}
         self._stored: dict[bytes, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
         self._strings_added: set[str] = set()
-        self._plans: dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
         self._lead_flags: dict[str, NDArray[np.bool_]] | None = None
 
     # ------------------------------------------------------------- parsing
     def analyse(
-        self, items: Iterable[TranscriptInput], cache: DocCache | None = None, processes: int = 1, finish: bool = True
+        self, items: Iterable[TranscriptInput], cache: DocCache | None = None, processes: int = 1
     ) -> Iterator[Analysed]:
-        """Units and rule matches of each transcript, in no particular order (cached ones first). *finish*:
-        write the final matches kept for the rule list at the end (a caller that analyses again with the same
-        rules writes them once, :meth:`~qcode.suggest.cache.DocCache.save_finals`)."""
+        """Units and rule matches of each transcript, in no particular order (cached ones first)."""
         pending: list[tuple[TranscriptInput, str]] = []
         for item in items:
             if not item.turns:
@@ -181,8 +171,6 @@ class Engine(CachedAnalysis, Explaining):
         if not pending:
             if cache is not None:
                 cache.flush()
-                if finish:
-                    cache.arrays.save_finals()
             return
 
         def stream() -> Iterator[tuple[str, int]]:
@@ -201,8 +189,6 @@ class Engine(CachedAnalysis, Explaining):
             yield self._store(pending[current], bucket, cache)
         if cache is not None:
             cache.flush()
-            if finish:
-                cache.arrays.save_finals()
 
     def rule_ids(self) -> NDArray[np.uint64]:
         """See :meth:`~qcode.suggest.ruleset.RuleSet.rule_ids`."""
@@ -260,7 +246,6 @@ class Engine(CachedAnalysis, Explaining):
             arrays["hashes"] = hashes
             parts = self._array_key(key, item.cuts)
             cache.save_arrays(self._with_matches(arrays, unit, rule, start, end), *parts)
-            self._keep_final(cache, parts, matches)
         return Analysed(item.transcript_id, feats, matches, item.word_count(), cached, item.text, self)
 
     # ------------------------------------------------------------ learning

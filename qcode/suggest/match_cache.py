@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from qcode.suggest.arrays import unique
 from qcode.suggest.cache import narrow
-from qcode.suggest.rules import KEYWORD, PATTERN, Matches, Patterns, _empty_matches
+from qcode.suggest.rules import KEYWORD, PATTERN, Matches, Patterns
 from qcode.suggest.ruleset import RuleSet
 from qcode.suggest.units import Features
 
@@ -39,17 +39,11 @@ class CachedAnalysis:
     codes: list[str]
     ruleset: RuleSet
     rule_keys: list[str]
-    rule_codes: list[str]
-    rules_digest: str
-    """A key of the whole rule list (each rule's key and code), in order: a transcript's final matches
-    (numbered by rule, in :meth:`~qcode.suggest.ruleset.RuleSet.ordered` order) are valid for exactly this list."""
     _key_of_rule: tuple[NDArray[np.str_], NDArray[np.int64], NDArray[np.int64]] | None
     _alone: dict[tuple[int, ...], tuple[RuleSet, tuple[NDArray[np.int64], NDArray[np.int64]]]]
     _stored: dict[bytes, tuple[NDArray[np.int64], NDArray[np.int64]]]
     _strings_added: set[str]
     """The words of cache entries this engine added to the pipeline's vocabulary."""
-    _plans: dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]]
-    """Per previous rule list (its finals file): :meth:`_renumbering`."""
 
     def _array_key(self, key: str, cuts: tuple[tuple[int, ...], ...] = ()) -> tuple[str, ...]:
         """Key of the units of the parse *key* (they depend on the parse, the preferred cuts and the unit mode);
@@ -84,65 +78,13 @@ class CachedAnalysis:
         out["m_unit"], out["m_start"], out["m_end"] = (narrow(x[order]) for x in (unit, start, end))
         return out
 
-    def _keep_final(self, cache: DocCache, parts: tuple[str, ...], m: Matches) -> None:
-        """Keep the transcript's final matches for this rule list (:class:`~qcode.suggest.cache.FinalMatches`)."""
-        p = cache.arrays.path(*parts)
-        if p is not None:
-            finals = cache.arrays.finals(self.rules_digest)
-            finals.rule_list = (self.rule_keys, self.rule_codes)  # (what the file's rule numbers stand for)
-            finals.put(p.name, (m.unit, m.rule, m.start, m.end))
-
-    def _from_previous(self, cache: DocCache, name: str) -> tuple[Matches, NDArray[np.int64]] | None:
-        """(the final matches of the codes whose rules are the same as in the previous rule list, renumbered for
-        ours; our rules of the other codes), or None when no previous list has this transcript.
-
-        The final matches of one code depend on that code's rules only (:meth:`~qcode.suggest.ruleset.RuleSet.ordered`
-        orders and thins them code by code), so after a codebook change only the codes whose rules changed
-        are ordered again."""
-
-        prev = cache.arrays.previous_finals(self.rules_digest)
-        old = prev.get(name) if prev is not None else None
-        if prev is None or old is None:
-            return None
-        assert prev.path is not None
-        plan = self._plans.get(prev.path.name)
-        if plan is None:
-            plan = self._plans[prev.path.name] = self._renumbering(*prev.rules())  # type: ignore[misc]
-        remap, redo = plan
-        unit, rule, start, end = old
-        new = remap[rule] if len(rule) else rule
-        ok = new >= 0
-        return Matches(unit[ok], new[ok], start[ok], end[ok]), redo
-
-    def _renumbering(self, keys: list[str], codes: list[str]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        """(for each rule of the list *keys*/*codes*, our number for it when its code's rules are the same, in
-        the same order, as ours, else -1; our rules of the codes whose rules are not)."""
-        import numpy as np
-
-        theirs: dict[str, list[int]] = {}
-        for r, code in enumerate(codes):
-            theirs.setdefault(code, []).append(r)
-        ours: dict[str, list[int]] = {}
-        for r, code in enumerate(self.rule_codes):
-            ours.setdefault(code, []).append(r)
-        remap = np.full(len(keys), -1, dtype=np.int64)
-        redo: list[int] = []
-        for code, rs in ours.items():
-            old = theirs.get(code, [])
-            if [keys[r] for r in old] == [self.rule_keys[r] for r in rs]:
-                remap[old] = rs
-            else:
-                redo.extend(rs)
-        return remap, np.array(sorted(redo), dtype=np.int64)
-
     def _cached_matches(
         self, item: TranscriptInput, key: str, arrays: dict[str, NDArray[Any]], feats: Features, cache: DocCache,
-        only: NDArray[np.int64] | None = None,
     ) -> tuple[Matches, tuple[Any, ...] | None] | None:
         """(matches, the rules' own matches when some rules were matched now): a rule the cache entry knows keeps
         its matches; the others are matched now, on the parsed turns from the doc cache, and only when one of
         their phrases has all its words in the transcript (or they have a token pattern). None when that parse
-        is not in the cache. *only*: the matches of these rules only (all the rules of some codes)."""
+        is not in the cache."""
         import numpy as np
 
         from qcode.suggest.model_signals import _ranges
@@ -151,15 +93,11 @@ class CachedAnalysis:
         ptr = arrays["r_ptr"]
         at, known = self._stored_rules(arrays["r_keys"])
         missing = np.nonzero(at < 0)[0]
-        if only is not None:  # (the caller made sure that none of these rules has to be matched now)
-            wanted = np.zeros(len(at), dtype=bool)
-            wanted[only] = True
-            known, missing = known[wanted[known]], missing[wanted[missing]]
         owner, pos = _ranges(ptr[at[known]], ptr[at[known] + 1])
         unit, rule = arrays["m_unit"][pos].astype(np.int64), known[owner]
         start, end = arrays["m_start"][pos].astype(np.int64), arrays["m_end"][pos].astype(np.int64)
         raw: tuple[Any, ...] | None = None
-        if len(missing) and only is None:  # (with *only*: none of them can match here, see :meth:`_must_match`)
+        if len(missing):
             sub, glob = self._rules_alone(tuple(missing.tolist()))
             if sub.candidate(arrays["hashes"]):
                 docs = cache.load(key, self.info.key, self.info.nlp.vocab)
@@ -178,12 +116,6 @@ class CachedAnalysis:
                 raw = (unit, rule, start, end)
         keep = self.ruleset.ordered(unit, rule, start, end)
         return Matches(unit[keep], rule[keep], start[keep], end[keep]), raw
-
-    def _must_match(self, arrays: dict[str, NDArray[Any]], rules: NDArray[np.int64]) -> bool:
-        """Whether some of our *rules* are not in the cache entry *arrays* and can match in its transcript."""
-        at, _ = self._stored_rules(arrays["r_keys"])
-        lacking = rules[at[rules] < 0]
-        return bool(len(lacking)) and self._rules_alone(tuple(lacking.tolist()))[0].candidate(arrays["hashes"])
 
     def _stored_rules(self, keys: NDArray[np.str_]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """(each of our rules' place among the rule keys *keys* of a cache entry, or -1; those that have one).
@@ -238,23 +170,7 @@ class CachedAnalysis:
         try:
             feats = _from_arrays(item.transcript_id, arrays)
             words = arrays["strings"].tolist()
-            p = cache.arrays.path(*parts)
-            final = cache.arrays.finals(self.rules_digest).get(p.name) if p is not None else None
-            reuse = self._from_previous(cache, p.name) if final is None and p is not None else None
-            if reuse is not None and self._must_match(arrays, reuse[1]):
-                reuse = None  # (some of those rules can match here and were never matched: all are done at once)
-            if final is not None:  # ordered for the same rule list
-                found: tuple[Matches, tuple[Any, ...] | None] | None = (Matches(*final), None)
-                fresh = False
-            elif reuse is not None:  # the codes whose rules changed ordered again, the others' taken as they were
-                kept, redo = reuse
-                found = self._cached_matches(item, key, arrays, feats, cache, only=redo) if len(redo) else (_empty_matches(), None)
-                if found is not None:
-                    found = (_merged(kept, found[0], self.ruleset.profile, len(self.codes)), found[1])
-                fresh = True
-            else:
-                found = self._cached_matches(item, key, arrays, feats, cache)
-                fresh = True
+            found = self._cached_matches(item, key, arrays, feats, cache)
         except KeyError:
             return None
         if found is None:
@@ -262,8 +178,6 @@ class CachedAnalysis:
         matches, raw = found
         if raw is not None:  # keep what was matched on the documents (rules that cannot match are cheap to redo)
             cache.save_arrays(self._with_matches(arrays, *raw), *parts)
-        if fresh:  # the final matches for this rule list, so that the next run does not order them again
-            self._keep_final(cache, parts, matches)
         # The evidence reads the terms' text from the vocabulary, which the documents used to fill (most
         # words are in every transcript: each is added once).
         strings = self.info.nlp.vocab.strings
@@ -279,21 +193,6 @@ class CachedAnalysis:
 
 
 # ----------------------------------------------------------------- helpers
-def _merged(a: Matches, b: Matches, profile: NDArray[np.int64], n_profiles: int) -> Matches:
-    """The final matches of two disjoint sets of codes, each in final order, as one list in final order
-    (by unit and code: within one unit and code, all come from one of them, in their order)."""
-    import numpy as np
-
-    if not len(b):
-        return a
-    if not len(a):
-        return b
-    unit, rule = np.concatenate([a.unit, b.unit]), np.concatenate([a.rule, b.rule])
-    order = np.argsort(unit * n_profiles + profile[rule], kind="stable")
-    return Matches(unit[order], rule[order], np.concatenate([a.start, b.start])[order],
-                   np.concatenate([a.end, b.end])[order])
-
-
 _FEATURE_FIELDS = ("start", "end", "turn", "tok", "ptr", "terms", "tstart", "tend")
 _HASHES = frozenset({"terms"})
 """The fields that hold string hashes (64-bit), not offsets."""

@@ -321,7 +321,6 @@ def _run(
         memo.save({tid: memo_updates[tid] for tid in written})
         if written or kept:
             manifest.update({**kept, **{tid: (keys[tid], agg, wrote_words[tid], lates[tid]) for tid, (_, agg) in written.items()}})
-        cache.arrays.save_finals()  # (those of the transcripts learned from, when no transcript was analysed)
         cache.prune()
     if interrupted:
         raise SuggestInterrupted(len(written) + len(unchanged) + len(kept), len(target_ids))
@@ -415,8 +414,7 @@ def _learn(
 
     tids = sorted(set(by_t) | set(rej))
     training = Training()
-    # (the run writes the final matches once, after its transcripts are analysed too)
-    for n, a in enumerate(engine.analyse(read_inputs(project, tids, known=metas), cache, processes, finish=False), start=1):
+    for n, a in enumerate(engine.analyse(read_inputs(project, tids, known=metas), cache, processes), start=1):
         add_training(training, a, by_t.get(a.transcript_id, []), rej.get(a.transcript_id, []))
         if fresh is not None and not a.cached:
             fresh.add(a.transcript_id)

@@ -343,7 +343,9 @@ def test_a_blank_pipeline_s_parses_are_not_cached_and_a_new_rule_parses_again(en
     assert kept.cached  # "benchmark" cannot match here: the cached units and matches serve
 
 
-def test_the_final_matches_are_kept_for_one_rule_list_and_ordered_again_for_another(en, tmp_path):
+def test_cached_matches_serve_the_same_rule_list_and_another_one_alike(en, tmp_path):
+    """A re-run reads each rule's own matches from the cache and orders them for its rule list: the same
+    list gives the same matches, another list (a code before them) its own rule numbers, as a cold run."""
     from qcode.suggest.cache import DocCache
     from qcode.suggest.engine import TranscriptInput
 
@@ -352,26 +354,16 @@ def test_the_final_matches_are_kept_for_one_rule_list_and_ordered_again_for_anot
     cache = DocCache(tmp_path)
     codes = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)}), Code("d", {"": "Yyy"}, keywords={"": ("wage",)})]
     [first] = list(engine_for(en, codes).analyse([item], cache))
-    [side] = (tmp_path / "units" / "finals").glob("*.arrays")  # one file for the rule list, every transcript in it
-    from qcode.suggest.cache import from_bytes
-
-    assert {str(a.dtype) for k, a in from_bytes(side.read_bytes()).items() if k in ("unit", "rule", "start", "end")} == {"int32"}
-    engine = engine_for(en, codes)
-    calls = []
-    real = engine._cached_matches
-    engine._cached_matches = lambda *a: calls.append(1) or real(*a)  # type: ignore[method-assign]
-    [again] = list(engine.analyse([item], cache))
-    assert not calls and again.cached  # the same rule list: the kept final matches, not ordered again
-    assert again.matches.rule.tolist() == first.matches.rule.tolist() and len(first.matches) == 3
-    # another rule list (a code before them): ordered again, with its own rule numbers, and kept for next time
+    [again] = list(engine_for(en, codes).analyse([item], DocCache(tmp_path)))
+    assert again.cached and len(first.matches) == 3
+    assert [x.tolist() for x in (again.matches.unit, again.matches.rule, again.matches.start, again.matches.end)] == [
+        x.tolist() for x in (first.matches.unit, first.matches.rule, first.matches.start, first.matches.end)]
     more = [Code("a", {"": "Xxx"}, keywords={"": ("ended",)}), *codes]
     [other] = list(engine_for(en, more).analyse([item], DocCache(tmp_path)))
     [cold] = list(engine_for(en, more).analyse([item], DocCache(tmp_path / "cold")))
+    assert not cold.cached
     assert other.matches.rule.tolist() == cold.matches.rule.tolist() != first.matches.rule.tolist()
-    assert len(list((tmp_path / "units" / "finals").glob("*.arrays"))) == 2  # (one per rule list)
-    side.write_bytes(b"damaged")  # a damaged file is a miss
-    [same] = list(engine_for(en, codes).analyse([item], DocCache(tmp_path)))
-    assert same.matches.rule.tolist() == first.matches.rule.tolist()
+    assert other.matches.start.tolist() == cold.matches.start.tolist()
 
 
 def test_cache_entries_keep_offsets_as_32_bit_integers_and_give_them_back_as_64_bit(en, tmp_path):
@@ -393,11 +385,9 @@ def test_cache_entries_keep_offsets_as_32_bit_integers_and_give_them_back_as_64_
 
 
 @pytest.mark.parametrize("change", ["keyword", "code before", "code removed", "same word twice"])
-def test_after_a_rule_change_only_the_changed_codes_are_ordered_again_and_the_matches_equal_a_cold_run(en, tmp_path, change):
-    """The final matches of the codes whose rules did not change are taken from the previous rule list's,
-    renumbered; only the changed codes' are ordered again; together they are what a cold run finds."""
-    from qcode.suggest.ruleset import RuleSet
-
+def test_after_a_rule_change_the_cached_matches_equal_a_cold_run(en, tmp_path, change):
+    """Each rule's own matches come from the cache, under the rule's key, and are ordered for the new rule
+    list: what a cold run finds."""
     parts = ["The contract ended, the contract was short.", "A new contract, and the wage went up; wages, pay.",
              "Night shifts: the pay came late, the contract said nothing."]
     text = "\n\n".join(parts)
@@ -412,32 +402,18 @@ def test_after_a_rule_change_only_the_changed_codes_are_ordered_again_and_the_ma
         "code removed": [codes[0], codes[2]],
         "same word twice": [codes[0], Code("d", {"": "Pay and wage"}, keywords={"": ("pay", "pay", "wage")}), codes[2]],
     }[change]
-    list(engine_for(en, codes).analyse([item], DocCache(tmp_path)))  # the previous rule list's final matches
-    seen: list[set[str]] = []
-    real = RuleSet.ordered
-
-    def spy(self, unit, rule, a, b):  # type: ignore[no-untyped-def]
-        seen.append({engine.codes[p] for p in self.profile[rule].tolist()})
-        return real(self, unit, rule, a, b)
-
-    engine = engine_for(en, changed)
-    RuleSet.ordered = spy  # type: ignore[method-assign]
-    try:
-        [warm] = list(engine.analyse([item], DocCache(tmp_path)))
-    finally:
-        RuleSet.ordered = real  # type: ignore[method-assign]
+    list(engine_for(en, codes).analyse([item], DocCache(tmp_path)))  # the previous rule list's matches
+    [warm] = list(engine_for(en, changed).analyse([item], DocCache(tmp_path)))
     [cold] = list(engine_for(en, changed).analyse([item], DocCache(tmp_path / "cold")))
     assert warm.cached
     assert [m.tolist() for m in (warm.matches.unit, warm.matches.rule, warm.matches.start, warm.matches.end)] == [
         m.tolist() for m in (cold.matches.unit, cold.matches.rule, cold.matches.start, cold.matches.end)]
     assert len(cold.matches) >= 6
-    redone = set().union(*seen)
-    assert redone <= {"a", "d"} and ("d" in redone or change in ("code before", "code removed"))
 
 
 def test_the_same_rules_given_to_other_codes_are_not_taken_for_the_same_rule_list(en, tmp_path):
-    """Final matches are kept per rule list; two lists with the same rules in the same order but another code for
-    one of them ("Zzz" is c's label, then d's keyword) are two lists, and each gets what a cold run finds."""
+    """Two rule lists with the same rules in the same order but another code for one of them ("Zzz" is c's
+    label, then d's keyword): each gets what a cold run finds."""
     text = "Zzz: the contract ended.\n\nA new contract, and the wage went up."
     item = TranscriptInput(3, text, ((0, 24), (26, len(text))))
     one = [Code("c", {"": "Zzz"}, keywords={"": ("contract",)}), Code("d", {"": "Wage"})]
