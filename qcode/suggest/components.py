@@ -29,16 +29,15 @@ them; the package's ``spacy_factories`` entry points do so without an import)::
   :class:`~qcode.suggest.rules.LemmaKeywords`) and token patterns (a
   ``Matcher``) inside each unit, with ``kb_id`` ``<signal>|<kind>|<text>``.
 
-The engine runs the same components (:func:`analyse_docs`) after the parse,
-on the documents of one transcript at a time, not inside ``nlp.pipe``, and
-reads the span groups back as arrays: the parsed documents are cached
-without units and matches (units depend on the unit mode, matches on the
-codebook).
+The engine computes the same units and matches (:func:`analyse_arrays`)
+after the parse, on the documents of one transcript at a time, as arrays
+rather than span groups: the parsed documents are cached without units and
+matches (units depend on the unit mode, matches on the codebook).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from spacy.language import Language
@@ -113,10 +112,6 @@ class UnitSegmenter:
         self.set_units([doc])
         return doc
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
-        for doc in docs:
-            yield self(doc)
-
     def set_units(self, docs: list[Doc], tables: list[Any] | None = None) -> None:
         """Set the units span group of each of *docs* (*tables*: their token tables, when known)."""
         import numpy as np
@@ -169,10 +164,6 @@ class CodebookMatcher:
         self.set_matches([doc], tokens)
         return doc
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
-        for doc in docs:
-            yield self(doc)
-
     def set_matches(self, docs: list[Doc], tokens: Any) -> None:
         """Set the matches span group of *docs* (one transcript's turns, with their :class:`~qcode.suggest.units.Tokens`)."""
         import numpy as np
@@ -189,65 +180,17 @@ class CodebookMatcher:
                      for r, s, e in zip(rule[lo:hi].tolist(), a[lo:hi].tolist(), b[lo:hi].tolist(), strict=True)]
             doc.spans[MATCHES_KEY] = SpanGroup(doc, name=MATCHES_KEY, spans=spans)
 
-    def read_matches(self, docs: list[Doc], tokens: Any) -> Any:
-        """The :class:`~qcode.suggest.rules.Matches` of *docs* from their span groups (absolute offsets)."""
-        import numpy as np
-
-        from qcode.suggest.rules import Matches
-
-        rows = [(int(tokens.offset[k]), span.start, span.end, span.kb_id)
-                for k, doc in enumerate(docs) for span in doc.spans.get(MATCHES_KEY, ())]
-        rule_of = self.rule_of
-        arr = np.array([(o + s, o + e, rule_of[kb]) for o, s, e, kb in rows], dtype=np.int64).reshape(-1, 3)
-        if not len(arr):
-            z = np.zeros(0, dtype=np.int64)
-            return Matches(z, z.copy(), z.copy(), z.copy())
-        a, b, rule = arr[:, 0], arr[:, 1], arr[:, 2]
-        unit = np.searchsorted(tokens.unit_first, a, side="right") - 1
-        return Matches(unit, rule, tokens.start[a], tokens.end[b - 1])
-
-
-def analyse_docs(
-    transcript_id: int, turns: list[tuple[int, int]], docs: list[Doc], mode: UnitMode,
-    matcher: CodebookMatcher, tables: list[Any] | None = None, spans: bool = False,
-    cuts: Sequence[Sequence[int]] | None = None,
-) -> tuple[Any, Any]:
-    """(features, matches) of one transcript's parsed turns: what the two components compute.
-
-    *cuts*: per turn, the offsets (in the turn) where a window should preferably end: the docs'
-    ``Doc._.qcode_cuts``, set here for the span groups.
-
-    With *spans* (the engine's way), through the span groups: set, then read
-    back as arrays; without, straight from the arrays the components turn into
-    span groups. Both give the same result (tested). Span objects cost: over
-    the datawork corpus (about 320 units and matches per 1,000 words) the span
-    groups took 5-10 s per million words against about 2 s for the arrays
-    (same process, paired, on the shared 2-core machine), a tenth of a cold
-    ``qcode suggest``.
-    """
-    from qcode.suggest.units import build_features
-
-    if tables is None:
-        tables = [token_table(d) for d in docs]
-    if not spans:
-        feats, _, matches, _ = analyse_arrays(transcript_id, turns, docs, mode, matcher.ruleset, tables, cuts)
-        return feats, matches
-    if cuts is not None:
-        for doc, at in zip(docs, cuts, strict=True):
-            doc._.set(CUTS_EXTENSION, list(at) or None)
-    UnitSegmenter(mode).set_units(docs, tables)
-    feats, tokens = build_features(transcript_id, turns, docs, mode, tables)
-    matcher.set_matches(docs, tokens)
-    return feats, matcher.read_matches(docs, tokens)
-
-
 def analyse_arrays(
     transcript_id: int, turns: list[tuple[int, int]], docs: list[Doc], mode: UnitMode, ruleset: Any, tables: list[Any],
     cuts: Sequence[Sequence[int]] | None = None,
 ) -> tuple[Any, Any, Any, tuple[Any, Any, Any, Any]]:
-    """What :func:`analyse_docs` computes without span groups: (features, tokens, matches, and each rule's own
-    matches before the code-level steps, ``RuleSet.raw_matches`` with character offsets: what the engine's cache
-    keeps per rule). *cuts* as in :func:`analyse_docs`."""
+    """What the two components compute, as arrays (no span objects): (features, tokens, matches, and each rule's
+    own matches before the code-level steps, ``RuleSet.raw_matches`` with character offsets: what the engine's
+    cache keeps per rule). *cuts*: per turn, the offsets (in the turn) where a window should preferably end.
+
+    Span objects cost: over the datawork corpus (about 320 units and matches per 1,000 words) the span groups
+    took 5-10 s per million words against about 2 s for the arrays, a tenth of a cold ``qcode suggest``;
+    tests check that both give the same units and matches."""
     from qcode.suggest.rules import Matches
     from qcode.suggest.units import build_features
 

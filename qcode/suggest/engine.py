@@ -124,9 +124,6 @@ class Engine(CachedAnalysis, Explaining):
         self.signals = make_signals(signals, info, profiles)
         self.codes = [p.id for p in profiles]
         self.ruleset = RuleSet([s for s in self.signals if isinstance(s, RuleSignal)], len(profiles))
-        from qcode.suggest.components import CodebookMatcher
-
-        self.matcher = CodebookMatcher(self.ruleset)
         self.unit_signals = [s for s in self.signals if s.kind == "unit"]
         self.member_of = {m: p.id for p in profiles for m in p.members}
         self.quotes: dict[int, str] = {}

@@ -9,6 +9,39 @@ from qcode.suggest.engine import TranscriptInput
 from tests.suggest.conftest import engine_for
 
 
+def analyse_docs(transcript_id, turns, docs, mode, matcher, spans=False, cuts=None):
+    """(features, matches) of one transcript's parsed turns: straight from the arrays (the engine's way), or
+    through the components' span groups, set and then read back as arrays (*spans*)."""
+    import numpy as np
+
+    from qcode.suggest.components import CUTS_EXTENSION, MATCHES_KEY, UnitSegmenter, analyse_arrays
+    from qcode.suggest.rules import Matches
+    from qcode.suggest.units import build_features, token_table
+
+    tables = [token_table(d) for d in docs]
+    if not spans:
+        feats, _, matches, _ = analyse_arrays(transcript_id, turns, docs, mode, matcher.ruleset, tables, cuts)
+        return feats, matches
+    if cuts is not None:
+        for doc, at in zip(docs, cuts, strict=True):
+            doc._.set(CUTS_EXTENSION, list(at) or None)
+    UnitSegmenter(mode).set_units(docs, tables)
+    feats, tokens = build_features(transcript_id, turns, docs, mode, tables)
+    matcher.set_matches(docs, tokens)
+    rows = [(int(tokens.offset[k]) + span.start, int(tokens.offset[k]) + span.end, matcher.rule_of[span.kb_id])
+            for k, doc in enumerate(docs) for span in doc.spans.get(MATCHES_KEY, ())]
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    a, b, rule = arr[:, 0], arr[:, 1], arr[:, 2]
+    unit = np.searchsorted(tokens.unit_first, a, side="right") - 1
+    return feats, Matches(unit, rule, tokens.start[a], tokens.end[b - 1])
+
+
+def matcher_of(engine):
+    from qcode.suggest.components import CodebookMatcher
+
+    return CodebookMatcher(engine.ruleset)
+
+
 @pytest.fixture()
 def nlp():
     import spacy
@@ -34,6 +67,8 @@ def test_the_components_are_ordinary_spacy_factories(nlp):
     found = sorted((s.label_, s.text) for s in doc.spans["qcode_matches"])
     assert found == [("pay", "per task"), ("pay", "piece rates"), ("pay", "wages"), ("time", "deadline")]
     assert {s.kb_id_.split("|")[0] for s in doc.spans["qcode_matches"]} == {"qcode.lemma_keywords.v2", "qcode.patterns.v2"}
+    piped = list(nlp.pipe(["No wage.", "A deadline, then another deadline."]))  # spaCy's pipe calls them per doc
+    assert [[s.text for s in d.spans["qcode_matches"]] for d in piped] == [["wage"], ["deadline", "deadline"]]
 
 
 def test_units_prefer_a_sync_cut_to_a_pause(nlp):
@@ -67,13 +102,11 @@ def test_the_engine_reads_what_the_components_set(en):
     spans = ((0, len(turns[0])), (len(turns[0]) + 2, len(text)))
     a = next(iter(engine.analyse([TranscriptInput(1, text, spans)])))
     docs = list(parse(en, turns))
-    from qcode.suggest.components import analyse_docs
-
-    feats, matches = analyse_docs(1, list(spans), docs, "auto", engine.matcher, spans=False)  # the arrays alone
+    feats, matches = analyse_docs(1, list(spans), docs, "auto", matcher_of(engine), spans=False)  # the arrays alone
     assert (matches.rule == a.matches.rule).all() and (matches.start == a.matches.start).all()
     assert (matches.unit == a.matches.unit).all() and (matches.end == a.matches.end).all()
     assert [(u.start, u.end) for u in a.units] == [(int(s), int(e)) for s, e in zip(feats.start, feats.end, strict=True)]
-    analyse_docs(1, list(spans), docs, "auto", engine.matcher, spans=True)
+    analyse_docs(1, list(spans), docs, "auto", matcher_of(engine), spans=True)
     n_units = sum(len(d.spans[UNITS_KEY]) for d in docs)
     assert n_units == len(a.units) > 2  # the long turn is cut into sentences
     n_matches = sum(len(d.spans[MATCHES_KEY]) for d in docs)
@@ -97,7 +130,7 @@ def test_the_cache_keeps_the_parse_without_the_span_groups(en, tmp_path):
 
 
 def test_the_arrays_equal_the_span_groups_with_cuts(en):
-    from qcode.suggest.components import CUTS_EXTENSION, analyse_docs
+    from qcode.suggest.components import CUTS_EXTENSION
     from qcode.suggest.pipeline import parse
     from qcode.suggest.units import MAX_WINDOW_TOKENS, UNITS_KEY
 
@@ -110,9 +143,9 @@ def test_the_arrays_equal_the_span_groups_with_cuts(en):
         spans.append((pos, pos + len(turn)))
         pos += len(turn) + 2
     cuts = [tuple(long_turn.index(f" w{i} ") for i in (17, 33, 50, 64, 99)), (), ()]  # the third turn has none
-    arrays, _ = analyse_docs(1, spans, list(parse(en, turns)), "auto", engine.matcher, spans=False, cuts=cuts)
+    arrays, _ = analyse_docs(1, spans, list(parse(en, turns)), "auto", matcher_of(engine), spans=False, cuts=cuts)
     docs = list(parse(en, turns))
-    groups, _ = analyse_docs(1, spans, docs, "auto", engine.matcher, spans=True, cuts=cuts)
+    groups, _ = analyse_docs(1, spans, docs, "auto", matcher_of(engine), spans=True, cuts=cuts)
     assert [d._.get(CUTS_EXTENSION) for d in docs] == [list(cuts[0]), None, None]
     got = [(int(s), int(e)) for s, e in zip(arrays.start, arrays.end, strict=True)]
     assert got == [(int(s), int(e)) for s, e in zip(groups.start, groups.end, strict=True)]
