@@ -29,7 +29,7 @@ with ``data`` per signal:
 ``spans`` absolute, ``signals`` with name, contribution and detail, optional
 ``similar`` with the coded passage's quote). The detail strings are made by
 the same functions whether evidence is rendered from the stored form or
-built directly (:func:`qcode.suggest.engine.evidence`), so both read alike.
+built directly (:meth:`qcode.suggest.explain.Explaining.compact_many`), so both read alike.
 Any other dict (evidence stored by an older version) is returned unchanged.
 """
 
