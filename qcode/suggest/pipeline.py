@@ -39,6 +39,16 @@ from qcode.core.errors import SuggestError
 
 TRAINED_CANDIDATES = ("{lang}_core_news_md", "{lang}_core_news_sm", "{lang}_core_web_md", "{lang}_core_web_sm")
 SKIP_COMPONENTS = ("parser", "ner")
+FILLERS = {
+    "fr": ("euh", "heu", "euhm", "hum", "hm", "mh", "mhm", "mm", "hein", "bah", "ben", "beh", "pff"),
+    "en": ("um", "umm", "uh", "uhm", "erm", "er", "hmm", "hm", "mm", "mmm", "mhm"),
+    "de": ("äh", "ähm", "öh", "hm", "mhm", "mm"),
+}
+"""Hesitation fillers of transcribed speech, per language (others: ``hm``, ``mhm``, ``mm``). spaCy's stop
+lists leave most of them out; qcode adds them, so that they weigh as function words in the learned model
+and are never evidence ("sharing euh")."""
+FILLERS_VERSION = "fillers1"
+"""Part of every pipeline's version (cache key): bump when :data:`FILLERS` changes."""
 
 _LOADED: dict[tuple[str, str], PipelineInfo] = {}
 _LOCK = threading.Lock()
@@ -116,10 +126,12 @@ def _load_trained(name: str, lang: str) -> PipelineInfo:
     if not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
         nlp.add_pipe("sentencizer")
     _add_lemma_case(nlp)
+    _mark_fillers(nlp, lang)
+    _mark_fillers(nlp, lang)
     meta = nlp.meta
     full = f"{meta.get('lang', lang)}_{meta.get('name', name)}"
     notes = [f"trained pipeline {full} {meta.get('version', '?')} (parser and NER not loaded: not needed)"]
-    version = f"{meta.get('version', '?')}+{'-'.join(nlp.pipe_names)}"
+    version = f"{meta.get('version', '?')}+{'-'.join(nlp.pipe_names)}+{FILLERS_VERSION}"
     return PipelineInfo(nlp, full, version, lang, notes)
 
 
@@ -127,6 +139,16 @@ def _add_lemma_case(nlp: Any) -> None:
     import qcode.suggest.components  # noqa: F401  (registers qcode's components)
 
     nlp.add_pipe("qcode_lemma_case_v1")
+
+
+def _mark_fillers(nlp: Any, lang: str) -> None:
+    """Make the language's :data:`FILLERS` stop words: the ``stop_words`` set (which spaCy reads for new
+    lexemes) and the lexemes already in the vocabulary, in lower, capitalised and upper case."""
+    stops = nlp.Defaults.stop_words
+    for word in FILLERS.get(lang, ("hm", "mhm", "mm")):
+        stops.add(word)
+        for form in {word, word.capitalize(), word.upper()}:
+            nlp.vocab[form].is_stop = True
 
 
 def _load_blank(lang: str) -> PipelineInfo:
@@ -166,12 +188,13 @@ def _load_blank(lang: str) -> PipelineInfo:
         name = f"blank:{lang}"
     nlp.add_pipe("sentencizer")
     _add_lemma_case(nlp)
+    _mark_fillers(nlp, lang)
     notes.append("token patterns on POS/MORPH/DEP cannot match")
     try:
         lookups_version = importlib.metadata.version("spacy-lookups-data")
     except importlib.metadata.PackageNotFoundError:
         lookups_version = "none"
-    version = f"spacy{spacy.__version__}+lookups{lookups_version}+{'-'.join(nlp.pipe_names)}"
+    version = f"spacy{spacy.__version__}+lookups{lookups_version}+{'-'.join(nlp.pipe_names)}+{FILLERS_VERSION}"
     return PipelineInfo(nlp, name, version, lang, notes)
 
 

