@@ -25,24 +25,32 @@ from qcode.usecases.project import Project
 @click.option("--name", help="Project name (default: the folder name).")
 @click.option("--database", help="A team server: postgresql://USER@HOST/DB (no password in it; see README).")
 @click.option("--coder", help="Your name on codings and in reports (default: QCODE_CODER, else your account's full name).")
+@click.option("--copy-codebook", is_flag=True,
+              help="Work on a copy of the --codebook file in the project folder (default: on the file itself).")
 def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | None, database: str | None,
-             coder: str | None) -> None:
+             coder: str | None, copy_codebook: bool) -> None:
     """Make DIRECTORY a qcode project (qcode.toml plus a .qcode/ database).
 
     With --database the project lives on a PostgreSQL server (set up with
     `qcode server init`); the folder then holds no interview data.
 
+    The project works on the --codebook file where it is: codes added or
+    changed in qcode (the app, `qcode codebook add/merge-codes/...`) are
+    written to that file, as a team sharing one codebook wants. With
+    --copy-codebook it works on a copy in the project folder instead.
+
     Example:
 
     \b
         qcode init study --codebook codebooks/data-work.yaml --language fr --coder "Amina K."
+        qcode init study --codebook codebooks/data-work.yaml --copy-codebook
         qcode init study --database postgresql://amina@db.example.org/interviews
     """
     from qcode.usecases.settings import Settings, coder_and_source
 
     source = coder_and_source(Settings(), coder)[1]
     with Project.init(directory, codebook=codebook, language=language, name=name, database=database,
-                      coder=coder) as project:
+                      coder=coder, copy_codebook=copy_codebook) as project:
         here = directory.resolve() == Path.cwd().resolve()
         say(f"Created qcode project '{project.settings.name}' in {'this folder' if here else directory}.")
         server = project.server
@@ -53,6 +61,10 @@ def init_cmd(directory: Path, codebook: Path | None, language: str, name: str | 
         if codebook:
             say(f"Codebook: {project.codebook.title} ({len(project.codebook)} codes), "
                        f"path {project.settings.codebook} in qcode.toml.")
+            if project.settings.codebook.startswith("../") or Path(project.settings.codebook).is_absolute():
+                say("  It is outside the project folder: codes you add or change in qcode are written to that file. "
+                    "To work on a copy instead, copy it into the project folder and run `qcode codebook use` on the "
+                    "copy (next time: init with --copy-codebook).")
         elif server is None:
             say("Codebook: none yet; take one in with `qcode codebook use FILE`, or create codes as you code in the app.")
         if project.settings.coder:

@@ -195,9 +195,13 @@ class Project:
     @classmethod
     def init(
         cls, root: Path, *, codebook: Path | None = None, language: str = "en", name: str | None = None,
-        database: str | None = None, coder: str | None = None,
+        database: str | None = None, coder: str | None = None, copy_codebook: bool = False,
     ) -> Project:
         """Make *root* a qcode project (writes qcode.toml and creates the database).
+
+        qcode.toml names the *codebook* file where it is (codes added or changed in
+        qcode are written to it: a team's shared file); with *copy_codebook* a copy
+        in the project folder (same file name) is used instead.
 
         With *database* (a ``postgresql://`` URL without password) the project
         lives on that server; an empty database gets the schema. The coder is
@@ -220,12 +224,25 @@ class Project:
             codebook = Path(codebook)
             if not codebook.is_file():
                 raise ProjectError(f"Codebook file {codebook} not found.", hint="Check the path.")
-            settings.codebook = relative_to_project(root, codebook)
+            copy = root / codebook.name
+            if copy_codebook and copy.resolve() != codebook.resolve():
+                if copy.exists():
+                    raise ProjectError(f"Cannot copy the codebook: {copy} already exists.",
+                                       hint="Remove or rename it, or pass that file as --codebook.")
+            else:
+                copy_codebook = False
+            settings.codebook = relative_to_project(root, copy if copy_codebook else codebook)
         write_settings(root, settings)
         try:
+            if copy_codebook and codebook is not None:
+                import shutil
+
+                shutil.copyfile(codebook, root / codebook.name)
             return cls.open(root)
         except BaseException:
             (root / SETTINGS_FILE).unlink(missing_ok=True)
+            if copy_codebook and codebook is not None:
+                (root / codebook.name).unlink(missing_ok=True)
             raise
 
     def _first_use(self, *, seed: bool) -> None:

@@ -212,3 +212,26 @@ def test_init_here_says_this_folder_and_how_to_add_a_codebook(tmp_path: Path, ca
     assert "Next: qcode import FILES..." in out and "-p ." not in out
     code, out, _ = run(capsys, "init", "study")
     assert "in study." in out and "Next: qcode -p study import FILES..." in out
+
+
+def test_init_says_an_outside_codebook_is_edited_in_place_and_copy_codebook_works_on_a_copy(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shared = tmp_path / "team" / "cb.yaml"
+    shared.parent.mkdir()
+    shared.write_text("codes:\n  - id: pay\n    label: Pay\n", encoding="utf-8")
+    before = shared.read_bytes()
+    code, out, _ = run(capsys, "init", str(tmp_path / "a"), "--codebook", str(shared))
+    assert code == 0 and "outside the project folder: codes you add or change in qcode are written to that file" in out
+    code, out, _ = run(capsys, "init", str(tmp_path / "b"), "--codebook", str(shared), "--copy-codebook")
+    assert code == 0 and "outside the project folder" not in out and "path cb.yaml in qcode.toml" in out
+    assert (tmp_path / "b" / "cb.yaml").read_bytes() == before
+    code, out, err = run(capsys, "-p", str(tmp_path / "b"), "codebook", "add", "Night work", "--parent", "pay")
+    assert code == 0, err
+    assert shared.read_bytes() == before  # the team's file is untouched
+    assert "night-work" in (tmp_path / "b" / "cb.yaml").read_text(encoding="utf-8")
+    # A copy that would overwrite a file in the project folder is refused, and nothing is left behind.
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "cb.yaml").write_text("mine", encoding="utf-8")
+    code, _, err = run(capsys, "init", str(tmp_path / "c"), "--codebook", str(shared), "--copy-codebook")
+    assert code != 0 and "already exists" in err
+    assert (tmp_path / "c" / "cb.yaml").read_text(encoding="utf-8") == "mine" and not (tmp_path / "c" / "qcode.toml").exists()
