@@ -13,7 +13,8 @@ between its mean word vector and
 taking the nearest one (the largest cosine above its floor). Mean vectors are taken over the unit's *terms* (the
 lemmas of its content words: stop words, punctuation and numbers are
 already left out, see :mod:`qcode.suggest.units`); a lemma without a vector
-is looked up in lowercase, else skipped. All vectors are centred on the
+is looked up in lowercase, else skipped; a unit with fewer than :data:`MIN_UNIT_TERMS`
+content words gets nothing. All vectors are centred on the
 common component (the mean vector of the training units,
 or of the vectors table when there are few), which otherwise makes any two
 sentences of a language look alike.
@@ -88,6 +89,9 @@ VEC_SCALE = 1.6
 VEC_CAP = 0.7
 MIN_TEXT_TERMS = 3
 """Codebook texts with fewer content words (labels) are not references of their own."""
+MIN_UNIT_TERMS = 2
+"""Units with fewer content words get nothing from this signal: the mean vector of one word is that word,
+close to any reference about it ("mois ça" near "Un mois je fais 400 euros, le mois d'après 60.")."""
 MIN_CENTRE_UNITS = 50
 """With fewer training units, the common component is the mean of the vectors table."""
 SNIPPET = 80
@@ -292,12 +296,13 @@ class Vectors(Signal):
         A = sp.csr_matrix((np.ones(int(ok.sum()), dtype=np.float32), (owner[ok], rows[ok])), shape=(n, self.table.shape[0]))
         return np.asarray(A @ self.table, dtype=np.float32), np.bincount(owner[ok], minlength=n)
 
-    def _unit_vectors(self, ptr: Any, terms: Any) -> Any:
-        """Centred, L2-normalised mean vectors (zero rows for units without any word vector)."""
+    def _unit_vectors(self, ptr: Any, terms: Any, min_terms: int = 1) -> Any:
+        """Centred, L2-normalised mean vectors (zero rows for units without any word vector or with fewer
+        than *min_terms* terms)."""
         import numpy as np
 
         S, counts = self._sums(ptr, terms)
-        has = counts > 0
+        has = (counts > 0) & (np.diff(ptr) >= min_terms)
         U = np.zeros_like(S)
         U[has] = S[has] / counts[has, None] - self.mu
         norms = np.linalg.norm(U, axis=1)
@@ -351,7 +356,7 @@ class Vectors(Signal):
         C = np.zeros((n, P))
         if not self.on or not n or not len(self.sorted_refs):
             return C, None
-        U = self._unit_vectors(feats.ptr, feats.terms)
+        U = self._unit_vectors(feats.ptr, feats.terms, MIN_UNIT_TERMS)
         if cols is None:
             idx, starts, profs = None, self.seg_start, self.seg_prof
             D = np.empty((n, len(self.sorted_refs)), dtype=np.float32)

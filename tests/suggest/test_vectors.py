@@ -60,6 +60,13 @@ def test_a_synonym_of_the_definition_scores_higher_than_an_unrelated_unit(vec):
     assert score(engine, "The rain made me sad.") == 0.0
 
 
+def test_a_unit_of_one_content_word_gets_nothing_from_the_vectors(vec):
+    # Turns are blank-line paragraphs: "Job." alone is one word close to the definition, not a passage to code.
+    engine = engine_for(vec, [CODE], signals=VEC)
+    assert score(engine, "Job.") == 0.0
+    assert score(engine, "Job, salary.") > 0.3
+
+
 def test_evidence_names_the_words_and_the_code_text_and_removing_them_lowers_the_score(vec):
     engine = engine_for(vec, [CODE], signals=VEC)
     text = "My job, my salary and some pizza."
