@@ -121,6 +121,43 @@ async def test_picker_puts_new_code_first_when_no_code_contains_what_was_typed(m
         assert ids == ["pay", "piece-rates"]
 
 
+async def test_picker_finds_a_code_by_its_label_in_another_language_or_a_keyword(tmp_path: Path) -> None:
+    from textual.widgets import OptionList
+
+    from qcode.tui.app import make_app
+    from qcode.tui.screens.dialogs import CodePicker
+    from qcode.usecases import importing
+    from qcode.usecases.project import Project
+    from tests.conftest import SMALL_TRANSCRIPT
+
+    (tmp_path / "cb.yaml").write_text(
+        "language: [en, fr]\ncodes:\n  - id: job-instability\n    label: {en: Job instability, fr: Instabilité de l'emploi}\n"
+        "    keywords: {fr: [précaire]}\n  - id: pay\n    label: Pay\n", encoding="utf-8")
+    (tmp_path / "interview-01.txt").write_text(SMALL_TRANSCRIPT, encoding="utf-8")
+    with Project.init(tmp_path, codebook=tmp_path / "cb.yaml", language="en") as p:
+        importing.import_paths(p, [tmp_path / "interview-01.txt"])
+    app = make_app(tmp_path, transcript="interview-01")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("]", "w", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, CodePicker)
+        ol = app.screen.query_one(OptionList)
+        await pilot.press(*"instabilite")  # the French label "Instabilité de l'emploi", accents as you like
+        await pilot.pause()
+        ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
+        assert ids == ["job-instability", "new:instabilite"]
+        assert "Instabilité de l'emploi" in str(ol.get_option_at_index(0).prompt)
+        await pilot.press(*["backspace"] * len("instabilite"), *"instabilité de l'emploi")
+        await pilot.pause()
+        ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
+        assert ids == ["job-instability"]  # the whole label exists: no "new code"
+        await pilot.press(*["backspace"] * len("instabilité de l'emploi"), *"precair")  # a French keyword
+        await pilot.pause()
+        ids = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
+        assert ids == ["job-instability", "new:precair"]
+
+
 async def test_the_cursor_character_is_drawn_as_selected(make) -> None:
     app = make("interview-01")
     async with app.run_test(size=SIZE) as pilot:

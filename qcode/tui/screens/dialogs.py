@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from qcode.core.codebook import Codebook
+from qcode.core.codebook import Code, Codebook
 from qcode.core.safe_text import lines as safe_lines
 from qcode.core.text import fold
 from qcode.tui.safe import label as safe_label
@@ -164,23 +164,33 @@ class CodePicker(ModalScreen[str | None]):
             parents = [self.codebook.find(p) for p in self.codebook.path(code.id)[:-1]]
             path = " › ".join(p.display(self.lang) for p in parents if p)
             entries.append((i, depth, code, name, path))
-        # What was typed, as typed, inside a code's name, id or parents: those codes only ("isol": Isolation,
-        # not every code with an i, s, o and l in that order); else letters in order (fuzzy).
-        literal = [e for e in entries if wanted and wanted in fold(f"{e[3]} {e[2].id} {e[4]}")]
+        # What was typed, as typed, inside a code's name, id, parents, labels in the codebook's other
+        # languages or keywords: those codes only ("isol": Isolation, not every code with an i, s, o and l in
+        # that order); else letters in order (fuzzy) in the name, id and parents.
+        def other(code: Code, name: str) -> str:
+            """The code's first label in another language, or keyword, that holds what was typed."""
+            words = [*code.label.values(), *(k for ks in code.keywords.values() for k in ks)]
+            return next((w for w in words if w != name and wanted in fold(w)), "")
+
+        literal = [(*e, "" if wanted in fold(f"{e[3]} {e[2].id} {e[4]}") else other(e[2], e[3]))
+                   for e in entries if wanted and (wanted in fold(f"{e[3]} {e[2].id} {e[4]}") or other(e[2], e[3]))]
         scored: list[tuple[float, int, str, Text]] = []
-        for i, depth, code, name, path in literal or entries:
-            score = matcher.match(f"{name} {code.id} {path}") if matcher else 1.0
+        for i, depth, code, name, path, seen in literal or [(*e, "") for e in entries]:
+            score = 1.0 if seen else matcher.match(f"{name} {code.id} {path}") if matcher else 1.0
             if score <= 0:
                 continue
             t = Text("  " * (0 if query else depth))
             t.append(safe_label(name, 50), style="bold")
+            if seen:
+                t.append(f"  “{safe_label(seen, 40)}”", style="italic")
             t.append(f"  {safe_label(code.id, 30)}", style="dim")
             if path and query:
                 t.append(f"  in {safe_label(path, 40)}", style="dim italic")
             scored.append((-score if query else 0, i, code.id, t))
         scored.sort()
         opts = [Option(t, id=cid) for _, _, cid, t in scored]
-        if self.allow_new and wanted and not any(fold(c.display(self.lang)) == wanted for c in self.codebook.codes):
+        if self.allow_new and wanted and not any(
+                wanted in {fold(c.display(self.lang)), *map(fold, c.label.values())} for c in self.codebook.codes):
             new = Option(Text(f"+ New code “{safe_label(query.strip(), 40)}”", style="italic"), id=NEW_PREFIX + query.strip())
             # Fuzzy letters in order are no match: without a code containing what was typed, Enter creates it.
             opts = [*opts, new] if literal else [new, *opts]
