@@ -98,12 +98,14 @@ def open_app(ctx: click.Context, directory: Path | None) -> None:
 @click.option("--project", "-p", "project_dir", type=click.Path(file_okay=False, path_type=Path), help="Project folder.")
 @click.pass_context
 def transcripts_group(ctx: click.Context, as_json: bool, project_dir: Path | None) -> None:
-    """List the project's transcripts, or remove one (`qcode transcripts remove`).
+    """List the project's transcripts, show one's text with offsets (`qcode transcripts show`), or remove one
+    (`qcode transcripts remove`).
 
     Example:
 
     \b
         qcode transcripts --json
+        qcode transcripts show interview-07 --start 1200 --end 1500
         qcode transcripts remove interview-07 --dry-run
     """
     ctx.ensure_object(dict)
@@ -127,6 +129,56 @@ def transcripts_group(ctx: click.Context, as_json: bool, project_dir: Path | Non
     for r in rows:
         spk = ", ".join(r["speakers"][:6]) + (" ..." if len(r["speakers"]) > 6 else "")
         say(f"{r['id']:>4}  {cell(r['name'], 28)} {r['words']:>7,} {r['turns']:>6,}  {spk}")
+
+
+@transcripts_group.command("show")
+@click.argument("transcript")
+@click.option("--start", type=click.IntRange(min=0), help="Only the turns that end after this offset.")
+@click.option("--end", type=click.IntRange(min=0), help="Only the turns that start before this offset.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (each turn's start, end, speaker, times, text).")
+@project_option
+def transcripts_show(project: Project, transcript: str, start: int | None, end: int | None, as_json: bool) -> None:
+    """Print TRANSCRIPT's turns with their character offsets (what `qcode code` and
+    `qcode suggestions accept --start/--end` take).
+
+    Each turn is headed by its offsets ``[start-end]``, its speaker and its
+    time; offsets count characters (Unicode code points) of the text as
+    imported. With --start/--end only the turns around that span are shown,
+    then the span's own text.
+
+    Example:
+
+    \b
+        qcode transcripts show interview-07
+        qcode transcripts show interview-07 --start 1200 --end 1500
+    """
+    from qcode.core.errors import CodingError
+    from qcode.core.transcript import effective_turns, fmt_time
+
+    t = project.transcript(project.find_transcript(transcript))
+    n = len(t.text)
+    lo, hi = start or 0, n if end is None else end
+    if lo > n or hi > n or lo > hi:
+        raise CodingError(f"Span {lo}-{hi} is outside '{t.name}' (0-{n}) or reversed.",
+                          hint=f"Offsets go from 0 to {n}; `qcode transcripts show {t.name}` lists the turns.")
+    turns = [u for u in effective_turns(t) if u.end > lo and u.start < hi or (lo == hi == u.start)]
+    if as_json:
+        echo_json({"id": t.id, "name": t.name, "chars": n, "turns": [
+            {"start": u.start, "end": u.end, "speaker": u.speaker, "time_start": u.time_start, "time_end": u.time_end,
+             "text": t.text[u.start:u.end]} for u in turns],
+            **({"span": {"start": lo, "end": hi, "text": t.text[lo:hi]}} if start is not None or end is not None else {})})
+        return
+    say(f"{t.name} (id {t.id}): {n:,} characters, {len(effective_turns(t))} turns", bold=True)
+    for u in turns:
+        times = "–".join(x for x in (fmt_time(u.time_start), fmt_time(u.time_end)) if x)
+        head = "  ".join(x for x in (f"[{u.start}-{u.end}]", u.speaker or "", times) if x)
+        say()
+        say(head, fg="cyan")
+        say(t.text[u.start:u.end])
+    if start is not None or end is not None:
+        say()
+        say(f"Span {lo}-{hi}:", fg="cyan")
+        say(t.text[lo:hi])
 
 
 @transcripts_group.command("remove")

@@ -10,6 +10,7 @@ speakers by accident and offsets stay stable when a turn is corrected.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, cast
@@ -256,3 +257,20 @@ def build_text(turns: list[tuple[str | None, str, float | None, float | None]]) 
         out.append(Turn(pos, pos + len(body), speaker, t0, t1))
         pos += len(body)
     return "".join(parts), out
+
+
+def effective_turns(t: Transcript) -> list[Turn]:
+    """The transcript's turns, or one speakerless turn per paragraph block when it has none."""
+    if t.turns:
+        return t.turns
+    return [Turn(m.start(), m.end()) for m in re.finditer(r"\S(?:.|\n(?!\n))*", t.text)] or [Turn(0, len(t.text))]
+
+
+def fmt_time(seconds: float | None) -> str:
+    """``h:mm:ss`` (or ``m:ss``) for a turn time, or '' when unknown."""
+    if seconds is None:
+        return ""
+    s = int(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"

@@ -235,3 +235,26 @@ def test_init_says_an_outside_codebook_is_edited_in_place_and_copy_codebook_work
     code, _, err = run(capsys, "init", str(tmp_path / "c"), "--codebook", str(shared), "--copy-codebook")
     assert code != 0 and "already exists" in err
     assert (tmp_path / "c" / "cb.yaml").read_text(encoding="utf-8") == "mine" and not (tmp_path / "c" / "qcode.toml").exists()
+
+
+def test_transcripts_show_prints_each_turn_with_the_offsets_code_takes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from qcode.usecases.project import Project
+
+    (tmp_path / "i.txt").write_text("I: Comment ça va ?\nR: Pas de contrat, rien.\n\nI: Et la paie ?\n", encoding="utf-8")
+    Project.init(tmp_path / "p", language="fr").close()
+    proj = str(tmp_path / "p")
+    assert run(capsys, "-p", proj, "import", str(tmp_path / "i.txt"))[0] == 0
+    code, out, err = run(capsys, "-p", proj, "transcripts", "show", "i", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    with Project.open(tmp_path / "p") as p:
+        t = p.transcript("i")
+    assert [(u["start"], u["end"], u["speaker"]) for u in data["turns"]] == [(u.start, u.end, u.speaker) for u in t.turns]
+    assert [u["text"] for u in data["turns"]] == [t.text[u.start:u.end] for u in t.turns]
+    second = t.turns[1]
+    code, out, _ = run(capsys, "-p", proj, "transcripts", "show", "i", "--start", str(second.start + 4), "--end", str(second.start + 11))
+    assert code == 0
+    assert f"[{second.start}-{second.end}]  R" in out and "Comment" not in out  # only the turn around the span
+    assert out.rstrip().endswith(t.text[second.start + 4:second.start + 11])  # then the span itself
+    code, _, err = run(capsys, "-p", proj, "transcripts", "show", "i", "--start", "5", "--end", "99999")
+    assert code == 2 and "outside 'i'" in err and f"0-{len(t.text)}" in err

@@ -12,29 +12,13 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from qcode.core.transcript import Transcript, Turn
+from qcode.core.transcript import Turn
+from qcode.core.transcript import fmt_time as fmt_time  # the screens read it here
 
 HEAD, TEXT, BLANK = 0, 1, 2
 
 _WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"»”’)\]]*(?=\s|$)")
-
-
-def fmt_time(seconds: float | None) -> str:
-    """``h:mm:ss`` (or ``m:ss``) for a turn time, or '' when unknown."""
-    if seconds is None:
-        return ""
-    s = int(seconds)
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-
-
-def effective_turns(t: Transcript) -> list[Turn]:
-    """The transcript's turns, or one speakerless turn per paragraph block when it has none."""
-    if t.turns:
-        return t.turns
-    return [Turn(m.start(), m.end()) for m in re.finditer(r"\S(?:.|\n(?!\n))*", t.text)] or [Turn(0, len(t.text))]
 
 
 @dataclass

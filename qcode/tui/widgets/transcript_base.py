@@ -14,7 +14,7 @@ from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
 
 from qcode.core.coding import Coding
-from qcode.core.transcript import Transcript, Turn
+from qcode.core.transcript import Transcript, Turn, effective_turns
 from qcode.tui.safe import visible
 from qcode.tui.widgets import layout as L
 
@@ -53,7 +53,7 @@ class TranscriptBase(ScrollView):
     def load(self, transcript: Transcript, codings: list[Coding]) -> None:
         """Show *transcript* with *codings*; the cursor goes to the start."""
         self.transcript = transcript
-        self.turns = L.effective_turns(transcript)
+        self.turns = effective_turns(transcript)
         self._visible_text = visible(transcript.text)
         self._units = L.build_units(transcript.text, self.turns)
         self.cursor = self.turns[0].start if self.turns else 0
