@@ -258,3 +258,25 @@ def test_transcripts_show_prints_each_turn_with_the_offsets_code_takes(tmp_path:
     assert out.rstrip().endswith(t.text[second.start + 4:second.start + 11])  # then the span itself
     code, _, err = run(capsys, "-p", proj, "transcripts", "show", "i", "--start", "5", "--end", "99999")
     assert code == 2 and "outside 'i'" in err and f"0-{len(t.text)}" in err
+
+
+def test_status_counts_what_the_project_holds_and_says_what_to_do_next(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from qcode.usecases.project import Project
+
+    (tmp_path / "cb.yaml").write_text("codes:\n  - id: pay\n    label: Pay\n  - id: old\n    label: Old\n    retired: true\n",
+                                      encoding="utf-8")
+    Project.init(tmp_path / "p", codebook=tmp_path / "cb.yaml").close()
+    proj = str(tmp_path / "p")
+    code, out, _ = run(capsys, "-p", proj, "status")
+    assert code == 0 and "transcripts  0 (0 words" in out and "Next: import transcripts" in out
+    (tmp_path / "i.txt").write_text("I: And the pay?\nR: Very low, per task.\n", encoding="utf-8")
+    assert run(capsys, "-p", proj, "import", str(tmp_path / "i.txt"))[0] == 0
+    assert run(capsys, "-p", proj, "code", "i", "0", "5", "pay")[0] == 0
+    code, out, _ = run(capsys, "-p", proj, "status", "--json")
+    data = json.loads(out)
+    assert data["coder"] == "tester" and data["coder_from"] == "QCODE_CODER"  # the tests' environment sets it
+    assert data["transcripts"] == 1 and data["codings"] == 1 and data["coders"] == {"tester": 1}
+    assert data["codebook"]["codes"] == 1 and data["codebook"]["codes_used"] == 1  # the retired code is not counted
+    assert data["suggestions"] == {"pending": 0, "accepted": 0, "rejected": 0}
+    code, out, _ = run(capsys, "-p", proj, "status")
+    assert "codings      1 by 1 coder(s): tester 1" in out and "Next: write a report" in out
