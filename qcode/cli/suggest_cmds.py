@@ -140,8 +140,7 @@ def suggestions_group(ctx: click.Context, as_json: bool, transcript: str | None,
             return
         names = transcript_names(project)
         for v in views:
-            quote = v.quote.replace("\n", " ")
-            quote = quote if len(quote) <= 100 else quote[:99] + "…"
+            quote = excerpt(v.quote, [a - v.start for a, _ in v.evidence.get("spans") or []])
             say(f"#{v.id}  {v.score:.2f}  {v.code_id}  {names.get(v.transcript_id, v.transcript_id)} {v.start}-{v.end}")
             say(f"    “{quote}”")
             signals = v.evidence.get("signals") or []
@@ -163,7 +162,9 @@ def accept_cmd(project: Project, ids: tuple[int, ...], coder: str | None, start:
     """Accept suggestions IDS: each becomes a coding (origin "suggestion", evidence kept).
 
     All or nothing: if one cannot be accepted, none is. --start/--end adjust
-    the span of one suggestion (offsets as `qcode suggestions` prints them).
+    the span of one suggestion (offsets as `qcode suggestions` and
+    `qcode transcripts show` print them); an offset inside a word is moved
+    to that word's edge, and the command says so.
     The adjusted span must overlap the suggested passage. With only one of
     them, the other end is the suggestion's and the span must stay within
     the suggestion's turn; give both to code a passage across turns.
@@ -180,95 +181,64 @@ def accept_cmd(project: Project, ids: tuple[int, ...], coder: str | None, start:
     if (start is not None or end is not None) and len(set(ids)) != 1:
         raise SuggestError("--start and --end adjust the span of one suggestion; nothing was accepted.",
                            hint="Give one suggestion id with them, e.g. `qcode suggestions accept 12 --start 1040 --end 1102`.")
+    widened = ""
+    if start is not None or end is not None:
+        t = project.transcript(project.store.suggestions.get(ids[0]).transcript_id)
+        s2, e2 = word_edges(t.text, start, end)
+        if (s2, e2) != (start, end):
+            widened = f"The span was widened to whole words: {s2 if start is not None else 'start'}-{e2 if end is not None else 'end'}."
+        start, end = s2, e2
     out = suggesting.accept_all(project, list(ids), coder=coder, start=start, end=end)
+    if widened:
+        say(widened, fg="yellow")
     for c in out:
         say(f"Coding {c.id}: {c.code_id} on {c.start}-{c.end} by {c.coder}.")
+    if start is not None or end is not None:
+        for c in out:
+            for line in span_warnings(project.transcript(c.transcript_id), c.start, c.end):
+                say(line, fg="yellow")
 
 
-@suggestions_group.command("reject")
-@click.argument("ids", nargs=-1, type=int, required=True)
-@click.option("--coder", help="Coder name (default: [project] coder, $QCODE_CODER or your login).")
-@project_option
-def reject_cmd(project: Project, ids: tuple[int, ...], coder: str | None) -> None:
-    """Reject suggestions IDS: those passages are never suggested again for those codes.
-
-    Example:
-
-    \b
-        qcode suggestions reject 14 15
-    """
-    from qcode.usecases import suggesting
-
-    n = suggesting.reject_all(project, list(ids), coder=coder)
-    say(f"Rejected {n} suggestions.")
+EXCERPT = 100
+"""Characters of a suggested passage the list shows."""
 
 
-@cli.command("evaluate")
-@click.option("--coder", help="Use only this coder's codings as the gold standard.")
-@click.option("--unit", type=click.Choice(["turn", "sentence"]), default="turn", show_default=True, help="Unit of analysis.")
-@click.option("--depth", type=int, default=None, help="Roll codes up to this tree depth (1 = top-level themes).")
-@click.option("--folds", type=int, default=5, show_default=True, help="Number of folds (split by transcript).")
-@click.option("--min-score", type=float, default=None, help="Score threshold (default: [suggest] min_score or the calibrated default).")
-@click.option("--per-unit", "per_unit", type=int, default=None,
-              help="Count at most K suggested codes per unit, as `qcode suggest` stores (default: [suggest] per_unit or 3; 0 = no limit).")
-@click.option("--signal", "signals", multiple=True,
-              help="Evaluate only these qcode signals (repeatable, e.g. qcode.learned.v2; default: all). For ablations.")
-@click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also draw precision and recall across thresholds into this PNG file.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (field names documented in qcode.usecases.evaluation).")
-@project_option
-def evaluate_cmd(project: Project, coder: str | None, unit: str, depth: int | None, folds: int,
-                 min_score: float | None, per_unit: int | None, signals: tuple[str, ...], plot_file: Path | None,
-                 as_json: bool) -> None:
-    """Measure suggestion quality against the project's human codings.
+def excerpt(quote: str, at: list[int], width: int = EXCERPT) -> str:
+    """*quote* on one line, cut to *width* characters around its first evidence offset *at* (relative to the
+    quote), so that the words that made the suggestion are in view; "…" marks a cut."""
+    quote = quote.replace("\n", " ")
+    if len(quote) <= width:
+        return quote
+    first = min((a for a in at if 0 <= a < len(quote)), default=0)
+    lo = 0 if first < width // 3 else min(first - width // 4, len(quote) - (width - 1))
+    hi = lo + width - (1 if lo else 0) - (1 if lo + width < len(quote) else 0)
+    if lo:  # start and end on word edges when one is near
+        space = quote.find(" ", lo, min(first, lo + 12))
+        lo = space + 1 if space >= 0 else lo
+    if hi < len(quote):
+        space = quote.rfind(" ", hi - 12, hi)
+        hi = space if space > first else hi
+    return ("…" if lo else "") + quote[lo:hi] + ("…" if hi < len(quote) else "")
 
-    Transcripts are split into K folds; for each fold qcode learns only from
-    the other transcripts' codings and suggests on the held-out ones. Reports
-    precision, recall and F1 per code and overall (micro, macro), the top-3
-    hit rate, and the same figures, in the same run on the same units, for a
-    plain keyword search and for a plain supervised baseline (TF-IDF over
-    words + one logistic regression per code).
 
-    Example:
+def word_edges(text: str, start: int | None, end: int | None) -> tuple[int | None, int | None]:
+    """*start* moved back and *end* forward to the edges of the words they cut (None stays None)."""
+    if start is not None and 0 < start < len(text):
+        while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+            start -= 1
+    if end is not None and 0 < end < len(text):
+        while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+            end += 1
+    return start, end
 
-    \b
-        qcode evaluate --depth 1 --folds 5 --plot pr.png
-        qcode evaluate --unit sentence --coder amina --json > eval.json
-        qcode evaluate --depth 1 --signal qcode.learned.v2
-    """
-    from qcode.usecases import evaluation
 
-    progress = _bar_progress("Evaluating") if not as_json and stderr_is_terminal() else evaluation.no_progress
-    try:
-        r = evaluation.evaluate(project, coder=coder, unit=unit, depth=depth, folds=folds, min_score=min_score,
-                                per_unit=per_unit, progress=progress, signals=list(signals) or None)
-    finally:
-        if hasattr(progress, "close"):
-            progress.close()
-    if plot_file is not None:
-        evaluation.plot(r, plot_file)
-    if as_json:
-        echo_json(r.to_dict())
-        return
-    say(
-        f"{r.transcripts} transcripts, {r.units} {unit}s ({r.coded_units} coded), {r.words:,} words, "
-        f"{r.folds} folds, depth {r.depth or 'all codes'}, min score {r.min_score:.2f}, "
-        f"at most {r.per_unit or 'any number of'} codes per unit"
-    )
-    say(f"Pipeline: {r.pipeline}; {r.words_per_second:,.0f} words/s over {r.seconds:.1f} s")
-    for note in r.pipeline_notes:
-        say(f"  - {note}")
-    say(f"{'':26}{'precision':>10}{'recall':>8}{'F1':>8}{'macro F1':>10}{'top-3':>8}")
-    rows = (("qcode suggestions", r.suggest), ("supervised baseline", r.supervised), ("keyword baseline", r.baseline))
-    for name, s in rows:
-        say(f"{name:26}{s.micro['precision']:>10.3f}{s.micro['recall']:>8.3f}{s.micro['f1']:>8.3f}"
-                   f"{s.macro['f1']:>10.3f}{s.top3_hit_rate:>8.3f}")
-    for what, ratio in (("supervised", r.ratio_supervised.get("micro_f1")), ("keyword", r.ratio.get("micro_f1"))):
-        say(f"micro-F1 ratio qcode / {what} baseline: {ratio:.2f}" if ratio else f"micro-F1 ratio: the {what} baseline found nothing")
-    say("Per code (support; F1 of qcode, supervised, keyword):")
-    for code, pc in sorted(r.suggest.per_code.items(), key=lambda kv: (-kv[1]["support"], kv[0])):
-        sv = r.supervised.per_code.get(code, {"f1": 0.0})
-        b = r.baseline.per_code.get(code, {"f1": 0.0})
-        say(f"  {code:40} {int(pc['support']):>4}  {pc['f1']:.2f}  {sv['f1']:.2f}  {b['f1']:.2f}")
-    if plot_file is not None:
-        say(f"Precision and recall across thresholds drawn in {plot_file}.")
+def span_warnings(t: Any, start: int, end: int) -> list[str]:
+    """What a researcher should know about a span they typed: it runs over several turns."""
+    from qcode.core.transcript import effective_turns
+
+    turns = [u for u in effective_turns(t) if u.start < end and u.end > start]
+    if len(turns) < 2:
+        return []
+    who = ", ".join(dict.fromkeys(u.speaker or "?" for u in turns))
+    return [f"Note: the coded span runs over {len(turns)} turns ({who}); "
+            f"`qcode transcripts show {t.name} --start {start} --end {end}` shows them."]

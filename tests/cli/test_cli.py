@@ -280,3 +280,34 @@ def test_status_counts_what_the_project_holds_and_says_what_to_do_next(tmp_path:
     assert data["suggestions"] == {"pending": 0, "accepted": 0, "rejected": 0}
     code, out, _ = run(capsys, "-p", proj, "status")
     assert "codings      1 by 1 coder(s): tester 1" in out and "Next: write a report" in out
+
+
+@pytest.mark.parametrize("at", [0, 10, 150, 260, 295])
+def test_the_suggestion_list_shows_the_part_of_a_long_passage_with_its_evidence(at: int) -> None:
+    from qcode.cli.suggest_cmds import EXCERPT, excerpt
+
+    words = [f"w{k:03d}" for k in range(60)]
+    quote = " ".join(words)  # 299 characters, a word every 5
+    word = quote[at:at + 4]
+    shown = excerpt(quote, [at + 200, at])  # the first evidence in the passage is what must be in view
+    assert word in shown and len(shown) <= EXCERPT
+    body = shown.strip("…")
+    assert body in quote and shown.startswith("…") == (not quote.startswith(body))
+    assert shown.endswith("…") == (not quote.endswith(body))
+    assert all(w in words for w in body.split())  # cut at word edges
+    assert excerpt("Short one.\nTwo lines.", [3]) == "Short one. Two lines."
+
+
+def test_accepting_a_span_over_several_turns_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from qcode.cli.suggest_cmds import span_warnings
+    from qcode.usecases.project import Project
+
+    (tmp_path / "i.txt").write_text("I: And the pay?\nR: Very low, per task.\n", encoding="utf-8")
+    Project.init(tmp_path / "p").close()
+    assert run(capsys, "-p", str(tmp_path / "p"), "import", str(tmp_path / "i.txt"))[0] == 0
+    with Project.open(tmp_path / "p") as p:
+        t = p.transcript("i")
+    a, b = t.turns
+    assert span_warnings(t, a.start, a.end) == []
+    [note] = span_warnings(t, a.start, b.end)
+    assert "runs over 2 turns (I, R)" in note and f"--start {a.start} --end {b.end}" in note

@@ -215,10 +215,22 @@ def test_cli_accept_adjusts_the_span(project_dir):
     assert r.invoke(cli, ["-p", str(project_dir), "suggest", "-q"]).exit_code == 0
     items = json.loads(r.invoke(cli, ["-p", str(project_dir), "suggestions", "--json"]).output)
     first, second = items[0], items[1]
-    start, end = first["start"] + 2, first["end"] - 1
+    from qcode.usecases.project import Project
+
+    with Project.open(project_dir) as p:
+        text = p.transcript(first["transcript_id"]).text
+    # Offsets inside words move to the words' edges, and the command says so.
+    start = next(k for k in range(first["start"] + 1, first["end"]) if text[k - 1].isalnum() and text[k].isalnum())
+    end = next(k for k in range(first["end"] - 1, start, -1) if text[k - 1].isalnum() and text[k].isalnum())
+    lo, hi = start, end
+    while text[lo - 1].isalnum():
+        lo -= 1
+    while text[hi].isalnum():
+        hi += 1
+    assert (lo, hi) != (start, end)
     out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "accept", str(first["id"]), "--start", str(start), "--end", str(end)])
     assert out.exit_code == 0, out.output
-    assert f"{first['code_id']} on {start}-{end}" in out.output
+    assert f"{first['code_id']} on {lo}-{hi}" in out.output and f"widened to whole words: {lo}-{hi}" in out.output
     # with two ids the span is ambiguous: a clear error, nothing accepted
     out = r.invoke(cli, ["-p", str(project_dir), "suggestions", "accept", str(second["id"]), "99999", "--start", "1"])
     assert isinstance(out.exception, SuggestError) and "one suggestion" in str(out.exception)
