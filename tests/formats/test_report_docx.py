@@ -309,3 +309,27 @@ def test_frequency_chart_wraps_long_theme_labels_on_two_lines_instead_of_cutting
     for a, b in zip(boxes, boxes[1:], strict=False):
         assert a.y1 <= b.y0, "two labels overlap"
     assert all(b.x0 >= page.x0 and b.y0 >= page.y0 and b.y1 <= page.y1 for b in boxes)
+
+
+def test_a_short_table_stays_on_one_page_and_a_long_one_never_leaves_its_header_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qcode.formats.reports import docx_report
+
+    def kept(table) -> list[bool]:
+        return [all(p.paragraph_format.keep_with_next for c in r.cells for p in c.paragraphs) for r in table.rows]
+
+    def unsplittable(table) -> bool:
+        return all(r._tr.trPr is not None and r._tr.trPr.find(qn("w:cantSplit")) is not None for r in table.rows)
+
+    from docx.oxml.ns import qn
+
+    doc = _write(tmp_path)
+    table = _table_after(doc, "Table 1.")
+    assert len(table.rows) <= docx_report.KEEP_WHOLE_ROWS
+    assert kept(table) == [True] * (len(table.rows) - 1) + [False]  # each row kept with the next: one page
+    assert unsplittable(table)
+    monkeypatch.setattr(docx_report, "KEEP_WHOLE_ROWS", 2)  # as if every table were longer than a page
+    monkeypatch.setattr(docx_report, "KEEP_FIRST_ROWS", 0)
+    table = _table_after(_write(tmp_path), "Table 1.")
+    assert len(table.rows) == 3  # a header and two transcripts: only the header is kept with the next row
+    assert kept(table) == [True, False, False]

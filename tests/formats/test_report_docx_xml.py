@@ -61,20 +61,24 @@ def test_table_rows_match_python_docx_cells_alignment_and_merge() -> None:
     x = Xml(doc)
     ours = doc.add_table(rows=0, cols=5)
     twips = [Inches(w).twips for w in widths]
-    x.table_rows(ours._tbl, header, twips, sid, header=True, merges=[(1, 2), (3, 4)])
-    x.table_rows(ours._tbl, rows, twips, sid, numeric_from=1)
+    x.table_rows(ours._tbl, header, twips, sid, header=True, merges=[(1, 2), (3, 4)], keep=2)
+    x.table_rows(ours._tbl, rows, twips, sid, numeric_from=1, keep=1)
 
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
     theirs = doc.add_table(rows=4, cols=5)
     for i, (row, values) in enumerate(zip(theirs.rows, header + rows, strict=True)):
+        tr_pr = row._tr.get_or_add_trPr()
+        etree.SubElement(tr_pr, f"{w}cantSplit")  # no row breaks across pages
         if i < 2:
-            el = etree.SubElement(row._tr.get_or_add_trPr(), "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader")
-            el.set("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val", "true")
+            etree.SubElement(tr_pr, f"{w}tblHeader").set(f"{w}val", "true")
         for j, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             cell.width = Inches(widths[j])
             p = cell.paragraphs[0]
             p._p.style = sid
             if value:
                 p.add_run(value)
+            if i < 3:  # the header rows and the first body row are kept with the next row
+                p.paragraph_format.keep_with_next = True
             if i >= 2 and j >= 1:
                 p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for a, b in [(1, 2), (3, 4)]:

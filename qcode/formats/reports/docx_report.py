@@ -48,6 +48,10 @@ if TYPE_CHECKING:
 TABLE_STYLES = ("Light Grid Accent 1", "Table Grid")
 """Preferred built-in table style, then a fallback every Word template has."""
 TOC_LEVELS = 2
+KEEP_WHOLE_ROWS = 30
+"""Tables of at most this many rows (9 pt: well under a page) are kept on one page, with their caption."""
+KEEP_FIRST_ROWS = 3
+"""A longer table starts with at least this many body rows under its header (no header alone at a page foot)."""
 Progress = Callable[[int, int, str], None]
 
 
@@ -269,8 +273,13 @@ class _Writer:
             table.columns[j].width = Inches(w)
         twips = [Inches(w).twips for w in widths]
         text_style = self.style_id("Table Text")
-        self.x.table_rows(table._tbl, header_rows, twips, text_style, header=True, merges=merges)
-        self.x.table_rows(table._tbl, rows, twips, text_style, numeric_from=numeric_from, numeric_to=numeric_to)
+        # A table that fits on a page is kept on one page (with its caption, kept with the table); a longer
+        # one starts with at least KEEP_FIRST_ROWS body rows under its header.
+        whole = len(header_rows) + len(rows) <= KEEP_WHOLE_ROWS
+        self.x.table_rows(table._tbl, header_rows, twips, text_style, header=True, merges=merges,
+                          keep=len(header_rows))
+        self.x.table_rows(table._tbl, rows, twips, text_style, numeric_from=numeric_from, numeric_to=numeric_to,
+                          keep=len(rows) - 1 if whole else KEEP_FIRST_ROWS)
         return table
 
     def landscape_on(self, on: bool) -> None:

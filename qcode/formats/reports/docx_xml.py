@@ -128,17 +128,19 @@ class Xml:
     # ------------------------------------------------------------ tables
     def table_rows(self, tbl: _Element, rows: Sequence[Sequence[str]], widths: Sequence[int], text_style: str, *,
                    header: bool = False, numeric_from: int = 99, merges: Sequence[tuple[int, int]] = (),
-                   numeric_to: int = 99) -> None:
+                   numeric_to: int = 99, keep: int = 0) -> None:
         """Append *rows* to *tbl*: one prepared row per shape, deep-copied, its cells' runs filled.
 
         *widths* are twips per grid column. Header rows repeat on each page
         (``w:tblHeader``); body cells from column *numeric_from* to *numeric_to* (excluded) are
         right-aligned. *merges* (grid columns ``a``..``b``, first row only)
-        become one cell with ``w:gridSpan``, as python-docx's ``merge`` makes.
+        become one cell with ``w:gridSpan``, as python-docx's ``merge`` makes. The first *keep*
+        rows are kept with the next one (``w:keepNext`` on their paragraphs), and no row
+        breaks across pages (``w:cantSplit``).
         """
         style = _attr(text_style)
 
-        def row_template(spans: dict[int, int]) -> tuple[BaseOxmlElement, list[int]]:
+        def row_template(spans: dict[int, int], keep_next: bool = False) -> tuple[BaseOxmlElement, list[int]]:
             cells, cols = [], []
             j = 0
             while j < len(widths):
@@ -146,19 +148,20 @@ class Xml:
                 width = sum(widths[j : j + span])
                 grid = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
                 jc = '<w:jc w:val="right"/>' if not header and numeric_from <= j < numeric_to else ""
+                kn = "<w:keepNext/>" if keep_next else ""
                 cells.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/>{grid}</w:tcPr>'
-                             f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{jc}</w:pPr></w:p></w:tc>')
+                             f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{kn}{jc}</w:pPr></w:p></w:tc>')
                 cols.append(j)
                 j += span
-            tr_pr = '<w:trPr><w:tblHeader w:val="true"/></w:trPr>' if header else ""
+            tr_pr = '<w:trPr><w:cantSplit/>' + ('<w:tblHeader w:val="true"/>' if header else "") + '</w:trPr>'
             return self.parse("<w:tr>" + tr_pr + "".join(cells) + "</w:tr>"), cols
 
-        plain = row_template({})
-        first = row_template({a: b - a + 1 for a, b in merges}) if merges else plain
+        shapes = {(m, k): row_template({a: b - a + 1 for a, b in merges} if m else {}, k)
+                  for m in ({False, True} if merges else {False}) for k in {False, keep > 0}}
         for i, values in enumerate(rows):
-            tpl, cols = first if i == 0 else plain
+            tpl, cols = shapes[(bool(merges) and i == 0, i < keep)]
             tr = deepcopy(tpl)
-            tcs = list(tr)[1:] if header else list(tr)  # after w:trPr
+            tcs = list(tr)[1:]  # after w:trPr
             for tc, j in zip(tcs, cols, strict=True):
                 value = values[j] if j < len(values) else ""
                 if value:
