@@ -163,6 +163,10 @@ def compose(text: str, file: str, problems: list[Problem]) -> Node | None:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = f"invalid YAML: {exc.problem or exc.context}."
+        ctx = exc.context_mark
+        if exc.problem and exc.context and ctx is not None and mark is not None and ctx.line != mark.line:
+            # "while parsing a flow sequence" that opened lines above: say where (an unclosed bracket)
+            msg = f"invalid YAML: {exc.problem}, {exc.context.removeprefix('while ')} that starts at line {ctx.line + 1}, column {ctx.column + 1}."
         hint = "Check the indentation and quoting around this line (text containing ': ' or '#' needs quotes)."
         if "nesting depth" in msg:  # PyYAML >= 6.0.4 stops runaway nesting itself
             msg = f"the YAML is nested more than {MAX_DEPTH} levels deep ({msg})"

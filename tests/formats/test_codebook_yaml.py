@@ -215,7 +215,8 @@ def test_format_version_and_missing_codes() -> None:
 
 def test_syntax_error_points_at_the_line() -> None:
     line, col, _, msg = only("codes:\n  - id: a\n    label: [unclosed\n")
-    assert line == 4 and "invalid YAML" in msg  # PyYAML reports the end of input
+    assert line == 4 and "invalid YAML" in msg  # PyYAML reports the end of input...
+    assert "flow sequence that starts at line 3, column 12" in msg  # ...and the bracket left open
     line, col, _, msg = only("codes:\n\t- id: a\n")
     assert (line, col) == (2, 1) and "tabs" in msg
 
