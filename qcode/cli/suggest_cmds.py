@@ -242,3 +242,92 @@ def span_warnings(t: Any, start: int, end: int) -> list[str]:
     who = ", ".join(dict.fromkeys(u.speaker or "?" for u in turns))
     return [f"Note: the coded span runs over {len(turns)} turns ({who}); "
             f"`qcode transcripts show {t.name} --start {start} --end {end}` shows them."]
+
+
+@suggestions_group.command("reject")
+@click.argument("ids", nargs=-1, type=int, required=True)
+@click.option("--coder", help="Coder name (default: [project] coder, $QCODE_CODER or your login).")
+@project_option
+def reject_cmd(project: Project, ids: tuple[int, ...], coder: str | None) -> None:
+    """Reject suggestions IDS: those passages are never suggested again for those codes.
+
+    Example:
+
+    \b
+        qcode suggestions reject 14 15
+    """
+    from qcode.usecases import suggesting
+
+    n = suggesting.reject_all(project, list(ids), coder=coder)
+    say(f"Rejected {n} suggestions.")
+
+
+@cli.command("evaluate")
+@click.option("--coder", help="Use only this coder's codings as the gold standard.")
+@click.option("--unit", type=click.Choice(["turn", "sentence"]), default="turn", show_default=True, help="Unit of analysis.")
+@click.option("--depth", type=int, default=None, help="Roll codes up to this tree depth (1 = top-level themes).")
+@click.option("--folds", type=int, default=5, show_default=True, help="Number of folds (split by transcript).")
+@click.option("--min-score", type=float, default=None, help="Score threshold (default: [suggest] min_score or the calibrated default).")
+@click.option("--per-unit", "per_unit", type=int, default=None,
+              help="Count at most K suggested codes per unit, as `qcode suggest` stores (default: [suggest] per_unit or 3; 0 = no limit).")
+@click.option("--signal", "signals", multiple=True,
+              help="Evaluate only these qcode signals (repeatable, e.g. qcode.learned.v2; default: all). For ablations.")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also draw precision and recall across thresholds into this PNG file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (field names documented in qcode.usecases.evaluation).")
+@project_option
+def evaluate_cmd(project: Project, coder: str | None, unit: str, depth: int | None, folds: int,
+                 min_score: float | None, per_unit: int | None, signals: tuple[str, ...], plot_file: Path | None,
+                 as_json: bool) -> None:
+    """Measure suggestion quality against the project's human codings.
+
+    Transcripts are split into K folds; for each fold qcode learns only from
+    the other transcripts' codings and suggests on the held-out ones. Reports
+    precision, recall and F1 per code and overall (micro, macro), the top-3
+    hit rate, and the same figures, in the same run on the same units, for a
+    plain keyword search and for a plain supervised baseline (TF-IDF over
+    words + one logistic regression per code).
+
+    Example:
+
+    \b
+        qcode evaluate --depth 1 --folds 5 --plot pr.png
+        qcode evaluate --unit sentence --coder amina --json > eval.json
+        qcode evaluate --depth 1 --signal qcode.learned.v2
+    """
+    from qcode.usecases import evaluation
+
+    progress = _bar_progress("Evaluating") if not as_json and stderr_is_terminal() else evaluation.no_progress
+    try:
+        r = evaluation.evaluate(project, coder=coder, unit=unit, depth=depth, folds=folds, min_score=min_score,
+                                per_unit=per_unit, progress=progress, signals=list(signals) or None)
+    finally:
+        if hasattr(progress, "close"):
+            progress.close()
+    if plot_file is not None:
+        evaluation.plot(r, plot_file)
+    if as_json:
+        echo_json(r.to_dict())
+        return
+    say(
+        f"{r.transcripts} transcripts, {r.units} {unit}s ({r.coded_units} coded), {r.words:,} words, "
+        f"{r.folds} folds, depth {r.depth or 'all codes'}, min score {r.min_score:.2f}, "
+        f"at most {r.per_unit or 'any number of'} codes per unit"
+    )
+    say(f"Pipeline: {r.pipeline}; {r.words_per_second:,.0f} words/s over {r.seconds:.1f} s")
+    for note in r.pipeline_notes:
+        say(f"  - {note}")
+    say(f"{'':26}{'precision':>10}{'recall':>8}{'F1':>8}{'macro F1':>10}{'top-3':>8}")
+    rows = (("qcode suggestions", r.suggest), ("supervised baseline", r.supervised), ("keyword baseline", r.baseline))
+    for name, s in rows:
+        say(f"{name:26}{s.micro['precision']:>10.3f}{s.micro['recall']:>8.3f}{s.micro['f1']:>8.3f}"
+                   f"{s.macro['f1']:>10.3f}{s.top3_hit_rate:>8.3f}")
+    for what, ratio in (("supervised", r.ratio_supervised.get("micro_f1")), ("keyword", r.ratio.get("micro_f1"))):
+        say(f"micro-F1 ratio qcode / {what} baseline: {ratio:.2f}" if ratio else f"micro-F1 ratio: the {what} baseline found nothing")
+    say("Per code (support; F1 of qcode, supervised, keyword):")
+    for code, pc in sorted(r.suggest.per_code.items(), key=lambda kv: (-kv[1]["support"], kv[0])):
+        sv = r.supervised.per_code.get(code, {"f1": 0.0})
+        b = r.baseline.per_code.get(code, {"f1": 0.0})
+        say(f"  {code:40} {int(pc['support']):>4}  {pc['f1']:.2f}  {sv['f1']:.2f}  {b['f1']:.2f}")
+    if plot_file is not None:
+        say(f"Precision and recall across thresholds drawn in {plot_file}.")
