@@ -22,7 +22,7 @@ the score.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -175,59 +175,6 @@ class Signal:
     def describe(self) -> list[str]:
         """Notes for the run report (e.g. which codes a model is on for)."""
         return []
-
-
-def segments_of(seg_of: dict[int, tuple[int, int]], cols: Any) -> tuple[Any, Any, Any]:
-    """For the profiles *cols*, the reference columns of their segments (*seg_of*: profile -> (start, end) in
-    a signal's sorted references): (columns, each segment's start among them, the segments' profiles)."""
-    import numpy as np
-
-    want = [int(j) for j in cols if int(j) in seg_of]
-    ranges = [seg_of[j] for j in want]
-    idx = np.concatenate([np.arange(a, b) for a, b in ranges]).astype(np.int64) if ranges else np.zeros(0, np.int64)
-    starts = np.cumsum([0] + [b - a for a, b in ranges[:-1]]).astype(np.int64) if ranges else np.zeros(0, np.int64)
-    return idx, starts, np.array(want, dtype=np.int64)
-
-
-def profile_bounds(n_profiles: int, seg_prof: Any, seg_start: Any, seg_end: Any) -> tuple[Any, Any]:
-    """Per profile, the (start, end) of its segment of a signal's sorted references ((0, 0): none)."""
-    import numpy as np
-
-    lo, hi = np.zeros(n_profiles, dtype=np.int64), np.zeros(n_profiles, dtype=np.int64)
-    lo[seg_prof], hi[seg_prof] = seg_start, seg_end
-    return lo, hi
-
-
-def nearest(D: Any, units: Any, profs: Any, bounds: tuple[Any, Any]) -> Any:
-    """For each (unit, profile) pair, the column of ``D[unit]`` with the largest value among the profile's
-    references (*bounds*: :func:`profile_bounds`; each pair's profile has some); the first of equal
-    values, as ``argmax``. All the pairs' references as one flat array, then its maximum per pair."""
-    import numpy as np
-
-    from qcode.suggest.arrays import ranges
-
-    lo, hi = bounds[0][profs], bounds[1][profs]
-    pair, col = ranges(lo, hi)
-    vals = D[units[pair], col]
-    if not len(vals):
-        return col
-    top = np.maximum.reduceat(vals, np.r_[0, np.cumsum(hi - lo)[:-1]])
-    hit = np.flatnonzero(vals == top[pair])
-    return col[hit[np.r_[True, pair[hit][1:] != pair[hit][:-1]]]]
-
-
-def segment_states(head: str, n_profiles: int, seg_of: dict[int, tuple[int, int]],
-                   state: Callable[[int, int], tuple[Any, ...]]) -> list[str]:
-    """:meth:`Signal.column_states` of a signal whose references are sorted by profile (*seg_of*: profile ->
-    (start, end)): per profile, the digest of *head* and ``state(start, end)`` of its references (None when
-    it has none)."""
-    out = []
-    for j in range(n_profiles):
-        if j not in seg_of:
-            out.append(digest(head, None))
-        else:
-            out.append(digest(head, *state(*seg_of[j])))
-    return out
 
 
 def digest(*parts: Any) -> str:

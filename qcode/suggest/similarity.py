@@ -6,26 +6,9 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from qcode.suggest import learn
-from qcode.suggest.base import (
-    CodeProfile,
-    Passage,
-    Signal,
-    Training,
-    digest,
-    nearest,
-    profile_bounds,
-    register,
-    segment_states,
-    segments_of,
-)
-from qcode.suggest.model_signals import (
-    MIN_CONTRIBUTION,
-    ROW_CHUNK,
-    _ranges,
-    _top_word_arrays,
-    passage_json,
-    word_json_groups,
-)
+from qcode.suggest.base import CodeProfile, Passage, Training, digest, register
+from qcode.suggest.model_signals import _ranges, _top_word_arrays, passage_json
+from qcode.suggest.references import NearestReference
 from qcode.suggest.units import Features
 
 if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
@@ -36,8 +19,8 @@ if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
     from qcode.suggest.model_signals import Flat, Floats, Ints
     from qcode.suggest.pipeline import PipelineInfo
 
-    SimilarityContext = tuple[sp.csr_matrix, NDArray[np.float32]]
-    """The units' TF-IDF rows and their cosines to every vector."""
+    SimilarityContext = tuple[sp.csr_matrix, NDArray[np.float32], NDArray[np.float32]]
+    """The units' TF-IDF rows and their cosines to every vector (twice: these cosines have no floor)."""
 
 SIM_FLOOR = 0.12
 """Cosines below this contribute nothing (unrelated texts share a few words)."""
@@ -57,11 +40,11 @@ def _tf(terms: list[int]) -> dict[int, float]:
 
 
 @register
-class Similarity(Signal):
-    """TF-IDF cosine to the code's description and to its nearest coded passage."""
+class Similarity(NearestReference):
+    """TF-IDF cosine to the code's description and to its nearest coded passage (its references: the vectors)."""
 
     name = "qcode.similarity.v1"
-    kind = "unit"
+    offset, scale, cap = SIM_FLOOR, SIM_SCALE, SIM_CAP
 
     def __init__(self, info: PipelineInfo, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
@@ -117,15 +100,11 @@ class Similarity(Signal):
         prof = np.array([self.index[pid] for pid, _, _ in self.vectors], dtype=np.int64)
         self.order = np.argsort(prof, kind="stable")
         self.M = M[:, self.order].tocsr() if len(self.vectors) else M
-        sorted_prof = prof[self.order]
-        self.seg_start = np.nonzero(np.r_[True, sorted_prof[1:] != sorted_prof[:-1]])[0] if len(prof) else prof
-        self.seg_prof = sorted_prof[self.seg_start]
-        self.seg_end = np.r_[self.seg_start[1:], len(prof)].astype(np.int64) if len(prof) else prof
+        self.set_references(prof[self.order])
         # Dense for the products with the units' rows when small (sparse x dense sums each cosine over
         # the unit's terms in the same order as sparse x sparse: the same values, without the sparse result).
         self.M_dense = self.M.toarray() if self.M.shape[0] * self.M.shape[1] <= DENSE_CELLS else None
         self.col_term = keys
-        self.seg_of = {int(p): (int(a), int(b)) for p, a, b in zip(self.seg_prof, self.seg_start, self.seg_end, strict=True)}
 
     def vec(self, terms: list[int]) -> dict[int, float]:
         """L2-normalised TF-IDF vector of *terms* (sublinear tf)."""
@@ -134,46 +113,32 @@ class Similarity(Signal):
         return {t: w / norm for t, w in v.items()}
 
     def contributions(self, feats: Features, cols: Ints | None = None) -> tuple[Floats, SimilarityContext | None]:
-        """(units x profiles) contributions (of the profiles *cols*, None: all), and the similarity matrix
-        (kept for the evidence; only the columns of those profiles' vectors are filled)."""
+        """(units x profiles) contributions (of the profiles *cols*, None: all), and the context of the
+        evidence (:meth:`~qcode.suggest.references.NearestReference.nearest_contributions`)."""
         import numpy as np
 
-        n, P = len(feats), len(self.profiles)
-        C = np.zeros((n, P))
+        n = len(feats)
         if not self.vectors or not n:
-            return C, None
+            return np.zeros((n, len(self.profiles))), None
         U = self._rows(feats)
-        if cols is None:
-            idx, starts, profs = None, self.seg_start, self.seg_prof
-            D = np.empty((n, self.M.shape[1]), dtype=np.float32)
-            M_dense, M = self.M_dense, self.M
-        else:
-            idx, starts, profs, M_dense, M = self._columns(cols)
-            D = np.zeros((n, self.M.shape[1]), dtype=np.float32)
-            if not len(idx):
-                return C, (U, D)
-        S = D if idx is None else np.empty((n, len(idx)), dtype=np.float32)
-        for a in range(0, n, ROW_CHUNK):
-            rows = U[a:a + ROW_CHUNK] if n > ROW_CHUNK else U  # (slicing a sparse matrix is not free)
-            S[a:a + ROW_CHUNK] = rows @ M_dense if M_dense is not None else (rows @ M).toarray()
-        if idx is not None:
-            D[:, idx] = S
-        best = np.maximum.reduceat(S, starts, axis=1)
-        contrib = np.minimum(SIM_CAP, (best - SIM_FLOOR) * SIM_SCALE)
-        contrib[best < SIM_FLOOR + MIN_CONTRIBUTION / SIM_SCALE] = 0.0
-        C[:, profs] = contrib
-        return C, (U, D)
+        M_dense, M = (self.M_dense, self.M) if cols is None else self._columns(cols)
 
-    def _columns(self, cols: Ints) -> tuple[Any, ...]:
-        """For the profiles *cols*: their vectors (:func:`segments_of`) and the matching columns of the vectors
-        matrix (dense when it is); kept for the run's transcripts."""
+        def product(a: int, b: int, idx: Any) -> Any:
+            rows = U[a:b] if n > self.row_chunk else U  # (slicing a sparse matrix is not free)
+            return rows @ M_dense if M_dense is not None else (rows @ M).toarray()
 
+        C, D, E = self.nearest_contributions(n, cols, product)
+        return C, (U, D, E)
+
+    def _columns(self, cols: Ints) -> tuple[Any, Any]:
+        """The columns of the vectors matrix (dense when it is) of the profiles *cols*' vectors; kept for the
+        run's transcripts."""
         key = tuple(int(j) for j in cols)
         memo = self._columns_of
         if key not in memo:
-            idx, starts, profs = segments_of(self.seg_of, cols)
+            idx = self.segments(cols)[0]
             memo.clear()
-            memo[key] = (idx, starts, profs, None if self.M_dense is None else self.M_dense[:, idx], self.M[:, idx].tocsr())
+            memo[key] = (None if self.M_dense is None else self.M_dense[:, idx], self.M[:, idx].tocsr())
         return memo[key]
 
     def _rows(self, feats: Features) -> sp.csr_matrix:
@@ -186,7 +151,7 @@ class Similarity(Signal):
 
         head = digest(self.name, self.keys, self.key_idf, self.unseen_idf)
         Mc = self.M.tocsc()
-        tails = self._tails()
+        tails = self.tails()
 
         def state(a: int, b: int) -> tuple[Any, ...]:
             lo, hi = int(Mc.indptr[a]), int(Mc.indptr[b])
@@ -196,47 +161,19 @@ class Similarity(Signal):
             o = np.lexsort((terms, vec))
             return np.diff(Mc.indptr[a:b + 1]), terms[o], vals[o], tails[a:b]
 
-        return segment_states(head, len(self.profiles), self.seg_of, state)
+        return self.reference_states(head, state)
 
-    def explain_json_many(self, feats: Features, units: Ints, profs: Ints, ctx: SimilarityContext) -> tuple[list[str], Flat]:
-        """(data as JSON text, words) of each (unit, profile) pair: the nearest vector and the words shared with it.
+    def evidence_words(self, feats: Features, units: Ints, best: Ints, rows: Any) -> Flat:
+        """The unit's terms by their share of the cosine (TF-IDF weight times the vector's)."""
+        owner, idx = _ranges(rows.indptr[units], rows.indptr[units + 1])
+        cols = rows.indices[idx]
+        weight = rows.data[idx] * self._m_value(cols, best[owner])
+        return _top_word_arrays(owner, weight, self.col_term[cols])
 
-        The data is the compact evidence of :mod:`qcode.suggest.evidence`
-        (``[cosine, lemmas]``, plus the coding id for a coded passage), written
-        as JSON text directly because a run keeps tens of thousands of them.
-        The words come in the flat form (pair, term) of :func:`word_span_arrays`.
-        """
-        import numpy as np
-
-        U, D = ctx
-        best = nearest(D, units, profs, self._seg_bounds())
-        sims = np.round(D[units, best].astype(np.float64), 6).tolist()
-        owner, idx = _ranges(U.indptr[units], U.indptr[units + 1])
-        cols = U.indices[idx]
-        weight = U.data[idx] * self._m_value(cols, best[owner])
-        words = _top_word_arrays(owner, weight, self.col_term[cols])
-        listed = word_json_groups(self.info.nlp.vocab.strings, words, len(units))
-        tails = self._tails()
-        frags = list(map("[{!r},[{}]{}]".format, sims, listed, map(tails.__getitem__, best.tolist())))
-        return frags, words
-
-    def _seg_bounds(self) -> tuple[Ints, Ints]:
-        bounds = getattr(self, "_bounds", None)
-        if bounds is None:
-            self._bounds = bounds = profile_bounds(len(self.profiles), self.seg_prof, self.seg_start, self.seg_end)
-        return bounds
-
-    def _tails(self) -> list[str]:
-        """Per vector (in sorted order), what follows the words in the evidence data."""
-
-        tails: list[str] | None = getattr(self, "_tails_of", None)
-        if tails is None or len(tails) != len(self.vectors):
-            out: list[str] = []
-            for pos in range(len(self.vectors)):
-                _, _, passage = self.vectors[int(self.order[pos])]
-                out.append("" if passage is None else "," + passage_json(passage))
-            self._tails_of = tails = out
-        return tails
+    def tail(self, k: int) -> str:
+        """A codebook text: nothing; a coded passage: its coding id (or quote)."""
+        passage = self.vectors[int(self.order[k])][2]
+        return "" if passage is None else "," + passage_json(passage)
 
     def _m_value(self, rows: NDArray[np.integer[Any]], cols: Ints) -> Floats:
         """``M[rows, cols]`` elementwise (M is sparse)."""

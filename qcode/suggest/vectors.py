@@ -58,24 +58,9 @@ from collections.abc import Callable
 from typing import Any
 
 from qcode.suggest.arrays import HashIndex, unique
-from qcode.suggest.base import (
-    CodeProfile,
-    Signal,
-    Training,
-    digest,
-    nearest,
-    profile_bounds,
-    register,
-    segment_states,
-    segments_of,
-)
-from qcode.suggest.model_signals import (
-    MIN_CONTRIBUTION,
-    _ranges,
-    _top_word_arrays,
-    passage_json,
-    word_json_groups,
-)
+from qcode.suggest.base import CodeProfile, Training, digest, register
+from qcode.suggest.model_signals import _ranges, _top_word_arrays, passage_json
+from qcode.suggest.references import NearestReference
 from qcode.suggest.units import Features
 
 VEC_FLOOR = 0.55
@@ -95,7 +80,6 @@ close to any reference about it ("mois ça" near "Un mois je fais 400 euros, le 
 MIN_CENTRE_UNITS = 50
 """With fewer training units, the common component is the mean of the vectors table."""
 SNIPPET = 80
-ROW_CHUNK = 4096
 
 
 def has_vectors(nlp: Any) -> bool:
@@ -248,11 +232,11 @@ class _RowLookup:
 
 
 @register
-class Vectors(Signal):
-    """Cosine of mean word vectors to the code's texts and to its nearest coded passage."""
+class Vectors(NearestReference):
+    """Cosine of mean word vectors to the code's texts and to its nearest coded passage (its references)."""
 
     name = "qcode.vectors.v1"
-    kind = "unit"
+    scale, cap, row_chunk = VEC_SCALE, VEC_CAP, 4096
 
     def __init__(self, info: Any, profiles: list[CodeProfile]) -> None:
         super().__init__(info, profiles)
@@ -333,69 +317,34 @@ class Vectors(Signal):
         keep = np.linalg.norm(R, axis=1) > 0
         self.R = R[keep]
         self.sorted_refs = [r for r, k in zip(self.sorted_refs, keep.tolist(), strict=True) if k]
-        sorted_prof = np.array([j for j, _, _, _ in self.sorted_refs], dtype=np.int64)
-        if len(sorted_prof):
-            self.seg_start = np.nonzero(np.r_[True, sorted_prof[1:] != sorted_prof[:-1]])[0]
-            self.seg_prof = sorted_prof[self.seg_start]
-            self.seg_end = np.r_[self.seg_start[1:], len(sorted_prof)].astype(np.int64)
-        else:
-            self.seg_start = self.seg_prof = self.seg_end = sorted_prof
-        self.seg_of = {int(p): (int(a), int(b)) for p, a, b in zip(self.seg_prof, self.seg_start, self.seg_end, strict=True)}
+        self.set_references(np.array([j for j, _, _, _ in self.sorted_refs], dtype=np.int64))
         text_floor, passage_floor = self.vt.floors
         self.floor = np.array([text_floor if kind == "t" else passage_floor for _, _, kind, _ in self.sorted_refs], dtype=np.float32)
-        self._tails_of: list[str] | None = None
-        self._bounds: tuple[Any, Any] | None = None
 
     # ------------------------------------------------------------ scoring
     def contributions(self, feats: Features, cols: Any = None) -> tuple[Any, Any]:
-        """(units x profiles) contributions (of the profiles *cols*, None: all), and (cosines, cosines above the
-        floors) for the evidence."""
+        """(units x profiles) contributions (of the profiles *cols*, None: all), and (None, cosines, cosines
+        above the floors) for the evidence."""
         import numpy as np
 
-        n, P = len(feats), len(self.profiles)
-        C = np.zeros((n, P))
+        n = len(feats)
         if not self.on or not n or not len(self.sorted_refs):
-            return C, None
+            return np.zeros((n, len(self.profiles))), None
         U = self._unit_vectors(feats.ptr, feats.terms, MIN_UNIT_TERMS)
-        if cols is None:
-            idx, starts, profs = None, self.seg_start, self.seg_prof
-            D = np.empty((n, len(self.sorted_refs)), dtype=np.float32)
-        else:
-            idx, starts, profs = segments_of(self.seg_of, cols)
-            D = np.zeros((n, len(self.sorted_refs)), dtype=np.float32)
-            if not len(idx):
-                return C, (D, D - self.floor)
-        R = self.R if idx is None else self.R[idx]
-        S = D if idx is None else np.empty((n, len(idx)), dtype=np.float32)
-        for a in range(0, n, ROW_CHUNK):
-            S[a:a + ROW_CHUNK] = U[a:a + ROW_CHUNK] @ R.T
-        if idx is not None:
-            D[:, idx] = S
-        E = D - self.floor
-        best = np.maximum.reduceat(E if idx is None else E[:, idx], starts, axis=1)
-        contrib = np.minimum(VEC_CAP, best * VEC_SCALE)
-        contrib[best < MIN_CONTRIBUTION / VEC_SCALE] = 0.0
-        C[:, profs] = contrib
-        return C, (D, E)
+        C, D, E = self.nearest_contributions(
+            n, cols, lambda a, b, idx: U[a:b] @ (self.R if idx is None else self.R[idx]).T, self.floor)
+        return C, (None, D, E)
 
     def column_states(self) -> list[str]:
         if self.vt is None or not self.on:
             return [digest(self.name, None)] * len(self.profiles)
         head = digest(self.name, self.vt.name, self.mu, self.vt.floors)
-        tails = self._tails()
-        return segment_states(head, len(self.profiles), self.seg_of,
-                              lambda a, b: (self.R[a:b], self.floor[a:b], tails[a:b]))
+        tails = self.tails()
+        return self.reference_states(head, lambda a, b: (self.R[a:b], self.floor[a:b], tails[a:b]))
 
     # ------------------------------------------------------------ evidence
-    def _nearest(self, units: Any, profs: Any, E: Any) -> Any:
-        """The reference of each pair's profile with the largest cosine above its floor."""
-        if self._bounds is None:
-            self._bounds = profile_bounds(len(self.profiles), self.seg_prof, self.seg_start, self.seg_end)
-        return nearest(E, units, profs, self._bounds)
-
-    def _words(self, feats: Features, units: Any, best: Any) -> Any:
-        """The unit's terms with the largest positive share of the cosine to reference ``best[k]``, in the flat
-        form (pair, term) of :func:`~qcode.suggest.model_signals.word_span_arrays`."""
+    def evidence_words(self, feats: Features, units: Any, best: Any, rows: Any) -> Any:
+        """The unit's terms with the largest positive share of the cosine to reference ``best[k]``."""
         import numpy as np
 
         owner, idx = _ranges(feats.ptr[units], feats.ptr[units + 1])
@@ -410,32 +359,10 @@ class Vectors(Signal):
         weight = np.einsum("ij,ij->i", self.table[rows] - self.mu, self.R[best[owner]])
         return _top_word_arrays(owner, weight.astype(np.float64), terms)
 
-    def _tails(self) -> list[str]:
-        """Per reference (sorted order), what follows the words in the evidence data, as JSON text."""
-        if self._tails_of is None:
-            out = []
-            for _, _, kind, ref in self.sorted_refs:
-                if kind == "t":
-                    out.append(',"t",' + json.dumps(ref, ensure_ascii=False))
-                else:
-                    out.append(',"c",' + passage_json(ref))
-            self._tails_of = out
-        return self._tails_of
-
-    def explain_json_many(self, feats: Features, units: Any, profs: Any, ctx: Any) -> tuple[list[str], Any]:
-        """(data as JSON text, words) of each (unit, profile) pair (format in the module docstring)."""
-        import numpy as np
-
-        D, E = ctx
-        units = np.asarray(units, dtype=np.int64)
-        profs = np.asarray(profs, dtype=np.int64)
-        best = self._nearest(units, profs, E)
-        sims = np.round(D[units, best].astype(np.float64), 6).tolist()
-        words = self._words(feats, units, best)
-        listed = word_json_groups(self.info.nlp.vocab.strings, words, len(units))
-        tails = self._tails()
-        return list(map("[{!r},[{}]{}]".format, sims, listed, map(tails.__getitem__, best.tolist()))), words
-
+    def tail(self, k: int) -> str:
+        """A codebook text: ``"t"`` and its snippet; a coded passage: ``"c"`` and its coding id (or quote)."""
+        _, _, kind, ref = self.sorted_refs[k]
+        return ',"t",' + json.dumps(ref, ensure_ascii=False) if kind == "t" else ',"c",' + passage_json(ref)
 
     def describe(self) -> list[str]:
         if self.vt is None:

