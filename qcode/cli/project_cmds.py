@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -240,35 +239,15 @@ def status_cmd(project: Project, as_json: bool) -> None:
         qcode status
         qcode status --json
     """
-    from collections import Counter
+    from qcode.usecases.project import project_status
 
-    from qcode.usecases.codebook import codebook_file_status
-    from qcode.usecases.settings import coder_and_source
-
-    store = project.store
-    coder, coder_source = coder_and_source(project.settings)
-    summaries = store.transcripts.summaries()
-    codings = store.codings.list()
-    coders = Counter(c.coder for c in codings)
-    used = {c.code_id for c in codings}
-    book = project.codebook
-    active = [c for c in book.codes if not c.retired]
-    file = codebook_file_status(project)
-    sugg = store.suggestions.counts()
-    memos = len(store.memos.list())
-    data: dict[str, Any] = {
-        "project": project.settings.name, "database": project.where, "coder": coder, "coder_from": coder_source,
-        "transcripts": len(summaries), "words": sum(s.words for s in summaries), "turns": sum(s.turns for s in summaries),
-        "codebook": {"title": book.title, "version": book.version or None, "codes": len(active),
-                     "codes_used": len(used & {c.id for c in active}), "file": file.shown or None, "file_state": file.state},
-        "codings": len(codings), "coders": dict(coders.most_common()), "memos": memos,
-        "suggestions": {k: int(sugg.get(k, 0)) for k in ("pending", "accepted", "rejected")},
-    }
+    data, file = project_status(project)
+    coders: dict[str, int] = data["coders"]
     if as_json:
         echo_json(data)
         return
     say(f"Project {data['project']} ({project.where})", bold=True)
-    say(f"  coder        {coder} (from {coder_source})")
+    say(f"  coder        {data['coder']} (from {data['coder_from']})")
     say(f"  transcripts  {data['transcripts']:,} ({data['words']:,} words, {data['turns']:,} turns)")
     cb = data["codebook"]
     version = f" {cb['version']}" if cb["version"] else ""
@@ -276,18 +255,18 @@ def status_cmd(project: Project, as_json: bool) -> None:
              "invalid": ", its file has errors", "missing": ", its file is missing"}[file.state]
     say(f"  codebook     {cb['title']}{version}: {cb['codes']} codes, {cb['codes_used']} used"
         + (f" (file {file.shown}{where})" if file.shown else where))
-    who = ", ".join(f"{c} {n:,}" for c, n in coders.most_common(6)) + (" ..." if len(coders) > 6 else "")
+    who = ", ".join(f"{c} {n:,}" for c, n in list(coders.items())[:6]) + (" ..." if len(coders) > 6 else "")
     say(f"  codings      {data['codings']:,}" + (f" by {len(coders)} coder(s): {who}" if coders else ""))
     s = data["suggestions"]
     say(f"  suggestions  {s['pending']:,} pending, {s['accepted']:,} accepted, {s['rejected']:,} rejected")
-    say(f"  memos        {memos:,}")
+    say(f"  memos        {data['memos']:,}")
     if file.needs_attention:
         say(file.message(), fg="yellow")
-    if not summaries:
+    if not data["transcripts"]:
         say("Next: import transcripts with `qcode import FILES...`.")
     elif s["pending"]:
         say("Next: review the pending suggestions in the app (F5) or with `qcode suggestions`.")
-    elif not codings:
+    elif not data["codings"]:
         say("Next: code in the app (`qcode`), or get suggestions with `qcode suggest`.")
     elif len(coders) > 1:
         say("Next: compare the coders with `qcode agreement`, or write a report with `qcode report`.")

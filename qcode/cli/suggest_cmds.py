@@ -181,16 +181,9 @@ def accept_cmd(project: Project, ids: tuple[int, ...], coder: str | None, start:
     if (start is not None or end is not None) and len(set(ids)) != 1:
         raise SuggestError("--start and --end adjust the span of one suggestion; nothing was accepted.",
                            hint="Give one suggestion id with them, e.g. `qcode suggestions accept 12 --start 1040 --end 1102`.")
-    widened = ""
-    if start is not None or end is not None:
-        t = project.transcript(project.store.suggestions.get(ids[0]).transcript_id)
-        s2, e2 = word_edges(t.text, start, end)
-        if (s2, e2) != (start, end):
-            widened = f"The span was widened to whole words: {s2 if start is not None else 'start'}-{e2 if end is not None else 'end'}."
-        start, end = s2, e2
-    out = suggesting.accept_all(project, list(ids), coder=coder, start=start, end=end)
-    if widened:
-        say(widened, fg="yellow")
+    out = suggesting.accept_all(project, list(ids), coder=coder, start=start, end=end, whole_words=True)
+    if (start is not None and out[0].start != start) or (end is not None and out[0].end != end):
+        say(f"The span was widened to whole words: {out[0].start}-{out[0].end}.", fg="yellow")
     for c in out:
         say(f"Coding {c.id}: {c.code_id} on {c.start}-{c.end} by {c.coder}.")
     if start is not None or end is not None:
@@ -219,17 +212,6 @@ def excerpt(quote: str, at: list[int], width: int = EXCERPT) -> str:
         space = quote.rfind(" ", hi - 12, hi)
         hi = space if space > first else hi
     return ("…" if lo else "") + quote[lo:hi] + ("…" if hi < len(quote) else "")
-
-
-def word_edges(text: str, start: int | None, end: int | None) -> tuple[int | None, int | None]:
-    """*start* moved back and *end* forward to the edges of the words they cut (None stays None)."""
-    if start is not None and 0 < start < len(text):
-        while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
-            start -= 1
-    if end is not None and 0 < end < len(text):
-        while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
-            end += 1
-    return start, end
 
 
 def span_warnings(t: Any, start: int, end: int) -> list[str]:

@@ -68,3 +68,14 @@ def snippet(text: str, start: int, end: int, width: int = 40) -> str:
     right = min(len(text), end + width)
     out = text[left:right].replace("\n", " ")
     return ("…" if left else "") + out + ("…" if right < len(text) else "")
+
+
+def word_edges(text: str, start: int | None, end: int | None) -> tuple[int | None, int | None]:
+    """*start* moved back and *end* forward to the edges of the words they cut (None stays None)."""
+    if start is not None and 0 < start < len(text):
+        while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+            start -= 1
+    if end is not None and 0 < end < len(text):
+        while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+            end += 1
+    return start, end

@@ -19,6 +19,7 @@ from qcode.storage import Store
 
 if TYPE_CHECKING:
     from qcode.storage.postgres import ServerInfo
+    from qcode.usecases.codebook import CodebookFileStatus
 from qcode.usecases.settings import (
     DATA_DIR,
     DB_FILE,
@@ -346,3 +347,31 @@ def participant_text(project: Project) -> dict[int, str]:
 def transcript_names(project: Project) -> dict[int, str]:
     """Each transcript's name by its id."""
     return {s.id: s.name for s in project.store.transcripts.summaries()}
+
+
+def project_status(project: Project) -> tuple[dict[str, Any], CodebookFileStatus]:
+    """What ``qcode status`` shows (as JSON-ready data), and how the codebook file compares with the project's."""
+    from collections import Counter
+
+    from qcode.usecases.codebook import codebook_file_status
+    from qcode.usecases.settings import coder_and_source
+
+    store = project.store
+    coder, coder_source = coder_and_source(project.settings)
+    summaries = store.transcripts.summaries()
+    codings = store.codings.list()
+    used = {c.code_id for c in codings}
+    book = project.codebook
+    active = [c for c in book.codes if not c.retired]
+    file = codebook_file_status(project)
+    sugg = store.suggestions.counts()
+    data: dict[str, Any] = {
+        "project": project.settings.name, "database": project.where, "coder": coder, "coder_from": coder_source,
+        "transcripts": len(summaries), "words": sum(s.words for s in summaries), "turns": sum(s.turns for s in summaries),
+        "codebook": {"title": book.title, "version": book.version or None, "codes": len(active),
+                     "codes_used": len(used & {c.id for c in active}), "file": file.shown or None, "file_state": file.state},
+        "codings": len(codings), "coders": dict(Counter(c.coder for c in codings).most_common()),
+        "memos": len(store.memos.list()),
+        "suggestions": {k: int(sugg.get(k, 0)) for k in ("pending", "accepted", "rejected")},
+    }
+    return data, file

@@ -34,6 +34,7 @@ from typing import Any
 
 from qcode.core.coding import Coding
 from qcode.core.errors import SuggestError
+from qcode.core.text import word_edges
 from qcode.storage.interface import SuggestionRow
 from qcode.usecases import blind, suggest_writer
 from qcode.usecases.coding import Change, History, apply_code
@@ -443,12 +444,15 @@ def _pending_row(project: Project, suggestion_id: int) -> SuggestionRow:
     return r
 
 
-def _adjusted_span(project: Project, r: SuggestionRow, start: int | None, end: int | None) -> tuple[int, int]:
+def _adjusted_span(project: Project, r: SuggestionRow, start: int | None, end: int | None,
+                   whole_words: bool = False) -> tuple[int, int]:
     """The span to code when accepting *r* with *start*/*end* (None: the suggestion's own); see :func:`accept`."""
-    a, b = r.start if start is None else start, r.end if end is None else end
     if start is None and end is None:
-        return a, b
+        return r.start, r.end
     t = project.transcript(r.transcript_id)
+    if whole_words:
+        start, end = word_edges(t.text, start, end)
+    a, b = r.start if start is None else start, r.end if end is None else end
     t.check_span(a, b)
     example = f"qcode suggestions accept {r.id} --start {r.start} --end {r.end}"
     if b <= r.start or a >= r.end:
@@ -480,6 +484,7 @@ def accept(
     end: int | None = None,
     coder: str | None = None,
     history: History | None = None,
+    whole_words: bool = False,
 ) -> Coding:
     """Turn a pending suggestion into a coding (origin "suggestion", evidence kept), optionally resized.
 
@@ -487,12 +492,13 @@ def accept(
     it). With one end only, the other is the suggestion's and the span stays
     in the suggestion's turn: a stray offset would otherwise code thousands of
     characters the evidence says nothing about. With both ends given, the
-    span may cross turns, as a manual coding may.
+    span may cross turns, as a manual coding may. With *whole_words*, an
+    offset inside a word moves to that word's edge (offsets typed by hand).
     """
     coder = coder or project.coder
     with project.store.transaction():
         r = _pending_row(project, suggestion_id)
-        a, b = _adjusted_span(project, r, start, end)
+        a, b = _adjusted_span(project, r, start, end, whole_words)
         coding = apply_code(
             project, r.transcript_id, a, b, r.code_id,
             coder=coder, origin="suggestion", evidence={**_views(project, [r])[0].evidence, "suggestion_id": r.id, "score": r.score},
@@ -518,12 +524,13 @@ def accept_all(
     start: int | None = None,
     end: int | None = None,
     history: History | None = None,
+    whole_words: bool = False,
 ) -> list[Coding]:
     """Accept several suggestions in one transaction (all or none; one undo step)."""
     out: list[Coding] = []
     with project.store.transaction():
         for sid in dict.fromkeys(ids):
-            out.append(accept(project, sid, coder=coder, start=start, end=end))
+            out.append(accept(project, sid, coder=coder, start=start, end=end, whole_words=whole_words))
     if history is not None and out:
         with history.group(f"accept {len(out)} suggestions"):
             for c in out:
