@@ -42,3 +42,18 @@ def test_in_vivo_label_from_a_quote(quote: str, label: str) -> None:
     from qcode.core.text import label_from_quote
 
     assert label_from_quote(quote) == label
+
+
+@pytest.mark.parametrize(("start", "end", "expected"), [
+    (2, 12, (0, 14)),       # inside "Unstable" and inside "week": out to the words' edges
+    (0, 8, (0, 8)),         # already whole words
+    (9, 14, (9, 14)),       # spaces and punctuation are edges
+    (None, 12, (None, 14)),  # one end only: the other stays None
+    (4, None, (0, None)),
+    (16, 18, (16, 19)),     # a hyphen is an edge; accented letters are letters
+])
+def test_word_edges_move_typed_offsets_out_of_words(start, end, expected) -> None:
+    from qcode.core.text import word_edges
+
+    text = "Unstable, week é-té."
+    assert word_edges(text, start, end) == expected
