@@ -74,9 +74,10 @@ VEC_SCALE = 1.6
 VEC_CAP = 0.7
 MIN_TEXT_TERMS = 3
 """Codebook texts with fewer content words (labels) are not references of their own."""
-MIN_UNIT_TERMS = 2
-"""Units with fewer content words get nothing from this signal: the mean vector of one word is that word,
-close to any reference about it ("mois ça" near "Un mois je fais 400 euros, le mois d'après 60.")."""
+MIN_UNIT_TERMS = 3
+"""Units with fewer content words get nothing from this signal: the mean vector of one or two words is
+close to any reference about one of them ("mois ça", "par mois par exemple vous" near "Un mois je fais 400
+euros, le mois d'après 60."), as codebook texts with fewer are no references of their own."""
 MIN_CENTRE_UNITS = 50
 """With fewer training units, the common component is the mean of the vectors table."""
 SNIPPET = 80
