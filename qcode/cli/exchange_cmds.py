@@ -48,18 +48,9 @@ def export_cmd(project: Project, fmt: str, output: Path, positions: str, force: 
 
 def import_projects(project: Project, paths: list[Path], as_json: bool, dry_run: bool = False) -> None:
     """Import other tools' projects (called by ``qcode import`` for .qdpx, .qde, QualCoder and Taguette)."""
-    from qcode.usecases.refi_import import import_project, preview_project
+    from qcode.usecases.refi_import import import_project
 
-    if dry_run:
-        previews = [preview_project(p) for p in paths]
-        if as_json:
-            echo_json(previews)
-        for pv in [] if as_json else previews:
-            say(f"{pv['path']}: {pv['tool']} project, positions {pv['positions']}: {pv['sources']} sources, "
-                       f"{pv['codes']} codes, {pv['users']} coders, {pv['selections']} selections (nothing stored).")
-        return
-
-    reports = [import_project(project, p) for p in paths]
+    reports = [import_project(project, p, dry_run=dry_run) for p in paths]
     if as_json:
         echo_json([r.to_dict() for r in reports])
         return

@@ -58,6 +58,8 @@ class ProjectImportReport:
     tool: str = ""
     positions: str = "codepoints"
     sources: list[str] = field(default_factory=list)
+    reused_sources: list[str] = field(default_factory=list)
+    """Sources whose text the project already has: their codings go on that transcript."""
     skipped_sources: list[str] = field(default_factory=list)
     codes_added: int = 0
     codes_reused: int = 0
@@ -65,6 +67,9 @@ class ProjectImportReport:
     codings: int = 0
     duplicates: int = 0
     """Codings given twice in the file (same span, code and coder), imported once."""
+    already: int = 0
+    """Codings the project already has (same transcript, span, code and coder), not imported again."""
+    dry_run: bool = False
     exact: int = 0
     adjusted: list[str] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
@@ -81,20 +86,27 @@ class ProjectImportReport:
         return d
 
     def lines(self) -> list[str]:
+        verb = "Would import (--dry-run: nothing was stored)" if self.dry_run else "Imported"
         out = [
-            f"Imported {self.path.name} ({self.tool}, positions: {self.positions}): {len(self.sources)} sources, "
-            f"{self.codes_added} new codes ({self.codes_reused} already there), {len(self.coders)} coders "
-            f"({', '.join(self.coders) or 'none'}), {self.codings} codings, {self.memos} memos, "
-            f"{self.participants} participants.",
+            f"{verb} {self.path.name} ({self.tool}, positions: {self.positions}): {len(self.sources)} new sources"
+            + (f" and {len(self.reused_sources)} already in the project" if self.reused_sources else "")
+            + f", {self.codes_added} new codes ({self.codes_reused} already there), {len(self.coders)} coders "
+            f"({', '.join(self.coders) or 'none'}), {self.codings} codings"
+            + (f" ({self.already} already in the project)" if self.already else "")
+            + f", {self.memos} memos, {self.participants} participants.",
             f"Selections: {self.exact} exact, {len(self.adjusted)} adjusted, {len(self.unplaced)} not placed"
             + (f"; {self.duplicates} duplicate codings imported once." if self.duplicates else "."),
         ]
+        out += [f"  already in the project: {s}" for s in self.reused_sources]
         out += [f"  skipped source: {s}" for s in self.skipped_sources]
         out += [f"  adjusted: {a}" for a in self.adjusted]
         out += [f"  not placed: {u.source} {u.start}-{u.end}: {u.reason}" for u in self.unplaced]
         out += [f"  warning: {w}" for w in self.warnings]
         if self.backup:
             out.append(f"Backup of the project before the import: {self.backup}")
+        if self.unplaced and not self.dry_run:
+            out.append("The selections not placed were not imported (the rest was); `qcode restore` with the backup "
+                       "above undoes the import.")
         return out
 
 
@@ -378,25 +390,27 @@ def _typed(value: Any, qtype: str) -> Any:
     return value
 
 
-def preview_project(path: Path) -> dict[str, Any]:
-    """What :func:`import_project` would read from *path* (``qcode import --dry-run``)."""
-    model = read_any(Path(path))
-    return {"path": str(path), "tool": origin_name(model.origin), "positions": choose_convention(model).name,
-            "sources": len(model.sources), "codes": len(model.codebook), "users": len(model.users),
-            "selections": sum(len(s.selections) for s in model.sources), "warnings": model.warnings}
+class _DryRun(Exception):
+    """Raised inside the import's transaction to undo it (``--dry-run``)."""
 
 
-def import_project(project: Project, path: Path) -> ProjectImportReport:
-    """Import another tool's project file or folder into *project* (all or nothing)."""
+def import_project(project: Project, path: Path, dry_run: bool = False) -> ProjectImportReport:
+    """Import another tool's project file or folder into *project* (all or nothing).
+
+    A source whose text the project already has (imported before, or exported
+    from this project) is not added again: its codings go on that transcript,
+    those already there (same span, code and coder) skipped. With *dry_run*
+    everything is done, then undone: the report says what an import would do.
+    """
     path = Path(path)
     model = read_any(path)
-    report = ProjectImportReport(path, origin=model.origin, tool=origin_name(model.origin))
+    report = ProjectImportReport(path, origin=model.origin, tool=origin_name(model.origin), dry_run=dry_run)
     conv = choose_convention(model)
     report.positions = conv.name
     ctx = _Ctx(project, model, report)
     _coders(ctx)
     store = project.store
-    if store.path is not None:
+    if store.path is not None and not dry_run:
         report.backup = store.backup(project.data_dir / "backups", reason="before-import-project")
     undo: list[tuple[Path, str | None]] = []
     try:
@@ -405,6 +419,10 @@ def import_project(project: Project, path: Path) -> ProjectImportReport:
             if merged is not None:
                 undo = _write_codebook(ctx, merged)
             _place_all(ctx, conv)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        _undo_files(undo)
     except BaseException:
         _undo_files(undo)
         project.invalidate(codebook=True)
@@ -434,6 +452,9 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
     used_by_sources = {g for s in model.sources for g in s.values}
     var_info = _attributes(ctx, used_by_sources)
     known = {s.name for s in store.transcripts.summaries()}
+    by_text: dict[str, list[tuple[int, str]]] = {}
+    for tid_, (sha, name_) in sorted(store.transcripts.hashes().items()):
+        by_text.setdefault(sha, []).append((tid_, name_))
     taken_guids = store.codings.guids()
     source_tid: dict[str, int] = {}
     codebook_hash = project.codebook_hash
@@ -447,26 +468,38 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
             report.skipped_sources.append(f"{src.name}: empty text")
             continue
         t = _transcript(model, src, project)
-        dup = store.transcripts.by_source_hash(t.source.sha256) if t.source else None
-        if dup is not None and dup[0] not in source_tid.values():  # in the project before; twins in the file stay
-            report.skipped_sources.append(f"{src.name}: already in the project as '{dup[1]}'")
+        twins = by_text.get(hashlib.sha256(t.text.encode("utf-8")).hexdigest(), [])
+        dup = next((d for d in twins if d[0] not in source_tid.values()), None)  # (twins in the file: one each)
+        source_dup = store.transcripts.by_source_hash(t.source.sha256) if t.source and not twins else None
+        already: set[tuple[int, int, str, str]] = set()
+        if dup is not None:  # the same text: its codings go there
+            tid = dup[0]
+            source_tid[src.guid] = tid
+            report.reused_sources.append(f"{src.name}: as '{dup[1]}'")
+            already = {(c.start, c.end, c.code_id, c.coder) for c in store.codings.list(transcript_id=tid)}
+        elif source_dup is not None and source_dup[0] not in source_tid.values():  # same file, another text
+            report.skipped_sources.append(f"{src.name}: imported before as '{source_dup[1]}', whose text has changed")
+            for sel in src.selections:
+                report.unplaced.append(Unplaced(src.name, sel.guid, sel.start, sel.end,
+                                                f"'{source_dup[1]}' was edited since: its offsets may not fit"))
             continue
-        base = t.name or slugify(src.name)
-        name, n = base, 2
-        while name in known:
-            name, n = f"{base}-{n}", n + 1
-        t.name = name
-        known.add(name)
-        t.language = t.language or project.settings.language
-        t.attributes = {var_info[g][0]: _typed(v, var_info[g][1]) for g, v in src.values.items() if g in var_info}
-        speakers = dict(t.speakers)
-        t.speakers = {}
-        tid = store.transcripts.add(t, source_bytes=src.text.encode("utf-8"))
-        source_tid[src.guid] = tid
-        report.sources.append(name)
-        for label, pname in speakers.items():
-            if pname:
-                store.participants.link_speaker(tid, label, pname)
+        else:
+            base = t.name or slugify(src.name)
+            name, n = base, 2
+            while name in known:
+                name, n = f"{base}-{n}", n + 1
+            t.name = name
+            known.add(name)
+            t.language = t.language or project.settings.language
+            t.attributes = {var_info[g][0]: _typed(v, var_info[g][1]) for g, v in src.values.items() if g in var_info}
+            speakers = dict(t.speakers)
+            t.speakers = {}
+            tid = store.transcripts.add(t, source_bytes=src.text.encode("utf-8"))
+            source_tid[src.guid] = tid
+            report.sources.append(name)
+            for label, pname in speakers.items():
+                if pname:
+                    store.participants.link_speaker(tid, label, pname)
         memo("transcript", str(tid), src.note_refs)
         assert t.source_map is not None
         side = (model.extra.get("sources") or {}).get(src.guid, {}) if model.extra else {}
@@ -486,6 +519,10 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
             if not sel.codings:
                 if sel.note_refs:  # an annotation: a selection with a note and no code
                     memo("transcript", str(tid), sel.note_refs)
+                continue
+            if not any(c.code_guid in ctx.code_ids for c in sel.codings):
+                report.unplaced.append(Unplaced(src.name, sel.guid, sel.start, sel.end,
+                                                f"its code {sel.codings[0].code_guid} is not in the codebook"))
                 continue
             if how:
                 report.adjusted.append(f"{src.name} {sel.start}-{sel.end}: {how}")
@@ -508,6 +545,9 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
                     coding = replace(coding, guid=c.guid)
                 taken_guids.add(c.guid)
                 key = (start, end, code_id, coding.coder)
+                if key in already:
+                    report.already += 1
+                    continue
                 if key in seen_spans:
                     report.duplicates += 1
                     continue
@@ -525,6 +565,8 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
         store.participants.upsert(Participant(case.name, attrs))
         report.participants += 1
     memo("project", "project", model.note_refs + [n.guid for n in model.notes if n.guid not in used_notes])
+    there = {(m.target_kind, m.target_id, m.text) for m in store.memos.list()}  # (imported before)
+    memos = [m for m in memos if (m.target_kind, m.target_id, m.text) not in there]
     for m in memos:
         store.memos.add(m)
     report.memos = len(memos)

@@ -93,3 +93,39 @@ def test_cli_export(project_dir: Path, tmp_path: Path) -> None:
     assert zipfile.ZipFile(io.BytesIO(out.read_bytes())).read("project.qde").startswith(b"<?xml")
     again = CliRunner().invoke(cli, ["-p", str(project_dir), "export", "-o", str(out)])
     assert again.exit_code != 0 and "already exists" in str(again.exception or again.output)
+
+
+def test_importing_a_projects_own_export_adds_nothing_and_a_colleagues_adds_only_their_new_codings(
+        rich: Project, tmp_path: Path) -> None:
+    from qcode.usecases.coding import apply_code
+
+    own = tmp_path / "own.qdpx"
+    export_qdpx(rich, own)
+    before = snapshot(rich)
+    r = import_project(rich, own)
+    assert r.sources == [] and len(r.reused_sources) == len(before["transcripts"])
+    assert r.codings == 0 and r.already == len(before["codings"]) and r.memos == 0
+    assert snapshot(rich) == before  # no transcript, coding or memo twice
+    # A colleague starts from the export, codes one more passage, and sends their export back.
+    with Project.init(tmp_path / "colleague") as other:
+        import_project(other, own)
+        t = other.transcript(other.store.transcripts.summaries()[0].id)
+        code = before["codings"][0][3]
+        added = apply_code(other, t.id, 0, 12, code, coder="lucas")
+        export_qdpx(other, tmp_path / "lucas.qdpx")
+    r = import_project(rich, tmp_path / "lucas.qdpx")
+    assert r.sources == [] and r.codings == 1 and r.already == len(before["codings"])
+    after = snapshot(rich)
+    assert [c for c in after["codings"] if c not in before["codings"]] == [
+        (t.name, 0, 12, code, "lucas", added.memo, t.text[0:12], added.created.replace(microsecond=0))]
+    assert after["transcripts"] == before["transcripts"]
+
+
+def test_dry_run_reports_what_an_import_would_do_and_stores_nothing(rich: Project, tmp_path: Path) -> None:
+    own = tmp_path / "own.qdpx"
+    export_qdpx(rich, own)
+    with Project.init(tmp_path / "fresh") as fresh:
+        r = import_project(fresh, own, dry_run=True)
+        assert r.dry_run and len(r.sources) == len(snapshot(rich)["transcripts"]) and r.codings == len(snapshot(rich)["codings"])
+        assert fresh.store.transcripts.summaries() == [] and fresh.store.codings.list() == []
+        assert r.backup is None and r.lines()[0].startswith("Would import (--dry-run: nothing was stored)")

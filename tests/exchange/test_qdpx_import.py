@@ -239,7 +239,8 @@ def test_dry_run_stores_nothing(empty: Project, tmp_path: Path) -> None:
     empty.close()
     r = CliRunner().invoke(cli, ["-p", str(root), "import", "--dry-run", str(f)])
     assert r.exit_code == 0, r.output
-    assert "NVivo project" in r.output and "1 sources" in r.output and "nothing stored" in r.output
+    assert "Would import (--dry-run: nothing was stored) s.qdpx (NVivo" in r.output and "1 new sources" in r.output
+    assert "1 codings" in r.output and "Selections: 1 exact" in r.output
     with Project.open(root) as p:
         assert p.store.transcripts.summaries() == [] and p.store.codings.list() == []
 
@@ -259,4 +260,16 @@ def test_two_identical_sources_in_one_file_both_come_in_but_not_twice(empty: Pro
     f = qdpx(tmp_path / "t.qdpx", {"project.qde": x, f"sources/{SRC}.txt": TEXT.encode(), f"sources/{other}.txt": TEXT.encode()})
     assert len(import_project(empty, f).sources) == 2
     again = import_project(empty, f)
-    assert again.sources == [] and len(again.skipped_sources) == 2
+    assert again.sources == [] and len(again.reused_sources) == 2 and not again.skipped_sources
+
+
+def test_a_selection_whose_code_is_not_in_the_file_is_counted_once_as_not_placed(empty: Project, tmp_path: Path) -> None:
+    a, b = TEXT.index("Pay is low"), TEXT.index("Piece rates")
+    unknown = "eeeeeeee-0000-4000-8000-000000000009"
+    sels = [(a, a + 10, "Pay is low", C_B, U1), (b, b + 11, "Piece rates", unknown, U1)]
+    f = qdpx(tmp_path / "u.qdpx", {"project.qde": qde("NVivo", sels), f"sources/{SRC}.txt": TEXT.encode()})
+    preview = import_project(empty, f, dry_run=True)  # the dry run finds the problem too, and stores nothing
+    assert empty.store.codings.list() == [] and [u.reason for u in preview.unplaced] == [f"its code {unknown} is not in the codebook"]
+    r = import_project(empty, f)
+    assert r.exact == 1 and len(r.unplaced) == 1 and r.codings == 1  # 2 selections: 1 exact, 1 not placed
+    assert "Selections: 1 exact, 0 adjusted, 1 not placed." in r.lines()
