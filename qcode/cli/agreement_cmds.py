@@ -159,8 +159,9 @@ def agreement_cmd(
 
 @cli.command("merge")
 @click.argument("source", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Say what would be merged; change nothing.")
 @project_option
-def merge_cmd(project: Project, source: Path) -> None:
+def merge_cmd(project: Project, source: Path, dry_run: bool) -> None:
     """Bring another coder's work in from SOURCE: their qcode project folder
     (or its .sqlite), or a codings export (.jsonl / .csv).
 
@@ -171,11 +172,12 @@ def merge_cmd(project: Project, source: Path) -> None:
     Example:
 
     \b
+        qcode merge ../bob-project --dry-run
         qcode merge ../bob-project
         qcode merge bob-codings.jsonl
     """
     from qcode.usecases import merge
 
-    report = merge.merge_path(project, source)
+    report = merge.merge_path(project, source, dry_run=dry_run)
     for line in report.lines():
         say(line)

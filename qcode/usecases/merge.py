@@ -27,8 +27,11 @@ Rules:
 * **Memos** on the project, transcripts, codes and codings are added unless
   the same text is already on the same target; a different text from the
   same coder is kept beside the existing one (both kept).
+* A code matched whose labels there share none with its labels here is
+  named in the report: its codings were filed under this project's code.
 * Everything is one transaction, taken after a verified backup of a SQLite
-  target; merging the same source twice changes nothing the second time.
+  target (removed again when nothing changed); merging the same source twice
+  changes nothing the second time. A dry run does the merge and undoes it.
 """
 
 from __future__ import annotations
@@ -67,8 +70,13 @@ class MergeReport:
     """Memos that differ from one already on the same target by the same coder: both kept."""
     coders: list[str] = field(default_factory=list)
     committed: bool = False
+    dry_run: bool = False
     notes: list[str] = field(default_factory=list)
     """What the reading of another tool's file said (selections adjusted or not placed)."""
+    unknown_codes: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Code id there -> (its label there, codings not merged) for codes this project's codebook lacks."""
+    relabelled: list[str] = field(default_factory=list)
+    """Codes matched whose labels differ entirely here and there: their codings were filed here."""
 
     @property
     def changed(self) -> bool:
@@ -76,7 +84,7 @@ class MergeReport:
 
     def lines(self) -> list[str]:
         out = [
-            f"Merged from {self.source}:",
+            f"Would merge from {self.source} (--dry-run: nothing was changed):" if self.dry_run else f"Merged from {self.source}:",
             f"  transcripts: {self.transcripts_matched} matched by content, {len(self.transcripts_added)} added"
             + (f" ({', '.join(self.transcripts_added)})" if self.transcripts_added else ""),
             f"  codings: {self.codings_added} added"
@@ -86,8 +94,15 @@ class MergeReport:
         ]
         if self.codings_conflicting:
             out.append(f"  {self.codings_conflicting} codings share a GUID with a different coding here: this project's kept")
-        if self.codings_skipped:
-            out.append(f"  {len(self.codings_skipped)} codings not merged (unknown code): " + "; ".join(self.codings_skipped[:5]))
+        if self.unknown_codes:
+            listed = ", ".join(f"{cid} (“{label}”, {n})" for cid, (label, n) in list(self.unknown_codes.items())[:8])
+            out.append(f"  {sum(n for _, n in self.unknown_codes.values())} codings not merged: their codes are not in "
+                       f"this project's codebook: {listed}. Add them (`qcode codebook add LABEL`, or merge the codebook "
+                       "files with `qcode codebook merge`), then merge again: what is merged now is not merged twice.")
+        elif self.codings_skipped:
+            out.append(f"  {len(self.codings_skipped)} codings not merged: " + "; ".join(self.codings_skipped[:5]))
+        for line in self.relabelled:
+            out.append(f"  check: {line}")
         out += self.notes
         if self.backup:
             out.append(f"  backup before the merge: {self.backup}")
@@ -97,24 +112,56 @@ class MergeReport:
 
 
 def _backup(target: Project, report: MergeReport) -> None:
-    if target.store.path is not None:
+    if target.store.path is not None and not report.dry_run:
         report.backup = target.store.backup(target.data_dir / "backups", reason="before-merge")
 
 
-def merge_store(target: Project, source: Store, *, label: str = "", backup: bool = True) -> MergeReport:
+def _drop_unneeded_backup(report: MergeReport) -> None:
+    """A merge that changed nothing keeps no backup (merging the same folder every day would pile them up)."""
+    if report.backup is not None and not report.changed:
+        report.backup.unlink(missing_ok=True)
+        report.backup = None
+
+
+class _DryRun(Exception):
+    """Raised inside a merge's transaction to undo it (``--dry-run``)."""
+
+
+@contextmanager
+def _transaction(store: Store, report: MergeReport) -> Iterator[None]:
+    """The merge's one transaction; undone at its end for a dry run."""
+    try:
+        with store.transaction():
+            yield
+            if report.dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+
+
+def merge_store(target: Project, source: Store, *, label: str = "", backup: bool = True,
+                dry_run: bool = False) -> MergeReport:
     """Add the source store's transcripts, codings and memos that the target lacks (see module doc)."""
-    report = MergeReport(label or source.where)
+    report = MergeReport(label or source.where, dry_run=dry_run)
     dst = target.store
     src_codes = source.codes.guids()
     dst_codes = dst.codes.guids()
     by_guid = {g: cid for cid, g in dst_codes.items()}
     code_map = {cid: by_guid.get(g) or (cid if cid in dst_codes else None) for cid, g in src_codes.items()}
+    theirs, ours = source.codes.codebook(), dst.codes.codebook()
+    for cid in sorted(source.codings.counts()):
+        mine_id = code_map.get(cid)
+        if mine_id is not None and cid in theirs and mine_id in ours:
+            there, here = theirs.get(cid), ours.get(mine_id)
+            if there.label and not set(there.label.values()) & set(here.label.values()):
+                report.relabelled.append(f"code {cid} is “{there.display()}” there and “{here.display()}” here: its "
+                                         f"codings were filed under this project's {mine_id} (renamed, or another meaning?)")
     dst_hash = {sha: tid for tid, (sha, _name) in dst.transcripts.hashes().items()}
     src_t = source.transcripts.hashes()
     if backup:
         _backup(target, report)
     coders: dict[str, None] = {}
-    with dst.transaction():
+    with _transaction(dst, report):
         t_map: dict[int, int] = {}
         names = {name for _sha, name in dst.transcripts.hashes().values()}
         for tid, (sha, _name) in src_t.items():
@@ -144,6 +191,9 @@ def merge_store(target: Project, source: Store, *, label: str = "", backup: bool
             dst_tid = t_map.get(c.transcript_id)
             if code is None or dst_tid is None:
                 report.codings_skipped.append(f"{c.code_id} by {c.coder} at {c.start}-{c.end}")
+                if code is None:
+                    label, n = report.unknown_codes.get(c.code_id, (theirs.get(c.code_id).display() if c.code_id in theirs else c.code_id, 0))
+                    report.unknown_codes[c.code_id] = (label, n + 1)
                 continue
             mine = replace(c, transcript_id=dst_tid, code_id=code, id=None)
             key = (dst_tid, mine.start, mine.end, code, mine.coder)
@@ -166,8 +216,9 @@ def merge_store(target: Project, source: Store, *, label: str = "", backup: bool
         report.codings_added = len(new)
         _merge_memos(dst, source, t_map, code_map, coding_map, extra_memos, report)
     report.coders = list(coders)
-    report.committed = True
+    report.committed = not dry_run
     target.invalidate()
+    _drop_unneeded_backup(report)
     return report
 
 
@@ -232,35 +283,36 @@ def _snapshot(db: Path) -> Iterator[Store]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def merge_path(target: Project, path: Path) -> MergeReport:
-    """Merge from a project folder, a project ``.sqlite`` file or a codings ``.jsonl`` / ``.csv``."""
+def merge_path(target: Project, path: Path, dry_run: bool = False) -> MergeReport:
+    """Merge from a project folder, a project ``.sqlite`` file or a codings ``.jsonl`` / ``.csv`` (with
+    *dry_run*: report what would be merged, change nothing)."""
     path = Path(path)
     from qcode.usecases import refi_import
 
     if path.is_dir():
         db = path / DATA_DIR / DB_FILE
         if refi_import.is_project_path(path) and not db.is_file():
-            return merge_foreign(target, path)
+            return merge_foreign(target, path, dry_run)
         if not (path / SETTINGS_FILE).is_file() and not db.is_file():
             raise ProjectError(f"{path} is not a qcode project folder (no {SETTINGS_FILE}).", hint="Give the folder made by `qcode init`.")
         if db.resolve() == (target.root / DATA_DIR / DB_FILE).resolve():
             raise ProjectError("That is this project itself; there is nothing to merge.")
         with _snapshot(db) as store:
-            return merge_store(target, store, label=str(path))
+            return merge_store(target, store, label=str(path), dry_run=dry_run)
     suffix = path.suffix.lower()
     if suffix in (".sqlite", ".db"):
         with _snapshot(path) as store:
-            return merge_store(target, store, label=str(path))
+            return merge_store(target, store, label=str(path), dry_run=dry_run)
     if suffix in (".jsonl", ".ndjson", ".csv", ".tsv"):
-        return merge_codings_file(target, path)
+        return merge_codings_file(target, path, dry_run)
     if not path.exists():
         raise ProjectError(f"{path} does not exist.", hint="Give a project folder, a .qdpx, .sqlite, .jsonl or .csv file.")
     if refi_import.is_project_path(path):
-        return merge_foreign(target, path)
+        return merge_foreign(target, path, dry_run)
     raise ImportFormatError(f"{path.name}: cannot merge a '{suffix}' file.", hint="Give a project folder, a .qdpx, .sqlite, .jsonl or .csv file.")
 
 
-def merge_foreign(target: Project, path: Path) -> MergeReport:
+def merge_foreign(target: Project, path: Path, dry_run: bool = False) -> MergeReport:
     """Merge another tool's project: imported into a temporary qcode project that starts with
     this project's codebook (so codes with the same label keep their ids), then merged."""
     from qcode.usecases import refi_import
@@ -274,23 +326,23 @@ def merge_foreign(target: Project, path: Path) -> MergeReport:
             shutil.copy2(cb, seed)
         with Project.init(tmp / "p", codebook=seed, language=target.settings.language or "en") as temp:
             imported = refi_import.import_project(temp, path)
-            report = merge_store(target, temp.store, label=str(path))
+            report = merge_store(target, temp.store, label=str(path), dry_run=dry_run)
         report.notes = [line for line in imported.lines() if line.startswith(("  not placed", "  adjusted", "  warning"))]
         return report
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def merge_codings_file(target: Project, path: Path) -> MergeReport:
+def merge_codings_file(target: Project, path: Path, dry_run: bool = False) -> MergeReport:
     """Merge a codings export: placed and de-duplicated as ``qcode codings import`` does (all or
     nothing), plus the incoming memos of codings already here (both kept)."""
     from qcode.formats.codings_file import read_rows
     from qcode.usecases import exchange
 
-    report = MergeReport(str(path))
+    report = MergeReport(str(path), dry_run=dry_run)
     existing = {(c.transcript_id, c.start, c.end, c.code_id, c.coder): c for c in target.store.codings.list()}
     _backup(target, report)
-    with target.store.transaction():
+    with _transaction(target.store, report):
         r = exchange.import_codings(target, path)
         if not r.committed:
             raise ImportFormatError(
@@ -316,5 +368,7 @@ def merge_codings_file(target: Project, path: Path) -> MergeReport:
                 report.memos_added += 1
                 report.memo_conflicts += 1
     report.coders = sorted({str(row.data.get("coder") or target.coder) for row in read_rows(path)}) if report.codings_added else []
-    report.committed = True
+    report.committed = not dry_run
+    target.invalidate()
+    _drop_unneeded_backup(report)
     return report

@@ -138,3 +138,41 @@ def test_merge_a_qdpx_from_another_tool(mine: Project, colleague: Path, tmp_path
     again = merge_path(mine, tmp_path / "bob.qdpx")
     assert not again.changed
     assert _snapshot(mine) == after
+
+
+def test_dry_run_says_what_would_be_merged_and_changes_nothing(mine: Project, colleague: Path) -> None:
+    before = _snapshot(mine)
+    backups = sorted((mine.data_dir / "backups").glob("*")) if (mine.data_dir / "backups").exists() else []
+    r = merge_path(mine, colleague, dry_run=True)
+    assert r.dry_run and not r.committed and r.backup is None
+    assert (r.transcripts_added, r.codings_added, r.codings_identical) == (["interview-02"], 2, 1)  # as a real merge
+    assert r.lines()[0].startswith("Would merge from") and "nothing was changed" in r.lines()[0]
+    assert _snapshot(mine) == before
+    assert (sorted((mine.data_dir / "backups").glob("*")) if (mine.data_dir / "backups").exists() else []) == backups
+
+
+def test_a_merge_that_changes_nothing_keeps_no_backup(mine: Project, colleague: Path) -> None:
+    first = merge_path(mine, colleague)
+    assert first.backup is not None and first.backup.exists()
+    again = merge_path(mine, colleague)
+    assert not again.changed and again.backup is None
+    assert sorted(p.name for p in (mine.data_dir / "backups").glob("*before-merge*")) == [first.backup.name]
+
+
+def test_codes_this_codebook_lacks_or_means_otherwise_are_named_with_what_to_do(mine: Project, colleague: Path) -> None:
+    from qcode.usecases.codebook import add_code, attach_codebook
+
+    cb = colleague / "codebook.yaml"
+    cb.write_text(SMALL_CODEBOOK.replace("label: Job instability", "label: Precarity (his sense)"), encoding="utf-8")
+    with Project.open(colleague) as p:
+        # Bob's "instability" now means something else; he also made a code of his own.
+        attach_codebook(p, cb)
+        add_code(p, "New code by Bob")
+        coding.apply_code(p, "interview-02", 0, 11, "new-code-by-bob", coder="bob")
+    r = merge_path(mine, colleague)
+    assert list(r.unknown_codes) == ["new-code-by-bob"] and r.unknown_codes["new-code-by-bob"][1] == 1
+    text = "\n".join(r.lines())
+    assert "1 codings not merged: their codes are not in this project's codebook: new-code-by-bob (“New code by Bob”, 1)" in text
+    assert "`qcode codebook add LABEL`" in text and "then merge again" in text
+    assert "code instability is “Precarity (his sense)” there and “Job instability” here: its codings were filed under" in text
+    assert not any("piece-rates" in line for line in r.relabelled)  # (same labels: nothing to check)
