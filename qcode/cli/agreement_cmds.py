@@ -76,7 +76,11 @@ def print_table(r: dict[str, Any]) -> None:
     for c in r["codes"]:
         say(_row(c["code"], c, two))
     say("-" * len(head))
-    say(_row("overall (codes stacked)", r["overall"], two))
+    judged, rare = r.get("overall_codes", []), sum(1 for c in r["codes"] if c["too_rare"])
+    say(_row(f"overall ({len(judged)} codes stacked)", r["overall"], two))
+    if rare:
+        say(f"overall: {', '.join(judged) or 'no code'}; left out, too rare to judge (fewer than {r['min_codings']} "
+            f"codings): {rare} code(s). --min-codings 1 counts every code.")
     say("agree: % of units coded alike; pos.: % of units anyone coded that all coded; "
                "alpha: Krippendorff (nominal), >= .800 reliable, .667-.800 tentative.")
     if r.get("clusters", agreement_uc.FEW_CLUSTERS) < agreement_uc.FEW_CLUSTERS:

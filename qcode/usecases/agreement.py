@@ -15,6 +15,7 @@ What ``qcode agreement --json`` prints (stable field names; ``result_dict``)::
                             FEW_CLUSTERS the intervals are rough
     min_codings             codes with fewer codings are "too rare"
     overall: FIGURES        the codes judged, stacked (each unit x code one decision)
+    overall_codes           those codes (the others are too rare, or nobody used them)
     codes: [ {code, label, FIGURES} ]   in codebook order
     FIGURES = percent, positive, kappa, alpha      (null when undefined or too rare)
               ci: {percent, positive, kappa, alpha: [low, high] or null}
@@ -260,7 +261,9 @@ def result_dict(project: Project, a: Agreement) -> dict[str, Any]:
         "level": 0.95,
         "min_codings": a.min_codings,
         "overall": _figures(a.overall),
-        "codes": [{"code": cid, "label": code.display() if (code := cb.find(cid)) else cid, **_figures(f)} for cid, f in a.codes.items()],
+        "overall_codes": [cid for cid, f in a.codes.items() if not f.too_rare],
+        "codes": [{"code": cid, "label": code.display(project.settings.language) if (code := cb.find(cid)) else cid,
+                   **_figures(f)} for cid, f in a.codes.items()],
     }
 
 

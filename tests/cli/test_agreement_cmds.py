@@ -65,6 +65,13 @@ def test_rare_codes_are_marked_not_figured(project_dir: Path, capsys: pytest.Cap
     assert run(capsys, "-p", proj, "agreement", "--history", "--json")[1].strip() == "[]"
     code, out, _ = run(capsys, "-p", proj, "agreement", "--no-keep")
     assert "too rare to judge (2 codings)" in out
+    # The overall line says which codes it stacks and which were left out.
+    assert "overall (0 codes stacked)" in out and "left out, too rare to judge (fewer than 5 codings): 2 code(s)" in out
+    assert r["overall_codes"] == []
+    code, out, _ = run(capsys, "-p", proj, "agreement", "--no-keep", "--min-codings", "1", "--json")
+    assert json.loads(out)["overall_codes"] == ["instability", "piece-rates"]
+    code, out, _ = run(capsys, "-p", proj, "agreement", "--no-keep", "--min-codings", "1")
+    assert "overall (2 codes stacked)" in out and "left out" not in out
 
 
 @pytest.mark.parametrize(

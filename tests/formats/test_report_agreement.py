@@ -28,7 +28,7 @@ def test_reports_carry_the_latest_agreement(project: Project, agreed: dict, tmp_
     md = generate_report(project, ReportRequest("md", tmp_path / "r.md"))
     text = md.read_text(encoding="utf-8")
     assert re.search(r"^## Appendix [A-Z]\. Agreement between coders$", text, re.M)
-    assert "amina, bob" in text and alpha in text and "not reliable" in text and "overall (codes stacked)" in text
+    assert "amina, bob" in text and alpha in text and "not reliable" in text and "overall (2 codes judged, stacked)" in text
     html = generate_report(project, ReportRequest("html", tmp_path / "r.html")).read_text(encoding="utf-8")
     assert "Agreement between coders" in html and alpha in html
     d = docx.Document(str(generate_report(project, ReportRequest("docx", tmp_path / "r.docx"))))
@@ -80,8 +80,8 @@ def test_a_french_report_s_agreement_appendix_is_in_french(project: Project, agr
     inst = next(c for c in agreed["codes"] if c["code"] == "instability")
     assert f"{inst['alpha']:.3f}".replace(".", ",") in section  # French numbers
     assert re.search(r"\\\[\d,\d\d\u00a0;\u00a0\d,\d\d\\\]", section)  # an interval with decimal commas, on one line
-    assert "ensemble (codes empilés)" in section and "non fiable" in section and "| Lecture |" in section
-    assert "overall (codes stacked)" not in section and "not reliable" not in section
+    assert "ensemble (2 codes jugés, empilés)" in section and "non fiable" in section and "| Lecture |" in section
+    assert "overall (" not in section and "not reliable" not in section
     d = docx.Document(str(generate_report(project, ReportRequest("docx", tmp_path / "r.docx", lang="fr"))))
     header = next(t for t in d.tables if t.rows[0].cells[0].text == "Code" and t.rows[0].cells[1].text == "Accord")
     assert [c.text for c in header.rows[0].cells] == ["Code", "Accord", "Kappa", "Alpha", "IC 95\u00a0%", "Lecture"]

@@ -42,7 +42,8 @@ def _row(code: str, label: str, f: dict[str, Any]) -> list[Any]:
 def rows(result: dict[str, Any], m: Messages | None = None) -> list[list[Any]]:
     """One row per code, then the overall row (raw numbers; None when undefined or too rare)."""
     out = [_row(c["code"], c["label"], c) for c in result["codes"]]
-    out.append(_row("", (m or _english())("ag_overall"), result["overall"]))
+    n = len(result.get("overall_codes", [c for c in result["codes"] if not c["too_rare"]]))
+    out.append(_row("", (m or _english())("ag_overall", n=n), result["overall"]))
     return out
 
 

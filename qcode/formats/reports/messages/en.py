@@ -227,7 +227,7 @@ MESSAGES = {
     "ag_summary": "Computed {date} for {coders} on {transcripts} double-coded transcript(s); unit: {unit}; codebook {version} {hash}. Krippendorff's alpha (nominal) with a 95% bootstrap interval ({resamples} resamples); reading: alpha >= .800 reliable, .667-.800 tentative, below not reliable. Codes with fewer than {min_codings} codings are too rare to judge.",
     "ag_overlap": " (overlap >= {share} of each coding)",
     "ag_no_version": "(no version)",
-    "ag_overall": "overall (codes stacked)",
+    "ag_overall": "overall ({n} codes judged, stacked)",
     "ag_unit_character": "character",
     "ag_unit_segment": "segment",
     "ag_unit_sentence": "sentence",

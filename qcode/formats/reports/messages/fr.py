@@ -232,7 +232,7 @@ MESSAGES = {
     "ag_summary": "Calculé le {date} pour {coders} sur {transcripts} transcription(s) codée(s) deux fois ; unité : {unit} ; grille de codes {version} {hash}. Alpha de Krippendorff (nominal) avec un intervalle bootstrap à 95 % ({resamples} rééchantillonnages) ; lecture : alpha >= 0,800 fiable, 0,667-0,800 provisoire, en dessous non fiable. Les codes de moins de {min_codings} codages sont trop rares pour être jugés.",
     "ag_overlap": " (chevauchement >= {share} de chaque codage)",
     "ag_no_version": "(sans version)",
-    "ag_overall": "ensemble (codes empilés)",
+    "ag_overall": "ensemble ({n} codes jugés, empilés)",
     "ag_unit_character": "caractère",
     "ag_unit_segment": "segment",
     "ag_unit_sentence": "phrase",
