@@ -68,9 +68,10 @@ def test_quotes_per_theme_with_attribution_and_memo(tmp_path: Path) -> None:
     # Codings 1 and 5 are the same passage coded by ann and bob: quoted once.
     assert [len(quotes[h]) for h in ("2.1 Alpha", "2.1.1 Alpha one", "2.2 Beta")] == [2, 2, 2]
     assert quotes["2.1 Alpha"][0] == "Work is unstable\n— Amina, focus group Nairobi 2, 00:00:05 · coded by ann, bob"
-    assert quotes["2.1 Alpha"][1] == "Same for me here.\n— Brian, focus group Nairobi 2, 00:12:34"
-    assert quotes["2.1.1 Alpha one"][0] == "Work is unstable and pay is low.\n— Amina, focus group Nairobi 2, 00:00:05\nMemo: m3"
-    assert quotes["2.1.1 Alpha one"][1] == "No contract\n— Chloe, interview Paris, turn 2"
+    # Two coders in the report: every quote names its coder.
+    assert quotes["2.1 Alpha"][1] == "Same for me here.\n— Brian, focus group Nairobi 2, 00:12:34 · coded by bob"
+    assert quotes["2.1.1 Alpha one"][0] == "Work is unstable and pay is low.\n— Amina, focus group Nairobi 2, 00:00:05 · coded by ann\nMemo: m3"
+    assert quotes["2.1.1 Alpha one"][1] == "No contract\n— Chloe, interview Paris, turn 2 · coded by ann"
 
 
 def test_title_page_provenance_and_toc_field(tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ Each theme lists its coded passages, with who said them and where. Quotes show t
 
 > Alpha
 >
-> — Amina, Interview one, turn 2
+> — Amina, Interview one, turn 2 · coded by ann
 >
 > Memo: first
 
@@ -407,7 +407,8 @@ def test_builtin_html_has_every_theme_and_quote(tmp_path: Path) -> None:
     html = out.read_text(encoding="utf-8")
     assert re.findall(r"<h\d id=\"theme-(\w+)\">", html) == ["A", "B"]
     assert html.count("<blockquote>") == 2  # Beta's passage, coded by ann and bob, is quoted once
-    assert "<footer>— Amina, Interview one, turn 2<br>" in html
+    # (two coders in the report: each quote names its own)
+    assert "<footer>— Amina, Interview one, turn 2 · coded by ann<br>" in html
     assert "<footer>— Amina, Interview one, turn 2 · coded by ann, bob</footer>" in html
 
 
@@ -445,13 +446,13 @@ def test_attribution_has_no_leading_dash_and_the_shipped_templates_add_it(tmp_pa
     assert (tmp_path / "r.md").read_text(encoding="utf-8") == GOLDEN  # '> — Amina, Interview one, turn 2'
     write_template_report(_report(), tmp_path / "r.html", "html")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "<footer>— Amina, Interview one, turn 2<br>" in html and "— —" not in html
+    assert "<footer>— Amina, Interview one, turn 2 · coded by ann<br>" in html and "— —" not in html
 
 
 def test_context_lists_the_coders_of_a_merged_quote() -> None:
     text = render("{% for t in themes %}{% for q in t.quotes %}{{ q.coders|join('+') }}/{{ q.coded_by }};{% endfor %}{% endfor %}",
                   _report(), "md")
-    assert text == "ann/;ann+bob/coded by ann, bob;"
+    assert text == "ann/coded by ann;ann+bob/coded by ann, bob;"  # two coders in the report: each quote names its own
 
 
 SLOW = "{% for i in range(100000) %}{% for j in range(2000) %}{% endfor %}{% endfor %}"
@@ -621,3 +622,10 @@ def test_a_report_without_codings_says_nothing_is_coded_not_that_filters_match_n
     md = render(builtin_template("md"), only_b, "md")
     assert filtered in md and uncoded not in md and corpus not in md  # coded, but the filters keep nothing
     assert ("no coding matches the report's filters" if lang == "en" else "aucun codage ne correspond aux filtres") in md
+
+
+def test_a_report_by_one_coder_does_not_name_the_coder_of_each_quote(tmp_path: Path) -> None:
+    report = build_report(_hostile(), ReportOptions())  # every coding by ann
+    assert [q.coded_by for t in report.themes for q in t.quotes] == ["", ""]
+    write_template_report(report, tmp_path / "r.md", "md")
+    assert "· coded by" not in (tmp_path / "r.md").read_text(encoding="utf-8")  # (the corpus section names ann once)

@@ -87,7 +87,7 @@ None), ``start``, ``end`` (character offsets in the transcript text),
 ``code``, ``code_path`` (code ids from the top-level theme down),
 ``coding_id``, ``memo``, ``notes`` (memos about the coding), ``coder``,
 ``coders`` (everyone who coded this very passage alike; they share one
-quote), ``coded_by`` (``coded by ann, bob`` when several, else empty),
+quote), ``coded_by`` (``coded by ann, bob``; when the report has several coders, ``coded by ann`` too; else empty),
 ``attributes`` (attribute name to value; a quote has only the attributes its
 transcript and speakers have, so write ``q.attributes.get('country', '')``).
 

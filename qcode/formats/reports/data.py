@@ -214,7 +214,7 @@ def _summary(m: Messages, c: CodeFrequency, unit: str) -> str:
     return m("summary_own_lead") + own + part("summary_with_sub", *totals) + "."
 
 
-def _report_quote(t: Transcript | None, q: Quote, options: ReportOptions, m: Messages) -> ReportQuote:
+def _report_quote(t: Transcript | None, q: Quote, options: ReportOptions, m: Messages, name_coder: bool = False) -> ReportQuote:
     before = after = ""
     if options.quote_mode == "turn":
         if t is not None and t.turns and 0 <= q.start < q.end <= len(t.text):
@@ -227,7 +227,8 @@ def _report_quote(t: Transcript | None, q: Quote, options: ReportOptions, m: Mes
     where = format_time(q.time) if q.time is not None else m("turn_n", n=q.turn) if q.turn is not None else ""
     who = " & ".join(q.participants) or m("unknown_speaker")
     attribution = ", ".join(p for p in (who, q.transcript_title or q.transcript, where) if p)
-    coded_by = m("coded_by", coders=", ".join(q.coders)) if len(q.coders) > 1 else ""
+    coders = q.coders or (q.coder,)
+    coded_by = m("coded_by", coders=", ".join(coders)) if len(coders) > 1 or name_coder else ""
     return ReportQuote(q, ex, attribution, coded_by, q.memo, options.quote_mode == "turn" and bool(before or after))
 
 
@@ -241,6 +242,7 @@ def build_report(data: AnalysisData, options: ReportOptions) -> Report:
     by_code: dict[str, list[Quote]] = {}
     for q in merge_coders(quotes):
         by_code.setdefault(q.code_id, []).append(q)
+    several = len({c for q in quotes for c in (q.coders or (q.coder,))}) > 1  # then every quote names its coder
     kept = [t for t in data.transcripts if not f.transcripts or t.name in f.transcripts]
     unit = "participants" if any(p for t in kept for p in t.speakers.values()) else "speakers"
     by_name = {t.name: t for t in data.transcripts}
@@ -249,7 +251,7 @@ def build_report(data: AnalysisData, options: ReportOptions) -> Report:
         if r.total_codings == 0:
             continue
         code = data.codebook.find(r.code_id)
-        shown = tuple(_report_quote(by_name.get(q.transcript), q, options, m) for q in by_code.get(r.code_id, ()))
+        shown = tuple(_report_quote(by_name.get(q.transcript), q, options, m, several) for q in by_code.get(r.code_id, ()))
         themes.append(ThemeSection(r.code_id, r.label, r.depth, "", code.definition.strip() if code else "", r, shown,
                                    _summary(m, r, unit)))
     uncoded = tuple(r.label for r in freqs if r.total_codings == 0)
