@@ -273,3 +273,17 @@ def test_a_selection_whose_code_is_not_in_the_file_is_counted_once_as_not_placed
     r = import_project(empty, f)
     assert r.exact == 1 and len(r.unplaced) == 1 and r.codings == 1  # 2 selections: 1 exact, 1 not placed
     assert "Selections: 1 exact, 0 adjusted, 1 not placed." in r.lines()
+
+
+def test_a_code_named_as_one_of_the_projects_in_another_language_is_that_code(tmp_path: Path) -> None:
+    (tmp_path / "cb.yaml").write_text(
+        "language: [en, fr]\ncodes:\n  - id: job-instability\n    label: {en: Job instability, fr: Instabilité de l'emploi}\n",
+        encoding="utf-8")
+    a = TEXT.index("Work is unstable")
+    x = qde("NVivo 14", [(a, a + 16, "Work is unstable", C_A, U1)]).replace(b'name="Instability"', "name=\"instabilite de l'emploi\"".encode())
+    f = qdpx(tmp_path / "n.qdpx", {"project.qde": x, f"sources/{SRC}.txt": TEXT.encode()})
+    with Project.init(tmp_path / "p", codebook=tmp_path / "cb.yaml") as p:
+        r = import_project(p, f)
+        assert [c.code_id for c in p.store.codings.list()] == ["job-instability"]  # not a new code of the same label
+        assert "instabilite-de-l-emploi" not in p.codebook
+        assert r.codes_reused >= 1
