@@ -68,8 +68,9 @@ def print_table(r: dict[str, Any]) -> None:
     unit = r["unit"] + (f" (overlap >= {r['overlap']:.0%} of each coding)" if r["overlap"] is not None else "")
     say(f"Agreement of {', '.join(r['coders'])} on {len(r['transcripts'])} transcript(s), unit: {unit}, "
                f"{r['units']} units.")
-    say(f"Codebook {r['codebook']['version'] or '(no version)'} {(r['codebook']['hash'] or '')[:8]}; "
-               f"95% bootstrap intervals from {r['resamples']} resamples (seed {r['seed']}).")
+    intervals = (f"95% bootstrap intervals from {r['resamples']} resamples (seed {r['seed']})" if r["resamples"]
+                 else "no intervals (--resamples 0)")
+    say(f"Codebook {r['codebook']['version'] or '(no version)'} {(r['codebook']['hash'] or '')[:8]}; {intervals}.")
     head = f"{'code':<28} {'agree':>6} {'pos.':>6} " + (f"{'kappa':>6} {'':<14}" if two else "") + f"{'alpha':>6} {'':<14} reading"
     say(head)
     say("-" * len(head))
@@ -83,7 +84,7 @@ def print_table(r: dict[str, Any]) -> None:
             f"codings): {rare} code(s). --min-codings 1 counts every code.")
     say("agree: % of units coded alike; pos.: % of units anyone coded that all coded; "
                "alpha: Krippendorff (nominal), >= .800 reliable, .667-.800 tentative.")
-    if r.get("clusters", agreement_uc.FEW_CLUSTERS) < agreement_uc.FEW_CLUSTERS:
+    if r["resamples"] and r.get("clusters", agreement_uc.FEW_CLUSTERS) < agreement_uc.FEW_CLUSTERS:
         unit = "turns" if r["unit"] == "character" else "units"
         click.echo(f"Note: the intervals resample only {r['clusters']} {unit}; with so few they are rough. "
                    "Double-code more material for intervals to rely on.")
@@ -151,8 +152,9 @@ def agreement_cmd(
         for r in rows:
             text = r["text"].replace("\n", " ")
             state = f" [{r['decision']}]" if r["decision"] else ""
-            say(f"{cell(r['transcript'], 20)} {r['start']:>7}-{r['end']:<7} {cell(r['code'], 24)} "
-                       f"coded by {', '.join(r['coded_by'])}; not by {', '.join(r['not_coded_by']) or '-'}{state}: {text[:50]}")
+            who = (f"coded by {', '.join(r['coded_by'])}; not by {', '.join(r['not_coded_by'])}" if r["not_coded_by"]
+                   else f"coded by {', '.join(r['coded_by'])}, over different spans")
+            say(f"{cell(r['transcript'], 20)} {r['start']:>7}-{r['end']:<7} {cell(r['code'], 24)} {who}{state}: {text[:50]}")
         return
     result = agreement_uc.compute(
         project, coder_list, unit, code_list, overlap, resamples=resamples, seed=seed, min_codings=min_codings,

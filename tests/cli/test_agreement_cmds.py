@@ -54,6 +54,10 @@ def test_agreement_json_history_and_queue(project_dir: Path, capsys: pytest.Capt
     [item] = json.loads(out)
     assert (item["code"], item["start"], item["end"], item["coded_by"], item["decision"]) == ("instability", 41, 60, ["amina", "bob"], None)
     assert [c["coder"] for c in item["codings"]] == ["amina", "bob"]
+    code, out, _ = run(capsys, "-p", proj, "agreement", "--disagreements")
+    assert "coded by amina, bob, over different spans" in out and "not by" not in out
+    code, out, _ = run(capsys, "-p", proj, "agreement", "--no-keep", "--min-codings", "1", "--resamples", "0")
+    assert code == 0 and "no intervals (--resamples 0)" in out and "resample only" not in out
 
 
 def test_rare_codes_are_marked_not_figured(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
