@@ -280,7 +280,7 @@ def test_a_code_named_as_one_of_the_projects_in_another_language_is_that_code(tm
         "language: [en, fr]\ncodes:\n  - id: job-instability\n    label: {en: Job instability, fr: Instabilité de l'emploi}\n",
         encoding="utf-8")
     a = TEXT.index("Work is unstable")
-    x = qde("NVivo 14", [(a, a + 16, "Work is unstable", C_A, U1)]).replace(b'name="Instability"', "name=\"instabilite de l'emploi\"".encode())
+    x = qde("NVivo 14", [(a, a + 16, "Work is unstable", C_A, U1)]).replace(b'name="Instability"', b"name=\"instabilite de l'emploi\"")
     f = qdpx(tmp_path / "n.qdpx", {"project.qde": x, f"sources/{SRC}.txt": TEXT.encode()})
     with Project.init(tmp_path / "p", codebook=tmp_path / "cb.yaml") as p:
         r = import_project(p, f)
