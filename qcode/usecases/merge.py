@@ -174,6 +174,11 @@ def merge_store(target: Project, source: Store, *, label: str = "", backup: bool
             while new_name in names:
                 n += 1
                 new_name = f"{t.name}-{n}"
+            if new_name != t.name:
+                report.notes.append(
+                    f"  check: '{t.name}' there has another text than '{t.name}' here, so it came in as '{new_name}'. "
+                    f"If it is the same interview edited, undo this merge (`qcode restore`), bring the edited text in "
+                    f"with `qcode import --replace {t.name} FILE`, and merge again.")
             t.name, t.id = new_name, None
             t_map[tid] = dst.transcripts.add(t, source.transcripts.source_bytes(tid))
             names.add(new_name)

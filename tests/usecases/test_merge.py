@@ -176,3 +176,17 @@ def test_codes_this_codebook_lacks_or_means_otherwise_are_named_with_what_to_do(
     assert "`qcode codebook add LABEL`" in text and "then merge again" in text
     assert "code instability is “Precarity (his sense)” there and “Job instability” here: its codings were filed under" in text
     assert not any("piece-rates" in line for line in r.relabelled)  # (same labels: nothing to check)
+
+
+def test_a_transcript_of_the_same_name_with_another_text_comes_in_renamed_with_what_to_check(mine: Project, tmp_path: Path) -> None:
+    root = tmp_path / "lucas"
+    root.mkdir()
+    (root / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
+    (root / "interview-01.txt").write_text(SMALL_TRANSCRIPT.replace("very low", "quite low"), encoding="utf-8")
+    with Project.init(root, codebook=root / "codebook.yaml") as p:
+        assert not importing.import_paths(p, [root / "interview-01.txt"]).failed
+    r = merge_path(mine, root)
+    assert r.transcripts_added == ["interview-01-2"]
+    text = "\n".join(r.lines())
+    assert "'interview-01' there has another text than 'interview-01' here, so it came in as 'interview-01-2'" in text
+    assert "`qcode import --replace interview-01 FILE`" in text
