@@ -22,7 +22,7 @@ import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qcode.core.codebook import Code, Codebook, new_code_id
 from qcode.core.coding import stable_guid
@@ -309,6 +309,41 @@ def import_codebook_file(path: Path) -> Codebook:
         data = path.read_bytes()
     except OSError as exc:
         raise CodebookError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    meta: dict[str, Any] = {}
     if path.suffix.lower() == ".qdpx" or data[:4] == b"PK\x03\x04":
+        meta = _qcode_codebook_meta(data)
         data = read_qde_from_qdpx(data, path.name)
-    return codebook_from_xml(parse_xml(data, path.name), path.name, title=path.stem)
+    return with_codebook_meta(codebook_from_xml(parse_xml(data, path.name), path.name, title=path.stem), meta)
+
+
+def with_codebook_meta(codebook: Codebook, meta: dict[str, Any]) -> Codebook:
+    """*codebook* with the title, version, authors and description a qcode export kept beside the REFI-QDA
+    XML (which has no place for them); unchanged without them."""
+    from dataclasses import replace
+
+    if not isinstance(meta, dict) or not meta:
+        return codebook
+    return replace(
+        codebook,
+        title=str(meta.get("title") or codebook.title),
+        version=str(meta.get("version") or codebook.version),
+        authors=tuple(str(a) for a in meta.get("authors") or codebook.authors),
+        description=str(meta.get("description") or codebook.description),
+    )
+
+
+def _qcode_codebook_meta(data: bytes) -> dict[str, Any]:
+    """The ``codebook`` entry of the qcode side file of a ``.qdpx`` written by qcode ({} otherwise)."""
+    import json
+
+    from qcode.formats.refi.writer import SIDE_FILE
+
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as zf:
+            info = zf.getinfo(SIDE_FILE)
+            if info.file_size > MAX_XML_BYTES:
+                return {}
+            meta = json.loads(zf.read(info).decode("utf-8")).get("codebook") or {}
+    except (KeyError, zipfile.BadZipFile, UnicodeDecodeError, ValueError, AttributeError, OSError):
+        return {}
+    return meta if isinstance(meta, dict) else {}

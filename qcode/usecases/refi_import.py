@@ -320,9 +320,13 @@ def _merge_codebook(ctx: _Ctx) -> Codebook | None:
     ctx.report.codes_added = len(new)
     if not new:
         return None
-    return replace(current, codes=current.codes + tuple(new),
-                   languages=current.languages or incoming.languages,
-                   title=current.title if len(current) else (ctx.model.extra.get("codebook", {}) or {}).get("title") or incoming.title)
+    merged = replace(current, codes=current.codes + tuple(new), languages=current.languages or incoming.languages)
+    if len(current):
+        return merged
+    from qcode.formats.qdc import with_codebook_meta
+
+    # A project without a codebook takes the file's, with what a qcode export kept beside the XML.
+    return with_codebook_meta(replace(merged, title=incoming.title), (ctx.model.extra or {}).get("codebook") or {})
 
 
 def _write_codebook(ctx: _Ctx, merged: Codebook) -> list[tuple[Path, str | None]]:

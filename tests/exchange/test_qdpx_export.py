@@ -129,3 +129,20 @@ def test_dry_run_reports_what_an_import_would_do_and_stores_nothing(rich: Projec
         assert r.dry_run and len(r.sources) == len(snapshot(rich)["transcripts"]) and r.codings == len(snapshot(rich)["codings"])
         assert fresh.store.transcripts.summaries() == [] and fresh.store.codings.list() == []
         assert r.backup is None and r.lines()[0].startswith("Would import (--dry-run: nothing was stored)")
+
+
+def test_the_codebook_title_version_authors_and_description_survive_a_qcode_to_qcode_exchange(tmp_path: Path) -> None:
+    from qcode.usecases.codebook_exchange import import_codebook
+
+    (tmp_path / "cb.yaml").write_text(
+        "qcode_codebook: 1\ntitle: Data work\nversion: 2.1.0\nauthors: [Amina K., Lucas M.]\n"
+        "description: Themes of platform work.\ncodes:\n  - id: pay\n    label: Pay\n", encoding="utf-8")
+    with Project.init(tmp_path / "a", codebook=tmp_path / "cb.yaml") as a:
+        export_qdpx(a, tmp_path / "a.qdpx")
+    cb = import_codebook(tmp_path / "a.qdpx", tmp_path / "back.yaml")
+    assert (cb.title, cb.version, cb.authors, cb.description) == ("Data work", "2.1.0", ("Amina K.", "Lucas M."),
+                                                                  "Themes of platform work.")
+    with Project.init(tmp_path / "b") as b:  # a project without a codebook takes the file's, with its details
+        import_project(b, tmp_path / "a.qdpx")
+        got = b.store.codes.codebook()
+        assert (got.title, got.version, got.authors, got.description) == (cb.title, cb.version, cb.authors, cb.description)
