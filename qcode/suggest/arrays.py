@@ -122,3 +122,11 @@ def ranges(starts: NDArray[np.integer[Any]], ends: NDArray[np.integer[Any]]) -> 
     owner = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
     index = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts.astype(np.int64), lens)
     return owner, index
+
+
+def flat(rows: list[list[int]]) -> tuple[NDArray[np.int64], NDArray[np.uint64]]:
+    """(ptr, terms) of some lists of term hashes: list *i* is ``terms[ptr[i]:ptr[i + 1]]``."""
+    import numpy as np
+
+    ptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+    return ptr, np.fromiter((t for r in rows for t in r), dtype=np.uint64, count=int(ptr[-1]))

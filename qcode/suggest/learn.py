@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qcode.suggest.arrays import ranges
+from qcode.suggest.arrays import flat, ranges
 from qcode.suggest.base import digest
 from qcode.suggest.cache import SUFFIX, as_buffers, from_bytes, write_atomically
 
@@ -115,11 +115,7 @@ def document_frequencies(rows: list[list[int]]) -> dict[int, int]:
 
 def _matrix(model: LinearModel, rows: list[list[int]]) -> sp.csr_matrix:
     """Feature matrix (scipy CSR) of *rows*."""
-    import numpy as np
-
-    ptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
-    terms = np.fromiter((t for r in rows for t in r), dtype=np.uint64, count=int(ptr[-1]))
-    return model.matrix_of(ptr, terms)
+    return model.matrix_of(*flat(rows))
 
 
 _CELLS: list[tuple[Ints | None, Hashes | None, tuple[Hashes, Ints, Ints, Ints] | None]] = [(None, None, None)]

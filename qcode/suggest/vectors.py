@@ -57,7 +57,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from qcode.suggest.arrays import HashIndex, unique
+from qcode.suggest.arrays import HashIndex, flat, unique
 from qcode.suggest.base import CodeProfile, Training, digest, register
 from qcode.suggest.model_signals import _ranges, _top_word_arrays, passage_json
 from qcode.suggest.references import NearestReference
@@ -306,7 +306,7 @@ class Vectors(NearestReference):
         self.passages = len(refs) - len(self.refs)
         units = [u.terms for u in training.units if u.terms]
         if len(units) >= MIN_CENTRE_UNITS:
-            S, counts = self._sums(*_flat(units))  # units only: one code's texts change that code's column only
+            S, counts = self._sums(*flat(units))  # units only: one code's texts change that code's column only
             has = counts > 0
             self.mu = (S[has] / counts[has, None]).mean(axis=0).astype(np.float32)
         else:
@@ -314,7 +314,7 @@ class Vectors(NearestReference):
         prof = np.array([j for j, _, _, _ in refs], dtype=np.int64)
         order = np.argsort(prof, kind="stable")
         self.sorted_refs = [refs[k] for k in order.tolist()]
-        R = self._unit_vectors(*_flat([terms for _, terms, _, _ in self.sorted_refs])) if refs else np.zeros((0, self.table.shape[1]), np.float32)
+        R = self._unit_vectors(*flat([terms for _, terms, _, _ in self.sorted_refs])) if refs else np.zeros((0, self.table.shape[1]), np.float32)
         keep = np.linalg.norm(R, axis=1) > 0
         self.R = R[keep]
         self.sorted_refs = [r for r, k in zip(self.sorted_refs, keep.tolist(), strict=True) if k]
@@ -376,12 +376,3 @@ class Vectors(NearestReference):
         texts = sum(1 for r in self.sorted_refs if r[2] == "t")
         return [f"word vectors: on ({rows} x {dims} in {self.vt.name}): similarity to {texts} codebook texts "
                 f"and {self.passages} coded passages"]
-
-
-def _flat(rows: list[list[int]]) -> tuple[Any, Any]:
-    """(ptr, terms) arrays of some term lists."""
-    import numpy as np
-
-    ptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
-    terms = np.fromiter((t for r in rows for t in r), dtype=np.uint64, count=int(ptr[-1]))
-    return ptr, terms
