@@ -216,18 +216,23 @@ class ArrayCache:
         import shutil
 
         shutil.rmtree(self.folder / "finals", ignore_errors=True)  # (the final matches earlier versions kept)
-        try:
-            files = [(f.stat().st_mtime, f) for f in self.folder.glob(f"*{SUFFIX}")]
-        except OSError:
-            return
-        extra = len(files) - max(self.KEEP_FILES, len(self._used))
-        if extra <= 0:
-            return
-        for _, f in sorted((x for x in files if x[1].name not in self._used), key=lambda x: x[0])[:extra]:
-            f.unlink(missing_ok=True)
+        evict(self.folder, self.KEEP_FILES, self._used)
 
 
 SUFFIX = ".arrays"
+
+
+def evict(folder: Path, keep: int, used: set[str] | None = None) -> None:
+    """Remove the least recently used ``*.arrays`` files of *folder* beyond *keep* (beyond the number of
+    *used* names when more), never one named in *used*; a read-only folder is left as it is."""
+    used = used or set()
+    try:
+        files = [(f.stat().st_mtime, f) for f in folder.glob(f"*{SUFFIX}")]
+        extra = len(files) - max(keep, len(used))
+        for _, f in sorted((x for x in files if x[1].name not in used), key=lambda x: x[0])[:max(extra, 0)]:
+            f.unlink(missing_ok=True)
+    except OSError:
+        pass
 def narrow(a: NDArray[Any]) -> NDArray[Any]:
     """*a* (integers) as 32-bit integers when they fit: half the bytes to write and read."""
     import numpy as np

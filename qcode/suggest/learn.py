@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from qcode.suggest.arrays import flat, ranges
 from qcode.suggest.base import digest
-from qcode.suggest.cache import SUFFIX, as_buffers, from_bytes, write_atomically
+from qcode.suggest.cache import SUFFIX, as_buffers, evict, from_bytes, write_atomically
 
 if TYPE_CHECKING:  # numpy and SciPy are imported inside functions only
     import numpy as np
@@ -249,9 +249,7 @@ class FitCache:
                     else:
                         arrays["w_" + key], arrays["b_" + key] = value[0], np.array(value[1], dtype=np.float64)
                 write_atomically(self._file(xkey), lambda arrays=arrays: as_buffers(arrays))
-            files = sorted(self.path.glob(f"*{SUFFIX}"), key=lambda f: f.stat().st_mtime, reverse=True)
-            for old in files[self.KEEP_FILES:]:
-                old.unlink(missing_ok=True)
+            evict(self.path, self.KEEP_FILES)
         except OSError:
             pass  # a read-only or full disk costs speed next time, not correctness
         self._dirty.clear()
