@@ -77,3 +77,21 @@ def test_nearest_is_the_first_argmax_within_each_pairs_profile_references() -> N
     want = np.array([seg_start[j] + D[u, seg_start[j]:seg_end[j]].argmax() for u, j in zip(units, profs, strict=True)])
     assert nearest(D, units, profs, bounds).tolist() == want.tolist()
     assert nearest(D, units[:0], profs[:0], bounds).tolist() == []
+
+
+def test_evict_removes_the_least_recently_used_cache_files_but_never_one_in_use(tmp_path) -> None:
+    import os
+
+    from qcode.suggest.cache import evict
+
+    for age, name in enumerate(["e", "d", "c", "b", "a"]):  # "a" the oldest
+        f = tmp_path / f"{name}.arrays"
+        f.write_bytes(b"x")
+        os.utime(f, (1_000_000 - 100 * age, 1_000_000 - 100 * age))
+    (tmp_path / "other.txt").write_text("not a cache file")
+    evict(tmp_path, 3, {"a.arrays"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.arrays", "d.arrays", "e.arrays", "other.txt"]
+    evict(tmp_path, 0, {"a.arrays", "d.arrays", "e.arrays"})  # as many in use as there are: nothing goes
+    assert len(list(tmp_path.glob("*.arrays"))) == 3
+    evict(tmp_path, 1)
+    assert [p.name for p in tmp_path.glob("*.arrays")] == ["e.arrays"]
