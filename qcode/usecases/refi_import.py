@@ -400,9 +400,10 @@ def _attributes(ctx: _Ctx, used_by_sources: set[str]) -> dict[str, tuple[str, st
 def _typed(value: Any, qtype: str) -> Any:
     if qtype == "number" and isinstance(value, str):
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
             return value
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number  # "34": 34, not 34.0
     return value
 
 

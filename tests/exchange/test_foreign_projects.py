@@ -96,7 +96,7 @@ def test_qualcoder_folder(empty: Project, tmp_path: Path) -> None:
     memos = sorted((m.target_kind, m.text) for m in empty.store.memos.list())
     assert memos == [("project", "First thoughts"), ("transcript", "ask about rates"), ("transcript", "phone interview")]
     [p] = empty.store.participants.list()
-    assert (p.name, p.attributes) == ("Amina W.", {"age": 34.0})
+    assert (p.name, p.attributes) == ("Amina W.", {"age": 34}) and type(p.attributes["age"]) is int  # 34, not 34.0
     [t] = empty.store.transcripts.summaries()
     assert t.attributes == {"site": "Nairobi"}
 

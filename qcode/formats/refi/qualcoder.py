@@ -143,8 +143,9 @@ def _cases_and_attributes(conn: sqlite3.Connection, have: set[str], p: RefiProje
             v: VariableValue = value
             if vtype == "numeric":
                 try:
-                    v = float(value)
-                except (TypeError, ValueError):
+                    number = float(value)
+                    v = int(number) if number.is_integer() and abs(number) < 2**53 else number  # 34, not 34.0
+                except (TypeError, ValueError, OverflowError):
                     v = value
             if attr_type == "case" and target in case_guid:
                 case_guid[target].values[g] = v
