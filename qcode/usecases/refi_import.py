@@ -22,6 +22,7 @@ placed in the project in **one transaction after a verified backup**:
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -229,7 +230,9 @@ def _transcript(model: RefiProject, src: RefiSource, project: Project) -> Transc
             return t
         model.warnings.append(f"{src.name}: qcode.json does not fit the source; its turns were detected again.")
     options = ImportOptions(language=project.settings.language)
-    t = PlainTextImporter().read(data, f"{src.name}.txt", options)
+    # (a source named after its file, "entretien-lea.txt" in QualCoder, gives the name "entretien-lea")
+    stem = re.sub(r"\.(txt|md|docx?|odt|rtf|pdf|vtt|srt|trs|xml|html?)$", "", src.name, flags=re.IGNORECASE) or src.name
+    t = PlainTextImporter().read(data, f"{stem}.txt", options)
     t.source_text, t.source_map = src.text, align(t.text, src.text)
     t.title = src.name
     return t

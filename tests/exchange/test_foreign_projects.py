@@ -99,6 +99,7 @@ def test_qualcoder_folder(empty: Project, tmp_path: Path) -> None:
     assert (p.name, p.attributes) == ("Amina W.", {"age": 34}) and type(p.attributes["age"]) is int  # 34, not 34.0
     [t] = empty.store.transcripts.summaries()
     assert t.attributes == {"site": "Nairobi"}
+    assert t.name == "amina"  # QualCoder names a source after its file, "amina.txt"
 
 
 def test_qualcoder_data_qda_file_directly(empty: Project, tmp_path: Path) -> None:
