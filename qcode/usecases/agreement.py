@@ -140,8 +140,7 @@ def gather(
     _check_unit(unit, overlap)
     chosen = compared_coders(project, coders, consensus)
     cb = project.codebook
-    for cid in codes or ():
-        cb.get(cid)
+    codes = [cb.resolve(ref).id for ref in codes] if codes else None  # an id, or a label in any language
     codings = project.store.codings.list(coders=chosen)
     used = {c.code_id for c in codings}
     code_ids = list(dict.fromkeys(codes)) if codes else [c.id for c in cb.codes if c.id in used]

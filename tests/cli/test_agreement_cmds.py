@@ -65,6 +65,8 @@ def test_rare_codes_are_marked_not_figured(project_dir: Path, capsys: pytest.Cap
     _double_code(proj, capsys)
     code, out, _ = run(capsys, "-p", proj, "agreement", "--codes", "instability", "piece-rates", "--json", "--no-keep")
     r = json.loads(out)
+    code, by_label, _ = run(capsys, "-p", proj, "agreement", "--codes", "job INSTABILITY", "Piece rates", "--json", "--no-keep")
+    assert code == 0 and [c["code"] for c in json.loads(by_label)["codes"]] == ["instability", "piece-rates"]  # labels too
     assert all(c["too_rare"] and c["alpha"] is None for c in r["codes"]) and r["id"] is None
     assert run(capsys, "-p", proj, "agreement", "--history", "--json")[1].strip() == "[]"
     code, out, _ = run(capsys, "-p", proj, "agreement", "--no-keep")
