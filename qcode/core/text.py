@@ -70,12 +70,17 @@ def snippet(text: str, start: int, end: int, width: int = 40) -> str:
     return ("…" if left else "") + out + ("…" if right < len(text) else "")
 
 
+def _in_word(ch: str) -> bool:
+    """A letter or digit, or a combining mark (the accent of a decomposed "é")."""
+    return ch.isalnum() or unicodedata.category(ch)[0] == "M"
+
+
 def word_edges(text: str, start: int | None, end: int | None) -> tuple[int | None, int | None]:
     """*start* moved back and *end* forward to the edges of the words they cut (None stays None)."""
     if start is not None and 0 < start < len(text):
-        while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        while start > 0 and _in_word(text[start - 1]) and _in_word(text[start]):
             start -= 1
     if end is not None and 0 < end < len(text):
-        while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        while end < len(text) and _in_word(text[end - 1]) and _in_word(text[end]):
             end += 1
     return start, end

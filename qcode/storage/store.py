@@ -237,6 +237,11 @@ class Store:
         with self._tx.write():
             yield
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a :meth:`transaction` is open on this thread (one opened now would join it)."""
+        return self._tx.active is not None
+
     def backup(self, backup_dir: Path, reason: str = "manual") -> Path:
         """Copy the database with SQLite's online backup API (``pg_dump`` on a server), then verify the copy."""
         if self.path is None:

@@ -127,7 +127,6 @@ def _load_trained(name: str, lang: str) -> PipelineInfo:
         nlp.add_pipe("sentencizer")
     _add_lemma_case(nlp)
     _mark_fillers(nlp, lang)
-    _mark_fillers(nlp, lang)
     meta = nlp.meta
     full = f"{meta.get('lang', lang)}_{meta.get('name', name)}"
     notes = [f"trained pipeline {full} {meta.get('version', '?')} (parser and NER not loaded: not needed)"]

@@ -46,6 +46,7 @@ from pathlib import Path
 
 from qcode.core.coding import Coding, Memo
 from qcode.core.errors import ImportFormatError, ProjectError, QcodeError
+from qcode.core.text import fold
 from qcode.storage import Store
 from qcode.usecases.project import Project
 from qcode.usecases.settings import DATA_DIR, DB_FILE, SETTINGS_FILE
@@ -129,7 +130,10 @@ class _DryRun(Exception):
 
 @contextmanager
 def _transaction(store: Store, report: MergeReport) -> Iterator[None]:
-    """The merge's one transaction; undone at its end for a dry run."""
+    """The merge's one transaction; undone at its end for a dry run (which must be a transaction of its own:
+    inside another one, nothing would be undone)."""
+    if report.dry_run and store.in_transaction:
+        raise RuntimeError("a dry run cannot join a transaction already open")
     try:
         with store.transaction():
             yield
@@ -153,7 +157,7 @@ def merge_store(target: Project, source: Store, *, label: str = "", backup: bool
         mine_id = code_map.get(cid)
         if mine_id is not None and cid in theirs and mine_id in ours:
             there, here = theirs.get(cid), ours.get(mine_id)
-            if there.label and not set(there.label.values()) & set(here.label.values()):
+            if there.label and not {fold(x) for x in there.label.values()} & {fold(x) for x in here.label.values()}:
                 report.relabelled.append(f"code {cid} is “{there.display()}” there and “{here.display()}” here: its "
                                          f"codings were filed under this project's {mine_id} (renamed, or another meaning?)")
     dst_hash = {sha: tid for tid, (sha, _name) in dst.transcripts.hashes().items()}
@@ -175,10 +179,11 @@ def merge_store(target: Project, source: Store, *, label: str = "", backup: bool
                 n += 1
                 new_name = f"{t.name}-{n}"
             if new_name != t.name:
+                first = "do not merge yet" if dry_run else "undo this merge (`qcode restore`)"
                 report.notes.append(
-                    f"  check: '{t.name}' there has another text than '{t.name}' here, so it came in as '{new_name}'. "
-                    f"If it is the same interview edited, undo this merge (`qcode restore`), bring the edited text in "
-                    f"with `qcode import --replace {t.name} FILE`, and merge again.")
+                    f"  check: '{t.name}' there has another text than '{t.name}' here, so it "
+                    f"{'would come' if dry_run else 'came'} in as '{new_name}'. If it is the same interview edited, "
+                    f"{first}, bring the edited text in with `qcode import --replace {t.name} FILE`, and merge again.")
             t.name, t.id = new_name, None
             t_map[tid] = dst.transcripts.add(t, source.transcripts.source_bytes(tid))
             names.add(new_name)
@@ -332,7 +337,7 @@ def merge_foreign(target: Project, path: Path, dry_run: bool = False) -> MergeRe
         with Project.init(tmp / "p", codebook=seed, language=target.settings.language or "en") as temp:
             imported = refi_import.import_project(temp, path)
             report = merge_store(target, temp.store, label=str(path), dry_run=dry_run)
-        report.notes = [line for line in imported.lines() if line.startswith(("  not placed", "  adjusted", "  warning"))]
+        report.notes += [line for line in imported.lines() if line.startswith(("  not placed", "  adjusted", "  warning"))]
         return report
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

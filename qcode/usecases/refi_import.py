@@ -107,8 +107,8 @@ class ProjectImportReport:
         if self.backup:
             out.append(f"Backup of the project before the import: {self.backup}")
         if self.unplaced and not self.dry_run:
-            out.append("The selections not placed were not imported (the rest was); `qcode restore` with the backup "
-                       "above undoes the import.")
+            out.append("The selections not placed were not imported (the rest was)"
+                       + ("; `qcode restore` with the backup above undoes the import." if self.backup else "."))
         return out
 
 
@@ -364,6 +364,8 @@ def _write_codebook(ctx: _Ctx, merged: Codebook) -> list[tuple[Path, str | None]
     if codebook is None:
         raise problems_error(path, problems)
     project.store.codes.save(codebook, source_text=text, path=str(path))
+    if ctx.report.dry_run:  # the codes are in the store's transaction only (undone); no file is touched
+        return undo
     undo.append((path, old_text))
     atomic_write_text(path, text)
     if old_text is None:
@@ -430,6 +432,8 @@ def import_project(project: Project, path: Path, dry_run: bool = False) -> Proje
     ctx = _Ctx(project, model, report)
     _coders(ctx)
     store = project.store
+    if dry_run and store.in_transaction:
+        raise RuntimeError("a dry run cannot join a transaction already open")
     if store.path is not None and not dry_run:
         report.backup = store.backup(project.data_dir / "backups", reason="before-import-project")
     undo: list[tuple[Path, str | None]] = []
@@ -439,6 +443,7 @@ def import_project(project: Project, path: Path, dry_run: bool = False) -> Proje
             if merged is not None:
                 undo = _write_codebook(ctx, merged)
             _place_all(ctx, conv)
+            report.coders = sorted({c for c in ctx.users.values() if c in set(store.coders.names())})
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -450,7 +455,6 @@ def import_project(project: Project, path: Path, dry_run: bool = False) -> Proje
     project.invalidate(codebook=True)
     project.invalidate()
     report.warnings += model.warnings
-    report.coders = sorted({c for c in ctx.users.values() if c in set(store.coders.names())})
     return report
 
 
@@ -491,12 +495,12 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
         twins = by_text.get(hashlib.sha256(t.text.encode("utf-8")).hexdigest(), [])
         dup = next((d for d in twins if d[0] not in source_tid.values()), None)  # (twins in the file: one each)
         source_dup = store.transcripts.by_source_hash(t.source.sha256) if t.source and not twins else None
-        already: set[tuple[int, int, str, str]] = set()
+        already: dict[tuple[int, int, str, str], int] = {}
         if dup is not None:  # the same text: its codings go there
             tid = dup[0]
             source_tid[src.guid] = tid
             report.reused_sources.append(f"{src.name}: as '{dup[1]}'")
-            already = {(c.start, c.end, c.code_id, c.coder) for c in store.codings.list(transcript_id=tid)}
+            already = {(c.start, c.end, c.code_id, c.coder): c.id or 0 for c in store.codings.list(transcript_id=tid)}
         elif source_dup is not None and source_dup[0] not in source_tid.values():  # same file, another text
             report.skipped_sources.append(f"{src.name}: imported before as '{source_dup[1]}', whose text has changed")
             for sel in src.selections:
@@ -565,8 +569,9 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
                     coding = replace(coding, guid=c.guid)
                 taken_guids.add(c.guid)
                 key = (start, end, code_id, coding.coder)
-                if key in already:
+                if key in already:  # (its notes go on the coding here: memos already there are not added twice)
                     report.already += 1
+                    memo("coding", str(already[key]), c.note_refs + sel.note_refs)
                     continue
                 if key in seen_spans:
                     report.duplicates += 1

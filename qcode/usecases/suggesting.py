@@ -330,7 +330,7 @@ def _run(
     return SuggestRunReport(inserted, len(target_ids), words, time.perf_counter() - t0, ", ".join(names), notes, cached)
 
 
-ENGINE_VERSION = "6"  # 6: fillers are stop words, vectors need two content words; 5: learned.v2, keyword senses, windows
+ENGINE_VERSION = "6"  # 6: fillers are stop words, vectors need three content words; 5: learned.v2, keyword senses, windows
 """Bump when the scores or the evidence change for the same inputs (invalidates the manifest)."""
 
 

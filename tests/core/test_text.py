@@ -51,9 +51,10 @@ def test_in_vivo_label_from_a_quote(quote: str, label: str) -> None:
     (None, 12, (None, 14)),  # one end only: the other stays None
     (4, None, (0, None)),
     (16, 18, (16, 19)),     # a hyphen is an edge; accented letters are letters
+    (22, 24, (21, 26)),     # and so are combining accents ("cafe" + U+0301)
 ])
 def test_word_edges_move_typed_offsets_out_of_words(start, end, expected) -> None:
     from qcode.core.text import word_edges
 
-    text = "Unstable, week é-té."
+    text = "Unstable, week é-té. cafe\u0301 !"
     assert word_edges(text, start, end) == expected

@@ -97,8 +97,11 @@ def test_cli_export(project_dir: Path, tmp_path: Path) -> None:
 
 def test_importing_a_projects_own_export_adds_nothing_and_a_colleagues_adds_only_their_new_codings(
         rich: Project, tmp_path: Path) -> None:
+    from qcode.core.coding import Memo
     from qcode.usecases.coding import apply_code
 
+    first = rich.store.codings.list()[0]
+    rich.store.memos.add(Memo("coding", str(first.id), "a memo on a coding", "amina"))
     own = tmp_path / "own.qdpx"
     export_qdpx(rich, own)
     before = snapshot(rich)
@@ -124,11 +127,20 @@ def test_importing_a_projects_own_export_adds_nothing_and_a_colleagues_adds_only
 def test_dry_run_reports_what_an_import_would_do_and_stores_nothing(rich: Project, tmp_path: Path) -> None:
     own = tmp_path / "own.qdpx"
     export_qdpx(rich, own)
+    real_coders = sorted({c.coder for c in rich.store.codings.list()})
     with Project.init(tmp_path / "fresh") as fresh:
+        files = sorted(p.name for p in fresh.root.iterdir())
+        toml = (fresh.root / "qcode.toml").read_text(encoding="utf-8")
         r = import_project(fresh, own, dry_run=True)
         assert r.dry_run and len(r.sources) == len(snapshot(rich)["transcripts"]) and r.codings == len(snapshot(rich)["codings"])
+        assert r.coders == real_coders  # (found before the import is undone)
         assert fresh.store.transcripts.summaries() == [] and fresh.store.codings.list() == []
         assert r.backup is None and r.lines()[0].startswith("Would import (--dry-run: nothing was stored)")
+        # No codebook file was written, not even for a moment, and qcode.toml is as it was.
+        assert sorted(p.name for p in fresh.root.iterdir()) == files
+        assert (fresh.root / "qcode.toml").read_text(encoding="utf-8") == toml and not fresh.settings.codebook
+        with fresh.store.transaction(), pytest.raises(RuntimeError, match="dry run"):
+            import_project(fresh, own, dry_run=True)  # inside another transaction nothing could be undone
 
 
 def test_the_codebook_title_version_authors_and_description_survive_a_qcode_to_qcode_exchange(tmp_path: Path) -> None:

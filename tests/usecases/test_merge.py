@@ -163,7 +163,8 @@ def test_codes_this_codebook_lacks_or_means_otherwise_are_named_with_what_to_do(
     from qcode.usecases.codebook import add_code, attach_codebook
 
     cb = colleague / "codebook.yaml"
-    cb.write_text(SMALL_CODEBOOK.replace("label: Job instability", "label: Precarity (his sense)"), encoding="utf-8")
+    cb.write_text(SMALL_CODEBOOK.replace("label: Job instability", "label: Precarity (his sense)")
+                  .replace("label: Piece rates", "label: PIECE RATES"), encoding="utf-8")  # (case only: the same label)
     with Project.open(colleague) as p:
         # Bob's "instability" now means something else; he also made a code of his own.
         attach_codebook(p, cb)
@@ -185,8 +186,24 @@ def test_a_transcript_of_the_same_name_with_another_text_comes_in_renamed_with_w
     (root / "interview-01.txt").write_text(SMALL_TRANSCRIPT.replace("very low", "quite low"), encoding="utf-8")
     with Project.init(root, codebook=root / "codebook.yaml") as p:
         assert not importing.import_paths(p, [root / "interview-01.txt"]).failed
+    dry = merge_path(mine, root, dry_run=True)
+    assert "so it would come in as 'interview-01-2'" in "\n".join(dry.lines()) and "do not merge yet" in "\n".join(dry.lines())
     r = merge_path(mine, root)
     assert r.transcripts_added == ["interview-01-2"]
     text = "\n".join(r.lines())
     assert "'interview-01' there has another text than 'interview-01' here, so it came in as 'interview-01-2'" in text
     assert "`qcode import --replace interview-01 FILE`" in text
+
+
+def test_the_renamed_transcript_note_survives_a_merge_of_another_tools_project(mine: Project, tmp_path: Path) -> None:
+    from qcode.usecases.refi_export import export_qdpx
+
+    root = tmp_path / "lucas"
+    root.mkdir()
+    (root / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
+    (root / "interview-01.txt").write_text(SMALL_TRANSCRIPT.replace("very low", "quite low"), encoding="utf-8")
+    with Project.init(root, codebook=root / "codebook.yaml") as p:
+        assert not importing.import_paths(p, [root / "interview-01.txt"]).failed
+        export_qdpx(p, tmp_path / "lucas.qdpx")
+    r = merge_path(mine, tmp_path / "lucas.qdpx", dry_run=True)
+    assert any("there has another text than 'interview-01' here" in line for line in r.lines())
