@@ -4,11 +4,11 @@
   that sets one, the theme font language and the core ``language`` property
   carry the report's BCP 47 tag, so Word and LibreOffice spell-check and
   hyphenate in the study's language.
-* **Table of contents**: a real ``TOC`` field whose cached result already
-  lists every heading with a ``PAGEREF`` field to the heading's bookmark.
-  Word refreshes the field on open (``w:updateFields``); LibreOffice, which
-  shows the cached result, computes each ``PAGEREF`` when it lays the pages
-  out, so the page numbers are right in a PDF converted headless too.
+* **Table of contents**: every heading, linked, with a ``PAGEREF`` field to
+  the heading's bookmark (not wrapped in a ``TOC`` field: LibreOffice shows a
+  TOC field as saved, without page numbers, while it computes bare
+  ``PAGEREF`` fields as it lays the pages out, so the page numbers are right
+  in a PDF converted headless); Word fills them on open (``w:updateFields``).
 * **Headers and footers**: the title in the header, ``Page N of M`` (``PAGE``
   and ``NUMPAGES`` fields) in the footer, none on the title page.
 * **Landscape sections**: :func:`begin_landscape` / :func:`end_landscape`
@@ -124,8 +124,15 @@ def bookmark(p: _Element, name: str, ident: int) -> None:
     p.append(_el("w:bookmarkEnd", w_id=str(ident)))
 
 
-def toc_entry(p: _Element, text: str, anchor: str, tab_pos_twips: int, first: bool, last: bool, levels: str) -> None:
-    """One line of the contents: hyperlink text, dot-leader tab, ``PAGEREF`` page number."""
+def toc_entry(p: _Element, text: str, anchor: str, tab_pos_twips: int) -> None:
+    """One line of the contents: hyperlink text, dot-leader tab, ``PAGEREF`` page number.
+
+    The lines are not wrapped in a ``TOC`` field: LibreOffice shows a TOC
+    field as it was saved (no page numbers, since qcode cannot lay out pages),
+    while it computes bare ``PAGEREF`` fields as it lays out the document, so
+    a plain ``soffice --convert-to pdf`` prints the right pages; Word fills
+    them when it updates the fields on opening (:func:`update_fields_on_open`).
+    """
     from docx.oxml.ns import qn
 
     ppr = p.find(qn("w:pPr"))
@@ -135,19 +142,6 @@ def toc_entry(p: _Element, text: str, anchor: str, tab_pos_twips: int, first: bo
     tabs = _el("w:tabs")
     tabs.append(_el("w:tab", w_val="right", w_leader="dot", w_pos=str(tab_pos_twips)))
     ppr.append(tabs)
-    if first:
-        field_begin = _el("w:r")
-        field_begin.append(_el("w:fldChar", w_fldCharType="begin"))
-        p.append(field_begin)
-        instr = _el("w:r")
-        it = _el("w:instrText")
-        it.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-        it.text = f' TOC \\o "{levels}" \\h \\z \\u '
-        instr.append(it)
-        p.append(instr)
-        sep = _el("w:r")
-        sep.append(_el("w:fldChar", w_fldCharType="separate"))
-        p.append(sep)
     link = _el("w:hyperlink", w_anchor=anchor, w_history="1")
     r = _el("w:r")
     t = _el("w:t")
@@ -159,10 +153,6 @@ def toc_entry(p: _Element, text: str, anchor: str, tab_pos_twips: int, first: bo
     link.append(tab)
     field_runs(link, f"PAGEREF {anchor} \\h")
     p.append(link)
-    if last:
-        end = _el("w:r")
-        end.append(_el("w:fldChar", w_fldCharType="end"))
-        p.append(end)
 
 
 def page_furniture(doc: Document, header_text: str, page_of: str, size_half_points: int = 16) -> None:

@@ -293,16 +293,15 @@ class _Writer:
 
 
 def _contents(w: _Writer, report: Report) -> None:
-    """The contents: a TOC field listing every heading down to :data:`TOC_LEVELS` with its page."""
+    """The contents: every heading down to :data:`TOC_LEVELS`, linked, with its page as a ``PAGEREF`` field
+    (:func:`~qcode.formats.reports.docx_fields.toc_entry`: LibreOffice and Word both fill them)."""
     from docx.shared import Inches
 
     w.para(report.m("contents"), "TOC Heading")
-    heads = [h for h in report.outline if h.level <= TOC_LEVELS]
     tab = Inches(w.portrait).twips
-    for i, h in enumerate(heads):
-        p = w.add(f"TOC {h.level}")
-        fields.toc_entry(p._p, _x(h.text), w.bookmark_name(h.anchor), tab, i == 0, i == len(heads) - 1,
-                         f"1-{TOC_LEVELS}")
+    for h in report.outline:
+        if h.level <= TOC_LEVELS:
+            fields.toc_entry(w.add(f"TOC {h.level}")._p, _x(h.text), w.bookmark_name(h.anchor), tab)
     fields.update_fields_on_open(w.doc)
 
 
