@@ -116,7 +116,11 @@ def build_model(project: Project) -> RefiProject:
         src.values = {var_of[("transcript", k)]: _value(v) for k, v in sorted(t.attributes.items())
                       if ("transcript", k) in var_of and v is not None}
         spans: dict[str, list[int]] = {}
+        accepted: dict[str, Any] = {}
+        """Accepted suggestions: their evidence (qcode reads them back as suggestions, not as human codings)."""
         for c in store.codings.iter(transcript_id=t.id):
+            if c.origin == "suggestion":
+                accepted[c.guid] = c.evidence or {}
             s0, s1 = smap.text_to_source(c.start, c.end)
             if smap.source_to_text(s0, s1) != (c.start, c.end):  # it starts or ends on spacing the source lacks
                 spans[c.guid] = [c.start, c.end]
@@ -135,7 +139,8 @@ def build_model(project: Project) -> RefiProject:
             "turns": [[tr.start, tr.end, tr.speaker, tr.time_start, tr.time_end, tr.overlap] for tr in t.turns],
             "notes": [[n.offset, n.kind, n.text, n.time] for n in t.notes],
             "speakers": {label: t.speakers.get(label) for label in t.speaker_labels()},
-            "map": smap.to_json(), "spans": spans, "source_format": t.source.format if t.source else None,
+            "map": smap.to_json(), "spans": spans, "suggestions": accepted,
+            "source_format": t.source.format if t.source else None,
             "source_filename": t.source.filename if t.source else None,
         }
     for p in store.participants.list():

@@ -528,6 +528,8 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
         assert t.source_map is not None
         side = (model.extra.get("sources") or {}).get(src.guid, {}) if model.extra else {}
         exact_spans = side.get("spans") or {} if t.source_text == src.text else {}
+        accepted = side.get("suggestions") or {}
+        """Codings that were accepted suggestions in the qcode project that wrote the file, with their evidence."""
         pending: list[tuple[Coding, list[str]]] = []
         seen_spans: set[tuple[int, int, str, str]] = set()
         converted = conv.import_positions(src.text, [x for sel in src.selections for x in (sel.start, sel.end)])
@@ -562,9 +564,11 @@ def _place_all(ctx: _Ctx, conv: Convention) -> None:
                                                     f"its code {c.code_guid} is not in the codebook"))
                     continue
                 created = c.created or sel.created or now()
+                evidence = accepted.get(c.guid) if isinstance(accepted, dict) else None
                 coding = Coding(tid, start, end, code_id, _coder(ctx, c.user_guid), memo=sel.description,
-                                origin="imported", quote=a.quote, prefix=a.prefix, suffix=a.suffix,
-                                created=created, modified=sel.modified or created, codebook_hash=codebook_hash)
+                                origin="imported" if evidence is None else "suggestion", quote=a.quote, prefix=a.prefix,
+                                suffix=a.suffix, created=created, modified=sel.modified or created,
+                                codebook_hash=codebook_hash, evidence=evidence if isinstance(evidence, dict) else None)
                 if _fresh_guid(c.guid, taken_guids):
                     coding = replace(coding, guid=c.guid)
                 taken_guids.add(c.guid)

@@ -158,3 +158,17 @@ def test_the_codebook_title_version_authors_and_description_survive_a_qcode_to_q
         import_project(b, tmp_path / "a.qdpx")
         got = b.store.codes.codebook()
         assert (got.title, got.version, got.authors, got.description) == (cb.title, cb.version, cb.authors, cb.description)
+
+
+def test_an_accepted_suggestion_stays_one_through_a_qcode_to_qcode_exchange(project: Project, tmp_path: Path) -> None:
+    # (evaluate leaves accepted suggestions out of the human codings: after an exchange they must not count as such)
+    from qcode.usecases.coding import apply_code
+
+    evidence = {"summary": "keyword “unstable”", "score": 0.8}
+    apply_code(project, "interview-01", 41, 49, "instability", coder="amina", origin="suggestion", evidence=evidence)
+    apply_code(project, "interview-01", 150, 161, "piece-rates", coder="amina")
+    export_qdpx(project, tmp_path / "p.qdpx")
+    with Project.init(tmp_path / "other") as other:
+        import_project(other, tmp_path / "p.qdpx")
+        got = {c.code_id: (c.origin, c.evidence) for c in other.store.codings.list()}
+    assert got == {"instability": ("suggestion", evidence), "piece-rates": ("imported", None)}
