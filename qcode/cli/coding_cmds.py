@@ -32,9 +32,15 @@ def code_cmd(project: Project, transcript: str, start: int, end: int, code: str,
     \b
         qcode code interview-01 120 245 job-instability --memo "clear case"
     """
+    from qcode.core.text import word_edges
+
     code = project.codebook.resolve(code).id
     c = coding_uc.apply_code(project, transcript, start, end, code, coder=coder, memo=memo)
     say(f"Coding {c.id}: {c.code_id} on {c.start}-{c.end} by {c.coder}: {c.quote[:60]!r}")
+    whole = word_edges(project.transcript(c.transcript_id).text, c.start, c.end)
+    if whole != (c.start, c.end):  # (scripts give exact offsets: kept, but a cut word is worth a word)
+        say(f"Note: the span cuts a word; the whole words are {whole[0]}-{whole[1]} (to use them: "
+            f"`qcode uncode {c.id}`, then code {whole[0]} {whole[1]}).", fg="yellow", err=True)
 
 
 @cli.command("uncode")

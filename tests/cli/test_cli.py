@@ -311,3 +311,22 @@ def test_accepting_a_span_over_several_turns_says_so(tmp_path: Path, capsys: pyt
     assert span_warnings(t, a.start, a.end) == []
     [note] = span_warnings(t, a.start, b.end)
     assert "runs over 2 turns (I, R)" in note and f"--start {a.start} --end {b.end}" in note
+
+
+def test_code_keeps_exact_offsets_but_notes_a_cut_word(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from qcode.usecases.project import Project
+
+    (tmp_path / "i.txt").write_text("I: And the pay?\nR: Very low, per task.\n", encoding="utf-8")
+    (tmp_path / "cb.yaml").write_text("codes:\n  - id: pay\n    label: Pay\n", encoding="utf-8")
+    Project.init(tmp_path / "p", codebook=tmp_path / "cb.yaml").close()
+    proj = str(tmp_path / "p")
+    assert run(capsys, "-p", proj, "import", str(tmp_path / "i.txt"))[0] == 0
+    with Project.open(tmp_path / "p") as p:
+        t = p.transcript("i")
+    a = t.text.index("Very low")
+    code, out, err = run(capsys, "-p", proj, "code", "i", str(a + 1), str(a + 7), "pay")
+    assert code == 0 and f"pay on {a + 1}-{a + 7}" in out  # kept as given
+    assert f"the whole words are {a}-{a + 8}" in err
+    code, out, err = run(capsys, "-p", proj, "code", "i", str(a), str(a + 8), "pay", "--coder", "bob")
+    assert code == 0 and "cuts a word" not in err
+
