@@ -72,7 +72,7 @@ def import_cmd(
     if replace_ref is not None:
         _replace(project, replace_ref, paths, options, dry_run, as_json)
         return
-    from qcode.usecases.refi_import import is_project_path
+    from qcode.usecases.refi_reading import is_project_path
 
     projects = [p for p in paths if is_project_path(p)]
     if projects:  # other tools' projects: .qdpx, .qde, QualCoder, Taguette

@@ -297,11 +297,11 @@ def merge_path(target: Project, path: Path, dry_run: bool = False) -> MergeRepor
     """Merge from a project folder, a project ``.sqlite`` file or a codings ``.jsonl`` / ``.csv`` (with
     *dry_run*: report what would be merged, change nothing)."""
     path = Path(path)
-    from qcode.usecases import refi_import
+    from qcode.usecases import refi_reading
 
     if path.is_dir():
         db = path / DATA_DIR / DB_FILE
-        if refi_import.is_project_path(path) and not db.is_file():
+        if refi_reading.is_project_path(path) and not db.is_file():
             return merge_foreign(target, path, dry_run)
         if not (path / SETTINGS_FILE).is_file() and not db.is_file():
             raise ProjectError(f"{path} is not a qcode project folder (no {SETTINGS_FILE}).", hint="Give the folder made by `qcode init`.")
@@ -317,7 +317,7 @@ def merge_path(target: Project, path: Path, dry_run: bool = False) -> MergeRepor
         return merge_codings_file(target, path, dry_run)
     if not path.exists():
         raise ProjectError(f"{path} does not exist.", hint="Give a project folder, a .qdpx, .sqlite, .jsonl or .csv file.")
-    if refi_import.is_project_path(path):
+    if refi_reading.is_project_path(path):
         return merge_foreign(target, path, dry_run)
     raise ImportFormatError(f"{path.name}: cannot merge a '{suffix}' file.", hint="Give a project folder, a .qdpx, .sqlite, .jsonl or .csv file.")
 

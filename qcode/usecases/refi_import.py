@@ -30,17 +30,16 @@ from typing import Any, Literal
 from qcode.core.anchor import find_quote_tolerant, make_anchor, squash
 from qcode.core.codebook import Code, Codebook, new_code_id
 from qcode.core.coding import Coding, Memo, now
-from qcode.core.errors import ImportFormatError, QcodeError
+from qcode.core.errors import QcodeError
 from qcode.core.sourcemap import SourceMap, align
 from qcode.core.text import fold
 from qcode.core.transcript import Note, Participant, SourceInfo, Transcript, Turn, attribute_def
 from qcode.formats.importers.base import ImportOptions, slugify
 from qcode.formats.refi.model import RefiProject, RefiSelection, RefiSource
-from qcode.formats.refi.positions import Convention, for_origin, origin_name
+from qcode.formats.refi.positions import Convention, origin_name
 from qcode.usecases.project import Project
+from qcode.usecases.refi_reading import choose_convention, names_match, read_any
 
-NAME_CHECK = 200
-"""Selections per project used to choose the position convention."""
 TYPES = {"Text": "text", "Integer": "number", "Float": "number", "Date": "date", "Boolean": "category", "DateTime": "text"}
 
 
@@ -112,90 +111,6 @@ class ProjectImportReport:
         return out
 
 
-# ------------------------------------------------------------------ reading
-PROJECT_SUFFIXES = (".qdpx", ".qde", ".qda", ".sqlite3")
-
-
-def is_project_path(path: Path) -> bool:
-    """True for the files and folders this module imports (not transcripts)."""
-    if path.is_dir():
-        return (path / "data.qda").is_file()
-    return path.suffix.lower() in PROJECT_SUFFIXES
-
-
-def read_any(path: Path) -> RefiProject:
-    """The exchange model of *path*, whatever tool wrote it."""
-    from qcode.formats.refi import reader
-
-    suffix = path.suffix.lower()
-    try:
-        if path.is_dir():
-            from qcode.formats.refi.qualcoder import read_qualcoder
-
-            return read_qualcoder(path / "data.qda")
-        if suffix == ".qda":
-            from qcode.formats.refi.qualcoder import read_qualcoder
-
-            return read_qualcoder(path)
-        if suffix == ".sqlite3":
-            from qcode.formats.refi.taguette import read_taguette
-
-            return read_taguette(path)
-        if suffix == ".qde":
-            return reader.read_qde(path)
-        return reader.read_qdpx(path.read_bytes(), path.name)
-    except OSError as exc:
-        raise ImportFormatError(f"Cannot read {path}: {exc.strerror or exc}.", hint="Check the path and permissions.") from exc
-
-
-def choose_convention(model: RefiProject) -> Convention:
-    """The writer's position convention: from its origin, or the one under which the selections' names fit best."""
-    first = for_origin(model.origin)
-    if model.origin.lower().startswith(("qualcoder", "taguette")):
-        return first
-    checks: list[tuple[RefiSource, list[RefiSelection]]] = []
-    left = NAME_CHECK
-    for src in model.sources:
-        named = [sel for sel in src.selections if sel.name.strip()][:left]
-        if named:
-            checks.append((src, named))
-            left -= len(named)
-    if not checks:
-        return first
-    total = sum(len(sels) for _, sels in checks)
-
-    def score(conv: Convention) -> int:
-        n = 0
-        for src, sels in checks:
-            pos = conv.import_positions(src.text, [x for sel in sels for x in (sel.start, sel.end)])
-            for i, sel in enumerate(sels):
-                a, b = pos[2 * i], pos[2 * i + 1]
-                if a is not None and b is not None and _names_match(src.text[a:b], sel.name):
-                    n += 1
-        return n
-
-    best, best_score = first, score(first)
-    if best_score < total:
-        for conv in (Convention(), Convention(utf16=True), Convention(crlf=True), Convention(True, True)):
-            s = score(conv)
-            if s > best_score:
-                best, best_score = conv, s
-    return best
-
-
-def _names_match(selected: str, name: str) -> bool:
-    """Tools write the selected text (often cut, sometimes ending in '...') as the selection's name."""
-    import unicodedata
-
-    # NFD: a name cut inside "e + combining accent" is still a prefix of the selected text.
-    a = "".join(unicodedata.normalize("NFD", selected).split())
-    full = "".join(unicodedata.normalize("NFD", name).split())
-    if not full or a.startswith(full):
-        return True
-    cut = full.rstrip(".…")
-    return bool(cut) and cut != full and a.startswith(cut)
-
-
 def _name_query(name: str) -> str:
     """The name searched for in the text (a trailing '...' of a cut name removed)."""
     cut = name.strip().rstrip(".…").strip()
@@ -247,7 +162,7 @@ def _place(src_text: str, smap: SourceMap, sel: RefiSelection, a: int | None, b:
     if a is None or b is None or not a < b:
         return f"positions {sel.start}-{sel.end} are outside its text ({len(src_text)} characters) or empty"
     how = ""
-    if sel.name.strip() and not _names_match(src_text[a:b], sel.name):
+    if sel.name.strip() and not names_match(src_text[a:b], sel.name):
         hit = find_quote_tolerant(src_text, _name_query(sel.name), near=a)
         if hit is None:
             return f"its text {sel.name[:40]!r} is not at {a}-{b} nor anywhere in the source"
