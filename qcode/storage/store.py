@@ -228,19 +228,27 @@ class Store:
 
     # ------------------------------------------------------------ unit of work
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, rollback: bool = False) -> Iterator[None]:
         """A unit of work: repositories called inside share one transaction.
 
         It commits at the end and rolls back on error (then nothing of it is
-        saved); a ``transaction()`` opened inside joins the outer one.
+        saved); a ``transaction()`` opened inside joins the outer one. With
+        *rollback* (a dry run: do everything, report, keep nothing) it is rolled
+        back at its end too; such a transaction cannot join an open one, where
+        nothing could be undone.
         """
-        with self._tx.write():
-            yield
-
-    @property
-    def in_transaction(self) -> bool:
-        """Whether a :meth:`transaction` is open on this thread (one opened now would join it)."""
-        return self._tx.active is not None
+        if not rollback:
+            with self._tx.write():
+                yield
+            return
+        if self._tx.active is not None:
+            raise RuntimeError("a transaction to roll back cannot join one already open")
+        try:
+            with self._tx.write():
+                yield
+                raise _RollBack
+        except _RollBack:
+            pass
 
     def backup(self, backup_dir: Path, reason: str = "manual") -> Path:
         """Copy the database with SQLite's online backup API (``pg_dump`` on a server), then verify the copy."""
@@ -248,6 +256,10 @@ class Store:
             stem = self.engine.url.database or "server"
             return postgres_hooks().dump(self.url, sqlite_files.backup_target(backup_dir, stem, reason, ".dump"))
         return sqlite_files.backup_database(self.path, backup_dir, reason, self.where)
+
+
+class _RollBack(Exception):
+    """Raised at the end of a ``transaction(rollback=True)`` to undo it."""
 
 
 def postgres_hooks() -> Any:

@@ -124,25 +124,6 @@ def _drop_unneeded_backup(report: MergeReport) -> None:
         report.backup = None
 
 
-class _DryRun(Exception):
-    """Raised inside a merge's transaction to undo it (``--dry-run``)."""
-
-
-@contextmanager
-def _transaction(store: Store, report: MergeReport) -> Iterator[None]:
-    """The merge's one transaction; undone at its end for a dry run (which must be a transaction of its own:
-    inside another one, nothing would be undone)."""
-    if report.dry_run and store.in_transaction:
-        raise RuntimeError("a dry run cannot join a transaction already open")
-    try:
-        with store.transaction():
-            yield
-            if report.dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
-
-
 def merge_store(target: Project, source: Store, *, label: str = "", backup: bool = True,
                 dry_run: bool = False) -> MergeReport:
     """Add the source store's transcripts, codings and memos that the target lacks (see module doc)."""
@@ -165,7 +146,7 @@ def merge_store(target: Project, source: Store, *, label: str = "", backup: bool
     if backup:
         _backup(target, report)
     coders: dict[str, None] = {}
-    with _transaction(dst, report):
+    with dst.transaction(rollback=dry_run):
         t_map: dict[int, int] = {}
         names = {name for _sha, name in dst.transcripts.hashes().values()}
         for tid, (sha, _name) in src_t.items():
@@ -352,7 +333,7 @@ def merge_codings_file(target: Project, path: Path, dry_run: bool = False) -> Me
     report = MergeReport(str(path), dry_run=dry_run)
     existing = {(c.transcript_id, c.start, c.end, c.code_id, c.coder): c for c in target.store.codings.list()}
     _backup(target, report)
-    with _transaction(target.store, report):
+    with target.store.transaction(rollback=dry_run):
         r = exchange.import_codings(target, path)
         if not r.committed:
             raise ImportFormatError(

@@ -327,10 +327,6 @@ def _typed(value: Any, qtype: str) -> Any:
     return value
 
 
-class _DryRun(Exception):
-    """Raised inside the import's transaction to undo it (``--dry-run``)."""
-
-
 def import_project(project: Project, path: Path, dry_run: bool = False) -> ProjectImportReport:
     """Import another tool's project file or folder into *project* (all or nothing).
 
@@ -347,22 +343,16 @@ def import_project(project: Project, path: Path, dry_run: bool = False) -> Proje
     ctx = _Ctx(project, model, report)
     _coders(ctx)
     store = project.store
-    if dry_run and store.in_transaction:
-        raise RuntimeError("a dry run cannot join a transaction already open")
     if store.path is not None and not dry_run:
         report.backup = store.backup(project.data_dir / "backups", reason="before-import-project")
     undo: list[tuple[Path, str | None]] = []
     try:
-        with store.transaction():
+        with store.transaction(rollback=dry_run):  # (a dry run writes no file: _write_codebook)
             merged = _merge_codebook(ctx)
             if merged is not None:
                 undo = _write_codebook(ctx, merged)
             _place_all(ctx, conv)
             report.coders = sorted({c for c in ctx.users.values() if c in set(store.coders.names())})
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        _undo_files(undo)
     except BaseException:
         _undo_files(undo)
         project.invalidate(codebook=True)

@@ -139,7 +139,7 @@ def test_dry_run_reports_what_an_import_would_do_and_stores_nothing(rich: Projec
         # No codebook file was written, not even for a moment, and qcode.toml is as it was.
         assert sorted(p.name for p in fresh.root.iterdir()) == files
         assert (fresh.root / "qcode.toml").read_text(encoding="utf-8") == toml and not fresh.settings.codebook
-        with fresh.store.transaction(), pytest.raises(RuntimeError, match="dry run"):
+        with fresh.store.transaction(), pytest.raises(RuntimeError, match="cannot join one already open"):
             import_project(fresh, own, dry_run=True)  # inside another transaction nothing could be undone
 
 

@@ -125,6 +125,21 @@ def test_transaction_is_all_or_nothing(store: Store) -> None:
     assert store.codings.list() == [] and store.memos.list() == []
 
 
+def test_a_rollback_transaction_keeps_nothing_and_never_joins_an_open_one(store: Store) -> None:
+    tid = store.transcripts.add(_transcript())
+    with store.transaction(rollback=True):  # a dry run: everything is done, then undone
+        store.codings.add(Coding(tid, 0, 5, "a", "x"))
+        assert len(store.codings.list()) == 1  # (seen inside)
+    assert store.codings.list() == []
+    with pytest.raises(RuntimeError, match="boom"), store.transaction(rollback=True):  # errors still propagate
+        raise RuntimeError("boom")
+    with store.transaction():
+        store.codings.add(Coding(tid, 0, 5, "a", "x"))
+        with pytest.raises(RuntimeError, match="cannot join one already open"), store.transaction(rollback=True):
+            pass
+    assert len(store.codings.list()) == 1  # the outer transaction went on and committed
+
+
 def test_batch_insert_returns_ids_and_filters(store: Store) -> None:
     tid = store.transcripts.add(_transcript())
     items = [Coding(tid, i, i + 3, "a" if i % 2 else "b", "c1" if i < 5 else "c2") for i in range(10)]
