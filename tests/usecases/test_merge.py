@@ -179,13 +179,19 @@ def test_codes_this_codebook_lacks_or_means_otherwise_are_named_with_what_to_do(
     assert not any("piece-rates" in line for line in r.relabelled)  # (same labels: nothing to check)
 
 
-def test_a_transcript_of_the_same_name_with_another_text_comes_in_renamed_with_what_to_check(mine: Project, tmp_path: Path) -> None:
+def _edited_copy(tmp_path: Path) -> Path:
+    """Lucas's project: interview-01 with one word corrected (so another text under the same name)."""
     root = tmp_path / "lucas"
     root.mkdir()
     (root / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
     (root / "interview-01.txt").write_text(SMALL_TRANSCRIPT.replace("very low", "quite low"), encoding="utf-8")
     with Project.init(root, codebook=root / "codebook.yaml") as p:
         assert not importing.import_paths(p, [root / "interview-01.txt"]).failed
+    return root
+
+
+def test_a_transcript_of_the_same_name_with_another_text_comes_in_renamed_with_what_to_check(mine: Project, tmp_path: Path) -> None:
+    root = _edited_copy(tmp_path)
     dry = merge_path(mine, root, dry_run=True)
     assert "so it would come in as 'interview-01-2'" in "\n".join(dry.lines()) and "do not merge yet" in "\n".join(dry.lines())
     r = merge_path(mine, root)
@@ -198,12 +204,7 @@ def test_a_transcript_of_the_same_name_with_another_text_comes_in_renamed_with_w
 def test_the_renamed_transcript_note_survives_a_merge_of_another_tools_project(mine: Project, tmp_path: Path) -> None:
     from qcode.usecases.refi_export import export_qdpx
 
-    root = tmp_path / "lucas"
-    root.mkdir()
-    (root / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
-    (root / "interview-01.txt").write_text(SMALL_TRANSCRIPT.replace("very low", "quite low"), encoding="utf-8")
-    with Project.init(root, codebook=root / "codebook.yaml") as p:
-        assert not importing.import_paths(p, [root / "interview-01.txt"]).failed
+    with Project.open(_edited_copy(tmp_path)) as p:
         export_qdpx(p, tmp_path / "lucas.qdpx")
     r = merge_path(mine, tmp_path / "lucas.qdpx", dry_run=True)
     assert any("there has another text than 'interview-01' here" in line for line in r.lines())
