@@ -140,7 +140,7 @@ class Codebook:
         if code is not None:
             return code
         key = fold(ref)
-        matches = {c.id: c for c in self.codes for label in c.label.values() if fold(label) == key}
+        matches = {c.id: c for c in self.labelled(ref)}
         if len(matches) == 1:
             return next(iter(matches.values()))
         if len(matches) > 1:
@@ -162,6 +162,11 @@ class Codebook:
             hint="Give a code's id or its label in any language of the codebook; list them with "
             "`qcode codebook show`.",
         )
+
+    def labelled(self, label: str) -> list[Code]:
+        """The codes one of whose labels, in any language, is *label* (case, accents and spacing as typed or not)."""
+        key = fold(label)
+        return [c for c in self.codes if any(fold(x) == key for x in c.label.values())]
 
     def roots(self) -> list[Code]:
         return [c for c in self.codes if c.parent is None]

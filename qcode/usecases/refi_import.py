@@ -32,7 +32,6 @@ from qcode.core.codebook import Code, Codebook, new_code_id
 from qcode.core.coding import Coding, Memo, now
 from qcode.core.errors import QcodeError
 from qcode.core.sourcemap import SourceMap, align
-from qcode.core.text import fold
 from qcode.core.transcript import Note, Participant, SourceInfo, Transcript, Turn, attribute_def
 from qcode.formats.importers.base import ImportOptions, slugify
 from qcode.formats.refi.model import RefiProject, RefiSelection, RefiSource
@@ -214,19 +213,15 @@ def _merge_codebook(ctx: _Ctx) -> Codebook | None:
     new: list[Code] = []
     # A code is the project's when it has the same id and label, or when its label is one of the project
     # codes' labels in any language (accents and case as you like) and no other code's.
-    by_label: dict[str, set[str]] = {}
-    for c in current.codes:
-        for label in c.label.values():
-            by_label.setdefault(fold(squash(label)), set()).add(c.id)
     for code in incoming.codes:
         have = current.find(code.id)
         if have is not None and squash(have.display()).casefold() == squash(code.display()).casefold():
             id_map[code.id] = code.id
             ctx.report.codes_reused += 1
             continue
-        same = by_label.get(fold(squash(code.display())), set())
+        same = current.labelled(code.display())
         if len(same) == 1:
-            id_map[code.id] = next(iter(same))
+            id_map[code.id] = same[0].id
             ctx.report.codes_reused += 1
             continue
         cid = code.id if code.id not in taken else new_code_id(code.display(), taken)
