@@ -161,14 +161,15 @@ def transcripts_show(project: Project, transcript: str, start: int | None, end: 
     if lo > n or hi > n or lo > hi:
         raise CodingError(f"Span {lo}-{hi} is outside '{t.name}' (0-{n}) or reversed.",
                           hint=f"Offsets go from 0 to {n}; `qcode transcripts show {t.name}` lists the turns.")
-    turns = [u for u in effective_turns(t) if u.end > lo and u.start < hi or (lo == hi == u.start)]
+    every = effective_turns(t)
+    turns = [u for u in every if u.end > lo and u.start < hi or (lo == hi == u.start)]
     if as_json:
         echo_json({"id": t.id, "name": t.name, "chars": n, "turns": [
             {"start": u.start, "end": u.end, "speaker": u.speaker, "time_start": u.time_start, "time_end": u.time_end,
              "text": t.text[u.start:u.end]} for u in turns],
             **({"span": {"start": lo, "end": hi, "text": t.text[lo:hi]}} if start is not None or end is not None else {})})
         return
-    say(f"{t.name} (id {t.id}): {n:,} characters, {len(effective_turns(t))} turns", bold=True)
+    say(f"{t.name} (id {t.id}): {n:,} characters, {len(every)} turns", bold=True)
     for u in turns:
         times = "–".join(x for x in (fmt_time(u.time_start), fmt_time(u.time_end)) if x)
         head = "  ".join(x for x in (f"[{u.start}-{u.end}]", u.speaker or "", times) if x)
