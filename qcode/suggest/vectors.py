@@ -332,8 +332,8 @@ class Vectors(NearestReference):
         if not self.on or not n or not len(self.sorted_refs):
             return np.zeros((n, len(self.profiles))), None
         U = self._unit_vectors(feats.ptr, feats.terms, MIN_UNIT_TERMS)
-        C, D, E = self.nearest_contributions(
-            n, cols, lambda a, b, idx: U[a:b] @ (self.R if idx is None else self.R[idx]).T, self.floor)
+        R = self.R if cols is None else self.R[self.segments(cols)[0]]  # (the references the products need)
+        C, D, E = self.nearest_contributions(n, cols, lambda a, b, idx: U[a:b] @ R.T, self.floor)
         return C, (None, D, E)
 
     def column_states(self) -> list[str]:
